@@ -1,0 +1,423 @@
+"""Chip configuration: the YAML schema, loading, validation and dumping.
+
+A chip config is a frozen tree of pydantic models. Every block forbids unknown keys; values are checked
+against their ranges at load; cross-field rules (weight bits within the membrane, mesh large enough for the
+core count, a packet layout wide enough for the mesh) run after the fields themselves. Units are part of the
+key names (``_ns``, ``_pj``, ``_mw``, ``_mhz``, ``_bits``, ``_cycles``).
+
+The resulting :class:`ChipConfig` is the single source of truth for widths, limits, timing and energy: no
+other module hard-codes a hardware number.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emulator.errors import ConfigError
+from emulator.yaml_io import dump_yaml, format_validation_error, load_yaml_mapping
+
+PRESET_DIR = Path(__file__).resolve().parent.parent / "chip_configs"
+
+
+class _Block(BaseModel):
+    """Base of every config block: frozen, unknown keys are errors, assignments validated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+PosInt = Annotated[int, Field(ge=1, strict=True)]
+NonNegFloat = Annotated[float, Field(ge=0.0)]
+PosFloat = Annotated[float, Field(gt=0.0)]
+
+
+class MeshConfig(_Block):
+    """2D mesh of routers; each router serves ``cores_per_router`` cores (Loihi groups four per tile)."""
+
+    width: Annotated[int, Field(ge=1, le=1024, strict=True, description="routers along x")]
+    height: Annotated[int, Field(ge=1, le=1024, strict=True, description="routers along y")]
+    cores_per_router: Annotated[int, Field(ge=1, le=64, strict=True)] = 1
+    num_cores: Annotated[int | None, Field(ge=1, strict=True, description="cores present; default all")] = None
+
+    @property
+    def routers(self) -> int:
+        return self.width * self.height
+
+    @property
+    def core_slots(self) -> int:
+        return self.routers * self.cores_per_router
+
+    @property
+    def cores(self) -> int:
+        return self.num_cores if self.num_cores is not None else self.core_slots
+
+
+class CoreConfig(_Block):
+    """Geometry and limits of one neuron core."""
+
+    axons_per_core: Annotated[int, Field(ge=1, le=1 << 20, strict=True)]
+    neurons_per_core: Annotated[int, Field(ge=1, le=1 << 20, strict=True)]
+    max_synapses_per_core: Annotated[int, Field(ge=1, strict=True, description="synapse entries per core")]
+    synapse_memory_bits: Annotated[int, Field(ge=1, strict=True, description="synaptic memory per core")]
+    max_fan_in: Annotated[int, Field(ge=1, strict=True, description="synapses into one neuron")]
+    max_fan_out: Annotated[int, Field(ge=1, strict=True, description="destinations (core, axon) per neuron")]
+    max_output_axons_per_core: Annotated[
+        int | None, Field(ge=1, strict=True, description="fan-out edges per core (Loihi: 4096)")
+    ] = None
+    weight_bits: Annotated[int, Field(ge=1, le=16, strict=True)]
+    weight_signed: bool = True
+    weight_exp_min: Annotated[int, Field(ge=-16, le=0, strict=True)] = 0
+    weight_exp_max: Annotated[int, Field(ge=0, le=16, strict=True)] = 0
+    delay_slots: Annotated[int, Field(ge=1, le=1024, strict=True, description="max axonal delay, ticks")]
+    axon_types: Annotated[int | None, Field(ge=1, le=16, strict=True)] = None
+
+    @property
+    def weight_min(self) -> int:
+        return -(1 << (self.weight_bits - 1)) if self.weight_signed else 0
+
+    @property
+    def weight_max(self) -> int:
+        return (1 << (self.weight_bits - 1)) - 1 if self.weight_signed else (1 << self.weight_bits) - 1
+
+
+Overflow = Literal["wrap", "saturate"]
+
+
+class LoihiLifNeuron(_Block):
+    """Current-based LIF as in Lava's bit-accurate Loihi model (``PyLifModelBitAcc``).
+
+    u[t] = wrap(decay(u[t-1], 4096 - (du + 1)) + a_in[t] * 2**6)
+    v[t] = sat(decay(v[t-1], 4096 - dv) + u[t] + bias_mant * 2**bias_exp)
+    spike where v[t] > vth * 2**6, then v = 0 (u keeps its value).
+    """
+
+    model: Literal["loihi_lif"]
+    membrane_bits: Annotated[int, Field(ge=2, le=62, strict=True)] = 24
+    current_bits: Annotated[int, Field(ge=2, le=62, strict=True)] = 24
+    membrane_overflow: Overflow = "saturate"
+    current_overflow: Overflow = "wrap"
+    decay_bits: Annotated[int, Field(ge=1, le=16, strict=True)] = 12
+    threshold_mant_bits: Annotated[int, Field(ge=1, le=30, strict=True)] = 17
+    threshold_shift: Annotated[int, Field(ge=0, le=16, strict=True)] = 6
+    input_shift: Annotated[int, Field(ge=0, le=16, strict=True)] = 6
+    bias_mant_bits: Annotated[int, Field(ge=1, le=30, strict=True)] = 13
+    bias_exp_bits: Annotated[int, Field(ge=0, le=5, strict=True)] = 3
+    refractory: Literal["none", "silicon"] = "none"
+    refractory_ticks_max: Annotated[int, Field(ge=0, le=1024, strict=True)] = 0
+
+
+class TrueNorthNeuron(_Block):
+    """TrueNorth neuron (Cassidy et al. 2013): typed axons, signed leak, masked random threshold, 6 resets."""
+
+    model: Literal["truenorth"]
+    membrane_bits: Annotated[int, Field(ge=2, le=62, strict=True)] = 20
+    membrane_overflow: Overflow = "saturate"
+    leak_bits: Annotated[int, Field(ge=1, le=16, strict=True)] = 9
+    threshold_bits: Annotated[int, Field(ge=1, le=30, strict=True)] = 18
+    threshold_mask_bits: Annotated[int, Field(ge=0, le=30, strict=True)] = 17
+    prng_seed: Annotated[int, Field(ge=0, strict=True)] = 0
+
+
+NeuronConfig = Annotated[LoihiLifNeuron | TrueNorthNeuron, Field(discriminator="model")]
+
+
+class PacketLayout(_Block):
+    """Bit fields of an AER spike packet; omitted fields are derived from the mesh and core geometry."""
+
+    dx_bits: Annotated[int | None, Field(ge=1, le=32, strict=True)] = None
+    dy_bits: Annotated[int | None, Field(ge=1, le=32, strict=True)] = None
+    core_bits: Annotated[int | None, Field(ge=0, le=16, strict=True)] = None
+    axon_bits: Annotated[int | None, Field(ge=1, le=32, strict=True)] = None
+    delay_bits: Annotated[int | None, Field(ge=0, le=16, strict=True)] = None
+
+
+class NocConfig(_Block):
+    """Mesh network-on-chip: input-queued routers, dimension-order routing, credit backpressure."""
+
+    clock_mhz: PosFloat
+    router_pipeline_cycles: Annotated[int, Field(ge=1, le=64, strict=True)] = 1
+    link_latency_cycles: Annotated[int, Field(ge=1, le=64, strict=True)] = 1
+    injection_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
+    ejection_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
+    buffer_depth_flits: Annotated[int, Field(ge=1, le=4096, strict=True)] = 4
+    virtual_channels: Annotated[int, Field(ge=1, le=16, strict=True)] = 1
+    flit_width_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
+    packet_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
+    routing: Literal["xy", "yx"] = "xy"
+    arbitration: Literal["round_robin"] = "round_robin"
+    packet_layout: PacketLayout = PacketLayout()
+
+    @property
+    def flits_per_packet(self) -> int:
+        return -(-self.packet_bits // self.flit_width_bits)
+
+    @property
+    def cycle_ns(self) -> float:
+        return 1e3 / self.clock_mhz
+
+
+class SyncConfig(_Block):
+    """Tick synchronisation: ``barrier`` (Loihi) or ``fixed`` period (TrueNorth)."""
+
+    mode: Literal["barrier", "fixed"]
+    barrier_latency_ns: NonNegFloat | None = None
+    tick_period_ns: PosFloat | None = None
+    reset_between_inferences: bool = True
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> SyncConfig:
+        if self.mode == "barrier" and self.barrier_latency_ns is None:
+            raise ValueError("mode 'barrier' needs barrier_latency_ns (ns, >= 0)")
+        if self.mode == "fixed" and self.tick_period_ns is None:
+            raise ValueError("mode 'fixed' needs tick_period_ns (ns, > 0)")
+        return self
+
+
+class EnergyConfig(_Block):
+    """Energy per counted event (pJ) and static power (mW); priced after the run (count, then price)."""
+
+    syn_op_pj: NonNegFloat
+    neuron_update_active_pj: NonNegFloat
+    neuron_update_inactive_pj: NonNegFloat
+    spike_pj: NonNegFloat
+    packet_injected_pj: NonNegFloat = 0.0
+    hop_ew_pj: NonNegFloat
+    hop_ns_pj: NonNegFloat
+    delivery_pj: NonNegFloat = 0.0
+    static_power_mw: NonNegFloat = 0.0
+
+
+class TimingConfig(_Block):
+    """Time per operation inside a core (ns); a core's busy time is counts x these."""
+
+    syn_op_ns: NonNegFloat
+    neuron_update_active_ns: NonNegFloat
+    neuron_update_inactive_ns: NonNegFloat
+    spike_ns: NonNegFloat = 0.0
+
+
+class ChipConfig(_Block):
+    """A whole chip: mesh, cores, neuron model, NoC, synchronisation, energy and timing tables."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    description: str = ""
+    mesh: MeshConfig
+    core: CoreConfig
+    neuron: NeuronConfig
+    noc: NocConfig
+    sync: SyncConfig
+    energy: EnergyConfig
+    timing: TimingConfig
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> ChipConfig:
+        problems = cross_field_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ----- derived quantities -------------------------------------------------------------------
+    @property
+    def num_cores(self) -> int:
+        return self.mesh.cores
+
+    @property
+    def total_neurons(self) -> int:
+        return self.num_cores * self.core.neurons_per_core
+
+    @property
+    def total_synapses(self) -> int:
+        return self.num_cores * self.core.max_synapses_per_core
+
+    def packet_layout(self) -> dict[str, int]:
+        """Resolved packet bit fields (explicit values from YAML, others derived)."""
+        return resolve_packet_layout(self)
+
+    def memory_bits_per_core(self) -> dict[str, int]:
+        """Storage of one core in bits, by kind; see :func:`core_memory_bits`."""
+        return core_memory_bits(self)
+
+
+def _bits_for(n_values: int) -> int:
+    """Bits needed to hold ``n_values`` distinct unsigned values (at least 1 for n > 1, 0 for n == 1)."""
+    return max(0, math.ceil(math.log2(n_values))) if n_values > 1 else 0
+
+
+def resolve_packet_layout(cfg: ChipConfig) -> dict[str, int]:
+    """Packet fields in bits: signed dx/dy offsets, core-at-router, axon, delivery delay."""
+    lay = cfg.noc.packet_layout
+    derived = {
+        "dx_bits": _bits_for(cfg.mesh.width) + 1,
+        "dy_bits": _bits_for(cfg.mesh.height) + 1,
+        "core_bits": _bits_for(cfg.mesh.cores_per_router),
+        "axon_bits": max(1, _bits_for(cfg.core.axons_per_core)),
+        "delay_bits": _bits_for(cfg.core.delay_slots + 1),
+    }
+    out = {k: (getattr(lay, k) if getattr(lay, k) is not None else v) for k, v in derived.items()}
+    return out
+
+
+def _packet_problems(cfg: ChipConfig) -> list[str]:
+    lay = cfg.noc.packet_layout
+    derived_min = {
+        "dx_bits": _bits_for(cfg.mesh.width) + 1,
+        "dy_bits": _bits_for(cfg.mesh.height) + 1,
+        "core_bits": _bits_for(cfg.mesh.cores_per_router),
+        "axon_bits": max(1, _bits_for(cfg.core.axons_per_core)),
+        "delay_bits": _bits_for(cfg.core.delay_slots + 1),
+    }
+    problems = []
+    for key, need in derived_min.items():
+        got = getattr(lay, key)
+        if got is not None and got < need:
+            problems.append(f"noc.packet_layout.{key}: {got} bits cannot address this chip; needs >= {need}")
+    total = sum(resolve_packet_layout(cfg).values())
+    if total > cfg.noc.packet_bits:
+        problems.append(
+            f"noc.packet_bits: {cfg.noc.packet_bits} is too narrow for the packet fields "
+            f"({resolve_packet_layout(cfg)} = {total} bits); allowed: >= {total}"
+        )
+    return problems
+
+
+def cross_field_problems(cfg: ChipConfig) -> list[str]:
+    """Rules that involve more than one field; each message names the fields, the values and the limit."""
+    p: list[str] = []
+    if cfg.mesh.num_cores is not None and cfg.mesh.num_cores > cfg.mesh.core_slots:
+        p.append(
+            f"mesh.num_cores: {cfg.mesh.num_cores} cores do not fit a {cfg.mesh.width} x {cfg.mesh.height} mesh "
+            f"with {cfg.mesh.cores_per_router} cores per router; allowed: <= {cfg.mesh.core_slots}"
+        )
+    if cfg.core.weight_bits > cfg.neuron.membrane_bits:
+        p.append(
+            f"core.weight_bits: {cfg.core.weight_bits} exceeds neuron.membrane_bits "
+            f"{cfg.neuron.membrane_bits}; allowed: <= membrane_bits"
+        )
+    if cfg.core.max_fan_in > cfg.core.axons_per_core:
+        p.append(
+            f"core.max_fan_in: {cfg.core.max_fan_in} exceeds core.axons_per_core {cfg.core.axons_per_core}; "
+            "a neuron cannot have more inputs than its core has axons"
+        )
+    if cfg.core.max_synapses_per_core > cfg.core.axons_per_core * cfg.core.neurons_per_core:
+        p.append(
+            f"core.max_synapses_per_core: {cfg.core.max_synapses_per_core} exceeds axons x neurons "
+            f"({cfg.core.axons_per_core * cfg.core.neurons_per_core})"
+        )
+    if cfg.noc.buffer_depth_flits < cfg.noc.flits_per_packet:
+        p.append(
+            f"noc.buffer_depth_flits: {cfg.noc.buffer_depth_flits} cannot hold one packet of "
+            f"{cfg.noc.flits_per_packet} flits (packet_bits / flit_width_bits); allowed: >= "
+            f"{cfg.noc.flits_per_packet}"
+        )
+    p += _model_problems(cfg)
+    p += _packet_problems(cfg)
+    return p
+
+
+def _model_problems(cfg: ChipConfig) -> list[str]:
+    p = []
+    if isinstance(cfg.neuron, TrueNorthNeuron):
+        if cfg.core.axon_types is None:
+            p.append("core.axon_types: missing; the truenorth model needs axon types (TrueNorth: 4)")
+        if cfg.core.weight_bits > cfg.neuron.membrane_bits:
+            pass  # reported above
+    elif cfg.core.axon_types is not None:
+        p.append(
+            f"core.axon_types: {cfg.core.axon_types} given but neuron.model is 'loihi_lif', "
+            "which has no axon types; remove the key"
+        )
+    return p
+
+
+def core_memory_bits(cfg: ChipConfig) -> dict[str, int]:
+    """Storage of one fully used core, in bits.
+
+    weights   = synapse memory (Loihi) or axons x neurons crossbar bits + per-neuron typed weights (TrueNorth)
+    state     = neurons x (membrane_bits [+ current_bits])
+    spikes    = axons x delay_slots (one bit per axon per pending tick in the delay ring buffer)
+    """
+    c, n = cfg.core, cfg.neuron
+    if isinstance(n, TrueNorthNeuron):
+        weights = c.axons_per_core * c.neurons_per_core + c.neurons_per_core * (c.axon_types or 1) * c.weight_bits
+        state = c.neurons_per_core * n.membrane_bits
+    else:
+        weights = c.synapse_memory_bits
+        state = c.neurons_per_core * (n.membrane_bits + n.current_bits)
+    spikes = c.axons_per_core * c.delay_slots
+    return {"weights": weights, "state": state, "spikes": spikes, "total": weights + state + spikes}
+
+
+# ----- loading and dumping ----------------------------------------------------------------------------
+
+
+def config_from_dict(data: Any, source: str = "<dict>") -> ChipConfig:
+    """Validate a plain mapping into a :class:`ChipConfig`, raising :class:`ConfigError` on bad input."""
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"<root>: expected a mapping of config blocks, got {type(data).__name__}", source)
+    try:
+        return ChipConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, ChipConfig, data), source) from None
+
+
+def resolve_config_path(path: str | Path) -> Path:
+    """A path as given, or a preset name (``loihi``, ``truenorth.yaml``) from ``chip_configs/``."""
+    p = Path(path)
+    if p.exists():
+        return p
+    for cand in (PRESET_DIR / p.name, PRESET_DIR / f"{p.name}.yaml"):
+        if not p.parent.parts and cand.exists():
+            return cand
+    presets = ", ".join(sorted(q.stem for q in PRESET_DIR.glob("*.yaml")))
+    raise ConfigError(f"file not found: {path} (presets: {presets})", str(path))
+
+
+def load_config(path: str | Path) -> ChipConfig:
+    """Load and validate a chip config from a YAML file or a preset name."""
+    p = resolve_config_path(path)
+    return config_from_dict(load_yaml_mapping(p), str(p))
+
+
+def loads_config(text: str, source: str = "<string>") -> ChipConfig:
+    """Load and validate a chip config from YAML text."""
+    from emulator.yaml_io import parse_yaml
+
+    return config_from_dict(parse_yaml(text, source), source)
+
+
+def config_to_dict(cfg: ChipConfig) -> dict:
+    """The fully resolved config as plain data, defaults included."""
+    return cfg.model_dump(mode="json")
+
+
+def dump_config(cfg: ChipConfig) -> str:
+    """The fully resolved config as YAML text; ``loads_config(dump_config(c)) == c``."""
+    return dump_yaml(config_to_dict(cfg))
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+__all__ = [
+    "ChipConfig",
+    "CoreConfig",
+    "EnergyConfig",
+    "LoihiLifNeuron",
+    "MeshConfig",
+    "NocConfig",
+    "SyncConfig",
+    "TimingConfig",
+    "TrueNorthNeuron",
+    "config_from_dict",
+    "config_to_dict",
+    "dump_config",
+    "list_presets",
+    "load_config",
+    "loads_config",
+]

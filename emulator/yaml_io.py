@@ -1,0 +1,163 @@
+"""YAML reading and writing with errors a user can act on.
+
+- Syntax errors give the file, line and column.
+- Duplicate keys are errors (PyYAML silently keeps the last one, which hides typos in configs).
+- Validation errors name the field path, the value received and what is allowed; an unknown key suggests the
+  closest valid one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from emulator.errors import ConfigError
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys in a mapping."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            first = seen[key].start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"duplicate key {key!r} (first defined at line {first.line + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, source: str = "<string>") -> Any:
+    """Parse YAML text; syntax errors become :class:`ConfigError` with line and column."""
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise ConfigError(f"YAML syntax error at {where}: {exc.problem or exc}", source) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", source) from None
+    if data is None:
+        raise ConfigError("<root>: the file is empty; expected a mapping of config blocks", source)
+    return data
+
+
+def load_yaml_mapping(path: Path) -> Any:
+    """Read a YAML file (UTF-8) with the strict loader."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"file not found: {path}", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read file: {exc}", str(path)) from None
+    return parse_yaml(text, str(path))
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text in the key order given (no sorting), block style."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+# ----- pydantic error formatting -------------------------------------------------------------------
+
+
+def _submodel_at(root: type[BaseModel], loc: tuple, data: Any) -> type[BaseModel] | None:
+    """The pydantic model class that owns the mapping at ``loc`` (for key suggestions)."""
+    model: Any = root
+    node = data
+    for part in loc:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        node = node.get(part) if isinstance(node, dict) else None
+        model = _resolve_annotation(field.annotation, node)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _resolve_annotation(ann: Any, node: Any) -> Any:
+    """Pick the model class of an annotation (handles Optional and the discriminated neuron union)."""
+    args = getattr(ann, "__args__", None)
+    if not args:
+        return ann
+    models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if len(models) == 1:
+        return models[0]
+    tag = node.get("model") if isinstance(node, dict) else None
+    for m in models:
+        f = m.model_fields.get("model")
+        if f is not None and tag in getattr(f.annotation, "__args__", ()):
+            return m
+    return models[0] if models else ann
+
+
+def _allowed_text(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if "expected" in ctx:
+        return f"allowed: {ctx['expected']}"
+    bounds = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    for key, sym in bounds.items():
+        if key in ctx:
+            return f"allowed: {sym} {ctx[key]}"
+    if kind.startswith("int"):
+        return "allowed: an integer"
+    if kind.startswith("float"):
+        return "allowed: a number"
+    if kind.startswith("bool"):
+        return "allowed: true or false"
+    if kind.startswith("string"):
+        return "allowed: a string"
+    return ""
+
+
+def format_validation_error(exc: ValidationError, root: type[BaseModel], data: Any) -> list[str]:
+    """One line per pydantic error: ``path: received VALUE; message; allowed ...`` with suggestions."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("loihi_lif", "truenorth")))
+        path = ".".join(str(p) for p in loc) or "<root>"
+        if err["type"] == "extra_forbidden":
+            lines.append(_unknown_key_message(root, loc, data))
+            continue
+        if err["type"] == "missing":
+            lines.append(f"{path}: missing required key")
+            continue
+        if err["type"] == "value_error":
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.extend(f"{path}: {m}" if path != "<root>" else m for m in msg.split("; "))
+            continue
+        allowed = _allowed_text(err)
+        received = repr(err.get("input"))
+        lines.append(f"{path}: received {received}; {err['msg'].lower()}" + (f"; {allowed}" if allowed and
+                                                                               allowed not in err['msg'] else ""))
+    return lines
+
+
+def _unknown_key_message(root: type[BaseModel], loc: tuple, data: Any) -> str:
+    key = loc[-1]
+    parent = _submodel_at(root, loc[:-1], data)
+    valid = sorted(parent.model_fields) if parent else []
+    path = ".".join(str(p) for p in loc)
+    close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    allowed = f" valid keys here: {', '.join(valid)}" if valid else ""
+    return f"{path}: unknown key '{key}'{hint}{allowed}"
+
+
+def error_location_lines(exc: ConfigError) -> str:
+    return str(exc)

@@ -1,0 +1,45 @@
+"""Build script: compiles every Cython kernel under cores/ and noc/.
+
+The extensions are required. If Cython or a C compiler is missing the build fails loudly; NeuroMesh never
+falls back to slow Python kernels at run time.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = Path(__file__).parent
+PACKAGES_WITH_KERNELS = ("cores", "noc", "emulator", "mapping")
+
+
+def _extensions():
+    exts = []
+    for pkg in PACKAGES_WITH_KERNELS:
+        for pyx in sorted((HERE / pkg).glob("*.pyx")):
+            name = f"{pkg}.{pyx.stem}"
+            exts.append(
+                Extension(
+                    name,
+                    [str(pyx.relative_to(HERE))],
+                    include_dirs=[np.get_include()],
+                    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                    extra_compile_args=["-O3"],
+                )
+            )
+    return exts
+
+
+setup(
+    ext_modules=cythonize(
+        _extensions(),
+        language_level=3,
+        compiler_directives={
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+        },
+    ),
+)
