@@ -20,13 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from emulator.errors import ConfigError
 from emulator.yaml_io import dump_yaml, format_validation_error, load_yaml_mapping
 
+PROBLEM_SEP = " | "
 PRESET_DIR = Path(__file__).resolve().parent.parent / "chip_configs"
 
 
 class _Block(BaseModel):
     """Base of every config block: frozen, unknown keys are errors, assignments validated."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 PosInt = Annotated[int, Field(ge=1, strict=True)]
@@ -170,9 +171,9 @@ class SyncConfig(_Block):
     @model_validator(mode="after")
     def _mode_fields(self) -> SyncConfig:
         if self.mode == "barrier" and self.barrier_latency_ns is None:
-            raise ValueError("mode 'barrier' needs barrier_latency_ns (ns, >= 0)")
+            raise ValueError("sync.barrier_latency_ns: missing; mode 'barrier' needs it (ns, >= 0)")
         if self.mode == "fixed" and self.tick_period_ns is None:
-            raise ValueError("mode 'fixed' needs tick_period_ns (ns, > 0)")
+            raise ValueError("sync.tick_period_ns: missing; mode 'fixed' needs it (ns, > 0)")
         return self
 
 
@@ -216,7 +217,7 @@ class ChipConfig(_Block):
     def _cross_field_rules(self) -> ChipConfig:
         problems = cross_field_problems(self)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(PROBLEM_SEP.join(problems))
         return self
 
     # ----- derived quantities -------------------------------------------------------------------
@@ -289,12 +290,12 @@ def cross_field_problems(cfg: ChipConfig) -> list[str]:
     if cfg.mesh.num_cores is not None and cfg.mesh.num_cores > cfg.mesh.core_slots:
         p.append(
             f"mesh.num_cores: {cfg.mesh.num_cores} cores do not fit a {cfg.mesh.width} x {cfg.mesh.height} mesh "
-            f"with {cfg.mesh.cores_per_router} cores per router; allowed: <= {cfg.mesh.core_slots}"
+            f"with {cfg.mesh.cores_per_router} core(s) per router; allowed: <= {cfg.mesh.core_slots}"
         )
     if cfg.core.weight_bits > cfg.neuron.membrane_bits:
         p.append(
             f"core.weight_bits: {cfg.core.weight_bits} exceeds neuron.membrane_bits "
-            f"{cfg.neuron.membrane_bits}; allowed: <= membrane_bits"
+            f"{cfg.neuron.membrane_bits}; allowed: <= neuron.membrane_bits"
         )
     if cfg.core.max_fan_in > cfg.core.axons_per_core:
         p.append(
@@ -327,7 +328,7 @@ def _model_problems(cfg: ChipConfig) -> list[str]:
     elif cfg.core.axon_types is not None:
         p.append(
             f"core.axon_types: {cfg.core.axon_types} given but neuron.model is 'loihi_lif', "
-            "which has no axon types; remove the key"
+            "which has no axon types; allowed: omit the key (or use neuron.model 'truenorth')"
         )
     return p
 

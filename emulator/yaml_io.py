@@ -115,37 +115,44 @@ def _allowed_text(err: dict) -> str:
         if key in ctx:
             return f"allowed: {sym} {ctx[key]}"
     if kind.startswith("int"):
-        return "allowed: an integer"
+        return "allowed: an integer (no quotes, no decimal point)"
     if kind.startswith("float"):
         return "allowed: a number"
     if kind.startswith("bool"):
         return "allowed: true or false"
     if kind.startswith("string"):
         return "allowed: a string"
+    if kind == "model_type" or kind == "dict_type":
+        return "allowed: a mapping of keys (a YAML block)"
     return ""
 
 
 def format_validation_error(exc: ValidationError, root: type[BaseModel], data: Any) -> list[str]:
-    """One line per pydantic error: ``path: received VALUE; message; allowed ...`` with suggestions."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("loihi_lif", "truenorth")))
-        path = ".".join(str(p) for p in loc) or "<root>"
-        if err["type"] == "extra_forbidden":
-            lines.append(_unknown_key_message(root, loc, data))
-            continue
-        if err["type"] == "missing":
-            lines.append(f"{path}: missing required key")
-            continue
-        if err["type"] == "value_error":
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            lines.extend(f"{path}: {m}" if path != "<root>" else m for m in msg.split("; "))
-            continue
-        allowed = _allowed_text(err)
-        received = repr(err.get("input"))
-        lines.append(f"{path}: received {received}; {err['msg'].lower()}" + (f"; {allowed}" if allowed and
-                                                                               allowed not in err['msg'] else ""))
-    return lines
+    """One line per pydantic error: ``path: received VALUE; allowed ...``, with key suggestions."""
+    return [line for err in exc.errors(include_url=False) for line in _error_lines(err, root, data)]
+
+
+def _error_lines(err: dict, root: type[BaseModel], data: Any) -> list[str]:
+    # Drop the discriminator tag pydantic inserts into the path of a tagged union (neuron.loihi_lif.x).
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("loihi_lif", "truenorth")))
+    path = ".".join(str(p) for p in loc) or "<root>"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return [_unknown_key_message(root, loc, data)]
+    if kind == "missing":
+        return [f"{path}: missing required key"]
+    if kind == "value_error":
+        # Cross-field messages already start with their own field path.
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        return msg.split(" | ")
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx") or {}
+        return [f"{path}.model: received {ctx.get('tag')!r}; allowed: {ctx.get('expected_tags')}"]
+    allowed = _allowed_text(err)
+    received = repr(err.get("input"))
+    if allowed:
+        return [f"{path}: received {received}; {allowed}"]
+    return [f"{path}: received {received}; {err['msg'].lower()}"]
 
 
 def _unknown_key_message(root: type[BaseModel], loc: tuple, data: Any) -> str:
@@ -158,6 +165,3 @@ def _unknown_key_message(root: type[BaseModel], loc: tuple, data: Any) -> str:
     allowed = f" valid keys here: {', '.join(valid)}" if valid else ""
     return f"{path}: unknown key '{key}'{hint}{allowed}"
 
-
-def error_location_lines(exc: ConfigError) -> str:
-    return str(exc)

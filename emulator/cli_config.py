@@ -1,0 +1,52 @@
+"""``neuromesh config check|show``: validate and summarise a chip config, or print it fully resolved."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from emulator.config import config_to_dict, dump_config, load_config, resolve_config_path
+from emulator.config_summary import summary_dict, summary_text
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "config",
+        help="validate, summarise or print a chip config",
+        description="Validate a chip config (YAML) and summarise it, or print it with every default filled in.",
+    )
+    csub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    chk = csub.add_parser(
+        "check",
+        help="validate a config and print per-core and per-chip totals",
+        description="Validate FILE against the chip schema. Prints cores, neurons, synapses and memory per "
+        "core and per chip; exits 2 with every problem listed (field path, value, what is allowed) if invalid.",
+    )
+    chk.add_argument("file", metavar="FILE", help="chip config YAML, or a preset name (loihi, truenorth, tiny)")
+    chk.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
+    chk.set_defaults(func=_check)
+    show = csub.add_parser(
+        "show",
+        help="print the fully resolved config (defaults filled in)",
+        description="Print FILE as YAML (or JSON) with every default filled in; the output loads back to an "
+        "equal config.",
+    )
+    show.add_argument("file", metavar="FILE", help="chip config YAML, or a preset name")
+    show.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    show.set_defaults(func=_show)
+
+
+def _check(args: argparse.Namespace) -> int:
+    cfg = load_config(args.file)
+    if args.json:
+        print(json.dumps(summary_dict(cfg), indent=2, sort_keys=True))
+    else:
+        print(summary_text(cfg, str(resolve_config_path(args.file))))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    cfg = load_config(args.file)
+    print(json.dumps(config_to_dict(cfg), indent=2) if args.json else dump_config(cfg), end="" if not args.json
+          else "\n")
+    return 0

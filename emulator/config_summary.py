@@ -1,0 +1,59 @@
+"""Human summary of a chip config: what `neuromesh config check` prints."""
+
+from __future__ import annotations
+
+from emulator.config import ChipConfig, TrueNorthNeuron
+from emulator.table import fmt_bits, fmt_int, render_kv
+
+
+def summary_dict(cfg: ChipConfig) -> dict:
+    """Per-core and per-chip totals as plain data."""
+    mem = cfg.memory_bits_per_core()
+    return {
+        "name": cfg.name,
+        "model": cfg.neuron.model,
+        "mesh": f"{cfg.mesh.width} x {cfg.mesh.height} routers, {cfg.mesh.cores_per_router} core(s) per router",
+        "cores": cfg.num_cores,
+        "neurons_per_core": cfg.core.neurons_per_core,
+        "axons_per_core": cfg.core.axons_per_core,
+        "synapses_per_core": cfg.core.max_synapses_per_core,
+        "neurons": cfg.total_neurons,
+        "synapses": cfg.total_synapses,
+        "memory_bits_per_core": mem,
+        "memory_bits_per_chip": {k: v * cfg.num_cores for k, v in mem.items()},
+        "packet_layout_bits": cfg.packet_layout(),
+        "flits_per_packet": cfg.noc.flits_per_packet,
+        "sync": cfg.sync.mode,
+    }
+
+
+def summary_text(cfg: ChipConfig, source: str) -> str:
+    s = summary_dict(cfg)
+    mem_c, mem_chip = s["memory_bits_per_core"], s["memory_bits_per_chip"]
+    n = cfg.neuron
+    regs = (f"v {n.membrane_bits}-bit {n.membrane_overflow}" if isinstance(n, TrueNorthNeuron) else
+            f"u {n.current_bits}-bit {n.current_overflow}, v {n.membrane_bits}-bit {n.membrane_overflow}")
+    weights = f"{cfg.core.weight_bits}-bit {'signed' if cfg.core.weight_signed else 'unsigned'}"
+    sync = (f"barrier, {cfg.sync.barrier_latency_ns:g} ns" if cfg.sync.mode == "barrier"
+            else f"fixed period {cfg.sync.tick_period_ns:g} ns")
+    lay = ", ".join(f"{k.removesuffix('_bits')} {v}" for k, v in s["packet_layout_bits"].items())
+    pairs = [
+        ("chip", f"{cfg.name}: {cfg.description}" if cfg.description else cfg.name),
+        ("neuron model", f"{n.model} ({regs})"),
+        ("mesh", s["mesh"]),
+        ("cores", fmt_int(s["cores"])),
+        ("per core", f"{fmt_int(cfg.core.axons_per_core)} axons x {fmt_int(cfg.core.neurons_per_core)} neurons, "
+                     f"<= {fmt_int(cfg.core.max_synapses_per_core)} synapses, weights {weights}"),
+        ("neurons per chip", fmt_int(s["neurons"])),
+        ("synapses per chip", fmt_int(s["synapses"])),
+        ("memory per core", f"{fmt_bits(mem_c['total'])} = weights {fmt_int(mem_c['weights'])} + state "
+                            f"{fmt_int(mem_c['state'])} + spike buffers {fmt_int(mem_c['spikes'])}"),
+        ("memory per chip", fmt_bits(mem_chip["total"])),
+        ("packet", f"{cfg.noc.packet_bits} bits ({lay}), {s['flits_per_packet']} flit(s) of "
+                   f"{cfg.noc.flit_width_bits} bits"),
+        ("noc", f"{cfg.noc.routing} routing, {cfg.noc.router_pipeline_cycles}+{cfg.noc.link_latency_cycles} "
+                f"cycles per hop at {cfg.noc.clock_mhz:g} MHz, buffers {cfg.noc.buffer_depth_flits} flits x "
+                f"{cfg.noc.virtual_channels} VC"),
+        ("sync", sync),
+    ]
+    return render_kv(pairs, title=f"{source}: OK")

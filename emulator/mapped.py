@@ -1,0 +1,240 @@
+"""The programmed-chip format ("mapped network"): what the mapper writes and the emulator loads.
+
+A :class:`MappedNetwork` says, for every used core, what is programmed into it (crossbar, neuron parameters:
+a :class:`cores.CoreProgram`) and where each of its neurons sends spikes (per-neuron destination lists of
+(core, axon, delay)); which external input lines feed which axons; and which neurons are read out as which
+outputs.
+
+On disk it is one ``.npz`` file (written atomically), format version :data:`FORMAT_VERSION`:
+
+=================================  ==========  ==============================================================
+key                                dtype       meaning
+=================================  ==========  ==============================================================
+``header``                         str (JSON)  format, version, chip name, counts, free-form ``metadata``
+``core_index``                     int32[C]    chip core index of each used core (ascending, unique)
+``c{k}/n_neurons, c{k}/n_axons``   int64[1]    geometry of used core k (k = position in core_index)
+``c{k}/syn_axon, syn_neuron``      int32[S]    synapses (COO, local indices)
+``c{k}/syn_weight``                int32[S]    integer weight (loihi_lif); absent for truenorth
+``c{k}/axon_type``                 int8[A]     truenorth only: type of each axon
+``c{k}/p/<name>``                  int64[n..]  per-neuron parameter arrays by hardware name
+``c{k}/dest_ptr``                  int64[n+1]  CSR row pointers of each neuron's destinations
+``c{k}/dest_core, dest_axon``      int32[E]    destination chip core index and local axon
+``c{k}/dest_delay``                int32[E]    delivery delay in ticks (1 .. delay_slots)
+``in_ptr``                         int64[I+1]  CSR: external input line i feeds entries in_ptr[i]:in_ptr[i+1]
+``in_core, in_axon, in_delay``     int32[...]  destination of each input entry
+``out_core, out_neuron``           int32[O]    output j reads neuron out_neuron[j] of chip core out_core[j]
+=================================  ==========  ==============================================================
+
+Versioning: readers accept their own major version and refuse others with a clear message.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cores import CoreProgram
+from emulator.config import ChipConfig
+from emulator.errors import ProgramError
+from emulator.files import atomic_write_bytes
+
+FORMAT_NAME = "neuromesh-mapped-network"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Destinations:
+    """Per-neuron destination lists of one core, in CSR form (row = local neuron)."""
+
+    ptr: np.ndarray  # int64[n+1]
+    core: np.ndarray  # int32[E] chip core index
+    axon: np.ndarray  # int32[E] local axon at that core
+    delay: np.ndarray  # int32[E] ticks, >= 1
+
+    @classmethod
+    def from_lists(cls, n_neurons: int, rows: dict[int, list[tuple[int, int, int]]]) -> Destinations:
+        """Build from ``{neuron: [(core, axon, delay), ...]}`` (neurons absent have no destination)."""
+        counts = np.zeros(n_neurons + 1, dtype=np.int64)
+        for nrn, dests in rows.items():
+            counts[nrn + 1] = len(dests)
+        ptr = np.cumsum(counts)
+        flat = [d for nrn in range(n_neurons) for d in rows.get(nrn, [])]
+        arr = np.asarray(flat, dtype=np.int32).reshape(-1, 3)
+        return cls(ptr, arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
+
+    @classmethod
+    def empty(cls, n_neurons: int) -> Destinations:
+        z = np.zeros(0, dtype=np.int32)
+        return cls(np.zeros(n_neurons + 1, dtype=np.int64), z, z.copy(), z.copy())
+
+    def __len__(self) -> int:
+        return int(self.core.shape[0])
+
+
+@dataclass(frozen=True)
+class MappedCore:
+    """One used core: its chip index, its program, and its neurons' destinations."""
+
+    index: int
+    program: CoreProgram
+    dest: Destinations
+
+
+@dataclass(frozen=True)
+class MappedNetwork:
+    """A network programmed onto a chip; see the module docstring for the on-disk layout."""
+
+    chip_name: str
+    cores: tuple[MappedCore, ...]
+    n_inputs: int
+    in_ptr: np.ndarray
+    in_core: np.ndarray
+    in_axon: np.ndarray
+    in_delay: np.ndarray
+    out_core: np.ndarray
+    out_neuron: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self.out_core.shape[0])
+
+    @property
+    def core_indices(self) -> np.ndarray:
+        return np.asarray([c.index for c in self.cores], dtype=np.int64)
+
+    def check(self, cfg: ChipConfig) -> None:
+        """Raise :class:`ProgramError` if anything does not fit ``cfg`` (names the core and neuron)."""
+        from emulator.mapped_check import check_mapped
+
+        check_mapped(self, cfg)
+
+    # ----- persistence -------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the ``.npz`` atomically (temp file + rename)."""
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **_to_arrays(self))
+        return atomic_write_bytes(path, buf.getvalue())
+
+    @classmethod
+    def load(cls, path: str | Path) -> MappedNetwork:
+        """Read a mapped network; refuses unknown formats and versions with a clear message."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise ProgramError(f"{path}: file not found") from None
+        except (OSError, ValueError) as exc:
+            raise ProgramError(f"{path}: not a NeuroMesh mapped network (.npz): {exc}") from None
+        return _from_arrays(arrays, str(path))
+
+
+def input_table(n_inputs: int, rows: dict[int, list[tuple[int, int, int]]]) -> tuple[np.ndarray, ...]:
+    """CSR arrays (ptr, core, axon, delay) from ``{input line: [(core, axon, delay), ...]}``."""
+    d = Destinations.from_lists(n_inputs, rows)
+    return d.ptr, d.core, d.axon, d.delay
+
+
+def _to_arrays(m: MappedNetwork) -> dict[str, np.ndarray]:
+    header = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "chip": m.chip_name,
+        "n_cores": len(m.cores),
+        "n_inputs": m.n_inputs,
+        "n_outputs": m.n_outputs,
+        "metadata": m.metadata,
+    }
+    out: dict[str, np.ndarray] = {
+        "header": np.asarray(json.dumps(header, sort_keys=True)),
+        "core_index": m.core_indices.astype(np.int32),
+        "in_ptr": m.in_ptr.astype(np.int64),
+        "in_core": m.in_core.astype(np.int32),
+        "in_axon": m.in_axon.astype(np.int32),
+        "in_delay": m.in_delay.astype(np.int32),
+        "out_core": m.out_core.astype(np.int32),
+        "out_neuron": m.out_neuron.astype(np.int32),
+    }
+    for k, mc in enumerate(m.cores):
+        out.update(_core_arrays(f"c{k}/", mc))
+    return out
+
+
+def _core_arrays(pre: str, mc: MappedCore) -> dict[str, np.ndarray]:
+    p = mc.program
+    a = {
+        pre + "n_neurons": np.asarray([p.n_neurons], dtype=np.int64),
+        pre + "n_axons": np.asarray([p.n_axons], dtype=np.int64),
+        pre + "syn_axon": np.asarray(p.syn_axon, dtype=np.int32),
+        pre + "syn_neuron": np.asarray(p.syn_neuron, dtype=np.int32),
+        pre + "dest_ptr": mc.dest.ptr.astype(np.int64),
+        pre + "dest_core": mc.dest.core.astype(np.int32),
+        pre + "dest_axon": mc.dest.axon.astype(np.int32),
+        pre + "dest_delay": mc.dest.delay.astype(np.int32),
+    }
+    if p.syn_weight is not None:
+        a[pre + "syn_weight"] = np.asarray(p.syn_weight, dtype=np.int32)
+    if p.axon_type is not None:
+        a[pre + "axon_type"] = np.asarray(p.axon_type, dtype=np.int8)
+    for name, val in sorted(p.params.items()):
+        a[f"{pre}p/{name}"] = np.asarray(val, dtype=np.int64)
+    return a
+
+
+def _read_header(arrays: dict[str, np.ndarray], source: str) -> dict:
+    if "header" not in arrays:
+        raise ProgramError(f"{source}: missing 'header'; not a NeuroMesh mapped network")
+    header = json.loads(str(arrays["header"]))
+    if header.get("format") != FORMAT_NAME:
+        raise ProgramError(f"{source}: format {header.get('format')!r}; expected {FORMAT_NAME!r}")
+    if header.get("version") != FORMAT_VERSION:
+        raise ProgramError(
+            f"{source}: format version {header.get('version')!r} is not supported; "
+            f"this NeuroMesh reads version {FORMAT_VERSION}"
+        )
+    return header
+
+
+def _from_arrays(arrays: dict[str, np.ndarray], source: str) -> MappedNetwork:
+    header = _read_header(arrays, source)
+    cores = []
+    for k, idx in enumerate(arrays["core_index"].tolist()):
+        pre = f"c{k}/"
+        try:
+            cores.append(_core_from_arrays(arrays, pre, int(idx)))
+        except KeyError as exc:
+            raise ProgramError(f"{source}: core {idx}: missing array {exc}") from None
+    return MappedNetwork(
+        chip_name=header["chip"],
+        cores=tuple(cores),
+        n_inputs=int(header["n_inputs"]),
+        in_ptr=arrays["in_ptr"],
+        in_core=arrays["in_core"],
+        in_axon=arrays["in_axon"],
+        in_delay=arrays["in_delay"],
+        out_core=arrays["out_core"],
+        out_neuron=arrays["out_neuron"],
+        metadata=header.get("metadata", {}),
+    )
+
+
+def _core_from_arrays(a: dict[str, np.ndarray], pre: str, idx: int) -> MappedCore:
+    plen = len(pre) + 2
+    params = {k[plen:]: a[k] for k in a if k.startswith(pre + "p/")}
+    prog = CoreProgram(
+        n_neurons=int(a[pre + "n_neurons"][0]),
+        n_axons=int(a[pre + "n_axons"][0]),
+        syn_axon=a[pre + "syn_axon"],
+        syn_neuron=a[pre + "syn_neuron"],
+        syn_weight=a.get(pre + "syn_weight"),
+        params=params,
+        axon_type=a.get(pre + "axon_type"),
+    )
+    dest = Destinations(a[pre + "dest_ptr"], a[pre + "dest_core"], a[pre + "dest_axon"], a[pre + "dest_delay"])
+    return MappedCore(idx, prog, dest)

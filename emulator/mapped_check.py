@@ -1,0 +1,116 @@
+"""Check a :class:`~emulator.mapped.MappedNetwork` against a chip config before programming.
+
+Each check is a small function returning problems as strings that name the core (and neuron or axon), the
+quantity, the value and the limit. :func:`check_mapped` raises one :class:`ProgramError` listing them all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from emulator.config import ChipConfig
+from emulator.errors import ProgramError
+
+if TYPE_CHECKING:
+    from emulator.mapped import MappedCore, MappedNetwork
+
+MAX_LISTED = 20
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def check_core_indices(m: MappedNetwork, cfg: ChipConfig) -> list[str]:
+    idx = m.core_indices
+    p = []
+    if idx.size and (idx.min() < 0 or idx.max() >= cfg.num_cores):
+        bad = int(idx[(idx < 0) | (idx >= cfg.num_cores)][0])
+        p.append(f"core {bad}: core index out of range; chip '{cfg.name}' has cores 0..{cfg.num_cores - 1}")
+    if np.unique(idx).size != idx.size:
+        vals, counts = np.unique(idx, return_counts=True)
+        p.append(f"core {int(vals[counts > 1][0])}: programmed more than once")
+    return p
+
+
+def check_destinations(mc: MappedCore, axons_of: dict[int, int], cfg: ChipConfig) -> list[str]:
+    """Destinations of one core: target core used, axon within it, delay in 1..delay_slots, fan-out limits."""
+    d, p = mc.dest, []
+    n = mc.program.n_neurons
+    if d.ptr.shape[0] != n + 1 or (d.ptr.size and (d.ptr[0] != 0 or d.ptr[-1] != len(d))):
+        return [f"core {mc.index}: destination table has {d.ptr.shape[0]} row pointers for {n} neurons"]
+    fan_out = np.diff(d.ptr)
+    if fan_out.size and fan_out.max() > cfg.core.max_fan_out:
+        j = _first_bad(fan_out > cfg.core.max_fan_out)
+        p.append(f"core {mc.index} neuron {j}: fan-out {int(fan_out[j])} exceeds core.max_fan_out "
+                 f"{cfg.core.max_fan_out}")
+    lim = cfg.core.max_output_axons_per_core
+    if lim is not None and len(d) > lim:
+        p.append(f"core {mc.index}: {len(d)} output edges exceed core.max_output_axons_per_core {lim}")
+    p += _check_targets(f"core {mc.index}", d.core, d.axon, d.delay, axons_of, cfg, row_of=d.ptr)
+    return p
+
+
+def _row(ptr: np.ndarray, entry: int) -> int:
+    return int(np.searchsorted(ptr, entry, side="right") - 1)
+
+
+def _check_targets(who: str, core: np.ndarray, axon: np.ndarray, delay: np.ndarray,
+                   axons_of: dict[int, int], cfg: ChipConfig, row_of: np.ndarray, row_name: str = "neuron"
+                   ) -> list[str]:
+    p = []
+    used = np.asarray(sorted(axons_of), dtype=np.int64)
+    unknown = ~np.isin(core, used)
+    if unknown.any():
+        e = _first_bad(unknown)
+        p.append(f"{who} {row_name} {_row(row_of, e)}: destination core {int(core[e])} is not programmed")
+        return p
+    limit = np.asarray([axons_of[int(c)] for c in core], dtype=np.int64) if core.size else np.zeros(0, np.int64)
+    bad_axon = (axon < 0) | (axon >= limit)
+    if bad_axon.any():
+        e = _first_bad(bad_axon)
+        p.append(f"{who} {row_name} {_row(row_of, e)}: destination axon {int(axon[e])} out of range for core "
+                 f"{int(core[e])} (0..{int(limit[e]) - 1})")
+    bad_delay = (delay < 1) | (delay > cfg.core.delay_slots)
+    if bad_delay.any():
+        e = _first_bad(bad_delay)
+        p.append(f"{who} {row_name} {_row(row_of, e)}: delay {int(delay[e])} out of range; allowed 1.."
+                 f"{cfg.core.delay_slots} ticks (core.delay_slots)")
+    return p
+
+
+def check_io(m: MappedNetwork, axons_of: dict[int, int], neurons_of: dict[int, int], cfg: ChipConfig) -> list[str]:
+    p = []
+    if m.in_ptr.shape[0] != m.n_inputs + 1:
+        p.append(f"inputs: in_ptr has {m.in_ptr.shape[0]} entries for {m.n_inputs} input lines")
+    else:
+        p += _check_targets("input", m.in_core, m.in_axon, m.in_delay, axons_of, cfg, m.in_ptr, "line")
+    for j, (c, nrn) in enumerate(zip(m.out_core.tolist(), m.out_neuron.tolist(), strict=True)):
+        if c not in neurons_of:
+            p.append(f"output {j}: core {c} is not programmed")
+        elif not 0 <= nrn < neurons_of[c]:
+            p.append(f"output {j}: neuron {nrn} out of range for core {c} (0..{neurons_of[c] - 1})")
+    return p
+
+
+def check_mapped(m: MappedNetwork, cfg: ChipConfig) -> None:
+    """Raise :class:`ProgramError` listing every problem (up to :data:`MAX_LISTED`)."""
+    problems = check_core_indices(m, cfg)
+    axons_of = {mc.index: mc.program.n_axons for mc in m.cores}
+    neurons_of = {mc.index: mc.program.n_neurons for mc in m.cores}
+    for mc in m.cores:
+        try:
+            mc.program.validate(cfg, mc.index)
+        except ProgramError as exc:
+            problems.append(str(exc))
+        problems += check_destinations(mc, axons_of, cfg)
+    problems += check_io(m, axons_of, neurons_of, cfg)
+    if problems:
+        shown = problems[:MAX_LISTED]
+        more = len(problems) - len(shown)
+        tail = f"\n  ... and {more} more" if more else ""
+        raise ProgramError(
+            f"mapped network does not fit chip '{cfg.name}':\n" + "\n".join(f"  - {s}" for s in shown) + tail
+        )
