@@ -1,0 +1,288 @@
+"""All programmed neuron cores of one chip, stepped together by the Cython kernels.
+
+Indexing: core ``k`` is the k-th entry of ``programs``. Its local neuron ``j`` is global neuron
+``neuron_offset[k] + j`` and its local axon ``a`` is global axon ``axon_offset[k] + a``.
+
+Timing contract (design.md section 3):
+
+- ``step()`` runs tick ``self.tick``: it integrates the spikes due at that tick, updates every neuron, returns
+  the spikes, then advances ``self.tick`` by one.
+- ``schedule(axons, delays)`` is called between steps. A spike scheduled with delay ``d`` is integrated at tick
+  ``self.tick + d - 1``, i.e. during the d-th ``step()`` call from now. Since ``self.tick`` is already t + 1 after
+  the step of tick t, a spike emitted at tick t and scheduled right after that step with delay d is integrated
+  at tick t + d (delay 1: the very next tick). Inputs for tick 0 are scheduled before the first step with
+  delay 1.
+
+Counters, per core and tick, in ``last_counts[k] = (syn_ops, active, inactive, spikes)``:
+
+- syn_ops: spike x synapse accumulations; a spike on axon a costs len(row a) ops (zero-weight synapses too).
+- a neuron update is *inactive* when the neuron is at rest and its update leaves it so: every state register
+  (u, v, refractory counter) is 0 before the update, its net synaptic input (sum of weight x count before any
+  shift) is 0, it does not spike and its state is still 0 after the update. Every other update is *active*
+  (it received input, holds non-zero state, or a bias / leak / reset moved it).
+- spikes: neurons that fired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from cores import tables
+from cores.prng import seed_key
+from cores.program import CoreProgram
+from cores.tables import _kernels
+from emulator.errors import ProgramError, SimulationError
+
+COUNTER_NAMES = ("syn_ops", "neuron_updates_active", "neuron_updates_inactive", "spikes")
+_INITIAL_PENDING = 256
+
+
+def _offsets(sizes: Sequence[int]) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(np.asarray(sizes, dtype=np.int64))]).astype(np.int64)
+
+
+def _bits_for(n_values: int) -> int:
+    """Bits of a counter holding ``n_values`` distinct values."""
+    return max(int(n_values) - 1, 0).bit_length()
+
+
+def _cat(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _global_synapses(cfg, programs, params, neuron_offset, axon_offset):
+    """Per-synapse global axon, global neuron, effective weight and stochastic flag, concatenated over cores.
+
+    TrueNorth weights are resolved once here: ``weights[neuron, axon_type[axon]]``, and the stochastic flag
+    likewise, so that the crossbar loop reads one weight per synapse for both models.
+    """
+    tn = cfg.neuron.model == "truenorth"
+    ax, nr, w, st = [], [], [], []
+    for k, (prog, p) in enumerate(zip(programs, params, strict=True)):
+        a = prog.syn_axon.astype(np.int64)
+        n = prog.syn_neuron.astype(np.int64)
+        ax.append(a + axon_offset[k])
+        nr.append(n + neuron_offset[k])
+        if tn:
+            typ = prog.axon_type.astype(np.int64)[a]
+            w.append(p["weights"][n, typ])
+            st.append(p["syn_stochastic"][n, typ])
+        else:
+            w.append(prog.syn_weight.astype(np.int64))
+            st.append(np.zeros(a.size, dtype=np.int64))
+    return _cat(ax), _cat(nr), _cat(w), _cat(st)
+
+
+def build_crossbar(cfg, programs, params, neuron_offset, axon_offset) -> dict[str, np.ndarray]:
+    """CSR crossbar by global axon: axon_ptr, syn_target (global neuron), syn_weight, syn_stoch, row_stoch.
+
+    Rows are sorted by target neuron so that the accumulation walks ``acc`` forwards. ``syn_stoch`` and
+    ``row_stoch`` are empty unless some TrueNorth synapse is stochastic (the kernel then skips the check).
+    """
+    ax, nr, w, st = _global_synapses(cfg, programs, params, neuron_offset, axon_offset)
+    n_axons = int(axon_offset[-1])
+    order = np.lexsort((nr, ax))
+    out = {
+        "axon_ptr": _offsets(np.bincount(ax, minlength=n_axons)),
+        "syn_target": np.ascontiguousarray(nr[order], dtype=np.int32),
+        "syn_weight": np.ascontiguousarray(w[order], dtype=np.int32),
+        "syn_stoch": np.zeros(0, dtype=np.uint8),
+        "row_stoch": np.zeros(0, dtype=np.uint8),
+    }
+    if st.any():
+        stoch = np.ascontiguousarray(st[order], dtype=np.uint8)
+        out["syn_stoch"] = stoch
+        out["row_stoch"] = (np.bincount(ax[order], weights=stoch, minlength=n_axons) > 0).astype(np.uint8)
+    return out
+
+
+class CoreArray:
+    """Flat state of every programmed core of a chip; :meth:`step` advances all of them by one tick.
+
+    Parameters
+    ----------
+    cfg : ChipConfig
+        Widths, overflow policies, limits and the neuron model.
+    programs : sequence of CoreProgram
+        One per core; core index k = position in this sequence.
+    seed : int, optional
+        Seed of the counter-based PRNG (TrueNorth stochastic modes). Default: ``cfg.neuron.prng_seed`` for
+        TrueNorth, 0 otherwise.
+
+    Raises
+    ------
+    ProgramError
+        A program does not fit ``cfg`` (the message names the core and the neuron / axon / synapse).
+    """
+
+    def __init__(self, cfg, programs: Sequence[CoreProgram], seed: int | None = None):
+        if len(programs) > cfg.num_cores:
+            raise ProgramError(f"{len(programs)} core programs given; the chip has {cfg.num_cores} cores")
+        tables.check_headroom(cfg)
+        self.cfg = cfg
+        self.model = cfg.neuron.model
+        self.seed = int(seed if seed is not None else getattr(cfg.neuron, "prng_seed", 0))
+        self._key = seed_key(self.seed)
+        params = [prog.validate(cfg, k) for k, prog in enumerate(programs)]
+        self.n_cores = len(programs)
+        self.neuron_offset = _offsets([p.n_neurons for p in programs])
+        self.axon_offset = _offsets([p.n_axons for p in programs])
+        self.n_neurons = int(self.neuron_offset[-1])
+        self.n_axons = int(self.axon_offset[-1])
+        self.delay_slots = cfg.core.delay_slots
+        self._syn_per_core = np.array([p.n_synapses for p in programs], dtype=np.int64)
+        self._axon_core = np.repeat(np.arange(self.n_cores, dtype=np.int32), np.diff(self.axon_offset))
+        self._xbar = build_crossbar(cfg, programs, params, self.neuron_offset, self.axon_offset)
+        self._prm = tables.param_table(cfg, params)
+        self._opts = tables.kernel_options(cfg)
+        self._u0 = self._initial(params, "u0")
+        self._v0 = self._initial(params, "v0")
+        self._alloc()
+        self.reset()
+
+    # ----- construction helpers ---------------------------------------------------------------------
+    def _initial(self, params, name: str) -> np.ndarray:
+        arrays = [p[name] for p in params if name in p]
+        return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(self.n_neurons, np.int64)
+
+    def _alloc(self) -> None:
+        """Every buffer the hot path uses, allocated once (the pending lists grow geometrically)."""
+        self.u = np.zeros(self.n_neurons, dtype=np.int64)
+        self.v = np.zeros(self.n_neurons, dtype=np.int64)
+        self.refractory = np.zeros(self.n_neurons, dtype=np.int32)
+        self._acc = np.zeros(self.n_neurons, dtype=np.int64)
+        self._spikes = np.zeros(self.n_neurons, dtype=np.int32)
+        self._cnt = np.zeros(self.n_axons, dtype=np.int32)
+        self._uniq = np.zeros(self.n_axons, dtype=np.int32)
+        self._pend = np.zeros((self.delay_slots, _INITIAL_PENDING), dtype=np.int32)
+        self._pend_len = np.zeros(self.delay_slots, dtype=np.int64)
+        self.last_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
+        self.total_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
+
+    # ----- run control ------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Initial state (u0, v0), empty delay buffers, tick 0, counters zero."""
+        self.u[:] = self._u0
+        self.v[:] = self._v0
+        self.refractory[:] = 0
+        self._acc[:] = 0
+        self._cnt[:] = 0
+        self._pend_len[:] = 0
+        self.tick = 0
+        self.reset_counts()
+
+    def reset_counts(self) -> None:
+        self.last_counts[:] = 0
+        self.total_counts[:] = 0
+
+    def schedule(self, axons, delays) -> None:
+        """Queue one spike per entry on global ``axons``, integrated at tick ``self.tick + delays - 1``.
+
+        Parameters
+        ----------
+        axons : array_like of int, shape (m,)
+            Global axon ids (repeats add up: each entry is one spike).
+        delays : int or array_like of int, shape (m,)
+            1..cfg.core.delay_slots; delay d means "during the d-th step() from now" (see module docstring).
+
+        Raises
+        ------
+        SimulationError
+            An axon id or a delay out of range (names the entry, the value and the range).
+        """
+        axons = np.asarray(axons).reshape(-1)
+        delays = np.broadcast_to(np.asarray(delays), axons.shape)
+        if axons.size == 0:
+            return
+        _check_entries("axon", axons, 0, self.n_axons - 1)
+        _check_entries("delay", delays, 1, self.delay_slots)
+        slots = (self.tick + delays.astype(np.int64) - 1) % self.delay_slots
+        self._ensure_pending(slots)
+        _kernels.enqueue(self._pend, self._pend_len, np.ascontiguousarray(axons, dtype=np.int32),
+                         np.ascontiguousarray(slots, dtype=np.int64))
+
+    def _ensure_pending(self, slots: np.ndarray) -> None:
+        need = int((self._pend_len + np.bincount(slots, minlength=self.delay_slots)).max())
+        cap = self._pend.shape[1]
+        if need > cap:
+            grown = np.zeros((self.delay_slots, max(2 * cap, need)), dtype=np.int32)
+            grown[:, :cap] = self._pend
+            self._pend = grown
+
+    def step(self) -> np.ndarray:
+        """Run tick ``self.tick`` on every core; return the sorted global ids (int32) of the neurons that spiked."""
+        counts = self.last_counts
+        counts[:] = 0
+        x = self._xbar
+        _kernels.deliver(self._pend, self._pend_len, self.tick % self.delay_slots, self._cnt, self._uniq,
+                         x["axon_ptr"], x["syn_target"], x["syn_weight"], self._axon_core, self.axon_offset,
+                         self.neuron_offset, x["syn_stoch"], x["row_stoch"], self._acc, counts, self._key,
+                         self.tick)
+        if self.model == "loihi_lif":
+            n = _kernels.loihi_update(self._prm, self.u, self.v, self.refractory, self._acc, self.neuron_offset,
+                                      self._spikes, counts, **self._opts)
+        else:
+            n = _kernels.truenorth_update(self._prm, self.v, self._acc, self.neuron_offset, self._spikes,
+                                          counts, key=self._key, tick=self.tick, **self._opts)
+        self.total_counts += counts
+        self.tick += 1
+        return self._spikes[:n].copy()
+
+    # ----- state and footprint ----------------------------------------------------------------------
+    def _state_names(self) -> tuple[str, ...]:
+        if self.model == "truenorth":
+            return ("v",)
+        return ("u", "v", "refractory") if self.cfg.neuron.refractory == "silicon" else ("u", "v")
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of the state registers as int64 arrays over global neurons."""
+        return {name: getattr(self, name).astype(np.int64) for name in self._state_names()}
+
+    def set_state(self, **arrays) -> None:
+        """Overwrite state registers by name (``u``, ``v``, ``refractory``), each of shape (n_neurons,)."""
+        for name, value in arrays.items():
+            if name not in self._state_names():
+                raise SimulationError(f"unknown state {name!r}; allowed: {self._state_names()}")
+            value = np.asarray(value)
+            if value.shape != (self.n_neurons,):
+                raise SimulationError(f"state {name!r} has shape {value.shape}; expected ({self.n_neurons},)")
+            getattr(self, name)[:] = value
+
+    def memory_bits(self) -> dict[str, np.ndarray]:
+        """Programmed footprint per core in bits (int64[n_cores] per kind), from the config's widths.
+
+        weights: loihi_lif, synapses x weight_bits; truenorth, axons x neurons crossbar bits plus
+        neurons x axon_types x weight_bits. state: neurons x (membrane [+ current] [+ refractory counter]).
+        spikes: axons x delay_slots (one bit per axon per pending tick).
+        """
+        c, nn = self.cfg.core, self.cfg.neuron
+        n = np.diff(self.neuron_offset)
+        a = np.diff(self.axon_offset)
+        if self.model == "truenorth":
+            weights = a * n + n * (c.axon_types or 1) * c.weight_bits
+            state = n * nn.membrane_bits
+        else:
+            weights = self._syn_per_core * c.weight_bits
+            refr = _bits_for(nn.refractory_ticks_max + 1) if nn.refractory == "silicon" else 0
+            state = n * (nn.membrane_bits + nn.current_bits + refr)
+        spikes = a * c.delay_slots
+        out = {"weights": weights, "state": state, "spikes": spikes}
+        out = {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
+        out["total"] = out["weights"] + out["state"] + out["spikes"]
+        return out
+
+
+def _check_entries(name: str, values: np.ndarray, lo: int, hi: int) -> None:
+    if values.dtype.kind not in "iu":
+        raise SimulationError(f"{name} ids must be integers, got dtype {values.dtype}")
+    bad = (values < lo) | (values > hi)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SimulationError(
+            f"{name} entry {i} is {int(values[i])}; allowed {lo}..{hi} ({int(bad.sum())} out of range)"
+        )
+
+
+__all__ = ["COUNTER_NAMES", "CoreArray", "build_crossbar"]
