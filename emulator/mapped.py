@@ -114,6 +114,35 @@ class MappedNetwork:
 
         check_mapped(self, cfg)
 
+    @classmethod
+    def build(
+        cls,
+        chip_name: str,
+        cores: dict[int, tuple[CoreProgram, dict[int, list[tuple[int, int, int]]]]],
+        inputs: dict[int, list[tuple[int, int, int]]],
+        outputs: list[tuple[int, int]],
+        n_inputs: int | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> MappedNetwork:
+        """Build a programmed chip by hand.
+
+        Parameters
+        ----------
+        cores : {chip core index: (program, {local neuron: [(dest core, dest axon, delay), ...]})}
+        inputs : {input line: [(core, axon, delay), ...]}
+        outputs : [(core, local neuron), ...] in output order
+        n_inputs : number of input lines (default: 1 + the largest line in ``inputs``)
+        """
+        mcores = tuple(
+            MappedCore(idx, prog, Destinations.from_lists(prog.n_neurons, dests))
+            for idx, (prog, dests) in sorted(cores.items())
+        )
+        n_in = n_inputs if n_inputs is not None else (max(inputs) + 1 if inputs else 0)
+        ptr, core, axon, delay = input_table(n_in, inputs)
+        out = np.asarray(outputs, dtype=np.int32).reshape(-1, 2)
+        return cls(chip_name, mcores, n_in, ptr, core, axon, delay, out[:, 0].copy(), out[:, 1].copy(),
+                   dict(metadata or {}))
+
     # ----- persistence -------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write the ``.npz`` atomically (temp file + rename)."""

@@ -178,3 +178,28 @@ def test_every_preset_number_has_a_source():
                 ch.isdigit() for ch in body.split(":", 1)[1]
             ):
                 assert "#" in line, f"{name}:{lineno} has a number without a source: {line!r}"
+
+
+def _schema_keys(model, prefix="") -> set[str]:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    keys = set()
+    for name, field in model.model_fields.items():
+        keys.add(name)
+        for cand in (field.annotation, *get_args(field.annotation)):
+            if isinstance(cand, type) and issubclass(cand, BaseModel):
+                keys |= _schema_keys(cand)
+            for inner in get_args(cand):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    keys |= _schema_keys(inner)
+    return keys
+
+
+def test_readme_documents_every_key():
+    from emulator.config import ChipConfig
+
+    doc = (PRESET_DIR / "README.md").read_text()
+    missing = sorted(k for k in _schema_keys(ChipConfig) if f"`{k}`" not in doc)
+    assert not missing, f"chip_configs/README.md does not document: {missing}"

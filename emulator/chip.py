@@ -1,0 +1,207 @@
+"""A chip: built from a config, programmed with a mapped network, run tick by tick.
+
+>>> chip = Chip.from_config("tiny")
+>>> chip.program(mapped)                         # checks the program against the config
+>>> result = chip.run(spikes)                    # spikes: int [ticks, n_inputs] or [batch, ticks, n_inputs]
+>>> result.report.to_dict()                      # energy and latency per inference, with breakdowns
+
+``program`` flattens the mapped network into chip-wide arrays: the core state (:class:`cores.CoreArray`,
+global neuron and axon indices) and CSR tables from each global neuron (and each input line) to its
+destinations as global axons. ``run`` hands those to :mod:`emulator.simulator`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cores import CoreArray
+from emulator.config import ChipConfig, load_config
+from emulator.encoders import encode
+from emulator.errors import ProgramError, SimulationError
+from emulator.mapped import MappedNetwork
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Chip-wide routing tables of a programmed chip, over global neuron / axon indices.
+
+    Attributes
+    ----------
+    core_index : int64[C]      chip core index of each used core (position k -> chip index)
+    neuron_pos : int32[N]      position of the core holding each global neuron
+    neuron_local : int32[N]    local index of each global neuron within its core
+    dest_ptr : int64[N+1]      CSR rows: destinations of global neuron i
+    dest_pos, dest_axon : int32[E]   destination core position, global axon index
+    dest_delay : int32[E]      ticks
+    in_ptr, in_axon, in_delay  the same for external input lines
+    out_neuron : int64[O]      global neuron of each output
+    """
+
+    core_index: np.ndarray
+    neuron_pos: np.ndarray
+    neuron_local: np.ndarray
+    dest_ptr: np.ndarray
+    dest_pos: np.ndarray
+    dest_axon: np.ndarray
+    dest_delay: np.ndarray
+    in_ptr: np.ndarray
+    in_axon: np.ndarray
+    in_delay: np.ndarray
+    out_neuron: np.ndarray
+
+
+def build_wiring(mapped: MappedNetwork, cores: CoreArray) -> Wiring:
+    """Translate per-core (chip core, local axon) destinations into global indices."""
+    core_index = mapped.core_indices
+    pos_of = {int(c): k for k, c in enumerate(core_index.tolist())}
+    sizes = np.diff(cores.neuron_offset)
+    neuron_pos = np.repeat(np.arange(len(core_index), dtype=np.int32), sizes)
+    neuron_local = (np.arange(cores.n_neurons) - np.repeat(cores.neuron_offset[:-1], sizes)).astype(np.int32)
+
+    def to_global(core: np.ndarray, axon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pos = np.asarray([pos_of[int(c)] for c in core.tolist()], dtype=np.int32)
+        gaxon = (cores.axon_offset[pos] + axon).astype(np.int32) if pos.size else np.zeros(0, np.int32)
+        return pos, gaxon
+
+    counts = np.concatenate([[0]] + [np.diff(mc.dest.ptr) for mc in mapped.cores]).astype(np.int64)
+    d_core = np.concatenate([mc.dest.core for mc in mapped.cores] or [np.zeros(0, np.int32)])
+    d_axon = np.concatenate([mc.dest.axon for mc in mapped.cores] or [np.zeros(0, np.int32)])
+    d_delay = np.concatenate([mc.dest.delay for mc in mapped.cores] or [np.zeros(0, np.int32)])
+    dest_pos, dest_axon = to_global(d_core, d_axon)
+    _, in_axon = to_global(mapped.in_core, mapped.in_axon)
+    out_pos = np.asarray([pos_of[int(c)] for c in mapped.out_core.tolist()], dtype=np.int64)
+    out_neuron = cores.neuron_offset[out_pos] + mapped.out_neuron.astype(np.int64) if out_pos.size else out_pos
+    return Wiring(
+        core_index=core_index,
+        neuron_pos=neuron_pos,
+        neuron_local=neuron_local,
+        dest_ptr=np.cumsum(counts),
+        dest_pos=dest_pos,
+        dest_axon=dest_axon,
+        dest_delay=d_delay.astype(np.int32),
+        in_ptr=mapped.in_ptr.astype(np.int64),
+        in_axon=in_axon,
+        in_delay=mapped.in_delay.astype(np.int32),
+        out_neuron=out_neuron.astype(np.int64),
+    )
+
+
+class Chip:
+    """A chip built from a :class:`ChipConfig`; program it, then run inferences.
+
+    Parameters
+    ----------
+    cfg : ChipConfig
+    seed : int
+        Seeds every random choice of a run (TrueNorth's stochastic modes, encoders).
+    noc_engine : {"fast", "simpy"}
+        ``fast``: the Cython cycle-level mesh; ``simpy``: the SimPy router model (same semantics, slower,
+        for validation).
+    """
+
+    def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):
+        from noc import make_engine
+
+        self.cfg = cfg
+        self.seed = int(seed)
+        self.noc = make_engine(cfg, kind=noc_engine)
+        self.noc_engine = noc_engine
+        self.mapped: MappedNetwork | None = None
+        self.cores: CoreArray | None = None
+        self.wiring: Wiring | None = None
+
+    @classmethod
+    def from_config(cls, cfg: ChipConfig | str | Path, seed: int = 0, noc_engine: str = "fast") -> Chip:
+        """Build from a config object, a YAML path or a preset name."""
+        if not isinstance(cfg, ChipConfig):
+            cfg = load_config(cfg)
+        return cls(cfg, seed=seed, noc_engine=noc_engine)
+
+    def program(self, mapped: MappedNetwork | str | Path) -> Chip:
+        """Check ``mapped`` against the config and load it into the cores; returns self."""
+        if not isinstance(mapped, MappedNetwork):
+            mapped = MappedNetwork.load(mapped)
+        mapped.check(self.cfg)
+        seed = self.seed if self.cfg.neuron.model == "truenorth" else 0
+        self.cores = CoreArray(self.cfg, [mc.program for mc in mapped.cores], seed=seed)
+        self.wiring = build_wiring(mapped, self.cores)
+        self.mapped = mapped
+        return self
+
+    # ----- helpers ---------------------------------------------------------------------------------
+    def _require_program(self) -> None:
+        if self.mapped is None:
+            raise ProgramError("the chip is not programmed; call Chip.program(mapped) first")
+
+    def global_neuron(self, core: int, neuron: int) -> int:
+        """Global index of ``neuron`` on chip core ``core`` (for probes)."""
+        self._require_program()
+        hits = np.flatnonzero(self.wiring.core_index == core)
+        if hits.size == 0:
+            raise SimulationError(f"probe: core {core} is not programmed")
+        k = int(hits[0])
+        n = int(self.cores.neuron_offset[k + 1] - self.cores.neuron_offset[k])
+        if not 0 <= neuron < n:
+            raise SimulationError(f"probe: neuron {neuron} out of range for core {core} (0..{n - 1})")
+        return int(self.cores.neuron_offset[k]) + neuron
+
+    def prepare_inputs(self, inputs: np.ndarray | None, ticks: int | None, encoder: str | None = None,
+                       **encoder_options) -> np.ndarray:
+        """Spike counts [batch, ticks, n_inputs] from spike trains or encoded values."""
+        self._require_program()
+        n_in = self.mapped.n_inputs
+        if encoder is not None:
+            if ticks is None:
+                raise SimulationError(f"encoder {encoder!r}: give ticks (the length of each inference)")
+            return encode(encoder, inputs, ticks, self.cfg.neuron.model, seed=self.seed, **encoder_options)
+        if inputs is None:
+            if ticks is None:
+                raise SimulationError("no inputs: give ticks to run without input")
+            return np.zeros((1, ticks, n_in), dtype=np.int32)
+        x = np.asarray(inputs)
+        if x.ndim == 2:
+            x = x[None]
+        if x.ndim != 3 or x.shape[2] != n_in:
+            raise SimulationError(
+                f"inputs: expected spike counts [ticks, {n_in}] or [batch, ticks, {n_in}], got shape {x.shape}")
+        if not np.issubdtype(x.dtype, np.integer) and not np.issubdtype(x.dtype, np.bool_):
+            raise SimulationError(f"inputs: spike counts must be integers, got {x.dtype}; to encode values use "
+                                  "encoder='rate'|'ttfs'|'direct'")
+        if x.size and x.min() < 0:
+            raise SimulationError("inputs: spike counts must be >= 0")
+        if ticks is not None and ticks != x.shape[1]:
+            x = _fit_ticks(x, ticks)
+        return x.astype(np.int32, copy=False)
+
+    # ----- running ---------------------------------------------------------------------------------
+    def run(self, inputs: np.ndarray | None = None, ticks: int | None = None, *, encoder: str | None = None,
+            probes=None, progress: bool | None = None, **encoder_options):
+        """Run one inference per batch entry with the full hardware model (NoC, timing, energy).
+
+        Returns a :class:`emulator.simulator.RunResult` with output spikes and counts, probes and a report.
+        """
+        from emulator.simulator import run_batch
+
+        spikes = self.prepare_inputs(inputs, ticks, encoder, **encoder_options)
+        return run_batch(self, spikes, probes=probes, progress=progress)
+
+    def run_reference(self, inputs: np.ndarray | None = None, ticks: int | None = None, *,
+                      encoder: str | None = None, **encoder_options):
+        """Tick-level functional reference: the NumPy oracle cores, no NoC and no timing."""
+        from emulator.reference_run import run_reference
+
+        spikes = self.prepare_inputs(inputs, ticks, encoder, **encoder_options)
+        return run_reference(self, spikes)
+
+
+def _fit_ticks(x: np.ndarray, ticks: int) -> np.ndarray:
+    """Trim, or pad with silent ticks, to ``ticks`` (running past the input lets the network settle)."""
+    if ticks < 1:
+        raise SimulationError(f"ticks {ticks}: allowed >= 1")
+    if ticks <= x.shape[1]:
+        return x[:, :ticks]
+    pad = np.zeros((x.shape[0], ticks - x.shape[1], x.shape[2]), dtype=x.dtype)
+    return np.concatenate([x, pad], axis=1)

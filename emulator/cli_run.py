@@ -1,0 +1,105 @@
+"""``neuromesh run``: emulate a programmed chip and report energy and latency per inference."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from emulator.errors import SimulationError
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_CONFIG = "loihi"
+
+
+def bundled_network(chip_name: str) -> tuple[Path, Path]:
+    """The demo network and its input shipped for ``chip_name``; a clear error if there is none."""
+    net, inp = DATA_DIR / f"default_network_{chip_name}.npz", DATA_DIR / f"default_input_{chip_name}.npz"
+    if not net.exists():
+        have = sorted(p.stem.removeprefix("default_network_") for p in DATA_DIR.glob("default_network_*.npz"))
+        raise SimulationError(
+            f"no bundled demo network for chip '{chip_name}' (bundled for: {', '.join(have) or 'none'}); "
+            "give --network MAPPED (made with 'neuromesh map')")
+    return net, inp
+
+
+def load_inputs(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
+    """(spikes or values, labels, encoder) from an .npz with 'spikes'/'inputs' or 'x' (+ 'encoder', 'labels')."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+    except (OSError, ValueError) as exc:
+        raise SimulationError(f"{path}: cannot read input file (.npz): {exc}") from None
+    labels = data.get("labels")
+    for key in ("spikes", "inputs"):
+        if key in data:
+            return data[key], labels, None
+    if "x" in data:
+        return data["x"], labels, str(data["encoder"]) if "encoder" in data else "rate"
+    raise SimulationError(f"{path}: expected an array 'spikes' (or 'inputs') [batch, ticks, n_inputs], or 'x' "
+                          f"[batch, n_inputs] with an optional 'encoder'; found {sorted(data)}")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="emulate a programmed chip; report energy and latency per inference",
+        description="Run inferences on a chip config with a programmed (mapped) network, tick by tick, with "
+        "integer cores, the mesh NoC and synchronisation. Prints a summary table; --report writes the full "
+        "JSON (atomically); --plots writes PNG figures. With no --network, runs the bundled demo network "
+        "(a digits classifier) shipped for the chip.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("config", metavar="CONFIG", nargs="?", default=DEFAULT_CONFIG,
+                   help=f"chip config YAML or preset name (default: {DEFAULT_CONFIG})")
+    p.add_argument("--network", metavar="MAPPED", help="mapped network .npz (from 'neuromesh map')")
+    p.add_argument("--input", metavar="FILE.npz", help="inputs: 'spikes' [batch, ticks, n_inputs] (or 'inputs'), "
+                   "or values 'x' [batch, n_inputs] with --encoder; optional 'labels' for accuracy")
+    p.add_argument("--ticks", type=int, metavar="T", help="ticks per inference (default: the input's length)")
+    p.add_argument("--batch", type=int, metavar="N", help="run only the first N inferences of the input")
+    p.add_argument("--encoder", choices=("rate", "ttfs", "direct"), help="encode values 'x' into spikes")
+    p.add_argument("--seed", type=int, default=0, help="seed for encoders and stochastic neurons (default 0)")
+    p.add_argument("--engine", choices=("fast", "simpy"), default="fast",
+                   help="NoC engine: fast (Cython, default) or simpy (detailed, slow, for validation)")
+    p.add_argument("--report", metavar="FILE.json", help="write the full JSON report here (atomically)")
+    p.add_argument("--plots", metavar="DIR", help="write PNG plots here (raster, mesh heatmaps, energy, ticks)")
+    p.add_argument("--json", action="store_true", help="print the JSON report to stdout instead of the table")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: only when stderr is a terminal)")
+    p.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from emulator.chip import Chip
+
+    chip = Chip.from_config(args.config, seed=args.seed, noc_engine=args.engine)
+    net_path, input_path = (Path(args.network), None) if args.network else bundled_network(chip.cfg.name)
+    chip.program(net_path)
+    src = Path(args.input) if args.input else input_path
+    if src is None:
+        if args.ticks is None:
+            raise SimulationError("--network given without --input: give --ticks to run with no input")
+        x, labels, enc = None, None, None
+    else:
+        x, labels, enc = load_inputs(src)
+    if args.batch is not None and x is not None:
+        x = x[: args.batch]
+        labels = None if labels is None else labels[: args.batch]
+    result = chip.run(x, ticks=args.ticks, encoder=args.encoder or enc, probes={"spikes": "outputs"},
+                      progress=args.progress)
+    report = result.report
+    if labels is not None:
+        report.data["accuracy"] = float(np.mean(result.predictions == np.asarray(labels)[: len(result.predictions)]))
+    if args.report:
+        report.save_json(args.report)
+    if args.plots:
+        from emulator.plots import write_all
+
+        write_all(chip, result, Path(args.plots))
+    print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text())
+    if args.report or args.plots:
+        written = [s for s in (args.report, args.plots and f"{args.plots}/*.png") if s]
+        print(f"\nwrote {', '.join(written)}")
+    return 0

@@ -1,0 +1,132 @@
+"""PNG figures of a run (matplotlib, Agg backend): where people would rather look than read.
+
+- ``raster.png``: output spikes (or probed neurons) of the first inference;
+- ``core_activity.png``: synaptic operations per core, laid out on the mesh (tiles subdivided per core);
+- ``link_utilisation.png``: flits per cycle on each mesh link, one panel per direction;
+- ``energy_breakdown.png``: energy per inference by operation type;
+- ``tick_duration.png``: duration of each tick split into compute, network and synchronisation.
+
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from emulator.files import atomic_write_bytes
+
+
+def _figure(w: float = 6.4, h: float = 4.0):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt, *plt.subplots(figsize=(w, h), dpi=110)
+
+
+def _save(plt, fig, path: Path) -> Path:
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def raster(result, path: Path, inference: int = 0) -> Path:
+    rec = result.records[inference]
+    spikes = rec.probe_spikes if rec.probe_spikes is not None else rec.out_spikes
+    plt, fig, ax = _figure()
+    t, n = np.nonzero(spikes)
+    ax.scatter(t, n, s=4, marker="|", color="black")
+    ax.set_xlabel("tick")
+    ax.set_ylabel("neuron (probe index)" if rec.probe_spikes is not None else "output")
+    ax.set_title(f"spike raster, inference {inference}")
+    ax.set_xlim(-0.5, spikes.shape[0] - 0.5)
+    return _save(plt, fig, path)
+
+
+def mesh_grid(cfg, core_index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per-core values on a 2D grid: each router tile is subdivided into a ceil(sqrt(cpr))^2 block."""
+    cpr = cfg.mesh.cores_per_router
+    sub = math.ceil(math.sqrt(cpr))
+    grid = np.full((cfg.mesh.height * sub, cfg.mesh.width * sub), np.nan)
+    router, local = core_index // cpr, core_index % cpr
+    x, y = router % cfg.mesh.width, router // cfg.mesh.width
+    grid[y * sub + local // sub, x * sub + local % sub] = values
+    return grid
+
+
+def core_activity(chip, report, path: Path) -> Path:
+    cfg = chip.cfg
+    grid = mesh_grid(cfg, report.core_index, report.core_activity)
+    plt, fig, ax = _figure(6.4, 6.4 * grid.shape[0] / max(grid.shape[1], 1) + 0.8)
+    im = ax.imshow(grid, origin="lower", cmap="viridis", interpolation="nearest")
+    fig.colorbar(im, ax=ax, label="synaptic ops per inference")
+    ax.set_title(f"core activity on the {cfg.mesh.width} x {cfg.mesh.height} mesh (blank: unused core)")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    return _save(plt, fig, path)
+
+
+def link_utilisation(chip, report, path: Path) -> Path:
+    cfg = chip.cfg
+    util = report.link_utilisation
+    grids = chip.noc.link_grids(util)  # {"east": [H, W], ...}
+    plt, fig, axes = _figure(10, 3.2)
+    fig.clf()
+    axes = fig.subplots(1, len(grids))
+    vmax = max(float(np.nanmax(g)) if np.isfinite(g).any() else 0.0 for g in grids.values()) or 1.0
+    for ax, (name, g) in zip(np.atleast_1d(axes), grids.items(), strict=True):
+        im = ax.imshow(g, origin="lower", cmap="magma", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_title(f"{name}-bound links")
+        ax.set_xlabel("x")
+    np.atleast_1d(axes)[0].set_ylabel("y")
+    fig.colorbar(im, ax=list(np.atleast_1d(axes)), label="flits per cycle")
+    fig.suptitle(f"NoC link utilisation, {cfg.mesh.width} x {cfg.mesh.height} mesh")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def energy_breakdown(report, path: Path) -> Path:
+    by_op = report.data["mean"]["energy_pj"]["by_op"]
+    items = sorted(((k, v) for k, v in by_op.items() if v > 0), key=lambda kv: kv[1])
+    plt, fig, ax = _figure()
+    ax.barh([k for k, _ in items], [v * 1e-6 for _, v in items], color="tab:blue")
+    ax.set_xlabel("energy per inference (uJ)")
+    ax.set_title(f"energy breakdown: {report.data['mean']['energy_pj']['total'] * 1e-6:.3f} uJ per inference")
+    return _save(plt, fig, path)
+
+
+def tick_duration(report, path: Path, inference: int = 0) -> Path:
+    ticks = report.tick_ns[inference]
+    plt, fig, ax = _figure()
+    t = np.arange(ticks.shape[0])
+    bottom = np.zeros(ticks.shape[0])
+    for i, name in enumerate(("compute", "network", "sync"), start=1):
+        ax.bar(t, ticks[:, i] / 1e3, bottom=bottom, width=1.0, label=name)
+        bottom += ticks[:, i] / 1e3
+    ax.set_xlabel("tick")
+    ax.set_ylabel("duration (us)")
+    ax.legend(loc="upper right")
+    ax.set_title(f"tick duration, inference {inference}")
+    return _save(plt, fig, path)
+
+
+def write_all(chip, result, out_dir: Path) -> list[Path]:
+    """Every figure of a run into ``out_dir``."""
+    out_dir = Path(out_dir)
+    rep = result.report
+    return [
+        raster(result, out_dir / "raster.png"),
+        core_activity(chip, rep, out_dir / "core_activity.png"),
+        link_utilisation(chip, rep, out_dir / "link_utilisation.png"),
+        energy_breakdown(rep, out_dir / "energy_breakdown.png"),
+        tick_duration(rep, out_dir / "tick_duration.png"),
+    ]

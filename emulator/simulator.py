@@ -1,0 +1,316 @@
+"""The tick-by-tick chip simulation on a SimPy timeline.
+
+Per tick t (design.md, section 3):
+
+1. every core integrates the axon inputs due at t, updates its neurons and emits spikes (one Cython call
+   over all cores, :meth:`cores.CoreArray.step`);
+2. each spike becomes one packet per destination entry (core, axon, delay); the mapper emits one entry per
+   destination core, so this is one packet per destination core. Packets enter the mesh as their neuron is
+   updated: a core first integrates (syn_ops x syn_op_ns), then sweeps its neurons in index order, so neuron j
+   of n emits at ``integrate + (j + 1) / n x update`` plus ``spike_ns`` per packet already formed;
+3. packets cross the NoC with contention (the cycle-level engine of :mod:`noc`); each delivery is written into
+   the destination axon's delay buffer for tick t + delay; external input spikes of tick t are written the same
+   way (host input does not cross the mesh);
+4. the tick ends by synchronisation: ``barrier``: when every core is idle and the mesh drained, plus the
+   barrier latency; ``fixed``: after the tick period, and work that overruns it is a timing violation naming
+   the core or link responsible.
+
+SimPy is the clock: one process advances through the phases of each tick (compute, network drain, sync) as
+coarse timeouts; no per-neuron or per-spike processes. Components only count events; pricing happens after the
+run (:mod:`emulator.energy`).
+
+Functional results never depend on timing: spikes equal the tick-level reference run. In ``fixed`` mode an
+overrun is reported, and the late packets are still delivered (the report says so), so the functional result
+stays comparable; a chip that overruns its tick would lose or delay those spikes.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from emulator.energy import EVENT_NAMES, N_EVENTS
+
+# Event-kind columns of the per-tick count array, see emulator.energy.EVENTS.
+SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
+LAT_HIST_BINS = 1 << 12
+
+
+def csr_expand(ptr: np.ndarray, rows: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+    """Entries of CSR ``rows``: (entry index, row of each entry). ``counts`` repeats each row's entries."""
+    starts = ptr[rows]
+    lens = ptr[rows + 1] - starts
+    if counts is not None:
+        rows = np.repeat(rows, counts)
+        starts = np.repeat(starts, counts)
+        lens = np.repeat(lens, counts)
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64), np.zeros(0, rows.dtype)
+    first = np.cumsum(lens) - lens
+    idx = np.arange(total, dtype=np.int64) - np.repeat(first - starts, lens)
+    return idx, np.repeat(rows, lens)
+
+
+@dataclass
+class InferenceRecord:
+    """Everything counted and timed during one inference (before pricing)."""
+
+    out_spikes: np.ndarray  # int8 [T, O]
+    counts: np.ndarray  # int64 [T, C, N_EVENTS] per tick, per used core (position)
+    tick_ns: np.ndarray  # float64 [T, 4]: duration, compute, network, sync
+    latency_hist: np.ndarray  # int64 histogram of packet latency in cycles (last bin: overflow)
+    link_flits: np.ndarray  # int64 [n_links]
+    peak_buffer_flits: int
+    violations: list[dict]
+    input_events: int
+    probe_spikes: np.ndarray | None = None  # int8 [T, k]
+    traces: dict[str, np.ndarray] = field(default_factory=dict)  # name -> int64 [T, k]
+
+
+@dataclass
+class RunResult:
+    """Result of :meth:`Chip.run`: outputs, probes and the priced report."""
+
+    output_spikes: np.ndarray  # int8 [B, T, O]
+    records: list[InferenceRecord]
+    report: object = None
+    probe_neurons: np.ndarray | None = None
+
+    @property
+    def output_counts(self) -> np.ndarray:
+        return self.output_spikes.sum(axis=1, dtype=np.int64)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """Index of the output with most spikes per inference (ties to the lowest index)."""
+        return np.argmax(self.output_counts, axis=1)
+
+
+@dataclass(frozen=True)
+class Probes:
+    """What to record: spikes of ``spike_neurons`` and state traces of ``state_neurons`` (global ids)."""
+
+    spike_neurons: np.ndarray | None = None
+    state_neurons: np.ndarray | None = None
+
+    @classmethod
+    def resolve(cls, chip, probes) -> Probes:
+        """Accept None, a Probes, or a dict {"spikes": ids|"all"|"outputs", "state": ids}."""
+        if probes is None or isinstance(probes, Probes):
+            return probes or cls()
+        spikes = probes.get("spikes")
+        if isinstance(spikes, str):
+            spikes = np.arange(chip.cores.n_neurons) if spikes == "all" else chip.wiring.out_neuron
+        state = probes.get("state")
+        as_ids = (lambda v: None if v is None else np.asarray(v, dtype=np.int64))
+        return cls(as_ids(spikes), as_ids(state))
+
+
+class TickTimer:
+    """Turns a tick's counts and packets into injection cycles, NoC traffic and tick duration (ns)."""
+
+    def __init__(self, chip):
+        cfg = chip.cfg
+        self.cfg = cfg
+        self.noc = chip.noc
+        t = cfg.timing
+        self.syn_ns, self.act_ns, self.inact_ns, self.spk_ns = (
+            t.syn_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns, t.spike_ns)
+        self.cycle_ns = cfg.noc.cycle_ns
+        self.core_index = chip.wiring.core_index.astype(np.int32)
+        router = self.core_index // cfg.mesh.cores_per_router
+        self.x, self.y = router % cfg.mesh.width, router // cfg.mesh.width
+        self.n_per_core = np.diff(chip.cores.neuron_offset).astype(np.float64)
+        self.fixed = cfg.sync.mode == "fixed"
+        self.period = cfg.sync.tick_period_ns or 0.0
+        self.barrier = cfg.sync.barrier_latency_ns or 0.0
+
+    def core_busy(self, counts: np.ndarray, packets_per_core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(integration ns, update ns) per core; busy = integration + update + packets x spike_ns."""
+        integ = counts[:, SYN] * self.syn_ns
+        update = counts[:, ACT] * self.act_ns + counts[:, INACT] * self.inact_ns
+        return integ, update
+
+    def inject_cycles(self, src_pos, src_local, integ, update) -> np.ndarray:
+        """Cycle at which each packet enters the mesh (its neuron's place in the core's update sweep)."""
+        first = np.searchsorted(src_pos, src_pos, side="left")
+        rank = np.arange(src_pos.size) - first
+        ns = integ[src_pos] + (src_local + 1) / self.n_per_core[src_pos] * update[src_pos] + (rank + 1) * self.spk_ns
+        return np.ceil(ns / self.cycle_ns - 1e-9).astype(np.int64)
+
+    def phases(self, busy_max: float, net_end: float) -> tuple[float, float, float, float]:
+        """(duration, compute, network, sync) in ns for the tick's synchronisation mode."""
+        work = max(busy_max, net_end)
+        network = work - busy_max
+        if self.fixed:
+            return self.period, busy_max, network, max(0.0, self.period - work)
+        return work + self.barrier, busy_max, network, self.barrier
+
+
+class InferenceRun:
+    """One inference: the tick loop as a SimPy process, counting into an :class:`InferenceRecord`."""
+
+    def __init__(self, chip, spikes_in: np.ndarray, probes: Probes, timer: TickTimer, bar=None):
+        self.chip, self.cores, self.w = chip, chip.cores, chip.wiring
+        self.spikes_in = spikes_in
+        self.probes = probes
+        self.timer = timer
+        self.bar = bar
+        T, C = spikes_in.shape[0], self.cores.n_cores
+        self.rec = InferenceRecord(
+            out_spikes=np.zeros((T, self.w.out_neuron.size), np.int8),
+            counts=np.zeros((T, C, N_EVENTS), np.int64),
+            tick_ns=np.zeros((T, 4), np.float64),
+            latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
+            link_flits=None,
+            peak_buffer_flits=0,
+            violations=[],
+            input_events=int(spikes_in.sum()),
+        )
+        if probes.spike_neurons is not None:
+            self.rec.probe_spikes = np.zeros((T, probes.spike_neurons.size), np.int8)
+        self.is_out = np.full(self.cores.n_neurons, -1, np.int64)
+        self.is_out[self.w.out_neuron] = np.arange(self.w.out_neuron.size)
+
+    def process(self, env: simpy.Environment):
+        for t in range(self.spikes_in.shape[0]):
+            dur, compute, network, sync = self.tick(t)
+            yield env.timeout(compute)
+            yield env.timeout(network)
+            yield env.timeout(dur - compute - network)
+            if self.bar is not None:
+                self.bar.update(1)
+
+    def tick(self, t: int) -> tuple[float, float, float, float]:
+        spikes = self.cores.step()
+        counts = self.rec.counts[t]
+        counts[:, :4] = self.cores.last_counts
+        self._record_outputs(t, spikes)
+        self._deliver_inputs(t)
+        busy_max, net_end = self._send_packets(t, spikes, counts)
+        ph = self.timer.phases(busy_max, net_end)
+        self.rec.tick_ns[t] = ph
+        if self.timer.fixed and max(busy_max, net_end) > self.timer.period:
+            self._violation(t, busy_max, net_end)
+        return ph
+
+    def _record_outputs(self, t: int, spikes: np.ndarray) -> None:
+        if spikes.size:
+            o = self.is_out[spikes]
+            self.rec.out_spikes[t, o[o >= 0]] = 1
+        p = self.probes
+        if p.spike_neurons is not None and spikes.size:
+            self.rec.probe_spikes[t] = np.isin(p.spike_neurons, spikes)
+        if p.state_neurons is not None:
+            for name, arr in self.cores.state().items():
+                self.rec.traces.setdefault(name, np.zeros((self.spikes_in.shape[0], p.state_neurons.size),
+                                                          np.int64))[t] = arr[p.state_neurons]
+
+    def _deliver_inputs(self, t: int) -> None:
+        """External input spikes of tick t, integrated at t + delay (host input bypasses the mesh)."""
+        row = self.spikes_in[t]
+        lines = np.flatnonzero(row)
+        if lines.size:
+            idx, _ = csr_expand(self.w.in_ptr, lines, row[lines])
+            if idx.size:
+                self.cores.schedule(self.w.in_axon[idx], self.w.in_delay[idx])
+
+    def _send_packets(self, t: int, spikes: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
+        """Form packets from this tick's spikes, deliver them functionally, and time them on the NoC."""
+        idx, src = csr_expand(self.w.dest_ptr, spikes) if spikes.size else (np.zeros(0, np.int64), spikes)
+        src_pos = self.w.neuron_pos[src]
+        per_core = np.bincount(src_pos, minlength=counts.shape[0])
+        integ, update = self.timer.core_busy(counts, per_core)
+        busy = integ + update + per_core * self.timer.spk_ns
+        busy_max = float(busy.max()) if busy.size else 0.0
+        if idx.size == 0:
+            return busy_max, 0.0
+        dst_pos, axon, delay = self.w.dest_pos[idx], self.w.dest_axon[idx], self.w.dest_delay[idx]
+        self.cores.schedule(axon, delay)
+        inject = self.timer.inject_cycles(src_pos, self.w.neuron_local[src], integ, update)
+        res = self.timer.noc.run(self.timer.core_index[src_pos], self.timer.core_index[dst_pos], inject)
+        self._count_packets(counts, src_pos, dst_pos, per_core, res)
+        lat = res.deliver_cycle - inject
+        self.rec.latency_hist += np.bincount(np.minimum(lat, LAT_HIST_BINS - 1), minlength=LAT_HIST_BINS)
+        self.rec.link_flits = res.link_flits.copy() if self.rec.link_flits is None else self.rec.link_flits + res.link_flits
+        self.rec.peak_buffer_flits = max(self.rec.peak_buffer_flits, int(np.max(res.peak_buffer_flits)))
+        self._last_noc = (res, src_pos, dst_pos)
+        return busy_max, float(res.deliver_cycle.max()) * self.timer.cycle_ns
+
+    def _count_packets(self, counts, src_pos, dst_pos, per_core, res) -> None:
+        n = counts.shape[0]
+        counts[:, PKT] = per_core
+        # Minimal dimension-order routes: |dx| east-west hops and |dy| north-south hops, whatever the order.
+        counts[:, HEW] = np.bincount(src_pos, weights=np.abs(self.timer.x[dst_pos] - self.timer.x[src_pos]),
+                                     minlength=n)
+        counts[:, HNS] = np.bincount(src_pos, weights=np.abs(self.timer.y[dst_pos] - self.timer.y[src_pos]),
+                                     minlength=n)
+        counts[:, DLV] = np.bincount(dst_pos, minlength=n)
+
+    def _violation(self, t: int, busy_max: float, net_end: float) -> None:
+        """Name the core (compute overrun) or the busiest link (network overrun) of tick t."""
+        period = self.timer.period
+        counts = self.rec.counts[t]
+        if busy_max > period:
+            busy = counts[:, SYN] * self.timer.syn_ns + counts[:, ACT] * self.timer.act_ns + \
+                counts[:, INACT] * self.timer.inact_ns + counts[:, PKT] * self.timer.spk_ns
+            k = int(np.argmax(busy))
+            self.rec.violations.append({
+                "tick": t, "kind": "core", "culprit": f"core {int(self.w.core_index[k])}",
+                "busy_ns": float(busy[k]), "period_ns": period, "overrun_ns": float(busy[k] - period),
+                "syn_ops": int(counts[k, SYN]), "packets": int(counts[k, PKT])})
+            return
+        res, src_pos, dst_pos = self._last_noc
+        link = int(np.argmax(res.link_flits))
+        last = int(np.argmax(res.deliver_cycle))
+        self.rec.violations.append({
+            "tick": t, "kind": "link", "culprit": f"link {self.chip.noc.link_name(link)}",
+            "link_flits": int(res.link_flits[link]), "network_end_ns": net_end, "period_ns": period,
+            "overrun_ns": net_end - period,
+            "latest_packet": f"core {int(self.w.core_index[src_pos[last]])} -> core "
+                             f"{int(self.w.core_index[dst_pos[last]])}"})
+
+
+def _progress_bar(total: int, progress: bool | None):
+    show = sys.stderr.isatty() if progress is None else progress
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="tick", desc="emulating", file=sys.stderr, leave=False)
+
+
+def run_batch(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
+    """Run every inference of ``spikes`` [B, T, n_in]; state reset between them as the config says."""
+    from emulator.report import build_report
+
+    chip._require_program()
+    probes = Probes.resolve(chip, probes)
+    timer = TickTimer(chip)
+    bar = _progress_bar(spikes.shape[0] * spikes.shape[1], progress)
+    records = []
+    chip.cores.reset()
+    for b in range(spikes.shape[0]):
+        if b and chip.cfg.sync.reset_between_inferences:
+            chip.cores.reset()
+        chip.cores.reset_counts()
+        env = simpy.Environment()
+        run = InferenceRun(chip, spikes[b], probes, timer, bar)
+        env.process(run.process(env))
+        env.run()
+        if run.rec.link_flits is None:
+            run.rec.link_flits = np.zeros(chip.noc.n_links, np.int64)
+        records.append(run.rec)
+    if bar is not None:
+        bar.close()
+    out = np.stack([r.out_spikes for r in records])
+    result = RunResult(output_spikes=out, records=records, probe_neurons=probes.spike_neurons)
+    result.report = build_report(chip, records)
+    return result
+
+
+__all__ = ["EVENT_NAMES", "InferenceRecord", "Probes", "RunResult", "csr_expand", "run_batch"]
