@@ -101,15 +101,18 @@ def _sign_mode(w: np.ndarray) -> str:
 def lava_dense_weights(weights, num_weight_bits: int = 8) -> np.ndarray:
     """The integer weights Lava's bit-accurate Dense (``PyDenseModelBitAcc``) actually uses.
 
-    Quirks reproduced (Lava's weight-memory emulation, 8-bit mantissa):
+    Quirks reproduced (Lava 0.10 ``lava/utils/weightutils.py``: ``clip_weights`` then ``truncate_weights``,
+    8-bit weight mantissa):
 
     1. The sign mode comes from the whole matrix, not per synapse: excitatory if every weight >= 0, inhibitory
-       if every weight <= 0, mixed otherwise (an all-zero matrix is excitatory).
+       if every weight <= 0 (and one is negative), mixed otherwise; an all-zero matrix is excitatory.
     2. Clip to 8 bits: [0, 255] excitatory, [-256, 255] mixed; inhibitory weights are negated, clipped to
-       [0, 255] and negated back.
-    3. Drop low bits: ``w = (w >> s) << s`` with ``s = 8 - num_weight_bits + (1 if mixed)``; the arithmetic
-       shift floors negative weights, and in mixed mode the sign takes one bit, so every odd weight loses its
-       lowest bit even at 8 bits.
+       [0, 255] and negated back, so -256 is not reachable in inhibitory mode.
+    3. Drop low bits: ``w = (w >> s) << s`` with ``s = 8 - num_weight_bits + (1 if mixed)``. In mixed mode the
+       sign takes one bit, so every odd weight loses its lowest bit even at 8 bits, and the arithmetic shift
+       floors negative weights (-7 -> -8). Inhibitory matrices are truncated on their magnitude (Lava negates
+       around the shift too), so there -7 -> -6 at 7 bits: the golden README's ``(w >> s) << s`` applies to
+       the magnitudes in that mode.
 
     Parameters
     ----------
@@ -124,12 +127,10 @@ def lava_dense_weights(weights, num_weight_bits: int = 8) -> np.ndarray:
     """
     w = np.asarray(weights, dtype=np.int64)
     mode = _sign_mode(w)
-    if mode == "inh":
-        w = -np.clip(-w, 0, 255)
-    else:
-        w = np.clip(w, -256 if mode == "mixed" else 0, 255)
+    sign = -1 if mode == "inh" else 1
+    w = np.clip(sign * w, -256 if mode == "mixed" else 0, 255)
     s = 8 - num_weight_bits + (1 if mode == "mixed" else 0)
-    return (w >> s) << s
+    return sign * ((w >> s) << s)
 
 
 __all__ = [
