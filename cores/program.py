@@ -43,11 +43,13 @@ class CoreProgram:
     axon_type: np.ndarray | None = None
 
     def __post_init__(self):
-        # Normalise array-likes once so that validation and CoreArray see ndarrays.
+        # Normalise array-likes once so that validation and CoreArray see ndarrays; an empty list (no
+        # synapses) has no dtype of its own, so it becomes an empty int32 array.
         for name in ("syn_axon", "syn_neuron", "syn_weight", "axon_type"):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, np.asarray(value))
+                value = np.asarray(value)
+                object.__setattr__(self, name, value.astype(np.int32) if value.size == 0 else value)
 
     @property
     def n_synapses(self) -> int:

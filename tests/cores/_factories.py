@@ -37,11 +37,15 @@ def variant(preset: str, **changes) -> object:
     return config_from_dict(d, f"{preset}-variant")
 
 
-def random_values(rng, lo: int, hi: int, shape, edge_p: float = 0.2) -> np.ndarray:
-    """Uniform integers in [lo, hi] with probability ``edge_p`` of each value being exactly lo or hi."""
+def random_values(rng, lo: int, hi: int, shape, edge_p: float = 0.2, zero_p: float = 0.15) -> np.ndarray:
+    """Uniform integers in [lo, hi]; each value is lo or hi with probability ``edge_p`` and 0 (when in range)
+    with probability ``zero_p``, so that edges and neurons at rest both occur."""
     vals = rng.integers(lo, hi, size=shape, endpoint=True)
-    edge = rng.random(shape) < edge_p
-    return np.where(edge, np.where(rng.random(shape) < 0.5, lo, hi), vals).astype(np.int64)
+    pick = rng.random(shape)
+    vals = np.where(pick < edge_p, np.where(rng.random(shape) < 0.5, lo, hi), vals)
+    if lo <= 0 <= hi:
+        vals = np.where((pick >= edge_p) & (pick < edge_p + zero_p), 0, vals)
+    return vals.astype(np.int64)
 
 
 def random_params(cfg, rng, n: int, limits: dict | None = None) -> dict:
