@@ -1,0 +1,30 @@
+"""Mesh network-on-chip carrying address-event (AER) spike packets.
+
+- :mod:`noc.packet` -- AER bit layout from the chip config; encode / decode.
+- :mod:`noc.topology` -- cores to routers, ports, directed links.
+- :mod:`noc.routing`, :mod:`noc.arbitration` -- routing functions and arbiters, looked up by their YAML names.
+- :mod:`noc.model` -- the router model (input-queued, virtual cut-through, credits) and its zero-load latency.
+- :mod:`noc.simpy_engine`, :mod:`noc.fast_engine` -- two engines with that model and one API
+  (:func:`make_engine`); they agree packet for packet.
+- :mod:`noc.stats`, :mod:`noc.traffic`, :mod:`noc.sweep` -- statistics, synthetic traffic, load sweeps and the
+  ``noc-sweep`` command.
+"""
+
+from noc.engine import make_engine
+from noc.errors import NocError, PacketError, TrafficError
+from noc.model import RouterParams
+from noc.packet import Packet, PacketFormat
+from noc.result import NocResult
+from noc.topology import MeshTopology
+
+__all__ = [
+    "MeshTopology",
+    "NocError",
+    "NocResult",
+    "Packet",
+    "PacketError",
+    "PacketFormat",
+    "RouterParams",
+    "TrafficError",
+    "make_engine",
+]

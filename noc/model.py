@@ -1,0 +1,123 @@
+"""The router model both engines implement, its parameters, and its zero-load latency.
+
+This docstring is the specification; ``noc/simpy_engine.py`` and ``noc/_noc_kernels.pyx`` implement exactly
+it and the conformance tests hold them to identical per-packet delivery cycles.
+
+Microarchitecture
+-----------------
+An input-queued (IQ) virtual-channel router per tile, with virtual cut-through (VCT) flow control at packet
+granularity and credit-based backpressure: BookSim's ``iq`` router with ``vct``-style whole-packet buffer
+allocation, its routing / VC-allocation / switch-allocation / switch-traversal stages folded into a single
+``router_pipeline_cycles`` (``P``) delay, and a separable input-first round-robin switch allocator (one
+iteration, iSLIP pointer rule).
+
+- Ports: N, E, S, W to the neighbours, plus one local port per attached core (an injection input and an
+  ejection output). Every input port has ``virtual_channels`` (``V``) VC buffers of ``buffer_depth_flits``
+  (``D``) flits each. A packet is ``F = flits_per_packet`` flits; a VC holds ``D // F`` whole packets.
+- Sources: each core has an unbounded FIFO source queue (BookSim's), ordered by request cycle and then by the
+  order of the arrays given to ``run``. The head packet enters its router's local input port when the
+  injection channel is free and a VC there has room for all ``F`` flits; it lands ``injection_cycles``
+  (``I``) later. The injection channel carries one flit per cycle, so it takes a new packet every ``F`` cycles.
+- Route: computed by the routing function named in the config (dimension-order ``xy`` or ``yx``).
+- Pipeline: a packet whose head arrives in a VC at cycle ``a`` may leave at the earliest at ``a + P``, and only
+  from the head of its VC (FIFO; head-of-line blocking is modelled).
+- Switch allocation, cycle ``t``: (1) each idle input port's arbiter picks one of its VCs whose head is ready,
+  whose output port is idle and, for a mesh output, whose downstream input port has a VC with room for ``F``
+  flits; (2) each output port's arbiter grants one of the input ports that picked it. Arbiters are
+  round-robin (:mod:`noc.arbitration`); the input arbiter's priority moves only on an output grant (iSLIP).
+- Traversal: the granted packet leaves at cycle ``d = t``. Its input port and output port are busy for ``F``
+  cycles (one flit per cycle), i.e. free again at ``d + F``. On a mesh output it takes the downstream VC with
+  the most free packet slots (lowest index on ties) -- VC allocation folded into the switch grant -- and its
+  head arrives there at ``d + link_latency_cycles`` (``L``).
+- Ejection: on a local output the packet is fully delivered to the core at ``d + ejection_cycles + F - 1``
+  (``E``); the core always accepts.
+- Credits: the sender reserves ``F`` flits of a downstream VC when it sends. They are returned when the
+  packet's tail leaves that VC (``d + F - 1``) and become usable by the sender ``C`` cycles later, with ``C`` the
+  latency of the channel that feeds the port (``L`` for a mesh port, ``I`` for the local port) but at least one
+  cycle: a credit is never reused in the cycle it is freed. Nothing is ever dropped.
+- Cycle discipline: every decision in cycle ``t`` sees the state at the start of ``t`` (credits returned and
+  packets arrived by ``t``) and changes state only from ``t + 1`` on, as BookSim's read / evaluate / write
+  phases do; so the order in which routers are evaluated within a cycle does not matter.
+
+Latency and zero-load latency
+-----------------------------
+A packet's latency is its delivery cycle minus its request (``inject_cycle``) cycle, source queueing
+included. A lone packet crossing ``h`` router-to-router links passes ``h + 1`` routers::
+
+    T0(h) = I + (h + 1) * P + h * L + E + (F - 1)
+
+e.g. ``tiny.yaml`` (I = P = L = E = 1, F = 1): ``T0(h) = 2 h + 3`` cycles. A packet to a core on its own router
+has ``h = 0``: it goes through the router once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emulator.config import ChipConfig
+
+
+@dataclass(frozen=True)
+class RouterParams:
+    """Timing and buffering of the router model, in cycles and flits (see the module docstring).
+
+    Attributes
+    ----------
+    pipeline, link, injection, ejection : int
+        ``P``, ``L``, ``I``, ``E`` in cycles.
+    flits : int
+        ``F``, flits per packet (cycles a packet occupies a channel).
+    depth : int
+        ``D``, flits per VC buffer.
+    vcs : int
+        ``V``, virtual channels per input port.
+    routing, arbitration : str
+        Names of the routing function and of the arbiter.
+    """
+
+    pipeline: int
+    link: int
+    injection: int
+    ejection: int
+    flits: int
+    depth: int
+    vcs: int
+    routing: str
+    arbitration: str
+
+    @classmethod
+    def from_config(cls, cfg: ChipConfig) -> RouterParams:
+        n = cfg.noc
+        return cls(
+            pipeline=n.router_pipeline_cycles,
+            link=n.link_latency_cycles,
+            injection=n.injection_cycles,
+            ejection=n.ejection_cycles,
+            flits=n.flits_per_packet,
+            depth=n.buffer_depth_flits,
+            vcs=n.virtual_channels,
+            routing=n.routing,
+            arbitration=n.arbitration,
+        )
+
+    @property
+    def slots_per_vc(self) -> int:
+        """Whole packets one VC buffer holds (VCT allocates buffer space a packet at a time)."""
+        return self.depth // self.flits
+
+    @property
+    def link_credit_delay(self) -> int:
+        """Cycles from a packet's tail leaving a mesh input port to its credits being usable upstream."""
+        return max(1, self.link)
+
+    @property
+    def local_credit_delay(self) -> int:
+        """Cycles from a packet's tail leaving a local input port to its credits being usable by the core."""
+        return max(1, self.injection)
+
+    def zero_load_latency(self, hops):
+        """``T0(h) = I + (h + 1) P + h L + E + F - 1`` cycles for ``hops`` router-to-router links (int or array)."""
+        h = np.asarray(hops, dtype=np.int64) if np.ndim(hops) else int(hops)
+        return self.injection + (h + 1) * self.pipeline + h * self.link + self.ejection + self.flits - 1

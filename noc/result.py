@@ -1,0 +1,100 @@
+"""What an engine run returns: per-packet delivery, hop and link counters, buffer peaks, and an event log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from noc.topology import MeshTopology
+
+NOT_DELIVERED = -1
+
+
+class LogEvent(NamedTuple):
+    """One line of the SimPy engine's event log.
+
+    ``event`` is ``"inject"`` (the source queue hands the packet to its router's local input port),
+    ``"arrive"`` (its head is written into an input buffer), ``"depart"`` (it wins the switch and starts to
+    leave the router) or ``"deliver"`` (its tail has been ejected into the core). ``router`` is ``(x, y)``.
+    """
+
+    cycle: int
+    packet: int
+    event: str
+    router: tuple[int, int]
+
+
+@dataclass
+class NocResult:
+    """Outcome of ``engine.run``: the network simulated from empty until every packet is delivered.
+
+    Attributes
+    ----------
+    src_core, dst_core : ndarray of int32
+        The packets as given.
+    inject_cycle : ndarray of int64
+        Request cycles as given (cycles).
+    deliver_cycle : ndarray of int64
+        Cycle at which each packet is fully ejected into its destination core, ``-1`` if it was not
+        delivered before ``until`` (cycles).
+    delivered_core, delivered_axon : ndarray of int32
+        Core and axon each packet was actually delivered to (``-1`` if not delivered).
+    hops : ndarray of int32
+        Router-to-router links each packet crossed.
+    hops_ew, hops_ns : int
+        Total east-west and north-south link traversals (energy is priced per direction).
+    link_flits : ndarray of int64, shape (n_links,)
+        Flits carried by each directed link (link ids from :class:`~noc.topology.MeshTopology`).
+    peak_buffer_flits : ndarray of int64, shape (routers, ports)
+        Peak flits held or reserved in each input port's VC buffers (buffer space minus the sender's
+        credits: flits in the buffer plus flits on their way to it). Ports are N, E, S, W, L0, L1, ...
+    n_delivered : int
+        Deliveries counted by the engine (each packet is counted once per ejection).
+    cycles : int
+        Last delivery cycle (``-1`` if nothing was delivered).
+    flits_per_packet : int
+        ``F``, for utilisation figures.
+    topology : MeshTopology
+        The mesh the packets crossed.
+    log : list of LogEvent or None
+        Event log, when the engine was asked for one (SimPy engine).
+    """
+
+    src_core: np.ndarray
+    dst_core: np.ndarray
+    inject_cycle: np.ndarray
+    deliver_cycle: np.ndarray
+    delivered_core: np.ndarray
+    delivered_axon: np.ndarray
+    hops: np.ndarray
+    hops_ew: int
+    hops_ns: int
+    link_flits: np.ndarray
+    peak_buffer_flits: np.ndarray
+    n_delivered: int
+    cycles: int
+    flits_per_packet: int
+    topology: MeshTopology = field(repr=False)
+    log: list[LogEvent] | None = field(default=None, repr=False)
+
+    @property
+    def n_packets(self) -> int:
+        return len(self.src_core)
+
+    @property
+    def delivered(self) -> np.ndarray:
+        """Mask of the packets delivered."""
+        return self.deliver_cycle != NOT_DELIVERED
+
+    @property
+    def latency(self) -> np.ndarray:
+        """Delivery minus request cycle per packet, source queueing included; -1 where not delivered."""
+        return np.where(self.delivered, self.deliver_cycle - self.inject_cycle, NOT_DELIVERED)
+
+    def stats(self, window: tuple[int, int] | None = None, nodes: int | None = None, bins: int = 32):
+        """Summary statistics; see :func:`noc.stats.compute_stats`."""
+        from noc.stats import compute_stats
+
+        return compute_stats(self, window=window, nodes=nodes, bins=bins)

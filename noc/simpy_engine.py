@@ -1,0 +1,339 @@
+"""The SimPy engine: :class:`SimpyNoc`, routers as SimPy processes, VC buffers as Stores, credits as Containers.
+
+Same semantics as :mod:`noc.model` and the same results as the Cython engine, packet for packet; slower, but
+readable, and able to keep an event log ("packet 3 reached router (2, 1) at cycle 17").
+
+Time is the cycle count. Within a cycle ``t`` two phases keep the model's "decide on the state at the start of
+the cycle" rule without depending on SimPy's ordering of simultaneous events:
+
+- at ``t``: state changes land -- a packet's head is written into an input buffer (``Store.put``), credits come
+  back to the sender (``Container.put``);
+- at ``t + 0.5``: routers decide -- injection, switch allocation, traversal -- each as one process step.
+
+Per-event cost is kept down by waking a router only when something it waits for can have changed (a packet
+becoming ready, a credit returning, a busy port or channel becoming free, a new request from a core) instead of
+every cycle, and by building routers lazily, when a packet first needs one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import simpy
+
+from emulator.config import ChipConfig
+from noc.arbitration import make_arbiter
+from noc.engine import check_batch
+from noc.model import RouterParams
+from noc.packet import Packet
+from noc.result import NOT_DELIVERED, LogEvent, NocResult
+from noc.routing import get_routing
+from noc.topology import LOCAL, E, MeshTopology, W, opposite
+
+DECIDE = 0.5  # routers decide half a cycle after the state changes of their cycle
+
+
+class SimpyNoc:
+    """NoC engine built on SimPy; same API and results as :class:`noc.fast_engine.FastNoc`.
+
+    Parameters
+    ----------
+    cfg : ChipConfig
+        The chip; its ``noc`` block gives the router model's parameters.
+    log : bool
+        Keep an event log (``result.log``: :class:`~noc.result.LogEvent` tuples sorted by cycle).
+    """
+
+    kind = "simpy"
+
+    def __init__(self, cfg: ChipConfig, log: bool = False):
+        self.cfg = cfg
+        self.params = RouterParams.from_config(cfg)
+        self.topology = MeshTopology.from_config(cfg)
+        self.route = get_routing(self.params.routing)
+        make_arbiter(self.params.arbitration, 1)  # refuse an unknown arbiter now, not mid-run
+        self.keep_log = log
+
+    def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:
+        """Simulate the packets from an empty network until all are delivered (see ``FastNoc.run``)."""
+        batch = check_batch(self.cfg, src_core, dst_core, inject_cycle, dst_axon)
+        net = _Network(self, batch)
+        net.env.run(until=until)
+        return net.result()
+
+
+class _InputPort:
+    """One router input port: ``V`` VC buffers and the credit counters that its sender holds for them.
+
+    A VC buffer is a :class:`simpy.Store` of the packets whose head has arrived and that have not left. The
+    sender's credits for that VC are a :class:`simpy.Container` of ``D`` flits: it takes ``F`` when it sends
+    and gets them back ``credit_delay`` cycles after the packet's tail leaves.
+    """
+
+    def __init__(self, env: simpy.Environment, p: RouterParams, credit_delay: int, upstream: int):
+        self.vcs = [simpy.Store(env, capacity=p.slots_per_vc) for _ in range(p.vcs)]
+        self.credits = [simpy.Container(env, capacity=p.depth, init=p.depth) for _ in range(p.vcs)]
+        self.arbiter = make_arbiter(p.arbitration, p.vcs)
+        self.flits = p.flits
+        self.depth = p.depth
+        self.credit_delay = credit_delay
+        self.upstream = upstream  # router to wake when credits come back
+        self.free_at = 0  # the crossbar input is busy sending a packet until this cycle
+
+    def pick_vc(self) -> int | None:
+        """VC with the most free whole-packet slots (lowest index on ties), or None if none has room."""
+        best, best_free = None, 0
+        for v, c in enumerate(self.credits):
+            free = int(c.level) // self.flits
+            if free > best_free:
+                best, best_free = v, free
+        return best
+
+    def reserved_flits(self) -> int:
+        """Flits held in or on their way to this port's buffers (buffer space minus the sender's credits)."""
+        return sum(self.depth - int(c.level) for c in self.credits)
+
+
+class _Network:
+    """One run: the SimPy environment, the routers (built lazily) and the per-packet bookkeeping."""
+
+    def __init__(self, engine: SimpyNoc, batch):
+        self.env = simpy.Environment()
+        self.p, self.topo, self.route = engine.params, engine.topology, engine.route
+        n = len(batch)
+        self.packets = [
+            Packet(i, int(s), int(d), int(a), inject_cycle=int(c))
+            for i, (s, d, a, c) in enumerate(
+                zip(batch.src_core, batch.dst_core, batch.dst_axon, batch.inject_cycle, strict=True)
+            )
+        ]
+        self.ready = [0] * n  # cycle the packet may leave the buffer it is in
+        self.out = [0] * n  # output port at the router it is in
+        self.hops = np.zeros(n, np.int32)
+        self.deliver = np.full(n, NOT_DELIVERED, np.int64)
+        self.deliv_core = np.full(n, NOT_DELIVERED, np.int32)
+        self.deliv_axon = np.full(n, NOT_DELIVERED, np.int32)
+        self.link_flits = np.zeros(self.topo.n_links, np.int64)
+        self.peak = np.zeros((self.topo.n_routers, self.topo.n_ports), np.int64)
+        self.hops_ew = self.hops_ns = self.n_delivered = 0
+        self.log: list[LogEvent] | None = [] if engine.keep_log else None
+        self.routers: dict[int, _Router] = {}
+        self._queue_sources(batch)
+
+    def _queue_sources(self, batch) -> None:
+        """Fill the per-core source queues in request order (array order on ties) and wake their routers."""
+        order = np.lexsort((np.arange(len(batch)), batch.inject_cycle, batch.src_core))
+        for i in order.tolist():
+            pkt = self.packets[i]
+            r = self.topo.router_of_core(pkt.src_core)
+            self.router(r).sources[self.topo.local_index(pkt.src_core)].append(pkt)
+        for router in list(self.routers.values()):
+            router.kick(min(q[0].inject_cycle for q in router.sources if q))
+
+    def router(self, r: int) -> _Router:
+        if r not in self.routers:
+            self.routers[r] = _Router(self, r)
+        return self.routers[r]
+
+    def at(self, cycle: int, action) -> None:
+        """Run ``action()`` at the start of ``cycle`` (the state-change phase)."""
+        self.env.timeout(cycle - self.env.now).callbacks.append(lambda _ev: action())
+
+    def record(self, cycle: int, pkt: Packet, event: str, router: int) -> None:
+        if self.log is not None:
+            self.log.append(LogEvent(cycle, pkt.id, event, self.topo.coords(router)))
+
+    def note_peak(self, router: int, port: int, inport: _InputPort) -> None:
+        self.peak[router, port] = max(self.peak[router, port], inport.reserved_flits())
+
+    def result(self) -> NocResult:
+        delivered = self.deliver != NOT_DELIVERED
+        log = None if self.log is None else sorted(self.log, key=lambda e: e.cycle)
+        return NocResult(
+            np.array([q.src_core for q in self.packets], np.int32),
+            np.array([q.dst_core for q in self.packets], np.int32),
+            np.array([q.inject_cycle for q in self.packets], np.int64),
+            self.deliver, self.deliv_core, self.deliv_axon, self.hops, self.hops_ew, self.hops_ns,
+            self.link_flits, self.peak, self.n_delivered,
+            int(self.deliver.max()) if delivered.any() else NOT_DELIVERED, self.p.flits, self.topo, log,
+        )
+
+
+class _Router:
+    """A router tile: input ports, output ports with their arbiters, the local cores' source queues.
+
+    Its process sleeps on :attr:`wake` and runs one decision step per cycle it is woken for.
+    """
+
+    def __init__(self, net: _Network, r: int):
+        self.net, self.r, p = net, r, net.p
+        self.xy = net.topo.coords(r)
+        n_ports = net.topo.n_ports
+        self.inputs = [
+            _InputPort(net.env, p, p.link_credit_delay, net.topo.neighbour(r, port)) for port in range(LOCAL)
+        ] + [_InputPort(net.env, p, p.local_credit_delay, r) for _ in range(LOCAL, n_ports)]
+        self.out_free = [0] * n_ports  # each output carries one packet at a time, F cycles each
+        self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
+        self.sources = [deque() for _ in range(net.topo.cores_per_router)]
+        self.inj_free = [0] * net.topo.cores_per_router  # injection channel busy until
+        self.wake = net.env.event()
+        self.kicks: set[int] = set()
+        self.last_step = -1
+        net.env.process(self._process())
+
+    # ----- process and wake-ups ----------------------------------------------------------------------
+    def _process(self):
+        while True:
+            cycle = yield self.wake
+            self.wake = self.net.env.event()
+            if cycle != self.last_step:  # one allocation per cycle, however many reasons to wake
+                self.last_step = cycle
+                self._step(cycle)
+
+    def kick(self, cycle: int) -> None:
+        """Wake this router for the decision phase of ``cycle``."""
+        if cycle in self.kicks:
+            return
+        self.kicks.add(cycle)
+        ev = self.net.env.timeout(cycle + DECIDE - self.net.env.now)
+        ev.callbacks.append(lambda _ev: self._fire(cycle))
+
+    def _fire(self, cycle: int) -> None:
+        self.kicks.discard(cycle)
+        if not self.wake.triggered:
+            self.wake.succeed(cycle)
+
+    # ----- one decision step -------------------------------------------------------------------------
+    def _step(self, t: int) -> None:
+        for k in range(len(self.sources)):
+            self._inject(k, t)
+        choice = [self._input_request(i, t) for i in range(len(self.inputs))]
+        for o in {c[1] for c in choice if c is not None}:
+            arb = self.out_arbiters[o]
+            i = arb.pick([c is not None and c[1] == o for c in choice])
+            arb.commit(i)
+            self._send(i, choice[i][0], o, t)
+        self._plan_wake(t)
+
+    def _inject(self, k: int, t: int) -> None:
+        """Local core ``k`` hands its oldest requested packet to the local input port if there is room."""
+        queue, port = self.sources[k], self.inputs[LOCAL + k]
+        if not queue or queue[0].inject_cycle > t or self.inj_free[k] > t:
+            return
+        v = port.pick_vc()
+        if v is None:
+            return
+        pkt = queue.popleft()
+        self.inj_free[k] = t + self.net.p.flits
+        self.net.record(t, pkt, "inject", self.r)
+        self._reserve(pkt, port, LOCAL + k, v, t, self.net.p.injection)
+
+    def _input_request(self, i: int, t: int) -> tuple[int, int] | None:
+        """Input arbiter of port ``i``: ``(vc, output)`` its chosen ready head asks for, or None."""
+        port = self.inputs[i]
+        if port.free_at > t:
+            return None
+        wants = [self._head_request(store, t) for store in port.vcs]
+        v = port.arbiter.pick([w is not None for w in wants])
+        return None if v is None else (v, wants[v])
+
+    def _head_request(self, store: simpy.Store, t: int) -> int | None:
+        """Output the head of ``store`` can use in cycle ``t`` (ready, output idle, room downstream)."""
+        if not store.items:
+            return None
+        pid = store.items[0].id
+        o = self.net.out[pid]
+        if self.net.ready[pid] > t or self.out_free[o] > t:
+            return None
+        if o < LOCAL and self._downstream(o).pick_vc() is None:
+            return None
+        return o
+
+    def _downstream(self, o: int) -> _InputPort:
+        return self.net.router(self.net.topo.neighbour(self.r, o)).inputs[opposite(o)]
+
+    def _send(self, i: int, v: int, o: int, t: int) -> None:
+        """The head of VC ``v`` of input ``i`` leaves through output ``o`` in cycle ``t``."""
+        net, p, port = self.net, self.net.p, self.inputs[i]
+        pkt = port.vcs[v].get().value  # a Store hands over its item at once when it holds one
+        port.arbiter.commit(v)
+        port.free_at = self.out_free[o] = t + p.flits
+        credits = port.credits[v]
+        back = t + p.flits - 1 + port.credit_delay  # the tail leaves at t + F - 1
+        net.at(back, lambda: (credits.put(p.flits), net.router(port.upstream).kick(back)))
+        net.record(t, pkt, "depart", self.r)
+        if o >= LOCAL:
+            self._eject(pkt, o, t)
+            return
+        net.link_flits[net.topo.link_id[self.r, o]] += p.flits
+        net.hops[pkt.id] += 1
+        if o in (E, W):
+            net.hops_ew += 1
+        else:
+            net.hops_ns += 1
+        nxt = net.router(net.topo.neighbour(self.r, o))
+        dport = nxt.inputs[opposite(o)]
+        nxt._reserve(pkt, dport, opposite(o), dport.pick_vc(), t, p.link)
+
+    def _reserve(self, pkt: Packet, port: _InputPort, port_no: int, v: int, t: int, latency: int) -> None:
+        """``pkt`` is sent in cycle ``t`` to VC ``v`` of this router's input ``port``; it lands ``latency`` later."""
+        net = self.net
+        port.credits[v].get(net.p.flits)  # the sender's credits are taken at once (level was checked)
+        net.note_peak(self.r, port_no, port)
+        arrive = t + latency
+        net.ready[pkt.id] = arrive + net.p.pipeline
+        net.out[pkt.id] = self._output_for(pkt)
+
+        def land():
+            port.vcs[v].put(pkt)
+            net.record(arrive, pkt, "arrive", self.r)
+            self.kick(arrive + net.p.pipeline)
+
+        if latency:
+            net.at(arrive, land)
+        else:
+            land()  # zero-latency injection: it lands in its own cycle, still p >= 1 cycles before it is ready
+
+    def _output_for(self, pkt: Packet) -> int:
+        topo = self.net.topo
+        port = self.net.route(self.xy, topo.coords(topo.router_of_core(pkt.dst_core)))
+        return LOCAL + topo.local_index(pkt.dst_core) if port == LOCAL else port
+
+    def _eject(self, pkt: Packet, o: int, t: int) -> None:
+        net = self.net
+        done = t + net.p.ejection + net.p.flits - 1
+        net.deliver[pkt.id] = done
+        net.deliv_core[pkt.id] = self.r * net.topo.cores_per_router + o - LOCAL
+        net.deliv_axon[pkt.id] = pkt.axon
+        net.n_delivered += 1
+        net.record(done, pkt, "deliver", self.r)
+
+    def _plan_wake(self, t: int) -> None:
+        """Wake again at the first cycle something here could move; credit returns wake us themselves."""
+        times = [self._head_wake(i, store, t) for i in range(len(self.inputs)) for store in self.inputs[i].vcs]
+        times += [self._source_wake(k, t) for k in range(len(self.sources))]
+        times = [c for c in times if c is not None]
+        if times:
+            self.kick(min(times))
+
+    def _head_wake(self, i: int, store: simpy.Store, t: int) -> int | None:
+        if not store.items:
+            return None
+        pid = store.items[0].id
+        ready, o = self.net.ready[pid], self.net.out[pid]
+        if ready > t:
+            return ready
+        if o < LOCAL and self._downstream(o).pick_vc() is None:
+            return None  # waiting for credits
+        return max(t + 1, self.inputs[i].free_at, self.out_free[o])
+
+    def _source_wake(self, k: int, t: int) -> int | None:
+        queue = self.sources[k]
+        if not queue:
+            return None
+        if queue[0].inject_cycle > t:
+            return queue[0].inject_cycle
+        if self.inputs[LOCAL + k].pick_vc() is None:
+            return None  # waiting for credits
+        return max(t + 1, self.inj_free[k])

@@ -1,0 +1,151 @@
+"""Mesh topology: cores to routers, router coordinates, ports and directed links.
+
+Numbering
+---------
+- Router ``r`` sits at ``x = r % width``, ``y = r // width``.
+- Core ``c`` is attached to router ``c // cores_per_router`` at local index ``c % cores_per_router``.
+- Ports of a router: ``N = 0`` (towards y + 1), ``E = 1`` (x + 1), ``S = 2`` (y - 1), ``W = 3`` (x - 1), then one
+  local port per attached core, ``LOCAL + k`` for local core ``k``. The same numbers name input ports (where a
+  packet enters) and output ports (where it leaves). A packet that leaves through output ``N`` enters the next
+  router through its input ``S``: ``opposite(port) = (port + 2) % 4``.
+- Links are the directed router-to-router channels, numbered in order of source router and then output port
+  (N, E, S, W); mesh edges have no link. East-west links are priced apart from north-south ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emulator.config import ChipConfig
+
+N, E, S, W = 0, 1, 2, 3
+LOCAL = 4
+DIRECTIONS = (N, E, S, W)
+PORT_NAMES = ("N", "E", "S", "W")
+# (dx, dy) of one step through each mesh output port.
+STEP = ((0, 1), (1, 0), (0, -1), (-1, 0))
+
+
+def opposite(port: int) -> int:
+    """The input port through which a packet sent out of mesh port ``port`` enters the next router."""
+    return (port + 2) % 4
+
+
+def port_name(port: int) -> str:
+    """``"N"``, ``"E"``, ``"S"``, ``"W"`` or ``"L<k>"`` for the local port of core ``k``."""
+    return PORT_NAMES[port] if port < LOCAL else f"L{port - LOCAL}"
+
+
+@dataclass(frozen=True)
+class MeshTopology:
+    """A ``width`` x ``height`` mesh with ``cores_per_router`` cores on each router.
+
+    Attributes
+    ----------
+    link_id : ndarray of int32, shape (routers, 4)
+        Id of the directed link leaving router ``r`` through mesh port ``p``, or -1 at the mesh edge.
+    link_src, link_dst : ndarray of int32, shape (n_links,)
+        Source and destination router of each link.
+    link_port : ndarray of int8, shape (n_links,)
+        Output port (N, E, S, W) of each link at its source router.
+    link_is_ew : ndarray of bool, shape (n_links,)
+        True for east-west links, False for north-south links.
+    """
+
+    width: int
+    height: int
+    cores_per_router: int
+    n_cores: int
+    link_id: np.ndarray = field(repr=False, compare=False)
+    link_src: np.ndarray = field(repr=False, compare=False)
+    link_dst: np.ndarray = field(repr=False, compare=False)
+    link_port: np.ndarray = field(repr=False, compare=False)
+
+    @classmethod
+    def build(cls, width: int, height: int, cores_per_router: int = 1, n_cores: int | None = None):
+        """Topology of a mesh; ``n_cores`` defaults to every core slot."""
+        link_id, src, dst, port = _enumerate_links(width, height)
+        cores = width * height * cores_per_router if n_cores is None else n_cores
+        return cls(width, height, cores_per_router, cores, link_id, src, dst, port)
+
+    @classmethod
+    def from_config(cls, cfg: ChipConfig) -> MeshTopology:
+        """Topology of the chip's mesh (``cfg.mesh``)."""
+        m = cfg.mesh
+        return cls.build(m.width, m.height, m.cores_per_router, m.cores)
+
+    @property
+    def n_routers(self) -> int:
+        return self.width * self.height
+
+    @property
+    def n_ports(self) -> int:
+        """Ports per router: four mesh ports and one local port per core."""
+        return LOCAL + self.cores_per_router
+
+    @property
+    def n_links(self) -> int:
+        return len(self.link_src)
+
+    @property
+    def link_is_ew(self) -> np.ndarray:
+        return (self.link_port == E) | (self.link_port == W)
+
+    def router_of_core(self, core):
+        """Router index of core(s) ``core`` (scalar or array)."""
+        return np.asarray(core) // self.cores_per_router if np.ndim(core) else int(core) // self.cores_per_router
+
+    def local_index(self, core):
+        """Index of core(s) ``core`` among the cores of its router; its local port is ``LOCAL + index``."""
+        return np.asarray(core) % self.cores_per_router if np.ndim(core) else int(core) % self.cores_per_router
+
+    def coords(self, router):
+        """``(x, y)`` of router(s) ``router``."""
+        if np.ndim(router):
+            r = np.asarray(router)
+            return r % self.width, r // self.width
+        return int(router) % self.width, int(router) // self.width
+
+    def router_at(self, x, y):
+        """Router index at ``(x, y)``."""
+        return y * self.width + x
+
+    def neighbour(self, router: int, port: int) -> int:
+        """Router reached from ``router`` through mesh port ``port``, or -1 at the edge."""
+        link = int(self.link_id[router, port])
+        return -1 if link < 0 else int(self.link_dst[link])
+
+    def offsets(self, src_core, dst_core):
+        """Signed hop offsets ``(dx, dy)`` from the router of ``src_core`` to that of ``dst_core``."""
+        sx, sy = self.coords(self.router_of_core(src_core))
+        tx, ty = self.coords(self.router_of_core(dst_core))
+        return tx - sx, ty - sy
+
+    def hop_distance(self, src_core, dst_core):
+        """Manhattan distance in router-to-router hops (the hop count of every minimal route)."""
+        dx, dy = self.offsets(src_core, dst_core)
+        return np.abs(dx) + np.abs(dy)
+
+
+def _enumerate_links(width: int, height: int):
+    """Directed links in order (source router, port N/E/S/W): id table, endpoints and ports."""
+    n_routers = width * height
+    link_id = np.full((n_routers, 4), -1, dtype=np.int32)
+    src, dst, ports = [], [], []
+    for r in range(n_routers):
+        x, y = r % width, r // width
+        for p, (sx, sy) in enumerate(STEP):
+            nx, ny = x + sx, y + sy
+            if 0 <= nx < width and 0 <= ny < height:
+                link_id[r, p] = len(src)
+                src.append(r)
+                dst.append(ny * width + nx)
+                ports.append(p)
+    return (
+        link_id,
+        np.asarray(src, dtype=np.int32),
+        np.asarray(dst, dtype=np.int32),
+        np.asarray(ports, dtype=np.int8),
+    )
