@@ -1,0 +1,452 @@
+"""NIR graph -> :class:`~mapping.network.Network`.
+
+A NIR file stores continuous-time neurons and no dt; the exporting framework's conventions decide how to
+step them (see ``mapping/README.md`` for every parameter's path to hardware). Supported conventions, looked
+up by name in :data:`FRAMEWORKS` (``framework="auto"`` picks ``snntorch`` when every LIF/CubaLIF has
+``r == tau / 1e-4``, the signature of snnTorch's exporter, and otherwise asks for one):
+
+- ``snntorch``: forward Euler at dt = 1e-4 s, which gives back ``v = beta*v + I`` with
+  ``beta = 1 - dt/tau``; CubaLIF's current first (``i = alpha*i + x``, ``alpha = 1 - dt/tau_syn``,
+  ``w_in`` scaling the input); IF as ``v = v + r*I``; reset to zero (the exporter always writes
+  ``v_reset = 0``; pass ``reset="subtract"`` if the network was trained with subtraction).
+- ``norse``: forward Euler at dt = 1e-3 s (Norse's default), the same rules otherwise.
+- ``euler``: forward Euler at the ``dt`` you give.
+
+Graph rules: spiking nodes (Input, LIF, CubaLIF, IF, LI) become Inputs/Populations; the linear nodes
+between them (Affine, Linear, Scale, Conv2d, Flatten, SumPool2d, AvgPool2d; nested NIRGraphs flattened)
+are composed into one sparse projection per (source, target) pair; several edges into a node are summed;
+cycles through a neuron node (snnTorch's RLeaky: LIF -> Affine -> LIF) become recurrent projections (one
+tick of delay, the previous step's spikes). Affine biases become neuron biases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emulator.errors import MappingError
+from mapping import layers
+from mapping.network import IF, LI, LIF, CubaLIF, Input, Network, Output, Population, Projection
+
+SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d",
+             "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
+NEURON_NODES = ("LIF", "CubaLIF", "IF", "LI")
+LINEAR_NODES = ("Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d", "_Identity")
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How a framework steps NIR's continuous-time neurons: forward Euler at ``dt`` seconds."""
+
+    name: str
+    dt: float | None
+    if_gain_uses_dt: bool  # IF: v += dt*r*I (True) or v += r*I (snnTorch's reading, False)
+
+
+FRAMEWORKS = {
+    "snntorch": Convention("snntorch", 1e-4, False),
+    "norse": Convention("norse", 1e-3, True),
+    "euler": Convention("euler", None, True),
+}
+
+
+class _Identity:
+    """Pass-through node standing for a flattened subgraph's Input/Output."""
+
+
+# ----- entry point ------------------------------------------------------------------------------------
+
+
+def read_nir(source, framework: str = "auto", dt: float | None = None, reset: str = "zero",
+             name: str | None = None) -> Network:
+    """Import a NIR graph (a ``.nir`` path or a ``nir.NIRGraph``) as a :class:`Network`.
+
+    Parameters
+    ----------
+    source : str, Path or nir.NIRGraph
+    framework : {'auto', 'snntorch', 'norse', 'euler'}
+        Discretisation convention (module docstring); ``euler`` needs ``dt``.
+    dt : float, optional
+        Step in seconds; overrides the framework's.
+    reset : {'zero', 'subtract'}
+        Reset of every spiking population; NIR only states ``v_reset``; 'subtract' is an explicit option
+        for networks trained with subtraction (snnTorch's default) and needs ``v_reset == 0``.
+
+    Raises
+    ------
+    MappingError
+        Unsupported node or parameter (names the node, what is unsupported and what is supported).
+    """
+    graph = _load(source)
+    nodes, edges = _flatten(graph)
+    conv = _convention(nodes, framework, dt)
+    shapes = _infer_shapes(nodes, edges)
+    builder = _Builder(nodes, edges, shapes, conv, reset)
+    label = name or (Path(source).stem if isinstance(source, (str, Path)) else "nir")
+    return builder.network(label)
+
+
+def _load(source):
+    import nir
+
+    if isinstance(source, (str, Path)):
+        if not Path(source).exists():
+            raise MappingError(f"{source}: file not found")
+        try:
+            return nir.read(str(source))
+        except Exception as exc:  # nir raises whatever h5py or its parsers raise
+            raise MappingError(f"{source}: cannot read as NIR: {type(exc).__name__}: {exc}") from None
+    return source
+
+
+def _type(node) -> str:
+    return type(node).__name__
+
+
+def _flatten(graph, prefix: str = "") -> tuple[dict, list]:
+    """Nodes and edges with nested NIRGraphs inlined (their Input/Output become pass-through nodes)."""
+    nodes, edges = {}, []
+    for key, node in graph.nodes.items():
+        full = prefix + key
+        if _type(node) == "NIRGraph":
+            sub_nodes, sub_edges = _flatten(node, full + ".")
+            nodes.update(sub_nodes)
+            edges += sub_edges
+        elif prefix and _type(node) in ("Input", "Output"):
+            nodes[full] = _Identity()
+        else:
+            nodes[full] = node
+    for src, dst in graph.edges:
+        edges.append((_endpoint(graph, prefix, src, "output"), _endpoint(graph, prefix, dst, "input")))
+    return nodes, edges
+
+
+def _endpoint(graph, prefix: str, key: str, kind: str) -> str:
+    """An edge endpoint naming a subgraph resolves to that subgraph's Input (``kind='input'``) or Output node."""
+    node = graph.nodes.get(key)
+    if node is not None and _type(node) == "NIRGraph":
+        wanted = "Input" if kind == "input" else "Output"
+        inner = [k for k, n in node.nodes.items() if _type(n) == wanted]
+        if len(inner) != 1:
+            raise MappingError(f"node {prefix + key!r}: a nested graph needs exactly one {wanted} node to connect "
+                               f"to; found {len(inner)}")
+        return f"{prefix}{key}.{inner[0]}"
+    return prefix + key
+
+
+# ----- conventions -----------------------------------------------------------------------------------------
+
+
+def _convention(nodes: dict, framework: str, dt: float | None) -> Convention:
+    if framework == "auto":
+        framework = "snntorch" if _looks_like_snntorch(nodes) else None
+        if framework is None:
+            raise MappingError("framework='auto': this graph does not carry snnTorch's signature "
+                               "(r == tau / 1e-4 on every LIF/CubaLIF); pass framework='norse', 'snntorch', "
+                               "or 'euler' with dt=<seconds>")
+    if framework not in FRAMEWORKS:
+        raise MappingError(f"framework {framework!r} is not supported; supported: auto, {', '.join(FRAMEWORKS)}")
+    conv = FRAMEWORKS[framework]
+    step = dt if dt is not None else conv.dt
+    if step is None or not step > 0:
+        raise MappingError(f"framework {framework!r} needs a time step: pass dt=<seconds> (> 0)")
+    return Convention(conv.name, float(step), conv.if_gain_uses_dt)
+
+
+def _looks_like_snntorch(nodes: dict) -> bool:
+    cells = [n for n in nodes.values() if _type(n) in ("LIF", "CubaLIF")]
+    for n in cells:
+        tau = np.asarray(n.tau if _type(n) == "LIF" else n.tau_mem, dtype=np.float64)
+        r = np.asarray(n.r, dtype=np.float64)
+        finite = np.isfinite(tau)
+        if not np.allclose(r[finite] * 1e-4, tau[finite], rtol=1e-4):
+            return False
+    return bool(cells)
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with inf/inf read as 1 (snnTorch exports beta = 1 as tau = r = inf)."""
+    num, den = np.asarray(num, np.float64), np.asarray(den, np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = num / den
+    return np.where(np.isinf(num) & np.isinf(den), 1.0, out)
+
+
+def _decay(dt: float, tau) -> np.ndarray:
+    """Forward-Euler decay per step, ``1 - dt/tau`` (tau = inf gives 1)."""
+    return 1.0 - _ratio(np.full(np.shape(tau), dt), tau)
+
+
+# ----- shapes ------------------------------------------------------------------------------------------------
+
+
+def _infer_shapes(nodes: dict, edges: list) -> dict[str, tuple]:
+    """Output shape of every node, propagated along the edges until nothing changes."""
+    preds = _predecessors(nodes, edges)
+    shapes: dict[str, tuple] = {}
+    for _ in range(len(nodes) + 1):
+        changed = False
+        for key, node in nodes.items():
+            ins = [shapes[p] for p in preds[key] if p in shapes]
+            shp = _out_shape(key, node, ins[0] if ins else None)
+            if shp is not None and shapes.get(key) != shp:
+                shapes[key], changed = shp, True
+        if not changed:
+            break
+    missing = [k for k in nodes if k not in shapes]
+    if missing:
+        raise MappingError(f"cannot infer the shape of node(s) {missing}: give their input_type / input_shape")
+    return shapes
+
+
+def _predecessors(nodes: dict, edges: list) -> dict[str, list[str]]:
+    preds: dict[str, list[str]] = {k: [] for k in nodes}
+    for src, dst in edges:
+        for end in (src, dst):
+            if end not in nodes:
+                raise MappingError(f"edge {src!r} -> {dst!r}: node {end!r} does not exist")
+        preds[dst].append(src)
+    return preds
+
+
+def _param_shape(node) -> tuple | None:
+    kind = _type(node)
+    field = {"LIF": "tau", "CubaLIF": "tau_mem", "IF": "v_threshold", "LI": "tau", "Scale": "scale"}[kind]
+    shp = np.shape(getattr(node, field))
+    return tuple(int(s) for s in shp) if shp and int(np.prod(shp)) > 1 else None
+
+
+def _out_shape(key: str, node, in_shape: tuple | None) -> tuple | None:
+    kind = _type(node)
+    if kind in ("Input", "Output"):
+        t = node.input_type.get("input") if kind == "Input" else node.output_type.get("output")
+        return tuple(int(s) for s in np.asarray(t).reshape(-1)) if t is not None else in_shape
+    if kind in NEURON_NODES or kind == "Scale":
+        return _param_shape(node) or in_shape
+    if kind in ("Affine", "Linear"):
+        return (int(np.shape(node.weight)[0]),)
+    if kind == "Flatten":
+        return (int(np.prod(in_shape)),) if in_shape is not None else None
+    if in_shape is None:
+        return None
+    if kind == "Conv2d":
+        return _conv_map(key, node, in_shape)[1]
+    if kind in ("SumPool2d", "AvgPool2d"):
+        return _pool_map(key, node, in_shape)[1]
+    return in_shape  # _Identity
+
+
+# ----- linear maps -------------------------------------------------------------------------------------------------
+
+
+def _conv_map(key: str, node, in_shape: tuple):
+    if len(in_shape) != 3:
+        raise MappingError(f"node {key!r} (Conv2d): input shape {in_shape}; supported: (C, H, W)")
+    return layers.conv2d_coo(np.asarray(node.weight), in_shape, node.stride, node.padding, node.dilation,
+                             int(node.groups))
+
+
+def _pool_map(key: str, node, in_shape: tuple):
+    if len(in_shape) != 3:
+        raise MappingError(f"node {key!r} ({_type(node)}): input shape {in_shape}; supported: (C, H, W)")
+    return layers.pool2d_coo(in_shape, node.kernel_size, node.stride, node.padding,
+                             average=_type(node) == "AvgPool2d")
+
+
+def _linear_map(key: str, node, in_shape: tuple, out_shape: tuple):
+    """(COO map, bias vector) of a linear node acting on a flattened input of ``in_shape``."""
+    n_in, n_out = int(np.prod(in_shape)), int(np.prod(out_shape))
+    kind = _type(node)
+    bias = np.zeros(n_out)
+    if kind in ("Affine", "Linear"):
+        w = np.asarray(node.weight, dtype=np.float64)
+        if w.ndim != 2 or w.shape[1] != n_in:
+            raise MappingError(f"node {key!r} ({kind}): weight {w.shape} does not take an input of {n_in} values; "
+                               "supported: 2-D weights (out, in)")
+        if kind == "Affine":
+            bias = np.asarray(node.bias, dtype=np.float64).reshape(-1) * np.ones(n_out)
+        return layers.dense_coo(w), bias
+    if kind == "Scale":
+        return layers.identity_coo(n_in, np.asarray(node.scale, dtype=np.float64).reshape(-1)), bias
+    if kind == "Conv2d":
+        coo, _ = _conv_map(key, node, in_shape)
+        b = np.asarray(node.bias, dtype=np.float64).reshape(-1)
+        return coo, np.repeat(b, n_out // max(b.size, 1)) if b.size else bias
+    if kind in ("SumPool2d", "AvgPool2d"):
+        return _pool_map(key, node, in_shape)[0], bias
+    return layers.identity_coo(n_in), bias  # Flatten, _Identity
+
+
+# ----- the builder ---------------------------------------------------------------------------------------------------
+
+
+class _Builder:
+    """Turns the flattened graph into populations and composed projections."""
+
+    def __init__(self, nodes, edges, shapes, conv: Convention, reset: str):
+        self.nodes, self.shapes, self.conv, self.reset = nodes, shapes, conv, reset
+        self.preds = _predecessors(nodes, edges)
+        self._check_types()
+        self._memo: dict[str, dict] = {}
+
+    def _check_types(self) -> None:
+        for key, node in self.nodes.items():
+            kind = _type(node)
+            if kind not in SUPPORTED and not isinstance(node, _Identity):
+                raise MappingError(f"node {key!r}: type {kind} is not supported; supported: {', '.join(SUPPORTED)}")
+
+    def size(self, key: str) -> int:
+        return int(np.prod(self.shapes[key]))
+
+    def is_source(self, key: str) -> bool:
+        return _type(self.nodes[key]) in ("Input", *NEURON_NODES)
+
+    # Sum of every linear path into ``key``: {source: (coo map source -> key, bias of key)}.
+    def incoming(self, key: str, visiting: frozenset = frozenset()) -> dict:
+        terms: dict = {}
+        for p in self.preds[key]:
+            for src, (coo, bias) in self._through(p, visiting).items():
+                terms[src] = _add_terms(terms.get(src), (coo, bias))
+        return terms
+
+    def _through(self, key: str, visiting: frozenset) -> dict:
+        """The expression at the output of node ``key`` in terms of source nodes."""
+        if self.is_source(key):
+            n = self.size(key)
+            return {key: (layers.identity_coo(n), np.zeros(n))}
+        if key in visiting:
+            raise MappingError(f"node {key!r}: a cycle of linear nodes with no neuron in it; supported: cycles "
+                               "through a LIF/CubaLIF/IF/LI node (recurrent layers)")
+        if key not in self._memo:
+            self._memo[key] = self._apply_linear(key, self.incoming(key, visiting | {key}))
+        return self._memo[key]
+
+    def _apply_linear(self, key: str, terms: dict) -> dict:
+        in_shape = self.shapes[self.preds[key][0]] if self.preds[key] else self.shapes[key]
+        m, b = _linear_map(key, self.nodes[key], in_shape, self.shapes[key])
+        out, first = {}, True
+        for src, (coo, bias) in terms.items():
+            # The node's own bias is added once, not once per source.
+            extra = b if first else 0.0
+            out[src] = (layers.coo_matmul(m, coo), _apply(m, bias) + extra)
+            first = False
+        return out
+
+    # ----- assembly ---------------------------------------------------------------------------------
+    def network(self, label: str) -> Network:
+        inputs = [Input(k, self.size(k)) for k, n in self.nodes.items() if _type(n) == "Input"]
+        order = self._population_order()
+        pops, projs = [], []
+        for key in order:
+            terms = self.incoming(key)
+            gain, neuron = self._neuron(key, sum((t[1] for t in terms.values()), np.zeros(self.size(key))))
+            pops.append(Population(key, self.size(key), neuron))
+            for src, (coo, _) in terms.items():
+                r, c, v, _ = layers.coo_scale_rows(coo, gain)
+                projs.append(Projection(src, key, (r, c, v), 1))
+        outputs = [self._output(k) for k, n in self.nodes.items() if _type(n) == "Output"]
+        return Network(tuple(inputs), tuple(pops), tuple(projs), tuple(outputs), name=label,
+                       metadata={"framework": self.conv.name, "dt": self.conv.dt})
+
+    def _population_order(self) -> list[str]:
+        """Neuron nodes in dependency order (recurrent edges ignored; ties in file order)."""
+        neurons = [k for k, n in self.nodes.items() if _type(n) in NEURON_NODES]
+        deps = {k: {s for s in self.incoming(k) if s != k and s in neurons} for k in neurons}
+        placed: list[str] = []
+        while len(placed) < len(neurons):
+            ready = [k for k in neurons if k not in placed and deps[k] <= set(placed)]
+            if not ready:  # a cycle between layers: open it at the first node fed by something placed
+                ready = [k for k in neurons if k not in placed and deps[k] & set(placed)] or \
+                        [k for k in neurons if k not in placed]
+            placed.append(ready[0])
+        return placed
+
+    def _output(self, key: str) -> Output:
+        terms = self.incoming(key)
+        if len(terms) != 1:
+            raise MappingError(f"node {key!r} (Output): fed by {len(terms)} sources; supported: one neuron node")
+        src, (coo, bias) = next(iter(terms.items()))
+        r, c, v, shape = coo
+        is_identity = shape[0] == shape[1] and r.size == shape[0] and np.array_equal(r, c) and np.all(v == 1)
+        if _type(self.nodes[src]) not in NEURON_NODES or not is_identity or np.any(bias):
+            raise MappingError(f"node {key!r} (Output): must read a neuron node directly (spike counts); it is fed "
+                               f"by {_type(self.nodes[src])} {src!r} through a linear map. Supported: "
+                               "LIF/CubaLIF/IF (spikes) or LI (membrane readout) -> Output")
+        return Output(key, src)
+
+    def _neuron(self, key: str, bias_in: np.ndarray):
+        """(input gain per neuron, neuron record) for NIR neuron node ``key``; ``bias_in`` is the summed bias."""
+        return _NEURON_BUILDERS[_type(self.nodes[key])](self, key, self.nodes[key], bias_in)
+
+    def check_reset(self, key: str, node) -> str:
+        v_reset = np.asarray(getattr(node, "v_reset", 0.0) if getattr(node, "v_reset", None) is not None else 0.0)
+        if np.any(v_reset != 0):
+            raise MappingError(f"node {key!r} ({_type(node)}): v_reset = {np.unique(v_reset)[:4]} is not supported; "
+                               "supported: v_reset = 0 (reset to zero, or by subtraction with reset='subtract')")
+        if self.reset not in ("zero", "subtract"):
+            raise MappingError(f"reset {self.reset!r}; supported: 'zero', 'subtract'")
+        return self.reset
+
+    def vec(self, key: str, value) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1) if np.size(value) > 1
+                               else np.asarray(value, dtype=np.float64).reshape(()), (self.size(key),)).copy()
+
+
+def _apply(coo, vec: np.ndarray) -> np.ndarray:
+    """``M @ vec`` for a COO map."""
+    r, c, v, shape = coo
+    out = np.zeros(shape[0])
+    np.add.at(out, r, v * vec[c])
+    return out
+
+
+def _add_terms(a, b):
+    if a is None:
+        return b
+    return layers.coo_add(a[0], b[0]), a[1] + b[1]
+
+
+# ----- neuron records, one builder per NIR type --------------------------------------------------------------------
+
+
+def _lif(b: _Builder, key: str, node, bias_in: np.ndarray):
+    """``v += dt/tau*(v_leak - v + r*I)``: beta = 1 - dt/tau, gain = dt*r/tau, bias = dt/tau*v_leak + gain*b."""
+    dt, tau = b.conv.dt, b.vec(key, node.tau)
+    gain = _ratio(dt * b.vec(key, node.r), tau)
+    leak = _ratio(np.full(tau.shape, dt), tau) * b.vec(key, node.v_leak)
+    nrn = LIF(beta=_decay(dt, tau), threshold=b.vec(key, node.v_threshold), reset=b.check_reset(key, node),
+              bias=leak + gain * bias_in)
+    return gain, nrn
+
+
+def _cubalif(b: _Builder, key: str, node, bias_in: np.ndarray):
+    """Current first: i' = alpha*i' + g*(W x + b) with g = (dt*w_in/tau_syn)*(dt*r/tau_mem) folded in."""
+    dt = b.conv.dt
+    tau_syn, tau_mem = b.vec(key, node.tau_syn), b.vec(key, node.tau_mem)
+    g_i = _ratio(dt * b.vec(key, node.w_in), tau_syn)
+    g_v = _ratio(dt * b.vec(key, node.r), tau_mem)
+    leak = _ratio(np.full(tau_mem.shape, dt), tau_mem) * b.vec(key, node.v_leak)
+    nrn = CubaLIF(alpha=_decay(dt, tau_syn), beta=_decay(dt, tau_mem), threshold=b.vec(key, node.v_threshold),
+                  reset=b.check_reset(key, node), bias=leak, current_bias=g_i * g_v * bias_in)
+    return g_i * g_v, nrn
+
+
+def _if(b: _Builder, key: str, node, bias_in: np.ndarray):
+    """``v += r*I`` (snnTorch's reading) or ``v += dt*r*I`` (Euler conventions)."""
+    gain = b.vec(key, node.r) * (b.conv.dt if b.conv.if_gain_uses_dt else 1.0)
+    return gain, IF(threshold=b.vec(key, node.v_threshold), reset=b.check_reset(key, node), bias=gain * bias_in)
+
+
+def _li(b: _Builder, key: str, node, bias_in: np.ndarray):
+    """Leaky integrator readout, as LIF without spikes."""
+    dt, tau = b.conv.dt, b.vec(key, node.tau)
+    gain = _ratio(dt * b.vec(key, node.r), tau)
+    leak = _ratio(np.full(tau.shape, dt), tau) * b.vec(key, node.v_leak)
+    return gain, LI(beta=_decay(dt, tau), bias=leak + gain * bias_in)
+
+
+_NEURON_BUILDERS = {"LIF": _lif, "CubaLIF": _cubalif, "IF": _if, "LI": _li}
+
+__all__ = ["FRAMEWORKS", "SUPPORTED", "read_nir"]

@@ -1,0 +1,162 @@
+"""``map_network``: quantise -> partition -> place -> route -> a :class:`~emulator.mapped.MappedNetwork`.
+
+Each stage is one function of its own module; this module only strings them together and gathers the
+:class:`MappingSummary` (cores used, utilisation per resource per core and the tightest resources,
+quantisation error per layer, placement cost against the naive placement, end-to-end latency in ticks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emulator.config import ChipConfig, load_config
+from emulator.mapped import MappedCore, MappedNetwork
+from mapping.network import Network
+from mapping.partition import Partition, partition
+from mapping.placement import place, placement_cost
+from mapping.programs import BUILDERS
+from mapping.quantize import quantize
+from mapping.routing_tables import logical_routes, physical, physical_inputs, slice_traffic
+from mapping.summary import MappingSummary, core_usage, layer_errors, tightest
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Mapping knobs: placer name, seed, weight scaling ('neuron' | 'layer'), optional activity per population."""
+
+    placer: str = "anneal"
+    seed: int = 0
+    scaling: str = "neuron"
+    rates: dict = field(default_factory=dict)  # population -> expected spikes per tick per neuron
+
+
+def _cfg(cfg) -> ChipConfig:
+    return cfg if isinstance(cfg, ChipConfig) else load_config(cfg)
+
+
+def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
+                rates: dict | None = None) -> tuple[MappedNetwork, MappingSummary]:
+    """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
+
+    Parameters
+    ----------
+    network : Network
+    cfg : ChipConfig or str
+    placer : str
+        A name in :data:`mapping.placement.PLACERS` (``sequential``, ``greedy``, ``anneal``).
+    seed : int
+        Seeds the placer and the TrueNorth axon-type clustering: same inputs, same mapping.
+    scaling : {'neuron', 'layer'}
+        Weight scale per neuron (best precision) or one per layer.
+    rates : dict, optional
+        Expected spikes per tick of each population's neurons (scalar or per neuron) to weight traffic.
+
+    Returns
+    -------
+    (MappedNetwork, MappingSummary); the summary's dict is also ``mapped.metadata["summary"]``.
+
+    Raises
+    ------
+    MappingError / CapacityError
+        Unsupported features or a network that does not fit (names the layer, resource, need and limit).
+    """
+    cfg = _cfg(cfg)
+    opts = MapOptions(placer, seed, scaling, rates or {})
+    part = partition(network, cfg)
+    quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
+             for p in network.populations}
+    programs, err_terms = _programs(cfg, part, quant, seed)
+    routes, in_routes = logical_routes(part)
+    traffic = slice_traffic(routes, _slice_rates(network, part, opts.rates))
+    assign = place(opts.placer, traffic, cfg, seed)
+    costs = {name: placement_cost(traffic, place(name, traffic, cfg, seed), cfg)
+             for name in ("sequential", "greedy")}
+    costs[opts.placer] = placement_cost(traffic, assign, cfg)
+    mapped = _assemble(network, cfg, part, programs, routes, in_routes, assign)
+    summary = _summary(network, cfg, part, quant, err_terms, assign, mapped, costs, opts)
+    meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
+            "latency_ticks": summary.latency_ticks, "network": network.name}
+    return _with_metadata(mapped, meta), summary
+
+
+def _programs(cfg, part: Partition, quant: dict, seed: int):
+    build = BUILDERS[cfg.neuron.model]
+    programs, terms = [], {}
+    for k, s in enumerate(part.slices):
+        q = quant.get(s.pop)
+        prog, t = build(cfg, s, part.tables.get(s.pop), q, seed + k)
+        programs.append(prog)
+        if t:
+            acc = terms.setdefault(s.pop, {"err2": 0.0, "w2": 0.0, "zeroed": 0, "n": 0})
+            for key, val in t.items():
+                acc[key] += val
+    return programs, terms
+
+
+def _slice_rates(net: Network, part: Partition, rates: dict):
+    if not rates:
+        return None
+    out = []
+    for s in part.slices:
+        if s.pop in rates:
+            r = np.broadcast_to(np.asarray(rates[s.pop], np.float64), (net.population(s.pop).size,))
+            out.append(r[s.start:s.stop])
+        else:
+            out.append(np.ones(s.n_neurons))
+    return out
+
+
+def _assemble(net: Network, cfg, part: Partition, programs, routes, in_routes, assign) -> MappedNetwork:
+    cores = []
+    for k, s in enumerate(part.slices):
+        what = f"layer {s.pop!r} core {int(assign[k])}"
+        cores.append(MappedCore(int(assign[k]), programs[k], physical(routes[k], assign, cfg, int(assign[k]), what)))
+    cores.sort(key=lambda c: c.index)
+    ins = physical_inputs(in_routes, assign, cfg)
+    out_core, out_neuron = _outputs(net, part, assign)
+    return MappedNetwork(cfg.name, tuple(cores), net.n_inputs, ins.ptr, ins.core, ins.axon, ins.delay,
+                         out_core, out_neuron, {})
+
+
+def _outputs(net: Network, part: Partition, assign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    cores, neurons = [], []
+    for out in net.outputs:
+        for k in part.slices_of(out.source):
+            s = part.slices[k]
+            cores += [int(assign[k])] * s.n_neurons
+            neurons += list(range(s.n_neurons))
+    return np.asarray(cores, np.int32), np.asarray(neurons, np.int32)
+
+
+def _with_metadata(m: MappedNetwork, meta: dict) -> MappedNetwork:
+    return MappedNetwork(m.chip_name, m.cores, m.n_inputs, m.in_ptr, m.in_core, m.in_axon, m.in_delay,
+                         m.out_core, m.out_neuron, meta)
+
+
+def latency_ticks(net: Network, part: Partition) -> int:
+    """Ticks from an input spike to the outputs along the longest forward path, splitter delays included."""
+    reach = {x.name: 0 for x in net.inputs}
+    for pop in net.populations:
+        cands = [reach[p.pre] + int(np.max(p.delay)) + part.extra_delay.get(p.pre, 0)
+                 for p in net.projections_into(pop.name) if net.is_forward(p) and p.pre in reach]
+        if cands:
+            reach[pop.name] = max(cands)
+    return max((reach.get(o.source, 0) for o in net.outputs), default=0)
+
+
+def _summary(net, cfg, part, quant, err_terms, assign, mapped, costs, opts) -> MappingSummary:
+    usage = core_usage(cfg, part, assign, mapped)
+    return MappingSummary(
+        chip=cfg.name, network=net.name, model=cfg.neuron.model,
+        cores_used=len(part.slices), cores_available=cfg.num_cores,
+        splitter_cores=sum(1 for s in part.slices if s.pop == "<splitters>"),
+        splitter_neurons=sum(s.n_neurons for s in part.slices if s.pop == "<splitters>"),
+        latency_ticks=latency_ticks(net, part), layers=layer_errors(net, part, quant, err_terms),
+        cores=usage, tightest=tightest(usage), placer=opts.placer, seed=opts.seed,
+        placement_cost=costs[opts.placer], naive_cost=costs["sequential"], greedy_cost=costs["greedy"],
+    )
+
+
+__all__ = ["MapOptions", "MappingSummary", "latency_ticks", "map_network"]

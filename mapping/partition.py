@@ -1,0 +1,367 @@
+"""Split populations into core-sized slices under every limit of the config, and insert splitter neurons.
+
+Sources have global ids: external input lines first (``0 .. n_inputs - 1``), then every population's
+neurons in declaration order. A core holds one contiguous slice of one population (or splitter neurons).
+Each distinct (source, delay) pair that has synapses into a slice takes one input axon of its core, since
+the delay travels in the packet and the axon's synapses are fixed.
+
+Per slice the limits are: neurons (``neurons_per_core``), axons (``axons_per_core``), synapses
+(``max_synapses_per_core``) and synapse memory (synapses x ``weight_bits`` within ``synapse_memory_bits``;
+TrueNorth's binary crossbar is axons x neurons bits). Per neuron: fan-in (``max_fan_in``, a property of
+the network: no dendritic splitting, so a neuron over it is refused) and fan-out (``max_fan_out``
+destination (core, axon) pairs). Per core: output edges (``max_output_axons_per_core``).
+
+Fan-out over the limit (every TrueNorth neuron with more than one destination axon) goes through splitter
+neurons: the source sends one spike to an axon of a splitter core, whose relay neurons (weight 1,
+threshold just below it, no leak) fire on that one input and each forward it to up to ``max_fan_out``
+destinations. A relay costs one more tick; to keep every path of a layer equally long, all outgoing edges
+of a population that uses splitters are delayed by one tick more (``extra_delay``), and the relay's own
+delay is the original delay (``delay_slots`` permitting).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emulator.errors import CapacityError, MappingError
+from mapping.network import Network
+
+
+@dataclass(frozen=True)
+class SynapseTable:
+    """Every synapse into one population, merged by (post, source, delay) and sorted by post."""
+
+    post: np.ndarray  # int64[S] neuron index within the population
+    src: np.ndarray  # int64[S] global source id
+    delay: np.ndarray  # int64[S] ticks
+    weight: np.ndarray  # float64[S]
+    ptr: np.ndarray  # int64[size + 1] CSR rows by post
+
+    @property
+    def key(self) -> np.ndarray:
+        """The axon key of each synapse: (source, delay) packed into one int64."""
+        return self.src * 1024 + self.delay
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One core's worth: neurons ``start:stop`` of ``pop`` (or relay neurons), its axons and synapses.
+
+    Attributes
+    ----------
+    pop : str                         population name, or ``"<splitters>"``
+    start, stop : int                 neuron range within the population
+    axon_src, axon_delay : int64[A]   the (source, delay) feeding each local axon
+    syn_axon, syn_neuron : int64[S]   local synapses
+    syn_index : int64[S]              index into the population's SynapseTable (-1 for relays)
+    binding : str                     the limit that ended the slice
+    relay_dest : list                 splitters only: per relay neuron, its destinations (slice, axon, delay)
+    """
+
+    pop: str
+    start: int
+    stop: int
+    axon_src: np.ndarray
+    axon_delay: np.ndarray
+    syn_axon: np.ndarray
+    syn_neuron: np.ndarray
+    syn_index: np.ndarray
+    binding: str = ""
+    relay_dest: list = field(default_factory=list)
+
+    @property
+    def n_neurons(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def n_axons(self) -> int:
+        return int(self.axon_src.size)
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.syn_axon.size)
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Slices, sources, tables and per-population extra delays."""
+
+    slices: list
+    tables: dict  # population name -> SynapseTable
+    offsets: dict  # population name -> first global source id
+    n_inputs: int
+    extra_delay: dict  # population name -> ticks added to all its outgoing edges
+    splitter_sources: dict  # global source id -> (splitter slice, axon)
+
+    def slices_of(self, pop: str) -> list[int]:
+        return [k for k, s in enumerate(self.slices) if s.pop == pop]
+
+
+# ----- synapse tables --------------------------------------------------------------------------------------
+
+
+def source_offsets(net: Network) -> dict[str, int]:
+    """First global id of every input and population."""
+    out, k = {}, 0
+    for item in (*net.inputs, *net.populations):
+        out[item.name] = k
+        k += int(item.size)
+    return out
+
+
+def synapse_table(net: Network, pop: str, offsets: dict[str, int]) -> SynapseTable:
+    """All synapses into ``pop``, duplicates (same post, source, delay) summed."""
+    parts = []
+    for proj in net.projections_into(pop):
+        r, c, v, d = proj.coo()
+        parts.append((r, c + offsets[proj.pre], d, v))
+    size = net.population(pop).size
+    if not parts:
+        z = np.zeros(0, np.int64)
+        return SynapseTable(z, z, z, np.zeros(0), np.zeros(size + 1, np.int64))
+    post, src, delay, w = (np.concatenate(x) for x in zip(*parts, strict=True))
+    if delay.size and delay.max() >= 1024:
+        raise MappingError(f"population {pop!r}: delay {int(delay.max())} ticks is beyond any chip (< 1024)")
+    key = (post * (src.max() + 1) + src) * 1024 + delay
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    summed = np.zeros(uniq.size)
+    np.add.at(summed, inv, w)
+    post, src, delay = post[first], src[first], delay[first]
+    ptr = np.searchsorted(post, np.arange(size + 1)).astype(np.int64)
+    return SynapseTable(post, src, delay, summed, ptr)
+
+
+# ----- slicing -----------------------------------------------------------------------------------------------
+
+
+def _limits(cfg) -> dict[str, int]:
+    c = cfg.core
+    if cfg.neuron.model == "truenorth":
+        syn_mem = c.max_synapses_per_core  # binary crossbar: one bit per point, bounded by the crossbar size
+    else:
+        syn_mem = c.synapse_memory_bits // max(c.weight_bits, 1)
+    return {"neurons": c.neurons_per_core, "axons": c.axons_per_core,
+            "synapses": min(c.max_synapses_per_core, syn_mem)}
+
+
+def _usage(table: SynapseTable, a: int, b: int) -> dict[str, int]:
+    lo, hi = table.ptr[a], table.ptr[b]
+    return {"neurons": b - a, "axons": int(np.unique(table.key[lo:hi]).size), "synapses": int(hi - lo)}
+
+
+def _binding(use: dict, limits: dict) -> str | None:
+    for name, lim in limits.items():
+        if use[name] > lim:
+            return name
+    return None
+
+
+def _largest_end(table: SynapseTable, a: int, n: int, limits: dict) -> tuple[int, str]:
+    """Largest ``b`` such that neurons ``a:b`` fit one core (exponential then binary search)."""
+    def fits(b: int) -> bool:
+        return _binding(_usage(table, a, b), limits) is None
+
+    good, bad, step = a + 1, None, 1
+    while good < n and bad is None:
+        cand = min(good + step, n)
+        if fits(cand):
+            good, step = cand, step * 2
+        else:
+            bad = cand
+    while bad is not None and bad - good > 1:
+        mid = (good + bad) // 2
+        good, bad = (mid, bad) if fits(mid) else (good, mid)
+    reason = "end of population" if good == n else (_binding(_usage(table, a, good + 1), limits) or "")
+    return good, reason
+
+
+def _make_slice(name: str, table: SynapseTable, a: int, b: int, reason: str) -> Slice:
+    lo, hi = table.ptr[a], table.ptr[b]
+    keys = table.key[lo:hi]
+    uniq, inv = np.unique(keys, return_inverse=True)
+    return Slice(name, a, b, uniq // 1024, uniq % 1024, inv.astype(np.int64),
+                 table.post[lo:hi] - a, np.arange(lo, hi, dtype=np.int64), reason)
+
+
+def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
+    fan_in = np.diff(table.ptr)
+    if fan_in.size and fan_in.max() > cfg.core.max_fan_in:
+        j = int(np.argmax(fan_in))
+        raise CapacityError(
+            f"layer {name!r}: neuron {j} has fan-in {int(fan_in[j])} synapses; max_fan_in is {cfg.core.max_fan_in} "
+            f"({int((fan_in > cfg.core.max_fan_in).sum())} neuron(s) over, by up to "
+            f"{int(fan_in.max() - cfg.core.max_fan_in)}); this chip has no dendritic splitting"
+        )
+
+
+def slice_population(name: str, table: SynapseTable, size: int, cfg) -> list[Slice]:
+    """Cut one population into consecutive core-sized slices."""
+    _check_fan_in(name, table, cfg)
+    limits = _limits(cfg)
+    single = _usage(table, 0, 1) if size else None
+    bad = _binding(single, limits) if single else None
+    if bad:
+        raise CapacityError(f"layer {name!r}: one neuron needs {single[bad]} {bad} but a core has {limits[bad]}")
+    out, a = [], 0
+    while a < size:
+        b, reason = _largest_end(table, a, size, limits)
+        out.append(_make_slice(name, table, a, b, reason))
+        a = b
+    return out
+
+
+# ----- destinations and splitters ----------------------------------------------------------------------------
+
+
+def destinations(slices: list[Slice], n_sources: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """CSR of every source's destinations: (ptr, slice, axon, delay), sorted by source."""
+    src = np.concatenate([s.axon_src for s in slices] or [np.zeros(0, np.int64)])
+    sl = np.concatenate([np.full(s.n_axons, k, np.int64) for k, s in enumerate(slices)] or [np.zeros(0, np.int64)])
+    ax = np.concatenate([np.arange(s.n_axons, dtype=np.int64) for s in slices] or [np.zeros(0, np.int64)])
+    dl = np.concatenate([s.axon_delay for s in slices] or [np.zeros(0, np.int64)])
+    order = np.argsort(src, kind="stable")
+    ptr = np.searchsorted(src[order], np.arange(n_sources + 1)).astype(np.int64)
+    return ptr, sl[order], ax[order], dl[order]
+
+
+def _needs_split(ptr: np.ndarray, first_neuron: int, fan_out: int) -> np.ndarray:
+    counts = np.diff(ptr)
+    mask = counts > fan_out
+    mask[:first_neuron] = False  # external input lines are not neurons: their table has no fan-out limit
+    return mask
+
+
+def _splitter_slices(ptr, dests, sources: np.ndarray, cfg, start_index: int) -> tuple[list[Slice], dict]:
+    """Pack relay neurons for ``sources`` into splitter slices; returns (slices, {source: (slice, axon)})."""
+    fo, npc, apc = cfg.core.max_fan_out, cfg.core.neurons_per_core, cfg.core.axons_per_core
+    sl, ax, dl = dests
+    slices, where = [], {}
+    cur: dict = {"src": [], "relays": []}
+
+    def flush():
+        if cur["src"]:
+            slices.append(_relay_slice(cur))
+            cur["src"], cur["relays"] = [], []
+
+    for s in sources.tolist():
+        lo, hi = int(ptr[s]), int(ptr[s + 1])
+        chunks = [list(zip(sl[k:min(k + fo, hi)].tolist(), ax[k:min(k + fo, hi)].tolist(),
+                           dl[k:min(k + fo, hi)].tolist(), strict=True)) for k in range(lo, hi, fo)]
+        if len(chunks) > npc:
+            raise CapacityError(f"source {s}: {hi - lo} destinations need {len(chunks)} relay neurons; a core has "
+                                f"{npc} (one level of splitters only)")
+        if len(cur["relays"]) + len(chunks) > npc or len(cur["src"]) + 1 > apc:
+            flush()
+        where[s] = (start_index + len(slices), len(cur["src"]))
+        cur["relays"] += [(len(cur["src"]), c) for c in chunks]
+        cur["src"].append(s)
+    flush()
+    return slices, where
+
+
+def _relay_slice(cur: dict) -> Slice:
+    n_rel = len(cur["relays"])
+    axon = np.asarray([a for a, _ in cur["relays"]], np.int64)
+    return Slice("<splitters>", 0, n_rel, np.asarray(cur["src"], np.int64), np.ones(len(cur["src"]), np.int64),
+                 axon, np.arange(n_rel, dtype=np.int64), np.full(n_rel, -1, np.int64), "splitter",
+                 [c for _, c in cur["relays"]])
+
+
+def _owner(offsets: dict, net: Network, gid: int) -> str:
+    name = None
+    for item in (*net.inputs, *net.populations):
+        if offsets[item.name] <= gid:
+            name = item.name
+    return name
+
+
+# ----- entry point -----------------------------------------------------------------------------------------------------
+
+
+def partition(net: Network, cfg) -> Partition:
+    """Slice every population, then insert splitters for fan-out over ``max_fan_out``.
+
+    Raises
+    ------
+    CapacityError
+        A neuron over max_fan_in, a neuron too big for a core, a relay over the delay range, or more
+        cores than the chip has (names the layer, the resource, the need and the limit).
+    """
+    offsets = source_offsets(net)
+    tables = {p.name: synapse_table(net, p.name, offsets) for p in net.populations}
+    slices = [s for p in net.populations for s in slice_population(p.name, tables[p.name], p.size, cfg)]
+    n_src = sum(net.sizes.values())
+    slices = _limit_output_edges(slices, tables, offsets, n_src, cfg)
+    ptr, *dests = destinations(slices, n_src)
+    split = np.flatnonzero(_needs_split(ptr, net.n_inputs, cfg.core.max_fan_out))
+    extra = {p.name: 0 for p in net.populations}
+    relays, where = _splitter_slices(ptr, dests, split, cfg, len(slices))
+    for s in split.tolist():
+        extra[_owner(offsets, net, s)] = 1
+    _check_relay_delays(net, tables, extra, cfg)
+    part = Partition(slices + relays, tables, offsets, net.n_inputs, extra, where)
+    _check_cores(part, cfg)
+    return part
+
+
+def _limit_output_edges(slices: list[Slice], tables: dict, offsets: dict, n_src: int, cfg) -> list[Slice]:
+    """Cut slices whose neurons together send more than ``max_output_axons_per_core`` edges."""
+    limit = cfg.core.max_output_axons_per_core
+    if limit is None:
+        return slices
+    ptr, *_ = destinations(slices, n_src)
+    fan = np.diff(ptr)
+    fan = np.where(fan > cfg.core.max_fan_out, 1, fan)  # split sources send one edge, to their splitter
+    out = []
+    for s in slices:
+        first = offsets[s.pop] + s.start
+        edges = fan[first:first + s.n_neurons]
+        if edges.size and edges.max() > limit:
+            raise CapacityError(f"layer {s.pop!r}: a neuron sends {int(edges.max())} edges; "
+                                f"max_output_axons_per_core is {limit}")
+        cuts = _cut_points(edges, limit)
+        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+            why = s.binding if (a, b) == (0, s.n_neurons) else "output_edges"
+            out.append(_make_slice(s.pop, tables[s.pop], s.start + a, s.start + b, why))
+    return out
+
+
+def _cut_points(edges: np.ndarray, limit: int) -> list[int]:
+    """Greedy cuts of a sequence so that every piece sums to at most ``limit``."""
+    cuts, acc = [0], 0
+    for k, e in enumerate(edges.tolist()):
+        if acc + e > limit:
+            cuts.append(k)
+            acc = 0
+        acc += e
+    return cuts + [int(edges.size)]
+
+
+def _check_relay_delays(net: Network, tables: dict, extra: dict, cfg) -> None:
+    for pop in net.populations:
+        for proj in net.projections:
+            if proj.pre == pop.name and extra[pop.name]:
+                d = int(np.max(proj.delay)) + extra[pop.name]
+                if d > cfg.core.delay_slots:
+                    raise CapacityError(f"layer {pop.name!r}: splitter relays add one tick; delay {d} exceeds "
+                                        f"delay_slots {cfg.core.delay_slots} on projection {proj.label}")
+
+
+def _check_cores(part: Partition, cfg) -> None:
+    need, have = len(part.slices), cfg.num_cores
+    if need <= have:
+        return
+    by_layer: dict[str, int] = {}
+    for s in part.slices:
+        by_layer[s.pop] = by_layer.get(s.pop, 0) + 1
+    worst = max(by_layer, key=by_layer.get)
+    raise CapacityError(
+        f"cores: the network needs {need} cores but the chip has {have} (over by {need - have}); the largest "
+        f"layer {worst!r} alone takes {by_layer[worst]} cores, bound by "
+        f"{sorted({s.binding for s in part.slices if s.pop == worst})}"
+    )
+
+
+__all__ = ["Partition", "Slice", "SynapseTable", "destinations", "partition", "slice_population", "synapse_table"]

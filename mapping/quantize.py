@@ -1,0 +1,343 @@
+"""Float network parameters -> the chip's integer formats, with the quantisation error per layer.
+
+One quantiser per neuron model, looked up by ``cfg.neuron.model`` in :data:`QUANTIZERS`. Each takes one
+population and the float weights of every synapse into it, and returns a :class:`QuantizedLayer`:
+per-neuron hardware parameters, the integer weight of every synapse (Loihi) and an error report.
+
+Loihi (``loihi_lif``), per neuron ``j`` (scaling ``"neuron"``, the default; ``"layer"`` uses one scale
+for the whole population). The chip integrates ``u += (sum w_hw << e) << 6`` and compares
+``v > vth << 6``, so with ``w_hw = round(w * s_j)`` and ``S_j = s_j * 2**e_j`` the hardware state is
+``u_hw = 64 * S_j * i_float`` and ``v_hw = 64 * S_j * v_float``; hence::
+
+    s_j      = w_max / max_i |W[j, i]|              (w_max = 255 for 9-bit signed weights)
+    e_j      = weight_exp: the largest exponent in [weight_exp_min, weight_exp_max] that keeps
+               vth below half its mantissa range and the worst-case |u| (all inputs at once) unwrapped
+    vth_j    = round(threshold_j * S_j)              (17-bit mantissa; v_hw > vth << 6  <=>  v > threshold)
+    bias     = 64 * S_j * bias_j = bias_mant * 2**bias_exp   (13-bit signed mantissa, smallest exponent)
+    dv       = round(4096 * (1 - beta))              (v decays by (4096 - dv) / 4096)
+    du       = round(4096 * (1 - alpha)) - 1, clipped to 0..4095   (Lava decays u by (4096 - (du + 1)) / 4096)
+               LIF/IF (no current state): du = 4095, u carries just this tick's input
+
+Approximations (named in the layer's notes): CubaLIF's ``current_bias`` (an Affine bias into the current)
+becomes a voltage bias ``current_bias / (1 - alpha)``, exact in steady state; alpha = 1 cannot be expressed
+(du = 0 still decays by 1/4096); reset by subtraction and LI readouts are refused.
+
+TrueNorth (``truenorth``): integer membrane ``V`` in units of ``1 / s_j``; threshold ``alpha = floor(thr *
+s_j) + 1`` (``V >= alpha`` <=> ``V > thr * s_j``); TrueNorth's leak is linear, not exponential: a decay
+``beta < 1`` becomes a leak toward zero (leak reversal) of ``(1 - beta) * thr / 2`` per tick, the loss of
+a neuron sitting at half its threshold; with a bias too, one signed constant leak ``bias - that drain``.
+Per-synapse weights are set per core (the four axon types of a core and the four weights of a neuron),
+see :func:`truenorth_core_weights`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emulator.errors import MappingError
+from mapping.network import Population
+
+SCALINGS = ("neuron", "layer")
+
+
+@dataclass(frozen=True)
+class QuantizedLayer:
+    """Integer parameters of one population and their error report.
+
+    Attributes
+    ----------
+    name : str
+    params : dict of str -> int64 ndarray (size,)
+        Per-neuron hardware parameters (TrueNorth ``weights`` are filled per core later).
+    weights : int64 ndarray [S] or None
+        Integer weight of every incoming synapse (order of the synapse table); None for TrueNorth.
+    scale : float64 ndarray (size,)
+        Hardware weight units per float weight unit, per neuron (``s_j``).
+    error : dict
+        ``weight_rel_rms``, ``frac_clipped``, ``frac_zeroed``, ``threshold_rel_err``, ``bias_rel_err``,
+        ``notes`` (approximations made).
+    """
+
+    name: str
+    params: dict
+    weights: np.ndarray | None
+    scale: np.ndarray
+    error: dict = field(default_factory=dict)
+
+
+# ----- shared helpers -------------------------------------------------------------------------------------
+
+
+def _max_abs_per_neuron(post: np.ndarray, w: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.maximum.at(out, post, np.abs(w))
+    return out
+
+
+def weight_scale(pop: Population, post: np.ndarray, w: np.ndarray, w_max: int, scaling: str) -> np.ndarray:
+    """``s_j = w_max / max|W[j, :]|`` per neuron (or one value per layer); neurons with no input get 1."""
+    if scaling not in SCALINGS:
+        raise MappingError(f"scaling {scaling!r}; allowed: {list(SCALINGS)}")
+    m = _max_abs_per_neuron(post, w, pop.size)
+    if scaling == "layer":
+        m[:] = m.max() if m.size else 0.0
+    return np.where(m > 0, w_max / np.where(m > 0, m, 1.0), 1.0)
+
+
+def weight_error(w: np.ndarray, w_hw: np.ndarray, scale: np.ndarray, clipped: np.ndarray) -> dict:
+    """Relative RMS error ``||w_hw / s - w|| / ||w||`` and the fractions clipped and zeroed."""
+    if w.size == 0:
+        return {"weight_rel_rms": 0.0, "frac_clipped": 0.0, "frac_zeroed": 0.0, "n_synapses": 0}
+    err = w_hw / scale - w
+    norm = float(np.sqrt(np.sum(w * w)))
+    return {
+        "weight_rel_rms": float(np.sqrt(np.sum(err * err)) / norm) if norm else 0.0,
+        "frac_clipped": float(np.mean(clipped)),
+        "frac_zeroed": float(np.mean((w_hw == 0) & (w != 0))),
+        "n_synapses": int(w.size),
+    }
+
+
+def _rel_err(exact: np.ndarray, approx: np.ndarray) -> float:
+    """Largest relative error, ``max |approx - exact| / max(|exact|, tiny)``."""
+    exact, approx = np.asarray(exact, np.float64), np.asarray(approx, np.float64)
+    if exact.size == 0:
+        return 0.0
+    denom = np.maximum(np.abs(exact), 1e-12)
+    diff = np.abs(approx - exact)
+    return float(np.max(np.where(diff == 0, 0.0, diff / denom)))
+
+
+def _refuse(pop: Population, model: str, what: str, supported: str) -> None:
+    raise MappingError(f"population {pop.name!r} ({pop.neuron.kind}): {what} is not supported by the {model} "
+                       f"neuron; supported: {supported}")
+
+
+# ----- Loihi ---------------------------------------------------------------------------------------------------
+
+
+def _loihi_checks(pop: Population) -> None:
+    if not pop.neuron.spiking:
+        _refuse(pop, "loihi_lif", "a non-spiking LI readout (the chip reads outputs as spike counts)",
+                "LIF, CubaLIF, IF with spike-count readout; import LI readouts as LIF or read them in software")
+    if pop.neuron.reset != "zero":
+        _refuse(pop, "loihi_lif", f"reset={pop.neuron.reset!r} (Loihi resets v to 0)", "reset='zero'")
+
+
+def loihi_decays(pop: Population, decay_bits: int = 12) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(du, dv, notes)``; see the module docstring for the formulas and Lava's ``du + 1``."""
+    one = 1 << decay_bits
+    beta, alpha = pop.param("beta"), pop.param("alpha")
+    dv = np.clip(np.rint(one * (1.0 - beta)), 0, one - 1).astype(np.int64)
+    notes = []
+    if pop.neuron.kind == "CubaLIF":
+        du = np.clip(np.rint(one * (1.0 - alpha)) - 1, 0, one - 1).astype(np.int64)
+        if np.any(alpha >= 1.0 - 0.5 / one):
+            notes.append(f"alpha = 1 cannot be expressed: du = 0 still decays u by 1/{one} per tick")
+    else:
+        du = np.full(pop.size, one - 1, dtype=np.int64)  # u keeps no memory: LIF/IF integrate straight into v
+    return du, dv, notes
+
+
+def _u_bound(pop: Population, post: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Worst-case |current| per neuron in float units: all inputs at once, accumulated by 1/(1 - alpha)."""
+    total = np.zeros(pop.size)
+    np.add.at(total, post, np.abs(w))
+    alpha = pop.param("alpha") if pop.neuron.kind == "CubaLIF" else np.zeros(pop.size)
+    cb = np.abs(pop.param("current_bias"))
+    return (total + cb) / np.maximum(1.0 - alpha, 1e-3)
+
+
+def _choose_weight_exp(cfg, thr: np.ndarray, s: np.ndarray, u_max: np.ndarray) -> np.ndarray:
+    """Largest weight_exp per neuron keeping vth <= half the mantissa range and |u| unwrapped."""
+    nn, cc = cfg.neuron, cfg.core
+    vth_cap = float(1 << (nn.threshold_mant_bits - 1))
+    u_cap = float(1 << (nn.current_bits - 2))  # a 2x margin under the wrap point
+    best = np.full(s.shape, cc.weight_exp_min, dtype=np.int64)
+    for e in range(cc.weight_exp_min, cc.weight_exp_max + 1):
+        big = s * 2.0 ** e
+        ok = (thr * big <= vth_cap) & ((1 << nn.input_shift) * big * u_max <= u_cap)
+        best = np.where(ok, e, best)
+    return best
+
+
+def split_bias(b: np.ndarray, mant_bits: int, exp_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``b ~ mant * 2**exp`` with a signed ``mant_bits`` mantissa and the smallest exponent 0..2**exp_bits-1.
+
+    Returns (mant, exp, clipped mask).
+    """
+    lim = (1 << (mant_bits - 1)) - 1
+    exp = np.zeros(b.shape, dtype=np.int64)
+    for e in range((1 << exp_bits) - 1, -1, -1):
+        fits = np.abs(np.rint(b / 2.0 ** e)) <= lim
+        exp = np.where(fits, e, exp)
+    top = (1 << exp_bits) - 1
+    exp = np.where(np.abs(np.rint(b / 2.0 ** top)) > lim, top, exp)
+    raw = np.rint(b / 2.0 ** exp)
+    mant = np.clip(raw, -lim - 1, lim).astype(np.int64)
+    return mant, exp, raw != mant
+
+
+def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
+    """Quantise population ``pop`` (synapses ``post`` index, float weight ``w``) for a ``loihi_lif`` chip."""
+    _loihi_checks(pop)
+    nn, cc = cfg.neuron, cfg.core
+    w_max = min(-cc.weight_min, cc.weight_max) if cc.weight_signed else cc.weight_max
+    s = weight_scale(pop, post, w, w_max, scaling)
+    raw = np.rint(w * s[post])
+    w_hw = np.clip(raw, cc.weight_min, cc.weight_max).astype(np.int64)
+    thr = pop.param("threshold")
+    e = _choose_weight_exp(cfg, np.abs(thr), s, _u_bound(pop, post, w))
+    big = s * 2.0 ** e
+    vth_max = (1 << nn.threshold_mant_bits) - 1
+    vth_raw = np.rint(thr * big)
+    vth = np.clip(vth_raw, 0, vth_max).astype(np.int64)
+    du, dv, notes = loihi_decays(pop, nn.decay_bits)
+    bias_f = _loihi_bias(pop, notes)
+    mant, bexp, bclip = split_bias((1 << nn.input_shift) * big * bias_f, nn.bias_mant_bits, nn.bias_exp_bits)
+    if np.any(vth_raw != vth):
+        notes.append(f"threshold clipped to 0..{vth_max} on {int(np.sum(vth_raw != vth))} neuron(s)")
+    params = {"du": du, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": bexp, "weight_exp": e,
+              "u0": np.zeros(pop.size, np.int64), "v0": np.zeros(pop.size, np.int64)}
+    err = weight_error(w, w_hw, s[post], raw != w_hw)
+    err.update(threshold_rel_err=_rel_err(thr, vth / big),
+               bias_rel_err=_rel_err(bias_f, mant * 2.0 ** bexp / ((1 << nn.input_shift) * big)),
+               frac_bias_clipped=float(np.mean(bclip)), weight_exp=[int(e.min()), int(e.max())], notes=notes)
+    return QuantizedLayer(pop.name, params, w_hw, s, err)
+
+
+def _loihi_bias(pop: Population, notes: list[str]) -> np.ndarray:
+    """Voltage bias per neuron in float units; a CubaLIF current bias is folded in at its steady state."""
+    bias = pop.param("bias")
+    if pop.neuron.kind == "CubaLIF" and np.any(pop.param("current_bias")):
+        alpha = pop.param("alpha")
+        bias = bias + pop.param("current_bias") / np.maximum(1.0 - alpha, 1.0 / 4096)
+        notes.append("current_bias (Affine bias into the synaptic current) applied as a voltage bias "
+                     "current_bias / (1 - alpha): exact in steady state, off during the first ~1/(1-alpha) ticks")
+    return bias
+
+
+# ----- TrueNorth -------------------------------------------------------------------------------------------------
+
+
+def _truenorth_checks(pop: Population) -> None:
+    if not pop.neuron.spiking:
+        _refuse(pop, "truenorth", "a non-spiking LI readout", "LIF, IF (and CubaLIF with alpha = 0)")
+    if pop.neuron.kind == "CubaLIF" and np.any(pop.param("alpha") != 0):
+        _refuse(pop, "truenorth", "a synaptic current with memory (alpha > 0; TrueNorth has no current state)",
+                "LIF, IF, CubaLIF with alpha = 0")
+
+
+def _truenorth_leak(pop: Population, s: np.ndarray, leak_lim: int, notes: list[str]):
+    """(leak, leak_reversal) per neuron; see the module docstring for the linear-leak approximation."""
+    beta, thr = pop.param("beta"), pop.param("threshold")
+    bias = pop.param("bias") + pop.param("current_bias")
+    drain = (1.0 - beta) * np.abs(thr) * s / 2.0
+    bias_hw = bias * s
+    reversal = (drain > 0) & (np.abs(bias_hw) < drain)
+    leak = np.where(reversal, -drain, bias_hw - drain)
+    if np.any(beta < 1):
+        notes.append("exponential decay beta < 1 approximated by a linear leak of (1 - beta) * threshold / 2 "
+                     "per tick (toward zero with leak reversal, or folded into a constant leak with the bias)")
+    raw = np.rint(leak)
+    out = np.clip(raw, -leak_lim - 1, leak_lim).astype(np.int64)
+    if np.any(raw != out):
+        notes.append(f"leak clipped to +-{leak_lim} on {int(np.sum(raw != out))} neuron(s)")
+    return out, reversal.astype(np.int64)
+
+
+def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron"
+                       ) -> QuantizedLayer:
+    """Per-neuron parameters for a ``truenorth`` chip; synaptic weights come per core later."""
+    _truenorth_checks(pop)
+    nn, cc = cfg.neuron, cfg.core
+    s = weight_scale(pop, post, w, cc.weight_max, scaling)
+    thr = pop.param("threshold")
+    alpha_max = (1 << nn.threshold_bits) - 1
+    s = np.minimum(s, (alpha_max - 1) / np.maximum(np.abs(thr), 1e-12))  # the threshold must fit
+    notes: list[str] = []
+    alpha = np.clip(np.floor(thr * s) + 1, 0, alpha_max).astype(np.int64)
+    leak, rev = _truenorth_leak(pop, s, (1 << (nn.leak_bits - 1)) - 1, notes)
+    floor_mag = min(alpha_max, (1 << (nn.membrane_bits - 1)) - 1)
+    params = {
+        "leak": leak, "leak_reversal": rev, "leak_stochastic": np.zeros(pop.size, np.int64),
+        "alpha": alpha, "beta": np.full(pop.size, floor_mag, np.int64),
+        "kappa": np.ones(pop.size, np.int64),  # saturate at -beta: a floor, not a reset
+        "reset_mode": np.full(pop.size, 0 if pop.neuron.reset == "zero" else 1, np.int64),
+        "reset_value": np.zeros(pop.size, np.int64), "threshold_mask_bits": np.zeros(pop.size, np.int64),
+        "v0": np.zeros(pop.size, np.int64),
+    }
+    err = {"threshold_rel_err": _rel_err(thr, (alpha - 0.5) / s), "notes": notes}
+    return QuantizedLayer(pop.name, params, None, s, err)
+
+
+def truenorth_core_weights(w: np.ndarray, n_types: int, w_lim: int, seed: int = 0, iters: int = 8):
+    """Binary crossbar, axon types and per-neuron typed weights approximating ``w`` for one core.
+
+    ``w`` is the scaled float weight matrix (n_axons, n_neurons) of the core (0 = no synapse). Heuristic:
+    axons are clustered (k-means on their columns ``w[a, :]``, seeded deterministically) into ``n_types``
+    types, so that axons of one type carry similar weights to every neuron; then per neuron and type the
+    weight ``c`` and the connected subset are chosen to minimise the squared error (a synapse is kept only
+    where ``|w - c| < |w|``). The achieved weight of synapse (a, j) is ``crossbar[a, j] * c[j, type[a]]``.
+
+    Returns
+    -------
+    axon_type int8 (n_axons,), weights int64 (n_neurons, n_types), crossbar bool (n_axons, n_neurons)
+    """
+    n_ax, n_nrn = w.shape
+    types = _kmeans_rows(w, min(n_types, max(n_ax, 1)), seed, iters)
+    weights = np.zeros((n_nrn, n_types), dtype=np.int64)
+    for g in range(n_types):
+        rows = types == g
+        if rows.any():
+            weights[:, g] = _best_level(w[rows], w_lim)
+    achieved = weights[:, types].T  # (n_axons, n_neurons)
+    crossbar = (w != 0) & (np.abs(w - achieved) < np.abs(w))
+    return types.astype(np.int8), weights, crossbar
+
+
+def _kmeans_rows(x: np.ndarray, k: int, seed: int, iters: int) -> np.ndarray:
+    """Deterministic k-means labels of the rows of ``x`` (farthest-point initialisation from a seeded row)."""
+    if x.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    centers = [x[rng.integers(x.shape[0])]]
+    for _ in range(1, k):
+        d = np.min([np.sum((x - c) ** 2, axis=1) for c in centers], axis=0)
+        centers.append(x[int(np.argmax(d))])
+    c = np.asarray(centers)
+    labels = np.zeros(x.shape[0], dtype=np.int64)
+    for _ in range(iters):
+        labels = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
+        c = np.asarray([x[labels == g].mean(axis=0) if np.any(labels == g) else c[g] for g in range(k)])
+    return labels
+
+
+def _best_level(wg: np.ndarray, w_lim: int) -> np.ndarray:
+    """Per neuron (column of ``wg``), the integer level c minimising sum over rows of min((w-c)^2, w^2)."""
+    cands = np.unique(np.clip(np.rint(wg), -w_lim - 1, w_lim))
+    cands = cands[cands != 0]
+    if cands.size == 0:
+        return np.zeros(wg.shape[1], dtype=np.int64)
+    # cost[c, j] = sum_rows min((w - c)^2, w^2): connecting only the synapses that get closer.
+    cost = np.stack([np.minimum((wg - c) ** 2, wg ** 2).sum(axis=0) for c in cands])
+    return cands[np.argmin(cost, axis=0)].astype(np.int64)
+
+
+QUANTIZERS = {"loihi_lif": quantize_loihi, "truenorth": quantize_truenorth}
+
+
+def quantize(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
+    """Quantise one population with the quantiser of ``cfg.neuron.model``."""
+    try:
+        fn = QUANTIZERS[cfg.neuron.model]
+    except KeyError:
+        raise MappingError(f"no quantiser for neuron model {cfg.neuron.model!r}; "
+                           f"supported: {sorted(QUANTIZERS)}") from None
+    return fn(cfg, pop, np.asarray(post, np.int64), np.asarray(w, np.float64), scaling)
+
+
+__all__ = ["QUANTIZERS", "QuantizedLayer", "quantize", "quantize_loihi", "quantize_truenorth",
+           "split_bias", "truenorth_core_weights"]

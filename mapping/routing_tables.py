@@ -1,0 +1,153 @@
+"""Per-neuron destination tables: logical (slice, axon, delay) routes, then (core, axon, delay) in packet format.
+
+Logical routes come from the partition: a neuron sends to every (slice, axon) whose axon key is (it,
+delay); a neuron whose fan-out needed splitters sends one spike to its relay axon instead (delay 1), and
+the relays forward with the original delay. The other edges of a population that uses splitters get
+``extra_delay`` ticks more so that all its paths stay equally long (see :mod:`mapping.partition`).
+
+Physical tables replace slices by the cores the placer chose and check every field against the packet
+layout (``cfg.packet_layout()``): signed ``dx``/``dy`` hop offsets, the core-at-router index, the axon
+index and the delivery delay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emulator.errors import CapacityError
+from emulator.mapped import Destinations
+from mapping.partition import Partition, destinations
+from mapping.placement import Traffic, core_xy
+
+
+@dataclass(frozen=True)
+class Routes:
+    """Destinations of the neurons of one slice (CSR over local neurons), in slice terms."""
+
+    ptr: np.ndarray  # int64[n + 1]
+    slice: np.ndarray  # int64[E]
+    axon: np.ndarray  # int64[E]
+    delay: np.ndarray  # int64[E]
+
+
+def _csr(counts: np.ndarray) -> np.ndarray:
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+def _population_routes(part: Partition, k: int, dest) -> Routes:
+    s = part.slices[k]
+    ptr, sl, ax, dl = dest
+    g = np.arange(part.offsets[s.pop] + s.start, part.offsets[s.pop] + s.stop)
+    extra = part.extra_delay.get(s.pop, 0)
+    rows_sl, rows_ax, rows_dl, counts = [], [], [], []
+    for gid in g.tolist():
+        if gid in part.splitter_sources:
+            ss, sa = part.splitter_sources[gid]
+            rows_sl.append([ss])
+            rows_ax.append([sa])
+            rows_dl.append([1])
+            counts.append(1)
+        else:
+            lo, hi = ptr[gid], ptr[gid + 1]
+            rows_sl.append(sl[lo:hi])
+            rows_ax.append(ax[lo:hi])
+            rows_dl.append(dl[lo:hi] + extra)
+            counts.append(hi - lo)
+    def cat(parts):
+        return (np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
+    return Routes(_csr(np.asarray(counts, np.int64)), cat(rows_sl), cat(rows_ax), cat(rows_dl))
+
+
+def _relay_routes(part: Partition, k: int) -> Routes:
+    rel = part.slices[k].relay_dest
+    flat = [d for chunk in rel for d in chunk]
+    arr = np.asarray(flat, np.int64).reshape(-1, 3)
+    return Routes(_csr(np.asarray([len(c) for c in rel], np.int64)), arr[:, 0], arr[:, 1], arr[:, 2])
+
+
+def logical_routes(part: Partition) -> tuple[list[Routes], Routes]:
+    """Routes of every slice's neurons, and of the external input lines (as a Routes over input lines)."""
+    n_src = part.n_inputs + sum(t.ptr.size - 1 for t in part.tables.values())
+    dest = destinations([s for s in part.slices if s.pop != "<splitters>"], n_src)
+    per_slice = [(_relay_routes(part, k) if s.pop == "<splitters>" else _population_routes(part, k, dest))
+                 for k, s in enumerate(part.slices)]
+    ptr, sl, ax, dl = dest
+    n_in = part.n_inputs
+    inputs = Routes(ptr[:n_in + 1].copy(), sl[:ptr[n_in]], ax[:ptr[n_in]], dl[:ptr[n_in]])
+    return per_slice, inputs
+
+
+def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -> Traffic:
+    """Packets per tick between slices: each neuron sends one packet per distinct destination slice per spike.
+
+    ``rates[k]`` gives the expected spikes per tick of slice k's neurons (default 1).
+    """
+    src, dst, w = [], [], []
+    for k, r in enumerate(routes):
+        n = r.ptr.size - 1
+        owner = np.repeat(np.arange(n), np.diff(r.ptr))
+        pairs = np.unique(owner * (len(routes) + 1) + r.slice)
+        nrn, ds = pairs // (len(routes) + 1), pairs % (len(routes) + 1)
+        rate = np.ones(n) if rates is None else np.asarray(rates[k], np.float64)
+        src.append(np.full(ds.size, k))
+        dst.append(ds)
+        w.append(rate[nrn])
+    def cat(x):
+        return (np.concatenate(x) if x else np.zeros(0))
+    return Traffic.from_directed(len(routes), cat(src), cat(dst), cat(w))
+
+
+# ----- physical tables ------------------------------------------------------------------------------------------------
+
+
+def _field_limits(cfg) -> dict[str, int]:
+    lay = cfg.packet_layout()
+    return {
+        "dx": (1 << (lay["dx_bits"] - 1)) - 1,
+        "dy": (1 << (lay["dy_bits"] - 1)) - 1,
+        "core": (1 << lay["core_bits"]) - 1,
+        "axon": (1 << lay["axon_bits"]) - 1,
+        "delay": min((1 << lay["delay_bits"]) - 1, cfg.core.delay_slots),
+    }
+
+
+def check_packet_fields(cfg, src_core: int, dst_core: np.ndarray, axon: np.ndarray, delay: np.ndarray,
+                        what: str) -> None:
+    """Raise CapacityError if any destination does not fit the packet layout (names ``what`` and the field)."""
+    if dst_core.size == 0:
+        return
+    lim = _field_limits(cfg)
+    sx, sy = core_xy(cfg, src_core)
+    tx, ty = core_xy(cfg, dst_core)
+    local = dst_core % cfg.mesh.cores_per_router
+    checks = {"dx": np.abs(tx - sx), "dy": np.abs(ty - sy), "core": local, "axon": axon, "delay": delay}
+    for name, val in checks.items():
+        if val.max() > lim[name]:
+            raise CapacityError(f"{what}: {name} {int(val.max())} does not fit the packet field "
+                                f"(max {lim[name]})")
+    if delay.min() < 1:
+        raise CapacityError(f"{what}: delay {int(delay.min())}; the chip needs >= 1")
+
+
+def physical(routes: Routes, assign: np.ndarray, cfg, src_core: int, what: str) -> Destinations:
+    """Slice routes -> chip-core destinations, checked against the packet layout."""
+    core = assign[routes.slice] if routes.slice.size else np.zeros(0, np.int64)
+    check_packet_fields(cfg, src_core, core, routes.axon, routes.delay, what)
+    return Destinations(routes.ptr.astype(np.int64), core.astype(np.int32), routes.axon.astype(np.int32),
+                        routes.delay.astype(np.int32))
+
+
+def physical_inputs(routes: Routes, assign: np.ndarray, cfg) -> Destinations:
+    """External input tables (no source core: only axon and delay widths are checked)."""
+    core = assign[routes.slice] if routes.slice.size else np.zeros(0, np.int64)
+    lim = _field_limits(cfg)
+    if routes.delay.size and (routes.delay.max() > lim["delay"] or routes.axon.max() > lim["axon"]):
+        raise CapacityError(f"input lines: delay {int(routes.delay.max())} (max {lim['delay']}) or axon "
+                            f"{int(routes.axon.max())} (max {lim['axon']}) does not fit the packet fields")
+    return Destinations(routes.ptr.astype(np.int64), core.astype(np.int32), routes.axon.astype(np.int32),
+                        routes.delay.astype(np.int32))
+
+
+__all__ = ["Routes", "check_packet_fields", "logical_routes", "physical", "physical_inputs", "slice_traffic"]
