@@ -205,6 +205,14 @@ def deliver(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, int32_
     return nu
 
 
+cdef inline void tally(int64_t[:, ::1] counts, Py_ssize_t k, Py_ssize_t n_active, Py_ssize_t n_neurons,
+                       Py_ssize_t n_spikes) noexcept nogil:
+    """Add one core's neuron-update and spike tallies of this tick to its counter row."""
+    counts[k, C_ACTIVE] += n_active
+    counts[k, C_INACTIVE] += n_neurons - n_active
+    counts[k, C_SPIKES] += n_spikes
+
+
 # ----- Loihi LIF --------------------------------------------------------------------------------------------
 
 cdef struct LoihiCfg:
@@ -270,20 +278,22 @@ def loihi_update(const int64_t[:, ::1] prm, int64_t[::1] u, int64_t[::1] v, int3
     """
     cdef LoihiCfg c = loihi_cfg(decay_bits, input_shift, current_bits, u_wrap, membrane_bits, v_wrap,
                                 refractory)
-    cdef Py_ssize_t k, i, nsp = 0
+    cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0
     cdef int f
     cdef int64_t inp
     with nogil:
         for k in range(neuron_offset.shape[0] - 1):
+            n_active = 0      # per-core tallies kept in registers, written once per core
+            nsp0 = nsp
             for i in range(neuron_offset[k], neuron_offset[k + 1]):
                 inp = acc[i]
                 acc[i] = 0
                 f = loihi_neuron(&prm[i, 0], &u[i], &v[i], &refr[i], inp, &c)
-                counts[k, C_ACTIVE if f & F_ACTIVE else C_INACTIVE] += 1
+                n_active += (f & F_ACTIVE) != 0
                 if f & F_SPIKE:
-                    counts[k, C_SPIKES] += 1
                     spikes[nsp] = <int32_t>i
                     nsp += 1
+            tally(counts, k, n_active, neuron_offset[k + 1] - neuron_offset[k], nsp - nsp0)
     return nsp
 
 
@@ -375,22 +385,24 @@ def truenorth_update(const int64_t[:, ::1] prm, int64_t[::1] v, int64_t[::1] acc
                      int membrane_bits, bint v_wrap, uint64_t key, int64_t tick):
     """Update every TrueNorth neuron of every core; consume and zero ``acc``; write sorted spike ids."""
     cdef TnCfg c = tn_cfg(membrane_bits, v_wrap)
-    cdef Py_ssize_t k, i, nsp = 0
+    cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0
     cdef int f
     cdef int64_t inp
     cdef uint64_t h_ct
     with nogil:
         for k in range(neuron_offset.shape[0] - 1):
             h_ct = core_tick_hash(key, k, tick)
+            n_active = 0
+            nsp0 = nsp
             for i in range(neuron_offset[k], neuron_offset[k + 1]):
                 inp = acc[i]
                 acc[i] = 0
                 f = tn_neuron(&prm[i, 0], &v[i], inp, mix64(h_ct ^ <uint64_t>(i - neuron_offset[k])), &c)
-                counts[k, C_ACTIVE if f & F_ACTIVE else C_INACTIVE] += 1
+                n_active += (f & F_ACTIVE) != 0
                 if f & F_SPIKE:
-                    counts[k, C_SPIKES] += 1
                     spikes[nsp] = <int32_t>i
                     nsp += 1
+            tally(counts, k, n_active, neuron_offset[k + 1] - neuron_offset[k], nsp - nsp0)
     return nsp
 
 

@@ -277,6 +277,8 @@ class CoreArray:
 def _check_entries(name: str, values: np.ndarray, lo: int, hi: int) -> None:
     if values.dtype.kind not in "iu":
         raise SimulationError(f"{name} ids must be integers, got dtype {values.dtype}")
+    if values.min() >= lo and values.max() <= hi:   # the common case: two reductions, no temporaries
+        return
     bad = (values < lo) | (values > hi)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])

@@ -58,8 +58,8 @@ class LoihiLifParams:
     With ``cfg.neuron.refractory == "silicon"`` a spiking neuron then holds v = 0 for ``refractory_ticks``
     ticks (u keeps integrating).
 
-    Fields (one int64 per neuron; units are LSBs of the named register)
-    ------
+    Attributes (one int64 per neuron; units are LSBs of the named register)
+    ----------
     du, dv : current / voltage decay, 0..2**D - 1 [1/2**D per tick]. du = 0 still decays by 1/2**D (Lava's +1).
     vth : threshold mantissa, 0..2**threshold_mant_bits - 1 [2**s_th voltage LSB].
     bias_mant : signed bias mantissa, bias_mant_bits wide [voltage LSB].
@@ -116,8 +116,8 @@ class TrueNorthParams:
         elif kappa == 0 and V < -(beta + eta):     V = -R (gamma 0) | V + (beta + eta) (gamma 1) | V (gamma 2)
         V = ovf(V)
 
-    Fields (one int64 per neuron unless noted; membrane LSB units)
-    ------
+    Attributes (one int64 per neuron unless noted; membrane LSB units)
+    ----------
     weights : (n, axon_types) signed core.weight_bits weight per axon type.
     syn_stochastic : (n, axon_types) 0/1 stochastic synapse mode per type.
     leak : signed leak_bits leak per tick.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cores import CoreArray
+from cores import CoreArray, simulate_neurons
 from cores._reference import ReferenceCoreArray
 from tests.cores._factories import random_program, variant
 
@@ -101,3 +101,33 @@ def test_reset_replays_identically(config):
         np.testing.assert_array_equal(c1, c2)
         for name in s1:
             np.testing.assert_array_equal(s1[name], s2[name])
+
+
+@pytest.mark.parametrize("config", ["loihi_narrow", "truenorth"])
+def test_harness_equals_core_array(config):
+    """The direct-input entry point equals a core where neuron i's input arrives as spike counts on two
+    private axons (weight +1 and -1), so the harness shares every rule with the CoreArray path."""
+    cfg = CONFIGS[config]()
+    rng = np.random.default_rng(3)
+    n, ticks = min(cfg.core.neurons_per_core, cfg.core.axons_per_core // 2, 8), 150
+    prog = random_program(cfg, rng, n, 2 * n, 0.0, limits=REACHABLE)
+    params = dict(prog.params)
+    axon, neuron = np.arange(2 * n, dtype=np.int32), np.repeat(np.arange(n, dtype=np.int32), 2)
+    if cfg.neuron.model == "truenorth":
+        params["weights"] = np.tile([1, -1] + [0] * (cfg.core.axon_types - 2), (n, 1))
+        params["syn_stochastic"] = np.zeros((n, cfg.core.axon_types), np.int64)
+        core = type(prog)(n, 2 * n, axon, neuron, None, params, np.tile([0, 1], n).astype(np.int8))
+    else:
+        core = type(prog)(n, 2 * n, axon, neuron, np.tile([1, -1], n).astype(np.int32), params)
+    inputs = rng.integers(-40, 41, (ticks, n))
+    want = simulate_neurons(cfg.neuron.model, params, inputs, ticks, cfg=cfg, seed=4)
+    cores = CoreArray(cfg, [core], seed=4)
+    for t in range(ticks):
+        x = inputs[t]
+        cores.schedule(np.concatenate([np.repeat(2 * np.arange(n), np.maximum(x, 0)),
+                                       np.repeat(2 * np.arange(n) + 1, np.maximum(-x, 0))]), 1)
+        fired = cores.step()
+        np.testing.assert_array_equal(fired, np.flatnonzero(want["spikes"][t]), err_msg=f"tick {t}")
+        np.testing.assert_array_equal(cores.state()["v"], want["v"][t], err_msg=f"tick {t}")
+        if "u" in want:
+            np.testing.assert_array_equal(cores.state()["u"], want["u"][t], err_msg=f"tick {t}")
