@@ -1,0 +1,142 @@
+"""``neuromesh map`` and ``neuromesh validate``: subcommands registered by :func:`add_parsers`.
+
+Both print a human table to stdout and write JSON atomically; ``validate`` (and ``map`` when its own
+checks fail) exits with status 1 on a no-go verdict, 0 on go.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+
+from emulator.config import load_config
+from emulator.errors import MappingError
+from emulator.files import atomic_write_json
+from mapping.from_nir import FRAMEWORKS, read_nir
+from mapping.placement import PLACERS
+
+NETWORK_HELP = ("a NIR graph (.nir, as exported by snnTorch, Norse, ...) or a Python file (.py) defining "
+                "`network` or `build_network()` that returns a mapping.network.Network")
+
+MAP_EPILOG = """\
+examples:
+  neuromesh map loihi examples/digits/digits_snntorch.nir --out digits_loihi.npz
+  neuromesh map truenorth net.nir --out net_tn.npz --placer greedy --summary summary.json
+"""
+
+VALIDATE_EPILOG = """\
+samples (.npz): 'inputs' [batch, ticks, n_inputs] spike arrays, or 'x' [batch, features] values that are
+rate-coded (p = x / max per tick, --ticks, --seed); optional 'labels' [batch] for accuracies.
+
+checks: capacity, precision, functional agreement (float reference vs emulated chip), timing, energy and
+latency per inference. Exit status: 0 go, 1 no-go, 2 bad input.
+
+example:
+  neuromesh validate loihi examples/digits/digits_snntorch.nir --samples examples/digits/digits_samples.npz
+"""
+
+
+def load_network(path, framework: str = "auto", dt: float | None = None, reset: str = "zero"):
+    """A Network from a ``.nir`` file or a Python file defining ``network`` / ``build_network()``."""
+    path = Path(path)
+    if path.suffix == ".py":
+        return _network_from_python(path)
+    return read_nir(path, framework=framework, dt=dt, reset=reset)
+
+
+def _network_from_python(path: Path):
+    if not path.exists():
+        raise MappingError(f"{path}: file not found")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if hasattr(module, "build_network"):
+        return module.build_network()
+    if hasattr(module, "network"):
+        return module.network
+    raise MappingError(f"{path}: defines neither `network` nor `build_network()`")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", metavar="CONFIG", help="chip config YAML or preset name (loihi, truenorth, tiny)")
+    p.add_argument("network", metavar="NETWORK", help=NETWORK_HELP)
+    p.add_argument("--placer", default="anneal", choices=sorted(PLACERS),
+                   help="placement strategy (default: anneal, simulated annealing on traffic x hops)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the placer, clustering and encoders (default 0)")
+    p.add_argument("--framework", default="auto", choices=["auto", *FRAMEWORKS],
+                   help="NIR export convention: how dt and time constants become decays (default: auto)")
+    p.add_argument("--dt", type=float, default=None, help="time step in seconds (needed for --framework euler)")
+    p.add_argument("--reset", default="zero", choices=["zero", "subtract"],
+                   help="reset of spiking neurons (NIR only writes v_reset; default zero)")
+
+
+def add_parsers(subparsers) -> None:
+    """Register ``map`` and ``validate`` on an argparse subparsers object."""
+    m = subparsers.add_parser("map", help="map a trained SNN onto a chip and write the programmed chip",
+                              description="Quantise, partition, place and route a network onto a chip; write "
+                                          "the programmed chip (.npz) and print the mapping summary.",
+                              epilog=MAP_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(m)
+    m.add_argument("--out", required=True, metavar="MAPPED", help="output programmed chip (.npz), written atomically")
+    m.add_argument("--summary", metavar="FILE.json", help="also write the mapping summary as JSON")
+    m.set_defaults(func=cmd_map)
+    v = subparsers.add_parser("validate", help="go / no-go check of a network on a chip before deployment",
+                              description="Map a network and check capacity, precision, functional agreement, "
+                                          "timing, energy and latency; print a go / no-go verdict with reasons.",
+                              epilog=VALIDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(v)
+    v.add_argument("--samples", metavar="FILE.npz", help="sample inputs (and labels) for the functional check")
+    v.add_argument("--max-samples", type=int, default=None, help="use at most this many samples")
+    v.add_argument("--ticks", type=int, default=25, help="ticks per sample when rate-coding 'x' values (default 25)")
+    v.add_argument("--min-agreement", type=float, default=0.95,
+                   help="least fraction of samples whose predicted class must match the float reference")
+    v.add_argument("--report", metavar="FILE.json", help="write the validation report as JSON (atomically)")
+    v.add_argument("--out", metavar="MAPPED", help="also write the programmed chip when the verdict is go")
+    v.set_defaults(func=cmd_validate)
+
+
+add_parser = add_parsers  # the name emulator.cli looks for
+
+
+def cmd_map(args) -> int:
+    from mapping.mapper import map_network
+
+    cfg = load_config(args.config)
+    net = load_network(args.network, args.framework, args.dt, args.reset)
+    try:
+        mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed)
+    except MappingError as exc:
+        print(f"NO-GO: {exc}")
+        return 1
+    mapped.save(args.out)
+    if args.summary:
+        atomic_write_json(args.summary, summary.to_dict())
+    print(summary.to_text())
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from mapping.evaluate import load_samples, validate_network
+    from mapping.validate import Limits
+
+    cfg = load_config(args.config)
+    net = load_network(args.network, args.framework, args.dt, args.reset)
+    samples = (load_samples(args.samples, net.n_inputs, args.ticks, args.seed, args.max_samples)
+               if args.samples else None)
+    result, mapped, summary = validate_network(net, cfg, samples, args.placer, args.seed,
+                                               Limits(min_class_agreement=args.min_agreement))
+    if summary is not None:
+        print(summary.to_text() + "\n")
+    print(result.to_text())
+    if args.report:
+        data = result.to_dict()
+        data["summary"] = summary.to_dict() if summary else None
+        atomic_write_json(args.report, data)
+    if args.out and result.go and mapped is not None:
+        mapped.save(args.out)
+    return 0 if result.go else 1
+
+
+__all__ = ["add_parser", "add_parsers", "cmd_map", "cmd_validate", "load_network"]

@@ -1,0 +1,153 @@
+"""Run a mapped network on the emulated chip next to the float reference, and the whole validation.
+
+Timing choice (exact, documented in :mod:`mapping.reference`): the float reference runs the framework's
+``same_step`` timing over the samples' ``T`` ticks; the chip, where every synapse costs a tick, runs
+``T + latency_ticks`` ticks (the inputs followed by zeros, ``latency_ticks`` from the mapping summary), so
+that the last input spike can reach the outputs. Output spike counts over the whole run are compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emulator.errors import MappingError, SimulationError
+from mapping.reference import predicted_classes, run_reference
+from mapping.validate import (
+    Limits,
+    Verdict,
+    capacity_failure,
+    check_capacity,
+    check_energy,
+    check_functional,
+    check_precision,
+    check_timing,
+    functional_numbers,
+    verdict,
+)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Input spike trains [batch, ticks, n_inputs] and optional integer labels [batch]."""
+
+    inputs: np.ndarray
+    labels: np.ndarray | None = None
+
+
+def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int | None = None) -> Samples:
+    """Read a samples ``.npz``: ``inputs`` [batch, ticks, n_inputs] spikes, or ``x`` [batch, features] values
+    in [0, max] rate-coded with a seed (p = x / max per tick), plus optional ``labels``."""
+    path = Path(path)
+    if not path.exists():
+        raise SimulationError(f"{path}: samples file not found")
+    with np.load(path, allow_pickle=False) as z:
+        if "inputs" in z.files:
+            x = z["inputs"].astype(np.int64)
+        elif "x" in z.files:
+            x = rate_code(z["x"], ticks, seed)
+        else:
+            raise SimulationError(f"{path}: needs an 'inputs' [batch, ticks, n_inputs] or 'x' [batch, features] array; "
+                                  f"found {z.files}")
+        labels = z["labels"].astype(np.int64) if "labels" in z.files else None
+    if x.ndim != 3 or x.shape[2] != n_inputs:
+        raise SimulationError(f"{path}: inputs have shape {x.shape}; the network takes [batch, ticks, {n_inputs}]")
+    if limit is not None:
+        x, labels = x[:limit], (labels[:limit] if labels is not None else None)
+    return Samples(x, labels)
+
+
+def rate_code(x: np.ndarray, ticks: int, seed: int) -> np.ndarray:
+    """Bernoulli spikes with ``p = x / max(x)`` per tick, int64 [batch, ticks, features]."""
+    x = np.asarray(x, np.float64)
+    p = np.clip(x / (x.max() if x.max() > 0 else 1.0), 0, 1)
+    rng = np.random.default_rng(seed)
+    return (rng.random((x.shape[0], ticks, x.shape[1])) < p[:, None, :]).astype(np.int64)
+
+
+def pad_ticks(x: np.ndarray, extra: int) -> np.ndarray:
+    """``x`` [batch, ticks, n] followed by ``extra`` silent ticks."""
+    return np.concatenate([x, np.zeros((x.shape[0], extra, x.shape[2]), x.dtype)], axis=1)
+
+
+@dataclass(frozen=True)
+class ChipComparison:
+    """Float reference vs chip on samples."""
+
+    numbers: dict
+    report: dict
+    ref_counts: np.ndarray
+    chip_counts: np.ndarray
+    neuron_rates: dict  # chip core -> peak spikes per tick of each neuron (reference, chip timing)
+
+
+def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind: str = "run") -> ChipComparison:
+    """Run the float reference and the emulated chip on ``samples`` (``chip_kind``: 'run' or 'reference')."""
+    from emulator.chip import Chip
+
+    lat = int(mapped.metadata.get("latency_ticks", net.depth()))
+    ref = run_reference(net, samples.inputs, timing="same_step")
+    ref_chip = run_reference(net, samples.inputs, ticks=samples.inputs.shape[1] + lat, timing="per_layer_delay")
+    chip = Chip.from_config(cfg, seed=seed)
+    chip.program(mapped)
+    padded = pad_ticks(samples.inputs.astype(np.int64), lat)
+    res = chip.run(padded) if chip_kind == "run" else chip.run_reference(padded)
+    chip_counts = np.asarray(res.output_counts, np.float64)
+    numbers = functional_numbers(ref.output_counts, chip_counts, samples.labels)
+    numbers["agreement_per_layer_delay"] = float(np.mean(predicted_classes(ref_chip.output_counts)
+                                                         == predicted_classes(chip_counts)))
+    numbers["float_timing_agreement"] = float(np.mean(predicted_classes(ref_chip.output_counts)
+                                                      == predicted_classes(ref.output_counts)))
+    report = res.report.to_dict() if getattr(res, "report", None) is not None else {}
+    return ChipComparison(numbers, report, ref.output_counts, chip_counts, {})
+
+
+def peak_rates(net, samples: Samples) -> dict:
+    """Peak (over ticks) mean spike rate of every neuron across samples, per population."""
+    rec = run_reference(net, samples.inputs, timing="per_layer_delay", record=True).spikes
+    return {name: s.mean(axis=0).max(axis=0) for name, s in rec.items()}
+
+
+def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
+                     limits: Limits | None = None):
+    """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None)."""
+    from mapping.mapper import map_network
+
+    limits = limits or Limits()
+    rates = peak_rates(net, samples) if samples is not None else None
+    try:
+        mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates)
+    except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
+        return capacity_failure(exc), None, None
+    cfg = cfg if not isinstance(cfg, (str, Path)) else _load(cfg)
+    comp = compare_on_chip(net, mapped, cfg, samples, seed) if samples is not None else None
+    s = summary.to_dict()
+    checks = [check_capacity(s, limits), check_precision(s, limits),
+              check_functional(comp.numbers if comp else None, limits),
+              check_timing(cfg, mapped, comp.report if comp else None, _core_rates(mapped, summary, rates)),
+              check_energy(comp.report if comp else None)]
+    return verdict(checks), mapped, summary
+
+
+def _load(cfg):
+    from emulator.config import load_config
+
+    return load_config(cfg)
+
+
+def _core_rates(mapped, summary, rates: dict | None) -> dict | None:
+    """Per chip core, each neuron's peak rate (relay neurons take their source's worst case, 1)."""
+    if rates is None:
+        return None
+    out = {}
+    for row in summary.cores:
+        lo, hi = row["neurons_range"]
+        r = rates.get(row["layer"])
+        out[row["core"]] = np.asarray(r[lo:hi]) if r is not None else np.ones(hi - lo)
+    return out
+
+
+__all__ = ["ChipComparison", "Samples", "Verdict", "compare_on_chip", "load_samples", "pad_ticks", "peak_rates",
+           "rate_code", "validate_network"]

@@ -1,0 +1,234 @@
+"""Pre-deployment validation: one small check per resource, then a go / no-go verdict with reasons.
+
+Checks, in :data:`CHECKS` order; each returns a :class:`Check` whose messages name the layer or core, the
+quantity, the value and the limit:
+
+- ``capacity``: every per-core resource within its limit (the mapper refuses otherwise), the tightest ones
+  named with their utilisation; warns above ``warn_utilisation``.
+- ``precision``: quantisation error per layer (relative RMS weight error, fractions clipped / zeroed,
+  threshold error); warns over ``max_weight_rel_rms`` (precision alone never blocks: agreement decides).
+- ``functional``: the float reference (framework timing, ``same_step``, over the input's T ticks) against
+  the emulated chip (T + latency ticks, inputs zero-padded): agreement of predicted classes and of output
+  spike counts, accuracy of both with labels; no-go under ``min_class_agreement``.
+- ``timing``: worst-case packets per tick on each link, estimated from the XY routes with every neuron of
+  the network firing at its peak rate in the reference run, and busy time per core (all its synapses
+  active, every neuron updated and spiking) against the tick budget of a fixed-period chip; plus the
+  overruns the emulation itself reported. No-go on an emulated overrun; a worst-case estimate over the
+  budget is a warning naming the hot spot.
+- ``energy``: energy and latency per inference from the emulation report (information only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from mapping.placement import core_xy
+from mapping.reference import predicted_classes, run_reference
+
+STATUSES = ("ok", "warn", "fail", "skipped")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Thresholds of the verdict."""
+
+    min_class_agreement: float = 0.95
+    max_weight_rel_rms: float = 0.10
+    warn_utilisation: float = 0.90
+
+
+@dataclass(frozen=True)
+class Check:
+    """Outcome of one check: status, human messages, and the numbers behind them."""
+
+    name: str
+    status: str
+    messages: list = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """All checks and the overall go / no-go."""
+
+    go: bool
+    checks: list
+    reasons: list
+
+    def to_dict(self) -> dict:
+        from mapping.summary import _jsonable
+
+        return _jsonable({"verdict": "go" if self.go else "no-go", "reasons": self.reasons,
+                          "checks": [asdict(c) for c in self.checks]})
+
+    def to_text(self) -> str:
+        lines = [f"verdict: {'GO' if self.go else 'NO-GO'}"] + [f"  - {r}" for r in self.reasons]
+        for c in self.checks:
+            lines.append(f"[{c.status:7}] {c.name}")
+            lines += [f"            {m}" for m in c.messages]
+        return "\n".join(lines)
+
+
+# ----- checks --------------------------------------------------------------------------------------------------
+
+
+def check_capacity(summary: dict, limits: Limits) -> Check:
+    """Tightest resources with their utilisation; warn when one is above ``warn_utilisation``."""
+    msgs = [f"cores: {summary['cores_used']} of {summary['cores_available']} used "
+            f"({100 * summary['cores_used'] / summary['cores_available']:.1f} %)"]
+    status = "ok"
+    for t in summary["tightest"][:4]:
+        msgs.append(f"{t['resource']}: {100 * t['utilisation']:.1f} % on core {t['core']} (layer {t['layer']!r}: "
+                    f"{t['value']} of {t['limit']})")
+        if t["utilisation"] > limits.warn_utilisation and t["resource"] != "fan_out":
+            status = "warn"
+    return Check("capacity", status, msgs, {"tightest": summary["tightest"]})
+
+
+def check_precision(summary: dict, limits: Limits) -> Check:
+    """Per-layer quantisation error; warn over ``max_weight_rel_rms``."""
+    msgs, status = [], "ok"
+    for L in summary["layers"]:
+        rms = L.get("weight_rel_rms", 0.0)
+        msgs.append(f"layer {L['name']!r}: weight rel. RMS error {rms:.4f} (limit {limits.max_weight_rel_rms}), "
+                    f"clipped {L.get('frac_clipped', 0):.4f}, zeroed {L.get('frac_zeroed', 0):.4f}, "
+                    f"threshold rel. error {L.get('threshold_rel_err', 0):.2e}")
+        msgs += [f"layer {L['name']!r}: approximation: {n}" for n in L.get("notes", [])]
+        if rms > limits.max_weight_rel_rms:
+            status = "warn"
+    return Check("precision", status, msgs, {"layers": summary["layers"]})
+
+
+def functional_numbers(ref_counts, chip_counts, labels=None) -> dict:
+    """Agreement of predicted classes and counts; accuracies when ``labels`` are given."""
+    pr, pc = predicted_classes(ref_counts), predicted_classes(chip_counts)
+    out = {"samples": int(pr.size), "class_agreement": float(np.mean(pr == pc)),
+           "count_exact_agreement": float(np.mean(np.all(ref_counts == chip_counts, axis=1))),
+           "count_mean_abs_diff": float(np.mean(np.abs(ref_counts - chip_counts)))}
+    if labels is not None:
+        labels = np.asarray(labels)
+        out["accuracy_float"] = float(np.mean(pr == labels))
+        out["accuracy_chip"] = float(np.mean(pc == labels))
+    return out
+
+
+def check_functional(numbers: dict | None, limits: Limits) -> Check:
+    """No-go when the chip's predicted classes agree with the float reference on too few samples."""
+    if numbers is None:
+        return Check("functional", "skipped", ["no samples given (--samples FILE.npz)"])
+    ok = numbers["class_agreement"] >= limits.min_class_agreement
+    msgs = [f"predicted classes agree on {100 * numbers['class_agreement']:.1f} % of {numbers['samples']} samples "
+            f"(limit {100 * limits.min_class_agreement:.0f} %)",
+            f"output spike counts identical on {100 * numbers['count_exact_agreement']:.1f} %; mean |diff| "
+            f"{numbers['count_mean_abs_diff']:.3f} spikes per output"]
+    if "accuracy_float" in numbers:
+        msgs.append(f"accuracy: float {100 * numbers['accuracy_float']:.1f} %, chip {100 * numbers['accuracy_chip']:.1f} %")
+    if "agreement_per_layer_delay" in numbers:
+        msgs.append(f"agreement with the chip-timed float reference (per_layer_delay): "
+                    f"{100 * numbers['agreement_per_layer_delay']:.1f} % (quantisation only)")
+    return Check("functional", "ok" if ok else "fail", msgs, numbers)
+
+
+def link_load(cfg, mapped, neuron_rates: dict | None = None) -> dict:
+    """Packets per tick on every directed mesh link under XY routing; ``neuron_rates[core]`` spikes per tick."""
+    load: dict = {}
+    for mc in mapped.cores:
+        rates = np.ones(mc.program.n_neurons) if neuron_rates is None else neuron_rates.get(mc.index)
+        if rates is None:
+            continue
+        owner = np.repeat(np.arange(mc.program.n_neurons), np.diff(mc.dest.ptr))
+        cores, inv = np.unique(mc.dest.core, return_inverse=True)
+        for k, dst in enumerate(cores.tolist()):
+            r = float(np.sum(rates[np.unique(owner[inv == k])]))  # one packet per (neuron, core)
+            for link in _xy_links(cfg, mc.index, dst):
+                load[link] = load.get(link, 0.0) + r
+    return load
+
+
+def _xy_links(cfg, src: int, dst: int) -> list[tuple]:
+    (sx,), (sy,) = (np.atleast_1d(v) for v in core_xy(cfg, src))
+    (tx,), (ty,) = (np.atleast_1d(v) for v in core_xy(cfg, dst))
+    links, x, y = [], int(sx), int(sy)
+    while x != tx:
+        nx = x + (1 if tx > x else -1)
+        links.append(((x, y), (nx, y)))
+        x = nx
+    while y != ty:
+        ny = y + (1 if ty > y else -1)
+        links.append(((x, y), (x, ny)))
+        y = ny
+    return links
+
+
+def core_busy_ns(cfg, mapped) -> dict[int, float]:
+    """Worst-case busy time per core and tick: every synapse active, every neuron updated and spiking."""
+    t = cfg.timing
+    return {mc.index: mc.program.n_synapses * t.syn_op_ns + mc.program.n_neurons * (t.neuron_update_active_ns
+                                                                                      + t.spike_ns)
+            for mc in mapped.cores}
+
+
+def check_timing(cfg, mapped, report: dict | None, neuron_rates: dict | None) -> Check:
+    """Link loads and core busy time against the tick budget; emulated overruns are a no-go."""
+    msgs, status = [], "ok"
+    load = link_load(cfg, mapped, neuron_rates)
+    budget = cfg.sync.tick_period_ns if cfg.sync.mode == "fixed" else None
+    per_link = budget / (cfg.noc.cycle_ns * cfg.noc.flits_per_packet) if budget else None
+    if load:
+        link, worst = max(load.items(), key=lambda kv: kv[1])
+        cap = f" of {per_link:.0f} a link can carry in one tick" if per_link else ""
+        msgs.append(f"busiest link {link[0]}->{link[1]}: {worst:.1f} packets per tick at peak rates{cap}")
+        if per_link and worst > per_link:
+            status = "warn"
+    else:
+        msgs.append("no packet leaves a router: all traffic stays within tiles")
+    busy = core_busy_ns(cfg, mapped)
+    core, worst_ns = max(busy.items(), key=lambda kv: kv[1])
+    msgs.append(f"worst-case busy time: core {core} {worst_ns:.0f} ns per tick"
+                + (f" of a {budget:.0f} ns tick ({100 * worst_ns / budget:.2f} %)" if budget else " (barrier sync)"))
+    if budget and worst_ns > budget:
+        status = "warn"
+    violations = (report or {}).get("timing_violations") or []
+    if violations:
+        status = "fail"
+        msgs.append(f"the emulation reported {len(violations)} timing violation(s); first: {violations[0]}")
+    return Check("timing", status, msgs, {"link_packets_per_tick_max": max(load.values(), default=0.0),
+                                          "link_capacity_per_tick": per_link, "core_busy_ns_max": worst_ns,
+                                          "tick_budget_ns": budget, "violations": len(violations)})
+
+
+def check_energy(report: dict | None) -> Check:
+    """Energy and latency per inference from the emulation report."""
+    if not report:
+        return Check("energy", "skipped", ["no emulation run (no samples)"])
+    mean = report["mean"]
+    e_uj = mean["energy_pj"]["total"] * 1e-6
+    lat_us = mean["latency_ns"]["total"] * 1e-3
+    top = sorted(mean["energy_pj"]["by_op"].items(), key=lambda kv: -kv[1])[:3]
+    msgs = [f"energy per inference {e_uj:.3f} uJ (top: " + ", ".join(f"{k} {v * 1e-6:.3f} uJ" for k, v in top) + ")",
+            f"latency per inference {lat_us:.2f} us over {mean['ticks']:.0f} ticks; "
+            f"{report.get('inferences_per_second', 0):.0f} inferences/s"]
+    return Check("energy", "ok", msgs, {"energy_uj": e_uj, "latency_us": lat_us, "ticks": mean["ticks"],
+                                        "by_op_pj": mean["energy_pj"]["by_op"],
+                                        "inferences_per_second": report.get("inferences_per_second")})
+
+
+def verdict(checks: list[Check]) -> Verdict:
+    """Go unless a check failed; the reasons list every failure and warning."""
+    reasons = [f"{c.name}: {c.messages[0] if c.messages else c.status}" for c in checks if c.status == "fail"]
+    reasons += [f"{c.name} (warning): " + "; ".join(c.messages[:2]) for c in checks if c.status == "warn"]
+    return Verdict(not any(c.status == "fail" for c in checks), checks, reasons)
+
+
+def capacity_failure(exc: Exception) -> Verdict:
+    """The verdict when mapping itself is refused (the network does not fit)."""
+    return Verdict(False, [Check("capacity", "fail", [str(exc)])], [f"capacity: {exc}"])
+
+
+CHECKS = ("capacity", "precision", "functional", "timing", "energy")
+
+__all__ = ["CHECKS", "Check", "Limits", "Verdict", "capacity_failure", "check_capacity", "check_energy",
+           "check_functional", "check_precision", "check_timing", "functional_numbers", "link_load",
+           "run_reference", "verdict"]
