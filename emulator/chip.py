@@ -104,8 +104,10 @@ class Chip:
 
     def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):
         from noc import make_engine
+        from noc.topology import MeshTopology
 
         self.cfg = cfg
+        self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
         self.noc = make_engine(cfg, kind=noc_engine)
         self.noc_engine = noc_engine

@@ -15,6 +15,7 @@ from emulator.errors import NeuroMeshError
 
 # Subcommand modules, in the order --help lists them.
 SUBCOMMAND_MODULES = (
+    "emulator.cli_run",
     "emulator.cli_config",
 )
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from emulator.files import atomic_write_bytes
+from emulator.links import link_grids
 
 
 def _figure(w: float = 6.4, h: float = 4.0):
@@ -76,7 +77,7 @@ def core_activity(chip, report, path: Path) -> Path:
 def link_utilisation(chip, report, path: Path) -> Path:
     cfg = chip.cfg
     util = report.link_utilisation
-    grids = chip.noc.link_grids(util)  # {"east": [H, W], ...}
+    grids = link_grids(chip.topology, util)  # {"north": [H, W], ...}
     plt, fig, axes = _figure(10, 3.2)
     fig.clf()
     axes = fig.subplots(1, len(grids))

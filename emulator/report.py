@@ -21,6 +21,7 @@ import numpy as np
 
 from emulator.energy import EVENT_NAMES, price, static_energy_pj
 from emulator.files import atomic_write_json
+from emulator.links import link_name
 from emulator.table import fmt_int, fmt_si, render_kv, render_table
 
 REPORT_VERSION = 1
@@ -107,7 +108,7 @@ def _links(chip, records) -> dict:
         "flits_total": int(flits.sum()),
         "utilisation_mean": float(util.mean()) if util.size else 0.0,
         "utilisation_max": float(util.max()) if util.size else 0.0,
-        "busiest_link": chip.noc.link_name(k) if flits.size and flits[k] else None,
+        "busiest_link": link_name(chip.topology, k) if flits.size and flits[k] else None,
     }
 
 
@@ -159,6 +160,9 @@ def build_report(chip, records) -> Report:
         "per_core": _per_core(chip, records),
         "noc_links": _links(chip, records),
         "timing_violations": [dict(v, inference=b) for b, r in enumerate(records) for v in r.violations],
+        # The table entries every figure above was priced with, so each can be traced to its source.
+        "unit_costs": {"energy": cfg.energy.model_dump(), "timing": cfg.timing.model_dump(),
+                       "noc_cycle_ns": cfg.noc.cycle_ns},
     }
     flits = np.sum([r.link_flits for r in records], axis=0)
     cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / cfg.noc.cycle_ns

@@ -33,6 +33,7 @@ import numpy as np
 import simpy
 
 from emulator.energy import EVENT_NAMES, N_EVENTS
+from emulator.links import link_name
 
 # Event-kind columns of the per-tick count array, see emulator.energy.EVENTS.
 SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
@@ -90,6 +91,10 @@ class RunResult:
         return np.argmax(self.output_counts, axis=1)
 
 
+def _as_ids(v) -> np.ndarray | None:
+    return None if v is None else np.asarray(v, dtype=np.int64).reshape(-1)
+
+
 @dataclass(frozen=True)
 class Probes:
     """What to record: spikes of ``spike_neurons`` and state traces of ``state_neurons`` (global ids)."""
@@ -105,9 +110,7 @@ class Probes:
         spikes = probes.get("spikes")
         if isinstance(spikes, str):
             spikes = np.arange(chip.cores.n_neurons) if spikes == "all" else chip.wiring.out_neuron
-        state = probes.get("state")
-        as_ids = (lambda v: None if v is None else np.asarray(v, dtype=np.int64))
-        return cls(as_ids(spikes), as_ids(state))
+        return cls(_as_ids(spikes), _as_ids(probes.get("state")))
 
 
 class TickTimer:
@@ -178,7 +181,10 @@ class InferenceRun:
 
     def process(self, env: simpy.Environment):
         for t in range(self.spikes_in.shape[0]):
-            dur, compute, network, sync = self.tick(t)
+            dur, compute, network, _ = self.tick(t)
+            # A fixed-period tick ends on time even when its work overran (reported as a violation).
+            compute = min(compute, dur)
+            network = min(network, dur - compute)
             yield env.timeout(compute)
             yield env.timeout(network)
             yield env.timeout(dur - compute - network)
@@ -268,7 +274,7 @@ class InferenceRun:
         link = int(np.argmax(res.link_flits))
         last = int(np.argmax(res.deliver_cycle))
         self.rec.violations.append({
-            "tick": t, "kind": "link", "culprit": f"link {self.chip.noc.link_name(link)}",
+            "tick": t, "kind": "link", "culprit": f"link {link_name(self.chip.topology, link)}",
             "link_flits": int(res.link_flits[link]), "network_end_ns": net_end, "period_ns": period,
             "overrun_ns": net_end - period,
             "latest_packet": f"core {int(self.w.core_index[src_pos[last]])} -> core "
@@ -303,7 +309,7 @@ def run_batch(chip, spikes: np.ndarray, probes=None, progress: bool | None = Non
         env.process(run.process(env))
         env.run()
         if run.rec.link_flits is None:
-            run.rec.link_flits = np.zeros(chip.noc.n_links, np.int64)
+            run.rec.link_flits = np.zeros(chip.topology.n_links, np.int64)
         records.append(run.rec)
     if bar is not None:
         bar.close()

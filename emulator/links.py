@@ -1,0 +1,29 @@
+"""Names and mesh layouts of NoC links, for reports and plots."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from noc.topology import PORT_NAMES, STEP, MeshTopology
+
+DIRECTION_NAMES = {"N": "north", "E": "east", "S": "south", "W": "west"}
+
+
+def link_name(topo: MeshTopology, link: int) -> str:
+    """``(x,y)->(x',y') east`` for directed link ``link``."""
+    src, port = int(topo.link_src[link]), int(topo.link_port[link])
+    x, y = topo.coords(src)
+    dx, dy = STEP[port]
+    return f"({x},{y})->({x + dx},{y + dy}) {DIRECTION_NAMES[PORT_NAMES[port]]}"
+
+
+def link_grids(topo: MeshTopology, values: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-link values on [height, width] grids, one per direction, at the link's source router (NaN: none)."""
+    grids = {}
+    for port, pname in enumerate(PORT_NAMES):
+        g = np.full((topo.height, topo.width), np.nan)
+        ids = np.flatnonzero(topo.link_port == port)
+        x, y = topo.coords(topo.link_src[ids])
+        g[y, x] = values[ids]
+        grids[DIRECTION_NAMES[pname]] = g
+    return grids
