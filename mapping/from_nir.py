@@ -81,6 +81,7 @@ def read_nir(source, framework: str = "auto", dt: float | None = None, reset: st
     """
     graph = _load(source)
     nodes, edges = _flatten(graph)
+    _check_types(nodes)
     conv = _convention(nodes, framework, dt)
     shapes = _infer_shapes(nodes, edges)
     builder = _Builder(nodes, edges, shapes, conv, reset)
@@ -136,6 +137,13 @@ def _endpoint(graph, prefix: str, key: str, kind: str) -> str:
     return prefix + key
 
 
+def _check_types(nodes: dict) -> None:
+    for key, node in nodes.items():
+        kind = _type(node)
+        if kind not in SUPPORTED and not isinstance(node, _Identity):
+            raise MappingError(f"node {key!r}: type {kind} is not supported; supported: {', '.join(SUPPORTED)}")
+
+
 # ----- conventions -----------------------------------------------------------------------------------------
 
 
@@ -163,7 +171,7 @@ def _looks_like_snntorch(nodes: dict) -> bool:
         finite = np.isfinite(tau)
         if not np.allclose(r[finite] * 1e-4, tau[finite], rtol=1e-4):
             return False
-    return bool(cells)
+    return True  # no LIF/CubaLIF contradicts it (IF/LI-only graphs read as snnTorch's)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -288,14 +296,7 @@ class _Builder:
     def __init__(self, nodes, edges, shapes, conv: Convention, reset: str):
         self.nodes, self.shapes, self.conv, self.reset = nodes, shapes, conv, reset
         self.preds = _predecessors(nodes, edges)
-        self._check_types()
         self._memo: dict[str, dict] = {}
-
-    def _check_types(self) -> None:
-        for key, node in self.nodes.items():
-            kind = _type(node)
-            if kind not in SUPPORTED and not isinstance(node, _Identity):
-                raise MappingError(f"node {key!r}: type {kind} is not supported; supported: {', '.join(SUPPORTED)}")
 
     def size(self, key: str) -> int:
         return int(np.prod(self.shapes[key]))
