@@ -51,26 +51,42 @@ def raster(result, path: Path, inference: int = 0) -> Path:
     return _save(plt, fig, path)
 
 
+def tile_shape(cores_per_router: int) -> tuple[int, int]:
+    """(rows, cols) of the block a router tile is drawn as: cols = ceil(sqrt(cpr)), rows = ceil(cpr / cols)."""
+    cols = math.ceil(math.sqrt(cores_per_router))
+    return math.ceil(cores_per_router / cols), cols
+
+
 def mesh_grid(cfg, core_index: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per-core values on a 2D grid: each router tile is subdivided into a ceil(sqrt(cpr))^2 block."""
-    cpr = cfg.mesh.cores_per_router
-    sub = math.ceil(math.sqrt(cpr))
-    grid = np.full((cfg.mesh.height * sub, cfg.mesh.width * sub), np.nan)
-    router, local = core_index // cpr, core_index % cpr
+    """Per-core values on a 2D grid, each router tile drawn as a small block of its cores (NaN: unused)."""
+    rows, cols = tile_shape(cfg.mesh.cores_per_router)
+    grid = np.full((cfg.mesh.height * rows, cfg.mesh.width * cols), np.nan)
+    router, local = core_index // cfg.mesh.cores_per_router, core_index % cfg.mesh.cores_per_router
     x, y = router % cfg.mesh.width, router // cfg.mesh.width
-    grid[y * sub + local // sub, x * sub + local % sub] = values
+    grid[y * rows + local // cols, x * cols + local % cols] = values
     return grid
 
 
 def core_activity(chip, report, path: Path) -> Path:
     cfg = chip.cfg
+    rows, cols = tile_shape(cfg.mesh.cores_per_router)
     grid = mesh_grid(cfg, report.core_index, report.core_activity)
-    plt, fig, ax = _figure(6.4, 6.4 * grid.shape[0] / max(grid.shape[1], 1) + 0.8)
-    im = ax.imshow(grid, origin="lower", cmap="viridis", interpolation="nearest")
+    plt, fig, ax = _figure(6.4, min(9.0, 5.0 * grid.shape[0] / max(grid.shape[1], 1) + 1.5))
+    im = ax.imshow(grid, origin="lower", cmap="viridis", interpolation="nearest", aspect="auto")
     fig.colorbar(im, ax=ax, label="synaptic ops per inference")
     ax.set_title(f"core activity on the {cfg.mesh.width} x {cfg.mesh.height} mesh (blank: unused core)")
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+    step_x, step_y = max(1, cfg.mesh.width // 16), max(1, cfg.mesh.height // 16)
+    ax.set_xticks([x * cols + (cols - 1) / 2 for x in range(0, cfg.mesh.width, step_x)],
+                  [str(x) for x in range(0, cfg.mesh.width, step_x)])
+    ax.set_yticks([y * rows + (rows - 1) / 2 for y in range(0, cfg.mesh.height, step_y)],
+                  [str(y) for y in range(0, cfg.mesh.height, step_y)])
+    if cfg.mesh.cores_per_router > 1 and cfg.mesh.width <= 32:
+        for x in range(1, cfg.mesh.width):
+            ax.axvline(x * cols - 0.5, color="white", lw=1.5)
+        for y in range(1, cfg.mesh.height):
+            ax.axhline(y * rows - 0.5, color="white", lw=1.5)
+    ax.set_xlabel("router x")
+    ax.set_ylabel("router y")
     return _save(plt, fig, path)
 
 
@@ -110,11 +126,13 @@ def tick_duration(report, path: Path, inference: int = 0) -> Path:
     plt, fig, ax = _figure()
     t = np.arange(ticks.shape[0])
     bottom = np.zeros(ticks.shape[0])
+    scale, unit = (1e6, "ms") if ticks[:, 0].max() >= 1e6 else (1e3, "us") if ticks[:, 0].max() >= 1e3 else (1, "ns")
+    # In fixed mode 'sync' is the idle slack of the period; compute and network may exceed it (violations).
     for i, name in enumerate(("compute", "network", "sync"), start=1):
-        ax.bar(t, ticks[:, i] / 1e3, bottom=bottom, width=1.0, label=name)
-        bottom += ticks[:, i] / 1e3
+        ax.bar(t, ticks[:, i] / scale, bottom=bottom, width=1.0, label=name)
+        bottom += ticks[:, i] / scale
     ax.set_xlabel("tick")
-    ax.set_ylabel("duration (us)")
+    ax.set_ylabel(f"duration ({unit})")
     ax.legend(loc="upper right")
     ax.set_title(f"tick duration, inference {inference}")
     return _save(plt, fig, path)
