@@ -1,0 +1,68 @@
+"""The shipped snnTorch digits network on the presets, and the map / validate command lines."""
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from mapping.cli import add_parsers
+from mapping.evaluate import Samples, compare_on_chip
+from mapping.mapper import map_network
+
+
+def cli(argv):
+    parser = argparse.ArgumentParser()
+    add_parsers(parser.add_subparsers())
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_loihi_agrees_with_snntorch_reference_on_95_percent(digits_net, digits_samples):
+    """Every shipped sample: on-chip predicted classes vs the float reference (snnTorch timing)."""
+    mapped, _ = map_network(digits_net, "loihi")
+    comp = compare_on_chip(digits_net, mapped, "loihi", Samples(digits_samples["inputs"], digits_samples["labels"]))
+    assert comp.numbers["samples"] == 360
+    assert comp.numbers["class_agreement"] >= 0.95
+    assert comp.numbers["accuracy_chip"] >= 0.9
+    assert comp.report["mean"]["energy_pj"]["total"] > 0
+
+
+def test_truenorth_maps_and_reports(digits_net, digits_samples):
+    mapped, summary = map_network(digits_net, "truenorth")
+    comp = compare_on_chip(digits_net, mapped, "truenorth", Samples(digits_samples["inputs"][:40],
+                                                                    digits_samples["labels"][:40]))
+    assert 0.0 <= comp.numbers["class_agreement"] <= 1.0  # reported honestly; the loss is documented
+    assert summary.layers[0]["weight_rel_rms"] > 0 and summary.layers[0]["notes"]
+
+
+def test_cli_map_and_validate_exit_codes(tmp_path, digits_nir):
+    out, summ = tmp_path / "m.npz", tmp_path / "s.json"
+    assert cli(["map", "loihi", str(digits_nir), "--out", str(out), "--summary", str(summ)]) == 0
+    assert out.exists() and json.loads(summ.read_text())["cores_used"] == 2
+    # 128 hidden neurons cannot fit the 4 cores of 8 neurons of the tiny chip: a clear no-go
+    assert cli(["map", "tiny", str(digits_nir), "--out", str(tmp_path / "t.npz")]) == 1
+    rep = tmp_path / "v.json"
+    assert cli(["validate", "tiny", str(digits_nir), "--report", str(rep)]) == 1
+    data = json.loads(rep.read_text())
+    assert data["verdict"] == "no-go"
+    assert "fan-in 64 synapses; max_fan_in is 16" in data["reasons"][0]
+
+
+def test_cli_validate_go_with_samples(tmp_path, digits_nir, digits_samples):
+    samples = tmp_path / "x.npz"
+    np.savez(samples, inputs=digits_samples["inputs"][:30], labels=digits_samples["labels"][:30])
+    rep = tmp_path / "v.json"
+    assert cli(["validate", "loihi", str(digits_nir), "--samples", str(samples), "--report", str(rep)]) == 0
+    data = json.loads(rep.read_text())
+    assert data["verdict"] == "go"
+    assert {c["name"] for c in data["checks"]} == {"capacity", "precision", "functional", "timing", "energy"}
+    # values rather than spikes are rate-coded with a seed
+    np.savez(samples, x=np.random.default_rng(0).random((5, 64)), labels=np.zeros(5, int))
+    assert cli(["validate", "loihi", str(digits_nir), "--samples", str(samples), "--min-agreement", "0"]) == 0
+
+
+def test_cli_help_texts():
+    with pytest.raises(SystemExit) as exc:
+        cli(["validate", "--help"])
+    assert exc.value.code == 0
