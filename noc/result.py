@@ -59,7 +59,7 @@ class NocResult:
     topology : MeshTopology
         The mesh the packets crossed.
     log : list of LogEvent or None
-        Event log, when the engine was asked for one (SimPy engine).
+        Event log sorted by cycle and packet, when the engine was asked for one (SimPy engine).
     """
 
     src_core: np.ndarray

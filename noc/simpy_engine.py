@@ -149,7 +149,8 @@ class _Network:
 
     def result(self) -> NocResult:
         delivered = self.deliver != NOT_DELIVERED
-        log = None if self.log is None else sorted(self.log, key=lambda e: e.cycle)
+        # by cycle, then packet; a packet's own events of one cycle stay in the order they happened
+        log = None if self.log is None else sorted(self.log, key=lambda e: (e.cycle, e.packet))
         return NocResult(
             np.array([q.src_core for q in self.packets], np.int32),
             np.array([q.dst_core for q in self.packets], np.int32),

@@ -1,0 +1,302 @@
+"""Load sweeps: latency and accepted throughput against offered load, the ``noc-sweep`` command.
+
+Measurement (BookSim-like)
+--------------------------
+For each offered rate the network starts empty and every node injects Bernoulli traffic for
+``warmup + cycles + drain`` cycles. Packets requested in ``[warmup, warmup + cycles)`` are *measured*;
+injection goes on while they drain so that they see the same load throughout. The run stops when everything
+is delivered or at cycle ``warmup + cycles + drain`` (the drain cap, default ``cycles``).
+
+- ``accepted_rate``: packets ejected during the window, per node per cycle.
+- ``avg_latency_cycles``, ``p99_latency_cycles``: over the measured packets delivered (request to ejection,
+  source queueing included).
+- ``avg_hops``: mean router-to-router hops of those packets.
+- ``saturated``: true when the network cannot carry the load, i.e. any of
+  (1) a measured packet is not delivered by the drain cap,
+  (2) the accepted rate is below 95 % of the rate actually requested in the window (the Bernoulli draw's, so
+  that sampling noise at low load is not mistaken for saturation),
+  (3) the average latency exceeds 3 x the zero-load latency of the same packets (the usual "latency blows up"
+  criterion; below saturation the average stays within a small multiple of it).
+
+Every rate uses a generator seeded with ``seed`` (common random numbers: the curves are smooth and the result
+does not depend on which other rates are in the sweep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from emulator.config import ChipConfig, load_config
+from emulator.errors import NeuroMeshError
+from emulator.files import atomic_write_bytes, atomic_write_text
+from noc.engine import ENGINES, make_engine
+from noc.model import RouterParams
+from noc.stats import latency_figures
+from noc.topology import MeshTopology
+from noc.traffic import PATTERNS, make_pattern, synthetic_packets, uniform_channel_bound
+
+COLUMNS = ("offered_rate", "accepted_rate", "avg_latency_cycles", "p99_latency_cycles", "avg_hops", "saturated")
+ACCEPT_RATIO = 0.95  # accepted below this share of the requested rate: saturated
+LATENCY_BLOWUP = 3.0  # average latency above this multiple of zero-load latency: saturated
+
+
+def run_sweep(cfg: ChipConfig, traffic, rates, cycles: int, warmup: int, seed: int, engine="fast",
+              progress=None, drain: int | None = None) -> list[dict]:
+    """One row per offered rate with the columns of :data:`COLUMNS`.
+
+    Parameters
+    ----------
+    cfg : ChipConfig
+        The chip whose mesh and router model are swept.
+    traffic : str or callable
+        A pattern name from :data:`noc.traffic.PATTERNS` or a pattern object (e.g. a configured ``Hotspot``).
+    rates : sequence of float
+        Offered loads in packets per node per cycle.
+    cycles, warmup : int
+        Measurement window length and warm-up before it (cycles).
+    seed : int
+        Seed of the traffic generator.
+    engine : str or engine
+        ``"fast"``, ``"simpy"`` or an engine made by :func:`noc.engine.make_engine`.
+    progress : object with ``update(n)``, optional
+        Told after each rate (a ``tqdm`` bar, for instance).
+    drain : int, optional
+        Cap on the cycles simulated after the window (default ``cycles``).
+    """
+    topo = MeshTopology.from_config(cfg)
+    pattern = make_pattern(traffic, topo) if isinstance(traffic, str) else traffic
+    eng = make_engine(cfg, engine) if isinstance(engine, str) else engine
+    params = RouterParams.from_config(cfg)
+    rows = []
+    for rate in rates:
+        rows.append(measure_rate(eng, topo, params, pattern, float(rate), cycles, warmup,
+                                 cycles if drain is None else drain, seed))
+        if progress is not None:
+            progress.update(1)
+    return rows
+
+
+def measure_rate(engine, topo: MeshTopology, params: RouterParams, pattern, rate: float, cycles: int,
+                 warmup: int, drain: int, seed: int) -> dict:
+    """One sweep row: simulate, then measure as described in the module docstring."""
+    start, end = warmup, warmup + cycles
+    src, dst, inject = synthetic_packets(topo, pattern, rate, end + drain, np.random.default_rng(seed))
+    res = engine.run(src, dst, inject, until=end + drain)
+    measured = (inject >= start) & (inject < end)
+    done = measured & res.delivered
+    lat = res.latency[done]
+    nodes = topo.n_routers
+    accepted = np.count_nonzero((res.deliver_cycle >= start) & (res.deliver_cycle < end)) / nodes / cycles
+    requested = measured.sum() / nodes / cycles
+    figs = latency_figures(lat)
+    zero_load = params.zero_load_latency(topo.hop_distance(src[measured], dst[measured]))
+    blown = lat.size > 0 and figs["latency_mean"] > LATENCY_BLOWUP * zero_load.mean()
+    return {
+        "offered_rate": rate,
+        "accepted_rate": float(accepted),
+        "avg_latency_cycles": figs["latency_mean"],
+        "p99_latency_cycles": figs["latency_p99"],
+        "avg_hops": float(res.hops[done].mean()) if done.any() else float("nan"),
+        "saturated": bool(done.sum() < measured.sum() or accepted < ACCEPT_RATIO * requested or blown),
+    }
+
+
+def write_csv(rows: list[dict], path) -> Path:
+    """Write the rows with the header :data:`COLUMNS` (atomically)."""
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(COLUMNS)
+    for row in rows:
+        out.writerow([_cell(row[c]) for c in COLUMNS])
+    return atomic_write_text(path, buf.getvalue())
+
+
+def _cell(v) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+def plot_curve(rows: list[dict], path, title: str = "", bound: float | None = None) -> Path:
+    """Latency against offered load (left) and accepted against offered throughput (right), as PNG.
+
+    Saturated points are drawn hollow; ``bound`` (packets/node/cycle) is drawn as a dashed line.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = sorted(rows, key=lambda r: r["offered_rate"])
+    x = np.array([r["offered_rate"] for r in rows])
+    sat = np.array([r["saturated"] for r in rows], bool)
+    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    lat_ax, thr_ax = fig.subplots(1, 2)
+    _plot_points(lat_ax, x, np.array([r["avg_latency_cycles"] for r in rows]), sat, "average")
+    _plot_points(lat_ax, x, np.array([r["p99_latency_cycles"] for r in rows]), sat, "99th percentile", ls=":")
+    lat_ax.set(xlabel="offered load (packets/node/cycle)", ylabel="latency (cycles)", yscale="log")
+    _plot_points(thr_ax, x, np.array([r["accepted_rate"] for r in rows]), sat, "accepted")
+    thr_ax.plot(x, x, color="0.6", lw=0.8, label="accepted = offered")
+    thr_ax.set(xlabel="offered load (packets/node/cycle)", ylabel="accepted throughput (packets/node/cycle)")
+    for ax in (lat_ax, thr_ax):
+        if bound is not None and np.isfinite(bound):
+            ax.axvline(bound, color="tab:red", ls="--", lw=1, label=f"channel-load bound {bound:.3g}")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def _plot_points(ax, x, y, sat, label, ls="-"):
+    line = ax.plot(x[~sat], y[~sat], ls=ls, marker="o", ms=4, label=label)[0]
+    if sat.any():
+        ax.plot(x[sat], y[sat], ls="none", marker="o", ms=5, mfc="none", color=line.get_color(),
+                label=f"{label} (saturated)")
+
+
+# ----- command line ---------------------------------------------------------------------------------------
+
+EPILOG = """\
+example:
+  neuromesh noc-sweep tiny --traffic uniform --rates 0.05,0.1,0.2,0.3 --cycles 5000 \\
+      --warmup 1000 --seed 1 --out curve.csv --plot curve.png
+
+Each node (router) injects through its local core 0. The CSV has one row per rate with the columns
+offered_rate,accepted_rate,avg_latency_cycles,p99_latency_cycles,avg_hops,saturated (see noc/README.md).
+"""
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``noc-sweep`` on an argparse ``subparsers`` object; the parser's default ``func`` is :func:`run`."""
+    p = subparsers.add_parser(
+        "noc-sweep",
+        help="latency / throughput curve of the mesh under synthetic traffic",
+        description="Inject synthetic traffic (Bernoulli per node per cycle) at each offered rate and record "
+        "accepted throughput, latency and saturation.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("config", metavar="CONFIG", help="chip config YAML file or preset name (e.g. tiny, loihi)")
+    p.add_argument("--traffic", required=True, choices=sorted(PATTERNS), help="destination pattern")
+    p.add_argument("--rates", required=True, type=_rates, metavar="R1,R2,...",
+                   help="offered loads in packets/node/cycle, comma-separated, each in (0, 1]")
+    p.add_argument("--cycles", required=True, type=_positive_int, metavar="N", help="measurement window (cycles)")
+    p.add_argument("--warmup", required=True, type=_non_negative_int, metavar="M",
+                   help="cycles simulated before the window")
+    p.add_argument("--seed", required=True, type=int, metavar="S", help="seed of the traffic generator")
+    p.add_argument("--out", required=True, type=Path, metavar="CURVE.csv", help="CSV file to write")
+    p.add_argument("--plot", type=Path, metavar="CURVE.png", help="also draw the curves to this PNG")
+    p.add_argument("--engine", choices=ENGINES, default="fast", help="NoC engine (default: fast)")
+    p.add_argument("--drain", type=_non_negative_int, metavar="D",
+                   help="cap on cycles simulated after the window to drain measured packets (default: --cycles)")
+    p.add_argument("--hotspots", type=_router_list, metavar="R1,R2,...",
+                   help="hotspot routers for --traffic hotspot (default: the centre router)")
+    p.add_argument("--hotspot-fraction", type=_fraction, default=0.2, metavar="P",
+                   help="share of packets sent to the hotspots, in [0, 1] (default: 0.2)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute a parsed ``noc-sweep``; returns the exit status (0 ok, 2 bad input)."""
+    from tqdm import tqdm
+
+    try:
+        cfg = load_config(args.config)
+        topo = MeshTopology.from_config(cfg)
+        pattern = _pattern_from_args(args, topo)
+        with tqdm(total=len(args.rates), desc="noc-sweep", unit="rate", file=sys.stderr,
+                  disable=not sys.stderr.isatty()) as bar:
+            rows = run_sweep(cfg, pattern, args.rates, args.cycles, args.warmup, args.seed, args.engine,
+                             progress=bar, drain=args.drain)
+    except NeuroMeshError as exc:
+        print(f"neuromesh noc-sweep: error: {exc}", file=sys.stderr)
+        return 2
+    write_csv(rows, args.out)
+    if args.plot:
+        bound = uniform_channel_bound(topo, cfg.noc.flits_per_packet) if args.traffic == "uniform" else None
+        title = f"{cfg.name}: {topo.width} x {topo.height} mesh, {args.traffic} traffic ({args.engine} engine)"
+        plot_curve(rows, args.plot, title=title, bound=bound)
+    print(_table(rows))
+    return 0
+
+
+def _pattern_from_args(args, topo):
+    if args.traffic != "hotspot" and args.hotspots is not None:
+        from noc.errors import TrafficError
+
+        raise TrafficError(f"--hotspots: only used with --traffic hotspot, not with --traffic {args.traffic}")
+    return make_pattern(args.traffic, topo, hotspots=args.hotspots, fraction=args.hotspot_fraction)
+
+
+def _table(rows: list[dict]) -> str:
+    lines = ["  ".join(f"{c:>18s}" for c in COLUMNS)]
+    lines += ["  ".join(f"{_cell(r[c]):>18s}" for c in COLUMNS) for r in rows]
+    return "\n".join(lines)
+
+
+def _rates(text: str) -> list[float]:
+    try:
+        rates = [float(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of numbers; expected e.g. 0.05,0.1,0.2") from None
+    bad = [r for r in rates if not 0.0 < r <= 1.0]
+    if not rates or bad:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: rate(s) {bad or 'none given'} out of range; allowed: each in (0, 1] packets/node/cycle")
+    return rates
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1)
+
+
+def _non_negative_int(text: str) -> int:
+    return _int_at_least(text, 0)
+
+
+def _int_at_least(text: str, lo: int) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; allowed: >= {lo}") from None
+    if v < lo:
+        raise argparse.ArgumentTypeError(f"{v} is out of range; allowed: >= {lo}")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; allowed: 0 .. 1") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"{v} is out of range; allowed: 0 .. 1")
+    return v
+
+
+def _router_list(text: str) -> list[int]:
+    try:
+        return [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of router indices") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m noc.sweep CONFIG ...``: the ``noc-sweep`` command on its own."""
+    parser = argparse.ArgumentParser(prog="neuromesh")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["noc-sweep", *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""Shared helpers for the NoC tests: small chip configs derived from ``tiny.yaml``."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
+
+ENGINES = ("fast", "simpy")
+
+
+def make_cfg(width: int = 2, height: int = 2, cores: int = 1, flits: int = 1, **noc) -> ChipConfig:
+    """``tiny.yaml`` with another mesh and NoC settings; ``flits`` sets packet_bits = flits x 32-bit flits."""
+    data = config_to_dict(load_config("tiny"))
+    data["mesh"].update(width=width, height=height, cores_per_router=cores, num_cores=None)
+    data["noc"].update(packet_bits=32 * flits, flit_width_bits=32)
+    data["noc"].setdefault("buffer_depth_flits", 2)
+    if data["noc"]["buffer_depth_flits"] < flits:
+        data["noc"]["buffer_depth_flits"] = flits
+    data["noc"].update(noc)
+    return config_from_dict(data)
+
+
+@pytest.fixture(params=ENGINES)
+def engine_kind(request) -> str:
+    """Each test using it runs once per engine (the conformance suite)."""
+    return request.param

@@ -1,0 +1,128 @@
+"""One suite for both engines: API behaviour, and packet-for-packet agreement between them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from noc.engine import make_engine
+from noc.errors import NocError
+from noc.model import RouterParams
+from tests.noc.conftest import make_cfg
+
+FIELDS_COMPARED = ("deliver_cycle", "delivered_core", "delivered_axon", "hops", "link_flits", "peak_buffer_flits")
+
+
+def _random_traffic(cfg, n, span, seed):
+    rng = np.random.default_rng(seed)
+    cores = cfg.num_cores
+    return (rng.integers(0, cores, n), rng.integers(0, cores, n), rng.integers(0, span, n),
+            rng.integers(0, cfg.core.axons_per_core, n))
+
+
+def _assert_same(a, b):
+    for name in FIELDS_COMPARED:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert (a.hops_ew, a.hops_ns, a.n_delivered, a.cycles) == (b.hops_ew, b.hops_ns, b.n_delivered, b.cycles)
+
+
+HEAVY = {  # name: (mesh w, h, cores per router, config overrides, packets, request span in cycles)
+    "depth-1 buffers, 1 VC": (4, 4, 1, {"buffer_depth_flits": 1}, 1500, 60),
+    "yx, 2 VCs, 3 cores": (3, 3, 3, {"routing": "yx", "virtual_channels": 2, "buffer_depth_flits": 1}, 1500, 80),
+    "2-flit packets, 3 VCs": (4, 3, 2, {"flits": 2, "virtual_channels": 3, "buffer_depth_flits": 3}, 1200, 100),
+    "slow links, long pipeline": (3, 4, 1, {"router_pipeline_cycles": 3, "link_latency_cycles": 4,
+                                                "injection_cycles": 0, "ejection_cycles": 3}, 800, 100),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HEAVY))
+def test_engines_agree_packet_for_packet_under_congestion(case):
+    w, h, cores, opts, n, span = HEAVY[case]
+    cfg = make_cfg(w, h, cores=cores, **opts)
+    traffic = _random_traffic(cfg, n, span, seed=len(case))
+    fast = make_engine(cfg, "fast").run(*traffic)
+    slow = make_engine(cfg, "simpy").run(*traffic)
+    _assert_same(fast, slow)
+    params = RouterParams.from_config(cfg)
+    queued = fast.latency - params.zero_load_latency(fast.hops)
+    assert queued.max() > 3 * params.zero_load_latency(w + h - 2)  # packets waited: heavy congestion
+    assert fast.peak_buffer_flits[:, :4].max() == params.vcs * params.slots_per_vc * params.flits  # full
+
+
+def test_engines_agree_when_stopped_early():
+    cfg = make_cfg(4, 4, buffer_depth_flits=1)
+    traffic = _random_traffic(cfg, 1000, 50, seed=7)
+    fast = make_engine(cfg, "fast").run(*traffic, until=120)
+    slow = make_engine(cfg, "simpy").run(*traffic, until=120)
+    _assert_same(fast, slow)
+    assert 0 < fast.delivered.sum() < 1000
+    assert fast.deliver_cycle[fast.delivered].max() <= 120 + 1  # ejections decided before cycle 120
+
+
+def test_all_delivered_to_the_right_core_and_axon(engine_kind):
+    cfg = make_cfg(3, 2, cores=2, virtual_channels=2)
+    src, dst, inject, axon = _random_traffic(cfg, 300, 40, seed=1)
+    res = make_engine(cfg, engine_kind).run(src, dst, inject, axon)
+    assert res.n_delivered == 300 and res.delivered.all()
+    assert np.array_equal(res.delivered_core, dst) and np.array_equal(res.delivered_axon, axon)
+    assert res.hops_ew + res.hops_ns == res.hops.sum()
+
+
+def test_request_order_need_not_be_sorted(engine_kind):
+    cfg = make_cfg(3, 3)
+    src, dst, inject, _ = _random_traffic(cfg, 200, 30, seed=2)  # random order, many same-cycle ties
+    eng = make_engine(cfg, engine_kind)
+    shuffled = eng.run(src, dst, inject)
+    order = np.argsort(inject, kind="stable")  # request order, array order among ties
+    ordered = eng.run(src[order], dst[order], inject[order])
+    np.testing.assert_array_equal(shuffled.deliver_cycle[order], ordered.deliver_cycle)
+
+
+def test_same_cycle_requests_leave_a_core_in_array_order(engine_kind):
+    cfg = make_cfg(2, 1)
+    res = make_engine(cfg, engine_kind).run([0, 0, 0], [1, 0, 1], [5, 5, 5])
+    assert res.deliver_cycle[0] < res.deliver_cycle[2]  # both to core 1: the first given leaves first
+    t0 = RouterParams.from_config(cfg).zero_load_latency(1)
+    assert res.deliver_cycle[0] == 5 + t0
+
+
+def test_packet_to_own_router_crosses_it_once(engine_kind):
+    cfg = make_cfg(2, 2, cores=3)
+    res = make_engine(cfg, engine_kind).run([4, 4], [5, 4], [0, 100])  # to a neighbour core, then to itself
+    assert res.hops.tolist() == [0, 0] and res.link_flits.sum() == 0
+    t0 = RouterParams.from_config(cfg).zero_load_latency(0)
+    assert res.latency.tolist() == [t0, t0]
+
+
+def test_empty_batch(engine_kind):
+    res = make_engine(make_cfg(), engine_kind).run([], [], [])
+    assert res.n_packets == 0 and res.cycles == -1 and res.link_flits.sum() == 0
+
+
+def test_engine_is_reusable_across_calls(engine_kind):
+    cfg = make_cfg(4, 4, buffer_depth_flits=1)
+    eng = make_engine(cfg, engine_kind)
+    big = _random_traffic(cfg, 2000, 50, seed=3)
+    small = _random_traffic(cfg, 20, 5, seed=4)
+    first = eng.run(*small)
+    eng.run(*big, until=80)  # leaves packets in flight when it stops
+    _assert_same(eng.run(*small), first)
+    _assert_same(make_engine(cfg, engine_kind).run(*small), first)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (([0], [4], [0]), r"dst_core\[0\] = 4 is out of range; allowed: 0 \.\. 3"),
+    (([0, 1], [1], [0, 0]), r"dst_core has 1 entries but src_core has 2"),
+    (([0], [1], [-3]), r"inject_cycle\[0\] = -3 is out of range"),
+    (([0.5], [1], [0]), r"src_core must hold integers"),
+    (([[0]], [[1]], [[0]]), r"src_core must be a 1-D array"),
+    (([0], [1], [0], [99]), r"dst_axon\[0\] = 99 is out of range; allowed: 0 \.\. 15"),
+])
+def test_bad_inputs_are_named(engine_kind, args, message):
+    with pytest.raises(NocError, match=message):
+        make_engine(make_cfg(), engine_kind).run(*args)
+
+
+def test_unknown_engine_kind():
+    with pytest.raises(NocError, match=r"'booksim'.*allowed: fast, simpy"):
+        make_engine(make_cfg(), "booksim")
