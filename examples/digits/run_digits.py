@@ -1,0 +1,92 @@
+"""Map the snnTorch digits classifier onto the Loihi and TrueNorth presets and measure what it costs.
+
+Needs only NeuroMesh (no torch): it reads the shipped ``digits_snntorch.nir`` and ``digits_samples.npz``::
+
+    python examples/digits/run_digits.py                     # table + results.json
+    python examples/digits/run_digits.py --write-defaults    # also the bundled default of 'neuromesh run'
+
+For each chip: float accuracy (the float reference in snnTorch's timing), on-chip accuracy, agreement of
+predicted classes and of spike counts, energy and latency per inference from the emulation, cores used,
+quantisation error, placement cost against the naive placement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from emulator.files import atomic_write_bytes, atomic_write_json
+from mapping.evaluate import Samples, compare_on_chip, pad_ticks
+from mapping.from_nir import read_nir
+from mapping.mapper import map_network
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[1] / "emulator" / "data"
+
+
+def measure(chip: str, net, samples: Samples, seed: int) -> tuple[dict, object]:
+    mapped, summary = map_network(net, chip, placer="anneal", seed=seed)
+    comp = compare_on_chip(net, mapped, chip, samples, seed)
+    mean = comp.report["mean"]
+    row = {
+        "chip": chip, **comp.numbers,
+        "energy_uj_per_inference": mean["energy_pj"]["total"] * 1e-6,
+        "energy_by_op_uj": {k: v * 1e-6 for k, v in mean["energy_pj"]["by_op"].items()},
+        "latency_us_per_inference": mean["latency_ns"]["total"] * 1e-3,
+        "ticks_per_inference": mean["ticks"], "cores_used": summary.cores_used,
+        "latency_ticks": summary.latency_ticks,
+        "weight_rel_rms": [L["weight_rel_rms"] for L in summary.layers],
+        "placement_cost": summary.placement_cost, "naive_cost": summary.naive_cost,
+    }
+    return row, mapped
+
+
+def print_table(rows: list[dict]) -> None:
+    print(f"{'chip':10} {'float acc':>9} {'chip acc':>9} {'class agr':>9} {'counts eq':>9} "
+          f"{'energy/inf':>12} {'latency/inf':>12} {'cores':>5}")
+    for r in rows:
+        print(f"{r['chip']:10} {100 * r['accuracy_float']:8.1f}% {100 * r['accuracy_chip']:8.1f}% "
+              f"{100 * r['class_agreement']:8.1f}% {100 * r['count_exact_agreement']:8.1f}% "
+              f"{r['energy_uj_per_inference']:9.3f} uJ {r['latency_us_per_inference']:9.1f} us {r['cores_used']:5d}")
+
+
+def write_defaults(mapped, samples: Samples, chip: str, n: int) -> None:
+    """The mapped network and ``n`` padded samples as the bundled default of ``neuromesh run``."""
+    import io
+
+    lat = int(mapped.metadata["latency_ticks"])
+    spikes = pad_ticks(samples.inputs[:n].astype(np.int8), lat)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, spikes=spikes, labels=samples.labels[:n])
+    names = [f"default_network_{chip}.npz"] + (["default_network.npz"] if chip == "loihi" else [])
+    for name in names:
+        mapped.save(DATA / name)
+        atomic_write_bytes(DATA / name.replace("network", "input"), buf.getvalue())
+    print(f"wrote {', '.join(names)} (+ inputs: {n} samples, {spikes.shape[1]} ticks) in {DATA}")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--chips", default="loihi,truenorth")
+    p.add_argument("--samples", type=int, default=None, help="use the first N samples (default: all 360)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--write-defaults", action="store_true", help="write emulator/data/default_* (50 samples)")
+    args = p.parse_args(argv)
+    net = read_nir(HERE / "digits_snntorch.nir")
+    with np.load(HERE / "digits_samples.npz") as z:
+        samples = Samples(z["inputs"][:args.samples], z["labels"][:args.samples])
+    rows = []
+    for chip in args.chips.split(","):
+        row, mapped = measure(chip, net, samples, args.seed)
+        rows.append(row)
+        if args.write_defaults:
+            write_defaults(mapped, samples, chip, 50)
+    print_table(rows)
+    atomic_write_json(HERE / "results.json", rows)
+
+
+if __name__ == "__main__":
+    main()
