@@ -23,6 +23,29 @@ import numpy as np
 from libc.stdint cimport int8_t, int32_t, int64_t
 from libc.string cimport memset
 
+ctypedef fused index_t:
+    int32_t
+    int64_t
+
+
+def first_outside(const index_t[::1] a, int64_t lo, int64_t hi):
+    """Index of the first value of ``a`` outside ``[lo, hi]``, or -1 (input checks without numpy overhead)."""
+    cdef Py_ssize_t i
+    for i in range(a.shape[0]):
+        if a[i] < lo or a[i] > hi:
+            return i
+    return -1
+
+
+def is_sorted(const int64_t[::1] a):
+    """True if ``a`` is non-decreasing."""
+    cdef Py_ssize_t i
+    for i in range(1, a.shape[0]):
+        if a[i] < a[i - 1]:
+            return False
+    return True
+
+
 cdef enum:
     N_MESH = 4  # mesh ports N, E, S, W come first; local ports follow
 
@@ -103,16 +126,20 @@ cdef class CycleKernel:
 
         Outputs are written into ``deliver`` (-1 if not delivered), ``hops``, ``deliv_core`` (-1 if not
         delivered), ``link_flits`` and ``peak`` (all zero-initialised by the caller except ``deliver`` and
-        ``deliv_core``, which are written here). Returns ``(n_delivered, hops_ew, hops_ns)``.
+        ``deliv_core``, which are written here). Returns ``(n_delivered, hops_ew, hops_ns, last_cycle)``
+        with ``last_cycle`` the latest delivery cycle (-1 if none).
         """
-        cdef Py_ssize_t n = src.shape[0]
-        cdef int64_t delivered
+        cdef Py_ssize_t n = src.shape[0], p
+        cdef int64_t delivered, last = -1
         self._ensure_packets(n)
         with nogil:
             self._reset_touched()
             self._setup(src, dst, n, deliver, deliv_core)
             delivered = self._loop(src, inject, n, until, deliver, hops, deliv_core, link_flits, peak)
-        return delivered, self.n_ew, self.n_ns
+            for p in range(n):
+                if deliver[p] > last:
+                    last = deliver[p]
+        return delivered, self.n_ew, self.n_ns, last
 
     # ----- per-call setup and reset ------------------------------------------------------------------
     cdef void _reset_touched(self) noexcept nogil:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from emulator.config import ChipConfig
-from noc._noc_kernels import CycleKernel
+from noc._noc_kernels import CycleKernel, is_sorted
 from noc.engine import check_batch
 from noc.errors import NocError
 from noc.model import RouterParams
@@ -70,23 +70,22 @@ class FastNoc:
         hops = np.zeros(n, np.int32)
         link_flits = np.zeros(topo.n_links, np.int64)
         peak = np.zeros(topo.n_routers * topo.n_ports, np.int64)
-        counts = (0, 0, 0)
+        counts = (0, 0, 0, NOT_DELIVERED)
         if n:
             counts = self._run_sorted(b, NO_LIMIT if until is None else until, deliver, hops, deliv_core,
                                       link_flits, peak)
-        delivered = deliver != NOT_DELIVERED
+        n_delivered, hops_ew, hops_ns, last = counts
+        axon = b.dst_axon if n_delivered == n else np.where(deliv_core >= 0, b.dst_axon, NOT_DELIVERED)
         return NocResult(
-            b.src_core, b.dst_core, b.inject_cycle, deliver, deliv_core,
-            np.where(delivered, b.dst_axon, NOT_DELIVERED).astype(np.int32), hops,
-            int(counts[1]), int(counts[2]), link_flits, peak.reshape(topo.n_routers, topo.n_ports),
-            int(counts[0]), int(deliver.max()) if n and delivered.any() else NOT_DELIVERED,
+            b.src_core, b.dst_core, b.inject_cycle, deliver, deliv_core, axon.astype(np.int32), hops,
+            hops_ew, hops_ns, link_flits, peak.reshape(topo.n_routers, topo.n_ports), n_delivered, last,
             self.params.flits, topo,
         )
 
     def _run_sorted(self, b, until, deliver, hops, deliv_core, link_flits, peak):
         """Run the kernel on the packets in request order (it needs them sorted) and scatter back."""
         inject = b.inject_cycle
-        if np.all(inject[1:] >= inject[:-1]):
+        if is_sorted(inject):
             return self._kernel.run(b.src_core, b.dst_core, inject, until, deliver, hops, deliv_core,
                                     link_flits, peak)
         order = np.argsort(inject, kind="stable")  # stable: same-cycle requests keep array order

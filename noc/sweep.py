@@ -123,42 +123,50 @@ def _cell(v) -> str:
     return f"{v:.6g}" if isinstance(v, float) else str(v)
 
 
-def plot_curve(rows: list[dict], path, title: str = "", bound: float | None = None) -> Path:
+def plot_curve(rows, path, title: str = "", bound: float | None = None) -> Path:
     """Latency against offered load (left) and accepted against offered throughput (right), as PNG.
 
-    Saturated points are drawn hollow; ``bound`` (packets/node/cycle) is drawn as a dashed line.
+    ``rows`` is one sweep (list of rows) or several, as ``{label: rows}``. Saturated points are drawn hollow;
+    ``bound`` (packets/node/cycle) is drawn as a dashed line.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    rows = sorted(rows, key=lambda r: r["offered_rate"])
-    x = np.array([r["offered_rate"] for r in rows])
-    sat = np.array([r["saturated"] for r in rows], bool)
-    fig = Figure(figsize=(10, 4.2), layout="constrained")
+    curves = rows if isinstance(rows, dict) else {"": rows}
+    fig = Figure(figsize=(11, 4.4), layout="constrained")
     FigureCanvasAgg(fig)
     lat_ax, thr_ax = fig.subplots(1, 2)
-    _plot_points(lat_ax, x, np.array([r["avg_latency_cycles"] for r in rows]), sat, "average")
-    _plot_points(lat_ax, x, np.array([r["p99_latency_cycles"] for r in rows]), sat, "99th percentile", ls=":")
+    for label, curve in curves.items():
+        _plot_curve(lat_ax, thr_ax, sorted(curve, key=lambda r: r["offered_rate"]), f"{label} " if label else "")
     lat_ax.set(xlabel="offered load (packets/node/cycle)", ylabel="latency (cycles)", yscale="log")
-    _plot_points(thr_ax, x, np.array([r["accepted_rate"] for r in rows]), sat, "accepted")
-    thr_ax.plot(x, x, color="0.6", lw=0.8, label="accepted = offered")
+    lo, hi = thr_ax.get_xlim()
+    thr_ax.plot([lo, hi], [lo, hi], color="0.6", lw=0.8, label="accepted = offered")
     thr_ax.set(xlabel="offered load (packets/node/cycle)", ylabel="accepted throughput (packets/node/cycle)")
     for ax in (lat_ax, thr_ax):
         if bound is not None and np.isfinite(bound):
             ax.axvline(bound, color="tab:red", ls="--", lw=1, label=f"channel-load bound {bound:.3g}")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     fig.suptitle(title)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def _plot_points(ax, x, y, sat, label, ls="-"):
-    line = ax.plot(x[~sat], y[~sat], ls=ls, marker="o", ms=4, label=label)[0]
+def _plot_curve(lat_ax, thr_ax, rows, prefix):
+    x = np.array([r["offered_rate"] for r in rows])
+    sat = np.array([r["saturated"] for r in rows], bool)
+    color = _plot_points(lat_ax, x, np.array([r["avg_latency_cycles"] for r in rows]), sat, f"{prefix}average")
+    _plot_points(lat_ax, x, np.array([r["p99_latency_cycles"] for r in rows]), sat, f"{prefix}p99", ":", color)
+    _plot_points(thr_ax, x, np.array([r["accepted_rate"] for r in rows]), sat, f"{prefix}accepted", "-", color)
+
+
+def _plot_points(ax, x, y, sat, label, ls="-", color=None):
+    """Unsaturated points joined by a line, saturated ones hollow; returns the colour used."""
+    line = ax.plot(x[~sat], y[~sat], ls=ls, marker="o", ms=3.5, label=label, color=color)[0]
     if sat.any():
-        ax.plot(x[sat], y[sat], ls="none", marker="o", ms=5, mfc="none", color=line.get_color(),
-                label=f"{label} (saturated)")
+        ax.plot(x[sat], y[sat], ls="none", marker="o", ms=4.5, mfc="none", color=line.get_color())
+    return line.get_color()
 
 
 # ----- command line ---------------------------------------------------------------------------------------
