@@ -69,6 +69,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dt", type=float, default=None, help="time step in seconds (needed for --framework euler)")
     p.add_argument("--reset", default="zero", choices=["zero", "subtract"],
                    help="reset of spiking neurons (NIR only writes v_reset; default zero)")
+    p.add_argument("--neurons-per-core", type=int, default=None, metavar="K",
+                   help="at most K neurons of a layer per core (TrueNorth: 1 gives every neuron its own four "
+                        "weight levels: better accuracy, more cores and relays; default: fill the cores)")
 
 
 def add_parsers(subparsers) -> None:
@@ -105,7 +108,8 @@ def cmd_map(args) -> int:
     cfg = load_config(args.config)
     net = load_network(args.network, args.framework, args.dt, args.reset)
     try:
-        mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed)
+        mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed,
+                                      neurons_per_core=args.neurons_per_core)
     except MappingError as exc:
         print(f"NO-GO: {exc}")
         return 1
@@ -126,7 +130,8 @@ def cmd_validate(args) -> int:
     samples = (load_samples(args.samples, net.n_inputs, args.ticks, args.seed, args.max_samples)
                if args.samples else None)
     result, mapped, summary = validate_network(net, cfg, samples, args.placer, args.seed,
-                                               Limits(min_class_agreement=args.min_agreement))
+                                               Limits(min_class_agreement=args.min_agreement),
+                                               neurons_per_core=args.neurons_per_core)
     if summary is not None:
         print(summary.to_text() + "\n")
     print(result.to_text())

@@ -111,14 +111,15 @@ def peak_rates(net, samples: Samples) -> dict:
 
 
 def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
-                     limits: Limits | None = None):
+                     limits: Limits | None = None, neurons_per_core: int | None = None):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None)."""
     from mapping.mapper import map_network
 
     limits = limits or Limits()
     rates = peak_rates(net, samples) if samples is not None else None
     try:
-        mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates)
+        mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates,
+                                      neurons_per_core=neurons_per_core)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
         return capacity_failure(exc), None, None
     cfg = cfg if not isinstance(cfg, (str, Path)) else _load(cfg)

@@ -30,6 +30,7 @@ class MapOptions:
     seed: int = 0
     scaling: str = "neuron"
     rates: dict = field(default_factory=dict)  # population -> expected spikes per tick per neuron
+    neurons_per_core: int | None = None
 
 
 def _cfg(cfg) -> ChipConfig:
@@ -37,7 +38,8 @@ def _cfg(cfg) -> ChipConfig:
 
 
 def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
-                rates: dict | None = None) -> tuple[MappedNetwork, MappingSummary]:
+                rates: dict | None = None, neurons_per_core: int | None = None
+                ) -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -52,6 +54,9 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         Weight scale per neuron (best precision) or one per layer.
     rates : dict, optional
         Expected spikes per tick of each population's neurons (scalar or per neuron) to weight traffic.
+    neurons_per_core : int, optional
+        Cap on the neurons of a population per core (TrueNorth: 1 gives every neuron its own four axon
+        types, i.e. four free weight levels, at the cost of cores and relays; see mapping/README.md).
 
     Returns
     -------
@@ -63,8 +68,8 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         Unsupported features or a network that does not fit (names the layer, resource, need and limit).
     """
     cfg = _cfg(cfg)
-    opts = MapOptions(placer, seed, scaling, rates or {})
-    part = partition(network, cfg)
+    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core)
+    part = partition(network, cfg, neurons_per_core)
     quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
              for p in network.populations}
     programs, err_terms = _programs(cfg, part, quant, seed)

@@ -136,13 +136,14 @@ def synapse_table(net: Network, pop: str, offsets: dict[str, int]) -> SynapseTab
 # ----- slicing -----------------------------------------------------------------------------------------------
 
 
-def _limits(cfg) -> dict[str, int]:
+def _limits(cfg, neurons_cap: int | None = None) -> dict[str, int]:
     c = cfg.core
+    npc = c.neurons_per_core if neurons_cap is None else max(1, min(neurons_cap, c.neurons_per_core))
     if cfg.neuron.model == "truenorth":
         syn_mem = c.max_synapses_per_core  # binary crossbar: one bit per point, bounded by the crossbar size
     else:
         syn_mem = c.synapse_memory_bits // max(c.weight_bits, 1)
-    return {"neurons": c.neurons_per_core, "axons": c.axons_per_core,
+    return {"neurons": npc, "axons": c.axons_per_core,
             "synapses": min(c.max_synapses_per_core, syn_mem)}
 
 
@@ -196,10 +197,11 @@ def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
         )
 
 
-def slice_population(name: str, table: SynapseTable, size: int, cfg) -> list[Slice]:
-    """Cut one population into consecutive core-sized slices."""
+def slice_population(name: str, table: SynapseTable, size: int, cfg, neurons_cap: int | None = None
+                     ) -> list[Slice]:
+    """Cut one population into consecutive core-sized slices (at most ``neurons_cap`` neurons each if given)."""
     _check_fan_in(name, table, cfg)
-    limits = _limits(cfg)
+    limits = _limits(cfg, neurons_cap)
     single = _usage(table, 0, 1) if size else None
     bad = _binding(single, limits) if single else None
     if bad:
@@ -280,8 +282,12 @@ def _owner(offsets: dict, net: Network, gid: int) -> str:
 # ----- entry point -----------------------------------------------------------------------------------------------------
 
 
-def partition(net: Network, cfg) -> Partition:
+def partition(net: Network, cfg, neurons_per_core: int | None = None) -> Partition:
     """Slice every population, then insert splitters for fan-out over ``max_fan_out``.
+
+    ``neurons_per_core`` caps the neurons of a population slice below the chip's limit: on TrueNorth a core
+    with fewer neurons lets the four axon types fit each neuron's weights better (1: per-neuron levels),
+    at the price of more cores and relay neurons.
 
     Raises
     ------
@@ -291,7 +297,8 @@ def partition(net: Network, cfg) -> Partition:
     """
     offsets = source_offsets(net)
     tables = {p.name: synapse_table(net, p.name, offsets) for p in net.populations}
-    slices = [s for p in net.populations for s in slice_population(p.name, tables[p.name], p.size, cfg)]
+    slices = [s for p in net.populations
+              for s in slice_population(p.name, tables[p.name], p.size, cfg, neurons_per_core)]
     n_src = sum(net.sizes.values())
     slices = _limit_output_edges(slices, tables, offsets, n_src, cfg)
     ptr, *dests = destinations(slices, n_src)

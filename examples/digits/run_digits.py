@@ -13,7 +13,6 @@ quantisation error, placement cost against the naive placement.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -27,12 +26,12 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1] / "emulator" / "data"
 
 
-def measure(chip: str, net, samples: Samples, seed: int) -> tuple[dict, object]:
-    mapped, summary = map_network(net, chip, placer="anneal", seed=seed)
+def measure(chip: str, net, samples: Samples, seed: int, per_core: int | None) -> tuple[dict, object]:
+    mapped, summary = map_network(net, chip, placer="anneal", seed=seed, neurons_per_core=per_core)
     comp = compare_on_chip(net, mapped, chip, samples, seed)
     mean = comp.report["mean"]
     row = {
-        "chip": chip, **comp.numbers,
+        "chip": chip, "neurons_per_core": per_core, **comp.numbers,
         "energy_uj_per_inference": mean["energy_pj"]["total"] * 1e-6,
         "energy_by_op_uj": {k: v * 1e-6 for k, v in mean["energy_pj"]["by_op"].items()},
         "latency_us_per_inference": mean["latency_ns"]["total"] * 1e-3,
@@ -40,15 +39,17 @@ def measure(chip: str, net, samples: Samples, seed: int) -> tuple[dict, object]:
         "latency_ticks": summary.latency_ticks,
         "weight_rel_rms": [L["weight_rel_rms"] for L in summary.layers],
         "placement_cost": summary.placement_cost, "naive_cost": summary.naive_cost,
+        "greedy_cost": summary.greedy_cost, "splitter_cores": summary.splitter_cores,
     }
     return row, mapped
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'chip':10} {'float acc':>9} {'chip acc':>9} {'class agr':>9} {'counts eq':>9} "
+    print(f"{'chip':14} {'float acc':>9} {'chip acc':>9} {'class agr':>9} {'counts eq':>9} "
           f"{'energy/inf':>12} {'latency/inf':>12} {'cores':>5}")
     for r in rows:
-        print(f"{r['chip']:10} {100 * r['accuracy_float']:8.1f}% {100 * r['accuracy_chip']:8.1f}% "
+        name = r["chip"] + (f" K={r['neurons_per_core']}" if r["neurons_per_core"] else "")
+        print(f"{name:14} {100 * r['accuracy_float']:8.1f}% {100 * r['accuracy_chip']:8.1f}% "
               f"{100 * r['class_agreement']:8.1f}% {100 * r['count_exact_agreement']:8.1f}% "
               f"{r['energy_uj_per_inference']:9.3f} uJ {r['latency_us_per_inference']:9.1f} us {r['cores_used']:5d}")
 
@@ -70,7 +71,8 @@ def write_defaults(mapped, samples: Samples, chip: str, n: int) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--chips", default="loihi,truenorth")
+    p.add_argument("--chips", default="loihi,truenorth,truenorth:1",
+                   help="comma-separated CHIP or CHIP:K (K = --neurons-per-core, TrueNorth's precision knob)")
     p.add_argument("--samples", type=int, default=None, help="use the first N samples (default: all 360)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--write-defaults", action="store_true", help="write emulator/data/default_* (50 samples)")
@@ -79,11 +81,14 @@ def main(argv=None) -> None:
     with np.load(HERE / "digits_samples.npz") as z:
         samples = Samples(z["inputs"][:args.samples], z["labels"][:args.samples])
     rows = []
-    for chip in args.chips.split(","):
-        row, mapped = measure(chip, net, samples, args.seed)
+    written = set()
+    for spec in args.chips.split(","):
+        chip, _, k = spec.partition(":")
+        row, mapped = measure(chip, net, samples, args.seed, int(k) if k else None)
         rows.append(row)
-        if args.write_defaults:
+        if args.write_defaults and (chip, bool(k)) != ("truenorth", False):  # TrueNorth's default: K = 1
             write_defaults(mapped, samples, chip, 50)
+            written.add(chip)
     print_table(rows)
     atomic_write_json(HERE / "results.json", rows)
 

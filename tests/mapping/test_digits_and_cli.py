@@ -29,11 +29,16 @@ def test_loihi_agrees_with_snntorch_reference_on_95_percent(digits_net, digits_s
 
 
 def test_truenorth_maps_and_reports(digits_net, digits_samples):
-    mapped, summary = map_network(digits_net, "truenorth")
-    comp = compare_on_chip(digits_net, mapped, "truenorth", Samples(digits_samples["inputs"][:40],
-                                                                    digits_samples["labels"][:40]))
-    assert 0.0 <= comp.numbers["class_agreement"] <= 1.0  # reported honestly; the loss is documented
-    assert summary.layers[0]["weight_rel_rms"] > 0 and summary.layers[0]["notes"]
+    """Packed cores share four axon types across 128 neurons: poor weights (documented); one neuron per core
+    gives every neuron four free levels and recovers the agreement, with relays and one tick more."""
+    samples = Samples(digits_samples["inputs"][:100], digits_samples["labels"][:100])
+    packed, s_packed = map_network(digits_net, "truenorth")
+    assert s_packed.layers[0]["weight_rel_rms"] > 0.3 and s_packed.layers[0]["notes"]
+    per_neuron, s_one = map_network(digits_net, "truenorth", neurons_per_core=1)
+    assert s_one.cores_used == 128 + 10 + s_one.splitter_cores and s_one.latency_ticks == 3
+    assert s_one.layers[0]["weight_rel_rms"] < s_packed.layers[0]["weight_rel_rms"]
+    comp = compare_on_chip(digits_net, per_neuron, "truenorth", samples)
+    assert comp.numbers["class_agreement"] >= 0.9
 
 
 def test_cli_map_and_validate_exit_codes(tmp_path, digits_nir):
