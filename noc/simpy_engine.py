@@ -108,6 +108,9 @@ class _Network:
                 zip(batch.src_core, batch.dst_core, batch.dst_axon, batch.inject_cycle, strict=True)
             )
         ]
+        dst_router = self.topo.router_of_core(batch.dst_core)
+        self.dst_xy = list(zip(*(c.tolist() for c in self.topo.coords(dst_router)), strict=True))
+        self.dst_local = (LOCAL + self.topo.local_index(batch.dst_core)).tolist()  # ejection port
         self.ready = [0] * n  # cycle the packet may leave the buffer it is in
         self.out = [0] * n  # output port at the router it is in
         self.hops = np.zeros(n, np.int32)
@@ -142,7 +145,7 @@ class _Network:
 
     def record(self, cycle: int, pkt: Packet, event: str, router: int) -> None:
         if self.log is not None:
-            self.log.append(LogEvent(cycle, pkt.id, event, self.topo.coords(router)))
+            self.log.append(LogEvent(cycle, pkt.id, event, self.routers[router].xy))
 
     def note_peak(self, router: int, port: int, inport: _InputPort) -> None:
         self.peak[router, port] = max(self.peak[router, port], inport.reserved_flits())
@@ -170,9 +173,10 @@ class _Router:
     def __init__(self, net: _Network, r: int):
         self.net, self.r, p = net, r, net.p
         self.xy = net.topo.coords(r)
+        self.next_router = [net.topo.neighbour(r, port) for port in range(LOCAL)]
         n_ports = net.topo.n_ports
         self.inputs = [
-            _InputPort(net.env, p, p.link_credit_delay, net.topo.neighbour(r, port)) for port in range(LOCAL)
+            _InputPort(net.env, p, p.link_credit_delay, self.next_router[port]) for port in range(LOCAL)
         ] + [_InputPort(net.env, p, p.local_credit_delay, r) for _ in range(LOCAL, n_ports)]
         self.out_free = [0] * n_ports  # each output carries one packet at a time, F cycles each
         self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
@@ -252,7 +256,7 @@ class _Router:
         return o
 
     def _downstream(self, o: int) -> _InputPort:
-        return self.net.router(self.net.topo.neighbour(self.r, o)).inputs[opposite(o)]
+        return self.net.router(self.next_router[o]).inputs[opposite(o)]
 
     def _send(self, i: int, v: int, o: int, t: int) -> None:
         """The head of VC ``v`` of input ``i`` leaves through output ``o`` in cycle ``t``."""
@@ -273,7 +277,7 @@ class _Router:
             net.hops_ew += 1
         else:
             net.hops_ns += 1
-        nxt = net.router(net.topo.neighbour(self.r, o))
+        nxt = net.router(self.next_router[o])
         dport = nxt.inputs[opposite(o)]
         nxt._reserve(pkt, dport, opposite(o), dport.pick_vc(), t, p.link)
 
@@ -284,7 +288,8 @@ class _Router:
         net.note_peak(self.r, port_no, port)
         arrive = t + latency
         net.ready[pkt.id] = arrive + net.p.pipeline
-        net.out[pkt.id] = self._output_for(pkt)
+        port_out = self.net.route(self.xy, net.dst_xy[pkt.id])
+        net.out[pkt.id] = net.dst_local[pkt.id] if port_out == LOCAL else port_out
 
         def land():
             port.vcs[v].put(pkt)
@@ -295,11 +300,6 @@ class _Router:
             net.at(arrive, land)
         else:
             land()  # zero-latency injection: it lands in its own cycle, still p >= 1 cycles before it is ready
-
-    def _output_for(self, pkt: Packet) -> int:
-        topo = self.net.topo
-        port = self.net.route(self.xy, topo.coords(topo.router_of_core(pkt.dst_core)))
-        return LOCAL + topo.local_index(pkt.dst_core) if port == LOCAL else port
 
     def _eject(self, pkt: Packet, o: int, t: int) -> None:
         net = self.net
