@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from emulator.errors import MappingError, SimulationError
+from mapping.onset import align_bias_onset
 from mapping.reference import predicted_classes, run_reference
 from mapping.validate import (
     Limits,
@@ -89,7 +90,9 @@ def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind
 
     lat = int(mapped.metadata.get("latency_ticks", net.depth()))
     ref = run_reference(net, samples.inputs, timing="same_step")
-    ref_chip = run_reference(net, samples.inputs, ticks=samples.inputs.shape[1] + lat, timing="per_layer_delay")
+    # the chip-timed reference starts from the same initial states as the chip (bias onset alignment)
+    chip_net, _ = align_bias_onset(net, mapped.metadata.get("onset_ticks", {}))
+    ref_chip = run_reference(chip_net, samples.inputs, ticks=samples.inputs.shape[1] + lat, timing="per_layer_delay")
     chip = Chip.from_config(cfg, seed=seed)
     chip.program(mapped)
     padded = pad_ticks(samples.inputs.astype(np.int64), lat)

@@ -14,6 +14,7 @@ import numpy as np
 from emulator.config import ChipConfig, load_config
 from emulator.mapped import MappedCore, MappedNetwork
 from mapping.network import Network
+from mapping.onset import align_bias_onset, onset_ticks
 from mapping.partition import Partition, partition
 from mapping.placement import place, placement_cost
 from mapping.programs import BUILDERS
@@ -31,6 +32,7 @@ class MapOptions:
     scaling: str = "neuron"
     rates: dict = field(default_factory=dict)  # population -> expected spikes per tick per neuron
     neurons_per_core: int | None = None
+    align_bias: bool = True
 
 
 def _cfg(cfg) -> ChipConfig:
@@ -38,7 +40,7 @@ def _cfg(cfg) -> ChipConfig:
 
 
 def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
-                rates: dict | None = None, neurons_per_core: int | None = None
+                rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True
                 ) -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
@@ -57,6 +59,8 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     neurons_per_core : int, optional
         Cap on the neurons of a population per core (TrueNorth: 1 gives every neuron its own four axon
         types, i.e. four free weight levels, at the cost of cores and relays; see mapping/README.md).
+    align_bias : bool
+        Set initial states so that biases start with each layer's first input (:mod:`mapping.onset`).
 
     Returns
     -------
@@ -68,10 +72,14 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         Unsupported features or a network that does not fit (names the layer, resource, need and limit).
     """
     cfg = _cfg(cfg)
-    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core)
+    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias)
     part = partition(network, cfg, neurons_per_core)
+    onsets = onset_ticks(network, part.extra_delay) if align_bias else {}
+    aligned, onset_notes = align_bias_onset(network, onsets)
     quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
-             for p in network.populations}
+             for p in aligned.populations}
+    for note in onset_notes:
+        quant[note.split("'")[1]].error["notes"].append(note)
     programs, err_terms = _programs(cfg, part, quant, seed)
     routes, in_routes = logical_routes(part)
     traffic = slice_traffic(routes, _slice_rates(network, part, opts.rates))
@@ -82,7 +90,7 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     mapped = _assemble(network, cfg, part, programs, routes, in_routes, assign)
     summary = _summary(network, cfg, part, quant, err_terms, assign, mapped, costs, opts)
     meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
-            "latency_ticks": summary.latency_ticks, "network": network.name}
+            "latency_ticks": summary.latency_ticks, "network": network.name, "onset_ticks": onsets}
     return _with_metadata(mapped, meta), summary
 
 

@@ -49,12 +49,16 @@ class LIF:
         After a spike, ``v = 0`` or ``v -= threshold``.
     bias : float or array
         Constant added to ``v`` every step [input units per step].
+    v0 : float or array
+        Membrane at the start of an inference (0 in every framework; the mapper may set it, see
+        :mod:`mapping.onset`).
     """
 
     beta: Any = 1.0
     threshold: Any = 1.0
     reset: str = "zero"
     bias: Any = 0.0
+    v0: Any = 0.0
 
     spiking = True
     kind = "LIF"
@@ -72,6 +76,8 @@ class CubaLIF:
         As :class:`LIF`; ``bias`` is added to ``v``.
     current_bias : float or array
         Constant added to ``i`` every step (where an NIR Affine's bias lands) [input units per step].
+    v0, i0 : float or array
+        Membrane and current at the start of an inference.
     """
 
     alpha: Any = 0.0
@@ -80,6 +86,8 @@ class CubaLIF:
     reset: str = "zero"
     bias: Any = 0.0
     current_bias: Any = 0.0
+    v0: Any = 0.0
+    i0: Any = 0.0
 
     spiking = True
     kind = "CubaLIF"
@@ -92,6 +100,7 @@ class IF:
     threshold: Any = 1.0
     reset: str = "zero"
     bias: Any = 0.0
+    v0: Any = 0.0
 
     spiking = True
     kind = "IF"
@@ -103,6 +112,7 @@ class LI:
 
     beta: Any = 1.0
     bias: Any = 0.0
+    v0: Any = 0.0
 
     spiking = False
     kind = "LI"
@@ -133,7 +143,8 @@ class Population:
 
     def param(self, name: str) -> np.ndarray:
         """Parameter ``name`` of every neuron, float64 of shape (size,) (IF reports beta = 1, alpha = 0)."""
-        defaults = {"beta": 1.0, "alpha": 0.0, "bias": 0.0, "current_bias": 0.0, "threshold": np.inf}
+        defaults = {"beta": 1.0, "alpha": 0.0, "bias": 0.0, "current_bias": 0.0, "threshold": np.inf, "v0": 0.0,
+                    "i0": 0.0}
         value = getattr(self.neuron, name, defaults.get(name))
         return np.broadcast_to(np.asarray(value, dtype=np.float64), (self.size,)).copy()
 

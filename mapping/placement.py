@@ -16,9 +16,10 @@ Placers, looked up by name in :data:`PLACERS`, all deterministic for a seed:
 - ``greedy``: the slice with the most traffic first, at the core nearest the mesh centre; then repeatedly
   the unplaced slice with the most traffic to placed ones, on the free core where its traffic to them
   costs least.
-- ``anneal``: simulated annealing from the greedy placement; moves swap two slices or move one to a free
-  core, accepted with probability ``exp(-delta / T)``, ``T`` cooling geometrically; the best placement
-  seen is kept, so ``anneal <= greedy`` always.
+- ``anneal``: simulated annealing from the greedy placement; a move sends a random slice to a core near
+  one of its neighbours (within two routers; 20 % of moves: any core), swapping with the occupant if any;
+  accepted with probability ``exp(-delta / T)``, ``T`` cooling geometrically from the mean traffic
+  weight to 1/1000 of it; the best placement seen is kept, so ``anneal <= greedy`` always.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
     t0 = max(float(np.mean(traffic.w)), 1e-9)
     for k in range(steps):
         temp = t0 * (1e-3 ** (k / steps))
-        s, core = int(rng.integers(n)), int(rng.integers(cfg.num_cores))
+        s = int(rng.integers(n))
+        core = _propose(s, assign, adj, cfg, rng)
         other = int(occupant[core])
         if core == assign[s]:
             continue
@@ -170,6 +172,19 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
             if cost < best_cost - 1e-9:
                 best_cost, best = cost, assign.copy()
     return best
+
+
+def _propose(s: int, assign: np.ndarray, adj, cfg, rng) -> int:
+    """A target core: mostly near a random neighbour of ``s`` (local moves get accepted), else anywhere."""
+    nb, _ = adj[s]
+    if nb.size == 0 or rng.random() < 0.2:
+        return int(rng.integers(cfg.num_cores))
+    x, y = core_xy(cfg, assign[int(nb[rng.integers(nb.size)])])
+    m = cfg.mesh
+    nx = int(np.clip(x + rng.integers(-2, 3), 0, m.width - 1))
+    ny = int(np.clip(y + rng.integers(-2, 3), 0, m.height - 1))
+    core = (ny * m.width + nx) * m.cores_per_router + int(rng.integers(m.cores_per_router))
+    return core if core < cfg.num_cores else int(rng.integers(cfg.num_cores))
 
 
 def _apply_move(s: int, core: int, other: int, assign: np.ndarray, occupant: np.ndarray) -> None:

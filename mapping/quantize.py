@@ -200,12 +200,19 @@ def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scalin
     if np.any(vth_raw != vth):
         notes.append(f"threshold clipped to 0..{vth_max} on {int(np.sum(vth_raw != vth))} neuron(s)")
     params = {"du": du, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": bexp, "weight_exp": e,
-              "u0": np.zeros(pop.size, np.int64), "v0": np.zeros(pop.size, np.int64)}
+              "u0": _state(pop.param("i0") * (1 << nn.input_shift) * big, nn.current_bits),
+              "v0": _state(pop.param("v0") * (1 << nn.input_shift) * big, nn.membrane_bits)}
     err = weight_error(w, w_hw, s[post], raw != w_hw)
     err.update(threshold_rel_err=_rel_err(thr, vth / big),
                bias_rel_err=_rel_err(bias_f, mant * 2.0 ** bexp / ((1 << nn.input_shift) * big)),
                frac_bias_clipped=float(np.mean(bclip)), weight_exp=[int(e.min()), int(e.max())], notes=notes)
     return QuantizedLayer(pop.name, params, w_hw, s, err)
+
+
+def _state(x: np.ndarray, bits: int) -> np.ndarray:
+    """An initial state rounded into a signed ``bits``-wide register (one LSB inside the bounds)."""
+    lim = (1 << (bits - 1)) - 2
+    return np.clip(np.rint(x), -lim, lim).astype(np.int64)
 
 
 def _loihi_bias(pop: Population, notes: list[str]) -> np.ndarray:
@@ -267,7 +274,7 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
         "kappa": np.ones(pop.size, np.int64),  # saturate at -beta: a floor, not a reset
         "reset_mode": np.full(pop.size, 0 if pop.neuron.reset == "zero" else 1, np.int64),
         "reset_value": np.zeros(pop.size, np.int64), "threshold_mask_bits": np.zeros(pop.size, np.int64),
-        "v0": np.zeros(pop.size, np.int64),
+        "v0": _state(pop.param("v0") * s, nn.membrane_bits),
     }
     err = {"threshold_rel_err": _rel_err(thr, (alpha - 0.5) / s), "notes": notes}
     return QuantizedLayer(pop.name, params, None, s, err)

@@ -197,7 +197,8 @@ def run_reference(net: Network, inputs, ticks: int | None = None, timing: str = 
     paths = _compile(net, timing)
     max_lag = max((p.lag for ps in paths.values() for p in ps), default=0)
     hist = _history(net, batch, max_lag + 1)
-    state = {p.name: {"v": np.zeros((batch, p.size)), "i": np.zeros((batch, p.size))} for p in net.populations}
+    state = {p.name: {"v": np.tile(p.param("v0"), (batch, 1)), "i": np.tile(p.param("i0"), (batch, 1))}
+             for p in net.populations}
     rec = {p.name: np.zeros((batch, n_ticks, p.size)) for p in net.populations} if record else {}
     outs = {o.source for o in net.outputs}
     keep = {name: np.zeros((batch, n_ticks, net.sizes[name])) for name in outs}
