@@ -28,7 +28,8 @@ import numpy as np
 
 from emulator.errors import MappingError
 from mapping import layers
-from mapping.network import IF, LI, LIF, CubaLIF, Input, Network, Output, Population, Projection
+from mapping.network import Input, Network, Output, Population, Projection
+from mapping.nir_neurons import NEURON_BUILDERS
 
 SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d",
              "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
@@ -172,19 +173,6 @@ def _looks_like_snntorch(nodes: dict) -> bool:
         if not np.allclose(r[finite] * 1e-4, tau[finite], rtol=1e-4):
             return False
     return True  # no LIF/CubaLIF contradicts it (IF/LI-only graphs read as snnTorch's)
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den`` with inf/inf read as 1 (snnTorch exports beta = 1 as tau = r = inf)."""
-    num, den = np.asarray(num, np.float64), np.asarray(den, np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = num / den
-    return np.where(np.isinf(num) & np.isinf(den), 1.0, out)
-
-
-def _decay(dt: float, tau) -> np.ndarray:
-    """Forward-Euler decay per step, ``1 - dt/tau`` (tau = inf gives 1)."""
-    return 1.0 - _ratio(np.full(np.shape(tau), dt), tau)
 
 
 # ----- shapes ------------------------------------------------------------------------------------------------
@@ -379,7 +367,7 @@ class _Builder:
 
     def _neuron(self, key: str, bias_in: np.ndarray):
         """(input gain per neuron, neuron record) for NIR neuron node ``key``; ``bias_in`` is the summed bias."""
-        return _NEURON_BUILDERS[_type(self.nodes[key])](self, key, self.nodes[key], bias_in)
+        return NEURON_BUILDERS[_type(self.nodes[key])](self, key, self.nodes[key], bias_in)
 
     def check_reset(self, key: str, node) -> str:
         v_reset = np.asarray(getattr(node, "v_reset", 0.0) if getattr(node, "v_reset", None) is not None else 0.0)
@@ -409,45 +397,5 @@ def _add_terms(a, b):
     return layers.coo_add(a[0], b[0]), a[1] + b[1]
 
 
-# ----- neuron records, one builder per NIR type --------------------------------------------------------------------
-
-
-def _lif(b: _Builder, key: str, node, bias_in: np.ndarray):
-    """``v += dt/tau*(v_leak - v + r*I)``: beta = 1 - dt/tau, gain = dt*r/tau, bias = dt/tau*v_leak + gain*b."""
-    dt, tau = b.conv.dt, b.vec(key, node.tau)
-    gain = _ratio(dt * b.vec(key, node.r), tau)
-    leak = _ratio(np.full(tau.shape, dt), tau) * b.vec(key, node.v_leak)
-    nrn = LIF(beta=_decay(dt, tau), threshold=b.vec(key, node.v_threshold), reset=b.check_reset(key, node),
-              bias=leak + gain * bias_in)
-    return gain, nrn
-
-
-def _cubalif(b: _Builder, key: str, node, bias_in: np.ndarray):
-    """Current first: i' = alpha*i' + g*(W x + b) with g = (dt*w_in/tau_syn)*(dt*r/tau_mem) folded in."""
-    dt = b.conv.dt
-    tau_syn, tau_mem = b.vec(key, node.tau_syn), b.vec(key, node.tau_mem)
-    g_i = _ratio(dt * b.vec(key, node.w_in), tau_syn)
-    g_v = _ratio(dt * b.vec(key, node.r), tau_mem)
-    leak = _ratio(np.full(tau_mem.shape, dt), tau_mem) * b.vec(key, node.v_leak)
-    nrn = CubaLIF(alpha=_decay(dt, tau_syn), beta=_decay(dt, tau_mem), threshold=b.vec(key, node.v_threshold),
-                  reset=b.check_reset(key, node), bias=leak, current_bias=g_i * g_v * bias_in)
-    return g_i * g_v, nrn
-
-
-def _if(b: _Builder, key: str, node, bias_in: np.ndarray):
-    """``v += r*I`` (snnTorch's reading) or ``v += dt*r*I`` (Euler conventions)."""
-    gain = b.vec(key, node.r) * (b.conv.dt if b.conv.if_gain_uses_dt else 1.0)
-    return gain, IF(threshold=b.vec(key, node.v_threshold), reset=b.check_reset(key, node), bias=gain * bias_in)
-
-
-def _li(b: _Builder, key: str, node, bias_in: np.ndarray):
-    """Leaky integrator readout, as LIF without spikes."""
-    dt, tau = b.conv.dt, b.vec(key, node.tau)
-    gain = _ratio(dt * b.vec(key, node.r), tau)
-    leak = _ratio(np.full(tau.shape, dt), tau) * b.vec(key, node.v_leak)
-    return gain, LI(beta=_decay(dt, tau), bias=leak + gain * bias_in)
-
-
-_NEURON_BUILDERS = {"LIF": _lif, "CubaLIF": _cubalif, "IF": _if, "LI": _li}
 
 __all__ = ["FRAMEWORKS", "SUPPORTED", "read_nir"]
