@@ -7,7 +7,15 @@ from emulator.config import config_from_dict, config_to_dict, load_config
 from emulator.errors import CapacityError
 from mapping.mapper import map_network
 from mapping.network import LIF, Input, Network, Output, Population, Projection
-from mapping.validate import Check, Limits, check_functional, check_precision, check_timing, functional_numbers, verdict
+from mapping.validate import (
+    Check,
+    Limits,
+    check_functional,
+    check_precision,
+    check_timing,
+    functional_numbers,
+    verdict,
+)
 
 
 def test_delay_beyond_the_packet_field_is_refused():
