@@ -71,3 +71,14 @@ def test_cli_help_texts():
     with pytest.raises(SystemExit) as exc:
         cli(["validate", "--help"])
     assert exc.value.code == 0
+
+
+def test_cli_maps_a_python_built_network(tmp_path):
+    script = tmp_path / "net.py"
+    script.write_text(
+        "from mapping.synthetic import random_network\n\n\n"
+        "def build_network():\n"
+        "    return random_network(n_inputs=20, n_neurons=50, fan_out=5, seed=1)\n")
+    out = tmp_path / "m.npz"
+    assert cli(["map", "tiny", str(script), "--out", str(out), "--placer", "greedy"]) == 1  # 50 neurons > 4 x 8
+    assert cli(["map", "loihi", str(script), "--out", str(out), "--placer", "greedy"]) == 0 and out.exists()
