@@ -5,9 +5,10 @@ it and the conformance tests hold them to identical per-packet delivery cycles.
 
 Microarchitecture
 -----------------
-An input-queued (IQ) virtual-channel router per tile, with virtual cut-through (VCT) flow control at packet
-granularity and credit-based backpressure: BookSim's ``iq`` router with ``vct``-style whole-packet buffer
-allocation, its routing / VC-allocation / switch-allocation / switch-traversal stages folded into a single
+An input-queued (IQ) virtual-channel router per tile -- BookSim's ``iq`` router -- with virtual cut-through
+(VCT) flow control at packet granularity (a packet moves only when the next buffer has room for all of it;
+BookSim's default is flit-level wormhole, which differs only for multi-flit packets), credit-based
+backpressure, its routing / VC-allocation / switch-allocation / switch-traversal stages folded into a single
 ``router_pipeline_cycles`` (``P``) delay, and a separable input-first round-robin switch allocator (one
 iteration, iSLIP pointer rule).
 

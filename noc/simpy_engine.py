@@ -59,7 +59,8 @@ class SimpyNoc:
         """Simulate the packets from an empty network until all are delivered (see ``FastNoc.run``)."""
         batch = check_batch(self.cfg, src_core, dst_core, inject_cycle, dst_axon)
         net = _Network(self, batch)
-        net.env.run(until=until)
+        if until is None or until > 0:  # SimPy refuses to run until its start time; nothing happens before 0
+            net.env.run(until=until)
         return net.result()
 
 

@@ -36,6 +36,7 @@ from emulator.config import ChipConfig, load_config
 from emulator.errors import NeuroMeshError
 from emulator.files import atomic_write_bytes, atomic_write_text
 from noc.engine import ENGINES, make_engine
+from noc.errors import TrafficError
 from noc.model import RouterParams
 from noc.stats import latency_figures
 from noc.topology import MeshTopology
@@ -238,8 +239,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _pattern_from_args(args, topo):
     if args.traffic != "hotspot" and args.hotspots is not None:
-        from noc.errors import TrafficError
-
         raise TrafficError(f"--hotspots: only used with --traffic hotspot, not with --traffic {args.traffic}")
     return make_pattern(args.traffic, topo, hotspots=args.hotspots, fraction=args.hotspot_fraction)
 

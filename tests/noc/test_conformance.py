@@ -59,6 +59,11 @@ def test_engines_agree_when_stopped_early():
     assert fast.deliver_cycle[fast.delivered].max() <= 120 + 1  # ejections decided before cycle 120
 
 
+def test_until_before_the_first_request_delivers_nothing(engine_kind):
+    res = make_engine(make_cfg(), engine_kind).run([0, 1], [3, 2], [5, 6], until=0)
+    assert res.deliver_cycle.tolist() == [-1, -1] and res.n_delivered == 0 and res.cycles == -1
+
+
 def test_all_delivered_to_the_right_core_and_axon(engine_kind):
     cfg = make_cfg(3, 2, cores=2, virtual_channels=2)
     src, dst, inject, axon = _random_traffic(cfg, 300, 40, seed=1)
