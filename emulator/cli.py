@@ -16,6 +16,8 @@ from emulator.errors import NeuroMeshError
 # Subcommand modules, in the order --help lists them.
 SUBCOMMAND_MODULES = (
     "emulator.cli_run",
+    "mapping.cli",
+    "noc.sweep",
     "emulator.cli_config",
 )
 

@@ -143,7 +143,7 @@ def build_report(chip, records) -> Report:
     data = {
         "report_version": REPORT_VERSION,
         "chip": cfg.name,
-        "network": meta.get("name", "unnamed"),
+        "network": meta.get("name") or meta.get("network") or "unnamed",
         "noc_engine": chip.noc_engine,
         "seed": chip.seed,
         "sync": cfg.sync.mode,
@@ -214,6 +214,8 @@ def render_text(d: dict) -> str:
         ("memory", f"{fmt_int(d['memory_bits']['total'])} bits = weights {fmt_int(d['memory_bits']['weights'])} "
                    f"+ state {fmt_int(d['memory_bits']['state'])} + spike buffers {fmt_int(d['memory_bits']['spikes'])}"),
     ], title="NeuroMesh run report (mean per inference)")
+    if "accuracy" in d:
+        head += f"\n{'accuracy (labels)':<22} {100 * d['accuracy']:.1f} % on {d['inferences']} inferences"
     energy = render_table(_energy_rows(m), header=("energy by operation", "per inference", "share"))
     viol = d["timing_violations"]
     tail = "timing: no violations" if not viol else (

@@ -203,3 +203,17 @@ def test_readme_documents_every_key():
     doc = (PRESET_DIR / "README.md").read_text()
     missing = sorted(k for k in _schema_keys(ChipConfig) if f"`{k}`" not in doc)
     assert not missing, f"chip_configs/README.md does not document: {missing}"
+
+
+def test_atomic_write_permissions_and_no_temp_left(tmp_path):
+    import os
+    import stat
+
+    from emulator.files import atomic_write_json
+
+    p = atomic_write_json(tmp_path / "out" / "r.json", {"b": 1, "a": [1, 2]})
+    assert p.read_text() == '{\n  "a": [\n    1,\n    2\n  ],\n  "b": 1\n}\n'
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~mask
+    assert [q.name for q in p.parent.iterdir()] == ["r.json"]
