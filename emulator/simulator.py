@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from emulator import _tick
 from emulator.energy import EVENT_NAMES, N_EVENTS
 from emulator.links import link_name
 
@@ -113,6 +114,23 @@ class Probes:
         return cls(_as_ids(spikes), _as_ids(probes.get("state")))
 
 
+class PacketBuffers:
+    """Per-packet arrays reused across ticks; grown geometrically, never allocated per packet."""
+
+    def __init__(self, capacity: int = 1024):
+        self._alloc(capacity)
+
+    def _alloc(self, cap: int) -> None:
+        self.capacity = cap
+        self.axon, self.delay = np.zeros(cap, np.int32), np.zeros(cap, np.int32)
+        self.src, self.dst = np.zeros(cap, np.int32), np.zeros(cap, np.int32)
+        self.inject = np.zeros(cap, np.int64)
+
+    def reserve(self, n: int) -> None:
+        if n > self.capacity:
+            self._alloc(max(n, 2 * self.capacity))
+
+
 class TickTimer:
     """Turns a tick's counts and packets into injection cycles, NoC traffic and tick duration (ns)."""
 
@@ -126,24 +144,19 @@ class TickTimer:
         self.cycle_ns = cfg.noc.cycle_ns
         self.core_index = chip.wiring.core_index.astype(np.int32)
         router = self.core_index // cfg.mesh.cores_per_router
-        self.x, self.y = router % cfg.mesh.width, router // cfg.mesh.width
-        self.n_per_core = np.diff(chip.cores.neuron_offset).astype(np.float64)
+        self.x = (router % cfg.mesh.width).astype(np.int32)
+        self.y = (router // cfg.mesh.width).astype(np.int32)
+        self.buffers = PacketBuffers()
+        self.n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
         self.fixed = cfg.sync.mode == "fixed"
         self.period = cfg.sync.tick_period_ns or 0.0
         self.barrier = cfg.sync.barrier_latency_ns or 0.0
 
-    def core_busy(self, counts: np.ndarray, packets_per_core: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def core_busy(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(integration ns, update ns) per core; busy = integration + update + packets x spike_ns."""
         integ = counts[:, SYN] * self.syn_ns
         update = counts[:, ACT] * self.act_ns + counts[:, INACT] * self.inact_ns
         return integ, update
-
-    def inject_cycles(self, src_pos, src_local, integ, update) -> np.ndarray:
-        """Cycle at which each packet enters the mesh (its neuron's place in the core's update sweep)."""
-        first = np.searchsorted(src_pos, src_pos, side="left")
-        rank = np.arange(src_pos.size) - first
-        ns = integ[src_pos] + (src_local + 1) / self.n_per_core[src_pos] * update[src_pos] + (rank + 1) * self.spk_ns
-        return np.ceil(ns / self.cycle_ns - 1e-9).astype(np.int64)
 
     def phases(self, busy_max: float, net_end: float) -> tuple[float, float, float, float]:
         """(duration, compute, network, sync) in ns for the tick's synchronisation mode."""
@@ -227,35 +240,29 @@ class InferenceRun:
 
     def _send_packets(self, t: int, spikes: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
         """Form packets from this tick's spikes, deliver them functionally, and time them on the NoC."""
-        idx, src = csr_expand(self.w.dest_ptr, spikes) if spikes.size else (np.zeros(0, np.int64), spikes)
-        src_pos = self.w.neuron_pos[src]
-        per_core = np.bincount(src_pos, minlength=counts.shape[0])
-        integ, update = self.timer.core_busy(counts, per_core)
-        busy = integ + update + per_core * self.timer.spk_ns
+        tm, w, buf = self.timer, self.w, self.timer.buffers
+        n = int(_tick.count_packets(spikes, w.dest_ptr)) if spikes.size else 0
+        buf.reserve(n)
+        integ, update = tm.core_busy(counts)
+        if n:
+            _tick.form_packets(spikes, w.dest_ptr, w.dest_pos, w.dest_axon, w.dest_delay, w.neuron_pos,
+                               w.neuron_local, tm.core_index, tm.x, tm.y, integ, update, tm.n_per_core,
+                               tm.spk_ns, tm.cycle_ns, buf.axon, buf.delay, buf.src, buf.dst, buf.inject, counts)
+        busy = integ + update + counts[:, PKT] * tm.spk_ns
         busy_max = float(busy.max()) if busy.size else 0.0
-        if idx.size == 0:
+        if n == 0:
             return busy_max, 0.0
-        dst_pos, axon, delay = self.w.dest_pos[idx], self.w.dest_axon[idx], self.w.dest_delay[idx]
-        self.cores.schedule(axon, delay)
-        inject = self.timer.inject_cycles(src_pos, self.w.neuron_local[src], integ, update)
-        res = self.timer.noc.run(self.timer.core_index[src_pos], self.timer.core_index[dst_pos], inject)
-        self._count_packets(counts, src_pos, dst_pos, per_core, res)
-        lat = res.deliver_cycle - inject
-        self.rec.latency_hist += np.bincount(np.minimum(lat, LAT_HIST_BINS - 1), minlength=LAT_HIST_BINS)
-        self.rec.link_flits = res.link_flits.copy() if self.rec.link_flits is None else self.rec.link_flits + res.link_flits
+        self.cores.schedule(buf.axon[:n], buf.delay[:n])
+        inject = buf.inject[:n]
+        res = tm.noc.run(buf.src[:n], buf.dst[:n], inject)
+        _tick.latency_histogram(res.deliver_cycle, inject, self.rec.latency_hist)
+        if self.rec.link_flits is None:
+            self.rec.link_flits = res.link_flits.astype(np.int64, copy=True)
+        else:
+            self.rec.link_flits += res.link_flits
         self.rec.peak_buffer_flits = max(self.rec.peak_buffer_flits, int(np.max(res.peak_buffer_flits)))
-        self._last_noc = (res, src_pos, dst_pos)
-        return busy_max, float(res.deliver_cycle.max()) * self.timer.cycle_ns
-
-    def _count_packets(self, counts, src_pos, dst_pos, per_core, res) -> None:
-        n = counts.shape[0]
-        counts[:, PKT] = per_core
-        # Minimal dimension-order routes: |dx| east-west hops and |dy| north-south hops, whatever the order.
-        counts[:, HEW] = np.bincount(src_pos, weights=np.abs(self.timer.x[dst_pos] - self.timer.x[src_pos]),
-                                     minlength=n)
-        counts[:, HNS] = np.bincount(src_pos, weights=np.abs(self.timer.y[dst_pos] - self.timer.y[src_pos]),
-                                     minlength=n)
-        counts[:, DLV] = np.bincount(dst_pos, minlength=n)
+        self._last_noc = (res, n)
+        return busy_max, float(res.deliver_cycle.max()) * tm.cycle_ns
 
     def _violation(self, t: int, busy_max: float, net_end: float) -> None:
         """Name the core (compute overrun) or the busiest link (network overrun) of tick t."""
@@ -270,15 +277,15 @@ class InferenceRun:
                 "busy_ns": float(busy[k]), "period_ns": period, "overrun_ns": float(busy[k] - period),
                 "syn_ops": int(counts[k, SYN]), "packets": int(counts[k, PKT])})
             return
-        res, src_pos, dst_pos = self._last_noc
+        res, n = self._last_noc
         link = int(np.argmax(res.link_flits))
         last = int(np.argmax(res.deliver_cycle))
+        src, dst = self.timer.buffers.src[:n], self.timer.buffers.dst[:n]
         self.rec.violations.append({
             "tick": t, "kind": "link", "culprit": f"link {link_name(self.chip.topology, link)}",
             "link_flits": int(res.link_flits[link]), "network_end_ns": net_end, "period_ns": period,
             "overrun_ns": net_end - period,
-            "latest_packet": f"core {int(self.w.core_index[src_pos[last]])} -> core "
-                             f"{int(self.w.core_index[dst_pos[last]])}"})
+            "latest_packet": f"core {int(src[last])} -> core {int(dst[last])}"})
 
 
 def _progress_bar(total: int, progress: bool | None):
