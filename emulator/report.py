@@ -184,10 +184,28 @@ def _sparsity(mean: dict, chip) -> float:
 # ----- text -------------------------------------------------------------------------------------------
 
 
-def _energy_rows(m: dict) -> list[tuple]:
+# Energy-table key of each priced operation, for the "count x unit cost" column.
+_UNIT_KEY = {"syn_ops": "syn_op_pj", "neuron_updates_active": "neuron_update_active_pj",
+             "neuron_updates_inactive": "neuron_update_inactive_pj", "spikes": "spike_pj",
+             "packets": "packet_injected_pj", "hops_ew": "hop_ew_pj", "hops_ns": "hop_ns_pj",
+             "deliveries": "delivery_pj"}
+
+
+def _energy_rows(d: dict) -> list[tuple]:
+    """One row per operation: count x unit cost = energy (share); static is power x time."""
+    m = d["mean"]
     total = m["energy_pj"]["total"]
-    items = sorted(m["energy_pj"]["by_op"].items(), key=lambda kv: -kv[1])
-    return [(k, fmt_si(v * 1e-12, "J"), f"{100 * v / total:5.1f} %" if total else "-") for k, v in items if v > 0]
+    unit = d["unit_costs"]["energy"]
+    rows = []
+    for op, pj in sorted(m["energy_pj"]["by_op"].items(), key=lambda kv: -kv[1]):
+        if pj <= 0:
+            continue
+        if op == "static":
+            how = f"{unit['static_power_mw']:g} mW x {fmt_si(m['latency_ns']['total'] * 1e-9, 's')}"
+        else:
+            how = f"{m['counts'][op]:,.1f} x {unit[_UNIT_KEY[op]]:g} pJ"
+        rows.append((op, how, fmt_si(pj * 1e-12, "J"), f"{100 * pj / total:5.1f} %" if total else "-"))
+    return rows
 
 
 def render_text(d: dict) -> str:
@@ -216,7 +234,8 @@ def render_text(d: dict) -> str:
     ], title="NeuroMesh run report (mean per inference)")
     if "accuracy" in d:
         head += f"\n{'accuracy (labels)':<22} {100 * d['accuracy']:.1f} % on {d['inferences']} inferences"
-    energy = render_table(_energy_rows(m), header=("energy by operation", "per inference", "share"))
+    energy = render_table(_energy_rows(d), header=("energy by operation", "count x unit cost", "per inference",
+                                                   "share"))
     viol = d["timing_violations"]
     tail = "timing: no violations" if not viol else (
         f"timing: {len(viol)} VIOLATION(S); first: tick {viol[0]['tick']}, {viol[0]['culprit']} overran the "
