@@ -65,6 +65,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="NoC engine: fast (Cython, default) or simpy (detailed, slow, for validation)")
     p.add_argument("--report", metavar="FILE.json", help="write the full JSON report here (atomically)")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here (raster, mesh heatmaps, energy, ticks)")
+    p.add_argument("--probe", metavar="CORE:NEURON", action="append", default=[],
+                   help="record the state registers (u, v) of this neuron every tick; repeatable")
+    p.add_argument("--raster", choices=("outputs", "all"), default="outputs",
+                   help="which neurons' spikes to record for the raster and --save-probes (default: outputs)")
+    p.add_argument("--save-probes", metavar="FILE.npz",
+                   help="write recorded spikes [batch, ticks, neurons] and state traces (atomically)")
     p.add_argument("--json", action="store_true", help="print the JSON report to stdout instead of the table")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: only when stderr is a terminal)")
@@ -87,19 +93,48 @@ def run_command(args: argparse.Namespace) -> int:
     if args.batch is not None and x is not None:
         x = x[: args.batch]
         labels = None if labels is None else labels[: args.batch]
-    result = chip.run(x, ticks=args.ticks, encoder=args.encoder or enc, probes={"spikes": "outputs"},
-                      progress=args.progress)
+    probe_ids = [chip.global_neuron(*_parse_probe(p)) for p in args.probe]
+    result = chip.run(x, ticks=args.ticks, encoder=args.encoder or enc,
+                      probes={"spikes": args.raster, "state": probe_ids or None}, progress=args.progress)
     report = result.report
     if labels is not None:
         report.data["accuracy"] = float(np.mean(result.predictions == np.asarray(labels)[: len(result.predictions)]))
     if args.report:
         report.save_json(args.report)
+    if args.save_probes:
+        save_probes(result, args.save_probes, args.probe)
     if args.plots:
         from emulator.plots import write_all
 
-        write_all(chip, result, Path(args.plots))
+        write_all(chip, result, Path(args.plots), probe_labels=args.probe)
     print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text())
-    if args.report or args.plots:
-        written = [s for s in (args.report, args.plots and f"{args.plots}/*.png") if s]
+    if args.report or args.plots or args.save_probes:
+        written = [s for s in (args.report, args.plots and f"{args.plots}/*.png", args.save_probes) if s]
         print(f"\nwrote {', '.join(written)}")
     return 0
+
+
+def _parse_probe(text: str) -> tuple[int, int]:
+    """'3:17' -> (3, 17); a clear error otherwise."""
+    try:
+        core, neuron = (int(v) for v in text.split(":"))
+    except ValueError:
+        raise SimulationError(f"--probe {text!r}: expected CORE:NEURON with two integers, e.g. 3:17") from None
+    return core, neuron
+
+
+def save_probes(result, path: str, labels: list[str]) -> None:
+    """Spikes of the probed neurons and state traces of every inference, in one .npz (atomic)."""
+    import io
+
+    from emulator.files import atomic_write_bytes
+
+    arrays = {"neurons": result.probe_neurons if result.probe_neurons is not None else np.zeros(0, np.int64)}
+    if result.records and result.records[0].probe_spikes is not None:
+        arrays["spikes"] = np.stack([r.probe_spikes for r in result.records])
+    for name in result.records[0].traces if result.records else ():
+        arrays[f"trace_{name}"] = np.stack([r.traces[name] for r in result.records])
+    arrays["trace_labels"] = np.asarray(labels, dtype=str)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    atomic_write_bytes(path, buf.getvalue())

@@ -4,7 +4,8 @@
 - ``core_activity.png``: synaptic operations per core, laid out on the mesh (tiles subdivided per core);
 - ``link_utilisation.png``: flits per cycle on each mesh link, one panel per direction;
 - ``energy_breakdown.png``: energy per inference by operation type;
-- ``tick_duration.png``: duration of each tick split into compute, network and synchronisation.
+- ``tick_duration.png``: duration of each tick split into compute, network and synchronisation;
+- ``traces.png``: state registers of probed neurons (when any are probed).
 
 Every file is written atomically.
 """
@@ -43,7 +44,7 @@ def raster(result, path: Path, inference: int = 0) -> Path:
     spikes = rec.probe_spikes if rec.probe_spikes is not None else rec.out_spikes
     plt, fig, ax = _figure()
     t, n = np.nonzero(spikes)
-    ax.scatter(t, n, s=4, marker="|", color="black")
+    ax.scatter(t, n, s=12, marker="|", color="black")
     ax.set_xlabel("tick")
     ax.set_ylabel("neuron (probe index)" if rec.probe_spikes is not None else "output")
     ax.set_title(f"spike raster, inference {inference}")
@@ -138,11 +139,30 @@ def tick_duration(report, path: Path, inference: int = 0) -> Path:
     return _save(plt, fig, path)
 
 
-def write_all(chip, result, out_dir: Path) -> list[Path]:
-    """Every figure of a run into ``out_dir``."""
+def traces(result, path: Path, labels: list[str], inference: int = 0) -> Path:
+    """State registers of the probed neurons over the ticks of one inference, one panel per register."""
+    rec = result.records[inference]
+    names = sorted(rec.traces)
+    plt, fig, _ = _figure(7.0, 2.4 * len(names) + 0.6)
+    fig.clf()
+    axes = np.atleast_1d(fig.subplots(len(names), 1, sharex=True))
+    for ax, name in zip(axes, names, strict=True):
+        for k in range(rec.traces[name].shape[1]):
+            ax.step(np.arange(rec.traces[name].shape[0]), rec.traces[name][:, k], where="post",
+                    label=labels[k] if k < len(labels) else str(k))
+        ax.set_ylabel(f"{name} (register LSB)")
+    axes[0].legend(loc="upper right", fontsize="small", title="core:neuron")
+    axes[-1].set_xlabel("tick")
+    axes[0].set_title(f"state traces, inference {inference}")
+    return _save(plt, fig, path)
+
+
+def write_all(chip, result, out_dir: Path, probe_labels: list[str] | None = None) -> list[Path]:
+    """Every figure of a run into ``out_dir`` (state traces only when neurons were probed)."""
     out_dir = Path(out_dir)
     rep = result.report
-    return [
+    extra = [traces(result, out_dir / "traces.png", probe_labels or [])] if result.records[0].traces else []
+    return extra + [
         raster(result, out_dir / "raster.png"),
         core_activity(chip, rep, out_dir / "core_activity.png"),
         link_utilisation(chip, rep, out_dir / "link_utilisation.png"),
