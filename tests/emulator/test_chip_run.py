@@ -194,3 +194,15 @@ def test_load_refuses_other_files(tmp_path):
 def test_unprogrammed_chip_refuses_to_run():
     with pytest.raises(ProgramError, match="not programmed"):
         Chip.from_config("tiny").run(np.zeros((3, 1), np.int32))
+
+
+def test_simpy_and_fast_noc_engines_give_identical_runs():
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 11)
+    spikes = random_inputs(11, 1, 15, mapped.n_inputs, p=0.6)
+    fast = Chip.from_config(cfg, noc_engine="fast").program(mapped).run(spikes)
+    slow = Chip.from_config(cfg, noc_engine="simpy").program(mapped).run(spikes)
+    np.testing.assert_array_equal(fast.records[0].tick_ns, slow.records[0].tick_ns)
+    np.testing.assert_array_equal(fast.records[0].latency_hist, slow.records[0].latency_hist)
+    np.testing.assert_array_equal(fast.records[0].link_flits, slow.records[0].link_flits)
+    assert fast.records[0].counts[:, :, 4].sum() > 50, "the test needs real traffic"
