@@ -247,39 +247,37 @@ def _bits_for(n_values: int) -> int:
     return max(0, math.ceil(math.log2(n_values))) if n_values > 1 else 0
 
 
-def resolve_packet_layout(cfg: ChipConfig) -> dict[str, int]:
-    """Packet fields in bits: signed dx/dy offsets, core-at-router, axon, delivery delay."""
-    lay = cfg.noc.packet_layout
-    derived = {
+def _minimum_packet_fields(cfg: ChipConfig) -> dict[str, int]:
+    """Narrowest field widths that address this chip: signed dx/dy, core at router, axon, delay."""
+    return {
         "dx_bits": _bits_for(cfg.mesh.width) + 1,
         "dy_bits": _bits_for(cfg.mesh.height) + 1,
         "core_bits": _bits_for(cfg.mesh.cores_per_router),
         "axon_bits": max(1, _bits_for(cfg.core.axons_per_core)),
         "delay_bits": _bits_for(cfg.core.delay_slots + 1),
     }
-    out = {k: (getattr(lay, k) if getattr(lay, k) is not None else v) for k, v in derived.items()}
-    return out
+
+
+def resolve_packet_layout(cfg: ChipConfig) -> dict[str, int]:
+    """Packet fields in bits: the YAML's explicit widths, the minimum widths for the others."""
+    lay = cfg.noc.packet_layout
+    return {k: (getattr(lay, k) if getattr(lay, k) is not None else v)
+            for k, v in _minimum_packet_fields(cfg).items()}
 
 
 def _packet_problems(cfg: ChipConfig) -> list[str]:
     lay = cfg.noc.packet_layout
-    derived_min = {
-        "dx_bits": _bits_for(cfg.mesh.width) + 1,
-        "dy_bits": _bits_for(cfg.mesh.height) + 1,
-        "core_bits": _bits_for(cfg.mesh.cores_per_router),
-        "axon_bits": max(1, _bits_for(cfg.core.axons_per_core)),
-        "delay_bits": _bits_for(cfg.core.delay_slots + 1),
-    }
     problems = []
-    for key, need in derived_min.items():
+    for key, need in _minimum_packet_fields(cfg).items():
         got = getattr(lay, key)
         if got is not None and got < need:
             problems.append(f"noc.packet_layout.{key}: {got} bits cannot address this chip; needs >= {need}")
-    total = sum(resolve_packet_layout(cfg).values())
+    layout = resolve_packet_layout(cfg)
+    total = sum(layout.values())
     if total > cfg.noc.packet_bits:
         problems.append(
             f"noc.packet_bits: {cfg.noc.packet_bits} is too narrow for the packet fields "
-            f"({resolve_packet_layout(cfg)} = {total} bits); allowed: >= {total}"
+            f"({layout} = {total} bits); allowed: >= {total}"
         )
     return problems
 
@@ -323,8 +321,6 @@ def _model_problems(cfg: ChipConfig) -> list[str]:
     if isinstance(cfg.neuron, TrueNorthNeuron):
         if cfg.core.axon_types is None:
             p.append("core.axon_types: missing; the truenorth model needs axon types (TrueNorth: 4)")
-        if cfg.core.weight_bits > cfg.neuron.membrane_bits:
-            pass  # reported above
     elif cfg.core.axon_types is not None:
         p.append(
             f"core.axon_types: {cfg.core.axon_types} given but neuron.model is 'loihi_lif', "
