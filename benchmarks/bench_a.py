@@ -1,0 +1,261 @@
+"""bench-A (issue 6): emulation speed with the full hardware model, against the core kernels alone and Brian2.
+
+The network: 1,000 Poisson input lines (p = 0.05 per tick), 10,000 LIF neurons; every input line and every
+neuron sends 100 synapses to distinct random neurons (1,000,000 recurrent synapses; the first 80 % of the
+neurons excitatory, the rest inhibitory); weights and threshold of :func:`mapping.synthetic.random_network`
+(input 0.5, excitatory 0.5, inhibitory -4, threshold 4, beta 0.9) give 2 % of the neurons firing per tick
+(measured and printed). Built with the mapping network API, mapped with :func:`mapping.mapper.map_network`
+onto the smallest multi-chip Loihi system it fits (one chip has 128 cores; bench-A needs ~219: see
+``_common.loihi_system``), and run with the full hardware model (integer neurons, NoC with contention,
+barrier synchronisation, energy and latency accounting). Seeds: network ``seed``, inputs ``seed + 1``.
+
+Reported: wall time of build, mapping, programming and run separately; synaptic events (the report's
+``syn_ops``), events per wall-second, neuron updates, packets and hops per second, peak RSS; the same for the
+core kernels alone (the programmed ``chip.cores`` tick loop: schedule inputs, step, schedule the spikes'
+destinations through the chip's wiring; no NoC, no timing), checked to give the same output spikes.
+
+    python benchmarks/bench_a.py                      # 1,000 ticks, exact NoC engine -> results/bench_a.json
+    python benchmarks/bench_a.py --compare-brian2     # also Brian2 C++ standalone, same network and inputs
+    python benchmarks/bench_a.py --ticks 200 --noc flow --json /tmp/a.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+
+import numpy as np
+from _common import RESULTS, loihi_system, machine_info, peak_rss_mb, per_second, timed, write_results
+
+from emulator.chip import Chip
+from emulator.errors import CapacityError
+from emulator.simulator import csr_expand
+from mapping.mapper import map_network
+from mapping.synthetic import poisson_inputs, random_network
+
+N_INPUTS, N_NEURONS, FAN_OUT, P_INPUT, EXC_FRACTION = 1000, 10_000, 100, 0.05, 0.8
+FIRING_TARGET = (0.01, 0.05)
+CORES_PER_CHIP = 128
+MAX_CHIPS = 16
+
+
+# ----- build and map ---------------------------------------------------------------------------------------
+def build(seed: int, ticks: int):
+    """bench-A through the network API, and its input spike trains int8 [1, ticks, 1000]."""
+    net = random_network(N_INPUTS, N_NEURONS, FAN_OUT, EXC_FRACTION, seed=seed, name="bench-A")
+    return net, poisson_inputs(N_INPUTS, ticks, P_INPUT, seed=seed + 1)
+
+
+def _cores_needed(err: CapacityError) -> int | None:
+    m = re.search(r"needs (\d+) cores", str(err))
+    return int(m.group(1)) if m else None
+
+
+def map_onto_loihi(net, seed: int, placer: str, chips: int = 0):
+    """Map onto ``chips`` Loihi chips, or (0) the smallest system that fits, trying one chip first.
+
+    Returns (cfg, mapped, summary, seconds of the successful mapping, attempts that did not fit).
+    """
+    n = chips or 1
+    attempts = []
+    while n <= MAX_CHIPS:
+        cfg = loihi_system(n)
+        try:
+            (mapped, summary), seconds = timed(map_network, net, cfg, placer=placer, seed=seed)
+            return cfg, mapped, summary, seconds, attempts
+        except CapacityError as err:
+            if chips:
+                raise
+            attempts.append({"chips": n, "cores": cfg.num_cores, "error": str(err)})
+            need = _cores_needed(err)
+            n = max(n + 1, -(-need // CORES_PER_CHIP)) if need else n + 1
+    raise CapacityError(f"bench-A does not fit {MAX_CHIPS} Loihi chips: {attempts[-1]['error']}")
+
+
+# ----- runs ------------------------------------------------------------------------------------------------
+def make_chip(cfg, mapped, noc: str, seed: int) -> Chip:
+    """The programmed chip with NoC engine ``noc``; exits with a clear message if the engine is unknown."""
+    from noc.engine import ENGINES
+
+    if noc not in ENGINES:
+        sys.exit(f"bench_a: NoC engine {noc!r} is not available in this tree (noc.make_engine knows: "
+                 f"{', '.join(ENGINES)})")
+    return Chip.from_config(cfg, seed=seed, noc_engine=noc).program(mapped)
+
+
+def run_full(chip: Chip, spikes: np.ndarray):
+    """Run with the full hardware model; (RunResult, wall seconds)."""
+    return timed(chip.run, spikes, progress=False)
+
+
+def kernel_loop(chip: Chip, spikes: np.ndarray) -> dict:
+    """The core kernels alone over ``spikes`` [T, n_in], in the simulator's order: step, inputs, spikes.
+
+    Returns wall seconds (whole loop and ``step`` alone), the cores' counters and the output raster.
+    """
+    cores, w = chip.cores, chip.wiring
+    cores.reset()
+    is_out = np.full(cores.n_neurons, -1, np.int64)
+    is_out[w.out_neuron] = np.arange(w.out_neuron.size)
+    raster = np.zeros((spikes.shape[0], w.out_neuron.size), np.int8)
+    step_s = 0.0
+    t_start = time.perf_counter()
+    for t in range(spikes.shape[0]):
+        t0 = time.perf_counter()
+        fired = cores.step()
+        step_s += time.perf_counter() - t0
+        row = spikes[t]
+        lines = np.flatnonzero(row)
+        if lines.size:
+            idx, _ = csr_expand(w.in_ptr, lines, row[lines])
+            cores.schedule(w.in_axon[idx], w.in_delay[idx])
+        if fired.size:
+            o = is_out[fired]
+            raster[t, o[o >= 0]] = 1
+            idx, _ = csr_expand(w.dest_ptr, fired)
+            cores.schedule(w.dest_axon[idx], w.dest_delay[idx])
+    loop_s = time.perf_counter() - t_start
+    return {"loop_s": loop_s, "step_s": step_s, "counts": cores.total_counts.sum(axis=0), "raster": raster}
+
+
+# ----- figures ---------------------------------------------------------------------------------------------
+def firing_stats(raster: np.ndarray) -> dict:
+    """Fraction of the neurons firing per tick: mean, percentiles and the share of ticks within the target."""
+    frac = raster.sum(axis=1) / raster.shape[1]
+    lo, hi = FIRING_TARGET
+    return {"mean": float(frac.mean()), "p5": float(np.percentile(frac, 5)),
+            "p50": float(np.percentile(frac, 50)), "p95": float(np.percentile(frac, 95)),
+            "ticks_within_target": float(((frac >= lo) & (frac <= hi)).mean()), "target": list(FIRING_TARGET)}
+
+
+def full_figures(report: dict, seconds: float) -> dict:
+    """Counts of the full run and their rates per wall-second, with the emulated energy and latency."""
+    m = report["mean"]
+    c = m["counts"]
+    updates = c["neuron_updates_active"] + c["neuron_updates_inactive"]
+    hops = c["hops_ew"] + c["hops_ns"]
+    return {
+        "run_s": seconds, "ticks": m["ticks"], "syn_events": c["syn_ops"], "neuron_updates": updates,
+        "spikes": c["spikes"], "packets": c["packets"], "hops": hops, "input_events": m["input_events"],
+        "syn_events_per_s": per_second(c["syn_ops"], seconds), "neuron_updates_per_s": per_second(updates, seconds),
+        "packets_per_s": per_second(c["packets"], seconds), "hops_per_s": per_second(hops, seconds),
+        "ticks_per_s": per_second(m["ticks"], seconds),
+        "emulated": {"energy_uj": m["energy_pj"]["total"] * 1e-6, "latency_us": m["latency_ns"]["total"] * 1e-3,
+                     "latency_phases_us": {k: v * 1e-3 for k, v in m["latency_ns"].items() if k != "total"},
+                     "power_mw": m["power_mw"], "avg_hops": m["avg_hops"],
+                     "noc_latency_cycles": m["noc_latency_cycles"], "peak_buffer_flits": m["peak_buffer_flits"],
+                     "timing_violations": m["timing_violations"]},
+    }
+
+
+def kernel_figures(k: dict, ticks: int) -> dict:
+    """Rates of the kernel loop, per wall-second of the whole loop and of ``CoreArray.step`` alone."""
+    syn, act, inact, spk = (int(v) for v in k["counts"])
+    return {"loop_s": k["loop_s"], "step_s": k["step_s"], "ticks": ticks, "syn_events": syn,
+            "neuron_updates": act + inact, "spikes": spk,
+            "syn_events_per_s": per_second(syn, k["loop_s"]), "neuron_updates_per_s": per_second(act + inact, k["loop_s"]),
+            "syn_events_per_s_step_only": per_second(syn, k["step_s"]),
+            "neuron_updates_per_s_step_only": per_second(act + inact, k["step_s"])}
+
+
+def mapping_figures(cfg, summary, seconds: float, attempts: list) -> dict:
+    return {"chip": cfg.name, "chip_description": cfg.description, "mesh": [cfg.mesh.width, cfg.mesh.height],
+            "cores_available": cfg.num_cores, "cores_used": summary.cores_used, "placer": summary.placer,
+            "placement_cost_packet_hops_per_tick": summary.placement_cost, "greedy_cost": summary.greedy_cost,
+            "naive_cost": summary.naive_cost, "latency_ticks": summary.latency_ticks, "map_s": seconds,
+            "did_not_fit": attempts, "tightest": summary.tightest[:3]}
+
+
+# ----- Brian2 ----------------------------------------------------------------------------------------------
+def compare_brian2(net, spikes: np.ndarray, ours: dict) -> dict:
+    """Brian2 C++ standalone on the same network and inputs; the ratio of our rates to its own."""
+    from _brian2 import run_brian2
+
+    try:
+        b = run_brian2(net, spikes)
+    except ImportError as exc:
+        print(f"--compare-brian2: {exc}", file=sys.stderr)
+        return {"error": str(exc)}
+    b["ratio_full_vs_brian2"] = ours["full"]["syn_events_per_s"] / b["syn_events_per_s"]
+    b["ratio_kernels_vs_brian2"] = ours["kernels"]["syn_events_per_s"] / b["syn_events_per_s"]
+    return b
+
+
+# ----- output ----------------------------------------------------------------------------------------------
+def print_summary(out: dict) -> None:
+    """The headline figures, one per line."""
+    f, k, m, fr = out["full"], out["kernels"], out["mapping"], out["firing_fraction"]
+    lines = [
+        f"bench-A: {N_NEURONS} neurons, {N_INPUTS} inputs, fan-out {FAN_OUT}, {f['ticks']:.0f} ticks, "
+        f"seed {out['seed']}, NoC engine {out['noc']}",
+        f"firing fraction per tick: mean {100 * fr['mean']:.2f} % (p5 {100 * fr['p5']:.2f}, p95 "
+        f"{100 * fr['p95']:.2f}); ticks within 1-5 %: {100 * fr['ticks_within_target']:.1f} %",
+        f"chip {m['chip']} ({m['mesh'][0]} x {m['mesh'][1]} tiles, {m['cores_available']} cores): "
+        f"{m['cores_used']} cores used",
+        f"wall: build {out['wall']['build_s']:.2f} s, map {m['map_s']:.2f} s (+ {out['wall']['sizing_s']:.2f} s "
+        f"sizing), program {out['wall']['program_s']:.2f} s, run {f['run_s']:.2f} s",
+        f"full model: {f['syn_events']:.0f} syn events, {f['syn_events_per_s']:.3g} /s; neuron updates "
+        f"{f['neuron_updates_per_s']:.3g} /s; packets {f['packets_per_s']:.3g} /s; hops {f['hops_per_s']:.3g} /s",
+        f"kernels alone: {k['syn_events_per_s']:.3g} syn events/s ({k['loop_s']:.2f} s; step() only "
+        f"{k['syn_events_per_s_step_only']:.3g} /s); neuron updates {k['neuron_updates_per_s']:.3g} /s; "
+        f"same spikes as the full run: {out['kernels_match_full']}",
+        f"peak RSS {out['peak_rss_mb']['after_kernels']:.0f} MiB",
+    ]
+    b = out.get("brian2")
+    if b and "error" not in b:
+        lines += [f"Brian2 {b['brian2_version']} C++ standalone, 1 thread: {b['syn_events_per_s']:.3g} syn events/s "
+                  f"(sim {b['sim_s']:.3f} s; compile {b['compile_s']:.1f} s; firing {100 * b['firing_fraction']:.2f} %)",
+                  f"ratio ours / Brian2: full model {b['ratio_full_vs_brian2']:.4g}, kernels alone "
+                  f"{b['ratio_kernels_vs_brian2']:.4g}"]
+    print("\n".join(lines))
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ticks", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noc", choices=("fast", "flow"), default="fast",
+                    help="fast: the exact cycle-level engine; flow: the named approximate model, where available")
+    ap.add_argument("--placer", default="anneal", help="mapping placer (sequential, greedy, anneal)")
+    ap.add_argument("--chips", type=int, default=0, help="Loihi chips to tile (default: the fewest that fit)")
+    ap.add_argument("--compare-brian2", action="store_true", help="also run Brian2 C++ standalone (one thread)")
+    ap.add_argument("--json", default=None, help="output JSON (default results/bench_a.json, _flow for --noc flow)")
+    return ap.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out = {"benchmark": "bench-A", "issue": 6, "seed": args.seed, "noc": args.noc, "machine": machine_info()}
+    (net, spikes), build_s = timed(build, args.seed, args.ticks)
+    rss = {"after_build": peak_rss_mb()}
+    t0 = time.perf_counter()
+    cfg, mapped, summary, map_s, attempts = map_onto_loihi(net, args.seed, args.placer, args.chips)
+    sizing_s = time.perf_counter() - t0 - map_s
+    rss["after_map"] = peak_rss_mb()
+    chip, program_s = timed(make_chip, cfg, mapped, args.noc, args.seed)
+    result, run_s = run_full(chip, spikes)
+    rss["after_run"] = peak_rss_mb()
+    kern = kernel_loop(chip, spikes[0])
+    rss["after_kernels"] = peak_rss_mb()
+    out.update({
+        "wall": {"build_s": build_s, "sizing_s": sizing_s, "map_s": map_s, "program_s": program_s, "run_s": run_s},
+        "mapping": mapping_figures(cfg, summary, map_s, attempts),
+        "full": full_figures(result.report.to_dict(), run_s),
+        "kernels": kernel_figures(kern, args.ticks),
+        "kernels_match_full": bool(np.array_equal(kern["raster"], result.output_spikes[0])),
+        "firing_fraction": firing_stats(result.output_spikes[0]),
+        "peak_rss_mb": rss,
+    })
+    if args.compare_brian2:
+        out["brian2"] = compare_brian2(net, spikes[0], out)
+    path = args.json or RESULTS / ("bench_a.json" if args.noc == "fast" else f"bench_a_{args.noc}.json")
+    write_results(path, out)
+    print_summary(out)
+    print(f"written {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
