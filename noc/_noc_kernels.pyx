@@ -1,27 +1,43 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
-"""Cycle-level mesh NoC kernel: the router model of ``noc/model.py`` in a typed, GIL-free loop.
+"""Event-driven, cycle-exact mesh NoC kernel: the router model of ``noc/model.py`` in a typed, GIL-free loop.
 
-State lives in flat integer arrays owned by one :class:`CycleKernel` and reused across calls (the packet
-arrays grow geometrically). Indices:
+The model is defined cycle by cycle, but a router's step in a cycle where nothing can move is a no-op (its
+round-robin pointers move only on grants). So instead of visiting every router holding a packet every
+cycle, a router is visited only in the cycles where something it waits for can change -- the rule the SimPy
+engine uses -- and the results are identical, cycle for cycle:
 
-- port ``pidx = router * n_ports + port`` (ports N, E, S, W, then one local port per core);
-- virtual channel ``q = pidx * V + vc``; its buffer is a ring of ``cap = D // F`` packet slots at
-  ``q * cap``. A ring holds, in order, packets that have left but whose credits are not back yet
-  (``vc_ndep``; ``slot_ct`` holds the cycle their credits become usable) and packets that were sent to this
-  VC and have not left (``vc_nwait``; on the link or in the buffer). Free slots = ``cap - ndep - nwait``:
-  exactly the sender's credit count in packets. Credits are returned lazily, by popping expired entries when a
-  sender looks.
+- a request: a packet's ``inject_cycle`` wakes its router in that cycle;
+- an arrival: a packet sent to an empty VC wakes the receiving router when it becomes ready (``t + L + P``);
+- after each visit the router plans its next wake, the earliest cycle one of its VC heads or source queues
+  could move: its ready cycle, or the cycle its input and output ports are free again;
+- credits: a head (or source) that waits for room downstream wakes when the first credit of that port is
+  usable; if every slot there holds a packet that has not left yet, the port is flagged (``cwait``) and the
+  send that frees a slot wakes the waiting router.
 
-Each cycle visits only the *active* routers (those holding or about to inject a packet), so the cost is
-proportional to the packets in flight; when nothing is in flight the clock jumps to the next request.
-Decisions in a cycle read the state at its start and change nothing that another router reads in the same
-cycle (see ``noc/model.py``), so the visiting order is irrelevant.
+Wakes are never more than ``Dmax = max(L + P, I + P, F, F - 1 + credit delay)`` cycles ahead, so they live in
+a timing wheel of ``WS > Dmax`` slots (one intrusive list per slot, a router at most once per slot); requests
+come from the packets sorted by request cycle; when the wheel is empty the clock jumps to the next request.
+The cost of a call is therefore proportional to the packets and the events they cause, not to routers x
+cycles. State lives in C arrays allocated once per engine (per-packet arrays grow geometrically); a call
+resets only the routers, cores, links and ports it touched. The per-link flit counts and per-port buffer
+peaks are returned sparse (the entries touched), so a call does no O(mesh) work.
+
+Indices: port ``pidx = router * NP + port`` (ports N, E, S, W, then one local port per core); virtual channel
+``q = pidx * V + v``, its buffer a ring of ``cap = D // F`` packet slots at ``q * cap``. A ring holds, in
+order, packets that have left but whose credits are not usable yet (``vc_ndep``; ``slot_ct`` holds the cycle
+they become usable) and packets sent to this VC that have not left (``vc_nwait``). Free slots =
+``cap - ndep - nwait``: exactly the sender's credit count in packets. Credits are popped lazily.
 """
 
 import numpy as np
 
-from libc.stdint cimport int8_t, int32_t, int64_t
+cimport cython
+cimport numpy as cnp
+from libc.stdint cimport int8_t, int32_t, int64_t, uint64_t
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset
+
+cnp.import_array()
 
 ctypedef fused index_t:
     int32_t
@@ -37,234 +53,382 @@ def first_outside(const index_t[::1] a, int64_t lo, int64_t hi):
     return -1
 
 
-def is_sorted(const int64_t[::1] a):
-    """True if ``a`` is non-decreasing."""
-    cdef Py_ssize_t i
-    for i in range(1, a.shape[0]):
-        if a[i] < a[i - 1]:
-            return False
-    return True
+def first_bad_packet(cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64_t n_cores, int64_t max_cycle):
+    """0 if every packet is in range (int32 cores in ``[0, n_cores)``, int64 cycles in ``[0, max_cycle]``),
+    else 1 + the argument at fault (the caller then builds the message). One pass, no memoryview set-up."""
+    cdef Py_ssize_t i, n = src.shape[0]
+    cdef int32_t* s = <int32_t*>cnp.PyArray_DATA(src)
+    cdef int32_t* d = <int32_t*>cnp.PyArray_DATA(dst)
+    cdef int64_t* c = <int64_t*>cnp.PyArray_DATA(inject)
+    for i in range(n):
+        if s[i] < 0 or s[i] >= n_cores:
+            return 1
+        if d[i] < 0 or d[i] >= n_cores:
+            return 2
+        if c[i] < 0 or c[i] > max_cycle:
+            return 3
+    return 0
 
 
 cdef enum:
-    N_MESH = 4  # mesh ports N, E, S, W come first; local ports follow
+    N_MESH = 4         # mesh ports N, E, S, W come first; local ports follow
+    RADIX_BITS = 11    # request-order radix sort: 2,048 buckets per pass
+    SMALL_SORT = 32    # below this many packets an insertion sort is cheaper than a radix pass
+
+cdef int64_t NEVER = 0x3FFFFFFFFFFFFFFF
 
 
+cdef void* _alloc(Py_ssize_t count, size_t size) except NULL:
+    """Zeroed C array (freed in ``__dealloc__``)."""
+    cdef void* p = calloc(max(count, 1), size)
+    if p == NULL:
+        raise MemoryError()
+    return p
+
+
+@cython.final  # direct (inlinable) calls of the cdef methods instead of calls through the vtable
 cdef class CycleKernel:
     """Reusable state of one mesh; :meth:`run` simulates one batch of packets from an empty network."""
 
     cdef:
-        int W, H, C, R, n_ports, V, cap, F, P, L, I, E, lc_mesh, lc_local
-        int8_t[::1] route_tab
-        int32_t[::1] link_id
-        int32_t[::1] vc_start, vc_ndep, vc_nwait, slot_pkt
-        int64_t[::1] slot_ct
-        int64_t[::1] in_free, out_free, inj_free
-        int32_t[::1] in_rr, out_rr, src_head, src_end
-        int32_t[::1] load, active, touched
-        int8_t[::1] is_active, is_touched
-        int n_active, n_touched
-        int32_t[::1] src_list, pkt_out, pkt_dst_router, pkt_dst_port
-        int64_t[::1] ready
-        Py_ssize_t pkt_capacity
-        int32_t[::1] req_out, req_vc
-        int8_t[::1] out_req
-        int64_t n_ew, n_ns
+        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, lc_mesh, lc_local, WS, WM, n_links
+        int8_t route_tab[9]
+        # static tables
+        int32_t *core_router
+        int32_t *core_x
+        int32_t *core_y
+        int32_t *core_port
+        int32_t *rx
+        int32_t *ry
+        int32_t *link_id
+        # per VC and slot
+        int32_t *vc_start
+        int32_t *vc_ndep
+        int32_t *vc_nwait
+        int32_t *slot_pkt
+        int64_t *slot_ct
+        # per port
+        int64_t *in_free
+        int64_t *out_free
+        int32_t *in_rr
+        int32_t *out_rr
+        int32_t *port_nwait
+        int8_t *cwait
+        int64_t *peak_acc
+        int32_t *tports
+        int n_tports
+        # per router
+        int32_t *n_occ
+        int32_t *n_req
+        int8_t *is_touched
+        int32_t *touched
+        int n_touched
+        # timing wheel
+        int32_t *wheel_head
+        int32_t *wheel_next
+        int8_t *in_slot
+        int64_t n_sched
+        # per core
+        int64_t *inj_free
+        int32_t *src_head
+        int32_t *src_end
+        int32_t *src_cnt
+        int32_t *tcores
+        int n_tcores
+        # per link
+        int64_t *link_acc
+        int32_t *tlinks
+        int n_tlinks
+        # per packet (grown geometrically)
+        Py_ssize_t pkt_cap
+        int32_t *src_list
+        int32_t *order
+        int32_t *order_tmp
+        int32_t *pkt_out
+        int32_t *pkt_x
+        int32_t *pkt_y
+        int32_t *pkt_port
+        int64_t *ready
+        int32_t *radix_cnt
+        # per step scratch
+        int32_t *req_in
+        int32_t *req_o
+        int32_t *req_vc
+        int8_t *req_win
+        # per call
+        int64_t n_ew, n_ns, delivered, last
+        public int64_t n_steps, n_cycles
+        const int64_t *inject
+        int64_t *deliver
+        int32_t *hops
+        int32_t *deliv_core
+
+    def __cinit__(self):
+        self.pkt_cap = 0
 
     def __init__(self, int width, int height, int cores_per_router, int vcs, int slots_per_vc, int flits,
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
                  int8_t[:, ::1] route_table, int32_t[:, ::1] link_id):
+        cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
-        self.n_ports = N_MESH + cores_per_router
+        self.NP = N_MESH + cores_per_router
         self.V, self.cap, self.F = vcs, slots_per_vc, flits
-        self.P, self.L, self.I, self.E = pipeline, link, injection, ejection
+        self.Pc, self.Lc, self.Ic, self.Ec = pipeline, link, injection, ejection
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
-        self.route_tab = np.ascontiguousarray(np.asarray(route_table).ravel(), dtype=np.int8)
-        self.link_id = np.ascontiguousarray(np.asarray(link_id).ravel(), dtype=np.int32)
-        n_port = self.R * self.n_ports
-        n_vc = n_port * vcs
-        self.vc_start = np.zeros(n_vc, np.int32)
-        self.vc_ndep = np.zeros(n_vc, np.int32)
-        self.vc_nwait = np.zeros(n_vc, np.int32)
-        self.slot_pkt = np.zeros(n_vc * slots_per_vc, np.int32)
-        self.slot_ct = np.zeros(n_vc * slots_per_vc, np.int64)
-        self.in_free = np.zeros(n_port, np.int64)
-        self.out_free = np.zeros(n_port, np.int64)
-        self.in_rr = np.zeros(n_port, np.int32)
-        self.out_rr = np.zeros(n_port, np.int32)
-        self.inj_free = np.zeros(self.R * self.C, np.int64)
-        self.src_head = np.zeros(self.R * self.C, np.int32)
-        self.src_end = np.zeros(self.R * self.C, np.int32)
-        self.load = np.zeros(self.R, np.int32)
-        self.active = np.zeros(self.R, np.int32)
-        self.touched = np.zeros(self.R, np.int32)
-        self.is_active = np.zeros(self.R, np.int8)
-        self.is_touched = np.zeros(self.R, np.int8)
-        self.req_out = np.zeros(self.n_ports, np.int32)
-        self.req_vc = np.zeros(self.n_ports, np.int32)
-        self.out_req = np.zeros(self.n_ports, np.int8)
-        self.pkt_capacity = 0
+        for k in range(9):
+            self.route_tab[k] = route_table[k // 3, k % 3]
+        dmax = max(link + pipeline, injection + pipeline, flits, flits - 1 + max(lc_mesh, lc_local), 1)
+        self.WS = 1
+        while self.WS <= dmax:  # a wake is never more than dmax cycles ahead
+            self.WS *= 2
+        self.WM = self.WS - 1
+        self._alloc_static(link_id)
+        for r in range(self.R):
+            self.rx[r], self.ry[r] = r % width, r // width
+        for c in range(self.R * self.C):
+            self.core_router[c] = c // cores_per_router
+            self.core_x[c] = self.rx[c // cores_per_router]
+            self.core_y[c] = self.ry[c // cores_per_router]
+            self.core_port[c] = N_MESH + c % cores_per_router
+        for k in range(self.WS):
+            self.wheel_head[k] = -1
         self._ensure_packets(64)
+
+    def _alloc_static(self, int32_t[:, ::1] link_id):
+        cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
+        cdef Py_ssize_t n_vc = n_port * self.V, k
+        self.n_links = 0
+        self.link_id = <int32_t*>_alloc(R * N_MESH, 4)
+        for k in range(R * N_MESH):
+            self.link_id[k] = link_id[k // N_MESH, k % N_MESH]
+            self.n_links += link_id[k // N_MESH, k % N_MESH] >= 0
+        self.core_router, self.core_x = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
+        self.core_y, self.core_port = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
+        self.rx, self.ry = <int32_t*>_alloc(R, 4), <int32_t*>_alloc(R, 4)
+        self.vc_start, self.vc_ndep = <int32_t*>_alloc(n_vc, 4), <int32_t*>_alloc(n_vc, 4)
+        self.vc_nwait = <int32_t*>_alloc(n_vc, 4)
+        self.slot_pkt, self.slot_ct = <int32_t*>_alloc(n_vc * self.cap, 4), <int64_t*>_alloc(n_vc * self.cap, 8)
+        self.in_free, self.out_free = <int64_t*>_alloc(n_port, 8), <int64_t*>_alloc(n_port, 8)
+        self.in_rr, self.out_rr = <int32_t*>_alloc(n_port, 4), <int32_t*>_alloc(n_port, 4)
+        self.port_nwait, self.cwait = <int32_t*>_alloc(n_port, 4), <int8_t*>_alloc(n_port, 1)
+        self.peak_acc, self.tports = <int64_t*>_alloc(n_port, 8), <int32_t*>_alloc(n_port, 4)
+        self.n_occ, self.n_req = <int32_t*>_alloc(R, 4), <int32_t*>_alloc(R, 4)
+        self.is_touched, self.touched = <int8_t*>_alloc(R, 1), <int32_t*>_alloc(R, 4)
+        self.wheel_head = <int32_t*>_alloc(self.WS, 4)
+        self.wheel_next, self.in_slot = <int32_t*>_alloc(R * self.WS, 4), <int8_t*>_alloc(R * self.WS, 1)
+        self.inj_free, self.src_head = <int64_t*>_alloc(n_cores, 8), <int32_t*>_alloc(n_cores, 4)
+        self.src_end, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
+        self.tcores = <int32_t*>_alloc(n_cores, 4)
+        self.link_acc, self.tlinks = <int64_t*>_alloc(R * N_MESH, 8), <int32_t*>_alloc(R * N_MESH, 4)
+        self.req_in, self.req_o = <int32_t*>_alloc(self.NP, 4), <int32_t*>_alloc(self.NP, 4)
+        self.req_vc, self.req_win = <int32_t*>_alloc(self.NP, 4), <int8_t*>_alloc(self.NP, 1)
+        self.radix_cnt = <int32_t*>_alloc(1 << RADIX_BITS, 4)
+
+    def __dealloc__(self):
+        # free(NULL) is a no-op: safe if __init__ failed half-way
+        free(self.link_id); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
+        free(self.rx); free(self.ry); free(self.vc_start); free(self.vc_ndep); free(self.vc_nwait)
+        free(self.slot_pkt); free(self.slot_ct); free(self.in_free); free(self.out_free); free(self.in_rr)
+        free(self.out_rr); free(self.port_nwait); free(self.cwait); free(self.peak_acc); free(self.tports)
+        free(self.n_occ); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
+        free(self.wheel_next); free(self.in_slot); free(self.inj_free); free(self.src_head); free(self.src_end)
+        free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
+        free(self.req_o); free(self.req_vc); free(self.req_win); free(self.radix_cnt)
+        self._free_packets()
+
+    cdef void _free_packets(self) noexcept:
+        free(self.src_list); free(self.order); free(self.order_tmp); free(self.pkt_out); free(self.pkt_x)
+        free(self.pkt_y); free(self.pkt_port); free(self.ready)
 
     def _ensure_packets(self, Py_ssize_t n):
         """Grow the per-packet arrays geometrically so that they hold ``n`` packets."""
-        if n <= self.pkt_capacity:
+        if n <= self.pkt_cap:
             return
-        cap = max(n, 2 * self.pkt_capacity)
-        self.src_list = np.empty(cap, np.int32)
-        self.pkt_out = np.empty(cap, np.int32)
-        self.pkt_dst_router = np.empty(cap, np.int32)
-        self.pkt_dst_port = np.empty(cap, np.int32)
-        self.ready = np.empty(cap, np.int64)
-        self.pkt_capacity = cap
+        cdef Py_ssize_t cap = max(n, 2 * self.pkt_cap)
+        self._free_packets()
+        self.src_list, self.order = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
+        self.order_tmp, self.pkt_out = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
+        self.pkt_x, self.pkt_y = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
+        self.pkt_port, self.ready = <int32_t*>_alloc(cap, 4), <int64_t*>_alloc(cap, 8)
+        self.pkt_cap = cap
 
-    def run(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject, int64_t until,
-            int64_t[::1] deliver, int32_t[::1] hops, int32_t[::1] deliv_core, int64_t[::1] link_flits,
-            int64_t[::1] peak):
-        """Simulate packets (``inject`` non-decreasing) until all are delivered or cycle ``until``.
+    def run(self, cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64_t until):
+        """Simulate checked packets (int32 cores, int64 request cycles in any order) until all are delivered
+        or cycle ``until``.
 
-        Outputs are written into ``deliver`` (-1 if not delivered), ``hops``, ``deliv_core`` (-1 if not
-        delivered), ``link_flits`` and ``peak`` (all zero-initialised by the caller except ``deliver`` and
-        ``deliv_core``, which are written here). Returns ``(n_delivered, hops_ew, hops_ns, last_cycle)``
-        with ``last_cycle`` the latest delivery cycle (-1 if none).
+        Returns ``(deliver, deliv_core, hops, n_delivered, hops_ew, hops_ns, last, link_ids, link_flits,
+        port_ids, port_peaks)``: per-packet delivery cycles (-1 if not delivered), delivered cores (-1 if not),
+        hop counts; totals; the last delivery cycle (-1 if none); the links that carried flits with their flit
+        counts (ascending ids), and the input ports (``router * ports + port``) with their peak occupancy.
         """
-        cdef Py_ssize_t n = src.shape[0], p
-        cdef int64_t delivered, last = -1
+        cdef Py_ssize_t n = src.shape[0]
+        cdef cnp.npy_intp dims[1]
+        dims[0] = n
+        deliver = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
+        deliv_core = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT32, 0)
+        hops = cnp.PyArray_ZEROS(1, dims, cnp.NPY_INT32, 0)
         self._ensure_packets(n)
+        cdef const int32_t* s = <int32_t*>cnp.PyArray_DATA(src)
+        cdef const int32_t* d = <int32_t*>cnp.PyArray_DATA(dst)
+        self.inject = <int64_t*>cnp.PyArray_DATA(inject)
+        self.deliver = <int64_t*>cnp.PyArray_DATA(deliver)
+        self.deliv_core = <int32_t*>cnp.PyArray_DATA(deliv_core)
+        self.hops = <int32_t*>cnp.PyArray_DATA(hops)
         with nogil:
-            self._reset_touched()
-            self._setup(src, dst, n, deliver, deliv_core)
-            delivered = self._loop(src, inject, n, until, deliver, hops, deliv_core, link_flits, peak)
-            for p in range(n):
-                if deliver[p] > last:
-                    last = deliver[p]
-        return delivered, self.n_ew, self.n_ns, last
+            self.n_ew = self.n_ns = self.delivered = 0
+            self.last = -1
+            if n:
+                self._request_order(n)
+                self._setup(s, d, n)
+                self._loop(s, n, until)
+        links = self._take_links()
+        ports = self._take_ports()
+        with nogil:
+            self._reset()
+        return (deliver, deliv_core, hops, self.delivered, self.n_ew, self.n_ns, self.last) + links + ports
 
-    # ----- per-call setup and reset ------------------------------------------------------------------
-    cdef void _reset_touched(self) noexcept nogil:
-        """Return every router the previous call touched to the empty state (cost ~ routers touched)."""
-        cdef int k, r, i, c
-        cdef Py_ssize_t pidx, q
-        for k in range(self.n_touched):
-            r = self.touched[k]
-            for i in range(self.n_ports):
-                pidx = r * self.n_ports + i
-                self.in_free[pidx] = 0
-                self.out_free[pidx] = 0
-                self.in_rr[pidx] = 0
-                self.out_rr[pidx] = 0
-                for q in range(pidx * self.V, (pidx + 1) * self.V):
-                    self.vc_start[q] = 0
-                    self.vc_ndep[q] = 0
-                    self.vc_nwait[q] = 0
-            for c in range(r * self.C, (r + 1) * self.C):
-                self.inj_free[c] = 0
-            self.load[r] = 0
-            self.is_active[r] = 0
-            self.is_touched[r] = 0
-        self.n_touched = 0
-        self.n_active = 0
-        self.n_ew = 0
-        self.n_ns = 0
-
-    cdef void _setup(self, const int32_t[::1] src, const int32_t[::1] dst, Py_ssize_t n,
-                     int64_t[::1] deliver, int32_t[::1] deliv_core) noexcept nogil:
-        """Per-core source queues by a stable counting sort (request order kept), per-packet fields."""
-        cdef Py_ssize_t p
-        cdef int c, acc = 0, cnt
-        memset(&self.src_head[0], 0, self.R * self.C * sizeof(int32_t))
-        memset(&self.src_end[0], 0, self.R * self.C * sizeof(int32_t))
+    # ----- per-call setup ----------------------------------------------------------------------------
+    cdef void _request_order(self, Py_ssize_t n) noexcept nogil:
+        """``order``: packet indices by request cycle, array order among ties (stable LSD radix sort)."""
+        cdef Py_ssize_t p, j
+        cdef int64_t lo = self.inject[0], hi = self.inject[0]
+        cdef bint is_sorted = True
         for p in range(n):
-            self.src_end[src[p]] += 1
-        for c in range(self.R * self.C):
-            cnt = self.src_end[c]
+            self.order[p] = <int32_t>p
+            if p and self.inject[p] < self.inject[p - 1]:
+                is_sorted = False
+            lo = min(lo, self.inject[p])
+            hi = max(hi, self.inject[p])
+        if is_sorted:
+            return
+        if n < SMALL_SORT:
+            self._insertion_sort(n)
+            return
+        cdef uint64_t span = <uint64_t>(hi - lo)
+        cdef int shift = 0
+        while shift == 0 or (span >> shift) > 0:
+            self._radix_pass(n, lo, shift)
+            shift += RADIX_BITS
+            if shift >= 64:
+                break
+
+    cdef void _insertion_sort(self, Py_ssize_t n) noexcept nogil:
+        cdef Py_ssize_t i, j
+        cdef int32_t p
+        for i in range(1, n):
+            p = self.order[i]
+            j = i - 1
+            while j >= 0 and self.inject[self.order[j]] > self.inject[p]:
+                self.order[j + 1] = self.order[j]
+                j -= 1
+            self.order[j + 1] = p
+
+    cdef void _radix_pass(self, Py_ssize_t n, int64_t lo, int shift) noexcept nogil:
+        """One stable counting-sort pass of ``order`` on bits ``shift .. shift + RADIX_BITS`` of the cycle."""
+        cdef Py_ssize_t j
+        cdef int32_t k, acc = 0, cnt
+        cdef int32_t* tmp
+        cdef uint64_t mask = (1 << RADIX_BITS) - 1
+        memset(self.radix_cnt, 0, (1 << RADIX_BITS) * sizeof(int32_t))
+        for j in range(n):
+            self.radix_cnt[((<uint64_t>(self.inject[self.order[j]] - lo)) >> shift) & mask] += 1
+        for k in range(1 << RADIX_BITS):
+            cnt = self.radix_cnt[k]
+            self.radix_cnt[k] = acc
+            acc += cnt
+        for j in range(n):
+            k = <int32_t>(((<uint64_t>(self.inject[self.order[j]] - lo)) >> shift) & mask)
+            self.order_tmp[self.radix_cnt[k]] = self.order[j]
+            self.radix_cnt[k] += 1
+        tmp = self.order
+        self.order = self.order_tmp
+        self.order_tmp = tmp
+
+    cdef void _setup(self, const int32_t* src, const int32_t* dst, Py_ssize_t n) noexcept nogil:
+        """Per-core source queues in request order (counting sort over the cores used), per-packet fields."""
+        cdef Py_ssize_t p, j
+        cdef int c, k, acc = 0
+        for p in range(n):
+            c = src[p]
+            if self.src_cnt[c] == 0:
+                self.tcores[self.n_tcores] = c
+                self.n_tcores += 1
+            self.src_cnt[c] += 1
+            c = dst[p]
+            self.pkt_x[p], self.pkt_y[p], self.pkt_port[p] = self.core_x[c], self.core_y[c], self.core_port[c]
+            self.deliver[p] = -1
+            self.deliv_core[p] = -1
+        for k in range(self.n_tcores):
+            c = self.tcores[k]
             self.src_head[c] = acc
             self.src_end[c] = acc
-            acc += cnt
-        for p in range(n):
-            self.src_list[self.src_end[src[p]]] = <int32_t>p
-            self.src_end[src[p]] += 1
-            self.pkt_dst_router[p] = dst[p] // self.C
-            self.pkt_dst_port[p] = N_MESH + dst[p] % self.C
-            deliver[p] = -1
-            deliv_core[p] = -1
+            acc += self.src_cnt[c]
+            self._touch(self.core_router[c])
+        for j in range(n):
+            p = self.order[j]
+            c = src[p]
+            self.src_list[self.src_end[c]] = <int32_t>p
+            self.src_end[c] += 1
 
     # ----- main loop ---------------------------------------------------------------------------------
-    cdef int64_t _loop(self, const int32_t[::1] src, const int64_t[::1] inject, Py_ssize_t n, int64_t until,
-                       int64_t[::1] deliver, int32_t[::1] hops, int32_t[::1] deliv_core,
-                       int64_t[::1] link_flits, int64_t[::1] peak) noexcept nogil:
-        cdef int64_t t = inject[0], delivered = 0
+    cdef void _loop(self, const int32_t* src, Py_ssize_t n, int64_t until) noexcept nogil:
         cdef Py_ssize_t next_new = 0
-        cdef int k, n0, r
-        while delivered < n and t < until:
-            while next_new < n and inject[next_new] <= t:
-                r = src[next_new] // self.C
-                self.load[r] += 1  # requested and not injected yet: the router must be visited
-                self._activate(r)
+        cdef int64_t t = self.inject[self.order[0]]
+        cdef int r, slot, nxt
+        while t < until:
+            while next_new < n and self.inject[self.order[next_new]] <= t:
+                r = self.core_router[src[self.order[next_new]]]
+                self.n_req[r] += 1  # requested and not injected yet
+                self._wake(r, t)
                 next_new += 1
-            if self.n_active == 0:
-                if next_new >= n:
-                    break  # unreachable: an undelivered packet is always queued or in a buffer
-                t = inject[next_new]  # nothing in flight: jump to the next request
-                continue
-            n0 = self.n_active  # routers activated during this cycle wait for the next one
-            for k in range(n0):
-                delivered += self._step(self.active[k], t, inject, deliver, hops, deliv_core, link_flits, peak)
-            self._compact_active()
-            t += 1
-        return delivered
+            slot = <int>(t & self.WM)
+            self.n_cycles += 1
+            r = self.wheel_head[slot]
+            self.wheel_head[slot] = -1
+            while r >= 0:
+                nxt = self.wheel_next[r * self.WS + slot]
+                self.in_slot[r * self.WS + slot] = 0
+                self.n_sched -= 1
+                self.n_steps += 1
+                self._step(r, t)
+                r = nxt
+            if self.delivered == n:
+                break
+            if self.n_sched > 0:
+                t += 1
+            elif next_new < n:
+                t = self.inject[self.order[next_new]]  # nothing in flight: jump to the next request
+            else:
+                break  # unreachable: an undelivered packet always has a wake pending or a credit to wait for
 
-    cdef inline void _activate(self, int r) noexcept nogil:
-        if not self.is_active[r]:
-            self.is_active[r] = 1
-            self.active[self.n_active] = r
-            self.n_active += 1
+    cdef inline void _wake(self, int r, int64_t c) noexcept nogil:
+        """Visit router ``r`` in cycle ``c`` (``t <= c <= t + Dmax``); once per router and slot."""
+        cdef int slot = <int>(c & self.WM)
+        cdef Py_ssize_t k = <Py_ssize_t>r * self.WS + slot
+        if self.in_slot[k]:
+            return
+        self.in_slot[k] = 1
+        self.wheel_next[k] = self.wheel_head[slot]
+        self.wheel_head[slot] = r
+        self.n_sched += 1
+
+    cdef inline void _touch(self, int r) noexcept nogil:
         if not self.is_touched[r]:
             self.is_touched[r] = 1
             self.touched[self.n_touched] = r
             self.n_touched += 1
 
-    cdef inline void _compact_active(self) noexcept nogil:
-        cdef int k, r, m = 0
-        for k in range(self.n_active):
-            r = self.active[k]
-            if self.load[r] > 0:
-                self.active[m] = r
-                m += 1
-            else:
-                self.is_active[r] = 0
-        self.n_active = m
-
     # ----- one router, one cycle ---------------------------------------------------------------------
-    cdef int _step(self, int r, int64_t t, const int64_t[::1] inject, int64_t[::1] deliver, int32_t[::1] hops,
-                   int32_t[::1] deliv_core, int64_t[::1] link_flits, int64_t[::1] peak) noexcept nogil:
-        """Injection, then separable input-first switch allocation; returns the packets ejected."""
-        cdef int i, o, k, nreq = 0, done = 0
-        cdef Py_ssize_t oidx
-        self._inject(r, t, inject, peak)
-        for o in range(self.n_ports):
-            self.out_req[o] = 0
-        for i in range(self.n_ports):
-            self.req_out[i] = self._input_request(r, i, t)
-            if self.req_out[i] >= 0:
-                self.out_req[self.req_out[i]] = 1
-                nreq += 1
-        if nreq == 0:
-            return 0
-        for o in range(self.n_ports):
-            if not self.out_req[o]:
-                continue
-            oidx = r * self.n_ports + o
-            for k in range(self.n_ports):
-                i = (self.out_rr[oidx] + k) % self.n_ports
-                if self.req_out[i] == o:
-                    self.out_rr[oidx] = (i + 1) % self.n_ports
-                    done += self._send(r, i, self.req_vc[i], o, t, deliver, hops, deliv_core, link_flits, peak)
-                    break
-        return done
+    cdef void _step(self, int r, int64_t t) noexcept nogil:
+        """Injection, switch allocation and traversal at router ``r`` in cycle ``t``, then its next wake."""
+        if self.n_req[r] > 0:
+            self._inject(r, t)
+        if self.n_occ[r] > 0:
+            self._allocate(r, t)
+        self._plan(r, t)
 
-    cdef void _inject(self, int r, int64_t t, const int64_t[::1] inject, int64_t[::1] peak) noexcept nogil:
+    cdef void _inject(self, int r, int64_t t) noexcept nogil:
         """Each local core hands its oldest requested packet to its local input port if there is room."""
         cdef int k, v, core, p
         cdef Py_ssize_t pidx
@@ -273,35 +437,73 @@ cdef class CycleKernel:
             if self.inj_free[core] > t or self.src_head[core] >= self.src_end[core]:
                 continue
             p = self.src_list[self.src_head[core]]
-            if inject[p] > t:
+            if self.inject[p] > t:
                 continue
-            pidx = r * self.n_ports + N_MESH + k
+            pidx = <Py_ssize_t>r * self.NP + N_MESH + k
             v = self._pick_vc(pidx, t)
             if v < 0:
                 continue
-            self._push(pidx * self.V + v, p)
-            self.ready[p] = t + self.I + self.P
+            self._push(r, pidx, v, p)
+            self.ready[p] = t + self.Ic + self.Pc
             self.pkt_out[p] = self._route(r, p)
             self.inj_free[core] = t + self.F
             self.src_head[core] += 1
-            self._note_peak(pidx, peak)
+            self.n_req[r] -= 1
+            self._note_peak(pidx)
 
-    cdef int _input_request(self, int r, int i, int64_t t) noexcept nogil:
-        """Input arbiter of port ``i``: the output its chosen VC requests (``req_vc[i]``), or -1."""
-        cdef Py_ssize_t pidx = r * self.n_ports + i, q
+    cdef void _allocate(self, int r, int64_t t) noexcept nogil:
+        """Separable input-first switch allocation (one iteration, iSLIP pointers), then the traversals."""
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, pidx
+        cdef int i, o, j, k, dj, dk, nreq = 0, seen = 0, occ = self.n_occ[r]
+        for i in range(self.NP):
+            if seen == occ:
+                break
+            pidx = base + i
+            if self.port_nwait[pidx] == 0:
+                continue
+            seen += 1
+            if self.in_free[pidx] > t:
+                continue
+            o = self._input_request(r, pidx, t, i)
+            if o >= 0:
+                self.req_in[nreq] = i
+                self.req_o[nreq] = o
+                nreq += 1
+        # Output arbiters: each output grants the requesting input nearest after its round-robin pointer.
+        # All requests were formed before any grant, so granting one output cannot change another's choice.
+        for j in range(nreq):
+            o = self.req_o[j]
+            dj = self.req_in[j] - self.out_rr[base + o]
+            dj += self.NP if dj < 0 else 0
+            self.req_win[j] = 1
+            for k in range(nreq):
+                if k != j and self.req_o[k] == o:
+                    dk = self.req_in[k] - self.out_rr[base + o]
+                    dk += self.NP if dk < 0 else 0
+                    if dk < dj:
+                        self.req_win[j] = 0
+                        break
+        for j in range(nreq):
+            if self.req_win[j]:
+                o, i = self.req_o[j], self.req_in[j]
+                self.out_rr[base + o] = 0 if i + 1 == self.NP else i + 1
+                self._send(r, i, self.req_vc[i], o, t)
+
+    cdef int _input_request(self, int r, Py_ssize_t pidx, int64_t t, int i) noexcept nogil:
+        """Input arbiter of port ``pidx``: the output its chosen VC requests (``req_vc[i]``), or -1."""
         cdef int k, v, p, o
-        if self.in_free[pidx] > t:
-            return -1
+        cdef Py_ssize_t q
         for k in range(self.V):
-            v = (self.in_rr[pidx] + k) % self.V
+            v = self.in_rr[pidx] + k
+            v -= self.V if v >= self.V else 0
             q = pidx * self.V + v
             if self.vc_nwait[q] == 0:
                 continue
-            p = self.slot_pkt[q * self.cap + (self.vc_start[q] + self.vc_ndep[q]) % self.cap]
+            p = self._head(q)
             if self.ready[p] > t:
                 continue
             o = self.pkt_out[p]
-            if self.out_free[r * self.n_ports + o] > t:
+            if self.out_free[<Py_ssize_t>r * self.NP + o] > t:
                 continue
             if o < N_MESH and self._pick_vc(self._downstream_port(r, o), t) < 0:
                 continue
@@ -309,88 +511,244 @@ cdef class CycleKernel:
             return o
         return -1
 
-    cdef int _send(self, int r, int i, int v, int o, int64_t t, int64_t[::1] deliver, int32_t[::1] hops,
-                   int32_t[::1] deliv_core, int64_t[::1] link_flits, int64_t[::1] peak) noexcept nogil:
-        """Move the head of VC ``v`` of input ``i`` out through output ``o``; returns 1 if it was ejected."""
-        cdef Py_ssize_t pidx = r * self.n_ports + i, q = pidx * self.V + v, slot, pidx2
-        cdef int p, r2, v2, lc = self.lc_mesh if i < N_MESH else self.lc_local
-        slot = q * self.cap + (self.vc_start[q] + self.vc_ndep[q]) % self.cap
+    cdef void _send(self, int r, int i, int v, int o, int64_t t) noexcept nogil:
+        """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t``."""
+        cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i, q = pidx * self.V + v, slot, pidx2
+        cdef int p, r2, v2, link, lc = self.lc_mesh if i < N_MESH else self.lc_local
+        cdef int64_t ct = t + self.F - 1 + lc  # the tail leaves at t + F - 1; credits travel lc cycles
+        cdef bint was_empty
+        slot = self._head_slot(q)
         p = self.slot_pkt[slot]
-        self.slot_ct[slot] = t + self.F - 1 + lc  # the tail leaves at t + F - 1; credits travel lc cycles
+        self.slot_ct[slot] = ct
         self.vc_ndep[q] += 1
         self.vc_nwait[q] -= 1
-        self.in_rr[pidx] = (v + 1) % self.V
+        self.port_nwait[pidx] -= 1
+        if self.port_nwait[pidx] == 0:
+            self.n_occ[r] -= 1
+        if self.cwait[pidx]:  # the sender feeding this port waits for room: wake it when the credit is usable
+            self.cwait[pidx] = 0
+            self._wake(self._upstream(r, i), ct)
+        self.in_rr[pidx] = 0 if v + 1 == self.V else v + 1
         self.in_free[pidx] = t + self.F
-        self.out_free[r * self.n_ports + o] = t + self.F
-        self.load[r] -= 1
+        self.out_free[<Py_ssize_t>r * self.NP + o] = t + self.F
         if o >= N_MESH:
-            deliver[p] = t + self.E + self.F - 1
-            deliv_core[p] = r * self.C + o - N_MESH
-            return 1
-        link_flits[self.link_id[r * N_MESH + o]] += self.F
-        hops[p] += 1
+            self.deliver[p] = t + self.Ec + self.F - 1
+            self.deliv_core[p] = r * self.C + o - N_MESH
+            self.last = max(self.last, self.deliver[p])
+            self.delivered += 1
+            return
+        link = self.link_id[r * N_MESH + o]
+        if self.link_acc[link] == 0:
+            self.tlinks[self.n_tlinks] = link
+            self.n_tlinks += 1
+        self.link_acc[link] += self.F
+        self.hops[p] += 1
         if o == 1 or o == 3:
             self.n_ew += 1
         else:
             self.n_ns += 1
         pidx2 = self._downstream_port(r, o)
-        r2 = <int>(pidx2 // self.n_ports)
+        r2 = self._neighbour(r, o)
         v2 = self._pick_vc(pidx2, t)
-        self._push(pidx2 * self.V + v2, p)
-        self.ready[p] = t + self.L + self.P
+        was_empty = self.vc_nwait[pidx2 * self.V + v2] == 0
+        self._push(r2, pidx2, v2, p)
+        self.ready[p] = t + self.Lc + self.Pc
         self.pkt_out[p] = self._route(r2, p)
-        self._note_peak(pidx2, peak)
-        self.load[r2] += 1
-        self._activate(r2)
-        return 0
+        self._note_peak(pidx2)
+        if was_empty:  # it is the head of its VC: nothing else would wake r2 for it
+            self._wake(r2, self.ready[p])
+
+    # ----- planning the next wake --------------------------------------------------------------------
+    cdef void _plan(self, int r, int64_t t) noexcept nogil:
+        """Wake ``r`` at the first cycle one of its VC heads or requested source packets could move."""
+        cdef int64_t w = NEVER, c
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, pidx, q, pd
+        cdef int i, v, p, o, k, core, seen = 0, occ = self.n_occ[r]
+        for i in range(self.NP):
+            if seen == occ:
+                break
+            pidx = base + i
+            if self.port_nwait[pidx] == 0:
+                continue
+            seen += 1
+            for v in range(self.V):
+                q = pidx * self.V + v
+                if self.vc_nwait[q] == 0:
+                    continue
+                p = self._head(q)
+                c = self.ready[p]
+                if c <= t:
+                    o = self.pkt_out[p]
+                    if o < N_MESH:
+                        pd = self._downstream_port(r, o)
+                        if self._pick_vc(pd, t) < 0:
+                            self._await_credit(pd, r)
+                            continue
+                    c = max(t + 1, max(self.in_free[pidx], self.out_free[base + o]))
+                w = min(w, c)
+        if self.n_req[r] > 0:
+            for k in range(self.C):
+                core = r * self.C + k
+                if self.src_head[core] >= self.src_end[core]:
+                    continue
+                p = self.src_list[self.src_head[core]]
+                if self.inject[p] > t:
+                    continue  # its request wakes the router
+                pd = base + N_MESH + k
+                if self._pick_vc(pd, t) < 0:
+                    self._await_credit(pd, r)
+                    continue
+                w = min(w, max(t + 1, self.inj_free[core]))
+        if w != NEVER:
+            self._wake(r, w)
+
+    cdef void _await_credit(self, Py_ssize_t pd, int waiter) noexcept nogil:
+        """``waiter`` needs room in port ``pd``: wake it when its first credit in flight is usable, or flag the
+        port so that the next packet to leave it wakes the waiter (every slot holds a packet still there)."""
+        cdef int64_t first = NEVER
+        cdef Py_ssize_t q
+        for q in range(pd * self.V, (pd + 1) * self.V):
+            if self.vc_ndep[q] > 0:
+                first = min(first, self.slot_ct[q * self.cap + self.vc_start[q]])
+        if first == NEVER:
+            self.cwait[pd] = 1
+        else:
+            self._wake(waiter, first)
 
     # ----- small helpers -----------------------------------------------------------------------------
+    cdef inline int _neighbour(self, int r, int o) noexcept nogil:
+        """Router reached from ``r`` through mesh port ``o`` (N towards y + 1, E towards x + 1)."""
+        if o == 0:
+            return r + self.W
+        if o == 1:
+            return r + 1
+        if o == 2:
+            return r - self.W
+        return r - 1
+
     cdef inline Py_ssize_t _downstream_port(self, int r, int o) noexcept nogil:
         """Input port of the neighbour through which a packet leaving ``r`` by mesh port ``o`` enters."""
-        cdef int r2
-        if o == 0:
-            r2 = r + self.W
-        elif o == 1:
-            r2 = r + 1
-        elif o == 2:
-            r2 = r - self.W
-        else:
-            r2 = r - 1
-        return <Py_ssize_t>r2 * self.n_ports + (o + 2) % N_MESH
+        return <Py_ssize_t>self._neighbour(r, o) * self.NP + ((o + 2) & 3)
+
+    cdef inline int _upstream(self, int r, int i) noexcept nogil:
+        """Router that feeds input ``i`` of ``r``: the neighbour in that direction, or ``r`` for a local port."""
+        return self._neighbour(r, i) if i < N_MESH else r
 
     cdef inline int _route(self, int r, int p) noexcept nogil:
         """Output port at router ``r`` for packet ``p``, from the routing function's sign table."""
-        cdef int d = self.pkt_dst_router[p]
-        cdef int dx = d % self.W - r % self.W, dy = d // self.W - r // self.W
-        cdef int sx = (dx > 0) - (dx < 0), sy = (dy > 0) - (dy < 0)
-        cdef int port = self.route_tab[(sx + 1) * 3 + sy + 1]
-        return self.pkt_dst_port[p] if port >= N_MESH else port
+        cdef int dx = self.pkt_x[p] - self.rx[r], dy = self.pkt_y[p] - self.ry[r]
+        cdef int port = self.route_tab[((dx > 0) - (dx < 0) + 1) * 3 + (dy > 0) - (dy < 0) + 1]
+        return self.pkt_port[p] if port >= N_MESH else port
+
+    cdef inline Py_ssize_t _head_slot(self, Py_ssize_t q) noexcept nogil:
+        """Slot of the oldest packet of VC ``q`` that has not left (past those awaiting credits)."""
+        cdef int pos = self.vc_start[q] + self.vc_ndep[q]
+        pos -= self.cap if pos >= self.cap else 0
+        return q * self.cap + pos
+
+    cdef inline int _head(self, Py_ssize_t q) noexcept nogil:
+        return self.slot_pkt[self._head_slot(q)]
 
     cdef inline int _pick_vc(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
         """VC of port ``pidx`` with the most free packet slots at cycle ``t`` (lowest on ties), or -1."""
         cdef int v, free, best = -1, best_free = 0
-        cdef Py_ssize_t q
+        cdef Py_ssize_t q = pidx * self.V
         for v in range(self.V):
-            q = pidx * self.V + v
             while self.vc_ndep[q] > 0 and self.slot_ct[q * self.cap + self.vc_start[q]] <= t:
-                self.vc_start[q] = (self.vc_start[q] + 1) % self.cap  # credits are back: free the slot
+                self.vc_start[q] += 1  # credits are back: free the slot
+                if self.vc_start[q] == self.cap:
+                    self.vc_start[q] = 0
                 self.vc_ndep[q] -= 1
             free = self.cap - self.vc_ndep[q] - self.vc_nwait[q]
             if free > best_free:
                 best, best_free = v, free
+            q += 1
         return best
 
-    cdef inline void _push(self, Py_ssize_t q, int p) noexcept nogil:
-        cdef int pos = (self.vc_start[q] + self.vc_ndep[q] + self.vc_nwait[q]) % self.cap
+    cdef inline void _push(self, int r, Py_ssize_t pidx, int v, int p) noexcept nogil:
+        cdef Py_ssize_t q = pidx * self.V + v
+        cdef int pos = self.vc_start[q] + self.vc_ndep[q] + self.vc_nwait[q]
+        while pos >= self.cap:
+            pos -= self.cap
         self.slot_pkt[q * self.cap + pos] = p
         self.vc_nwait[q] += 1
+        if self.port_nwait[pidx] == 0:
+            self.n_occ[r] += 1
+        self.port_nwait[pidx] += 1
+        self._touch(r)
 
-    cdef inline void _note_peak(self, Py_ssize_t pidx, int64_t[::1] peak) noexcept nogil:
+    cdef inline void _note_peak(self, Py_ssize_t pidx) noexcept nogil:
         """Record the flits held or reserved in port ``pidx`` (its VCs were just brought up to date)."""
         cdef int64_t occ = 0
         cdef Py_ssize_t q
         for q in range(pidx * self.V, (pidx + 1) * self.V):
             occ += self.vc_ndep[q] + self.vc_nwait[q]
         occ *= self.F
-        if occ > peak[pidx]:
-            peak[pidx] = occ
+        if occ > self.peak_acc[pidx]:
+            if self.peak_acc[pidx] == 0:
+                self.tports[self.n_tports] = <int32_t>pidx
+                self.n_tports += 1
+            self.peak_acc[pidx] = occ
+
+    # ----- results and reset -------------------------------------------------------------------------
+    cdef tuple _take_links(self):
+        """(ids, flits) of the links that carried flits, ids ascending."""
+        cdef cnp.npy_intp dims[1]
+        cdef Py_ssize_t k
+        dims[0] = self.n_tlinks
+        ids = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT32, 0)
+        cdef int32_t* idp = <int32_t*>cnp.PyArray_DATA(ids)
+        for k in range(self.n_tlinks):
+            idp[k] = self.tlinks[k]
+        ids.sort()
+        flits = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
+        cdef int64_t* fp = <int64_t*>cnp.PyArray_DATA(flits)
+        for k in range(self.n_tlinks):
+            fp[k] = self.link_acc[idp[k]]
+            self.link_acc[idp[k]] = 0
+        self.n_tlinks = 0
+        return ids, flits
+
+    cdef tuple _take_ports(self):
+        """(ids, peak flits) of the input ports that held a packet, ids ascending."""
+        cdef cnp.npy_intp dims[1]
+        cdef Py_ssize_t k
+        dims[0] = self.n_tports
+        ids = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT32, 0)
+        cdef int32_t* idp = <int32_t*>cnp.PyArray_DATA(ids)
+        for k in range(self.n_tports):
+            idp[k] = self.tports[k]
+        ids.sort()
+        peaks = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
+        cdef int64_t* pp = <int64_t*>cnp.PyArray_DATA(peaks)
+        for k in range(self.n_tports):
+            pp[k] = self.peak_acc[idp[k]]
+            self.peak_acc[idp[k]] = 0
+        self.n_tports = 0
+        return ids, peaks
+
+    cdef void _reset(self) noexcept nogil:
+        """Return what this call touched to the empty state (cost ~ routers and cores touched)."""
+        cdef int k, r, c
+        cdef Py_ssize_t pidx, base
+        for k in range(self.n_touched):
+            r = self.touched[k]
+            base = <Py_ssize_t>r * self.NP
+            for pidx in range(base, base + self.NP):
+                self.in_free[pidx] = self.out_free[pidx] = 0
+                self.in_rr[pidx] = self.out_rr[pidx] = self.port_nwait[pidx] = 0
+                self.cwait[pidx] = 0
+            memset(&self.vc_start[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
+            memset(&self.vc_ndep[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
+            memset(&self.vc_nwait[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
+            memset(&self.in_slot[<Py_ssize_t>r * self.WS], 0, self.WS)
+            self.n_occ[r] = self.n_req[r] = 0
+            self.is_touched[r] = 0
+        for k in range(self.n_tcores):
+            c = self.tcores[k]
+            self.inj_free[c] = 0
+            self.src_cnt[c] = 0
+        for k in range(self.WS):
+            self.wheel_head[k] = -1
+        self.n_touched = self.n_tcores = 0
+        self.n_sched = 0

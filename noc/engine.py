@@ -18,27 +18,46 @@ import numpy as np
 from emulator.config import ChipConfig
 from noc.errors import NocError
 
-ENGINES = ("fast", "simpy")
+ENGINES = ("fast", "simpy", "flow")
 
 
-@dataclass(frozen=True)
 class PacketBatch:
-    """Checked packet arrays: int32 cores and axons, int64 request cycles."""
+    """Checked packet arrays: int32 cores and axons, int64 request cycles (a plain slotted class: one is built
+    per emulated tick, and a frozen dataclass costs a microsecond to build)."""
 
-    src_core: np.ndarray
-    dst_core: np.ndarray
-    inject_cycle: np.ndarray
-    dst_axon: np.ndarray
+    __slots__ = ("src_core", "dst_core", "inject_cycle", "dst_axon")
+
+    def __init__(self, src_core: np.ndarray, dst_core: np.ndarray, inject_cycle: np.ndarray, dst_axon: np.ndarray):
+        self.src_core, self.dst_core, self.inject_cycle, self.dst_axon = src_core, dst_core, inject_cycle, dst_axon
 
     def __len__(self) -> int:
         return len(self.src_core)
 
 
-def make_engine(cfg: ChipConfig, kind: str = "fast", **options):
-    """An engine for ``cfg``: ``"fast"`` (Cython cycle loop) or ``"simpy"`` (SimPy processes).
+@dataclass(frozen=True)
+class BatchLimits:
+    """What ``run`` accepts on one chip, read from the config once per engine (config properties are slow)."""
 
-    ``options`` go to the engine's constructor (``log=True`` asks the SimPy engine for an event log).
+    n_cores: int
+    n_axons: int
+
+    @classmethod
+    def from_config(cls, cfg: ChipConfig) -> BatchLimits:
+        return cls(cfg.num_cores, cfg.core.axons_per_core)
+
+
+def make_engine(cfg: ChipConfig, kind: str = "fast", **options):
+    """An engine for ``cfg``: ``"fast"`` (exact, Cython), ``"simpy"`` (exact, SimPy processes) or ``"flow"``.
+
+    ``"fast"`` and ``"simpy"`` implement the router model of :mod:`noc.model` and agree packet for packet.
+    ``"flow"`` is an *approximate* link-load model (:mod:`noc.flow_engine`): exact hops and per-link flits,
+    estimated delivery cycles; it is used only when asked for by name. ``options`` go to the engine's
+    constructor (``log=True`` asks the SimPy engine for an event log).
     """
+    if kind == "flow":
+        from noc.flow_engine import FlowNoc
+
+        return FlowNoc(cfg, **options)
     if kind == "fast":
         from noc.fast_engine import FastNoc
 
@@ -50,24 +69,38 @@ def make_engine(cfg: ChipConfig, kind: str = "fast", **options):
     raise NocError(f"engine kind: unknown {kind!r}; allowed: {', '.join(ENGINES)}")
 
 
-def check_batch(cfg: ChipConfig, src_core, dst_core, inject_cycle, dst_axon=None) -> PacketBatch:
+def check_batch(cfg: ChipConfig, src_core, dst_core, inject_cycle, dst_axon=None,
+                limits: BatchLimits | None = None) -> PacketBatch:
     """Validate and convert the arrays given to ``run``; errors name the argument, index, value and range.
 
-    Called once per emulated tick, so it avoids numpy reductions (microseconds each on small arrays): range
-    checks run in one compiled pass per array.
+    Called once per emulated tick, so the common case -- contiguous int32 cores and int64 cycles, as the
+    emulator passes them -- is checked in one compiled pass; anything else is converted and checked array by
+    array. ``limits`` (from :meth:`BatchLimits.from_config`) saves reading the config on every call.
     """
+    lim = limits or BatchLimits.from_config(cfg)
+    if dst_axon is None and _is_ready(src_core, np.int32) and _is_ready(dst_core, np.int32) \
+            and _is_ready(inject_cycle, np.int64) and len(src_core) == len(dst_core) == len(inject_cycle):
+        from noc._noc_kernels import first_bad_packet
+
+        if first_bad_packet(src_core, dst_core, inject_cycle, lim.n_cores, MAX_CYCLE) == 0:
+            return PacketBatch(src_core, dst_core, inject_cycle, np.zeros(len(src_core), np.int32))
     src = _int_array("src_core", src_core, np.int32)
     n = len(src)
     dst = _int_array("dst_core", dst_core, np.int32, n)
     inject = _int_array("inject_cycle", inject_cycle, np.int64, n)
-    _in_range("src_core", src, 0, cfg.num_cores - 1)
-    _in_range("dst_core", dst, 0, cfg.num_cores - 1)
+    _in_range("src_core", src, 0, lim.n_cores - 1)
+    _in_range("dst_core", dst, 0, lim.n_cores - 1)
     _in_range("inject_cycle", inject, 0, MAX_CYCLE)
     if dst_axon is None:
         return PacketBatch(src, dst, inject, np.zeros(n, np.int32))
     axon = _int_array("dst_axon", dst_axon, np.int32, n)
-    _in_range("dst_axon", axon, 0, cfg.core.axons_per_core - 1)
+    _in_range("dst_axon", axon, 0, lim.n_axons - 1)
     return PacketBatch(src, dst, inject, axon)
+
+
+def _is_ready(arr, dtype) -> bool:
+    """True for a 1-D C-contiguous array of exactly ``dtype``: usable by the kernels as it is."""
+    return type(arr) is np.ndarray and arr.dtype == dtype and arr.ndim == 1 and arr.flags.c_contiguous
 
 
 MAX_CYCLE = np.iinfo(np.int64).max // 4  # leaves head-room for cycle arithmetic in the engines

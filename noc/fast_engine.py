@@ -1,8 +1,10 @@
-"""The Cython engine: :class:`FastNoc`, a cycle-level loop with the semantics of :mod:`noc.model`.
+"""The Cython engine: :class:`FastNoc`, an event-driven, cycle-exact loop with the semantics of :mod:`noc.model`.
 
-Built for the chip emulator, which calls :meth:`FastNoc.run` once per tick with a few to thousands of packets:
-the kernel's state is allocated once per engine and reused, the per-packet arrays grow geometrically, and a
-call costs a few microseconds plus work proportional to the packets in flight per cycle.
+Built for the chip emulator, which calls :meth:`FastNoc.run` once per tick with a few to tens of thousands of
+packets: the kernel's state is allocated once per engine and reused, the per-packet arrays grow geometrically,
+a router is visited only in the cycles where one of its packets can move, and per-link and per-port counters
+come back sparse. A call costs a few microseconds plus work proportional to the packet-hops and the
+contention events they cause, whatever the size of the mesh.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from emulator.config import ChipConfig
-from noc._noc_kernels import CycleKernel, is_sorted
-from noc.engine import check_batch
+from noc._noc_kernels import CycleKernel
+from noc.engine import BatchLimits, check_batch
 from noc.errors import NocError
 from noc.model import RouterParams
 from noc.result import NOT_DELIVERED, NocResult
@@ -21,6 +23,8 @@ from noc.topology import MeshTopology
 # Arbiters the kernel implements inline (by the rule of noc.arbitration.RoundRobinArbiter).
 KERNEL_ARBITERS = ("round_robin",)
 NO_LIMIT = np.iinfo(np.int64).max
+EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), 0, 0, 0, NOT_DELIVERED,
+         np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int64))
 
 
 class FastNoc:
@@ -38,6 +42,7 @@ class FastNoc:
         self.cfg = cfg
         self.params = p = RouterParams.from_config(cfg)
         self.topology = topo = MeshTopology.from_config(cfg)
+        self._limits = BatchLimits.from_config(cfg)
         if p.arbitration not in KERNEL_ARBITERS:
             raise NocError(f"noc.arbitration: {p.arbitration!r} is not implemented by the fast engine; "
                            f"allowed: {', '.join(KERNEL_ARBITERS)}")
@@ -62,35 +67,13 @@ class FastNoc:
         until : int, optional
             Stop before this cycle; packets not yet ejected get ``deliver_cycle = -1``.
         """
-        b = check_batch(self.cfg, src_core, dst_core, inject_cycle, dst_axon)
-        n = len(b)
-        topo = self.topology
-        deliver = np.empty(n, np.int64)
-        deliv_core = np.empty(n, np.int32)
-        hops = np.zeros(n, np.int32)
-        link_flits = np.zeros(topo.n_links, np.int64)
-        peak = np.zeros(topo.n_routers * topo.n_ports, np.int64)
-        counts = (0, 0, 0, NOT_DELIVERED)
-        if n:
-            counts = self._run_sorted(b, NO_LIMIT if until is None else until, deliver, hops, deliv_core,
-                                      link_flits, peak)
-        n_delivered, hops_ew, hops_ns, last = counts
-        axon = b.dst_axon if n_delivered == n else np.where(deliv_core >= 0, b.dst_axon, NOT_DELIVERED)
+        b = check_batch(self.cfg, src_core, dst_core, inject_cycle, dst_axon, self._limits)
+        out = self._kernel.run(b.src_core, b.dst_core, b.inject_cycle, NO_LIMIT if until is None else until) \
+            if len(b) else EMPTY
+        deliver, deliv_core, hops, n_delivered, hops_ew, hops_ns, last, link_ids, link_counts, ports, peaks = out
+        axon = b.dst_axon if n_delivered == len(b) else np.where(deliv_core >= 0, b.dst_axon, NOT_DELIVERED)
         return NocResult(
-            b.src_core, b.dst_core, b.inject_cycle, deliver, deliv_core, axon.astype(np.int32), hops,
-            hops_ew, hops_ns, link_flits, peak.reshape(topo.n_routers, topo.n_ports), n_delivered, last,
-            self.params.flits, topo,
+            b.src_core, b.dst_core, b.inject_cycle, deliver, deliv_core, axon.astype(np.int32, copy=False), hops,
+            hops_ew, hops_ns, link_ids, link_counts, ports, peaks, n_delivered, last, self.params.flits,
+            self.topology,
         )
-
-    def _run_sorted(self, b, until, deliver, hops, deliv_core, link_flits, peak):
-        """Run the kernel on the packets in request order (it needs them sorted) and scatter back."""
-        inject = b.inject_cycle
-        if is_sorted(inject):
-            return self._kernel.run(b.src_core, b.dst_core, inject, until, deliver, hops, deliv_core,
-                                    link_flits, peak)
-        order = np.argsort(inject, kind="stable")  # stable: same-cycle requests keep array order
-        d, h, c = np.empty_like(deliver), np.zeros_like(hops), np.empty_like(deliv_core)
-        counts = self._kernel.run(b.src_core[order], b.dst_core[order], inject[order], until, d, h, c,
-                                  link_flits, peak)
-        deliver[order], hops[order], deliv_core[order] = d, h, c
-        return counts

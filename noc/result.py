@@ -45,11 +45,14 @@ class NocResult:
         Router-to-router links each packet crossed.
     hops_ew, hops_ns : int
         Total east-west and north-south link traversals (energy is priced per direction).
-    link_flits : ndarray of int64, shape (n_links,)
-        Flits carried by each directed link (link ids from :class:`~noc.topology.MeshTopology`).
-    peak_buffer_flits : ndarray of int64, shape (routers, ports)
-        Peak flits held or reserved in each input port's VC buffers (buffer space minus the sender's
-        credits: flits in the buffer plus flits on their way to it). Ports are N, E, S, W, L0, L1, ...
+    link_ids, link_counts : ndarray of int32, ndarray of int64
+        The links that carried flits (ascending ids, from :class:`~noc.topology.MeshTopology`) and their flit
+        counts: the per-link counters, sparse, so that a run costs nothing per idle link. ``link_flits`` is
+        the dense view.
+    buffer_ports, buffer_peaks : ndarray of int32, ndarray of int64
+        The input ports (``router * ports + port``, ascending) that held a packet and their peak occupancy in
+        flits (buffer space minus the sender's credits: flits in the buffer plus flits on their way to it).
+        ``peak_buffer_flits`` is the dense view.
     n_delivered : int
         Deliveries counted by the engine (each packet is counted once per ejection).
     cycles : int
@@ -71,13 +74,46 @@ class NocResult:
     hops: np.ndarray
     hops_ew: int
     hops_ns: int
-    link_flits: np.ndarray
-    peak_buffer_flits: np.ndarray
+    link_ids: np.ndarray
+    link_counts: np.ndarray
+    buffer_ports: np.ndarray
+    buffer_peaks: np.ndarray
     n_delivered: int
     cycles: int
     flits_per_packet: int
     topology: MeshTopology = field(repr=False)
     log: list[LogEvent] | None = field(default=None, repr=False)
+    _dense: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def link_flits(self) -> np.ndarray:
+        """Flits carried by each directed link, shape (n_links,) (built on first use from the sparse counts)."""
+        if "links" not in self._dense:
+            dense = np.zeros(self.topology.n_links, np.int64)
+            dense[self.link_ids] = self.link_counts
+            self._dense["links"] = dense
+        return self._dense["links"]
+
+    @property
+    def peak_buffer_flits(self) -> np.ndarray:
+        """Peak flits held or reserved in each input port, shape (routers, ports); ports N, E, S, W, L0, ..."""
+        if "ports" not in self._dense:
+            topo = self.topology
+            dense = np.zeros(topo.n_routers * topo.n_ports, np.int64)
+            dense[self.buffer_ports] = self.buffer_peaks
+            self._dense["ports"] = dense.reshape(topo.n_routers, topo.n_ports)
+        return self._dense["ports"]
+
+    @property
+    def peak_buffer_max(self) -> int:
+        """Largest buffer occupancy of any port (flits), without building the dense array."""
+        return int(self.buffer_peaks.max()) if self.buffer_peaks.size else 0
+
+    def add_link_flits(self, total: np.ndarray) -> np.ndarray:
+        """Add this run's per-link flits into ``total`` (shape (n_links,)) in place, touching only the links
+        used, and return it: a per-tick accumulator without a dense temporary."""
+        total[self.link_ids] += self.link_counts  # ids are unique: fancy-index add is exact
+        return total
 
     @property
     def n_packets(self) -> int:
@@ -98,3 +134,10 @@ class NocResult:
         from noc.stats import compute_stats
 
         return compute_stats(self, window=window, nodes=nodes, bins=bins)
+
+
+def sparse_counts(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, values)`` of the non-zero entries of a flat counter array (engines that count densely)."""
+    flat = np.ravel(dense)
+    ids = np.flatnonzero(flat).astype(np.int32)
+    return ids, flat[ids].astype(np.int64)

@@ -27,7 +27,7 @@ from noc.arbitration import make_arbiter
 from noc.engine import check_batch
 from noc.model import RouterParams
 from noc.packet import Packet
-from noc.result import NOT_DELIVERED, LogEvent, NocResult
+from noc.result import NOT_DELIVERED, LogEvent, NocResult, sparse_counts
 from noc.routing import get_routing
 from noc.topology import LOCAL, E, MeshTopology, W, opposite
 
@@ -160,7 +160,7 @@ class _Network:
             np.array([q.dst_core for q in self.packets], np.int32),
             np.array([q.inject_cycle for q in self.packets], np.int64),
             self.deliver, self.deliv_core, self.deliv_axon, self.hops, self.hops_ew, self.hops_ns,
-            self.link_flits, self.peak, self.n_delivered,
+            *sparse_counts(self.link_flits), *sparse_counts(self.peak), self.n_delivered,
             int(self.deliver.max()) if delivered.any() else NOT_DELIVERED, self.p.flits, self.topo, log,
         )
 
