@@ -10,6 +10,7 @@ import datetime
 import os
 import platform
 import resource
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ import numpy as np
 
 from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
 from emulator.files import atomic_write_json
+from emulator.simulator import csr_expand
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -33,12 +35,26 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def code_revision() -> str:
+    """The measured tree's git commit (``+dirty`` with uncommitted changes); else $NEUROMESH_REV or unknown."""
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return os.environ.get("NEUROMESH_REV", "unknown")
+
+
 def machine_info() -> dict:
     """CPU model, logical CPUs, memory (GiB), Python / NumPy versions, platform and today's date."""
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cpu_model": cpu_model(), "cpus": os.cpu_count(), "memory_gib": round(mem, 1),
             "python": platform.python_version(), "numpy": np.__version__, "platform": platform.platform(),
-            "date": datetime.date.today().isoformat(), "load_average_1min": round(os.getloadavg()[0], 2)}
+            "date": datetime.date.today().isoformat(), "load_average_1min": round(os.getloadavg()[0], 2),
+            "code_revision": code_revision()}
 
 
 def peak_rss_mb() -> float:
@@ -96,10 +112,40 @@ def loihi_system(n_chips: int, preset: str = "loihi") -> ChipConfig:
     return config_from_dict(d, source=f"benchmarks: {preset} x {cx * cy}")
 
 
+def kernel_loop(chip, spikes: np.ndarray) -> dict:
+    """The core kernels alone over ``spikes`` [T, n_in], in the simulator's order: step, inputs, spikes.
+
+    Returns wall seconds (whole loop and ``step`` alone), the cores' counters and the output raster.
+    """
+    cores, w = chip.cores, chip.wiring
+    cores.reset()
+    is_out = np.full(cores.n_neurons, -1, np.int64)
+    is_out[w.out_neuron] = np.arange(w.out_neuron.size)
+    raster = np.zeros((spikes.shape[0], w.out_neuron.size), np.int8)
+    step_s = 0.0
+    t_start = time.perf_counter()
+    for t in range(spikes.shape[0]):
+        t0 = time.perf_counter()
+        fired = cores.step()
+        step_s += time.perf_counter() - t0
+        row = spikes[t]
+        lines = np.flatnonzero(row)
+        if lines.size:
+            idx, _ = csr_expand(w.in_ptr, lines, row[lines])
+            cores.schedule(w.in_axon[idx], w.in_delay[idx])
+        if fired.size:
+            o = is_out[fired]
+            raster[t, o[o >= 0]] = 1
+            idx, _ = csr_expand(w.dest_ptr, fired)
+            cores.schedule(w.dest_axon[idx], w.dest_delay[idx])
+    loop_s = time.perf_counter() - t_start
+    return {"loop_s": loop_s, "step_s": step_s, "counts": cores.total_counts.sum(axis=0), "raster": raster}
+
+
 def write_results(path: str | Path, obj: dict) -> Path:
     """Write ``obj`` as JSON atomically (:func:`emulator.files.atomic_write_json`)."""
     return atomic_write_json(path, obj)
 
 
-__all__ = ["RESULTS", "chip_tiling", "cpu_model", "loihi_system", "machine_info", "peak_rss_mb", "per_second",
-           "timed", "write_results"]
+__all__ = ["RESULTS", "chip_tiling", "code_revision", "cpu_model", "kernel_loop", "loihi_system", "machine_info", "peak_rss_mb",
+           "per_second", "timed", "write_results"]

@@ -27,11 +27,19 @@ import sys
 import time
 
 import numpy as np
-from _common import RESULTS, loihi_system, machine_info, peak_rss_mb, per_second, timed, write_results
+from _common import (
+    RESULTS,
+    kernel_loop,
+    loihi_system,
+    machine_info,
+    peak_rss_mb,
+    per_second,
+    timed,
+    write_results,
+)
 
 from emulator.chip import Chip
 from emulator.errors import CapacityError
-from emulator.simulator import csr_expand
 from mapping.mapper import map_network
 from mapping.synthetic import poisson_inputs, random_network
 
@@ -88,36 +96,6 @@ def make_chip(cfg, mapped, noc: str, seed: int) -> Chip:
 def run_full(chip: Chip, spikes: np.ndarray):
     """Run with the full hardware model; (RunResult, wall seconds)."""
     return timed(chip.run, spikes, progress=False)
-
-
-def kernel_loop(chip: Chip, spikes: np.ndarray) -> dict:
-    """The core kernels alone over ``spikes`` [T, n_in], in the simulator's order: step, inputs, spikes.
-
-    Returns wall seconds (whole loop and ``step`` alone), the cores' counters and the output raster.
-    """
-    cores, w = chip.cores, chip.wiring
-    cores.reset()
-    is_out = np.full(cores.n_neurons, -1, np.int64)
-    is_out[w.out_neuron] = np.arange(w.out_neuron.size)
-    raster = np.zeros((spikes.shape[0], w.out_neuron.size), np.int8)
-    step_s = 0.0
-    t_start = time.perf_counter()
-    for t in range(spikes.shape[0]):
-        t0 = time.perf_counter()
-        fired = cores.step()
-        step_s += time.perf_counter() - t0
-        row = spikes[t]
-        lines = np.flatnonzero(row)
-        if lines.size:
-            idx, _ = csr_expand(w.in_ptr, lines, row[lines])
-            cores.schedule(w.in_axon[idx], w.in_delay[idx])
-        if fired.size:
-            o = is_out[fired]
-            raster[t, o[o >= 0]] = 1
-            idx, _ = csr_expand(w.dest_ptr, fired)
-            cores.schedule(w.dest_axon[idx], w.dest_delay[idx])
-    loop_s = time.perf_counter() - t_start
-    return {"loop_s": loop_s, "step_s": step_s, "counts": cores.total_counts.sum(axis=0), "raster": raster}
 
 
 # ----- figures ---------------------------------------------------------------------------------------------
