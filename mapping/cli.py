@@ -70,8 +70,29 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reset", default="zero", choices=["zero", "subtract"],
                    help="reset of spiking neurons (NIR only writes v_reset; default zero)")
     p.add_argument("--neurons-per-core", type=int, default=None, metavar="K",
-                   help="at most K neurons of a layer per core (TrueNorth: 1 gives every neuron its own four "
-                        "weight levels: better accuracy, more cores and relays; default: fill the cores)")
+                   help="at most K neurons of a layer per core (TrueNorth: the axon types are then grouped for "
+                        "fewer neurons: a little more precision, more cores and relays; default: fill the cores)")
+    p.add_argument("--axon-copies", default="auto", type=_copies, metavar="auto|C",
+                   help="TrueNorth axon duplication: axons per source in a core, each of another type, so "
+                        "that each neuron sums its own levels per input (auto: min(axon_types, axons_per_core "
+                        "// sources), fewer if the network would not fit; 1: one axon per source, the classic "
+                        "mapping)")
+    p.add_argument("--bit-cost", type=float, default=0.0, metavar="B",
+                   help="TrueNorth: price of a connected crossbar point (a synaptic event per spike) as a "
+                        "fraction of a full-scale weight; e.g. 0.08 halves the events on digits for a little "
+                        "weight error (default 0: weight error only)")
+
+
+def _copies(text: str):
+    if text == "auto":
+        return text
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: 'auto' or a number of copies (1, 2, ...)") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{k}: at least one copy per source")
+    return k
 
 
 def add_parsers(subparsers) -> None:
@@ -109,7 +130,8 @@ def cmd_map(args) -> int:
     net = load_network(args.network, args.framework, args.dt, args.reset)
     try:
         mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed,
-                                      neurons_per_core=args.neurons_per_core)
+                                      neurons_per_core=args.neurons_per_core, axon_copies=args.axon_copies,
+                                      bit_cost=args.bit_cost)
     except MappingError as exc:
         print(f"NO-GO: {exc}")
         return 1
@@ -131,7 +153,8 @@ def cmd_validate(args) -> int:
                if args.samples else None)
     result, mapped, summary = validate_network(net, cfg, samples, args.placer, args.seed,
                                                Limits(min_class_agreement=args.min_agreement),
-                                               neurons_per_core=args.neurons_per_core)
+                                               neurons_per_core=args.neurons_per_core,
+                                               axon_copies=args.axon_copies, bit_cost=args.bit_cost)
     if summary is not None:
         print(summary.to_text() + "\n")
     print(result.to_text())

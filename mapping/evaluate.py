@@ -114,15 +114,21 @@ def peak_rates(net, samples: Samples) -> dict:
 
 
 def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
-                     limits: Limits | None = None, neurons_per_core: int | None = None):
-    """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None)."""
+                     limits: Limits | None = None, neurons_per_core: int | None = None,
+                     axon_copies: int | str = "auto", bit_cost: float = 0.0):
+    """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
+
+    The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
+    :func:`mapping.mapper.map_network`.
+    """
     from mapping.mapper import map_network
 
     limits = limits or Limits()
     rates = peak_rates(net, samples) if samples is not None else None
     try:
         mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates,
-                                      neurons_per_core=neurons_per_core)
+                                      neurons_per_core=neurons_per_core, axon_copies=axon_copies,
+                                      bit_cost=bit_cost)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
         return capacity_failure(exc), None, None
     cfg = cfg if not isinstance(cfg, (str, Path)) else _load(cfg)

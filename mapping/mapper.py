@@ -33,6 +33,8 @@ class MapOptions:
     rates: dict = field(default_factory=dict)  # population -> expected spikes per tick per neuron
     neurons_per_core: int | None = None
     align_bias: bool = True
+    axon_copies: int | str = "auto"
+    bit_cost: float = 0.0
 
 
 def _cfg(cfg) -> ChipConfig:
@@ -40,8 +42,8 @@ def _cfg(cfg) -> ChipConfig:
 
 
 def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
-                rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True
-                ) -> tuple[MappedNetwork, MappingSummary]:
+                rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
+                axon_copies: int | str = "auto", bit_cost: float = 0.0) -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -57,8 +59,17 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     rates : dict, optional
         Expected spikes per tick of each population's neurons (scalar or per neuron) to weight traffic.
     neurons_per_core : int, optional
-        Cap on the neurons of a population per core (TrueNorth: 1 gives every neuron its own four axon
-        types, i.e. four free weight levels, at the cost of cores and relays; see mapping/README.md).
+        Cap on the neurons of a population per core (TrueNorth: 1 lets the axon types be grouped for one
+        neuron alone, at the cost of cores and relays; see mapping/README.md).
+    axon_copies : 'auto' or int
+        TrueNorth axon duplication: axons per source (:mod:`mapping.truenorth_weights`). ``'auto'``
+        gives each core ``min(axon_types, axons_per_core // sources)`` copies, falling back to fewer when
+        the network would not fit; ``1`` is one axon per source (the classic mapping). Chips without
+        axon types (Loihi) accept only 'auto' or 1 (one axon per source).
+    bit_cost : float
+        TrueNorth: price of one connected crossbar point (one synaptic event per spike) as a fraction of a
+        full-scale weight, traded against the squared weight error (:mod:`mapping.truenorth_weights`);
+        0 minimises the weight error alone.
     align_bias : bool
         Set initial states so that biases start with each layer's first input (:mod:`mapping.onset`).
 
@@ -72,15 +83,15 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         Unsupported features or a network that does not fit (names the layer, resource, need and limit).
     """
     cfg = _cfg(cfg)
-    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias)
-    part = partition(network, cfg, neurons_per_core)
+    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost)
+    part = partition(network, cfg, neurons_per_core, axon_copies)
     onsets = onset_ticks(network, part.extra_delay) if align_bias else {}
     aligned, onset_notes = align_bias_onset(network, onsets)
     quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
              for p in aligned.populations}
     for note in onset_notes:
         quant[note.split("'")[1]].error["notes"].append(note)
-    programs, err_terms = _programs(cfg, part, quant, seed)
+    programs, err_terms = _programs(cfg, part, quant, seed, bit_cost)
     routes, in_routes = logical_routes(part)
     traffic = slice_traffic(routes, _slice_rates(network, part, opts.rates))
     assign = place(opts.placer, traffic, cfg, seed)
@@ -94,17 +105,18 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     return _with_metadata(mapped, meta), summary
 
 
-def _programs(cfg, part: Partition, quant: dict, seed: int):
+def _programs(cfg, part: Partition, quant: dict, seed: int, bit_cost: float = 0.0):
     build = BUILDERS[cfg.neuron.model]
     programs, terms = [], {}
     for k, s in enumerate(part.slices):
         q = quant.get(s.pop)
-        prog, t = build(cfg, s, part.tables.get(s.pop), q, seed + k)
+        prog, t = build(cfg, s, part.tables.get(s.pop), q, seed + k, bit_cost)
         programs.append(prog)
         if t:
             acc = terms.setdefault(s.pop, {"err2": 0.0, "w2": 0.0, "zeroed": 0, "n": 0})
             for key, val in t.items():
-                acc[key] += val
+                merge = {"copies_min": min, "copies_max": max}.get(key)
+                acc[key] = merge(acc.get(key, val), val) if merge else acc[key] + val
     return programs, terms
 
 

@@ -3,7 +3,10 @@
 Sources have global ids: external input lines first (``0 .. n_inputs - 1``), then every population's
 neurons in declaration order. A core holds one contiguous slice of one population (or splitter neurons).
 Each distinct (source, delay) pair that has synapses into a slice takes one input axon of its core, since
-the delay travels in the packet and the axon's synapses are fixed.
+the delay travels in the packet and the axon's synapses are fixed; on TrueNorth it takes ``c`` axons
+(axon duplication, :mod:`mapping.truenorth_weights`): with ``S`` distinct sources of the slice's first
+neuron, ``c = min(target, axons_per_core // S)`` (target: ``axon_types`` by default) and the slice then
+grows while ``c * sources <= axons_per_core``. Each copy is one more destination of its source.
 
 Per slice the limits are: neurons (``neurons_per_core``), axons (``axons_per_core``), synapses
 (``max_synapses_per_core``) and synapse memory (synapses x ``weight_bits`` within ``synapse_memory_bits``;
@@ -58,6 +61,12 @@ class Slice:
     syn_index : int64[S]              index into the population's SynapseTable (-1 for relays)
     binding : str                     the limit that ended the slice
     relay_dest : list                 splitters only: per relay neuron, its destinations (slice, axon, delay)
+    copies : int                      axons per (source, delay) (TrueNorth axon duplication; 1 elsewhere)
+
+    ``axon_src`` / ``axon_delay`` describe the physical axons: the copies of one (source, delay) are
+    consecutive, axon ``i * copies + k`` is copy ``k`` of logical source ``i``; ``syn_axon`` holds the
+    logical source index ``i`` (equal to the axon when ``copies == 1``), the program builder decides which
+    copies each synapse connects (:mod:`mapping.truenorth_weights`).
     """
 
     pop: str
@@ -70,10 +79,16 @@ class Slice:
     syn_index: np.ndarray
     binding: str = ""
     relay_dest: list = field(default_factory=list)
+    copies: int = 1
 
     @property
     def n_neurons(self) -> int:
         return self.stop - self.start
+
+    @property
+    def n_sources(self) -> int:
+        """Distinct (source, delay) pairs feeding the slice (logical axons)."""
+        return self.n_axons // self.copies
 
     @property
     def n_axons(self) -> int:
@@ -147,9 +162,9 @@ def _limits(cfg, neurons_cap: int | None = None) -> dict[str, int]:
             "synapses": min(c.max_synapses_per_core, syn_mem)}
 
 
-def _usage(table: SynapseTable, a: int, b: int) -> dict[str, int]:
+def _usage(table: SynapseTable, a: int, b: int, copies: int = 1) -> dict[str, int]:
     lo, hi = table.ptr[a], table.ptr[b]
-    return {"neurons": b - a, "axons": int(np.unique(table.key[lo:hi]).size), "synapses": int(hi - lo)}
+    return {"neurons": b - a, "axons": int(np.unique(table.key[lo:hi]).size) * copies, "synapses": int(hi - lo)}
 
 
 def _binding(use: dict, limits: dict) -> str | None:
@@ -159,10 +174,11 @@ def _binding(use: dict, limits: dict) -> str | None:
     return None
 
 
-def _largest_end(table: SynapseTable, a: int, n: int, limits: dict) -> tuple[int, str]:
-    """Largest ``b`` such that neurons ``a:b`` fit one core (exponential then binary search)."""
+def _largest_end(table: SynapseTable, a: int, n: int, limits: dict, copies: int = 1) -> tuple[int, str]:
+    """Largest ``b`` such that neurons ``a:b`` fit one core with ``copies`` axons per source (exponential
+    then binary search)."""
     def fits(b: int) -> bool:
-        return _binding(_usage(table, a, b), limits) is None
+        return _binding(_usage(table, a, b, copies), limits) is None
 
     good, bad, step = a + 1, None, 1
     while good < n and bad is None:
@@ -174,16 +190,16 @@ def _largest_end(table: SynapseTable, a: int, n: int, limits: dict) -> tuple[int
     while bad is not None and bad - good > 1:
         mid = (good + bad) // 2
         good, bad = (mid, bad) if fits(mid) else (good, mid)
-    reason = "end of population" if good == n else (_binding(_usage(table, a, good + 1), limits) or "")
+    reason = "end of population" if good == n else (_binding(_usage(table, a, good + 1, copies), limits) or "")
     return good, reason
 
 
-def _make_slice(name: str, table: SynapseTable, a: int, b: int, reason: str) -> Slice:
+def _make_slice(name: str, table: SynapseTable, a: int, b: int, reason: str, copies: int = 1) -> Slice:
     lo, hi = table.ptr[a], table.ptr[b]
     keys = table.key[lo:hi]
     uniq, inv = np.unique(keys, return_inverse=True)
-    return Slice(name, a, b, uniq // 1024, uniq % 1024, inv.astype(np.int64),
-                 table.post[lo:hi] - a, np.arange(lo, hi, dtype=np.int64), reason)
+    return Slice(name, a, b, np.repeat(uniq // 1024, copies), np.repeat(uniq % 1024, copies), inv.astype(np.int64),
+                 table.post[lo:hi] - a, np.arange(lo, hi, dtype=np.int64), reason, copies=copies)
 
 
 def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
@@ -197,19 +213,38 @@ def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
         )
 
 
-def slice_population(name: str, table: SynapseTable, size: int, cfg, neurons_cap: int | None = None
-                     ) -> list[Slice]:
-    """Cut one population into consecutive core-sized slices (at most ``neurons_cap`` neurons each if given)."""
+def _slice_copies(name: str, table: SynapseTable, a: int, limits: dict, target: int) -> int:
+    """Copies per source for a slice starting at neuron ``a``: ``min(target, axons_per_core // sources(a))``.
+
+    The first neuron alone decides (a slice then grows only while its sources x copies fit the axons), so
+    dense layers keep full cores and sparse ones get smaller slices with more copies. Zero copies (the
+    neuron's distinct sources alone exceed the axons) is a refusal.
+    """
+    single = _usage(table, a, a + 1)
+    if single["axons"] > limits["axons"]:
+        raise CapacityError(f"layer {name!r}: neuron {a} needs {single['axons']} axons (one per distinct (source, "
+                            f"delay), before any duplication) but a core has {limits['axons']}")
+    return max(1, min(target, limits["axons"] // max(single["axons"], 1)))
+
+
+def slice_population(name: str, table: SynapseTable, size: int, cfg, neurons_cap: int | None = None,
+                     copies: int = 1) -> list[Slice]:
+    """Cut one population into consecutive core-sized slices (at most ``neurons_cap`` neurons each if given).
+
+    ``copies`` is the target number of axons per (source, delay) (TrueNorth axon duplication, see
+    :func:`_slice_copies`); 1 is one axon per source.
+    """
     _check_fan_in(name, table, cfg)
     limits = _limits(cfg, neurons_cap)
     single = _usage(table, 0, 1) if size else None
     bad = _binding(single, limits) if single else None
-    if bad:
+    if bad and bad != "axons":
         raise CapacityError(f"layer {name!r}: one neuron needs {single[bad]} {bad} but a core has {limits[bad]}")
     out, a = [], 0
     while a < size:
-        b, reason = _largest_end(table, a, size, limits)
-        out.append(_make_slice(name, table, a, b, reason))
+        c = _slice_copies(name, table, a, limits, copies)
+        b, reason = _largest_end(table, a, size, limits, c)
+        out.append(_make_slice(name, table, a, b, reason, c))
         a = b
     return out
 
@@ -236,31 +271,46 @@ def _needs_split(ptr: np.ndarray, first_neuron: int, fan_out: int) -> np.ndarray
 
 
 def _splitter_slices(ptr, dests, sources: np.ndarray, cfg, start_index: int) -> tuple[list[Slice], dict]:
-    """Pack relay neurons for ``sources`` into splitter slices; returns (slices, {source: (slice, axon)})."""
+    """Pack relay neurons for ``sources`` into splitter slices; returns (slices, {source: (slice, axon)}).
+
+    A splitter core is full when its relay neurons, its input axons (one per source) or its output edges
+    (``max_output_axons_per_core``: the relays' destinations) would overflow.
+    """
     fo, npc, apc = cfg.core.max_fan_out, cfg.core.neurons_per_core, cfg.core.axons_per_core
+    edge_lim = cfg.core.max_output_axons_per_core
     sl, ax, dl = dests
     slices, where = [], {}
-    cur: dict = {"src": [], "relays": []}
+    cur: dict = {"src": [], "relays": [], "edges": 0}
 
     def flush():
         if cur["src"]:
             slices.append(_relay_slice(cur))
-            cur["src"], cur["relays"] = [], []
+            cur["src"], cur["relays"], cur["edges"] = [], [], 0
 
     for s in sources.tolist():
         lo, hi = int(ptr[s]), int(ptr[s + 1])
         chunks = [list(zip(sl[k:min(k + fo, hi)].tolist(), ax[k:min(k + fo, hi)].tolist(),
                            dl[k:min(k + fo, hi)].tolist(), strict=True)) for k in range(lo, hi, fo)]
-        if len(chunks) > npc:
-            raise CapacityError(f"source {s}: {hi - lo} destinations need {len(chunks)} relay neurons; a core has "
-                                f"{npc} (one level of splitters only)")
-        if len(cur["relays"]) + len(chunks) > npc or len(cur["src"]) + 1 > apc:
+        _check_one_source(s, hi - lo, len(chunks), npc, edge_lim)
+        if (len(cur["relays"]) + len(chunks) > npc or len(cur["src"]) + 1 > apc
+                or (edge_lim is not None and cur["edges"] + hi - lo > edge_lim)):
             flush()
         where[s] = (start_index + len(slices), len(cur["src"]))
         cur["relays"] += [(len(cur["src"]), c) for c in chunks]
         cur["src"].append(s)
+        cur["edges"] += hi - lo
     flush()
     return slices, where
+
+
+def _check_one_source(s: int, n_dest: int, n_relays: int, npc: int, edge_lim: int | None) -> None:
+    """The relays of one source share its one relay axon, hence one splitter core: they must fit it."""
+    if n_relays > npc:
+        raise CapacityError(f"source {s}: {n_dest} destinations need {n_relays} relay neurons; a core has "
+                            f"{npc} (one level of splitters only)")
+    if edge_lim is not None and n_dest > edge_lim:
+        raise CapacityError(f"source {s}: {n_dest} destinations through one splitter core exceed "
+                            f"max_output_axons_per_core {edge_lim} (one level of splitters only)")
 
 
 def _relay_slice(cur: dict) -> Slice:
@@ -282,23 +332,56 @@ def _owner(offsets: dict, net: Network, gid: int) -> str:
 # ----- entry point -----------------------------------------------------------------------------------------------------
 
 
-def partition(net: Network, cfg, neurons_per_core: int | None = None) -> Partition:
+def copies_targets(cfg, axon_copies: int | str | None = "auto") -> list[int]:
+    """Copies per source to try, best first.
+
+    ``"auto"`` / None on a chip with axon types (TrueNorth): ``axon_types, ..., 1`` (the partition falls
+    back to fewer copies when more do not fit the chip); an integer ``K``: ``[K]``; chips without axon
+    types (Loihi): ``[1]`` (a per-synapse weight needs no copies).
+    """
+    types = cfg.core.axon_types if cfg.neuron.model == "truenorth" else None
+    if axon_copies in (None, "auto"):
+        return list(range(types, 0, -1)) if types else [1]
+    k = int(axon_copies)
+    if k == 1:
+        return [1]
+    if not types or not 1 <= k <= types:
+        raise MappingError(f"axon_copies={k}: copies of a source select among the chip's axon types; this chip "
+                           f"({cfg.neuron.model}) allows 1..{types or 1}")
+    return [k]
+
+
+def partition(net: Network, cfg, neurons_per_core: int | None = None, axon_copies: int | str | None = "auto"
+              ) -> Partition:
     """Slice every population, then insert splitters for fan-out over ``max_fan_out``.
 
-    ``neurons_per_core`` caps the neurons of a population slice below the chip's limit: on TrueNorth a core
-    with fewer neurons lets the four axon types fit each neuron's weights better (1: per-neuron levels),
-    at the price of more cores and relay neurons.
+    ``neurons_per_core`` caps the neurons of a population slice below the chip's limit. ``axon_copies``
+    (TrueNorth) is the target number of axons per source (:func:`copies_targets`): each slice gets
+    ``c = min(target, axons_per_core // sources of its first neuron)`` copies, and each copy of a neuron
+    source is one more destination (splitter relays). ``"auto"`` tries ``axon_types`` copies first and
+    falls back to fewer when the result does not fit the chip (cores, one level of splitters, delays).
 
     Raises
     ------
     CapacityError
         A neuron over max_fan_in, a neuron too big for a core, a relay over the delay range, or more
-        cores than the chip has (names the layer, the resource, the need and the limit).
+        cores than the chip has (names the layer, the resource, the need and the limit), with the
+        fewest copies tried.
     """
+    error = None
+    for target in copies_targets(cfg, axon_copies):
+        try:
+            return _partition(net, cfg, neurons_per_core, target)
+        except CapacityError as exc:
+            error = exc
+    raise error
+
+
+def _partition(net: Network, cfg, neurons_per_core: int | None, copies: int) -> Partition:
     offsets = source_offsets(net)
     tables = {p.name: synapse_table(net, p.name, offsets) for p in net.populations}
     slices = [s for p in net.populations
-              for s in slice_population(p.name, tables[p.name], p.size, cfg, neurons_per_core)]
+              for s in slice_population(p.name, tables[p.name], p.size, cfg, neurons_per_core, copies)]
     n_src = sum(net.sizes.values())
     slices = _limit_output_edges(slices, tables, offsets, n_src, cfg)
     ptr, *dests = destinations(slices, n_src)
@@ -331,7 +414,7 @@ def _limit_output_edges(slices: list[Slice], tables: dict, offsets: dict, n_src:
         cuts = _cut_points(edges, limit)
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
             why = s.binding if (a, b) == (0, s.n_neurons) else "output_edges"
-            out.append(_make_slice(s.pop, tables[s.pop], s.start + a, s.start + b, why))
+            out.append(_make_slice(s.pop, tables[s.pop], s.start + a, s.start + b, why, s.copies))
     return out
 
 
@@ -371,4 +454,5 @@ def _check_cores(part: Partition, cfg) -> None:
     )
 
 
-__all__ = ["Partition", "Slice", "SynapseTable", "destinations", "partition", "slice_population", "synapse_table"]
+__all__ = ["Partition", "Slice", "SynapseTable", "copies_targets", "destinations", "partition", "slice_population",
+           "synapse_table"]

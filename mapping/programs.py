@@ -10,7 +10,8 @@ import numpy as np
 
 from cores import CoreProgram
 from mapping.partition import Slice, SynapseTable
-from mapping.quantize import QuantizedLayer, truenorth_core_weights
+from mapping.quantize import QuantizedLayer
+from mapping.truenorth_weights import effective_weights, truenorth_core_weights
 
 
 def _param_slice(q: QuantizedLayer, s: Slice) -> dict:
@@ -20,7 +21,8 @@ def _param_slice(q: QuantizedLayer, s: Slice) -> dict:
 # ----- Loihi -------------------------------------------------------------------------------------------------------
 
 
-def loihi_program(cfg, s: Slice, table: SynapseTable | None, q: QuantizedLayer | None, seed: int):
+def loihi_program(cfg, s: Slice, table: SynapseTable | None, q: QuantizedLayer | None, seed: int,
+                  bit_cost: float = 0.0):
     """Program of a population slice: integer weights picked from the layer's quantisation."""
     if q is None:
         return _loihi_relays(cfg, s), {}
@@ -40,8 +42,13 @@ def _loihi_relays(cfg, s: Slice) -> CoreProgram:
 # ----- TrueNorth ---------------------------------------------------------------------------------------------------
 
 
-def truenorth_program(cfg, s: Slice, table: SynapseTable | None, q: QuantizedLayer | None, seed: int):
+def truenorth_program(cfg, s: Slice, table: SynapseTable | None, q: QuantizedLayer | None, seed: int,
+                      bit_cost: float = 0.0):
     """Program of a population slice: axon types, typed weights and the binary crossbar for this core.
+
+    The slice's ``s.copies`` axons per source are fitted together (:func:`truenorth_core_weights`): the
+    weight from source ``i`` to neuron ``j`` is the sum of ``L[j, type]`` over the copies ``j`` connects;
+    ``bit_cost`` prices each connected crossbar point (fewer synaptic events, more weight error).
 
     Returns (program, error terms) where the error terms are the sums needed for the layer's relative RMS
     weight error and its fraction of synapses zeroed.
@@ -49,21 +56,22 @@ def truenorth_program(cfg, s: Slice, table: SynapseTable | None, q: QuantizedLay
     if q is None:
         return _truenorth_relays(cfg, s), {}
     n_types = cfg.core.axon_types or 1
-    scaled = table.weight[s.syn_index] * q.scale[table.post[s.syn_index]]
-    dense = np.zeros((s.n_axons, s.n_neurons))
+    scale = q.scale[table.post[s.syn_index]]
+    scaled = table.weight[s.syn_index] * scale
+    dense = np.zeros((s.n_sources, s.n_neurons))
     dense[s.syn_axon, s.syn_neuron] = scaled
-    types, weights, crossbar = truenorth_core_weights(dense, n_types, cfg.core.weight_max, seed)
+    types, weights, crossbar = truenorth_core_weights(dense, n_types, cfg.core.weight_max, seed, s.copies, bit_cost)
     ax, nrn = np.nonzero(crossbar)
     params = _param_slice(q, s)
     params["weights"] = weights
     params["syn_stochastic"] = np.zeros_like(weights)
     prog = CoreProgram(s.n_neurons, s.n_axons, ax.astype(np.int32), nrn.astype(np.int32), None, params,
                        types.astype(np.int8))
-    achieved = np.where(crossbar, weights[:, types].T, 0)
-    err = achieved[s.syn_axon, s.syn_neuron] - scaled
-    real = scaled / q.scale[table.post[s.syn_index]]
-    terms = {"err2": float(np.sum((err / q.scale[table.post[s.syn_index]]) ** 2)), "w2": float(np.sum(real ** 2)),
-             "zeroed": int(np.sum(achieved[s.syn_axon, s.syn_neuron] == 0)), "n": int(s.syn_axon.size)}
+    achieved = effective_weights(types, weights, crossbar, s.copies)[s.syn_axon, s.syn_neuron]
+    err = (achieved - scaled) / scale
+    terms = {"err2": float(np.sum(err ** 2)), "w2": float(np.sum(table.weight[s.syn_index] ** 2)),
+             "zeroed": int(np.sum(achieved == 0)), "n": int(s.syn_axon.size),
+             "copies_min": s.copies, "copies_max": s.copies}
     return prog, terms
 
 

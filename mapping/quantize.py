@@ -26,8 +26,8 @@ TrueNorth (``truenorth``): integer membrane ``V`` in units of ``1 / s_j``; thres
 s_j) + 1`` (``V >= alpha`` <=> ``V > thr * s_j``); TrueNorth's leak is linear, not exponential: a decay
 ``beta < 1`` becomes a leak toward zero (leak reversal) of ``(1 - beta) * thr / 2`` per tick, the loss of
 a neuron sitting at half its threshold; with a bias too, one signed constant leak ``bias - that drain``.
-Per-synapse weights are set per core (the four axon types of a core and the four weights of a neuron),
-see :func:`truenorth_core_weights`.
+Per-synapse weights are set per core (the four axon types of a core, the four levels of a neuron and axon
+duplication), see :mod:`mapping.truenorth_weights`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import numpy as np
 
 from emulator.errors import MappingError
 from mapping.network import Population
+from mapping.truenorth_weights import truenorth_core_weights
 
 SCALINGS = ("neuron", "layer")
 
@@ -278,59 +279,6 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
     }
     err = {"threshold_rel_err": _rel_err(thr, (alpha - 0.5) / s), "notes": notes}
     return QuantizedLayer(pop.name, params, None, s, err)
-
-
-def truenorth_core_weights(w: np.ndarray, n_types: int, w_lim: int, seed: int = 0, iters: int = 8):
-    """Binary crossbar, axon types and per-neuron typed weights approximating ``w`` for one core.
-
-    ``w`` is the scaled float weight matrix (n_axons, n_neurons) of the core (0 = no synapse). Heuristic:
-    axons are clustered (k-means on their columns ``w[a, :]``, seeded deterministically) into ``n_types``
-    types, so that axons of one type carry similar weights to every neuron; then per neuron and type the
-    weight ``c`` and the connected subset are chosen to minimise the squared error (a synapse is kept only
-    where ``|w - c| < |w|``). The achieved weight of synapse (a, j) is ``crossbar[a, j] * c[j, type[a]]``.
-
-    Returns
-    -------
-    axon_type int8 (n_axons,), weights int64 (n_neurons, n_types), crossbar bool (n_axons, n_neurons)
-    """
-    n_ax, n_nrn = w.shape
-    types = _kmeans_rows(w, min(n_types, max(n_ax, 1)), seed, iters)
-    weights = np.zeros((n_nrn, n_types), dtype=np.int64)
-    for g in range(n_types):
-        rows = types == g
-        if rows.any():
-            weights[:, g] = _best_level(w[rows], w_lim)
-    achieved = weights[:, types].T  # (n_axons, n_neurons)
-    crossbar = (w != 0) & (np.abs(w - achieved) < np.abs(w))
-    return types.astype(np.int8), weights, crossbar
-
-
-def _kmeans_rows(x: np.ndarray, k: int, seed: int, iters: int) -> np.ndarray:
-    """Deterministic k-means labels of the rows of ``x`` (farthest-point initialisation from a seeded row)."""
-    if x.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    centers = [x[rng.integers(x.shape[0])]]
-    for _ in range(1, k):
-        d = np.min([np.sum((x - c) ** 2, axis=1) for c in centers], axis=0)
-        centers.append(x[int(np.argmax(d))])
-    c = np.asarray(centers)
-    labels = np.zeros(x.shape[0], dtype=np.int64)
-    for _ in range(iters):
-        labels = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
-        c = np.asarray([x[labels == g].mean(axis=0) if np.any(labels == g) else c[g] for g in range(k)])
-    return labels
-
-
-def _best_level(wg: np.ndarray, w_lim: int) -> np.ndarray:
-    """Per neuron (column of ``wg``), the integer level c minimising sum over rows of min((w-c)^2, w^2)."""
-    cands = np.unique(np.clip(np.rint(wg), -w_lim - 1, w_lim))
-    cands = cands[cands != 0]
-    if cands.size == 0:
-        return np.zeros(wg.shape[1], dtype=np.int64)
-    # cost[c, j] = sum_rows min((w - c)^2, w^2): connecting only the synapses that get closer.
-    cost = np.stack([np.minimum((wg - c) ** 2, wg ** 2).sum(axis=0) for c in cands])
-    return cands[np.argmin(cost, axis=0)].astype(np.int64)
 
 
 QUANTIZERS = {"loihi_lif": quantize_loihi, "truenorth": quantize_truenorth}

@@ -39,9 +39,9 @@ class MappingSummary:
                  f"cores used: {self.cores_used} of {self.cores_available}"
                  f" ({self.splitter_cores} splitter cores, {self.splitter_neurons} relay neurons)",
                  f"latency: {self.latency_ticks} ticks from an input spike to the outputs", "",
-                 "layer            kind     neurons cores  w rel.RMS  clipped  zeroed  thr rel.err  notes"]
+                 "layer            kind     neurons cores copies  w rel.RMS  clipped  zeroed  thr rel.err  notes"]
         for L in self.layers:
-            lines.append(f"{L['name'][:16]:16} {L['kind']:8} {L['neurons']:7d} {L['cores']:5d}  "
+            lines.append(f"{L['name'][:16]:16} {L['kind']:8} {L['neurons']:7d} {L['cores']:5d} {_copies(L):>6}  "
                          f"{L.get('weight_rel_rms', 0):9.4f}  {L.get('frac_clipped', 0):7.4f} "
                          f"{L.get('frac_zeroed', 0):7.4f}  {L.get('threshold_rel_err', 0):11.2e}  "
                          f"{len(L.get('notes', []))}")
@@ -55,6 +55,14 @@ class MappingSummary:
                   f"{ratio:.3f}"]
         notes = [f"  {L['name']}: {n}" for L in self.layers for n in L.get("notes", [])]
         return "\n".join(lines + (["", "approximations:"] + notes if notes else []))
+
+
+def _copies(layer: dict) -> str:
+    """Axons per source of a layer's cores (TrueNorth duplication): '4', '2-4', or '-' (no axon types)."""
+    c = layer.get("axon_copies")
+    if not c:
+        return "-"
+    return str(c[0]) if c[0] == c[1] else f"{c[0]}-{c[1]}"
 
 
 def _jsonable(x):
@@ -129,6 +137,8 @@ def layer_errors(net, part, quant: dict, err_terms: dict) -> list[dict]:
             err["frac_zeroed"] = t["zeroed"] / t["n"] if t["n"] else 0.0
             err.setdefault("frac_clipped", 0.0)
             err["n_synapses"] = t["n"]
+            if "copies_min" in t:
+                err["axon_copies"] = [int(t["copies_min"]), int(t["copies_max"])]
         out.append({"name": p.name, "kind": p.neuron.kind, "neurons": p.size,
                     "cores": len(part.slices_of(p.name)), **err})
     return out

@@ -93,7 +93,7 @@ def test_truenorth_splitters_relay_exactly_one_tick_later():
     net = Network([Input("x", 8)], [Population("a", 8, IF(threshold=0.5)), Population("b", 24, IF(threshold=2.5))],
                   [Projection("x", "a", np.eye(8)), Projection("a", "b", np.ones((24, 8)))], [Output("o", "b")])
     cfg = small_truenorth()
-    mapped, summary = map_network(net, cfg, placer="greedy")
+    mapped, summary = map_network(net, cfg, placer="greedy", axon_copies=1)  # one axon per source: 2 dests
     assert summary.splitter_cores == 1 and summary.splitter_neurons == 16
     assert summary.latency_ticks == 3  # input -> a -> relay -> b
     x = pad_ticks(spikes(8, ticks=20, p=0.2), 3)

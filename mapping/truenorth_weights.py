@@ -1,0 +1,284 @@
+"""TrueNorth crossbar weights for one core: axon duplication, axon types and per-neuron levels.
+
+The hardware. A TrueNorth core has ``A`` axons, each of one type ``type[a]`` in ``0 .. T-1`` (``T = 4``),
+a binary crossbar ``X[a, j]`` and, per neuron ``j``, ``T`` signed 9-bit levels ``L[j, g]``; a spike on
+axon ``a`` adds ``X[a, j] * L[j, type[a]]`` to neuron ``j``. One axon per source therefore gives neuron
+``j`` at most ``T`` distinct non-zero weights, and those levels are shared by every source of a type.
+
+Axon duplication (Esser et al. 2016; Merolla et al. 2014 corelets). Each presynaptic source ``i`` of the
+core enters on ``c`` axons ("copies") ``a = i*c + k``, ``k = 0 .. c-1``, the copies of one source having
+``c`` different types. Each neuron then chooses, per source, which copies it connects to, and the
+effective weight from source ``i`` to neuron ``j`` is the subset sum::
+
+    W_eff[i, j] = sum_{k < c} X[i*c + k, j] * L[j, type[i*c + k]]                                (1)
+
+so a neuron has ``2**c - 1`` non-zero values per source out of its own levels (``c = 4``: 15 values, e.g.
+``{d, 2d, 4d, -8d}`` spans ``-8d .. 7d`` in steps of ``d``). With ``c`` copies the ``T`` types form
+``G = T // c`` groups of ``c`` types; every source belongs to one group ``g[i]`` (its copies take the types
+``g*c .. g*c + c - 1``), so ``c = 1`` is the classic mapping (four groups of one type).
+
+Copies cost axons (``c * sources <= axons_per_core``, the partitioner picks ``c``, see
+:mod:`mapping.partition`), crossbar points, synaptic events and, for sources that are neurons, fan-out
+(one destination axon per copy: splitter relays).
+
+The fit. With ``w[i, j]`` the scaled float weight (``0`` where there is no synapse, which stays
+unconnected) the levels, the groups and the crossbar minimise the squared weight error::
+
+    E = sum_{i, j: w[i, j] != 0}  min_{x in {0, 1}^c} (w[i, j] - x . L[j, g[i]*c : (g[i]+1)*c])**2       (2)
+
+per neuron and group independently given the groups (:func:`fit_levels`: a residual-greedy start, each
+level the integer minimising ``sum min((r - l)**2, r**2)`` of the residual ``r``, then alternating least
+squares: assign every weight its nearest subset sum, solve the ``c x c`` normal equations of the levels,
+round and clip to the 9-bit range, keep the best), and alternately the groups given the levels (each
+source moves to the group whose codebooks cost it least; the start is k-means of the sources' weight
+rows, seeded). Levels are integers in ``[-256, 255]``; their subset sums may reach beyond that range.
+The error is relative per neuron because the weights arrive scaled by ``s_j = 255 / max_i |w_ij|``.
+
+Energy. Every connected crossbar point is one synaptic event per spike of its axon, and with ``c = 4``
+a weight connects about two copies. An optional price ``lam`` per connected point trades precision for
+events::
+
+    E_lam = E + lam * sum_{i, j} |x_ij|,     lam = (bit_cost * 255)**2                                   (3)
+
+The choices minimise (3); the least-squares update of the levels is unchanged (the price does not depend
+on ``L``). ``bit_cost = 0`` (the default) minimises the weight error alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def subset_matrix(copies: int) -> np.ndarray:
+    """All ``2**copies`` binary choices of copies, row ``r`` = the bits of ``r`` (row 0: no copy)."""
+    return ((np.arange(1 << copies)[:, None] >> np.arange(copies)) & 1).astype(np.float64)
+
+
+def effective_weights(axon_type: np.ndarray, weights: np.ndarray, crossbar: np.ndarray, copies: int) -> np.ndarray:
+    """Equation (1): the weight from every source to every neuron, ``(n_sources, n_neurons)``.
+
+    Parameters
+    ----------
+    axon_type : int (n_sources * copies,)
+    weights : int (n_neurons, n_types)
+        Per-neuron levels ``L[j, type]``.
+    crossbar : bool (n_sources * copies, n_neurons)
+    copies : int
+        Axons per source; source ``i`` owns axons ``i*copies .. i*copies + copies - 1``.
+    """
+    per_axon = crossbar * weights[:, np.asarray(axon_type, np.int64)].T  # X[a, j] * L[j, type[a]]
+    n_ax, n_nrn = per_axon.shape
+    return per_axon.reshape(n_ax // copies, copies, n_nrn).sum(axis=1)
+
+
+# ----- per-neuron levels for one group ------------------------------------------------------------------
+
+
+def _nearest(w: np.ndarray, m: np.ndarray, levels: np.ndarray, bits: np.ndarray, lam: float = 0.0):
+    """Best subset of every weight: (choice index (S, N), cost (S, N)); absent synapses: choice 0, cost 0.
+
+    The cost of a choice ``x`` is ``(w - x . L)**2 + lam * |x|`` (``lam``: price of a crossbar point).
+    """
+    book = levels @ bits.T  # (N, 2**c): every neuron's reachable values
+    d = (w[:, :, None] - book[None]) ** 2 + lam * bits.sum(axis=1)[None, None, :]
+    idx = np.where(m, np.argmin(d, axis=2), 0)
+    err = np.where(m, np.take_along_axis(d, idx[:, :, None], axis=2)[:, :, 0], 0.0)
+    return idx, err
+
+
+def _best_single(r: np.ndarray, m: np.ndarray, lo: int, hi: int, chunk: int = 64) -> np.ndarray:
+    """Per column, the integer level ``l`` in ``[lo, hi]`` minimising ``sum_i m * min((r - l)**2, r**2)``.
+
+    Exhaustive over the integers spanned by the residuals (at most 512 for 9-bit levels): the optimal
+    single level when each synapse may connect or not; 0 when no level helps.
+    """
+    vals = r[m]
+    n = r.shape[1]
+    if vals.size == 0:
+        return np.zeros(n)
+    cands = np.arange(max(lo, int(np.floor(vals.min()))), min(hi, int(np.ceil(vals.max()))) + 1)
+    cands = cands[cands != 0].astype(np.float64)
+    r2 = np.where(m, r * r, 0.0)
+    best, best_cost = np.zeros(n), r2.sum(axis=0)
+    cols = np.arange(n)
+    for k in range(0, cands.size, chunk):
+        cc = cands[k:k + chunk, None, None]
+        cost = np.where(m[None], np.minimum((r[None] - cc) ** 2, r2[None]), 0.0).sum(axis=1)  # (C, N)
+        i = np.argmin(cost, axis=0)
+        better = cost[i, cols] < best_cost
+        best = np.where(better, cands[k + i], best)
+        best_cost = np.where(better, cost[i, cols], best_cost)
+    return best
+
+
+def _greedy_start(w: np.ndarray, m: np.ndarray, copies: int, lo: int, hi: int) -> np.ndarray:
+    """Residual quantisation: level k is the best single level for what levels 0..k-1 leave unexplained."""
+    levels = np.zeros((w.shape[1], copies))
+    for k in range(copies):
+        resid = w if k == 0 else w - _reached(w, m, levels[:, :k], subset_matrix(k))
+        levels[:, k] = _best_single(resid, m, lo, hi)
+    return np.clip(np.rint(levels), lo, hi)
+
+
+def _reached(w, m, levels, bits) -> np.ndarray:
+    idx, _ = _nearest(w, m, levels, bits)
+    book = levels @ bits.T
+    return np.where(m, book[np.arange(w.shape[1])[None, :], idx], 0.0)
+
+
+def _least_squares(w, m, idx, bits, levels) -> np.ndarray:
+    """Levels minimising (2) for fixed choices: per neuron ``(B^T B) L = B^T w`` with ``B`` the chosen bits.
+
+    A tiny proximal term keeps a level nobody uses at its previous value instead of a singular solve.
+    """
+    copies = bits.shape[1]
+    b = bits[idx] * m[:, :, None]  # (S, N, c)
+    eps = 1e-6
+    gram = np.einsum("snc,snd->ncd", b, b) + eps * np.eye(copies)
+    rhs = np.einsum("snc,sn->nc", b, np.where(m, w, 0.0)) + eps * levels
+    return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+
+
+def fit_levels(w: np.ndarray, m: np.ndarray, copies: int, lo: int, hi: int, lam: float = 0.0, iters: int = 12):
+    """Integer levels of every neuron for the sources of one group, minimising (2).
+
+    Parameters
+    ----------
+    w : float (S, N)
+        Scaled weights from the group's S sources to the core's N neurons.
+    m : bool (S, N)
+        Which synapses exist (absent ones stay unconnected and do not count).
+    copies : int
+        Levels per neuron (= copies per source).
+    lo, hi : int
+        Range of one level (9-bit signed: -256, 255).
+    lam : float
+        Price of one connected crossbar point in squared weight units (see (3) in the module docstring).
+
+    Returns
+    -------
+    levels int64 (N, copies), choice int64 (S, N) (row of :func:`subset_matrix`), cost float (N,)
+    """
+    bits = subset_matrix(copies)
+    levels = _greedy_start(w, m, copies, lo, hi)
+    idx, err = _nearest(w, m, levels, bits, lam)
+    best_err, best_lv, best_idx = err.sum(axis=0), levels, idx
+    for _ in range(iters):
+        levels = np.clip(np.rint(_least_squares(w, m, idx, bits, levels)), lo, hi)
+        idx, err = _nearest(w, m, levels, bits, lam)
+        e = err.sum(axis=0)
+        better = e < best_err
+        best_err = np.where(better, e, best_err)
+        best_lv = np.where(better[:, None], levels, best_lv)
+        best_idx = np.where(better[None, :], idx, best_idx)
+    return best_lv.astype(np.int64), best_idx.astype(np.int64), best_err
+
+
+# ----- groups of sources ------------------------------------------------------------------------------------
+
+
+def kmeans_rows(x: np.ndarray, k: int, seed: int, iters: int = 8) -> np.ndarray:
+    """Deterministic k-means labels of the rows of ``x`` (farthest-point initialisation from a seeded row)."""
+    if x.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    centers = [x[rng.integers(x.shape[0])]]
+    for _ in range(1, k):
+        d = np.min([np.sum((x - c) ** 2, axis=1) for c in centers], axis=0)
+        centers.append(x[int(np.argmax(d))])
+    c = np.asarray(centers)
+    labels = np.zeros(x.shape[0], dtype=np.int64)
+    for _ in range(iters):
+        labels = np.argmin(((x[:, None, :] - c[None]) ** 2).sum(axis=2), axis=1)
+        c = np.asarray([x[labels == g].mean(axis=0) if np.any(labels == g) else c[g] for g in range(k)])
+    return labels
+
+
+def _fit_groups(w, m, labels, n_groups, copies, lo, hi, lam):
+    """Levels of every group for fixed groups: (levels (G, N, c), total error)."""
+    levels = np.zeros((n_groups, w.shape[1], copies))
+    total = 0.0
+    for g in range(n_groups):
+        rows = labels == g
+        if rows.any():
+            levels[g], _, err = fit_levels(w[rows], m[rows], copies, lo, hi, lam)
+            total += float(err.sum())
+    return levels, total
+
+
+def _regroup(w, m, levels, lam) -> np.ndarray:
+    """Each source to the group whose per-neuron codebooks give it the least cost (3)."""
+    bits = subset_matrix(levels.shape[2])
+    cost = np.stack([_nearest(w, m, lv, bits, lam)[1].sum(axis=1) for lv in levels], axis=1)
+    return np.argmin(cost, axis=1)
+
+
+def choose_groups(w: np.ndarray, m: np.ndarray, n_groups: int, copies: int, lo: int, hi: int, seed: int,
+                  lam: float = 0.0, rounds: int = 4):
+    """Alternate groups and levels (k-means start); returns the best (groups (S,), levels (G, N, c))."""
+    k = min(n_groups, max(w.shape[0], 1))
+    labels = kmeans_rows(w, k, seed) if k > 1 else np.zeros(w.shape[0], np.int64)
+    levels, total = _fit_groups(w, m, labels, n_groups, copies, lo, hi, lam)
+    best = (total, labels, levels)
+    for _ in range(rounds if k > 1 else 0):
+        new = _regroup(w, m, levels, lam)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+        levels, total = _fit_groups(w, m, labels, n_groups, copies, lo, hi, lam)
+        if total < best[0]:
+            best = (total, labels, levels)
+    return best[1], best[2]
+
+
+# ----- one core -------------------------------------------------------------------------------------------------
+
+
+def truenorth_core_weights(w: np.ndarray, n_types: int, w_lim: int, seed: int = 0, copies: int = 1,
+                           bit_cost: float = 0.0):
+    """Axon types, per-neuron levels and binary crossbar approximating ``w`` for one core.
+
+    Parameters
+    ----------
+    w : float (n_sources, n_neurons)
+        Scaled float weights (0 = no synapse).
+    n_types : int
+        Axon types of the chip (TrueNorth: 4).
+    w_lim : int
+        Levels lie in ``[-w_lim - 1, w_lim]`` (9-bit signed: 255).
+    seed : int
+        Seeds the k-means start of the groups.
+    copies : int
+        Axons per source, ``1 <= copies <= n_types``; source ``i`` owns axons ``i*copies + k``.
+    bit_cost : float
+        Price of one connected crossbar point as a fraction of a full-scale level: ``lam = (bit_cost *
+        w_lim)**2`` in (3). 0 minimises the weight error alone.
+
+    Returns
+    -------
+    axon_type int8 (n_sources * copies,), weights int64 (n_neurons, n_types),
+    crossbar bool (n_sources * copies, n_neurons); :func:`effective_weights` of them is the fit of ``w``.
+    """
+    n_src, n_nrn = w.shape
+    copies = int(max(1, min(copies, n_types)))
+    n_groups = n_types // copies
+    m = w != 0
+    lo, hi = -w_lim - 1, w_lim
+    lam = (bit_cost * w_lim) ** 2
+    groups, levels = choose_groups(w, m, n_groups, copies, lo, hi, seed, lam)
+    weights = np.zeros((n_nrn, n_types), np.int64)
+    weights[:, :n_groups * copies] = np.rint(levels.transpose(1, 0, 2).reshape(n_nrn, -1)).astype(np.int64)
+    bits = subset_matrix(copies)
+    crossbar = np.zeros((n_src, copies, n_nrn), bool)
+    for g in range(n_groups):
+        rows = np.flatnonzero(groups == g)
+        if rows.size:
+            lv = weights[:, g * copies:(g + 1) * copies].astype(np.float64)
+            idx, _ = _nearest(w[rows], m[rows], lv, bits, lam)
+            crossbar[rows] = bits[idx].transpose(0, 2, 1).astype(bool)  # (S_g, c, N)
+    axon_type = (groups[:, None] * copies + np.arange(copies)[None, :]).reshape(-1)
+    return axon_type.astype(np.int8), weights, crossbar.reshape(n_src * copies, n_nrn)
+
+
+__all__ = ["choose_groups", "effective_weights", "fit_levels", "kmeans_rows", "subset_matrix",
+           "truenorth_core_weights"]
