@@ -74,14 +74,21 @@ def form_packets(const int32_t[::1] spikes, const int64_t[::1] dest_ptr, const i
     return p
 
 
-def latency_histogram(const int64_t[::1] deliver, const int64_t[::1] inject, int64_t[::1] hist):
-    """Add each packet's latency (cycles) to ``hist``; the last bin collects overflows. Returns the max."""
-    cdef Py_ssize_t i, nb = hist.shape[0]
+def max_latency(const int64_t[::1] deliver, const int64_t[::1] inject):
+    """Largest latency (cycles) of a batch of packets."""
+    cdef Py_ssize_t i
     cdef int64_t lat, mx = 0
     with nogil:
         for i in range(deliver.shape[0]):
             lat = deliver[i] - inject[i]
             if lat > mx:
                 mx = lat
-            hist[lat if lat < nb else nb - 1] += 1
     return mx
+
+
+def latency_histogram(const int64_t[::1] deliver, const int64_t[::1] inject, int64_t[::1] hist):
+    """Add each packet's latency (cycles) to ``hist``, which must have more bins than the largest latency."""
+    cdef Py_ssize_t i
+    with nogil:
+        for i in range(deliver.shape[0]):
+            hist[deliver[i] - inject[i]] += 1

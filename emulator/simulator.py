@@ -38,7 +38,7 @@ from emulator.links import link_name
 
 # Event-kind columns of the per-tick count array, see emulator.energy.EVENTS.
 SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
-LAT_HIST_BINS = 1 << 12
+LAT_HIST_BINS = 64  # initial size; grows by doubling
 
 
 def csr_expand(ptr: np.ndarray, rows: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
@@ -64,7 +64,7 @@ class InferenceRecord:
     out_spikes: np.ndarray  # int8 [T, O]
     counts: np.ndarray  # int64 [T, C, N_EVENTS] per tick, per used core (position)
     tick_ns: np.ndarray  # float64 [T, 4]: duration, compute, network, sync
-    latency_hist: np.ndarray  # int64 histogram of packet latency in cycles (last bin: overflow)
+    latency_hist: np.ndarray  # int64 histogram of packet latency in cycles (grows to the largest latency)
     link_flits: np.ndarray  # int64 [n_links]
     peak_buffer_flits: int
     violations: list[dict]
@@ -255,6 +255,7 @@ class InferenceRun:
         self.cores.schedule(buf.axon[:n], buf.delay[:n])
         inject = buf.inject[:n]
         res = tm.noc.run(buf.src[:n], buf.dst[:n], inject)
+        self._fit_histogram(int(_tick.max_latency(res.deliver_cycle, inject)))
         _tick.latency_histogram(res.deliver_cycle, inject, self.rec.latency_hist)
         if self.rec.link_flits is None:
             self.rec.link_flits = res.link_flits.astype(np.int64, copy=True)
@@ -263,6 +264,16 @@ class InferenceRun:
         self.rec.peak_buffer_flits = max(self.rec.peak_buffer_flits, int(np.max(res.peak_buffer_flits)))
         self._last_noc = (res, n)
         return busy_max, float(res.deliver_cycle.max()) * tm.cycle_ns
+
+    def _fit_histogram(self, max_latency: int) -> None:
+        """Grow the latency histogram (doubling) so that it has a bin for ``max_latency`` cycles."""
+        size = self.rec.latency_hist.size
+        if max_latency >= size:
+            while size <= max_latency:
+                size *= 2
+            grown = np.zeros(size, np.int64)
+            grown[: self.rec.latency_hist.size] = self.rec.latency_hist
+            self.rec.latency_hist = grown
 
     def _violation(self, t: int, busy_max: float, net_end: float) -> None:
         """Name the core (compute overrun) or the busiest link (network overrun) of tick t."""

@@ -206,3 +206,19 @@ def test_simpy_and_fast_noc_engines_give_identical_runs():
     np.testing.assert_array_equal(fast.records[0].latency_hist, slow.records[0].latency_hist)
     np.testing.assert_array_equal(fast.records[0].link_flits, slow.records[0].link_flits)
     assert fast.records[0].counts[:, :, 4].sum() > 50, "the test needs real traffic"
+
+
+def test_latency_histogram_grows_beyond_its_initial_size():
+    """Latencies far above the initial bins are counted exactly (no overflow bin)."""
+    from emulator.config import load_config
+    from emulator.simulator import LAT_HIST_BINS
+    from tests.emulator.test_hand_computed import hand_network
+
+    cfg = load_config("tiny")
+    cfg = cfg.model_copy(update={"noc": cfg.noc.model_copy(update={"link_latency_cycles": 60})})
+    spikes = np.zeros((4, 1), np.int32)
+    spikes[0, 0] = 1
+    res = Chip.from_config(cfg).program(hand_network()).run(spikes)
+    # T0(2 hops) = I 1 + 3 routers x 1 + 2 links x 60 + E 1 = 125 cycles
+    assert res.report.to_dict()["mean"]["noc_latency_cycles"]["max"] == 125.0
+    assert res.records[0].latency_hist.size > 125 > LAT_HIST_BINS
