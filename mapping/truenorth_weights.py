@@ -29,7 +29,8 @@ unconnected) the levels, the groups and the crossbar minimise the squared weight
 per neuron and group independently given the groups (:func:`fit_levels`: a residual-greedy start, each
 level the integer minimising ``sum min((r - l)**2, r**2)`` of the residual ``r``, then alternating least
 squares: assign every weight its nearest subset sum, solve the ``c x c`` normal equations of the levels,
-round and clip to the 9-bit range, keep the best), and alternately the groups given the levels (each
+round and clip to the 9-bit range, keep the best; finally +-1 integer steps of single levels while the
+error falls), and alternately the groups given the levels (each
 source moves to the group whose codebooks cost it least; the start is k-means of the sources' weight
 rows, seeded). Levels are integers in ``[-256, 255]``; their subset sums may reach beyond that range.
 The error is relative per neuron because the weights arrive scaled by ``s_j = 255 / max_i |w_ij|``.
@@ -171,7 +172,31 @@ def fit_levels(w: np.ndarray, m: np.ndarray, copies: int, lo: int, hi: int, lam:
         best_err = np.where(better, e, best_err)
         best_lv = np.where(better[:, None], levels, best_lv)
         best_idx = np.where(better[None, :], idx, best_idx)
+    best_lv, best_idx, best_err = _polish(w, m, best_lv, bits, lo, hi, lam, best_err)
     return best_lv.astype(np.int64), best_idx.astype(np.int64), best_err
+
+
+def _polish(w, m, levels, bits, lo, hi, lam, err, sweeps: int = 32):
+    """Integer coordinate descent: move single levels by +-1 while the cost falls (rounding the
+    least-squares levels can leave every weight one step off, e.g. 49 for 50)."""
+    idx, _ = _nearest(w, m, levels, bits, lam)
+    for _ in range(sweeps):
+        moved = False
+        for k in range(levels.shape[1]):
+            for step in (-1.0, 1.0):
+                trial = levels.copy()
+                trial[:, k] = np.clip(trial[:, k] + step, lo, hi)
+                t_idx, t_err = _nearest(w, m, trial, bits, lam)
+                e = t_err.sum(axis=0)
+                better = e < err
+                if better.any():
+                    moved = True
+                    levels = np.where(better[:, None], trial, levels)
+                    idx = np.where(better[None, :], t_idx, idx)
+                    err = np.where(better, e, err)
+        if not moved:
+            break
+    return levels, idx, err
 
 
 # ----- groups of sources ------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_truenorth_classic_mapping_still_available(digits_net):
     classic, s_classic = map_network(digits_net, "truenorth", axon_copies=1)
     assert s_classic.cores_used == 2 and s_classic.layers[0]["weight_rel_rms"] > 0.5
     assert [L["axon_copies"] for L in s_classic.layers] == [[1, 1], [1, 1]]
-    one, s_one = map_network(digits_net, "truenorth", neurons_per_core=1, axon_copies=1)
+    one, s_one = map_network(digits_net, "truenorth", neurons_per_core=1, axon_copies=1, placer="greedy")
     assert s_one.cores_used == 128 + 10 + s_one.splitter_cores and s_one.latency_ticks == 3
     assert s_one.layers[0]["weight_rel_rms"] < s_classic.layers[0]["weight_rel_rms"]
 
