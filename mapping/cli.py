@@ -16,8 +16,9 @@ from emulator.files import atomic_write_json
 from mapping.from_nir import FRAMEWORKS, read_nir
 from mapping.placement import PLACERS
 
-NETWORK_HELP = ("a NIR graph (.nir, as exported by snnTorch, Norse, ...) or a Python file (.py) defining "
-                "`network` or `build_network()` that returns a mapping.network.Network")
+NETWORK_HELP = ("a NIR graph (.nir, as exported by snnTorch, Norse, ...), a Python file (.py) defining "
+                "`network` or `build_network()` that returns a mapping.network.Network, or such a network "
+                "saved as .npz (mapping.network_io.save_network)")
 
 MAP_EPILOG = """\
 examples:
@@ -38,10 +39,15 @@ example:
 
 
 def load_network(path, framework: str = "auto", dt: float | None = None, reset: str = "zero"):
-    """A Network from a ``.nir`` file or a Python file defining ``network`` / ``build_network()``."""
+    """A Network from a ``.nir`` file, a Python file defining ``network`` / ``build_network()``, or a ``.npz``
+    written by :func:`mapping.network_io.save_network`."""
     path = Path(path)
     if path.suffix == ".py":
         return _network_from_python(path)
+    if path.suffix == ".npz":
+        from mapping.network_io import load_network_npz
+
+        return load_network_npz(path)
     return read_nir(path, framework=framework, dt=dt, reset=reset)
 
 

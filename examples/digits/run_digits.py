@@ -23,21 +23,41 @@ from mapping.from_nir import read_nir
 from mapping.mapper import map_network
 
 HERE = Path(__file__).resolve().parent
+DEFAULT_SPECS = ("loihi,truenorth,truenorth:bit_cost=0.08,truenorth:copies=2,truenorth:K=1,truenorth:copies=1,"
+                 "truenorth:copies=1+K=1")
 DATA = HERE.parents[1] / "emulator" / "data"
 
 
-def measure(chip: str, net, samples: Samples, seed: int, per_core: int | None) -> tuple[dict, object]:
-    mapped, summary = map_network(net, chip, placer="anneal", seed=seed, neurons_per_core=per_core)
+OPTIONS = {"K": ("neurons_per_core", int), "copies": ("axon_copies", int), "bit_cost": ("bit_cost", float)}
+
+
+def parse_spec(spec: str) -> tuple[str, dict]:
+    """``CHIP[:OPT=V[+OPT=V...]]`` with OPT in K (neurons per core), copies (axon copies), bit_cost."""
+    chip, _, rest = spec.partition(":")
+    opts = {}
+    for item in filter(None, rest.split("+")):
+        key, _, val = item.partition("=")
+        if key not in OPTIONS:
+            raise SystemExit(f"{spec!r}: unknown option {key!r}; use {sorted(OPTIONS)}")
+        name, kind = OPTIONS[key]
+        opts[name] = kind(val)
+    return chip, opts
+
+
+def measure(chip: str, net, samples: Samples, seed: int, opts: dict) -> tuple[dict, object]:
+    mapped, summary = map_network(net, chip, placer="anneal", seed=seed, **opts)
     comp = compare_on_chip(net, mapped, chip, samples, seed)
     mean = comp.report["mean"]
     row = {
-        "chip": chip, "neurons_per_core": per_core, **comp.numbers,
+        "chip": chip, "options": opts, "neurons_per_core": opts.get("neurons_per_core"), **comp.numbers,
         "energy_uj_per_inference": mean["energy_pj"]["total"] * 1e-6,
         "energy_by_op_uj": {k: v * 1e-6 for k, v in mean["energy_pj"]["by_op"].items()},
         "latency_us_per_inference": mean["latency_ns"]["total"] * 1e-3,
         "ticks_per_inference": mean["ticks"], "cores_used": summary.cores_used,
         "latency_ticks": summary.latency_ticks,
         "weight_rel_rms": [L["weight_rel_rms"] for L in summary.layers],
+        "axon_copies": [L.get("axon_copies") for L in summary.layers],
+        "synaptic_events_per_inference": mean.get("counts", {}).get("syn_ops"),
         "placement_cost": summary.placement_cost, "naive_cost": summary.naive_cost,
         "greedy_cost": summary.greedy_cost, "splitter_cores": summary.splitter_cores,
     }
@@ -45,11 +65,11 @@ def measure(chip: str, net, samples: Samples, seed: int, per_core: int | None) -
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'chip':14} {'float acc':>9} {'chip acc':>9} {'class agr':>9} {'counts eq':>9} "
+    print(f"{'chip':30} {'float acc':>9} {'chip acc':>9} {'class agr':>9} {'counts eq':>9} "
           f"{'energy/inf':>12} {'latency/inf':>12} {'cores':>5}")
     for r in rows:
-        name = r["chip"] + (f" K={r['neurons_per_core']}" if r["neurons_per_core"] else "")
-        print(f"{name:14} {100 * r['accuracy_float']:8.1f}% {100 * r['accuracy_chip']:8.1f}% "
+        name = r["chip"] + "".join(f" {k}={v}" for k, v in r["options"].items())
+        print(f"{name:30} {100 * r['accuracy_float']:8.1f}% {100 * r['accuracy_chip']:8.1f}% "
               f"{100 * r['class_agreement']:8.1f}% {100 * r['count_exact_agreement']:8.1f}% "
               f"{r['energy_uj_per_inference']:9.3f} uJ {r['latency_us_per_inference']:9.1f} us {r['cores_used']:5d}")
 
@@ -71,8 +91,9 @@ def write_defaults(mapped, samples: Samples, chip: str, n: int) -> None:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--chips", default="loihi,truenorth,truenorth:1",
-                   help="comma-separated CHIP or CHIP:K (K = --neurons-per-core, TrueNorth's precision knob)")
+    p.add_argument("--chips", default=DEFAULT_SPECS,
+                   help="comma-separated CHIP[:OPT=V[+OPT=V]]: K = neurons per core, copies = TrueNorth axon "
+                        "copies per source (1: classic), bit_cost = price of a crossbar point (default: %(default)s)")
     p.add_argument("--samples", type=int, default=None, help="use the first N samples (default: all 360)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--write-defaults", action="store_true", help="write emulator/data/default_* (50 samples)")
@@ -81,14 +102,12 @@ def main(argv=None) -> None:
     with np.load(HERE / "digits_samples.npz") as z:
         samples = Samples(z["inputs"][:args.samples], z["labels"][:args.samples])
     rows = []
-    written = set()
     for spec in args.chips.split(","):
-        chip, _, k = spec.partition(":")
-        row, mapped = measure(chip, net, samples, args.seed, int(k) if k else None)
+        chip, opts = parse_spec(spec)
+        row, mapped = measure(chip, net, samples, args.seed, opts)
         rows.append(row)
-        if args.write_defaults and (chip, bool(k)) != ("truenorth", False):  # TrueNorth's default: K = 1
+        if args.write_defaults and not opts:  # the bundled defaults are the default mappings
             write_defaults(mapped, samples, chip, 50)
-            written.add(chip)
     print_table(rows)
     atomic_write_json(HERE / "results.json", rows)
 

@@ -91,3 +91,25 @@ def test_cli_maps_a_python_built_network(tmp_path):
     out = tmp_path / "m.npz"
     assert cli(["map", "tiny", str(script), "--out", str(out), "--placer", "greedy"]) == 1  # 50 neurons > 4 x 8
     assert cli(["map", "loihi", str(script), "--out", str(out), "--placer", "greedy"]) == 0 and out.exists()
+
+
+def test_cli_reads_a_network_saved_as_npz(tmp_path, digits_net):
+    from emulator.errors import MappingError
+    from mapping.network import LIF, Input, Network, Output, Population, Projection
+    from mapping.network_io import load_network_npz, save_network
+
+    path = save_network(digits_net, tmp_path / "digits.npz")
+    back = load_network_npz(path)
+    assert back.name == digits_net.name and back.sizes == digits_net.sizes
+    for a, b in zip(back.projections, digits_net.projections, strict=True):
+        assert all(np.array_equal(u, v) for u, v in zip(a.coo(), b.coo(), strict=True))
+    assert np.array_equal(back.populations[0].param("bias"), digits_net.populations[0].param("bias"))
+    sparse = Network([Input("x", 3)], [Population("h", 2, LIF(beta=0.5, reset="subtract"))],
+                     [Projection("x", "h", (np.array([0, 1]), np.array([2, 0]), np.array([0.5, -1.0])), [1, 3])],
+                     [Output("o", "h")], name="sp")
+    again = load_network_npz(save_network(sparse, tmp_path / "sp.npz"))
+    assert again.populations[0].neuron.reset == "subtract" and again.projections[0].coo()[3].tolist() == [1, 3]
+    out = tmp_path / "m.npz"
+    assert cli(["map", "truenorth", str(path), "--out", str(out), "--placer", "greedy"]) == 0
+    with pytest.raises(MappingError, match=r"not a saved mapping.network.Network but a programmed chip"):
+        cli(["map", "truenorth", str(out), "--out", str(tmp_path / "x.npz")])
