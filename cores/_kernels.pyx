@@ -3,39 +3,67 @@
 
 All cores of a chip live in flat arrays (see :class:`cores.core_array.CoreArray`); one call steps every core.
 The loops run without the GIL and touch no Python object. Costs follow events: the delay buffer keeps lists
-of pending axon ids per slot, the crossbar is CSR by axon, so idle axons cost nothing. Every neuron is updated
-every tick (as on the chip), so the neuron loop is O(neurons).
+of pending axon ids per slot and the crossbar is indexed by axon, so idle axons cost nothing. Every neuron is
+visited every tick (as on the chip), but a neuron at rest whose rest is a fixed point of its update (no input,
+zero state, flag ``REST``) is only counted, not updated: the result is the same and an idle tick is cheap.
+
+Two crossbar layouts (chosen by the neuron model, built by :mod:`cores.core_array`):
+
+- ``loihi_lif``: CSR by global axon; one packed record per synapse, ``(uint16 weight << S) | local target``
+  with ``S = 16`` (uint32 records, cores up to 65,536 neurons) or ``S = 32`` (uint64 records), so that a row
+  costs one memory stream.
+- ``truenorth``: the binary crossbar as bits, ``words[axon, w]`` (uint64), bit ``b`` of word ``w`` is local
+  neuron ``64 w + b``; no per-synapse weight: the weight is ``weight_t[type[axon], neuron]`` (Cassidy 2013).
 
 The fixed-point helpers below are the C twins of :mod:`cores.fixed_point`; the PRNG is the C twin of
 :mod:`cores.prng`. :mod:`cores._reference` is the readable NumPy oracle these loops must equal bit for bit.
 """
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
-# Columns of the packed per-neuron parameter tables (int64[n_neurons, n_columns], one row per neuron, so
-# that the update of a neuron reads one cache line). core_array.py builds the tables by these names.
-LOIHI_COLUMNS = ("k_u", "k_v", "vth_eff", "bias_eff", "weight_exp", "refractory_ticks")
-TRUENORTH_COLUMNS = ("leak", "leak_reversal", "leak_stochastic", "alpha", "beta", "eta_mask", "reset_mode",
-                     "kappa", "reset_value")
 
+cdef extern from *:
+    """
+    static inline int nm_ctz64(unsigned long long x) { return __builtin_ctzll(x); }
+    static inline int nm_popcount64(unsigned long long x) { return __builtin_popcountll(x); }
+    """
+    int nm_ctz64(uint64_t x) noexcept nogil
+    int nm_popcount64(uint64_t x) noexcept nogil
+
+
+# Per-neuron parameter records, one struct per neuron so that an update reads one short record. The NumPy
+# twins (same field order, explicit padding, no implicit holes) are cores.tables.LOIHI_DTYPE / TRUENORTH_DTYPE.
+ctypedef struct LoihiNeuron:
+    int64_t vth_eff           # vth << threshold_shift [voltage LSB]
+    int64_t bias_eff          # shift(bias_mant, bias_exp) [voltage LSB]
+    int32_t k_u               # 2**D - (du + 1): current decay multiplier
+    int32_t k_v               # 2**D - dv: voltage decay multiplier
+    int16_t refractory_ticks
+    int8_t weight_exp
+    uint8_t flags             # LF_REST
+    int32_t pad
+
+ctypedef struct TrueNorthNeuron:
+    int64_t reset_value       # R [membrane LSB]
+    int32_t alpha
+    int32_t beta
+    int32_t eta_mask          # 2**threshold_mask_bits - 1
+    int16_t leak
+    uint8_t reset_mode        # gamma
+    uint8_t flags             # TF_* below
+
+
+# Flag bits of the parameter records (cores.tables sets them).
 cdef enum:
-    L_KU = 0
-    L_KV = 1
-    L_VTH = 2
-    L_BIAS = 3
-    L_WEXP = 4
-    L_REFR = 5
+    LF_REST = 1               # bias_eff == 0: u = v = 0 with no input stays at rest
+    TF_LEAK_REV = 1
+    TF_LEAK_STOCH = 2
+    TF_KAPPA = 4
+    TF_REST = 8               # (leak == 0 or leak reversal) and alpha > 0: V = 0 with no input stays 0
 
-cdef enum:
-    T_LEAK = 0
-    T_LEAK_REV = 1
-    T_LEAK_STOCH = 2
-    T_ALPHA = 3
-    T_BETA = 4
-    T_MASK = 5
-    T_GAMMA = 6
-    T_KAPPA = 7
-    T_RESET = 8
+LOIHI_FLAGS = {"rest": LF_REST}
+TRUENORTH_FLAGS = {"leak_reversal": TF_LEAK_REV, "leak_stochastic": TF_LEAK_STOCH, "kappa": TF_KAPPA,
+                   "rest": TF_REST}
 
 # Counter columns of last_counts[core, :]
 cdef enum:
@@ -53,6 +81,11 @@ cdef enum:
     SLOT_THRESHOLD = 0
     SLOT_LEAK = 1
     SLOT_SYNAPSE = 2
+
+
+def record_sizes():
+    """sizeof the C parameter records, checked against the NumPy dtypes by cores.tables."""
+    return {"loihi": sizeof(LoihiNeuron), "truenorth": sizeof(TrueNorthNeuron)}
 
 
 # ----- fixed point (twins of cores/fixed_point.py) ---------------------------------------------------------
@@ -142,47 +175,44 @@ cdef Py_ssize_t merge_slot(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize
     return nu
 
 
-# ----- crossbar integration ---------------------------------------------------------------------------------
+# ----- crossbar integration: Loihi CSR ----------------------------------------------------------------------
 
-cdef inline void stochastic_synapse(int64_t[::1] acc, int64_t tgt, int64_t w, int64_t c, uint64_t h_ct,
-                                    int64_t local_neuron, int64_t local_axon) noexcept nogil:
-    """TrueNorth stochastic synapse: each of the c spikes adds sign(w) when (draw & 0xFF) < |w|."""
-    cdef uint64_t h_n = mix64(h_ct ^ <uint64_t>local_neuron)
-    cdef uint64_t base = <uint64_t>SLOT_SYNAPSE + (<uint64_t>local_axon << 32)
-    cdef int64_t m, mag = w if w >= 0 else -w
-    for m in range(c):
-        if <int64_t>(mix64(h_n ^ (base + <uint64_t>m)) & 0xFF) < mag:
-            acc[tgt] += sign(w)
+ctypedef fused syn_t:
+    uint32_t
+    uint64_t
+
+ctypedef fused wt_t:
+    int16_t
+    int32_t
 
 
-cdef void stochastic_row(int64_t[::1] acc, const int32_t[::1] syn_target, const int32_t[::1] syn_weight,
-                         const unsigned char[::1] syn_stoch, int64_t p0, int64_t p1, int64_t c,
-                         uint64_t h_ct, int64_t local_axon, int64_t noff_k) noexcept nogil:
-    cdef int64_t j, t
-    for j in range(p0, p1):
-        t = syn_target[j]
-        if syn_stoch[j]:
-            stochastic_synapse(acc, t, syn_weight[j], c, h_ct, t - noff_k, local_axon)
+cdef inline void csr_row(int64_t* acc, const syn_t* row, int64_t length, int64_t c) noexcept nogil:
+    """acc[target] += weight * c over one CSR row of packed records: uint32 = (int16 weight << 16) | uint16
+    target, uint64 = (int32 weight << 32) | uint32 target (see cores.crossbar.CsrCrossbar)."""
+    cdef int64_t j, w
+    cdef syn_t s
+    for j in range(length):
+        s = row[j]
+        if syn_t is uint32_t:
+            w = <int16_t>(<uint16_t>(s >> 16))
+            acc[<uint16_t>s] += w * c          # low half: the target
         else:
-            acc[t] += syn_weight[j] * c
+            w = <int32_t>(<uint32_t>(s >> 32))
+            acc[<uint32_t>s] += w * c
 
 
-def deliver(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, int32_t[::1] cnt,
-            int32_t[::1] uniq, const int64_t[::1] axon_ptr, const int32_t[::1] syn_target,
-            const int32_t[::1] syn_weight, const int32_t[::1] axon_core, const int64_t[::1] axon_offset,
-            const int64_t[::1] neuron_offset, const unsigned char[::1] syn_stoch,
-            const unsigned char[::1] row_stoch, int64_t[::1] acc, int64_t[:, ::1] counts,
-            uint64_t key, int64_t tick):
+def deliver_csr(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, int32_t[::1] cnt,
+                int32_t[::1] uniq, const int64_t[::1] axon_ptr, const syn_t[::1] syn,
+                const int32_t[::1] axon_core, const int64_t[::1] neuron_offset, int64_t[::1] acc,
+                int64_t[:, ::1] counts):
     """Integrate the spikes due in ``slot`` through the CSR crossbar into ``acc`` (int64 per global neuron).
 
-    Each spike on axon a costs len(row a) synaptic operations, counted on a's core. ``row_stoch`` (one flag
-    per axon, may be empty) sends rows holding stochastic TrueNorth synapses to the slow path.
-    Returns the number of distinct axons that fired.
+    Each spike on axon a costs len(row a) synaptic operations, counted on a's core. Returns the number of
+    distinct axons that fired.
     """
     cdef Py_ssize_t nu, i
     cdef int32_t a, k
-    cdef int64_t c, j, p0, p1, w
-    cdef bint any_stoch = row_stoch.shape[0] > 0
+    cdef int64_t c, p0, p1
     with nogil:
         nu = merge_slot(pend, pend_len, slot, cnt, uniq)
         for i in range(nu):
@@ -193,15 +223,102 @@ def deliver(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, int32_
             p1 = axon_ptr[a + 1]
             k = axon_core[a]
             counts[k, C_SYN] += c * (p1 - p0)
-            if any_stoch and row_stoch[a]:
-                stochastic_row(acc, syn_target, syn_weight, syn_stoch, p0, p1, c,
-                               core_tick_hash(key, k, tick), a - axon_offset[k], neuron_offset[k])
-            elif c == 1:
-                for j in range(p0, p1):
-                    acc[syn_target[j]] += syn_weight[j]
+            if p1 > p0:
+                csr_row(&acc[neuron_offset[k]], &syn[p0], p1 - p0, c)
+    return nu
+
+
+# ----- crossbar integration: TrueNorth bit crossbar ---------------------------------------------------------
+
+cdef inline int64_t row_popcount(const uint64_t* row, Py_ssize_t n_words) noexcept nogil:
+    cdef int64_t n = 0
+    cdef Py_ssize_t i
+    for i in range(n_words):
+        n += nm_popcount64(row[i])
+    return n
+
+
+cdef inline void bit_row(int64_t* acc, const wt_t* w, const uint64_t* row, Py_ssize_t n_words,
+                         int64_t c) noexcept nogil:
+    """acc[j] += w[j] * c for every set bit j of the row (ascending j: acc is walked forwards)."""
+    cdef Py_ssize_t i
+    cdef int64_t j
+    cdef uint64_t bits
+    for i in range(n_words):
+        bits = row[i]
+        if bits == <uint64_t>0xFFFFFFFFFFFFFFFFULL:
+            # A full word: a plain loop the compiler can vectorise (dense crossbars).
+            for j in range(64 * i, 64 * i + 64):
+                acc[j] += w[j] * c
+            continue
+        while bits:
+            j = 64 * i + nm_ctz64(bits)
+            acc[j] += w[j] * c
+            bits &= bits - 1
+
+
+cdef inline void stochastic_synapse(int64_t* acc, int64_t w, int64_t c, uint64_t h_ct, int64_t local_neuron,
+                                    int64_t local_axon) noexcept nogil:
+    """TrueNorth stochastic synapse: each of the c spikes adds sign(w) when (draw & 0xFF) < |w|."""
+    cdef uint64_t h_n = mix64(h_ct ^ <uint64_t>local_neuron)
+    cdef uint64_t base = <uint64_t>SLOT_SYNAPSE + (<uint64_t>local_axon << 32)
+    cdef int64_t m, mag = w if w >= 0 else -w
+    for m in range(c):
+        if <int64_t>(mix64(h_n ^ (base + <uint64_t>m)) & 0xFF) < mag:
+            acc[0] += sign(w)
+
+
+cdef void stochastic_bit_row(int64_t* acc, const wt_t* w, const uint8_t* stoch, const uint64_t* row,
+                             Py_ssize_t n_words, int64_t c, uint64_t h_ct, int64_t local_axon) noexcept nogil:
+    """bit_row where some neurons take this axon type stochastically (stoch[j] = 1)."""
+    cdef Py_ssize_t i
+    cdef int64_t j
+    cdef uint64_t bits
+    for i in range(n_words):
+        bits = row[i]
+        while bits:
+            j = 64 * i + nm_ctz64(bits)
+            if stoch[j]:
+                stochastic_synapse(&acc[j], w[j], c, h_ct, j, local_axon)
             else:
-                for j in range(p0, p1):
-                    acc[syn_target[j]] += syn_weight[j] * c
+                acc[j] += w[j] * c
+            bits &= bits - 1
+
+
+def deliver_bits(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, int32_t[::1] cnt,
+                 int32_t[::1] uniq, const uint64_t[:, ::1] words, const uint8_t[::1] axon_type,
+                 const wt_t[:, ::1] weight_t, const uint8_t[:, ::1] stoch_t, const int32_t[::1] axon_core,
+                 const int64_t[::1] axon_offset, const int64_t[::1] neuron_offset, int64_t[::1] acc,
+                 int64_t[:, ::1] counts, uint64_t key, int64_t tick):
+    """Integrate the spikes due in ``slot`` through the TrueNorth bit crossbar into ``acc``.
+
+    ``weight_t[t, i]`` is global neuron i's weight for axon type t; ``stoch_t`` (same shape, or empty when no
+    synapse is stochastic) flags the stochastic ones. A spike on axon a costs popcount(row a) synaptic ops.
+    Returns the number of distinct axons that fired.
+    """
+    cdef Py_ssize_t nu, i, n_words = words.shape[1]
+    cdef int32_t a, k
+    cdef int64_t c, noff, nsyn
+    cdef int t
+    cdef bint any_stoch = stoch_t.shape[0] > 0
+    with nogil:
+        nu = merge_slot(pend, pend_len, slot, cnt, uniq)
+        for i in range(nu):
+            a = uniq[i]
+            c = cnt[a]
+            cnt[a] = 0
+            k = axon_core[a]
+            noff = neuron_offset[k]
+            t = axon_type[a]
+            nsyn = row_popcount(&words[a, 0], n_words)
+            counts[k, C_SYN] += c * nsyn
+            if nsyn == 0:
+                continue
+            if any_stoch:
+                stochastic_bit_row(&acc[noff], &weight_t[t, noff], &stoch_t[t, noff], &words[a, 0], n_words, c,
+                                   core_tick_hash(key, k, tick), a - axon_offset[k])
+            else:
+                bit_row(&acc[noff], &weight_t[t, noff], &words[a, 0], n_words, c)
     return nu
 
 
@@ -225,28 +342,28 @@ cdef struct LoihiCfg:
     bint refractory
 
 
-cdef inline int loihi_neuron(const int64_t* p, int64_t* u, int64_t* v, int32_t* refr, int64_t inp,
+cdef inline int loihi_neuron(const LoihiNeuron* p, int64_t* u, int64_t* v, int32_t* refr, int64_t inp,
                              const LoihiCfg* c) noexcept nogil:
     """One neuron, one tick (rules of cores.params.LoihiLifParams). Returns F_SPIKE | F_ACTIVE flags."""
     cdef int64_t u0 = u[0], v0 = v[0], un, vn, drive = 0
     cdef int32_t r0 = refr[0] if c.refractory else 0
     cdef bint spike = False
     if inp != 0:
-        drive = shift(shift(inp, p[L_WEXP]), c.input_shift)
-    # decay(u, 2**D - (du + 1)): k_u already holds Lava's +1 (du = 0 still decays by 1/4096)
-    un = ovf(decay(u0, p[L_KU], c.decay_bits) + drive, c.h_u, c.u_wrap)
+        drive = shift(shift(inp, p.weight_exp), c.input_shift)
+    # decay(u, 2**D - (du + 1)): k_u already holds Lava's +1 (du = 0 still decays u by 1/4096)
+    un = ovf(decay(u0, p.k_u, c.decay_bits) + drive, c.h_u, c.u_wrap)
     if r0 > 0:
         # Silicon refractory (option; Lava issue #282: the chip holds v at a refractory marker instead of
         # integrating): v stays 0 and cannot spike while the counter runs; u keeps integrating.
         refr[0] = r0 - 1
         vn = 0
     else:
-        vn = ovf(decay(v0, p[L_KV], c.decay_bits) + un + p[L_BIAS], c.h_v, c.v_wrap)
-        spike = vn > p[L_VTH]             # strictly greater (Lava)
+        vn = ovf(decay(v0, p.k_v, c.decay_bits) + un + p.bias_eff, c.h_v, c.v_wrap)
+        spike = vn > p.vth_eff            # strictly greater (Lava)
         if spike:
             vn = 0                        # v resets to 0; u is not reset
             if c.refractory:
-                refr[0] = <int32_t>p[L_REFR]
+                refr[0] = p.refractory_ticks
     u[0] = un
     v[0] = vn
     # Inactive = at rest (u = v = 0, no refractory count, no net input) and the update leaves it so.
@@ -268,27 +385,38 @@ cdef LoihiCfg loihi_cfg(int decay_bits, int input_shift, int current_bits, bint 
     return c
 
 
-def loihi_update(const int64_t[:, ::1] prm, int64_t[::1] u, int64_t[::1] v, int32_t[::1] refr,
+cdef inline bint loihi_at_rest(const LoihiNeuron* p, int64_t u, int64_t v, int32_t r, int64_t inp) noexcept nogil:
+    """True when the update provably leaves the neuron at rest: no input, u = v = refractory = 0, and no bias
+    (decay(0) = 0, ovf(0) = 0, and 0 > vth_eff >= 0 is false, so no spike)."""
+    return inp == 0 and u == 0 and v == 0 and r == 0 and (p.flags & LF_REST)
+
+
+def loihi_update(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int32_t[::1] refr,
                  int64_t[::1] acc, const int64_t[::1] neuron_offset, int32_t[::1] spikes,
                  int64_t[:, ::1] counts, int decay_bits, int input_shift, int current_bits, bint u_wrap,
                  int membrane_bits, bint v_wrap, bint refractory):
     """Update every Loihi neuron of every core; consume and zero ``acc``; write sorted spike ids.
 
-    Returns the number of spikes written to ``spikes``.
+    ``refr`` may be empty when ``refractory`` is false. Returns the number of spikes written to ``spikes``.
     """
     cdef LoihiCfg c = loihi_cfg(decay_bits, input_shift, current_bits, u_wrap, membrane_bits, v_wrap,
                                 refractory)
     cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0
     cdef int f
     cdef int64_t inp
+    cdef int32_t zero = 0
+    cdef int32_t* r
     with nogil:
         for k in range(neuron_offset.shape[0] - 1):
             n_active = 0      # per-core tallies kept in registers, written once per core
             nsp0 = nsp
             for i in range(neuron_offset[k], neuron_offset[k + 1]):
                 inp = acc[i]
+                r = &refr[i] if refractory else &zero
+                if loihi_at_rest(&prm[i], u[i], v[i], r[0], inp):
+                    continue
                 acc[i] = 0
-                f = loihi_neuron(&prm[i, 0], &u[i], &v[i], &refr[i], inp, &c)
+                f = loihi_neuron(&prm[i], &u[i], &v[i], r, inp, &c)
                 n_active += (f & F_ACTIVE) != 0
                 if f & F_SPIKE:
                     spikes[nsp] = <int32_t>i
@@ -297,7 +425,7 @@ def loihi_update(const int64_t[:, ::1] prm, int64_t[::1] u, int64_t[::1] v, int3
     return nsp
 
 
-def loihi_direct(const int64_t[:, ::1] prm, int64_t[::1] u, int64_t[::1] v, int32_t[::1] refr,
+def loihi_direct(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int32_t[::1] refr,
                  const int64_t[:, ::1] inputs, int64_t[:, ::1] out_u, int64_t[:, ::1] out_v,
                  int64_t[:, ::1] out_s, int decay_bits, int input_shift, int current_bits, bint u_wrap,
                  int membrane_bits, bint v_wrap, bint refractory):
@@ -310,7 +438,7 @@ def loihi_direct(const int64_t[:, ::1] prm, int64_t[::1] u, int64_t[::1] v, int3
     with nogil:
         for t in range(inputs.shape[0]):
             for i in range(inputs.shape[1]):
-                f = loihi_neuron(&prm[i, 0], &u[i], &v[i], &refr[i], inputs[t, i], &c)
+                f = loihi_neuron(&prm[i], &u[i], &v[i], &refr[i], inputs[t, i], &c)
                 out_u[t, i] = u[i]
                 out_v[t, i] = v[i]
                 out_s[t, i] = f & F_SPIKE
@@ -330,49 +458,53 @@ cdef TnCfg tn_cfg(int membrane_bits, bint v_wrap) noexcept:
     return c
 
 
-cdef inline int64_t tn_leak(const int64_t* p, int64_t vv, uint64_t h_n) noexcept nogil:
+cdef inline int64_t tn_leak(const TrueNorthNeuron* p, int64_t vv, uint64_t h_ct, int64_t local) noexcept nogil:
     """Leak added this tick (Cassidy 2013): with leak reversal the leak's sign follows sign(V) (V = 0: none);
     the stochastic leak adds sign(leak) with probability |leak|/256."""
-    cdef int64_t lk = p[T_LEAK]
-    if p[T_LEAK_REV]:
+    cdef int64_t lk = p.leak
+    if p.flags & TF_LEAK_REV:
         lk = lk * sign(vv)
-    if lk == 0 or not p[T_LEAK_STOCH]:
+    if lk == 0 or not (p.flags & TF_LEAK_STOCH):
         return lk
-    if <int64_t>(mix64(h_n ^ <uint64_t>SLOT_LEAK) & 0xFF) < (lk if lk > 0 else -lk):
+    if <int64_t>(mix64(mix64(h_ct ^ <uint64_t>local) ^ <uint64_t>SLOT_LEAK) & 0xFF) < (lk if lk > 0 else -lk):
         return sign(lk)
     return 0
 
 
-cdef inline int64_t tn_reset(const int64_t* p, int64_t vv, int64_t eta, bint* spike) noexcept nogil:
+cdef inline int64_t tn_reset(const TrueNorthNeuron* p, int64_t vv, int64_t eta, bint* spike) noexcept nogil:
     """Threshold and reset by (gamma, kappa), Cassidy 2013 table in reference/hardware.md."""
-    cdef int64_t gamma = p[T_GAMMA]
-    if vv >= p[T_ALPHA] + eta:
+    cdef int64_t gamma = p.reset_mode
+    cdef int64_t alpha = p.alpha, beta = p.beta
+    if vv >= alpha + eta:
         spike[0] = True
         if gamma == 0:
-            return p[T_RESET]
+            return p.reset_value
         if gamma == 1:
-            return vv - (p[T_ALPHA] + eta)
+            return vv - (alpha + eta)
         return vv
-    if p[T_KAPPA]:
+    if p.flags & TF_KAPPA:
         # Negative saturation: the test ignores eta and V is pinned at -beta.
-        return -p[T_BETA] if vv < -p[T_BETA] else vv
-    if vv < -(p[T_BETA] + eta):
+        return -beta if vv < -beta else vv
+    if vv < -(beta + eta):
         if gamma == 0:
-            return -p[T_RESET]
+            return -p.reset_value
         if gamma == 1:
-            return vv + (p[T_BETA] + eta)
+            return vv + (beta + eta)
     return vv
 
 
-cdef inline int tn_neuron(const int64_t* p, int64_t* v, int64_t inp, uint64_t h_n,
+cdef inline int tn_neuron(const TrueNorthNeuron* p, int64_t* v, int64_t inp, uint64_t h_ct, int64_t local,
                           const TnCfg* c) noexcept nogil:
-    """One TrueNorth neuron, one tick: integrate, leak, threshold, reset; overflow policy after each stage."""
+    """One TrueNorth neuron, one tick: integrate, leak, threshold, reset; overflow policy after each stage.
+
+    The neuron's draws hash (h_ct, local neuron); they are computed only when a stochastic mode needs them.
+    """
     cdef int64_t v0 = v[0], vv, eta = 0
     cdef bint spike = False
     vv = ovf(v0 + inp, c.h_v, c.v_wrap)
-    vv = ovf(vv + tn_leak(p, vv, h_n), c.h_v, c.v_wrap)
-    if p[T_MASK]:
-        eta = <int64_t>(mix64(h_n ^ <uint64_t>SLOT_THRESHOLD) & <uint64_t>p[T_MASK])
+    vv = ovf(vv + tn_leak(p, vv, h_ct, local), c.h_v, c.v_wrap)
+    if p.eta_mask:
+        eta = <int64_t>(mix64(mix64(h_ct ^ <uint64_t>local) ^ <uint64_t>SLOT_THRESHOLD) & <uint64_t>p.eta_mask)
     vv = ovf(tn_reset(p, vv, eta, &spike), c.h_v, c.v_wrap)
     v[0] = vv
     if spike or v0 != 0 or inp != 0 or vv != 0:
@@ -380,12 +512,16 @@ cdef inline int tn_neuron(const int64_t* p, int64_t* v, int64_t inp, uint64_t h_
     return 0
 
 
-def truenorth_update(const int64_t[:, ::1] prm, int64_t[::1] v, int64_t[::1] acc,
+def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1] acc,
                      const int64_t[::1] neuron_offset, int32_t[::1] spikes, int64_t[:, ::1] counts,
                      int membrane_bits, bint v_wrap, uint64_t key, int64_t tick):
-    """Update every TrueNorth neuron of every core; consume and zero ``acc``; write sorted spike ids."""
+    """Update every TrueNorth neuron of every core; consume and zero ``acc``; write sorted spike ids.
+
+    A neuron with V = 0, no input and flag TF_REST is skipped: leak 0 (or reversed at V = 0) keeps V = 0 and
+    alpha > 0 with eta >= 0 cannot fire at V = 0, so its update would be an inactive no-op.
+    """
     cdef TnCfg c = tn_cfg(membrane_bits, v_wrap)
-    cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0
+    cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0, noff
     cdef int f
     cdef int64_t inp
     cdef uint64_t h_ct
@@ -394,19 +530,22 @@ def truenorth_update(const int64_t[:, ::1] prm, int64_t[::1] v, int64_t[::1] acc
             h_ct = core_tick_hash(key, k, tick)
             n_active = 0
             nsp0 = nsp
-            for i in range(neuron_offset[k], neuron_offset[k + 1]):
+            noff = neuron_offset[k]
+            for i in range(noff, neuron_offset[k + 1]):
                 inp = acc[i]
+                if inp == 0 and v[i] == 0 and (prm[i].flags & TF_REST):
+                    continue
                 acc[i] = 0
-                f = tn_neuron(&prm[i, 0], &v[i], inp, mix64(h_ct ^ <uint64_t>(i - neuron_offset[k])), &c)
+                f = tn_neuron(&prm[i], &v[i], inp, h_ct, i - noff, &c)
                 n_active += (f & F_ACTIVE) != 0
                 if f & F_SPIKE:
                     spikes[nsp] = <int32_t>i
                     nsp += 1
-            tally(counts, k, n_active, neuron_offset[k + 1] - neuron_offset[k], nsp - nsp0)
+            tally(counts, k, n_active, neuron_offset[k + 1] - noff, nsp - nsp0)
     return nsp
 
 
-def truenorth_direct(const int64_t[:, ::1] prm, int64_t[::1] v, const int64_t[:, ::1] inputs,
+def truenorth_direct(const TrueNorthNeuron[::1] prm, int64_t[::1] v, const int64_t[:, ::1] inputs,
                      int64_t[:, ::1] out_v, int64_t[:, ::1] out_s, int membrane_bits, bint v_wrap,
                      uint64_t key):
     """Direct-input entry point for one core (core 0): inputs[t, i] is the summed synaptic input."""
@@ -417,5 +556,5 @@ def truenorth_direct(const int64_t[:, ::1] prm, int64_t[::1] v, const int64_t[:,
         for t in range(inputs.shape[0]):
             h_ct = core_tick_hash(key, 0, t)
             for i in range(inputs.shape[1]):
-                out_s[t, i] = tn_neuron(&prm[i, 0], &v[i], inputs[t, i], mix64(h_ct ^ <uint64_t>i), &c) & F_SPIKE
+                out_s[t, i] = tn_neuron(&prm[i], &v[i], inputs[t, i], h_ct, i, &c) & F_SPIKE
                 out_v[t, i] = v[i]

@@ -32,6 +32,8 @@ class ReferenceCoreArray:
         self.key = prng.seed_key(self.seed)
         self.programs = list(programs)
         self.params = [p.validate(cfg, k) for k, p in enumerate(programs)]
+        # COO pairs of every core as int64 (a TrueNorth bit crossbar is unpacked here, once).
+        self.synapses = [tuple(x.astype(np.int64) for x in p.synapses()) for p in programs]
         self.n_cores = len(programs)
         self.neuron_offset = np.concatenate([[0], np.cumsum([p.n_neurons for p in programs])]).astype(np.int64)
         self.axon_offset = np.concatenate([[0], np.cumsum([p.n_axons for p in programs])]).astype(np.int64)
@@ -80,8 +82,9 @@ class ReferenceCoreArray:
     def _step_core(self, k: int, count: np.ndarray) -> np.ndarray:
         prog, p = self.programs[k], self.params[k]
         sl = slice(self.neuron_offset[k], self.neuron_offset[k + 1])
-        self.last_counts[k, 0] = int(count[prog.syn_axon].sum())
-        inp = self._input(k, prog, p, count)
+        a, n = self.synapses[k]
+        self.last_counts[k, 0] = int(count[a].sum())
+        inp = self._input(k, prog, p, count, a, n)
         if self.model == "loihi_lif":
             spike, active = self._loihi(p, sl, inp)
         else:
@@ -90,9 +93,9 @@ class ReferenceCoreArray:
         return np.flatnonzero(spike) + self.neuron_offset[k]
 
     # ----- synaptic input ---------------------------------------------------------------------------
-    def _input(self, k: int, prog: CoreProgram, p: dict, count: np.ndarray) -> np.ndarray:
+    def _input(self, k: int, prog: CoreProgram, p: dict, count: np.ndarray, a: np.ndarray,
+               n: np.ndarray) -> np.ndarray:
         """Net synaptic input per local neuron: sum over arriving spikes of the synaptic weight."""
-        a, n = prog.syn_axon.astype(np.int64), prog.syn_neuron.astype(np.int64)
         c = count[a]
         inp = np.zeros(prog.n_neurons, dtype=np.int64)
         if self.model == "loihi_lif":

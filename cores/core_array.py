@@ -21,6 +21,13 @@ Counters, per core and tick, in ``last_counts[k] = (syn_ops, active, inactive, s
   shift) is 0, it does not spike and its state is still 0 after the update. Every other update is *active*
   (it received input, holds non-zero state, or a bias / leak / reset moved it).
 - spikes: neurons that fired.
+
+Memory (:meth:`CoreArray.nbytes`, the *programmed bytes*): the crossbar (:mod:`cores.crossbar`: TrueNorth's as
+bits, n_axons x ceil(n / 64) x 8 bytes; Loihi's as CSR with 4-byte records), one packed parameter record per
+neuron (32 bytes Loihi, 24 TrueNorth) plus TrueNorth's typed weights (2 bytes per neuron and axon type),
+int64 state registers and accumulator, per-axon merge buffers (8 bytes per axon) and the pending spike
+lists. Construction validates and stores one core at a time, so the build peak is these arrays plus one
+core's temporaries.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from cores import tables
+from cores.crossbar import make_crossbar
 from cores.prng import seed_key
 from cores.program import CoreProgram
 from cores.tables import _kernels
@@ -37,6 +45,7 @@ from emulator.errors import ProgramError, SimulationError
 
 COUNTER_NAMES = ("syn_ops", "neuron_updates_active", "neuron_updates_inactive", "spikes")
 _INITIAL_PENDING = 256
+_INT_DTYPES = (np.int8, np.int16, np.int32, np.int64)
 
 
 def _offsets(sizes: Sequence[int]) -> np.ndarray:
@@ -48,54 +57,14 @@ def _bits_for(n_values: int) -> int:
     return max(int(n_values) - 1, 0).bit_length()
 
 
-def _cat(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-def _global_synapses(cfg, programs, params, neuron_offset, axon_offset):
-    """Per-synapse global axon, global neuron, effective weight and stochastic flag, concatenated over cores.
-
-    TrueNorth weights are resolved once here: ``weights[neuron, axon_type[axon]]``, and the stochastic flag
-    likewise, so that the crossbar loop reads one weight per synapse for both models.
-    """
-    tn = cfg.neuron.model == "truenorth"
-    ax, nr, w, st = [], [], [], []
-    for k, (prog, p) in enumerate(zip(programs, params, strict=True)):
-        a = prog.syn_axon.astype(np.int64)
-        n = prog.syn_neuron.astype(np.int64)
-        ax.append(a + axon_offset[k])
-        nr.append(n + neuron_offset[k])
-        if tn:
-            typ = prog.axon_type.astype(np.int64)[a]
-            w.append(p["weights"][n, typ])
-            st.append(p["syn_stochastic"][n, typ])
-        else:
-            w.append(prog.syn_weight.astype(np.int64))
-            st.append(np.zeros(a.size, dtype=np.int64))
-    return _cat(ax), _cat(nr), _cat(w), _cat(st)
-
-
-def build_crossbar(cfg, programs, params, neuron_offset, axon_offset) -> dict[str, np.ndarray]:
-    """CSR crossbar by global axon: axon_ptr, syn_target (global neuron), syn_weight, syn_stoch, row_stoch.
-
-    Rows are sorted by target neuron so that the accumulation walks ``acc`` forwards. ``syn_stoch`` and
-    ``row_stoch`` are empty unless some TrueNorth synapse is stochastic (the kernel then skips the check).
-    """
-    ax, nr, w, st = _global_synapses(cfg, programs, params, neuron_offset, axon_offset)
-    n_axons = int(axon_offset[-1])
-    order = np.lexsort((nr, ax))
-    out = {
-        "axon_ptr": _offsets(np.bincount(ax, minlength=n_axons)),
-        "syn_target": np.ascontiguousarray(nr[order], dtype=np.int32),
-        "syn_weight": np.ascontiguousarray(w[order], dtype=np.int32),
-        "syn_stoch": np.zeros(0, dtype=np.uint8),
-        "row_stoch": np.zeros(0, dtype=np.uint8),
-    }
-    if st.any():
-        stoch = np.ascontiguousarray(st[order], dtype=np.uint8)
-        out["syn_stoch"] = stoch
-        out["row_stoch"] = (np.bincount(ax[order], weights=stoch, minlength=n_axons) > 0).astype(np.uint8)
-    return out
+def narrowest(values: np.ndarray) -> np.ndarray:
+    """``values`` in the narrowest signed integer dtype that holds them (initial states are mostly small)."""
+    lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    for dt in _INT_DTYPES:
+        info = np.iinfo(dt)
+        if info.min <= lo and hi <= info.max:
+            return values.astype(dt)
+    return values
 
 
 class CoreArray:
@@ -125,7 +94,6 @@ class CoreArray:
         self.model = cfg.neuron.model
         self.seed = int(seed if seed is not None else getattr(cfg.neuron, "prng_seed", 0))
         self._key = seed_key(self.seed)
-        params = [prog.validate(cfg, k) for k, prog in enumerate(programs)]
         self.n_cores = len(programs)
         self.neuron_offset = _offsets([p.n_neurons for p in programs])
         self.axon_offset = _offsets([p.n_axons for p in programs])
@@ -134,24 +102,41 @@ class CoreArray:
         self.delay_slots = cfg.core.delay_slots
         self._syn_per_core = np.array([p.n_synapses for p in programs], dtype=np.int64)
         self._axon_core = np.repeat(np.arange(self.n_cores, dtype=np.int32), np.diff(self.axon_offset))
-        self._xbar = build_crossbar(cfg, programs, params, self.neuron_offset, self.axon_offset)
-        self._prm = tables.param_table(cfg, params)
         self._opts = tables.kernel_options(cfg)
-        self._u0 = self._initial(params, "u0")
-        self._v0 = self._initial(params, "v0")
+        self._program(programs)
         self._alloc()
         self.reset()
 
     # ----- construction helpers ---------------------------------------------------------------------
-    def _initial(self, params, name: str) -> np.ndarray:
-        arrays = [p[name] for p in params if name in p]
-        return np.concatenate(arrays).astype(np.int64) if arrays else np.zeros(self.n_neurons, np.int64)
+    def _program(self, programs: Sequence[CoreProgram]) -> None:
+        """Validate and store the programs one core at a time: per-core temporaries only, final arrays once."""
+        self._xbar = make_crossbar(self.cfg, self.axon_offset, self.neuron_offset, self._syn_per_core)
+        self._prm = np.zeros(self.n_neurons, dtype=tables.record_dtype(self.cfg))
+        v0 = np.zeros(self.n_neurons, dtype=np.int64)
+        u0 = np.zeros(self.n_neurons if self.model == "loihi_lif" else 0, dtype=np.int64)
+        for k, prog in enumerate(programs):
+            p = prog.validate(self.cfg, k)
+            sl = slice(int(self.neuron_offset[k]), int(self.neuron_offset[k + 1]))
+            tables.fill_records(self.cfg, self._prm[sl], p)
+            v0[sl] = p["v0"]
+            if u0.size:
+                u0[sl] = p["u0"]
+            self._xbar.add(k, prog, p)
+        if hasattr(self._xbar, "finish"):
+            self._xbar.finish()
+        self._v0, self._u0 = narrowest(v0), narrowest(u0)
 
     def _alloc(self) -> None:
-        """Every buffer the hot path uses, allocated once (the pending lists grow geometrically)."""
-        self.u = np.zeros(self.n_neurons, dtype=np.int64)
+        """Every buffer the hot path uses, allocated once (the pending lists grow geometrically).
+
+        TrueNorth has no current and no refractory counter; Loihi has a refractory counter only with
+        ``refractory: silicon``: the arrays a model does not use are empty.
+        """
+        loihi = self.model == "loihi_lif"
+        silicon = loihi and self.cfg.neuron.refractory == "silicon"
+        self.u = np.zeros(self.n_neurons if loihi else 0, dtype=np.int64)
         self.v = np.zeros(self.n_neurons, dtype=np.int64)
-        self.refractory = np.zeros(self.n_neurons, dtype=np.int32)
+        self.refractory = np.zeros(self.n_neurons if silicon else 0, dtype=np.int32)
         self._acc = np.zeros(self.n_neurons, dtype=np.int64)
         self._spikes = np.zeros(self.n_neurons, dtype=np.int32)
         self._cnt = np.zeros(self.n_axons, dtype=np.int32)
@@ -215,11 +200,7 @@ class CoreArray:
         """Run tick ``self.tick`` on every core; return the sorted global ids (int32) of the neurons that spiked."""
         counts = self.last_counts
         counts[:] = 0
-        x = self._xbar
-        _kernels.deliver(self._pend, self._pend_len, self.tick % self.delay_slots, self._cnt, self._uniq,
-                         x["axon_ptr"], x["syn_target"], x["syn_weight"], self._axon_core, self.axon_offset,
-                         self.neuron_offset, x["syn_stoch"], x["row_stoch"], self._acc, counts, self._key,
-                         self.tick)
+        self._xbar.deliver(self, self.tick % self.delay_slots)
         if self.model == "loihi_lif":
             n = _kernels.loihi_update(self._prm, self.u, self.v, self.refractory, self._acc, self.neuron_offset,
                                       self._spikes, counts, **self._opts)
@@ -273,6 +254,32 @@ class CoreArray:
         out["total"] = out["weights"] + out["state"] + out["spikes"]
         return out
 
+    def nbytes(self) -> dict[str, int]:
+        """Bytes of every array these cores hold, by kind; ``total`` is the *programmed bytes*.
+
+        synapses: the crossbar (TrueNorth bits and axon types; Loihi CSR pointers and packed records) and the
+        axon -> core map. neuron_params: the per-neuron records, TrueNorth's typed weights and stochastic
+        flags, the initial states kept for reset. state: u, v, refractory counters and the input accumulator.
+        delay_buffers: pending spike lists per delay slot and the per-axon merge buffers. other: offsets,
+        counters and the spike output buffer. Nothing else of size is held (checked by the tests).
+        """
+        groups = {
+            "synapses": [*self._xbar_arrays("words", "axon_type", "axon_ptr", "syn", "syn_offset"),
+                         self._axon_core],
+            "neuron_params": [self._prm, *self._xbar_arrays("weight_t", "stoch_t"), self._u0, self._v0],
+            "state": [self.u, self.v, self.refractory, self._acc],
+            "delay_buffers": [self._pend, self._pend_len, self._cnt, self._uniq],
+            "other": [self._spikes, self.last_counts, self.total_counts, self.neuron_offset, self.axon_offset,
+                      self._syn_per_core],
+        }
+        out = {kind: int(sum(a.nbytes for a in arrays)) for kind, arrays in groups.items()}
+        out["total"] = sum(out.values())
+        return out
+
+    def _xbar_arrays(self, *names: str) -> list[np.ndarray]:
+        held = self._xbar.arrays()
+        return [held[n] for n in names if n in held]
+
 
 def _check_entries(name: str, values: np.ndarray, lo: int, hi: int) -> None:
     if values.dtype.kind not in "iu":
@@ -287,4 +294,4 @@ def _check_entries(name: str, values: np.ndarray, lo: int, hi: int) -> None:
         )
 
 
-__all__ = ["COUNTER_NAMES", "CoreArray", "build_crossbar"]
+__all__ = ["COUNTER_NAMES", "CoreArray", "narrowest"]

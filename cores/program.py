@@ -1,4 +1,14 @@
-"""What is programmed into one neuron core: geometry, synapses (COO) and per-neuron parameters."""
+"""What is programmed into one neuron core: geometry, synapses (COO or a bit crossbar) and per-neuron parameters.
+
+Synapses come in one of two forms:
+
+- COO pairs ``syn_axon[s] -> syn_neuron[s]`` (any integer dtype; the mapper writes int32, the .npz reader keeps
+  the narrow dtypes it finds), with ``syn_weight`` for ``loihi_lif``;
+- ``truenorth`` only: ``crossbar``, the binary crossbar as packed bits, ``uint8[n_axons, ceil(n_neurons / 8)]``
+  with bit ``j % 8`` (least significant first, ``np.packbits(..., bitorder="little")``) of byte ``j // 8`` in
+  row ``a`` set when axon ``a`` connects to neuron ``j``. This is the hardware's own layout (one bit per
+  crosspoint) and 16x smaller than int8 COO pairs at TrueNorth's density.
+"""
 
 from __future__ import annotations
 
@@ -22,38 +32,71 @@ class CoreProgram:
     ----------
     n_neurons, n_axons : int
         Neurons and input axons used in this core (<= the config's per-core limits).
-    syn_axon, syn_neuron : ndarray of int32, shape (n_syn,)
-        Synapses as COO pairs: local input axon -> local neuron.
+    syn_axon, syn_neuron : ndarray of int, shape (n_syn,), or None
+        Synapses as COO pairs: local input axon -> local neuron (any integer dtype). None when ``crossbar``
+        is given.
     syn_weight : ndarray of int32, shape (n_syn,), or None
         ``loihi_lif``: the synaptic weight, within ``cfg.core.weight_min..weight_max`` (required).
         ``truenorth``: ignored; the crossbar bit is implied by the synapse's presence and its weight is
         ``params["weights"][neuron, axon_type[axon]]``.
     params : dict of str -> ndarray
         Per-neuron parameters by hardware name (see :mod:`cores.params`); missing ones default to 0.
-    axon_type : ndarray of int8, shape (n_axons,), or None
+    axon_type : ndarray of int, shape (n_axons,), or None
         Type of each axon, ``truenorth`` only (0..cfg.core.axon_types - 1).
+    crossbar : ndarray of uint8, shape (n_axons, ceil(n_neurons / 8)), or None
+        ``truenorth`` only: the packed bit crossbar (see the module docstring), instead of COO pairs.
     """
 
     n_neurons: int
     n_axons: int
-    syn_axon: np.ndarray
-    syn_neuron: np.ndarray
+    syn_axon: np.ndarray | None = None
+    syn_neuron: np.ndarray | None = None
     syn_weight: np.ndarray | None = None
     params: dict = field(default_factory=dict)
     axon_type: np.ndarray | None = None
+    crossbar: np.ndarray | None = None
 
     def __post_init__(self):
         # Normalise array-likes once so that validation and CoreArray see ndarrays; an empty list (no
         # synapses) has no dtype of its own, so it becomes an empty int32 array.
-        for name in ("syn_axon", "syn_neuron", "syn_weight", "axon_type"):
+        for name in ("syn_axon", "syn_neuron", "syn_weight", "axon_type", "crossbar"):
             value = getattr(self, name)
             if value is not None:
                 value = np.asarray(value)
-                object.__setattr__(self, name, value.astype(np.int32) if value.size == 0 else value)
+                object.__setattr__(self, name, value.astype(np.int32) if value.size == 0 and name != "crossbar"
+                                   else value)
 
     @property
     def n_synapses(self) -> int:
+        """Connected (axon, neuron) pairs: COO entries, or set bits of the crossbar."""
+        if self.crossbar is not None:
+            return int(np.bitwise_count(self.crossbar).sum(dtype=np.int64))
         return int(np.asarray(self.syn_axon).size)
+
+    def _unpacked(self) -> np.ndarray:
+        """The crossbar as bool[n_axons, n_neurons] (a temporary of n_axons x n_neurons bytes)."""
+        return np.unpackbits(self.crossbar, axis=1, count=self.n_neurons, bitorder="little").view(bool)
+
+    def synapses(self) -> tuple[np.ndarray, np.ndarray]:
+        """(axon, neuron) COO pairs in either form (int32; the crossbar's in axon-then-neuron order)."""
+        if self.crossbar is None:
+            return self.syn_axon, self.syn_neuron
+        a, n = np.nonzero(self._unpacked())
+        return a.astype(np.int32), n.astype(np.int32)
+
+    def fan_in(self) -> np.ndarray:
+        """Synapses into each neuron, int64[n_neurons]."""
+        if self.crossbar is not None:
+            return self._unpacked().sum(axis=0, dtype=np.int64)
+        return np.bincount(self.syn_neuron.astype(np.int64), minlength=self.n_neurons)
+
+    def packed_crossbar(self) -> np.ndarray:
+        """The binary crossbar as packed bits (see the module docstring), from either form."""
+        if self.crossbar is not None:
+            return self.crossbar
+        dense = np.zeros((self.n_axons, self.n_neurons), dtype=bool)
+        dense[self.syn_axon, self.syn_neuron] = True
+        return np.packbits(dense, axis=1, bitorder="little")
 
     def validate(self, cfg, core_index: int = 0) -> dict[str, np.ndarray]:
         """Check this program against ``cfg``; return the validated per-neuron parameters (int64 arrays).
@@ -64,7 +107,10 @@ class CoreProgram:
             Naming the core and the offending neuron, axon or synapse, the value and the limit.
         """
         self._check_geometry(cfg, core_index)
-        self._check_synapse_indices(core_index)
+        if self.crossbar is not None:
+            self._check_crossbar(cfg, core_index)
+        else:
+            self._check_synapse_indices(core_index)
         self._check_capacity(cfg, core_index)
         if cfg.neuron.model == "truenorth":
             self._check_truenorth(cfg, core_index)
@@ -80,9 +126,26 @@ class CoreProgram:
             if not 0 <= int(value) <= limit:
                 raise ProgramError(f"core {k}: {name} ({value}) exceed the per-core maximum {limit}")
 
+    def _check_crossbar(self, cfg, k: int) -> None:
+        x, nbytes = self.crossbar, -(-self.n_neurons // 8)
+        if cfg.neuron.model != "truenorth":
+            raise ProgramError(f"core {k}: a bit crossbar is a truenorth program; model {cfg.neuron.model!r} "
+                               "needs syn_axon, syn_neuron and syn_weight")
+        if self.syn_axon is not None or self.syn_neuron is not None:
+            raise ProgramError(f"core {k}: give either the crossbar or syn_axon / syn_neuron, not both")
+        if x.dtype != np.uint8 or x.shape != (self.n_axons, nbytes):
+            raise ProgramError(f"core {k}: crossbar must be uint8 of shape ({self.n_axons}, {nbytes}) (packed "
+                               f"bits, n_axons x ceil(n_neurons / 8)); got {x.dtype} {x.shape}")
+        spare = 8 * nbytes - self.n_neurons
+        if spare and nbytes and (x[:, -1] >> (8 - spare)).any():
+            a = _first_bad((x[:, -1] >> (8 - spare)) != 0)
+            raise ProgramError(f"core {k}: crossbar row {a} sets bits past neuron {self.n_neurons - 1}")
+
     def _check_synapse_indices(self, k: int) -> None:
         arrays = {"syn_axon": self.syn_axon, "syn_neuron": self.syn_neuron}
         for name, arr in arrays.items():
+            if arr is None:
+                raise ProgramError(f"core {k}: {name} is missing (give COO synapses or, truenorth, a crossbar)")
             if arr.ndim != 1 or arr.dtype.kind not in "iu":
                 raise ProgramError(f"core {k}: {name} must be a 1-D integer array, got {arr.dtype} {arr.shape}")
         if self.syn_axon.shape != self.syn_neuron.shape:
@@ -102,7 +165,7 @@ class CoreProgram:
             raise ProgramError(
                 f"core {k}: synapses ({self.n_synapses}) exceed max_synapses_per_core ({c.max_synapses_per_core})"
             )
-        fan_in = np.bincount(self.syn_neuron.astype(np.int64), minlength=self.n_neurons)
+        fan_in = self.fan_in()
         bad = fan_in > c.max_fan_in
         if bad.any():
             j = _first_bad(bad)
@@ -137,11 +200,15 @@ class CoreProgram:
         if bad.any():
             a = _first_bad(bad)
             raise ProgramError(f"core {k}: axon {a} has type {int(t[a])}; allowed 0..{n_types - 1}")
-        # The crossbar is binary: one (axon, neuron) point can be connected once only.
-        key = self.syn_axon.astype(np.int64) * max(self.n_neurons, 1) + self.syn_neuron
-        uniq, counts = np.unique(key, return_counts=True)
-        if (counts > 1).any():
-            dup = int(uniq[counts > 1][0])
+        if self.crossbar is None:
+            self._check_no_duplicates(k)
+
+    def _check_no_duplicates(self, k: int) -> None:
+        """The crossbar is binary: one (axon, neuron) point can be connected once only."""
+        key = np.sort(self.syn_axon.astype(np.int64) * max(self.n_neurons, 1) + self.syn_neuron)
+        same = key[1:] == key[:-1]
+        if same.any():
+            dup = int(key[1:][same][0])
             raise ProgramError(
                 f"core {k}: crossbar point axon {dup // max(self.n_neurons, 1)} -> neuron "
                 f"{dup % max(self.n_neurons, 1)} is given more than once (the TrueNorth crossbar is binary)"

@@ -29,16 +29,24 @@ CONFIGS = {
     "truenorth_narrow": lambda: variant(
         "truenorth", **{"neuron.membrane_bits": 12, "neuron.threshold_bits": 10, "neuron.threshold_mask_bits": 8,
                         "neuron.membrane_overflow": "wrap"}),
+    # Unsigned 16-bit weights do not fit int16: Loihi takes the uint64 CSR records, TrueNorth int32 weights.
+    "loihi_records64": lambda: variant("tiny", **{"core.weight_bits": 16, "core.weight_signed": False}),
+    "truenorth_wide_weights": lambda: variant("truenorth", **{"core.weight_bits": 16, "core.weight_signed": False}),
+    # Wide, nearly full crossbars: several 64-bit words per row, and full words (the vectorised loop).
+    "truenorth_dense": lambda: variant("truenorth"),
 }
+
+# Core sizes and crossbar densities per config (default: up to 40 neurons x 48 axons, density 0.05..0.6).
+GEOMETRY = {"truenorth_dense": {"n_max": 200, "a_max": 48, "density": (0.9, 1.0)}}
 
 # Keep thresholds reachable in some runs so that spikes and resets are frequent.
 REACHABLE = {"alpha": (0, 400), "beta": (0, 400), "vth": (0, 64)}
 
 
-def _programs(cfg, rng, limits):
-    n_max, a_max = min(cfg.core.neurons_per_core, 40), min(cfg.core.axons_per_core, 48)
+def _programs(cfg, rng, limits, n_max=40, a_max=48, density=(0.05, 0.6)):
+    n_max, a_max = min(cfg.core.neurons_per_core, n_max), min(cfg.core.axons_per_core, a_max)
     return [random_program(cfg, rng, int(rng.integers(1, n_max + 1)), int(rng.integers(1, a_max + 1)),
-                           density=float(rng.uniform(0.05, 0.6)), limits=limits)
+                           density=float(rng.uniform(*density)), limits=limits)
             for _ in range(int(rng.integers(2, min(cfg.num_cores, 4) + 1)))]
 
 
@@ -63,7 +71,7 @@ def _assert_same(a: CoreArray, r: ReferenceCoreArray, fired_a, fired_r, where: s
 def test_kernel_equals_reference(config, seed):
     cfg = CONFIGS[config]()
     rng = np.random.default_rng([seed, len(config)])
-    programs = _programs(cfg, rng, REACHABLE if seed % 2 == 0 else None)
+    programs = _programs(cfg, rng, REACHABLE if seed % 2 == 0 else None, **GEOMETRY.get(config, {}))
     fast, ref = CoreArray(cfg, programs, seed=seed), ReferenceCoreArray(cfg, programs, seed=seed)
     ticks, spikes = 500, 0
     for t in range(ticks):

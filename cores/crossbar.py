@@ -1,0 +1,141 @@
+"""Crossbar storage of a chip's cores, filled one core at a time, read by the kernel's ``deliver_*`` loops.
+
+Two layouts, chosen by the neuron model (see :mod:`cores._kernels` for the loops):
+
+:class:`CsrCrossbar` (``loihi_lif``)
+    CSR by global axon. ``axon_ptr`` int64[n_axons + 1]; one packed record per synapse, rows sorted by
+    target: uint32 ``(int16 weight << 16) | uint16 local target`` when every core has <= 65,536 neurons and
+    the weight range fits int16 (every Loihi config), else uint64 ``(int32 weight << 32) | uint32 target``.
+    4 bytes per synapse (the int32 target + int32 weight layout it replaces took 8), and one memory stream
+    per row.
+
+:class:`BitCrossbar` (``truenorth``)
+    The binary crossbar as bits, ``words`` uint64[n_axons, n_words] with ``n_words = ceil(max neurons per
+    core / 64)``: bit ``b`` of word ``w`` of row ``a`` connects global axon ``a`` to local neuron
+    ``64 w + b`` of the axon's core. No per-synapse weight: TrueNorth's weight is a property of the neuron
+    and the axon type, ``weight_t[type[a], neuron]`` (int16, or int32 for unsigned 16-bit weights), so the
+    whole crossbar costs axons x neurons / 8 bytes, whatever the density (32 MiB for 4,096 TrueNorth cores).
+
+Both classes take validated programs core by core (:meth:`add`), so building never holds more than one
+core's temporaries besides the final arrays.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from cores.tables import _kernels
+
+
+def _fits(cfg, dtype) -> bool:
+    info = np.iinfo(dtype)
+    return info.min <= cfg.core.weight_min and cfg.core.weight_max <= info.max
+
+
+class CsrCrossbar:
+    """Loihi synapses as CSR rows of packed (weight, local target) records; see the module docstring.
+
+    Parameters
+    ----------
+    cfg : ChipConfig
+    axon_offset, neuron_offset : int64[C + 1]
+        Global axon / neuron index of each core's first axon / neuron.
+    n_synapses : int64[C]
+        Synapses of each core (sizes the record array once).
+    """
+
+    def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, n_synapses: np.ndarray):
+        narrow = int(np.diff(neuron_offset).max(initial=0)) <= 1 << 16 and _fits(cfg, np.int16)
+        self._half = 16 if narrow else 32
+        self.syn_offset = np.concatenate([[0], np.cumsum(n_synapses, dtype=np.int64)])
+        self.axon_ptr = np.zeros(int(axon_offset[-1]) + 1, dtype=np.int64)
+        self.syn = np.zeros(int(self.syn_offset[-1]), dtype=np.uint32 if narrow else np.uint64)
+        self._axon_offset = axon_offset
+
+    def add(self, k: int, prog, params: dict) -> None:
+        """Store core k's synapses (COO, any integer dtype), rows sorted by target neuron."""
+        a = prog.syn_axon.astype(np.int64)
+        n = prog.syn_neuron.astype(np.int64)
+        order = np.argsort(a * max(prog.n_neurons, 1) + n, kind="stable")
+        s0, a0 = int(self.syn_offset[k]), int(self._axon_offset[k])
+        rows = np.bincount(a, minlength=prog.n_axons)
+        self.axon_ptr[a0 + 1: a0 + 1 + prog.n_axons] = s0 + np.cumsum(rows)
+        # Two's-complement weight bits in the high half, computed in uint64 so that no shift overflows.
+        weight_bits = (prog.syn_weight.astype(np.int64) & ((1 << self._half) - 1)).astype(np.uint64)[order]
+        records = (weight_bits << np.uint64(self._half)) | n[order].astype(np.uint64)
+        self.syn[s0: s0 + a.size] = records
+
+    def deliver(self, ca, slot: int) -> None:
+        """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator."""
+        _kernels.deliver_csr(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.axon_ptr, self.syn,
+                             ca._axon_core, ca.neuron_offset, ca._acc, ca.last_counts)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array held (for the byte accounting of :meth:`cores.CoreArray.nbytes`)."""
+        return {"axon_ptr": self.axon_ptr, "syn": self.syn, "syn_offset": self.syn_offset}
+
+
+class BitCrossbar:
+    """TrueNorth synapses as a bit matrix plus per-(type, neuron) weights; see the module docstring.
+
+    Parameters
+    ----------
+    cfg : ChipConfig
+    axon_offset, neuron_offset : int64[C + 1]
+        Global axon / neuron index of each core's first axon / neuron.
+    """
+
+    def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray):
+        n_axons, n_neurons = int(axon_offset[-1]), int(neuron_offset[-1])
+        n_words = max(1, -(-int(np.diff(neuron_offset).max(initial=0)) // 64))
+        self.types = cfg.core.axon_types or 1
+        self.words = np.zeros((n_axons, n_words), dtype=np.uint64)
+        self.axon_type = np.zeros(n_axons, dtype=np.uint8)
+        self.weight_t = np.zeros((self.types, n_neurons), dtype=np.int16 if _fits(cfg, np.int16) else np.int32)
+        # Allocated on the first stochastic synapse type; empty means "no synapse is stochastic".
+        self.stoch_t = np.zeros((0, 0), dtype=np.uint8)
+        self._axon_offset, self._neuron_offset = axon_offset, neuron_offset
+
+    def add(self, k: int, prog, params: dict) -> None:
+        """Store core k's crossbar bits, axon types and typed weights (``params``: validated, int64)."""
+        a0, a1 = int(self._axon_offset[k]), int(self._axon_offset[k + 1])
+        n0, n1 = int(self._neuron_offset[k]), int(self._neuron_offset[k + 1])
+        packed = prog.packed_crossbar()
+        # Byte i of a little-endian uint64 word holds its bits 8i..8i+7, the packbits(bitorder="little")
+        # layout of the program; big-endian hosts swap the words once in finish().
+        self.words.view(np.uint8)[a0:a1, :packed.shape[1]] = packed
+        self.axon_type[a0:a1] = prog.axon_type
+        self.weight_t[:, n0:n1] = params["weights"].T
+        stoch = params["syn_stochastic"]
+        if stoch.any():
+            if self.stoch_t.size == 0:
+                self.stoch_t = np.zeros(self.weight_t.shape, dtype=np.uint8)
+            self.stoch_t[:, n0:n1] = stoch.T
+
+    def finish(self) -> None:
+        """Make the words native-endian (a no-op on little-endian hosts)."""
+        if sys.byteorder != "little":
+            self.words.byteswap(inplace=True)
+
+    def deliver(self, ca, slot: int) -> None:
+        """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator."""
+        _kernels.deliver_bits(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.words, self.axon_type,
+                              self.weight_t, self.stoch_t, ca._axon_core, ca.axon_offset, ca.neuron_offset,
+                              ca._acc, ca.last_counts, ca._key, ca.tick)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array held (for the byte accounting of :meth:`cores.CoreArray.nbytes`)."""
+        return {"words": self.words, "axon_type": self.axon_type, "weight_t": self.weight_t,
+                "stoch_t": self.stoch_t}
+
+
+def make_crossbar(cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, n_synapses: np.ndarray):
+    """The crossbar layout of ``cfg``'s neuron model, empty, sized for the given cores."""
+    if cfg.neuron.model == "truenorth":
+        return BitCrossbar(cfg, axon_offset, neuron_offset)
+    return CsrCrossbar(cfg, axon_offset, neuron_offset, n_synapses)
+
+
+__all__ = ["BitCrossbar", "CsrCrossbar", "make_crossbar"]
