@@ -84,13 +84,15 @@ def map_onto_loihi(net, seed: int, placer: str, chips: int = 0):
 
 # ----- runs ------------------------------------------------------------------------------------------------
 def make_chip(cfg, mapped, noc: str, seed: int) -> Chip:
-    """The programmed chip with NoC engine ``noc``; exits with a clear message if the engine is unknown."""
-    from noc.engine import ENGINES
+    """The programmed chip with NoC engine ``noc``; exits with a clear message if ``flow`` is not available."""
+    from noc.errors import NocError
 
-    if noc not in ENGINES:
-        sys.exit(f"bench_a: NoC engine {noc!r} is not available in this tree (noc.make_engine knows: "
-                 f"{', '.join(ENGINES)})")
-    return Chip.from_config(cfg, seed=seed, noc_engine=noc).program(mapped)
+    try:
+        return Chip.from_config(cfg, seed=seed, noc_engine=noc).program(mapped)
+    except (NocError, ImportError) as exc:
+        if noc == "fast":
+            raise
+        sys.exit(f"bench_a: the {noc!r} NoC model is not available in this tree ({type(exc).__name__}: {exc})")
 
 
 def run_full(chip: Chip, spikes: np.ndarray):
