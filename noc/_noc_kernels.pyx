@@ -70,12 +70,37 @@ def first_bad_packet(cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64
     return 0
 
 
+# Structures of arrays would scatter one port's state over many cache lines: at chip scale (4,096 routers) a
+# visit's cost is its cache misses, so what one visit reads sits together.
+ctypedef struct PortState:        # input port ``pidx`` and the output port with the same index
+    int64_t in_free                # the input is busy sending a packet until this cycle
+    int64_t out_free               # the output is busy until this cycle
+    int64_t peak                   # peak flits held or reserved (reported)
+    int32_t nwait                  # packets sent to this port's VCs that have not left
+    int32_t in_rr, out_rr          # round-robin pointers: input arbiter (over VCs), output arbiter (inputs)
+    int8_t cwait                   # the sender feeding this port waits for room
+
+ctypedef struct VCState:
+    int32_t start, ndep, nwait     # ring of ``cap`` slots: credits in flight, then packets not yet left
+
+ctypedef struct Slot:
+    int64_t ct                     # cycle the slot's credits are usable again (once its packet has left)
+    int32_t pkt
+
+ctypedef struct PacketState:
+    int64_t ready                  # cycle it may leave the buffer it is in
+    int32_t out                    # output port at the router it is in
+    int32_t x, y, port             # destination router coordinates and ejection port
+
 cdef enum:
     N_MESH = 4         # mesh ports N, E, S, W come first; local ports follow
     RADIX_BITS = 11    # request-order radix sort: 2,048 buckets per pass
     SMALL_SORT = 32    # below this many packets an insertion sort is cheaper than a radix pass
 
 cdef int64_t NEVER = 0x3FFFFFFFFFFFFFFF
+
+cdef extern from *:
+    int ctz64 "__builtin_ctzll"(uint64_t) nogil
 
 
 cdef void* _alloc(Py_ssize_t count, size_t size) except NULL:
@@ -101,24 +126,15 @@ cdef class CycleKernel:
         int32_t *rx
         int32_t *ry
         int32_t *link_id
-        # per VC and slot
-        int32_t *vc_start
-        int32_t *vc_ndep
-        int32_t *vc_nwait
-        int32_t *slot_pkt
-        int64_t *slot_ct
-        # per port
-        int64_t *in_free
-        int64_t *out_free
-        int32_t *in_rr
-        int32_t *out_rr
-        int32_t *port_nwait
-        int8_t *cwait
-        int64_t *peak_acc
+        # per port, VC and slot
+        PortState *ports
+        VCState *vcs
+        Slot *slots
         int32_t *tports
         int n_tports
         # per router
-        int32_t *n_occ
+        uint64_t *occ_mask   # per router, NW words: bit i set when input port i holds a packet not yet left
+        int NW
         int32_t *n_req
         int8_t *is_touched
         int32_t *touched
@@ -144,16 +160,13 @@ cdef class CycleKernel:
         int32_t *src_list
         int32_t *order
         int32_t *order_tmp
-        int32_t *pkt_out
-        int32_t *pkt_x
-        int32_t *pkt_y
-        int32_t *pkt_port
-        int64_t *ready
+        PacketState *pk
         int32_t *radix_cnt
         # per step scratch
         int32_t *req_in
         int32_t *req_o
         int32_t *req_vc
+        int32_t *req_dvc
         int8_t *req_win
         # per call
         int64_t n_ew, n_ns, delivered, last
@@ -193,6 +206,8 @@ cdef class CycleKernel:
             self.core_port[c] = N_MESH + c % cores_per_router
         for k in range(self.WS):
             self.wheel_head[k] = -1
+        for k in range(self.NP):
+            self.req_vc[k] = -1  # no request formed
         self._ensure_packets(64)
 
     def _alloc_static(self, int32_t[:, ::1] link_id):
@@ -206,14 +221,11 @@ cdef class CycleKernel:
         self.core_router, self.core_x = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.core_y, self.core_port = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.rx, self.ry = <int32_t*>_alloc(R, 4), <int32_t*>_alloc(R, 4)
-        self.vc_start, self.vc_ndep = <int32_t*>_alloc(n_vc, 4), <int32_t*>_alloc(n_vc, 4)
-        self.vc_nwait = <int32_t*>_alloc(n_vc, 4)
-        self.slot_pkt, self.slot_ct = <int32_t*>_alloc(n_vc * self.cap, 4), <int64_t*>_alloc(n_vc * self.cap, 8)
-        self.in_free, self.out_free = <int64_t*>_alloc(n_port, 8), <int64_t*>_alloc(n_port, 8)
-        self.in_rr, self.out_rr = <int32_t*>_alloc(n_port, 4), <int32_t*>_alloc(n_port, 4)
-        self.port_nwait, self.cwait = <int32_t*>_alloc(n_port, 4), <int8_t*>_alloc(n_port, 1)
-        self.peak_acc, self.tports = <int64_t*>_alloc(n_port, 8), <int32_t*>_alloc(n_port, 4)
-        self.n_occ, self.n_req = <int32_t*>_alloc(R, 4), <int32_t*>_alloc(R, 4)
+        self.ports, self.vcs = <PortState*>_alloc(n_port, sizeof(PortState)), <VCState*>_alloc(n_vc, sizeof(VCState))
+        self.slots = <Slot*>_alloc(n_vc * self.cap, sizeof(Slot))
+        self.tports = <int32_t*>_alloc(n_port, 4)
+        self.NW = (self.NP + 63) // 64
+        self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
         self.is_touched, self.touched = <int8_t*>_alloc(R, 1), <int32_t*>_alloc(R, 4)
         self.wheel_head = <int32_t*>_alloc(self.WS, 4)
         self.wheel_next, self.in_slot = <int32_t*>_alloc(R * self.WS, 4), <int8_t*>_alloc(R * self.WS, 1)
@@ -223,23 +235,21 @@ cdef class CycleKernel:
         self.link_acc, self.tlinks = <int64_t*>_alloc(R * N_MESH, 8), <int32_t*>_alloc(R * N_MESH, 4)
         self.req_in, self.req_o = <int32_t*>_alloc(self.NP, 4), <int32_t*>_alloc(self.NP, 4)
         self.req_vc, self.req_win = <int32_t*>_alloc(self.NP, 4), <int8_t*>_alloc(self.NP, 1)
+        self.req_dvc = <int32_t*>_alloc(self.NP, 4)
         self.radix_cnt = <int32_t*>_alloc(1 << RADIX_BITS, 4)
 
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
         free(self.link_id); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
-        free(self.rx); free(self.ry); free(self.vc_start); free(self.vc_ndep); free(self.vc_nwait)
-        free(self.slot_pkt); free(self.slot_ct); free(self.in_free); free(self.out_free); free(self.in_rr)
-        free(self.out_rr); free(self.port_nwait); free(self.cwait); free(self.peak_acc); free(self.tports)
-        free(self.n_occ); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
+        free(self.rx); free(self.ry); free(self.ports); free(self.vcs); free(self.slots); free(self.tports)
+        free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel_next); free(self.in_slot); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
-        free(self.req_o); free(self.req_vc); free(self.req_win); free(self.radix_cnt)
+        free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_win); free(self.radix_cnt)
         self._free_packets()
 
     cdef void _free_packets(self) noexcept:
-        free(self.src_list); free(self.order); free(self.order_tmp); free(self.pkt_out); free(self.pkt_x)
-        free(self.pkt_y); free(self.pkt_port); free(self.ready)
+        free(self.src_list); free(self.order); free(self.order_tmp); free(self.pk)
 
     def _ensure_packets(self, Py_ssize_t n):
         """Grow the per-packet arrays geometrically so that they hold ``n`` packets."""
@@ -248,9 +258,7 @@ cdef class CycleKernel:
         cdef Py_ssize_t cap = max(n, 2 * self.pkt_cap)
         self._free_packets()
         self.src_list, self.order = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
-        self.order_tmp, self.pkt_out = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
-        self.pkt_x, self.pkt_y = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
-        self.pkt_port, self.ready = <int32_t*>_alloc(cap, 4), <int64_t*>_alloc(cap, 8)
+        self.order_tmp, self.pk = <int32_t*>_alloc(cap, 4), <PacketState*>_alloc(cap, sizeof(PacketState))
         self.pkt_cap = cap
 
     def run(self, cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64_t until):
@@ -356,7 +364,7 @@ cdef class CycleKernel:
                 self.n_tcores += 1
             self.src_cnt[c] += 1
             c = dst[p]
-            self.pkt_x[p], self.pkt_y[p], self.pkt_port[p] = self.core_x[c], self.core_y[c], self.core_port[c]
+            self.pk[p].x, self.pk[p].y, self.pk[p].port = self.core_x[c], self.core_y[c], self.core_port[c]
             self.deliver[p] = -1
             self.deliv_core[p] = -1
         for k in range(self.n_tcores):
@@ -421,116 +429,171 @@ cdef class CycleKernel:
 
     # ----- one router, one cycle ---------------------------------------------------------------------
     cdef void _step(self, int r, int64_t t) noexcept nogil:
-        """Injection, switch allocation and traversal at router ``r`` in cycle ``t``, then its next wake."""
-        if self.n_req[r] > 0:
-            self._inject(r, t)
-        if self.n_occ[r] > 0:
-            self._allocate(r, t)
-        self._plan(r, t)
+        """Injection, switch allocation and traversal at router ``r`` in cycle ``t``, then its next wake.
 
-    cdef void _inject(self, int r, int64_t t) noexcept nogil:
-        """Each local core hands its oldest requested packet to its local input port if there is room."""
+        The next wake is the first cycle one of its VC heads or requested source packets could move; it is
+        worked out while the heads are examined for allocation. A wake may come early (a head that waits for
+        a busy port is not checked for credits too): that visit is a no-op and plans again. It never comes
+        late: heads that wait for credits are woken by the credit (:meth:`_await_credit`).
+        """
+        cdef int64_t w = NEVER
+        if self.n_req[r] > 0:
+            w = self._inject(r, t)
+        w = min(w, self._allocate(r, t))
+        if w != NEVER:
+            self._wake(r, w)
+
+    cdef int64_t _inject(self, int r, int64_t t) noexcept nogil:
+        """Each local core hands its oldest requested packet to its local input port if there is room.
+
+        Returns the first cycle a core's next requested packet could be injected (``NEVER`` if none is
+        waiting, or if it waits for credits: then the credit wakes the router)."""
         cdef int k, v, core, p
+        cdef int64_t w = NEVER
         cdef Py_ssize_t pidx
         for k in range(self.C):
             core = r * self.C + k
-            if self.inj_free[core] > t or self.src_head[core] >= self.src_end[core]:
+            if self.src_head[core] >= self.src_end[core]:
                 continue
             p = self.src_list[self.src_head[core]]
             if self.inject[p] > t:
+                continue  # its request wakes the router
+            if self.inj_free[core] > t:
+                w = min(w, self.inj_free[core])
                 continue
             pidx = <Py_ssize_t>r * self.NP + N_MESH + k
             v = self._pick_vc(pidx, t)
             if v < 0:
+                self._await_credit(pidx, r)
                 continue
             self._push(r, pidx, v, p)
-            self.ready[p] = t + self.Ic + self.Pc
-            self.pkt_out[p] = self._route(r, p)
+            self.pk[p].ready = t + self.Ic + self.Pc
+            self.pk[p].out = self._route(r, p)
             self.inj_free[core] = t + self.F
             self.src_head[core] += 1
             self.n_req[r] -= 1
             self._note_peak(pidx)
+            if self.src_head[core] < self.src_end[core] and self.inject[self.src_list[self.src_head[core]]] <= t:
+                w = min(w, t + self.F)
+        return w
 
-    cdef void _allocate(self, int r, int64_t t) noexcept nogil:
-        """Separable input-first switch allocation (one iteration, iSLIP pointers), then the traversals."""
-        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, pidx
-        cdef int i, o, j, k, dj, dk, nreq = 0, seen = 0, occ = self.n_occ[r]
-        for i in range(self.NP):
-            if seen == occ:
-                break
-            pidx = base + i
-            if self.port_nwait[pidx] == 0:
-                continue
-            seen += 1
-            if self.in_free[pidx] > t:
-                continue
-            o = self._input_request(r, pidx, t, i)
-            if o >= 0:
-                self.req_in[nreq] = i
-                self.req_o[nreq] = o
-                nreq += 1
+    cdef int64_t _allocate(self, int r, int64_t t) noexcept nogil:
+        """Separable input-first switch allocation (one iteration, iSLIP pointers), then the traversals.
+
+        Returns the first cycle a head left in a buffer could move (see :meth:`_step`)."""
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP
+        cdef int i, o, j, k, dj, dk, wd, nreq = 0
+        cdef int64_t w = NEVER
+        cdef uint64_t m
+        for wd in range(self.NW):
+            m = self.occ_mask[<Py_ssize_t>r * self.NW + wd]
+            while m:
+                i = (wd << 6) + ctz64(m)
+                m &= m - 1
+                w = min(w, self._examine(r, base + i, i, t))
+                if self.req_vc[i] >= 0:
+                    self.req_in[nreq] = i
+                    nreq += 1
         # Output arbiters: each output grants the requesting input nearest after its round-robin pointer.
         # All requests were formed before any grant, so granting one output cannot change another's choice.
+        if nreq == 1:  # the common case: a lone request is granted
+            self.req_win[0] = 1
+            nreq = -1
         for j in range(nreq):
-            o = self.req_o[j]
-            dj = self.req_in[j] - self.out_rr[base + o]
+            o = self.req_o[self.req_in[j]]
+            dj = self.req_in[j] - self.ports[base + o].out_rr
             dj += self.NP if dj < 0 else 0
             self.req_win[j] = 1
             for k in range(nreq):
-                if k != j and self.req_o[k] == o:
-                    dk = self.req_in[k] - self.out_rr[base + o]
+                if k != j and self.req_o[self.req_in[k]] == o:
+                    dk = self.req_in[k] - self.ports[base + o].out_rr
                     dk += self.NP if dk < 0 else 0
                     if dk < dj:
                         self.req_win[j] = 0
                         break
+        nreq = 1 if nreq == -1 else nreq
         for j in range(nreq):
+            i = self.req_in[j]
+            o = self.req_o[i]
             if self.req_win[j]:
-                o, i = self.req_o[j], self.req_in[j]
-                self.out_rr[base + o] = 0 if i + 1 == self.NP else i + 1
-                self._send(r, i, self.req_vc[i], o, t)
+                self.ports[base + o].out_rr = 0 if i + 1 == self.NP else i + 1
+                self._send(r, i, self.req_vc[i], o, t, self.req_dvc[i])
+                w = min(w, self._head_wake(r, base + i, self.req_vc[i], t))
+            else:
+                w = min(w, max(t + 1, self.ports[base + o].out_free))  # lost the output: try when it is free
+            self.req_vc[i] = -1
+        return w
 
-    cdef int _input_request(self, int r, Py_ssize_t pidx, int64_t t, int i) noexcept nogil:
-        """Input arbiter of port ``pidx``: the output its chosen VC requests (``req_vc[i]``), or -1."""
-        cdef int k, v, p, o
-        cdef Py_ssize_t q
-        for k in range(self.V):
-            v = self.in_rr[pidx] + k
-            v -= self.V if v >= self.V else 0
-            q = pidx * self.V + v
-            if self.vc_nwait[q] == 0:
+    cdef inline int64_t _examine(self, int r, Py_ssize_t pidx, int i, int64_t t) noexcept nogil:
+        """Input arbiter of port ``pidx``: pick the first VC (round-robin) whose head is ready, whose output is
+        idle and (mesh outputs) whose downstream port has room; record it in ``req_vc[i]`` (else -1),
+        ``req_o[i]`` and ``req_dvc[i]`` (the downstream VC). Returns the first cycle one of the other heads
+        of this port could move."""
+        cdef int k, v, p, o, dv
+        cdef int64_t w = NEVER, of
+        cdef Py_ssize_t q, pd
+        cdef bint busy = self.ports[pidx].in_free > t
+        cdef int V = self.V
+        self.req_vc[i] = -1
+        for k in range(V):
+            v = 0
+            if V > 1:
+                v = self.ports[pidx].in_rr + k
+                v -= V if v >= V else 0
+            q = pidx * V + v
+            if self.vcs[q].nwait == 0:
                 continue
             p = self._head(q)
-            if self.ready[p] > t:
+            if self.pk[p].ready > t:
+                w = min(w, self.pk[p].ready)
                 continue
-            o = self.pkt_out[p]
-            if self.out_free[<Py_ssize_t>r * self.NP + o] > t:
+            o = self.pk[p].out
+            of = self.ports[<Py_ssize_t>r * self.NP + o].out_free
+            if busy or of > t or self.req_vc[i] >= 0:
+                w = min(w, max(t + 1, max(self.ports[pidx].in_free, of)))
                 continue
-            if o < N_MESH and self._pick_vc(self._downstream_port(r, o), t) < 0:
-                continue
-            self.req_vc[i] = v
-            return o
-        return -1
+            dv = 0
+            if o < N_MESH:
+                pd = self._downstream_port(r, o)
+                dv = self._pick_vc(pd, t)
+                if dv < 0:
+                    self._await_credit(pd, r)
+                    continue
+            self.req_vc[i], self.req_o[i], self.req_dvc[i] = v, o, dv
+        return w
 
-    cdef void _send(self, int r, int i, int v, int o, int64_t t) noexcept nogil:
-        """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t``."""
+    cdef inline int64_t _head_wake(self, int r, Py_ssize_t pidx, int v, int64_t t) noexcept nogil:
+        """First cycle the new head of VC ``v`` of port ``pidx`` could move (its port was just granted)."""
+        cdef Py_ssize_t q = pidx * self.V + v
+        cdef int p
+        if self.vcs[q].nwait == 0:
+            return NEVER
+        p = self._head(q)
+        if self.pk[p].ready > t:
+            return self.pk[p].ready
+        return max(self.ports[pidx].in_free, self.ports[<Py_ssize_t>r * self.NP + self.pk[p].out].out_free)
+
+    cdef inline void _send(self, int r, int i, int v, int o, int64_t t, int v2) noexcept nogil:
+        """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t`` (into downstream
+        VC ``v2``, chosen when the request was formed: nothing else reserves that port in this cycle)."""
         cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i, q = pidx * self.V + v, slot, pidx2
-        cdef int p, r2, v2, link, lc = self.lc_mesh if i < N_MESH else self.lc_local
+        cdef int p, r2, link, lc = self.lc_mesh if i < N_MESH else self.lc_local
         cdef int64_t ct = t + self.F - 1 + lc  # the tail leaves at t + F - 1; credits travel lc cycles
         cdef bint was_empty
         slot = self._head_slot(q)
-        p = self.slot_pkt[slot]
-        self.slot_ct[slot] = ct
-        self.vc_ndep[q] += 1
-        self.vc_nwait[q] -= 1
-        self.port_nwait[pidx] -= 1
-        if self.port_nwait[pidx] == 0:
-            self.n_occ[r] -= 1
-        if self.cwait[pidx]:  # the sender feeding this port waits for room: wake it when the credit is usable
-            self.cwait[pidx] = 0
+        p = self.slots[slot].pkt
+        self.slots[slot].ct = ct
+        self.vcs[q].ndep += 1
+        self.vcs[q].nwait -= 1
+        self.ports[pidx].nwait -= 1
+        if self.ports[pidx].nwait == 0:
+            self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] &= ~((<uint64_t>1) << (i & 63))
+        if self.ports[pidx].cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
+            self.ports[pidx].cwait = 0
             self._wake(self._upstream(r, i), ct)
-        self.in_rr[pidx] = 0 if v + 1 == self.V else v + 1
-        self.in_free[pidx] = t + self.F
-        self.out_free[<Py_ssize_t>r * self.NP + o] = t + self.F
+        self.ports[pidx].in_rr = 0 if v + 1 == self.V else v + 1
+        self.ports[pidx].in_free = t + self.F
+        self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + self.F
         if o >= N_MESH:
             self.deliver[p] = t + self.Ec + self.F - 1
             self.deliv_core[p] = r * self.C + o - N_MESH
@@ -549,58 +612,13 @@ cdef class CycleKernel:
             self.n_ns += 1
         pidx2 = self._downstream_port(r, o)
         r2 = self._neighbour(r, o)
-        v2 = self._pick_vc(pidx2, t)
-        was_empty = self.vc_nwait[pidx2 * self.V + v2] == 0
+        was_empty = self.vcs[pidx2 * self.V + v2].nwait == 0
         self._push(r2, pidx2, v2, p)
-        self.ready[p] = t + self.Lc + self.Pc
-        self.pkt_out[p] = self._route(r2, p)
+        self.pk[p].ready = t + self.Lc + self.Pc
+        self.pk[p].out = self._route(r2, p)
         self._note_peak(pidx2)
         if was_empty:  # it is the head of its VC: nothing else would wake r2 for it
-            self._wake(r2, self.ready[p])
-
-    # ----- planning the next wake --------------------------------------------------------------------
-    cdef void _plan(self, int r, int64_t t) noexcept nogil:
-        """Wake ``r`` at the first cycle one of its VC heads or requested source packets could move."""
-        cdef int64_t w = NEVER, c
-        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, pidx, q, pd
-        cdef int i, v, p, o, k, core, seen = 0, occ = self.n_occ[r]
-        for i in range(self.NP):
-            if seen == occ:
-                break
-            pidx = base + i
-            if self.port_nwait[pidx] == 0:
-                continue
-            seen += 1
-            for v in range(self.V):
-                q = pidx * self.V + v
-                if self.vc_nwait[q] == 0:
-                    continue
-                p = self._head(q)
-                c = self.ready[p]
-                if c <= t:
-                    o = self.pkt_out[p]
-                    if o < N_MESH:
-                        pd = self._downstream_port(r, o)
-                        if self._pick_vc(pd, t) < 0:
-                            self._await_credit(pd, r)
-                            continue
-                    c = max(t + 1, max(self.in_free[pidx], self.out_free[base + o]))
-                w = min(w, c)
-        if self.n_req[r] > 0:
-            for k in range(self.C):
-                core = r * self.C + k
-                if self.src_head[core] >= self.src_end[core]:
-                    continue
-                p = self.src_list[self.src_head[core]]
-                if self.inject[p] > t:
-                    continue  # its request wakes the router
-                pd = base + N_MESH + k
-                if self._pick_vc(pd, t) < 0:
-                    self._await_credit(pd, r)
-                    continue
-                w = min(w, max(t + 1, self.inj_free[core]))
-        if w != NEVER:
-            self._wake(r, w)
+            self._wake(r2, self.pk[p].ready)
 
     cdef void _await_credit(self, Py_ssize_t pd, int waiter) noexcept nogil:
         """``waiter`` needs room in port ``pd``: wake it when its first credit in flight is usable, or flag the
@@ -608,10 +626,10 @@ cdef class CycleKernel:
         cdef int64_t first = NEVER
         cdef Py_ssize_t q
         for q in range(pd * self.V, (pd + 1) * self.V):
-            if self.vc_ndep[q] > 0:
-                first = min(first, self.slot_ct[q * self.cap + self.vc_start[q]])
+            if self.vcs[q].ndep > 0:
+                first = min(first, self.slots[q * self.cap + self.vcs[q].start].ct)
         if first == NEVER:
-            self.cwait[pd] = 1
+            self.ports[pd].cwait = 1
         else:
             self._wake(waiter, first)
 
@@ -636,30 +654,30 @@ cdef class CycleKernel:
 
     cdef inline int _route(self, int r, int p) noexcept nogil:
         """Output port at router ``r`` for packet ``p``, from the routing function's sign table."""
-        cdef int dx = self.pkt_x[p] - self.rx[r], dy = self.pkt_y[p] - self.ry[r]
+        cdef int dx = self.pk[p].x - self.rx[r], dy = self.pk[p].y - self.ry[r]
         cdef int port = self.route_tab[((dx > 0) - (dx < 0) + 1) * 3 + (dy > 0) - (dy < 0) + 1]
-        return self.pkt_port[p] if port >= N_MESH else port
+        return self.pk[p].port if port >= N_MESH else port
 
     cdef inline Py_ssize_t _head_slot(self, Py_ssize_t q) noexcept nogil:
         """Slot of the oldest packet of VC ``q`` that has not left (past those awaiting credits)."""
-        cdef int pos = self.vc_start[q] + self.vc_ndep[q]
+        cdef int pos = self.vcs[q].start + self.vcs[q].ndep
         pos -= self.cap if pos >= self.cap else 0
         return q * self.cap + pos
 
     cdef inline int _head(self, Py_ssize_t q) noexcept nogil:
-        return self.slot_pkt[self._head_slot(q)]
+        return self.slots[self._head_slot(q)].pkt
 
     cdef inline int _pick_vc(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
         """VC of port ``pidx`` with the most free packet slots at cycle ``t`` (lowest on ties), or -1."""
         cdef int v, free, best = -1, best_free = 0
         cdef Py_ssize_t q = pidx * self.V
         for v in range(self.V):
-            while self.vc_ndep[q] > 0 and self.slot_ct[q * self.cap + self.vc_start[q]] <= t:
-                self.vc_start[q] += 1  # credits are back: free the slot
-                if self.vc_start[q] == self.cap:
-                    self.vc_start[q] = 0
-                self.vc_ndep[q] -= 1
-            free = self.cap - self.vc_ndep[q] - self.vc_nwait[q]
+            while self.vcs[q].ndep > 0 and self.slots[q * self.cap + self.vcs[q].start].ct <= t:
+                self.vcs[q].start += 1  # credits are back: free the slot
+                if self.vcs[q].start == self.cap:
+                    self.vcs[q].start = 0
+                self.vcs[q].ndep -= 1
+            free = self.cap - self.vcs[q].ndep - self.vcs[q].nwait
             if free > best_free:
                 best, best_free = v, free
             q += 1
@@ -667,14 +685,15 @@ cdef class CycleKernel:
 
     cdef inline void _push(self, int r, Py_ssize_t pidx, int v, int p) noexcept nogil:
         cdef Py_ssize_t q = pidx * self.V + v
-        cdef int pos = self.vc_start[q] + self.vc_ndep[q] + self.vc_nwait[q]
+        cdef int i, pos = self.vcs[q].start + self.vcs[q].ndep + self.vcs[q].nwait
         while pos >= self.cap:
             pos -= self.cap
-        self.slot_pkt[q * self.cap + pos] = p
-        self.vc_nwait[q] += 1
-        if self.port_nwait[pidx] == 0:
-            self.n_occ[r] += 1
-        self.port_nwait[pidx] += 1
+        self.slots[q * self.cap + pos].pkt = p
+        self.vcs[q].nwait += 1
+        if self.ports[pidx].nwait == 0:
+            i = <int>(pidx - <Py_ssize_t>r * self.NP)
+            self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] |= (<uint64_t>1) << (i & 63)
+        self.ports[pidx].nwait += 1
         self._touch(r)
 
     cdef inline void _note_peak(self, Py_ssize_t pidx) noexcept nogil:
@@ -682,13 +701,13 @@ cdef class CycleKernel:
         cdef int64_t occ = 0
         cdef Py_ssize_t q
         for q in range(pidx * self.V, (pidx + 1) * self.V):
-            occ += self.vc_ndep[q] + self.vc_nwait[q]
+            occ += self.vcs[q].ndep + self.vcs[q].nwait
         occ *= self.F
-        if occ > self.peak_acc[pidx]:
-            if self.peak_acc[pidx] == 0:
+        if occ > self.ports[pidx].peak:
+            if self.ports[pidx].peak == 0:
                 self.tports[self.n_tports] = <int32_t>pidx
                 self.n_tports += 1
-            self.peak_acc[pidx] = occ
+            self.ports[pidx].peak = occ
 
     # ----- results and reset -------------------------------------------------------------------------
     cdef tuple _take_links(self):
@@ -722,27 +741,23 @@ cdef class CycleKernel:
         peaks = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
         cdef int64_t* pp = <int64_t*>cnp.PyArray_DATA(peaks)
         for k in range(self.n_tports):
-            pp[k] = self.peak_acc[idp[k]]
-            self.peak_acc[idp[k]] = 0
+            pp[k] = self.ports[idp[k]].peak
+            self.ports[idp[k]].peak = 0
         self.n_tports = 0
         return ids, peaks
 
     cdef void _reset(self) noexcept nogil:
         """Return what this call touched to the empty state (cost ~ routers and cores touched)."""
         cdef int k, r, c
-        cdef Py_ssize_t pidx, base
+        cdef Py_ssize_t base
         for k in range(self.n_touched):
             r = self.touched[k]
             base = <Py_ssize_t>r * self.NP
-            for pidx in range(base, base + self.NP):
-                self.in_free[pidx] = self.out_free[pidx] = 0
-                self.in_rr[pidx] = self.out_rr[pidx] = self.port_nwait[pidx] = 0
-                self.cwait[pidx] = 0
-            memset(&self.vc_start[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
-            memset(&self.vc_ndep[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
-            memset(&self.vc_nwait[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
+            memset(&self.ports[base], 0, self.NP * sizeof(PortState))
+            memset(&self.vcs[base * self.V], 0, self.NP * self.V * sizeof(VCState))
             memset(&self.in_slot[<Py_ssize_t>r * self.WS], 0, self.WS)
-            self.n_occ[r] = self.n_req[r] = 0
+            memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
+            self.n_req[r] = 0
             self.is_touched[r] = 0
         for k in range(self.n_tcores):
             c = self.tcores[k]
