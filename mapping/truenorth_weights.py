@@ -47,6 +47,8 @@ on ``L``). ``bit_cost = 0`` (the default) minimises the weight error alone.
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 
@@ -172,31 +174,37 @@ def fit_levels(w: np.ndarray, m: np.ndarray, copies: int, lo: int, hi: int, lam:
         best_err = np.where(better, e, best_err)
         best_lv = np.where(better[:, None], levels, best_lv)
         best_idx = np.where(better[None, :], idx, best_idx)
-    best_lv, best_idx, best_err = _polish(w, m, best_lv, bits, lo, hi, lam, best_err)
+    best_lv, best_err = polish_levels(best_lv, best_err, lo, hi,
+                                      lambda lv, c: _nearest(w[:, c], m[:, c], lv, bits, lam)[1].sum(axis=0))
+    best_idx, _ = _nearest(w, m, best_lv, bits, lam)
     return best_lv.astype(np.int64), best_idx.astype(np.int64), best_err
 
 
-def _polish(w, m, levels, bits, lo, hi, lam, err, sweeps: int = 32):
-    """Integer coordinate descent: move single levels by +-1 while the cost falls (rounding the
-    least-squares levels can leave every weight one step off, e.g. 49 for 50)."""
-    idx, _ = _nearest(w, m, levels, bits, lam)
+def polish_levels(levels: np.ndarray, err: np.ndarray, lo: int, hi: int, cost, sweeps: int = 32):
+    """Integer coordinate descent: move single levels by +-1 while a neuron's cost falls.
+
+    Rounding the least-squares levels can leave every weight one step off (e.g. 49 for 50). Neurons are
+    independent here (their sources' types are fixed), so only the neurons that moved in the last sweep
+    are tried again. ``cost(levels_of_cols, cols)`` returns the cost of the given neurons (columns).
+    """
+    levels, err = levels.copy(), err.copy()
+    active = np.arange(levels.shape[0])
     for _ in range(sweeps):
-        moved = False
+        moved = np.zeros(levels.shape[0], bool)
         for k in range(levels.shape[1]):
             for step in (-1.0, 1.0):
-                trial = levels.copy()
+                if active.size == 0:
+                    break
+                trial = levels[active].copy()
                 trial[:, k] = np.clip(trial[:, k] + step, lo, hi)
-                t_idx, t_err = _nearest(w, m, trial, bits, lam)
-                e = t_err.sum(axis=0)
-                better = e < err
-                if better.any():
-                    moved = True
-                    levels = np.where(better[:, None], trial, levels)
-                    idx = np.where(better[None, :], t_idx, idx)
-                    err = np.where(better, e, err)
-        if not moved:
+                e = cost(trial, active)
+                better = e < err[active]
+                cols = active[better]
+                levels[cols], err[cols], moved[cols] = trial[better], e[better], True
+        active = np.flatnonzero(moved)
+        if active.size == 0:
             break
-    return levels, idx, err
+    return levels, err
 
 
 # ----- groups of sources ------------------------------------------------------------------------------------
@@ -256,6 +264,102 @@ def choose_groups(w: np.ndarray, m: np.ndarray, n_groups: int, copies: int, lo: 
     return best[1], best[2]
 
 
+# ----- type sets: each source's copies take any c of the T types ---------------------------------------
+
+
+def type_sets(n_types: int, copies: int) -> np.ndarray:
+    """All ``C(T, c)`` sets of ``c`` types, sorted, one per row (int64 (P, c))."""
+    return np.asarray(list(combinations(range(n_types), copies)), np.int64).reshape(-1, copies)
+
+
+def _set_cost(w, m, levels, sets, lam):
+    """Per type set p: best choice (P, S, N) and cost (P, S, N) of every weight with ``L[:, sets[p]]``."""
+    bits = subset_matrix(sets.shape[1])
+    out = [_nearest(w, m, levels[:, st], bits, lam) for st in sets]
+    return np.stack([o[0] for o in out]), np.stack([o[1] for o in out])
+
+
+def _choice_vectors(sets, choice, P, n_types) -> np.ndarray:
+    """The T-dimensional 0/1 vector of the copies each synapse connects: (S, N, T)."""
+    bits = subset_matrix(sets.shape[1])
+    full = np.zeros(choice.shape + (n_types,))
+    chosen = bits[choice]  # (S, N, c)
+    st = sets[P]  # (S, c)
+    for k in range(sets.shape[1]):
+        np.put_along_axis(full, st[:, None, k:k + 1].repeat(choice.shape[1], axis=1), chosen[:, :, k:k + 1], axis=2)
+    return full
+
+
+def _fixed_cost(w, m, levels, sets, P, lam):
+    """Choices and cost (S, N) with every source's set fixed to ``sets[P]``."""
+    bits = subset_matrix(sets.shape[1])
+    choice, cost = np.zeros(w.shape, np.int64), np.zeros(w.shape)
+    for p in np.unique(P).tolist():
+        rows = p == P
+        choice[rows], cost[rows] = _nearest(w[rows], m[rows], levels[:, sets[p]], bits, lam)
+    return choice, cost
+
+
+def _seed_spare_types(w, m, levels, sets, P, used, lo, hi, lam):
+    """Types no group uses (``T - G*c`` of them, e.g. type 3 when c = 3) start at the best single level for
+    what the groups leave unexplained, so that moving a source to a set with them can pay off."""
+    if used >= levels.shape[1]:
+        return levels
+    choice, _ = _fixed_cost(w, m, levels, sets, P, lam)
+    reached = np.einsum("snt,nt->sn", _choice_vectors(sets, choice, P, levels.shape[1]), levels)
+    resid = np.where(m, w - reached, 0.0)
+    levels = levels.copy()
+    for t in range(used, levels.shape[1]):
+        levels[:, t] = _best_single(resid, m, lo, hi)
+        resid = np.where(np.abs(resid - levels[:, t]) < np.abs(resid), resid - levels[:, t], resid)
+    return levels
+
+
+def _best_type_sets(w, m, levels, P, sets, used, lo, hi, lam):
+    """Refine two starts and keep the cheaper: the disjoint groups (spare types seeded), and all T levels
+    fitted as if every source had T copies, each source then keeping its best ``c`` types (no start wins
+    everywhere: the groups for c = 2, the full fit for c = 3 on random weights)."""
+    n_types = levels.shape[1]
+    starts = [(_seed_spare_types(w, m, levels, sets, P, used, lo, hi, lam), P)]
+    full = fit_levels(w, m, n_types, lo, hi, lam)[0].astype(np.float64)
+    starts.append((full, np.argmin(_set_cost(w, m, full, sets, lam)[1].sum(axis=2), axis=0)))
+    best = None
+    for lv, p in starts:
+        lv, p = refine_type_sets(w, m, lv, p, sets, lo, hi, lam)
+        cost = _fixed_cost(w, m, lv, sets, p, lam)[1].sum()
+        if best is None or cost < best[0]:
+            best = (cost, lv, p)
+    return best[1], best[2]
+
+
+def refine_type_sets(w, m, levels, P, sets, lo, hi, lam, rounds: int = 6):
+    """Alternate the sources' type sets (each to its cheapest of the ``C(T, c)`` sets) and the T levels of
+    every neuron (least squares over all its sources, rounded, polished); returns the best (levels, P).
+
+    Starts from a disjoint-group solution (``P`` indexes ``sets``), which it can only improve: the cost
+    (3) of every accepted step is compared with the best so far.
+    """
+    n_types = levels.shape[1]
+    _, cost = _fixed_cost(w, m, levels, sets, P, lam)
+    best = (cost.sum(), levels, P)
+    for _ in range(rounds):
+        P = np.argmin(_set_cost(w, m, levels, sets, lam)[1].sum(axis=2), axis=0)
+        choice, _ = _fixed_cost(w, m, levels, sets, P, lam)
+        b = _choice_vectors(sets, choice, P, n_types) * m[:, :, None]
+        gram = np.einsum("snc,snd->ncd", b, b) + 1e-6 * np.eye(n_types)
+        rhs = np.einsum("snc,sn->nc", b, np.where(m, w, 0.0)) + 1e-6 * levels
+        levels = np.clip(np.rint(np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]), lo, hi)
+        err = _fixed_cost(w, m, levels, sets, P, lam)[1].sum(axis=0)
+        levels, err = polish_levels(levels, err, lo, hi,
+                                    lambda lv, c, p=P: _fixed_cost(w[:, c], m[:, c], lv, sets, p, lam)[1].sum(axis=0))
+        total = err.sum()
+        if total < best[0] - 1e-9:
+            best = (total, levels, P)
+        else:
+            break
+    return best[1], best[2]
+
+
 # ----- one core -------------------------------------------------------------------------------------------------
 
 
@@ -290,20 +394,21 @@ def truenorth_core_weights(w: np.ndarray, n_types: int, w_lim: int, seed: int = 
     m = w != 0
     lo, hi = -w_lim - 1, w_lim
     lam = (bit_cost * w_lim) ** 2
-    groups, levels = choose_groups(w, m, n_groups, copies, lo, hi, seed, lam)
-    weights = np.zeros((n_nrn, n_types), np.int64)
-    weights[:, :n_groups * copies] = np.rint(levels.transpose(1, 0, 2).reshape(n_nrn, -1)).astype(np.int64)
-    bits = subset_matrix(copies)
-    crossbar = np.zeros((n_src, copies, n_nrn), bool)
-    for g in range(n_groups):
-        rows = np.flatnonzero(groups == g)
-        if rows.size:
-            lv = weights[:, g * copies:(g + 1) * copies].astype(np.float64)
-            idx, _ = _nearest(w[rows], m[rows], lv, bits, lam)
-            crossbar[rows] = bits[idx].transpose(0, 2, 1).astype(bool)  # (S_g, c, N)
-    axon_type = (groups[:, None] * copies + np.arange(copies)[None, :]).reshape(-1)
-    return axon_type.astype(np.int8), weights, crossbar.reshape(n_src * copies, n_nrn)
+    groups, group_levels = choose_groups(w, m, n_groups, copies, lo, hi, seed, lam)
+    levels = np.zeros((n_nrn, n_types))
+    levels[:, :n_groups * copies] = group_levels.transpose(1, 0, 2).reshape(n_nrn, -1)
+    sets = type_sets(n_types, copies)
+    # group g (types g*c .. g*c + c - 1) as an index into the sorted list of all type sets
+    start = [int(np.flatnonzero((sets == np.arange(g * copies, (g + 1) * copies)).all(axis=1))[0])
+             for g in range(n_groups)]
+    P = np.asarray(start, np.int64)[groups] if n_src else np.zeros(0, np.int64)
+    if len(sets) > n_groups and n_src:  # c = 2, 3 with T = 4: more sets than disjoint groups
+        levels, P = _best_type_sets(w, m, levels, P, sets, n_groups * copies, lo, hi, lam)
+    choice, _ = _fixed_cost(w, m, levels, sets, P, lam) if n_src else (np.zeros((0, n_nrn), np.int64), None)
+    crossbar = subset_matrix(copies)[choice].transpose(0, 2, 1).astype(bool)  # (S, c, N)
+    axon_type = sets[P].reshape(-1)
+    return axon_type.astype(np.int8), levels.astype(np.int64), crossbar.reshape(n_src * copies, n_nrn)
 
 
-__all__ = ["choose_groups", "effective_weights", "fit_levels", "kmeans_rows", "subset_matrix",
-           "truenorth_core_weights"]
+__all__ = ["choose_groups", "effective_weights", "fit_levels", "kmeans_rows", "polish_levels", "refine_type_sets",
+           "subset_matrix", "truenorth_core_weights", "type_sets"]
