@@ -13,27 +13,36 @@ effective weight from source ``i`` to neuron ``j`` is the subset sum::
     W_eff[i, j] = sum_{k < c} X[i*c + k, j] * L[j, type[i*c + k]]                                (1)
 
 so a neuron has ``2**c - 1`` non-zero values per source out of its own levels (``c = 4``: 15 values, e.g.
-``{d, 2d, 4d, -8d}`` spans ``-8d .. 7d`` in steps of ``d``). With ``c`` copies the ``T`` types form
-``G = T // c`` groups of ``c`` types; every source belongs to one group ``g[i]`` (its copies take the types
-``g*c .. g*c + c - 1``), so ``c = 1`` is the classic mapping (four groups of one type).
+``{d, 2d, 4d, -8d}`` spans ``-8d .. 7d`` in steps of ``d``). With ``c < T`` copies every source takes a
+*type set* ``P[i]``, ``c`` of the ``T`` types (its copy ``k`` has the k-th type of the set, sorted), and
+reaches the subset sums of ``L[j, P[i]]``; ``c = 1`` is the classic mapping (a source has one type).
 
 Copies cost axons (``c * sources <= axons_per_core``, the partitioner picks ``c``, see
 :mod:`mapping.partition`), crossbar points, synaptic events and, for sources that are neurons, fan-out
 (one destination axon per copy: splitter relays).
 
 The fit. With ``w[i, j]`` the scaled float weight (``0`` where there is no synapse, which stays
-unconnected) the levels, the groups and the crossbar minimise the squared weight error::
+unconnected) the levels, the type sets and the crossbar minimise the squared weight error::
 
-    E = sum_{i, j: w[i, j] != 0}  min_{x in {0, 1}^c} (w[i, j] - x . L[j, g[i]*c : (g[i]+1)*c])**2       (2)
+    E = sum_{i, j: w[i, j] != 0}  min_{x in {0, 1}^c} (w[i, j] - x . L[j, P[i]])**2                        (2)
 
-per neuron and group independently given the groups (:func:`fit_levels`: a residual-greedy start, each
-level the integer minimising ``sum min((r - l)**2, r**2)`` of the residual ``r``, then alternating least
-squares: assign every weight its nearest subset sum, solve the ``c x c`` normal equations of the levels,
-round and clip to the 9-bit range, keep the best; finally +-1 integer steps of single levels while the
-error falls), and alternately the groups given the levels (each
-source moves to the group whose codebooks cost it least; the start is k-means of the sources' weight
-rows, seeded). Levels are integers in ``[-256, 255]``; their subset sums may reach beyond that range.
-The error is relative per neuron because the weights arrive scaled by ``s_j = 255 / max_i |w_ij|``.
+in three steps, each keeping the best solution seen (deterministic for a seed):
+
+1. Disjoint groups: the types split into ``G = T // c`` groups of ``c`` (types ``g*c .. g*c + c - 1``), a
+   source belongs to one group, started by k-means of the sources' weight rows (seeded). Given the groups,
+   every neuron's ``c`` levels per group are fitted independently (:func:`fit_levels`: residual-greedy
+   start, each level the integer minimising ``sum min((r - l)**2, r**2)`` of the residual ``r``; then
+   alternating least squares: every weight to its nearest subset sum, the ``c x c`` normal equations
+   of the levels, rounded and clipped to the 9-bit range; then +-1 integer steps of single levels while
+   the error falls); given the levels, every source moves to its cheapest group; repeat.
+2. Type sets (``c = 2, 3``, where ``C(T, c)`` sets outnumber the ``G`` groups: 6 and 4 against 2 and 1):
+   from the groups (unused types seeded on the residual) and from a full fit of all ``T`` levels (each
+   source then keeping its best ``c`` types), alternate: every source to its cheapest set; every neuron's
+   ``T`` levels by least squares over all its sources, rounded and polished (:func:`refine_type_sets`).
+3. The crossbar: every synapse connects the copies of its best subset.
+
+Levels are integers in ``[-256, 255]``; their subset sums may reach beyond that range. The error is
+relative per neuron because the weights arrive scaled by ``s_j = 255 / max_i |w_ij|``.
 
 Energy. Every connected crossbar point is one synaptic event per spike of its axon, and with ``c = 4``
 a weight connects about two copies. An optional price ``lam`` per connected point trades precision for

@@ -59,11 +59,15 @@ def test_more_copies_fit_random_weights_better_and_bit_cost_trades_events():
     rng = np.random.default_rng(0)
     w = rng.normal(0, 80, (32, 20)).clip(-255, 255)
     errs, points = [], []
-    for copies in (1, 2, 4):
+    for copies in (1, 2, 4):  # one set of copies per source; with 2: any 2 of the 4 types per source
         t, lv, x = truenorth_core_weights(w, 4, 255, copies=copies)
         errs.append(np.linalg.norm(effective_weights(t, lv, x, copies) - w) / np.linalg.norm(w))
         points.append(int(x.sum()))
     assert errs[0] > errs[1] > errs[2] and errs[2] < 0.15
+    # three copies (e.g. 65 to 85 sources per core): the type sets put the fourth type to use too
+    t3, lv3, x3 = truenorth_core_weights(w, 4, 255, copies=3)
+    err3 = np.linalg.norm(effective_weights(t3, lv3, x3, 3) - w) / np.linalg.norm(w)
+    assert set(t3.tolist()) == {0, 1, 2, 3} and errs[2] < err3 < errs[1]
     t, lv, x = truenorth_core_weights(w, 4, 255, copies=4, bit_cost=0.1)
     cheap = np.linalg.norm(effective_weights(t, lv, x, 4) - w) / np.linalg.norm(w)
     assert x.sum() < 0.7 * points[2] and errs[2] < cheap < errs[1]
