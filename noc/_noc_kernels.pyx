@@ -126,6 +126,7 @@ cdef class CycleKernel:
         int32_t *rx
         int32_t *ry
         int32_t *link_id
+        int8_t *link_dir
         # per port, VC and slot
         PortState *ports
         VCState *vcs
@@ -167,10 +168,11 @@ cdef class CycleKernel:
         int32_t *req_o
         int32_t *req_vc
         int32_t *req_dvc
+        Py_ssize_t *req_pd
         int8_t *req_win
         # per call
         int64_t n_ew, n_ns, delivered, last
-        public int64_t n_steps, n_cycles
+        public int64_t n_steps, n_cycles  # diagnostics (router visits, cycles simulated), cumulative
         const int64_t *inject
         int64_t *deliver
         int32_t *hops
@@ -214,10 +216,12 @@ cdef class CycleKernel:
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
         cdef Py_ssize_t n_vc = n_port * self.V, k
         self.n_links = 0
-        self.link_id = <int32_t*>_alloc(R * N_MESH, 4)
+        self.link_id, self.link_dir = <int32_t*>_alloc(R * N_MESH, 4), <int8_t*>_alloc(R * N_MESH, 1)
         for k in range(R * N_MESH):
             self.link_id[k] = link_id[k // N_MESH, k % N_MESH]
-            self.n_links += link_id[k // N_MESH, k % N_MESH] >= 0
+            if self.link_id[k] >= 0:
+                self.link_dir[self.link_id[k]] = k % N_MESH
+                self.n_links += 1
         self.core_router, self.core_x = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.core_y, self.core_port = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.rx, self.ry = <int32_t*>_alloc(R, 4), <int32_t*>_alloc(R, 4)
@@ -235,17 +239,17 @@ cdef class CycleKernel:
         self.link_acc, self.tlinks = <int64_t*>_alloc(R * N_MESH, 8), <int32_t*>_alloc(R * N_MESH, 4)
         self.req_in, self.req_o = <int32_t*>_alloc(self.NP, 4), <int32_t*>_alloc(self.NP, 4)
         self.req_vc, self.req_win = <int32_t*>_alloc(self.NP, 4), <int8_t*>_alloc(self.NP, 1)
-        self.req_dvc = <int32_t*>_alloc(self.NP, 4)
+        self.req_dvc, self.req_pd = <int32_t*>_alloc(self.NP, 4), <Py_ssize_t*>_alloc(self.NP, sizeof(Py_ssize_t))
         self.radix_cnt = <int32_t*>_alloc(1 << RADIX_BITS, 4)
 
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
-        free(self.link_id); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
+        free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.vcs); free(self.slots); free(self.tports)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel_next); free(self.in_slot); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
-        free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_win); free(self.radix_cnt)
+        free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
         self._free_packets()
 
     cdef void _free_packets(self) noexcept:
@@ -284,13 +288,13 @@ cdef class CycleKernel:
         self.deliv_core = <int32_t*>cnp.PyArray_DATA(deliv_core)
         self.hops = <int32_t*>cnp.PyArray_DATA(hops)
         with nogil:
-            self.n_ew = self.n_ns = self.delivered = 0
+            self.delivered = 0
             self.last = -1
             if n:
                 self._request_order(n)
                 self._setup(s, d, n)
                 self._loop(s, n, until)
-        links = self._take_links()
+        links = self._take_links()  # also counts hops by direction (energy is priced per direction)
         ports = self._take_ports()
         with nogil:
             self._reset()
@@ -466,7 +470,7 @@ cdef class CycleKernel:
             if v < 0:
                 self._await_credit(pidx, r)
                 continue
-            self._push(r, pidx, v, p)
+            self._push(r, pidx, N_MESH + k, v, p)
             self.pk[p].ready = t + self.Ic + self.Pc
             self.pk[p].out = self._route(r, p)
             self.inj_free[core] = t + self.F
@@ -517,7 +521,7 @@ cdef class CycleKernel:
             o = self.req_o[i]
             if self.req_win[j]:
                 self.ports[base + o].out_rr = 0 if i + 1 == self.NP else i + 1
-                self._send(r, i, self.req_vc[i], o, t, self.req_dvc[i])
+                self._send(r, i, self.req_vc[i], o, t, self.req_pd[i], self.req_dvc[i])
                 w = min(w, self._head_wake(r, base + i, self.req_vc[i], t))
             else:
                 w = min(w, max(t + 1, self.ports[base + o].out_free))  # lost the output: try when it is free
@@ -552,14 +556,14 @@ cdef class CycleKernel:
             if busy or of > t or self.req_vc[i] >= 0:
                 w = min(w, max(t + 1, max(self.ports[pidx].in_free, of)))
                 continue
-            dv = 0
+            dv, pd = 0, 0
             if o < N_MESH:
                 pd = self._downstream_port(r, o)
                 dv = self._pick_vc(pd, t)
                 if dv < 0:
                     self._await_credit(pd, r)
                     continue
-            self.req_vc[i], self.req_o[i], self.req_dvc[i] = v, o, dv
+            self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
         return w
 
     cdef inline int64_t _head_wake(self, int r, Py_ssize_t pidx, int v, int64_t t) noexcept nogil:
@@ -573,52 +577,47 @@ cdef class CycleKernel:
             return self.pk[p].ready
         return max(self.ports[pidx].in_free, self.ports[<Py_ssize_t>r * self.NP + self.pk[p].out].out_free)
 
-    cdef inline void _send(self, int r, int i, int v, int o, int64_t t, int v2) noexcept nogil:
-        """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t`` (into downstream
-        VC ``v2``, chosen when the request was formed: nothing else reserves that port in this cycle)."""
-        cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i, q = pidx * self.V + v, slot, pidx2
-        cdef int p, r2, link, lc = self.lc_mesh if i < N_MESH else self.lc_local
-        cdef int64_t ct = t + self.F - 1 + lc  # the tail leaves at t + F - 1; credits travel lc cycles
-        cdef bint was_empty
+    cdef inline void _send(self, int r, int i, int v, int o, int64_t t, Py_ssize_t pidx2, int v2) noexcept nogil:
+        """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t``; on a mesh output
+        into VC ``v2`` of port ``pidx2`` downstream (chosen when the request was formed: nothing else
+        reserves that port in this cycle)."""
+        cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i, q = pidx * self.V + v, slot
+        cdef int p, r2, link, F = self.F
+        cdef int64_t ct = t + F - 1 + (self.lc_mesh if i < N_MESH else self.lc_local)  # tail leaves at t + F - 1
+        cdef PortState* port = &self.ports[pidx]
         slot = self._head_slot(q)
         p = self.slots[slot].pkt
         self.slots[slot].ct = ct
         self.vcs[q].ndep += 1
         self.vcs[q].nwait -= 1
-        self.ports[pidx].nwait -= 1
-        if self.ports[pidx].nwait == 0:
+        port.nwait -= 1
+        if port.nwait == 0:
             self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] &= ~((<uint64_t>1) << (i & 63))
-        if self.ports[pidx].cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
-            self.ports[pidx].cwait = 0
+        if port.cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
+            port.cwait = 0
             self._wake(self._upstream(r, i), ct)
-        self.ports[pidx].in_rr = 0 if v + 1 == self.V else v + 1
-        self.ports[pidx].in_free = t + self.F
-        self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + self.F
+        if self.V > 1:
+            port.in_rr = 0 if v + 1 == self.V else v + 1
+        port.in_free = t + F
+        self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + F
         if o >= N_MESH:
-            self.deliver[p] = t + self.Ec + self.F - 1
+            self.deliver[p] = t + self.Ec + F - 1
             self.deliv_core[p] = r * self.C + o - N_MESH
-            self.last = max(self.last, self.deliver[p])
+            self.last = max(self.last, t + self.Ec + F - 1)
             self.delivered += 1
             return
         link = self.link_id[r * N_MESH + o]
         if self.link_acc[link] == 0:
             self.tlinks[self.n_tlinks] = link
             self.n_tlinks += 1
-        self.link_acc[link] += self.F
+        self.link_acc[link] += F
         self.hops[p] += 1
-        if o == 1 or o == 3:
-            self.n_ew += 1
-        else:
-            self.n_ns += 1
-        pidx2 = self._downstream_port(r, o)
         r2 = self._neighbour(r, o)
-        was_empty = self.vcs[pidx2 * self.V + v2].nwait == 0
-        self._push(r2, pidx2, v2, p)
         self.pk[p].ready = t + self.Lc + self.Pc
         self.pk[p].out = self._route(r2, p)
+        if self._push(r2, pidx2, (o + 2) & 3, v2, p):  # it is the head of its VC: nothing else would wake r2
+            self._wake(r2, t + self.Lc + self.Pc)
         self._note_peak(pidx2)
-        if was_empty:  # it is the head of its VC: nothing else would wake r2 for it
-            self._wake(r2, self.pk[p].ready)
 
     cdef void _await_credit(self, Py_ssize_t pd, int waiter) noexcept nogil:
         """``waiter`` needs room in port ``pd``: wake it when its first credit in flight is usable, or flag the
@@ -683,18 +682,20 @@ cdef class CycleKernel:
             q += 1
         return best
 
-    cdef inline void _push(self, int r, Py_ssize_t pidx, int v, int p) noexcept nogil:
+    cdef inline bint _push(self, int r, Py_ssize_t pidx, int i, int v, int p) noexcept nogil:
+        """Append packet ``p`` to VC ``v`` of port ``pidx`` (port ``i`` of router ``r``); True if the VC was
+        empty (``p`` is its head)."""
         cdef Py_ssize_t q = pidx * self.V + v
-        cdef int i, pos = self.vcs[q].start + self.vcs[q].ndep + self.vcs[q].nwait
-        while pos >= self.cap:
-            pos -= self.cap
+        cdef VCState* vc = &self.vcs[q]
+        cdef int pos = vc.start + vc.ndep + vc.nwait
+        pos -= self.cap if pos >= self.cap else 0
         self.slots[q * self.cap + pos].pkt = p
-        self.vcs[q].nwait += 1
+        vc.nwait += 1
         if self.ports[pidx].nwait == 0:
-            i = <int>(pidx - <Py_ssize_t>r * self.NP)
             self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] |= (<uint64_t>1) << (i & 63)
         self.ports[pidx].nwait += 1
         self._touch(r)
+        return vc.nwait == 1
 
     cdef inline void _note_peak(self, Py_ssize_t pidx) noexcept nogil:
         """Record the flits held or reserved in port ``pidx`` (its VCs were just brought up to date)."""
@@ -722,9 +723,14 @@ cdef class CycleKernel:
         ids.sort()
         flits = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
         cdef int64_t* fp = <int64_t*>cnp.PyArray_DATA(flits)
+        self.n_ew = self.n_ns = 0
         for k in range(self.n_tlinks):
             fp[k] = self.link_acc[idp[k]]
             self.link_acc[idp[k]] = 0
+            if self.link_dir[idp[k]] & 1:  # E or W
+                self.n_ew += fp[k] // self.F
+            else:
+                self.n_ns += fp[k] // self.F
         self.n_tlinks = 0
         return ids, flits
 
