@@ -53,39 +53,47 @@ class Wiring:
     out_neuron: np.ndarray
 
 
+def _positions(core_index: np.ndarray, cores: np.ndarray) -> np.ndarray:
+    """Position k (int32) of each chip core index in ``cores`` within ``core_index`` (all programmed)."""
+    lut = np.full(int(core_index.max(initial=-1)) + 1, -1, dtype=np.int32)
+    lut[core_index] = np.arange(core_index.size, dtype=np.int32)
+    return lut[np.asarray(cores, dtype=np.int64)]
+
+
+def _concat(parts, dtype) -> np.ndarray:
+    """One array of ``dtype`` from per-core parts, written in place (no int64 temporaries)."""
+    parts = list(parts)
+    out = np.empty(sum(int(p.shape[0]) for p in parts), dtype=dtype)
+    start = 0
+    for p in parts:
+        out[start: start + p.shape[0]] = p
+        start += p.shape[0]
+    return out
+
+
 def build_wiring(mapped: MappedNetwork, cores: CoreArray) -> Wiring:
-    """Translate per-core (chip core, local axon) destinations into global indices."""
+    """Translate per-core (chip core, local axon) destinations into global indices (vectorised)."""
     core_index = mapped.core_indices
-    pos_of = {int(c): k for k, c in enumerate(core_index.tolist())}
     sizes = np.diff(cores.neuron_offset)
     neuron_pos = np.repeat(np.arange(len(core_index), dtype=np.int32), sizes)
-    neuron_local = (np.arange(cores.n_neurons) - np.repeat(cores.neuron_offset[:-1], sizes)).astype(np.int32)
-
-    def to_global(core: np.ndarray, axon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pos = np.asarray([pos_of[int(c)] for c in core.tolist()], dtype=np.int32)
-        gaxon = (cores.axon_offset[pos] + axon).astype(np.int32) if pos.size else np.zeros(0, np.int32)
-        return pos, gaxon
-
-    counts = np.concatenate([[0]] + [np.diff(mc.dest.ptr) for mc in mapped.cores]).astype(np.int64)
-    d_core = np.concatenate([mc.dest.core for mc in mapped.cores] or [np.zeros(0, np.int32)])
-    d_axon = np.concatenate([mc.dest.axon for mc in mapped.cores] or [np.zeros(0, np.int32)])
-    d_delay = np.concatenate([mc.dest.delay for mc in mapped.cores] or [np.zeros(0, np.int32)])
-    dest_pos, dest_axon = to_global(d_core, d_axon)
-    _, in_axon = to_global(mapped.in_core, mapped.in_axon)
-    out_pos = np.asarray([pos_of[int(c)] for c in mapped.out_core.tolist()], dtype=np.int64)
-    out_neuron = cores.neuron_offset[out_pos] + mapped.out_neuron.astype(np.int64) if out_pos.size else out_pos
+    neuron_local = (np.arange(cores.n_neurons, dtype=np.int64) - cores.neuron_offset[neuron_pos]).astype(np.int32)
+    counts = _concat((np.diff(mc.dest.ptr) for mc in mapped.cores), np.int64)
+    dest_pos = _positions(core_index, _concat((mc.dest.core for mc in mapped.cores), np.int64))
+    dest_axon = (cores.axon_offset[dest_pos] + _concat((mc.dest.axon for mc in mapped.cores), np.int64))
+    in_axon = cores.axon_offset[_positions(core_index, mapped.in_core)] + mapped.in_axon.astype(np.int64)
+    out_neuron = cores.neuron_offset[_positions(core_index, mapped.out_core)] + mapped.out_neuron.astype(np.int64)
     return Wiring(
         core_index=core_index,
         neuron_pos=neuron_pos,
         neuron_local=neuron_local,
-        dest_ptr=np.cumsum(counts),
+        dest_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         dest_pos=dest_pos,
-        dest_axon=dest_axon,
-        dest_delay=d_delay.astype(np.int32),
+        dest_axon=dest_axon.astype(np.int32),
+        dest_delay=_concat((mc.dest.delay for mc in mapped.cores), np.int32),
         in_ptr=mapped.in_ptr.astype(np.int64),
-        in_axon=in_axon,
+        in_axon=in_axon.astype(np.int32),
         in_delay=mapped.in_delay.astype(np.int32),
-        out_neuron=out_neuron.astype(np.int64),
+        out_neuron=out_neuron,
     )
 
 
@@ -123,15 +131,35 @@ class Chip:
         return cls(cfg, seed=seed, noc_engine=noc_engine)
 
     def program(self, mapped: MappedNetwork | str | Path) -> Chip:
-        """Check ``mapped`` against the config and load it into the cores; returns self."""
+        """Check ``mapped`` against the config and load it into the cores; returns self.
+
+        Three stages, also callable one by one (the benchmarks time and measure them):
+        :meth:`check_program`, :meth:`load_cores`, :meth:`load_wiring`.
+        """
+        mapped = self.check_program(mapped)
+        self.load_cores(mapped)
+        self.load_wiring(mapped)
+        return self
+
+    def check_program(self, mapped: MappedNetwork | str | Path) -> MappedNetwork:
+        """Stage 1: load ``mapped`` if it is a path and check it against the config (ProgramError)."""
         if not isinstance(mapped, MappedNetwork):
             mapped = MappedNetwork.load(mapped)
         mapped.check(self.cfg)
+        return mapped
+
+    def load_cores(self, mapped: MappedNetwork) -> CoreArray:
+        """Stage 2: build the chip's :class:`CoreArray` from the (checked) programs."""
         seed = self.seed if self.cfg.neuron.model == "truenorth" else 0
         self.cores = CoreArray(self.cfg, [mc.program for mc in mapped.cores], seed=seed)
+        self.mapped = None     # programmed only once the wiring matches the cores
+        return self.cores
+
+    def load_wiring(self, mapped: MappedNetwork) -> Wiring:
+        """Stage 3: the chip-wide routing tables over the cores of stage 2; the chip is then programmed."""
         self.wiring = build_wiring(mapped, self.cores)
         self.mapped = mapped
-        return self
+        return self.wiring
 
     # ----- helpers ---------------------------------------------------------------------------------
     def _require_program(self) -> None:

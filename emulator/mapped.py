@@ -5,27 +5,39 @@ a :class:`cores.CoreProgram`) and where each of its neurons sends spikes (per-ne
 (core, axon, delay)); which external input lines feed which axons; and which neurons are read out as which
 outputs.
 
-On disk it is one ``.npz`` file (written atomically), format version :data:`FORMAT_VERSION`:
+On disk it is one ``.npz`` file (written atomically), format version :data:`FORMAT_VERSION`.:data:`FORMAT_MINOR`:
 
 =================================  ==========  ==============================================================
 key                                dtype       meaning
 =================================  ==========  ==============================================================
-``header``                         str (JSON)  format, version, chip name, counts, free-form ``metadata``
-``core_index``                     int32[C]    chip core index of each used core (ascending, unique)
-``c{k}/n_neurons, c{k}/n_axons``   int64[1]    geometry of used core k (k = position in core_index)
-``c{k}/syn_axon, syn_neuron``      int32[S]    synapses (COO, local indices)
-``c{k}/syn_weight``                int32[S]    integer weight (loihi_lif); absent for truenorth
-``c{k}/axon_type``                 int8[A]     truenorth only: type of each axon
-``c{k}/p/<name>``                  int64[n..]  per-neuron parameter arrays by hardware name
-``c{k}/dest_ptr``                  int64[n+1]  CSR row pointers of each neuron's destinations
-``c{k}/dest_core, dest_axon``      int32[E]    destination chip core index and local axon
-``c{k}/dest_delay``                int32[E]    delivery delay in ticks (1 .. delay_slots)
-``in_ptr``                         int64[I+1]  CSR: external input line i feeds entries in_ptr[i]:in_ptr[i+1]
-``in_core, in_axon, in_delay``     int32[...]  destination of each input entry
-``out_core, out_neuron``           int32[O]    output j reads neuron out_neuron[j] of chip core out_core[j]
+``header``                         str (JSON)  format, version, minor, chip name, counts, ``metadata``
+``core_index``                     int[C]      chip core index of each used core (ascending, unique)
+``c{k}/n_neurons, c{k}/n_axons``   int[1]      geometry of used core k (k = position in core_index)
+``c{k}/syn_axon, syn_neuron``      int[S]      synapses (COO, local indices)
+``c{k}/crossbar``                  uint8[A,B]  truenorth, instead of syn_axon / syn_neuron: the binary
+                                               crossbar as packed bits, B = ceil(N / 8), bit j % 8 of byte
+                                               j // 8 of row a set when axon a feeds neuron j (1.1)
+``c{k}/syn_weight``                int[S]      integer weight (loihi_lif); absent for truenorth
+``c{k}/axon_type``                 int[A]      truenorth only: type of each axon
+``c{k}/p/<name>``                  int[n..]    per-neuron parameter arrays by hardware name (0-d: the same
+                                               value for every neuron)
+``c{k}/dest_ptr``                  int[n+1]    CSR row pointers of each neuron's destinations
+``c{k}/dest_core, dest_axon``      int[E]      destination chip core index and local axon
+``c{k}/dest_delay``                int[E]      delivery delay in ticks (1 .. delay_slots)
+``in_ptr``                         int[I+1]    CSR: external input line i feeds entries in_ptr[i]:in_ptr[i+1]
+``in_core, in_axon, in_delay``     int[...]    destination of each input entry
+``out_core, out_neuron``           int[O]      output j reads neuron out_neuron[j] of chip core out_core[j]
 =================================  ==========  ==============================================================
 
-Versioning: readers accept their own major version and refuse others with a clear message.
+Integer dtypes: readers accept any integer dtype for every ``int`` key above and keep it (a loaded network
+stays as compact as its file); :meth:`MappedNetwork.save` writes each array in the narrowest signed dtype
+(int8, int16, int32, int64) that holds its values. Version 1.0 files (int32 / int64 everywhere, COO only)
+read unchanged. Consumers must therefore widen before arithmetic that can leave the stored range (e.g.
+``axon.astype(np.int64) * n``); the core indices of 4,096-core chips need int16, local indices of 256-wide
+cores int16, delays int8.
+
+Versioning: readers accept their own major version (any minor) and refuse others with a clear message. A 1.0
+reader cannot read a file that uses the 1.1 ``crossbar`` key.
 """
 
 from __future__ import annotations
@@ -45,16 +57,18 @@ from emulator.files import atomic_write_bytes
 
 FORMAT_NAME = "neuromesh-mapped-network"
 FORMAT_VERSION = 1
+FORMAT_MINOR = 1
+_SIGNED = (np.int8, np.int16, np.int32, np.int64)
 
 
 @dataclass(frozen=True)
 class Destinations:
     """Per-neuron destination lists of one core, in CSR form (row = local neuron)."""
 
-    ptr: np.ndarray  # int64[n+1]
-    core: np.ndarray  # int32[E] chip core index
-    axon: np.ndarray  # int32[E] local axon at that core
-    delay: np.ndarray  # int32[E] ticks, >= 1
+    ptr: np.ndarray  # int[n+1] (any integer dtype, see the module docstring)
+    core: np.ndarray  # int[E] chip core index
+    axon: np.ndarray  # int[E] local axon at that core
+    delay: np.ndarray  # int[E] ticks, >= 1
 
     @classmethod
     def from_lists(cls, n_neurons: int, rows: dict[int, list[tuple[int, int, int]]]) -> Destinations:
@@ -106,7 +120,8 @@ class MappedNetwork:
 
     @property
     def core_indices(self) -> np.ndarray:
-        return np.asarray([c.index for c in self.cores], dtype=np.int64)
+        """Chip core index of each used core, int64[C]."""
+        return np.fromiter((c.index for c in self.cores), dtype=np.int64, count=len(self.cores))
 
     def check(self, cfg: ChipConfig) -> None:
         """Raise :class:`ProgramError` if anything does not fit ``cfg`` (names the core and neuron)."""
@@ -170,49 +185,51 @@ def input_table(n_inputs: int, rows: dict[int, list[tuple[int, int, int]]]) -> t
     return d.ptr, d.core, d.axon, d.delay
 
 
+def narrow(values) -> np.ndarray:
+    """``values`` as the narrowest signed integer array (int8 .. int64) that holds them (file dtype rule)."""
+    arr = np.asarray(values)
+    lo, hi = (int(arr.min()), int(arr.max())) if arr.size else (0, 0)
+    for dt in _SIGNED:
+        info = np.iinfo(dt)
+        if info.min <= lo and hi <= info.max:
+            return arr.astype(dt, copy=False)
+    return arr
+
+
 def _to_arrays(m: MappedNetwork) -> dict[str, np.ndarray]:
     header = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
+        "minor": FORMAT_MINOR,
         "chip": m.chip_name,
         "n_cores": len(m.cores),
         "n_inputs": m.n_inputs,
         "n_outputs": m.n_outputs,
         "metadata": m.metadata,
     }
-    out: dict[str, np.ndarray] = {
-        "header": np.asarray(json.dumps(header, sort_keys=True)),
-        "core_index": m.core_indices.astype(np.int32),
-        "in_ptr": m.in_ptr.astype(np.int64),
-        "in_core": m.in_core.astype(np.int32),
-        "in_axon": m.in_axon.astype(np.int32),
-        "in_delay": m.in_delay.astype(np.int32),
-        "out_core": m.out_core.astype(np.int32),
-        "out_neuron": m.out_neuron.astype(np.int32),
-    }
+    out: dict[str, np.ndarray] = {"header": np.asarray(json.dumps(header, sort_keys=True))}
+    for name in ("core_indices", "in_ptr", "in_core", "in_axon", "in_delay", "out_core", "out_neuron"):
+        out["core_index" if name == "core_indices" else name] = narrow(getattr(m, name))
     for k, mc in enumerate(m.cores):
         out.update(_core_arrays(f"c{k}/", mc))
     return out
 
 
 def _core_arrays(pre: str, mc: MappedCore) -> dict[str, np.ndarray]:
-    p = mc.program
-    a = {
-        pre + "n_neurons": np.asarray([p.n_neurons], dtype=np.int64),
-        pre + "n_axons": np.asarray([p.n_axons], dtype=np.int64),
-        pre + "syn_axon": np.asarray(p.syn_axon, dtype=np.int32),
-        pre + "syn_neuron": np.asarray(p.syn_neuron, dtype=np.int32),
-        pre + "dest_ptr": mc.dest.ptr.astype(np.int64),
-        pre + "dest_core": mc.dest.core.astype(np.int32),
-        pre + "dest_axon": mc.dest.axon.astype(np.int32),
-        pre + "dest_delay": mc.dest.delay.astype(np.int32),
-    }
+    p, d = mc.program, mc.dest
+    a = {pre + "n_neurons": narrow([p.n_neurons]), pre + "n_axons": narrow([p.n_axons]),
+         pre + "dest_ptr": narrow(d.ptr), pre + "dest_core": narrow(d.core), pre + "dest_axon": narrow(d.axon),
+         pre + "dest_delay": narrow(d.delay)}
+    if p.crossbar is not None:
+        a[pre + "crossbar"] = np.asarray(p.crossbar, dtype=np.uint8)
+    else:
+        a[pre + "syn_axon"], a[pre + "syn_neuron"] = narrow(p.syn_axon), narrow(p.syn_neuron)
     if p.syn_weight is not None:
-        a[pre + "syn_weight"] = np.asarray(p.syn_weight, dtype=np.int32)
+        a[pre + "syn_weight"] = narrow(p.syn_weight)
     if p.axon_type is not None:
-        a[pre + "axon_type"] = np.asarray(p.axon_type, dtype=np.int8)
+        a[pre + "axon_type"] = narrow(p.axon_type)
     for name, val in sorted(p.params.items()):
-        a[f"{pre}p/{name}"] = np.asarray(val, dtype=np.int64)
+        a[f"{pre}p/{name}"] = narrow(val)
     return a
 
 
@@ -225,7 +242,7 @@ def _read_header(arrays: dict[str, np.ndarray], source: str) -> dict:
     if header.get("version") != FORMAT_VERSION:
         raise ProgramError(
             f"{source}: format version {header.get('version')!r} is not supported; "
-            f"this NeuroMesh reads version {FORMAT_VERSION}"
+            f"this NeuroMesh reads version {FORMAT_VERSION} (minor <= {FORMAT_MINOR})"
         )
     return header
 
@@ -259,11 +276,14 @@ def _core_from_arrays(a: dict[str, np.ndarray], pre: str, idx: int) -> MappedCor
     prog = CoreProgram(
         n_neurons=int(a[pre + "n_neurons"][0]),
         n_axons=int(a[pre + "n_axons"][0]),
-        syn_axon=a[pre + "syn_axon"],
-        syn_neuron=a[pre + "syn_neuron"],
+        syn_axon=a.get(pre + "syn_axon"),
+        syn_neuron=a.get(pre + "syn_neuron"),
         syn_weight=a.get(pre + "syn_weight"),
         params=params,
         axon_type=a.get(pre + "axon_type"),
+        crossbar=a.get(pre + "crossbar"),
     )
+    if prog.crossbar is None and prog.syn_axon is None:
+        raise KeyError(pre + "syn_axon")
     dest = Destinations(a[pre + "dest_ptr"], a[pre + "dest_core"], a[pre + "dest_axon"], a[pre + "dest_delay"])
     return MappedCore(idx, prog, dest)

@@ -2,10 +2,12 @@
 
 Each check is a small function returning problems as strings that name the core (and neuron or axon), the
 quantity, the value and the limit. :func:`check_mapped` raises one :class:`ProgramError` listing them all.
+Checks over destination and output entries are vectorised (a 4,096-core chip has a million of them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,6 +25,32 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
+@dataclass(frozen=True)
+class CoreSizes:
+    """Axons and neurons of each programmed core, by chip core index (-1: not programmed)."""
+
+    axons: np.ndarray    # int64[max index + 1]
+    neurons: np.ndarray  # int64[max index + 1]
+
+    @classmethod
+    def of(cls, m: MappedNetwork, cfg: ChipConfig) -> CoreSizes:
+        """Sizes over the chip's core indices (out-of-range indices are left out: check_core_indices)."""
+        idx = m.core_indices
+        axons, neurons = np.full(cfg.num_cores, -1, np.int64), np.full(cfg.num_cores, -1, np.int64)
+        ok = (idx >= 0) & (idx < cfg.num_cores)
+        axons[idx[ok]] = [mc.program.n_axons for mc, good in zip(m.cores, ok, strict=True) if good]
+        neurons[idx[ok]] = [mc.program.n_neurons for mc, good in zip(m.cores, ok, strict=True) if good]
+        return cls(axons, neurons)
+
+    def lookup(self, table: np.ndarray, core: np.ndarray) -> np.ndarray:
+        """``table[core]``, -1 where ``core`` is not a programmed chip core index."""
+        core = np.asarray(core, dtype=np.int64)
+        inside = (core >= 0) & (core < table.size)
+        out = np.full(core.shape, -1, np.int64)
+        out[inside] = table[core[inside]]
+        return out
+
+
 def check_core_indices(m: MappedNetwork, cfg: ChipConfig) -> list[str]:
     idx = m.core_indices
     p = []
@@ -35,7 +63,7 @@ def check_core_indices(m: MappedNetwork, cfg: ChipConfig) -> list[str]:
     return p
 
 
-def check_destinations(mc: MappedCore, axons_of: dict[int, int], cfg: ChipConfig) -> list[str]:
+def check_destinations(mc: MappedCore, sizes: CoreSizes, cfg: ChipConfig) -> list[str]:
     """Destinations of one core: target core used, axon within it, delay in 1..delay_slots, fan-out limits."""
     d, p = mc.dest, []
     n = mc.program.n_neurons
@@ -49,7 +77,7 @@ def check_destinations(mc: MappedCore, axons_of: dict[int, int], cfg: ChipConfig
     lim = cfg.core.max_output_axons_per_core
     if lim is not None and len(d) > lim:
         p.append(f"core {mc.index}: {len(d)} output edges exceed core.max_output_axons_per_core {lim}")
-    p += _check_targets(f"core {mc.index}", d.core, d.axon, d.delay, axons_of, cfg, row_of=d.ptr)
+    p += _check_targets(f"core {mc.index}", d.core, d.axon, d.delay, sizes, cfg, row_of=d.ptr)
     return p
 
 
@@ -57,17 +85,14 @@ def _row(ptr: np.ndarray, entry: int) -> int:
     return int(np.searchsorted(ptr, entry, side="right") - 1)
 
 
-def _check_targets(who: str, core: np.ndarray, axon: np.ndarray, delay: np.ndarray,
-                   axons_of: dict[int, int], cfg: ChipConfig, row_of: np.ndarray, row_name: str = "neuron"
-                   ) -> list[str]:
-    p = []
-    used = np.asarray(sorted(axons_of), dtype=np.int64)
-    unknown = ~np.isin(core, used)
+def _check_targets(who: str, core: np.ndarray, axon: np.ndarray, delay: np.ndarray, sizes: CoreSizes,
+                   cfg: ChipConfig, row_of: np.ndarray, row_name: str = "neuron") -> list[str]:
+    limit = sizes.lookup(sizes.axons, core)
+    unknown = limit < 0
     if unknown.any():
         e = _first_bad(unknown)
-        p.append(f"{who} {row_name} {_row(row_of, e)}: destination core {int(core[e])} is not programmed")
-        return p
-    limit = np.asarray([axons_of[int(c)] for c in core], dtype=np.int64) if core.size else np.zeros(0, np.int64)
+        return [f"{who} {row_name} {_row(row_of, e)}: destination core {int(core[e])} is not programmed"]
+    p = []
     bad_axon = (axon < 0) | (axon >= limit)
     if bad_axon.any():
         e = _first_bad(bad_axon)
@@ -81,32 +106,41 @@ def _check_targets(who: str, core: np.ndarray, axon: np.ndarray, delay: np.ndarr
     return p
 
 
-def check_io(m: MappedNetwork, axons_of: dict[int, int], neurons_of: dict[int, int], cfg: ChipConfig) -> list[str]:
+def check_io(m: MappedNetwork, sizes: CoreSizes, cfg: ChipConfig) -> list[str]:
     p = []
     if m.in_ptr.shape[0] != m.n_inputs + 1:
         p.append(f"inputs: in_ptr has {m.in_ptr.shape[0]} entries for {m.n_inputs} input lines")
     else:
-        p += _check_targets("input", m.in_core, m.in_axon, m.in_delay, axons_of, cfg, m.in_ptr, "line")
-    for j, (c, nrn) in enumerate(zip(m.out_core.tolist(), m.out_neuron.tolist(), strict=True)):
-        if c not in neurons_of:
+        p += _check_targets("input", m.in_core, m.in_axon, m.in_delay, sizes, cfg, m.in_ptr, "line")
+    return p + _check_outputs(m, sizes)
+
+
+def _check_outputs(m: MappedNetwork, sizes: CoreSizes) -> list[str]:
+    """Every output reads a neuron of a programmed core (lists up to MAX_LISTED offenders)."""
+    core, nrn = m.out_core.astype(np.int64), m.out_neuron.astype(np.int64)
+    limit = sizes.lookup(sizes.neurons, core)
+    bad = (limit < 0) | (nrn < 0) | (nrn >= limit)
+    p = []
+    for j in np.flatnonzero(bad)[:MAX_LISTED].tolist():
+        c = int(core[j])
+        if limit[j] < 0:
             p.append(f"output {j}: core {c} is not programmed")
-        elif not 0 <= nrn < neurons_of[c]:
-            p.append(f"output {j}: neuron {nrn} out of range for core {c} (0..{neurons_of[c] - 1})")
+        else:
+            p.append(f"output {j}: neuron {int(nrn[j])} out of range for core {c} (0..{int(limit[j]) - 1})")
     return p
 
 
 def check_mapped(m: MappedNetwork, cfg: ChipConfig) -> None:
     """Raise :class:`ProgramError` listing every problem (up to :data:`MAX_LISTED`)."""
     problems = check_core_indices(m, cfg)
-    axons_of = {mc.index: mc.program.n_axons for mc in m.cores}
-    neurons_of = {mc.index: mc.program.n_neurons for mc in m.cores}
+    sizes = CoreSizes.of(m, cfg)
     for mc in m.cores:
         try:
             mc.program.validate(cfg, mc.index)
         except ProgramError as exc:
             problems.append(str(exc))
-        problems += check_destinations(mc, axons_of, cfg)
-    problems += check_io(m, axons_of, neurons_of, cfg)
+        problems += check_destinations(mc, sizes, cfg)
+    problems += check_io(m, sizes, cfg)
     if problems:
         shown = problems[:MAX_LISTED]
         more = len(problems) - len(shown)

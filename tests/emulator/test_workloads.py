@@ -1,0 +1,109 @@
+"""The TrueNorth operating-point workload: crossbar statistics, wiring, compact storage, determinism, and the
+same run whether its crossbars are bits or COO pairs; the .npz format round trip with narrow dtypes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from cores import CoreProgram
+from emulator.chip import Chip
+from emulator.config import load_config
+from emulator.errors import SimulationError
+from emulator.mapped import MappedCore, MappedNetwork
+from emulator.workloads import random_crossbars, truenorth_operating_point
+
+TN = load_config("truenorth")
+
+
+def _unpack(bits: np.ndarray, n: int) -> np.ndarray:
+    return np.unpackbits(bits, axis=-1, count=n, bitorder="little").astype(bool)
+
+
+@pytest.mark.parametrize("per_neuron", [1, 17, 128, 255, 256])
+def test_each_neuron_gets_exactly_its_synapses(per_neuron):
+    bits = random_crossbars(np.random.default_rng(0), 3, 256, 200, per_neuron)
+    assert bits.shape == (3, 256, 25) and bits.dtype == np.uint8
+    dense = _unpack(bits, 200)                         # [core, axon, neuron]
+    assert (dense.sum(axis=1) == per_neuron).all()
+
+
+def test_synapse_choice_is_uniform_over_axons():
+    dense = _unpack(random_crossbars(np.random.default_rng(1), 8, 64, 256, 16), 256)
+    per_axon = dense.sum(axis=(0, 2))                  # expected 8 x 256 x 16 / 64 = 512 each
+    assert abs(per_axon.mean() - 512) < 1e-9 and per_axon.std() < 4 * np.sqrt(512)
+
+
+def test_operating_point_wiring_and_compact_storage():
+    m = truenorth_operating_point(TN, n_cores=16, seed=3)
+    a, n = TN.core.axons_per_core, TN.core.neurons_per_core
+    targets = np.concatenate([mc.dest.core.astype(np.int64) * a + mc.dest.axon for mc in m.cores])
+    assert np.unique(targets).size == targets.size == 16 * n      # one distinct axon per neuron
+    assert targets.max() < 16 * a
+    mc = m.cores[0]
+    assert mc.program.crossbar.shape == (a, n // 8) and mc.program.syn_axon is None
+    assert mc.dest.core.dtype == np.int8 and mc.dest.delay.dtype == np.int8     # 16 cores, delay 1
+    assert m.cores[1].program.params["weights"] is mc.program.params["weights"]  # shared, not copied
+    assert mc.program.n_synapses == 128 * n
+
+
+def test_operating_point_is_deterministic_per_seed():
+    a, b, c = (truenorth_operating_point(TN, n_cores=4, seed=s) for s in (5, 5, 6))
+    assert all(np.array_equal(x.program.crossbar, y.program.crossbar) for x, y in zip(a.cores, b.cores, strict=True))
+    assert not np.array_equal(a.cores[0].program.crossbar, c.cores[0].program.crossbar)
+
+
+def test_dense_option_fills_the_crossbar():
+    m = truenorth_operating_point(TN, n_cores=2, active_synapses=256)
+    assert all((mc.program.crossbar == 0xFF).all() for mc in m.cores)
+    assert "256 syn" in m.metadata["name"]
+
+
+def test_idle_chip_never_fires():
+    idle, busy = (truenorth_operating_point(TN, n_cores=4, rate_hz=r) for r in (0, 20.0))
+    for x, y in zip(idle.cores, busy.cores, strict=True):            # the same chip, at rest
+        assert np.array_equal(x.program.crossbar, y.program.crossbar) and np.array_equal(x.dest.axon, y.dest.axon)
+    chip = Chip(TN).program(idle)
+    for _ in range(5):
+        assert chip.cores.step().size == 0
+        assert chip.cores.last_counts[:, 1].sum() == 0            # every update inactive
+        assert chip.cores.last_counts[:, 2].sum() == chip.cores.n_neurons
+
+
+def _as_coo(m: MappedNetwork) -> MappedNetwork:
+    cores = []
+    for mc in m.cores:
+        p = mc.program
+        a, n = p.synapses()
+        coo = CoreProgram(p.n_neurons, p.n_axons, a, n, None, p.params, p.axon_type)
+        cores.append(MappedCore(mc.index, coo, mc.dest))
+    return dataclasses.replace(m, cores=tuple(cores))
+
+
+def test_bits_and_coo_programs_run_identically():
+    m = truenorth_operating_point(TN, n_cores=6, seed=2, rate_hz=100.0)
+    runs = [Chip(TN, seed=1).program(x).run(None, ticks=30, probes={"spikes": "all"}) for x in (m, _as_coo(m))]
+    np.testing.assert_array_equal(runs[0].records[0].probe_spikes, runs[1].records[0].probe_spikes)
+    np.testing.assert_array_equal(runs[0].records[0].counts, runs[1].records[0].counts)
+    assert runs[0].records[0].probe_spikes.sum() > 0
+
+
+def test_npz_round_trip_keeps_bits_and_narrows(tmp_path):
+    m = truenorth_operating_point(TN, n_cores=3, seed=4)
+    path = m.save(tmp_path / "op.npz")
+    with np.load(path) as z:
+        assert z["c0/crossbar"].dtype == np.uint8 and "c0/syn_axon" not in z.files
+        assert z["c0/dest_axon"].dtype == np.int16 and z["c0/p/v0"].dtype == np.int8
+    back = MappedNetwork.load(path)
+    for x, y in zip(m.cores, back.cores, strict=True):
+        np.testing.assert_array_equal(x.program.crossbar, y.program.crossbar)
+        np.testing.assert_array_equal(x.dest.axon, y.dest.axon)
+        assert x.program.params.keys() == y.program.params.keys()
+    assert Chip(TN).program(back).cores.nbytes() == Chip(TN).program(m).cores.nbytes()
+
+
+def test_loihi_chip_refused():
+    with pytest.raises(SimulationError, match="needs a truenorth chip"):
+        truenorth_operating_point(load_config("loihi"))
