@@ -75,16 +75,33 @@ class Verdict:
 
 
 def check_capacity(summary: dict, limits: Limits) -> Check:
-    """Tightest resources with their utilisation; warn when one is above ``warn_utilisation``."""
+    """Tightest resources with their utilisation; warn when one is above ``warn_utilisation``.
+
+    Resources full by design do not warn: fan-out (TrueNorth's one target axon), the neurons of splitter
+    cores (relays are packed), and the axons of layers whose sources are duplicated (the copies are sized
+    to the axon budget).
+    """
     msgs = [f"cores: {summary['cores_used']} of {summary['cores_available']} used "
             f"({100 * summary['cores_used'] / summary['cores_available']:.1f} %)"]
     status = "ok"
+    copies = {L["name"]: (L.get("axon_copies") or [1, 1])[1] for L in summary.get("layers", [])}
     for t in summary["tightest"][:4]:
+        why = _full_by_design(t, copies)
         msgs.append(f"{t['resource']}: {100 * t['utilisation']:.1f} % on core {t['core']} (layer {t['layer']!r}: "
-                    f"{t['value']} of {t['limit']})")
-        if t["utilisation"] > limits.warn_utilisation and t["resource"] != "fan_out":
+                    f"{t['value']} of {t['limit']})" + (f" [{why}]" if why else ""))
+        if t["utilisation"] > limits.warn_utilisation and not why:
             status = "warn"
     return Check("capacity", status, msgs, {"tightest": summary["tightest"]})
+
+
+def _full_by_design(t: dict, copies: dict) -> str:
+    if t["resource"] == "fan_out":
+        return "one target per neuron: splitters"
+    if t["resource"] == "neurons" and t["layer"] == "<splitters>":
+        return "relay neurons packed"
+    if t["resource"] == "axons" and copies.get(t["layer"], 1) > 1:
+        return f"up to {copies[t['layer']]} axon copies per source fill the axons"
+    return ""
 
 
 def check_precision(summary: dict, limits: Limits) -> Check:

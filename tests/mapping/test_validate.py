@@ -53,3 +53,18 @@ def test_precision_warns_with_layer_names():
                            "threshold_rel_err": 1e-3, "notes": ["linear leak"]}]}
     chk = check_precision(summary, Limits())
     assert chk.status == "warn" and "layer 'fc1': weight rel. RMS error 0.3000 (limit 0.1)" in chk.messages[0]
+
+
+def test_capacity_does_not_warn_for_resources_full_by_design():
+    from mapping.validate import check_capacity
+
+    def summary(layer, resource, copies):
+        return {"cores_used": 3, "cores_available": 4096, "layers": [{"name": "h", "axon_copies": copies}],
+                "tightest": [{"resource": resource, "utilisation": 1.0, "core": 7, "layer": layer, "value": 256,
+                              "limit": 256}]}
+
+    chk = check_capacity(summary("h", "axons", [4, 4]), Limits())
+    assert chk.status == "ok" and "[up to 4 axon copies per source fill the axons]" in chk.messages[1]
+    assert check_capacity(summary("<splitters>", "neurons", [4, 4]), Limits()).status == "ok"
+    assert check_capacity(summary("h", "axons", [1, 1]), Limits()).status == "warn"
+    assert check_capacity(summary("h", "synapses", [4, 4]), Limits()).status == "warn"
