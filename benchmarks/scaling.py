@@ -1,9 +1,9 @@
 """Scaling run (issue 6): does the cost of a tick grow with events, or with idle neurons and empty ticks?
 
 Programmed chips on the TrueNorth preset (64 x 64 cores of 256 neurons), built directly as mapped networks
-(no float network, no mapper), with 1e3 to 1e6 neurons (4 to 4,096 cores) and 0.1 % to 10 % of the neurons
-firing per tick. One chip per size; the activity is set by the input, so the same programmed chip serves
-every activity level and the empty ticks:
+(no float network, no mapper), with 1e3 to 1e6 neurons (4 to 4,096 cores, the last size being the full
+preset) and 0.1 % to 10 % of the neurons firing per tick. One chip per size; the activity is set by the
+input, so the same programmed chip serves every activity level and the empty ticks:
 
 - axons 0-127 of each core are input axons (type 0, weight +1), each feeding two neurons; axons 128-255 are
   recurrent axons (type 1, weight 0), each neuron having 64 of them in its crossbar column (128 synapses per
@@ -35,7 +35,7 @@ from emulator.chip import Chip
 from emulator.config import ChipConfig, load_config
 from emulator.mapped import Destinations, MappedCore, MappedNetwork
 
-SIZES = (1_000, 10_000, 100_000, 1_000_000)
+SIZES = (1_000, 10_000, 100_000, 1_048_576)  # the last: all 4,096 cores of the TrueNorth preset
 ACTIVITIES = (0.001, 0.01, 0.1)
 IN_AXONS = 128        # input axons per core (type 0); the rest are recurrent (type 1)
 REC_PER_NEURON = 64   # recurrent crossbar synapses per neuron
