@@ -87,6 +87,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="TrueNorth: price of a connected crossbar point (a synaptic event per spike) as a "
                         "fraction of a full-scale weight; e.g. 0.08 halves the events on digits for a little "
                         "weight error (default 0: weight error only)")
+    p.add_argument("--calibrate", metavar="FILE.npz",
+                   help="TrueNorth: samples (as --samples) whose mean input and neuron activity correct each "
+                        "neuron's bias for the mean current of its weight errors; use other samples than those "
+                        "you validate on")
 
 
 def _copies(text: str):
@@ -129,15 +133,27 @@ def add_parsers(subparsers) -> None:
 add_parser = add_parsers  # the name emulator.cli looks for
 
 
+def _calibration(args, net):
+    """Samples of ``--calibrate`` (rate-coded like --samples), or None."""
+    if not args.calibrate:
+        return None
+    from mapping.evaluate import load_samples
+
+    return load_samples(args.calibrate, net.n_inputs, getattr(args, "ticks", 25), args.seed)
+
+
 def cmd_map(args) -> int:
+    from mapping.evaluate import mean_rates
     from mapping.mapper import map_network
 
     cfg = load_config(args.config)
     net = load_network(args.network, args.framework, args.dt, args.reset)
+    cal = _calibration(args, net)
     try:
         mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed,
                                       neurons_per_core=args.neurons_per_core, axon_copies=args.axon_copies,
-                                      bit_cost=args.bit_cost)
+                                      bit_cost=args.bit_cost,
+                                      activity=mean_rates(net, cal) if cal is not None else None)
     except MappingError as exc:
         print(f"NO-GO: {exc}")
         return 1
@@ -160,7 +176,8 @@ def cmd_validate(args) -> int:
     result, mapped, summary = validate_network(net, cfg, samples, args.placer, args.seed,
                                                Limits(min_class_agreement=args.min_agreement),
                                                neurons_per_core=args.neurons_per_core,
-                                               axon_copies=args.axon_copies, bit_cost=args.bit_cost)
+                                               axon_copies=args.axon_copies, bit_cost=args.bit_cost,
+                                               calibration=_calibration(args, net))
     if summary is not None:
         print(summary.to_text() + "\n")
     print(result.to_text())

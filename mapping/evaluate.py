@@ -113,13 +113,26 @@ def peak_rates(net, samples: Samples) -> dict:
     return {name: s.mean(axis=0).max(axis=0) for name, s in rec.items()}
 
 
+def mean_rates(net, samples: Samples) -> dict:
+    """Mean spikes per tick of every input line and neuron over ``samples`` (the float reference, chip timing):
+    the calibration ``activity`` of :func:`mapping.mapper.map_network`."""
+    x = np.asarray(samples.inputs, np.float64)
+    per_line = x.mean(axis=(0, 1))
+    out = {i.name: per_line[lo:lo + i.size] for i, lo in zip(net.inputs, net.input_offsets().values(), strict=True)}
+    rec = run_reference(net, samples.inputs, timing="per_layer_delay", record=True).spikes
+    out.update({name: s.mean(axis=(0, 1)) for name, s in rec.items()})
+    return out
+
+
 def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
-                     axon_copies: int | str = "auto", bit_cost: float = 0.0):
+                     axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
 
     The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
-    :func:`mapping.mapper.map_network`.
+    :func:`mapping.mapper.map_network`; ``calibration`` samples give its ``activity`` (TrueNorth bias
+    correction, :func:`mean_rates`). Calibrate on samples other than the validation ones to keep the
+    functional check honest.
     """
     from mapping.mapper import map_network
 
@@ -128,7 +141,8 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
     try:
         mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates,
                                       neurons_per_core=neurons_per_core, axon_copies=axon_copies,
-                                      bit_cost=bit_cost)
+                                      bit_cost=bit_cost,
+                                      activity=mean_rates(net, calibration) if calibration is not None else None)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
         return capacity_failure(exc), None, None
     cfg = cfg if not isinstance(cfg, (str, Path)) else _load(cfg)
@@ -159,5 +173,5 @@ def _core_rates(mapped, summary, rates: dict | None) -> dict | None:
     return out
 
 
-__all__ = ["ChipComparison", "Samples", "Verdict", "compare_on_chip", "load_samples", "pad_ticks", "peak_rates",
-           "rate_code", "validate_network"]
+__all__ = ["ChipComparison", "Samples", "Verdict", "compare_on_chip", "load_samples", "mean_rates", "pad_ticks",
+           "peak_rates", "rate_code", "validate_network"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emulator.config import ChipConfig, load_config
+from emulator.errors import MappingError
 from emulator.mapped import MappedCore, MappedNetwork
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
@@ -35,6 +36,7 @@ class MapOptions:
     align_bias: bool = True
     axon_copies: int | str = "auto"
     bit_cost: float = 0.0
+    activity: dict = field(default_factory=dict)  # input / population -> mean spikes per tick (calibration)
 
 
 def _cfg(cfg) -> ChipConfig:
@@ -43,7 +45,8 @@ def _cfg(cfg) -> ChipConfig:
 
 def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
                 rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
-                axon_copies: int | str = "auto", bit_cost: float = 0.0) -> tuple[MappedNetwork, MappingSummary]:
+                axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None
+                ) -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -70,6 +73,11 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         TrueNorth: price of one connected crossbar point (one synaptic event per spike) as a fraction of a
         full-scale weight, traded against the squared weight error (:mod:`mapping.truenorth_weights`);
         0 minimises the weight error alone.
+    activity : dict, optional
+        TrueNorth calibration: mean spikes per tick of each input and population (scalar or per neuron,
+        e.g. :func:`mapping.evaluate.mean_rates` on samples). Each neuron's bias is then corrected by
+        ``-sum_i e_ij a_i``, the mean current its weight errors ``e_ij`` cause at that activity
+        (:func:`mapping.programs.bias_correction`); sources not named count as silent.
     align_bias : bool
         Set initial states so that biases start with each layer's first input (:mod:`mapping.onset`).
 
@@ -83,7 +91,8 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         Unsupported features or a network that does not fit (names the layer, resource, need and limit).
     """
     cfg = _cfg(cfg)
-    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost)
+    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
+                      activity or {})
     part = partition(network, cfg, neurons_per_core, axon_copies)
     onsets = onset_ticks(network, part.extra_delay) if align_bias else {}
     aligned, onset_notes = align_bias_onset(network, onsets)
@@ -91,7 +100,8 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
              for p in aligned.populations}
     for note in onset_notes:
         quant[note.split("'")[1]].error["notes"].append(note)
-    programs, err_terms = _programs(cfg, part, quant, seed, bit_cost)
+    programs, err_terms = _programs(cfg, part, quant, seed, bit_cost, _source_activity(network, part, activity))
+    _note_corrections(quant, err_terms)
     routes, in_routes = logical_routes(part)
     traffic = slice_traffic(routes, _slice_rates(network, part, opts.rates))
     assign = place(opts.placer, traffic, cfg, seed)
@@ -105,18 +115,42 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     return _with_metadata(mapped, meta), summary
 
 
-def _programs(cfg, part: Partition, quant: dict, seed: int, bit_cost: float = 0.0):
+def _source_activity(net: Network, part: Partition, activity: dict | None) -> np.ndarray | None:
+    """Mean spikes per tick of every global source id (0 for sources not named), or None."""
+    if not activity:
+        return None
+    sizes = net.sizes
+    out = np.zeros(sum(sizes.values()))
+    for name, value in activity.items():
+        if name not in part.offsets:
+            raise MappingError(f"activity given for {name!r}, which is no input or population; "
+                               f"known: {sorted(part.offsets)}")
+        lo = part.offsets[name]
+        out[lo:lo + sizes[name]] = np.broadcast_to(np.asarray(value, np.float64), (sizes[name],))
+    return out
+
+
+def _note_corrections(quant: dict, terms: dict) -> None:
+    for name, t in terms.items():
+        if t.get("n_corr"):
+            rms = float(np.sqrt(t["bias_corr2"] / t["n_corr"]))
+            quant[name].error["notes"].append(
+                f"bias corrected for the mean current of the weight errors at the calibration activity "
+                f"(rms {rms:.4g} per tick, input units)")
+
+
+def _programs(cfg, part: Partition, quant: dict, seed: int, bit_cost: float = 0.0, activity=None):
     build = BUILDERS[cfg.neuron.model]
     programs, terms = [], {}
     for k, s in enumerate(part.slices):
         q = quant.get(s.pop)
-        prog, t = build(cfg, s, part.tables.get(s.pop), q, seed + k, bit_cost)
+        prog, t = build(cfg, s, part.tables.get(s.pop), q, seed + k, bit_cost, activity)
         programs.append(prog)
         if t:
             acc = terms.setdefault(s.pop, {"err2": 0.0, "w2": 0.0, "zeroed": 0, "n": 0})
             for key, val in t.items():
                 merge = {"copies_min": min, "copies_max": max}.get(key)
-                acc[key] = merge(acc.get(key, val), val) if merge else acc[key] + val
+                acc[key] = merge(acc.get(key, val), val) if merge else acc.get(key, 0) + val
     return programs, terms
 
 

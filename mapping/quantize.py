@@ -59,6 +59,9 @@ class QuantizedLayer:
     error : dict
         ``weight_rel_rms``, ``frac_clipped``, ``frac_zeroed``, ``threshold_rel_err``, ``bias_rel_err``,
         ``notes`` (approximations made).
+    leak_terms : dict
+        TrueNorth: ``bias_hw``, ``drain`` (float per neuron, hardware units) and ``leak_lim``, to re-encode
+        the leak per core after a bias correction; empty for Loihi.
     """
 
     name: str
@@ -66,6 +69,7 @@ class QuantizedLayer:
     weights: np.ndarray | None
     scale: np.ndarray
     error: dict = field(default_factory=dict)
+    leak_terms: dict = field(default_factory=dict)
 
 
 # ----- shared helpers -------------------------------------------------------------------------------------
@@ -239,21 +243,35 @@ def _truenorth_checks(pop: Population) -> None:
 
 
 def _truenorth_leak(pop: Population, s: np.ndarray, leak_lim: int, notes: list[str]):
-    """(leak, leak_reversal) per neuron; see the module docstring for the linear-leak approximation."""
+    """(leak, leak_reversal, leak terms) per neuron; see the module docstring for the linear-leak approximation.
+
+    The leak terms (``bias_hw``, ``drain``: floats in hardware units, and ``leak_lim``) let a core program
+    re-encode the leak after correcting the bias (:func:`encode_truenorth_leak`).
+    """
     beta, thr = pop.param("beta"), pop.param("threshold")
     bias = pop.param("bias") + pop.param("current_bias")
     drain = (1.0 - beta) * np.abs(thr) * s / 2.0
     bias_hw = bias * s
-    reversal = (drain > 0) & (np.abs(bias_hw) < drain)
-    leak = np.where(reversal, -drain, bias_hw - drain)
     if np.any(beta < 1):
         notes.append("exponential decay beta < 1 approximated by a linear leak of (1 - beta) * threshold / 2 "
                      "per tick (toward zero with leak reversal, or folded into a constant leak with the bias)")
+    out, reversal, clipped = encode_truenorth_leak(bias_hw, drain, leak_lim)
+    if clipped:
+        notes.append(f"leak clipped to +-{leak_lim} on {clipped} neuron(s)")
+    return out, reversal, {"bias_hw": bias_hw, "drain": drain, "leak_lim": leak_lim}
+
+
+def encode_truenorth_leak(bias_hw: np.ndarray, drain: np.ndarray, leak_lim: int):
+    """TrueNorth ``(leak, leak_reversal, n clipped)`` for a bias ``bias_hw`` and a drain (both hardware units).
+
+    A bias smaller than the drain becomes a pure leak toward zero (leak reversal, ``-drain``); otherwise one
+    signed constant leak ``bias_hw - drain``.
+    """
+    reversal = (drain > 0) & (np.abs(bias_hw) < drain)
+    leak = np.where(reversal, -drain, bias_hw - drain)
     raw = np.rint(leak)
     out = np.clip(raw, -leak_lim - 1, leak_lim).astype(np.int64)
-    if np.any(raw != out):
-        notes.append(f"leak clipped to +-{leak_lim} on {int(np.sum(raw != out))} neuron(s)")
-    return out, reversal.astype(np.int64)
+    return out, reversal.astype(np.int64), int(np.sum(raw != out))
 
 
 def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron"
@@ -267,7 +285,7 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
     s = np.minimum(s, (alpha_max - 1) / np.maximum(np.abs(thr), 1e-12))  # the threshold must fit
     notes: list[str] = []
     alpha = np.clip(np.floor(thr * s) + 1, 0, alpha_max).astype(np.int64)
-    leak, rev = _truenorth_leak(pop, s, (1 << (nn.leak_bits - 1)) - 1, notes)
+    leak, rev, leak_terms = _truenorth_leak(pop, s, (1 << (nn.leak_bits - 1)) - 1, notes)
     floor_mag = min(alpha_max, (1 << (nn.membrane_bits - 1)) - 1)
     params = {
         "leak": leak, "leak_reversal": rev, "leak_stochastic": np.zeros(pop.size, np.int64),
@@ -278,7 +296,7 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
         "v0": _state(pop.param("v0") * s, nn.membrane_bits),
     }
     err = {"threshold_rel_err": _rel_err(thr, (alpha - 0.5) / s), "notes": notes}
-    return QuantizedLayer(pop.name, params, None, s, err)
+    return QuantizedLayer(pop.name, params, None, s, err, leak_terms)
 
 
 QUANTIZERS = {"loihi_lif": quantize_loihi, "truenorth": quantize_truenorth}
@@ -294,5 +312,5 @@ def quantize(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str
     return fn(cfg, pop, np.asarray(post, np.int64), np.asarray(w, np.float64), scaling)
 
 
-__all__ = ["QUANTIZERS", "QuantizedLayer", "quantize", "quantize_loihi", "quantize_truenorth",
+__all__ = ["QUANTIZERS", "QuantizedLayer", "encode_truenorth_leak", "quantize", "quantize_loihi", "quantize_truenorth",
            "split_bias", "truenorth_core_weights"]

@@ -139,6 +139,8 @@ def layer_errors(net, part, quant: dict, err_terms: dict) -> list[dict]:
             err["n_synapses"] = t["n"]
             if "copies_min" in t:
                 err["axon_copies"] = [int(t["copies_min"]), int(t["copies_max"])]
+            if t.get("n_corr"):
+                err["bias_correction_rms"] = float(np.sqrt(t["bias_corr2"] / t["n_corr"]))
         out.append({"name": p.name, "kind": p.neuron.kind, "neurons": p.size,
                     "cores": len(part.slices_of(p.name)), **err})
     return out

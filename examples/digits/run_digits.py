@@ -18,21 +18,25 @@ from pathlib import Path
 import numpy as np
 
 from emulator.files import atomic_write_bytes, atomic_write_json
-from mapping.evaluate import Samples, compare_on_chip, pad_ticks
+from mapping.evaluate import Samples, compare_on_chip, mean_rates, pad_ticks
 from mapping.from_nir import read_nir
 from mapping.mapper import map_network
+from mapping.validate import functional_numbers
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SPECS = ("loihi,truenorth,truenorth:bit_cost=0.08,truenorth:copies=2,truenorth:K=1,truenorth:copies=1,"
+DEFAULT_SPECS = ("loihi,truenorth,truenorth:calibrate=2fold,truenorth:bit_cost=0.08,"
+                 "truenorth:bit_cost=0.08+calibrate=2fold,truenorth:copies=2,truenorth:K=1,truenorth:copies=1,"
                  "truenorth:copies=1+K=1")
 DATA = HERE.parents[1] / "emulator" / "data"
 
 
-OPTIONS = {"K": ("neurons_per_core", int), "copies": ("axon_copies", int), "bit_cost": ("bit_cost", float)}
+OPTIONS = {"K": ("neurons_per_core", int), "copies": ("axon_copies", int), "bit_cost": ("bit_cost", float),
+           "calibrate": ("calibrate", str)}
 
 
 def parse_spec(spec: str) -> tuple[str, dict]:
-    """``CHIP[:OPT=V[+OPT=V...]]`` with OPT in K (neurons per core), copies (axon copies), bit_cost."""
+    """``CHIP[:OPT=V[+OPT=V...]]`` with OPT in K (neurons per core), copies (axon copies), bit_cost, calibrate
+    (``calibrate=2fold``: bias correction from one half of the samples, evaluated on the other)."""
     chip, _, rest = spec.partition(":")
     opts = {}
     for item in filter(None, rest.split("+")):
@@ -44,12 +48,9 @@ def parse_spec(spec: str) -> tuple[str, dict]:
     return chip, opts
 
 
-def measure(chip: str, net, samples: Samples, seed: int, opts: dict) -> tuple[dict, object]:
-    mapped, summary = map_network(net, chip, placer="anneal", seed=seed, **opts)
-    comp = compare_on_chip(net, mapped, chip, samples, seed)
-    mean = comp.report["mean"]
-    row = {
-        "chip": chip, "options": opts, "neurons_per_core": opts.get("neurons_per_core"), **comp.numbers,
+def _row(chip: str, opts: dict, summary, numbers: dict, mean: dict) -> dict:
+    return {
+        "chip": chip, "options": opts, "neurons_per_core": opts.get("neurons_per_core"), **numbers,
         "energy_uj_per_inference": mean["energy_pj"]["total"] * 1e-6,
         "energy_by_op_uj": {k: v * 1e-6 for k, v in mean["energy_pj"]["by_op"].items()},
         "latency_us_per_inference": mean["latency_ns"]["total"] * 1e-3,
@@ -61,7 +62,49 @@ def measure(chip: str, net, samples: Samples, seed: int, opts: dict) -> tuple[di
         "placement_cost": summary.placement_cost, "naive_cost": summary.naive_cost,
         "greedy_cost": summary.greedy_cost, "splitter_cores": summary.splitter_cores,
     }
-    return row, mapped
+
+
+def measure(chip: str, net, samples: Samples, seed: int, opts: dict) -> tuple[dict, object]:
+    """Map with ``opts`` and compare chip and float reference on every sample."""
+    if opts.get("calibrate"):
+        return measure_calibrated(chip, net, samples, seed, opts), None
+    mapped, summary = map_network(net, chip, placer="anneal", seed=seed, **opts)
+    comp = compare_on_chip(net, mapped, chip, samples, seed)
+    return _row(chip, opts, summary, comp.numbers, comp.report["mean"]), mapped
+
+
+def measure_calibrated(chip: str, net, samples: Samples, seed: int, opts: dict) -> dict:
+    """Two-fold calibration: map with the mean activity of one half (bias correction), evaluate on the other
+    half, both ways; the figures cover every sample, each predicted by a mapping that never saw it."""
+    n = samples.inputs.shape[0]
+    halves = [np.arange(n) < n // 2, np.arange(n) >= n // 2]
+    map_opts = {k: v for k, v in opts.items() if k != "calibrate"}
+    refs, chips, labels, pld, means = [], [], [], [], []
+    for k, held_out in enumerate(halves):
+        cal = Samples(samples.inputs[halves[1 - k]])
+        mapped, summary = map_network(net, chip, placer="anneal", seed=seed, activity=mean_rates(net, cal),
+                                      **map_opts)
+        comp = compare_on_chip(net, mapped, chip, Samples(samples.inputs[held_out], samples.labels[held_out]), seed)
+        refs.append(comp.ref_counts)
+        chips.append(comp.chip_counts)
+        labels.append(samples.labels[held_out])
+        pld.append(comp.numbers["agreement_per_layer_delay"] * held_out.sum())
+        means.append(comp.report["mean"])
+    numbers = functional_numbers(np.concatenate(refs), np.concatenate(chips), np.concatenate(labels))
+    numbers["agreement_per_layer_delay"] = float(sum(pld) / n)
+    row = _row(chip, opts, summary, numbers, _average(means))
+    row["bias_correction_rms"] = [L.get("bias_correction_rms") for L in summary.layers]
+    return row
+
+
+def _average(dicts: list[dict]):
+    """Element-wise mean of nested dicts of numbers (two folds' mean reports)."""
+    first = dicts[0]
+    if isinstance(first, dict):
+        return {k: _average([d[k] for d in dicts]) for k in first if all(k in d for d in dicts)}
+    if isinstance(first, (int, float)) and not isinstance(first, bool):
+        return sum(dicts) / len(dicts)
+    return first
 
 
 def print_table(rows: list[dict]) -> None:

@@ -40,6 +40,19 @@ def test_truenorth_duplication_agrees_with_snntorch_reference(digits_net, digits
     assert comp.numbers["accuracy_chip"] >= 0.95
 
 
+def test_truenorth_bias_calibration_on_other_samples_raises_the_agreement(digits_net, digits_samples):
+    """Calibrated on the first half's mean activity, evaluated on the second half (held out)."""
+    from mapping.evaluate import mean_rates
+
+    x, y = digits_samples["inputs"], digits_samples["labels"]
+    held_out = Samples(x[180:], y[180:])
+    agree = {}
+    for name, activity in (("plain", None), ("calibrated", mean_rates(digits_net, Samples(x[:180])))):
+        mapped, _ = map_network(digits_net, "truenorth", activity=activity, placer="greedy")
+        agree[name] = compare_on_chip(digits_net, mapped, "truenorth", held_out).numbers["class_agreement"]
+    assert agree["calibrated"] >= 0.985 and agree["calibrated"] > agree["plain"]
+
+
 def test_truenorth_classic_mapping_still_available(digits_net):
     """One axon per source (``axon_copies=1``): four levels per neuron and type shared by the whole core."""
     classic, s_classic = map_network(digits_net, "truenorth", axon_copies=1)
@@ -113,3 +126,19 @@ def test_cli_reads_a_network_saved_as_npz(tmp_path, digits_net):
     assert cli(["map", "truenorth", str(path), "--out", str(out), "--placer", "greedy"]) == 0
     with pytest.raises(MappingError, match=r"not a saved mapping.network.Network but a programmed chip"):
         cli(["map", "truenorth", str(out), "--out", str(tmp_path / "x.npz")])
+
+
+def test_cli_calibrate_option(tmp_path, digits_nir, digits_samples):
+    cal, val = tmp_path / "cal.npz", tmp_path / "val.npz"
+    np.savez(cal, inputs=digits_samples["inputs"][:40])
+    np.savez(val, inputs=digits_samples["inputs"][300:330], labels=digits_samples["labels"][300:330])
+    rep = tmp_path / "v.json"
+    assert cli(["validate", "truenorth", str(digits_nir), "--samples", str(val), "--calibrate", str(cal),
+                "--placer", "greedy", "--min-agreement", "0", "--report", str(rep)]) == 0
+    layers = json.loads(rep.read_text())["summary"]["layers"]
+    assert all(L["bias_correction_rms"] > 0 for L in layers)
+    out, summ = tmp_path / "m.npz", tmp_path / "s.json"
+    assert cli(["map", "truenorth", str(digits_nir), "--calibrate", str(cal), "--out", str(out), "--summary",
+                str(summ), "--placer", "greedy", "--bit-cost", "0.08", "--axon-copies", "2"]) == 0
+    layers = json.loads(summ.read_text())["layers"]
+    assert [L["axon_copies"] for L in layers] == [[2, 2], [2, 2]] and layers[0]["bias_correction_rms"] > 0

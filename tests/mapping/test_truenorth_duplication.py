@@ -169,3 +169,27 @@ def test_splitter_cores_respect_the_output_edge_limit():
     with pytest.raises(CapacityError, match=r"source \d+: 2 destinations through one splitter core exceed "
                                             r"max_output_axons_per_core 1"):
         map_network(net, small_cfg(max_output_axons_per_core=1), axon_copies=1)
+
+
+def test_bias_correction_removes_the_mean_current_of_the_weight_errors():
+    """With activity a_i, each neuron's bias moves by -sum_i e_ij a_i (leak in hardware units, IF: no drain)."""
+    rng = np.random.default_rng(3)
+    w = rng.normal(0.3, 0.5, (4, 12))
+    net = Network([Input("x", 12)], [Population("h", 4, IF(threshold=2.0))], [Projection("x", "h", w)],
+                  [Output("o", "h")])
+    cfg = small_truenorth()
+    a = rng.uniform(0.0, 0.5, 12)
+    plain, _ = map_network(net, cfg, placer="greedy", axon_copies=1)  # one copy: visible weight errors
+    fixed, summary = map_network(net, cfg, placer="greedy", axon_copies=1, activity={"x": a})
+    assert plain.cores[0].program.params["leak"].tolist() == [0, 0, 0, 0]
+    prog = fixed.cores[0].program
+    x = np.zeros((prog.n_axons, 4), bool)
+    x[prog.syn_axon, prog.syn_neuron] = True
+    s = 255 / np.abs(w).max(axis=1)
+    err = effective_weights(prog.axon_type, prog.params["weights"], x, 1).T / s[:, None] - w  # (neurons, inputs)
+    assert np.abs(err).max() > 0.01
+    assert prog.params["leak"].tolist() == np.rint(-s * (err @ a)).astype(int).tolist()
+    assert summary.layers[0]["bias_correction_rms"] == pytest.approx(np.sqrt(np.mean((err @ a) ** 2)))
+    assert any("bias corrected" in n for n in summary.layers[0]["notes"])
+    with pytest.raises(MappingError, match=r"activity given for 'y', which is no input or population"):
+        map_network(net, cfg, activity={"y": 0.1})
