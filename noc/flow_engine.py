@@ -174,6 +174,7 @@ class _Loads:
         self.n = {d: np.zeros(s) for d, s in grids.shape.items()}
         self.s1 = {d: np.zeros(s) for d, s in grids.shape.items()}
         self.s2 = {d: np.zeros(s) for d, s in grids.shape.items()}
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def add(self, d: int, line, lo, hi, c, slope: float) -> None:
         """Packets covering cells ``lo .. hi`` of ``line`` with arrival ``c + slope * u`` at cell ``u``."""
@@ -187,6 +188,13 @@ class _Loads:
     def excess(self, d: int, service: float) -> np.ndarray:
         """``s n - sqrt(12) std`` of each link of grid ``d`` (cycles); ``-inf`` where no packet passes."""
         return _excess(self.n[d], self.s1[d], self.s2[d], service)
+
+    def bottlenecks(self, d: int, service: float) -> tuple[np.ndarray, np.ndarray]:
+        """Excess of grid ``d`` and its range-argmax sparse table (built once per run and direction)."""
+        if d not in self._tables:
+            ex = self.excess(d, service)
+            self._tables[d] = ex, _sparse_argmax(ex)
+        return self._tables[d]
 
     def link_counts(self, flits: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, flits) of the links that carried packets, ids ascending (exact)."""
@@ -256,9 +264,9 @@ def _segment_candidate(seg: _Segment, routes: _Routes, loads: _Loads, step: floa
         d = (E if sign > 0 else W) if seg.axis == 0 else (N if sign > 0 else S)
         if not mask.any():
             continue
-        ex = loads.excess(d, service)
+        ex, table = loads.bottlenecks(d, service)
         line = seg.line[mask]
-        u = _range_argmax(ex, line, seg.lo[mask], seg.hi[mask])
+        u = _range_argmax(ex, table, line, seg.lo[mask], seg.hi[mask])
         best[mask] = ex[line, u]
         res[mask] = offset + loads.grids.ids[d][line, u]
         arrive[mask] = c[mask] + sign * step * u
@@ -266,9 +274,9 @@ def _segment_candidate(seg: _Segment, routes: _Routes, loads: _Loads, step: floa
     return best, res, arrive, work
 
 
-def _range_argmax(values: np.ndarray, line, lo, hi) -> np.ndarray:
-    """Index of the largest of ``values[line, lo .. hi]`` for each query (sparse table, O(1) per query)."""
-    table = _sparse_argmax(values)
+def _range_argmax(values: np.ndarray, table: np.ndarray, line, lo, hi) -> np.ndarray:
+    """Index of the largest of ``values[line, lo .. hi]`` for each query (``table`` from
+    :func:`_sparse_argmax`: O(1) per query)."""
     span = hi - lo + 1
     level = np.floor(np.log2(span)).astype(np.int64)
     i1 = table[level, line, lo]
@@ -298,7 +306,8 @@ def _fifo_waits(resource, arrive, work) -> np.ndarray:
     ``d_i = max(tau_i, d_(i-1) + s)`` unrolls to ``d_i = i s + max_(j <= i) (tau_j - j s)``: a cumulative
     maximum within each group, done for all groups at once by lifting each group above the previous one.
     """
-    order = np.lexsort((arrive, resource))
+    span = int(arrive.max()) + 1 if len(arrive) else 1
+    order = np.argsort(resource * span + arrive.astype(np.int64))  # by resource, then arrival (integer cycles)
     res, tau = resource[order], arrive[order]
     start = np.flatnonzero(np.r_[True, res[1:] != res[:-1]])
     size = np.diff(np.r_[start, len(res)])
