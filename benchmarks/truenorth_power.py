@@ -1,66 +1,117 @@
-"""TrueNorth preset at the published operating point: chip power against Merolla et al. 2014 (65-72 mW).
+"""TrueNorth preset at the published operating point: chip power against Merolla et al. 2014 (65-72 mW), and
+the cost of emulating the whole chip (build time by stage, peak memory against the programmed bytes, time per
+active and per idle tick).
 
-All 4,096 cores busy, 20 Hz mean firing at the 1 ms tick, 128 active synapses per neuron, each neuron
-targeting one axon anywhere on the chip. The preset prices synaptic events at the amortised 26 pJ and hops at
-2.3 pJ, so power = (syn events/s x 26 pJ + hops/s x 2.3 pJ).
+All 4,096 cores busy, 20 Hz mean firing at the 1 ms tick, 128 active synapses per neuron (134 M synapses),
+each neuron targeting one axon anywhere on the chip. The preset prices synaptic events at the amortised 26 pJ
+and hops at 2.3 pJ, so power = (syn events/s x 26 pJ + hops/s x 2.3 pJ). The idle tick is the same chip at
+rest (leak 0, v = 0, no input; ``truenorth_operating_point(rate_hz=0)``). Memory definitions: see
+``truenorth_common``.
 
-    python benchmarks/truenorth_power.py [--ticks 100] [--cores 4096] [--out benchmarks/results/truenorth_power.json]
+    python benchmarks/truenorth_power.py [--ticks 100] [--cores 4096] [--synapses 128]
+                                         [--out benchmarks/results/truenorth_power.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import time
+import sys
 
-from emulator.chip import Chip
+from _common import RESULTS, write_results
+from truenorth_common import (
+    StageMeter,
+    build_chip,
+    context,
+    idle_costs,
+    memory_summary,
+    process_baseline_mib,
+    tick_costs,
+)
+
 from emulator.config import load_config
-from emulator.files import atomic_write_json
-from emulator.workloads import truenorth_operating_point
 
 PUBLISHED_MW = (65.0, 72.0)
+BUILD_STAGES = ("workload", "check", "cores", "wiring")
 
 
-def main(argv=None) -> int:
+def parse(argv, default_out: str, default_synapses: int = 128) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ticks", type=int, default=100)
+    ap.add_argument("--idle-ticks", type=int, default=100, help="ticks of the idle chip (0: skip)")
     ap.add_argument("--cores", type=int, default=None, help="cores to use (default: all 4,096)")
+    ap.add_argument("--synapses", type=int, default=default_synapses, help="crossbar connections per neuron")
+    ap.add_argument("--rate-hz", type=float, default=20.0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default="benchmarks/results/truenorth_power.json")
-    args = ap.parse_args(argv)
+    ap.add_argument("--out", default=str(RESULTS / default_out))
+    return ap.parse_args(argv)
 
-    cfg = load_config("truenorth")
-    t0 = time.perf_counter()
-    mapped = truenorth_operating_point(cfg, seed=args.seed, n_cores=args.cores)
-    chip = Chip.from_config(cfg, seed=args.seed).program(mapped)
-    build_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    res = chip.run(None, ticks=args.ticks)
-    run_s = time.perf_counter() - t0
-    d = res.report.to_dict()
-    m = d["mean"]
-    ticks = m["ticks"]
-    seconds = ticks * cfg.sync.tick_period_ns * 1e-9
-    out = {
-        "ticks": ticks,
-        "cores_used": d["cores_used"],
-        "mean_rate_hz": m["counts"]["spikes"] / d["neurons_used"] / seconds,
+
+def power_figures(report: dict, cfg) -> dict:
+    """Rate, synaptic events per spike, hops and chip power from the run's report, against the paper."""
+    m = report["mean"]
+    seconds = m["ticks"] * cfg.sync.tick_period_ns * 1e-9
+    return {
+        "ticks": m["ticks"],
+        "cores_used": report["cores_used"],
+        "mean_rate_hz": m["counts"]["spikes"] / report["neurons_used"] / seconds,
         "syn_events_per_spike": m["counts"]["syn_ops"] / max(m["counts"]["spikes"], 1),
         "avg_hops": m["avg_hops"],
         "power_mw": m["power_mw"],
         "energy_by_op_pj": m["energy_pj"]["by_op"],
         "published_mw": PUBLISHED_MW,
         "within_15_percent": PUBLISHED_MW[0] * 0.85 <= m["power_mw"] <= PUBLISHED_MW[1] * 1.15,
-        "timing_violations": len(d["timing_violations"]),
-        "wall_build_s": round(build_s, 2),
-        "wall_run_s": round(run_s, 2),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "timing_violations": len(report["timing_violations"]),
     }
-    atomic_write_json(args.out, out)
-    print(json.dumps(out, indent=2))
+
+
+def run(args) -> dict:
+    """Build, run, measure; the result dict written to ``args.out``."""
+    cfg = load_config("truenorth")
+    baseline = process_baseline_mib(cfg)
+    meter = StageMeter()
+    chip, mapped = build_chip(cfg, meter, args.seed, n_cores=args.cores, active_synapses=args.synapses,
+                              rate_hz=args.rate_hz)
+    active = tick_costs(chip, meter, args.ticks, "")
+    out = power_figures(active.pop("result").report.to_dict(), cfg)
+    out["memory"] = memory_summary(chip, mapped, meter, baseline, BUILD_STAGES + ("run", "kernels"))
+    out["build_s"] = round(sum(meter.stages[s]["wall_s"] for s in BUILD_STAGES), 2)
+    out["active_tick"] = active
+    del chip, mapped
+    if args.idle_ticks:
+        idle = idle_costs(cfg, meter, args.seed, args.idle_ticks, args.cores)
+        out["idle_tick"] = idle
+        out["idle_over_active"] = {k: round(idle[k] / active[k], 4) for k in active if k.endswith("_per_tick")}
+    out["stages"] = meter.stages
+    out["context"] = context(args)
+    return out
+
+
+def summary(out: dict) -> str:
+    m, st = out["memory"], out["stages"]
+    lines = [f"power {out['power_mw']:.1f} mW (published {out['published_mw']}), rate {out['mean_rate_hz']:.1f} Hz",
+             "build: " + ", ".join(f"{s} {st[s]['wall_s']:.2f} s" for s in BUILD_STAGES) + f" = {out['build_s']} s",
+             f"run {out['ticks']:g} ticks: {st['run']['wall_s']:.1f} s ({out['active_tick']['full_ms_per_tick']:.0f} "
+             f"ms/tick; kernels alone {out['active_tick']['kernel_loop_ms_per_tick']:.1f} ms/tick)",
+             f"peak RSS {m['peak_rss_mib']:.0f} MiB (baseline {m['baseline_rss_mib']:.0f}); programmed "
+             f"{m['programmed_bytes']['total'] / 2**20:.0f} MiB; (peak - baseline) / programmed = "
+             f"{m['peak_above_baseline_over_programmed']}; peak / programmed = {m['peak_over_programmed']}; "
+             f"{m['peak_rss_bytes_per_synapse']} B per synapse at peak"]
+    if "idle_tick" in out:
+        i = out["idle_tick"]
+        lines.append(f"idle tick {i['full_ms_per_tick']:.1f} ms (kernels {i['kernel_loop_ms_per_tick']:.2f} ms); "
+                     f"idle / active {out['idle_over_active']}")
+    return "\n".join(lines)
+
+
+def main(argv=None, default_out: str = "truenorth_power.json", default_synapses: int = 128) -> int:
+    args = parse(argv, default_out, default_synapses)
+    out = run(args)
+    write_results(args.out, out)
+    print(summary(out))
+    print(f"-> {args.out}", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
+

@@ -110,7 +110,7 @@ class CoreArray:
     # ----- construction helpers ---------------------------------------------------------------------
     def _program(self, programs: Sequence[CoreProgram]) -> None:
         """Validate and store the programs one core at a time: per-core temporaries only, final arrays once."""
-        self._xbar = make_crossbar(self.cfg, self.axon_offset, self.neuron_offset, self._syn_per_core)
+        self._xbar = make_crossbar(self.cfg, self.axon_offset, self.neuron_offset, self._syn_per_core, programs)
         self._prm = np.zeros(self.n_neurons, dtype=tables.record_dtype(self.cfg))
         v0 = np.zeros(self.n_neurons, dtype=np.int64)
         u0 = np.zeros(self.n_neurons if self.model == "loihi_lif" else 0, dtype=np.int64)

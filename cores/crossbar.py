@@ -87,11 +87,14 @@ class BitCrossbar:
         Global axon / neuron index of each core's first axon / neuron.
     """
 
-    def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray):
+    def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, programs=()):
         n_axons, n_neurons = int(axon_offset[-1]), int(neuron_offset[-1])
         n_words = max(1, -(-int(np.diff(neuron_offset).max(initial=0)) // 64))
         self.types = cfg.core.axon_types or 1
-        self.words = np.zeros((n_axons, n_words), dtype=np.uint64)
+        self.words = shared_words(programs, n_axons, n_words)
+        self.shared = self.words is not None
+        if not self.shared:
+            self.words = np.zeros((n_axons, n_words), dtype=np.uint64)
         self.axon_type = np.zeros(n_axons, dtype=np.uint8)
         self.weight_t = np.zeros((self.types, n_neurons), dtype=np.int16 if _fits(cfg, np.int16) else np.int32)
         # Allocated on the first stochastic synapse type; empty means "no synapse is stochastic".
@@ -102,10 +105,11 @@ class BitCrossbar:
         """Store core k's crossbar bits, axon types and typed weights (``params``: validated, int64)."""
         a0, a1 = int(self._axon_offset[k]), int(self._axon_offset[k + 1])
         n0, n1 = int(self._neuron_offset[k]), int(self._neuron_offset[k + 1])
-        packed = prog.packed_crossbar()
-        # Byte i of a little-endian uint64 word holds its bits 8i..8i+7, the packbits(bitorder="little")
-        # layout of the program; big-endian hosts swap the words once in finish().
-        self.words.view(np.uint8)[a0:a1, :packed.shape[1]] = packed
+        if not self.shared:
+            packed = prog.packed_crossbar()
+            # Byte i of a little-endian uint64 word holds its bits 8i..8i+7, the packbits(bitorder="little")
+            # layout of the program; big-endian hosts swap the words once in finish().
+            self.words.view(np.uint8)[a0:a1, :packed.shape[1]] = packed
         self.axon_type[a0:a1] = prog.axon_type
         self.weight_t[:, n0:n1] = params["weights"].T
         stoch = params["syn_stochastic"]
@@ -115,7 +119,7 @@ class BitCrossbar:
             self.stoch_t[:, n0:n1] = stoch.T
 
     def finish(self) -> None:
-        """Make the words native-endian (a no-op on little-endian hosts)."""
+        """Make the words native-endian (a no-op on little-endian hosts, where words may be shared)."""
         if sys.byteorder != "little":
             self.words.byteswap(inplace=True)
 
@@ -131,11 +135,51 @@ class BitCrossbar:
                 "stoch_t": self.stoch_t}
 
 
-def make_crossbar(cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, n_synapses: np.ndarray):
-    """The crossbar layout of ``cfg``'s neuron model, empty, sized for the given cores."""
+def _root(x: np.ndarray) -> np.ndarray:
+    while isinstance(x.base, np.ndarray):
+        x = x.base
+    return x
+
+
+def _address(x: np.ndarray) -> int:
+    return x.__array_interface__["data"][0]
+
+
+def shared_words(programs, n_axons: int, n_words: int) -> np.ndarray | None:
+    """The programs' packed crossbars as one read-only uint64[n_axons, n_words] view, when they already are
+    consecutive rows of one buffer (as :func:`emulator.workloads.truenorth_operating_point` and
+    :meth:`emulator.mapped.MappedNetwork.load` build them) with rows of exactly ``8 n_words`` bytes; else None.
+
+    Sharing keeps one copy of the largest programmed structure (32 MiB on a full TrueNorth chip) instead of
+    two. Programs are immutable by contract (frozen dataclasses), and the kernel only reads the words.
+    """
+    row = 8 * n_words
+    xs = [p.crossbar for p in programs]
+    if (sys.byteorder != "little" or not xs or n_axons == 0
+            or any(x is None or x.dtype != np.uint8 or x.ndim != 2 or x.shape[1] != row or not x.flags.c_contiguous
+                   for x in xs)):
+        return None
+    root, start = _root(xs[0]), _address(xs[0])
+    end = start
+    for x in xs:
+        if _address(x) != end:
+            return None
+        end += x.nbytes
+    offset = start - _address(root)
+    if start % 8 or not root.flags.c_contiguous or offset < 0 or offset + (end - start) > root.nbytes:
+        return None
+    flat = root.reshape(-1).view(np.uint8)[offset: offset + (end - start)]
+    words = flat.view(np.uint64).reshape(n_axons, n_words)
+    words.flags.writeable = False
+    return words
+
+
+def make_crossbar(cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, n_synapses: np.ndarray, programs=()):
+    """The crossbar layout of ``cfg``'s neuron model, sized for the given cores (TrueNorth: shared with the
+    programs' crossbars when :func:`shared_words` allows, else empty)."""
     if cfg.neuron.model == "truenorth":
-        return BitCrossbar(cfg, axon_offset, neuron_offset)
+        return BitCrossbar(cfg, axon_offset, neuron_offset, programs)
     return CsrCrossbar(cfg, axon_offset, neuron_offset, n_synapses)
 
 
-__all__ = ["BitCrossbar", "CsrCrossbar", "make_crossbar"]
+__all__ = ["BitCrossbar", "CsrCrossbar", "make_crossbar", "shared_words"]

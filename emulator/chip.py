@@ -53,43 +53,56 @@ class Wiring:
     out_neuron: np.ndarray
 
 
-def _positions(core_index: np.ndarray, cores: np.ndarray) -> np.ndarray:
-    """Position k (int32) of each chip core index in ``cores`` within ``core_index`` (all programmed)."""
+def _position_lut(core_index: np.ndarray) -> np.ndarray:
+    """int32 table chip core index -> position k in ``core_index`` (-1: not programmed)."""
     lut = np.full(int(core_index.max(initial=-1)) + 1, -1, dtype=np.int32)
     lut[core_index] = np.arange(core_index.size, dtype=np.int32)
-    return lut[np.asarray(cores, dtype=np.int64)]
+    return lut
 
 
-def _concat(parts, dtype) -> np.ndarray:
-    """One array of ``dtype`` from per-core parts, written in place (no int64 temporaries)."""
-    parts = list(parts)
-    out = np.empty(sum(int(p.shape[0]) for p in parts), dtype=dtype)
-    start = 0
-    for p in parts:
-        out[start: start + p.shape[0]] = p
-        start += p.shape[0]
-    return out
+def _neuron_tables(cores: CoreArray) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each global neuron's core, its local index), int32[N] each."""
+    sizes = np.diff(cores.neuron_offset)
+    pos = np.repeat(np.arange(sizes.size, dtype=np.int32), sizes)
+    local = np.arange(cores.n_neurons, dtype=np.int32)
+    local -= np.repeat(cores.neuron_offset[:-1].astype(np.int32), sizes)
+    return pos, local
+
+
+def _destinations(mapped: MappedNetwork, cores: CoreArray, lut: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(dest_ptr int64[N+1], dest_pos, dest_axon, dest_delay int32[E]): every core's destination table in
+    global indices, written core by core into the final arrays (no chip-sized temporaries)."""
+    n_entries = sum(len(mc.dest) for mc in mapped.cores)
+    ptr = np.zeros(cores.n_neurons + 1, dtype=np.int64)
+    pos, axon, delay = (np.empty(n_entries, dtype=np.int32) for _ in range(3))
+    e0 = 0
+    for k, mc in enumerate(mapped.cores):
+        d, n0 = mc.dest, int(cores.neuron_offset[k])
+        e1 = e0 + len(d)
+        ptr[n0 + 1: n0 + 1 + mc.program.n_neurons] = d.ptr[1:].astype(np.int64) + e0   # widen: narrow files
+        pos[e0:e1] = lut[d.core]
+        axon[e0:e1] = cores.axon_offset[pos[e0:e1]] + d.axon
+        delay[e0:e1] = d.delay
+        e0 = e1
+    return ptr, pos, axon, delay
 
 
 def build_wiring(mapped: MappedNetwork, cores: CoreArray) -> Wiring:
-    """Translate per-core (chip core, local axon) destinations into global indices (vectorised)."""
+    """Translate per-core (chip core, local axon) destinations into global indices (vectorised per core)."""
     core_index = mapped.core_indices
-    sizes = np.diff(cores.neuron_offset)
-    neuron_pos = np.repeat(np.arange(len(core_index), dtype=np.int32), sizes)
-    neuron_local = (np.arange(cores.n_neurons, dtype=np.int64) - cores.neuron_offset[neuron_pos]).astype(np.int32)
-    counts = _concat((np.diff(mc.dest.ptr) for mc in mapped.cores), np.int64)
-    dest_pos = _positions(core_index, _concat((mc.dest.core for mc in mapped.cores), np.int64))
-    dest_axon = (cores.axon_offset[dest_pos] + _concat((mc.dest.axon for mc in mapped.cores), np.int64))
-    in_axon = cores.axon_offset[_positions(core_index, mapped.in_core)] + mapped.in_axon.astype(np.int64)
-    out_neuron = cores.neuron_offset[_positions(core_index, mapped.out_core)] + mapped.out_neuron.astype(np.int64)
+    lut = _position_lut(core_index)
+    neuron_pos, neuron_local = _neuron_tables(cores)
+    dest_ptr, dest_pos, dest_axon, dest_delay = _destinations(mapped, cores, lut)
+    in_axon = cores.axon_offset[lut[mapped.in_core]] + mapped.in_axon.astype(np.int64)
+    out_neuron = cores.neuron_offset[lut[mapped.out_core]] + mapped.out_neuron.astype(np.int64)
     return Wiring(
         core_index=core_index,
         neuron_pos=neuron_pos,
         neuron_local=neuron_local,
-        dest_ptr=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        dest_ptr=dest_ptr,
         dest_pos=dest_pos,
-        dest_axon=dest_axon.astype(np.int32),
-        dest_delay=_concat((mc.dest.delay for mc in mapped.cores), np.int32),
+        dest_axon=dest_axon,
+        dest_delay=dest_delay,
         in_ptr=mapped.in_ptr.astype(np.int64),
         in_axon=in_axon.astype(np.int32),
         in_delay=mapped.in_delay.astype(np.int32),

@@ -247,8 +247,23 @@ def _read_header(arrays: dict[str, np.ndarray], source: str) -> dict:
     return header
 
 
+def _pack_crossbars(arrays: dict[str, np.ndarray], n_cores: int) -> None:
+    """Replace equal-width per-core crossbars by consecutive views of one block, which the cores' bit crossbar
+    then shares instead of copying (:func:`cores.crossbar.shared_words`)."""
+    keys = [f"c{k}/crossbar" for k in range(n_cores)]
+    if not keys or any(k not in arrays for k in keys) or len({arrays[k].shape[1:] for k in keys}) != 1:
+        return
+    block = np.concatenate([arrays[k] for k in keys], axis=0)
+    start = 0
+    for k in keys:
+        rows = arrays[k].shape[0]
+        arrays[k] = block[start: start + rows]
+        start += rows
+
+
 def _from_arrays(arrays: dict[str, np.ndarray], source: str) -> MappedNetwork:
     header = _read_header(arrays, source)
+    _pack_crossbars(arrays, int(arrays["core_index"].shape[0]) if "core_index" in arrays else 0)
     cores = []
     for k, idx in enumerate(arrays["core_index"].tolist()):
         pre = f"c{k}/"

@@ -23,8 +23,8 @@ from emulator.config import ChipConfig
 from emulator.errors import SimulationError
 from emulator.mapped import Destinations, MappedCore, MappedNetwork, input_table
 
-# Random keys drawn at once when choosing synapses: bounds the generator's temporaries (~50 MB).
-_CHUNK_ELEMENTS = 1 << 22
+# Random keys drawn at once when choosing synapses: bounds the generator's temporaries (~10 MB).
+_CHUNK_ELEMENTS = 1 << 20
 
 
 def random_crossbars(rng: np.random.Generator, n_cores: int, n_axons: int, n_neurons: int,
@@ -58,6 +58,13 @@ def _choose(keys: np.ndarray, k: int) -> np.ndarray:
         np.put_along_axis(fix, np.argpartition(rows, k - 1, axis=-1)[:, :k], True, axis=-1)
         mask[tied] = fix
     return mask
+
+
+def _axon_permutation(rng: np.random.Generator, n_axons: int) -> np.ndarray:
+    """A random permutation of the chip's axons in int32 (half the bytes of ``rng.permutation``'s int64)."""
+    slots = np.arange(n_axons, dtype=np.int32)
+    rng.shuffle(slots)
+    return slots
 
 
 def _shared_params(cfg: ChipConfig, n: int, period: int, leak: int) -> dict:
@@ -107,9 +114,10 @@ def truenorth_operating_point(cfg: ChipConfig, rate_hz: float = 20.0, active_syn
     rng = np.random.default_rng(seed)
     a, n = cfg.core.axons_per_core, cfg.core.neurons_per_core
     bits = random_crossbars(rng, n_cores, a, n, active_synapses)
-    target = rng.permutation(n_cores * a)[: n_cores * n].reshape(n_cores, n)
-    v0 = narrowest(np.zeros((n_cores, n), np.int8) if idle else rng.integers(0, period, (n_cores, n)))
+    target = _axon_permutation(rng, n_cores * a)[: n_cores * n].reshape(n_cores, n)
     dest_core, dest_axon = narrowest(target // a), narrowest(target % a)
+    v0_dtype = narrowest(np.asarray(period)).dtype
+    v0 = np.zeros((n_cores, n), np.int8) if idle else rng.integers(0, period, (n_cores, n), dtype=v0_dtype)
     shared = _shared_params(cfg, n, period, leak=0 if idle else 1)
     axon_type = (np.arange(a) % 2).astype(np.int8)
     ptr, delay = np.arange(n + 1, dtype=np.int32), np.ones(n, np.int8)

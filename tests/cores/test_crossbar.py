@@ -142,3 +142,25 @@ def test_truenorth_bytes_per_core_are_the_bit_crossbar():
                                                ([], np.int8)])
 def test_narrowest(values, dtype):
     assert narrowest(np.asarray(values, dtype=np.int64)).dtype == dtype
+
+
+def _block_programs(bits: np.ndarray) -> list[CoreProgram]:
+    return [CoreProgram(128, bits.shape[1], crossbar=b, axon_type=np.zeros(bits.shape[1], np.int8),
+                        params={"weights": np.tile([1, 0, 0, 0], (128, 1)), "alpha": 1000}) for b in bits]
+
+
+def test_contiguous_crossbars_are_shared_not_copied():
+    rng = np.random.default_rng(0)
+    bits = rng.integers(0, 256, (3, 10, 16), dtype=np.uint8)          # 3 cores x 10 axons x 128 neurons
+    shared = CoreArray(TN, _block_programs(bits))
+    assert shared._xbar.shared and np.shares_memory(shared._xbar.words, bits)
+    assert not shared._xbar.words.flags.writeable
+    copied = CoreArray(TN, _block_programs(bits.copy()[::-1]))        # reversed order: not one block
+    assert not copied._xbar.shared and not np.shares_memory(copied._xbar.words, bits)
+    separate = CoreArray(TN, _block_programs(np.stack([b.copy() for b in bits])))
+    for cores in (copied, separate):
+        cores.schedule(np.arange(cores.n_axons), 1)
+    shared.schedule(np.arange(shared.n_axons), 1)
+    shared.step(), separate.step()
+    np.testing.assert_array_equal(shared.state()["v"], separate.state()["v"])
+    assert shared.state()["v"].any()

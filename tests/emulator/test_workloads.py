@@ -102,6 +102,9 @@ def test_npz_round_trip_keeps_bits_and_narrows(tmp_path):
         np.testing.assert_array_equal(x.dest.axon, y.dest.axon)
         assert x.program.params.keys() == y.program.params.keys()
     assert Chip(TN).program(back).cores.nbytes() == Chip(TN).program(m).cores.nbytes()
+    # The loaded crossbars are one block, which the cores share instead of copying.
+    cores = Chip(TN).program(back).cores
+    assert cores._xbar.shared and np.shares_memory(cores._xbar.words, back.cores[2].program.crossbar)
 
 
 def test_loihi_chip_refused():
