@@ -77,7 +77,9 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         TrueNorth calibration: mean spikes per tick of each input and population (scalar or per neuron,
         e.g. :func:`mapping.evaluate.mean_rates` on samples). Each neuron's bias is then corrected by
         ``-sum_i e_ij a_i``, the mean current its weight errors ``e_ij`` cause at that activity
-        (:func:`mapping.programs.bias_correction`); sources not named count as silent.
+        (:func:`mapping.programs.bias_correction`); sources not named count as silent. The bias-onset
+        alignment still uses the uncorrected bias (a residual of ``onset * delta_j`` before the first
+        input, a few hundredths of a threshold on digits).
     align_bias : bool
         Set initial states so that biases start with each layer's first input (:mod:`mapping.onset`).
 

@@ -4,9 +4,10 @@ Sources have global ids: external input lines first (``0 .. n_inputs - 1``), the
 neurons in declaration order. A core holds one contiguous slice of one population (or splitter neurons).
 Each distinct (source, delay) pair that has synapses into a slice takes one input axon of its core, since
 the delay travels in the packet and the axon's synapses are fixed; on TrueNorth it takes ``c`` axons
-(axon duplication, :mod:`mapping.truenorth_weights`): with ``S`` distinct sources of the slice's first
-neuron, ``c = min(target, axons_per_core // S)`` (target: ``axon_types`` by default) and the slice then
-grows while ``c * sources <= axons_per_core``. Each copy is one more destination of its source.
+(axon duplication, :mod:`mapping.truenorth_weights`). By default slices are cut as with one axon per
+source and each gets ``c = min(axon_types, axons_per_core // S)`` copies, ``S`` its distinct sources
+(copies never cost population cores); asked for ``K`` copies, slices are cut smaller where their first
+neuron allows ``K``. Each copy is one more destination of its source.
 
 Per slice the limits are: neurons (``neurons_per_core``), axons (``axons_per_core``), synapses
 (``max_synapses_per_core``) and synapse memory (synapses x ``weight_bits`` within ``synapse_memory_bits``;
@@ -228,11 +229,13 @@ def _slice_copies(name: str, table: SynapseTable, a: int, limits: dict, target: 
 
 
 def slice_population(name: str, table: SynapseTable, size: int, cfg, neurons_cap: int | None = None,
-                     copies: int = 1) -> list[Slice]:
+                     copies: int = 1, shrink: bool = True) -> list[Slice]:
     """Cut one population into consecutive core-sized slices (at most ``neurons_cap`` neurons each if given).
 
-    ``copies`` is the target number of axons per (source, delay) (TrueNorth axon duplication, see
-    :func:`_slice_copies`); 1 is one axon per source.
+    ``copies`` is the number of axons per (source, delay) wanted (TrueNorth axon duplication); 1 is one
+    axon per source. ``shrink``: slices are cut so that they keep ``copies`` where their first neuron allows
+    (:func:`_slice_copies`; more cores for sparse layers); otherwise slices are cut as with one copy and
+    each gets ``min(copies, axons_per_core // its sources)`` from the axons left over (no more cores).
     """
     _check_fan_in(name, table, cfg)
     limits = _limits(cfg, neurons_cap)
@@ -242,8 +245,10 @@ def slice_population(name: str, table: SynapseTable, size: int, cfg, neurons_cap
         raise CapacityError(f"layer {name!r}: one neuron needs {single[bad]} {bad} but a core has {limits[bad]}")
     out, a = [], 0
     while a < size:
-        c = _slice_copies(name, table, a, limits, copies)
+        c = _slice_copies(name, table, a, limits, copies if shrink else 1)
         b, reason = _largest_end(table, a, size, limits, c)
+        if not shrink:
+            c = max(1, min(copies, limits["axons"] // max(_usage(table, a, b)["axons"], 1)))
         out.append(_make_slice(name, table, a, b, reason, c))
         a = b
     return out
@@ -332,23 +337,24 @@ def _owner(offsets: dict, net: Network, gid: int) -> str:
 # ----- entry point -----------------------------------------------------------------------------------------------------
 
 
-def copies_targets(cfg, axon_copies: int | str | None = "auto") -> list[int]:
-    """Copies per source to try, best first.
+def copies_targets(cfg, axon_copies: int | str | None = "auto") -> list[tuple[int, bool]]:
+    """(copies, shrink) settings to try, best first (see :func:`slice_population`).
 
-    ``"auto"`` / None on a chip with axon types (TrueNorth): ``axon_types, ..., 1`` (the partition falls
-    back to fewer copies when more do not fit the chip); an integer ``K``: ``[K]``; chips without axon
-    types (Loihi): ``[1]`` (a per-synapse weight needs no copies).
+    ``"auto"`` / None on a chip with axon types (TrueNorth): copies from the axons each core has left,
+    at most ``axon_types, ..., 1`` (falling back to fewer when the copies' relays do not fit the chip); an
+    integer ``K``: ``K`` copies wherever a slice's first neuron allows, cutting smaller slices if needed;
+    chips without axon types (Loihi): one axon per source (a per-synapse weight needs no copies).
     """
     types = cfg.core.axon_types if cfg.neuron.model == "truenorth" else None
     if axon_copies in (None, "auto"):
-        return list(range(types, 0, -1)) if types else [1]
+        return [(k, False) for k in range(types, 0, -1)] if types else [(1, False)]
     k = int(axon_copies)
     if k == 1:
-        return [1]
+        return [(1, False)]
     if not types or not 1 <= k <= types:
         raise MappingError(f"axon_copies={k}: copies of a source select among the chip's axon types; this chip "
                            f"({cfg.neuron.model}) allows 1..{types or 1}")
-    return [k]
+    return [(k, True)]
 
 
 def partition(net: Network, cfg, neurons_per_core: int | None = None, axon_copies: int | str | None = "auto"
@@ -356,10 +362,10 @@ def partition(net: Network, cfg, neurons_per_core: int | None = None, axon_copie
     """Slice every population, then insert splitters for fan-out over ``max_fan_out``.
 
     ``neurons_per_core`` caps the neurons of a population slice below the chip's limit. ``axon_copies``
-    (TrueNorth) is the target number of axons per source (:func:`copies_targets`): each slice gets
-    ``c = min(target, axons_per_core // sources of its first neuron)`` copies, and each copy of a neuron
-    source is one more destination (splitter relays). ``"auto"`` tries ``axon_types`` copies first and
-    falls back to fewer when the result does not fit the chip (cores, one level of splitters, delays).
+    (TrueNorth, :func:`copies_targets`): ``"auto"`` cuts slices as with one axon per source and gives
+    each ``c = min(axon_types, axons_per_core // its sources)`` copies, trying fewer when the result does
+    not fit the chip (cores, one level of splitters, delays); an integer ``K`` asks for K copies and cuts
+    smaller slices where needed. Each copy of a neuron source is one more destination (splitter relays).
 
     Raises
     ------
@@ -369,19 +375,19 @@ def partition(net: Network, cfg, neurons_per_core: int | None = None, axon_copie
         fewest copies tried.
     """
     error = None
-    for target in copies_targets(cfg, axon_copies):
+    for copies, shrink in copies_targets(cfg, axon_copies):
         try:
-            return _partition(net, cfg, neurons_per_core, target)
+            return _partition(net, cfg, neurons_per_core, copies, shrink)
         except CapacityError as exc:
             error = exc
     raise error
 
 
-def _partition(net: Network, cfg, neurons_per_core: int | None, copies: int) -> Partition:
+def _partition(net: Network, cfg, neurons_per_core: int | None, copies: int, shrink: bool) -> Partition:
     offsets = source_offsets(net)
     tables = {p.name: synapse_table(net, p.name, offsets) for p in net.populations}
     slices = [s for p in net.populations
-              for s in slice_population(p.name, tables[p.name], p.size, cfg, neurons_per_core, copies)]
+              for s in slice_population(p.name, tables[p.name], p.size, cfg, neurons_per_core, copies, shrink)]
     n_src = sum(net.sizes.values())
     slices = _limit_output_edges(slices, tables, offsets, n_src, cfg)
     ptr, *dests = destinations(slices, n_src)

@@ -114,12 +114,14 @@ def test_copies_follow_the_axon_budget():
         assert s.axon_src.tolist() == np.repeat(np.arange(n_in), copies).tolist()
     (s,) = partition(net, cfg, axon_copies=1).slices
     assert s.copies == 1 and s.n_axons == 16
-    # a sparse layer (each neuron sees 2 of 8 inputs) gets smaller slices that keep 4 copies
+    # a sparse layer (each neuron sees 2 of 8 inputs): by default one core (8 sources) with the copies its
+    # leftover axons allow; asked for 4 copies, smaller slices keep them (more cores)
     rows = np.arange(8)
     sparse = Network([Input("x", 8)], [Population("h", 8, IF())],
                      [Projection("x", "h", (np.r_[rows, rows], np.r_[rows, (rows + 1) % 8], np.ones(16)))],
                      [Output("o", "h")])
-    slices = partition(sparse, cfg).slices
+    assert [(s.copies, s.n_neurons) for s in partition(sparse, cfg).slices] == [(2, 8)]
+    slices = partition(sparse, cfg, axon_copies=4).slices
     assert all(s.copies == 4 and s.n_axons <= 16 for s in slices) and len(slices) == 3
     assert [s.copies for s in partition(sparse, cfg, axon_copies=1).slices] == [1]
 
