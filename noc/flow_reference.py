@@ -1,7 +1,8 @@
-"""An approximate, fast NoC model: :class:`FlowNoc`, link loads and one bottleneck queue per packet.
+"""The flow model, an approximate NoC model -- link loads and one bottleneck queue per packet -- in NumPy.
 
-**Approximate.** Asked for by name only (``make_engine(cfg, kind="flow")``); the exact engines are ``"fast"``
-and ``"simpy"``. Same API and :class:`~noc.result.NocResult` fields as they have.
+This is the readable reference (the specification below) of :class:`noc.flow_engine.FlowNoc`, whose compiled
+kernel (``noc/_flow_kernels.pyx``) must give the same results, packet for packet; the tests hold them to it.
+**Approximate**: the engine is used only when asked for by name (``make_engine(cfg, kind="flow")``).
 
 Exact: every packet's route (dimension order, ``xy`` or ``yx``), so ``hops``, ``hops_ew`` / ``hops_ns`` and
 the per-link flit counts (computed with difference arrays along the rows and columns of the mesh:
@@ -37,12 +38,11 @@ saturation. Measured errors against the exact engine are in ``noc/README.md`` an
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from emulator.config import ChipConfig
-from noc.engine import BatchLimits, check_batch
 from noc.model import RouterParams
-from noc.result import NOT_DELIVERED, NocResult
 from noc.topology import E, MeshTopology, N, S, W
 
 UNIFORM_WIDTH = np.sqrt(12.0)  # width of a uniform distribution over its standard deviation
@@ -52,49 +52,26 @@ UNIFORM_WIDTH = np.sqrt(12.0)  # width of a uniform distribution over its standa
 HOL_EFFICIENCY = 0.8
 
 
-class FlowNoc:
-    """Link-load (flow) contention model with the engines' API; see the module docstring.
+class FlowEstimate(NamedTuple):
+    """What the flow model computes: per-packet delivery cycles, sparse per-link flits and buffer peaks."""
 
-    Parameters
-    ----------
-    cfg : ChipConfig
-        The chip; its ``noc`` block gives the timing (``P``, ``L``, ``I``, ``E``, ``F``) and the routing.
-    """
-
-    kind = "flow"
-
-    def __init__(self, cfg: ChipConfig):
-        self.cfg = cfg
-        self.params = RouterParams.from_config(cfg)
-        self.topology = MeshTopology.from_config(cfg)
-        self._limits = BatchLimits.from_config(cfg)
-        self._x_first = self.params.routing == "xy"
-        self._grids = _LinkGrids(self.topology)
-        self._service = _service_times(self.params)
-
-    def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:
-        """Estimate the delivery of the packets (see ``FastNoc.run`` for the arguments)."""
-        b = check_batch(self.cfg, src_core, dst_core, inject_cycle, dst_axon, self._limits)
-        topo, p = self.topology, self.params
-        routes = _Routes(topo, b.src_core, b.dst_core, b.inject_cycle, p, self._x_first)
-        loads = self._grids.loads(routes, p.pipeline + p.link)
-        deliver = routes.zero_load + _bottleneck_waits(routes, loads, topo, p, self._service)
-        if until is not None:  # the exact engines stop before ``until``: ejections decided from then on are lost
-            deliver = np.where(deliver - (p.ejection + p.flits - 1) < until, deliver, NOT_DELIVERED)
-        delivered = deliver != NOT_DELIVERED
-        n_delivered = int(delivered.sum())
-        link_ids, link_counts = loads.link_counts(p.flits)
-        ports, peaks = _peak_estimate(loads, routes, topo, p, self._service)
-        axon = b.dst_axon if n_delivered == len(b) else np.where(delivered, b.dst_axon, NOT_DELIVERED)
-        return NocResult(
-            b.src_core, b.dst_core, b.inject_cycle, deliver, np.where(delivered, b.dst_core, NOT_DELIVERED)
-            .astype(np.int32), axon.astype(np.int32), routes.hops.astype(np.int32), int(np.abs(routes.dx).sum()),
-            int(np.abs(routes.dy).sum()), link_ids, link_counts, ports, peaks, n_delivered,
-            int(deliver.max()) if n_delivered else NOT_DELIVERED, p.flits, topo,
-        )
+    deliver: np.ndarray  # int64, cycles
+    link_ids: np.ndarray  # int32, ascending
+    link_counts: np.ndarray  # int64, flits
+    ports: np.ndarray  # int32, router * ports + port, ascending
+    peaks: np.ndarray  # int64, flits
 
 
-def _service_times(p: RouterParams) -> tuple[float, float, float]:
+def estimate(topo: MeshTopology, p: RouterParams, src, dst, inject) -> FlowEstimate:
+    """The flow model of the module docstring for checked packet arrays (int32 cores, int64 cycles, n >= 1)."""
+    service = service_times(p)
+    routes = _Routes(topo, src, dst, inject, p, p.routing == "xy")
+    loads = _LinkGrids(topo).loads(routes, p.pipeline + p.link)
+    deliver = routes.zero_load + _bottleneck_waits(routes, loads, topo, p, service)
+    return FlowEstimate(deliver, *loads.link_counts(p.flits), *_peak_estimate(loads, routes, topo, p, service))
+
+
+def service_times(p: RouterParams) -> tuple[float, float, float]:
     """Cycles per packet of an injection channel, a link and an ejection port (module docstring, 2)."""
     slots = p.vcs * p.slots_per_vc
     inj = max(p.flits, (p.injection + p.pipeline + p.flits - 1 + p.local_credit_delay) / slots)
@@ -307,7 +284,7 @@ def _fifo_waits(resource, arrive, work) -> np.ndarray:
     maximum within each group, done for all groups at once by lifting each group above the previous one.
     """
     span = int(arrive.max()) + 1 if len(arrive) else 1
-    order = np.argsort(resource * span + arrive.astype(np.int64))  # by resource, then arrival (integer cycles)
+    order = np.argsort(resource * span + arrive.astype(np.int64), kind="stable")  # by resource, then arrival
     res, tau = resource[order], arrive[order]
     start = np.flatnonzero(np.r_[True, res[1:] != res[:-1]])
     size = np.diff(np.r_[start, len(res)])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from noc.engine import make_engine
 from noc.fast_engine import FastNoc
@@ -88,6 +90,21 @@ def test_flow_counters_are_exact(opts):
         np.testing.assert_array_equal(getattr(flow, name), getattr(exact, name), err_msg=name)
     assert (flow.hops_ew, flow.hops_ns, flow.n_delivered) == (exact.hops_ew, exact.hops_ns, exact.n_delivered)
     assert (flow.deliver_cycle >= inject + RouterParams.from_config(cfg).zero_load_latency(flow.hops)).all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(1, 3), st.sampled_from(["xy", "yx"]), st.integers(2, 6),
+       st.integers(1, 3), st.integers(0, 2), st.integers(1, 600), st.integers(1, 300), st.integers(0, 2**31))
+def test_flow_kernel_equals_the_numpy_reference(w, h, cores, routing, depth, pipeline, injection, n, span, seed):
+    cfg = make_cfg(w, h, cores=cores, routing=routing, buffer_depth_flits=depth, router_pipeline_cycles=pipeline,
+                   injection_cycles=injection)
+    rng = np.random.default_rng(seed)
+    traffic = rng.integers(0, cfg.num_cores, n), rng.integers(0, cfg.num_cores, n), rng.integers(0, span, n)
+    fast = make_engine(cfg, "flow").run(*traffic)
+    ref = make_engine(cfg, "flow", reference=True).run(*traffic)
+    for name in ("deliver_cycle", "link_flits", "peak_buffer_flits", "hops", "delivered_core"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(ref, name), err_msg=name)
+    assert (fast.hops_ew, fast.hops_ns, fast.cycles) == (ref.hops_ew, ref.hops_ns, ref.cycles)
 
 
 def test_flow_is_exact_for_a_lone_packet():

@@ -1,0 +1,356 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled flow model: :func:`noc.flow_reference.estimate` as typed loops, O(packets + links) per call.
+
+Every step mirrors the NumPy reference operation for operation (same sums in the same order, same tie
+breaks), so the two give identical delivery cycles; the reference documents the model. Directions index the
+four link grids: N = 0 and S = 2 along columns (cells ``(x, y)``), E = 1 and W = 3 along rows (``(y, x)``);
+cell ``u`` of a grid is the link ``u -> u + 1`` (N, E) or ``u + 1 -> u`` (S, W).
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+from libc.math cimport INFINITY, rint, sqrt
+from libc.stdint cimport int32_t, int64_t
+
+cnp.import_array()
+
+cdef int DST_PORT[4]
+DST_PORT[:] = [2, 3, 0, 1]  # input port a link of direction d feeds at its far end
+
+
+cdef class FlowKernel:
+    """Mesh geometry and model constants of one engine; :meth:`run` estimates one batch."""
+
+    cdef:
+        int W, H, C, NP, Pc, Lc, Ic, Ec, F, full, n_cores
+        bint x_first
+        double s_inj, s_link, s_ej, uw, step
+        int rows[4]
+        int cols[4]
+        object gid          # per direction: link id of each cell, int32 (rows, cols)
+        int32_t[::1] link_dst
+
+    def __init__(self, int width, int height, int cores_per_router, bint x_first, int pipeline, int link,
+                 int injection, int ejection, int flits, double s_inj, double s_link, double s_ej, int full,
+                 double uniform_width, int n_cores, int32_t[:, ::1] link_id, int32_t[::1] link_dst):
+        self.W, self.H, self.C, self.n_cores = width, height, cores_per_router, n_cores
+        self.NP = 4 + cores_per_router
+        self.x_first = x_first
+        self.Pc, self.Lc, self.Ic, self.Ec, self.F, self.full = pipeline, link, injection, ejection, flits, full
+        self.s_inj, self.s_link, self.s_ej, self.uw = s_inj, s_link, s_ej, uniform_width
+        self.step = <double>(pipeline + link)
+        ids = np.asarray(link_id).reshape(height, width, 4)
+        self.gid = [np.ascontiguousarray(ids[:-1, :, 0].T), np.ascontiguousarray(ids[:, :-1, 1]),
+                    np.ascontiguousarray(ids[1:, :, 2].T), np.ascontiguousarray(ids[:, 1:, 3])]
+        for d in range(4):
+            self.rows[d], self.cols[d] = self.gid[d].shape
+        self.link_dst = link_dst
+
+    def run(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject):
+        """``(deliver, link_ids, link_counts, ports, peaks, hops_ew, hops_ns)`` for ``n >= 1`` packets."""
+        cdef Py_ssize_t n = src.shape[0], p
+        cdef int64_t t_ref = inject[0]
+        for p in range(n):
+            t_ref = min(t_ref, inject[p])
+        seg = _Segments(self, src, dst, inject, t_ref)
+        grids = [self._grid(seg, d) for d in range(4)]
+        ex_inj, n_inj = self._core_excess(src, seg.inj, self.s_inj)
+        ex_ej, n_ej = self._core_excess(dst, seg.ej, self.s_ej)
+        res, arrive, work = self._bottlenecks(seg, grids, src, dst, ex_inj, n_inj, ex_ej, n_ej)
+        waits = _fifo_waits(res, arrive, work)
+        deliver = np.asarray(seg.zero_load) + np.rint(waits).astype(np.int64)
+        link_ids, link_counts = self._link_counts(grids)
+        ports, peaks = self._peaks(grids, src, ex_inj)
+        return deliver, link_ids, link_counts, ports, peaks, seg.hops_ew, seg.hops_ns
+
+    # ----- link grids ---------------------------------------------------------------------------------
+    def _grid(self, _Segments seg, int d):
+        """(n, excess, sparse argmax table) of the links of direction ``d``."""
+        cdef int rows = self.rows[d], cols = self.cols[d]
+        n = np.zeros((rows, cols))
+        s1 = np.zeros((rows, cols))
+        s2 = np.zeros((rows, cols))
+        if cols > 0:
+            for k in range(2):
+                if seg.has_dir(k, d):
+                    self._accumulate(seg, k, d, n, s1, s2)
+        ex = np.empty((rows, cols))
+        _excess(n.ravel(), s1.ravel(), s2.ravel(), self.s_link, self.uw, ex.ravel())
+        return n, ex, _sparse_argmax(ex)
+
+    def _accumulate(self, _Segments seg, int k, int d, double[:, ::1] n, double[:, ::1] s1, double[:, ::1] s2):
+        """Counts and arrival moments of the packets whose segment ``k`` runs in direction ``d``: difference
+        arrays (``+v`` at ``lo``, ``-v`` after ``hi``, summed apart as NumPy's bincounts are), then prefix sums."""
+        cdef int rows = self.rows[d], cols = self.cols[d], r, u, j
+        cdef Py_ssize_t p, npk = seg.n
+        cdef double slope = seg.slope(d), c, run_n, run_c, run_c2, su
+        cdef double[:, :, ::1] plus = np.zeros((3, rows, cols + 1))
+        cdef double[:, :, ::1] minus = np.zeros((3, rows, cols + 1))
+        for p in range(npk):
+            if seg.dir[k, p] != d:
+                continue
+            r, c = seg.line[k, p], seg.c[k, p]
+            plus[0, r, seg.lo[k, p]] += 1.0
+            plus[1, r, seg.lo[k, p]] += c
+            plus[2, r, seg.lo[k, p]] += c * c
+            minus[0, r, seg.hi[k, p] + 1] += 1.0
+            minus[1, r, seg.hi[k, p] + 1] += c
+            minus[2, r, seg.hi[k, p] + 1] += c * c
+        for r in range(rows):
+            run_n = run_c = run_c2 = 0.0
+            for u in range(cols):
+                run_n = run_n + (plus[0, r, u] - minus[0, r, u])
+                run_c = run_c + (plus[1, r, u] - minus[1, r, u])
+                run_c2 = run_c2 + (plus[2, r, u] - minus[2, r, u])
+                su = slope * u
+                n[r, u] = run_n
+                s1[r, u] = run_c + su * run_n
+                s2[r, u] = run_c2 + ((2 * slope) * u) * run_c + (su * su) * run_n
+
+    # ----- cores --------------------------------------------------------------------------------------
+    def _core_excess(self, const int32_t[::1] core, const double[::1] arrive, double service):
+        """(excess, count) per core of its injection channel or ejection port."""
+        cdef Py_ssize_t p, m = self.n_cores
+        n = np.zeros(m)
+        s1 = np.zeros(m)
+        s2 = np.zeros(m)
+        cdef double[::1] nv = n, s1v = s1, s2v = s2
+        for p in range(core.shape[0]):
+            nv[core[p]] += 1.0
+            s1v[core[p]] += arrive[p]
+            s2v[core[p]] += arrive[p] * arrive[p]
+        ex = np.empty(m)
+        _excess(n, s1, s2, service, self.uw, ex)
+        return ex, n
+
+    # ----- bottleneck per packet ----------------------------------------------------------------------
+    def _bottlenecks(self, _Segments seg, list grids, const int32_t[::1] src, const int32_t[::1] dst,
+                     const double[::1] ex_inj, const double[::1] n_inj, const double[::1] ex_ej,
+                     const double[::1] n_ej):
+        """Per packet: resource, arrival and work of the candidate with the largest excess (first on ties)
+        among injection channel, the two segments' worst links, ejection port."""
+        cdef Py_ssize_t p, npk = seg.n
+        cdef int k, d, u, line, cell, n_cores = self.n_cores
+        cdef double best, ex
+        # the four grids flattened, so that the loop below touches no Python object
+        cdef Py_ssize_t goff[5]
+        cdef Py_ssize_t toff[5]
+        goff[0] = toff[0] = 0
+        for d in range(4):
+            goff[d + 1] = goff[d] + grids[d][0].size
+            toff[d + 1] = toff[d] + grids[d][2].size
+        cdef const double[::1] n_all = np.concatenate([g[0].ravel() for g in grids] + [np.zeros(1)])
+        cdef const double[::1] ex_all = np.concatenate([g[1].ravel() for g in grids] + [np.zeros(1)])
+        cdef const int64_t[::1] tab_all = np.concatenate([g[2].ravel() for g in grids] + [np.zeros(1, np.int64)])
+        cdef const int32_t[::1] gid_all = np.concatenate([g.ravel() for g in self.gid] + [np.zeros(1, np.int32)])
+        res = np.empty(npk, np.int64)
+        arrive = np.empty(npk)
+        work = np.empty(npk)
+        cdef int64_t[::1] resv = res
+        cdef double[::1] arv = arrive, wv = work
+        for p in range(npk):
+            best, resv[p], arv[p], wv[p] = ex_inj[src[p]], src[p], seg.inj[p], self.s_inj * n_inj[src[p]]
+            for k in range(2):
+                d = seg.dir[k, p]
+                if d < 0:
+                    continue
+                line = seg.line[k, p]
+                u = _query(&ex_all[goff[d] + line * self.cols[d]], &tab_all[toff[d]], self.rows[d] * self.cols[d],
+                           line * self.cols[d], seg.lo[k, p], seg.hi[k, p])
+                cell = goff[d] + line * self.cols[d] + u
+                ex = ex_all[cell]
+                if ex > best:
+                    best, resv[p] = ex, 2 * n_cores + gid_all[cell]
+                    arv[p] = seg.c[k, p] + ((1.0 if d < 2 else -1.0) * self.step) * u
+                    wv[p] = self.s_link * n_all[cell]
+            if ex_ej[dst[p]] > best:
+                resv[p], arv[p], wv[p] = n_cores + dst[p], seg.ej[p], self.s_ej * n_ej[dst[p]]
+        return res, arrive, work
+
+    # ----- counters -----------------------------------------------------------------------------------
+    def _link_counts(self, list grids):
+        dense = np.zeros(self.link_dst.shape[0], np.int64)
+        for d in range(4):
+            if self.cols[d]:
+                dense[self.gid[d].ravel()] = np.rint(grids[d][0]).astype(np.int64).ravel() * self.F
+        ids = np.flatnonzero(dense).astype(np.int32)
+        return ids, dense[ids]
+
+    def _peaks(self, list grids, const int32_t[::1] src, const double[::1] ex_inj):
+        """Coarse buffer peaks, as the reference: full behind a queueing link or injection channel, else F."""
+        peak = np.zeros(self.W * self.H * self.NP, np.int64)
+        cdef int64_t[::1] pk = peak
+        cdef Py_ssize_t p
+        cdef int d, r, u, core
+        cdef const double[:, ::1] nd
+        cdef const double[:, ::1] exd
+        cdef const int32_t[:, ::1] gid
+        for d in range(4):
+            nd, exd = grids[d][0], grids[d][1]
+            gid = self.gid[d]
+            for r in range(self.rows[d]):
+                for u in range(self.cols[d]):
+                    if nd[r, u] > 0:
+                        pk[self.link_dst[gid[r, u]] * self.NP + DST_PORT[d]] = self.full if exd[r, u] > 0 else self.F
+        for p in range(src.shape[0]):
+            core = src[p]
+            pk[(core // self.C) * self.NP + 4 + core % self.C] = self.full if ex_inj[core] > 0 else self.F
+        ids = np.flatnonzero(peak).astype(np.int32)
+        return ids, peak[ids]
+
+
+cdef class _Segments:
+    """Per-packet route geometry (as ``noc.flow_reference._Routes``): segment ``k`` of packet ``p`` runs in
+    direction ``dir[k, p]`` (-1: none) along ``line`` over grid cells ``lo .. hi``; the packet reaches cell
+    ``u`` at ``c + u * step`` (N, E) or ``c - u * step`` (S, W) if it never waits (cycles after ``t_ref``)."""
+
+    cdef:
+        Py_ssize_t n
+        double step
+        int[:, ::1] dir, line, lo, hi
+        double[:, ::1] c
+        double[::1] inj, ej
+        int64_t[::1] zero_load
+        int64_t hops_ew, hops_ns
+
+    def __init__(self, FlowKernel kn, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                 int64_t t_ref):
+        cdef Py_ssize_t p
+        cdef int sr, dr, xs, ys, xd, yd, h
+        cdef double base
+        self.n, self.step = src.shape[0], kn.step
+        self.dir, self.line = np.empty((2, self.n), np.intc), np.empty((2, self.n), np.intc)
+        self.lo, self.hi = np.empty((2, self.n), np.intc), np.empty((2, self.n), np.intc)
+        self.c = np.empty((2, self.n))
+        self.inj, self.ej, self.zero_load = np.empty(self.n), np.empty(self.n), np.empty(self.n, np.int64)
+        self.hops_ew = self.hops_ns = 0
+        for p in range(self.n):
+            sr, dr = src[p] // kn.C, dst[p] // kn.C
+            xs, ys, xd, yd = sr % kn.W, sr // kn.W, dr % kn.W, dr // kn.W
+            h = abs(xd - xs) + abs(yd - ys)
+            self.hops_ew += abs(xd - xs)
+            self.hops_ns += abs(yd - ys)
+            self.zero_load[p] = inject[p] + kn.Ic + (h + 1) * kn.Pc + h * kn.Lc + kn.Ec + kn.F - 1
+            self.inj[p] = <double>(inject[p] - t_ref)
+            base = self.inj[p] + (kn.Ic + kn.Pc)
+            self.ej[p] = base + h * kn.step
+            if kn.x_first:
+                self._set(0, p, 0, ys, xs, xd, 0, base)
+                self._set(1, p, 1, xd, ys, yd, abs(xd - xs), base)
+            else:
+                self._set(0, p, 1, xs, ys, yd, 0, base)
+                self._set(1, p, 0, yd, xs, xd, abs(yd - ys), base)
+
+    cdef void _set(self, int k, Py_ssize_t p, int axis, int line, int a, int b, int k0, double base):
+        """Segment ``k`` of packet ``p``: along ``axis`` (0: a row, 1: a column) from ``a`` to ``b``."""
+        self.line[k, p] = line
+        if b > a:
+            self.dir[k, p] = 1 if axis == 0 else 0
+            self.lo[k, p], self.hi[k, p] = a, b - 1
+            self.c[k, p] = base + (k0 - a) * self.step
+        elif b < a:
+            self.dir[k, p] = 3 if axis == 0 else 2
+            self.lo[k, p], self.hi[k, p] = b, a - 1
+            self.c[k, p] = base + (k0 + a - 1) * self.step
+        else:
+            self.dir[k, p] = -1
+
+    cdef bint has_dir(self, int k, int d):
+        cdef Py_ssize_t p
+        for p in range(self.n):
+            if self.dir[k, p] == d:
+                return True
+        return False
+
+    cdef double slope(self, int d):
+        return self.step if d < 2 else -self.step
+
+
+cdef void _excess(const double[::1] n, const double[::1] s1, const double[::1] s2, double service, double uw,
+                  double[::1] out) noexcept:
+    """``s n - uw std`` of the arrival times, ``-inf`` where ``n = 0`` (as ``flow_reference._excess``)."""
+    cdef Py_ssize_t i
+    cdef double mean, var
+    for i in range(n.shape[0]):
+        if n[i] > 0:
+            mean = s1[i] / n[i]
+            var = s2[i] / n[i] - mean * mean
+            out[i] = service * n[i] - uw * sqrt(var if var > 0.0 else 0.0)
+        else:
+            out[i] = -INFINITY
+
+
+def _sparse_argmax(double[:, ::1] values):
+    """``table[j, r, u]``: index of the largest of ``values[r, u .. u + 2**j - 1]`` (clipped; first on ties)."""
+    cdef int rows = values.shape[0], cols = values.shape[1], levels = 1, j, r, u, half, a, b
+    while (1 << levels) <= cols:
+        levels += 1
+    table = np.empty((levels, rows, max(cols, 0)), np.int64)
+    cdef int64_t[:, :, ::1] t = table
+    for r in range(rows):
+        for u in range(cols):
+            t[0, r, u] = u
+    for j in range(1, levels):
+        half = 1 << (j - 1)
+        for r in range(rows):
+            for u in range(cols):
+                a = t[j - 1, r, u]
+                b = t[j - 1, r, u + half] if u + half < cols else t[j - 1, r, cols - 1]
+                t[j, r, u] = b if values[r, b] > values[r, a] else a
+    return table
+
+
+cdef inline int _query(const double* row, const int64_t* table, Py_ssize_t level_size, Py_ssize_t row_start,
+                       int lo, int hi) noexcept:
+    """Index of the largest of ``row[lo .. hi]`` from the sparse table (``table + j * level_size + row_start``
+    is level ``j`` of this row)."""
+    cdef int span = hi - lo + 1, level = 0
+    while (2 << level) <= span:
+        level += 1
+    cdef const int64_t* t = table + level * level_size + row_start
+    cdef int i1 = t[lo], i2 = t[hi - (1 << level) + 1]
+    return i2 if row[i2] > row[i1] else i1
+
+
+def _fifo_waits(int64_t[::1] resource, double[::1] arrive, double[::1] work):
+    """Waits at the bottleneck, FIFO on arrival, ``work / g`` cycles each (as ``flow_reference._fifo_waits``,
+    including its lift of each group above the previous one, so that the sums round the same way)."""
+    cdef Py_ssize_t n = resource.shape[0], i, start = 0, o
+    cdef int64_t span = 1, group = 0
+    cdef double vmax = -INFINITY, vmin = INFINITY, m = -INFINITY, lift, svc
+    for i in range(n):
+        span = max(span, <int64_t>arrive[i] + 1)
+    key = np.empty(n, np.int64)
+    cdef int64_t[::1] kv = key
+    for i in range(n):
+        kv[i] = resource[i] * span + <int64_t>arrive[i]
+    cdef int64_t[::1] order = np.argsort(key, kind="stable")
+    size = np.empty(n, np.int64)  # size of the group each sorted position is in
+    v = np.empty(n)
+    cdef int64_t[::1] sz = size
+    cdef double[::1] vv = v
+    for i in range(n + 1):
+        if i == n or (i > 0 and resource[order[i]] != resource[order[i - 1]]):
+            for o in range(start, i):
+                sz[o] = i - start
+            start = i
+    for i in range(n):
+        if i == 0 or resource[order[i]] != resource[order[i - 1]]:
+            start = i
+        svc = work[order[i]] / sz[i]
+        vv[i] = arrive[order[i]] - (i - start) * svc
+        vmax, vmin = max(vmax, vv[i]), min(vmin, vv[i])
+    waits = np.empty(n)
+    cdef double[::1] wt = waits
+    for i in range(n):
+        if i > 0 and resource[order[i]] != resource[order[i - 1]]:
+            group += 1
+            start = i
+        elif i == 0:
+            start = 0
+        lift = (vmax - vmin + 1.0) * group
+        m = max(m, vv[i] + lift)
+        svc = work[order[i]] / sz[i]
+        wt[order[i]] = ((i - start) * svc + m - lift) - arrive[order[i]]
+    return waits
