@@ -12,7 +12,8 @@ barrier synchronisation, energy and latency accounting). Seeds: network ``seed``
 Reported: wall time of build, mapping, programming and run separately; synaptic events (the report's
 ``syn_ops``), events per wall-second, neuron updates, packets and hops per second, peak RSS; the same for the
 core kernels alone (the programmed ``chip.cores`` tick loop: schedule inputs, step, schedule the spikes'
-destinations through the chip's wiring; no NoC, no timing), checked to give the same output spikes.
+destinations through the chip's wiring; no NoC, no timing; the fastest of ``--kernel-repeats`` loops),
+checked to give the same output spikes.
 
     python benchmarks/bench_a.py                      # 1,000 ticks, exact NoC engine -> results/bench_a.json
     python benchmarks/bench_a.py --compare-brian2     # also Brian2 C++ standalone, same network and inputs
@@ -100,6 +101,14 @@ def run_full(chip: Chip, spikes: np.ndarray):
     return timed(chip.run, spikes, progress=False)
 
 
+def best_kernel_loop(chip: Chip, spikes: np.ndarray, repeats: int) -> dict:
+    """The fastest of ``repeats`` kernel loops (they are cheap; the best is the least disturbed by other load)."""
+    runs = [kernel_loop(chip, spikes) for _ in range(max(repeats, 1))]
+    best = min(runs, key=lambda k: k["loop_s"])
+    best["repeats"] = len(runs)
+    return best
+
+
 # ----- figures ---------------------------------------------------------------------------------------------
 def firing_stats(raster: np.ndarray) -> dict:
     """Fraction of the neurons firing per tick: mean, percentiles and the share of ticks within the target."""
@@ -133,7 +142,7 @@ def full_figures(report: dict, seconds: float) -> dict:
 def kernel_figures(k: dict, ticks: int) -> dict:
     """Rates of the kernel loop, per wall-second of the whole loop and of ``CoreArray.step`` alone."""
     syn, act, inact, spk = (int(v) for v in k["counts"])
-    return {"loop_s": k["loop_s"], "step_s": k["step_s"], "ticks": ticks, "syn_events": syn,
+    return {"loop_s": k["loop_s"], "step_s": k["step_s"], "ticks": ticks, "repeats": k["repeats"], "syn_events": syn,
             "neuron_updates": act + inact, "spikes": spk,
             "syn_events_per_s": per_second(syn, k["loop_s"]), "neuron_updates_per_s": per_second(act + inact, k["loop_s"]),
             "syn_events_per_s_step_only": per_second(syn, k["step_s"]),
@@ -200,6 +209,7 @@ def parse_args(argv):
                     help="fast: the exact cycle-level engine; flow: the named approximate model, where available")
     ap.add_argument("--placer", default="anneal", help="mapping placer (sequential, greedy, anneal)")
     ap.add_argument("--chips", type=int, default=0, help="Loihi chips to tile (default: the fewest that fit)")
+    ap.add_argument("--kernel-repeats", type=int, default=3, help="kernel loops to run; the fastest is reported")
     ap.add_argument("--compare-brian2", action="store_true", help="also run Brian2 C++ standalone (one thread)")
     ap.add_argument("--json", default=None, help="output JSON (default results/bench_a.json, _flow for --noc flow)")
     return ap.parse_args(argv)
@@ -217,7 +227,7 @@ def main(argv=None) -> int:
     chip, program_s = timed(make_chip, cfg, mapped, args.noc, args.seed)
     result, run_s = run_full(chip, spikes)
     rss["after_run"] = peak_rss_mb()
-    kern = kernel_loop(chip, spikes[0])
+    kern = best_kernel_loop(chip, spikes[0], args.kernel_repeats)
     rss["after_kernels"] = peak_rss_mb()
     out.update({
         "wall": {"build_s": build_s, "sizing_s": sizing_s, "map_s": map_s, "program_s": program_s, "run_s": run_s},

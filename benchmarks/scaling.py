@@ -15,8 +15,9 @@ input, so the same programmed chip serves every activity level and the empty tic
 - an idle neuron (no input) is at rest with zero input: an *inactive* update on the chip.
 
 Each point runs the full hardware model (``Chip.run``: NoC with contention, fixed 1 ms tick, energy) and the
-core kernels alone (``_common.kernel_loop``), and records wall time per tick and events per second. The
-empty-tick points run the same chips with no input at all. Plot: ``results/scaling.png``.
+core kernels alone (``_common.kernel_loop``), and records wall time per tick and events per second (the
+fastest of ``--repeat`` runs, 2 by default, since the machine may be shared). The empty-tick points run the
+same chips with no input at all. Plot: ``results/scaling.png``.
 
     python benchmarks/scaling.py                       # 1e3..1e6 neurons x 0.1 / 1 / 10 %, ~5 min
     python benchmarks/scaling.py --sizes 1000,10000 --activities 0.01 --json /tmp/s.json --plot /tmp/s.png
@@ -95,15 +96,19 @@ def ticks_for(n_neurons: int, activity: float, scale: float) -> int:
 
 
 # ----- measuring ---------------------------------------------------------------------------------------------
-def measure(chip: Chip, spikes: np.ndarray, n_neurons: int) -> dict:
-    """Full model and kernels alone on ``spikes``; wall time per tick, events and rates."""
-    result, run_s = timed(chip.run, spikes, progress=False)
+def measure(chip: Chip, spikes: np.ndarray, n_neurons: int, repeat: int = 1) -> dict:
+    """Full model and kernels alone on ``spikes`` (each the fastest of ``repeat`` runs); time per tick, rates."""
+    run_s, kern = np.inf, None
+    for _ in range(max(repeat, 1)):
+        result, seconds = timed(chip.run, spikes, progress=False)
+        run_s = min(run_s, seconds)
+        k = kernel_loop(chip, spikes[0])
+        kern = k if kern is None or k["loop_s"] < kern["loop_s"] else kern
     c = result.report.to_dict()["mean"]["counts"]
-    kern = kernel_loop(chip, spikes[0])
     ticks = spikes.shape[1]
     syn, updates = c["syn_ops"], c["neuron_updates_active"] + c["neuron_updates_inactive"]
     return {
-        "ticks": ticks, "activity_measured": c["spikes"] / (n_neurons * ticks), "syn_events": syn,
+        "ticks": ticks, "repeat": repeat, "activity_measured": c["spikes"] / (n_neurons * ticks), "syn_events": syn,
         "syn_events_per_tick": syn / ticks, "packets": c["packets"], "hops": c["hops_ew"] + c["hops_ns"],
         "neuron_updates_active": c["neuron_updates_active"], "neuron_updates": updates,
         "full": {"s_per_tick": run_s / ticks, "syn_events_per_s": per_second(syn, run_s),
@@ -119,7 +124,7 @@ def program_chip(cfg: ChipConfig, mapped: MappedNetwork, seed: int) -> Chip:
     return Chip.from_config(cfg, seed=seed).program(mapped)
 
 
-def run_size(cfg: ChipConfig, n_target: int, activities, scale: float, seed: int) -> list[dict]:
+def run_size(cfg: ChipConfig, n_target: int, activities, scale: float, seed: int, repeat: int = 1) -> list[dict]:
     """Build one chip of about ``n_target`` neurons and measure every activity plus empty ticks."""
     n_cores = -(-n_target // cfg.core.neurons_per_core)
     mapped, build_s = timed(relay_network, cfg, n_cores, seed)
@@ -128,7 +133,7 @@ def run_size(cfg: ChipConfig, n_target: int, activities, scale: float, seed: int
     points = []
     for p in (*activities, 0.0):
         ticks = ticks_for(n, p, scale) if p else TICKS_MAX
-        point = measure(chip, input_spikes(mapped.n_inputs, ticks, p, seed + 1), n)
+        point = measure(chip, input_spikes(mapped.n_inputs, ticks, p, seed + 1), n, repeat)
         point.update({"neurons": n, "cores": n_cores, "activity": p, "empty_ticks": p == 0.0,
                       "build_s": build_s, "program_s": program_s})
         points.append(point)
@@ -211,6 +216,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="neurons, comma-separated")
     ap.add_argument("--activities", default=",".join(str(a) for a in ACTIVITIES), help="fractions per tick")
     ap.add_argument("--ticks-scale", type=float, default=1.0, help="scales the ticks of every point")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per point; the fastest is reported")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=str(RESULTS / "scaling.json"))
     ap.add_argument("--plot", default=str(RESULTS / "scaling.png"))
@@ -218,7 +224,7 @@ def main(argv=None) -> int:
     cfg = load_config("truenorth")
     points = []
     for n in (int(v) for v in _floats(args.sizes)):
-        points += run_size(cfg, n, _floats(args.activities), args.ticks_scale, args.seed)
+        points += run_size(cfg, n, _floats(args.activities), args.ticks_scale, args.seed, args.repeat)
     out = {"benchmark": "scaling", "issue": 6, "chip": cfg.name, "seed": args.seed, "machine": machine_info(),
            "workload": __doc__.split("\n\n")[1], "points": points, "summary": summarise(points),
            "peak_rss_mb": peak_rss_mb()}
