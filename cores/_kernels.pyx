@@ -61,6 +61,15 @@ cdef enum:
     TF_KAPPA = 4
     TF_REST = 8               # (leak == 0 or leak reversal) and alpha > 0: V = 0 with no input stays 0
 
+# Per-core state bits (core_state[k], uint8): CS_ALL_REST, set at build, when every neuron of core k has the
+# REST flag; CS_QUIET, kept by the update, when core k's last update left every neuron inactive (so all of its
+# state registers are 0). A core with both bits and no synaptic event this tick is skipped whole: each of its
+# neurons would take the at-rest skip anyway. Writing state from outside (reset, set_state) clears CS_QUIET.
+cdef enum:
+    CS_ALL_REST = 1
+    CS_QUIET = 2
+
+CORE_STATE_BITS = {"all_rest": CS_ALL_REST, "quiet": CS_QUIET}
 LOIHI_FLAGS = {"rest": LF_REST}
 TRUENORTH_FLAGS = {"leak_reversal": TF_LEAK_REV, "leak_stochastic": TF_LEAK_STOCH, "kappa": TF_KAPPA,
                    "rest": TF_REST}
@@ -330,6 +339,19 @@ cdef inline void tally(int64_t[:, ::1] counts, Py_ssize_t k, Py_ssize_t n_active
     counts[k, C_SPIKES] += n_spikes
 
 
+cdef inline bint skip_core(uint8_t[::1] core_state, int64_t[:, ::1] counts, Py_ssize_t k,
+                           Py_ssize_t n_neurons) noexcept nogil:
+    """Whole-core at-rest skip (see CS_* above): count every neuron inactive and return True."""
+    if (core_state[k] & (CS_ALL_REST | CS_QUIET)) == (CS_ALL_REST | CS_QUIET) and counts[k, C_SYN] == 0:
+        counts[k, C_INACTIVE] += n_neurons
+        return True
+    return False
+
+
+cdef inline void set_quiet(uint8_t[::1] core_state, Py_ssize_t k, bint quiet) noexcept nogil:
+    core_state[k] = (core_state[k] | CS_QUIET) if quiet else (core_state[k] & ~CS_QUIET)
+
+
 # ----- Loihi LIF --------------------------------------------------------------------------------------------
 
 cdef struct LoihiCfg:
@@ -393,11 +415,12 @@ cdef inline bint loihi_at_rest(const LoihiNeuron* p, int64_t u, int64_t v, int32
 
 def loihi_update(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int32_t[::1] refr,
                  int64_t[::1] acc, const int64_t[::1] neuron_offset, int32_t[::1] spikes,
-                 int64_t[:, ::1] counts, int decay_bits, int input_shift, int current_bits, bint u_wrap,
-                 int membrane_bits, bint v_wrap, bint refractory):
+                 int64_t[:, ::1] counts, uint8_t[::1] core_state, int decay_bits, int input_shift,
+                 int current_bits, bint u_wrap, int membrane_bits, bint v_wrap, bint refractory):
     """Update every Loihi neuron of every core; consume and zero ``acc``; write sorted spike ids.
 
-    ``refr`` may be empty when ``refractory`` is false. Returns the number of spikes written to ``spikes``.
+    ``refr`` may be empty when ``refractory`` is false; ``counts`` holds this tick's synaptic ops (deliver ran
+    first). Returns the number of spikes written to ``spikes``.
     """
     cdef LoihiCfg c = loihi_cfg(decay_bits, input_shift, current_bits, u_wrap, membrane_bits, v_wrap,
                                 refractory)
@@ -408,6 +431,8 @@ def loihi_update(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int
     cdef int32_t* r
     with nogil:
         for k in range(neuron_offset.shape[0] - 1):
+            if skip_core(core_state, counts, k, neuron_offset[k + 1] - neuron_offset[k]):
+                continue
             n_active = 0      # per-core tallies kept in registers, written once per core
             nsp0 = nsp
             for i in range(neuron_offset[k], neuron_offset[k + 1]):
@@ -422,6 +447,7 @@ def loihi_update(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int
                     spikes[nsp] = <int32_t>i
                     nsp += 1
             tally(counts, k, n_active, neuron_offset[k + 1] - neuron_offset[k], nsp - nsp0)
+            set_quiet(core_state, k, n_active == 0)
     return nsp
 
 
@@ -514,11 +540,12 @@ cdef inline int tn_neuron(const TrueNorthNeuron* p, int64_t* v, int64_t inp, uin
 
 def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1] acc,
                      const int64_t[::1] neuron_offset, int32_t[::1] spikes, int64_t[:, ::1] counts,
-                     int membrane_bits, bint v_wrap, uint64_t key, int64_t tick):
+                     uint8_t[::1] core_state, int membrane_bits, bint v_wrap, uint64_t key, int64_t tick):
     """Update every TrueNorth neuron of every core; consume and zero ``acc``; write sorted spike ids.
 
     A neuron with V = 0, no input and flag TF_REST is skipped: leak 0 (or reversed at V = 0) keeps V = 0 and
-    alpha > 0 with eta >= 0 cannot fire at V = 0, so its update would be an inactive no-op.
+    alpha > 0 with eta >= 0 cannot fire at V = 0, so its update would be an inactive no-op. A quiet core of
+    such neurons with no synaptic event is skipped whole (CS_* bits).
     """
     cdef TnCfg c = tn_cfg(membrane_bits, v_wrap)
     cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0, noff
@@ -527,6 +554,8 @@ def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1
     cdef uint64_t h_ct
     with nogil:
         for k in range(neuron_offset.shape[0] - 1):
+            if skip_core(core_state, counts, k, neuron_offset[k + 1] - neuron_offset[k]):
+                continue
             h_ct = core_tick_hash(key, k, tick)
             n_active = 0
             nsp0 = nsp
@@ -542,6 +571,7 @@ def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1
                     spikes[nsp] = <int32_t>i
                     nsp += 1
             tally(counts, k, n_active, neuron_offset[k + 1] - noff, nsp - nsp0)
+            set_quiet(core_state, k, n_active == 0)
     return nsp
 
 

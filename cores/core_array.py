@@ -125,6 +125,18 @@ class CoreArray:
         if hasattr(self._xbar, "finish"):
             self._xbar.finish()
         self._v0, self._u0 = narrowest(v0), narrowest(u0)
+        self._core_state = self._all_rest_bits()
+
+    def _all_rest_bits(self) -> np.ndarray:
+        """uint8[n_cores] with the kernel's ALL_REST bit where every neuron of the core has the REST flag."""
+        rest_flag = (_kernels.LOIHI_FLAGS if self.model == "loihi_lif" else _kernels.TRUENORTH_FLAGS)["rest"]
+        others = np.concatenate([[0], np.cumsum((self._prm["flags"] & rest_flag) == 0, dtype=np.int32)])
+        per_core = others[self.neuron_offset[1:]] - others[self.neuron_offset[:-1]]
+        return np.where(per_core == 0, _kernels.CORE_STATE_BITS["all_rest"], 0).astype(np.uint8)
+
+    def _state_written(self) -> None:
+        """State changed outside step(): no core may be assumed quiet (clears the kernel's QUIET bits)."""
+        self._core_state &= np.uint8(~_kernels.CORE_STATE_BITS["quiet"] & 0xFF)
 
     def _alloc(self) -> None:
         """Every buffer the hot path uses, allocated once (the pending lists grow geometrically).
@@ -155,6 +167,7 @@ class CoreArray:
         self._acc[:] = 0
         self._cnt[:] = 0
         self._pend_len[:] = 0
+        self._state_written()
         self.tick = 0
         self.reset_counts()
 
@@ -203,10 +216,10 @@ class CoreArray:
         self._xbar.deliver(self, self.tick % self.delay_slots)
         if self.model == "loihi_lif":
             n = _kernels.loihi_update(self._prm, self.u, self.v, self.refractory, self._acc, self.neuron_offset,
-                                      self._spikes, counts, **self._opts)
+                                      self._spikes, counts, self._core_state, **self._opts)
         else:
             n = _kernels.truenorth_update(self._prm, self.v, self._acc, self.neuron_offset, self._spikes,
-                                          counts, key=self._key, tick=self.tick, **self._opts)
+                                          counts, self._core_state, key=self._key, tick=self.tick, **self._opts)
         self.total_counts += counts
         self.tick += 1
         return self._spikes[:n].copy()
@@ -230,6 +243,7 @@ class CoreArray:
             if value.shape != (self.n_neurons,):
                 raise SimulationError(f"state {name!r} has shape {value.shape}; expected ({self.n_neurons},)")
             getattr(self, name)[:] = value
+        self._state_written()
 
     def memory_bits(self) -> dict[str, np.ndarray]:
         """Programmed footprint per core in bits (int64[n_cores] per kind), from the config's widths.
@@ -270,7 +284,7 @@ class CoreArray:
             "state": [self.u, self.v, self.refractory, self._acc],
             "delay_buffers": [self._pend, self._pend_len, self._cnt, self._uniq],
             "other": [self._spikes, self.last_counts, self.total_counts, self.neuron_offset, self.axon_offset,
-                      self._syn_per_core],
+                      self._syn_per_core, self._core_state],
         }
         out = {kind: int(sum(a.nbytes for a in arrays)) for kind, arrays in groups.items()}
         out["total"] = sum(out.values())

@@ -164,3 +164,29 @@ def test_contiguous_crossbars_are_shared_not_copied():
     shared.step(), separate.step()
     np.testing.assert_array_equal(shared.state()["v"], separate.state()["v"])
     assert shared.state()["v"].any()
+
+
+@pytest.mark.parametrize("config", ["loihi_narrow", "truenorth"])
+def test_quiet_cores_are_skipped_exactly(config):
+    """Cores whose neurons all rest stay quiet until input arrives or their state is written from outside."""
+    cfg = CONFIGS[config]()
+    rest = {"leak": (0, 0), "v0": (0, 0), "alpha": (1, 3), "bias_mant": (0, 0), "u0": (0, 0), "vth": (0, 2)}
+    rng = np.random.default_rng(8)
+    n, a = min(cfg.core.neurons_per_core, 12), min(cfg.core.axons_per_core, 10)
+    programs = [random_program(cfg, rng, n, a, 0.3, limits=rest) for _ in range(3)]
+    fast, ref = CoreArray(cfg, programs, seed=1), ReferenceCoreArray(cfg, programs, seed=1)
+    assert (fast._core_state & 1).all()                     # every core all-rest
+    v = np.zeros(fast.n_neurons, np.int64)
+    v[n + 1] = 5                                            # written into a quiet core at tick 10
+    for t in range(40):
+        if t == 10:
+            fast.set_state(v=v)
+            ref.set_state(v=v)
+        axons = rng.integers(0, a, 2) if t % 7 == 3 else np.zeros(0, np.int64)    # core 0 only
+        fast.schedule(axons, 1)
+        ref.schedule(axons, 1)
+        np.testing.assert_array_equal(fast.step(), ref.step(), err_msg=f"tick {t}")
+        np.testing.assert_array_equal(fast.last_counts, ref.last_counts, err_msg=f"tick {t}")
+        for name, value in fast.state().items():
+            np.testing.assert_array_equal(value, ref.state()[name], err_msg=f"{name} tick {t}")
+    assert fast._core_state[2] & 2                          # core 2 never moved: quiet, skipped whole
