@@ -88,7 +88,7 @@ def main() -> None:
                                              "note": "best of repeats; the machine may be loaded by other work"},
            "before": BEFORE, "workloads": {}, "per_call": {}}
     for name, (cfg, src, dst, inject, small) in workloads().items():
-        row = {kind: measure(kind, cfg, src, dst, inject, 7) for kind in ("fast", "flow")}
+        row = {kind: measure(kind, cfg, src, dst, inject, 15) for kind in ("fast", "flow")}
         if name.startswith("mesh8_uniform"):
             row["simpy"] = measure("simpy", cfg, src, dst, inject, 1)
         elif small is not None:
