@@ -91,6 +91,7 @@ ctypedef struct PacketState:
     int64_t ready                  # cycle it may leave the buffer it is in
     int32_t out                    # output port at the router it is in
     int32_t x, y, port             # destination router coordinates and ejection port
+    int32_t hops                   # links crossed so far
 
 cdef enum:
     N_MESH = 4         # mesh ports N, E, S, W come first; local ports follow
@@ -274,12 +275,12 @@ cdef class CycleKernel:
         hop counts; totals; the last delivery cycle (-1 if none); the links that carried flits with their flit
         counts (ascending ids), and the input ports (``router * ports + port``) with their peak occupancy.
         """
-        cdef Py_ssize_t n = src.shape[0]
+        cdef Py_ssize_t n = src.shape[0], p
         cdef cnp.npy_intp dims[1]
         dims[0] = n
         deliver = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
         deliv_core = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT32, 0)
-        hops = cnp.PyArray_ZEROS(1, dims, cnp.NPY_INT32, 0)
+        hops = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT32, 0)
         self._ensure_packets(n)
         cdef const int32_t* s = <int32_t*>cnp.PyArray_DATA(src)
         cdef const int32_t* d = <int32_t*>cnp.PyArray_DATA(dst)
@@ -294,6 +295,8 @@ cdef class CycleKernel:
                 self._request_order(n)
                 self._setup(s, d, n)
                 self._loop(s, n, until)
+                for p in range(n):
+                    self.hops[p] = self.pk[p].hops
         links = self._take_links()  # also counts hops by direction (energy is priced per direction)
         ports = self._take_ports()
         with nogil:
@@ -369,6 +372,7 @@ cdef class CycleKernel:
             self.src_cnt[c] += 1
             c = dst[p]
             self.pk[p].x, self.pk[p].y, self.pk[p].port = self.core_x[c], self.core_y[c], self.core_port[c]
+            self.pk[p].hops = 0
             self.deliver[p] = -1
             self.deliv_core[p] = -1
         for k in range(self.n_tcores):
@@ -486,7 +490,7 @@ cdef class CycleKernel:
 
         Returns the first cycle a head left in a buffer could move (see :meth:`_step`)."""
         cdef Py_ssize_t base = <Py_ssize_t>r * self.NP
-        cdef int i, o, j, k, dj, dk, wd, nreq = 0
+        cdef int i, o, j, wd, nreq = 0
         cdef int64_t w = NEVER
         cdef uint64_t m
         for wd in range(self.NW):
@@ -498,24 +502,12 @@ cdef class CycleKernel:
                 if self.req_vc[i] >= 0:
                     self.req_in[nreq] = i
                     nreq += 1
-        # Output arbiters: each output grants the requesting input nearest after its round-robin pointer.
-        # All requests were formed before any grant, so granting one output cannot change another's choice.
-        if nreq == 1:  # the common case: a lone request is granted
-            self.req_win[0] = 1
-            nreq = -1
-        for j in range(nreq):
-            o = self.req_o[self.req_in[j]]
-            dj = self.req_in[j] - self.ports[base + o].out_rr
-            dj += self.NP if dj < 0 else 0
-            self.req_win[j] = 1
-            for k in range(nreq):
-                if k != j and self.req_o[self.req_in[k]] == o:
-                    dk = self.req_in[k] - self.ports[base + o].out_rr
-                    dk += self.NP if dk < 0 else 0
-                    if dk < dj:
-                        self.req_win[j] = 0
-                        break
-        nreq = 1 if nreq == -1 else nreq
+        if nreq == 0:
+            return w
+        if nreq > 1:
+            self._arbitrate(base, nreq)
+        else:
+            self.req_win[0] = 1  # the common case: a lone request is granted
         for j in range(nreq):
             i = self.req_in[j]
             o = self.req_o[i]
@@ -528,6 +520,23 @@ cdef class CycleKernel:
             self.req_vc[i] = -1
         return w
 
+    cdef void _arbitrate(self, Py_ssize_t base, int nreq) noexcept nogil:
+        """Output arbiters: each output grants the requesting input nearest after its round-robin pointer
+        (``req_win``). All requests were formed before any grant, so one output's grant cannot change another's."""
+        cdef int j, k, o, dj, dk
+        for j in range(nreq):
+            o = self.req_o[self.req_in[j]]
+            dj = self.req_in[j] - self.ports[base + o].out_rr
+            dj += self.NP if dj < 0 else 0
+            self.req_win[j] = 1
+            for k in range(nreq):
+                if k != j and self.req_o[self.req_in[k]] == o:
+                    dk = self.req_in[k] - self.ports[base + o].out_rr
+                    dk += self.NP if dk < 0 else 0
+                    if dk < dj:
+                        self.req_win[j] = 0
+                        break
+
     cdef inline int64_t _examine(self, int r, Py_ssize_t pidx, int i, int64_t t) noexcept nogil:
         """Input arbiter of port ``pidx``: pick the first VC (round-robin) whose head is ready, whose output is
         idle and (mesh outputs) whose downstream port has room; record it in ``req_vc[i]`` (else -1),
@@ -538,6 +547,8 @@ cdef class CycleKernel:
         cdef Py_ssize_t q, pd
         cdef bint busy = self.ports[pidx].in_free > t
         cdef int V = self.V
+        if V == 1:
+            return self._examine1(r, pidx, i, t)
         self.req_vc[i] = -1
         for k in range(V):
             v = 0
@@ -565,6 +576,31 @@ cdef class CycleKernel:
                     continue
             self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
         return w
+
+    cdef inline int64_t _examine1(self, int r, Py_ssize_t pidx, int i, int64_t t) noexcept nogil:
+        """:meth:`_examine` for one VC per port (every preset): the port's only head requests or waits."""
+        cdef VCState* vc = &self.vcs[pidx]
+        cdef int pos = vc.start + vc.ndep, p, o
+        cdef int64_t ready, of, inf
+        cdef Py_ssize_t pd = 0
+        self.req_vc[i] = -1
+        pos -= self.cap if pos >= self.cap else 0
+        p = self.slots[pidx * self.cap + pos].pkt
+        ready = self.pk[p].ready
+        if ready > t:
+            return ready
+        o = self.pk[p].out
+        of = self.ports[<Py_ssize_t>r * self.NP + o].out_free
+        inf = self.ports[pidx].in_free
+        if inf > t or of > t:
+            return max(t + 1, max(inf, of))
+        if o < N_MESH:
+            pd = self._downstream_port(r, o)
+            if self._pick_vc1(pd, t) < 0:
+                self._await_credit(pd, r)
+                return NEVER
+        self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = 0, o, 0, pd
+        return NEVER
 
     cdef inline int64_t _head_wake(self, int r, Py_ssize_t pidx, int v, int64_t t) noexcept nogil:
         """First cycle the new head of VC ``v`` of port ``pidx`` could move (its port was just granted)."""
@@ -611,7 +647,7 @@ cdef class CycleKernel:
             self.tlinks[self.n_tlinks] = link
             self.n_tlinks += 1
         self.link_acc[link] += F
-        self.hops[p] += 1
+        self.pk[p].hops += 1
         r2 = self._neighbour(r, o)
         self.pk[p].ready = t + self.Lc + self.Pc
         self.pk[p].out = self._route(r2, p)
@@ -666,8 +702,21 @@ cdef class CycleKernel:
     cdef inline int _head(self, Py_ssize_t q) noexcept nogil:
         return self.slots[self._head_slot(q)].pkt
 
+    cdef inline int _pick_vc1(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
+        """:meth:`_pick_vc` for one VC per port: 0 if it has a free slot at cycle ``t``, else -1."""
+        cdef VCState* vc = &self.vcs[pidx]
+        cdef Slot* ring = &self.slots[pidx * self.cap]
+        while vc.ndep > 0 and ring[vc.start].ct <= t:
+            vc.start += 1  # credits are back: free the slot
+            if vc.start == self.cap:
+                vc.start = 0
+            vc.ndep -= 1
+        return 0 if vc.ndep + vc.nwait < self.cap else -1
+
     cdef inline int _pick_vc(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
         """VC of port ``pidx`` with the most free packet slots at cycle ``t`` (lowest on ties), or -1."""
+        if self.V == 1:
+            return self._pick_vc1(pidx, t)
         cdef int v, free, best = -1, best_free = 0
         cdef Py_ssize_t q = pidx * self.V
         for v in range(self.V):
@@ -701,8 +750,11 @@ cdef class CycleKernel:
         """Record the flits held or reserved in port ``pidx`` (its VCs were just brought up to date)."""
         cdef int64_t occ = 0
         cdef Py_ssize_t q
-        for q in range(pidx * self.V, (pidx + 1) * self.V):
-            occ += self.vcs[q].ndep + self.vcs[q].nwait
+        if self.V == 1:
+            occ = self.vcs[pidx].ndep + self.vcs[pidx].nwait
+        else:
+            for q in range(pidx * self.V, (pidx + 1) * self.V):
+                occ += self.vcs[q].ndep + self.vcs[q].nwait
         occ *= self.F
         if occ > self.ports[pidx].peak:
             if self.ports[pidx].peak == 0:
