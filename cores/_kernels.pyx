@@ -9,9 +9,9 @@ zero state, flag ``REST``) is only counted, not updated: the result is the same 
 
 Two crossbar layouts (chosen by the neuron model, built by :mod:`cores.core_array`):
 
-- ``loihi_lif``: CSR by global axon; one packed record per synapse, ``(uint16 weight << S) | local target``
-  with ``S = 16`` (uint32 records, cores up to 65,536 neurons) or ``S = 32`` (uint64 records), so that a row
-  costs one memory stream.
+- ``loihi_lif``: CSR by global axon; one packed record per synapse, ``(weight << S) | local target``: uint32
+  records (int16 weight, S = 16) for cores up to 65,536 neurons, else uint64 (int32 weight, S = 32), so that
+  a row costs one memory stream.
 - ``truenorth``: the binary crossbar as bits, ``words[axon, w]`` (uint64), bit ``b`` of word ``w`` is local
   neuron ``64 w + b``; no per-synapse weight: the weight is ``weight_t[type[axon], neuron]`` (Cassidy 2013).
 

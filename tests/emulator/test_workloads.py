@@ -110,3 +110,34 @@ def test_npz_round_trip_keeps_bits_and_narrows(tmp_path):
 def test_loihi_chip_refused():
     with pytest.raises(SimulationError, match="needs a truenorth chip"):
         truenorth_operating_point(load_config("loihi"))
+
+
+def _save_v10(m: MappedNetwork, path) -> None:
+    """The 1.0 layout: no minor version, COO synapses, int32 / int64 / int8 arrays as 1.0 writers made them."""
+    import json
+
+    header = {"format": "neuromesh-mapped-network", "version": 1, "chip": m.chip_name, "n_cores": len(m.cores),
+              "n_inputs": m.n_inputs, "n_outputs": m.n_outputs, "metadata": m.metadata}
+    out = {"header": np.asarray(json.dumps(header)), "core_index": m.core_indices.astype(np.int32),
+           "in_ptr": m.in_ptr.astype(np.int64), "in_core": m.in_core.astype(np.int32),
+           "in_axon": m.in_axon.astype(np.int32), "in_delay": m.in_delay.astype(np.int32),
+           "out_core": m.out_core.astype(np.int32), "out_neuron": m.out_neuron.astype(np.int32)}
+    for k, mc in enumerate(m.cores):
+        p, d, pre = mc.program, mc.dest, f"c{k}/"
+        a, n = p.synapses()
+        out |= {pre + "n_neurons": np.asarray([p.n_neurons], np.int64), pre + "n_axons": np.asarray([p.n_axons], np.int64),
+                pre + "syn_axon": a.astype(np.int32), pre + "syn_neuron": n.astype(np.int32),
+                pre + "axon_type": p.axon_type.astype(np.int8), pre + "dest_ptr": d.ptr.astype(np.int64),
+                pre + "dest_core": d.core.astype(np.int32), pre + "dest_axon": d.axon.astype(np.int32),
+                pre + "dest_delay": d.delay.astype(np.int32)}
+        out |= {f"{pre}p/{name}": np.asarray(v, np.int64) for name, v in p.params.items()}
+    np.savez_compressed(path, **out)
+
+
+def test_version_1_0_files_read_unchanged(tmp_path):
+    m = truenorth_operating_point(TN, n_cores=3, seed=7, rate_hz=100.0)
+    _save_v10(m, tmp_path / "v10.npz")
+    old = MappedNetwork.load(tmp_path / "v10.npz")
+    assert old.cores[0].program.crossbar is None and old.cores[0].program.syn_axon.dtype == np.int32
+    runs = [Chip(TN).program(x).run(None, ticks=20, probes={"spikes": "all"}) for x in (m, old)]
+    np.testing.assert_array_equal(runs[0].records[0].probe_spikes, runs[1].records[0].probe_spikes)
