@@ -11,7 +11,8 @@ Memory figures (MiB = 2**20 bytes):
   after the run: synapses (crossbar bits, axon types, axon -> core map), neuron parameters (records, typed
   weights, initial states), state (membranes, accumulator), delay buffers (pending spike lists as grown by
   the run, per-axon merge buffers) and counters. The routing tables (:class:`emulator.chip.Wiring`) and the
-  mapped network are reported beside it, not in it.
+  mapped network are reported beside it, not in it; the crossbar bits are one buffer shared by the mapped
+  network and the cores (``programmed_bytes_shared_with_mapped_network``), counted in both figures.
 - the issue's bound: ``(peak RSS - baseline RSS) <= 2 x programmed bytes``; both ratios are recorded.
 """
 
@@ -142,6 +143,7 @@ def memory_summary(chip: Chip, mapped, meter: StageMeter, baseline_mib: float, s
     return {
         "synapses": n_syn,
         "programmed_bytes": prog,
+        "programmed_bytes_shared_with_mapped_network": chip.cores.shared_bytes(),
         "wiring_bytes": array_bytes(chip.wiring),
         "mapped_network_bytes": array_bytes(mapped),
         "baseline_rss_mib": round(baseline_mib, 1),
@@ -174,8 +176,10 @@ def idle_costs(cfg, meter: StageMeter, seed: int, ticks: int, n_cores: int | Non
 
 def context(args) -> dict:
     """Machine, load and arguments of this run (the machine is shared: other work may be running)."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    recorded = vars(args) | {"out": os.path.relpath(os.path.abspath(args.out), repo)}
     return {"machine": machine_info(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-            "args": vars(args)}
+            "args": recorded}
 
 
 __all__ = ["MIB", "StageMeter", "array_bytes", "build_chip", "context", "idle_costs", "memory_summary",

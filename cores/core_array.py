@@ -290,6 +290,11 @@ class CoreArray:
         out["total"] = sum(out.values())
         return out
 
+    def shared_bytes(self) -> int:
+        """Bytes of :meth:`nbytes` that are views of the programs' own arrays (a TrueNorth crossbar given as
+        one contiguous block, see :func:`cores.crossbar.shared_words`), so not held twice."""
+        return int(self._xbar.words.nbytes) if getattr(self._xbar, "shared", False) else 0
+
     def _xbar_arrays(self, *names: str) -> list[np.ndarray]:
         held = self._xbar.arrays()
         return [held[n] for n in names if n in held]

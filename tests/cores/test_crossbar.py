@@ -154,9 +154,11 @@ def test_contiguous_crossbars_are_shared_not_copied():
     bits = rng.integers(0, 256, (3, 10, 16), dtype=np.uint8)          # 3 cores x 10 axons x 128 neurons
     shared = CoreArray(TN, _block_programs(bits))
     assert shared._xbar.shared and np.shares_memory(shared._xbar.words, bits)
+    assert shared.shared_bytes() == bits.nbytes
     assert not shared._xbar.words.flags.writeable
     copied = CoreArray(TN, _block_programs(bits.copy()[::-1]))        # reversed order: not one block
     assert not copied._xbar.shared and not np.shares_memory(copied._xbar.words, bits)
+    assert copied.shared_bytes() == 0
     separate = CoreArray(TN, _block_programs(np.stack([b.copy() for b in bits])))
     for cores in (copied, separate):
         cores.schedule(np.arange(cores.n_axons), 1)
