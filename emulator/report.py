@@ -48,7 +48,7 @@ def math_ceil(x: float) -> int:
 
 def _inference_summary(rec, cfg) -> dict:
     """One inference's priced figures (no per-core arrays: those go in the aggregate)."""
-    totals = rec.counts.sum(axis=(0, 1))
+    totals = rec.per_tick.sum(axis=0)
     latency = float(rec.tick_ns[:, 0].sum())
     dyn = price(totals, cfg)
     energy = {name: float(v) for name, v in zip(EVENT_NAMES, dyn, strict=True)}
@@ -83,7 +83,7 @@ def _mean(dicts: list[dict]) -> dict:
 
 
 def _per_core(chip, records) -> list[dict]:
-    counts = np.sum([r.counts.sum(axis=0) for r in records], axis=0) / len(records)
+    counts = np.sum([r.per_core for r in records], axis=0) / len(records)
     energy = price(counts, chip.cfg).sum(axis=1)
     mem = chip.cores.memory_bits()
     return [

@@ -62,7 +62,8 @@ class InferenceRecord:
     """Everything counted and timed during one inference (before pricing)."""
 
     out_spikes: np.ndarray  # int8 [T, O]
-    counts: np.ndarray  # int64 [T, C, N_EVENTS] per tick, per used core (position)
+    per_core: np.ndarray  # int64 [C, N_EVENTS] event counts of each used core (position), whole inference
+    per_tick: np.ndarray  # int64 [T, N_EVENTS] event counts of the whole chip, per tick
     tick_ns: np.ndarray  # float64 [T, 4]: duration, compute, network, sync
     latency_hist: np.ndarray  # int64 histogram of packet latency in cycles (grows to the largest latency)
     link_flits: np.ndarray  # int64 [n_links]
@@ -70,6 +71,7 @@ class InferenceRecord:
     violations: list[dict]
     input_events: int
     probe_spikes: np.ndarray | None = None  # int8 [T, k]
+    activity: np.ndarray | None = None  # int64 [T, C, N_EVENTS] per tick and core, when probed
     traces: dict[str, np.ndarray] = field(default_factory=dict)  # name -> int64 [T, k]
 
 
@@ -98,10 +100,12 @@ def _as_ids(v) -> np.ndarray | None:
 
 @dataclass(frozen=True)
 class Probes:
-    """What to record: spikes of ``spike_neurons`` and state traces of ``state_neurons`` (global ids)."""
+    """What to record: spikes of ``spike_neurons``, state traces of ``state_neurons`` (global ids), and the
+    per-tick event counts of every core (``activity``; ticks x cores x events int64, so off by default)."""
 
     spike_neurons: np.ndarray | None = None
     state_neurons: np.ndarray | None = None
+    activity: bool = False
 
     @classmethod
     def resolve(cls, chip, probes) -> Probes:
@@ -111,7 +115,7 @@ class Probes:
         spikes = probes.get("spikes")
         if isinstance(spikes, str):
             spikes = np.arange(chip.cores.n_neurons) if spikes == "all" else chip.wiring.out_neuron
-        return cls(_as_ids(spikes), _as_ids(probes.get("state")))
+        return cls(_as_ids(spikes), _as_ids(probes.get("state")), bool(probes.get("activity", False)))
 
 
 class PacketBuffers:
@@ -179,7 +183,8 @@ class InferenceRun:
         T, C = spikes_in.shape[0], self.cores.n_cores
         self.rec = InferenceRecord(
             out_spikes=np.zeros((T, self.w.out_neuron.size), np.int8),
-            counts=np.zeros((T, C, N_EVENTS), np.int64),
+            per_core=np.zeros((C, N_EVENTS), np.int64),
+            per_tick=np.zeros((T, N_EVENTS), np.int64),
             tick_ns=np.zeros((T, 4), np.float64),
             latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
             link_flits=None,
@@ -189,6 +194,9 @@ class InferenceRun:
         )
         if probes.spike_neurons is not None:
             self.rec.probe_spikes = np.zeros((T, probes.spike_neurons.size), np.int8)
+        if probes.activity:
+            self.rec.activity = np.zeros((T, C, N_EVENTS), np.int64)
+        self.counts = np.zeros((C, N_EVENTS), np.int64)  # this tick's counts, reused
         self.is_out = np.full(self.cores.n_neurons, -1, np.int64)
         self.is_out[self.w.out_neuron] = np.arange(self.w.out_neuron.size)
 
@@ -206,13 +214,18 @@ class InferenceRun:
 
     def tick(self, t: int) -> tuple[float, float, float, float]:
         spikes = self.cores.step()
-        counts = self.rec.counts[t]
+        counts = self.counts
+        counts[:, 4:] = 0
         counts[:, :4] = self.cores.last_counts
         self._record_outputs(t, spikes)
         self._deliver_inputs(t)
         busy_max, net_end = self._send_packets(t, spikes, counts)
         ph = self.timer.phases(busy_max, net_end)
         self.rec.tick_ns[t] = ph
+        self.rec.per_core += counts
+        self.rec.per_tick[t] = counts.sum(axis=0)
+        if self.rec.activity is not None:
+            self.rec.activity[t] = counts
         if self.timer.fixed and max(busy_max, net_end) > self.timer.period:
             self._violation(t, busy_max, net_end)
         return ph
@@ -278,7 +291,7 @@ class InferenceRun:
     def _violation(self, t: int, busy_max: float, net_end: float) -> None:
         """Name the core (compute overrun) or the busiest link (network overrun) of tick t."""
         period = self.timer.period
-        counts = self.rec.counts[t]
+        counts = self.counts
         if busy_max > period:
             busy = counts[:, SYN] * self.timer.syn_ns + counts[:, ACT] * self.timer.act_ns + \
                 counts[:, INACT] * self.timer.inact_ns + counts[:, PKT] * self.timer.spk_ns

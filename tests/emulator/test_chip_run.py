@@ -34,7 +34,7 @@ def test_probed_spikes_of_every_neuron_equal_reference_cores():
     assert rec.probe_spikes.shape == (30, chip.cores.n_neurons)
     assert set(rec.traces) == {"u", "v"} and rec.traces["v"].shape == (30, 2)
     # the sum of probed spikes equals the spike counter of the cores
-    assert int(rec.probe_spikes.sum()) == int(rec.counts[:, :, 3].sum())
+    assert int(rec.probe_spikes.sum()) == int(rec.per_tick[:, 3].sum())
 
 
 def test_energy_counts_are_consistent():
@@ -48,7 +48,7 @@ def test_energy_counts_are_consistent():
     assert c["neuron_updates_active"] + c["neuron_updates_inactive"] == chip.cores.n_neurons * 30
     # packets = sum over spikes of the spiking neuron's destination count
     rec = res.records[0]
-    assert c["packets"] == int(rec.counts[:, :, 4].sum())
+    assert c["packets"] == int(rec.per_core[:, 4].sum()) == int(rec.per_tick[:, 4].sum())
 
 
 def _tiny_with(sync: dict):
@@ -205,7 +205,7 @@ def test_simpy_and_fast_noc_engines_give_identical_runs():
     np.testing.assert_array_equal(fast.records[0].tick_ns, slow.records[0].tick_ns)
     np.testing.assert_array_equal(fast.records[0].latency_hist, slow.records[0].latency_hist)
     np.testing.assert_array_equal(fast.records[0].link_flits, slow.records[0].link_flits)
-    assert fast.records[0].counts[:, :, 4].sum() > 50, "the test needs real traffic"
+    assert fast.records[0].per_tick[:, 4].sum() > 50, "the test needs real traffic"
 
 
 def test_latency_histogram_grows_beyond_its_initial_size():
@@ -222,3 +222,15 @@ def test_latency_histogram_grows_beyond_its_initial_size():
     # T0(2 hops) = I 1 + 3 routers x 1 + 2 links x 60 + E 1 = 125 cycles
     assert res.report.to_dict()["mean"]["noc_latency_cycles"]["max"] == 125.0
     assert res.records[0].latency_hist.size > 125 > LAT_HIST_BINS
+
+
+def test_activity_probe_records_per_tick_core_counts():
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 12)
+    chip = Chip.from_config(cfg).program(mapped)
+    spikes = random_inputs(12, 1, 20, mapped.n_inputs)
+    rec = chip.run(spikes, probes={"activity": True}).records[0]
+    assert rec.activity.shape == (20, chip.cores.n_cores, 8)
+    np.testing.assert_array_equal(rec.activity.sum(axis=0), rec.per_core)
+    np.testing.assert_array_equal(rec.activity.sum(axis=1), rec.per_tick)
+    assert chip.run(spikes).records[0].activity is None
