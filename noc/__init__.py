@@ -4,8 +4,10 @@
 - :mod:`noc.topology` -- cores to routers, ports, directed links.
 - :mod:`noc.routing`, :mod:`noc.arbitration` -- routing functions and arbiters, looked up by their YAML names.
 - :mod:`noc.model` -- the router model (input-queued, virtual cut-through, credits) and its zero-load latency.
-- :mod:`noc.simpy_engine`, :mod:`noc.fast_engine` -- two engines with that model and one API
+- :mod:`noc.simpy_engine`, :mod:`noc.fast_engine` -- two exact engines with that model and one API
   (:func:`make_engine`); they agree packet for packet.
+- :mod:`noc.flow_engine` (model in :mod:`noc.flow_reference`) -- an approximate link-load model with the same
+  API, for speed, used only when asked for by name (``kind="flow"``).
 - :mod:`noc.stats`, :mod:`noc.traffic`, :mod:`noc.sweep` -- statistics, synthetic traffic, load sweeps and the
   ``noc-sweep`` command.
 """
