@@ -164,9 +164,9 @@ def compare_brian2(net, spikes: np.ndarray, ours: dict) -> dict:
 
     try:
         b = run_brian2(net, spikes)
-    except ImportError as exc:
-        print(f"--compare-brian2: {exc}", file=sys.stderr)
-        return {"error": str(exc)}
+    except (ImportError, RuntimeError, OSError) as exc:  # not installed, or its C++ build failed
+        print(f"--compare-brian2: Brian2 did not run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return {"error": f"{type(exc).__name__}: {exc}"}
     b["ratio_full_vs_brian2"] = ours["full"]["syn_events_per_s"] / b["syn_events_per_s"]
     b["ratio_kernels_vs_brian2"] = ours["kernels"]["syn_events_per_s"] / b["syn_events_per_s"]
     return b
