@@ -8,8 +8,9 @@ engine uses -- and the results are identical, cycle for cycle:
 
 - a request: a packet's ``inject_cycle`` wakes its router in that cycle;
 - an arrival: a packet sent to an empty VC wakes the receiving router when it becomes ready (``t + L + P``);
-- after each visit the router plans its next wake, the earliest cycle one of its VC heads or source queues
-  could move: its ready cycle, or the cycle its input and output ports are free again;
+- each input port examined plans its own next wake (the timing wheel keeps, per router and cycle, the mask of
+  ports to examine), the earliest cycle its head could move: its ready cycle, or the cycle its input and
+  output ports are free again; so a visit examines only the ports that may move, not every occupied one;
 - credits: a head (or source) that waits for room downstream wakes when the first credit of that port is
   usable; if every slot there holds a packet that has not left yet, the port is flagged (``cwait``) and the
   send that frees a slot wakes the waiting router.
@@ -78,7 +79,8 @@ ctypedef struct PortState:        # input port ``pidx`` and the output port with
     int64_t peak                   # peak flits held or reserved (reported)
     int32_t nwait                  # packets sent to this port's VCs that have not left
     int32_t in_rr, out_rr          # round-robin pointers: input arbiter (over VCs), output arbiter (inputs)
-    int8_t cwait                   # the sender feeding this port waits for room
+    uint64_t cwait                 # input ports of the sender feeding this port that wait for room (bit i & 63);
+                                   # any non-zero value on a local port: its core's source queue waits
 
 ctypedef struct VCState:
     int32_t start, ndep, nwait     # ring of ``cap`` slots: credits in flight, then packets not yet left
@@ -145,6 +147,7 @@ cdef class CycleKernel:
         int32_t *wheel_head
         int32_t *wheel_next
         int8_t *in_slot
+        uint64_t *wake_mask  # per router and slot: the input ports to examine (bit i & 63)
         int64_t n_sched
         # per core
         int64_t *inj_free
@@ -234,6 +237,7 @@ cdef class CycleKernel:
         self.is_touched, self.touched = <int8_t*>_alloc(R, 1), <int32_t*>_alloc(R, 4)
         self.wheel_head = <int32_t*>_alloc(self.WS, 4)
         self.wheel_next, self.in_slot = <int32_t*>_alloc(R * self.WS, 4), <int8_t*>_alloc(R * self.WS, 1)
+        self.wake_mask = <uint64_t*>_alloc(R * self.WS, 8)
         self.inj_free, self.src_head = <int64_t*>_alloc(n_cores, 8), <int32_t*>_alloc(n_cores, 4)
         self.src_end, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.tcores = <int32_t*>_alloc(n_cores, 4)
@@ -248,7 +252,7 @@ cdef class CycleKernel:
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.vcs); free(self.slots); free(self.tports)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
-        free(self.wheel_next); free(self.in_slot); free(self.inj_free); free(self.src_head); free(self.src_end)
+        free(self.wheel_next); free(self.in_slot); free(self.wake_mask); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
         self._free_packets()
@@ -392,22 +396,26 @@ cdef class CycleKernel:
         cdef Py_ssize_t next_new = 0
         cdef int64_t t = self.inject[self.order[0]]
         cdef int r, slot, nxt
+        cdef Py_ssize_t k
+        cdef uint64_t ports
         while t < until:
             while next_new < n and self.inject[self.order[next_new]] <= t:
                 r = self.core_router[src[self.order[next_new]]]
                 self.n_req[r] += 1  # requested and not injected yet
-                self._wake(r, t)
+                self._wake(r, t, 0)
                 next_new += 1
             slot = <int>(t & self.WM)
             self.n_cycles += 1
             r = self.wheel_head[slot]
             self.wheel_head[slot] = -1
             while r >= 0:
-                nxt = self.wheel_next[r * self.WS + slot]
-                self.in_slot[r * self.WS + slot] = 0
+                k = <Py_ssize_t>r * self.WS + slot
+                nxt, ports = self.wheel_next[k], self.wake_mask[k]
+                self.in_slot[k] = 0
+                self.wake_mask[k] = 0
                 self.n_sched -= 1
                 self.n_steps += 1
-                self._step(r, t)
+                self._step(r, t, ports)
                 r = nxt
             if self.delivered == n:
                 break
@@ -418,10 +426,12 @@ cdef class CycleKernel:
             else:
                 break  # unreachable: an undelivered packet always has a wake pending or a credit to wait for
 
-    cdef inline void _wake(self, int r, int64_t c) noexcept nogil:
-        """Visit router ``r`` in cycle ``c`` (``t <= c <= t + Dmax``); once per router and slot."""
+    cdef inline void _wake(self, int r, int64_t c, uint64_t ports) noexcept nogil:
+        """Visit router ``r`` in cycle ``c`` (``t <= c <= t + Dmax``; once per router and slot) and examine its
+        input ports in ``ports`` (bit ``i & 63``; 0: only its source queues)."""
         cdef int slot = <int>(c & self.WM)
         cdef Py_ssize_t k = <Py_ssize_t>r * self.WS + slot
+        self.wake_mask[k] |= ports
         if self.in_slot[k]:
             return
         self.in_slot[k] = 1
@@ -436,20 +446,24 @@ cdef class CycleKernel:
             self.n_touched += 1
 
     # ----- one router, one cycle ---------------------------------------------------------------------
-    cdef void _step(self, int r, int64_t t) noexcept nogil:
-        """Injection, switch allocation and traversal at router ``r`` in cycle ``t``, then its next wake.
+    cdef void _step(self, int r, int64_t t, uint64_t ports) noexcept nogil:
+        """Injection, then switch allocation among the input ports woken (``ports``) and traversal, at router
+        ``r`` in cycle ``t``; each port examined plans its own next wake.
 
-        The next wake is the first cycle one of its VC heads or requested source packets could move; it is
-        worked out while the heads are examined for allocation. A wake may come early (a head that waits for
-        a busy port is not checked for credits too): that visit is a no-op and plans again. It never comes
-        late: heads that wait for credits are woken by the credit (:meth:`_await_credit`).
+        A port is woken at the first cycle its head could move, worked out when it is examined. The wake may
+        come early (a head that waits for a busy port is not checked for credits too): that examination is a
+        no-op and plans again. It never comes late: what lets a head move earlier than planned is a credit
+        (:meth:`_await_credit`) or becoming the head (a packet sent to an empty VC, or the previous head
+        leaving), and both wake the port; other routers' and ports' actions only delay it. Ports not woken
+        cannot request, so the allocation is the one over all ports.
         """
-        cdef int64_t w = NEVER
+        cdef int64_t w
         if self.n_req[r] > 0:
             w = self._inject(r, t)
-        w = min(w, self._allocate(r, t))
-        if w != NEVER:
-            self._wake(r, w)
+            if w != NEVER:
+                self._wake(r, w, 0)
+        if ports:
+            self._allocate(r, t, ports)
 
     cdef int64_t _inject(self, int r, int64_t t) noexcept nogil:
         """Each local core hands its oldest requested packet to its local input port if there is room.
@@ -472,9 +486,10 @@ cdef class CycleKernel:
             pidx = <Py_ssize_t>r * self.NP + N_MESH + k
             v = self._pick_vc(pidx, t)
             if v < 0:
-                self._await_credit(pidx, r)
+                self._await_credit(pidx, r, -1)
                 continue
-            self._push(r, pidx, N_MESH + k, v, p)
+            if self._push(r, pidx, N_MESH + k, v, p):  # the head of its VC: wake its port when it is ready
+                self._wake(r, t + self.Ic + self.Pc, (<uint64_t>1) << ((N_MESH + k) & 63))
             self.pk[p].ready = t + self.Ic + self.Pc
             self.pk[p].out = self._route(r, p)
             self.inj_free[core] = t + self.F
@@ -485,25 +500,26 @@ cdef class CycleKernel:
                 w = min(w, t + self.F)
         return w
 
-    cdef int64_t _allocate(self, int r, int64_t t) noexcept nogil:
-        """Separable input-first switch allocation (one iteration, iSLIP pointers), then the traversals.
-
-        Returns the first cycle a head left in a buffer could move (see :meth:`_step`)."""
+    cdef void _allocate(self, int r, int64_t t, uint64_t ports) noexcept nogil:
+        """Separable input-first switch allocation (one iteration, iSLIP pointers) among the occupied input
+        ports in ``ports``, then the traversals; every port examined is woken again when it could move."""
         cdef Py_ssize_t base = <Py_ssize_t>r * self.NP
         cdef int i, o, j, wd, nreq = 0
-        cdef int64_t w = NEVER
+        cdef int64_t w
         cdef uint64_t m
         for wd in range(self.NW):
-            m = self.occ_mask[<Py_ssize_t>r * self.NW + wd]
+            m = self.occ_mask[<Py_ssize_t>r * self.NW + wd] & ports  # ports >= 64 share bits: early wakes only
             while m:
                 i = (wd << 6) + ctz64(m)
                 m &= m - 1
-                w = min(w, self._examine(r, base + i, i, t))
+                w = self._examine(r, base + i, i, t)
+                if w != NEVER:
+                    self._wake(r, w, (<uint64_t>1) << (i & 63))
                 if self.req_vc[i] >= 0:
                     self.req_in[nreq] = i
                     nreq += 1
         if nreq == 0:
-            return w
+            return
         if nreq > 1:
             self._arbitrate(base, nreq)
         else:
@@ -514,11 +530,12 @@ cdef class CycleKernel:
             if self.req_win[j]:
                 self.ports[base + o].out_rr = 0 if i + 1 == self.NP else i + 1
                 self._send(r, i, self.req_vc[i], o, t, self.req_pd[i], self.req_dvc[i])
-                w = min(w, self._head_wake(r, base + i, self.req_vc[i], t))
+                w = self._head_wake(r, base + i, self.req_vc[i], t)
             else:
-                w = min(w, max(t + 1, self.ports[base + o].out_free))  # lost the output: try when it is free
+                w = max(t + 1, self.ports[base + o].out_free)  # lost the output: try when it is free
+            if w != NEVER:
+                self._wake(r, w, (<uint64_t>1) << (i & 63))
             self.req_vc[i] = -1
-        return w
 
     cdef void _arbitrate(self, Py_ssize_t base, int nreq) noexcept nogil:
         """Output arbiters: each output grants the requesting input nearest after its round-robin pointer
@@ -572,7 +589,7 @@ cdef class CycleKernel:
                 pd = self._downstream_port(r, o)
                 dv = self._pick_vc(pd, t)
                 if dv < 0:
-                    self._await_credit(pd, r)
+                    self._await_credit(pd, r, i)
                     continue
             self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
         return w
@@ -597,7 +614,7 @@ cdef class CycleKernel:
         if o < N_MESH:
             pd = self._downstream_port(r, o)
             if self._pick_vc1(pd, t) < 0:
-                self._await_credit(pd, r)
+                self._await_credit(pd, r, i)
                 return NEVER
         self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = 0, o, 0, pd
         return NEVER
@@ -630,8 +647,8 @@ cdef class CycleKernel:
         if port.nwait == 0:
             self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] &= ~((<uint64_t>1) << (i & 63))
         if port.cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
+            self._wake(self._upstream(r, i), ct, port.cwait if i < N_MESH else 0)
             port.cwait = 0
-            self._wake(self._upstream(r, i), ct)
         if self.V > 1:
             port.in_rr = 0 if v + 1 == self.V else v + 1
         port.in_free = t + F
@@ -652,21 +669,23 @@ cdef class CycleKernel:
         self.pk[p].ready = t + self.Lc + self.Pc
         self.pk[p].out = self._route(r2, p)
         if self._push(r2, pidx2, (o + 2) & 3, v2, p):  # it is the head of its VC: nothing else would wake r2
-            self._wake(r2, t + self.Lc + self.Pc)
+            self._wake(r2, t + self.Lc + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
         self._note_peak(pidx2)
 
-    cdef void _await_credit(self, Py_ssize_t pd, int waiter) noexcept nogil:
-        """``waiter`` needs room in port ``pd``: wake it when its first credit in flight is usable, or flag the
-        port so that the next packet to leave it wakes the waiter (every slot holds a packet still there)."""
+    cdef void _await_credit(self, Py_ssize_t pd, int waiter, int i) noexcept nogil:
+        """Input ``i`` of router ``waiter`` (``i = -1``: a source queue of ``waiter``) needs room in port ``pd``:
+        wake it when the first credit in flight there is usable, or flag the port so that the next packet to
+        leave it wakes the waiter (every slot holds a packet still there)."""
         cdef int64_t first = NEVER
         cdef Py_ssize_t q
+        cdef uint64_t bit = 0 if i < 0 else (<uint64_t>1) << (i & 63)
         for q in range(pd * self.V, (pd + 1) * self.V):
             if self.vcs[q].ndep > 0:
                 first = min(first, self.slots[q * self.cap + self.vcs[q].start].ct)
         if first == NEVER:
-            self.ports[pd].cwait = 1
+            self.ports[pd].cwait |= bit if i >= 0 else 1
         else:
-            self._wake(waiter, first)
+            self._wake(waiter, first, bit)
 
     # ----- small helpers -----------------------------------------------------------------------------
     cdef inline int _neighbour(self, int r, int o) noexcept nogil:
@@ -814,6 +833,7 @@ cdef class CycleKernel:
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
             memset(&self.vcs[base * self.V], 0, self.NP * self.V * sizeof(VCState))
             memset(&self.in_slot[<Py_ssize_t>r * self.WS], 0, self.WS)
+            memset(&self.wake_mask[<Py_ssize_t>r * self.WS], 0, self.WS * sizeof(uint64_t))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0
