@@ -166,6 +166,44 @@ def enqueue(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int32_t[::1] axon
             pend_len[s] += 1
 
 
+def enqueue_checked(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int32_t[::1] axons,
+                    const int32_t[::1] delays, int64_t tick, int64_t n_axons, int64_t[::1] need):
+    """Validate, then append each spike to the pending list of slot (tick + delay - 1) % slots.
+
+    Returns -1 when done; ``-2 - i`` when entry i has an axon out of range; ``-2 - n - i`` when entry i has a
+    delay out of range (n = number of entries); or the needed capacity (>= 0) when some slot's list is too
+    short: nothing is written then, the caller grows ``pend`` and calls again.
+    """
+    return _enqueue_checked(pend, pend_len, axons, delays, tick, n_axons, need)
+
+
+cdef int64_t _enqueue_checked(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int32_t[::1] axons,
+                              const int32_t[::1] delays, int64_t tick, int64_t n_axons,
+                              int64_t[::1] need) noexcept nogil:
+    cdef Py_ssize_t i, s, n = axons.shape[0], slots = pend.shape[0]
+    cdef int64_t worst = 0
+    cdef int32_t d
+    for s in range(slots):
+        need[s] = pend_len[s]
+    for i in range(n):
+        d = delays[i]
+        if axons[i] < 0 or axons[i] >= n_axons:
+            return -2 - i
+        if d < 1 or d > slots:
+            return -2 - n - i
+        s = (tick + d - 1) % slots
+        need[s] += 1
+        if need[s] > worst:
+            worst = need[s]
+    if worst > pend.shape[1]:
+        return worst
+    for i in range(n):
+        s = (tick + delays[i] - 1) % slots
+        pend[s, pend_len[s]] = axons[i]
+        pend_len[s] += 1
+    return -1
+
+
 cdef Py_ssize_t merge_slot(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot,
                            int32_t[::1] cnt, int32_t[::1] uniq) noexcept nogil:
     """Turn a slot's pending list (duplicates allowed) into unique axons with spike counts; empty the slot.

@@ -155,6 +155,7 @@ class CoreArray:
         self._uniq = np.zeros(self.n_axons, dtype=np.int32)
         self._pend = np.zeros((self.delay_slots, _INITIAL_PENDING), dtype=np.int32)
         self._pend_len = np.zeros(self.delay_slots, dtype=np.int64)
+        self._need = np.zeros(self.delay_slots, dtype=np.int64)  # per-slot scratch of enqueue_checked
         self.last_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
         self.total_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
 
@@ -190,24 +191,34 @@ class CoreArray:
         SimulationError
             An axon id or a delay out of range (names the entry, the value and the range).
         """
-        axons = np.asarray(axons).reshape(-1)
-        delays = np.broadcast_to(np.asarray(delays), axons.shape)
+        axons = np.ascontiguousarray(np.asarray(axons).reshape(-1))
         if axons.size == 0:
             return
-        _check_entries("axon", axons, 0, self.n_axons - 1)
-        _check_entries("delay", delays, 1, self.delay_slots)
-        slots = (self.tick + delays.astype(np.int64) - 1) % self.delay_slots
-        self._ensure_pending(slots)
-        _kernels.enqueue(self._pend, self._pend_len, np.ascontiguousarray(axons, dtype=np.int32),
-                         np.ascontiguousarray(slots, dtype=np.int64))
+        delays = np.asarray(delays)
+        for name, v in (("axon", axons), ("delay", delays)):
+            if v.dtype.kind not in "iu":
+                raise SimulationError(f"{name} ids must be integers, got dtype {v.dtype}")
+        if delays.shape != axons.shape:
+            delays = np.broadcast_to(delays, axons.shape)
+        ax32 = axons if axons.dtype == np.int32 else _as_int32(axons, "axon", self.n_axons - 1)
+        d32 = np.ascontiguousarray(delays if delays.dtype == np.int32 else _as_int32(delays, "delay", self.delay_slots))
+        while True:
+            code = _kernels.enqueue_checked(self._pend, self._pend_len, ax32, d32, self.tick, self.n_axons,
+                                            self._need)
+            if code == -1:
+                return
+            if code >= 0:
+                self._grow_pending(int(code))
+                continue
+            i = -2 - int(code)
+            name, values, hi = ("axon", ax32, self.n_axons - 1) if i < ax32.size else ("delay", d32, self.delay_slots)
+            _check_entries(name, values, 1 if name == "delay" else 0, hi)
 
-    def _ensure_pending(self, slots: np.ndarray) -> None:
-        need = int((self._pend_len + np.bincount(slots, minlength=self.delay_slots)).max())
+    def _grow_pending(self, need: int) -> None:
         cap = self._pend.shape[1]
-        if need > cap:
-            grown = np.zeros((self.delay_slots, max(2 * cap, need)), dtype=np.int32)
-            grown[:, :cap] = self._pend
-            self._pend = grown
+        grown = np.zeros((self.delay_slots, max(2 * cap, need)), dtype=np.int32)
+        grown[:, :cap] = self._pend
+        self._pend = grown
 
     def step(self) -> np.ndarray:
         """Run tick ``self.tick`` on every core; return the sorted global ids (int32) of the neurons that spiked."""
@@ -282,7 +293,7 @@ class CoreArray:
                          self._axon_core],
             "neuron_params": [self._prm, *self._xbar_arrays("weight_t", "stoch_t"), self._u0, self._v0],
             "state": [self.u, self.v, self.refractory, self._acc],
-            "delay_buffers": [self._pend, self._pend_len, self._cnt, self._uniq],
+            "delay_buffers": [self._pend, self._pend_len, self._need, self._cnt, self._uniq],
             "other": [self._spikes, self.last_counts, self.total_counts, self.neuron_offset, self.axon_offset,
                       self._syn_per_core, self._core_state],
         }
@@ -298,6 +309,13 @@ class CoreArray:
     def _xbar_arrays(self, *names: str) -> list[np.ndarray]:
         held = self._xbar.arrays()
         return [held[n] for n in names if n in held]
+
+
+def _as_int32(values: np.ndarray, name: str, hi: int) -> np.ndarray:
+    """int32 copy of integer ids; values beyond int32 are out of range anyway (reported as such)."""
+    if values.size and (values.max() > np.iinfo(np.int32).max or values.min() < np.iinfo(np.int32).min):
+        _check_entries(name, values, 0 if name == "axon" else 1, hi)
+    return values.astype(np.int32)
 
 
 def _check_entries(name: str, values: np.ndarray, lo: int, hi: int) -> None:
