@@ -216,7 +216,7 @@ class CoreArray:
 
     def _grow_pending(self, need: int) -> None:
         cap = self._pend.shape[1]
-        grown = np.zeros((self.delay_slots, max(2 * cap, need)), dtype=np.int32)
+        grown = np.empty((self.delay_slots, max(2 * cap, need)), dtype=np.int32)  # only [:len] is ever read
         grown[:, :cap] = self._pend
         self._pend = grown
 
