@@ -7,7 +7,7 @@ cycle, a router is visited only in the cycles where something it waits for can c
 engine uses -- and the results are identical, cycle for cycle:
 
 - a request: a packet's ``inject_cycle`` wakes its router in that cycle;
-- an arrival: a packet sent to an empty VC wakes the receiving router when it becomes ready (``t + L + P``);
+- an arrival: a packet sent to an empty VC wakes the receiving port when it becomes ready (``t + L + P``);
 - each input port examined plans its own next wake (the timing wheel keeps, per router and cycle, the mask of
   ports to examine), the earliest cycle its head could move: its ready cycle, or the cycle its input and
   output ports are free again; so a visit examines only the ports that may move, not every occupied one;
@@ -25,8 +25,8 @@ peaks are returned sparse (the entries touched), so a call does no O(mesh) work.
 
 Indices: port ``pidx = router * NP + port`` (ports N, E, S, W, then one local port per core); virtual channel
 ``q = pidx * V + v``, its buffer a ring of ``cap = D // F`` packet slots at ``q * cap``. A ring holds, in
-order, packets that have left but whose credits are not usable yet (``vc_ndep``; ``slot_ct`` holds the cycle
-they become usable) and packets sent to this VC that have not left (``vc_nwait``). Free slots =
+order, packets that have left but whose credits are not usable yet (``VCState.ndep``; ``Slot.ct`` holds the
+cycle they become usable) and packets sent to this VC that have not left (``VCState.nwait``). Free slots =
 ``cap - ndep - nwait``: exactly the sender's credit count in packets. Credits are popped lazily.
 """
 
