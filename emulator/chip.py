@@ -118,9 +118,10 @@ class Chip:
     cfg : ChipConfig
     seed : int
         Seeds every random choice of a run (TrueNorth's stochastic modes, encoders).
-    noc_engine : {"fast", "simpy"}
+    noc_engine : {"fast", "simpy", "flow"}
         ``fast``: the Cython cycle-level mesh; ``simpy``: the SimPy router model (same semantics, slower,
-        for validation).
+        for validation); ``flow``: the approximate link-load model (exact counts and hops, estimated
+        delivery cycles; named, never a default).
     """
 
     def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):

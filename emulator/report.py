@@ -236,6 +236,9 @@ def render_text(d: dict) -> str:
         head += f"\n{'accuracy (labels)':<22} {100 * d['accuracy']:.1f} % on {d['inferences']} inferences"
     energy = render_table(_energy_rows(d), header=("energy by operation", "count x unit cost", "per inference",
                                                    "share"))
+    if d["noc_engine"] == "flow":
+        head += ("\nnote: NoC timing from the approximate flow model (--engine flow); latency and its network "
+                 "phase are estimates, counts and energy are exact")
     viol = d["timing_violations"]
     tail = "timing: no violations" if not viol else (
         f"timing: {len(viol)} VIOLATION(S); first: tick {viol[0]['tick']}, {viol[0]['culprit']} overran the "

@@ -187,7 +187,7 @@ class InferenceRun:
             per_tick=np.zeros((T, N_EVENTS), np.int64),
             tick_ns=np.zeros((T, 4), np.float64),
             latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
-            link_flits=None,
+            link_flits=np.zeros(chip.topology.n_links, np.int64),
             peak_buffer_flits=0,
             violations=[],
             input_events=int(spikes_in.sum()),
@@ -270,11 +270,8 @@ class InferenceRun:
         res = tm.noc.run(buf.src[:n], buf.dst[:n], inject)
         self._fit_histogram(int(_tick.max_latency(res.deliver_cycle, inject)))
         _tick.latency_histogram(res.deliver_cycle, inject, self.rec.latency_hist)
-        if self.rec.link_flits is None:
-            self.rec.link_flits = res.link_flits.astype(np.int64, copy=True)
-        else:
-            self.rec.link_flits += res.link_flits
-        self.rec.peak_buffer_flits = max(self.rec.peak_buffer_flits, int(np.max(res.peak_buffer_flits)))
+        res.add_link_flits(self.rec.link_flits)
+        self.rec.peak_buffer_flits = max(self.rec.peak_buffer_flits, res.peak_buffer_max)
         self._last_noc = (res, n)
         return busy_max, float(res.deliver_cycle.max()) * tm.cycle_ns
 
@@ -302,14 +299,21 @@ class InferenceRun:
                 "syn_ops": int(counts[k, SYN]), "packets": int(counts[k, PKT])})
             return
         res, n = self._last_noc
-        link = int(np.argmax(res.link_flits))
         last = int(np.argmax(res.deliver_cycle))
         src, dst = self.timer.buffers.src[:n], self.timer.buffers.dst[:n]
-        self.rec.violations.append({
-            "tick": t, "kind": "link", "culprit": f"link {link_name(self.chip.topology, link)}",
-            "link_flits": int(res.link_flits[link]), "network_end_ns": net_end, "period_ns": period,
-            "overrun_ns": net_end - period,
-            "latest_packet": f"core {int(src[last])} -> core {int(dst[last])}"})
+        entry = {"tick": t, "network_end_ns": net_end, "period_ns": period, "overrun_ns": net_end - period,
+                 "latest_packet": f"core {int(src[last])} -> core {int(dst[last])}"}
+        if res.link_counts.size:
+            k = int(np.argmax(res.link_counts))
+            link = int(res.link_ids[k])
+            entry.update(kind="link", culprit=f"link {link_name(self.chip.topology, link)}",
+                         link_flits=int(res.link_counts[k]))
+        else:
+            # Traffic that never left its router: the local ports of the busiest destination are the limit.
+            busiest = int(np.bincount(dst).argmax())
+            entry.update(kind="port", culprit=f"local port of core {busiest}",
+                         packets_to_core=int(np.count_nonzero(dst == busiest)))
+        self.rec.violations.append(entry)
 
 
 def _progress_bar(total: int, progress: bool | None):
@@ -339,8 +343,6 @@ def run_batch(chip, spikes: np.ndarray, probes=None, progress: bool | None = Non
         run = InferenceRun(chip, spikes[b], probes, timer, bar)
         env.process(run.process(env))
         env.run()
-        if run.rec.link_flits is None:
-            run.rec.link_flits = np.zeros(chip.topology.n_links, np.int64)
         records.append(run.rec)
     if bar is not None:
         bar.close()

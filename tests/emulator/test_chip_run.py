@@ -234,3 +234,17 @@ def test_activity_probe_records_per_tick_core_counts():
     np.testing.assert_array_equal(rec.activity.sum(axis=0), rec.per_core)
     np.testing.assert_array_equal(rec.activity.sum(axis=1), rec.per_tick)
     assert chip.run(spikes).records[0].activity is None
+
+
+def test_flow_engine_keeps_spikes_counts_and_energy_exact():
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 13)
+    spikes = random_inputs(13, 1, 20, mapped.n_inputs, p=0.6)
+    exact = Chip.from_config(cfg).program(mapped).run(spikes)
+    flow = Chip.from_config(cfg, noc_engine="flow").program(mapped).run(spikes)
+    np.testing.assert_array_equal(exact.output_spikes, flow.output_spikes)
+    np.testing.assert_array_equal(exact.records[0].per_core, flow.records[0].per_core)
+    np.testing.assert_array_equal(exact.records[0].link_flits, flow.records[0].link_flits)
+    e, f = exact.report.to_dict()["mean"], flow.report.to_dict()["mean"]
+    assert e["energy_pj"]["by_op"]["syn_ops"] == f["energy_pj"]["by_op"]["syn_ops"]
+    assert flow.report.to_dict()["noc_engine"] == "flow" and "flow model" in flow.report.to_text()
