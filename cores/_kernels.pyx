@@ -275,6 +275,69 @@ def deliver_csr(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, in
     return nu
 
 
+# ----- crossbar integration: Loihi per-axon records (short rows) --------------------------------------------
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__)
+    #define nm_prefetch(p) __builtin_prefetch((const void*)(p), 0, 3)
+    #else
+    #define nm_prefetch(p) ((void)0)
+    #endif
+    """
+    void nm_prefetch(const void* p) noexcept nogil
+
+# Axon record (uint64, cores.crossbar.CsrCrossbar.rec): bits 0-31 the row's start in ``syn``, or, for a row of
+# exactly one synapse, that synapse's packed record itself; bits 32-47 the row length; bits 48-63 the core.
+cdef enum:
+    REC_AHEAD = 16       # prefetch distance (pending entries) of the axon records
+    ROW_AHEAD = 8        # prefetch distance of the rows of more than one synapse
+
+
+def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, const uint64_t[::1] rec,
+                const uint32_t[::1] syn, const int64_t[::1] neuron_offset, int64_t[::1] acc,
+                int64_t[:, ::1] counts):
+    """deliver_csr for the compact layout: one record per axon, one-synapse rows inline, no merge pass.
+
+    Loihi has no stochastic synapse, so each pending entry is integrated on its own, in arrival order: the
+    sums (integers) and the counters (count x row length) equal those of the merged delivery. The records
+    and rows of entries ahead are prefetched, so that the random accesses of many short rows overlap.
+    Returns the number of pending entries integrated.
+    """
+    cdef Py_ssize_t i, n = pend_len[slot]
+    cdef const int32_t* p
+    cdef uint64_t r
+    cdef uint32_t s, lo
+    cdef int64_t length, j
+    cdef int64_t* a
+    cdef const uint32_t* row
+    if n == 0:
+        return 0
+    with nogil:
+        p = &pend[slot, 0]
+        for i in range(n):
+            if i + REC_AHEAD < n:
+                nm_prefetch(&rec[p[i + REC_AHEAD]])
+            if i + ROW_AHEAD < n:
+                r = rec[p[i + ROW_AHEAD]]
+                if ((r >> 32) & 0xFFFF) > 1:
+                    nm_prefetch(&syn[<uint32_t>r])
+            r = rec[p[i]]
+            length = <int64_t>((r >> 32) & 0xFFFF)
+            lo = <uint32_t>r
+            counts[<Py_ssize_t>(r >> 48), C_SYN] += length
+            a = &acc[neuron_offset[<Py_ssize_t>(r >> 48)]]
+            if length == 1:
+                a[<uint16_t>lo] += <int16_t>(<uint16_t>(lo >> 16))
+            else:
+                row = &syn[lo]
+                for j in range(length):
+                    s = row[j]
+                    a[<uint16_t>s] += <int16_t>(<uint16_t>(s >> 16))
+        pend_len[slot] = 0
+    return n
+
+
 # ----- crossbar integration: TrueNorth bit crossbar ---------------------------------------------------------
 
 cdef inline int64_t row_popcount(const uint64_t* row, Py_ssize_t n_words) noexcept nogil:

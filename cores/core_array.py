@@ -151,8 +151,11 @@ class CoreArray:
         self.refractory = np.zeros(self.n_neurons if silicon else 0, dtype=np.int32)
         self._acc = np.zeros(self.n_neurons, dtype=np.int64)
         self._spikes = np.zeros(self.n_neurons, dtype=np.int32)
-        self._cnt = np.zeros(self.n_axons, dtype=np.int32)
-        self._uniq = np.zeros(self.n_axons, dtype=np.int32)
+        merge = self.n_axons if getattr(self._xbar, "merges", True) else 0   # per-axon merge buffers
+        if not merge:
+            self._axon_core = np.zeros(0, dtype=np.int32)   # the axon records hold the core
+        self._cnt = np.zeros(merge, dtype=np.int32)
+        self._uniq = np.zeros(merge, dtype=np.int32)
         self._pend = np.zeros((self.delay_slots, _INITIAL_PENDING), dtype=np.int32)
         self._pend_len = np.zeros(self.delay_slots, dtype=np.int64)
         self._need = np.zeros(self.delay_slots, dtype=np.int64)  # per-slot scratch of enqueue_checked
@@ -289,7 +292,7 @@ class CoreArray:
         counters and the spike output buffer. Nothing else of size is held (checked by the tests).
         """
         groups = {
-            "synapses": [*self._xbar_arrays("words", "axon_type", "axon_ptr", "syn", "syn_offset"),
+            "synapses": [*self._xbar_arrays("words", "axon_type", "axon_ptr", "rec", "syn", "syn_offset"),
                          self._axon_core],
             "neuron_params": [self._prm, *self._xbar_arrays("weight_t", "stoch_t"), self._u0, self._v0],
             "state": [self.u, self.v, self.refractory, self._acc],

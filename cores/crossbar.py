@@ -7,7 +7,9 @@ Two layouts, chosen by the neuron model (see :mod:`cores._kernels` for the loops
     target: uint32 ``(int16 weight << 16) | uint16 local target`` when every core has <= 65,536 neurons and
     the weight range fits int16 (every Loihi config), else uint64 ``(int32 weight << 32) | uint32 target``.
     4 bytes per synapse (the int32 target + int32 weight layout it replaces took 8), and one memory stream
-    per row.
+    per row. With uint32 records, :meth:`CsrCrossbar.finish` replaces the pointers by one uint64 record per
+    axon (row start or the row's only synapse, length, core): a spike on a short row then costs one random
+    access.
 
 :class:`BitCrossbar` (``truenorth``)
     The binary crossbar as bits, ``words`` uint64[n_axons, n_words] with ``n_words = ceil(max neurons per
@@ -53,6 +55,7 @@ class CsrCrossbar:
         self.axon_ptr = np.zeros(int(axon_offset[-1]) + 1, dtype=np.int64)
         self.syn = np.zeros(int(self.syn_offset[-1]), dtype=np.uint32 if narrow else np.uint64)
         self._axon_offset = axon_offset
+        self.rec = None   # the per-axon records, made by finish() when the compact layout fits
 
     def add(self, k: int, prog, params: dict) -> None:
         """Store core k's synapses (COO, any integer dtype), rows sorted by target neuron."""
@@ -67,14 +70,48 @@ class CsrCrossbar:
         records = (weight_bits << np.uint64(self._half)) | n[order].astype(np.uint64)
         self.syn[s0: s0 + a.size] = records
 
+    def finish(self) -> None:
+        """Turn ``axon_ptr`` into the per-axon records ``rec`` when the compact layout holds the chip.
+
+        ``rec`` (uint64[n_axons]): bits 0-31 the row's start in ``syn`` or, for a row of exactly one synapse,
+        that synapse's packed record; bits 32-47 the row length; bits 48-63 the axon's core. One random
+        access per spike instead of four (pointer pair, core, merge count) and a second one only for rows of
+        more than one synapse. It needs uint32 records, fewer than 2**32 synapses, rows shorter than 2**16
+        and fewer than 2**16 cores; otherwise the pointers stay and delivery takes the general loop.
+        """
+        ptr = self.axon_ptr
+        n_cores = self._axon_offset.size - 1
+        lengths = np.diff(ptr)
+        if (self._half != 16 or self.syn.size >= 1 << 32 or n_cores >= 1 << 16
+                or (lengths.size and int(lengths.max()) >= 1 << 16)):
+            return
+        core = np.repeat(np.arange(n_cores, dtype=np.uint64), np.diff(self._axon_offset))
+        low = ptr[:-1].astype(np.uint64)
+        one = lengths == 1
+        low[one] = self.syn[ptr[:-1][one]]
+        self.rec = low | (lengths.astype(np.uint64) << np.uint64(32)) | (core << np.uint64(48))
+        self.axon_ptr = np.zeros(0, np.int64)
+
+    @property
+    def merges(self) -> bool:
+        """Whether delivery needs the per-axon merge buffers of the CoreArray (not with the records)."""
+        return self.rec is None
+
     def deliver(self, ca, slot: int) -> None:
         """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator."""
-        _kernels.deliver_csr(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.axon_ptr, self.syn,
-                             ca._axon_core, ca.neuron_offset, ca._acc, ca.last_counts)
+        if self.rec is not None:
+            _kernels.deliver_rec(ca._pend, ca._pend_len, slot, self.rec, self.syn, ca.neuron_offset, ca._acc,
+                                 ca.last_counts)
+        else:
+            _kernels.deliver_csr(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.axon_ptr, self.syn,
+                                 ca._axon_core, ca.neuron_offset, ca._acc, ca.last_counts)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array held (for the byte accounting of :meth:`cores.CoreArray.nbytes`)."""
-        return {"axon_ptr": self.axon_ptr, "syn": self.syn, "syn_offset": self.syn_offset}
+        out = {"axon_ptr": self.axon_ptr, "syn": self.syn, "syn_offset": self.syn_offset}
+        if self.rec is not None:
+            out["rec"] = self.rec
+        return out
 
 
 class BitCrossbar:
