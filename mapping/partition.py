@@ -26,6 +26,7 @@ delay is the original delay (``delay_slots`` permitting).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -47,6 +48,25 @@ class SynapseTable:
     def key(self) -> np.ndarray:
         """The axon key of each synapse: (source, delay) packed into one int64."""
         return self.src * 1024 + self.delay
+
+    def keys(self, lo: int, hi: int) -> np.ndarray:
+        """``key[lo:hi]`` without packing the whole table (the slice search probes small ranges many times)."""
+        return self.src[lo:hi] * 1024 + self.delay[lo:hi]
+
+    @cached_property
+    def prev(self) -> np.ndarray:
+        """Per synapse, the index of the previous synapse with the same key (-1 if none); computed once."""
+        key = self.key
+        out = np.full(key.size, -1, np.int64)
+        if key.size:
+            order = np.argsort(key, kind="stable")
+            same = key[order[1:]] == key[order[:-1]]
+            out[order[1:][same]] = order[:-1][same]
+        return out
+
+    def n_keys(self, lo: int, hi: int) -> int:
+        """``np.unique(key[lo:hi]).size``: the synapses of the range whose key does not occur earlier in it."""
+        return int(np.count_nonzero(self.prev[lo:hi] < lo))
 
 
 @dataclass(frozen=True)
@@ -165,7 +185,7 @@ def _limits(cfg, neurons_cap: int | None = None) -> dict[str, int]:
 
 def _usage(table: SynapseTable, a: int, b: int, copies: int = 1) -> dict[str, int]:
     lo, hi = table.ptr[a], table.ptr[b]
-    return {"neurons": b - a, "axons": int(np.unique(table.key[lo:hi]).size) * copies, "synapses": int(hi - lo)}
+    return {"neurons": b - a, "axons": table.n_keys(int(lo), int(hi)) * copies, "synapses": int(hi - lo)}
 
 
 def _binding(use: dict, limits: dict) -> str | None:
@@ -197,7 +217,7 @@ def _largest_end(table: SynapseTable, a: int, n: int, limits: dict, copies: int 
 
 def _make_slice(name: str, table: SynapseTable, a: int, b: int, reason: str, copies: int = 1) -> Slice:
     lo, hi = table.ptr[a], table.ptr[b]
-    keys = table.key[lo:hi]
+    keys = table.keys(lo, hi)
     uniq, inv = np.unique(keys, return_inverse=True)
     return Slice(name, a, b, np.repeat(uniq // 1024, copies), np.repeat(uniq % 1024, copies), inv.astype(np.int64),
                  table.post[lo:hi] - a, np.arange(lo, hi, dtype=np.int64), reason, copies=copies)

@@ -132,14 +132,71 @@ def _best_core(s: int, adj, assign, free, centre, cfg) -> int:
     return int(cores[int(np.argmin(cost))])
 
 
-def _delta(s: int, new: int, assign: np.ndarray, adj, cfg, skip: int = -1) -> float:
-    """Cost change of moving slice ``s`` to core ``new`` (its edge to ``skip`` is left out)."""
-    nb, w = adj[s]
-    if nb.size == 0:
-        return 0.0
-    m = nb != skip
-    pos = assign[nb[m]]
-    return float(np.sum(w[m] * (hops(cfg, new, pos) - hops(cfg, assign[s], pos))))
+_FULL_HOP_ROUTERS = 1024  # up to this many routers the annealer keeps a router x router hop matrix
+
+
+class _Annealer:
+    """Move evaluation for :func:`place_anneal` on precomputed tables.
+
+    ``hops`` between routers is one ``int64[R, R]`` matrix and every slice's router is kept up to date, so
+    a move costs a few array operations on the slice's neighbour list. The cost change is computed term by
+    term exactly as ``sum(w * (hops(new) - hops(old)))`` over the same neighbours in the same order (the
+    same floats, so the same accept / reject decisions and the same placement for a seed).
+    """
+
+    def __init__(self, traffic: Traffic, assign: np.ndarray, cfg):
+        m = cfg.mesh
+        self.cpr, self.width, self.height, self.num_cores = m.cores_per_router, m.width, m.height, cfg.num_cores
+        self.adj = traffic.adjacency()
+        self.nb_list = [nb.tolist() for nb, _ in self.adj]
+        self.nb_set = [set(lst) for lst in self.nb_list]
+        self.router = assign // self.cpr  # router of each slice's core, kept in step with ``assign`` (see move)
+        r = np.arange(m.width * m.height)
+        if r.size <= _FULL_HOP_ROUTERS:  # one router x router matrix
+            self.hop = np.abs(r[:, None] % m.width - r % m.width) + np.abs(r[:, None] // m.width - r // m.width)
+        else:  # large meshes (TrueNorth: 4096 routers): per-axis distances, |dx| and |dy| apart
+            self.hop = None
+            self.hx = np.abs(np.arange(m.width)[:, None] - np.arange(m.width))
+            self.hy = np.abs(np.arange(m.height)[:, None] - np.arange(m.height))
+            self.rx, self.ry = self.router % m.width, self.router // m.width
+
+    def move(self, s: int, core: int) -> None:
+        """Slice ``s`` is now on ``core``."""
+        r = core // self.cpr
+        self.router[s] = r
+        if self.hop is None:
+            self.rx[s], self.ry[s] = r % self.width, r // self.width
+
+    def delta(self, s: int, old: int, new: int, skip: int = -1) -> float:
+        """Cost change of moving slice ``s`` from core ``old`` to core ``new`` (its edge to ``skip`` left out)."""
+        nb, w = self.adj[s]
+        if nb.size == 0:
+            return 0.0
+        ro, rn = old // self.cpr, new // self.cpr
+        if ro == rn:  # every term is w * 0
+            return 0.0
+        if skip >= 0 and skip in self.nb_set[s]:
+            m = nb != skip
+            nb, w = nb[m], w[m]
+        if self.hop is not None:
+            diff = (self.hop[rn] - self.hop[ro])[self.router[nb]]
+        else:  # hops(new) - hops(old) = (|dx new| - |dx old|) + (|dy new| - |dy old|), exactly (integers)
+            wd = self.width
+            diff = ((self.hx[rn % wd] - self.hx[ro % wd])[self.rx[nb]]
+                    + (self.hy[rn // wd] - self.hy[ro // wd])[self.ry[nb]])
+        return float((w * diff).sum())
+
+    def propose(self, s: int, rng) -> int:
+        """A target core: mostly near a random neighbour of ``s`` (local moves get accepted), else anywhere."""
+        nb = self.nb_list[s]
+        if not nb or rng.random() < 0.2:
+            return int(rng.integers(self.num_cores))
+        r = int(self.router[nb[int(rng.integers(len(nb)))]])
+        x, y = r % self.width, r // self.width
+        nx = min(max(x + int(rng.integers(-2, 3)), 0), self.width - 1)
+        ny = min(max(y + int(rng.integers(-2, 3)), 0), self.height - 1)
+        core = (ny * self.width + nx) * self.cpr + int(rng.integers(self.cpr))
+        return core if core < self.num_cores else int(rng.integers(self.num_cores))
 
 
 def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None) -> np.ndarray:
@@ -149,9 +206,11 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
     if n < 2 or traffic.a.size == 0:
         return assign
     rng = np.random.default_rng(seed)
-    adj = traffic.adjacency()
-    occupant = np.full(cfg.num_cores, -1, np.int64)
-    occupant[assign] = np.arange(n)
+    ann = _Annealer(traffic, assign, cfg)
+    occupant = [-1] * cfg.num_cores
+    for i, c in enumerate(assign.tolist()):
+        occupant[c] = i
+    where = assign.tolist()  # Python mirror of ``assign`` for scalar reads
     steps = steps if steps is not None else int(min(max(3000, 150 * n), 60000))
     cost = best_cost = placement_cost(traffic, assign, cfg)
     best = assign.copy()
@@ -159,40 +218,25 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
     for k in range(steps):
         temp = t0 * (1e-3 ** (k / steps))
         s = int(rng.integers(n))
-        core = _propose(s, assign, adj, cfg, rng)
-        other = int(occupant[core])
-        if core == assign[s]:
+        core = ann.propose(s, rng)
+        other = occupant[core]
+        old = where[s]
+        if core == old:
             continue
-        d = _delta(s, core, assign, adj, cfg, skip=other)
+        d = ann.delta(s, old, core, skip=other)
         if other >= 0:
-            d += _delta(other, int(assign[s]), assign, adj, cfg, skip=s)
+            d += ann.delta(other, core, old, skip=s)
         if d <= 0 or rng.random() < np.exp(-d / temp):
-            _apply_move(s, core, other, assign, occupant)
+            where[s], assign[s], occupant[core] = core, core, s
+            ann.move(s, core)
+            occupant[old] = other
+            if other >= 0:
+                where[other], assign[other] = old, old
+                ann.move(other, old)
             cost += d
             if cost < best_cost - 1e-9:
                 best_cost, best = cost, assign.copy()
     return best
-
-
-def _propose(s: int, assign: np.ndarray, adj, cfg, rng) -> int:
-    """A target core: mostly near a random neighbour of ``s`` (local moves get accepted), else anywhere."""
-    nb, _ = adj[s]
-    if nb.size == 0 or rng.random() < 0.2:
-        return int(rng.integers(cfg.num_cores))
-    x, y = core_xy(cfg, assign[int(nb[rng.integers(nb.size)])])
-    m = cfg.mesh
-    nx = int(np.clip(x + rng.integers(-2, 3), 0, m.width - 1))
-    ny = int(np.clip(y + rng.integers(-2, 3), 0, m.height - 1))
-    core = (ny * m.width + nx) * m.cores_per_router + int(rng.integers(m.cores_per_router))
-    return core if core < cfg.num_cores else int(rng.integers(cfg.num_cores))
-
-
-def _apply_move(s: int, core: int, other: int, assign: np.ndarray, occupant: np.ndarray) -> None:
-    old = int(assign[s])
-    assign[s], occupant[core] = core, s
-    occupant[old] = other
-    if other >= 0:
-        assign[other] = old
 
 
 PLACERS = {"sequential": place_sequential, "greedy": place_greedy, "anneal": place_anneal}
