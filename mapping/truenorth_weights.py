@@ -91,11 +91,24 @@ def _nearest(w: np.ndarray, m: np.ndarray, levels: np.ndarray, bits: np.ndarray,
 
     The cost of a choice ``x`` is ``(w - x . L)**2 + lam * |x|`` (``lam``: price of a crossbar point).
     """
-    book = levels @ bits.T  # (N, 2**c): every neuron's reachable values
-    d = (w[:, :, None] - book[None]) ** 2 + lam * bits.sum(axis=1)[None, None, :]
+    d = _choice_costs(w, levels, bits, lam)
     idx = np.where(m, np.argmin(d, axis=2), 0)
-    err = np.where(m, np.take_along_axis(d, idx[:, :, None], axis=2)[:, :, 0], 0.0)
+    err = np.where(m, d.min(axis=2), 0.0)  # = d at the argmin (the same float)
     return idx, err
+
+
+def _choice_costs(w: np.ndarray, levels: np.ndarray, bits: np.ndarray, lam: float) -> np.ndarray:
+    """(S, N, 2**c) cost of every choice (see :func:`_nearest`)."""
+    book = levels @ bits.T  # (N, 2**c): every neuron's reachable values
+    d = (w[:, :, None] - book[None]) ** 2
+    if lam:  # adding 0.0 to a square changes nothing
+        d += lam * bits.sum(axis=1)[None, None, :]
+    return d
+
+
+def _nearest_cost(w: np.ndarray, m: np.ndarray, levels: np.ndarray, bits: np.ndarray, lam: float = 0.0):
+    """The cost part of :func:`_nearest` alone (S, N)."""
+    return np.where(m, _choice_costs(w, levels, bits, lam).min(axis=2), 0.0)
 
 
 def _best_single(r: np.ndarray, m: np.ndarray, lo: int, hi: int, chunk: int = 64) -> np.ndarray:
@@ -184,7 +197,7 @@ def fit_levels(w: np.ndarray, m: np.ndarray, copies: int, lo: int, hi: int, lam:
         best_lv = np.where(better[:, None], levels, best_lv)
         best_idx = np.where(better[None, :], idx, best_idx)
     best_lv, best_err = polish_levels(best_lv, best_err, lo, hi,
-                                      lambda lv, c: _nearest(w[:, c], m[:, c], lv, bits, lam)[1].sum(axis=0))
+                                      lambda lv, c: _nearest_cost(w[:, c], m[:, c], lv, bits, lam).sum(axis=0))
     best_idx, _ = _nearest(w, m, best_lv, bits, lam)
     return best_lv.astype(np.int64), best_idx.astype(np.int64), best_err
 
