@@ -19,6 +19,7 @@ The fixed-point helpers below are the C twins of :mod:`cores.fixed_point`; the P
 :mod:`cores.prng`. :mod:`cores._reference` is the readable NumPy oracle these loops must equal bit for bit.
 """
 
+from libc.string cimport memcpy
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 
@@ -180,9 +181,28 @@ def enqueue_checked(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int32_t[:
 cdef int64_t _enqueue_checked(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int32_t[::1] axons,
                               const int32_t[::1] delays, int64_t tick, int64_t n_axons,
                               int64_t[::1] need) noexcept nogil:
-    cdef Py_ssize_t i, s, n = axons.shape[0], slots = pend.shape[0]
+    cdef Py_ssize_t i, s, n = axons.shape[0], slots = pend.shape[0], base = tick % slots
     cdef int64_t worst = 0
-    cdef int32_t d
+    cdef int32_t d, dmin, dmax
+    cdef bint bad = False
+    if n == 0:
+        return -1
+    # Fast path, one pass of range checks: every delay equal (the usual case) sends the whole batch to one
+    # slot, appended with one copy. Any entry out of range falls through to the loop that names it.
+    dmin = dmax = delays[0]
+    for i in range(n):
+        d = delays[i]
+        dmin = d if d < dmin else dmin
+        dmax = d if d > dmax else dmax
+        bad |= <uint32_t>axons[i] >= <uint64_t>n_axons
+    if not bad and dmin == dmax and 1 <= dmin <= slots:
+        s = base + dmin - 1
+        s = s - slots if s >= slots else s
+        if pend_len[s] + n > pend.shape[1]:
+            return pend_len[s] + n
+        memcpy(&pend[s, pend_len[s]], &axons[0], n * sizeof(int32_t))
+        pend_len[s] += n
+        return -1
     for s in range(slots):
         need[s] = pend_len[s]
     for i in range(n):
@@ -191,14 +211,16 @@ cdef int64_t _enqueue_checked(int32_t[:, ::1] pend, int64_t[::1] pend_len, const
             return -2 - i
         if d < 1 or d > slots:
             return -2 - n - i
-        s = (tick + d - 1) % slots
+        s = base + d - 1
+        s = s - slots if s >= slots else s
         need[s] += 1
         if need[s] > worst:
             worst = need[s]
     if worst > pend.shape[1]:
         return worst
     for i in range(n):
-        s = (tick + delays[i] - 1) % slots
+        s = base + delays[i] - 1
+        s = s - slots if s >= slots else s
         pend[s, pend_len[s]] = axons[i]
         pend_len[s] += 1
     return -1
@@ -290,8 +312,8 @@ cdef extern from *:
 # Axon record (uint64, cores.crossbar.CsrCrossbar.rec): bits 0-31 the row's start in ``syn``, or, for a row of
 # exactly one synapse, that synapse's packed record itself; bits 32-47 the row length; bits 48-63 the core.
 cdef enum:
-    REC_AHEAD = 16       # prefetch distance (pending entries) of the axon records
-    ROW_AHEAD = 8        # prefetch distance of the rows of more than one synapse
+    REC_AHEAD = 32       # prefetch distance (pending entries) of the axon records
+    ROW_AHEAD = 16        # prefetch distance of the rows of more than one synapse
 
 
 def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, const uint64_t[::1] rec,
