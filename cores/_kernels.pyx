@@ -309,53 +309,61 @@ cdef extern from *:
     """
     void nm_prefetch(const void* p) noexcept nogil
 
-# Axon record (uint64, cores.crossbar.CsrCrossbar.rec): bits 0-31 the row's start in ``syn``, or, for a row of
-# exactly one synapse, that synapse's packed record itself; bits 32-47 the row length; bits 48-63 the core.
+# Axon records (cores.crossbar.CsrCrossbar.rec, uint32[n_axons, 4], 16 bytes: one cache line access): the
+# row's first two packed synapses (zero, i.e. weight 0 on local neuron 0, where the row is shorter), the
+# row's start in ``syn`` (read only for rows of more than two synapses), and length | core << 16.
 cdef enum:
-    REC_AHEAD = 32       # prefetch distance (pending entries) of the axon records
-    ROW_AHEAD = 16        # prefetch distance of the rows of more than one synapse
+    REC_AHEAD = 64       # prefetch distance (pending entries) of the axon records
+    ROW_AHEAD = 32       # prefetch distance of the rows of more than two synapses
 
 
-def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, const uint64_t[::1] rec,
+cdef inline void add_syn(int64_t* a, uint32_t s) noexcept nogil:
+    a[<uint16_t>s] += <int16_t>(<uint16_t>(s >> 16))
+
+
+def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, const uint32_t[:, ::1] rec,
                 const uint32_t[::1] syn, const int64_t[::1] neuron_offset, int64_t[::1] acc,
                 int64_t[:, ::1] counts):
-    """deliver_csr for the compact layout: one record per axon, one-synapse rows inline, no merge pass.
+    """deliver_csr for the compact layout: one record per axon, rows of up to two synapses inline, no merge.
 
     Loihi has no stochastic synapse, so each pending entry is integrated on its own, in arrival order: the
-    sums (integers) and the counters (count x row length) equal those of the merged delivery. The records
-    and rows of entries ahead are prefetched, so that the random accesses of many short rows overlap.
+    sums (integers) and the counters (count x row length) equal those of the merged delivery. The two inline
+    synapses are always added (a missing one adds weight 0), so the usual rows take no data-dependent branch;
+    the records and the longer rows of entries ahead are prefetched, so that the random accesses overlap.
+    ``acc`` has one spare element past the last neuron (an empty core's padding lands there).
     Returns the number of pending entries integrated.
     """
     cdef Py_ssize_t i, n = pend_len[slot]
     cdef const int32_t* p
-    cdef uint64_t r
-    cdef uint32_t s, lo
+    cdef const uint32_t* r
+    cdef uint32_t lc
     cdef int64_t length, j
     cdef int64_t* a
     cdef const uint32_t* row
+    cdef Py_ssize_t k
     if n == 0:
         return 0
     with nogil:
         p = &pend[slot, 0]
         for i in range(n):
             if i + REC_AHEAD < n:
-                nm_prefetch(&rec[p[i + REC_AHEAD]])
+                nm_prefetch(&rec[p[i + REC_AHEAD], 0])
             if i + ROW_AHEAD < n:
-                r = rec[p[i + ROW_AHEAD]]
-                if ((r >> 32) & 0xFFFF) > 1:
-                    nm_prefetch(&syn[<uint32_t>r])
-            r = rec[p[i]]
-            length = <int64_t>((r >> 32) & 0xFFFF)
-            lo = <uint32_t>r
-            counts[<Py_ssize_t>(r >> 48), C_SYN] += length
-            a = &acc[neuron_offset[<Py_ssize_t>(r >> 48)]]
-            if length == 1:
-                a[<uint16_t>lo] += <int16_t>(<uint16_t>(lo >> 16))
-            else:
-                row = &syn[lo]
-                for j in range(length):
-                    s = row[j]
-                    a[<uint16_t>s] += <int16_t>(<uint16_t>(s >> 16))
+                r = &rec[p[i + ROW_AHEAD], 0]
+                if (r[3] & 0xFFFF) > 2:
+                    nm_prefetch(&syn[r[2] + 2])
+            r = &rec[p[i], 0]
+            lc = r[3]
+            length = lc & 0xFFFF
+            k = lc >> 16
+            counts[k, C_SYN] += length
+            a = &acc[neuron_offset[k]]
+            add_syn(a, r[0])
+            add_syn(a, r[1])
+            if length > 2:
+                row = &syn[r[2]]
+                for j in range(2, length):
+                    add_syn(a, row[j])
         pend_len[slot] = 0
     return n
 

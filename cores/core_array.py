@@ -149,7 +149,9 @@ class CoreArray:
         self.u = np.zeros(self.n_neurons if loihi else 0, dtype=np.int64)
         self.v = np.zeros(self.n_neurons, dtype=np.int64)
         self.refractory = np.zeros(self.n_neurons if silicon else 0, dtype=np.int32)
-        self._acc = np.zeros(self.n_neurons, dtype=np.int64)
+        # One spare element past the last neuron: the zero-weight padding of the axon records of an empty core
+        # (cores.crossbar.CsrCrossbar.rec) may land there; the updates never read it.
+        self._acc = np.zeros(self.n_neurons + 1, dtype=np.int64)
         self._spikes = np.zeros(self.n_neurons, dtype=np.int32)
         merge = self.n_axons if getattr(self._xbar, "merges", True) else 0   # per-axon merge buffers
         if not merge:

@@ -7,9 +7,9 @@ Two layouts, chosen by the neuron model (see :mod:`cores._kernels` for the loops
     target: uint32 ``(int16 weight << 16) | uint16 local target`` when every core has <= 65,536 neurons and
     the weight range fits int16 (every Loihi config), else uint64 ``(int32 weight << 32) | uint32 target``.
     4 bytes per synapse (the int32 target + int32 weight layout it replaces took 8), and one memory stream
-    per row. With uint32 records, :meth:`CsrCrossbar.finish` replaces the pointers by one uint64 record per
-    axon (row start or the row's only synapse, length, core): a spike on a short row then costs one random
-    access.
+    per row. With uint32 records, :meth:`CsrCrossbar.finish` replaces the pointers by one 16-byte record per
+    axon (the row's first two synapses, its start, length and core): a spike on a short row then costs one
+    random access.
 
 :class:`BitCrossbar` (``truenorth``)
     The binary crossbar as bits, ``words`` uint64[n_axons, n_words] with ``n_words = ceil(max neurons per
@@ -73,10 +73,11 @@ class CsrCrossbar:
     def finish(self) -> None:
         """Turn ``axon_ptr`` into the per-axon records ``rec`` when the compact layout holds the chip.
 
-        ``rec`` (uint64[n_axons]): bits 0-31 the row's start in ``syn`` or, for a row of exactly one synapse,
-        that synapse's packed record; bits 32-47 the row length; bits 48-63 the axon's core. One random
-        access per spike instead of four (pointer pair, core, merge count) and a second one only for rows of
-        more than one synapse. It needs uint32 records, fewer than 2**32 synapses, rows shorter than 2**16
+        ``rec`` (uint32[n_axons, 4], 16 bytes per axon): the row's first two packed synapses (0, weight 0 on
+        local neuron 0, where the row is shorter), the row's start in ``syn``, and ``length | core << 16``.
+        A spike on a row of up to two synapses (most rows when a network spreads over many cores) then costs
+        one random access and no data-dependent branch, instead of four accesses (pointer pair, core, merge
+        count) and a row walk. It needs uint32 records, fewer than 2**32 synapses, rows shorter than 2**16
         and fewer than 2**16 cores; otherwise the pointers stay and delivery takes the general loop.
         """
         ptr = self.axon_ptr
@@ -85,11 +86,15 @@ class CsrCrossbar:
         if (self._half != 16 or self.syn.size >= 1 << 32 or n_cores >= 1 << 16
                 or (lengths.size and int(lengths.max()) >= 1 << 16)):
             return
-        core = np.repeat(np.arange(n_cores, dtype=np.uint64), np.diff(self._axon_offset))
-        low = ptr[:-1].astype(np.uint64)
-        one = lengths == 1
-        low[one] = self.syn[ptr[:-1][one]]
-        self.rec = low | (lengths.astype(np.uint64) << np.uint64(32)) | (core << np.uint64(48))
+        rec = np.zeros((lengths.size, 4), dtype=np.uint32)
+        start = ptr[:-1]
+        for col in (0, 1):
+            has = lengths > col
+            rec[has, col] = self.syn[start[has] + col]
+        rec[:, 2] = start
+        core = np.repeat(np.arange(n_cores, dtype=np.uint32), np.diff(self._axon_offset))
+        rec[:, 3] = lengths.astype(np.uint32) | (core << np.uint32(16))
+        self.rec = rec
         self.axon_ptr = np.zeros(0, np.int64)
 
     @property
