@@ -100,7 +100,8 @@ def _nearest(w: np.ndarray, m: np.ndarray, levels: np.ndarray, bits: np.ndarray,
 def _choice_costs(w: np.ndarray, levels: np.ndarray, bits: np.ndarray, lam: float) -> np.ndarray:
     """(S, N, 2**c) cost of every choice (see :func:`_nearest`)."""
     book = levels @ bits.T  # (N, 2**c): every neuron's reachable values
-    d = (w[:, :, None] - book[None]) ** 2
+    d = w[:, :, None] - book[None]
+    np.square(d, out=d)
     if lam:  # adding 0.0 to a square changes nothing
         d += lam * bits.sum(axis=1)[None, None, :]
     return d
