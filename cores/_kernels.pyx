@@ -341,27 +341,35 @@ def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, co
     cdef int64_t* a
     cdef const uint32_t* row
     cdef Py_ssize_t k
+    # Raw pointers in locals: the memoryview structs' fields (data, strides) would otherwise be reloaded after
+    # every int64 store, as the compiler cannot rule out that the store aliases them.
+    cdef const uint32_t* recp = &rec[0, 0]
+    cdef const uint32_t* synp = &syn[0] if syn.shape[0] else NULL
+    cdef const int64_t* noff = &neuron_offset[0]
+    cdef int64_t* accp = &acc[0]
+    cdef int64_t* syn_ops = &counts[0, C_SYN]
+    cdef Py_ssize_t cstride = counts.strides[0] // sizeof(int64_t)
     if n == 0:
         return 0
     with nogil:
         p = &pend[slot, 0]
         for i in range(n):
             if i + REC_AHEAD < n:
-                nm_prefetch(&rec[p[i + REC_AHEAD], 0])
+                nm_prefetch(recp + 4 * <Py_ssize_t>p[i + REC_AHEAD])
             if i + ROW_AHEAD < n:
-                r = &rec[p[i + ROW_AHEAD], 0]
+                r = recp + 4 * <Py_ssize_t>p[i + ROW_AHEAD]
                 if (r[3] & 0xFFFF) > 2:
-                    nm_prefetch(&syn[r[2] + 2])
-            r = &rec[p[i], 0]
+                    nm_prefetch(synp + r[2] + 2)
+            r = recp + 4 * <Py_ssize_t>p[i]
             lc = r[3]
             length = lc & 0xFFFF
             k = lc >> 16
-            counts[k, C_SYN] += length
-            a = &acc[neuron_offset[k]]
+            syn_ops[k * cstride] += length
+            a = accp + noff[k]
             add_syn(a, r[0])
             add_syn(a, r[1])
             if length > 2:
-                row = &syn[r[2]]
+                row = synp + r[2]
                 for j in range(2, length):
                     add_syn(a, row[j])
         pend_len[slot] = 0
@@ -560,6 +568,13 @@ def loihi_update(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int
     cdef int64_t inp
     cdef int32_t zero = 0
     cdef int32_t* r
+    # Raw pointers in locals (not reloaded from the memoryview structs after every int64 store).
+    cdef const LoihiNeuron* pp = &prm[0]
+    cdef int64_t* up = &u[0]
+    cdef int64_t* vp = &v[0]
+    cdef int64_t* ap = &acc[0]
+    cdef int32_t* rp = &refr[0]
+    cdef int32_t* sp = &spikes[0]
     with nogil:
         for k in range(neuron_offset.shape[0] - 1):
             if skip_core(core_state, counts, k, neuron_offset[k + 1] - neuron_offset[k]):
@@ -567,15 +582,15 @@ def loihi_update(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int
             n_active = 0      # per-core tallies kept in registers, written once per core
             nsp0 = nsp
             for i in range(neuron_offset[k], neuron_offset[k + 1]):
-                inp = acc[i]
-                r = &refr[i] if refractory else &zero
-                if loihi_at_rest(&prm[i], u[i], v[i], r[0], inp):
+                inp = ap[i]
+                r = rp + i if refractory else &zero
+                if loihi_at_rest(pp + i, up[i], vp[i], r[0], inp):
                     continue
-                acc[i] = 0
-                f = loihi_neuron(&prm[i], &u[i], &v[i], r, inp, &c)
+                ap[i] = 0
+                f = loihi_neuron(pp + i, up + i, vp + i, r, inp, &c)
                 n_active += (f & F_ACTIVE) != 0
                 if f & F_SPIKE:
-                    spikes[nsp] = <int32_t>i
+                    sp[nsp] = <int32_t>i
                     nsp += 1
             tally(counts, k, n_active, neuron_offset[k + 1] - neuron_offset[k], nsp - nsp0)
             set_quiet(core_state, k, n_active == 0)
