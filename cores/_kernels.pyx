@@ -31,6 +31,16 @@ cdef extern from *:
     int nm_ctz64(uint64_t x) noexcept nogil
     int nm_popcount64(uint64_t x) noexcept nogil
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__)
+    #define nm_prefetch(p) __builtin_prefetch((const void*)(p), 0, 3)
+    #else
+    #define nm_prefetch(p) ((void)0)
+    #endif
+    """
+    void nm_prefetch(const void* p) noexcept nogil
+
 
 # Per-neuron parameter records, one struct per neuron so that an update reads one short record. The NumPy
 # twins (same field order, explicit padding, no implicit holes) are cores.tables.LOIHI_DTYPE / TRUENORTH_DTYPE.
@@ -226,6 +236,105 @@ cdef int64_t _enqueue_checked(int32_t[:, ::1] pend, int64_t[::1] pend_len, const
     return -1
 
 
+def enqueue_rows(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int64_t[::1] ptr, const int32_t[::1] axons,
+                 const int32_t[::1] delays, const int64_t[::1] rows, const int64_t[::1] reps, int64_t tick,
+                 int64_t n_axons, int64_t[::1] need):
+    """enqueue_checked of the entries of CSR rows: for each i, the entries ptr[rows[i]] .. ptr[rows[i] + 1]
+    of ``axons`` / ``delays``, reps[i] times (``reps`` empty: once), in that order, without expanding them.
+
+    Returns -1 when done; -2 when a row, a row's pointers, an axon or a delay is out of range, or a repetition
+    is negative
+    (nothing is written: the caller expands the rows and lets the checked path name the entry); or the
+    needed capacity (>= 0) when some slot's list is too short (nothing written, as enqueue_checked).
+    """
+    return _enqueue_rows(pend, pend_len, ptr, axons, delays, rows, reps, tick, n_axons, need)
+
+
+cdef int64_t _enqueue_rows(int32_t[:, ::1] pend, int64_t[::1] pend_len, const int64_t[::1] ptr,
+                           const int32_t[::1] axons, const int32_t[::1] delays, const int64_t[::1] rows,
+                           const int64_t[::1] reps, int64_t tick, int64_t n_axons,
+                           int64_t[::1] need) noexcept nogil:
+    cdef Py_ssize_t i, e, s, m, slots = pend.shape[0], base = tick % slots, n_rows = ptr.shape[0] - 1
+    cdef Py_ssize_t cap = pend.shape[1], p0, p1
+    cdef int64_t worst = 0, r, c
+    cdef int32_t d, dmin = 0x7FFFFFFF, dmax = -1
+    cdef bint with_reps = reps.shape[0] > 0
+    cdef int32_t* dst
+    cdef int32_t* pbase = &pend[0, 0]
+    cdef int64_t* plen = &pend_len[0]
+    cdef const int32_t* ax = &axons[0] if axons.shape[0] else NULL
+    cdef const int32_t* dl = &delays[0] if delays.shape[0] else NULL
+    cdef int64_t total = 0
+    cdef uint32_t bad = 0
+    # Pass 1: range checks and the delays' span, row by row (a branch-free loop the compiler vectorises);
+    # the rows ahead are prefetched (fan-out rows of random sources are random accesses).
+    for i in range(rows.shape[0]):
+        if i + 4 < rows.shape[0] and 0 <= rows[i + 4] < n_rows:
+            e = ptr[rows[i + 4]]
+            if 0 <= e < axons.shape[0]:
+                nm_prefetch(ax + e)
+                nm_prefetch(ax + e + 16)
+                nm_prefetch(dl + e)
+                nm_prefetch(dl + e + 16)
+        r = rows[i]
+        c = reps[i] if with_reps else 1
+        if r < 0 or r >= n_rows or c < 0 or ptr[r] < 0 or ptr[r] > ptr[r + 1] or ptr[r + 1] > axons.shape[0]:
+            return -2
+        p0, p1 = ptr[r], ptr[r + 1]
+        total += c * (p1 - p0)
+        for e in range(p0, p1):
+            d = dl[e]
+            bad |= <uint32_t>(<uint32_t>ax[e] >= <uint64_t>n_axons)
+            dmin = d if d < dmin else dmin
+            dmax = d if d > dmax else dmax
+    if total == 0:
+        return -1
+    if bad or dmin < 1 or dmax > slots:
+        return -2
+    if dmin != dmax:
+        # Several delays: count each slot's entries.
+        for s in range(slots):
+            need[s] = plen[s]
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            c = reps[i] if with_reps else 1
+            for e in range(ptr[r], ptr[r + 1]):
+                s = base + dl[e] - 1
+                s = s - slots if s >= slots else s
+                need[s] += c
+                worst = need[s] if need[s] > worst else worst
+    else:
+        s = base + dmin - 1
+        s = s - slots if s >= slots else s
+        worst = plen[s] + total
+    if worst > cap:
+        return worst
+    if dmin == dmax:
+        # One delay (the usual wiring): every row is one copy into the single slot.
+        s = base + dmin - 1
+        s = s - slots if s >= slots else s
+        dst = pbase + s * cap + plen[s]
+        for i in range(rows.shape[0]):
+            r = rows[i]
+            c = reps[i] if with_reps else 1
+            p0, p1 = ptr[r], ptr[r + 1]
+            for m in range(c):
+                memcpy(dst, ax + p0, (p1 - p0) * sizeof(int32_t))
+                dst += p1 - p0
+        plen[s] += total
+        return -1
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        c = reps[i] if with_reps else 1
+        for m in range(c):
+            for e in range(ptr[r], ptr[r + 1]):
+                s = base + dl[e] - 1
+                s = s - slots if s >= slots else s
+                pbase[s * cap + plen[s]] = ax[e]
+                plen[s] += 1
+    return -1
+
+
 cdef Py_ssize_t merge_slot(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot,
                            int32_t[::1] cnt, int32_t[::1] uniq) noexcept nogil:
     """Turn a slot's pending list (duplicates allowed) into unique axons with spike counts; empty the slot.
@@ -299,15 +408,6 @@ def deliver_csr(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, in
 
 # ----- crossbar integration: Loihi per-axon records (short rows) --------------------------------------------
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__)
-    #define nm_prefetch(p) __builtin_prefetch((const void*)(p), 0, 3)
-    #else
-    #define nm_prefetch(p) ((void)0)
-    #endif
-    """
-    void nm_prefetch(const void* p) noexcept nogil
 
 # Axon records (cores.crossbar.CsrCrossbar.rec, uint32[n_axons, 4], 16 bytes: one cache line access): the
 # row's first two packed synapses (zero, i.e. weight 0 on local neuron 0, where the row is shorter), the

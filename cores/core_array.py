@@ -219,6 +219,60 @@ class CoreArray:
             name, values, hi = ("axon", ax32, self.n_axons - 1) if i < ax32.size else ("delay", d32, self.delay_slots)
             _check_entries(name, values, 1 if name == "delay" else 0, hi)
 
+    def schedule_rows(self, ptr, axons, delays, rows, counts=None) -> None:
+        """:meth:`schedule` of the entries of CSR rows, expanded in the kernel: a spike's fan-out in one call.
+
+        Same as ``schedule(axons[idx], delays[idx])`` where ``idx`` lists, for each ``rows[i]`` in order and
+        ``counts[i]`` times (default once), the entries ``ptr[rows[i]] .. ptr[rows[i] + 1] - 1``; for a wiring
+        table (source -> axons, delays) this replaces the NumPy expansion of the index arrays.
+
+        Parameters
+        ----------
+        ptr : int64 array, shape (n_rows + 1,)
+            Row pointers into ``axons`` and ``delays``.
+        axons, delays : int32 arrays
+            Global axon and delay of each entry (other integer dtypes are converted on every call).
+        rows : array_like of int
+            Rows to schedule (sources that spiked).
+        counts : array_like of int, optional
+            Spikes per row (each repeats the row's entries).
+
+        Raises
+        ------
+        SimulationError
+            A row, axon, delay or count out of range (named as :meth:`schedule` names them).
+        """
+        rows = np.ascontiguousarray(np.asarray(rows).reshape(-1), dtype=np.int64)
+        if rows.size == 0:
+            return
+        reps = _EMPTY_I64 if counts is None else np.ascontiguousarray(np.asarray(counts).reshape(-1),
+                                                                        dtype=np.int64)
+        ptr = np.ascontiguousarray(ptr, dtype=np.int64)
+        ax = np.ascontiguousarray(axons, dtype=np.int32) if axons.dtype != np.int32 else axons
+        dl = np.ascontiguousarray(delays, dtype=np.int32) if delays.dtype != np.int32 else delays
+        if reps.size not in (0, rows.size) or dl.shape != ax.shape:
+            raise SimulationError(f"counts has {reps.size} entries for {rows.size} rows; axons {ax.shape}, "
+                                  f"delays {dl.shape} (counts must match rows, delays axons)")
+        while True:
+            code = _kernels.enqueue_rows(self._pend, self._pend_len, ptr, ax, dl, rows, reps, self.tick,
+                                         self.n_axons, self._need)
+            if code == -1:
+                return
+            if code >= 0:
+                self._grow_pending(int(code))
+                continue
+            # Something is out of range: expand in NumPy and let schedule() name it (or raise here for rows).
+            n_rows = ptr.size - 1
+            _check_entries("row", rows, 0, n_rows - 1)
+            if reps.size:
+                _check_entries("count", reps, 0, np.iinfo(np.int64).max)
+            lo, hi = ptr[rows], ptr[rows + 1]
+            if (lo < 0).any() or (lo > hi).any() or (hi > ax.size).any():
+                raise SimulationError(f"ptr of the rows given is not a valid row pointer into {ax.size} entries")
+            idx = _expand(ptr, rows, reps)
+            self.schedule(np.asarray(axons)[idx], np.asarray(delays)[idx])
+            return
+
     def _grow_pending(self, need: int) -> None:
         cap = self._pend.shape[1]
         grown = np.empty((self.delay_slots, max(2 * cap, need)), dtype=np.int32)  # only [:len] is ever read
@@ -314,6 +368,20 @@ class CoreArray:
     def _xbar_arrays(self, *names: str) -> list[np.ndarray]:
         held = self._xbar.arrays()
         return [held[n] for n in names if n in held]
+
+
+_EMPTY_I64 = np.zeros(0, dtype=np.int64)
+
+
+def _expand(ptr: np.ndarray, rows: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """Entry indices of CSR ``rows`` (each ``reps[i]`` times when given), in order."""
+    if reps.size:
+        rows = np.repeat(rows, reps)
+    starts, lens = ptr[rows], ptr[rows + 1] - ptr[rows]
+    if lens.sum() == 0:
+        return np.zeros(0, np.int64)
+    first = np.cumsum(lens) - lens
+    return np.arange(int(lens.sum()), dtype=np.int64) - np.repeat(first - starts, lens)
 
 
 def _as_int32(values: np.ndarray, name: str, hi: int) -> np.ndarray:

@@ -132,3 +132,47 @@ def test_empty_chip_and_idle_core():
     idle = CoreArray(TINY, [CoreProgram(8, 0, [], [], np.zeros(0, np.int32), {})])
     assert idle.step().size == 0
     assert idle.last_counts.tolist() == [[0, 0, 8, 0]]
+
+
+def _expanded(ptr, rows, counts=None):
+    """The entry indices of CSR rows, each repeated counts[i] times (NumPy, in order)."""
+    reps = np.ones(len(rows), np.int64) if counts is None else np.asarray(counts)
+    return np.array([e for r, c in zip(rows, reps) for _ in range(c) for e in range(ptr[r], ptr[r + 1])], np.int64)
+
+
+@pytest.mark.parametrize("with_counts", [False, True])
+def test_schedule_rows_equals_schedule_of_the_expanded_entries(with_counts):
+    """The fused fan-out leaves exactly the pending lists (order included) of schedule() on the expansion."""
+    rng = np.random.default_rng(3)
+    a, b = CoreArray(TINY, _two_cores()), CoreArray(TINY, _two_cores())
+    lens = rng.integers(0, 4, 12)
+    ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    axons = rng.integers(0, a.n_axons, ptr[-1]).astype(np.int32)
+    delays = rng.integers(1, TINY.core.delay_slots + 1, ptr[-1]).astype(np.int32)
+    for _ in range(30):
+        rows = rng.integers(0, 12, int(rng.integers(0, 300)))
+        counts = rng.integers(0, 3, rows.size) if with_counts else None
+        a.schedule_rows(ptr, axons, delays, rows, counts)
+        idx = _expanded(ptr, rows, counts)
+        b.schedule(axons[idx], delays[idx])
+        np.testing.assert_array_equal(a._pend_len, b._pend_len)
+        for s in range(a.delay_slots):
+            np.testing.assert_array_equal(a._pend[s, :a._pend_len[s]], b._pend[s, :b._pend_len[s]])
+        np.testing.assert_array_equal(a.step(), b.step())
+        np.testing.assert_array_equal(a.last_counts, b.last_counts)
+
+
+def test_schedule_rows_names_what_is_out_of_range():
+    from emulator.errors import SimulationError
+    cores = CoreArray(TINY, _two_cores())
+    ptr = np.array([0, 2, 3], np.int64)
+    good = np.array([0, 1, 2], np.int32)
+    with pytest.raises(SimulationError, match="row entry 1 is 2"):
+        cores.schedule_rows(ptr, good, np.ones(3, np.int32), [0, 2])
+    with pytest.raises(SimulationError, match="axon entry 2 is 99"):
+        cores.schedule_rows(ptr, np.array([0, 1, 99], np.int32), np.ones(3, np.int32), [0, 1])
+    with pytest.raises(SimulationError, match="delay entry 0 is 0"):
+        cores.schedule_rows(ptr, good, np.array([0, 1, 1], np.int32), [0])
+    with pytest.raises(SimulationError, match="count entry 0 is -1"):
+        cores.schedule_rows(ptr, good, np.ones(3, np.int32), [0], [-1])
+    assert cores._pend_len.sum() == 0
