@@ -132,7 +132,12 @@ cdef inline int64_t ovf(int64_t x, int64_t h, bint do_wrap) noexcept nogil:
 cdef inline int64_t decay(int64_t x, int64_t k, int d) noexcept nogil:
     """trunc(x * k / 2**d) toward zero (Lava: sign(x*k) * (|x*k| >> d)), split so x*k never overflows."""
     cdef int64_t a = x if x >= 0 else -x
-    cdef int64_t mag = (a >> d) * k + (((a & ((<int64_t>1 << d) - 1)) * k) >> d)
+    cdef int64_t mag
+    if <uint64_t>a < (<uint64_t>1 << 46):
+        # k < 2**16 (decay_bits <= 16): a * k fits, and (a*k) >> d equals the split form exactly.
+        mag = (a * k) >> d
+    else:
+        mag = (a >> d) * k + (((a & ((<int64_t>1 << d) - 1)) * k) >> d)
     return mag if x >= 0 else -mag
 
 
