@@ -426,6 +426,23 @@ cdef inline void add_syn(int64_t* a, uint32_t s) noexcept nogil:
     a[<uint16_t>s] += <int16_t>(<uint16_t>(s >> 16))
 
 
+cdef inline void rec_entry(const uint32_t* r, const uint32_t* synp, const int64_t* noff, int64_t* accp,
+                           int64_t* syn_ops, Py_ssize_t cstride) noexcept nogil:
+    """One pending entry of deliver_rec: its axon record r (see above)."""
+    cdef uint32_t lc = r[3]
+    cdef int64_t length = lc & 0xFFFF, j
+    cdef Py_ssize_t k = lc >> 16
+    cdef int64_t* a = accp + noff[k]
+    cdef const uint32_t* row
+    syn_ops[k * cstride] += length
+    add_syn(a, r[0])
+    add_syn(a, r[1])
+    if length > 2:
+        row = synp + r[2]
+        for j in range(2, length):
+            add_syn(a, row[j])
+
+
 def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, const uint32_t[:, ::1] rec,
                 const uint32_t[::1] syn, const int64_t[::1] neuron_offset, int64_t[::1] acc,
                 int64_t[:, ::1] counts):
@@ -441,11 +458,6 @@ def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, co
     cdef Py_ssize_t i, n = pend_len[slot]
     cdef const int32_t* p
     cdef const uint32_t* r
-    cdef uint32_t lc
-    cdef int64_t length, j
-    cdef int64_t* a
-    cdef const uint32_t* row
-    cdef Py_ssize_t k
     # Raw pointers in locals: the memoryview structs' fields (data, strides) would otherwise be reloaded after
     # every int64 store, as the compiler cannot rule out that the store aliases them.
     cdef const uint32_t* recp = &rec[0, 0]
@@ -458,25 +470,15 @@ def deliver_rec(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, co
         return 0
     with nogil:
         p = &pend[slot, 0]
-        for i in range(n):
-            if i + REC_AHEAD < n:
-                nm_prefetch(recp + 4 * <Py_ssize_t>p[i + REC_AHEAD])
-            if i + ROW_AHEAD < n:
-                r = recp + 4 * <Py_ssize_t>p[i + ROW_AHEAD]
-                if (r[3] & 0xFFFF) > 2:
-                    nm_prefetch(synp + r[2] + 2)
-            r = recp + 4 * <Py_ssize_t>p[i]
-            lc = r[3]
-            length = lc & 0xFFFF
-            k = lc >> 16
-            syn_ops[k * cstride] += length
-            a = accp + noff[k]
-            add_syn(a, r[0])
-            add_syn(a, r[1])
-            if length > 2:
-                row = synp + r[2]
-                for j in range(2, length):
-                    add_syn(a, row[j])
+        # Main loop with the prefetches ahead, then the last entries without them (no bound test per entry).
+        for i in range(n - REC_AHEAD if n > REC_AHEAD else 0):
+            nm_prefetch(recp + 4 * <Py_ssize_t>p[i + REC_AHEAD])
+            r = recp + 4 * <Py_ssize_t>p[i + ROW_AHEAD]
+            if (r[3] & 0xFFFF) > 2:
+                nm_prefetch(synp + r[2] + 2)
+            rec_entry(recp + 4 * <Py_ssize_t>p[i], synp, noff, accp, syn_ops, cstride)
+        for i in range(n - REC_AHEAD if n > REC_AHEAD else 0, n):
+            rec_entry(recp + 4 * <Py_ssize_t>p[i], synp, noff, accp, syn_ops, cstride)
         pend_len[slot] = 0
     return n
 
