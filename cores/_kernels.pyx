@@ -11,7 +11,10 @@ Two crossbar layouts (chosen by the neuron model, built by :mod:`cores.core_arra
 
 - ``loihi_lif``: CSR by global axon; one packed record per synapse, ``(weight << S) | local target``: uint32
   records (int16 weight, S = 16) for cores up to 65,536 neurons, else uint64 (int32 weight, S = 32), so that
-  a row costs one memory stream.
+  a row costs one memory stream. With uint32 records (every Loihi config) the row pointers become one 16-byte
+  record per axon holding the row's first two synapses, its start, length and core (``deliver_rec``): a
+  spike on a short row (the usual case when a network spreads over many cores: ~1.2 synapses per row on
+  bench-A) costs one random access, no merge pass and no data-dependent branch; records ahead are prefetched.
 - ``truenorth``: the binary crossbar as bits, ``words[axon, w]`` (uint64), bit ``b`` of word ``w`` is local
   neuron ``64 w + b``; no per-synapse weight: the weight is ``weight_t[type[axon], neuron]`` (Cassidy 2013).
 

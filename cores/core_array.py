@@ -23,10 +23,11 @@ Counters, per core and tick, in ``last_counts[k] = (syn_ops, active, inactive, s
 - spikes: neurons that fired.
 
 Memory (:meth:`CoreArray.nbytes`, the *programmed bytes*): the crossbar (:mod:`cores.crossbar`: TrueNorth's as
-bits, n_axons x ceil(n / 64) x 8 bytes; Loihi's as CSR with 4-byte records), one packed parameter record per
-neuron (32 bytes Loihi, 24 TrueNorth) plus TrueNorth's typed weights (2 bytes per neuron and axon type),
-int64 state registers and accumulator, per-axon merge buffers (8 bytes per axon) and the pending spike
-lists. Construction validates and stores one core at a time, so the build peak is these arrays plus one
+bits, n_axons x ceil(n / 64) x 8 bytes; Loihi's as CSR with 4-byte records and, with uint32 records, a
+16-byte record per axon in place of the row pointers), one packed parameter record per neuron (32 bytes
+Loihi, 24 TrueNorth) plus TrueNorth's typed weights (2 bytes per neuron and axon type), int64 state registers
+and accumulator, per-axon merge buffers and axon -> core map (12 bytes per axon; not with the Loihi axon
+records, whose delivery needs no merge) and the pending spike lists. Construction validates and stores one core at a time, so the build peak is these arrays plus one
 core's temporaries.
 """
 
@@ -341,10 +342,11 @@ class CoreArray:
     def nbytes(self) -> dict[str, int]:
         """Bytes of every array these cores hold, by kind; ``total`` is the *programmed bytes*.
 
-        synapses: the crossbar (TrueNorth bits and axon types; Loihi CSR pointers and packed records) and the
-        axon -> core map. neuron_params: the per-neuron records, TrueNorth's typed weights and stochastic
+        synapses: the crossbar (TrueNorth bits and axon types; Loihi CSR pointers or axon records, and packed
+        synapse records) and the axon -> core map (empty with the axon records). neuron_params: the per-neuron records, TrueNorth's typed weights and stochastic
         flags, the initial states kept for reset. state: u, v, refractory counters and the input accumulator.
-        delay_buffers: pending spike lists per delay slot and the per-axon merge buffers. other: offsets,
+        delay_buffers: pending spike lists per delay slot and the per-axon merge buffers (empty with the
+        Loihi axon records). other: offsets,
         counters and the spike output buffer. Nothing else of size is held (checked by the tests).
         """
         groups = {
