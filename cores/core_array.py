@@ -249,8 +249,12 @@ class CoreArray:
         reps = _EMPTY_I64 if counts is None else np.ascontiguousarray(np.asarray(counts).reshape(-1),
                                                                         dtype=np.int64)
         ptr = np.ascontiguousarray(ptr, dtype=np.int64)
-        ax = np.ascontiguousarray(axons, dtype=np.int32) if axons.dtype != np.int32 else axons
-        dl = np.ascontiguousarray(delays, dtype=np.int32) if delays.dtype != np.int32 else delays
+        axons, delays = np.asarray(axons), np.asarray(delays)
+        for name, v in (("axon", axons), ("delay", delays)):
+            if v.dtype.kind not in "iu":
+                raise SimulationError(f"{name} ids must be integers, got dtype {v.dtype}")
+        ax = np.ascontiguousarray(axons if axons.dtype == np.int32 else _as_int32(axons, "axon", self.n_axons - 1))
+        dl = np.ascontiguousarray(delays if delays.dtype == np.int32 else _as_int32(delays, "delay", self.delay_slots))
         if reps.size not in (0, rows.size) or dl.shape != ax.shape:
             raise SimulationError(f"counts has {reps.size} entries for {rows.size} rows; axons {ax.shape}, "
                                   f"delays {dl.shape} (counts must match rows, delays axons)")

@@ -137,7 +137,8 @@ def test_empty_chip_and_idle_core():
 def _expanded(ptr, rows, counts=None):
     """The entry indices of CSR rows, each repeated counts[i] times (NumPy, in order)."""
     reps = np.ones(len(rows), np.int64) if counts is None else np.asarray(counts)
-    return np.array([e for r, c in zip(rows, reps) for _ in range(c) for e in range(ptr[r], ptr[r + 1])], np.int64)
+    pairs = zip(rows, reps, strict=True)
+    return np.array([e for r, c in pairs for _ in range(c) for e in range(ptr[r], ptr[r + 1])], np.int64)
 
 
 @pytest.mark.parametrize("with_counts", [False, True])
@@ -176,3 +177,14 @@ def test_schedule_rows_names_what_is_out_of_range():
     with pytest.raises(SimulationError, match="count entry 0 is -1"):
         cores.schedule_rows(ptr, good, np.ones(3, np.int32), [0], [-1])
     assert cores._pend_len.sum() == 0
+
+
+def test_schedule_rows_converts_other_integer_dtypes_checked():
+    from emulator.errors import SimulationError
+    a, b = CoreArray(TINY, _two_cores()), CoreArray(TINY, _two_cores())
+    ptr = np.array([0, 2, 3], np.int64)
+    a.schedule_rows(ptr, np.array([0, 1, 3], np.int64), np.array([1, 2, 1], np.int16), [1, 0], [2, 1])
+    b.schedule(np.array([3, 3, 0, 1], np.int32), np.array([1, 1, 1, 2], np.int32))
+    np.testing.assert_array_equal(a._pend_len, b._pend_len)
+    with pytest.raises(SimulationError, match="axon entry 0"):
+        a.schedule_rows(ptr, np.array([2**33, 1, 3], np.int64), np.ones(3, np.int32), [0])
