@@ -19,7 +19,6 @@ import numpy as np
 
 from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
 from emulator.files import atomic_write_json
-from emulator.simulator import csr_expand
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -131,13 +130,11 @@ def kernel_loop(chip, spikes: np.ndarray) -> dict:
         row = spikes[t]
         lines = np.flatnonzero(row)
         if lines.size:
-            idx, _ = csr_expand(w.in_ptr, lines, row[lines])
-            cores.schedule(w.in_axon[idx], w.in_delay[idx])
+            cores.schedule_rows(w.in_ptr, w.in_axon, w.in_delay, lines, row[lines])
         if fired.size:
             o = is_out[fired]
             raster[t, o[o >= 0]] = 1
-            idx, _ = csr_expand(w.dest_ptr, fired)
-            cores.schedule(w.dest_axon[idx], w.dest_delay[idx])
+            cores.schedule_rows(w.dest_ptr, w.dest_axon, w.dest_delay, fired)
     loop_s = time.perf_counter() - t_start
     return {"loop_s": loop_s, "step_s": step_s, "counts": cores.total_counts.sum(axis=0), "raster": raster}
 

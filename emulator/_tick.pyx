@@ -2,8 +2,8 @@
 """Per-tick packet formation in one pass (the emulator's hot path outside the cores and the NoC).
 
 For the spikes of a tick (sorted global neuron ids, hence grouped by core position), :func:`form_packets`
-walks each spiking neuron's destination row once and writes, per packet: the destination global axon and
-delay (for the delay buffers), the source and destination chip core (for the NoC) and the injection cycle;
+walks each spiking neuron's destination row once and writes, per packet, the source and destination chip
+core (for the NoC) and the injection cycle;
 and it adds each packet to its core's counters (packets and hops by direction at the source, deliveries at the
 destination). No Python objects, no allocation: the caller owns and grows the output arrays.
 
@@ -37,12 +37,11 @@ def count_packets(const int32_t[::1] spikes, const int64_t[::1] dest_ptr):
 
 
 def form_packets(const int32_t[::1] spikes, const int64_t[::1] dest_ptr, const int32_t[::1] dest_pos,
-                 const int32_t[::1] dest_axon, const int32_t[::1] dest_delay,
                  const int32_t[::1] neuron_pos, const int32_t[::1] neuron_local,
                  const int32_t[::1] core_index, const int32_t[::1] x, const int32_t[::1] y,
                  const double[::1] integ, const double[::1] update, const double[::1] n_per_core,
                  double spike_ns, double cycle_ns,
-                 int32_t[::1] out_axon, int32_t[::1] out_delay, int32_t[::1] out_src, int32_t[::1] out_dst,
+                 int32_t[::1] out_src, int32_t[::1] out_dst,
                  int64_t[::1] out_inject, int64_t[:, ::1] counts):
     """Fill the packet arrays for ``spikes``; returns the number of packets (outputs must be large enough)."""
     cdef Py_ssize_t i, e, p = 0
@@ -58,8 +57,6 @@ def form_packets(const int32_t[::1] spikes, const int64_t[::1] dest_ptr, const i
                 rank = 0
             for e in range(dest_ptr[g], dest_ptr[g + 1]):
                 kd = dest_pos[e]
-                out_axon[p] = dest_axon[e]
-                out_delay[p] = dest_delay[e]
                 out_src[p] = core_index[k]
                 out_dst[p] = core_index[kd]
                 rank += 1

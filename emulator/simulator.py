@@ -41,22 +41,6 @@ SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
 LAT_HIST_BINS = 64  # initial size; grows by doubling
 
 
-def csr_expand(ptr: np.ndarray, rows: np.ndarray, counts: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Entries of CSR ``rows``: (entry index, row of each entry). ``counts`` repeats each row's entries."""
-    starts = ptr[rows]
-    lens = ptr[rows + 1] - starts
-    if counts is not None:
-        rows = np.repeat(rows, counts)
-        starts = np.repeat(starts, counts)
-        lens = np.repeat(lens, counts)
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, np.int64), np.zeros(0, rows.dtype)
-    first = np.cumsum(lens) - lens
-    idx = np.arange(total, dtype=np.int64) - np.repeat(first - starts, lens)
-    return idx, np.repeat(rows, lens)
-
-
 @dataclass
 class InferenceRecord:
     """Everything counted and timed during one inference (before pricing)."""
@@ -119,14 +103,14 @@ class Probes:
 
 
 class PacketBuffers:
-    """Per-packet arrays reused across ticks; grown geometrically, never allocated per packet."""
+    """Per-packet arrays for the NoC (source, destination, injection cycle), reused across ticks and grown
+    geometrically: nothing is allocated per packet."""
 
     def __init__(self, capacity: int = 1024):
         self._alloc(capacity)
 
     def _alloc(self, cap: int) -> None:
         self.capacity = cap
-        self.axon, self.delay = np.zeros(cap, np.int32), np.zeros(cap, np.int32)
         self.src, self.dst = np.zeros(cap, np.int32), np.zeros(cap, np.int32)
         self.inject = np.zeros(cap, np.int64)
 
@@ -247,9 +231,7 @@ class InferenceRun:
         row = self.spikes_in[t]
         lines = np.flatnonzero(row)
         if lines.size:
-            idx, _ = csr_expand(self.w.in_ptr, lines, row[lines])
-            if idx.size:
-                self.cores.schedule(self.w.in_axon[idx], self.w.in_delay[idx])
+            self.cores.schedule_rows(self.w.in_ptr, self.w.in_axon, self.w.in_delay, lines, row[lines])
 
     def _send_packets(self, t: int, spikes: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
         """Form packets from this tick's spikes, deliver them functionally, and time them on the NoC."""
@@ -258,14 +240,14 @@ class InferenceRun:
         buf.reserve(n)
         integ, update = tm.core_busy(counts)
         if n:
-            _tick.form_packets(spikes, w.dest_ptr, w.dest_pos, w.dest_axon, w.dest_delay, w.neuron_pos,
+            _tick.form_packets(spikes, w.dest_ptr, w.dest_pos, w.neuron_pos,
                                w.neuron_local, tm.core_index, tm.x, tm.y, integ, update, tm.n_per_core,
-                               tm.spk_ns, tm.cycle_ns, buf.axon, buf.delay, buf.src, buf.dst, buf.inject, counts)
+                               tm.spk_ns, tm.cycle_ns, buf.src, buf.dst, buf.inject, counts)
         busy = integ + update + counts[:, PKT] * tm.spk_ns
         busy_max = float(busy.max()) if busy.size else 0.0
         if n == 0:
             return busy_max, 0.0
-        self.cores.schedule(buf.axon[:n], buf.delay[:n])
+        self.cores.schedule_rows(w.dest_ptr, w.dest_axon, w.dest_delay, spikes)
         inject = buf.inject[:n]
         res = tm.noc.run(buf.src[:n], buf.dst[:n], inject)
         self._fit_histogram(int(_tick.max_latency(res.deliver_cycle, inject)))
@@ -352,4 +334,4 @@ def run_batch(chip, spikes: np.ndarray, probes=None, progress: bool | None = Non
     return result
 
 
-__all__ = ["EVENT_NAMES", "InferenceRecord", "Probes", "RunResult", "csr_expand", "run_batch"]
+__all__ = ["EVENT_NAMES", "InferenceRecord", "Probes", "RunResult", "run_batch"]
