@@ -131,9 +131,8 @@ class TickTimer:
             t.syn_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns, t.spike_ns)
         self.cycle_ns = cfg.noc.cycle_ns
         self.core_index = chip.wiring.core_index.astype(np.int32)
-        router = self.core_index // cfg.mesh.cores_per_router
-        self.x = (router % cfg.mesh.width).astype(np.int32)
-        self.y = (router // cfg.mesh.width).astype(np.int32)
+        x, y = chip.topology.coords(chip.topology.router_of_core(self.core_index))
+        self.x, self.y = np.asarray(x, np.int32), np.asarray(y, np.int32)
         self.buffers = PacketBuffers()
         self.n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
         self.fixed = cfg.sync.mode == "fixed"
