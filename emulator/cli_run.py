@@ -96,8 +96,11 @@ def run_command(args: argparse.Namespace) -> int:
         x = x[: args.batch]
         labels = None if labels is None else labels[: args.batch]
     probe_ids = [chip.global_neuron(*_parse_probe(p)) for p in args.probe]
-    result = chip.run(x, ticks=args.ticks, encoder=args.encoder or enc,
-                      probes={"spikes": args.raster, "state": probe_ids or None}, progress=args.progress)
+    try:
+        spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
+    except SimulationError as exc:
+        raise SimulationError(f"{src}: {exc}" if src is not None else str(exc)) from None
+    result = chip.run(spikes, probes={"spikes": args.raster, "state": probe_ids or None}, progress=args.progress)
     report = result.report
     if labels is not None:
         report.data["accuracy"] = float(np.mean(result.predictions == np.asarray(labels)[: len(result.predictions)]))

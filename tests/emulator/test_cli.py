@@ -81,3 +81,14 @@ def test_run_errors_are_clear(capsys, tmp_path):
     assert code == 2 and "no bundled demo network for chip 'tiny'" in err
     code, _, err = _run(capsys, "run", "--network", str(tmp_path / "missing.npz"))
     assert code == 2 and "file not found" in err
+
+
+def test_run_input_file_errors_name_the_file(capsys, tmp_path):
+    bad = tmp_path / "bad_input.npz"
+    np.savez(bad, spikes=np.zeros((3, 5, 7), np.int32))
+    code, _, err = _run(capsys, "run", "--input", str(bad))
+    assert code == 2 and "bad_input.npz" in err and "expected spike counts" in err and "(3, 5, 7)" in err
+    other = tmp_path / "other.npz"
+    np.savez(other, weights=np.zeros(3))
+    code, _, err = _run(capsys, "run", "--input", str(other))
+    assert code == 2 and "other.npz" in err and "'spikes'" in err and "['weights']" in err
