@@ -174,6 +174,9 @@ cdef class CycleKernel:
         int32_t *req_dvc
         Py_ssize_t *req_pd
         int8_t *req_win
+        uint64_t *req_mask   # fast path: per output, the inputs requesting it (bit i)
+        int32_t *win_of      # fast path: per output, the input granted
+        bint fast1           # one VC, one-flit packets, at most 64 ports per router: :meth:`_allocate1`
         # per call
         int64_t n_ew, n_ns, delivered, last
         public int64_t n_steps, n_cycles  # diagnostics (router visits, cycles simulated), cumulative
@@ -214,7 +217,18 @@ cdef class CycleKernel:
             self.wheel_head[k] = -1
         for k in range(self.NP):
             self.req_vc[k] = -1  # no request formed
+        self.specialised = True
         self._ensure_packets(64)
+
+    @property
+    def specialised(self):
+        """True when switch allocation takes the one-VC, one-flit path (:meth:`_allocate1`); set False to force
+        the general path (tests compare the two); setting True takes effect only where the path applies."""
+        return self.fast1
+
+    @specialised.setter
+    def specialised(self, bint on):
+        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64
 
     def _alloc_static(self, int32_t[:, ::1] link_id):
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
@@ -246,6 +260,7 @@ cdef class CycleKernel:
         self.req_vc, self.req_win = <int32_t*>_alloc(self.NP, 4), <int8_t*>_alloc(self.NP, 1)
         self.req_dvc, self.req_pd = <int32_t*>_alloc(self.NP, 4), <Py_ssize_t*>_alloc(self.NP, sizeof(Py_ssize_t))
         self.radix_cnt = <int32_t*>_alloc(1 << RADIX_BITS, 4)
+        self.req_mask, self.win_of = <uint64_t*>_alloc(self.NP, 8), <int32_t*>_alloc(self.NP, 4)
 
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
@@ -255,6 +270,7 @@ cdef class CycleKernel:
         free(self.wheel_next); free(self.in_slot); free(self.wake_mask); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
+        free(self.req_mask); free(self.win_of)
         self._free_packets()
 
     cdef void _free_packets(self) noexcept:
@@ -463,7 +479,10 @@ cdef class CycleKernel:
             if w != NEVER:
                 self._wake(r, w, 0)
         if ports:
-            self._allocate(r, t, ports)
+            if self.fast1:
+                self._allocate1(r, t, ports)
+            else:
+                self._allocate(r, t, ports)
 
     cdef int64_t _inject(self, int r, int64_t t) noexcept nogil:
         """Each local core hands its oldest requested packet to its local input port if there is room.
@@ -536,6 +555,110 @@ cdef class CycleKernel:
             if w != NEVER:
                 self._wake(r, w, (<uint64_t>1) << (i & 63))
             self.req_vc[i] = -1
+
+    cdef void _allocate1(self, int r, int64_t t, uint64_t ports) noexcept nogil:
+        """:meth:`_allocate` for one VC per port and one-flit packets (every preset), at most 64 ports.
+
+        Same decisions, wakes and wake order as the general path. With ``F = 1`` a port sends for one cycle:
+        the input and output ports granted in cycle ``t`` are free again at ``t + 1``, and a router is visited
+        at most once per cycle, so an examination never finds them busy (``in_free`` / ``out_free`` are not
+        needed), a head that lost its output or follows a granted one may move at ``t + 1`` at the earliest,
+        and the output arbiters are bit masks of the requesting inputs (first at or after the pointer)."""
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, pidx, pd
+        cdef int i, o, j, p, pos, nreq = 0, nout = 0, cap = self.cap
+        cdef int64_t ready
+        cdef uint64_t m = self.occ_mask[r] & ports, bit, hi
+        cdef VCState* vc
+        while m:
+            i = ctz64(m)
+            m &= m - 1
+            bit = (<uint64_t>1) << i
+            pidx = base + i
+            vc = &self.vcs[pidx]
+            pos = vc.start + vc.ndep
+            pos -= cap if pos >= cap else 0
+            p = self.slots[pidx * cap + pos].pkt
+            ready = self.pk[p].ready
+            if ready > t:
+                self._wake(r, ready, bit)
+                continue
+            o = self.pk[p].out
+            pd = 0
+            if o < N_MESH:
+                pd = self._downstream_port(r, o)
+                if self._pick_vc1(pd, t) < 0:
+                    self._await_credit(pd, r, i)
+                    continue
+            self.req_o[i], self.req_pd[i] = o, pd
+            self.req_in[nreq] = i
+            nreq += 1
+            if self.req_mask[o] == 0:
+                self.req_vc[nout] = o  # outputs requested (req_vc is free scratch on this path)
+                nout += 1
+            self.req_mask[o] |= bit
+        if nreq == 0:
+            return
+        for j in range(nout):
+            o = self.req_vc[j]
+            m = self.req_mask[o]
+            self.req_mask[o] = 0
+            hi = m & ((<uint64_t>0xFFFFFFFFFFFFFFFF) << self.ports[base + o].out_rr)
+            self.win_of[o] = ctz64(hi if hi else m)
+        for j in range(nout):
+            self.req_vc[j] = -1
+        for j in range(nreq):
+            i = self.req_in[j]
+            o = self.req_o[i]
+            if self.win_of[o] == i:
+                self.ports[base + o].out_rr = 0 if i + 1 == self.NP else i + 1
+                self._send1(r, i, o, t, self.req_pd[i])
+                vc = &self.vcs[base + i]
+                if vc.nwait == 0:
+                    continue
+                pos = vc.start + vc.ndep
+                pos -= cap if pos >= cap else 0
+                ready = self.pk[self.slots[(base + i) * cap + pos].pkt].ready
+                self._wake(r, ready if ready > t else t + 1, (<uint64_t>1) << i)
+            else:
+                self._wake(r, t + 1, (<uint64_t>1) << i)  # lost the output: try when it is free
+
+    cdef inline void _send1(self, int r, int i, int o, int64_t t, Py_ssize_t pidx2) noexcept nogil:
+        """:meth:`_send` for :meth:`_allocate1` (one VC, one flit: ports busy for one cycle, tracked by nobody)."""
+        cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i
+        cdef int p, r2, link, pos
+        cdef int64_t ct = t + (self.lc_mesh if i < N_MESH else self.lc_local)
+        cdef PortState* port = &self.ports[pidx]
+        cdef VCState* vc = &self.vcs[pidx]
+        pos = vc.start + vc.ndep
+        pos -= self.cap if pos >= self.cap else 0
+        p = self.slots[pidx * self.cap + pos].pkt
+        self.slots[pidx * self.cap + pos].ct = ct
+        vc.ndep += 1
+        vc.nwait -= 1
+        port.nwait -= 1
+        if port.nwait == 0:
+            self.occ_mask[r] &= ~((<uint64_t>1) << i)
+        if port.cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
+            self._wake(self._upstream(r, i), ct, port.cwait if i < N_MESH else 0)
+            port.cwait = 0
+        if o >= N_MESH:
+            self.deliver[p] = t + self.Ec
+            self.deliv_core[p] = r * self.C + o - N_MESH
+            self.last = max(self.last, t + self.Ec)
+            self.delivered += 1
+            return
+        link = self.link_id[r * N_MESH + o]
+        if self.link_acc[link] == 0:
+            self.tlinks[self.n_tlinks] = link
+            self.n_tlinks += 1
+        self.link_acc[link] += 1
+        self.pk[p].hops += 1
+        r2 = self._neighbour(r, o)
+        self.pk[p].ready = t + self.Lc + self.Pc
+        self.pk[p].out = self._route(r2, p)
+        if self._push(r2, pidx2, (o + 2) & 3, 0, p):  # it is the head of its VC: nothing else would wake r2
+            self._wake(r2, t + self.Lc + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
+        self._note_peak(pidx2)
 
     cdef void _arbitrate(self, Py_ssize_t base, int nreq) noexcept nogil:
         """Output arbiters: each output grants the requesting input nearest after its round-robin pointer

@@ -72,6 +72,41 @@ def test_engines_agree_on_chip_like_traffic():
     assert (fast.latency > params.zero_load_latency(fast.hops)).mean() > 0.2  # a real share of packets waited
 
 
+def _bursty_cfg(w, h, depth):
+    return make_cfg(w, h, cores=4, buffer_depth_flits=depth, router_pipeline_cycles=2, link_latency_cycles=2,
+                    injection_cycles=2, ejection_cycles=0)  # Loihi-like timing, 4 cores per router
+
+
+@pytest.mark.parametrize("depth", [1, 4])
+def test_one_vc_fast_path_equals_the_general_path_on_bursty_traffic(depth):
+    """The kernel's one-VC, one-flit allocation path (every preset) against its general path, on a chip-like
+    burst big enough to saturate parts of a 16 x 4 mesh, then against SimPy on a smaller case."""
+    cfg = _bursty_cfg(16, 4, depth)
+    traffic = _chip_tick(cfg, 6000, seed=5)
+    special, general = make_engine(cfg, "fast"), make_engine(cfg, "fast")
+    general._kernel.specialised = False
+    assert special._kernel.specialised and not general._kernel.specialised
+    fast = special.run(*traffic)
+    _assert_same(fast, general.run(*traffic))
+    assert fast.n_delivered == 6000
+    params = RouterParams.from_config(cfg)
+    assert (fast.latency > 3 * params.zero_load_latency(fast.hops)).mean() > 0.2  # heavy queueing
+    assert fast.peak_buffer_flits[:, :4].max() == params.slots_per_vc  # some mesh buffer filled up
+    for until in (150, 400):  # stopped mid-burst: same partial state
+        _assert_same(special.run(*traffic, until=until), general.run(*traffic, until=until))
+    small = _bursty_cfg(8, 2, depth)
+    traffic = _chip_tick(small, 1200, seed=6)
+    _assert_same(make_engine(small, "fast").run(*traffic), make_engine(small, "simpy").run(*traffic))
+
+
+def test_fast_path_applies_only_to_one_vc_one_flit():
+    assert make_engine(make_cfg(3, 3), "fast")._kernel.specialised
+    for opts in ({"virtual_channels": 2}, {"flits": 2}):
+        kernel = make_engine(make_cfg(3, 3, **opts), "fast")._kernel
+        kernel.specialised = True
+        assert not kernel.specialised
+
+
 def test_engines_agree_when_stopped_early():
     cfg = make_cfg(4, 4, buffer_depth_flits=1)
     traffic = _random_traffic(cfg, 1000, 50, seed=7)
