@@ -86,8 +86,11 @@ ctypedef struct VCState:
     int32_t start, ndep, nwait     # ring of ``cap`` slots: credits in flight, then packets not yet left
 
 ctypedef struct Slot:
-    int64_t ct                     # cycle the slot's credits are usable again (once its packet has left)
+    int64_t ct                     # cycle the slot's credits are usable again (once its packet has left);
+                                   # before: the packet's ready cycle (``PacketState.ready``)
     int32_t pkt
+    int32_t out                    # the packet's output port here (``PacketState.out``): the one-VC path
+                                   # examines a head without touching the per-packet array
 
 ctypedef struct PacketState:
     int64_t ready                  # cycle it may leave the buffer it is in
@@ -507,10 +510,10 @@ cdef class CycleKernel:
             if v < 0:
                 self._await_credit(pidx, r, -1)
                 continue
-            if self._push(r, pidx, N_MESH + k, v, p):  # the head of its VC: wake its port when it is ready
-                self._wake(r, t + self.Ic + self.Pc, (<uint64_t>1) << ((N_MESH + k) & 63))
             self.pk[p].ready = t + self.Ic + self.Pc
             self.pk[p].out = self._route(r, p)
+            if self._push(r, pidx, N_MESH + k, v, p):  # the head of its VC: wake its port when it is ready
+                self._wake(r, t + self.Ic + self.Pc, (<uint64_t>1) << ((N_MESH + k) & 63))
             self.inj_free[core] = t + self.F
             self.src_head[core] += 1
             self.n_req[r] -= 1
@@ -569,6 +572,7 @@ cdef class CycleKernel:
         cdef int64_t ready
         cdef uint64_t m = self.occ_mask[r] & ports, bit, hi
         cdef VCState* vc
+        cdef Slot* sl
         while m:
             i = ctz64(m)
             m &= m - 1
@@ -577,12 +581,12 @@ cdef class CycleKernel:
             vc = &self.vcs[pidx]
             pos = vc.start + vc.ndep
             pos -= cap if pos >= cap else 0
-            p = self.slots[pidx * cap + pos].pkt
-            ready = self.pk[p].ready
+            sl = &self.slots[pidx * cap + pos]
+            ready = sl.ct  # a head's ready cycle
             if ready > t:
                 self._wake(r, ready, bit)
                 continue
-            o = self.pk[p].out
+            o = sl.out
             pd = 0
             if o < N_MESH:
                 pd = self._downstream_port(r, o)
@@ -617,7 +621,7 @@ cdef class CycleKernel:
                     continue
                 pos = vc.start + vc.ndep
                 pos -= cap if pos >= cap else 0
-                ready = self.pk[self.slots[(base + i) * cap + pos].pkt].ready
+                ready = self.slots[(base + i) * cap + pos].ct
                 self._wake(r, ready if ready > t else t + 1, (<uint64_t>1) << i)
             else:
                 self._wake(r, t + 1, (<uint64_t>1) << i)  # lost the output: try when it is free
@@ -881,6 +885,8 @@ cdef class CycleKernel:
         cdef int pos = vc.start + vc.ndep + vc.nwait
         pos -= self.cap if pos >= self.cap else 0
         self.slots[q * self.cap + pos].pkt = p
+        self.slots[q * self.cap + pos].ct = self.pk[p].ready
+        self.slots[q * self.cap + pos].out = self.pk[p].out
         vc.nwait += 1
         if self.ports[pidx].nwait == 0:
             self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] |= (<uint64_t>1) << (i & 63)
