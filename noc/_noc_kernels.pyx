@@ -24,7 +24,8 @@ resets only the routers, cores, links and ports it touched. The per-link flit co
 peaks are returned sparse (the entries touched), so a call does no O(mesh) work.
 
 Indices: port ``pidx = router * NP + port`` (ports N, E, S, W, then one local port per core); virtual channel
-``q = pidx * V + v``, its buffer a ring of ``cap = D // F`` packet slots at ``q * cap``. A ring holds, in
+``q = pidx * V + v``, its state (``VCState``, in the slot at ``q * (cap + 1)``) followed by its buffer, a ring of
+``cap = D // F`` packet slots (state and ring adjacent: one visit's cache misses). A ring holds, in
 order, packets that have left but whose credits are not usable yet (``VCState.ndep``; ``Slot.ct`` holds the
 cycle they become usable) and packets sent to this VC that have not left (``VCState.nwait``). Free slots =
 ``cap - ndep - nwait``: exactly the sender's credit count in packets. Credits are popped lazily.
@@ -76,14 +77,16 @@ def first_bad_packet(cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64
 ctypedef struct PortState:        # input port ``pidx`` and the output port with the same index
     int64_t in_free                # the input is busy sending a packet until this cycle
     int64_t out_free               # the output is busy until this cycle
-    int64_t peak                   # peak flits held or reserved (reported)
-    int32_t nwait                  # packets sent to this port's VCs that have not left
+    int64_t peak                   # peak flits held or reserved (reported; V = 1: ``VCState.peak``)
+    int32_t nwait                  # packets sent to this port's VCs that have not left (V > 1; V = 1: the VC's)
     int32_t in_rr, out_rr          # round-robin pointers: input arbiter (over VCs), output arbiter (inputs)
     uint64_t cwait                 # input ports of the sender feeding this port that wait for room (bit i & 63);
                                    # any non-zero value on a local port: its core's source queue waits
 
 ctypedef struct VCState:
     int32_t start, ndep, nwait     # ring of ``cap`` slots: credits in flight, then packets not yet left
+    int32_t peak                   # one VC per port: the port's peak flits (``PortState.peak`` otherwise),
+                                   # so that a send downstream touches only the VC's block, not the port
 
 ctypedef struct Slot:
     int64_t ct                     # cycle the slot's credits are usable again (once its packet has left);
@@ -135,8 +138,8 @@ cdef class CycleKernel:
         int8_t *link_dir
         # per port, VC and slot
         PortState *ports
-        VCState *vcs
-        Slot *slots
+        Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
+        int S
         int32_t *tports
         int n_tports
         # per router
@@ -246,8 +249,9 @@ cdef class CycleKernel:
         self.core_router, self.core_x = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.core_y, self.core_port = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.rx, self.ry = <int32_t*>_alloc(R, 4), <int32_t*>_alloc(R, 4)
-        self.ports, self.vcs = <PortState*>_alloc(n_port, sizeof(PortState)), <VCState*>_alloc(n_vc, sizeof(VCState))
-        self.slots = <Slot*>_alloc(n_vc * self.cap, sizeof(Slot))
+        self.ports = <PortState*>_alloc(n_port, sizeof(PortState))
+        self.S = self.cap + 1  # a VC's state (header) and ring are adjacent: an examination's cache misses
+        self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
         self.tports = <int32_t*>_alloc(n_port, 4)
         self.NW = (self.NP + 63) // 64
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
@@ -268,7 +272,7 @@ cdef class CycleKernel:
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
-        free(self.rx); free(self.ry); free(self.ports); free(self.vcs); free(self.slots); free(self.tports)
+        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel_next); free(self.in_slot); free(self.wake_mask); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
@@ -578,10 +582,10 @@ cdef class CycleKernel:
             m &= m - 1
             bit = (<uint64_t>1) << i
             pidx = base + i
-            vc = &self.vcs[pidx]
+            vc = self._vcp(pidx)
             pos = vc.start + vc.ndep
             pos -= cap if pos >= cap else 0
-            sl = &self.slots[pidx * cap + pos]
+            sl = &self.slots[pidx * self.S + 1 + pos]
             ready = sl.ct  # a head's ready cycle
             if ready > t:
                 self._wake(r, ready, bit)
@@ -616,12 +620,12 @@ cdef class CycleKernel:
             if self.win_of[o] == i:
                 self.ports[base + o].out_rr = 0 if i + 1 == self.NP else i + 1
                 self._send1(r, i, o, t, self.req_pd[i])
-                vc = &self.vcs[base + i]
+                vc = self._vcp(base + i)
                 if vc.nwait == 0:
                     continue
                 pos = vc.start + vc.ndep
                 pos -= cap if pos >= cap else 0
-                ready = self.slots[(base + i) * cap + pos].ct
+                ready = self.slots[(base + i) * self.S + 1 + pos].ct
                 self._wake(r, ready if ready > t else t + 1, (<uint64_t>1) << i)
             else:
                 self._wake(r, t + 1, (<uint64_t>1) << i)  # lost the output: try when it is free
@@ -632,15 +636,14 @@ cdef class CycleKernel:
         cdef int p, r2, link, pos
         cdef int64_t ct = t + (self.lc_mesh if i < N_MESH else self.lc_local)
         cdef PortState* port = &self.ports[pidx]
-        cdef VCState* vc = &self.vcs[pidx]
+        cdef VCState* vc = self._vcp(pidx)
         pos = vc.start + vc.ndep
         pos -= self.cap if pos >= self.cap else 0
-        p = self.slots[pidx * self.cap + pos].pkt
-        self.slots[pidx * self.cap + pos].ct = ct
+        p = self.slots[pidx * self.S + 1 + pos].pkt
+        self.slots[pidx * self.S + 1 + pos].ct = ct
         vc.ndep += 1
         vc.nwait -= 1
-        port.nwait -= 1
-        if port.nwait == 0:
+        if vc.nwait == 0:
             self.occ_mask[r] &= ~((<uint64_t>1) << i)
         if port.cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
             self._wake(self._upstream(r, i), ct, port.cwait if i < N_MESH else 0)
@@ -700,7 +703,7 @@ cdef class CycleKernel:
                 v = self.ports[pidx].in_rr + k
                 v -= V if v >= V else 0
             q = pidx * V + v
-            if self.vcs[q].nwait == 0:
+            if self._vcp(q).nwait == 0:
                 continue
             p = self._head(q)
             if self.pk[p].ready > t:
@@ -723,13 +726,13 @@ cdef class CycleKernel:
 
     cdef inline int64_t _examine1(self, int r, Py_ssize_t pidx, int i, int64_t t) noexcept nogil:
         """:meth:`_examine` for one VC per port (every preset): the port's only head requests or waits."""
-        cdef VCState* vc = &self.vcs[pidx]
+        cdef VCState* vc = self._vcp(pidx)
         cdef int pos = vc.start + vc.ndep, p, o
         cdef int64_t ready, of, inf
         cdef Py_ssize_t pd = 0
         self.req_vc[i] = -1
         pos -= self.cap if pos >= self.cap else 0
-        p = self.slots[pidx * self.cap + pos].pkt
+        p = self.slots[pidx * self.S + 1 + pos].pkt
         ready = self.pk[p].ready
         if ready > t:
             return ready
@@ -750,7 +753,7 @@ cdef class CycleKernel:
         """First cycle the new head of VC ``v`` of port ``pidx`` could move (its port was just granted)."""
         cdef Py_ssize_t q = pidx * self.V + v
         cdef int p
-        if self.vcs[q].nwait == 0:
+        if self._vcp(q).nwait == 0:
             return NEVER
         p = self._head(q)
         if self.pk[p].ready > t:
@@ -768,10 +771,11 @@ cdef class CycleKernel:
         slot = self._head_slot(q)
         p = self.slots[slot].pkt
         self.slots[slot].ct = ct
-        self.vcs[q].ndep += 1
-        self.vcs[q].nwait -= 1
-        port.nwait -= 1
-        if port.nwait == 0:
+        self._vcp(q).ndep += 1
+        self._vcp(q).nwait -= 1
+        if self.V > 1:
+            port.nwait -= 1
+        if (self._vcp(q).nwait if self.V == 1 else port.nwait) == 0:
             self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] &= ~((<uint64_t>1) << (i & 63))
         if port.cwait:  # the sender feeding this port waits for room: wake it when the credit is usable
             self._wake(self._upstream(r, i), ct, port.cwait if i < N_MESH else 0)
@@ -807,14 +811,18 @@ cdef class CycleKernel:
         cdef Py_ssize_t q
         cdef uint64_t bit = 0 if i < 0 else (<uint64_t>1) << (i & 63)
         for q in range(pd * self.V, (pd + 1) * self.V):
-            if self.vcs[q].ndep > 0:
-                first = min(first, self.slots[q * self.cap + self.vcs[q].start].ct)
+            if self._vcp(q).ndep > 0:
+                first = min(first, self.slots[q * self.S + 1 + self._vcp(q).start].ct)
         if first == NEVER:
             self.ports[pd].cwait |= bit if i >= 0 else 1
         else:
             self._wake(waiter, first, bit)
 
     # ----- small helpers -----------------------------------------------------------------------------
+    cdef inline VCState* _vcp(self, Py_ssize_t q) noexcept nogil:
+        """State of VC ``q``: the first slot of its block (its ring follows)."""
+        return <VCState*>&self.slots[q * self.S]
+
     cdef inline int _neighbour(self, int r, int o) noexcept nogil:
         """Router reached from ``r`` through mesh port ``o`` (N towards y + 1, E towards x + 1)."""
         if o == 0:
@@ -841,17 +849,17 @@ cdef class CycleKernel:
 
     cdef inline Py_ssize_t _head_slot(self, Py_ssize_t q) noexcept nogil:
         """Slot of the oldest packet of VC ``q`` that has not left (past those awaiting credits)."""
-        cdef int pos = self.vcs[q].start + self.vcs[q].ndep
+        cdef int pos = self._vcp(q).start + self._vcp(q).ndep
         pos -= self.cap if pos >= self.cap else 0
-        return q * self.cap + pos
+        return q * self.S + 1 + pos
 
     cdef inline int _head(self, Py_ssize_t q) noexcept nogil:
         return self.slots[self._head_slot(q)].pkt
 
     cdef inline int _pick_vc1(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
         """:meth:`_pick_vc` for one VC per port: 0 if it has a free slot at cycle ``t``, else -1."""
-        cdef VCState* vc = &self.vcs[pidx]
-        cdef Slot* ring = &self.slots[pidx * self.cap]
+        cdef VCState* vc = self._vcp(pidx)
+        cdef Slot* ring = &self.slots[pidx * self.S + 1]
         while vc.ndep > 0 and ring[vc.start].ct <= t:
             vc.start += 1  # credits are back: free the slot
             if vc.start == self.cap:
@@ -866,12 +874,12 @@ cdef class CycleKernel:
         cdef int v, free, best = -1, best_free = 0
         cdef Py_ssize_t q = pidx * self.V
         for v in range(self.V):
-            while self.vcs[q].ndep > 0 and self.slots[q * self.cap + self.vcs[q].start].ct <= t:
-                self.vcs[q].start += 1  # credits are back: free the slot
-                if self.vcs[q].start == self.cap:
-                    self.vcs[q].start = 0
-                self.vcs[q].ndep -= 1
-            free = self.cap - self.vcs[q].ndep - self.vcs[q].nwait
+            while self._vcp(q).ndep > 0 and self.slots[q * self.S + 1 + self._vcp(q).start].ct <= t:
+                self._vcp(q).start += 1  # credits are back: free the slot
+                if self._vcp(q).start == self.cap:
+                    self._vcp(q).start = 0
+                self._vcp(q).ndep -= 1
+            free = self.cap - self._vcp(q).ndep - self._vcp(q).nwait
             if free > best_free:
                 best, best_free = v, free
             q += 1
@@ -881,16 +889,20 @@ cdef class CycleKernel:
         """Append packet ``p`` to VC ``v`` of port ``pidx`` (port ``i`` of router ``r``); True if the VC was
         empty (``p`` is its head)."""
         cdef Py_ssize_t q = pidx * self.V + v
-        cdef VCState* vc = &self.vcs[q]
+        cdef VCState* vc = self._vcp(q)
         cdef int pos = vc.start + vc.ndep + vc.nwait
         pos -= self.cap if pos >= self.cap else 0
-        self.slots[q * self.cap + pos].pkt = p
-        self.slots[q * self.cap + pos].ct = self.pk[p].ready
-        self.slots[q * self.cap + pos].out = self.pk[p].out
+        self.slots[q * self.S + 1 + pos].pkt = p
+        self.slots[q * self.S + 1 + pos].ct = self.pk[p].ready
+        self.slots[q * self.S + 1 + pos].out = self.pk[p].out
         vc.nwait += 1
-        if self.ports[pidx].nwait == 0:
-            self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] |= (<uint64_t>1) << (i & 63)
-        self.ports[pidx].nwait += 1
+        if self.V == 1:  # the port's packets are the VC's (``PortState.nwait`` is not kept)
+            if vc.nwait == 1:
+                self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] |= (<uint64_t>1) << (i & 63)
+        else:
+            if self.ports[pidx].nwait == 0:
+                self.occ_mask[<Py_ssize_t>r * self.NW + (i >> 6)] |= (<uint64_t>1) << (i & 63)
+            self.ports[pidx].nwait += 1
         self._touch(r)
         return vc.nwait == 1
 
@@ -898,11 +910,18 @@ cdef class CycleKernel:
         """Record the flits held or reserved in port ``pidx`` (its VCs were just brought up to date)."""
         cdef int64_t occ = 0
         cdef Py_ssize_t q
+        cdef VCState* vc
         if self.V == 1:
-            occ = self.vcs[pidx].ndep + self.vcs[pidx].nwait
-        else:
-            for q in range(pidx * self.V, (pidx + 1) * self.V):
-                occ += self.vcs[q].ndep + self.vcs[q].nwait
+            vc = self._vcp(pidx)
+            occ = (vc.ndep + vc.nwait) * self.F
+            if occ > vc.peak:
+                if vc.peak == 0:
+                    self.tports[self.n_tports] = <int32_t>pidx
+                    self.n_tports += 1
+                vc.peak = <int32_t>occ
+            return
+        for q in range(pidx * self.V, (pidx + 1) * self.V):
+            occ += self._vcp(q).ndep + self._vcp(q).nwait
         occ *= self.F
         if occ > self.ports[pidx].peak:
             if self.ports[pidx].peak == 0:
@@ -947,8 +966,12 @@ cdef class CycleKernel:
         peaks = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
         cdef int64_t* pp = <int64_t*>cnp.PyArray_DATA(peaks)
         for k in range(self.n_tports):
-            pp[k] = self.ports[idp[k]].peak
-            self.ports[idp[k]].peak = 0
+            if self.V == 1:
+                pp[k] = self._vcp(idp[k]).peak
+                self._vcp(idp[k]).peak = 0
+            else:
+                pp[k] = self.ports[idp[k]].peak
+                self.ports[idp[k]].peak = 0
         self.n_tports = 0
         return ids, peaks
 
@@ -960,7 +983,7 @@ cdef class CycleKernel:
             r = self.touched[k]
             base = <Py_ssize_t>r * self.NP
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
-            memset(&self.vcs[base * self.V], 0, self.NP * self.V * sizeof(VCState))
+            memset(&self.slots[base * self.V * self.S], 0, self.NP * self.V * self.S * sizeof(Slot))
             memset(&self.in_slot[<Py_ssize_t>r * self.WS], 0, self.WS)
             memset(&self.wake_mask[<Py_ssize_t>r * self.WS], 0, self.WS * sizeof(uint64_t))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
