@@ -606,6 +606,13 @@ cdef class CycleKernel:
             self.req_mask[o] |= bit
         if nreq == 0:
             return
+        if nreq == 1:  # the common case: a lone request is granted
+            i = self.req_in[0]
+            o = self.req_o[i]
+            self.req_mask[o] = 0
+            self.req_vc[0] = -1
+            self.win_of[o] = i
+            nout = 0
         for j in range(nout):
             o = self.req_vc[j]
             m = self.req_mask[o]
