@@ -95,6 +95,11 @@ ctypedef struct Slot:
     int32_t out                    # the packet's output port here (``PacketState.out``): the one-VC path
                                    # examines a head without touching the per-packet array
 
+ctypedef struct WheelEntry:       # router ``r`` in wheel slot ``c & WM``: one cache line holds what a wake reads
+    uint64_t mask                  # the input ports to examine (bit i & 63)
+    int32_t next                   # next router in the slot's list
+    int32_t in_slot                # 1 when ``r`` is in the slot's list
+
 ctypedef struct PacketState:
     int64_t ready                  # cycle it may leave the buffer it is in
     int32_t out                    # output port at the router it is in
@@ -151,9 +156,7 @@ cdef class CycleKernel:
         int n_touched
         # timing wheel
         int32_t *wheel_head
-        int32_t *wheel_next
-        int8_t *in_slot
-        uint64_t *wake_mask  # per router and slot: the input ports to examine (bit i & 63)
+        WheelEntry *wheel    # per router and slot
         int64_t n_sched
         # per core
         int64_t *inj_free
@@ -257,8 +260,7 @@ cdef class CycleKernel:
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
         self.is_touched, self.touched = <int8_t*>_alloc(R, 1), <int32_t*>_alloc(R, 4)
         self.wheel_head = <int32_t*>_alloc(self.WS, 4)
-        self.wheel_next, self.in_slot = <int32_t*>_alloc(R * self.WS, 4), <int8_t*>_alloc(R * self.WS, 1)
-        self.wake_mask = <uint64_t*>_alloc(R * self.WS, 8)
+        self.wheel = <WheelEntry*>_alloc(R * self.WS, sizeof(WheelEntry))
         self.inj_free, self.src_head = <int64_t*>_alloc(n_cores, 8), <int32_t*>_alloc(n_cores, 4)
         self.src_end, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         self.tcores = <int32_t*>_alloc(n_cores, 4)
@@ -274,7 +276,7 @@ cdef class CycleKernel:
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
-        free(self.wheel_next); free(self.in_slot); free(self.wake_mask); free(self.inj_free); free(self.src_head); free(self.src_end)
+        free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
         free(self.req_mask); free(self.win_of)
@@ -433,9 +435,9 @@ cdef class CycleKernel:
             self.wheel_head[slot] = -1
             while r >= 0:
                 k = <Py_ssize_t>r * self.WS + slot
-                nxt, ports = self.wheel_next[k], self.wake_mask[k]
-                self.in_slot[k] = 0
-                self.wake_mask[k] = 0
+                nxt, ports = self.wheel[k].next, self.wheel[k].mask
+                self.wheel[k].in_slot = 0
+                self.wheel[k].mask = 0
                 self.n_sched -= 1
                 self.n_steps += 1
                 self._step(r, t, ports)
@@ -454,11 +456,12 @@ cdef class CycleKernel:
         input ports in ``ports`` (bit ``i & 63``; 0: only its source queues)."""
         cdef int slot = <int>(c & self.WM)
         cdef Py_ssize_t k = <Py_ssize_t>r * self.WS + slot
-        self.wake_mask[k] |= ports
-        if self.in_slot[k]:
+        cdef WheelEntry* e = &self.wheel[k]
+        e.mask |= ports
+        if e.in_slot:
             return
-        self.in_slot[k] = 1
-        self.wheel_next[k] = self.wheel_head[slot]
+        e.in_slot = 1
+        e.next = self.wheel_head[slot]
         self.wheel_head[slot] = r
         self.n_sched += 1
 
@@ -991,8 +994,7 @@ cdef class CycleKernel:
             base = <Py_ssize_t>r * self.NP
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
             memset(&self.slots[base * self.V * self.S], 0, self.NP * self.V * self.S * sizeof(Slot))
-            memset(&self.in_slot[<Py_ssize_t>r * self.WS], 0, self.WS)
-            memset(&self.wake_mask[<Py_ssize_t>r * self.WS], 0, self.WS * sizeof(uint64_t))
+            memset(&self.wheel[<Py_ssize_t>r * self.WS], 0, self.WS * sizeof(WheelEntry))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0
