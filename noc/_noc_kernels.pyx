@@ -988,13 +988,13 @@ cdef class CycleKernel:
     cdef void _reset(self) noexcept nogil:
         """Return what this call touched to the empty state (cost ~ routers and cores touched)."""
         cdef int k, r, c
-        cdef Py_ssize_t base
+        cdef Py_ssize_t base, q
         for k in range(self.n_touched):
             r = self.touched[k]
             base = <Py_ssize_t>r * self.NP
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
-            memset(&self.slots[base * self.V * self.S], 0, self.NP * self.V * self.S * sizeof(Slot))
-            memset(&self.wheel[<Py_ssize_t>r * self.WS], 0, self.WS * sizeof(WheelEntry))
+            for q in range(base * self.V, (base + self.NP) * self.V):  # VC states only: rings need no reset
+                memset(self._vcp(q), 0, sizeof(VCState))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0
@@ -1002,7 +1002,13 @@ cdef class CycleKernel:
             c = self.tcores[k]
             self.inj_free[c] = 0
             self.src_cnt[c] = 0
-        for k in range(self.WS):
+        for k in range(self.WS):  # wakes still pending (a visit clears its own entry): unlink them
+            r = self.wheel_head[k]
+            while r >= 0:
+                q = <Py_ssize_t>r * self.WS + k
+                r = self.wheel[q].next
+                self.wheel[q].mask = 0
+                self.wheel[q].in_slot = 0
             self.wheel_head[k] = -1
         self.n_touched = self.n_tcores = 0
         self.n_sched = 0
