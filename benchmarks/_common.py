@@ -68,6 +68,16 @@ def timed(fn: Callable, *args, **kwargs) -> tuple[object, float]:
     return out, time.perf_counter() - t0
 
 
+def best_time(fn: Callable, repeats: int) -> float:
+    """Best wall time of ``repeats`` calls of ``fn`` (s): the least disturbed by other work on the machine."""
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def per_second(count: float, seconds: float) -> float:
     """``count / seconds`` (0 when no time elapsed)."""
     return float(count) / seconds if seconds > 0 else 0.0

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import best_time  # noqa: E402
 from noc_workloads import chip_tick, mesh8_uniform, random_calls  # noqa: E402
 
 from emulator.config import load_config  # noqa: E402
@@ -37,16 +37,6 @@ BEFORE = {  # exact engine before this work: benchmarks/noc_profile.py at bfda34
     "truenorth_tick_20k": {"seconds": 0.200, "hops_per_s": 4.24e6},
     "call_us_1_packet": {"tiny": 8.8, "loihi": 9.7, "truenorth": 21.1},
 }
-
-
-def best_time(fn, repeats: int) -> float:
-    """Best wall time of ``repeats`` calls (s)."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def workloads() -> dict:

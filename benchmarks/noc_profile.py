@@ -10,25 +10,15 @@ import argparse
 import cProfile
 import pstats
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _common import best_time  # noqa: E402
 from noc_workloads import chip_tick, mesh8_uniform, random_calls  # noqa: E402
 
 from emulator.config import load_config  # noqa: E402
 from noc.engine import make_engine  # noqa: E402
-
-
-def best_time(fn, repeats: int) -> float:
-    """Best wall time of ``repeats`` calls (s): the machine may be loaded by other work."""
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:

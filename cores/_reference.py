@@ -15,12 +15,12 @@ import numpy as np
 
 from cores import fixed_point as fx
 from cores import prng
-from cores.core_array import _check_entries
+from cores.core_array import StateRegisters, _check_entries
 from cores.program import CoreProgram
-from emulator.errors import ProgramError, SimulationError
+from emulator.errors import ProgramError
 
 
-class ReferenceCoreArray:
+class ReferenceCoreArray(StateRegisters):
     """NumPy twin of :class:`cores.CoreArray` (same indexing, timing contract, counters and state)."""
 
     def __init__(self, cfg, programs: Sequence[CoreProgram], seed: int | None = None):
@@ -152,20 +152,6 @@ class ReferenceCoreArray:
         self.v[sl] = v_new
         return spike, active
 
-    # ----- state ------------------------------------------------------------------------------------
-    def _state_names(self) -> tuple[str, ...]:
-        if self.model == "truenorth":
-            return ("v",)
-        return ("u", "v", "refractory") if self.cfg.neuron.refractory == "silicon" else ("u", "v")
-
-    def state(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name).astype(np.int64) for name in self._state_names()}
-
-    def set_state(self, **arrays) -> None:
-        for name, value in arrays.items():
-            if name not in self._state_names():
-                raise SimulationError(f"unknown state {name!r}; allowed: {self._state_names()}")
-            getattr(self, name)[:] = np.asarray(value, dtype=np.int64)
 
 
 def _truenorth_reset(p: dict, vv: np.ndarray, eta: np.ndarray):

@@ -68,7 +68,37 @@ def narrowest(values: np.ndarray) -> np.ndarray:
     return values
 
 
-class CoreArray:
+class StateRegisters:
+    """State-register access shared by :class:`CoreArray` and the NumPy oracle (same names, same checks).
+
+    Needs ``cfg``, ``model``, ``n_neurons`` and one int array attribute per register name.
+    """
+
+    def _state_names(self) -> tuple[str, ...]:
+        if self.model == "truenorth":
+            return ("v",)
+        return ("u", "v", "refractory") if self.cfg.neuron.refractory == "silicon" else ("u", "v")
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of the state registers as int64 arrays over global neurons."""
+        return {name: getattr(self, name).astype(np.int64) for name in self._state_names()}
+
+    def set_state(self, **arrays) -> None:
+        """Overwrite state registers by name (``u``, ``v``, ``refractory``), each of shape (n_neurons,)."""
+        for name, value in arrays.items():
+            if name not in self._state_names():
+                raise SimulationError(f"unknown state {name!r}; allowed: {self._state_names()}")
+            value = np.asarray(value)
+            if value.shape != (self.n_neurons,):
+                raise SimulationError(f"state {name!r} has shape {value.shape}; expected ({self.n_neurons},)")
+            getattr(self, name)[:] = value
+        self._state_written()
+
+    def _state_written(self) -> None:
+        """Hook after :meth:`set_state` (CoreArray drops its idle-core shortcuts)."""
+
+
+class CoreArray(StateRegisters):
     """Flat state of every programmed core of a chip; :meth:`step` advances all of them by one tick.
 
     Parameters
@@ -300,26 +330,6 @@ class CoreArray:
         return self._spikes[:n].copy()
 
     # ----- state and footprint ----------------------------------------------------------------------
-    def _state_names(self) -> tuple[str, ...]:
-        if self.model == "truenorth":
-            return ("v",)
-        return ("u", "v", "refractory") if self.cfg.neuron.refractory == "silicon" else ("u", "v")
-
-    def state(self) -> dict[str, np.ndarray]:
-        """Copies of the state registers as int64 arrays over global neurons."""
-        return {name: getattr(self, name).astype(np.int64) for name in self._state_names()}
-
-    def set_state(self, **arrays) -> None:
-        """Overwrite state registers by name (``u``, ``v``, ``refractory``), each of shape (n_neurons,)."""
-        for name, value in arrays.items():
-            if name not in self._state_names():
-                raise SimulationError(f"unknown state {name!r}; allowed: {self._state_names()}")
-            value = np.asarray(value)
-            if value.shape != (self.n_neurons,):
-                raise SimulationError(f"state {name!r} has shape {value.shape}; expected ({self.n_neurons},)")
-            getattr(self, name)[:] = value
-        self._state_written()
-
     def memory_bits(self) -> dict[str, np.ndarray]:
         """Programmed footprint per core in bits (int64[n_cores] per kind), from the config's widths.
 

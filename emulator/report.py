@@ -14,6 +14,7 @@ The JSON is deterministic (sorted keys, no timestamps): same inputs and seed giv
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +38,9 @@ def hist_percentiles(hist: np.ndarray, qs=(50, 90, 99)) -> dict[str, float]:
     vals = np.arange(hist.size)
     out = {"count": n, "mean": float((hist * vals).sum() / n)}
     for q in qs:
-        out[f"p{q}"] = float(np.searchsorted(cum, math_ceil(q / 100 * n)))
+        out[f"p{q}"] = float(np.searchsorted(cum, math.ceil(q / 100 * n)))
     out["max"] = float(np.flatnonzero(hist)[-1])
     return out
-
-
-def math_ceil(x: float) -> int:
-    return int(-(-x // 1))
 
 
 def _inference_summary(rec, cfg) -> dict:
