@@ -118,10 +118,12 @@ class Chip:
     cfg : ChipConfig
     seed : int
         Seeds every random choice of a run (TrueNorth's stochastic modes, encoders).
-    noc_engine : {"fast", "simpy", "flow"}
+    noc_engine : {"fast", "simpy", "flow", "loads"}
         ``fast``: the Cython cycle-level mesh; ``simpy``: the SimPy router model (same semantics, slower,
-        for validation); ``flow``: the approximate link-load model (exact counts and hops, estimated
-        delivery cycles; named, never a default).
+        for validation); ``flow``: the approximate flow model (exact counts and hops, estimated
+        delivery cycles; named, never a default); ``loads``: the whole tick loop fused into one compiled
+        call (:mod:`emulator.fused`: exact spikes, counts and energy, network phase estimated from the
+        link loads; Loihi only; named, never a default).
     """
 
     def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):
@@ -131,8 +133,10 @@ class Chip:
         self.cfg = cfg
         self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
-        self.noc = make_engine(cfg, kind=noc_engine)
+        # The loads engine needs no packet-level NoC: its kernel prices the tick from link loads.
+        self.noc = None if noc_engine == "loads" else make_engine(cfg, kind=noc_engine)
         self.noc_engine = noc_engine
+        self._plan = None
         self.mapped: MappedNetwork | None = None
         self.cores: CoreArray | None = None
         self.wiring: Wiring | None = None
@@ -173,7 +177,18 @@ class Chip:
         """Stage 3: the chip-wide routing tables over the cores of stage 2; the chip is then programmed."""
         self.wiring = build_wiring(mapped, self.cores)
         self.mapped = mapped
+        self._plan = None
         return self.wiring
+
+    def fused_plan(self):
+        """The pre-folded tables of the ``loads`` engine (:class:`emulator.fused.FusedPlan`), built once per
+        program (also usable on a chip of any engine, e.g. to time the kernels alone)."""
+        from emulator.fused import FusedPlan
+
+        self._require_program()
+        if self._plan is None:
+            self._plan = FusedPlan(self)
+        return self._plan
 
     # ----- helpers ---------------------------------------------------------------------------------
     def _require_program(self) -> None:
@@ -230,6 +245,10 @@ class Chip:
         from emulator.simulator import run_batch
 
         spikes = self.prepare_inputs(inputs, ticks, encoder, **encoder_options)
+        if self.noc_engine == "loads":
+            from emulator.fused import run_batch_loads
+
+            return run_batch_loads(self, spikes, probes=probes, progress=progress)
         return run_batch(self, spikes, probes=probes, progress=progress)
 
     def run_reference(self, inputs: np.ndarray | None = None, ticks: int | None = None, *,

@@ -1,0 +1,392 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The fused tick kernel of the ``loads`` engine: a whole Loihi chip, many ticks, one call, no Python inside.
+
+Per tick ``t`` (the same order as :mod:`emulator.simulator`):
+
+1. every neuron consumes its accumulator for tick t and is updated by the shared Loihi rules
+   (:mod:`cores._lif`); per core: syn_ops, active / inactive updates, spikes;
+2. the input lines of tick t and the neurons that spiked add their *pre-folded* synapses -- for each source,
+   every (destination core, axon) entry's crossbar row, as global targets -- into the accumulator of tick
+   t + delay (a ring of ``R = max delay + 1`` accumulators);
+3. each spike adds its pre-computed *events*: packets and hops at its core, one delivery at each destination
+   core, and the difference-array entries of its packets' dimension-order routes (so link loads cost O(1) per
+   route segment, not per hop);
+4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
+   estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
+
+Accumulator trick: each synapse adds ``w * 2**24 + 1``, so one int64 add integrates the weight and counts the
+synaptic event: ``acc >> 24`` is the summed weight Lava calls ``a_in`` (exact while fewer than 2**24 events
+reach a neuron in one tick, checked by the caller), ``acc & (2**24 - 1)`` its syn_ops. Integer sums do not
+depend on order, so this equals the per-axon delivery of :mod:`cores._kernels` bit for bit.
+
+Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + E + F - 1`` cycles):
+
+    a_k   = integ_k + update_k / n_k + spike_ns        earliest packet of core k
+    t_a   = min over cores with packets of a_k
+    inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + T0(hmax_k) cyc ]
+    link  = t_a + (T0(1) - F + n_link_max s_link) cyc    busiest link, packets n_link_max
+    eject = t_a + (T0(0) - F + n_dlv_max s_ej) cyc       busiest ejection port
+    network end = max(inj, link, eject)
+
+with the service times ``s`` of :func:`noc.flow_reference.service_times`. Its error against the cycle-exact
+engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
+"""
+
+from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.string cimport memset
+
+from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__)
+    #define nmf_prefetch(p) __builtin_prefetch((const void*)(p), 0, 3)
+    #else
+    #define nmf_prefetch(p) ((void)0)
+    #endif
+    """
+    void nmf_prefetch(const void* p) noexcept nogil
+
+# Columns of the per-core count block (emulator.energy.EVENTS order).
+cdef enum:
+    SYN = 0
+    ACT = 1
+    INACT = 2
+    SPK = 3
+    PKT = 4
+    HEW = 5
+    HNS = 6
+    DLV = 7
+    NEV = 8
+
+cdef enum:
+    CNT_BITS = 24
+    SPIKE_AHEAD = 2      # prefetch distance (spikes) of the folded synapse rows
+
+cdef int64_t CNT_MASK = (<int64_t>1 << CNT_BITS) - 1
+
+# Violation record columns (fixed sync): kind, core position, busy ns, syn_ops, packets, link id, link flits
+VIOL_COLS = 7
+VIOL_KIND = {1: "core", 2: "link", 3: "port"}
+
+
+cdef class FusedKernel:
+    """State and tables of one programmed chip for the fused loop (built by :class:`emulator.fused.FusedPlan`).
+
+    The neuron registers ``u``, ``v``, ``refr`` are the CoreArray's own arrays (shared, not copied), so the
+    chip's state accessors see what the kernel does.
+    """
+
+    cdef LoihiCfg lif
+    cdef LoihiNeuron[::1] prm
+    cdef int64_t[::1] u, v
+    cdef int32_t[::1] refr
+    cdef int32_t refr_dummy
+    cdef bint refractory
+    cdef int64_t[::1] noff
+    cdef Py_ssize_t n_neurons, n_cores
+    # folded synapses per source (neurons, then input lines)
+    cdef int64_t[::1] syn_ptr
+    cdef int64_t[::1] syn_rec
+    cdef int32_t[::1] syn_delay          # empty when every delay equals ``delay0``
+    cdef int delay0
+    cdef int64_t[::1] ring
+    cdef Py_ssize_t R, stride
+    cdef int64_t[::1] slot_base          # per delay 0..R-1: offset of the accumulator of tick + delay
+    # events per neuron
+    cdef int64_t[::1] ev_ptr
+    cdef int32_t[::1] ev_idx
+    cdef int32_t[::1] ev_inc
+    cdef int32_t[::1] src_hmax
+    cdef int32_t[::1] neuron_core
+    cdef int64_t[::1] ctr                # [C * NEV] per-core counts, then the 4 difference grids
+    cdef int32_t[::1] core_hmax
+    cdef int width, height
+    cdef int32_t[::1] cell_link
+    cdef int64_t[::1] spikes
+    cdef Py_ssize_t n_spikes
+    # timing
+    cdef double syn_ns, act_ns, inact_ns, spk_ns, cycle_ns, period, barrier
+    cdef double s_inj, s_link, s_ej
+    cdef int I, P, L, E, F
+    cdef bint fixed
+    cdef double[::1] n_per_core
+    cdef public int64_t tick
+
+    def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_delay, int delay0, int R,
+                 ev_ptr, ev_idx, ev_inc, src_hmax, neuron_core, int width, int height, cell_link,
+                 dict timing, n_per_core):
+        self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
+                             lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
+                             lif_opts["refractory"])
+        self.prm, self.u, self.v = prm, u, v
+        self.refractory = lif_opts["refractory"]
+        self.refr = refr
+        self.noff = noff
+        self.n_cores = noff.shape[0] - 1
+        self.n_neurons = noff[self.n_cores]
+        self.syn_ptr, self.syn_rec, self.syn_delay, self.delay0 = syn_ptr, syn_rec, syn_delay, delay0
+        self.R = R
+        self.stride = self.n_neurons + 1
+        import numpy as np
+        self.ring = np.zeros(R * self.stride, np.int64)
+        self.slot_base = np.zeros(R, np.int64)
+        self.ev_ptr, self.ev_idx, self.ev_inc = ev_ptr, ev_idx, ev_inc
+        self.src_hmax, self.neuron_core = src_hmax, neuron_core
+        self.width, self.height = width, height
+        self.cell_link = cell_link
+        self.ctr = np.zeros(self.n_cores * NEV + 4 * width * height, np.int64)
+        self.core_hmax = np.zeros(self.n_cores, np.int32)
+        self.spikes = np.zeros(self.n_neurons, np.int64)
+        self.n_spikes = 0
+        self.syn_ns, self.act_ns, self.inact_ns = timing["syn_ns"], timing["act_ns"], timing["inact_ns"]
+        self.spk_ns, self.cycle_ns = timing["spk_ns"], timing["cycle_ns"]
+        self.fixed, self.period, self.barrier = timing["fixed"], timing["period"], timing["barrier"]
+        self.s_inj, self.s_link, self.s_ej = timing["s_inj"], timing["s_link"], timing["s_ej"]
+        self.I, self.P, self.L, self.E, self.F = (timing["I"], timing["P"], timing["L"], timing["E"],
+                                                  timing["F"])
+        self.n_per_core = n_per_core
+        self.tick = 0
+
+    def reset(self):
+        """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""
+        self.ring[:] = 0
+        self.ctr[:] = 0
+        self.core_hmax[:] = 0
+        self.n_spikes = 0
+        self.tick = 0
+
+    def last_spikes(self):
+        """Sorted global ids (int32) of the neurons that spiked in the last tick run."""
+        import numpy as np
+        return np.asarray(self.spikes[:self.n_spikes]).astype(np.int32)
+
+    def run(self, Py_ssize_t t0, Py_ssize_t t1, const int64_t[::1] in_ptr, const int32_t[::1] in_line,
+            const int32_t[::1] in_count, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes,
+            bint timed, int64_t[:, ::1] per_tick, double[:, ::1] tick_ns, int64_t[:, ::1] per_core,
+            int64_t[::1] link_flits, int64_t[::1] src_count, double[:, ::1] viol, int64_t[:, :, ::1] activity):
+        """Run ticks t0 .. t1 - 1 of one inference (row t of the per-tick arrays is tick t).
+
+        Inputs of tick t: entries ``in_ptr[t] .. in_ptr[t + 1]`` of ``in_line`` (input line) / ``in_count``
+        (spikes). ``timed`` false runs the neurons and synapses alone (the "kernels alone" of the benchmarks:
+        no events, no timing; ``per_tick`` still gets the core counts). ``activity`` with a first dimension of
+        0 is not recorded.
+        """
+        cdef Py_ssize_t t
+        cdef bint act = activity.shape[0] > 0
+        with nogil:
+            for t in range(t0, t1):
+                self._update()
+                self._inputs(in_ptr[t], in_ptr[t + 1], in_line, in_count)
+                self._spikes_out(t, is_out, out_spikes, timed, src_count)
+                if timed:
+                    self._time(t, tick_ns, link_flits, viol)
+                self._close(t, per_tick, per_core, activity, act)
+                self.tick += 1
+        return None
+
+    # ----- phase 1: neurons --------------------------------------------------------------------------
+    cdef void _update(self) noexcept nogil:
+        cdef Py_ssize_t k, i, n0, n1, nsp = 0, nsp0
+        cdef int64_t a, inp, syn, n_active
+        cdef int f
+        cdef int32_t zero = 0
+        cdef int32_t* r
+        cdef int64_t* acc = &self.ring[(self.tick % self.R) * self.stride]
+        cdef const LoihiNeuron* pp = &self.prm[0]
+        cdef int64_t* up = &self.u[0]
+        cdef int64_t* vp = &self.v[0]
+        cdef int32_t* rp = &self.refr[0] if self.refractory else &zero
+        cdef int64_t* sp = &self.spikes[0]
+        cdef int64_t* cnt = &self.ctr[0]
+        cdef int64_t mask = CNT_MASK
+        cdef bint refractory = self.refractory
+        for k in range(self.n_cores):
+            n0, n1 = self.noff[k], self.noff[k + 1]
+            syn = 0
+            n_active = 0
+            nsp0 = nsp
+            for i in range(n0, n1):
+                a = acc[i]
+                acc[i] = 0
+                syn += a & mask
+                inp = a >> CNT_BITS
+                r = rp + i if refractory else &zero
+                if loihi_at_rest(pp + i, up[i], vp[i], r[0], inp):
+                    continue
+                f = loihi_neuron(pp + i, up + i, vp + i, r, inp, &self.lif)
+                n_active += (f & F_ACTIVE) != 0
+                if f & F_SPIKE:
+                    sp[nsp] = i
+                    nsp += 1
+            cnt[k * NEV + SYN] += syn
+            cnt[k * NEV + ACT] += n_active
+            cnt[k * NEV + INACT] += (n1 - n0) - n_active
+            cnt[k * NEV + SPK] += nsp - nsp0
+        self.n_spikes = nsp
+
+    # ----- phase 2: synapses -------------------------------------------------------------------------
+    cdef inline void _set_slots(self) noexcept nogil:
+        cdef Py_ssize_t d
+        for d in range(self.R):
+            self.slot_base[d] = ((self.tick + d) % self.R) * self.stride
+
+    cdef inline void _fold(self, Py_ssize_t s, int64_t c) noexcept nogil:
+        """Add source s's folded synapses, c spikes, to the accumulators of their delays."""
+        cdef int64_t j, p0 = self.syn_ptr[s], p1 = self.syn_ptr[s + 1], rec
+        cdef const int64_t* recs = &self.syn_rec[0]
+        cdef int64_t* acc
+        cdef int64_t* ring = &self.ring[0]
+        cdef const int64_t* base = &self.slot_base[0]
+        cdef int64_t mask = CNT_MASK
+        if self.delay0 > 0:
+            acc = ring + base[self.delay0]
+            if c == 1:
+                for j in range(p0, p1):
+                    rec = recs[j]
+                    acc[rec & mask] += rec >> CNT_BITS
+            else:
+                for j in range(p0, p1):
+                    rec = recs[j]
+                    acc[rec & mask] += (rec >> CNT_BITS) * c
+        else:
+            for j in range(p0, p1):
+                rec = recs[j]
+                ring[base[self.syn_delay[j]] + (rec & mask)] += (rec >> CNT_BITS) * c
+
+    cdef void _inputs(self, int64_t e0, int64_t e1, const int32_t[::1] in_line,
+                      const int32_t[::1] in_count) noexcept nogil:
+        cdef int64_t e
+        self._set_slots()
+        for e in range(e0, e1):
+            if e + SPIKE_AHEAD < e1:
+                nmf_prefetch(&self.syn_rec[self.syn_ptr[self.n_neurons + in_line[e + SPIKE_AHEAD]]])
+            self._fold(self.n_neurons + in_line[e], in_count[e])
+
+    cdef void _spikes_out(self, Py_ssize_t t, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes, bint timed,
+                          int64_t[::1] src_count) noexcept nogil:
+        cdef Py_ssize_t m, e, n = self.n_spikes
+        cdef int64_t i, k
+        cdef int32_t o, h
+        cdef int64_t* ctr = &self.ctr[0]
+        cdef const int32_t* idx = &self.ev_idx[0] if self.ev_idx.shape[0] else NULL
+        cdef const int32_t* inc = &self.ev_inc[0] if self.ev_inc.shape[0] else NULL
+        for m in range(n):
+            i = self.spikes[m]
+            if m + SPIKE_AHEAD < n:
+                nmf_prefetch(&self.syn_rec[self.syn_ptr[self.spikes[m + SPIKE_AHEAD]]])
+            self._fold(i, 1)
+            o = is_out[i]
+            if o >= 0:
+                out_spikes[t, o] = 1
+            if timed:
+                src_count[i] += 1
+                for e in range(self.ev_ptr[i], self.ev_ptr[i + 1]):
+                    ctr[idx[e]] += inc[e]
+                k = self.neuron_core[i]
+                h = self.src_hmax[i]
+                if h > self.core_hmax[k]:
+                    self.core_hmax[k] = h
+
+    # ----- phase 4: timing ---------------------------------------------------------------------------
+    cdef inline double t0_cycles(self, int64_t h) noexcept nogil:
+        return self.I + (h + 1) * self.P + h * self.L + self.E + self.F - 1
+
+    cdef void _time(self, Py_ssize_t t, double[:, ::1] tick_ns, int64_t[::1] link_flits,
+                    double[:, ::1] viol) noexcept nogil:
+        cdef Py_ssize_t k, line, u, n_lines, length, base, best_cell = -1, best_core = 0
+        cdef int64_t* c
+        cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
+        cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work
+        cdef double cyc = self.cycle_ns
+        cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
+        for k in range(self.n_cores):
+            c = &self.ctr[k * NEV]
+            integ = c[SYN] * self.syn_ns
+            upd = c[ACT] * self.act_ns + c[INACT] * self.inact_ns
+            busy = integ + upd + c[PKT] * self.spk_ns
+            if busy > busy_max:
+                busy_max = busy
+                best_core = k
+            if c[DLV] > n_dlv:
+                n_dlv = c[DLV]
+            if c[PKT] > 0:
+                npk += c[PKT]
+                a = integ + upd / self.n_per_core[k] + self.spk_ns
+                t_a = a if a < t_a else t_a
+                end = a + c[PKT] * self.s_inj * cyc
+                end = busy if busy > end else end
+                end += self.t0_cycles(self.core_hmax[k]) * cyc
+                inj = end if end > inj else inj
+                self.core_hmax[k] = 0
+        # Link loads: prefix sums along each line of the four grids (E, W rows; N, S columns), then zeroed.
+        for base in range(4):
+            n_lines = self.height if base < 2 else self.width
+            length = self.width if base < 2 else self.height
+            for line in range(n_lines):
+                run = 0
+                for u in range(length):
+                    k = (base * self.width * self.height) + line * length + u
+                    run += grid[k]
+                    grid[k] = 0
+                    if run:
+                        link_flits[self.cell_link[k]] += run * self.F
+                        if run > n_link:
+                            n_link = run
+                            best_cell = k
+        if npk:
+            net = inj
+            end = t_a + (self.t0_cycles(1) - self.F + n_link * self.s_link) * cyc
+            net = end if n_link and end > net else net
+            end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
+            net = end if end > net else net
+        work = busy_max if busy_max > net else net
+        tick_ns[t, 1] = busy_max
+        tick_ns[t, 2] = work - busy_max
+        if self.fixed:
+            tick_ns[t, 0] = self.period
+            tick_ns[t, 3] = self.period - work if self.period > work else 0.0
+            if work > self.period:
+                self._violation(t, viol, busy_max, net, best_core, best_cell, n_link)
+        else:
+            tick_ns[t, 0] = work + self.barrier
+            tick_ns[t, 3] = self.barrier
+
+    cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,
+                         Py_ssize_t core, Py_ssize_t cell, int64_t n_link) noexcept nogil:
+        """Name the culprit of an overrun: the busiest core (compute), else the busiest link or, for traffic
+        that never left its router, the busiest ejection port."""
+        cdef Py_ssize_t k
+        cdef int64_t most = -1
+        viol[t, 1] = core
+        viol[t, 2] = busy_max
+        viol[t, 3] = self.ctr[core * NEV + SYN]
+        viol[t, 4] = self.ctr[core * NEV + PKT]
+        if busy_max > self.period:
+            viol[t, 0] = 1
+            return
+        if cell >= 0:
+            viol[t, 0] = 2
+            viol[t, 5] = self.cell_link[cell]
+            viol[t, 6] = n_link * self.F
+            return
+        viol[t, 0] = 3
+        for k in range(self.n_cores):
+            if self.ctr[k * NEV + DLV] > most:
+                most = self.ctr[k * NEV + DLV]
+                viol[t, 1] = k
+        viol[t, 4] = most
+
+    # ----- end of tick ---------------------------------------------------------------------------------
+    cdef void _close(self, Py_ssize_t t, int64_t[:, ::1] per_tick, int64_t[:, ::1] per_core,
+                     int64_t[:, :, ::1] activity, bint act) noexcept nogil:
+        cdef Py_ssize_t k, j
+        cdef int64_t x
+        for k in range(self.n_cores):
+            for j in range(NEV):
+                x = self.ctr[k * NEV + j]
+                per_tick[t, j] += x
+                per_core[k, j] += x
+                if act:
+                    activity[t, k, j] = x
+        memset(&self.ctr[0], 0, self.n_cores * NEV * sizeof(int64_t))

@@ -1,0 +1,328 @@
+"""The ``loads`` engine: the whole tick loop of a Loihi chip fused into one compiled call per inference.
+
+``Chip.from_config(cfg, noc_engine="loads")`` (CLI ``--engine loads``). Named, never a default.
+
+What it keeps exact, and what it estimates (measured against the cycle-exact engine in
+``tests/emulator/test_loads_engine.py``; figures in ``noc/README.md``):
+
+- **exact**: every spike and output (bit-exact Loihi neurons, the same rules as the per-core kernels), every
+  count and hence every energy figure (syn_ops, neuron updates, spikes, packets, hops east-west and
+  north-south, deliveries, per core and per tick), the per-link flits, the compute phase of every tick;
+- **estimated**: the network phase of each tick (its drain time from the tick's link, injection and ejection
+  loads, :mod:`emulator._fused`), hence tick and inference latency and static energy; the packet latency
+  distribution is the *zero-load* one (each packet's ``T0(hops)``: no queueing); buffer occupancy is not
+  modelled (``peak_buffer_flits`` 0).
+
+How it is fast (issue 6): :class:`FusedPlan` pre-folds, for every source (neuron or input line), the crossbar
+rows of all its destination axons into one list of (global target, weight) records, so a spike costs one
+sequential stream of additions instead of a packet per destination and a row lookup per axon; and it
+pre-computes each neuron's per-spike *events*: packets and hops at its core, a delivery at each destination
+core and the difference-array entries of its routes (link loads without per-hop work). One call then runs all
+ticks of an inference without the GIL (or one tick at a time when probes need Python between ticks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cores import tables
+from emulator import _fused
+from emulator.errors import SimulationError
+from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, _progress_bar
+from noc.flow_reference import service_times
+from noc.model import RouterParams
+from noc.topology import E, N, S, W
+
+CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-event count
+N_EV = 8
+
+
+class FusedPlan:
+    """Pre-folded synapses, per-spike events and the compiled :class:`emulator._fused.FusedKernel` of a chip."""
+
+    def __init__(self, chip):
+        if chip.cfg.neuron.model != "loihi_lif":
+            raise SimulationError(
+                f"engine 'loads': neuron model {chip.cfg.neuron.model!r} is not supported (loihi_lif only); "
+                "run this chip with --engine fast, flow or simpy")
+        chip._require_program()
+        self.chip = chip
+        cores, w = chip.cores, chip.wiring
+        self.n_neurons = cores.n_neurons
+        targets, weights = _axon_rows(chip)
+        src_ptr, axon, delay = _source_entries(w)
+        self.max_delay = int(delay.max(initial=1))
+        syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
+        self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
+        self.syn_bytes = rec.nbytes + syn_delay.nbytes + syn_ptr.nbytes
+        geo = _Geometry(chip)
+        ev_ptr, ev_idx, ev_inc, hmax = geo.events(w)
+        self.entry_hops = geo.entry_hops
+        self.params = RouterParams.from_config(chip.cfg)
+        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
+        self.kernel = _fused.FusedKernel(
+            cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
+            syn_ptr, rec, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev_idx, ev_inc, hmax,
+            w.neuron_pos, geo.width, geo.height, geo.cell_link, _timing(chip, self.params),
+            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
+        self.is_out = np.full(self.n_neurons, -1, np.int32)
+        self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+
+    def check_counts(self, spikes: np.ndarray) -> None:
+        """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError)."""
+        cmax = int(spikes.max(initial=0))
+        worst = int(self.fan_in[0].max(initial=0)) + int(self.fan_in[1].max(initial=0)) * max(cmax, 1)
+        if worst >= 1 << CNT_BITS:
+            raise SimulationError(
+                f"engine 'loads': up to {worst:,} synaptic events could reach one neuron in a tick (input counts "
+                f"up to {cmax}); the fused accumulator holds fewer than {1 << CNT_BITS:,}; use --engine fast")
+
+    def new_record(self, T: int, n_in_events: int, probes: Probes) -> InferenceRecord:
+        chip = self.chip
+        C = chip.cores.n_cores
+        rec = InferenceRecord(
+            out_spikes=np.zeros((T, chip.wiring.out_neuron.size), np.int8),
+            per_core=np.zeros((C, N_EV), np.int64), per_tick=np.zeros((T, N_EV), np.int64),
+            tick_ns=np.zeros((T, 4), np.float64), latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
+            link_flits=np.zeros(chip.topology.n_links, np.int64), peak_buffer_flits=0, violations=[],
+            input_events=n_in_events)
+        if probes.spike_neurons is not None:
+            rec.probe_spikes = np.zeros((T, probes.spike_neurons.size), np.int8)
+        if probes.activity:
+            rec.activity = np.zeros((T, C, N_EV), np.int64)
+        return rec
+
+    def run_inference(self, spikes_in: np.ndarray, probes: Probes, bar=None, timed: bool = True) -> InferenceRecord:
+        """One inference of ``spikes_in`` [T, n_in] from the current state."""
+        T = spikes_in.shape[0]
+        rec = self.new_record(T, int(spikes_in.sum()), probes)
+        t_idx, line = np.nonzero(spikes_in)
+        in_ptr = np.searchsorted(t_idx, np.arange(T + 1)).astype(np.int64)
+        in_line = line.astype(np.int32)
+        in_count = spikes_in[t_idx, line].astype(np.int32)
+        src_count = np.zeros(self.n_neurons, np.int64)
+        viol = np.full((T, _fused.VIOL_COLS), -1.0)
+        activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
+        args = (in_ptr, in_line, in_count, self.is_out, rec.out_spikes, timed, rec.per_tick, rec.tick_ns,
+                rec.per_core, rec.link_flits, src_count, viol, activity)
+        step = probes.spike_neurons is not None or probes.state_neurons is not None
+        chunk = 1 if step else (max(1, T // 50) if bar is not None else T)
+        for t0 in range(0, T, chunk):
+            t1 = min(T, t0 + chunk)
+            self.kernel.run(t0, t1, *args)
+            if step:
+                self._probe(rec, t0, probes)
+            if bar is not None:
+                bar.update(t1 - t0)
+        if timed:
+            rec.latency_hist = self._zero_load_histogram(src_count)
+            rec.violations = self._violations(viol)
+        return rec
+
+    def _probe(self, rec: InferenceRecord, t: int, probes: Probes) -> None:
+        if probes.spike_neurons is not None:
+            rec.probe_spikes[t] = np.isin(probes.spike_neurons, self.kernel.last_spikes())
+        if probes.state_neurons is not None:
+            T = rec.tick_ns.shape[0]
+            for name, arr in self.chip.cores.state().items():
+                rec.traces.setdefault(name, np.zeros((T, probes.state_neurons.size), np.int64))[t] = \
+                    arr[probes.state_neurons]
+
+    def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
+        """Histogram of every packet's zero-load latency T0(hops) in cycles (the loads model has no queueing)."""
+        w = self.chip.wiring
+        per_entry = np.repeat(src_count, np.diff(w.dest_ptr))
+        lat = self.params.zero_load_latency(self.entry_hops)
+        size = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
+        return np.bincount(lat, weights=per_entry, minlength=size).astype(np.int64)
+
+    def _violations(self, viol: np.ndarray) -> list[dict]:
+        """Fixed-period overruns, as the exact engine names them (core, link or local port)."""
+        from emulator.links import link_name
+
+        out = []
+        period = self.chip.cfg.sync.tick_period_ns or 0.0
+        core_index = self.chip.wiring.core_index
+        for t in np.flatnonzero(viol[:, 0] > 0).tolist():
+            kind = _fused.VIOL_KIND[int(viol[t, 0])]
+            k = int(viol[t, 1])
+            if kind == "core":
+                busy = float(viol[t, 2])
+                out.append({"tick": t, "kind": "core", "culprit": f"core {int(core_index[k])}", "busy_ns": busy,
+                            "period_ns": period, "overrun_ns": busy - period, "syn_ops": int(viol[t, 3]),
+                            "packets": int(viol[t, 4])})
+            elif kind == "link":
+                out.append({"tick": t, "kind": "link", "period_ns": period,
+                            "culprit": f"link {link_name(self.chip.topology, int(viol[t, 5]))}",
+                            "link_flits": int(viol[t, 6])})
+            else:
+                out.append({"tick": t, "kind": "port", "period_ns": period,
+                            "culprit": f"local port of core {int(core_index[k])}", "packets_to_core": int(viol[t, 4])})
+        return out
+
+
+def run_batch_loads(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
+    """:func:`emulator.simulator.run_batch` for the ``loads`` engine (same result type and report)."""
+    from emulator.report import build_report
+
+    chip._require_program()
+    probes = Probes.resolve(chip, probes)
+    plan = chip.fused_plan()
+    plan.check_counts(spikes)
+    bar = _progress_bar(spikes.shape[0] * spikes.shape[1], progress)
+    records = []
+    for b in range(spikes.shape[0]):
+        if b == 0 or chip.cfg.sync.reset_between_inferences:
+            chip.cores.reset()
+            plan.kernel.reset()
+        records.append(plan.run_inference(spikes[b], probes, bar))
+    if bar is not None:
+        bar.close()
+    out = np.stack([r.out_spikes for r in records])
+    result = RunResult(output_spikes=out, records=records, probe_neurons=probes.spike_neurons)
+    result.report = build_report(chip, records)
+    return result
+
+
+# ----- building the plan --------------------------------------------------------------------------------
+
+
+def _axon_rows(chip) -> tuple[np.ndarray, np.ndarray]:
+    """(targets int64[n_axons + 1] row pointers, then global target and weight per synapse) by global axon."""
+    cores = chip.cores
+    ga, gt, wt = [], [], []
+    for k, mc in enumerate(chip.mapped.cores):
+        p = mc.program
+        ga.append(p.syn_axon.astype(np.int64) + cores.axon_offset[k])
+        gt.append(p.syn_neuron.astype(np.int64) + cores.neuron_offset[k])
+        wt.append(p.syn_weight.astype(np.int64))
+    ga, gt, wt = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (ga, gt, wt))
+    order = np.argsort(ga, kind="stable")
+    ptr = np.zeros(cores.n_axons + 1, np.int64)
+    np.cumsum(np.bincount(ga, minlength=cores.n_axons), out=ptr[1:])
+    return (ptr, gt[order]), wt[order]
+
+
+def _source_entries(w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Destination entries of every source (neurons, then input lines): CSR pointers, global axon, delay."""
+    ptr = np.concatenate([w.dest_ptr, w.in_ptr[1:] + w.dest_ptr[-1]]).astype(np.int64)
+    return ptr, np.concatenate([w.dest_axon, w.in_axon]), np.concatenate([w.dest_delay, w.in_delay])
+
+
+def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
+    """Each source's synapses over all its entries: (syn_ptr, records, per-synapse delays or empty, delay0).
+
+    A record is ``(w * 2**24 + 1) * 2**24 + target``: the kernel adds ``record >> 24`` to the accumulator of
+    ``record & (2**24 - 1)``. ``delay0`` is the single delay when every entry has it (then no per-synapse
+    delays are stored), else 0.
+    """
+    axon_ptr, targets = rows
+    if n_neurons >= 1 << CNT_BITS:
+        raise SimulationError(f"engine 'loads': {n_neurons:,} neurons; the fused records address fewer than "
+                              f"{1 << CNT_BITS:,}; use --engine fast")
+    if weights.size and int(np.abs(weights).max()) >= 1 << 15:
+        raise SimulationError("engine 'loads': weights beyond int16 do not fit the fused records; use --engine fast")
+    lens = axon_ptr[axon + 1] - axon_ptr[axon]
+    total = int(lens.sum())
+    entry_of = np.repeat(np.arange(axon.size, dtype=np.int64), lens)
+    first = np.cumsum(lens) - lens
+    syn = axon_ptr[axon][entry_of] + (np.arange(total, dtype=np.int64) - first[entry_of])
+    rec = (weights[syn] * (1 << CNT_BITS) + 1) * (1 << CNT_BITS) + targets[syn]
+    per_entry = np.concatenate([[0], np.cumsum(lens)])
+    syn_ptr = per_entry[src_ptr].astype(np.int64)
+    uniform = delay.size == 0 or bool((delay == delay[0]).all())
+    delay0 = int(delay[0]) if delay.size and uniform else (1 if uniform else 0)
+    syn_delay = np.zeros(0, np.int32) if uniform else delay[entry_of].astype(np.int32)
+    return syn_ptr, rec.astype(np.int64), syn_delay, delay0
+
+
+def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
+    """Synapses reaching each neuron from neuron sources and from input lines (bounds the per-tick count)."""
+    split = int(syn_ptr[n_neurons])
+    tgt = rec & ((1 << CNT_BITS) - 1)
+    return (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
+
+
+def _timing(chip, p: RouterParams) -> dict:
+    cfg = chip.cfg
+    t = cfg.timing
+    s_inj, s_link, s_ej = service_times(p)
+    return {"syn_ns": t.syn_op_ns, "act_ns": t.neuron_update_active_ns, "inact_ns": t.neuron_update_inactive_ns,
+            "spk_ns": t.spike_ns, "cycle_ns": cfg.noc.cycle_ns, "fixed": cfg.sync.mode == "fixed",
+            "period": float(cfg.sync.tick_period_ns or 0.0), "barrier": float(cfg.sync.barrier_latency_ns or 0.0),
+            "s_inj": s_inj, "s_link": s_link, "s_ej": s_ej, "I": p.injection, "P": p.pipeline, "L": p.link,
+            "E": p.ejection, "F": p.flits}
+
+
+class _Geometry:
+    """Routes of every neuron's packets on the mesh, as per-spike events for the fused kernel.
+
+    Difference grids (flat, in the kernel's counter array after the C x 8 per-core block): E and W, one line
+    per row of ``width`` cells; N and S, one line per column of ``height`` cells. Cell ``u`` of a line is the
+    link ``u -> u + 1`` (E, N) or ``u + 1 -> u`` (W, S); the last cell of a line only closes the differences.
+    """
+
+    def __init__(self, chip):
+        topo = chip.topology
+        self.topo = topo
+        self.width, self.height = topo.width, topo.height
+        self.x_first = chip.cfg.noc.routing == "xy"
+        self.C = chip.cores.n_cores
+        w, h = self.width, self.height
+        self.base = {E: 0, W: w * h, N: 2 * w * h, S: 3 * w * h}
+        ids = topo.link_id.reshape(h, w, 4)
+        cell = np.full(4 * w * h, -1, np.int32)
+        cell[self.base[E]:self.base[W]].reshape(h, w)[:, :-1] = ids[:, :-1, E]
+        cell[self.base[W]:self.base[N]].reshape(h, w)[:, :-1] = ids[:, 1:, W]
+        cell[self.base[N]:self.base[S]].reshape(w, h)[:, :-1] = ids[:-1, :, N].T
+        cell[self.base[S]:].reshape(w, h)[:, :-1] = ids[1:, :, S].T
+        self.cell_link = cell
+        self.entry_hops = np.zeros(0, np.int64)
+
+    def _segment(self, pos_d: int, neg_d: int, line_len: int, line, a, b):
+        """Difference entries (cell, +-1) of straight runs from ``a`` to ``b`` along ``line``."""
+        out = []
+        for d, mask, lo, hi in ((pos_d, b > a, a, b), (neg_d, b < a, b, a)):
+            m = mask
+            if m.any():
+                start = self.base[d] + line[m] * line_len
+                out.append((np.flatnonzero(m), start + lo[m], 1))
+                out.append((np.flatnonzero(m), start + hi[m], -1))
+        return out
+
+    def events(self, wiring):
+        """(ev_ptr int64[N+1], ev_idx int32, ev_inc int32, hmax int32[N]) of every neuron's spike."""
+        topo, C = self.topo, self.C
+        n = wiring.dest_ptr.size - 1
+        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))
+        k, kd = wiring.neuron_pos[src].astype(np.int64), wiring.dest_pos.astype(np.int64)
+        rs = topo.router_of_core(wiring.core_index[k])
+        rd = topo.router_of_core(wiring.core_index[kd])
+        xs, ys = rs % self.width, rs // self.width
+        xd, yd = rd % self.width, rd // self.width
+        hew, hns = np.abs(xd - xs), np.abs(yd - ys)
+        self.entry_hops = (hew + hns).astype(np.int64)
+        ones = np.ones_like(k)
+        parts = [(np.arange(src.size), k * N_EV + 4, ones), (np.arange(src.size), k * N_EV + 5, hew),
+                 (np.arange(src.size), k * N_EV + 6, hns), (np.arange(src.size), kd * N_EV + 7, ones)]
+        grid0 = C * N_EV
+        w, h = self.width, self.height
+        if self.x_first:
+            segs = self._segment(E, W, w, ys, xs, xd) + self._segment(N, S, h, xd, ys, yd)
+        else:
+            segs = self._segment(N, S, h, xs, ys, yd) + self._segment(E, W, w, yd, xs, xd)
+        parts += [(e, grid0 + cell, np.full(e.size, sign)) for e, cell, sign in segs]
+        ent = np.concatenate([p[0] for p in parts])
+        idx = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
+        inc = np.concatenate([np.asarray(p[2], np.int64) for p in parts])
+        n_idx = grid0 + 4 * w * h
+        key = src[ent] * n_idx + idx
+        uniq, inv = np.unique(key, return_inverse=True)
+        total = np.bincount(inv, weights=inc, minlength=uniq.size).astype(np.int64)
+        keep = total != 0
+        uniq, total = uniq[keep], total[keep]
+        ev_src = uniq // n_idx
+        ev_ptr = np.searchsorted(ev_src, np.arange(n + 1)).astype(np.int64)
+        hmax = np.zeros(n, np.int32)
+        np.maximum.at(hmax, src, (hew + hns).astype(np.int32))
+        return ev_ptr, (uniq % n_idx).astype(np.int32), total.astype(np.int32), hmax
