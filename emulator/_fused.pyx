@@ -32,7 +32,7 @@ with the service times ``s`` of :func:`noc.flow_reference.service_times`. Its er
 engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
 """
 
-from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint16_t, uint32_t
 from libc.string cimport memset
 
 from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
@@ -87,7 +87,9 @@ cdef class FusedKernel:
     cdef Py_ssize_t n_neurons, n_cores
     # folded synapses per source (neurons, then input lines)
     cdef int64_t[::1] syn_ptr
-    cdef int64_t[::1] syn_rec
+    cdef int64_t[::1] syn_rec            # wide records (w * 2**24 + 1) * 2**24 + target, or empty
+    cdef uint32_t[::1] syn_rec32         # narrow records (w << 16) | target (fewer than 2**16 neurons), or empty
+    cdef bint narrow
     cdef int32_t[::1] syn_delay          # empty when every delay equals ``delay0``
     cdef int delay0
     cdef int64_t[::1] ring
@@ -95,14 +97,19 @@ cdef class FusedKernel:
     cdef int64_t[::1] slot_base          # per delay 0..R-1: offset of the accumulator of tick + delay
     # events per neuron
     cdef int64_t[::1] ev_ptr
-    cdef int32_t[::1] ev_idx
-    cdef int32_t[::1] ev_inc
+    cdef uint32_t[::1] ev                # (increment << 16) | counter index, int16 increment
+    cdef int64_t[::1] dl_ptr
+    cdef uint16_t[::1] dl                # destination core position of each packet
     cdef int32_t[::1] src_hmax
     cdef int32_t[::1] neuron_core
     cdef int64_t[::1] ctr                # [C * NEV] per-core counts, then the 4 difference grids
     cdef int32_t[::1] core_hmax
+    cdef int32_t[::1] dlv                # this tick's deliveries per core (dense: the per-spike loop's target)
     cdef int width, height
     cdef int32_t[::1] cell_link
+    cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
+    cdef int64_t[::1] load               # this tick's packets per cell (link)
+    cdef double hol
     cdef int64_t[::1] spikes
     cdef Py_ssize_t n_spikes
     # timing
@@ -113,8 +120,8 @@ cdef class FusedKernel:
     cdef double[::1] n_per_core
     cdef public int64_t tick
 
-    def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_delay, int delay0, int R,
-                 ev_ptr, ev_idx, ev_inc, src_hmax, neuron_core, int width, int height, cell_link,
+    def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, syn_delay, int delay0,
+                 int R, ev_ptr, ev, dl_ptr, dl, src_hmax, neuron_core, int width, int height, cell_link, cell_peers,
                  dict timing, n_per_core):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
@@ -126,17 +133,23 @@ cdef class FusedKernel:
         self.n_cores = noff.shape[0] - 1
         self.n_neurons = noff[self.n_cores]
         self.syn_ptr, self.syn_rec, self.syn_delay, self.delay0 = syn_ptr, syn_rec, syn_delay, delay0
+        self.syn_rec32 = syn_rec32
+        self.narrow = syn_rec32.shape[0] > 0 or syn_rec.shape[0] == 0
         self.R = R
         self.stride = self.n_neurons + 1
         import numpy as np
         self.ring = np.zeros(R * self.stride, np.int64)
         self.slot_base = np.zeros(R, np.int64)
-        self.ev_ptr, self.ev_idx, self.ev_inc = ev_ptr, ev_idx, ev_inc
+        self.ev_ptr, self.ev, self.dl_ptr, self.dl = ev_ptr, ev, dl_ptr, dl
         self.src_hmax, self.neuron_core = src_hmax, neuron_core
         self.width, self.height = width, height
         self.cell_link = cell_link
+        self.cell_peers = cell_peers
+        self.load = np.zeros(4 * width * height, np.int64)
+        self.hol = timing["hol"]
         self.ctr = np.zeros(self.n_cores * NEV + 4 * width * height, np.int64)
         self.core_hmax = np.zeros(self.n_cores, np.int32)
+        self.dlv = np.zeros(self.n_cores, np.int32)
         self.spikes = np.zeros(self.n_neurons, np.int64)
         self.n_spikes = 0
         self.syn_ns, self.act_ns, self.inact_ns = timing["syn_ns"], timing["act_ns"], timing["inact_ns"]
@@ -153,6 +166,7 @@ cdef class FusedKernel:
         self.ring[:] = 0
         self.ctr[:] = 0
         self.core_hmax[:] = 0
+        self.dlv[:] = 0
         self.n_spikes = 0
         self.tick = 0
 
@@ -233,26 +247,75 @@ cdef class FusedKernel:
 
     cdef inline void _fold(self, Py_ssize_t s, int64_t c) noexcept nogil:
         """Add source s's folded synapses, c spikes, to the accumulators of their delays."""
-        cdef int64_t j, p0 = self.syn_ptr[s], p1 = self.syn_ptr[s + 1], rec
-        cdef const int64_t* recs = &self.syn_rec[0]
+        cdef int64_t j, p0 = self.syn_ptr[s], p1 = self.syn_ptr[s + 1], rec, inc
+        cdef uint32_t r32
         cdef int64_t* acc
         cdef int64_t* ring = &self.ring[0]
         cdef const int64_t* base = &self.slot_base[0]
+        cdef const int64_t* recs
+        cdef const uint32_t* recs32
         cdef int64_t mask = CNT_MASK
-        if self.delay0 > 0:
-            acc = ring + base[self.delay0]
-            if c == 1:
+        if p1 == p0:
+            return
+        if self.narrow:
+            # (w << 16) | target: the accumulator gets w * 2**24 + 1 per spike (module docstring).
+            recs32 = &self.syn_rec32[0]
+            if self.delay0 > 0 and c == 1:
+                acc = ring + base[self.delay0]
                 for j in range(p0, p1):
-                    rec = recs[j]
-                    acc[rec & mask] += rec >> CNT_BITS
+                    r32 = recs32[j]
+                    acc[r32 & 0xFFFF] += <int64_t>(<int16_t>(r32 >> 16)) * (<int64_t>1 << CNT_BITS) + 1
+            elif self.delay0 > 0:
+                acc = ring + base[self.delay0]
+                for j in range(p0, p1):
+                    r32 = recs32[j]
+                    inc = <int64_t>(<int16_t>(r32 >> 16)) * (<int64_t>1 << CNT_BITS) + 1
+                    acc[r32 & 0xFFFF] += inc * c
             else:
                 for j in range(p0, p1):
-                    rec = recs[j]
-                    acc[rec & mask] += (rec >> CNT_BITS) * c
+                    r32 = recs32[j]
+                    inc = <int64_t>(<int16_t>(r32 >> 16)) * (<int64_t>1 << CNT_BITS) + 1
+                    ring[base[self.syn_delay[j]] + (r32 & 0xFFFF)] += inc * c
+            return
+        recs = &self.syn_rec[0]
+        if self.delay0 > 0:
+            acc = ring + base[self.delay0]
+            for j in range(p0, p1):
+                rec = recs[j]
+                acc[rec & mask] += (rec >> CNT_BITS) * c
         else:
             for j in range(p0, p1):
                 rec = recs[j]
                 ring[base[self.syn_delay[j]] + (rec & mask)] += (rec >> CNT_BITS) * c
+
+    cdef inline void _prefetch_rows(self, Py_ssize_t s, bint events) noexcept nogil:
+        """Prefetch every cache line of source s's records (and events): the rows are random in memory, too
+        short for the hardware prefetcher to catch, and the loops are otherwise bound by their misses."""
+        cdef const char* p
+        cdef const char* end
+        if self.narrow:
+            if self.syn_rec32.shape[0]:
+                p = <const char*>(&self.syn_rec32[0] + self.syn_ptr[s])
+                end = <const char*>(&self.syn_rec32[0] + self.syn_ptr[s + 1])
+            else:
+                p = end = NULL
+        else:
+            p = <const char*>(&self.syn_rec[0] + self.syn_ptr[s])
+            end = <const char*>(&self.syn_rec[0] + self.syn_ptr[s + 1])
+        while p < end:
+            nmf_prefetch(p)
+            p += 64
+        if events and s < self.n_neurons and self.ev.shape[0]:
+            p = <const char*>(&self.ev[0] + self.ev_ptr[s])
+            end = <const char*>(&self.ev[0] + self.ev_ptr[s + 1])
+            while p < end:
+                nmf_prefetch(p)
+                p += 64
+            p = <const char*>(&self.dl[0] + self.dl_ptr[s])
+            end = <const char*>(&self.dl[0] + self.dl_ptr[s + 1])
+            while p < end:
+                nmf_prefetch(p)
+                p += 64
 
     cdef void _inputs(self, int64_t e0, int64_t e1, const int32_t[::1] in_line,
                       const int32_t[::1] in_count) noexcept nogil:
@@ -260,7 +323,7 @@ cdef class FusedKernel:
         self._set_slots()
         for e in range(e0, e1):
             if e + SPIKE_AHEAD < e1:
-                nmf_prefetch(&self.syn_rec[self.syn_ptr[self.n_neurons + in_line[e + SPIKE_AHEAD]]])
+                self._prefetch_rows(self.n_neurons + in_line[e + SPIKE_AHEAD], False)
             self._fold(self.n_neurons + in_line[e], in_count[e])
 
     cdef void _spikes_out(self, Py_ssize_t t, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes, bint timed,
@@ -268,13 +331,15 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, e, n = self.n_spikes
         cdef int64_t i, k
         cdef int32_t o, h
+        cdef uint32_t x
         cdef int64_t* ctr = &self.ctr[0]
-        cdef const int32_t* idx = &self.ev_idx[0] if self.ev_idx.shape[0] else NULL
-        cdef const int32_t* inc = &self.ev_inc[0] if self.ev_inc.shape[0] else NULL
+        cdef const uint32_t* ev = &self.ev[0] if self.ev.shape[0] else NULL
+        cdef const uint16_t* dl = &self.dl[0] if self.dl.shape[0] else NULL
+        cdef int32_t* dlv = &self.dlv[0]
         for m in range(n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:
-                nmf_prefetch(&self.syn_rec[self.syn_ptr[self.spikes[m + SPIKE_AHEAD]]])
+                self._prefetch_rows(self.spikes[m + SPIKE_AHEAD], timed)
             self._fold(i, 1)
             o = is_out[i]
             if o >= 0:
@@ -282,7 +347,10 @@ cdef class FusedKernel:
             if timed:
                 src_count[i] += 1
                 for e in range(self.ev_ptr[i], self.ev_ptr[i + 1]):
-                    ctr[idx[e]] += inc[e]
+                    x = ev[e]
+                    ctr[x & 0xFFFF] += <int16_t>(x >> 16)
+                for e in range(self.dl_ptr[i], self.dl_ptr[i + 1]):
+                    dlv[dl[e]] += 1
                 k = self.neuron_core[i]
                 h = self.src_hmax[i]
                 if h > self.core_hmax[k]:
@@ -302,6 +370,8 @@ cdef class FusedKernel:
         cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
         for k in range(self.n_cores):
             c = &self.ctr[k * NEV]
+            c[DLV] += self.dlv[k]
+            self.dlv[k] = 0
             integ = c[SYN] * self.syn_ns
             upd = c[ACT] * self.act_ns + c[INACT] * self.inact_ns
             busy = integ + upd + c[PKT] * self.spk_ns
@@ -329,6 +399,7 @@ cdef class FusedKernel:
                     k = (base * self.width * self.height) + line * length + u
                     run += grid[k]
                     grid[k] = 0
+                    self.load[k] = run
                     if run:
                         link_flits[self.cell_link[k]] += run * self.F
                         if run > n_link:
@@ -336,7 +407,7 @@ cdef class FusedKernel:
                             best_cell = k
         if npk:
             net = inj
-            end = t_a + (self.t0_cycles(1) - self.F + n_link * self.s_link) * cyc
+            end = t_a + (self.t0_cycles(1) - self.F + n_link * self._link_service(best_cell, n_link)) * cyc
             net = end if n_link and end > net else net
             end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
             net = end if end > net else net
@@ -351,6 +422,19 @@ cdef class FusedKernel:
         else:
             tick_ns[t, 0] = work + self.barrier
             tick_ns[t, 3] = self.barrier
+
+    cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
+        """Cycles per packet of the busiest link: its credit-limited rate, or that rate over the head-of-line
+        efficiency when another output of the same router carries at least half as much (packets at the heads
+        of the router's input queues then wait for different outputs and block those behind them)."""
+        cdef Py_ssize_t j, other
+        if cell < 0:
+            return self.s_link
+        for j in range(3):
+            other = self.cell_peers[cell, j]
+            if other >= 0 and 2 * self.load[other] >= n_link:
+                return self.s_link / self.hol
+        return self.s_link
 
     cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,
                          Py_ssize_t core, Py_ssize_t cell, int64_t n_link) noexcept nogil:

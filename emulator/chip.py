@@ -23,6 +23,9 @@ from emulator.encoders import encode
 from emulator.errors import ProgramError, SimulationError
 from emulator.mapped import MappedNetwork
 
+# NoC engines of a chip: noc.engine.ENGINES, plus the fused "loads" tick loop (emulator.fused).
+CHIP_ENGINES = ("fast", "simpy", "flow", "loads")
+
 
 @dataclass(frozen=True)
 class Wiring:
@@ -133,6 +136,8 @@ class Chip:
         self.cfg = cfg
         self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
+        if noc_engine not in CHIP_ENGINES:
+            raise SimulationError(f"noc_engine: unknown {noc_engine!r}; allowed: {', '.join(CHIP_ENGINES)}")
         # The loads engine needs no packet-level NoC: its kernel prices the tick from link loads.
         self.noc = None if noc_engine == "loads" else make_engine(cfg, kind=noc_engine)
         self.noc_engine = noc_engine

@@ -29,11 +29,15 @@ from cores import tables
 from emulator import _fused
 from emulator.errors import SimulationError
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, _progress_bar
-from noc.flow_reference import service_times
+from noc.flow_reference import HOL_EFFICIENCY, service_times
 from noc.model import RouterParams
 from noc.topology import E, N, S, W
 
 CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-event count
+# Saturation throughput of an input-queued switch with FIFO queues under uniform traffic, as a share of its
+# capacity: 2 - sqrt(2) (Karol, Hluchyj & Morgan, IEEE Trans. Commun. 35(12), 1987). The exact engine drains a
+# congested 16 x 4 mesh at 1.5 / 2.5 = 0.60 of the credit-limited link rate (bench-A and uniform traffic).
+HOL_SATURATION = 2.0 - np.sqrt(2.0)
 N_EV = 8
 
 
@@ -54,16 +58,18 @@ class FusedPlan:
         self.max_delay = int(delay.max(initial=1))
         syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
-        self.syn_bytes = rec.nbytes + syn_delay.nbytes + syn_ptr.nbytes
+        rec, rec32 = _narrow(rec, self.n_neurons)
+        self.syn_bytes = rec.nbytes + rec32.nbytes + syn_delay.nbytes + syn_ptr.nbytes
         geo = _Geometry(chip)
-        ev_ptr, ev_idx, ev_inc, hmax = geo.events(w)
+        ev_ptr, ev, hmax = geo.events(w)
+        dl_ptr, dl = w.dest_ptr.astype(np.int64), w.dest_pos.astype(np.uint16)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
-            syn_ptr, rec, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev_idx, ev_inc, hmax,
-            w.neuron_pos, geo.width, geo.height, geo.cell_link, _timing(chip, self.params),
+            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev, dl_ptr, dl, hmax,
+            w.neuron_pos, geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
@@ -236,6 +242,16 @@ def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
     return syn_ptr, rec.astype(np.int64), syn_delay, delay0
 
 
+def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
+    """(wide, narrow) records: with fewer than 2**16 neurons the uint32 ``(w << 16) | target`` halves the bytes
+    streamed per spike (the kernel rebuilds ``w * 2**24 + 1``); else the int64 records and an empty narrow."""
+    if n_neurons > 1 << 16:
+        return rec, np.zeros(0, np.uint32)
+    w = rec >> (2 * CNT_BITS)
+    narrow = ((w & 0xFFFF) << 16) | (rec & ((1 << CNT_BITS) - 1))
+    return np.zeros(0, np.int64), narrow.astype(np.uint32)
+
+
 def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     """Synapses reaching each neuron from neuron sources and from input lines (bounds the per-tick count)."""
     split = int(syn_ptr[n_neurons])
@@ -246,11 +262,14 @@ def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
 def _timing(chip, p: RouterParams) -> dict:
     cfg = chip.cfg
     t = cfg.timing
+    # The flow model's service times include its own head-of-line share; the loads model starts from the raw
+    # credit-limited rates and applies HOL_SATURATION only where a router's outputs contend (emulator._fused).
     s_inj, s_link, s_ej = service_times(p)
+    s_inj, s_link = s_inj * HOL_EFFICIENCY, s_link * HOL_EFFICIENCY
     return {"syn_ns": t.syn_op_ns, "act_ns": t.neuron_update_active_ns, "inact_ns": t.neuron_update_inactive_ns,
             "spk_ns": t.spike_ns, "cycle_ns": cfg.noc.cycle_ns, "fixed": cfg.sync.mode == "fixed",
             "period": float(cfg.sync.tick_period_ns or 0.0), "barrier": float(cfg.sync.barrier_latency_ns or 0.0),
-            "s_inj": s_inj, "s_link": s_link, "s_ej": s_ej, "I": p.injection, "P": p.pipeline, "L": p.link,
+            "s_inj": s_inj, "s_link": s_link, "s_ej": s_ej, "hol": HOL_SATURATION, "I": p.injection, "P": p.pipeline, "L": p.link,
             "E": p.ejection, "F": p.flits}
 
 
@@ -277,7 +296,22 @@ class _Geometry:
         cell[self.base[N]:self.base[S]].reshape(w, h)[:, :-1] = ids[:-1, :, N].T
         cell[self.base[S]:].reshape(w, h)[:, :-1] = ids[1:, :, S].T
         self.cell_link = cell
+        self.cell_peers = self._peers(topo, cell)
         self.entry_hops = np.zeros(0, np.int64)
+
+    @staticmethod
+    def _peers(topo, cell_link: np.ndarray) -> np.ndarray:
+        """int32[cells, 3]: for each link cell, the cells of the other mesh outputs of its source router."""
+        cell_of_link = np.full(topo.n_links, -1, np.int32)
+        real = cell_link >= 0
+        cell_of_link[cell_link[real]] = np.flatnonzero(real)
+        peers = np.full((cell_link.size, 3), -1, np.int32)
+        for c in np.flatnonzero(real):
+            link = cell_link[c]
+            outs = topo.link_id[topo.link_src[link]]
+            others = [int(cell_of_link[x]) for x in outs if x >= 0 and x != link]
+            peers[c, :len(others)] = others
+        return peers
 
     def _segment(self, pos_d: int, neg_d: int, line_len: int, line, a, b):
         """Difference entries (cell, +-1) of straight runs from ``a`` to ``b`` along ``line``."""
@@ -291,7 +325,8 @@ class _Geometry:
         return out
 
     def events(self, wiring):
-        """(ev_ptr int64[N+1], ev_idx int32, ev_inc int32, hmax int32[N]) of every neuron's spike."""
+        """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, hmax int32[N]) of every neuron's
+        spike: packets and hops at its core and the difference entries of its routes."""
         topo, C = self.topo, self.C
         n = wiring.dest_ptr.size - 1
         src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))
@@ -303,8 +338,9 @@ class _Geometry:
         hew, hns = np.abs(xd - xs), np.abs(yd - ys)
         self.entry_hops = (hew + hns).astype(np.int64)
         ones = np.ones_like(k)
-        parts = [(np.arange(src.size), k * N_EV + 4, ones), (np.arange(src.size), k * N_EV + 5, hew),
-                 (np.arange(src.size), k * N_EV + 6, hns), (np.arange(src.size), kd * N_EV + 7, ones)]
+        every = np.arange(src.size)
+        # Deliveries (column 7) are counted by the kernel from the destination list, not from these events.
+        parts = [(every, k * N_EV + 4, ones), (every, k * N_EV + 5, hew), (every, k * N_EV + 6, hns)]
         grid0 = C * N_EV
         w, h = self.width, self.height
         if self.x_first:
@@ -325,4 +361,9 @@ class _Geometry:
         ev_ptr = np.searchsorted(ev_src, np.arange(n + 1)).astype(np.int64)
         hmax = np.zeros(n, np.int32)
         np.maximum.at(hmax, src, (hew + hns).astype(np.int32))
-        return ev_ptr, (uniq % n_idx).astype(np.int32), total.astype(np.int32), hmax
+        if n_idx > 1 << 16 or (total.size and int(np.abs(total).max()) >= 1 << 15):
+            raise SimulationError(
+                f"engine 'loads': {self.C} cores on a {w} x {h} mesh, or a neuron with more than 32,767 packets or "
+                "hops per spike, exceed the fused kernel's 16-bit event fields; use --engine fast or flow")
+        ev = ((total.astype(np.int64) & 0xFFFF) << 16) | (uniq % n_idx)
+        return ev_ptr, ev.astype(np.uint32), hmax

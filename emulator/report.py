@@ -236,6 +236,10 @@ def render_text(d: dict) -> str:
     if d["noc_engine"] == "flow":
         head += ("\nnote: NoC timing from the approximate flow model (--engine flow); latency and its network "
                  "phase are estimates, counts and energy are exact")
+    if d["noc_engine"] == "loads":
+        head += ("\nnote: --engine loads: spikes, counts and energy are exact; each tick's network phase is "
+                 "estimated from its link loads (latency), packet latencies are zero-load and buffers are not "
+                 "modelled")
     viol = d["timing_violations"]
     tail = "timing: no violations" if not viol else (
         f"timing: {len(viol)} VIOLATION(S); first: tick {viol[0]['tick']}, {viol[0]['culprit']} overran the "
