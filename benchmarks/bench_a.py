@@ -7,16 +7,20 @@ neurons excitatory, the rest inhibitory); weights and threshold of :func:`mappin
 (measured and printed). Built with the mapping network API, mapped with :func:`mapping.mapper.map_network`
 onto the smallest multi-chip Loihi system it fits (one chip has 128 cores; bench-A needs ~219: see
 ``_common.loihi_system``), and run with the full hardware model (integer neurons, NoC with contention,
-barrier synchronisation, energy and latency accounting). Seeds: network ``seed``, inputs ``seed + 1``.
+barrier synchronisation, energy and latency accounting) by the NoC engine ``--noc``: ``loads`` (default, the
+fused tick loop of :mod:`emulator.fused`: spikes, counts and energy exact, each tick's network phase estimated
+from its link loads, error measured in tests/emulator/test_loads_engine.py), ``fast`` (the cycle-exact engine)
+or ``flow``. Seeds: network ``seed``, inputs ``seed + 1``.
 
 Reported: wall time of build, mapping, programming and run separately; synaptic events (the report's
 ``syn_ops``), events per wall-second, neuron updates, packets and hops per second, peak RSS; the same for the
-core kernels alone (the programmed ``chip.cores`` tick loop: schedule inputs, step, schedule the spikes'
-destinations through the chip's wiring; no NoC, no timing; the fastest of ``--kernel-repeats`` loops),
-checked to give the same output spikes.
+core kernels alone (the fused loop without events, NoC or timing: pre-folded synapses and neuron updates) and
+for the per-core step loop (``chip.cores``: schedule inputs, step, schedule the spikes' destinations through
+the chip's wiring); the fastest of ``--kernel-repeats`` loops, checked to give the same output spikes.
 
-    python benchmarks/bench_a.py                      # 1,000 ticks, exact NoC engine -> results/bench_a.json
+    python benchmarks/bench_a.py                      # 1,000 ticks, loads engine -> results/bench_a_loads.json
     python benchmarks/bench_a.py --compare-brian2     # also Brian2 C++ standalone, same network and inputs
+    python benchmarks/bench_a.py --noc fast           # the cycle-exact NoC -> results/bench_a_fast.json
     python benchmarks/bench_a.py --ticks 200 --noc flow --json /tmp/a.json
 """
 
@@ -30,6 +34,7 @@ import time
 import numpy as np
 from _common import (
     RESULTS,
+    fused_kernel_loop,
     kernel_loop,
     loihi_system,
     machine_info,
@@ -139,6 +144,14 @@ def full_figures(report: dict, seconds: float) -> dict:
     }
 
 
+def fused_figures(k: dict, ticks: int, plan_s: float) -> dict:
+    """Rates of the fused kernels-alone loop (pre-folded synapses + neuron updates)."""
+    syn, act, inact, spk = (int(v) for v in k["counts"])
+    return {"loop_s": k["loop_s"], "plan_s": plan_s, "ticks": ticks, "repeats": k["repeats"], "syn_events": syn,
+            "neuron_updates": act + inact, "spikes": spk, "syn_events_per_s": per_second(syn, k["loop_s"]),
+            "neuron_updates_per_s": per_second(act + inact, k["loop_s"])}
+
+
 def kernel_figures(k: dict, ticks: int) -> dict:
     """Rates of the kernel loop, per wall-second of the whole loop and of ``CoreArray.step`` alone."""
     syn, act, inact, spk = (int(v) for v in k["counts"])
@@ -169,6 +182,7 @@ def compare_brian2(net, spikes: np.ndarray, ours: dict) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
     b["ratio_full_vs_brian2"] = ours["full"]["syn_events_per_s"] / b["syn_events_per_s"]
     b["ratio_kernels_vs_brian2"] = ours["kernels"]["syn_events_per_s"] / b["syn_events_per_s"]
+    b["ratio_per_core_step_loop_vs_brian2"] = ours["kernels_per_core_loop"]["syn_events_per_s"] / b["syn_events_per_s"]
     return b
 
 
@@ -176,6 +190,7 @@ def compare_brian2(net, spikes: np.ndarray, ours: dict) -> dict:
 def print_summary(out: dict) -> None:
     """The headline figures, one per line."""
     f, k, m, fr = out["full"], out["kernels"], out["mapping"], out["firing_fraction"]
+    pk = out["kernels_per_core_loop"]
     lines = [
         f"bench-A: {N_NEURONS} neurons, {N_INPUTS} inputs, fan-out {FAN_OUT}, {f['ticks']:.0f} ticks, "
         f"seed {out['seed']}, NoC engine {out['noc']}",
@@ -187,17 +202,19 @@ def print_summary(out: dict) -> None:
         f"sizing), program {out['wall']['program_s']:.2f} s, run {f['run_s']:.2f} s",
         f"full model: {f['syn_events']:.0f} syn events, {f['syn_events_per_s']:.3g} /s; neuron updates "
         f"{f['neuron_updates_per_s']:.3g} /s; packets {f['packets_per_s']:.3g} /s; hops {f['hops_per_s']:.3g} /s",
-        f"kernels alone: {k['syn_events_per_s']:.3g} syn events/s ({k['loop_s']:.2f} s; step() only "
-        f"{k['syn_events_per_s_step_only']:.3g} /s); neuron updates {k['neuron_updates_per_s']:.3g} /s; "
-        f"same spikes as the full run: {out['kernels_match_full']}",
+        f"kernels alone (fused): {k['syn_events_per_s']:.3g} syn events/s ({k['loop_s']:.3f} s; plan "
+        f"{k['plan_s']:.2f} s); neuron updates {k['neuron_updates_per_s']:.3g} /s; same spikes as the full run: "
+        f"{out['kernels_match_full']}",
+        f"per-core step loop (CoreArray.step + schedule): {pk['syn_events_per_s']:.3g} syn events/s "
+        f"({pk['loop_s']:.2f} s; step() only {pk['syn_events_per_s_step_only']:.3g} /s)",
         f"peak RSS {out['peak_rss_mb']['after_kernels']:.0f} MiB",
     ]
     b = out.get("brian2")
     if b and "error" not in b:
         lines += [f"Brian2 {b['brian2_version']} C++ standalone, 1 thread: {b['syn_events_per_s']:.3g} syn events/s "
                   f"(sim {b['sim_s']:.3f} s; compile {b['compile_s']:.1f} s; firing {100 * b['firing_fraction']:.2f} %)",
-                  f"ratio ours / Brian2: full model {b['ratio_full_vs_brian2']:.4g}, kernels alone "
-                  f"{b['ratio_kernels_vs_brian2']:.4g}"]
+                  f"ratio ours / Brian2: full model ({out['noc']}) {b['ratio_full_vs_brian2']:.4g}, kernels alone "
+                  f"{b['ratio_kernels_vs_brian2']:.4g}, per-core step loop {b['ratio_per_core_step_loop_vs_brian2']:.4g}"]
     print("\n".join(lines))
 
 
@@ -205,13 +222,14 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ticks", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--noc", choices=("fast", "flow"), default="fast",
-                    help="fast: the exact cycle-level engine; flow: the named approximate model, where available")
+    ap.add_argument("--noc", choices=("loads", "fast", "flow"), default="loads",
+                    help="loads: the fused tick loop (exact spikes, counts and energy; network phase estimated from "
+                    "link loads); fast: the exact cycle-level engine; flow: the approximate flow model")
     ap.add_argument("--placer", default="anneal", help="mapping placer (sequential, greedy, anneal)")
     ap.add_argument("--chips", type=int, default=0, help="Loihi chips to tile (default: the fewest that fit)")
     ap.add_argument("--kernel-repeats", type=int, default=3, help="kernel loops to run; the fastest is reported")
     ap.add_argument("--compare-brian2", action="store_true", help="also run Brian2 C++ standalone (one thread)")
-    ap.add_argument("--json", default=None, help="output JSON (default results/bench_a.json, _flow for --noc flow)")
+    ap.add_argument("--json", default=None, help="output JSON (default results/bench_a_<noc>.json)")
     return ap.parse_args(argv)
 
 
@@ -225,22 +243,27 @@ def main(argv=None) -> int:
     sizing_s = time.perf_counter() - t0 - map_s
     rss["after_map"] = peak_rss_mb()
     chip, program_s = timed(make_chip, cfg, mapped, args.noc, args.seed)
+    _, plan_s = timed(chip.fused_plan)   # the loads engine's pre-folded tables (also the fused kernels')
     result, run_s = run_full(chip, spikes)
     rss["after_run"] = peak_rss_mb()
+    fused = fused_kernel_loop(chip, spikes[0], args.kernel_repeats)
     kern = best_kernel_loop(chip, spikes[0], args.kernel_repeats)
     rss["after_kernels"] = peak_rss_mb()
     out.update({
-        "wall": {"build_s": build_s, "sizing_s": sizing_s, "map_s": map_s, "program_s": program_s, "run_s": run_s},
+        "wall": {"build_s": build_s, "sizing_s": sizing_s, "map_s": map_s, "program_s": program_s, "plan_s": plan_s,
+                 "run_s": run_s},
         "mapping": mapping_figures(cfg, summary, map_s, attempts),
         "full": full_figures(result.report.to_dict(), run_s),
-        "kernels": kernel_figures(kern, args.ticks),
-        "kernels_match_full": bool(np.array_equal(kern["raster"], result.output_spikes[0])),
+        "kernels": fused_figures(fused, args.ticks, plan_s),
+        "kernels_per_core_loop": kernel_figures(kern, args.ticks),
+        "kernels_match_full": bool(np.array_equal(fused["raster"], result.output_spikes[0])
+                                   and np.array_equal(kern["raster"], result.output_spikes[0])),
         "firing_fraction": firing_stats(result.output_spikes[0]),
         "peak_rss_mb": rss,
     })
     if args.compare_brian2:
         out["brian2"] = compare_brian2(net, spikes[0], out)
-    path = args.json or RESULTS / ("bench_a.json" if args.noc == "fast" else f"bench_a_{args.noc}.json")
+    path = args.json or RESULTS / f"bench_a_{args.noc}.json"
     write_results(path, out)
     print_summary(out)
     print(f"written {path}")
