@@ -12,6 +12,8 @@ from setuptools import Extension, setup
 
 HERE = Path(__file__).parent
 PACKAGES_WITH_KERNELS = ("cores", "noc", "emulator", "mapping")
+# Plain C sources compiled into an extension beside its .pyx.
+EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c"]}
 
 
 def _extensions():
@@ -22,8 +24,8 @@ def _extensions():
             exts.append(
                 Extension(
                     name,
-                    [str(pyx.relative_to(HERE))],
-                    include_dirs=[np.get_include()],
+                    [str(pyx.relative_to(HERE)), *EXTRA_SOURCES.get(name, [])],
+                    include_dirs=[np.get_include(), str(HERE / pkg)],
                     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                     extra_compile_args=["-O3"],
                 )

@@ -32,10 +32,23 @@ with the service times ``s`` of :func:`noc.flow_reference.service_times`. Its er
 engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
 """
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint16_t, uint32_t
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy
 from libc.string cimport memset
 
 from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
+
+cdef extern from "_lif_batch.h":
+    ctypedef struct nm_lif_batch_t:
+        const int64_t* k_u
+        const int64_t* k_v
+        const int64_t* vth
+        const int64_t* bias
+        const int64_t* wexp
+        int decay_bits, input_shift, u_wrap, v_wrap
+        int64_t h_u, h_v
+    int64_t nm_lif_batch(const nm_lif_batch_t* p, int64_t i0, int64_t i1, int64_t* acc, int64_t* u, int64_t* v,
+                         uint8_t* spk, int64_t* syn) noexcept nogil
 
 cdef extern from *:
     """
@@ -78,6 +91,10 @@ cdef class FusedKernel:
     """
 
     cdef LoihiCfg lif
+    cdef nm_lif_batch_t batch            # the branch-free update (emulator/_lif_batch.c), when usable
+    cdef public bint use_batch
+    cdef int64_t[:, ::1] soa             # its parameters: k_u, k_v, vth, bias, weight_exp per neuron
+    cdef uint8_t[::1] spk                # its spike flags (one per neuron, plus 8 bytes of padding)
     cdef LoihiNeuron[::1] prm
     cdef int64_t[::1] u, v
     cdef int32_t[::1] refr
@@ -127,6 +144,25 @@ cdef class FusedKernel:
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
                              lif_opts["refractory"])
         self.prm, self.u, self.v = prm, u, v
+        import numpy as np
+        p = np.asarray(prm)
+        self.soa = np.ascontiguousarray(np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"],
+                                                  p["weight_exp"]]).astype(np.int64).reshape(5, -1))
+        self.spk = np.zeros(p.size + 8, np.uint8)
+        n = p.size
+        self.batch.k_u = &self.soa[0, 0] if n else NULL
+        self.batch.k_v = &self.soa[1, 0] if n else NULL
+        self.batch.vth = &self.soa[2, 0] if n else NULL
+        self.batch.bias = &self.soa[3, 0] if n else NULL
+        self.batch.wexp = &self.soa[4, 0] if n else NULL
+        self.batch.decay_bits = lif_opts["decay_bits"]
+        self.batch.input_shift = lif_opts["input_shift"]
+        self.batch.u_wrap = lif_opts["u_wrap"]
+        self.batch.v_wrap = lif_opts["v_wrap"]
+        self.batch.h_u = self.lif.h_u
+        self.batch.h_v = self.lif.h_v
+        # The branch-free rules have no silicon refractory counter.
+        self.use_batch = not lif_opts["refractory"] and n > 0
         self.refractory = lif_opts["refractory"]
         self.refr = refr
         self.noff = noff
@@ -201,6 +237,49 @@ cdef class FusedKernel:
 
     # ----- phase 1: neurons --------------------------------------------------------------------------
     cdef void _update(self) noexcept nogil:
+        if self.use_batch:
+            self._update_batch()
+        else:
+            self._update_scalar()
+
+    cdef void _update_batch(self) noexcept nogil:
+        """Every core through the branch-free rules, then its spike flags scanned eight at a time."""
+        cdef Py_ssize_t k, i, j, n0, n1, nsp = 0, nsp0
+        cdef int64_t syn, n_active
+        cdef uint64_t word
+        cdef int64_t* acc = &self.ring[(self.tick % self.R) * self.stride]
+        cdef uint8_t* flags = &self.spk[0]
+        cdef int64_t* sp = &self.spikes[0]
+        cdef int64_t* cnt = &self.ctr[0]
+        for k in range(self.n_cores):
+            n0, n1 = self.noff[k], self.noff[k + 1]
+            syn = 0
+            nsp0 = nsp
+            n_active = nm_lif_batch(&self.batch, n0, n1, acc, &self.u[0], &self.v[0], flags, &syn)
+            i = n0
+            while i < n1:
+                if i + 8 <= n1:
+                    memcpy(&word, flags + i, 8)
+                    if word == 0:
+                        i += 8
+                        continue
+                    for j in range(i, i + 8):
+                        if flags[j]:
+                            sp[nsp] = j
+                            nsp += 1
+                    i += 8
+                else:
+                    if flags[i]:
+                        sp[nsp] = i
+                        nsp += 1
+                    i += 1
+            cnt[k * NEV + SYN] += syn
+            cnt[k * NEV + ACT] += n_active
+            cnt[k * NEV + INACT] += (n1 - n0) - n_active
+            cnt[k * NEV + SPK] += nsp - nsp0
+        self.n_spikes = nsp
+
+    cdef void _update_scalar(self) noexcept nogil:
         cdef Py_ssize_t k, i, n0, n1, nsp = 0, nsp0
         cdef int64_t a, inp, syn, n_active
         cdef int f

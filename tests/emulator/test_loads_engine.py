@@ -200,3 +200,38 @@ def test_network_estimate_error_is_bounded():
         b_lat, b_tick = ERROR_BOUNDS[name]
         for lat, worst, _ in errs:
             assert abs(lat) <= b_lat and abs(worst) <= b_tick, (name, lat, worst)
+
+
+@pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
+@pytest.mark.parametrize("seed", range(3))
+def test_branch_free_update_equals_the_shared_rules(name, seed):
+    """emulator/_lif_batch.c (vectorised on AVX-512 CPUs) against cores/_lif.pxd on registers at and beyond
+    their limits, overflowing inputs and the wrap and saturate policies: identical state, spikes and counts."""
+    from emulator.simulator import Probes
+
+    cfg = CONFIGS[name]()
+    mapped = random_mapped(cfg, 300 + seed)
+    rng = np.random.default_rng(seed)
+    spikes = (random_inputs(300 + seed, 1, 12, mapped.n_inputs, p=0.6)[0]
+              * rng.integers(1, 5000, (12, mapped.n_inputs))).astype(np.int32)
+    n = Chip.from_config(cfg).program(mapped).cores.n_neurons
+    h_u, h_v = 1 << (cfg.neuron.current_bits - 1), 1 << (cfg.neuron.membrane_bits - 1)
+    edges = np.array([0, 1, -1, h_u - 1, 1 - h_u, -h_u, h_u, 3 * h_u, -5 * h_u])
+    u = np.where(rng.random(n) < 0.5, rng.choice(edges, n), rng.integers(-h_u, h_u, n))
+    v = np.where(rng.random(n) < 0.5, rng.choice(edges * (h_v // h_u or 1), n), rng.integers(-h_v, h_v, n))
+    out = []
+    for batch in (False, True):
+        chip = Chip.from_config(cfg, noc_engine="loads").program(mapped)
+        plan = chip.fused_plan()
+        assert plan.kernel.use_batch, "the branch-free update is the default without silicon refractory"
+        plan.kernel.use_batch = batch
+        chip.cores.reset()
+        plan.kernel.reset()
+        chip.cores.set_state(u=u, v=v)
+        rec = plan.run_inference(spikes, Probes(spike_neurons=np.arange(n)))
+        out.append((rec, chip.cores.state()))
+    (a, sa), (b, sb) = out
+    np.testing.assert_array_equal(a.probe_spikes, b.probe_spikes)
+    np.testing.assert_array_equal(a.per_core, b.per_core)
+    np.testing.assert_array_equal(sa["u"], sb["u"])
+    np.testing.assert_array_equal(sa["v"], sb["v"])
