@@ -122,6 +122,9 @@ cdef class FusedKernel:
     cdef int64_t[::1] ctr                # [C * NEV] per-core counts, then the 4 difference grids
     cdef int32_t[::1] core_hmax
     cdef int32_t[::1] dlv                # this tick's deliveries per core (dense: the per-spike loop's target)
+    cdef uint64_t[:, ::1] dmask          # per neuron, a bit per destination core (first packet to each core)
+    cdef uint64_t[:, ::1] planes         # bit-sliced per-core delivery counters: plane b holds bit b of each
+    cdef Py_ssize_t n_words, n_planes, top_plane
     cdef int width, height
     cdef int32_t[::1] cell_link
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
@@ -138,7 +141,7 @@ cdef class FusedKernel:
     cdef public int64_t tick
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, syn_delay, int delay0,
-                 int R, ev_ptr, ev, dl_ptr, dl, src_hmax, neuron_core, int width, int height, cell_link, cell_peers,
+                 int R, ev_ptr, ev, dl_ptr, dl, dmask, src_hmax, neuron_core, int width, int height, cell_link, cell_peers,
                  dict timing, n_per_core):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
@@ -186,6 +189,11 @@ cdef class FusedKernel:
         self.ctr = np.zeros(self.n_cores * NEV + 4 * width * height, np.int64)
         self.core_hmax = np.zeros(self.n_cores, np.int32)
         self.dlv = np.zeros(self.n_cores, np.int32)
+        self.dmask = dmask
+        self.n_words = dmask.shape[1]
+        self.n_planes = max(1, int(self.n_neurons).bit_length())
+        self.planes = np.zeros((self.n_planes, max(self.n_words, 1)), np.uint64)
+        self.top_plane = 0
         self.spikes = np.zeros(self.n_neurons, np.int64)
         self.n_spikes = 0
         self.syn_ns, self.act_ns, self.inact_ns = timing["syn_ns"], timing["act_ns"], timing["inact_ns"]
@@ -203,6 +211,8 @@ cdef class FusedKernel:
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
+        self.planes[:, :] = 0
+        self.top_plane = 0
         self.n_spikes = 0
         self.tick = 0
 
@@ -384,6 +394,8 @@ cdef class FusedKernel:
         while p < end:
             nmf_prefetch(p)
             p += 64
+        if events and s < self.n_neurons and self.n_words:
+            nmf_prefetch(&self.dmask[s, 0])
         if events and s < self.n_neurons and self.ev.shape[0]:
             p = <const char*>(&self.ev[0] + self.ev_ptr[s])
             end = <const char*>(&self.ev[0] + self.ev_ptr[s + 1])
@@ -428,12 +440,46 @@ cdef class FusedKernel:
                 for e in range(self.ev_ptr[i], self.ev_ptr[i + 1]):
                     x = ev[e]
                     ctr[x & 0xFFFF] += <int16_t>(x >> 16)
+                if self.n_words:
+                    self._add_mask(i)
                 for e in range(self.dl_ptr[i], self.dl_ptr[i + 1]):
                     dlv[dl[e]] += 1
                 k = self.neuron_core[i]
                 h = self.src_hmax[i]
                 if h > self.core_hmax[k]:
                     self.core_hmax[k] = h
+
+    cdef inline void _add_mask(self, int64_t i) noexcept nogil:
+        """Add neuron i's destination-core bits to the bit-sliced counters (a ripple-carry add per word: one
+        cache line per spike instead of one counter update per packet)."""
+        cdef Py_ssize_t w, b
+        cdef uint64_t x, t
+        for w in range(self.n_words):
+            x = self.dmask[i, w]
+            b = 0
+            while x:
+                t = self.planes[b, w] & x
+                self.planes[b, w] ^= x
+                x = t
+                b += 1
+            if b > self.top_plane:
+                self.top_plane = b
+
+    cdef inline void _drain_planes(self) noexcept nogil:
+        """Per-core delivery counts of the tick from the bit-sliced counters into dlv; planes zeroed."""
+        cdef Py_ssize_t k, b
+        cdef int64_t c
+        if self.top_plane == 0:
+            return
+        for k in range(self.n_cores):
+            c = 0
+            for b in range(self.top_plane):
+                c |= <int64_t>((self.planes[b, k >> 6] >> (k & 63)) & 1) << b
+            self.dlv[k] += c
+        for b in range(self.top_plane):
+            for k in range(self.n_words):
+                self.planes[b, k] = 0
+        self.top_plane = 0
 
     # ----- phase 4: timing ---------------------------------------------------------------------------
     cdef inline double t0_cycles(self, int64_t h) noexcept nogil:
@@ -447,6 +493,7 @@ cdef class FusedKernel:
         cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work
         cdef double cyc = self.cycle_ns
         cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
+        self._drain_planes()
         for k in range(self.n_cores):
             c = &self.ctr[k * NEV]
             c[DLV] += self.dlv[k]

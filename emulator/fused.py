@@ -62,13 +62,13 @@ class FusedPlan:
         self.syn_bytes = rec.nbytes + rec32.nbytes + syn_delay.nbytes + syn_ptr.nbytes
         geo = _Geometry(chip)
         ev_ptr, ev, hmax = geo.events(w)
-        dl_ptr, dl = w.dest_ptr.astype(np.int64), w.dest_pos.astype(np.uint16)
+        dl_ptr, dl, dmask = _deliveries(w, cores.n_cores)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
-            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev, dl_ptr, dl, hmax,
+            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev, dl_ptr, dl, dmask, hmax,
             w.neuron_pos, geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
@@ -240,6 +240,34 @@ def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
     delay0 = int(delay[0]) if delay.size and uniform else (1 if uniform else 0)
     syn_delay = np.zeros(0, np.int32) if uniform else delay[entry_of].astype(np.int32)
     return syn_ptr, rec.astype(np.int64), syn_delay, delay0
+
+
+MASK_WORDS_MAX = 8  # destination-core bit masks up to 512 cores; a list per neuron beyond
+
+
+def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W]).
+
+    Up to :data:`MASK_WORDS_MAX` x 64 cores, the first packet of a neuron to each core is a bit of its mask (the
+    kernel counts them with bit-sliced adders) and only further packets to the same core stay in the list;
+    beyond, every packet is in the list and the masks are empty.
+    """
+    n = w.dest_ptr.size - 1
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(w.dest_ptr))
+    dst = w.dest_pos.astype(np.int64)
+    n_words = -(-n_cores // 64)
+    if n_words > MASK_WORDS_MAX:
+        return w.dest_ptr.astype(np.int64), dst.astype(np.uint16), np.zeros((n, 0), np.uint64)
+    key = src * n_cores + dst
+    _, first = np.unique(key, return_index=True)
+    is_first = np.zeros(key.size, bool)
+    is_first[first] = True
+    masks = np.zeros((n, n_words), np.uint64)
+    f_src, f_dst = src[is_first], dst[is_first]
+    np.bitwise_or.at(masks, (f_src, f_dst >> 6), np.left_shift(np.uint64(1), (f_dst & 63).astype(np.uint64)))
+    extra = ~is_first
+    ptr = np.searchsorted(src[extra], np.arange(n + 1)).astype(np.int64)
+    return ptr, dst[extra].astype(np.uint16), masks
 
 
 def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
