@@ -38,6 +38,10 @@ from libc.string cimport memset
 
 from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
 
+cdef extern from "_bitslice.h":
+    void nm_bs_counts(const uint64_t* planes, int top, int n_words, const uint64_t* masks, int n_masks,
+                      int64_t* out) noexcept nogil
+
 cdef extern from "_lif_batch.h":
     ctypedef struct nm_lif_batch_t:
         const int64_t* k_u
@@ -125,6 +129,15 @@ cdef class FusedKernel:
     cdef uint64_t[:, ::1] dmask          # per neuron, a bit per destination core (first packet to each core)
     cdef uint64_t[:, ::1] planes         # bit-sliced per-core delivery counters: plane b holds bit b of each
     cdef Py_ssize_t n_words, n_planes, top_plane
+    # Route planes (link loads without per-packet entries): bit-sliced destination counts per source router
+    # (read through the masks of the first dimension's lines) and per source line of the second segment (read
+    # through the router masks); see _routes_to_grid.
+    cdef bint route_planes, x_first
+    cdef int32_t[::1] src_router, router_group, router_x, router_y, pr_top, pg_top, touched
+    cdef Py_ssize_t n_touched, n_routers, n_groups, n_lines
+    cdef uint64_t[::1] pr, pg
+    cdef uint64_t[:, ::1] line_masks, router_masks
+    cdef int64_t[::1] line_counts
     cdef int width, height
     cdef int32_t[::1] cell_link
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
@@ -141,7 +154,7 @@ cdef class FusedKernel:
     cdef public int64_t tick
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, syn_delay, int delay0,
-                 int R, ev_ptr, ev, dl_ptr, dl, dmask, src_hmax, neuron_core, int width, int height, cell_link, cell_peers,
+                 int R, ev_ptr, ev, dl_ptr, dl, dmask, routes, src_hmax, neuron_core, int width, int height, cell_link, cell_peers,
                  dict timing, n_per_core):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
@@ -194,6 +207,7 @@ cdef class FusedKernel:
         self.n_planes = max(1, int(self.n_neurons).bit_length())
         self.planes = np.zeros((self.n_planes, max(self.n_words, 1)), np.uint64)
         self.top_plane = 0
+        self._init_routes(routes)
         self.spikes = np.zeros(self.n_neurons, np.int64)
         self.n_spikes = 0
         self.syn_ns, self.act_ns, self.inact_ns = timing["syn_ns"], timing["act_ns"], timing["inact_ns"]
@@ -205,6 +219,28 @@ cdef class FusedKernel:
         self.n_per_core = n_per_core
         self.tick = 0
 
+    def _init_routes(self, routes):
+        """``routes``: None (link loads from the per-spike difference entries), or a dict of the route-plane
+        tables built by emulator.fused._Geometry.route_planes."""
+        import numpy as np
+        self.route_planes = routes is not None
+        if not self.route_planes:
+            return
+        self.x_first = routes["x_first"]
+        self.src_router, self.router_group = routes["src_router"], routes["router_group"]
+        self.router_x, self.router_y = routes["router_x"], routes["router_y"]
+        self.line_masks, self.router_masks = routes["line_masks"], routes["router_masks"]
+        self.n_routers, self.n_groups = self.router_x.shape[0], routes["n_groups"]
+        self.n_lines = self.line_masks.shape[0]
+        size = self.n_planes * self.n_words
+        self.pr = np.zeros(self.n_routers * size, np.uint64)
+        self.pg = np.zeros(self.n_groups * size, np.uint64)
+        self.pr_top = np.zeros(self.n_routers, np.int32)
+        self.pg_top = np.zeros(self.n_groups, np.int32)
+        self.touched = np.zeros(self.n_routers, np.int32)
+        self.n_touched = 0
+        self.line_counts = np.zeros(max(self.n_lines, self.n_routers), np.int64)
+
     def reset(self):
         """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""
         self.ring[:] = 0
@@ -213,6 +249,12 @@ cdef class FusedKernel:
         self.dlv[:] = 0
         self.planes[:, :] = 0
         self.top_plane = 0
+        if self.route_planes:
+            self.pr[:] = 0
+            self.pg[:] = 0
+            self.pr_top[:] = 0
+            self.pg_top[:] = 0
+            self.n_touched = 0
         self.n_spikes = 0
         self.tick = 0
 
@@ -394,8 +436,6 @@ cdef class FusedKernel:
         while p < end:
             nmf_prefetch(p)
             p += 64
-        if events and s < self.n_neurons and self.n_words:
-            nmf_prefetch(&self.dmask[s, 0])
         if events and s < self.n_neurons and self.ev.shape[0]:
             p = <const char*>(&self.ev[0] + self.ev_ptr[s])
             end = <const char*>(&self.ev[0] + self.ev_ptr[s + 1])
@@ -442,6 +482,8 @@ cdef class FusedKernel:
                     ctr[x & 0xFFFF] += <int16_t>(x >> 16)
                 if self.n_words:
                     self._add_mask(i)
+                if self.route_planes:
+                    self._add_routes(i)
                 for e in range(self.dl_ptr[i], self.dl_ptr[i + 1]):
                     dlv[dl[e]] += 1
                 k = self.neuron_core[i]
@@ -449,21 +491,100 @@ cdef class FusedKernel:
                 if h > self.core_hmax[k]:
                     self.core_hmax[k] = h
 
-    cdef inline void _add_mask(self, int64_t i) noexcept nogil:
-        """Add neuron i's destination-core bits to the bit-sliced counters (a ripple-carry add per word: one
-        cache line per spike instead of one counter update per packet)."""
-        cdef Py_ssize_t w, b
+    cdef inline int _bs_add(self, uint64_t* planes, const uint64_t* mask) noexcept nogil:
+        """Add one to the bit-sliced counters of every core set in ``mask`` (a ripple-carry add per word);
+        returns the number of planes the carries reached."""
+        cdef Py_ssize_t w, b, top = 0
         cdef uint64_t x, t
         for w in range(self.n_words):
-            x = self.dmask[i, w]
+            x = mask[w]
             b = 0
             while x:
-                t = self.planes[b, w] & x
-                self.planes[b, w] ^= x
+                t = planes[b * self.n_words + w] & x
+                planes[b * self.n_words + w] ^= x
                 x = t
                 b += 1
-            if b > self.top_plane:
-                self.top_plane = b
+            top = b if b > top else top
+        return top
+
+    cdef inline void _add_mask(self, int64_t i) noexcept nogil:
+        """Neuron i's destination cores into the tick's per-core delivery counters (one cache line per spike
+        instead of one counter update per packet)."""
+        cdef int top = self._bs_add(&self.planes[0, 0], &self.dmask[i, 0])
+        if top > self.top_plane:
+            self.top_plane = top
+
+    cdef inline void _add_routes(self, int64_t i) noexcept nogil:
+        """Neuron i's destination cores into the route planes of its source router and of its router's group."""
+        cdef Py_ssize_t size = self.n_planes * self.n_words
+        cdef int32_t r = self.src_router[i], g = self.router_group[r]
+        cdef int top = self._bs_add(&self.pr[r * size], &self.dmask[i, 0])
+        if top > self.pr_top[r]:
+            if self.pr_top[r] == 0:
+                self.touched[self.n_touched] = r      # each router once per tick: its top was 0 until now
+                self.n_touched += 1
+            self.pr_top[r] = top
+        top = self._bs_add(&self.pg[g * size], &self.dmask[i, 0])
+        if top > self.pg_top[g]:
+            self.pg_top[g] = top
+
+    cdef void _routes_to_grid(self) noexcept nogil:
+        """The tick's route planes as difference entries of the link grids (module docstring), planes zeroed.
+
+        XY: the first segment runs along the source row from xs to each destination column (counts per
+        source router and destination column), the second along the destination column from the source row
+        to the destination router (counts per source row and destination router). YX: columns and rows swap.
+        """
+        cdef Py_ssize_t j, l, size = self.n_planes * self.n_words, wh = self.width * self.height
+        cdef int32_t r, g, a, b
+        cdef int64_t n
+        cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
+        cdef int64_t* cnt = &self.line_counts[0]
+        # E (0) / W (1) lines are rows of ``width`` cells; N (2) / S (3) lines are columns of ``height`` cells.
+        cdef Py_ssize_t pos_base = 0 if self.x_first else 2 * wh, neg_base = wh if self.x_first else 3 * wh
+        cdef Py_ssize_t len1 = self.width if self.x_first else self.height
+        cdef Py_ssize_t pos2 = 2 * wh if self.x_first else 0, neg2 = 3 * wh if self.x_first else wh
+        cdef Py_ssize_t len2 = self.height if self.x_first else self.width
+        for j in range(self.n_touched):
+            r = self.touched[j]
+            nm_bs_counts(&self.pr[r * size], self.pr_top[r], <int>self.n_words, &self.line_masks[0, 0],
+                         <int>self.n_lines, cnt)
+            # source coordinate along the first dimension (a), and the line it runs on (b)
+            a = self.router_x[r] if self.x_first else self.router_y[r]
+            b = self.router_y[r] if self.x_first else self.router_x[r]
+            for l in range(self.n_lines):
+                n = cnt[l]
+                if n == 0 or l == a:
+                    continue
+                if l > a:
+                    grid[pos_base + b * len1 + a] += n
+                    grid[pos_base + b * len1 + l] -= n
+                else:
+                    grid[neg_base + b * len1 + l] += n
+                    grid[neg_base + b * len1 + a] -= n
+            memset(&self.pr[r * size], 0, self.pr_top[r] * self.n_words * sizeof(uint64_t))
+            self.pr_top[r] = 0
+        self.n_touched = 0
+        for g in range(self.n_groups):
+            if self.pg_top[g] == 0:
+                continue
+            nm_bs_counts(&self.pg[g * size], self.pg_top[g], <int>self.n_words, &self.router_masks[0, 0],
+                         <int>self.n_routers, cnt)
+            for r in range(self.n_routers):
+                n = cnt[r]
+                if n == 0:
+                    continue
+                # the second segment runs on the destination's line (b) from the group's coordinate (g) to a
+                a = self.router_y[r] if self.x_first else self.router_x[r]
+                b = self.router_x[r] if self.x_first else self.router_y[r]
+                if a > g:
+                    grid[pos2 + b * len2 + g] += n
+                    grid[pos2 + b * len2 + a] -= n
+                elif a < g:
+                    grid[neg2 + b * len2 + a] += n
+                    grid[neg2 + b * len2 + g] -= n
+            memset(&self.pg[g * size], 0, self.pg_top[g] * self.n_words * sizeof(uint64_t))
+            self.pg_top[g] = 0
 
     cdef inline void _drain_planes(self) noexcept nogil:
         """Per-core delivery counts of the tick from the bit-sliced counters into dlv; planes zeroed."""
@@ -494,6 +615,8 @@ cdef class FusedKernel:
         cdef double cyc = self.cycle_ns
         cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
         self._drain_planes()
+        if self.route_planes:
+            self._routes_to_grid()
         for k in range(self.n_cores):
             c = &self.ctr[k * NEV]
             c[DLV] += self.dlv[k]

@@ -61,14 +61,17 @@ class FusedPlan:
         rec, rec32 = _narrow(rec, self.n_neurons)
         self.syn_bytes = rec.nbytes + rec32.nbytes + syn_delay.nbytes + syn_ptr.nbytes
         geo = _Geometry(chip)
-        ev_ptr, ev, hmax = geo.events(w)
-        dl_ptr, dl, dmask = _deliveries(w, cores.n_cores)
+        dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores)
+        # Route planes carry the links of every neuron's first packet to each core; the difference entries
+        # only the rest (all packets when there are no masks).
+        routes = geo.route_planes(w) if dmask.shape[1] else None
+        ev_ptr, ev, hmax = geo.events(w, grid_for=None if routes is None else ~first)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
-            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev, dl_ptr, dl, dmask, hmax,
+            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev, dl_ptr, dl, dmask, routes, hmax,
             w.neuron_pos, geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
@@ -245,8 +248,9 @@ def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
 MASK_WORDS_MAX = 8  # destination-core bit masks up to 512 cores; a list per neuron beyond
 
 
-def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W]).
+def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W],
+    and for each destination entry whether it is in the masks).
 
     Up to :data:`MASK_WORDS_MAX` x 64 cores, the first packet of a neuron to each core is a bit of its mask (the
     kernel counts them with bit-sliced adders) and only further packets to the same core stay in the list;
@@ -257,7 +261,8 @@ def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     dst = w.dest_pos.astype(np.int64)
     n_words = -(-n_cores // 64)
     if n_words > MASK_WORDS_MAX:
-        return w.dest_ptr.astype(np.int64), dst.astype(np.uint16), np.zeros((n, 0), np.uint64)
+        return (w.dest_ptr.astype(np.int64), dst.astype(np.uint16), np.zeros((n, 0), np.uint64),
+                np.zeros(dst.size, bool))
     key = src * n_cores + dst
     _, first = np.unique(key, return_index=True)
     is_first = np.zeros(key.size, bool)
@@ -267,7 +272,7 @@ def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     np.bitwise_or.at(masks, (f_src, f_dst >> 6), np.left_shift(np.uint64(1), (f_dst & 63).astype(np.uint64)))
     extra = ~is_first
     ptr = np.searchsorted(src[extra], np.arange(n + 1)).astype(np.int64)
-    return ptr, dst[extra].astype(np.uint16), masks
+    return ptr, dst[extra].astype(np.uint16), masks, is_first
 
 
 def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
@@ -313,7 +318,8 @@ class _Geometry:
         topo = chip.topology
         self.topo = topo
         self.width, self.height = topo.width, topo.height
-        self.x_first = chip.cfg.noc.routing == "xy"
+        self.routing = chip.cfg.noc.routing
+        self.x_first = self.routing == "xy"
         self.C = chip.cores.n_cores
         w, h = self.width, self.height
         self.base = {E: 0, W: w * h, N: 2 * w * h, S: 3 * w * h}
@@ -352,9 +358,42 @@ class _Geometry:
                 out.append((np.flatnonzero(m), start + hi[m], -1))
         return out
 
-    def events(self, wiring):
+    def route_planes(self, wiring) -> dict | None:
+        """Tables of the kernel's route planes (``_fused.FusedKernel._routes_to_grid``), or None when the
+        routing is not dimension-ordered XY / YX."""
+        topo = self.topo
+        routing = self.routing
+        if routing not in ("xy", "yx"):
+            return None
+        w, h, C = self.width, self.height, self.C
+        n_words = -(-C // 64)
+        router_of_pos = topo.router_of_core(wiring.core_index).astype(np.int64)
+        rx, ry = router_of_pos % w, router_of_pos // w
+        bit = np.left_shift(np.uint64(1), (np.arange(C) & 63).astype(np.uint64))
+        word = np.arange(C) >> 6
+
+        def masks(labels, n_labels):
+            out = np.zeros((n_labels, n_words), np.uint64)
+            np.bitwise_or.at(out, (labels, word), bit)
+            return out
+
+        x_first = routing == "xy"
+        n_routers = w * h
+        all_r = np.arange(n_routers)
+        return {
+            "x_first": x_first,
+            "src_router": router_of_pos[wiring.neuron_pos].astype(np.int32),
+            "router_group": (all_r // w if x_first else all_r % w).astype(np.int32),
+            "router_x": (all_r % w).astype(np.int32), "router_y": (all_r // w).astype(np.int32),
+            "line_masks": masks(rx if x_first else ry, w if x_first else h),
+            "router_masks": masks(router_of_pos, n_routers),
+            "n_groups": h if x_first else w,
+        }
+
+    def events(self, wiring, grid_for: np.ndarray | None = None):
         """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, hmax int32[N]) of every neuron's
-        spike: packets and hops at its core and the difference entries of its routes."""
+        spike: packets and hops at its core and the difference entries of the routes of its packets (of the
+        entries selected by ``grid_for``; default all)."""
         topo, C = self.topo, self.C
         n = wiring.dest_ptr.size - 1
         src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))
@@ -371,11 +410,13 @@ class _Geometry:
         parts = [(every, k * N_EV + 4, ones), (every, k * N_EV + 5, hew), (every, k * N_EV + 6, hns)]
         grid0 = C * N_EV
         w, h = self.width, self.height
+        sel = np.arange(src.size) if grid_for is None else np.flatnonzero(grid_for)
+        xs, ys, xd, yd = xs[sel], ys[sel], xd[sel], yd[sel]
         if self.x_first:
             segs = self._segment(E, W, w, ys, xs, xd) + self._segment(N, S, h, xd, ys, yd)
         else:
             segs = self._segment(N, S, h, xs, ys, yd) + self._segment(E, W, w, yd, xs, xd)
-        parts += [(e, grid0 + cell, np.full(e.size, sign)) for e, cell, sign in segs]
+        parts += [(sel[e], grid0 + cell, np.full(e.size, sign)) for e, cell, sign in segs]
         ent = np.concatenate([p[0] for p in parts])
         idx = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
         inc = np.concatenate([np.asarray(p[2], np.int64) for p in parts])
