@@ -64,6 +64,30 @@ cdef extern from *:
     """
     void nmf_prefetch(const void* p) noexcept nogil
 
+# What a spike of one neuron adds besides its synapses, in one 64-byte record (one cache line per spike): its
+# destination cores as bits (up to 256 cores; beyond, FusedKernel.dmask), its packets and hops, the list ranges
+# of what the bits cannot say (further packets to a core already set, and their route differences), the
+# longest route's hops, and its core, router and router group. NumPy twin: emulator.fused.META_DTYPE.
+ctypedef struct NeuronMeta:
+    uint64_t mask[4]
+    int32_t pkt
+    int32_t hew
+    int32_t hns
+    int32_t ev_start
+    int32_t dl_start
+    int16_t hmax
+    uint16_t core
+    uint16_t router
+    uint16_t group
+    uint16_t ev_n
+    uint16_t dl_n
+
+
+def meta_size():
+    """sizeof(NeuronMeta), checked against emulator.fused.META_DTYPE."""
+    return sizeof(NeuronMeta)
+
+
 # Columns of the per-core count block (emulator.energy.EVENTS order).
 cdef enum:
     SYN = 0
@@ -117,18 +141,16 @@ cdef class FusedKernel:
     cdef Py_ssize_t R, stride
     cdef int64_t[::1] slot_base          # per delay 0..R-1: offset of the accumulator of tick + delay
     # events per neuron
-    cdef int64_t[::1] ev_ptr
     cdef uint32_t[::1] ev                # (increment << 16) | counter index, int16 increment
-    cdef int64_t[::1] dl_ptr
     cdef uint16_t[::1] dl                # destination core position of each packet
-    cdef int32_t[::1] src_hmax
-    cdef int32_t[::1] neuron_core
+    cdef NeuronMeta[::1] meta
     cdef int64_t[::1] ctr                # [C * NEV] per-core counts, then the 4 difference grids
     cdef int32_t[::1] core_hmax
     cdef int32_t[::1] dlv                # this tick's deliveries per core (dense: the per-spike loop's target)
     cdef uint64_t[:, ::1] dmask          # per neuron, a bit per destination core (first packet to each core)
     cdef uint64_t[:, ::1] planes         # bit-sliced per-core delivery counters: plane b holds bit b of each
     cdef Py_ssize_t n_words, n_planes, top_plane
+    cdef int depth_core, depth_router, depth_group   # carry-chain lengths run unconditionally (_bs_add)
     # Route planes (link loads without per-packet entries): bit-sliced destination counts per source router
     # (read through the masks of the first dimension's lines) and per source line of the second segment (read
     # through the router masks); see _routes_to_grid.
@@ -154,7 +176,7 @@ cdef class FusedKernel:
     cdef public int64_t tick
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, syn_delay, int delay0,
-                 int R, ev_ptr, ev, dl_ptr, dl, dmask, routes, src_hmax, neuron_core, int width, int height, cell_link, cell_peers,
+                 int R, ev, dl, dmask, routes, meta, int width, int height, cell_link, cell_peers,
                  dict timing, n_per_core):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
@@ -192,8 +214,7 @@ cdef class FusedKernel:
         import numpy as np
         self.ring = np.zeros(R * self.stride, np.int64)
         self.slot_base = np.zeros(R, np.int64)
-        self.ev_ptr, self.ev, self.dl_ptr, self.dl = ev_ptr, ev, dl_ptr, dl
-        self.src_hmax, self.neuron_core = src_hmax, neuron_core
+        self.ev, self.dl, self.meta = ev, dl, meta
         self.width, self.height = width, height
         self.cell_link = cell_link
         self.cell_peers = cell_peers
@@ -206,6 +227,11 @@ cdef class FusedKernel:
         self.n_words = dmask.shape[1]
         self.n_planes = max(1, int(self.n_neurons).bit_length())
         self.planes = np.zeros((self.n_planes, max(self.n_words, 1)), np.uint64)
+        # Typical counts per tick: deliveries per core up to ~2**8, per (source router, core) a few, per
+        # (source line, core) tens; longer carries take the rare loop.
+        self.depth_core = min(8, self.n_planes)
+        self.depth_router = min(3, self.n_planes)
+        self.depth_group = min(5, self.n_planes)
         self.top_plane = 0
         self._init_routes(routes)
         self.spikes = np.zeros(self.n_neurons, np.int64)
@@ -436,17 +462,8 @@ cdef class FusedKernel:
         while p < end:
             nmf_prefetch(p)
             p += 64
-        if events and s < self.n_neurons and self.ev.shape[0]:
-            p = <const char*>(&self.ev[0] + self.ev_ptr[s])
-            end = <const char*>(&self.ev[0] + self.ev_ptr[s + 1])
-            while p < end:
-                nmf_prefetch(p)
-                p += 64
-            p = <const char*>(&self.dl[0] + self.dl_ptr[s])
-            end = <const char*>(&self.dl[0] + self.dl_ptr[s + 1])
-            while p < end:
-                nmf_prefetch(p)
-                p += 64
+        if events and s < self.n_neurons:
+            nmf_prefetch(&self.meta[s])
 
     cdef void _inputs(self, int64_t e0, int64_t e1, const int32_t[::1] in_line,
                       const int32_t[::1] in_count) noexcept nogil:
@@ -459,14 +476,9 @@ cdef class FusedKernel:
 
     cdef void _spikes_out(self, Py_ssize_t t, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes, bint timed,
                           int64_t[::1] src_count) noexcept nogil:
-        cdef Py_ssize_t m, e, n = self.n_spikes
-        cdef int64_t i, k
-        cdef int32_t o, h
-        cdef uint32_t x
-        cdef int64_t* ctr = &self.ctr[0]
-        cdef const uint32_t* ev = &self.ev[0] if self.ev.shape[0] else NULL
-        cdef const uint16_t* dl = &self.dl[0] if self.dl.shape[0] else NULL
-        cdef int32_t* dlv = &self.dlv[0]
+        cdef Py_ssize_t m, n = self.n_spikes
+        cdef int64_t i
+        cdef int32_t o
         for m in range(n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:
@@ -477,54 +489,66 @@ cdef class FusedKernel:
                 out_spikes[t, o] = 1
             if timed:
                 src_count[i] += 1
-                for e in range(self.ev_ptr[i], self.ev_ptr[i + 1]):
-                    x = ev[e]
-                    ctr[x & 0xFFFF] += <int16_t>(x >> 16)
-                if self.n_words:
-                    self._add_mask(i)
-                if self.route_planes:
-                    self._add_routes(i)
-                for e in range(self.dl_ptr[i], self.dl_ptr[i + 1]):
-                    dlv[dl[e]] += 1
-                k = self.neuron_core[i]
-                h = self.src_hmax[i]
-                if h > self.core_hmax[k]:
-                    self.core_hmax[k] = h
+                self._events(i)
 
-    cdef inline int _bs_add(self, uint64_t* planes, const uint64_t* mask) noexcept nogil:
-        """Add one to the bit-sliced counters of every core set in ``mask`` (a ripple-carry add per word);
-        returns the number of planes the carries reached."""
-        cdef Py_ssize_t w, b, top = 0
+    cdef inline void _events(self, int64_t i) noexcept nogil:
+        """Neuron i's spike: packets and hops at its core, deliveries, route loads, longest route."""
+        cdef const NeuronMeta* mp = &self.meta[i]
+        cdef int64_t* ctr = &self.ctr[0]
+        cdef int64_t k = mp.core, e
+        cdef uint32_t x
+        cdef const uint64_t* mask = &mp.mask[0] if self.n_words <= 4 else &self.dmask[i, 0]
+        cdef int top
+        ctr[k * NEV + PKT] += mp.pkt
+        ctr[k * NEV + HEW] += mp.hew
+        ctr[k * NEV + HNS] += mp.hns
+        for e in range(mp.ev_start, mp.ev_start + mp.ev_n):
+            x = self.ev[e]
+            ctr[x & 0xFFFF] += <int16_t>(x >> 16)
+        for e in range(mp.dl_start, mp.dl_start + mp.dl_n):
+            self.dlv[self.dl[e]] += 1
+        if self.n_words:
+            top = self._bs_add(&self.planes[0, 0], mask, self.depth_core)
+            if top > self.top_plane:
+                self.top_plane = top
+            if self.route_planes:
+                self._add_routes(mp.router, mp.group, mask)
+        if mp.hmax > self.core_hmax[k]:
+            self.core_hmax[k] = mp.hmax
+
+    cdef inline int _bs_add(self, uint64_t* planes, const uint64_t* mask, int depth) noexcept nogil:
+        """Add one to the bit-sliced counters of every core set in ``mask``: a carry chain of ``depth`` planes
+        per word, always run whole (a fixed trip count: no mispredicted branch per word), then, rarely, the
+        carries beyond. Returns the number of planes that may hold bits."""
+        cdef Py_ssize_t w, b, nw = self.n_words
         cdef uint64_t x, t
-        for w in range(self.n_words):
+        cdef int top = depth
+        for w in range(nw):
             x = mask[w]
-            b = 0
-            while x:
-                t = planes[b * self.n_words + w] & x
-                planes[b * self.n_words + w] ^= x
+            for b in range(depth):
+                t = planes[b * nw + w] & x
+                planes[b * nw + w] ^= x
                 x = t
-                b += 1
-            top = b if b > top else top
+            if x:
+                b = depth
+                while x:
+                    t = planes[b * nw + w] & x
+                    planes[b * nw + w] ^= x
+                    x = t
+                    b += 1
+                top = b if b > top else top
         return top
 
-    cdef inline void _add_mask(self, int64_t i) noexcept nogil:
-        """Neuron i's destination cores into the tick's per-core delivery counters (one cache line per spike
-        instead of one counter update per packet)."""
-        cdef int top = self._bs_add(&self.planes[0, 0], &self.dmask[i, 0])
-        if top > self.top_plane:
-            self.top_plane = top
-
-    cdef inline void _add_routes(self, int64_t i) noexcept nogil:
-        """Neuron i's destination cores into the route planes of its source router and of its router's group."""
+    cdef inline void _add_routes(self, Py_ssize_t r, Py_ssize_t g, const uint64_t* mask) noexcept nogil:
+        """A spike's destination cores into the route planes of its source router r and router group g."""
         cdef Py_ssize_t size = self.n_planes * self.n_words
-        cdef int32_t r = self.src_router[i], g = self.router_group[r]
-        cdef int top = self._bs_add(&self.pr[r * size], &self.dmask[i, 0])
+        cdef int top = self._bs_add(&self.pr[r * size], mask, self.depth_router)
         if top > self.pr_top[r]:
             if self.pr_top[r] == 0:
                 self.touched[self.n_touched] = r      # each router once per tick: its top was 0 until now
                 self.n_touched += 1
             self.pr_top[r] = top
-        top = self._bs_add(&self.pg[g * size], &self.dmask[i, 0])
+        top = self._bs_add(&self.pg[g * size], mask, self.depth_group)
         if top > self.pg_top[g]:
             self.pg_top[g] = top
 

@@ -65,14 +65,15 @@ class FusedPlan:
         # Route planes carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks).
         routes = geo.route_planes(w) if dmask.shape[1] else None
-        ev_ptr, ev, hmax = geo.events(w, grid_for=None if routes is None else ~first)
+        ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
+        meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
-            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev_ptr, ev, dl_ptr, dl, dmask, routes, hmax,
-            w.neuron_pos, geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
+            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask, routes, meta,
+            geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
@@ -246,6 +247,34 @@ def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
 
 
 MASK_WORDS_MAX = 8  # destination-core bit masks up to 512 cores; a list per neuron beyond
+# The kernel's per-neuron spike record (emulator._fused.NeuronMeta), one 64-byte cache line.
+META_DTYPE = np.dtype([("mask", "<u8", (4,)), ("pkt", "<i4"), ("hew", "<i4"), ("hns", "<i4"), ("ev_start", "<i4"),
+                       ("dl_start", "<i4"), ("hmax", "<i2"), ("core", "<u2"), ("router", "<u2"), ("group", "<u2"),
+                       ("ev_n", "<u2"), ("dl_n", "<u2")])
+
+
+def _meta(dmask, per_neuron: dict, ev_ptr, dl_ptr, neuron_pos, routes) -> np.ndarray:
+    """The per-neuron spike records (:data:`META_DTYPE`); errors name the field that does not fit."""
+    if META_DTYPE.itemsize != _fused.meta_size():
+        raise SimulationError(f"internal: META_DTYPE is {META_DTYPE.itemsize} bytes, the kernel's record "
+                              f"{_fused.meta_size()}")
+    n = neuron_pos.size
+    meta = np.zeros(n, META_DTYPE)
+    if 0 < dmask.shape[1] <= 4:
+        meta["mask"][:, :dmask.shape[1]] = dmask
+    fields = {"pkt": per_neuron["pkt"], "hew": per_neuron["hew"], "hns": per_neuron["hns"],
+              "hmax": per_neuron["hmax"], "core": neuron_pos, "ev_start": ev_ptr[:-1], "ev_n": np.diff(ev_ptr),
+              "dl_start": dl_ptr[:-1], "dl_n": np.diff(dl_ptr)}
+    if routes is not None:
+        fields["router"] = routes["src_router"]
+        fields["group"] = routes["router_group"][routes["src_router"]]
+    for name, values in fields.items():
+        info = np.iinfo(META_DTYPE[name].base)
+        if values.size and (values.max() > info.max or values.min() < info.min):
+            raise SimulationError(f"engine 'loads': per-neuron {name} up to {int(values.max()):,} does not fit "
+                                  f"the kernel's {META_DTYPE[name].base} field; use --engine fast or flow")
+        meta[name] = values
+    return meta
 
 
 def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -391,9 +420,10 @@ class _Geometry:
         }
 
     def events(self, wiring, grid_for: np.ndarray | None = None):
-        """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, hmax int32[N]) of every neuron's
-        spike: packets and hops at its core and the difference entries of the routes of its packets (of the
-        entries selected by ``grid_for``; default all)."""
+        """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's
+        spike: the difference entries of the routes of its packets (of the entries selected by ``grid_for``;
+        default all), and its packets, hops east-west / north-south and longest route (``pkt``, ``hew``,
+        ``hns``, ``hmax``, int64[N])."""
         topo, C = self.topo, self.C
         n = wiring.dest_ptr.size - 1
         src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))
@@ -404,10 +434,10 @@ class _Geometry:
         xd, yd = rd % self.width, rd // self.width
         hew, hns = np.abs(xd - xs), np.abs(yd - ys)
         self.entry_hops = (hew + hns).astype(np.int64)
-        ones = np.ones_like(k)
-        every = np.arange(src.size)
-        # Deliveries (column 7) are counted by the kernel from the destination list, not from these events.
-        parts = [(every, k * N_EV + 4, ones), (every, k * N_EV + 5, hew), (every, k * N_EV + 6, hns)]
+        per_neuron = {"pkt": np.bincount(src, minlength=n), "hew": np.bincount(src, weights=hew, minlength=n),
+                      "hns": np.bincount(src, weights=hns, minlength=n)}
+        per_neuron = {key: v.astype(np.int64) for key, v in per_neuron.items()}
+        parts = []
         grid0 = C * N_EV
         w, h = self.width, self.height
         sel = np.arange(src.size) if grid_for is None else np.flatnonzero(grid_for)
@@ -417,9 +447,9 @@ class _Geometry:
         else:
             segs = self._segment(N, S, h, xs, ys, yd) + self._segment(E, W, w, yd, xs, xd)
         parts += [(sel[e], grid0 + cell, np.full(e.size, sign)) for e, cell, sign in segs]
-        ent = np.concatenate([p[0] for p in parts])
-        idx = np.concatenate([np.asarray(p[1], np.int64) for p in parts])
-        inc = np.concatenate([np.asarray(p[2], np.int64) for p in parts])
+        ent = np.concatenate([np.zeros(0, np.int64)] + [p[0] for p in parts])
+        idx = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(p[1], np.int64) for p in parts])
+        inc = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(p[2], np.int64) for p in parts])
         n_idx = grid0 + 4 * w * h
         key = src[ent] * n_idx + idx
         uniq, inv = np.unique(key, return_inverse=True)
@@ -428,11 +458,12 @@ class _Geometry:
         uniq, total = uniq[keep], total[keep]
         ev_src = uniq // n_idx
         ev_ptr = np.searchsorted(ev_src, np.arange(n + 1)).astype(np.int64)
-        hmax = np.zeros(n, np.int32)
-        np.maximum.at(hmax, src, (hew + hns).astype(np.int32))
+        hmax = np.zeros(n, np.int64)
+        np.maximum.at(hmax, src, hew + hns)
+        per_neuron["hmax"] = hmax
         if n_idx > 1 << 16 or (total.size and int(np.abs(total).max()) >= 1 << 15):
             raise SimulationError(
                 f"engine 'loads': {self.C} cores on a {w} x {h} mesh, or a neuron with more than 32,767 packets or "
                 "hops per spike, exceed the fused kernel's 16-bit event fields; use --engine fast or flow")
         ev = ((total.astype(np.int64) & 0xFFFF) << 16) | (uniq % n_idx)
-        return ev_ptr, ev.astype(np.uint32), hmax
+        return ev_ptr, ev.astype(np.uint32), per_neuron
