@@ -134,6 +134,9 @@ cdef class FusedKernel:
     cdef int64_t[::1] syn_ptr
     cdef int64_t[::1] syn_rec            # wide records (w * 2**24 + 1) * 2**24 + target, or empty
     cdef uint32_t[::1] syn_rec32         # narrow records (w << 16) | target (fewer than 2**16 neurons), or empty
+    cdef int64_t[::1] u_ptr              # uniform-weight rows: uint16 targets, one increment per source
+    cdef uint16_t[::1] syn_rec16
+    cdef int64_t[::1] src_inc
     cdef bint narrow
     cdef int32_t[::1] syn_delay          # empty when every delay equals ``delay0``
     cdef int delay0
@@ -175,7 +178,8 @@ cdef class FusedKernel:
     cdef double[::1] n_per_core
     cdef public int64_t tick
 
-    def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, syn_delay, int delay0,
+    def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, u_ptr, syn_rec16, src_inc,
+                 syn_delay, int delay0,
                  int R, ev, dl, dmask, routes, meta, int width, int height, cell_link, cell_peers,
                  dict timing, n_per_core):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
@@ -208,6 +212,7 @@ cdef class FusedKernel:
         self.n_neurons = noff[self.n_cores]
         self.syn_ptr, self.syn_rec, self.syn_delay, self.delay0 = syn_ptr, syn_rec, syn_delay, delay0
         self.syn_rec32 = syn_rec32
+        self.u_ptr, self.syn_rec16, self.src_inc = u_ptr, syn_rec16, src_inc
         self.narrow = syn_rec32.shape[0] > 0 or syn_rec.shape[0] == 0
         self.R = R
         self.stride = self.n_neurons + 1
@@ -412,6 +417,15 @@ cdef class FusedKernel:
         cdef const int64_t* recs
         cdef const uint32_t* recs32
         cdef int64_t mask = CNT_MASK
+        cdef int64_t q0 = self.u_ptr[s], q1 = self.u_ptr[s + 1]
+        cdef const uint16_t* t16
+        if q1 > q0:
+            # one weight for the whole row (uniform rows exist only with one delay)
+            t16 = &self.syn_rec16[0]
+            acc = ring + base[self.delay0]
+            inc = self.src_inc[s] * c
+            for j in range(q0, q1):
+                acc[t16[j]] += inc
         if p1 == p0:
             return
         if self.narrow:
@@ -462,6 +476,12 @@ cdef class FusedKernel:
         while p < end:
             nmf_prefetch(p)
             p += 64
+        if self.syn_rec16.shape[0]:
+            p = <const char*>(&self.syn_rec16[0] + self.u_ptr[s])
+            end = <const char*>(&self.syn_rec16[0] + self.u_ptr[s + 1])
+            while p < end:
+                nmf_prefetch(p)
+                p += 64
         if events and s < self.n_neurons:
             nmf_prefetch(&self.meta[s])
 

@@ -59,7 +59,8 @@ class FusedPlan:
         syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
         rec, rec32 = _narrow(rec, self.n_neurons)
-        self.syn_bytes = rec.nbytes + rec32.nbytes + syn_delay.nbytes + syn_ptr.nbytes
+        syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
+        self.syn_bytes = sum(a.nbytes for a in (rec, rec32, rec16, syn_delay, syn_ptr, u_ptr, src_inc))
         geo = _Geometry(chip)
         dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores)
         # Route planes carry the links of every neuron's first packet to each core; the difference entries
@@ -72,7 +73,7 @@ class FusedPlan:
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
-            syn_ptr, rec, rec32, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask, routes, meta,
+            syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask, routes, meta,
             geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
@@ -312,6 +313,36 @@ def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     w = rec >> (2 * CNT_BITS)
     narrow = ((w & 0xFFFF) << 16) | (rec & ((1 << CNT_BITS) - 1))
     return np.zeros(0, np.int64), narrow.astype(np.uint32)
+
+
+def _uniform_rows(syn_ptr, rec32, delay0: int):
+    """Split the narrow records by source: a source whose synapses all carry one weight (every source of
+    bench-A: excitatory or inhibitory populations) keeps only uint16 targets and one accumulator increment
+    ``w * 2**24 + 1``, halving its bytes again; the others keep ``(w << 16) | target``.
+
+    Returns (general pointers, general records, uniform pointers, uniform targets uint16, increments int64);
+    everything general (empty uniform rows) without narrow records or with several delays.
+    """
+    n = syn_ptr.size - 1
+    if rec32.size == 0 or delay0 <= 0:
+        return syn_ptr, rec32, np.zeros(n + 1, np.int64), np.zeros(0, np.uint16), np.zeros(n, np.int64)
+    lens = np.diff(syn_ptr)
+    w = (rec32 >> np.uint32(16)).astype(np.uint16).view(np.int16).astype(np.int64)
+    nonempty = lens > 0
+    starts = syn_ptr[:-1][nonempty]
+    wmin = np.zeros(n, np.int64)
+    wmax = np.ones(n, np.int64)
+    if starts.size:
+        wmin[nonempty] = np.minimum.reduceat(w, starts)
+        wmax[nonempty] = np.maximum.reduceat(w, starts)
+    uniform = nonempty & (wmin == wmax)
+    src_of = np.repeat(np.arange(n), lens)
+    in_uniform = uniform[src_of]
+    u_ptr = np.concatenate([[0], np.cumsum(np.where(uniform, lens, 0))]).astype(np.int64)
+    g_ptr = np.concatenate([[0], np.cumsum(np.where(uniform, 0, lens))]).astype(np.int64)
+    rec16 = (rec32[in_uniform] & np.uint32(0xFFFF)).astype(np.uint16)
+    inc = np.where(uniform, wmin * (1 << CNT_BITS) + 1, 0).astype(np.int64)
+    return g_ptr, rec32[~in_uniform], u_ptr, rec16, inc
 
 
 def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
