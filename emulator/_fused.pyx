@@ -3,14 +3,19 @@
 
 Per tick ``t`` (the same order as :mod:`emulator.simulator`):
 
-1. every neuron consumes its accumulator for tick t and is updated by the shared Loihi rules
-   (:mod:`cores._lif`); per core: syn_ops, active / inactive updates, spikes;
+1. every neuron consumes its accumulator for tick t and is updated: by the branch-free rules of
+   ``_lif_batch.c`` (vectorised on AVX-512 CPUs), or, with silicon refractory, by the shared scalar rules of
+   :mod:`cores._lif` (the two are tested equal); per core: syn_ops, active / inactive updates, spikes;
 2. the input lines of tick t and the neurons that spiked add their *pre-folded* synapses -- for each source,
    every (destination core, axon) entry's crossbar row, as global targets -- into the accumulator of tick
-   t + delay (a ring of ``R = max delay + 1`` accumulators);
-3. each spike adds its pre-computed *events*: packets and hops at its core, one delivery at each destination
-   core, and the difference-array entries of its packets' dimension-order routes (so link loads cost O(1) per
-   route segment, not per hop);
+   t + delay (a ring of ``R = max delay + 1`` accumulators). Records: uint16 targets and one increment per
+   source when the source's synapses share one weight; ``(w << 16) | target`` otherwise; int64 records
+   beyond 65,536 neurons;
+3. each spike adds its *events* from one 64-byte record (``NeuronMeta``): packets and hops at its core; its
+   destination cores as a bit mask into bit-sliced per-core delivery counters; the same mask into the
+   *route planes* of its source router and router group, from which the tick's link loads are read through
+   line and router masks (``_routes_to_grid``); a list for what the bits cannot say (a second packet to a
+   core, and, beyond 512 cores, every packet and its route differences);
 4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
    estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
 
@@ -28,8 +33,10 @@ Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + 
     eject = t_a + (T0(0) - F + n_dlv_max s_ej) cyc       busiest ejection port
     network end = max(inj, link, eject)
 
-with the service times ``s`` of :func:`noc.flow_reference.service_times`. Its error against the cycle-exact
-engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
+with the credit-limited service times of :func:`noc.flow_reference.service_times`; the busiest link's is
+divided by the head-of-line efficiency ``2 - sqrt 2`` when another output of its router carries at least half
+its load (``_link_service``). Its error against the cycle-exact engine is measured and asserted
+(tests/emulator/test_loads_engine.py, noc/README.md).
 """
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t

@@ -14,11 +14,14 @@ What it keeps exact, and what it estimates (measured against the cycle-exact eng
   modelled (``peak_buffer_flits`` 0).
 
 How it is fast (issue 6): :class:`FusedPlan` pre-folds, for every source (neuron or input line), the crossbar
-rows of all its destination axons into one list of (global target, weight) records, so a spike costs one
-sequential stream of additions instead of a packet per destination and a row lookup per axon; and it
-pre-computes each neuron's per-spike *events*: packets and hops at its core, a delivery at each destination
-core and the difference-array entries of its routes (link loads without per-hop work). One call then runs all
-ticks of an inference without the GIL (or one tick at a time when probes need Python between ticks).
+rows of all its destination axons into one list of (global target, weight) records -- uint16 targets and a
+single increment when the source's synapses share a weight -- so a spike costs one sequential stream of
+additions instead of a packet per destination and a row lookup per axon. Each neuron's spike events (packets,
+hops, destination cores as bits, source router) sit in one 64-byte record: deliveries per core and link loads
+are counted with bit-sliced adders over destination-core masks and read back once per tick through mesh line
+and router masks, not per packet. The neuron update is branch-free C (``_lif_batch.c``), vectorised on
+AVX-512. One call runs all ticks of an inference without the GIL (one tick at a time when probes need Python
+between ticks).
 """
 
 from __future__ import annotations
