@@ -72,6 +72,7 @@ class FusedPlan:
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
         self.entry_hops = geo.entry_hops
+        self._entry_latency = None
         self.params = RouterParams.from_config(chip.cfg)
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
@@ -145,8 +146,10 @@ class FusedPlan:
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
         """Histogram of every packet's zero-load latency T0(hops) in cycles (the loads model has no queueing)."""
         w = self.chip.wiring
+        if self._entry_latency is None:   # T0 of every destination entry, once per program
+            self._entry_latency = self.params.zero_load_latency(self.entry_hops).astype(np.int64)
+        lat = self._entry_latency
         per_entry = np.repeat(src_count, np.diff(w.dest_ptr))
-        lat = self.params.zero_load_latency(self.entry_hops)
         size = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
         return np.bincount(lat, weights=per_entry, minlength=size).astype(np.int64)
 
