@@ -534,12 +534,13 @@ cdef class FusedKernel:
             ctr[x & 0xFFFF] += <int16_t>(x >> 16)
         for e in range(mp.dl_start, mp.dl_start + mp.dl_n):
             self.dlv[self.dl[e]] += 1
-        if self.n_words:
+        if self.route_planes:
+            # the group planes also give the per-core deliveries (_routes_to_grid)
+            self._add_routes(mp.router, mp.group, mask)
+        elif self.n_words:
             top = self._bs_add(&self.planes[0, 0], mask, self.depth_core)
             if top > self.top_plane:
                 self.top_plane = top
-            if self.route_planes:
-                self._add_routes(mp.router, mp.group, mask)
         if mp.hmax > self.core_hmax[k]:
             self.core_hmax[k] = mp.hmax
 
@@ -619,6 +620,7 @@ cdef class FusedKernel:
         for g in range(self.n_groups):
             if self.pg_top[g] == 0:
                 continue
+            self._deliveries_of(&self.pg[g * size], self.pg_top[g])
             nm_bs_counts(&self.pg[g * size], self.pg_top[g], <int>self.n_words, &self.router_masks[0, 0],
                          <int>self.n_routers, cnt)
             for r in range(self.n_routers):
@@ -636,6 +638,16 @@ cdef class FusedKernel:
                     grid[neg2 + b * len2 + g] -= n
             memset(&self.pg[g * size], 0, self.pg_top[g] * self.n_words * sizeof(uint64_t))
             self.pg_top[g] = 0
+
+    cdef inline void _deliveries_of(self, const uint64_t* planes, int top) noexcept nogil:
+        """Add the per-core counts held in ``top`` bit-sliced planes to this tick's deliveries."""
+        cdef Py_ssize_t k, b, nw = self.n_words
+        cdef int64_t c
+        for k in range(self.n_cores):
+            c = 0
+            for b in range(top):
+                c |= <int64_t>((planes[b * nw + (k >> 6)] >> (k & 63)) & 1) << b
+            self.dlv[k] += c
 
     cdef inline void _drain_planes(self) noexcept nogil:
         """Per-core delivery counts of the tick from the bit-sliced counters into dlv; planes zeroed."""
