@@ -333,37 +333,46 @@ cdef class FusedKernel:
             self._update_scalar()
 
     cdef void _update_batch(self) noexcept nogil:
-        """Every core through the branch-free rules, then its spike flags scanned eight at a time."""
+        """The per-core syn-ops (a reduction over the accumulators), then every neuron of the chip in one call
+        of the branch-free rules (long vector runs; per-core calls cost ~20 % in short loops), then each core's
+        flags scanned eight at a time: active updates summed bytewise, spikes listed in order."""
         cdef Py_ssize_t k, i, j, n0, n1, nsp = 0, nsp0
-        cdef int64_t syn, n_active
+        cdef int64_t syn, n_active, total = 0
         cdef uint64_t word
         cdef int64_t* acc = &self.ring[(self.tick % self.R) * self.stride]
         cdef uint8_t* flags = &self.spk[0]
         cdef int64_t* sp = &self.spikes[0]
         cdef int64_t* cnt = &self.ctr[0]
+        cdef int64_t mask = CNT_MASK
+        cdef uint64_t ones = 0x0101010101010101ULL
+        for k in range(self.n_cores):
+            syn = 0
+            for i in range(self.noff[k], self.noff[k + 1]):
+                syn += acc[i] & mask
+            cnt[k * NEV + SYN] += syn
+        nm_lif_batch(&self.batch, 0, self.n_neurons, acc, &self.u[0], &self.v[0], flags, &total)
         for k in range(self.n_cores):
             n0, n1 = self.noff[k], self.noff[k + 1]
-            syn = 0
             nsp0 = nsp
-            n_active = nm_lif_batch(&self.batch, n0, n1, acc, &self.u[0], &self.v[0], flags, &syn)
+            n_active = 0
             i = n0
             while i < n1:
                 if i + 8 <= n1:
                     memcpy(&word, flags + i, 8)
-                    if word == 0:
-                        i += 8
-                        continue
-                    for j in range(i, i + 8):
-                        if flags[j]:
-                            sp[nsp] = j
-                            nsp += 1
+                    # bytewise sum of the active bits (each byte 0 or 1: the product's top byte is the sum)
+                    n_active += <int64_t>((((word >> 1) & ones) * ones) >> 56)
+                    if word & ones:
+                        for j in range(i, i + 8):
+                            if flags[j] & 1:
+                                sp[nsp] = j
+                                nsp += 1
                     i += 8
                 else:
-                    if flags[i]:
+                    n_active += (flags[i] >> 1) & 1
+                    if flags[i] & 1:
                         sp[nsp] = i
                         nsp += 1
                     i += 1
-            cnt[k * NEV + SYN] += syn
             cnt[k * NEV + ACT] += n_active
             cnt[k * NEV + INACT] += (n1 - n0) - n_active
             cnt[k * NEV + SPK] += nsp - nsp0

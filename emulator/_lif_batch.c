@@ -60,8 +60,9 @@ int64_t nm_lif_batch(const nm_lif_batch_t *p, int64_t i0, int64_t i1, int64_t *r
         vn = s ? 0 : vn;
         u[i] = un;
         v[i] = vn;
-        spk[i] = (uint8_t)s;
-        active += (s | (u0 != 0) | (v0 != 0) | (inp != 0) | (vn != 0)) != 0;
+        int64_t act = (s | (u0 != 0) | (v0 != 0) | (inp != 0) | (vn != 0)) != 0;
+        spk[i] = (uint8_t)(s | (act << 1));
+        active += act;
     }
     *syn += ops;
     return active;

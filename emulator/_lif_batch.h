@@ -9,8 +9,8 @@ typedef struct {
     int64_t h_u, h_v;                               /* 2**(bits - 1) of current and membrane */
 } nm_lif_batch_t;
 
-/* Update neurons [i0, i1): consume acc (weight << 24 | count), write u, v and spk (0/1); add the syn-ops to
-   *syn and return the number of active updates. */
+/* Update neurons [i0, i1): consume acc (weight << 24 | count), write u, v and spk (bit 0: spiked, bit 1: the
+   update was active); add the syn-ops to *syn and return the number of active updates. */
 int64_t nm_lif_batch(const nm_lif_batch_t *p, int64_t i0, int64_t i1, int64_t *acc, int64_t *u, int64_t *v,
                      uint8_t *spk, int64_t *syn);
 
