@@ -46,8 +46,8 @@ from libc.string cimport memset
 from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
 
 cdef extern from "_bitslice.h":
-    void nm_bs_counts(const uint64_t* planes, int top, int n_words, const uint64_t* masks, int n_masks,
-                      int64_t* out) noexcept nogil
+    void nm_bs_counts(const uint64_t* planes, int top, int n_words, const uint64_t* masks, const int32_t* words,
+                      int n_masks, int64_t* out) noexcept nogil
 
 cdef extern from "_lif_batch.h":
     ctypedef struct nm_lif_batch_t:
@@ -169,6 +169,8 @@ cdef class FusedKernel:
     cdef Py_ssize_t n_touched, n_routers, n_groups, n_lines
     cdef uint64_t[::1] pr, pg
     cdef uint64_t[:, ::1] line_masks, router_masks
+    cdef int32_t[:, ::1] line_words, router_words
+    cdef int32_t[::1] pos_of_bit          # core position of each mask bit
     cdef int64_t[::1] line_counts
     cdef int width, height
     cdef int32_t[::1] cell_link
@@ -187,7 +189,7 @@ cdef class FusedKernel:
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, u_ptr, syn_rec16, src_inc,
                  syn_delay, int delay0,
-                 int R, ev, dl, dmask, routes, meta, int width, int height, cell_link, cell_peers,
+                 int R, ev, dl, dmask, pos_of_bit, routes, meta, int width, int height, cell_link, cell_peers,
                  dict timing, n_per_core):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
@@ -236,6 +238,7 @@ cdef class FusedKernel:
         self.core_hmax = np.zeros(self.n_cores, np.int32)
         self.dlv = np.zeros(self.n_cores, np.int32)
         self.dmask = dmask
+        self.pos_of_bit = pos_of_bit
         self.n_words = dmask.shape[1]
         self.n_planes = max(1, int(self.n_neurons).bit_length())
         self.planes = np.zeros((self.n_planes, max(self.n_words, 1)), np.uint64)
@@ -268,6 +271,7 @@ cdef class FusedKernel:
         self.src_router, self.router_group = routes["src_router"], routes["router_group"]
         self.router_x, self.router_y = routes["router_x"], routes["router_y"]
         self.line_masks, self.router_masks = routes["line_masks"], routes["router_masks"]
+        self.line_words, self.router_words = routes["line_words"], routes["router_words"]
         self.n_routers, self.n_groups = self.router_x.shape[0], routes["n_groups"]
         self.n_lines = self.line_masks.shape[0]
         size = self.n_planes * self.n_words
@@ -609,7 +613,7 @@ cdef class FusedKernel:
         for j in range(self.n_touched):
             r = self.touched[j]
             nm_bs_counts(&self.pr[r * size], self.pr_top[r], <int>self.n_words, &self.line_masks[0, 0],
-                         <int>self.n_lines, cnt)
+                         &self.line_words[0, 0], <int>self.n_lines, cnt)
             # source coordinate along the first dimension (a), and the line it runs on (b)
             a = self.router_x[r] if self.x_first else self.router_y[r]
             b = self.router_y[r] if self.x_first else self.router_x[r]
@@ -631,7 +635,7 @@ cdef class FusedKernel:
                 continue
             self._deliveries_of(&self.pg[g * size], self.pg_top[g])
             nm_bs_counts(&self.pg[g * size], self.pg_top[g], <int>self.n_words, &self.router_masks[0, 0],
-                         <int>self.n_routers, cnt)
+                         &self.router_words[0, 0], <int>self.n_routers, cnt)
             for r in range(self.n_routers):
                 n = cnt[r]
                 if n == 0:
@@ -652,11 +656,11 @@ cdef class FusedKernel:
         """Add the per-core counts held in ``top`` bit-sliced planes to this tick's deliveries."""
         cdef Py_ssize_t k, b, nw = self.n_words
         cdef int64_t c
-        for k in range(self.n_cores):
+        for k in range(self.n_cores):      # k: mask bit
             c = 0
             for b in range(top):
                 c |= <int64_t>((planes[b * nw + (k >> 6)] >> (k & 63)) & 1) << b
-            self.dlv[k] += c
+            self.dlv[self.pos_of_bit[k]] += c
 
     cdef inline void _drain_planes(self) noexcept nogil:
         """Per-core delivery counts of the tick from the bit-sliced counters into dlv; planes zeroed."""
@@ -664,11 +668,11 @@ cdef class FusedKernel:
         cdef int64_t c
         if self.top_plane == 0:
             return
-        for k in range(self.n_cores):
+        for k in range(self.n_cores):      # k: mask bit
             c = 0
             for b in range(self.top_plane):
                 c |= <int64_t>((self.planes[b, k >> 6] >> (k & 63)) & 1) << b
-            self.dlv[k] += c
+            self.dlv[self.pos_of_bit[k]] += c
         for b in range(self.top_plane):
             for k in range(self.n_words):
                 self.planes[b, k] = 0

@@ -65,7 +65,7 @@ class FusedPlan:
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
         self.syn_bytes = sum(a.nbytes for a in (rec, rec32, rec16, syn_delay, syn_ptr, u_ptr, src_inc))
         geo = _Geometry(chip)
-        dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores)
+        dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos)
         # Route planes carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks).
         routes = geo.route_planes(w) if dmask.shape[1] else None
@@ -77,7 +77,8 @@ class FusedPlan:
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
-            syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask, routes, meta,
+            syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask,
+            np.argsort(geo.bit_of_pos).astype(np.int32), routes, meta,
             geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
@@ -284,12 +285,12 @@ def _meta(dmask, per_neuron: dict, ev_ptr, dl_ptr, neuron_pos, routes) -> np.nda
     return meta
 
 
-def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _deliveries(w, n_cores: int, bit_of_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W],
     and for each destination entry whether it is in the masks).
 
-    Up to :data:`MASK_WORDS_MAX` x 64 cores, the first packet of a neuron to each core is a bit of its mask (the
-    kernel counts them with bit-sliced adders) and only further packets to the same core stay in the list;
+    Up to :data:`MASK_WORDS_MAX` x 64 cores, the first packet of a neuron to each core is a bit of its mask, bit
+    ``bit_of_pos[core]`` (the kernel counts them with bit-sliced adders) and only further packets to the same core stay in the list;
     beyond, every packet is in the list and the masks are empty.
     """
     n = w.dest_ptr.size - 1
@@ -304,7 +305,7 @@ def _deliveries(w, n_cores: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     is_first = np.zeros(key.size, bool)
     is_first[first] = True
     masks = np.zeros((n, n_words), np.uint64)
-    f_src, f_dst = src[is_first], dst[is_first]
+    f_src, f_dst = src[is_first], bit_of_pos[dst[is_first]].astype(np.int64)
     np.bitwise_or.at(masks, (f_src, f_dst >> 6), np.left_shift(np.uint64(1), (f_dst & 63).astype(np.uint64)))
     extra = ~is_first
     ptr = np.searchsorted(src[extra], np.arange(n + 1)).astype(np.int64)
@@ -349,6 +350,15 @@ def _uniform_rows(syn_ptr, rec32, delay0: int):
     rec16 = (rec32[in_uniform] & np.uint32(0xFFFF)).astype(np.uint16)
     inc = np.where(uniform, wmin * (1 << CNT_BITS) + 1, 0).astype(np.int64)
     return g_ptr, rec32[~in_uniform], u_ptr, rec16, inc
+
+
+def _word_ranges(masks: np.ndarray) -> np.ndarray:
+    """int32[L, 2]: the first and one-past-last non-zero word of each mask (0, 0 for an empty mask)."""
+    nz = masks != 0
+    any_ = nz.any(axis=1)
+    lo = np.where(any_, np.argmax(nz, axis=1), 0)
+    hi = np.where(any_, masks.shape[1] - np.argmax(nz[:, ::-1], axis=1), 0)
+    return np.stack([lo, hi], axis=1).astype(np.int32)
 
 
 def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
@@ -397,6 +407,13 @@ class _Geometry:
         cell[self.base[S]:].reshape(w, h)[:, :-1] = ids[1:, :, S].T
         self.cell_link = cell
         self.cell_peers = self._peers(topo, cell)
+        # Mask bits ordered by the route planes' first-dimension line, then router: every line and router
+        # mask is a contiguous run of bits (a word or two to count instead of all of them).
+        r = topo.router_of_core(chip.wiring.core_index).astype(np.int64)
+        rx, ry = r % w, r // w
+        order = np.lexsort((chip.wiring.core_index, ry, rx) if self.x_first else (chip.wiring.core_index, rx, ry))
+        self.bit_of_pos = np.empty(self.C, np.int32)
+        self.bit_of_pos[order] = np.arange(self.C, dtype=np.int32)
         self.entry_hops = np.zeros(0, np.int64)
 
     @staticmethod
@@ -435,8 +452,9 @@ class _Geometry:
         n_words = -(-C // 64)
         router_of_pos = topo.router_of_core(wiring.core_index).astype(np.int64)
         rx, ry = router_of_pos % w, router_of_pos // w
-        bit = np.left_shift(np.uint64(1), (np.arange(C) & 63).astype(np.uint64))
-        word = np.arange(C) >> 6
+        b = self.bit_of_pos.astype(np.int64)
+        bit = np.left_shift(np.uint64(1), (b & 63).astype(np.uint64))
+        word = b >> 6
 
         def masks(labels, n_labels):
             out = np.zeros((n_labels, n_words), np.uint64)
@@ -451,8 +469,9 @@ class _Geometry:
             "src_router": router_of_pos[wiring.neuron_pos].astype(np.int32),
             "router_group": (all_r // w if x_first else all_r % w).astype(np.int32),
             "router_x": (all_r % w).astype(np.int32), "router_y": (all_r // w).astype(np.int32),
-            "line_masks": masks(rx if x_first else ry, w if x_first else h),
-            "router_masks": masks(router_of_pos, n_routers),
+            "line_masks": (lm := masks(rx if x_first else ry, w if x_first else h)),
+            "router_masks": (rm := masks(router_of_pos, n_routers)),
+            "line_words": _word_ranges(lm), "router_words": _word_ranges(rm),
             "n_groups": h if x_first else w,
         }
 
