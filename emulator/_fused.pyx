@@ -11,11 +11,11 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
    t + delay (a ring of ``R = max delay + 1`` accumulators). Records: uint16 targets and one increment per
    source when the source's synapses share one weight; ``(w << 16) | target`` otherwise; int64 records
    beyond 65,536 neurons;
-3. each spike adds its *events* from one 64-byte record (``NeuronMeta``): packets and hops at its core; its
-   destination cores as a bit mask into bit-sliced per-core delivery counters; the same mask into the
-   *route planes* of its source router and router group, from which the tick's link loads are read through
-   line and router masks (``_routes_to_grid``); a list for what the bits cannot say (a second packet to a
-   core, and, beyond 512 cores, every packet and its route differences);
+3. each spike adds its *events* from one 64-byte record (``NeuronMeta``): packets and hops at its core, and its
+   destination cores as a bit mask into the bit-sliced *route planes* of its source router and of its router
+   group (source row for XY routing, column for YX); read back once per tick through mesh line and router
+   masks (``_routes_to_grid``), they give the per-core deliveries and the link loads. A list holds what the bits
+   cannot say (a second packet to a core; beyond 512 cores every packet, with its route differences);
 4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
    estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
 
@@ -158,9 +158,8 @@ cdef class FusedKernel:
     cdef int32_t[::1] core_hmax
     cdef int32_t[::1] dlv                # this tick's deliveries per core (dense: the per-spike loop's target)
     cdef uint64_t[:, ::1] dmask          # per neuron, a bit per destination core (first packet to each core)
-    cdef uint64_t[:, ::1] planes         # bit-sliced per-core delivery counters: plane b holds bit b of each
-    cdef Py_ssize_t n_words, n_planes, top_plane
-    cdef int depth_core, depth_router, depth_group   # carry-chain lengths run unconditionally (_bs_add)
+    cdef Py_ssize_t n_words, n_planes
+    cdef int depth_router, depth_group   # carry-chain lengths run unconditionally (_bs_add)
     # Route planes (link loads without per-packet entries): bit-sliced destination counts per source router
     # (read through the masks of the first dimension's lines) and per source line of the second segment (read
     # through the router masks); see _routes_to_grid.
@@ -241,13 +240,10 @@ cdef class FusedKernel:
         self.pos_of_bit = pos_of_bit
         self.n_words = dmask.shape[1]
         self.n_planes = max(1, int(self.n_neurons).bit_length())
-        self.planes = np.zeros((self.n_planes, max(self.n_words, 1)), np.uint64)
-        # Typical counts per tick: deliveries per core up to ~2**8, per (source router, core) a few, per
-        # (source line, core) tens; longer carries take the rare loop.
-        self.depth_core = min(8, self.n_planes)
+        # Typical counts per tick: per (source router, core) a few, per (source line, core) tens; longer
+        # carries take the rare loop.
         self.depth_router = min(3, self.n_planes)
         self.depth_group = min(5, self.n_planes)
-        self.top_plane = 0
         self._init_routes(routes)
         self.spikes = np.zeros(self.n_neurons, np.int64)
         self.n_spikes = 0
@@ -289,8 +285,6 @@ cdef class FusedKernel:
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
-        self.planes[:, :] = 0
-        self.top_plane = 0
         if self.route_planes:
             self.pr[:] = 0
             self.pg[:] = 0
@@ -538,7 +532,6 @@ cdef class FusedKernel:
         cdef int64_t k = mp.core, e
         cdef uint32_t x
         cdef const uint64_t* mask = &mp.mask[0] if self.n_words <= 4 else &self.dmask[i, 0]
-        cdef int top
         ctr[k * NEV + PKT] += mp.pkt
         ctr[k * NEV + HEW] += mp.hew
         ctr[k * NEV + HNS] += mp.hns
@@ -550,10 +543,6 @@ cdef class FusedKernel:
         if self.route_planes:
             # the group planes also give the per-core deliveries (_routes_to_grid)
             self._add_routes(mp.router, mp.group, mask)
-        elif self.n_words:
-            top = self._bs_add(&self.planes[0, 0], mask, self.depth_core)
-            if top > self.top_plane:
-                self.top_plane = top
         if mp.hmax > self.core_hmax[k]:
             self.core_hmax[k] = mp.hmax
 
@@ -662,22 +651,6 @@ cdef class FusedKernel:
                 c |= <int64_t>((planes[b * nw + (k >> 6)] >> (k & 63)) & 1) << b
             self.dlv[self.pos_of_bit[k]] += c
 
-    cdef inline void _drain_planes(self) noexcept nogil:
-        """Per-core delivery counts of the tick from the bit-sliced counters into dlv; planes zeroed."""
-        cdef Py_ssize_t k, b
-        cdef int64_t c
-        if self.top_plane == 0:
-            return
-        for k in range(self.n_cores):      # k: mask bit
-            c = 0
-            for b in range(self.top_plane):
-                c |= <int64_t>((self.planes[b, k >> 6] >> (k & 63)) & 1) << b
-            self.dlv[self.pos_of_bit[k]] += c
-        for b in range(self.top_plane):
-            for k in range(self.n_words):
-                self.planes[b, k] = 0
-        self.top_plane = 0
-
     # ----- phase 4: timing ---------------------------------------------------------------------------
     cdef inline double t0_cycles(self, int64_t h) noexcept nogil:
         return self.I + (h + 1) * self.P + h * self.L + self.E + self.F - 1
@@ -690,7 +663,6 @@ cdef class FusedKernel:
         cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work
         cdef double cyc = self.cycle_ns
         cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
-        self._drain_planes()
         if self.route_planes:
             self._routes_to_grid()
         for k in range(self.n_cores):

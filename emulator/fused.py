@@ -18,8 +18,8 @@ rows of all its destination axons into one list of (global target, weight) recor
 single increment when the source's synapses share a weight -- so a spike costs one sequential stream of
 additions instead of a packet per destination and a row lookup per axon. Each neuron's spike events (packets,
 hops, destination cores as bits, source router) sit in one 64-byte record: deliveries per core and link loads
-are counted with bit-sliced adders over destination-core masks and read back once per tick through mesh line
-and router masks, not per packet. The neuron update is branch-free C (``_lif_batch.c``), vectorised on
+are counted with bit-sliced adders per source router and source line over destination-core masks, and read
+back once per tick through mesh line and router masks, not per packet. The neuron update is branch-free C (``_lif_batch.c``), vectorised on
 AVX-512. One call runs all ticks of an inference without the GIL (one tick at a time when probes need Python
 between ticks).
 """
@@ -441,13 +441,11 @@ class _Geometry:
                 out.append((np.flatnonzero(m), start + hi[m], -1))
         return out
 
-    def route_planes(self, wiring) -> dict | None:
-        """Tables of the kernel's route planes (``_fused.FusedKernel._routes_to_grid``), or None when the
-        routing is not dimension-ordered XY / YX."""
+    def route_planes(self, wiring) -> dict:
+        """Tables of the kernel's route planes (``_fused.FusedKernel._routes_to_grid``) for the config's
+        dimension-order routing (XY or YX: the only ones the schema allows)."""
         topo = self.topo
         routing = self.routing
-        if routing not in ("xy", "yx"):
-            return None
         w, h, C = self.width, self.height, self.C
         n_words = -(-C // 64)
         router_of_pos = topo.router_of_core(wiring.core_index).astype(np.int64)
