@@ -175,6 +175,9 @@ def _errors(cfg, mapped, spikes) -> tuple[float, float, float]:
     """Signed relative errors of loads vs exact: mean inference latency, worst single tick (largest magnitude),
     and the network phase as a share of the exact latency."""
     exact, loads = _both(cfg, mapped, spikes)
+    for a, b in zip(exact.records, loads.records, strict=True):   # exact counts, also with multi-word masks
+        np.testing.assert_array_equal(a.per_core, b.per_core)
+        np.testing.assert_array_equal(a.link_flits, b.link_flits)
     e = np.stack([r.tick_ns for r in exact.records])
     f = np.stack([r.tick_ns for r in loads.records])
     lat = f[..., 0].sum() / e[..., 0].sum() - 1
