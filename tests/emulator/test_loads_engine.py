@@ -260,3 +260,14 @@ def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
         np.testing.assert_array_equal(rec.link_flits, exact.link_flits)
         np.testing.assert_array_equal(rec.out_spikes, exact.out_spikes)
     assert exact.per_tick[:, 4].sum() > 50
+
+
+def test_chunked_runs_equal_one_call():
+    """With a progress bar the kernel runs an inference in chunks of ticks: the same result as one call."""
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 9)
+    spikes = random_inputs(9, 2, 120, mapped.n_inputs, p=0.4)
+    one = Chip.from_config(cfg, noc_engine="loads").program(mapped).run(spikes, progress=False)
+    chunked = Chip.from_config(cfg, noc_engine="loads").program(mapped).run(spikes, progress=True)
+    assert one.report.to_dict() == chunked.report.to_dict()
+    np.testing.assert_array_equal(one.output_spikes, chunked.output_spikes)
