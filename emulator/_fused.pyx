@@ -771,3 +771,51 @@ cdef class FusedKernel:
                 if act:
                     activity[t, k, j] = x
         memset(&self.ctr[0], 0, self.n_cores * NEV * sizeof(int64_t))
+
+
+# ----- helpers around the call (one pass each, instead of NumPy temporaries) --------------------------------
+
+ctypedef fused spike_t:
+    int8_t
+    int16_t
+    int32_t
+    int64_t
+
+
+def input_lists(const spike_t[:, ::1] spikes):
+    """(in_ptr int64[T + 1], in_line int32, in_count int32, total spikes) of input spike counts [T, n_in]."""
+    import numpy as np
+    cdef Py_ssize_t t, j, n = 0, T = spikes.shape[0], L = spikes.shape[1]
+    cdef int64_t total = 0
+    for t in range(T):
+        for j in range(L):
+            n += spikes[t, j] != 0
+    ptr = np.zeros(T + 1, np.int64)
+    line = np.zeros(n, np.int32)
+    count = np.zeros(n, np.int32)
+    cdef int64_t[::1] p = ptr
+    cdef int32_t[::1] li = line, co = count
+    n = 0
+    with nogil:
+        for t in range(T):
+            for j in range(L):
+                if spikes[t, j] != 0:
+                    li[n] = <int32_t>j
+                    co[n] = <int32_t>spikes[t, j]
+                    total += spikes[t, j]
+                    n += 1
+            p[t + 1] = n
+    return ptr, line, count, total
+
+
+def latency_histogram(const int64_t[::1] src_count, const int64_t[::1] dest_ptr, const int64_t[::1] latency,
+                      int64_t[::1] hist):
+    """hist[latency[e]] += src_count[n] for every destination entry e of every neuron n that spiked."""
+    cdef Py_ssize_t n, e
+    cdef int64_t c
+    with nogil:
+        for n in range(src_count.shape[0]):
+            c = src_count[n]
+            if c:
+                for e in range(dest_ptr[n], dest_ptr[n + 1]):
+                    hist[latency[e]] += c

@@ -111,11 +111,8 @@ class FusedPlan:
     def run_inference(self, spikes_in: np.ndarray, probes: Probes, bar=None, timed: bool = True) -> InferenceRecord:
         """One inference of ``spikes_in`` [T, n_in] from the current state."""
         T = spikes_in.shape[0]
-        rec = self.new_record(T, int(spikes_in.sum()), probes)
-        t_idx, line = np.nonzero(spikes_in)
-        in_ptr = np.searchsorted(t_idx, np.arange(T + 1)).astype(np.int64)
-        in_line = line.astype(np.int32)
-        in_count = spikes_in[t_idx, line].astype(np.int32)
+        in_ptr, in_line, in_count, total = _fused.input_lists(np.ascontiguousarray(spikes_in))
+        rec = self.new_record(T, int(total), probes)
         src_count = np.zeros(self.n_neurons, np.int64)
         viol = np.full((T, _fused.VIOL_COLS), -1.0)
         activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
@@ -150,9 +147,9 @@ class FusedPlan:
         if self._entry_latency is None:   # T0 of every destination entry, once per program
             self._entry_latency = self.params.zero_load_latency(self.entry_hops).astype(np.int64)
         lat = self._entry_latency
-        per_entry = np.repeat(src_count, np.diff(w.dest_ptr))
-        size = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
-        return np.bincount(lat, weights=per_entry, minlength=size).astype(np.int64)
+        hist = np.zeros(max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1), np.int64)
+        _fused.latency_histogram(src_count, w.dest_ptr, lat, hist)
+        return hist
 
     def _violations(self, viol: np.ndarray) -> list[dict]:
         """Fixed-period overruns, as the exact engine names them (core, link or local port)."""
