@@ -30,8 +30,9 @@ import numpy as np
 
 from cores import tables
 from emulator import _fused
+from emulator.energy import N_EVENTS
 from emulator.errors import SimulationError
-from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, _progress_bar
+from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from noc.flow_reference import HOL_EFFICIENCY, service_times
 from noc.model import RouterParams
 from noc.topology import E, N, S, W
@@ -41,7 +42,6 @@ CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-ev
 # capacity: 2 - sqrt(2) (Karol, Hluchyj & Morgan, IEEE Trans. Commun. 35(12), 1987). The exact engine drains a
 # congested 16 x 4 mesh at 1.5 / 2.5 = 0.60 of the credit-limited link rate (bench-A and uniform traffic).
 HOL_SATURATION = 2.0 - np.sqrt(2.0)
-N_EV = 8
 
 
 class FusedPlan:
@@ -93,26 +93,11 @@ class FusedPlan:
                 f"engine 'loads': up to {worst:,} synaptic events could reach one neuron in a tick (input counts "
                 f"up to {cmax}); the fused accumulator holds fewer than {1 << CNT_BITS:,}; use --engine fast")
 
-    def new_record(self, T: int, n_in_events: int, probes: Probes) -> InferenceRecord:
-        chip = self.chip
-        C = chip.cores.n_cores
-        rec = InferenceRecord(
-            out_spikes=np.zeros((T, chip.wiring.out_neuron.size), np.int8),
-            per_core=np.zeros((C, N_EV), np.int64), per_tick=np.zeros((T, N_EV), np.int64),
-            tick_ns=np.zeros((T, 4), np.float64), latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
-            link_flits=np.zeros(chip.topology.n_links, np.int64), peak_buffer_flits=0, violations=[],
-            input_events=n_in_events)
-        if probes.spike_neurons is not None:
-            rec.probe_spikes = np.zeros((T, probes.spike_neurons.size), np.int8)
-        if probes.activity:
-            rec.activity = np.zeros((T, C, N_EV), np.int64)
-        return rec
-
     def run_inference(self, spikes_in: np.ndarray, probes: Probes, bar=None, timed: bool = True) -> InferenceRecord:
         """One inference of ``spikes_in`` [T, n_in] from the current state."""
         T = spikes_in.shape[0]
         in_ptr, in_line, in_count, total = _fused.input_lists(np.ascontiguousarray(spikes_in))
-        rec = self.new_record(T, int(total), probes)
+        rec = InferenceRecord.empty(self.chip, T, int(total), probes)
         src_count = np.zeros(self.n_neurons, np.int64)
         viol = np.full((T, _fused.VIOL_COLS), -1.0)
         activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
@@ -178,25 +163,16 @@ class FusedPlan:
 
 def run_batch_loads(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
     """:func:`emulator.simulator.run_batch` for the ``loads`` engine (same result type and report)."""
-    from emulator.report import build_report
-
     chip._require_program()
     probes = Probes.resolve(chip, probes)
     plan = chip.fused_plan()
     plan.check_counts(spikes)
-    bar = _progress_bar(spikes.shape[0] * spikes.shape[1], progress)
-    records = []
-    for b in range(spikes.shape[0]):
-        if b == 0 or chip.cfg.sync.reset_between_inferences:
-            chip.cores.reset()
-            plan.kernel.reset()
-        records.append(plan.run_inference(spikes[b], probes, bar))
-    if bar is not None:
-        bar.close()
-    out = np.stack([r.out_spikes for r in records])
-    result = RunResult(output_spikes=out, records=records, probe_neurons=probes.spike_neurons)
-    result.report = build_report(chip, records)
-    return result
+
+    def reset() -> None:
+        chip.cores.reset()
+        plan.kernel.reset()
+
+    return batch_result(chip, spikes, probes, progress, lambda s, bar: plan.run_inference(s, probes, bar), reset)
 
 
 # ----- building the plan --------------------------------------------------------------------------------
@@ -489,7 +465,7 @@ class _Geometry:
                       "hns": np.bincount(src, weights=hns, minlength=n)}
         per_neuron = {key: v.astype(np.int64) for key, v in per_neuron.items()}
         parts = []
-        grid0 = C * N_EV
+        grid0 = C * N_EVENTS
         w, h = self.width, self.height
         sel = np.arange(src.size) if grid_for is None else np.flatnonzero(grid_for)
         xs, ys, xd, yd = xs[sel], ys[sel], xd[sel], yd[sel]

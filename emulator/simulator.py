@@ -58,6 +58,27 @@ class InferenceRecord:
     activity: np.ndarray | None = None  # int64 [T, C, N_EVENTS] per tick and core, when probed
     traces: dict[str, np.ndarray] = field(default_factory=dict)  # name -> int64 [T, k]
 
+    @classmethod
+    def empty(cls, chip, ticks: int, input_events: int, probes: Probes) -> InferenceRecord:
+        """Zeroed counters for one inference of ``ticks`` on ``chip``, with the buffers ``probes`` asks for."""
+        C = chip.cores.n_cores
+        rec = cls(
+            out_spikes=np.zeros((ticks, chip.wiring.out_neuron.size), np.int8),
+            per_core=np.zeros((C, N_EVENTS), np.int64),
+            per_tick=np.zeros((ticks, N_EVENTS), np.int64),
+            tick_ns=np.zeros((ticks, 4), np.float64),
+            latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
+            link_flits=np.zeros(chip.topology.n_links, np.int64),
+            peak_buffer_flits=0,
+            violations=[],
+            input_events=input_events,
+        )
+        if probes.spike_neurons is not None:
+            rec.probe_spikes = np.zeros((ticks, probes.spike_neurons.size), np.int8)
+        if probes.activity:
+            rec.activity = np.zeros((ticks, C, N_EVENTS), np.int64)
+        return rec
+
 
 @dataclass
 class RunResult:
@@ -164,21 +185,7 @@ class InferenceRun:
         self.timer = timer
         self.bar = bar
         T, C = spikes_in.shape[0], self.cores.n_cores
-        self.rec = InferenceRecord(
-            out_spikes=np.zeros((T, self.w.out_neuron.size), np.int8),
-            per_core=np.zeros((C, N_EVENTS), np.int64),
-            per_tick=np.zeros((T, N_EVENTS), np.int64),
-            tick_ns=np.zeros((T, 4), np.float64),
-            latency_hist=np.zeros(LAT_HIST_BINS, np.int64),
-            link_flits=np.zeros(chip.topology.n_links, np.int64),
-            peak_buffer_flits=0,
-            violations=[],
-            input_events=int(spikes_in.sum()),
-        )
-        if probes.spike_neurons is not None:
-            self.rec.probe_spikes = np.zeros((T, probes.spike_neurons.size), np.int8)
-        if probes.activity:
-            self.rec.activity = np.zeros((T, C, N_EVENTS), np.int64)
+        self.rec = InferenceRecord.empty(chip, T, int(spikes_in.sum()), probes)
         self.counts = np.zeros((C, N_EVENTS), np.int64)  # this tick's counts, reused
         self.is_out = np.full(self.cores.n_neurons, -1, np.int64)
         self.is_out[self.w.out_neuron] = np.arange(self.w.out_neuron.size)
@@ -308,23 +315,32 @@ def _progress_bar(total: int, progress: bool | None):
 
 def run_batch(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
     """Run every inference of ``spikes`` [B, T, n_in]; state reset between them as the config says."""
-    from emulator.report import build_report
-
     chip._require_program()
     probes = Probes.resolve(chip, probes)
     timer = TickTimer(chip)
-    bar = _progress_bar(spikes.shape[0] * spikes.shape[1], progress)
-    records = []
-    chip.cores.reset()
-    for b in range(spikes.shape[0]):
-        if b and chip.cfg.sync.reset_between_inferences:
-            chip.cores.reset()
+
+    def one(spikes_in, bar) -> InferenceRecord:
         chip.cores.reset_counts()
         env = simpy.Environment()
-        run = InferenceRun(chip, spikes[b], probes, timer, bar)
+        run = InferenceRun(chip, spikes_in, probes, timer, bar)
         env.process(run.process(env))
         env.run()
-        records.append(run.rec)
+        return run.rec
+
+    return batch_result(chip, spikes, probes, progress, one, chip.cores.reset)
+
+
+def batch_result(chip, spikes: np.ndarray, probes: Probes, progress: bool | None, run_one, reset) -> RunResult:
+    """The batch loop every engine shares: ``reset()`` before the first inference and between inferences when
+    the config resets state, ``run_one(spikes[b], bar)`` per inference, then the outputs and the priced report."""
+    from emulator.report import build_report
+
+    bar = _progress_bar(spikes.shape[0] * spikes.shape[1], progress)
+    records = []
+    for b in range(spikes.shape[0]):
+        if b == 0 or chip.cfg.sync.reset_between_inferences:
+            reset()
+        records.append(run_one(spikes[b], bar))
     if bar is not None:
         bar.close()
     out = np.stack([r.out_spikes for r in records])
