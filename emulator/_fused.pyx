@@ -133,7 +133,6 @@ cdef class FusedKernel:
     cdef LoihiNeuron[::1] prm
     cdef int64_t[::1] u, v
     cdef int32_t[::1] refr
-    cdef int32_t refr_dummy
     cdef bint refractory
     cdef int64_t[::1] noff
     cdef Py_ssize_t n_neurons, n_cores

@@ -63,7 +63,6 @@ class FusedPlan:
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
         rec, rec32 = _narrow(rec, self.n_neurons)
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
-        self.syn_bytes = sum(a.nbytes for a in (rec, rec32, rec16, syn_delay, syn_ptr, u_ptr, src_inc))
         geo = _Geometry(chip)
         dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos)
         # Route planes carry the links of every neuron's first packet to each core; the difference entries
