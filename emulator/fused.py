@@ -50,8 +50,8 @@ class FusedPlan:
     def __init__(self, chip):
         if chip.cfg.neuron.model != "loihi_lif":
             raise SimulationError(
-                f"engine 'loads': neuron model {chip.cfg.neuron.model!r} is not supported (loihi_lif only); "
-                "run this chip with --engine fast, flow or simpy")
+                f"engine 'loads': chip {chip.cfg.name!r}: neuron.model is {chip.cfg.neuron.model!r}; allowed: 'loihi_lif' "
+                "(run this chip with --engine fast, flow or simpy)")
         chip._require_program()
         self.chip = chip
         cores, w = chip.cores, chip.wiring

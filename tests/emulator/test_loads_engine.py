@@ -116,7 +116,7 @@ def test_fixed_period_overruns_are_named():
 
 
 def test_loads_engine_refuses_what_it_does_not_model():
-    with pytest.raises(SimulationError, match="loihi_lif only"):
+    with pytest.raises(SimulationError, match="neuron.model is 'truenorth'; allowed: 'loihi_lif'"):
         chip = Chip.from_config(small_config("truenorth"), noc_engine="loads")
         chip.program(random_mapped(small_config("truenorth"), 1)).run(ticks=2)
     with pytest.raises(SimulationError, match="allowed: fast, simpy, flow, loads"):
