@@ -22,9 +22,10 @@ from emulator.config import ChipConfig, load_config
 from emulator.encoders import encode
 from emulator.errors import ProgramError, SimulationError
 from emulator.mapped import MappedNetwork
+from noc.engine import ENGINES
 
 # NoC engines of a chip: noc.engine.ENGINES, plus the fused "loads" tick loop (emulator.fused).
-CHIP_ENGINES = ("fast", "simpy", "flow", "loads")
+CHIP_ENGINES = (*ENGINES, "loads")
 
 
 @dataclass(frozen=True)

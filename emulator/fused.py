@@ -33,7 +33,7 @@ from emulator import _fused
 from emulator.energy import N_EVENTS
 from emulator.errors import SimulationError
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
-from noc.flow_reference import HOL_EFFICIENCY, service_times
+from noc.flow_reference import credit_service_times
 from noc.model import RouterParams
 from noc.topology import E, N, S, W
 
@@ -108,22 +108,13 @@ class FusedPlan:
             t1 = min(T, t0 + chunk)
             self.kernel.run(t0, t1, *args)
             if step:
-                self._probe(rec, t0, probes)
+                rec.record_probes(t0, probes, self.kernel.last_spikes(), self.chip.cores)
             if bar is not None:
                 bar.update(t1 - t0)
         if timed:
             rec.latency_hist = self._zero_load_histogram(src_count)
             rec.violations = self._violations(viol)
         return rec
-
-    def _probe(self, rec: InferenceRecord, t: int, probes: Probes) -> None:
-        if probes.spike_neurons is not None:
-            rec.probe_spikes[t] = np.isin(probes.spike_neurons, self.kernel.last_spikes())
-        if probes.state_neurons is not None:
-            T = rec.tick_ns.shape[0]
-            for name, arr in self.chip.cores.state().items():
-                rec.traces.setdefault(name, np.zeros((T, probes.state_neurons.size), np.int64))[t] = \
-                    arr[probes.state_neurons]
 
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
         """Histogram of every packet's zero-load latency T0(hops) in cycles (the loads model has no queueing)."""
@@ -343,10 +334,8 @@ def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
 def _timing(chip, p: RouterParams) -> dict:
     cfg = chip.cfg
     t = cfg.timing
-    # The flow model's service times include its own head-of-line share; the loads model starts from the raw
-    # credit-limited rates and applies HOL_SATURATION only where a router's outputs contend (emulator._fused).
-    s_inj, s_link, s_ej = service_times(p)
-    s_inj, s_link = s_inj * HOL_EFFICIENCY, s_link * HOL_EFFICIENCY
+    # The raw credit-limited rates; HOL_SATURATION applies only where a router's outputs contend (emulator._fused).
+    s_inj, s_link, s_ej = credit_service_times(p)
     return {"syn_ns": t.syn_op_ns, "act_ns": t.neuron_update_active_ns, "inact_ns": t.neuron_update_inactive_ns,
             "spk_ns": t.spike_ns, "cycle_ns": cfg.noc.cycle_ns, "fixed": cfg.sync.mode == "fixed",
             "period": float(cfg.sync.tick_period_ns or 0.0), "barrier": float(cfg.sync.barrier_latency_ns or 0.0),

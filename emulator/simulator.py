@@ -79,6 +79,15 @@ class InferenceRecord:
             rec.activity = np.zeros((ticks, C, N_EVENTS), np.int64)
         return rec
 
+    def record_probes(self, t: int, probes: Probes, spikes: np.ndarray, cores) -> None:
+        """Tick t's probed spikes (of the sorted ``spikes``) and state registers of ``cores``."""
+        if probes.spike_neurons is not None:
+            self.probe_spikes[t] = np.isin(probes.spike_neurons, spikes)
+        if probes.state_neurons is not None:
+            for name, arr in cores.state().items():
+                self.traces.setdefault(name, np.zeros((self.tick_ns.shape[0], probes.state_neurons.size),
+                                                      np.int64))[t] = arr[probes.state_neurons]
+
 
 @dataclass
 class RunResult:
@@ -224,13 +233,7 @@ class InferenceRun:
         if spikes.size:
             o = self.is_out[spikes]
             self.rec.out_spikes[t, o[o >= 0]] = 1
-        p = self.probes
-        if p.spike_neurons is not None and spikes.size:
-            self.rec.probe_spikes[t] = np.isin(p.spike_neurons, spikes)
-        if p.state_neurons is not None:
-            for name, arr in self.cores.state().items():
-                self.rec.traces.setdefault(name, np.zeros((self.spikes_in.shape[0], p.state_neurons.size),
-                                                          np.int64))[t] = arr[p.state_neurons]
+        self.rec.record_probes(t, self.probes, spikes, self.cores)
 
     def _deliver_inputs(self, t: int) -> None:
         """External input spikes of tick t, integrated at t + delay (host input bypasses the mesh)."""

@@ -71,12 +71,20 @@ def estimate(topo: MeshTopology, p: RouterParams, src, dst, inject) -> FlowEstim
     return FlowEstimate(deliver, *loads.link_counts(p.flits), *_peak_estimate(loads, routes, topo, p, service))
 
 
-def service_times(p: RouterParams) -> tuple[float, float, float]:
-    """Cycles per packet of an injection channel, a link and an ejection port (module docstring, 2)."""
+def credit_service_times(p: RouterParams) -> tuple[float, float, float]:
+    """Credit-limited cycles per packet of an injection channel, a link and an ejection port: no faster than
+    one flit per cycle, nor than a buffer slot's credit round trip over the port's slots."""
     slots = p.vcs * p.slots_per_vc
     inj = max(p.flits, (p.injection + p.pipeline + p.flits - 1 + p.local_credit_delay) / slots)
     link = max(p.flits, (p.link + p.pipeline + p.flits - 1 + p.link_credit_delay) / slots)
-    return float(inj) / HOL_EFFICIENCY, float(link) / HOL_EFFICIENCY, float(p.flits)
+    return float(inj), float(link), float(p.flits)
+
+
+def service_times(p: RouterParams) -> tuple[float, float, float]:
+    """The flow model's cycles per packet (module docstring, 2): the credit-limited times, injection and links
+    slowed by the head-of-line share :data:`HOL_EFFICIENCY`."""
+    inj, link, ej = credit_service_times(p)
+    return inj / HOL_EFFICIENCY, link / HOL_EFFICIENCY, ej
 
 
 class _Routes:
