@@ -67,7 +67,8 @@ class FusedPlan:
         dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos)
         # Route planes carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks).
-        routes = geo.route_planes(w) if dmask.shape[1] else None
+        self.uses_masks = dmask.shape[1] > 0
+        routes = geo.route_planes(w) if self.uses_masks else None
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
         self.entry_hops = geo.entry_hops

@@ -250,9 +250,10 @@ def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
     mapped = random_mapped(cfg, 40)
     spikes = random_inputs(40, 1, 20, mapped.n_inputs, p=0.6) * 2
     planes = Chip.from_config(cfg, noc_engine="loads").program(mapped)
-    assert planes.fused_plan().kernel is not None
+    assert planes.fused_plan().uses_masks
     monkeypatch.setattr(fused, "MASK_WORDS_MAX", 0)
     lists = Chip.from_config(cfg, noc_engine="loads").program(mapped)
+    assert not lists.fused_plan().uses_masks
     exact = Chip.from_config(cfg).program(mapped).run(spikes).records[0]
     for chip in (planes, lists):
         rec = chip.run(spikes).records[0]
