@@ -13,7 +13,7 @@ from setuptools import Extension, setup
 HERE = Path(__file__).parent
 PACKAGES_WITH_KERNELS = ("cores", "noc", "emulator", "mapping")
 # Plain C sources compiled into an extension beside its .pyx.
-EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_bitslice.c"]}
+EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_events.c"]}
 
 
 def _extensions():

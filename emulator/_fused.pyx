@@ -11,11 +11,12 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
    t + delay (a ring of ``R = max delay + 1`` accumulators). Records: uint16 targets and one increment per
    source when the source's synapses share one weight; ``(w << 16) | target`` otherwise; int64 records
    beyond 65,536 neurons;
-3. each spike adds its *events* from one 64-byte record (``NeuronMeta``): packets and hops at its core, and its
-   destination cores as a bit mask into the bit-sliced *route planes* of its source router and of its router
-   group (source row for XY routing, column for YX); read back once per tick through mesh line and router
-   masks (``_routes_to_grid``), they give the per-core deliveries and the link loads. A list holds what the bits
-   cannot say (a second packet to a core; beyond 512 cores every packet, with its route differences);
+3. each spike adds its *events* (``_events.c``) from one 64-byte record (``nm_meta_t``): packets and hops at
+   its core, and its first packet to each destination core as a 16-bit count of its source group (the
+   destination core's bit of its mask: one masked vector add per 32 cores on AVX-512) and per destination
+   line of its source router; read back once per tick (``_routes_to_grid``), they give the per-core
+   deliveries and the link loads. A list holds what the bits cannot say (a second packet to a core; beyond
+   512 cores every packet, with its route differences);
 4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
    estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
 
@@ -45,9 +46,33 @@ from libc.string cimport memset
 
 from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
 
-cdef extern from "_bitslice.h":
-    void nm_bs_counts(const uint64_t* planes, int top, int n_words, const uint64_t* masks, const int32_t* words,
-                      int n_masks, int64_t* out) noexcept nogil
+cdef extern from "_events.h":
+    enum:
+        NM_SYN, NM_ACT, NM_INACT, NM_SPK, NM_PKT, NM_HEW, NM_HNS, NM_DLV, NM_NEV
+    ctypedef struct nm_meta_t:
+        uint64_t mask[4]
+        int32_t pkt, hew, hns, ev_start, dl_start
+        int16_t hmax
+        uint16_t core, router, group, ev_n, dl_n
+    ctypedef struct nm_events_t:
+        const nm_meta_t* meta
+        const uint64_t* dmask
+        const uint8_t* lcnt
+        const uint32_t* ev
+        const uint16_t* dl
+        int n_words, lanes, lines_pad, simd
+        int64_t* ctr
+        int32_t* core_hmax
+        int32_t* dlv
+        int64_t* src_count
+        uint16_t* dg
+        uint16_t* cr
+        uint8_t* g_used
+        uint8_t* r_used
+        int32_t* r_list
+        int32_t n_r_list
+    int nm_events_simd_available() noexcept nogil
+    void nm_events_tick(nm_events_t* e, const int64_t* spikes, int64_t n) noexcept nogil
 
 cdef extern from "_lif_batch.h":
     ctypedef struct nm_lif_batch_t:
@@ -71,41 +96,15 @@ cdef extern from *:
     """
     void nmf_prefetch(const void* p) noexcept nogil
 
-# What a spike of one neuron adds besides its synapses, in one 64-byte record (one cache line per spike): its
-# destination cores as bits (up to 256 cores; beyond, FusedKernel.dmask), its packets and hops, the list ranges
-# of what the bits cannot say (further packets to a core already set, and their route differences), the
-# longest route's hops, and its core, router and router group. NumPy twin: emulator.fused.META_DTYPE.
-ctypedef struct NeuronMeta:
-    uint64_t mask[4]
-    int32_t pkt
-    int32_t hew
-    int32_t hns
-    int32_t ev_start
-    int32_t dl_start
-    int16_t hmax
-    uint16_t core
-    uint16_t router
-    uint16_t group
-    uint16_t ev_n
-    uint16_t dl_n
-
-
 def meta_size():
-    """sizeof(NeuronMeta), checked against emulator.fused.META_DTYPE."""
-    return sizeof(NeuronMeta)
+    """sizeof(nm_meta_t), the per-neuron spike record of _events.h, checked against emulator.fused.META_DTYPE."""
+    return sizeof(nm_meta_t)
 
 
-# Columns of the per-core count block (emulator.energy.EVENTS order).
-cdef enum:
-    SYN = 0
-    ACT = 1
-    INACT = 2
-    SPK = 3
-    PKT = 4
-    HEW = 5
-    HNS = 6
-    DLV = 7
-    NEV = 8
+def simd_available():
+    """True when this CPU runs the AVX-512 paths of the fused kernel."""
+    return bool(nm_events_simd_available())
+
 
 cdef enum:
     CNT_BITS = 24
@@ -149,27 +148,27 @@ cdef class FusedKernel:
     cdef int64_t[::1] ring
     cdef Py_ssize_t R, stride
     cdef int64_t[::1] slot_base          # per delay 0..R-1: offset of the accumulator of tick + delay
-    # events per neuron
+    # events per neuron (emulator/_events.c)
+    cdef nm_events_t evs                 # the per-spike loop's tables and this tick's accumulators
     cdef uint32_t[::1] ev                # (increment << 16) | counter index, int16 increment
     cdef uint16_t[::1] dl                # destination core position of each packet
-    cdef NeuronMeta[::1] meta
-    cdef int64_t[::1] ctr                # [C * NEV] per-core counts, then the 4 difference grids
+    cdef nm_meta_t[::1] meta
+    cdef int64_t[::1] ctr                # [C * NM_NEV] per-core counts, then the 4 difference grids
     cdef int32_t[::1] core_hmax
     cdef int32_t[::1] dlv                # this tick's deliveries per core (dense: the per-spike loop's target)
     cdef uint64_t[:, ::1] dmask          # per neuron, a bit per destination core (first packet to each core)
-    cdef Py_ssize_t n_words, n_planes
-    cdef int depth_router, depth_group   # carry-chain lengths run unconditionally (_bs_add)
-    # Route planes (link loads without per-packet entries): bit-sliced destination counts per source router
-    # (read through the masks of the first dimension's lines) and per source line of the second segment (read
-    # through the router masks); see _routes_to_grid.
-    cdef bint route_planes, x_first
-    cdef int32_t[::1] src_router, router_group, router_x, router_y, pr_top, pg_top, touched
-    cdef Py_ssize_t n_touched, n_routers, n_groups, n_lines
-    cdef uint64_t[::1] pr, pg
-    cdef uint64_t[:, ::1] line_masks, router_masks
-    cdef int32_t[:, ::1] line_words, router_words
+    cdef Py_ssize_t n_words
+    # Route counts (link loads and deliveries without per-packet entries, _events.c): first packets per
+    # (source group, destination core bit) in dg, per (source router, destination line) in cr; read back once
+    # per tick by _routes_to_grid.
+    cdef bint route_counts, x_first
+    cdef int32_t[::1] src_router, router_group, router_x, router_y, r_list
+    cdef int32_t[:, ::1] router_bits     # [routers, 2]: the mask bits of each router's cores (a contiguous run)
+    cdef Py_ssize_t n_routers, n_groups, n_lines, lanes, lines_pad
+    cdef uint8_t[:, ::1] lcnt
+    cdef uint16_t[::1] dg, cr
+    cdef uint8_t[::1] g_used, r_used
     cdef int32_t[::1] pos_of_bit          # core position of each mask bit
-    cdef int64_t[::1] line_counts
     cdef int width, height
     cdef int32_t[::1] cell_link
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
@@ -232,17 +231,12 @@ cdef class FusedKernel:
         self.cell_peers = cell_peers
         self.load = np.zeros(4 * width * height, np.int64)
         self.hol = timing["hol"]
-        self.ctr = np.zeros(self.n_cores * NEV + 4 * width * height, np.int64)
+        self.ctr = np.zeros(self.n_cores * NM_NEV + 4 * width * height, np.int64)
         self.core_hmax = np.zeros(self.n_cores, np.int32)
         self.dlv = np.zeros(self.n_cores, np.int32)
         self.dmask = dmask
         self.pos_of_bit = pos_of_bit
         self.n_words = dmask.shape[1]
-        self.n_planes = max(1, int(self.n_neurons).bit_length())
-        # Typical counts per tick: per (source router, core) a few, per (source line, core) tens; longer
-        # carries take the rare loop.
-        self.depth_router = min(3, self.n_planes)
-        self.depth_group = min(5, self.n_planes)
         self._init_routes(routes)
         self.spikes = np.zeros(self.n_neurons, np.int64)
         self.n_spikes = 0
@@ -256,27 +250,49 @@ cdef class FusedKernel:
         self.tick = 0
 
     def _init_routes(self, routes):
-        """``routes``: None (link loads from the per-spike difference entries), or a dict of the route-plane
-        tables built by emulator.fused._Geometry.route_planes."""
+        """``routes``: None (link loads from the per-spike difference entries), or a dict of the route-count
+        tables built by emulator.fused._Geometry.route_counts."""
         import numpy as np
-        self.route_planes = routes is not None
-        if not self.route_planes:
+        self.route_counts = routes is not None
+        e = &self.evs
+        e.meta = &self.meta[0] if self.meta.shape[0] else NULL
+        e.dmask = &self.dmask[0, 0] if self.n_words > 4 else NULL
+        e.ev = &self.ev[0] if self.ev.shape[0] else NULL
+        e.dl = &self.dl[0] if self.dl.shape[0] else NULL
+        e.n_words = self.n_words if self.route_counts else 0
+        e.ctr, e.core_hmax, e.dlv = &self.ctr[0], &self.core_hmax[0], &self.dlv[0]
+        e.simd = nm_events_simd_available()
+        e.n_r_list = 0
+        if not self.route_counts:
             return
         self.x_first = routes["x_first"]
         self.src_router, self.router_group = routes["src_router"], routes["router_group"]
         self.router_x, self.router_y = routes["router_x"], routes["router_y"]
-        self.line_masks, self.router_masks = routes["line_masks"], routes["router_masks"]
-        self.line_words, self.router_words = routes["line_words"], routes["router_words"]
+        self.router_bits = routes["router_bits"]
+        self.lcnt = routes["lcnt"]
         self.n_routers, self.n_groups = self.router_x.shape[0], routes["n_groups"]
-        self.n_lines = self.line_masks.shape[0]
-        size = self.n_planes * self.n_words
-        self.pr = np.zeros(self.n_routers * size, np.uint64)
-        self.pg = np.zeros(self.n_groups * size, np.uint64)
-        self.pr_top = np.zeros(self.n_routers, np.int32)
-        self.pg_top = np.zeros(self.n_groups, np.int32)
-        self.touched = np.zeros(self.n_routers, np.int32)
-        self.n_touched = 0
-        self.line_counts = np.zeros(max(self.n_lines, self.n_routers), np.int64)
+        self.n_lines, self.lines_pad = routes["n_lines"], self.lcnt.shape[1]
+        self.lanes = self.n_words * 64
+        self.dg = np.zeros(self.n_groups * self.lanes, np.uint16)
+        self.cr = np.zeros(self.n_routers * self.lines_pad, np.uint16)
+        self.g_used = np.zeros(self.n_groups, np.uint8)
+        self.r_used = np.zeros(self.n_routers, np.uint8)
+        self.r_list = np.zeros(self.n_routers, np.int32)
+        e.lcnt = &self.lcnt[0, 0]
+        e.lanes, e.lines_pad = self.lanes, self.lines_pad
+        e.dg, e.cr = &self.dg[0], &self.cr[0]
+        e.g_used, e.r_used, e.r_list = &self.g_used[0], &self.r_used[0], &self.r_list[0]
+
+    @property
+    def simd(self):
+        """Whether the per-spike route counts use AVX-512 (settable, to test both paths on one machine)."""
+        return bool(self.evs.simd)
+
+    @simd.setter
+    def simd(self, bint on):
+        if on and not nm_events_simd_available():
+            raise ValueError("this CPU has no AVX-512 (AVX512F and AVX512BW)")
+        self.evs.simd = on
 
     def reset(self):
         """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""
@@ -284,12 +300,12 @@ cdef class FusedKernel:
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
-        if self.route_planes:
-            self.pr[:] = 0
-            self.pg[:] = 0
-            self.pr_top[:] = 0
-            self.pg_top[:] = 0
-            self.n_touched = 0
+        if self.route_counts:
+            self.dg[:] = 0
+            self.cr[:] = 0
+            self.g_used[:] = 0
+            self.r_used[:] = 0
+        self.evs.n_r_list = 0
         self.n_spikes = 0
         self.tick = 0
 
@@ -311,6 +327,7 @@ cdef class FusedKernel:
         """
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
+        self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -346,7 +363,7 @@ cdef class FusedKernel:
             syn = 0
             for i in range(self.noff[k], self.noff[k + 1]):
                 syn += acc[i] & mask
-            cnt[k * NEV + SYN] += syn
+            cnt[k * NM_NEV + NM_SYN] += syn
         nm_lif_batch(&self.batch, 0, self.n_neurons, acc, &self.u[0], &self.v[0], flags, &total)
         for k in range(self.n_cores):
             n0, n1 = self.noff[k], self.noff[k + 1]
@@ -370,9 +387,9 @@ cdef class FusedKernel:
                         sp[nsp] = i
                         nsp += 1
                     i += 1
-            cnt[k * NEV + ACT] += n_active
-            cnt[k * NEV + INACT] += (n1 - n0) - n_active
-            cnt[k * NEV + SPK] += nsp - nsp0
+            cnt[k * NM_NEV + NM_ACT] += n_active
+            cnt[k * NM_NEV + NM_INACT] += (n1 - n0) - n_active
+            cnt[k * NM_NEV + NM_SPK] += nsp - nsp0
         self.n_spikes = nsp
 
     cdef void _update_scalar(self) noexcept nogil:
@@ -408,10 +425,10 @@ cdef class FusedKernel:
                 if f & F_SPIKE:
                     sp[nsp] = i
                     nsp += 1
-            cnt[k * NEV + SYN] += syn
-            cnt[k * NEV + ACT] += n_active
-            cnt[k * NEV + INACT] += (n1 - n0) - n_active
-            cnt[k * NEV + SPK] += nsp - nsp0
+            cnt[k * NM_NEV + NM_SYN] += syn
+            cnt[k * NM_NEV + NM_ACT] += n_active
+            cnt[k * NM_NEV + NM_INACT] += (n1 - n0) - n_active
+            cnt[k * NM_NEV + NM_SPK] += nsp - nsp0
         self.n_spikes = nsp
 
     # ----- phase 2: synapses -------------------------------------------------------------------------
@@ -472,9 +489,9 @@ cdef class FusedKernel:
                 rec = recs[j]
                 ring[base[self.syn_delay[j]] + (rec & mask)] += (rec >> CNT_BITS) * c
 
-    cdef inline void _prefetch_rows(self, Py_ssize_t s, bint events) noexcept nogil:
-        """Prefetch every cache line of source s's records (and events): the rows are random in memory, too
-        short for the hardware prefetcher to catch, and the loops are otherwise bound by their misses."""
+    cdef inline void _prefetch_rows(self, Py_ssize_t s) noexcept nogil:
+        """Prefetch every cache line of source s's records: the rows are random in memory, too short for the
+        hardware prefetcher to catch, and the loops are otherwise bound by their misses."""
         cdef const char* p
         cdef const char* end
         if self.narrow:
@@ -495,8 +512,6 @@ cdef class FusedKernel:
             while p < end:
                 nmf_prefetch(p)
                 p += 64
-        if events and s < self.n_neurons:
-            nmf_prefetch(&self.meta[s])
 
     cdef void _inputs(self, int64_t e0, int64_t e1, const int32_t[::1] in_line,
                       const int32_t[::1] in_count) noexcept nogil:
@@ -504,109 +519,56 @@ cdef class FusedKernel:
         self._set_slots()
         for e in range(e0, e1):
             if e + SPIKE_AHEAD < e1:
-                self._prefetch_rows(self.n_neurons + in_line[e + SPIKE_AHEAD], False)
+                self._prefetch_rows(self.n_neurons + in_line[e + SPIKE_AHEAD])
             self._fold(self.n_neurons + in_line[e], in_count[e])
 
     cdef void _spikes_out(self, Py_ssize_t t, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes, bint timed,
                           int64_t[::1] src_count) noexcept nogil:
+        """The spikes' synapses, output raster and (timed) events: two passes, each with its own prefetches."""
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
         for m in range(n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:
-                self._prefetch_rows(self.spikes[m + SPIKE_AHEAD], timed)
+                self._prefetch_rows(self.spikes[m + SPIKE_AHEAD])
             self._fold(i, 1)
             o = is_out[i]
             if o >= 0:
                 out_spikes[t, o] = 1
-            if timed:
-                src_count[i] += 1
-                self._events(i)
-
-    cdef inline void _events(self, int64_t i) noexcept nogil:
-        """Neuron i's spike: packets and hops at its core, deliveries, route loads, longest route."""
-        cdef const NeuronMeta* mp = &self.meta[i]
-        cdef int64_t* ctr = &self.ctr[0]
-        cdef int64_t k = mp.core, e
-        cdef uint32_t x
-        cdef const uint64_t* mask = &mp.mask[0] if self.n_words <= 4 else &self.dmask[i, 0]
-        ctr[k * NEV + PKT] += mp.pkt
-        ctr[k * NEV + HEW] += mp.hew
-        ctr[k * NEV + HNS] += mp.hns
-        for e in range(mp.ev_start, mp.ev_start + mp.ev_n):
-            x = self.ev[e]
-            ctr[x & 0xFFFF] += <int16_t>(x >> 16)
-        for e in range(mp.dl_start, mp.dl_start + mp.dl_n):
-            self.dlv[self.dl[e]] += 1
-        if self.route_planes:
-            # the group planes also give the per-core deliveries (_routes_to_grid)
-            self._add_routes(mp.router, mp.group, mask)
-        if mp.hmax > self.core_hmax[k]:
-            self.core_hmax[k] = mp.hmax
-
-    cdef inline int _bs_add(self, uint64_t* planes, const uint64_t* mask, int depth) noexcept nogil:
-        """Add one to the bit-sliced counters of every core set in ``mask``: a carry chain of ``depth`` planes
-        per word, always run whole (a fixed trip count: no mispredicted branch per word), then, rarely, the
-        carries beyond. Returns the number of planes that may hold bits."""
-        cdef Py_ssize_t w, b, nw = self.n_words
-        cdef uint64_t x, t
-        cdef int top = depth
-        for w in range(nw):
-            x = mask[w]
-            for b in range(depth):
-                t = planes[b * nw + w] & x
-                planes[b * nw + w] ^= x
-                x = t
-            if x:
-                b = depth
-                while x:
-                    t = planes[b * nw + w] & x
-                    planes[b * nw + w] ^= x
-                    x = t
-                    b += 1
-                top = b if b > top else top
-        return top
-
-    cdef inline void _add_routes(self, Py_ssize_t r, Py_ssize_t g, const uint64_t* mask) noexcept nogil:
-        """A spike's destination cores into the route planes of its source router r and router group g."""
-        cdef Py_ssize_t size = self.n_planes * self.n_words
-        cdef int top = self._bs_add(&self.pr[r * size], mask, self.depth_router)
-        if top > self.pr_top[r]:
-            if self.pr_top[r] == 0:
-                self.touched[self.n_touched] = r      # each router once per tick: its top was 0 until now
-                self.n_touched += 1
-            self.pr_top[r] = top
-        top = self._bs_add(&self.pg[g * size], mask, self.depth_group)
-        if top > self.pg_top[g]:
-            self.pg_top[g] = top
+        if timed and n:
+            nm_events_tick(&self.evs, &self.spikes[0], n)
 
     cdef void _routes_to_grid(self) noexcept nogil:
-        """The tick's route planes as difference entries of the link grids (module docstring), planes zeroed.
+        """The tick's route counts as difference entries of the link grids and per-core deliveries (module
+        docstring); the counters zeroed.
 
         XY: the first segment runs along the source row from xs to each destination column (counts per
-        source router and destination column), the second along the destination column from the source row
-        to the destination router (counts per source row and destination router). YX: columns and rows swap.
+        source router and destination column: cr), the second along the destination column from the source
+        row to the destination router (counts per source row and destination core bit: dg, summed over each
+        router's bits). YX: columns and rows swap.
         """
-        cdef Py_ssize_t j, l, size = self.n_planes * self.n_words, wh = self.width * self.height
+        cdef Py_ssize_t j, l, k
         cdef int32_t r, g, a, b
         cdef int64_t n
-        cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
-        cdef int64_t* cnt = &self.line_counts[0]
+        cdef int64_t* grid = &self.ctr[self.n_cores * NM_NEV]
+        cdef uint16_t* row
+        cdef int32_t* dlv = &self.dlv[0]
+        cdef const int32_t* pob = &self.pos_of_bit[0]
         # E (0) / W (1) lines are rows of ``width`` cells; N (2) / S (3) lines are columns of ``height`` cells.
+        cdef Py_ssize_t wh = self.width * self.height
         cdef Py_ssize_t pos_base = 0 if self.x_first else 2 * wh, neg_base = wh if self.x_first else 3 * wh
         cdef Py_ssize_t len1 = self.width if self.x_first else self.height
         cdef Py_ssize_t pos2 = 2 * wh if self.x_first else 0, neg2 = 3 * wh if self.x_first else wh
         cdef Py_ssize_t len2 = self.height if self.x_first else self.width
-        for j in range(self.n_touched):
-            r = self.touched[j]
-            nm_bs_counts(&self.pr[r * size], self.pr_top[r], <int>self.n_words, &self.line_masks[0, 0],
-                         &self.line_words[0, 0], <int>self.n_lines, cnt)
+        for j in range(self.evs.n_r_list):
+            r = self.r_list[j]
+            row = &self.cr[r * self.lines_pad]
             # source coordinate along the first dimension (a), and the line it runs on (b)
             a = self.router_x[r] if self.x_first else self.router_y[r]
             b = self.router_y[r] if self.x_first else self.router_x[r]
             for l in range(self.n_lines):
-                n = cnt[l]
+                n = row[l]
                 if n == 0 or l == a:
                     continue
                 if l > a:
@@ -615,17 +577,20 @@ cdef class FusedKernel:
                 else:
                     grid[neg_base + b * len1 + l] += n
                     grid[neg_base + b * len1 + a] -= n
-            memset(&self.pr[r * size], 0, self.pr_top[r] * self.n_words * sizeof(uint64_t))
-            self.pr_top[r] = 0
-        self.n_touched = 0
+            memset(row, 0, self.lines_pad * sizeof(uint16_t))
+            self.r_used[r] = 0
+        self.evs.n_r_list = 0
         for g in range(self.n_groups):
-            if self.pg_top[g] == 0:
+            if not self.g_used[g]:
                 continue
-            self._deliveries_of(&self.pg[g * size], self.pg_top[g])
-            nm_bs_counts(&self.pg[g * size], self.pg_top[g], <int>self.n_words, &self.router_masks[0, 0],
-                         &self.router_words[0, 0], <int>self.n_routers, cnt)
+            self.g_used[g] = 0
+            row = &self.dg[g * self.lanes]
+            for k in range(self.n_cores):
+                dlv[pob[k]] += row[k]
             for r in range(self.n_routers):
-                n = cnt[r]
+                n = 0
+                for k in range(self.router_bits[r, 0], self.router_bits[r, 1]):
+                    n += row[k]
                 if n == 0:
                     continue
                 # the second segment runs on the destination's line (b) from the group's coordinate (g) to a
@@ -637,18 +602,7 @@ cdef class FusedKernel:
                 elif a < g:
                     grid[neg2 + b * len2 + a] += n
                     grid[neg2 + b * len2 + g] -= n
-            memset(&self.pg[g * size], 0, self.pg_top[g] * self.n_words * sizeof(uint64_t))
-            self.pg_top[g] = 0
-
-    cdef inline void _deliveries_of(self, const uint64_t* planes, int top) noexcept nogil:
-        """Add the per-core counts held in ``top`` bit-sliced planes to this tick's deliveries."""
-        cdef Py_ssize_t k, b, nw = self.n_words
-        cdef int64_t c
-        for k in range(self.n_cores):      # k: mask bit
-            c = 0
-            for b in range(top):
-                c |= <int64_t>((planes[b * nw + (k >> 6)] >> (k & 63)) & 1) << b
-            self.dlv[self.pos_of_bit[k]] += c
+            memset(row, 0, self.lanes * sizeof(uint16_t))
 
     # ----- phase 4: timing ---------------------------------------------------------------------------
     cdef inline double t0_cycles(self, int64_t h) noexcept nogil:
@@ -661,26 +615,26 @@ cdef class FusedKernel:
         cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
         cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work
         cdef double cyc = self.cycle_ns
-        cdef int64_t* grid = &self.ctr[self.n_cores * NEV]
-        if self.route_planes:
+        cdef int64_t* grid = &self.ctr[self.n_cores * NM_NEV]
+        if self.route_counts:
             self._routes_to_grid()
         for k in range(self.n_cores):
-            c = &self.ctr[k * NEV]
-            c[DLV] += self.dlv[k]
+            c = &self.ctr[k * NM_NEV]
+            c[NM_DLV] += self.dlv[k]
             self.dlv[k] = 0
-            integ = c[SYN] * self.syn_ns
-            upd = c[ACT] * self.act_ns + c[INACT] * self.inact_ns
-            busy = integ + upd + c[PKT] * self.spk_ns
+            integ = c[NM_SYN] * self.syn_ns
+            upd = c[NM_ACT] * self.act_ns + c[NM_INACT] * self.inact_ns
+            busy = integ + upd + c[NM_PKT] * self.spk_ns
             if busy > busy_max:
                 busy_max = busy
                 best_core = k
-            if c[DLV] > n_dlv:
-                n_dlv = c[DLV]
-            if c[PKT] > 0:
-                npk += c[PKT]
+            if c[NM_DLV] > n_dlv:
+                n_dlv = c[NM_DLV]
+            if c[NM_PKT] > 0:
+                npk += c[NM_PKT]
                 a = integ + upd / self.n_per_core[k] + self.spk_ns
                 t_a = a if a < t_a else t_a
-                end = a + c[PKT] * self.s_inj * cyc
+                end = a + c[NM_PKT] * self.s_inj * cyc
                 end = busy if busy > end else end
                 end += self.t0_cycles(self.core_hmax[k]) * cyc
                 inj = end if end > inj else inj
@@ -740,8 +694,8 @@ cdef class FusedKernel:
         cdef int64_t most = -1
         viol[t, 1] = core
         viol[t, 2] = busy_max
-        viol[t, 3] = self.ctr[core * NEV + SYN]
-        viol[t, 4] = self.ctr[core * NEV + PKT]
+        viol[t, 3] = self.ctr[core * NM_NEV + NM_SYN]
+        viol[t, 4] = self.ctr[core * NM_NEV + NM_PKT]
         if busy_max > self.period:
             viol[t, 0] = 1
             return
@@ -752,8 +706,8 @@ cdef class FusedKernel:
             return
         viol[t, 0] = 3
         for k in range(self.n_cores):
-            if self.ctr[k * NEV + DLV] > most:
-                most = self.ctr[k * NEV + DLV]
+            if self.ctr[k * NM_NEV + NM_DLV] > most:
+                most = self.ctr[k * NM_NEV + NM_DLV]
                 viol[t, 1] = k
         viol[t, 4] = most
 
@@ -763,13 +717,13 @@ cdef class FusedKernel:
         cdef Py_ssize_t k, j
         cdef int64_t x
         for k in range(self.n_cores):
-            for j in range(NEV):
-                x = self.ctr[k * NEV + j]
+            for j in range(NM_NEV):
+                x = self.ctr[k * NM_NEV + j]
                 per_tick[t, j] += x
                 per_core[k, j] += x
                 if act:
                     activity[t, k, j] = x
-        memset(&self.ctr[0], 0, self.n_cores * NEV * sizeof(int64_t))
+        memset(&self.ctr[0], 0, self.n_cores * NM_NEV * sizeof(int64_t))
 
 
 # ----- helpers around the call (one pass each, instead of NumPy temporaries) --------------------------------

@@ -18,9 +18,9 @@ rows of all its destination axons into one list of (global target, weight) recor
 single increment when the source's synapses share a weight -- so a spike costs one sequential stream of
 additions instead of a packet per destination and a row lookup per axon. Each neuron's spike events (packets,
 hops, destination cores as bits, source router) sit in one 64-byte record: deliveries per core and link loads
-are counted with bit-sliced adders per source router and source line over destination-core masks, and read
-back once per tick through mesh line and router masks, not per packet. The neuron update is branch-free C (``_lif_batch.c``), vectorised on
-AVX-512. One call runs all ticks of an inference without the GIL (one tick at a time when probes need Python
+come from 16-bit counters per (source group, destination core) and (source router, destination line), one
+masked vector add per 32 destination cores (``_events.c``), read back once per tick, not per packet. The
+neuron update is branch-free C (``_lif_batch.c``), vectorised on AVX-512. One call runs all ticks of an inference without the GIL (one tick at a time when probes need Python
 between ticks).
 """
 
@@ -65,10 +65,12 @@ class FusedPlan:
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
         geo = _Geometry(chip)
         dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos)
-        # Route planes carry the links of every neuron's first packet to each core; the difference entries
-        # only the rest (all packets when there are no masks).
-        self.uses_masks = dmask.shape[1] > 0
-        routes = geo.route_planes(w) if self.uses_masks else None
+        # Route counts carry the links of every neuron's first packet to each core; the difference entries
+        # only the rest (all packets when there are no masks, or when a count could overflow).
+        routes = geo.route_counts(w, first) if dmask.shape[1] > 0 else None
+        if routes is None:
+            dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos, masks=False)
+        self.uses_masks = routes is not None
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
         self.entry_hops = geo.entry_hops
@@ -249,19 +251,21 @@ def _meta(dmask, per_neuron: dict, ev_ptr, dl_ptr, neuron_pos, routes) -> np.nda
     return meta
 
 
-def _deliveries(w, n_cores: int, bit_of_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _deliveries(w, n_cores: int, bit_of_pos: np.ndarray,
+                masks: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W],
     and for each destination entry whether it is in the masks).
 
     Up to :data:`MASK_WORDS_MAX` x 64 cores, the first packet of a neuron to each core is a bit of its mask, bit
-    ``bit_of_pos[core]`` (the kernel counts them with bit-sliced adders) and only further packets to the same core stay in the list;
-    beyond, every packet is in the list and the masks are empty.
+    ``bit_of_pos[core]`` (the kernel counts them per destination core: ``_events.c``) and only further packets
+    to the same core stay in the list;
+    beyond (or without ``masks``), every packet is in the list and the masks are empty.
     """
     n = w.dest_ptr.size - 1
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(w.dest_ptr))
     dst = w.dest_pos.astype(np.int64)
     n_words = -(-n_cores // 64)
-    if n_words > MASK_WORDS_MAX:
+    if n_words > MASK_WORDS_MAX or not masks:
         return (w.dest_ptr.astype(np.int64), dst.astype(np.uint16), np.zeros((n, 0), np.uint64),
                 np.zeros(dst.size, bool))
     key = src * n_cores + dst
@@ -316,15 +320,6 @@ def _uniform_rows(syn_ptr, rec32, delay0: int):
     return g_ptr, rec32[~in_uniform], u_ptr, rec16, inc
 
 
-def _word_ranges(masks: np.ndarray) -> np.ndarray:
-    """int32[L, 2]: the first and one-past-last non-zero word of each mask (0, 0 for an empty mask)."""
-    nz = masks != 0
-    any_ = nz.any(axis=1)
-    lo = np.where(any_, np.argmax(nz, axis=1), 0)
-    hi = np.where(any_, masks.shape[1] - np.argmax(nz[:, ::-1], axis=1), 0)
-    return np.stack([lo, hi], axis=1).astype(np.int32)
-
-
 def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     """Synapses reaching each neuron from neuron sources and from input lines (bounds the per-tick count)."""
     split = int(syn_ptr[n_neurons])
@@ -369,7 +364,7 @@ class _Geometry:
         cell[self.base[S]:].reshape(w, h)[:, :-1] = ids[1:, :, S].T
         self.cell_link = cell
         self.cell_peers = self._peers(topo, cell)
-        # Mask bits ordered by the route planes' first-dimension line, then router: every line and router
+        # Mask bits ordered by the first route segment's line, then router: every line and router
         # mask is a contiguous run of bits (a word or two to count instead of all of them).
         r = topo.router_of_core(chip.wiring.core_index).astype(np.int64)
         rx, ry = r % w, r // w
@@ -403,36 +398,53 @@ class _Geometry:
                 out.append((np.flatnonzero(m), start + hi[m], -1))
         return out
 
-    def route_planes(self, wiring) -> dict:
-        """Tables of the kernel's route planes (``_fused.FusedKernel._routes_to_grid``) for the config's
-        dimension-order routing (XY or YX: the only ones the schema allows)."""
+    def route_counts(self, wiring, first: np.ndarray) -> dict | None:
+        """Tables of the kernel's route counts (``emulator/_events.c``, ``FusedKernel._routes_to_grid``) for
+        the config's dimension-order routing (XY or YX: the only ones the schema allows), or None when a
+        counter could pass its 16 bits in one tick (the kernel then lists every packet).
+
+        ``first`` marks the destination entries that are a neuron's first packet to their core (its mask bits).
+        ``lcnt[n, l]``: neuron n's first packets to destination line l (XY: column) of the first route segment.
+        """
         topo = self.topo
-        routing = self.routing
-        w, h, C = self.width, self.height, self.C
-        n_words = -(-C // 64)
+        w, h = self.width, self.height
+        x_first = self.routing == "xy"
+        n = wiring.dest_ptr.size - 1
         router_of_pos = topo.router_of_core(wiring.core_index).astype(np.int64)
-        rx, ry = router_of_pos % w, router_of_pos // w
-        b = self.bit_of_pos.astype(np.int64)
-        bit = np.left_shift(np.uint64(1), (b & 63).astype(np.uint64))
-        word = b >> 6
-
-        def masks(labels, n_labels):
-            out = np.zeros((n_labels, n_words), np.uint64)
-            np.bitwise_or.at(out, (labels, word), bit)
-            return out
-
-        x_first = routing == "xy"
         n_routers = w * h
         all_r = np.arange(n_routers)
+        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))[first]
+        dst = wiring.dest_pos.astype(np.int64)[first]
+        rd = router_of_pos[dst]
+        line = rd % w if x_first else rd // w
+        n_lines = w if x_first else h
+        lines_pad = -(-n_lines // 32) * 32
+        lcnt = np.zeros((n, lines_pad), np.int64)
+        np.add.at(lcnt, (src, line), 1)
+        src_router = router_of_pos[wiring.neuron_pos].astype(np.int64)
+        group_of_router = all_r // w if x_first else all_r % w
+        n_groups = h if x_first else w
+        # Worst tick: every neuron spikes once. cr[r, l] sums lcnt over r's neurons; dg[g, b] counts g's
+        # neurons with bit b.
+        per_router = np.zeros((n_routers, lines_pad), np.int64)
+        np.add.at(per_router, src_router, lcnt)
+        per_group = np.bincount(group_of_router[src_router[src]] * self.C + self.bit_of_pos[dst],
+                                minlength=n_groups * self.C)
+        if int(lcnt.max(initial=0)) > 255 or int(per_router.max(initial=0)) > 0xFFFF or \
+                int(per_group.max(initial=0)) > 0xFFFF:
+            return None
+        bits = np.zeros((n_routers, 2), np.int32)
+        for r in np.unique(router_of_pos):
+            b = self.bit_of_pos[router_of_pos == r]
+            if b.max() - b.min() + 1 != b.size:   # the bit order makes every router a contiguous run
+                raise SimulationError(f"internal: router {r}'s mask bits are not contiguous")
+            bits[r] = (b.min(), b.max() + 1)
         return {
             "x_first": x_first,
-            "src_router": router_of_pos[wiring.neuron_pos].astype(np.int32),
-            "router_group": (all_r // w if x_first else all_r % w).astype(np.int32),
+            "src_router": src_router.astype(np.int32),
+            "router_group": group_of_router.astype(np.int32),
             "router_x": (all_r % w).astype(np.int32), "router_y": (all_r // w).astype(np.int32),
-            "line_masks": (lm := masks(rx if x_first else ry, w if x_first else h)),
-            "router_masks": (rm := masks(router_of_pos, n_routers)),
-            "line_words": _word_ranges(lm), "router_words": _word_ranges(rm),
-            "n_groups": h if x_first else w,
+            "router_bits": bits, "lcnt": lcnt.astype(np.uint8), "n_lines": n_lines, "n_groups": n_groups,
         }
 
     def events(self, wiring, grid_for: np.ndarray | None = None):

@@ -9,11 +9,13 @@ records it).
 from __future__ import annotations
 
 import copy
+import functools
 
 import numpy as np
 import pytest
 import yaml
 
+from emulator import _fused
 from emulator.chip import Chip
 from emulator.config import PRESET_DIR, config_from_dict, load_config
 from emulator.errors import SimulationError
@@ -44,22 +46,36 @@ def _yx():
     return cfg.model_copy(update={"noc": cfg.noc.model_copy(update={"routing": "yx"})})
 
 
-def _both(cfg, mapped, spikes, probes=None):
+SIMD = _fused.simd_available()
+# Both implementations of the per-spike route counts (AVX-512 and the bit loop), where the CPU has both.
+PATHS = [pytest.param(True, id="simd", marks=pytest.mark.skipif(not SIMD, reason="no AVX-512 on this CPU")),
+         pytest.param(False, id="scalar")]
+
+
+def _loads_chip(cfg, mapped, simd=None):
+    chip = Chip.from_config(cfg, noc_engine="loads").program(mapped)
+    if simd is not None:
+        chip.fused_plan().kernel.simd = simd
+    return chip
+
+
+def _both(cfg, mapped, spikes, probes=None, simd=None):
     exact = Chip.from_config(cfg).program(mapped).run(spikes, probes=probes)
-    loads = Chip.from_config(cfg, noc_engine="loads").program(mapped).run(spikes, probes=probes)
+    loads = _loads_chip(cfg, mapped, simd).run(spikes, probes=probes)
     return exact, loads
 
 
+@pytest.mark.parametrize("simd", PATHS)
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 @pytest.mark.parametrize("seed", range(4))
-def test_loads_engine_is_exact_where_it_claims(name, seed):
+def test_loads_engine_is_exact_where_it_claims(name, seed, simd):
     """Spikes, counts per tick and core, link flits and compute phases equal the cycle-exact engine's, on random
     chips with mixed delays, repeated input spikes and a batch (state carried or reset as configured)."""
     cfg = CONFIGS[name]()
     mapped = random_mapped(cfg, 100 + seed)
     rng = np.random.default_rng(seed)
     spikes = random_inputs(100 + seed, 2, 25, mapped.n_inputs, p=0.5) * rng.integers(1, 4, (2, 25, mapped.n_inputs))
-    exact, loads = _both(cfg, mapped, spikes.astype(np.int32))
+    exact, loads = _both(cfg, mapped, spikes.astype(np.int32), simd=simd)
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
     for e, f in zip(exact.records, loads.records, strict=True):
         np.testing.assert_array_equal(e.per_tick, f.per_tick)
@@ -142,6 +158,7 @@ def test_loads_report_says_what_is_estimated():
 # ----- the estimate's error ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
 def _bench_slice():
     """A 6,000-neuron slice of bench-A (100 random synapses per neuron) on one Loihi chip: a congested mesh."""
     from mapping.mapper import map_network
@@ -205,6 +222,17 @@ def test_network_estimate_error_is_bounded():
             assert abs(lat) <= b_lat and abs(worst) <= b_tick, (name, lat, worst)
 
 
+@pytest.mark.skipif(not SIMD, reason="no AVX-512 on this CPU")
+def test_simd_and_scalar_route_counts_agree_on_multiword_masks():
+    """The 106-core slice (two mask words, 32 routers): the AVX-512 and bit-loop route counts give the same
+    records, tick by tick."""
+    cfg, mapped, spikes = _bench_slice()
+    recs = [_loads_chip(cfg, mapped, simd).run(spikes).records[0] for simd in (True, False)]
+    for field in ("per_tick", "per_core", "link_flits", "tick_ns", "out_spikes"):
+        np.testing.assert_array_equal(getattr(recs[0], field), getattr(recs[1], field))
+    assert recs[0].per_tick[:, 4].sum() > 10_000
+
+
 @pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
 @pytest.mark.parametrize("seed", range(3))
 def test_branch_free_update_equals_the_shared_rules(name, seed):
@@ -243,7 +271,7 @@ def test_branch_free_update_equals_the_shared_rules(name, seed):
 @pytest.mark.parametrize("routing", ["xy", "yx"])
 def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
     """Beyond 512 cores the kernel counts deliveries and link loads from per-packet lists instead of bit
-    masks and route planes: the same exact counts (forced here on a small chip)."""
+    masks and route counts: the same exact counts (forced here on a small chip)."""
     import emulator.fused as fused
 
     cfg = small_config("loihi_lif") if routing == "xy" else _yx()

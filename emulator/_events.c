@@ -1,0 +1,129 @@
+/* Per-spike events of the fused kernel, and the route counts that replace per-packet work.
+ *
+ * A spike of neuron i (source router r, router group g) adds its packets, hops and longest route to its core,
+ * its listed entries (deliveries and route differences of further packets to a core), and, for its first
+ * packet to each destination core (bit b of its mask):
+ *
+ *     dg[g][b] += 1          first packets per destination core, per source group (XY: source row)
+ *     cr[r][l] += lcnt[i][l] first packets per destination line of the first route segment (XY: column)
+ *
+ * Read back once per tick (emulator._fused.FusedKernel._routes_to_grid), dg gives the per-core deliveries
+ * and the second segments' link loads, cr the first segments'. Counters are uint16 (the plan checks that no
+ * tick can carry them past 65,535: emulator.fused._Geometry.route_counts).
+ *
+ * The dg row update is 32 masked 16-bit adds per instruction with AVX-512 (a mask bit selects a lane), one
+ * per set bit otherwise; both give the same counts (tests/emulator/test_loads_engine.py runs both).
+ */
+#include "_events.h"
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NM_HAVE_AVX512 1
+#include <immintrin.h>
+#endif
+
+#define NM_AHEAD 4   /* prefetch distance in spikes: the records of a spike list are random in memory */
+
+int nm_events_simd_available(void) {
+#ifdef NM_HAVE_AVX512
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+#else
+    return 0;
+#endif
+}
+
+static inline void nm_counts_scalar(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
+                                    int lines_pad, uint16_t *cr) {
+    for (int w = 0; w < n_words; w++) {
+        uint64_t m = mask[w];
+        while (m) {
+            dg[w * 64 + __builtin_ctzll(m)] += 1;
+            m &= m - 1;
+        }
+    }
+    for (int l = 0; l < lines_pad; l++)
+        cr[l] += lc[l];
+}
+
+#ifdef NM_HAVE_AVX512
+__attribute__((target("avx512f,avx512bw")))
+static inline void nm_counts_avx512(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
+                                    int lines_pad, uint16_t *cr) {
+    const __m512i one = _mm512_set1_epi16(1);
+    for (int w = 0; w < n_words; w++) {
+        const uint64_t m = mask[w];
+        uint16_t *d = dg + 64 * w;
+        /* lanes 0-31 of the word's 64 counters take its low 32 bits, lanes 32-63 the high ones */
+        __m512i lo = _mm512_loadu_si512((const void *)d);
+        __m512i hi = _mm512_loadu_si512((const void *)(d + 32));
+        _mm512_storeu_si512((void *)d, _mm512_mask_add_epi16(lo, (__mmask32)(uint32_t)m, lo, one));
+        _mm512_storeu_si512((void *)(d + 32), _mm512_mask_add_epi16(hi, (__mmask32)(uint32_t)(m >> 32), hi, one));
+    }
+    for (int l = 0; l < lines_pad; l += 32) {
+        __m512i c = _mm512_loadu_si512((const void *)(cr + l));
+        __m512i x = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(lc + l)));
+        _mm512_storeu_si512((void *)(cr + l), _mm512_add_epi16(c, x));
+    }
+}
+#endif
+
+/* The spike loop, once per counter implementation (COUNTS): inlined into each, so the AVX-512 one is
+   compiled with its target and the other runs on any x86-64 (or other) CPU. */
+#define NM_EVENTS_LOOP(COUNTS)                                                                                \
+    const nm_meta_t *meta = e->meta;                                                                          \
+    int64_t *ctr = e->ctr;                                                                                    \
+    const int nw = e->n_words, lp = e->lines_pad, lanes = e->lanes;                                           \
+    for (int64_t m = 0; m < n; m++) {                                                                         \
+        const int64_t i = spikes[m];                                                                          \
+        if (m + NM_AHEAD < n) {                                                                               \
+            const int64_t a = spikes[m + NM_AHEAD];                                                           \
+            __builtin_prefetch(meta + a, 0, 3);                                                               \
+            if (nw) __builtin_prefetch(e->lcnt + a * lp, 0, 3);                                               \
+        }                                                                                                     \
+        const nm_meta_t *mp = meta + i;                                                                       \
+        int64_t *c = ctr + (int64_t)mp->core * NM_NEV;                                                        \
+        e->src_count[i] += 1;                                                                                 \
+        c[NM_PKT] += mp->pkt;                                                                                 \
+        c[NM_HEW] += mp->hew;                                                                                 \
+        c[NM_HNS] += mp->hns;                                                                                 \
+        for (int32_t x = mp->ev_start; x < mp->ev_start + mp->ev_n; x++) {                                  \
+            const uint32_t v = e->ev[x];                                                                      \
+            ctr[v & 0xFFFF] += (int16_t)(v >> 16);                                                            \
+        }                                                                                                     \
+        for (int32_t x = mp->dl_start; x < mp->dl_start + mp->dl_n; x++)                                    \
+            e->dlv[e->dl[x]] += 1;                                                                            \
+        if (nw) {                                                                                             \
+            const uint64_t *mask = nw <= 4 ? mp->mask : e->dmask + i * nw;                                   \
+            COUNTS(mask, nw, e->dg + (int64_t)mp->group * lanes, e->lcnt + i * lp, lp,                        \
+                   e->cr + (int64_t)mp->router * lp);                                                         \
+            if (!e->r_used[mp->router]) {                                                                     \
+                e->r_used[mp->router] = 1;                                                                    \
+                e->r_list[e->n_r_list++] = mp->router;                                                        \
+            }                                                                                                 \
+            e->g_used[mp->group] = 1;                                                                         \
+        }                                                                                                     \
+        if (mp->hmax > e->core_hmax[mp->core])                                                                \
+            e->core_hmax[mp->core] = mp->hmax;                                                                \
+    }
+
+static void nm_events_scalar(nm_events_t *e, const int64_t *spikes, int64_t n) {
+    NM_EVENTS_LOOP(nm_counts_scalar)
+}
+
+#ifdef NM_HAVE_AVX512
+__attribute__((target("avx512f,avx512bw")))
+static void nm_events_avx512(nm_events_t *e, const int64_t *spikes, int64_t n) {
+    NM_EVENTS_LOOP(nm_counts_avx512)
+}
+#endif
+
+void nm_events_tick(nm_events_t *e, const int64_t *spikes, int64_t n) {
+#ifdef NM_HAVE_AVX512
+    if (e->simd) {
+        nm_events_avx512(e, spikes, n);
+        return;
+    }
+#endif
+    nm_events_scalar(e, spikes, n);
+}

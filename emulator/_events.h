@@ -1,0 +1,51 @@
+/* Per-spike events of the fused kernel (emulator/_events.c): counts, deliveries and route counts. */
+#ifndef NM_EVENTS_H
+#define NM_EVENTS_H
+#include <stdint.h>
+
+/* Columns of the per-core count block (emulator.energy.EVENTS order). */
+enum { NM_SYN = 0, NM_ACT = 1, NM_INACT = 2, NM_SPK = 3, NM_PKT = 4, NM_HEW = 5, NM_HNS = 6, NM_DLV = 7, NM_NEV = 8 };
+
+/* What a spike of one neuron adds besides its synapses, in one 64-byte record: its destination cores as bits
+   (up to 256 cores; beyond, nm_events_t.dmask), its packets and hops, the list ranges of what the bits cannot
+   say (further packets to a core already set, and their route differences), its longest route's hops, and
+   its core, router and router group. NumPy twin: emulator.fused.META_DTYPE. */
+typedef struct {
+    uint64_t mask[4];
+    int32_t pkt, hew, hns, ev_start, dl_start;
+    int16_t hmax;
+    uint16_t core, router, group, ev_n, dl_n;
+} nm_meta_t;
+
+typedef struct {
+    /* per neuron */
+    const nm_meta_t *meta;
+    const uint64_t *dmask;     /* [N][n_words] destination bits when n_words > 4 */
+    const uint8_t *lcnt;       /* [N][lines_pad] first packets per destination line (route counts) */
+    const uint32_t *ev;        /* (increment << 16) | counter index */
+    const uint16_t *dl;        /* destination core position of each listed packet */
+    int n_words;               /* 64-bit words of a destination mask; 0: no masks, every packet listed */
+    int lanes;                 /* counters per group row (n_words * 64) */
+    int lines_pad;             /* counters per router row (a multiple of 32) */
+    int simd;                  /* use the AVX-512 counters (set by nm_events_init when the CPU has them) */
+    /* this tick's accumulators */
+    int64_t *ctr;              /* [C][NM_NEV] per-core counts, then the difference grids */
+    int32_t *core_hmax;        /* [C] longest route of the tick's packets per core */
+    int32_t *dlv;              /* [C] listed deliveries */
+    int64_t *src_count;        /* [N] spikes per neuron (the zero-load latency histogram) */
+    uint16_t *dg;              /* [groups][lanes] first packets per destination bit, per source group */
+    uint16_t *cr;              /* [routers][lines_pad] first packets per destination line, per source router */
+    uint8_t *g_used;           /* [groups] rows of dg with counts */
+    uint8_t *r_used;           /* [routers] rows of cr with counts */
+    int32_t *r_list;           /* [routers] the routers of r_used, in order of first use */
+    int32_t n_r_list;
+} nm_events_t;
+
+/* 1 when this CPU runs the AVX-512 counters (AVX512F + AVX512BW). */
+int nm_events_simd_available(void);
+
+/* The events of the n spikes spikes[0 .. n-1]: per-core packets, hops and longest route, listed deliveries and
+   route differences, and, with masks, the route counts of dg and cr. */
+void nm_events_tick(nm_events_t *e, const int64_t *spikes, int64_t n);
+
+#endif
