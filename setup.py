@@ -13,7 +13,7 @@ from setuptools import Extension, setup
 HERE = Path(__file__).parent
 PACKAGES_WITH_KERNELS = ("cores", "noc", "emulator", "mapping")
 # Plain C sources compiled into an extension beside its .pyx.
-EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_events.c"]}
+EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_events.c", "emulator/_lif32.c"]}
 
 
 def _extensions():

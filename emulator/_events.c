@@ -107,18 +107,18 @@ static inline void nm_counts_avx512(const uint64_t *mask, int n_words, uint16_t 
             e->core_hmax[mp->core] = mp->hmax;                                                                \
     }
 
-static void nm_events_scalar(nm_events_t *e, const int64_t *spikes, int64_t n) {
+static void nm_events_scalar(nm_events_t *e, const int32_t *spikes, int64_t n) {
     NM_EVENTS_LOOP(nm_counts_scalar)
 }
 
 #ifdef NM_HAVE_AVX512
 __attribute__((target("avx512f,avx512bw")))
-static void nm_events_avx512(nm_events_t *e, const int64_t *spikes, int64_t n) {
+static void nm_events_avx512(nm_events_t *e, const int32_t *spikes, int64_t n) {
     NM_EVENTS_LOOP(nm_counts_avx512)
 }
 #endif
 
-void nm_events_tick(nm_events_t *e, const int64_t *spikes, int64_t n) {
+void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n) {
 #ifdef NM_HAVE_AVX512
     if (e->simd) {
         nm_events_avx512(e, spikes, n);

@@ -46,6 +46,6 @@ int nm_events_simd_available(void);
 
 /* The events of the n spikes spikes[0 .. n-1]: per-core packets, hops and longest route, listed deliveries and
    route differences, and, with masks, the route counts of dg and cr. */
-void nm_events_tick(nm_events_t *e, const int64_t *spikes, int64_t n);
+void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n);
 
 #endif

@@ -72,7 +72,21 @@ cdef extern from "_events.h":
         int32_t* r_list
         int32_t n_r_list
     int nm_events_simd_available() noexcept nogil
-    void nm_events_tick(nm_events_t* e, const int64_t* spikes, int64_t n) noexcept nogil
+    void nm_events_tick(nm_events_t* e, const int32_t* spikes, int64_t n) noexcept nogil
+
+cdef extern from "_lif32.h":
+    ctypedef struct nm_lif32_t:
+        const int32_t* k_u
+        const int32_t* k_v
+        const int32_t* vth
+        const int32_t* bias
+        const int8_t* wexp
+        int decay_bits, input_shift, u_wrap, v_wrap, cnt_bits
+        int32_t h_u, h_v
+        int simd
+    int nm_lif32_simd_available() noexcept nogil
+    int64_t nm_lif32_cores(const nm_lif32_t* p, int64_t n_cores, const int64_t* noff, int32_t* acc, int32_t* u,
+                           int32_t* v, int32_t* sp, int64_t* ctr) noexcept nogil
 
 cdef extern from "_lif_batch.h":
     ctypedef struct nm_lif_batch_t:
@@ -174,7 +188,7 @@ cdef class FusedKernel:
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
     cdef int64_t[::1] load               # this tick's packets per cell (link)
     cdef double hol
-    cdef int64_t[::1] spikes
+    cdef int32_t[::1] spikes
     cdef Py_ssize_t n_spikes
     # timing
     cdef double syn_ns, act_ns, inact_ns, spk_ns, cycle_ns, period, barrier
@@ -183,11 +197,19 @@ cdef class FusedKernel:
     cdef bint fixed
     cdef double[::1] n_per_core
     cdef public int64_t tick
+    # The 32-bit path (emulator/_lif32.c), when the plan's bounds allow it: int32 accumulators holding
+    # (summed weight << cnt_bits) + count, and int32 copies of u and v (loaded from and stored back to the
+    # CoreArray's int64 registers around every call).
+    cdef public bint compact
+    cdef nm_lif32_t l32
+    cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32
+    cdef int8_t[::1] p32_wexp
+    cdef public int cnt_bits
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, u_ptr, syn_rec16, src_inc,
                  syn_delay, int delay0,
                  int R, ev, dl, dmask, pos_of_bit, routes, meta, int width, int height, cell_link, cell_peers,
-                 dict timing, n_per_core):
+                 dict timing, n_per_core, int cnt_bits=0):
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
                              lif_opts["refractory"])
@@ -238,7 +260,7 @@ cdef class FusedKernel:
         self.pos_of_bit = pos_of_bit
         self.n_words = dmask.shape[1]
         self._init_routes(routes)
-        self.spikes = np.zeros(self.n_neurons, np.int64)
+        self.spikes = np.zeros(self.n_neurons + 16, np.int32)
         self.n_spikes = 0
         self.syn_ns, self.act_ns, self.inact_ns = timing["syn_ns"], timing["act_ns"], timing["inact_ns"]
         self.spk_ns, self.cycle_ns = timing["spk_ns"], timing["cycle_ns"]
@@ -248,6 +270,45 @@ cdef class FusedKernel:
                                                   timing["F"])
         self.n_per_core = n_per_core
         self.tick = 0
+        self._init_compact(p, lif_opts, cnt_bits)
+
+    def _init_compact(self, p, dict lif_opts, int cnt_bits):
+        """The 32-bit path's tables (``cnt_bits`` 0: not used; the plan checked its bounds)."""
+        import numpy as np
+        self.compact = cnt_bits > 0 and self.use_batch and self.narrow
+        self.cnt_bits = cnt_bits
+        if not self.compact:
+            return
+        n = self.n_neurons + 16            # vector over-reads past the last core
+
+        def padded(x, dtype):
+            out = np.zeros(n, dtype)
+            out[:self.n_neurons] = x
+            return out
+        self.p32_k_u, self.p32_k_v = padded(p["k_u"], np.int32), padded(p["k_v"], np.int32)
+        self.p32_vth, self.p32_bias = padded(p["vth_eff"], np.int32), padded(p["bias_eff"], np.int32)
+        self.p32_wexp = padded(p["weight_exp"], np.int8)
+        self.u32, self.v32 = np.zeros(n, np.int32), np.zeros(n, np.int32)
+        self.ring32 = np.zeros(self.R * self.stride + 16, np.int32)
+        w = (np.asarray(self.src_inc) - 1) >> CNT_BITS
+        self.src_inc32 = np.where(np.asarray(self.src_inc) != 0, w * (1 << cnt_bits) + 1, 0).astype(np.int32)
+        l = &self.l32
+        l.k_u, l.k_v, l.vth, l.bias = &self.p32_k_u[0], &self.p32_k_v[0], &self.p32_vth[0], &self.p32_bias[0]
+        l.wexp = &self.p32_wexp[0]
+        l.decay_bits, l.input_shift = lif_opts["decay_bits"], lif_opts["input_shift"]
+        l.u_wrap, l.v_wrap, l.cnt_bits = lif_opts["u_wrap"], lif_opts["v_wrap"], cnt_bits
+        l.h_u, l.h_v = self.lif.h_u, self.lif.h_v
+        l.simd = nm_lif32_simd_available()
+
+    def widen(self):
+        """Leave the 32-bit path for good (a run's inputs or state passed its bounds): the pending accumulators
+        move to the int64 ring, re-encoded as weight << 24 | count."""
+        import numpy as np
+        if not self.compact:
+            return
+        r32 = np.asarray(self.ring32)[:self.R * self.stride].astype(np.int64)
+        np.asarray(self.ring)[:] = ((r32 >> self.cnt_bits) << CNT_BITS) + (r32 & ((1 << self.cnt_bits) - 1))
+        self.compact = False
 
     def _init_routes(self, routes):
         """``routes``: None (link loads from the per-spike difference entries), or a dict of the route-count
@@ -285,7 +346,8 @@ cdef class FusedKernel:
 
     @property
     def simd(self):
-        """Whether the per-spike route counts use AVX-512 (settable, to test both paths on one machine)."""
+        """Whether the per-spike route counts and the 32-bit update use AVX-512 (settable, to test both paths on
+        one machine)."""
         return bool(self.evs.simd)
 
     @simd.setter
@@ -293,10 +355,13 @@ cdef class FusedKernel:
         if on and not nm_events_simd_available():
             raise ValueError("this CPU has no AVX-512 (AVX512F and AVX512BW)")
         self.evs.simd = on
+        self.l32.simd = on
 
     def reset(self):
         """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""
         self.ring[:] = 0
+        if self.compact:
+            self.ring32[:] = 0
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
@@ -312,7 +377,7 @@ cdef class FusedKernel:
     def last_spikes(self):
         """Sorted global ids (int32) of the neurons that spiked in the last tick run."""
         import numpy as np
-        return np.asarray(self.spikes[:self.n_spikes]).astype(np.int32)
+        return np.array(self.spikes[:self.n_spikes])
 
     def run(self, Py_ssize_t t0, Py_ssize_t t1, const int64_t[::1] in_ptr, const int32_t[::1] in_line,
             const int32_t[::1] in_count, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes,
@@ -328,6 +393,8 @@ cdef class FusedKernel:
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
         self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
+        if self.compact and not self._load32():
+            self.widen()
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -337,11 +404,35 @@ cdef class FusedKernel:
                     self._time(t, tick_ns, link_flits, viol)
                 self._close(t, per_tick, per_core, activity, act)
                 self.tick += 1
+            if self.compact:
+                self._store32()
         return None
+
+    cdef bint _load32(self) noexcept nogil:
+        """The CoreArray's registers into the 32-bit ones; False if one is beyond the path's bound (2**29)."""
+        cdef Py_ssize_t i
+        cdef int64_t lim = <int64_t>1 << 29
+        for i in range(self.n_neurons):
+            if not (-lim < self.u[i] < lim and -lim < self.v[i] < lim):
+                return False
+        for i in range(self.n_neurons):
+            self.u32[i] = <int32_t>self.u[i]
+            self.v32[i] = <int32_t>self.v[i]
+        return True
+
+    cdef void _store32(self) noexcept nogil:
+        cdef Py_ssize_t i
+        for i in range(self.n_neurons):
+            self.u[i] = self.u32[i]
+            self.v[i] = self.v32[i]
 
     # ----- phase 1: neurons --------------------------------------------------------------------------
     cdef void _update(self) noexcept nogil:
-        if self.use_batch:
+        if self.compact:
+            self.n_spikes = nm_lif32_cores(&self.l32, self.n_cores, &self.noff[0],
+                                           &self.ring32[(self.tick % self.R) * self.stride], &self.u32[0],
+                                           &self.v32[0], &self.spikes[0], &self.ctr[0])
+        elif self.use_batch:
             self._update_batch()
         else:
             self._update_scalar()
@@ -355,7 +446,7 @@ cdef class FusedKernel:
         cdef uint64_t word
         cdef int64_t* acc = &self.ring[(self.tick % self.R) * self.stride]
         cdef uint8_t* flags = &self.spk[0]
-        cdef int64_t* sp = &self.spikes[0]
+        cdef int32_t* sp = &self.spikes[0]
         cdef int64_t* cnt = &self.ctr[0]
         cdef int64_t mask = CNT_MASK
         cdef uint64_t ones = 0x0101010101010101ULL
@@ -378,13 +469,13 @@ cdef class FusedKernel:
                     if word & ones:
                         for j in range(i, i + 8):
                             if flags[j] & 1:
-                                sp[nsp] = j
+                                sp[nsp] = <int32_t>j
                                 nsp += 1
                     i += 8
                 else:
                     n_active += (flags[i] >> 1) & 1
                     if flags[i] & 1:
-                        sp[nsp] = i
+                        sp[nsp] = <int32_t>i
                         nsp += 1
                     i += 1
             cnt[k * NM_NEV + NM_ACT] += n_active
@@ -403,7 +494,7 @@ cdef class FusedKernel:
         cdef int64_t* up = &self.u[0]
         cdef int64_t* vp = &self.v[0]
         cdef int32_t* rp = &self.refr[0] if self.refractory else &zero
-        cdef int64_t* sp = &self.spikes[0]
+        cdef int32_t* sp = &self.spikes[0]
         cdef int64_t* cnt = &self.ctr[0]
         cdef int64_t mask = CNT_MASK
         cdef bint refractory = self.refractory
@@ -423,7 +514,7 @@ cdef class FusedKernel:
                 f = loihi_neuron(pp + i, up + i, vp + i, r, inp, &self.lif)
                 n_active += (f & F_ACTIVE) != 0
                 if f & F_SPIKE:
-                    sp[nsp] = i
+                    sp[nsp] = <int32_t>i
                     nsp += 1
             cnt[k * NM_NEV + NM_SYN] += syn
             cnt[k * NM_NEV + NM_ACT] += n_active
@@ -489,6 +580,35 @@ cdef class FusedKernel:
                 rec = recs[j]
                 ring[base[self.syn_delay[j]] + (rec & mask)] += (rec >> CNT_BITS) * c
 
+    cdef inline void _fold32(self, Py_ssize_t s, int32_t c) noexcept nogil:
+        """_fold on the 32-bit accumulators: each synapse adds (w << cnt_bits) + 1 (narrow records only)."""
+        cdef int64_t j, p0 = self.syn_ptr[s], p1 = self.syn_ptr[s + 1]
+        cdef int64_t q0 = self.u_ptr[s], q1 = self.u_ptr[s + 1]
+        cdef int32_t inc
+        cdef uint32_t r32
+        cdef int32_t one = <int32_t>1 << self.cnt_bits
+        cdef int32_t* ring = &self.ring32[0]
+        cdef int32_t* acc = ring + self.slot_base[self.delay0]
+        cdef const int64_t* base = &self.slot_base[0]
+        cdef const uint16_t* t16
+        cdef const uint32_t* recs32
+        if q1 > q0:
+            t16 = &self.syn_rec16[0]
+            inc = self.src_inc32[s] * c
+            for j in range(q0, q1):
+                acc[t16[j]] += inc
+        if p1 == p0:
+            return
+        recs32 = &self.syn_rec32[0]
+        if self.delay0 > 0:
+            for j in range(p0, p1):
+                r32 = recs32[j]
+                acc[r32 & 0xFFFF] += (<int32_t>(<int16_t>(r32 >> 16)) * one + 1) * c
+        else:
+            for j in range(p0, p1):
+                r32 = recs32[j]
+                ring[base[self.syn_delay[j]] + (r32 & 0xFFFF)] += (<int32_t>(<int16_t>(r32 >> 16)) * one + 1) * c
+
     cdef inline void _prefetch_rows(self, Py_ssize_t s) noexcept nogil:
         """Prefetch every cache line of source s's records: the rows are random in memory, too short for the
         hardware prefetcher to catch, and the loops are otherwise bound by their misses."""
@@ -520,7 +640,10 @@ cdef class FusedKernel:
         for e in range(e0, e1):
             if e + SPIKE_AHEAD < e1:
                 self._prefetch_rows(self.n_neurons + in_line[e + SPIKE_AHEAD])
-            self._fold(self.n_neurons + in_line[e], in_count[e])
+            if self.compact:
+                self._fold32(self.n_neurons + in_line[e], in_count[e])
+            else:
+                self._fold(self.n_neurons + in_line[e], in_count[e])
 
     cdef void _spikes_out(self, Py_ssize_t t, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes, bint timed,
                           int64_t[::1] src_count) noexcept nogil:
@@ -532,7 +655,10 @@ cdef class FusedKernel:
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:
                 self._prefetch_rows(self.spikes[m + SPIKE_AHEAD])
-            self._fold(i, 1)
+            if self.compact:
+                self._fold32(i, 1)
+            else:
+                self._fold(i, 1)
             o = is_out[i]
             if o >= 0:
                 out_spikes[t, o] = 1

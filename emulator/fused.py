@@ -61,6 +61,8 @@ class FusedPlan:
         self.max_delay = int(delay.max(initial=1))
         syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
+        opts = tables.kernel_options(chip.cfg)
+        self.bounds32 = _Bounds32.of(opts, cores._prm, rec, syn_ptr, self.n_neurons)
         rec, rec32 = _narrow(rec, self.n_neurons)
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
         geo = _Geometry(chip)
@@ -78,11 +80,12 @@ class FusedPlan:
         self.params = RouterParams.from_config(chip.cfg)
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
-            cores._prm, cores.u, cores.v, refr, cores.neuron_offset, tables.kernel_options(chip.cfg),
+            cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
             syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask,
             np.argsort(geo.bit_of_pos).astype(np.int32), routes, meta,
             geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
-            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
+            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64),
+            cnt_bits=self.bounds32.cnt_bits if self.bounds32 else 0)
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
 
@@ -98,6 +101,8 @@ class FusedPlan:
     def run_inference(self, spikes_in: np.ndarray, probes: Probes, bar=None, timed: bool = True) -> InferenceRecord:
         """One inference of ``spikes_in`` [T, n_in] from the current state."""
         T = spikes_in.shape[0]
+        if self.kernel.compact and not self.bounds32.fits(int(spikes_in.max(initial=0))):
+            self.kernel.widen()   # these input counts could overflow the 32-bit accumulators
         in_ptr, in_line, in_count, total = _fused.input_lists(np.ascontiguousarray(spikes_in))
         rec = InferenceRecord.empty(self.chip, T, int(total), probes)
         src_count = np.zeros(self.n_neurons, np.int64)
@@ -318,6 +323,62 @@ def _uniform_rows(syn_ptr, rec32, delay0: int):
     rec16 = (rec32[in_uniform] & np.uint32(0xFFFF)).astype(np.uint16)
     inc = np.where(uniform, wmin * (1 << CNT_BITS) + 1, 0).astype(np.int64)
     return g_ptr, rec32[~in_uniform], u_ptr, rec16, inc
+
+
+class _Bounds32:
+    """When the 32-bit path of the fused kernel (``emulator/_lif32.c``) is exact, and its accumulator layout.
+
+    Its accumulator holds ``(summed weight << cnt_bits) + events`` in an int32; a tick's worst case per neuron
+    is every source spiking, input lines ``c`` times (``c``: the run's largest input count). Registers and
+    parameters must fit the bounds of ``_lif32.c``'s header comment; the kernel checks the state per call.
+    """
+
+    REGISTER_MAX = 1 << 29
+    BIAS_MAX = 1 << 28
+    PLANNED_INPUT_COUNT = 4   # cnt_bits leaves room for input lines spiking up to this many times per tick
+
+    def __init__(self, cnt_bits, events, weights, drive_shift, u_wrap):
+        self.cnt_bits = cnt_bits
+        self.events = events          # (from neurons, from input lines) per neuron
+        self.weights = weights        # sums of |w|, the same split
+        self.drive_shift = drive_shift
+        self.u_wrap = u_wrap
+
+    @classmethod
+    def of(cls, opts: dict, prm, rec, syn_ptr, n_neurons: int):
+        """The bounds of a programmed chip, or None when its neuron options or parameters rule the path out."""
+        if opts["refractory"] or n_neurons > 1 << 16 or opts["decay_bits"] > 15:
+            return None
+        p = np.asarray(prm)
+        if max(opts["current_bits"], opts["membrane_bits"]) - 1 > 29 or not p.size:
+            return None
+        d = 1 << opts["decay_bits"]
+        if (np.abs(p["bias_eff"]).max() >= cls.BIAS_MAX or np.abs(p["vth_eff"]).max() >= 1 << 31
+                or min(p["k_u"].min(), p["k_v"].min()) < 0 or max(p["k_u"].max(), p["k_v"].max()) > d):
+            return None
+        split = int(syn_ptr[n_neurons])
+        tgt = rec & ((1 << CNT_BITS) - 1)
+        w = np.abs(rec >> (2 * CNT_BITS))
+        events = (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
+        weights = (np.bincount(tgt[:split], weights=w[:split], minlength=n_neurons).astype(np.int64),
+                   np.bincount(tgt[split:], weights=w[split:], minlength=n_neurons).astype(np.int64))
+        drive_shift = max(0, int(p["weight_exp"].max()) + opts["input_shift"])
+        bounds = cls(0, events, weights, drive_shift, opts["u_wrap"])
+        worst = int((events[0] + events[1] * cls.PLANNED_INPUT_COUNT).max(initial=0))
+        bounds.cnt_bits = max(1, worst.bit_length())
+        if not bounds.fits(1):
+            bounds.cnt_bits = max(1, int((events[0] + events[1]).max(initial=0)).bit_length())
+        return bounds if bounds.fits(1) else None
+
+    def fits(self, input_count: int) -> bool:
+        """Exact for a run whose input lines spike at most ``input_count`` times per tick."""
+        c = max(input_count, 1)
+        n = int((self.events[0] + self.events[1] * c).max(initial=0))
+        w = int((self.weights[0] + self.weights[1] * c).max(initial=0))
+        if n >= 1 << self.cnt_bits or w >= 1 << (31 - self.cnt_bits):
+            return False
+        # a saturating current needs the true drive, summed with |decay(u)| < 2**29
+        return self.u_wrap or w << self.drive_shift < 1 << 30
 
 
 def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:

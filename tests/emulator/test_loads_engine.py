@@ -233,39 +233,106 @@ def test_simd_and_scalar_route_counts_agree_on_multiword_masks():
     assert recs[0].per_tick[:, 4].sum() > 10_000
 
 
-@pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
-@pytest.mark.parametrize("seed", range(3))
-def test_branch_free_update_equals_the_shared_rules(name, seed):
-    """emulator/_lif_batch.c (vectorised on AVX-512 CPUs) against cores/_lif.pxd on registers at and beyond
-    their limits, overflowing inputs and the wrap and saturate policies: identical state, spikes and counts."""
-    from emulator.simulator import Probes
-
-    cfg = CONFIGS[name]()
-    mapped = random_mapped(cfg, 300 + seed)
-    rng = np.random.default_rng(seed)
-    spikes = (random_inputs(300 + seed, 1, 12, mapped.n_inputs, p=0.6)[0]
-              * rng.integers(1, 5000, (12, mapped.n_inputs))).astype(np.int32)
-    n = Chip.from_config(cfg).program(mapped).cores.n_neurons
+def _edge_state(cfg, n, rng):
+    """Registers at and beyond their limits (half the neurons), random within them (the others)."""
     h_u, h_v = 1 << (cfg.neuron.current_bits - 1), 1 << (cfg.neuron.membrane_bits - 1)
     edges = np.array([0, 1, -1, h_u - 1, 1 - h_u, -h_u, h_u, 3 * h_u, -5 * h_u])
     u = np.where(rng.random(n) < 0.5, rng.choice(edges, n), rng.integers(-h_u, h_u, n))
     v = np.where(rng.random(n) < 0.5, rng.choice(edges * (h_v // h_u or 1), n), rng.integers(-h_v, h_v, n))
-    out = []
-    for batch in (False, True):
-        chip = Chip.from_config(cfg, noc_engine="loads").program(mapped)
+    return u, v
+
+
+def _run_update_mode(cfg, mapped, spikes, u, v, mode):
+    """One inference from state (u, v) with the neuron update ``mode``: "scalar" (the shared rules of
+    cores/_lif.pxd), "int64" (_lif_batch.c), "int32-simd" / "int32-scalar" (_lif32.c's two versions)."""
+    from emulator.simulator import Probes
+
+    chip = Chip.from_config(cfg, noc_engine="loads").program(mapped)
+    plan = chip.fused_plan()
+    k = plan.kernel
+    assert k.use_batch and k.compact, "the 32-bit path is the default for these chips"
+    if mode in ("scalar", "int64"):
+        k.widen()
+        k.use_batch = mode == "int64"
+    else:
+        k.simd = mode == "int32-simd"
+    chip.cores.reset()
+    k.reset()
+    chip.cores.set_state(u=u, v=v)
+    n = chip.cores.n_neurons
+    rec = plan.run_inference(spikes, Probes(spike_neurons=np.arange(n)))
+    return rec, chip.cores.state(), k.compact
+
+
+UPDATE_MODES = ["scalar", "int64", pytest.param("int32-simd", marks=pytest.mark.skipif(not SIMD, reason="no AVX-512")),
+                "int32-scalar"]
+
+
+@pytest.mark.parametrize("mode", UPDATE_MODES)
+@pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
+@pytest.mark.parametrize("seed", range(3))
+def test_vector_updates_equal_the_shared_rules(name, seed, mode):
+    """emulator/_lif_batch.c (int64) and both versions of emulator/_lif32.c against cores/_lif.pxd on
+    registers at and beyond their limits, under the wrap and saturate policies, with input lines spiking up to
+    four times a tick: identical state, spikes and counts."""
+    cfg = CONFIGS[name]()
+    mapped = random_mapped(cfg, 300 + seed)
+    rng = np.random.default_rng(seed)
+    spikes = (random_inputs(300 + seed, 1, 12, mapped.n_inputs, p=0.6)[0]
+              * rng.integers(1, 5, (12, mapped.n_inputs))).astype(np.int32)
+    n = Chip.from_config(cfg).program(mapped).cores.n_neurons
+    u, v = _edge_state(cfg, n, rng)
+    ref, s_ref, _ = _run_update_mode(cfg, mapped, spikes, u, v, "scalar")
+    rec, s, compact = _run_update_mode(cfg, mapped, spikes, u, v, mode)
+    assert compact == mode.startswith("int32")
+    np.testing.assert_array_equal(rec.probe_spikes, ref.probe_spikes)
+    np.testing.assert_array_equal(rec.per_core, ref.per_core)
+    np.testing.assert_array_equal(s["u"], s_ref["u"])
+    np.testing.assert_array_equal(s["v"], s_ref["v"])
+    assert ref.per_tick[:, 3].sum() > 0
+
+
+@pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
+def test_inputs_beyond_the_32_bit_bounds_widen_the_kernel(name):
+    """Input counts up to 5,000 per tick overflow the planned 32-bit accumulators: the kernel moves to the
+    int64 rules (pending accumulators re-encoded) and stays exact."""
+    cfg = CONFIGS[name]()
+    mapped = random_mapped(cfg, 310)
+    rng = np.random.default_rng(1)
+    calm = random_inputs(310, 1, 6, mapped.n_inputs, p=0.6)[0].astype(np.int32)
+    loud = (random_inputs(311, 1, 6, mapped.n_inputs, p=0.6)[0] * rng.integers(1, 5000, (6, mapped.n_inputs)))
+    spikes = np.stack([calm, loud.astype(np.int32)])
+    exact = Chip.from_config(cfg).program(mapped).run(spikes)
+    chip = _loads_chip(cfg, mapped)
+    loads = chip.run(spikes)
+    assert not chip.fused_plan().kernel.compact
+    np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
+    for a, b in zip(exact.records, loads.records, strict=True):
+        np.testing.assert_array_equal(a.per_core, b.per_core)
+
+
+def test_widening_carries_pending_accumulators():
+    """Widening between the calls of one inference (pending synapses of delays > 1 in flight) changes
+    nothing: the int32 accumulators re-encoded as int64 hold the same weights and counts."""
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 12)
+    spikes = random_inputs(12, 1, 30, mapped.n_inputs, p=0.5)[0]
+    from emulator.simulator import Probes
+
+    recs = []
+    for widen_at in (None, 13):
+        chip = _loads_chip(cfg, mapped)
         plan = chip.fused_plan()
-        assert plan.kernel.use_batch, "the branch-free update is the default without silicon refractory"
-        plan.kernel.use_batch = batch
-        chip.cores.reset()
-        plan.kernel.reset()
-        chip.cores.set_state(u=u, v=v)
-        rec = plan.run_inference(spikes, Probes(spike_neurons=np.arange(n)))
-        out.append((rec, chip.cores.state()))
-    (a, sa), (b, sb) = out
-    np.testing.assert_array_equal(a.probe_spikes, b.probe_spikes)
-    np.testing.assert_array_equal(a.per_core, b.per_core)
-    np.testing.assert_array_equal(sa["u"], sb["u"])
-    np.testing.assert_array_equal(sa["v"], sb["v"])
+        out = []
+        for t0 in (0, 13):
+            if t0 == widen_at:
+                plan.kernel.widen()
+            out.append(plan.run_inference(spikes[t0:t0 + 13] if t0 == 0 else spikes[13:], Probes()))
+        assert plan.kernel.compact == (widen_at is None)
+        recs.append(out)
+    for a, b in zip(*recs, strict=True):
+        np.testing.assert_array_equal(a.per_tick, b.per_tick)
+        np.testing.assert_array_equal(a.out_spikes, b.out_spikes)
 
 
 @pytest.mark.parametrize("routing", ["xy", "yx"])

@@ -1,0 +1,166 @@
+/* The Loihi LIF rules of cores/_lif.pxd in 32-bit arithmetic, for chips whose registers and inputs fit:
+ * emulator.fused.FusedPlan checks the bounds below before choosing it, else the fused kernel keeps the int64
+ * rules of _lif_batch.c. Sixteen neurons per AVX-512 instruction, one core at a time, so that each core's
+ * counts (syn-ops, active updates, spikes) come out of the registers and the spike list out of one
+ * compress-store; a scalar loop with the same arithmetic elsewhere. Both are tested equal to the shared rules.
+ *
+ * Exact in 32 bits when (checked by the plan, and per run for the state and input counts):
+ *   - accumulator: |summed weight| < 2**(31 - cnt_bits) and fewer than 2**cnt_bits events per neuron and tick;
+ *   - decay: trunc(x * k / 2**D) by the split (|x| >> D) * k + ((|x| & (2**D - 1)) * k >> D), D <= 15,
+ *     k <= 2**D, |x| < 2**29: both products fit;
+ *   - current: with wrap, the sum decay(u) + drive is needed only modulo 2h_u, which 32-bit modular arithmetic
+ *     keeps (2h_u divides 2**32); with saturation, |drive| < 2**30 (plan bound) so the sum is exact;
+ *   - voltage: |decay(v)| < 2**29, |u| <= h_u <= 2**29, |bias| < 2**28: the sum fits.
+ * Silicon refractory is not here (the fused kernel runs the scalar int64 rules then).
+ */
+#include "_lif32.h"
+#include "_events.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define NM_HAVE_AVX512 1
+#include <immintrin.h>
+#endif
+
+int nm_lif32_simd_available(void) {
+#ifdef NM_HAVE_AVX512
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
+/* ----- scalar: modular arithmetic in uint32 where the rules wrap (signed overflow is undefined in C) ----- */
+
+static inline int32_t s_shift(int32_t x, int e) {
+    /* x * 2**e (modulo 2**32) for e >= 0, else x >> -e (floor) */
+    return e >= 0 ? (int32_t)((uint32_t)x << e) : x >> -e;
+}
+
+static inline int32_t s_decay(int32_t x, int32_t k, int d) {
+    int32_t a = x < 0 ? -x : x;
+    int32_t mag = (a >> d) * k + (((a & ((1 << d) - 1)) * k) >> d);
+    return x < 0 ? -mag : mag;
+}
+
+static inline int32_t s_ovf(int32_t x, int32_t h, int wrap) {
+    if (wrap)
+        return (int32_t)((((uint32_t)x + (uint32_t)(h - 1)) & (uint32_t)(2 * (uint32_t)h - 1)) - (uint32_t)(h - 1));
+    return x > h - 1 ? h - 1 : (x < 1 - h ? 1 - h : x);
+}
+
+static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
+                               int32_t *v, int32_t *sp, int64_t *ctr) {
+    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift;
+    const int32_t cmask = (int32_t)((1u << cb) - 1);
+    int64_t nsp = 0;
+    for (int64_t k = 0; k < n_cores; k++) {
+        int64_t syn = 0, act = 0, nsp0 = nsp;
+        for (int64_t i = noff[k]; i < noff[k + 1]; i++) {
+            const int32_t a = acc[i];
+            acc[i] = 0;
+            syn += a & cmask;
+            const int32_t inp = a >> cb;
+            const int32_t drive = s_shift(s_shift(inp, p->wexp[i]), ishift);
+            const int32_t u0 = u[i], v0 = v[i];
+            const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, p->k_u[i], d) + (uint32_t)drive), p->h_u, p->u_wrap);
+            int32_t vn = s_ovf(s_decay(v0, p->k_v[i], d) + un + p->bias[i], p->h_v, p->v_wrap);
+            const int s = vn > p->vth[i];
+            if (s) {
+                vn = 0;
+                sp[nsp++] = (int32_t)i;
+            }
+            u[i] = un;
+            v[i] = vn;
+            act += s || u0 != 0 || v0 != 0 || inp != 0 || vn != 0;
+        }
+        int64_t *c = ctr + k * NM_NEV;
+        c[NM_SYN] += syn;
+        c[NM_ACT] += act;
+        c[NM_INACT] += (noff[k + 1] - noff[k]) - act;
+        c[NM_SPK] += nsp - nsp0;
+    }
+    return nsp;
+}
+
+/* ----- AVX-512 ----------------------------------------------------------------------------------------- */
+#ifdef NM_HAVE_AVX512
+#define NM_T __attribute__((target("avx512f,popcnt")))
+
+NM_T static inline __m512i v_decay(__m512i x, __m512i k, int d, __m512i dmask) {
+    const __m512i a = _mm512_abs_epi32(x);
+    const __m512i hi = _mm512_mullo_epi32(_mm512_srai_epi32(a, d), k);
+    const __m512i lo = _mm512_srai_epi32(_mm512_mullo_epi32(_mm512_and_si512(a, dmask), k), d);
+    const __m512i mag = _mm512_add_epi32(hi, lo);
+    return _mm512_mask_sub_epi32(mag, _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512()), _mm512_setzero_si512(), mag);
+}
+
+NM_T static inline __m512i v_ovf(__m512i x, __m512i hm1, __m512i mask2h, int wrap) {
+    if (wrap)
+        return _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(x, hm1), mask2h), hm1);
+    return _mm512_max_epi32(_mm512_min_epi32(x, hm1), _mm512_sub_epi32(_mm512_setzero_si512(), hm1));
+}
+
+NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc,
+                                    int32_t *u, int32_t *v, int32_t *sp, int64_t *ctr) {
+    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift, uw = p->u_wrap, vw = p->v_wrap;
+    const __m512i zero = _mm512_setzero_si512();
+    const __m512i cmask = _mm512_set1_epi32((int32_t)((1u << cb) - 1));
+    const __m512i dmask = _mm512_set1_epi32((1 << d) - 1);
+    const __m512i hu1 = _mm512_set1_epi32(p->h_u - 1), hv1 = _mm512_set1_epi32(p->h_v - 1);
+    const __m512i m2hu = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_u - 1));
+    const __m512i m2hv = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_v - 1));
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int64_t nsp = 0;
+    for (int64_t k = 0; k < n_cores; k++) {
+        const int64_t n0 = noff[k], n1 = noff[k + 1];
+        int64_t syn = 0, act = 0, nsp0 = nsp;
+        for (int64_t i = n0; i < n1; i += 16) {
+            /* lanes of this core; the loads may read the next core's (or the padding), only m is stored */
+            const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
+            const __m512i a = _mm512_loadu_si512((const void *)(acc + i));
+            _mm512_mask_storeu_epi32(acc + i, m, zero);
+            syn += _mm512_mask_reduce_add_epi32(m, _mm512_and_si512(a, cmask));
+            const __m512i inp = _mm512_srai_epi32(a, cb);
+            const __m512i e = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p->wexp + i)));
+            const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
+            __m512i drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
+            drive = ishift >= 0 ? _mm512_sllv_epi32(drive, _mm512_set1_epi32(ishift))
+                                : _mm512_srav_epi32(drive, _mm512_set1_epi32(-ishift));
+            const __m512i u0 = _mm512_loadu_si512((const void *)(u + i));
+            const __m512i v0 = _mm512_loadu_si512((const void *)(v + i));
+            const __m512i ku = _mm512_loadu_si512((const void *)(p->k_u + i));
+            const __m512i kv = _mm512_loadu_si512((const void *)(p->k_v + i));
+            const __m512i un = v_ovf(_mm512_add_epi32(v_decay(u0, ku, d, dmask), drive), hu1, m2hu, uw);
+            const __m512i bias = _mm512_loadu_si512((const void *)(p->bias + i));
+            __m512i vn = v_ovf(_mm512_add_epi32(_mm512_add_epi32(v_decay(v0, kv, d, dmask), un), bias), hv1, m2hv, vw);
+            const __mmask16 s = _mm512_mask_cmpgt_epi32_mask(m, vn, _mm512_loadu_si512((const void *)(p->vth + i)));
+            vn = _mm512_mask_mov_epi32(vn, s, zero);
+            _mm512_mask_storeu_epi32(u + i, m, un);
+            _mm512_mask_storeu_epi32(v + i, m, vn);
+            const __mmask16 active = (__mmask16)(s | _mm512_test_epi32_mask(u0, u0) | _mm512_test_epi32_mask(v0, v0)
+                                                 | _mm512_test_epi32_mask(inp, inp) | _mm512_test_epi32_mask(vn, vn));
+            act += __builtin_popcount((unsigned)(active & m));
+            if (s) {
+                _mm512_mask_compressstoreu_epi32(sp + nsp, s, _mm512_add_epi32(lane, _mm512_set1_epi32((int32_t)i)));
+                nsp += __builtin_popcount((unsigned)s);
+            }
+        }
+        int64_t *c = ctr + k * NM_NEV;
+        c[NM_SYN] += syn;
+        c[NM_ACT] += act;
+        c[NM_INACT] += (n1 - n0) - act;
+        c[NM_SPK] += nsp - nsp0;
+    }
+    return nsp;
+}
+#endif
+
+int64_t nm_lif32_cores(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
+                       int32_t *v, int32_t *sp, int64_t *ctr) {
+#ifdef NM_HAVE_AVX512
+    if (p->simd)
+        return nm_lif32_avx512(p, n_cores, noff, acc, u, v, sp, ctr);
+#endif
+    return nm_lif32_scalar(p, n_cores, noff, acc, u, v, sp, ctr);
+}

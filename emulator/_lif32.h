@@ -1,0 +1,24 @@
+/* The Loihi LIF update in 32-bit lanes, core by core, with its per-core counts (emulator/_lif32.c). */
+#ifndef NM_LIF32_H
+#define NM_LIF32_H
+#include <stdint.h>
+
+typedef struct {
+    const int32_t *k_u, *k_v, *vth, *bias;   /* per neuron (arrays padded by 16 entries: vector over-reads) */
+    const int8_t *wexp;
+    int decay_bits, input_shift, u_wrap, v_wrap;
+    int cnt_bits;                            /* accumulator: (summed weight << cnt_bits) + syn-event count */
+    int32_t h_u, h_v;                        /* 2**(bits - 1) of current and membrane */
+    int simd;                                /* use the AVX-512 version (nm_lif32_simd_available) */
+} nm_lif32_t;
+
+int nm_lif32_simd_available(void);
+
+/* Update every neuron of cores 0 .. n_cores - 1 (core k: neurons noff[k] .. noff[k+1] - 1): consume and zero
+   acc, write u and v, list the spiking neurons in sp (ascending) and add each core's syn-ops, active and
+   inactive updates and spikes to ctr[k * NM_NEV + ...]. Returns the number of spikes. acc, u and v are padded
+   by 16 entries. */
+int64_t nm_lif32_cores(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
+                       int32_t *v, int32_t *sp, int64_t *ctr);
+
+#endif
