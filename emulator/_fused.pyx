@@ -122,7 +122,7 @@ def simd_available():
 
 cdef enum:
     CNT_BITS = 24
-    SPIKE_AHEAD = 2      # prefetch distance (spikes) of the folded synapse rows
+    SPIKE_AHEAD = 1      # prefetch distance (spikes) of the folded synapse rows
 
 cdef int64_t CNT_MASK = (<int64_t>1 << CNT_BITS) - 1
 
@@ -885,16 +885,3 @@ def input_lists(const spike_t[:, ::1] spikes):
                     n += 1
             p[t + 1] = n
     return ptr, line, count, total
-
-
-def latency_histogram(const int64_t[::1] src_count, const int64_t[::1] dest_ptr, const int64_t[::1] latency,
-                      int64_t[::1] hist):
-    """hist[latency[e]] += src_count[n] for every destination entry e of every neuron n that spiked."""
-    cdef Py_ssize_t n, e
-    cdef int64_t c
-    with nogil:
-        for n in range(src_count.shape[0]):
-            c = src_count[n]
-            if c:
-                for e in range(dest_ptr[n], dest_ptr[n + 1]):
-                    hist[latency[e]] += c

@@ -346,7 +346,8 @@ def batch_result(chip, spikes: np.ndarray, probes: Probes, progress: bool | None
         records.append(run_one(spikes[b], bar))
     if bar is not None:
         bar.close()
-    out = np.stack([r.out_spikes for r in records])
+    # one inference: its raster as a view (no copy of a [T, n_out] array)
+    out = records[0].out_spikes[None] if len(records) == 1 else np.stack([r.out_spikes for r in records])
     result = RunResult(output_spikes=out, records=records, probe_neurons=probes.spike_neurons)
     result.report = build_report(chip, records)
     return result
