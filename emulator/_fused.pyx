@@ -659,7 +659,8 @@ cdef class FusedKernel:
                 self._fold32(i, 1)
             else:
                 self._fold(i, 1)
-            o = is_out[i]
+        for m in range(n):      # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait
+            o = is_out[self.spikes[m]]
             if o >= 0:
                 out_spikes[t, o] = 1
         if timed and n:
