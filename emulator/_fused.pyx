@@ -81,6 +81,8 @@ cdef extern from "_lif32.h":
         const int32_t* vth
         const int32_t* bias
         const int8_t* wexp
+        const int32_t* core_profile
+        const int32_t (*profile)[5]
         int decay_bits, input_shift, u_wrap, v_wrap, cnt_bits
         int32_t h_u, h_v
         int simd
@@ -202,7 +204,8 @@ cdef class FusedKernel:
     # CoreArray's int64 registers around every call).
     cdef public bint compact
     cdef nm_lif32_t l32
-    cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32
+    cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32, core_profile
+    cdef int32_t[:, ::1] profiles
     cdef int8_t[::1] p32_wexp
     cdef public int cnt_bits
 
@@ -295,10 +298,35 @@ cdef class FusedKernel:
         l = &self.l32
         l.k_u, l.k_v, l.vth, l.bias = &self.p32_k_u[0], &self.p32_k_v[0], &self.p32_vth[0], &self.p32_bias[0]
         l.wexp = &self.p32_wexp[0]
+        self.core_profile, self.profiles = self._profiles(p)
+        l.core_profile = &self.core_profile[0]
+        l.profile = <const int32_t (*)[5]>&self.profiles[0, 0]
         l.decay_bits, l.input_shift = lif_opts["decay_bits"], lif_opts["input_shift"]
         l.u_wrap, l.v_wrap, l.cnt_bits = lif_opts["u_wrap"], lif_opts["v_wrap"], cnt_bits
         l.h_u, l.h_v = self.lif.h_u, self.lif.h_v
         l.simd = nm_lif32_simd_available()
+
+    def _profiles(self, p):
+        """(profile of each core or -1, profile table [n, 5]): the parameter sets shared by a whole core."""
+        import numpy as np
+        cols = np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"], p["weight_exp"]], axis=1).astype(np.int64)
+        noff = np.asarray(self.noff)
+        sizes = np.diff(noff)
+        first = cols[np.minimum(noff[:-1], max(len(cols) - 1, 0))] if len(cols) else np.zeros((0, 5), np.int64)
+        same = np.ones(sizes.size, bool)
+        if len(cols):
+            core_of = np.repeat(np.arange(sizes.size), sizes)
+            same = ~np.zeros(sizes.size, bool)
+            np.logical_and.at(same, core_of, (cols == first[core_of]).all(axis=1))
+        table, index = np.unique(first[same], axis=0, return_inverse=True)
+        core_profile = np.full(sizes.size, -1, np.int32)
+        core_profile[same] = index.reshape(-1)
+        return core_profile, np.ascontiguousarray(np.vstack([table, np.zeros((1, 5), np.int64)]).astype(np.int32))
+
+    def core_profile_of_cores(self):
+        """The parameter profile of each core on the 32-bit path (-1: parameters per neuron)."""
+        import numpy as np
+        return np.asarray(self.core_profile).copy() if self.compact else np.full(self.n_cores, -1, np.int32)
 
     def widen(self):
         """Leave the 32-bit path for good (a run's inputs or state passed its bounds): the pending accumulators

@@ -56,16 +56,20 @@ static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
         int64_t syn = 0, act = 0, nsp0 = nsp;
+        const int32_t *pr = p->core_profile[k] >= 0 ? p->profile[p->core_profile[k]] : 0;
         for (int64_t i = noff[k]; i < noff[k + 1]; i++) {
             const int32_t a = acc[i];
             acc[i] = 0;
             syn += a & cmask;
             const int32_t inp = a >> cb;
-            const int32_t drive = s_shift(s_shift(inp, p->wexp[i]), ishift);
+            const int32_t k_u = pr ? pr[0] : p->k_u[i], k_v = pr ? pr[1] : p->k_v[i];
+            const int32_t vth = pr ? pr[2] : p->vth[i], bias = pr ? pr[3] : p->bias[i];
+            const int wexp = pr ? pr[4] : p->wexp[i];
+            const int32_t drive = s_shift(s_shift(inp, wexp), ishift);
             const int32_t u0 = u[i], v0 = v[i];
-            const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, p->k_u[i], d) + (uint32_t)drive), p->h_u, p->u_wrap);
-            int32_t vn = s_ovf(s_decay(v0, p->k_v[i], d) + un + p->bias[i], p->h_v, p->v_wrap);
-            const int s = vn > p->vth[i];
+            const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, k_u, d) + (uint32_t)drive), p->h_u, p->u_wrap);
+            int32_t vn = s_ovf(s_decay(v0, k_v, d) + un + bias, p->h_v, p->v_wrap);
+            const int s = vn > vth;
             if (s) {
                 vn = 0;
                 sp[nsp++] = (int32_t)i;
@@ -101,56 +105,86 @@ NM_T static inline __m512i v_ovf(__m512i x, __m512i hm1, __m512i mask2h, int wra
     return _mm512_max_epi32(_mm512_min_epi32(x, hm1), _mm512_sub_epi32(_mm512_setzero_si512(), hm1));
 }
 
+typedef struct {
+    __m512i zero, cmask, dmask, hu1, hv1, m2hu, m2hv, lane;
+} nm_consts_t;
+
+/* Sixteen neurons i .. i + 15 (lanes m of the current core) with parameters ku, kv, vth, bias and weight
+   exponents e (vectors: per neuron, or one profile broadcast). Adds to *syn and *act, compress-stores the
+   spiking neurons' ids at sp and returns how many. */
+NM_T static inline int nm_block(const nm_lif32_t *p, const nm_consts_t *c, int64_t i, __mmask16 m, __m512i ku,
+                                __m512i kv, __m512i vth, __m512i bias, __m512i e, int32_t *acc, int32_t *u,
+                                int32_t *v, int32_t *sp, int64_t *syn, int64_t *act) {
+    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift;
+    const __m512i zero = c->zero;
+    /* the loads may read the next core's lanes (or the padding); only lanes m are stored */
+    const __m512i a = _mm512_loadu_si512((const void *)(acc + i));
+    _mm512_mask_storeu_epi32(acc + i, m, zero);
+    *syn += _mm512_mask_reduce_add_epi32(m, _mm512_and_si512(a, c->cmask));
+    const __m512i inp = _mm512_srai_epi32(a, cb);
+    const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
+    __m512i drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
+    drive = ishift >= 0 ? _mm512_sllv_epi32(drive, _mm512_set1_epi32(ishift))
+                        : _mm512_srav_epi32(drive, _mm512_set1_epi32(-ishift));
+    const __m512i u0 = _mm512_loadu_si512((const void *)(u + i));
+    const __m512i v0 = _mm512_loadu_si512((const void *)(v + i));
+    const __m512i un = v_ovf(_mm512_add_epi32(v_decay(u0, ku, d, c->dmask), drive), c->hu1, c->m2hu, p->u_wrap);
+    __m512i vn = v_ovf(_mm512_add_epi32(_mm512_add_epi32(v_decay(v0, kv, d, c->dmask), un), bias), c->hv1, c->m2hv,
+                       p->v_wrap);
+    const __mmask16 s = _mm512_mask_cmpgt_epi32_mask(m, vn, vth);
+    vn = _mm512_mask_mov_epi32(vn, s, zero);
+    _mm512_mask_storeu_epi32(u + i, m, un);
+    _mm512_mask_storeu_epi32(v + i, m, vn);
+    const __mmask16 active = (__mmask16)(s | _mm512_test_epi32_mask(u0, u0) | _mm512_test_epi32_mask(v0, v0)
+                                         | _mm512_test_epi32_mask(inp, inp) | _mm512_test_epi32_mask(vn, vn));
+    *act += __builtin_popcount((unsigned)(active & m));
+    if (!s)
+        return 0;
+    _mm512_mask_compressstoreu_epi32(sp, s, _mm512_add_epi32(c->lane, _mm512_set1_epi32((int32_t)i)));
+    return __builtin_popcount((unsigned)s);
+}
+
 NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc,
                                     int32_t *u, int32_t *v, int32_t *sp, int64_t *ctr) {
-    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift, uw = p->u_wrap, vw = p->v_wrap;
-    const __m512i zero = _mm512_setzero_si512();
-    const __m512i cmask = _mm512_set1_epi32((int32_t)((1u << cb) - 1));
-    const __m512i dmask = _mm512_set1_epi32((1 << d) - 1);
-    const __m512i hu1 = _mm512_set1_epi32(p->h_u - 1), hv1 = _mm512_set1_epi32(p->h_v - 1);
-    const __m512i m2hu = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_u - 1));
-    const __m512i m2hv = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_v - 1));
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    nm_consts_t c;
+    c.zero = _mm512_setzero_si512();
+    c.cmask = _mm512_set1_epi32((int32_t)((1u << p->cnt_bits) - 1));
+    c.dmask = _mm512_set1_epi32((1 << p->decay_bits) - 1);
+    c.hu1 = _mm512_set1_epi32(p->h_u - 1);
+    c.hv1 = _mm512_set1_epi32(p->h_v - 1);
+    c.m2hu = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_u - 1));
+    c.m2hv = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_v - 1));
+    c.lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
         const int64_t n0 = noff[k], n1 = noff[k + 1];
         int64_t syn = 0, act = 0, nsp0 = nsp;
-        for (int64_t i = n0; i < n1; i += 16) {
-            /* lanes of this core; the loads may read the next core's (or the padding), only m is stored */
-            const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
-            const __m512i a = _mm512_loadu_si512((const void *)(acc + i));
-            _mm512_mask_storeu_epi32(acc + i, m, zero);
-            syn += _mm512_mask_reduce_add_epi32(m, _mm512_and_si512(a, cmask));
-            const __m512i inp = _mm512_srai_epi32(a, cb);
-            const __m512i e = _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p->wexp + i)));
-            const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
-            __m512i drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
-            drive = ishift >= 0 ? _mm512_sllv_epi32(drive, _mm512_set1_epi32(ishift))
-                                : _mm512_srav_epi32(drive, _mm512_set1_epi32(-ishift));
-            const __m512i u0 = _mm512_loadu_si512((const void *)(u + i));
-            const __m512i v0 = _mm512_loadu_si512((const void *)(v + i));
-            const __m512i ku = _mm512_loadu_si512((const void *)(p->k_u + i));
-            const __m512i kv = _mm512_loadu_si512((const void *)(p->k_v + i));
-            const __m512i un = v_ovf(_mm512_add_epi32(v_decay(u0, ku, d, dmask), drive), hu1, m2hu, uw);
-            const __m512i bias = _mm512_loadu_si512((const void *)(p->bias + i));
-            __m512i vn = v_ovf(_mm512_add_epi32(_mm512_add_epi32(v_decay(v0, kv, d, dmask), un), bias), hv1, m2hv, vw);
-            const __mmask16 s = _mm512_mask_cmpgt_epi32_mask(m, vn, _mm512_loadu_si512((const void *)(p->vth + i)));
-            vn = _mm512_mask_mov_epi32(vn, s, zero);
-            _mm512_mask_storeu_epi32(u + i, m, un);
-            _mm512_mask_storeu_epi32(v + i, m, vn);
-            const __mmask16 active = (__mmask16)(s | _mm512_test_epi32_mask(u0, u0) | _mm512_test_epi32_mask(v0, v0)
-                                                 | _mm512_test_epi32_mask(inp, inp) | _mm512_test_epi32_mask(vn, vn));
-            act += __builtin_popcount((unsigned)(active & m));
-            if (s) {
-                _mm512_mask_compressstoreu_epi32(sp + nsp, s, _mm512_add_epi32(lane, _mm512_set1_epi32((int32_t)i)));
-                nsp += __builtin_popcount((unsigned)s);
+        const int32_t pk = p->core_profile[k];
+        if (pk >= 0) {
+            const int32_t *pr = p->profile[pk];
+            const __m512i ku = _mm512_set1_epi32(pr[0]), kv = _mm512_set1_epi32(pr[1]);
+            const __m512i vth = _mm512_set1_epi32(pr[2]), bias = _mm512_set1_epi32(pr[3]);
+            const __m512i e = _mm512_set1_epi32(pr[4]);
+            for (int64_t i = n0; i < n1; i += 16) {
+                const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
+                nsp += nm_block(p, &c, i, m, ku, kv, vth, bias, e, acc, u, v, sp + nsp, &syn, &act);
+            }
+        } else {
+            for (int64_t i = n0; i < n1; i += 16) {
+                const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
+                nsp += nm_block(p, &c, i, m, _mm512_loadu_si512((const void *)(p->k_u + i)),
+                                _mm512_loadu_si512((const void *)(p->k_v + i)),
+                                _mm512_loadu_si512((const void *)(p->vth + i)),
+                                _mm512_loadu_si512((const void *)(p->bias + i)),
+                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p->wexp + i))),
+                                acc, u, v, sp + nsp, &syn, &act);
             }
         }
-        int64_t *c = ctr + k * NM_NEV;
-        c[NM_SYN] += syn;
-        c[NM_ACT] += act;
-        c[NM_INACT] += (n1 - n0) - act;
-        c[NM_SPK] += nsp - nsp0;
+        int64_t *ct = ctr + k * NM_NEV;
+        ct[NM_SYN] += syn;
+        ct[NM_ACT] += act;
+        ct[NM_INACT] += (n1 - n0) - act;
+        ct[NM_SPK] += nsp - nsp0;
     }
     return nsp;
 }

@@ -6,6 +6,11 @@
 typedef struct {
     const int32_t *k_u, *k_v, *vth, *bias;   /* per neuron (arrays padded by 16 entries: vector over-reads) */
     const int8_t *wexp;
+    /* Parameter profiles: a core whose neurons all share one parameter set (k_u, k_v, vth, bias, weight
+       exponent) reads it from profile[core_profile[k]] instead of per-neuron arrays (-1: per neuron). Loihi
+       itself keeps compartment settings as a few shared profiles per core. */
+    const int32_t *core_profile;
+    const int32_t (*profile)[5];
     int decay_bits, input_shift, u_wrap, v_wrap;
     int cnt_bits;                            /* accumulator: (summed weight << cnt_bits) + syn-event count */
     int32_t h_u, h_v;                        /* 2**(bits - 1) of current and membrane */

@@ -292,6 +292,29 @@ def test_vector_updates_equal_the_shared_rules(name, seed, mode):
     assert ref.per_tick[:, 3].sum() > 0
 
 
+@pytest.mark.parametrize("simd", PATHS)
+def test_shared_core_profiles_equal_per_neuron_parameters(simd):
+    """A core whose neurons share one parameter set takes it from the profile table (_lif32.c), the others
+    per neuron: with every other core made uniform, both kinds in one chip equal the cycle-exact engine."""
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 320)
+    spikes = random_inputs(320, 1, 30, mapped.n_inputs, p=0.6)
+    chips = [Chip.from_config(cfg).program(mapped), Chip.from_config(cfg, noc_engine="loads").program(mapped)]
+    for chip in chips:
+        prm, noff = chip.cores._prm, chip.cores.neuron_offset
+        for k in range(0, len(noff) - 1, 2):
+            prm[noff[k]:noff[k + 1]] = prm[noff[k]]
+    chips[1].fused_plan().kernel.simd = simd
+    profiles = np.asarray(chips[1].fused_plan().kernel.core_profile_of_cores())
+    assert (profiles >= 0).any() and (profiles < 0).any()
+    exact, loads = (c.run(spikes) for c in chips)
+    np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
+    np.testing.assert_array_equal(exact.records[0].per_core, loads.records[0].per_core)
+    for reg in ("u", "v"):
+        np.testing.assert_array_equal(chips[0].cores.state()[reg], chips[1].cores.state()[reg])
+    assert exact.records[0].per_tick[:, 3].sum() > 0
+
+
 @pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
 def test_inputs_beyond_the_32_bit_bounds_widen_the_kernel(name):
     """Input counts up to 5,000 per tick overflow the planned 32-bit accumulators: the kernel moves to the
