@@ -76,8 +76,8 @@ class FusedPlan:
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
         self.entry_hops = geo.entry_hops
-        self._latency_pairs = None
         self.params = RouterParams.from_config(chip.cfg)
+        self._latency_pairs = self._packet_latencies()
         refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
         self.kernel = _fused.FusedKernel(
             cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
@@ -124,15 +124,17 @@ class FusedPlan:
             rec.violations = self._violations(viol)
         return rec
 
+    def _packet_latencies(self):
+        """(neuron, T0 in cycles, packets per spike, bins): every neuron's packets grouped by zero-load latency."""
+        w = self.chip.wiring
+        lat = self.params.zero_load_latency(self.entry_hops).astype(np.int64)
+        bins = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
+        src = np.repeat(np.arange(self.n_neurons, dtype=np.int64), np.diff(w.dest_ptr))
+        key, count = np.unique(src * bins + lat, return_counts=True)
+        return key // bins, key % bins, count, bins
+
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
         """Histogram of every packet's zero-load latency T0(hops) in cycles (the loads model has no queueing)."""
-        if self._latency_pairs is None:   # (neuron, T0) pairs and their packets per spike, once per program
-            w = self.chip.wiring
-            lat = self.params.zero_load_latency(self.entry_hops).astype(np.int64)
-            bins = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
-            src = np.repeat(np.arange(self.n_neurons, dtype=np.int64), np.diff(w.dest_ptr))
-            key, count = np.unique(src * bins + lat, return_counts=True)
-            self._latency_pairs = (key // bins, key % bins, count, bins)
         neuron, lat, count, bins = self._latency_pairs
         # float64 weights: exact while a bin holds fewer than 2**53 packets
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
