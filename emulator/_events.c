@@ -22,7 +22,7 @@
 #include <immintrin.h>
 #endif
 
-#define NM_AHEAD 4   /* prefetch distance in spikes: the records of a spike list are random in memory */
+#define NM_AHEAD 8   /* prefetch distance in spikes: the records of a spike list are random in memory */
 
 int nm_events_simd_available(void) {
 #ifdef NM_HAVE_AVX512

@@ -114,13 +114,13 @@ typedef struct {
    spiking neurons' ids at sp and returns how many. */
 NM_T static inline int nm_block(const nm_lif32_t *p, const nm_consts_t *c, int64_t i, __mmask16 m, __m512i ku,
                                 __m512i kv, __m512i vth, __m512i bias, __m512i e, int32_t *acc, int32_t *u,
-                                int32_t *v, int32_t *sp, int64_t *syn, int64_t *act) {
+                                int32_t *v, int32_t *sp, __m512i *syn, int64_t *act) {
     const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift;
     const __m512i zero = c->zero;
     /* the loads may read the next core's lanes (or the padding); only lanes m are stored */
     const __m512i a = _mm512_loadu_si512((const void *)(acc + i));
     _mm512_mask_storeu_epi32(acc + i, m, zero);
-    *syn += _mm512_mask_reduce_add_epi32(m, _mm512_and_si512(a, c->cmask));
+    *syn = _mm512_mask_add_epi32(*syn, m, *syn, _mm512_and_si512(a, c->cmask));
     const __m512i inp = _mm512_srai_epi32(a, cb);
     const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
     __m512i drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
@@ -138,8 +138,7 @@ NM_T static inline int nm_block(const nm_lif32_t *p, const nm_consts_t *c, int64
     const __mmask16 active = (__mmask16)(s | _mm512_test_epi32_mask(u0, u0) | _mm512_test_epi32_mask(v0, v0)
                                          | _mm512_test_epi32_mask(inp, inp) | _mm512_test_epi32_mask(vn, vn));
     *act += __builtin_popcount((unsigned)(active & m));
-    if (!s)
-        return 0;
+    /* unconditionally: a branch on "any spike" (a third of the blocks) would be mispredicted */
     _mm512_mask_compressstoreu_epi32(sp, s, _mm512_add_epi32(c->lane, _mm512_set1_epi32((int32_t)i)));
     return __builtin_popcount((unsigned)s);
 }
@@ -158,7 +157,8 @@ NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const 
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
         const int64_t n0 = noff[k], n1 = noff[k + 1];
-        int64_t syn = 0, act = 0, nsp0 = nsp;
+        int64_t act = 0, nsp0 = nsp;
+        __m512i syn = c.zero;   /* per-lane syn-op sums: below 2**cnt_bits per neuron, a core's lanes fit */
         const int32_t pk = p->core_profile[k];
         if (pk >= 0) {
             const int32_t *pr = p->profile[pk];
@@ -181,7 +181,7 @@ NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const 
             }
         }
         int64_t *ct = ctr + k * NM_NEV;
-        ct[NM_SYN] += syn;
+        ct[NM_SYN] += _mm512_reduce_add_epi32(syn);
         ct[NM_ACT] += act;
         ct[NM_INACT] += (n1 - n0) - act;
         ct[NM_SPK] += nsp - nsp0;

@@ -62,7 +62,8 @@ class FusedPlan:
         syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
         opts = tables.kernel_options(chip.cfg)
-        self.bounds32 = _Bounds32.of(opts, cores._prm, rec, syn_ptr, self.n_neurons)
+        self.bounds32 = _Bounds32.of(opts, cores._prm, rec, syn_ptr, self.n_neurons,
+                                     int(np.diff(cores.neuron_offset).max(initial=0)))
         rec, rec32 = _narrow(rec, self.n_neurons)
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
         geo = _Geometry(chip)
@@ -350,8 +351,11 @@ class _Bounds32:
         self.u_wrap = u_wrap
 
     @classmethod
-    def of(cls, opts: dict, prm, rec, syn_ptr, n_neurons: int):
-        """The bounds of a programmed chip, or None when its neuron options or parameters rule the path out."""
+    def of(cls, opts: dict, prm, rec, syn_ptr, n_neurons: int, core_neurons: int):
+        """The bounds of a programmed chip, or None when its neuron options or parameters rule the path out.
+
+        ``core_neurons``: the most neurons of a core (a core's syn-ops of a tick, summed in 32-bit lanes, stay
+        below ``core_neurons << cnt_bits``)."""
         if opts["refractory"] or n_neurons > 1 << 16 or opts["decay_bits"] > 15:
             return None
         p = np.asarray(prm)
@@ -373,6 +377,8 @@ class _Bounds32:
         bounds.cnt_bits = max(1, worst.bit_length())
         if not bounds.fits(1):
             bounds.cnt_bits = max(1, int((events[0] + events[1]).max(initial=0)).bit_length())
+        if core_neurons << bounds.cnt_bits >= 1 << 31:
+            return None
         return bounds if bounds.fits(1) else None
 
     def fits(self, input_count: int) -> bool:

@@ -315,6 +315,21 @@ def test_shared_core_profiles_equal_per_neuron_parameters(simd):
     assert exact.records[0].per_tick[:, 3].sum() > 0
 
 
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_which_chips_take_the_32_bit_path(name):
+    """Every random chip here fits the 32-bit bounds except with silicon refractory (not in _lif32.c); the
+    accumulator leaves room for input counts up to four, and no more than the register width allows."""
+    from emulator.fused import _Bounds32
+
+    cfg = CONFIGS[name]()
+    plan = _loads_chip(cfg, random_mapped(cfg, 330)).fused_plan()
+    assert plan.kernel.compact == (name != "silicon-refractory")
+    if plan.kernel.compact:
+        b = plan.bounds32
+        assert b.fits(_Bounds32.PLANNED_INPUT_COUNT) and plan.kernel.cnt_bits == b.cnt_bits
+        assert not b.fits(1 << 31 - b.cnt_bits)   # as many input events as the count field cannot hold
+
+
 @pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
 def test_inputs_beyond_the_32_bit_bounds_widen_the_kernel(name):
     """Input counts up to 5,000 per tick overflow the planned 32-bit accumulators: the kernel moves to the
