@@ -86,6 +86,7 @@ cdef extern from "_lif32.h":
         int decay_bits, input_shift, u_wrap, v_wrap, cnt_bits
         int32_t h_u, h_v
         int simd
+        uint8_t* quiet
     int nm_lif32_simd_available() noexcept nogil
     int64_t nm_lif32_cores(const nm_lif32_t* p, int64_t n_cores, const int64_t* noff, int32_t* acc, int32_t* u,
                            int32_t* v, int32_t* sp, int64_t* ctr) noexcept nogil
@@ -207,6 +208,7 @@ cdef class FusedKernel:
     cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32, core_profile
     cdef int32_t[:, ::1] profiles
     cdef int8_t[::1] p32_wexp
+    cdef uint8_t[::1] quiet
     cdef public int cnt_bits
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, u_ptr, syn_rec16, src_inc,
@@ -305,6 +307,8 @@ cdef class FusedKernel:
         l.u_wrap, l.v_wrap, l.cnt_bits = lif_opts["u_wrap"], lif_opts["v_wrap"], cnt_bits
         l.h_u, l.h_v = self.lif.h_u, self.lif.h_v
         l.simd = nm_lif32_simd_available()
+        self.quiet = np.zeros(max(self.n_cores, 1), np.uint8)
+        l.quiet = &self.quiet[0]
 
     def _profiles(self, p):
         """(profile of each core or -1, profile table [n, 5]): the parameter sets shared by a whole core."""
@@ -322,6 +326,12 @@ cdef class FusedKernel:
         core_profile = np.full(sizes.size, -1, np.int32)
         core_profile[same] = index.reshape(-1)
         return core_profile, np.ascontiguousarray(np.vstack([table, np.zeros((1, 5), np.int64)]).astype(np.int32))
+
+    def quiet_cores(self):
+        """Per core, whether the 32-bit update will skip it while it gets no input (its last update was
+        inactive throughout)."""
+        import numpy as np
+        return np.asarray(self.quiet).astype(bool) if self.compact else np.zeros(self.n_cores, bool)
 
     def core_profile_of_cores(self):
         """The parameter profile of each core on the 32-bit path (-1: parameters per neuron)."""
@@ -446,6 +456,7 @@ cdef class FusedKernel:
         for i in range(self.n_neurons):
             self.u32[i] = <int32_t>self.u[i]
             self.v32[i] = <int32_t>self.v[i]
+        memset(&self.quiet[0], 0, self.quiet.shape[0])   # the registers may have been set between calls
         return True
 
     cdef void _store32(self) noexcept nogil:

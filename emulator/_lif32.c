@@ -11,6 +11,10 @@
  *   - current: with wrap, the sum decay(u) + drive is needed only modulo 2h_u, which 32-bit modular arithmetic
  *     keeps (2h_u divides 2**32); with saturation, |drive| < 2**30 (plan bound) so the sum is exact;
  *   - voltage: |decay(v)| < 2**29, |u| <= h_u <= 2**29, |bias| < 2**28: the sum fits.
+ * Quiet cores: a core whose last update was inactive throughout has u = v = 0 and no bias in every neuron
+ * (a bias would have made v non-zero); with no input either, its update changes nothing, so it is skipped
+ * and counted as inactive updates after one look at its accumulators: an idle core costs a scan, not an
+ * update (the flags are cleared whenever the state may have changed outside the kernel).
  * Silicon refractory is not here (the fused kernel runs the scalar int64 rules then).
  */
 #include "_lif32.h"
@@ -55,6 +59,15 @@ static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64
     const int32_t cmask = (int32_t)((1u << cb) - 1);
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
+        if (p->quiet[k]) {
+            int32_t any = 0;
+            for (int64_t i = noff[k]; i < noff[k + 1]; i++)
+                any |= acc[i];
+            if (!any) {
+                ctr[k * NM_NEV + NM_INACT] += noff[k + 1] - noff[k];
+                continue;
+            }
+        }
         int64_t syn = 0, act = 0, nsp0 = nsp;
         const int32_t *pr = p->core_profile[k] >= 0 ? p->profile[p->core_profile[k]] : 0;
         for (int64_t i = noff[k]; i < noff[k + 1]; i++) {
@@ -83,6 +96,7 @@ static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64
         c[NM_ACT] += act;
         c[NM_INACT] += (noff[k + 1] - noff[k]) - act;
         c[NM_SPK] += nsp - nsp0;
+        p->quiet[k] = act == 0;
     }
     return nsp;
 }
@@ -157,6 +171,17 @@ NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const 
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
         const int64_t n0 = noff[k], n1 = noff[k + 1];
+        if (p->quiet[k]) {
+            __m512i any = c.zero;
+            for (int64_t i = n0; i < n1; i += 16) {
+                const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
+                any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, acc + i));
+            }
+            if (!_mm512_test_epi32_mask(any, any)) {
+                ctr[k * NM_NEV + NM_INACT] += n1 - n0;
+                continue;
+            }
+        }
         int64_t act = 0, nsp0 = nsp;
         __m512i syn = c.zero;   /* per-lane syn-op sums: below 2**cnt_bits per neuron, a core's lanes fit */
         const int32_t pk = p->core_profile[k];
@@ -185,6 +210,7 @@ NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const 
         ct[NM_ACT] += act;
         ct[NM_INACT] += (n1 - n0) - act;
         ct[NM_SPK] += nsp - nsp0;
+        p->quiet[k] = act == 0;
     }
     return nsp;
 }

@@ -315,6 +315,32 @@ def test_shared_core_profiles_equal_per_neuron_parameters(simd):
     assert exact.records[0].per_tick[:, 3].sum() > 0
 
 
+@pytest.mark.parametrize("simd", PATHS)
+def test_quiet_cores_are_skipped_and_wake_up_exactly(simd):
+    """With no bias and a fast leak, cores fall quiet in silent stretches (the 32-bit update then skips them)
+    and wake when input returns: spikes, counts and registers equal the cycle-exact engine's throughout."""
+    cfg = small_config("loihi_lif")
+    mapped = random_mapped(cfg, 340)
+    spikes = random_inputs(340, 1, 60, mapped.n_inputs, p=0.6)
+    spikes[0, 5:25] = 0
+    spikes[0, 30:] = 0
+    chips = [Chip.from_config(cfg).program(mapped), Chip.from_config(cfg, noc_engine="loads").program(mapped)]
+    for chip in chips:
+        prm = chip.cores._prm
+        prm["bias_eff"] = 0
+        prm["k_u"] = prm["k_v"] = 1024      # u and v lose 3/4 a tick: at rest within a silent stretch
+    k = chips[1].fused_plan().kernel
+    k.simd = simd
+    exact, loads = (c.run(spikes) for c in chips)
+    assert k.quiet_cores().all()
+    np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
+    np.testing.assert_array_equal(exact.records[0].per_tick, loads.records[0].per_tick)
+    np.testing.assert_array_equal(exact.records[0].per_core, loads.records[0].per_core)
+    for reg in ("u", "v"):
+        np.testing.assert_array_equal(chips[0].cores.state()[reg], chips[1].cores.state()[reg])
+    assert exact.records[0].per_tick[25:30, 3].sum() > 0 and exact.records[0].per_tick[:, 3].sum() > 0
+
+
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_which_chips_take_the_32_bit_path(name):
     """Every random chip here fits the 32-bit bounds except with silicon refractory (not in _lif32.c); the
