@@ -74,6 +74,10 @@ static inline void nm_counts_avx512(const uint64_t *mask, int n_words, uint16_t 
     const nm_meta_t *meta = e->meta;                                                                          \
     int64_t *ctr = e->ctr;                                                                                    \
     const int nw = e->n_words, lp = e->lines_pad, lanes = e->lanes;                                           \
+    for (int64_t m = 0; m < n && m < NM_AHEAD; m++) {                                                         \
+        __builtin_prefetch(meta + spikes[m], 0, 3);                                                           \
+        if (nw) __builtin_prefetch(e->lcnt + (int64_t)spikes[m] * lp, 0, 3);                                  \
+    }                                                                                                         \
     for (int64_t m = 0; m < n; m++) {                                                                         \
         const int64_t i = spikes[m];                                                                          \
         if (m + NM_AHEAD < n) {                                                                               \
