@@ -127,8 +127,8 @@ typedef struct {
    exponents e (vectors: per neuron, or one profile broadcast). Adds to *syn and *act, compress-stores the
    spiking neurons' ids at sp and returns how many. */
 NM_T static inline int nm_block(const nm_lif32_t *p, const nm_consts_t *c, int64_t i, __mmask16 m, __m512i ku,
-                                __m512i kv, __m512i vth, __m512i bias, __m512i e, int32_t *acc, int32_t *u,
-                                int32_t *v, int32_t *sp, __m512i *syn, int64_t *act) {
+                                __m512i kv, __m512i vth, __m512i bias, __m512i e, int ushift, int32_t *acc,
+                                int32_t *u, int32_t *v, int32_t *sp, __m512i *syn, int64_t *act) {
     const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift;
     const __m512i zero = c->zero;
     /* the loads may read the next core's lanes (or the padding); only lanes m are stored */
@@ -136,10 +136,16 @@ NM_T static inline int nm_block(const nm_lif32_t *p, const nm_consts_t *c, int64
     _mm512_mask_storeu_epi32(acc + i, m, zero);
     *syn = _mm512_mask_add_epi32(*syn, m, *syn, _mm512_and_si512(a, c->cmask));
     const __m512i inp = _mm512_srai_epi32(a, cb);
-    const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
-    __m512i drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
-    drive = ishift >= 0 ? _mm512_sllv_epi32(drive, _mm512_set1_epi32(ishift))
-                        : _mm512_srav_epi32(drive, _mm512_set1_epi32(-ishift));
+    __m512i drive;
+    if (ushift >= 0) {
+        /* both shifts left (modulo 2**32, as the scalar rule): one shift by their sum */
+        drive = _mm512_sll_epi32(inp, _mm_cvtsi32_si128(ushift));
+    } else {
+        const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
+        drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
+        drive = ishift >= 0 ? _mm512_sllv_epi32(drive, _mm512_set1_epi32(ishift))
+                            : _mm512_srav_epi32(drive, _mm512_set1_epi32(-ishift));
+    }
     const __m512i u0 = _mm512_loadu_si512((const void *)(u + i));
     const __m512i v0 = _mm512_loadu_si512((const void *)(v + i));
     const __m512i un = v_ovf(_mm512_add_epi32(v_decay(u0, ku, d, c->dmask), drive), c->hu1, c->m2hu, p->u_wrap);
@@ -190,9 +196,10 @@ NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const 
             const __m512i ku = _mm512_set1_epi32(pr[0]), kv = _mm512_set1_epi32(pr[1]);
             const __m512i vth = _mm512_set1_epi32(pr[2]), bias = _mm512_set1_epi32(pr[3]);
             const __m512i e = _mm512_set1_epi32(pr[4]);
+            const int ushift = pr[4] >= 0 && p->input_shift >= 0 ? pr[4] + p->input_shift : -1;
             for (int64_t i = n0; i < n1; i += 16) {
                 const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
-                nsp += nm_block(p, &c, i, m, ku, kv, vth, bias, e, acc, u, v, sp + nsp, &syn, &act);
+                nsp += nm_block(p, &c, i, m, ku, kv, vth, bias, e, ushift, acc, u, v, sp + nsp, &syn, &act);
             }
         } else {
             for (int64_t i = n0; i < n1; i += 16) {
@@ -201,7 +208,7 @@ NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const 
                                 _mm512_loadu_si512((const void *)(p->k_v + i)),
                                 _mm512_loadu_si512((const void *)(p->vth + i)),
                                 _mm512_loadu_si512((const void *)(p->bias + i)),
-                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p->wexp + i))),
+                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p->wexp + i))), -1,
                                 acc, u, v, sp + nsp, &syn, &act);
             }
         }
