@@ -3,9 +3,10 @@
 
 Per tick ``t`` (the same order as :mod:`emulator.simulator`):
 
-1. every neuron consumes its accumulator for tick t and is updated: by the branch-free rules of
-   ``_lif_batch.c`` (vectorised on AVX-512 CPUs), or, with silicon refractory, by the shared scalar rules of
-   :mod:`cores._lif` (the two are tested equal); per core: syn_ops, active / inactive updates, spikes;
+1. every neuron consumes its accumulator for tick t and is updated: on the 32-bit path (``_lif32.c``, when
+   the plan's bounds allow) core by core with each core's counts and spikes; else by the branch-free int64
+   rules of ``_lif_batch.c``, or, with silicon refractory, by the shared scalar rules of :mod:`cores._lif` (all
+   tested equal); per core: syn_ops, active / inactive updates, spikes;
 2. the input lines of tick t and the neurons that spiked add their *pre-folded* synapses -- for each source,
    every (destination core, axon) entry's crossbar row, as global targets -- into the accumulator of tick
    t + delay (a ring of ``R = max delay + 1`` accumulators). Records: uint16 targets and one increment per
@@ -20,10 +21,12 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
 4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
    estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
 
-Accumulator trick: each synapse adds ``w * 2**24 + 1``, so one int64 add integrates the weight and counts the
-synaptic event: ``acc >> 24`` is the summed weight Lava calls ``a_in`` (exact while fewer than 2**24 events
-reach a neuron in one tick, checked by the caller), ``acc & (2**24 - 1)`` its syn_ops. Integer sums do not
-depend on order, so this equals the per-axon delivery of :mod:`cores._kernels` bit for bit.
+Accumulator trick: each synapse adds ``w * 2**24 + 1`` (int64), so one add integrates the weight and counts
+the synaptic event: ``acc >> 24`` is the summed weight Lava calls ``a_in`` (exact while fewer than 2**24 events
+reach a neuron in one tick, checked by the caller), ``acc & (2**24 - 1)`` its syn_ops. The 32-bit path packs
+``(w << cnt_bits) + 1`` into an int32 the same way, ``cnt_bits`` chosen by the plan from the worst tick's event
+count per neuron. Integer sums do not depend on order, so this equals the per-axon delivery of
+:mod:`cores._kernels` bit for bit.
 
 Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + E + F - 1`` cycles):
 

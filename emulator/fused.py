@@ -16,12 +16,15 @@ What it keeps exact, and what it estimates (measured against the cycle-exact eng
 How it is fast (issue 6): :class:`FusedPlan` pre-folds, for every source (neuron or input line), the crossbar
 rows of all its destination axons into one list of (global target, weight) records -- uint16 targets and a
 single increment when the source's synapses share a weight -- so a spike costs one sequential stream of
-additions instead of a packet per destination and a row lookup per axon. Each neuron's spike events (packets,
+additions instead of a packet per destination and a row lookup per axon. When :class:`_Bounds32` proves 32-bit
+arithmetic exact for the chip (checked again per inference for its input counts), accumulators and registers
+are int32 and the neuron update runs core by core, sixteen neurons per AVX-512 instruction, skipping quiet
+cores (``_lif32.c``); otherwise the int64 rules of ``_lif_batch.c`` run. Each neuron's spike events (packets,
 hops, destination cores as bits, source router) sit in one 64-byte record: deliveries per core and link loads
 come from 16-bit counters per (source group, destination core) and (source router, destination line), one
-masked vector add per 32 destination cores (``_events.c``), read back once per tick, not per packet. The
-neuron update is branch-free C (``_lif_batch.c``), vectorised on AVX-512. One call runs all ticks of an inference without the GIL (one tick at a time when probes need Python
-between ticks).
+masked vector add per 32 destination cores (``_events.c``), read back once per tick, not per packet. CPUs
+without AVX-512 run scalar twins of every vector path (tested equal). One call runs all ticks of an inference
+without the GIL (one tick at a time when probes need Python between ticks).
 """
 
 from __future__ import annotations
