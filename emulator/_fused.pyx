@@ -90,6 +90,7 @@ cdef extern from "_lif32.h":
         int32_t h_u, h_v
         int simd
         uint8_t* quiet
+        uint8_t* flags
     int nm_lif32_simd_available() noexcept nogil
     int64_t nm_lif32_cores(const nm_lif32_t* p, int64_t n_cores, const int64_t* noff, int32_t* acc, int32_t* u,
                            int32_t* v, int32_t* sp, int64_t* ctr) noexcept nogil
@@ -312,19 +313,19 @@ cdef class FusedKernel:
         l.simd = nm_lif32_simd_available()
         self.quiet = np.zeros(max(self.n_cores, 1), np.uint8)
         l.quiet = &self.quiet[0]
+        l.flags = &self.spk[0]           # the int64 update's flag bytes, unused on this path
 
     def _profiles(self, p):
         """(profile of each core or -1, profile table [n, 5]): the parameter sets shared by a whole core."""
         import numpy as np
         cols = np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"], p["weight_exp"]], axis=1).astype(np.int64)
         noff = np.asarray(self.noff)
+        n_cores = noff.size - 1
         sizes = np.diff(noff)
-        first = cols[np.minimum(noff[:-1], max(len(cols) - 1, 0))] if len(cols) else np.zeros((0, 5), np.int64)
-        same = np.ones(sizes.size, bool)
-        if len(cols):
-            core_of = np.repeat(np.arange(sizes.size), sizes)
-            same = ~np.zeros(sizes.size, bool)
-            np.logical_and.at(same, core_of, (cols == first[core_of]).all(axis=1))
+        core_of = np.repeat(np.arange(n_cores), sizes)
+        first = cols[np.minimum(noff[:n_cores], len(cols) - 1)]   # the 32-bit path has neurons (use_batch)
+        same = np.ones(n_cores, bool)
+        np.logical_and.at(same, core_of, (cols == first[core_of]).all(axis=1))
         table, index = np.unique(first[same], axis=0, return_inverse=True)
         core_profile = np.full(sizes.size, -1, np.int32)
         core_profile[same] = index.reshape(-1)

@@ -2,7 +2,8 @@
  * emulator.fused.FusedPlan checks the bounds below before choosing it, else the fused kernel keeps the int64
  * rules of _lif_batch.c. Sixteen neurons per AVX-512 instruction, one core at a time, so that each core's
  * counts (syn-ops, active updates, spikes) come out of the registers and the spike list out of one
- * compress-store; a scalar loop with the same arithmetic elsewhere. Both are tested equal to the shared rules.
+ * compress-store; elsewhere a branch-free loop with the same arithmetic (vectorised by the compiler for AVX2
+ * CPUs) and a scan of its flags. Both are tested equal to the shared rules.
  *
  * Exact in 32 bits when (checked by the plan, and per run for the state and input counts):
  *   - accumulator: |summed weight| < 2**(31 - cnt_bits) and fewer than 2**cnt_bits events per neuron and tick;
@@ -53,48 +54,69 @@ static inline int32_t s_ovf(int32_t x, int32_t h, int wrap) {
     return x > h - 1 ? h - 1 : (x < 1 - h ? 1 - h : x);
 }
 
+/* One core's neurons i0 .. i1 - 1, branch-free so that the compiler vectorises it (AVX2 clone): flags[i] gets
+   bit 0 spike, bit 1 active; returns the syn-ops. pr: the core's parameter profile, or NULL (per neuron). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+static int64_t nm_lif32_run(const nm_lif32_t *p, int64_t i0, int64_t i1, const int32_t *pr, int32_t *restrict acc,
+                            int32_t *restrict u, int32_t *restrict v, uint8_t *restrict flags) {
+    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift, uw = p->u_wrap, vw = p->v_wrap;
+    const int32_t cmask = (int32_t)((1u << cb) - 1), h_u = p->h_u, h_v = p->h_v;
+    int64_t syn = 0;
+#define NM_NEURON(K_U, K_V, VTH, BIAS, WEXP)                                                                 \
+    for (int64_t i = i0; i < i1; i++) {                                                                    \
+        const int32_t a = acc[i];                                                                          \
+        acc[i] = 0;                                                                                        \
+        syn += a & cmask;                                                                                  \
+        const int32_t inp = a >> cb;                                                                       \
+        const int32_t drive = s_shift(s_shift(inp, WEXP), ishift);                                         \
+        const int32_t u0 = u[i], v0 = v[i];                                                                \
+        const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, K_U, d) + (uint32_t)drive), h_u, uw);     \
+        int32_t vn = s_ovf(s_decay(v0, K_V, d) + un + BIAS, h_v, vw);                                      \
+        const int s = vn > VTH;                                                                            \
+        vn = s ? 0 : vn;                                                                                   \
+        u[i] = un;                                                                                         \
+        v[i] = vn;                                                                                         \
+        flags[i] = (uint8_t)(s | (((s | u0 | v0 | inp | vn) != 0) << 1));                                  \
+    }
+    if (pr) {
+        const int32_t k_u = pr[0], k_v = pr[1], vth = pr[2], bias = pr[3], wexp = pr[4];
+        NM_NEURON(k_u, k_v, vth, bias, wexp)
+    } else {
+        NM_NEURON(p->k_u[i], p->k_v[i], p->vth[i], p->bias[i], p->wexp[i])
+    }
+#undef NM_NEURON
+    return syn;
+}
+
 static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
                                int32_t *v, int32_t *sp, int64_t *ctr) {
-    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift;
-    const int32_t cmask = (int32_t)((1u << cb) - 1);
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
+        const int64_t n0 = noff[k], n1 = noff[k + 1];
         if (p->quiet[k]) {
             int32_t any = 0;
-            for (int64_t i = noff[k]; i < noff[k + 1]; i++)
+            for (int64_t i = n0; i < n1; i++)
                 any |= acc[i];
             if (!any) {
-                ctr[k * NM_NEV + NM_INACT] += noff[k + 1] - noff[k];
+                ctr[k * NM_NEV + NM_INACT] += n1 - n0;
                 continue;
             }
         }
-        int64_t syn = 0, act = 0, nsp0 = nsp;
         const int32_t *pr = p->core_profile[k] >= 0 ? p->profile[p->core_profile[k]] : 0;
-        for (int64_t i = noff[k]; i < noff[k + 1]; i++) {
-            const int32_t a = acc[i];
-            acc[i] = 0;
-            syn += a & cmask;
-            const int32_t inp = a >> cb;
-            const int32_t k_u = pr ? pr[0] : p->k_u[i], k_v = pr ? pr[1] : p->k_v[i];
-            const int32_t vth = pr ? pr[2] : p->vth[i], bias = pr ? pr[3] : p->bias[i];
-            const int wexp = pr ? pr[4] : p->wexp[i];
-            const int32_t drive = s_shift(s_shift(inp, wexp), ishift);
-            const int32_t u0 = u[i], v0 = v[i];
-            const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, k_u, d) + (uint32_t)drive), p->h_u, p->u_wrap);
-            int32_t vn = s_ovf(s_decay(v0, k_v, d) + un + bias, p->h_v, p->v_wrap);
-            const int s = vn > vth;
-            if (s) {
-                vn = 0;
+        const int64_t syn = nm_lif32_run(p, n0, n1, pr, acc, u, v, p->flags);
+        int64_t act = 0, nsp0 = nsp;
+        for (int64_t i = n0; i < n1; i++) {
+            const uint8_t f = p->flags[i];
+            act += f >> 1;
+            if (f & 1)
                 sp[nsp++] = (int32_t)i;
-            }
-            u[i] = un;
-            v[i] = vn;
-            act += s || u0 != 0 || v0 != 0 || inp != 0 || vn != 0;
         }
         int64_t *c = ctr + k * NM_NEV;
         c[NM_SYN] += syn;
         c[NM_ACT] += act;
-        c[NM_INACT] += (noff[k + 1] - noff[k]) - act;
+        c[NM_INACT] += (n1 - n0) - act;
         c[NM_SPK] += nsp - nsp0;
         p->quiet[k] = act == 0;
     }

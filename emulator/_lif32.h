@@ -16,6 +16,7 @@ typedef struct {
     int32_t h_u, h_v;                        /* 2**(bits - 1) of current and membrane */
     int simd;                                /* use the AVX-512 version (nm_lif32_simd_available) */
     uint8_t *quiet;                          /* per core: its last update was inactive throughout (_lif32.c) */
+    uint8_t *flags;                          /* per neuron, scratch of the scalar version: spike | active << 1 */
 } nm_lif32_t;
 
 int nm_lif32_simd_available(void);
