@@ -129,7 +129,7 @@ def simd_available():
 
 cdef enum:
     CNT_BITS = 24
-    SPIKE_AHEAD = 1      # prefetch distance (spikes) of the folded synapse rows
+    SPIKE_AHEAD = 2      # prefetch distance (spikes) of the folded synapse rows
 
 cdef int64_t CNT_MASK = (<int64_t>1 << CNT_BITS) - 1
 

@@ -65,7 +65,7 @@ class FusedPlan:
         syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
         opts = tables.kernel_options(chip.cfg)
-        self.bounds32 = _Bounds32.of(opts, cores._prm, rec, syn_ptr, self.n_neurons,
+        self.bounds32 = _Bounds32.of(opts, cores._prm, rec, syn_ptr, self.fan_in,
                                      int(np.diff(cores.neuron_offset).max(initial=0)))
         rec, rec32 = _narrow(rec, self.n_neurons)
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
@@ -342,7 +342,6 @@ class _Bounds32:
     parameters must fit the bounds of ``_lif32.c``'s header comment; the kernel checks the state per call.
     """
 
-    REGISTER_MAX = 1 << 29
     BIAS_MAX = 1 << 28
     PLANNED_INPUT_COUNT = 4   # cnt_bits leaves room for input lines spiking up to this many times per tick
 
@@ -354,11 +353,13 @@ class _Bounds32:
         self.u_wrap = u_wrap
 
     @classmethod
-    def of(cls, opts: dict, prm, rec, syn_ptr, n_neurons: int, core_neurons: int):
+    def of(cls, opts: dict, prm, rec, syn_ptr, fan_in, core_neurons: int):
         """The bounds of a programmed chip, or None when its neuron options or parameters rule the path out.
 
+        ``fan_in``: :func:`_fan_in` of the records (synapses per neuron from neurons, from input lines);
         ``core_neurons``: the most neurons of a core (a core's syn-ops of a tick, summed in 32-bit lanes, stay
         below ``core_neurons << cnt_bits``)."""
+        n_neurons = fan_in[0].size
         if opts["refractory"] or n_neurons > 1 << 16 or opts["decay_bits"] > 15:
             return None
         p = np.asarray(prm)
@@ -371,7 +372,7 @@ class _Bounds32:
         split = int(syn_ptr[n_neurons])
         tgt = rec & ((1 << CNT_BITS) - 1)
         w = np.abs(rec >> (2 * CNT_BITS))
-        events = (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
+        events = fan_in
         weights = (np.bincount(tgt[:split], weights=w[:split], minlength=n_neurons).astype(np.int64),
                    np.bincount(tgt[split:], weights=w[split:], minlength=n_neurons).astype(np.int64))
         drive_shift = max(0, int(p["weight_exp"].max()) + opts["input_shift"])
