@@ -11,8 +11,9 @@
  * and the second segments' link loads, cr the first segments'. Counters are uint16 (the plan checks that no
  * tick can carry them past 65,535: emulator.fused._Geometry.route_counts).
  *
- * The dg row update is 32 masked 16-bit adds per instruction with AVX-512 (a mask bit selects a lane), one
- * per set bit otherwise; both give the same counts (tests/emulator/test_loads_engine.py runs both).
+ * The dg row update is 32 masked 16-bit adds per instruction with AVX-512 (a mask bit selects a lane), 16
+ * compare-and-subtract lanes with AVX2, one add per set bit otherwise; all give the same counts
+ * (tests/emulator/test_loads_engine.py runs each one the CPU has).
  */
 #include "_events.h"
 #include <string.h>
@@ -27,10 +28,12 @@
 int nm_events_simd_available(void) {
 #ifdef NM_HAVE_AVX512
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-#else
-    return 0;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+        return NM_SIMD_AVX512;
+    if (__builtin_cpu_supports("avx2"))
+        return NM_SIMD_AVX2;
 #endif
+    return NM_SIMD_NONE;
 }
 
 static inline void nm_counts_scalar(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
@@ -64,6 +67,27 @@ static inline void nm_counts_avx512(const uint64_t *mask, int n_words, uint16_t 
         __m512i c = _mm512_loadu_si512((const void *)(cr + l));
         __m512i x = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(lc + l)));
         _mm512_storeu_si512((void *)(cr + l), _mm512_add_epi16(c, x));
+    }
+}
+#endif
+
+#ifdef NM_HAVE_AVX512
+__attribute__((target("avx2")))
+static inline void nm_counts_avx2(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
+                                  int lines_pad, uint16_t *cr) {
+    /* sixteen counters at a time: the mask's 16 bits broadcast, each lane keeps its own bit, -1 where set */
+    const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192,
+                                          16384, (short)32768);
+    for (int j = 0; j < 4 * n_words; j++) {
+        const short m16 = (short)(uint16_t)(mask[j >> 2] >> (16 * (j & 3)));
+        const __m256i on = _mm256_cmpeq_epi16(_mm256_and_si256(_mm256_set1_epi16(m16), bit), bit);
+        __m256i *d = (__m256i *)(dg + 16 * j);
+        _mm256_storeu_si256(d, _mm256_sub_epi16(_mm256_loadu_si256(d), on));
+    }
+    for (int l = 0; l < lines_pad; l += 16) {
+        __m256i *c = (__m256i *)(cr + l);
+        const __m256i x = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(lc + l)));
+        _mm256_storeu_si256(c, _mm256_add_epi16(_mm256_loadu_si256(c), x));
     }
 }
 #endif
@@ -120,12 +144,21 @@ __attribute__((target("avx512f,avx512bw")))
 static void nm_events_avx512(nm_events_t *e, const int32_t *spikes, int64_t n) {
     NM_EVENTS_LOOP(nm_counts_avx512)
 }
+
+__attribute__((target("avx2")))
+static void nm_events_avx2(nm_events_t *e, const int32_t *spikes, int64_t n) {
+    NM_EVENTS_LOOP(nm_counts_avx2)
+}
 #endif
 
 void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n) {
 #ifdef NM_HAVE_AVX512
-    if (e->simd) {
+    if (e->simd == NM_SIMD_AVX512) {
         nm_events_avx512(e, spikes, n);
+        return;
+    }
+    if (e->simd == NM_SIMD_AVX2) {
+        nm_events_avx2(e, spikes, n);
         return;
     }
 #endif

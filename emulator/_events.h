@@ -27,7 +27,7 @@ typedef struct {
     int n_words;               /* 64-bit words of a destination mask; 0: no masks, every packet listed */
     int lanes;                 /* counters per group row (n_words * 64) */
     int lines_pad;             /* counters per router row (a multiple of 32) */
-    int simd;                  /* use the AVX-512 counters (set by nm_events_init when the CPU has them) */
+    int simd;                  /* NM_SIMD_*: the counters' instruction set (at most nm_events_simd_available()) */
     /* this tick's accumulators */
     int64_t *ctr;              /* [C][NM_NEV] per-core counts, then the difference grids */
     int32_t *core_hmax;        /* [C] longest route of the tick's packets per core */
@@ -41,7 +41,10 @@ typedef struct {
     int32_t n_r_list;
 } nm_events_t;
 
-/* 1 when this CPU runs the AVX-512 counters (AVX512F + AVX512BW). */
+/* Instruction sets of the vector paths, best last. */
+enum { NM_SIMD_NONE = 0, NM_SIMD_AVX2 = 1, NM_SIMD_AVX512 = 2 };
+
+/* The best this CPU runs: NM_SIMD_AVX512 (AVX512F + AVX512BW), NM_SIMD_AVX2 or NM_SIMD_NONE. */
 int nm_events_simd_available(void);
 
 /* The events of the n spikes spikes[0 .. n-1]: per-core packets, hops and longest route, listed deliveries and

@@ -52,6 +52,8 @@ from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest,
 cdef extern from "_events.h":
     enum:
         NM_SYN, NM_ACT, NM_INACT, NM_SPK, NM_PKT, NM_HEW, NM_HNS, NM_DLV, NM_NEV
+    enum:
+        NM_SIMD_NONE, NM_SIMD_AVX2, NM_SIMD_AVX512
     ctypedef struct nm_meta_t:
         uint64_t mask[4]
         int32_t pkt, hew, hns, ev_start, dl_start
@@ -91,7 +93,7 @@ cdef extern from "_lif32.h":
         int simd
         uint8_t* quiet
         uint8_t* flags
-    int nm_lif32_simd_available() noexcept nogil
+        int32_t* syn
     int64_t nm_lif32_cores(const nm_lif32_t* p, int64_t n_cores, const int64_t* noff, int32_t* acc, int32_t* u,
                            int32_t* v, int32_t* sp, int64_t* ctr) noexcept nogil
 
@@ -122,9 +124,13 @@ def meta_size():
     return sizeof(nm_meta_t)
 
 
+# The vector instruction sets of the fused kernel's paths, by name (FusedKernel.simd), best last.
+SIMD_LEVELS = ("scalar", "avx2", "avx512")
+
+
 def simd_available():
-    """True when this CPU runs the AVX-512 paths of the fused kernel."""
-    return bool(nm_events_simd_available())
+    """The vector paths this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`."""
+    return SIMD_LEVELS[:nm_events_simd_available() + 1]
 
 
 cdef enum:
@@ -209,7 +215,7 @@ cdef class FusedKernel:
     # CoreArray's int64 registers around every call).
     cdef public bint compact
     cdef nm_lif32_t l32
-    cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32, core_profile
+    cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32, core_profile, syn32
     cdef int32_t[:, ::1] profiles
     cdef int8_t[::1] p32_wexp
     cdef uint8_t[::1] quiet
@@ -310,10 +316,12 @@ cdef class FusedKernel:
         l.decay_bits, l.input_shift = lif_opts["decay_bits"], lif_opts["input_shift"]
         l.u_wrap, l.v_wrap, l.cnt_bits = lif_opts["u_wrap"], lif_opts["v_wrap"], cnt_bits
         l.h_u, l.h_v = self.lif.h_u, self.lif.h_v
-        l.simd = nm_lif32_simd_available()
+        l.simd = self.evs.simd == NM_SIMD_AVX512
         self.quiet = np.zeros(max(self.n_cores, 1), np.uint8)
         l.quiet = &self.quiet[0]
         l.flags = &self.spk[0]           # the int64 update's flag bytes, unused on this path
+        self.syn32 = np.zeros(n, np.int32)
+        l.syn = &self.syn32[0]
 
     def _profiles(self, p):
         """(profile of each core or -1, profile table [n, 5]): the parameter sets shared by a whole core."""
@@ -388,16 +396,18 @@ cdef class FusedKernel:
 
     @property
     def simd(self):
-        """Whether the per-spike route counts and the 32-bit update use AVX-512 (settable, to test both paths on
-        one machine)."""
-        return bool(self.evs.simd)
+        """The vector path in use, one of :data:`SIMD_LEVELS` (the best the CPU runs unless set, e.g. to test
+        every path on one machine): "avx512" for the route counts and the 32-bit update; "avx2" for the route
+        counts (the update's loop is then compiled for AVX2 or the baseline, picked by the loader); "scalar"."""
+        return SIMD_LEVELS[self.evs.simd]
 
     @simd.setter
-    def simd(self, bint on):
-        if on and not nm_events_simd_available():
-            raise ValueError("this CPU has no AVX-512 (AVX512F and AVX512BW)")
-        self.evs.simd = on
-        self.l32.simd = on
+    def simd(self, str level):
+        allowed = simd_available()
+        if level not in allowed:
+            raise ValueError(f"FusedKernel.simd: {level!r} is not run by this CPU; allowed: {', '.join(allowed)}")
+        self.evs.simd = SIMD_LEVELS.index(level)
+        self.l32.simd = self.evs.simd == NM_SIMD_AVX512
 
     def reset(self):
         """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""

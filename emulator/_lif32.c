@@ -13,27 +13,20 @@
  *     keeps (2h_u divides 2**32); with saturation, |drive| < 2**30 (plan bound) so the sum is exact;
  *   - voltage: |decay(v)| < 2**29, |u| <= h_u <= 2**29, |bias| < 2**28: the sum fits.
  * Quiet cores: a core whose last update was inactive throughout has u = v = 0 and no bias in every neuron
- * (a bias would have made v non-zero); with no input either, its update changes nothing, so it is skipped
- * and counted as inactive updates after one look at its accumulators: an idle core costs a scan, not an
- * update (the flags are cleared whenever the state may have changed outside the kernel).
+ * (a bias would have made v non-zero); with no input either, its update changes nothing, so the AVX-512
+ * version skips it and counts inactive updates after one look at its accumulators: an idle core costs a scan,
+ * not an update (the flags are cleared whenever the state may have changed outside the kernel; the scalar
+ * version keeps them current but updates every core, with the same result).
  * Silicon refractory is not here (the fused kernel runs the scalar int64 rules then).
  */
 #include "_lif32.h"
 #include "_events.h"
+#include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define NM_HAVE_AVX512 1
 #include <immintrin.h>
 #endif
-
-int nm_lif32_simd_available(void) {
-#ifdef NM_HAVE_AVX512
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return 0;
-#endif
-}
 
 /* ----- scalar: modular arithmetic in uint32 where the rules wrap (signed overflow is undefined in C) ----- */
 
@@ -54,64 +47,60 @@ static inline int32_t s_ovf(int32_t x, int32_t h, int wrap) {
     return x > h - 1 ? h - 1 : (x < 1 - h ? 1 - h : x);
 }
 
-/* One core's neurons i0 .. i1 - 1, branch-free so that the compiler vectorises it (AVX2 clone): flags[i] gets
-   bit 0 spike, bit 1 active; returns the syn-ops. pr: the core's parameter profile, or NULL (per neuron). */
+/* Every neuron of the chip, branch-free with per-neuron parameters so that the compiler vectorises it in one
+   long loop (AVX2 clone; per-core loops of a few dozen neurons would spend their time in loop tails): flags[i]
+   gets bit 0 spike, bit 1 active, syn[i] the syn-ops. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
-static int64_t nm_lif32_run(const nm_lif32_t *p, int64_t i0, int64_t i1, const int32_t *pr, int32_t *restrict acc,
-                            int32_t *restrict u, int32_t *restrict v, uint8_t *restrict flags) {
+static void nm_lif32_all(const nm_lif32_t *p, int64_t n, int32_t *restrict acc, int32_t *restrict u,
+                         int32_t *restrict v, uint8_t *restrict flags, int32_t *restrict syn) {
     const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift, uw = p->u_wrap, vw = p->v_wrap;
     const int32_t cmask = (int32_t)((1u << cb) - 1), h_u = p->h_u, h_v = p->h_v;
-    int64_t syn = 0;
-#define NM_NEURON(K_U, K_V, VTH, BIAS, WEXP)                                                                 \
-    for (int64_t i = i0; i < i1; i++) {                                                                    \
-        const int32_t a = acc[i];                                                                          \
-        acc[i] = 0;                                                                                        \
-        syn += a & cmask;                                                                                  \
-        const int32_t inp = a >> cb;                                                                       \
-        const int32_t drive = s_shift(s_shift(inp, WEXP), ishift);                                         \
-        const int32_t u0 = u[i], v0 = v[i];                                                                \
-        const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, K_U, d) + (uint32_t)drive), h_u, uw);     \
-        int32_t vn = s_ovf(s_decay(v0, K_V, d) + un + BIAS, h_v, vw);                                      \
-        const int s = vn > VTH;                                                                            \
-        vn = s ? 0 : vn;                                                                                   \
-        u[i] = un;                                                                                         \
-        v[i] = vn;                                                                                         \
-        flags[i] = (uint8_t)(s | (((s | u0 | v0 | inp | vn) != 0) << 1));                                  \
+    const int32_t *restrict k_u = p->k_u, *restrict k_v = p->k_v, *restrict vth = p->vth, *restrict bias = p->bias;
+    const int8_t *restrict wexp = p->wexp;
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t a = acc[i];
+        acc[i] = 0;
+        syn[i] = a & cmask;
+        const int32_t inp = a >> cb;
+        const int32_t drive = s_shift(s_shift(inp, wexp[i]), ishift);
+        const int32_t u0 = u[i], v0 = v[i];
+        const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, k_u[i], d) + (uint32_t)drive), h_u, uw);
+        int32_t vn = s_ovf(s_decay(v0, k_v[i], d) + un + bias[i], h_v, vw);
+        const int s = vn > vth[i];
+        vn = s ? 0 : vn;
+        u[i] = un;
+        v[i] = vn;
+        flags[i] = (uint8_t)(s | (((s | u0 | v0 | inp | vn) != 0) << 1));
     }
-    if (pr) {
-        const int32_t k_u = pr[0], k_v = pr[1], vth = pr[2], bias = pr[3], wexp = pr[4];
-        NM_NEURON(k_u, k_v, vth, bias, wexp)
-    } else {
-        NM_NEURON(p->k_u[i], p->k_v[i], p->vth[i], p->bias[i], p->wexp[i])
-    }
-#undef NM_NEURON
-    return syn;
 }
 
+/* Without AVX-512: one vectorised pass over the chip, then each core's counts and spikes from the flags, eight
+   neurons a word. Quiet cores are updated too (their update changes nothing); their flags are kept current. */
 static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
                                int32_t *v, int32_t *sp, int64_t *ctr) {
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint8_t *flags = p->flags;
+    nm_lif32_all(p, noff[n_cores], acc, u, v, p->flags, p->syn);
     int64_t nsp = 0;
     for (int64_t k = 0; k < n_cores; k++) {
         const int64_t n0 = noff[k], n1 = noff[k + 1];
-        if (p->quiet[k]) {
-            int32_t any = 0;
-            for (int64_t i = n0; i < n1; i++)
-                any |= acc[i];
-            if (!any) {
-                ctr[k * NM_NEV + NM_INACT] += n1 - n0;
-                continue;
-            }
+        int64_t syn = 0, act = 0, nsp0 = nsp, i = n0;
+        for (; i + 8 <= n1; i += 8) {
+            uint64_t w;
+            memcpy(&w, flags + i, 8);
+            act += (int64_t)((((w >> 1) & ones) * ones) >> 56);   /* bytewise sum of the active bits */
+            for (uint64_t sb = w & ones; sb; sb &= sb - 1)
+                sp[nsp++] = (int32_t)(i + (__builtin_ctzll(sb) >> 3));
+            for (int j = 0; j < 8; j++)
+                syn += p->syn[i + j];
         }
-        const int32_t *pr = p->core_profile[k] >= 0 ? p->profile[p->core_profile[k]] : 0;
-        const int64_t syn = nm_lif32_run(p, n0, n1, pr, acc, u, v, p->flags);
-        int64_t act = 0, nsp0 = nsp;
-        for (int64_t i = n0; i < n1; i++) {
-            const uint8_t f = p->flags[i];
-            act += f >> 1;
-            if (f & 1)
+        for (; i < n1; i++) {
+            act += flags[i] >> 1;
+            if (flags[i] & 1)
                 sp[nsp++] = (int32_t)i;
+            syn += p->syn[i];
         }
         int64_t *c = ctr + k * NM_NEV;
         c[NM_SYN] += syn;

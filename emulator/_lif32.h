@@ -14,12 +14,11 @@ typedef struct {
     int decay_bits, input_shift, u_wrap, v_wrap;
     int cnt_bits;                            /* accumulator: (summed weight << cnt_bits) + syn-event count */
     int32_t h_u, h_v;                        /* 2**(bits - 1) of current and membrane */
-    int simd;                                /* use the AVX-512 version (nm_lif32_simd_available) */
+    int simd;                                /* use the AVX-512 version (the caller checks the CPU has it) */
     uint8_t *quiet;                          /* per core: its last update was inactive throughout (_lif32.c) */
     uint8_t *flags;                          /* per neuron, scratch of the scalar version: spike | active << 1 */
+    int32_t *syn;                            /* per neuron, scratch of the scalar version: syn-ops */
 } nm_lif32_t;
-
-int nm_lif32_simd_available(void);
 
 /* Update every neuron of cores 0 .. n_cores - 1 (core k: neurons noff[k] .. noff[k+1] - 1): consume and zero
    acc, write u and v, list the spiking neurons in sp (ascending) and add each core's syn-ops, active and

@@ -46,10 +46,11 @@ def _yx():
     return cfg.model_copy(update={"noc": cfg.noc.model_copy(update={"routing": "yx"})})
 
 
-SIMD = _fused.simd_available()
-# Both implementations of the per-spike route counts (AVX-512 and the bit loop), where the CPU has both.
-PATHS = [pytest.param(True, id="simd", marks=pytest.mark.skipif(not SIMD, reason="no AVX-512 on this CPU")),
-         pytest.param(False, id="scalar")]
+SIMD = "avx512" in _fused.simd_available()
+# Every vector path of the kernel (AVX-512, AVX2, scalar) that this CPU runs.
+PATHS = [pytest.param(level, id=level, marks=pytest.mark.skipif(level not in _fused.simd_available(),
+                                                               reason=f"this CPU does not run {level}"))
+         for level in _fused.SIMD_LEVELS]
 
 
 def _loads_chip(cfg, mapped, simd=None):
@@ -224,12 +225,13 @@ def test_network_estimate_error_is_bounded():
 
 @pytest.mark.skipif(not SIMD, reason="no AVX-512 on this CPU")
 def test_simd_and_scalar_route_counts_agree_on_multiword_masks():
-    """The 106-core slice (two mask words, 32 routers): the AVX-512 and bit-loop route counts give the same
-    records, tick by tick."""
+    """The 106-core slice (two mask words, 32 routers): the AVX-512, AVX2 and bit-loop route counts give the
+    same records, tick by tick."""
     cfg, mapped, spikes = _bench_slice()
-    recs = [_loads_chip(cfg, mapped, simd).run(spikes).records[0] for simd in (True, False)]
+    recs = [_loads_chip(cfg, mapped, level).run(spikes).records[0] for level in _fused.simd_available()]
     for field in ("per_tick", "per_core", "link_flits", "tick_ns", "out_spikes"):
-        np.testing.assert_array_equal(getattr(recs[0], field), getattr(recs[1], field))
+        for other in recs[1:]:
+            np.testing.assert_array_equal(getattr(recs[0], field), getattr(other, field))
     assert recs[0].per_tick[:, 4].sum() > 10_000
 
 
@@ -255,7 +257,7 @@ def _run_update_mode(cfg, mapped, spikes, u, v, mode):
         k.widen()
         k.use_batch = mode == "int64"
     else:
-        k.simd = mode == "int32-simd"
+        k.simd = "avx512" if mode == "int32-simd" else "scalar"
     chip.cores.reset()
     k.reset()
     chip.cores.set_state(u=u, v=v)
