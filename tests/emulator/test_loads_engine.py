@@ -38,7 +38,12 @@ CONFIGS = {
     "wrap-v-saturate-u": lambda: _variant(membrane_overflow="wrap", current_overflow="saturate"),
     "silicon-refractory": lambda: _variant(refractory="silicon", refractory_ticks_max=3),
     "yx-routing": lambda: _yx(),
+    # register widths, decay and input shift off the Loihi defaults: the 32-bit path with other constants, and
+    # registers too wide for it (the int64 rules)
+    "narrow-registers": lambda: _variant(membrane_bits=14, current_bits=16, decay_bits=10, input_shift=3),
+    "wide-registers": lambda: _variant(membrane_bits=40, current_bits=36),
 }
+NOT_32_BIT = {"silicon-refractory", "wide-registers"}
 
 
 def _yx():
@@ -271,7 +276,7 @@ UPDATE_MODES = ["scalar", "int64", pytest.param("int32-simd", marks=pytest.mark.
 
 
 @pytest.mark.parametrize("mode", UPDATE_MODES)
-@pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u"])
+@pytest.mark.parametrize("name", ["default", "wrap-v-saturate-u", "narrow-registers"])
 @pytest.mark.parametrize("seed", range(3))
 def test_vector_updates_equal_the_shared_rules(name, seed, mode):
     """emulator/_lif_batch.c (int64) and both versions of emulator/_lif32.c against cores/_lif.pxd on
@@ -345,13 +350,13 @@ def test_quiet_cores_are_skipped_and_wake_up_exactly(simd):
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_which_chips_take_the_32_bit_path(name):
-    """Every random chip here fits the 32-bit bounds except with silicon refractory (not in _lif32.c); the
-    accumulator leaves room for input counts up to four, and no more than the register width allows."""
+    """Every random chip here fits the 32-bit bounds except with silicon refractory (not in _lif32.c) or 36- and
+    40-bit registers; the accumulator leaves room for input counts up to four, and no more than it can hold."""
     from emulator.fused import _Bounds32
 
     cfg = CONFIGS[name]()
     plan = _loads_chip(cfg, random_mapped(cfg, 330)).fused_plan()
-    assert plan.kernel.compact == (name != "silicon-refractory")
+    assert plan.kernel.compact == (name not in NOT_32_BIT)
     if plan.kernel.compact:
         b = plan.bounds32
         assert b.fits(_Bounds32.PLANNED_INPUT_COUNT) and plan.kernel.cnt_bits == b.cnt_bits
