@@ -235,7 +235,7 @@ def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
 
 
 MASK_WORDS_MAX = 8  # destination-core bit masks up to 512 cores; a list per neuron beyond
-# The kernel's per-neuron spike record (emulator._fused.NeuronMeta), one 64-byte cache line.
+# The kernel's per-neuron spike record (nm_meta_t of emulator/_events.h), one 64-byte cache line.
 META_DTYPE = np.dtype([("mask", "<u8", (4,)), ("pkt", "<i4"), ("hew", "<i4"), ("hns", "<i4"), ("ev_start", "<i4"),
                        ("dl_start", "<i4"), ("hmax", "<i2"), ("core", "<u2"), ("router", "<u2"), ("group", "<u2"),
                        ("ev_n", "<u2"), ("dl_n", "<u2")])
@@ -296,7 +296,8 @@ def _deliveries(w, n_cores: int, bit_of_pos: np.ndarray,
 
 def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     """(wide, narrow) records: with fewer than 2**16 neurons the uint32 ``(w << 16) | target`` halves the bytes
-    streamed per spike (the kernel rebuilds ``w * 2**24 + 1``); else the int64 records and an empty narrow."""
+    streamed per spike (the kernel rebuilds ``w * 2**24 + 1``, or ``(w << cnt_bits) + 1`` on its 32-bit path);
+    else the int64 records and an empty narrow."""
     if n_neurons > 1 << 16:
         return rec, np.zeros(0, np.uint32)
     w = rec >> (2 * CNT_BITS)
@@ -307,7 +308,8 @@ def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
 def _uniform_rows(syn_ptr, rec32, delay0: int):
     """Split the narrow records by source: a source whose synapses all carry one weight (every source of
     bench-A: excitatory or inhibitory populations) keeps only uint16 targets and one accumulator increment
-    ``w * 2**24 + 1``, halving its bytes again; the others keep ``(w << 16) | target``.
+    ``w * 2**24 + 1`` (the 32-bit path derives its own), halving its bytes again; the others keep
+    ``(w << 16) | target``.
 
     Returns (general pointers, general records, uniform pointers, uniform targets uint16, increments int64);
     everything general (empty uniform rows) without narrow records or with several delays.
