@@ -16,7 +16,6 @@
  * (tests/emulator/test_loads_engine.py runs each one the CPU has).
  */
 #include "_events.h"
-#include <string.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define NM_HAVE_AVX512 1

@@ -213,13 +213,13 @@ cdef class FusedKernel:
     # The 32-bit path (emulator/_lif32.c), when the plan's bounds allow it: int32 accumulators holding
     # (summed weight << cnt_bits) + count, and int32 copies of u and v (loaded from and stored back to the
     # CoreArray's int64 registers around every call).
-    cdef public bint compact
+    cdef readonly bint compact
     cdef nm_lif32_t l32
     cdef int32_t[::1] ring32, u32, v32, p32_k_u, p32_k_v, p32_vth, p32_bias, src_inc32, core_profile, syn32
     cdef int32_t[:, ::1] profiles
     cdef int8_t[::1] p32_wexp
     cdef uint8_t[::1] quiet
-    cdef public int cnt_bits
+    cdef readonly int cnt_bits
 
     def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, u_ptr, syn_rec16, src_inc,
                  syn_delay, int delay0,
@@ -319,7 +319,7 @@ cdef class FusedKernel:
         l.simd = self.evs.simd == NM_SIMD_AVX512
         self.quiet = np.zeros(max(self.n_cores, 1), np.uint8)
         l.quiet = &self.quiet[0]
-        l.flags = &self.spk[0]           # the int64 update's flag bytes, unused on this path
+        l.flags = &self.spk[0]           # the int64 update's flag bytes: the scalar version's scratch here
         self.syn32 = np.zeros(n, np.int32)
         l.syn = &self.syn32[0]
 
