@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
-from emulator.files import atomic_write_json
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import ChipConfig, config_from_dict, config_to_dict, load_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -170,7 +170,7 @@ def fused_kernel_loop(chip, spikes: np.ndarray, repeats: int = 3) -> dict:
 
 
 def write_results(path: str | Path, obj: dict) -> Path:
-    """Write ``obj`` as JSON atomically (:func:`emulator.files.atomic_write_json`)."""
+    """Write ``obj`` as JSON atomically (:func:`chip_configs.files.atomic_write_json`)."""
     return atomic_write_json(path, obj)
 
 

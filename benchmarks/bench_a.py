@@ -44,8 +44,8 @@ from _common import (
     write_results,
 )
 
+from chip_configs.errors import CapacityError
 from emulator.chip import Chip
-from emulator.errors import CapacityError
 from mapping.mapper import map_network
 from mapping.synthetic import poisson_inputs, random_network
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import argparse
 
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import load_config
 from emulator.chip import Chip
-from emulator.config import load_config
-from emulator.files import atomic_write_json
 from emulator.report import _UNIT_KEY
 from emulator.table import render_table
 from mapping.mapper import map_network

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.config import load_config
-from emulator.files import atomic_write_json
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import load_config
 from noc.engine import make_engine
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
-from emulator.files import atomic_write_json
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import ChipConfig, config_from_dict, config_to_dict, load_config
 from noc.engine import make_engine
 from noc.model import RouterParams
 from noc.sweep import plot_curve, run_sweep, write_csv

@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_time  # noqa: E402
 from noc_workloads import chip_tick, mesh8_uniform, random_calls  # noqa: E402
 
-from emulator.config import load_config  # noqa: E402
-from emulator.files import atomic_write_json  # noqa: E402
+from chip_configs.files import atomic_write_json  # noqa: E402
+from chip_configs.schema import load_config  # noqa: E402
 from noc.engine import make_engine  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"

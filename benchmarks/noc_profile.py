@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import best_time  # noqa: E402
 from noc_workloads import chip_tick, mesh8_uniform, random_calls  # noqa: E402
 
-from emulator.config import load_config  # noqa: E402
+from chip_configs.schema import load_config  # noqa: E402
 from noc.engine import make_engine  # noqa: E402
 
 

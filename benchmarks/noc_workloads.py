@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
+from chip_configs.schema import ChipConfig, config_from_dict, config_to_dict, load_config
 from noc.topology import MeshTopology
 from noc.traffic import make_pattern, synthetic_packets
 

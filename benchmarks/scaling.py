@@ -31,9 +31,9 @@ import gc
 import numpy as np
 from _common import RESULTS, kernel_loop, machine_info, peak_rss_mb, per_second, timed, write_results
 
+from chip_configs.schema import ChipConfig, load_config
 from cores import CoreProgram
 from emulator.chip import Chip
-from emulator.config import ChipConfig, load_config
 from emulator.mapped import Destinations, MappedCore, MappedNetwork
 
 SIZES = (1_000, 10_000, 100_000, 1_048_576)  # the last: all 4,096 cores of the TrueNorth preset

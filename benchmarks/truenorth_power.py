@@ -28,7 +28,7 @@ from truenorth_common import (
     tick_costs,
 )
 
-from emulator.config import load_config
+from chip_configs.schema import load_config
 
 PUBLISHED_MW = (65.0, 72.0)
 BUILD_STAGES = ("workload", "check", "cores", "wiring")

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from chip_configs.errors import ProgramError
 from cores import fixed_point as fx
 from cores import prng
 from cores.core_array import StateRegisters, _check_entries
 from cores.program import CoreProgram
-from emulator.errors import ProgramError
 
 
 class ReferenceCoreArray(StateRegisters):

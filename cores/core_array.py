@@ -37,12 +37,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from chip_configs.errors import ProgramError, SimulationError
 from cores import tables
 from cores.crossbar import make_crossbar
 from cores.prng import seed_key
 from cores.program import CoreProgram
 from cores.tables import _kernels
-from emulator.errors import ProgramError, SimulationError
 
 COUNTER_NAMES = ("syn_ops", "neuron_updates_active", "neuron_updates_inactive", "spikes")
 _INITIAL_PENDING = 256

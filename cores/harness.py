@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.errors import SimulationError
 from cores import tables
 from cores.params import validate_params
 from cores.prng import seed_key
 from cores.tables import _kernels
-from emulator.errors import SimulationError
 
 
 def _default_cfg(model: str):
-    from emulator.config import load_config
+    from chip_configs.schema import load_config
 
     if model not in ("loihi_lif", "truenorth"):
         raise SimulationError(f"unknown model {model!r}; allowed: 'loihi_lif', 'truenorth'")

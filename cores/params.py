@@ -15,8 +15,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from chip_configs.errors import ProgramError
 from cores.fixed_point import half, register_range
-from emulator.errors import ProgramError
 
 MODELS = ("loihi_lif", "truenorth")
 

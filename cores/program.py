@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from chip_configs.errors import ProgramError
 from cores.params import validate_params
-from emulator.errors import ProgramError
 
 
 def _first_bad(mask: np.ndarray) -> int:

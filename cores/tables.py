@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.errors import ConfigError
 from cores.fixed_point import shift
-from emulator.errors import ConfigError
 
 try:
     from cores import _kernels
@@ -24,7 +24,7 @@ INT64_HEADROOM_BITS = 61
 
 
 # NumPy twins of the kernel's per-neuron records (cores/_kernels.pyx, LoihiNeuron / TrueNorthNeuron): same
-# field order and widths, explicit padding. Widths follow the config bounds (emulator/config.py): decay_bits
+# field order and widths, explicit padding. Widths follow the config bounds (chip_configs/schema.py): decay_bits
 # <= 16 (k_u, k_v < 2**16), refractory_ticks_max <= 1024, |weight_exp| <= 16, leak_bits <= 16,
 # threshold_bits and threshold_mask_bits <= 30; vth_eff, bias_eff and reset_value can need 62 bits.
 LOIHI_DTYPE = np.dtype([("vth_eff", "<i8"), ("bias_eff", "<i8"), ("k_u", "<i4"), ("k_v", "<i4"),

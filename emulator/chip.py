@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from chip_configs.errors import ProgramError, SimulationError
+from chip_configs.schema import ChipConfig, load_config
 from cores import CoreArray
-from emulator.config import ChipConfig, load_config
 from emulator.encoders import encode
-from emulator.errors import ProgramError, SimulationError
 from emulator.mapped import MappedNetwork
 from noc.engine import ENGINES
 

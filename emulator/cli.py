@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from emulator.errors import NeuroMeshError
+from chip_configs.errors import NeuroMeshError
 
 # Subcommand modules, in the order --help lists them.
 SUBCOMMAND_MODULES = (

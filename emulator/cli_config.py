@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from emulator.config import config_to_dict, dump_config, load_config, resolve_config_path
+from chip_configs.schema import config_to_dict, dump_config, load_config, resolve_config_path
 from emulator.config_summary import summary_dict, summary_text
 
 

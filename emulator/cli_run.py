@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.errors import SimulationError
+from chip_configs.errors import SimulationError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_CONFIG = "loihi"
@@ -134,7 +134,7 @@ def save_probes(result, path: str, labels: list[str]) -> None:
     """Spikes of the probed neurons and state traces of every inference, in one .npz (atomic)."""
     import io
 
-    from emulator.files import atomic_write_bytes
+    from chip_configs.files import atomic_write_bytes
 
     arrays = {"neurons": result.probe_neurons if result.probe_neurons is not None else np.zeros(0, np.int64)}
     if result.records and result.records[0].probe_spikes is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emulator.config import ChipConfig, TrueNorthNeuron
+from chip_configs.schema import ChipConfig, TrueNorthNeuron
 from emulator.table import fmt_bits, fmt_int, render_kv
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from emulator.errors import SimulationError
+from chip_configs.errors import SimulationError
 
 
 def _as_values(x: np.ndarray) -> np.ndarray:

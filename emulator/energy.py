@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 
 # Event kinds counted by the emulator, with the energy-table key that prices each (pJ per event).
 EVENTS = (

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.errors import SimulationError
 from cores import tables
 from emulator import _fused
 from emulator.energy import N_EVENTS
-from emulator.errors import SimulationError
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from noc.flow_reference import credit_service_times
 from noc.model import RouterParams

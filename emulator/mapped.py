@@ -50,10 +50,10 @@ from typing import Any
 
 import numpy as np
 
+from chip_configs.errors import ProgramError
+from chip_configs.files import atomic_write_bytes
+from chip_configs.schema import ChipConfig
 from cores import CoreProgram
-from emulator.config import ChipConfig
-from emulator.errors import ProgramError
-from emulator.files import atomic_write_bytes
 
 FORMAT_NAME = "neuromesh-mapped-network"
 FORMAT_VERSION = 1

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emulator.config import ChipConfig
-from emulator.errors import ProgramError
+from chip_configs.errors import ProgramError
+from chip_configs.schema import ChipConfig
 
 if TYPE_CHECKING:
     from emulator.mapped import MappedCore, MappedNetwork

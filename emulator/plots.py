@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.files import atomic_write_bytes
+from chip_configs.files import atomic_write_bytes
 from emulator.links import link_grids
 
 

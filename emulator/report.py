@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from chip_configs.files import atomic_write_json
 from emulator.energy import EVENT_NAMES, price, static_energy_pj
-from emulator.files import atomic_write_json
 from emulator.links import link_name
 from emulator.table import fmt_int, fmt_si, render_kv, render_table
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.errors import SimulationError
+from chip_configs.schema import ChipConfig
 from cores import CoreProgram
 from cores.core_array import narrowest
-from emulator.config import ChipConfig
-from emulator.errors import SimulationError
 from emulator.mapped import Destinations, MappedCore, MappedNetwork, input_table
 
 # Random keys drawn at once when choosing synapses: bounds the generator's temporaries (~10 MB).

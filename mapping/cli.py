@@ -10,9 +10,9 @@ import argparse
 import importlib.util
 from pathlib import Path
 
-from emulator.config import load_config
-from emulator.errors import MappingError
-from emulator.files import atomic_write_json
+from chip_configs.errors import MappingError
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import load_config
 from mapping.from_nir import FRAMEWORKS, read_nir
 from mapping.placement import PLACERS
 

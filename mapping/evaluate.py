@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.errors import MappingError, SimulationError
+from chip_configs.errors import MappingError, SimulationError
 from mapping.onset import align_bias_onset
 from mapping.reference import predicted_classes, run_reference
 from mapping.validate import (
@@ -156,7 +156,7 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
 
 
 def _load(cfg):
-    from emulator.config import load_config
+    from chip_configs.schema import load_config
 
     return load_config(cfg)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
 from mapping import layers
 from mapping.network import Input, Network, Output, Population, Projection
 from mapping.nir_neurons import NEURON_BUILDERS

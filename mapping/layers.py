@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
 
 Coo = tuple  # (rows int64[E], cols int64[E], vals float64[E], shape (n_out, n_in))
 

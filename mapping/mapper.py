@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emulator.config import ChipConfig, load_config
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
+from chip_configs.schema import ChipConfig, load_config
 from emulator.mapped import MappedCore, MappedNetwork
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks

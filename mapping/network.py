@@ -1,7 +1,7 @@
 """The network description the mapper works on: inputs, populations, projections and outputs (float, discrete time).
 
 One small frozen dataclass per primitive, fields named after the maths (like NIR's ``nir/ir``), shapes
-checked when a :class:`Network` is built (a :class:`~emulator.errors.MappingError` naming the primitive,
+checked when a :class:`Network` is built (a :class:`~chip_configs.errors.MappingError` naming the primitive,
 never an ``assert``). NIR import (:mod:`mapping.from_nir`) produces these same objects, and benchmarks build
 them directly.
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
 
 RESETS = ("zero", "subtract")
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.errors import MappingError
-from emulator.files import atomic_write_bytes
+from chip_configs.errors import MappingError
+from chip_configs.files import atomic_write_bytes
 from mapping.network import NEURON_TYPES, Input, Network, Output, Population, Projection
 
 FORMAT_NAME = "neuromesh-network"

@@ -30,7 +30,7 @@ from functools import cached_property
 
 import numpy as np
 
-from emulator.errors import CapacityError, MappingError
+from chip_configs.errors import CapacityError, MappingError
 from mapping.network import Network
 
 

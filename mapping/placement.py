@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emulator.errors import CapacityError, MappingError
+from chip_configs.errors import CapacityError, MappingError
 
 
 @dataclass(frozen=True)

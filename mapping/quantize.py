@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
 from mapping.network import Population
 from mapping.truenorth_weights import truenorth_core_weights
 

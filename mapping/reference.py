@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emulator.errors import MappingError, SimulationError
+from chip_configs.errors import MappingError, SimulationError
 from mapping.network import Network, Population, Projection
 
 _DENSE_LIMIT = 10_000_000  # entries; above this a projection is applied as a sparse matrix

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emulator.errors import CapacityError
+from chip_configs.errors import CapacityError
 from emulator.mapped import Destinations
 from mapping.partition import Partition, destinations
 from mapping.placement import Traffic, core_xy

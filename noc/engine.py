@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 from noc.errors import NocError
 
 ENGINES = ("fast", "simpy", "flow")

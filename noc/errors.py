@@ -1,12 +1,12 @@
 """Errors raised by the network-on-chip package.
 
 Every message names the argument or field, the value received and what is allowed, like the rest of the
-:class:`emulator.errors.NeuroMeshError` family.
+:class:`chip_configs.errors.NeuroMeshError` family.
 """
 
 from __future__ import annotations
 
-from emulator.errors import NeuroMeshError
+from chip_configs.errors import NeuroMeshError
 
 
 class NocError(NeuroMeshError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 from noc._noc_kernels import CycleKernel
 from noc.engine import BatchLimits, check_batch
 from noc.errors import NocError

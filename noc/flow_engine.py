@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 from noc._flow_kernels import FlowKernel
 from noc.engine import BatchLimits, check_batch
 from noc.flow_reference import UNIFORM_WIDTH, estimate, service_times

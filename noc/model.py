@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Fields are packed from the least significant bit upwards in the order ``delay, a
 above the fields (up to ``noc.packet_bits``) are spare and must be zero. ``dx`` and ``dy`` are signed hop
 offsets (two's complement) from the source router to the destination router, ``core`` is the destination
 core's index at that router, ``axon`` the destination axon and ``delay`` the delivery tick offset. Widths come
-from :meth:`emulator.config.ChipConfig.packet_layout` (explicit in the YAML or derived from the mesh and core
+from :meth:`chip_configs.schema.ChipConfig.packet_layout` (explicit in the YAML or derived from the mesh and core
 geometry). TrueNorth's 32-bit packet::
 
      31 30 | 29 ...... 21 | 20 ...... 12 | 11 ... 4 | 3 ... 0
@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 from noc.errors import PacketError
 from noc.topology import MeshTopology
 

@@ -22,7 +22,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 from noc.arbitration import make_arbiter
 from noc.engine import check_batch
 from noc.model import RouterParams

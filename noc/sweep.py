@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.config import ChipConfig, load_config
-from emulator.errors import NeuroMeshError
-from emulator.files import atomic_write_bytes, atomic_write_text
+from chip_configs.errors import NeuroMeshError
+from chip_configs.files import atomic_write_bytes, atomic_write_text
+from chip_configs.schema import ChipConfig, load_config
 from noc.engine import ENGINES, make_engine
 from noc.errors import TrafficError
 from noc.model import RouterParams

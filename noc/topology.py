@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emulator.config import ChipConfig
+from chip_configs.schema import ChipConfig
 
 N, E, S, W = 0, 1, 2, 3
 LOCAL = 4

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emulator.files import atomic_write_bytes, atomic_write_json
+from chip_configs.files import atomic_write_bytes, atomic_write_json
 from mapping.evaluate import Samples, compare_on_chip, mean_rates, pad_ticks
 from mapping.from_nir import read_nir
 from mapping.mapper import map_network

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chip_configs.schema import load_config
 from cores import COUNTER_NAMES, CoreArray, CoreProgram
-from emulator.config import load_config
 
 TINY = load_config("tiny")   # 16 axons x 8 neurons per core, 9-bit weights, 4 delay slots, Loihi LIF
 
@@ -164,7 +164,7 @@ def test_schedule_rows_equals_schedule_of_the_expanded_entries(with_counts):
 
 
 def test_schedule_rows_names_what_is_out_of_range():
-    from emulator.errors import SimulationError
+    from chip_configs.errors import SimulationError
     cores = CoreArray(TINY, _two_cores())
     ptr = np.array([0, 2, 3], np.int64)
     good = np.array([0, 1, 2], np.int32)
@@ -180,7 +180,7 @@ def test_schedule_rows_names_what_is_out_of_range():
 
 
 def test_schedule_rows_converts_other_integer_dtypes_checked():
-    from emulator.errors import SimulationError
+    from chip_configs.errors import SimulationError
     a, b = CoreArray(TINY, _two_cores()), CoreArray(TINY, _two_cores())
     ptr = np.array([0, 2, 3], np.int64)
     a.schedule_rows(ptr, np.array([0, 1, 3], np.int64), np.array([1, 2, 1], np.int16), [1, 0], [2, 1])

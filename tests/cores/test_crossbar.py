@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chip_configs.errors import ProgramError
+from chip_configs.schema import load_config
 from cores import CoreArray, CoreProgram
 from cores._reference import ReferenceCoreArray
 from cores.core_array import narrowest
-from emulator.config import load_config
-from emulator.errors import ProgramError
 from tests.cores._factories import random_params, random_program, variant
 from tests.cores.test_conformance import CONFIGS, _traffic
 

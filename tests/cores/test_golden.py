@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chip_configs.schema import load_config
 from cores import CoreArray, CoreProgram, lava_dense_weights, simulate_neurons
 from cores.fixed_point import shift
-from emulator.config import load_config
 from tests.cores._factories import golden, golden_case
 
 CASES = ["c00_nodecay", "c01_small_decay", "c02_du4095", "c04_typical_long", "c05_bias_only",

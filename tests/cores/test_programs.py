@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chip_configs.errors import ProgramError, SimulationError
+from chip_configs.schema import load_config
 from cores import CoreArray, CoreProgram, param_ranges, simulate_neurons, validate_params
 from cores.params import LoihiLifParams, TrueNorthParams, make_record
-from emulator.config import load_config
-from emulator.errors import ProgramError, SimulationError
 from tests.cores._factories import variant
 
 PRESETS = ["loihi", "truenorth"]

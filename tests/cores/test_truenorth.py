@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chip_configs.schema import load_config
 from cores import CoreArray, CoreProgram, prng, simulate_neurons
 from cores.tables import _kernels
-from emulator.config import load_config
 
 BASE = {"alpha": 10, "beta": 5, "reset_value": 3, "leak": 0}
 

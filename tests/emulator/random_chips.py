@@ -7,8 +7,8 @@ import copy
 import numpy as np
 import yaml
 
+from chip_configs.schema import PRESET_DIR, ChipConfig, config_from_dict
 from cores import CoreProgram
-from emulator.config import PRESET_DIR, ChipConfig, config_from_dict
 from emulator.mapped import MappedNetwork
 
 

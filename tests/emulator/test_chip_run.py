@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from chip_configs.errors import ProgramError, SimulationError
 from emulator.chip import Chip
-from emulator.errors import ProgramError, SimulationError
 from emulator.mapped import MappedNetwork
 from tests.emulator.random_chips import random_inputs, random_mapped, small_config
 
@@ -52,7 +52,7 @@ def test_energy_counts_are_consistent():
 
 
 def _tiny_with(sync: dict):
-    from emulator.config import load_config
+    from chip_configs.schema import load_config
 
     cfg = load_config("tiny")
     return cfg.model_copy(update={"sync": cfg.sync.model_copy(update=sync)})
@@ -210,7 +210,7 @@ def test_simpy_and_fast_noc_engines_give_identical_runs():
 
 def test_latency_histogram_grows_beyond_its_initial_size():
     """Latencies far above the initial bins are counted exactly (no overflow bin)."""
-    from emulator.config import load_config
+    from chip_configs.schema import load_config
     from emulator.simulator import LAT_HIST_BINS
     from tests.emulator.test_hand_computed import hand_network
 

@@ -35,7 +35,7 @@ def test_config_check_totals(capsys):
 
 
 def test_config_show_round_trips(capsys, tmp_path):
-    from emulator.config import load_config
+    from chip_configs.schema import load_config
 
     _, out, _ = _run(capsys, "config", "show", "truenorth")
     p = tmp_path / "tn.yaml"

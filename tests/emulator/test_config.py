@@ -7,7 +7,8 @@ import copy
 import pytest
 import yaml
 
-from emulator.config import (
+from chip_configs.errors import ConfigError
+from chip_configs.schema import (
     PRESET_DIR,
     config_from_dict,
     dump_config,
@@ -15,7 +16,6 @@ from emulator.config import (
     load_config,
     loads_config,
 )
-from emulator.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,7 @@ def _schema_keys(model, prefix="") -> set[str]:
 
 
 def test_readme_documents_every_key():
-    from emulator.config import ChipConfig
+    from chip_configs.schema import ChipConfig
 
     doc = (PRESET_DIR / "README.md").read_text()
     missing = sorted(k for k in _schema_keys(ChipConfig) if f"`{k}`" not in doc)
@@ -209,7 +209,7 @@ def test_atomic_write_permissions_and_no_temp_left(tmp_path):
     import os
     import stat
 
-    from emulator.files import atomic_write_json
+    from chip_configs.files import atomic_write_json
 
     p = atomic_write_json(tmp_path / "out" / "r.json", {"b": 1, "a": [1, 2]})
     assert p.read_text() == '{\n  "a": [\n    1,\n    2\n  ],\n  "b": 1\n}\n'

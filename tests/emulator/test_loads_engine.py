@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import yaml
 
+from chip_configs.errors import SimulationError
+from chip_configs.schema import PRESET_DIR, config_from_dict, load_config
 from emulator import _fused
 from emulator.chip import Chip
-from emulator.config import PRESET_DIR, config_from_dict, load_config
-from emulator.errors import SimulationError
 from tests.emulator.random_chips import random_inputs, random_mapped, small_config
 
 

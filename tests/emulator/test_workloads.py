@@ -8,10 +8,10 @@ import dataclasses
 import numpy as np
 import pytest
 
+from chip_configs.errors import SimulationError
+from chip_configs.schema import load_config
 from cores import CoreProgram
 from emulator.chip import Chip
-from emulator.config import load_config
-from emulator.errors import SimulationError
 from emulator.mapped import MappedCore, MappedNetwork
 from emulator.workloads import random_crossbars, truenorth_operating_point
 

@@ -107,7 +107,7 @@ def test_cli_maps_a_python_built_network(tmp_path):
 
 
 def test_cli_reads_a_network_saved_as_npz(tmp_path, digits_net):
-    from emulator.errors import MappingError
+    from chip_configs.errors import MappingError
     from mapping.network import LIF, Input, Network, Output, Population, Projection
     from mapping.network_io import load_network_npz, save_network
 

@@ -4,7 +4,7 @@ import nir
 import numpy as np
 import pytest
 
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
 from mapping.from_nir import read_nir
 from mapping.reference import run_reference
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from emulator.config import load_config
+from chip_configs.schema import load_config
 from mapping.partition import SynapseTable
 from mapping.placement import Traffic, hops, place, place_greedy, placement_cost
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from emulator.errors import MappingError
+from chip_configs.errors import MappingError
 from mapping.layers import conv2d_coo, coo_matmul, dense_coo, pool2d_coo
 from mapping.network import LIF, Input, Network, Output, Population, Projection
 

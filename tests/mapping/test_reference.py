@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from emulator.errors import MappingError, SimulationError
+from chip_configs.errors import MappingError, SimulationError
 from mapping.network import IF, LI, LIF, CubaLIF, Input, Network, Output, Population, Projection
 from mapping.reference import run_reference
 

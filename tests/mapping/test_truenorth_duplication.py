@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from chip_configs.errors import CapacityError, MappingError
+from chip_configs.schema import config_from_dict, config_to_dict
 from emulator.chip import Chip
-from emulator.config import config_from_dict, config_to_dict
-from emulator.errors import CapacityError, MappingError
 from mapping.evaluate import pad_ticks
 from mapping.mapper import map_network
 from mapping.network import IF, Input, Network, Output, Population, Projection

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from emulator.config import config_from_dict, config_to_dict, load_config
-from emulator.errors import CapacityError
+from chip_configs.errors import CapacityError
+from chip_configs.schema import config_from_dict, config_to_dict, load_config
 from mapping.mapper import map_network
 from mapping.network import LIF, Input, Network, Output, Population, Projection
 from mapping.validate import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.config import ChipConfig, config_from_dict, config_to_dict, load_config
+from chip_configs.schema import ChipConfig, config_from_dict, config_to_dict, load_config
 
 ENGINES = ("fast", "simpy")
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.config import load_config
+from chip_configs.schema import load_config
 from noc.errors import PacketError
 from noc.packet import FIELDS, Packet, PacketFormat
 from noc.topology import MeshTopology

@@ -17,11 +17,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from emulator.errors import ConfigError
-from emulator.yaml_io import dump_yaml, format_validation_error, load_yaml_mapping
+from chip_configs.errors import ConfigError
+from chip_configs.yaml_io import dump_yaml, format_validation_error, load_yaml_mapping
 
 PROBLEM_SEP = " | "
-PRESET_DIR = Path(__file__).resolve().parent.parent / "chip_configs"
+PRESET_DIR = Path(__file__).resolve().parent
 
 
 class _Block(BaseModel):
@@ -382,7 +382,7 @@ def load_config(path: str | Path) -> ChipConfig:
 
 def loads_config(text: str, source: str = "<string>") -> ChipConfig:
     """Load and validate a chip config from YAML text."""
-    from emulator.yaml_io import parse_yaml
+    from chip_configs.yaml_io import parse_yaml
 
     return config_from_dict(parse_yaml(text, source), source)
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from emulator.errors import ConfigError
+from chip_configs.errors import ConfigError
 
 
 class _StrictLoader(yaml.SafeLoader):
