@@ -121,7 +121,7 @@ cdef void* _alloc(Py_ssize_t count, size_t size) except NULL:
     """Zeroed C array (freed in ``__dealloc__``)."""
     cdef void* p = calloc(max(count, 1), size)
     if p == NULL:
-        raise MemoryError()
+        raise MemoryError(f"NoC kernel: cannot allocate {count} x {size} bytes")
     return p
 
 
@@ -283,7 +283,11 @@ cdef class CycleKernel:
         self._free_packets()
 
     cdef void _free_packets(self) noexcept:
+        # Every pointer is cleared as it is freed and the capacity zeroed: a failed regrowth below leaves NULLs
+        # (free(NULL) is a no-op), so __dealloc__ never frees a block twice.
         free(self.src_list); free(self.order); free(self.order_tmp); free(self.pk)
+        self.src_list = NULL; self.order = NULL; self.order_tmp = NULL; self.pk = NULL
+        self.pkt_cap = 0
 
     def _ensure_packets(self, Py_ssize_t n):
         """Grow the per-packet arrays geometrically so that they hold ``n`` packets."""
@@ -291,8 +295,12 @@ cdef class CycleKernel:
             return
         cdef Py_ssize_t cap = max(n, 2 * self.pkt_cap)
         self._free_packets()
-        self.src_list, self.order = <int32_t*>_alloc(cap, 4), <int32_t*>_alloc(cap, 4)
-        self.order_tmp, self.pk = <int32_t*>_alloc(cap, 4), <PacketState*>_alloc(cap, sizeof(PacketState))
+        # One assignment per allocation: each block is owned by self as soon as it exists, so a MemoryError
+        # part-way leaks nothing and leaves the kernel empty (pkt_cap 0) and reusable.
+        self.src_list = <int32_t*>_alloc(cap, 4)
+        self.order = <int32_t*>_alloc(cap, 4)
+        self.order_tmp = <int32_t*>_alloc(cap, 4)
+        self.pk = <PacketState*>_alloc(cap, sizeof(PacketState))
         self.pkt_cap = cap
 
     def run(self, cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64_t until):
