@@ -193,13 +193,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("config", metavar="CONFIG", help="chip config YAML file or preset name (e.g. tiny, loihi)")
-    p.add_argument("--traffic", required=True, choices=sorted(PATTERNS), help="destination pattern")
+    p.add_argument("--traffic", required=True, choices=sorted(PATTERNS), metavar="PATTERN",
+                   help="destination pattern, BookSim's names: uniform (any router, the source included), "
+                   "transpose ((x, y) -> (y, x)), bitcomp ((x, y) -> (W-1-x, H-1-y)), bitrev (node bits "
+                   "reversed), shuffle (node bits rotated left), tornado (each coordinate + ceil(k/2) - 1, mod k), "
+                   "neighbor ((x+1, y+1) mod the sides), hotspot (--hotspot-fraction to --hotspots, the rest "
+                   "uniform)")
     p.add_argument("--rates", required=True, type=_rates, metavar="R1,R2,...",
                    help="offered loads in packets/node/cycle, comma-separated, each in (0, 1]")
     p.add_argument("--cycles", required=True, type=_positive_int, metavar="N", help="measurement window (cycles)")
     p.add_argument("--warmup", required=True, type=_non_negative_int, metavar="M",
                    help="cycles simulated before the window")
-    p.add_argument("--seed", required=True, type=int, metavar="S", help="seed of the traffic generator")
+    p.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+                   help="seed of the traffic generator (default: 0; the same seed gives the same CSV)")
     p.add_argument("--out", required=True, type=Path, metavar="CURVE.csv", help="CSV file to write")
     p.add_argument("--plot", type=Path, metavar="CURVE.png", help="also draw the curves to this PNG")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="NoC engine (default: fast)")

@@ -8,7 +8,13 @@ destination router. Patterns map source routers to destination routers:
 - ``bitcomp``: ``(x, y) -> (W-1-x, H-1-y)``, which is the complement of the node number's bits when the sides
   are powers of two;
 - ``neighbor``: ``(x, y) -> ((x+1) mod W, (y+1) mod H)`` (BookSim's ``neighbor``);
-- ``hotspot``: a fraction of the packets go to the hotspot router(s), the rest uniformly.
+- ``hotspot``: a fraction of the packets go to the hotspot router(s), the rest uniformly;
+- ``tornado``: each coordinate ``c -> (c + ceil(k/2) - 1) mod k`` with ``k`` that side's routers (BookSim's
+  ``tornado``; on a mesh, which has no wraparound, the packets that wrap travel back along the row or column);
+- ``bitrev``: node number ``x + W y`` to its bits reversed (BookSim's ``bitrev``; W x H a power of two);
+- ``shuffle``: node number rotated left by one bit (BookSim's ``shuffle``; W x H a power of two).
+
+Node numbers are BookSim's: ``x + W y``, which is also :meth:`MeshTopology.router_at`.
 
 Injection: every node requests a packet in every cycle with probability ``rate`` (Bernoulli), independently.
 Randomness comes from the numpy ``Generator`` passed in, so a seed fixes the traffic.
@@ -92,12 +98,71 @@ class Hotspot:
         return np.where(rng.random(len(src)) < self.fraction, spots, uniform)
 
 
+@dataclass(frozen=True)
+class Tornado:
+    """BookSim's ``tornado``: every coordinate moves ``ceil(k/2) - 1`` places along its side of ``k`` routers."""
+
+    topo: MeshTopology
+
+    def __call__(self, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        x, y = self.topo.coords(src)
+        w, h = self.topo.width, self.topo.height
+        return self.topo.router_at((x + (w + 1) // 2 - 1) % w, (y + (h + 1) // 2 - 1) % h)
+
+
+def _node_bits(topo: MeshTopology, name: str) -> int:
+    """log2 of the node count; the bit permutations need a power of two (as BookSim refuses otherwise)."""
+    n = topo.n_routers
+    if n & (n - 1):
+        raise TrafficError(f"--traffic {name}: needs a power-of-two number of routers; this mesh has "
+                           f"{topo.width} x {topo.height} = {n}")
+    return n.bit_length() - 1
+
+
+@dataclass(frozen=True)
+class BitReverse:
+    """BookSim's ``bitrev``: destination = the source node number with its ``log2(nodes)`` bits reversed."""
+
+    topo: MeshTopology
+
+    def __post_init__(self):
+        _node_bits(self.topo, "bitrev")
+
+    def __call__(self, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        bits = _node_bits(self.topo, "bitrev")
+        src = np.asarray(src, dtype=np.int64)
+        out = np.zeros_like(src)
+        for b in range(bits):
+            out |= ((src >> b) & 1) << (bits - 1 - b)
+        return out
+
+
+@dataclass(frozen=True)
+class Shuffle:
+    """BookSim's ``shuffle``: destination = the source node number rotated left by one bit."""
+
+    topo: MeshTopology
+
+    def __post_init__(self):
+        _node_bits(self.topo, "shuffle")
+
+    def __call__(self, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        bits = _node_bits(self.topo, "shuffle")
+        src = np.asarray(src, dtype=np.int64)
+        if bits == 0:
+            return src
+        return ((src << 1) & (self.topo.n_routers - 1)) | ((src >> (bits - 1)) & 1)
+
+
 PATTERNS = {
     "uniform": Uniform,
     "transpose": Transpose,
     "bitcomp": BitComplement,
     "hotspot": Hotspot,
     "neighbor": Neighbor,
+    "tornado": Tornado,
+    "bitrev": BitReverse,
+    "shuffle": Shuffle,
 }
 
 

@@ -65,7 +65,7 @@ def test_add_parser_registers_the_subcommand():
     (["--rates", "0.1,abc"], r"argument --rates: '0.1,abc' is not a comma-separated list of numbers"),
     (["--rates", "0.1,1.5"], r"argument --rates: .*\[1.5\] out of range; allowed: each in \(0, 1\]"),
     (["--cycles", "0"], r"argument --cycles: 0 is out of range; allowed: >= 1"),
-    (["--traffic", "tornado"], r"argument --traffic: invalid choice: 'tornado'"),
+    (["--traffic", "torus"], r"argument --traffic: invalid choice: 'torus'"),
     (["--engine", "booksim"], r"argument --engine: invalid choice: 'booksim'"),
     (["--hotspot-fraction", "2"], r"argument --hotspot-fraction: 2.0 is out of range; allowed: 0 \.\. 1"),
 ])

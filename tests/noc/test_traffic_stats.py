@@ -25,6 +25,24 @@ def test_deterministic_patterns():
     assert np.array_equal(make_pattern("neighbor", TOPO)(NODES, rng), TOPO.router_at((x + 1) % 4, (y + 1) % 4))
 
 
+def test_booksim_permutations_worked_by_hand():
+    rng = np.random.default_rng(0)
+    # tornado on 8 x 8 (BookSim's default mesh): every coordinate moves ceil(8/2) - 1 = 3 places, mod 8.
+    topo8 = MeshTopology.build(8, 8)
+    assert int(make_pattern("tornado", topo8)(np.array([0]), rng)[0]) == topo8.router_at(3, 3)
+    assert int(make_pattern("tornado", topo8)(np.array([topo8.router_at(6, 1)]), rng)[0]) == topo8.router_at(1, 4)
+    # an odd side k = 5 moves ceil(5/2) - 1 = 2 places; a 5 x 3 mesh moves y by ceil(3/2) - 1 = 1.
+    topo53 = MeshTopology.build(5, 3)
+    assert int(make_pattern("tornado", topo53)(np.array([topo53.router_at(4, 2)]), rng)[0]) == topo53.router_at(1, 0)
+    # bitrev on 16 nodes: 0b0001 -> 0b1000, 0b0110 -> 0b0110, 0b1101 -> 0b1011.
+    assert make_pattern("bitrev", TOPO)(np.array([1, 6, 13]), rng).tolist() == [8, 6, 11]
+    # shuffle on 16 nodes: rotate left by one bit, 0b1001 -> 0b0011, 0b0100 -> 0b1000.
+    assert make_pattern("shuffle", TOPO)(np.array([9, 4, 15]), rng).tolist() == [3, 8, 15]
+    # all three are permutations of the nodes
+    for name in ("tornado", "bitrev", "shuffle"):
+        assert sorted(make_pattern(name, TOPO)(NODES, rng).tolist()) == NODES.tolist()
+
+
 def test_uniform_and_hotspot_destinations():
     rng = np.random.default_rng(1)
     src = np.zeros(40_000, int)
@@ -40,8 +58,11 @@ def test_pattern_errors_name_the_option():
         make_pattern("transpose", MeshTopology.build(4, 2))
     with pytest.raises(TrafficError, match=r"--hotspots: \[16\].*allowed: 0 \.\. 15"):
         make_pattern("hotspot", TOPO, hotspots=[16])
-    with pytest.raises(TrafficError, match=r"unknown pattern 'tornado'; allowed: bitcomp, hotspot"):
-        make_pattern("tornado", TOPO)
+    with pytest.raises(TrafficError, match=r"unknown pattern 'torus'; allowed: bitcomp, bitrev, hotspot"):
+        make_pattern("torus", TOPO)
+    for name in ("bitrev", "shuffle"):
+        with pytest.raises(TrafficError, match=rf"--traffic {name}: needs a power-of-two .* 3 x 2 = 6"):
+            make_pattern(name, MeshTopology.build(3, 2))
     with pytest.raises(TrafficError, match="rate: 1.5"):
         bernoulli_injections(4, 1.5, 10, np.random.default_rng(0))
 
