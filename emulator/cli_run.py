@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.errors import SimulationError
+from chip_configs.npz import read_npz
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_CONFIG = "loihi"
@@ -27,11 +28,8 @@ def bundled_network(chip_name: str) -> tuple[Path, Path]:
 
 def load_inputs(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str | None]:
     """(spikes or values, labels, encoder) from an .npz with 'spikes'/'inputs' or 'x' (+ 'encoder', 'labels')."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-    except (OSError, ValueError) as exc:
-        raise SimulationError(f"{path}: cannot read input file (.npz): {exc}") from None
+    data = read_npz(path, "run inputs ('spikes' [batch, ticks, n_inputs] or 'x' [batch, n_inputs])",
+                    SimulationError)
     labels = data.get("labels")
     for key in ("spikes", "inputs"):
         if key in data:

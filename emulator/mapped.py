@@ -52,6 +52,7 @@ import numpy as np
 
 from chip_configs.errors import ProgramError
 from chip_configs.files import atomic_write_bytes
+from chip_configs.npz import json_header, quote, read_npz, require
 from chip_configs.schema import ChipConfig
 from cores import CoreProgram
 
@@ -169,13 +170,10 @@ class MappedNetwork:
     def load(cls, path: str | Path) -> MappedNetwork:
         """Read a mapped network; refuses unknown formats and versions with a clear message."""
         path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except FileNotFoundError:
-            raise ProgramError(f"{path}: file not found") from None
-        except (OSError, ValueError) as exc:
-            raise ProgramError(f"{path}: not a NeuroMesh mapped network (.npz): {exc}") from None
+        if path.suffix.lower() in (".nir", ".py", ".yaml", ".yml"):
+            raise ProgramError(f"{path}: a {path.suffix} file is not a programmed chip; map it first: "
+                               f"neuromesh map CONFIG {path} --out mapped.npz, then --network mapped.npz")
+        arrays = read_npz(path, "a programmed chip (.npz from `neuromesh map`)", ProgramError)
         return _from_arrays(arrays, str(path))
 
 
@@ -233,10 +231,15 @@ def _core_arrays(pre: str, mc: MappedCore) -> dict[str, np.ndarray]:
     return a
 
 
+_TOP_ARRAYS = ("core_index", "in_ptr", "in_core", "in_axon", "in_delay", "out_core", "out_neuron")
+
+
 def _read_header(arrays: dict[str, np.ndarray], source: str) -> dict:
-    if "header" not in arrays:
-        raise ProgramError(f"{source}: missing 'header'; not a NeuroMesh mapped network")
-    header = json.loads(str(arrays["header"]))
+    if "header" not in arrays and "network" in arrays:
+        raise ProgramError(f"{source}: a saved network (mapping.network_io), not a programmed chip; map it "
+                           f"first: neuromesh map CONFIG {source} --out mapped.npz")
+    header = json_header(arrays, "header", source, "a NeuroMesh programmed chip (from `neuromesh map`)",
+                         ProgramError)
     if header.get("format") != FORMAT_NAME:
         raise ProgramError(f"{source}: format {header.get('format')!r}; expected {FORMAT_NAME!r}")
     if header.get("version") != FORMAT_VERSION:
@@ -244,6 +247,10 @@ def _read_header(arrays: dict[str, np.ndarray], source: str) -> dict:
             f"{source}: format version {header.get('version')!r} is not supported; "
             f"this NeuroMesh reads version {FORMAT_VERSION} (minor <= {FORMAT_MINOR})"
         )
+    require(header, "chip", str, source, "header", ProgramError)
+    require(header, "n_inputs", int, source, "header", ProgramError)
+    if "metadata" in header:
+        require(header, "metadata", dict, source, "header", ProgramError)
     return header
 
 
@@ -263,7 +270,15 @@ def _pack_crossbars(arrays: dict[str, np.ndarray], n_cores: int) -> None:
 
 def _from_arrays(arrays: dict[str, np.ndarray], source: str) -> MappedNetwork:
     header = _read_header(arrays, source)
-    _pack_crossbars(arrays, int(arrays["core_index"].shape[0]) if "core_index" in arrays else 0)
+    missing = [k for k in _TOP_ARRAYS if k not in arrays]
+    if missing:
+        raise ProgramError(f"{source}: missing array(s) {missing}; a programmed chip holds {list(_TOP_ARRAYS)}")
+    bad = [k for k in _TOP_ARRAYS if arrays[k].dtype.kind not in "iu" or arrays[k].ndim != 1]
+    if bad:
+        k = bad[0]
+        raise ProgramError(f"{source}: array {k!r} is {arrays[k].dtype} of shape {arrays[k].shape}; expected "
+                           "a 1-d integer array")
+    _pack_crossbars(arrays, int(arrays["core_index"].shape[0]))
     cores = []
     for k, idx in enumerate(arrays["core_index"].tolist()):
         pre = f"c{k}/"
@@ -271,6 +286,8 @@ def _from_arrays(arrays: dict[str, np.ndarray], source: str) -> MappedNetwork:
             cores.append(_core_from_arrays(arrays, pre, int(idx)))
         except KeyError as exc:
             raise ProgramError(f"{source}: core {idx}: missing array {exc}") from None
+        except (IndexError, TypeError, ValueError) as exc:
+            raise ProgramError(f"{source}: core {idx}: malformed arrays: {quote(str(exc))}") from None
     return MappedNetwork(
         chip_name=header["chip"],
         cores=tuple(cores),

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.errors import MappingError, SimulationError
+from chip_configs.npz import quote, read_npz
 from mapping.onset import align_bias_onset
 from mapping.reference import predicted_classes, run_reference
 from mapping.validate import (
@@ -42,22 +43,46 @@ def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int
     """Read a samples ``.npz``: ``inputs`` [batch, ticks, n_inputs] spikes, or ``x`` [batch, features] values
     in [0, max] rate-coded with a seed (p = x / max per tick), plus optional ``labels``."""
     path = Path(path)
-    if not path.exists():
-        raise SimulationError(f"{path}: samples file not found")
-    with np.load(path, allow_pickle=False) as z:
-        if "inputs" in z.files:
-            x = z["inputs"].astype(np.int64)
-        elif "x" in z.files:
-            x = rate_code(z["x"], ticks, seed)
-        else:
-            raise SimulationError(f"{path}: needs an 'inputs' [batch, ticks, n_inputs] or 'x' [batch, features] array; "
-                                  f"found {z.files}")
-        labels = z["labels"].astype(np.int64) if "labels" in z.files else None
+    z = read_npz(path, "validation samples ('inputs' or 'x', optional 'labels')", SimulationError)
+    if "inputs" in z:
+        x = _integer_array(path, "inputs", z["inputs"], lo=0)
+    elif "x" in z:
+        x = rate_code(_finite_array(path, "x", z["x"]), ticks, seed)
+    else:
+        raise SimulationError(f"{path}: needs an 'inputs' [batch, ticks, n_inputs] or 'x' [batch, features] array; "
+                              f"found {quote(sorted(z))}")
+    labels = _integer_array(path, "labels", z["labels"], lo=0).reshape(-1) if "labels" in z else None
+    if labels is not None and labels.shape[0] != x.shape[0]:
+        raise SimulationError(f"{path}: 'labels' has {labels.shape[0]} entries for {x.shape[0]} samples")
     if x.ndim != 3 or x.shape[2] != n_inputs:
         raise SimulationError(f"{path}: inputs have shape {x.shape}; the network takes [batch, ticks, {n_inputs}]")
     if limit is not None:
         x, labels = x[:limit], (labels[:limit] if labels is not None else None)
     return Samples(x, labels)
+
+
+def _integer_array(path: Path, key: str, a: np.ndarray, lo: int) -> np.ndarray:
+    """``a`` as int64 if it holds integers >= ``lo`` (bool too), else an error naming the file and key."""
+    if a.dtype.kind not in "iub":
+        raise SimulationError(f"{path}: {key!r} has dtype {a.dtype}; expected integers (spike counts / labels)")
+    if a.size and int(a.min()) < lo:
+        raise SimulationError(f"{path}: {key!r} holds {int(a.min())}; allowed: integers >= {lo}")
+    return a.astype(np.int64)
+
+
+def _finite_array(path: Path, key: str, a: np.ndarray) -> np.ndarray:
+    """``a`` as float64 [batch, features] if every value is finite and >= 0, else an error naming the file."""
+    if a.dtype.kind not in "iubf":
+        raise SimulationError(f"{path}: {key!r} has dtype {a.dtype}; expected numbers [batch, features]")
+    a = a.astype(np.float64)
+    if a.ndim != 2:
+        raise SimulationError(f"{path}: {key!r} has shape {a.shape}; expected [batch, features]")
+    bad = ~np.isfinite(a) | (a < 0)
+    if bad.any():
+        i = tuple(int(v) for v in np.argwhere(bad)[0])
+        raise SimulationError(f"{path}: {key!r}{list(i)} is {a[i]}; allowed: finite values >= 0 "
+                              f"({int(bad.sum())} such value(s))")
+    return a
 
 
 def rate_code(x: np.ndarray, ticks: int, seed: int) -> np.ndarray:

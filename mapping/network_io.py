@@ -25,6 +25,7 @@ import numpy as np
 
 from chip_configs.errors import MappingError
 from chip_configs.files import atomic_write_bytes
+from chip_configs.npz import json_header, quote, read_npz
 from mapping.network import NEURON_TYPES, Input, Network, Output, Population, Projection
 
 FORMAT_NAME = "neuromesh-network"
@@ -84,13 +85,7 @@ def _json_safe(meta: dict) -> dict:
 
 
 def _read(path: Path) -> dict:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise MappingError(f"{path}: file not found") from None
-    except (OSError, ValueError) as exc:
-        raise MappingError(f"{path}: not a .npz file: {exc}") from None
+    return read_npz(path, "a saved network (.npz from mapping.network_io.save_network)", MappingError)
 
 
 def load_network_npz(path: str | Path) -> Network:
@@ -108,10 +103,19 @@ def load_network_npz(path: str | Path) -> Network:
                 if "header" in arrays and "core_index" in arrays else f"arrays {sorted(arrays)[:6]}")
         raise MappingError(f"{path}: not a saved mapping.network.Network but {what}; map and validate need the "
                            f"network: a .nir graph, a .py file, or a .npz from mapping.network_io.save_network")
-    header = json.loads(str(arrays["network"]))
+    header = json_header(arrays, "network", path, "a saved network", MappingError)
     if header.get("format") != FORMAT_NAME or header.get("version") != FORMAT_VERSION:
-        raise MappingError(f"{path}: format {header.get('format')!r} version {header.get('version')!r}; this "
-                           f"reader takes {FORMAT_NAME!r} version {FORMAT_VERSION}")
+        raise MappingError(f"{path}: format {quote(header.get('format'))} version {quote(header.get('version'))}; "
+                           f"this reader takes {FORMAT_NAME!r} version {FORMAT_VERSION}")
+    try:
+        return _network(header, arrays)
+    except KeyError as exc:
+        raise MappingError(f"{path}: missing key or array {quote(str(exc))} in the saved network") from None
+    except (TypeError, ValueError, IndexError) as exc:
+        raise MappingError(f"{path}: malformed saved network: {quote(str(exc), 200)}") from None
+
+
+def _network(header: dict, arrays: dict) -> Network:
     pops = [_population(k, rec, arrays) for k, rec in enumerate(header["populations"])]
     projs = [_projection(k, rec, arrays) for k, rec in enumerate(header["projections"])]
     return Network([Input(n, s) for n, s in header["inputs"]], pops, projs,

@@ -185,7 +185,7 @@ def test_program_errors_name_core_and_neuron():
 def test_load_refuses_other_files(tmp_path):
     p = tmp_path / "x.npz"
     np.savez(p, a=np.zeros(3))
-    with pytest.raises(ProgramError, match="missing 'header'"):
+    with pytest.raises(ProgramError, match="missing array 'header'"):
         MappedNetwork.load(p)
     with pytest.raises(ProgramError, match="file not found"):
         MappedNetwork.load(tmp_path / "nope.npz")
