@@ -31,8 +31,11 @@ class _Block(BaseModel):
 
 
 PosInt = Annotated[int, Field(ge=1, strict=True)]
-NonNegFloat = Annotated[float, Field(ge=0.0)]
-PosFloat = Annotated[float, Field(gt=0.0)]
+# Every real number in a config is finite and at most FLOAT_MAX in its unit (1e15 mW is a petawatt, 1e15 ns
+# eleven days): reports multiply these by counts up to 2**63 and durations, and must stay finite JSON.
+FLOAT_MAX = 1e15
+NonNegFloat = Annotated[float, Field(ge=0.0, le=FLOAT_MAX, allow_inf_nan=False)]
+PosFloat = Annotated[float, Field(gt=0.0, le=FLOAT_MAX, allow_inf_nan=False)]
 
 
 class MeshConfig(_Block):
