@@ -12,8 +12,15 @@ import pytest
 
 from chip_configs.errors import ProgramError, SimulationError
 from chip_configs.schema import load_config
-from cores import (CoreArray, CoreProgram, LoihiLifParams, TrueNorthParams, param_ranges, simulate_neurons,
-                   validate_params)
+from cores import (
+    CoreArray,
+    CoreProgram,
+    LoihiLifParams,
+    TrueNorthParams,
+    param_ranges,
+    simulate_neurons,
+    validate_params,
+)
 from tests.cores._factories import variant
 
 PRESETS = ["loihi", "truenorth"]
