@@ -51,7 +51,8 @@ class ReferenceCoreArray(StateRegisters):
         self.n_axons = int(self.axon_offset[-1])
         records = [p.validate(cfg, k) for k, p in enumerate(programs)]
         self.params = self.unit.Params.concat(records) if records else self.unit.validate_params(cfg, {}, 0)
-        self.synapses = Synapses.of_programs(programs, self.axon_offset, self.neuron_offset, self.unit.capabilities)
+        syn = Synapses.of_programs(programs, self.axon_offset, self.neuron_offset, self.unit.capabilities)
+        self.synapses = self.unit.bind_synapses(cfg, self.params, syn)
         # Per neuron: its core and local index (the PRNG's coordinates); per axon: its synapses (syn_ops).
         sizes = np.diff(self.neuron_offset)
         self.core_of = np.repeat(np.arange(self.n_cores, dtype=np.int64), sizes)
@@ -85,8 +86,10 @@ class ReferenceCoreArray(StateRegisters):
         _check_entries("axon", axons, 0, self.n_axons - 1)
         _check_entries("delay", delays, 1, self.cfg.core.delay_slots)
         due = self.tick + delays.astype(np.int64) - 1
-        for t in np.unique(due):
-            self.pending[int(t)].append(axons[due == t].astype(np.int64))
+        order = np.argsort(due, kind="stable")
+        ticks, first = np.unique(due[order], return_index=True)
+        for t, part in zip(ticks.tolist(), np.split(axons[order].astype(np.int64), first[1:]), strict=True):
+            self.pending[t].append(part)
 
     def step(self) -> np.ndarray:
         """Run tick ``self.tick`` on every neuron of the chip at once; return the global ids that spiked."""

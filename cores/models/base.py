@@ -8,7 +8,7 @@ subclass). See :mod:`cores.models` for what a new model provides.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
@@ -66,18 +66,26 @@ class Register:
 
 @dataclass(frozen=True)
 class Synapses:
-    """Every synapse of a chip as flat COO arrays (int64[S]): the oracle's own layout, not the kernels'.
+    """Every synapse of a chip as flat COO arrays ([S]): the oracle's own layout, not the kernels'.
 
     ``axon`` / ``neuron`` are global ids, ``local_axon`` the axon's index inside its core (the PRNG slot of
-    a stochastic synapse), ``weight`` the synapse's own weight (models with ``synapse_weights``, else 0) and
-    ``axon_type`` its axon's type (models with ``typed_axons``, else 0).
+    a stochastic synapse), ``axon_type`` its axon's type (models with ``typed_axons``, else 0), ``weight`` its
+    weight and ``stochastic`` whether it adds ``sign(weight)`` with probability ``|weight| / 256`` per spike
+    instead (bool). As read from the programs, ``weight`` is the synapse's own (models with
+    ``synapse_weights``, else 0) and no synapse is stochastic; a model whose weights live in its parameters
+    fills both from them once (:meth:`NeuronModel.bind_synapses`).
     """
 
     axon: np.ndarray
     neuron: np.ndarray
     local_axon: np.ndarray
-    weight: np.ndarray
     axon_type: np.ndarray
+    weight: np.ndarray
+    stochastic: np.ndarray = field(default=None)
+
+    def __post_init__(self):
+        if self.stochastic is None:
+            object.__setattr__(self, "stochastic", np.zeros(self.axon.shape, dtype=bool))
 
     @classmethod
     def of_programs(cls, programs, axon_offset: np.ndarray, neuron_offset: np.ndarray,
@@ -88,17 +96,12 @@ class Synapses:
         cols = list(zip(*parts, strict=True)) if parts else [()] * 5
         return cls(*(np.concatenate(c) if c else np.zeros(0, np.int64) for c in cols))
 
-    def where(self, mask: np.ndarray) -> Synapses:
-        """The synapses selected by a boolean ``mask``."""
-        return Synapses(self.axon[mask], self.neuron[mask], self.local_axon[mask], self.weight[mask],
-                        self.axon_type[mask])
-
 
 def _core_synapses(prog, a0: int, n0: int, caps: Capabilities) -> tuple[np.ndarray, ...]:
     a, n = (x.astype(np.int64) for x in prog.synapses())
-    weight = prog.syn_weight.astype(np.int64) if caps.synapse_weights else np.zeros(a.size, np.int64)
     typ = prog.axon_type.astype(np.int64)[a] if caps.typed_axons else np.zeros(a.size, np.int64)
-    return a + a0, n + n0, a, weight, typ
+    weight = prog.syn_weight.astype(np.int64) if caps.synapse_weights else np.zeros(a.size, np.int64)
+    return a + a0, n + n0, a, typ, weight
 
 
 @dataclass(frozen=True)
@@ -237,10 +240,18 @@ class NeuronModel(ABC):
         """Compiled direct-input run (:func:`cores.simulate_neurons`): traces (ticks, n) by name, ``spikes``."""
 
     # ----- the NumPy oracle (free functions of the unit's module) ---------------------------------------
+    def bind_synapses(self, cfg, p: ParamRecord, syn: Synapses) -> Synapses:
+        """``syn`` with every per-synapse value that depends only on the parameters resolved, once (models
+        whose weights are per neuron and axon type fill ``weight`` and ``stochastic``); default: as read."""
+        return syn
+
     @staticmethod
     @abstractmethod
     def integrate(cfg, p: ParamRecord, syn: Synapses, count: np.ndarray, draws: Draws) -> np.ndarray:
-        """Net synaptic input per neuron (int64) of ``count[a]`` spikes on every axon ``a``."""
+        """Net synaptic input per neuron (int64) of ``count[a]`` spikes on every axon ``a``.
+
+        ``syn`` is bound to ``p`` (:meth:`bind_synapses`).
+        """
 
     @staticmethod
     @abstractmethod

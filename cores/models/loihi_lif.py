@@ -100,10 +100,8 @@ def _bits_for(n_values: int) -> int:
 
 def integrate(cfg, p: LoihiLifParams, syn: Synapses, count: np.ndarray, draws: Draws | None = None) -> np.ndarray:
     """Net input per neuron: ``sum_s w_s * count[axon_s]`` over its synapses (before weight_exp)."""
-    c = count[syn.axon]
-    hit = c != 0
     inp = np.zeros(p.n_neurons, dtype=np.int64)
-    np.add.at(inp, syn.neuron[hit], syn.weight[hit] * c[hit])
+    np.add.at(inp, syn.neuron, syn.weight * count[syn.axon])
     return inp
 
 

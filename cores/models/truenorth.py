@@ -8,7 +8,7 @@ register, the memory rule, the NumPy oracle (:func:`integrate`, :func:`step`, wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -105,21 +105,19 @@ _LOW8 = np.uint64(0xFF)  # stochastic synapse and leak compare the draw's low by
 
 
 def integrate(cfg, p: TrueNorthParams, syn: Synapses, count: np.ndarray, draws: Draws) -> np.ndarray:
-    """Net input per neuron: the typed weight ``weights[j, type(a)]`` per spike, or for a stochastic type,
+    """Net input per neuron: the typed weight ``w = weights[j, type(a)]`` per spike, or for a stochastic type,
     per spike (the m-th on its axon this tick) ``sign(w)`` when the low byte of the draw of slot
-    ``synapse_slot(a, m)`` is below ``|w|``."""
+    ``synapse_slot(a, m)`` is below ``|w|``. ``syn`` carries ``w`` and the mode (:meth:`TrueNorth.bind_synapses`).
+    """
     c = count[syn.axon]
-    syn = syn.where(c != 0)
-    c = c[c != 0]
-    w = p.weights[syn.neuron, syn.axon_type]
-    stoch = p.syn_stochastic[syn.neuron, syn.axon_type].astype(bool)
     inp = np.zeros(p.n_neurons, dtype=np.int64)
-    np.add.at(inp, syn.neuron[~stoch], w[~stoch] * c[~stoch])
-    for m in range(int(c[stoch].max(initial=0))):
-        sel = stoch & (c > m)
-        r = draws.at(syn.neuron[sel], prng.synapse_slot(syn.local_axon[sel], m)) & _LOW8
-        hit = r.astype(np.int64) < np.abs(w[sel])
-        np.add.at(inp, syn.neuron[sel], np.where(hit, np.sign(w[sel]), 0))
+    np.add.at(inp, syn.neuron, np.where(syn.stochastic, 0, syn.weight * c))
+    s = np.flatnonzero(syn.stochastic & (c > 0))
+    for m in range(int(c[s].max(initial=0))):
+        s = s[c[s] > m]
+        r = draws.at(syn.neuron[s], prng.synapse_slot(syn.local_axon[s], m)) & _LOW8
+        hit = r.astype(np.int64) < np.abs(syn.weight[s])
+        np.add.at(inp, syn.neuron[s], np.where(hit, np.sign(syn.weight[s]), 0))
     return inp
 
 
@@ -175,6 +173,11 @@ class TrueNorth(NeuronModel):
 
     integrate = staticmethod(integrate)
     step = staticmethod(step)
+
+    def bind_synapses(self, cfg, p: TrueNorthParams, syn: Synapses) -> Synapses:
+        """The typed weight ``weights[j, type(a)]`` and stochastic mode of every synapse, looked up once."""
+        return replace(syn, weight=p.weights[syn.neuron, syn.axon_type],
+                       stochastic=p.syn_stochastic[syn.neuron, syn.axon_type] != 0)
 
     def default_seed(self, cfg) -> int:
         return cfg.neuron.prng_seed
