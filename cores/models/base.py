@@ -81,7 +81,7 @@ class Synapses:
     local_axon: np.ndarray
     axon_type: np.ndarray
     weight: np.ndarray
-    stochastic: np.ndarray = field(default=None)
+    stochastic: np.ndarray | None = field(default=None)   # None: no stochastic synapse
 
     def __post_init__(self):
         if self.stochastic is None:
