@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -112,6 +112,17 @@ class LoihiLifNeuron(_Block):
     refractory: Literal["none", "silicon"] = "none"
     refractory_ticks_max: Annotated[int, Field(ge=0, le=1024, strict=True)] = 0
 
+    def problems(self, core: CoreConfig) -> list[str]:
+        """Cross-field problems with the core block: Loihi has no axon types."""
+        if core.axon_types is None:
+            return []
+        return [f"core.axon_types: {core.axon_types} given but neuron.model is 'loihi_lif', which has no axon "
+                "types; allowed: omit the key (or use neuron.model 'truenorth')"]
+
+    def core_memory_bits(self, core: CoreConfig) -> tuple[int, int]:
+        """(weights, state) bits of a full core: the synapse memory; neurons x (membrane + current)."""
+        return core.synapse_memory_bits, core.neurons_per_core * (self.membrane_bits + self.current_bits)
+
 
 class TrueNorthNeuron(_Block):
     """TrueNorth neuron (Cassidy et al. 2013): typed axons, signed leak, masked random threshold, 6 resets."""
@@ -124,8 +135,23 @@ class TrueNorthNeuron(_Block):
     threshold_mask_bits: Annotated[int, Field(ge=0, le=30, strict=True)] = 17
     prng_seed: Annotated[int, Field(ge=0, strict=True)] = 0
 
+    def problems(self, core: CoreConfig) -> list[str]:
+        """Cross-field problems with the core block: TrueNorth needs axon types."""
+        if core.axon_types is None:
+            return ["core.axon_types: missing; the truenorth model needs axon types (TrueNorth: 4)"]
+        return []
+
+    def core_memory_bits(self, core: CoreConfig) -> tuple[int, int]:
+        """(weights, state) bits of a full core: axons x neurons crossbar bits + neurons x axon types x
+        weight_bits; neurons x membrane."""
+        weights = core.axons_per_core * core.neurons_per_core + core.neurons_per_core * (core.axon_types or 1) * \
+            core.weight_bits
+        return weights, core.neurons_per_core * self.membrane_bits
+
 
 NeuronConfig = Annotated[LoihiLifNeuron | TrueNorthNeuron, Field(discriminator="model")]
+# The neuron blocks by their YAML tag; each model's behaviour is its unit in cores/models/ (same name).
+NEURON_BLOCKS = {get_args(b.model_fields["model"].annotation)[0]: b for b in get_args(get_args(NeuronConfig)[0])}
 
 
 class PacketLayout(_Block):
@@ -314,21 +340,8 @@ def cross_field_problems(cfg: ChipConfig) -> list[str]:
             f"{cfg.noc.flits_per_packet} flits (packet_bits / flit_width_bits); allowed: >= "
             f"{cfg.noc.flits_per_packet}"
         )
-    p += _model_problems(cfg)
+    p += cfg.neuron.problems(cfg.core)
     p += _packet_problems(cfg)
-    return p
-
-
-def _model_problems(cfg: ChipConfig) -> list[str]:
-    p = []
-    if isinstance(cfg.neuron, TrueNorthNeuron):
-        if cfg.core.axon_types is None:
-            p.append("core.axon_types: missing; the truenorth model needs axon types (TrueNorth: 4)")
-    elif cfg.core.axon_types is not None:
-        p.append(
-            f"core.axon_types: {cfg.core.axon_types} given but neuron.model is 'loihi_lif', "
-            "which has no axon types; allowed: omit the key (or use neuron.model 'truenorth')"
-        )
     return p
 
 
@@ -339,13 +352,8 @@ def core_memory_bits(cfg: ChipConfig) -> dict[str, int]:
     state     = neurons x (membrane_bits [+ current_bits])
     spikes    = axons x delay_slots (one bit per axon per pending tick in the delay ring buffer)
     """
-    c, n = cfg.core, cfg.neuron
-    if isinstance(n, TrueNorthNeuron):
-        weights = c.axons_per_core * c.neurons_per_core + c.neurons_per_core * (c.axon_types or 1) * c.weight_bits
-        state = c.neurons_per_core * n.membrane_bits
-    else:
-        weights = c.synapse_memory_bits
-        state = c.neurons_per_core * (n.membrane_bits + n.current_bits)
+    c = cfg.core
+    weights, state = cfg.neuron.core_memory_bits(c)
     spikes = c.axons_per_core * c.delay_slots
     return {"weights": weights, "state": state, "spikes": spikes, "total": weights + state + spikes}
 
@@ -362,7 +370,8 @@ def config_from_dict(data: Any, source: str = "<dict>") -> ChipConfig:
     try:
         return ChipConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, ChipConfig, data), source) from None
+        lines = format_validation_error(exc, ChipConfig, data, tags=tuple(NEURON_BLOCKS))
+        raise ConfigError(lines, source) from None
 
 
 def resolve_config_path(path: str | Path) -> Path:
@@ -410,6 +419,7 @@ __all__ = [
     "EnergyConfig",
     "LoihiLifNeuron",
     "MeshConfig",
+    "NEURON_BLOCKS",
     "NocConfig",
     "SyncConfig",
     "TimingConfig",

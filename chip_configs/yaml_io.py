@@ -203,14 +203,18 @@ def _allowed_text(err: dict) -> str:
     return ""
 
 
-def format_validation_error(exc: ValidationError, root: type[BaseModel], data: Any) -> list[str]:
-    """One line per pydantic error: ``path: received VALUE; allowed ...``, with key suggestions."""
-    return [line for err in exc.errors(include_url=False) for line in _error_lines(err, root, data)]
+def format_validation_error(exc: ValidationError, root: type[BaseModel], data: Any,
+                            tags: tuple[str, ...] = ()) -> list[str]:
+    """One line per pydantic error: ``path: received VALUE; allowed ...``, with key suggestions.
+
+    ``tags`` are the discriminator tags of the tagged unions (the neuron models), dropped from the paths.
+    """
+    return [line for err in exc.errors(include_url=False) for line in _error_lines(err, root, data, tags)]
 
 
-def _error_lines(err: dict, root: type[BaseModel], data: Any) -> list[str]:
+def _error_lines(err: dict, root: type[BaseModel], data: Any, tags: tuple[str, ...] = ()) -> list[str]:
     # Drop the discriminator tag pydantic inserts into the path of a tagged union (neuron.loihi_lif.x).
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("loihi_lif", "truenorth")))
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in tags))
     path = ".".join(str(p) for p in loc) or "<root>"
     kind = err["type"]
     if kind == "extra_forbidden":

@@ -39,10 +39,10 @@ import numpy as np
 
 from chip_configs.errors import ProgramError, SimulationError
 from cores import tables
-from cores.crossbar import make_crossbar
+from cores._compiled import _kernels
+from cores.models import model_of
 from cores.prng import seed_key
 from cores.program import CoreProgram
-from cores.tables import _kernels
 
 COUNTER_NAMES = ("syn_ops", "neuron_updates_active", "neuron_updates_inactive", "spikes")
 _INITIAL_PENDING = 256
@@ -51,11 +51,6 @@ _INT_DTYPES = (np.int8, np.int16, np.int32, np.int64)
 
 def _offsets(sizes: Sequence[int]) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(np.asarray(sizes, dtype=np.int64))]).astype(np.int64)
-
-
-def _bits_for(n_values: int) -> int:
-    """Bits of a counter holding ``n_values`` distinct values."""
-    return max(int(n_values) - 1, 0).bit_length()
 
 
 def narrowest(values: np.ndarray) -> np.ndarray:
@@ -71,17 +66,19 @@ def narrowest(values: np.ndarray) -> np.ndarray:
 class StateRegisters:
     """State-register access shared by :class:`CoreArray` and the NumPy oracle (same names, same checks).
 
-    Needs ``cfg``, ``model``, ``n_neurons`` and one int array attribute per register name.
+    Needs ``cfg``, ``unit`` (the model's :class:`cores.models.NeuronModel`, which names the registers),
+    ``n_neurons`` and :meth:`_register` giving the array of a register by name.
     """
 
     def _state_names(self) -> tuple[str, ...]:
-        if self.model == "truenorth":
-            return ("v",)
-        return ("u", "v", "refractory") if self.cfg.neuron.refractory == "silicon" else ("u", "v")
+        return self.unit.state_names(self.cfg)
+
+    def _register(self, name: str) -> np.ndarray:
+        return getattr(self, name)
 
     def state(self) -> dict[str, np.ndarray]:
         """Copies of the state registers as int64 arrays over global neurons."""
-        return {name: getattr(self, name).astype(np.int64) for name in self._state_names()}
+        return {name: self._register(name).astype(np.int64) for name in self._state_names()}
 
     def set_state(self, **arrays) -> None:
         """Overwrite state registers by name (``u``, ``v``, ``refractory``), each of shape (n_neurons,)."""
@@ -91,7 +88,7 @@ class StateRegisters:
             value = np.asarray(value)
             if value.shape != (self.n_neurons,):
                 raise SimulationError(f"state {name!r} has shape {value.shape}; expected ({self.n_neurons},)")
-            getattr(self, name)[:] = value
+            self._register(name)[:] = value
         self._state_written()
 
     def _state_written(self) -> None:
@@ -108,8 +105,8 @@ class CoreArray(StateRegisters):
     programs : sequence of CoreProgram
         One per core; core index k = position in this sequence.
     seed : int, optional
-        Seed of the counter-based PRNG (TrueNorth stochastic modes). Default: ``cfg.neuron.prng_seed`` for
-        TrueNorth, 0 otherwise.
+        Seed of the counter-based PRNG (TrueNorth stochastic modes). Default: the model's (``cfg.neuron.prng_seed``
+        for TrueNorth, 0 for models without draws).
 
     Raises
     ------
@@ -122,8 +119,9 @@ class CoreArray(StateRegisters):
             raise ProgramError(f"{len(programs)} core programs given; the chip has {cfg.num_cores} cores")
         tables.check_headroom(cfg)
         self.cfg = cfg
+        self.unit = model_of(cfg)
         self.model = cfg.neuron.model
-        self.seed = int(seed if seed is not None else getattr(cfg.neuron, "prng_seed", 0))
+        self.seed = int(seed if seed is not None else self.unit.default_seed(cfg))
         self._key = seed_key(self.seed)
         self.n_cores = len(programs)
         self.neuron_offset = _offsets([p.n_neurons for p in programs])
@@ -133,7 +131,7 @@ class CoreArray(StateRegisters):
         self.delay_slots = cfg.core.delay_slots
         self._syn_per_core = np.array([p.n_synapses for p in programs], dtype=np.int64)
         self._axon_core = np.repeat(np.arange(self.n_cores, dtype=np.int32), np.diff(self.axon_offset))
-        self._opts = tables.kernel_options(cfg)
+        self._opts = self.unit.kernel_options(cfg)
         self._program(programs)
         self._alloc()
         self.reset()
@@ -141,26 +139,27 @@ class CoreArray(StateRegisters):
     # ----- construction helpers ---------------------------------------------------------------------
     def _program(self, programs: Sequence[CoreProgram]) -> None:
         """Validate and store the programs one core at a time: per-core temporaries only, final arrays once."""
-        self._xbar = make_crossbar(self.cfg, self.axon_offset, self.neuron_offset, self._syn_per_core, programs)
-        self._prm = np.zeros(self.n_neurons, dtype=tables.record_dtype(self.cfg))
-        v0 = np.zeros(self.n_neurons, dtype=np.int64)
-        u0 = np.zeros(self.n_neurons if self.model == "loihi_lif" else 0, dtype=np.int64)
+        self._xbar = self.unit.make_crossbar(self.cfg, self.axon_offset, self.neuron_offset, self._syn_per_core,
+                                             programs)
+        self._prm = np.zeros(self.n_neurons, dtype=self.unit.record_dtype)
+        initial = {r.name: (r.initial, np.zeros(self.n_neurons, dtype=np.int64))
+                   for r in self.unit.registers(self.cfg) if r.present and r.initial}
         for k, prog in enumerate(programs):
             p = prog.validate(self.cfg, k)
             sl = slice(int(self.neuron_offset[k]), int(self.neuron_offset[k + 1]))
             tables.fill_records(self.cfg, self._prm[sl], p)
-            v0[sl] = p["v0"]
-            if u0.size:
-                u0[sl] = p["u0"]
+            for param, values in initial.values():
+                values[sl] = getattr(p, param)
             self._xbar.add(k, prog, p)
         if hasattr(self._xbar, "finish"):
             self._xbar.finish()
-        self._v0, self._u0 = narrowest(v0), narrowest(u0)
+        # Initial states kept for reset(), narrowed (they are mostly small).
+        self._init = {name: narrowest(values) for name, (_, values) in initial.items()}
         self._core_state = self._all_rest_bits()
 
     def _all_rest_bits(self) -> np.ndarray:
         """uint8[n_cores] with the kernel's ALL_REST bit where every neuron of the core has the REST flag."""
-        rest_flag = (_kernels.LOIHI_FLAGS if self.model == "loihi_lif" else _kernels.TRUENORTH_FLAGS)["rest"]
+        rest_flag = self.unit.rest_flag
         others = np.concatenate([[0], np.cumsum((self._prm["flags"] & rest_flag) == 0, dtype=np.int32)])
         per_core = others[self.neuron_offset[1:]] - others[self.neuron_offset[:-1]]
         return np.where(per_core == 0, _kernels.CORE_STATE_BITS["all_rest"], 0).astype(np.uint8)
@@ -172,14 +171,13 @@ class CoreArray(StateRegisters):
     def _alloc(self) -> None:
         """Every buffer the hot path uses, allocated once (the pending lists grow geometrically).
 
-        TrueNorth has no current and no refractory counter; Loihi has a refractory counter only with
-        ``refractory: silicon``: the arrays a model does not use are empty.
+        One array attribute per state register of the model (:meth:`cores.models.NeuronModel.registers`); a
+        register absent under this config (Loihi's refractory counter without ``refractory: silicon``) is an
+        empty array.
         """
-        loihi = self.model == "loihi_lif"
-        silicon = loihi and self.cfg.neuron.refractory == "silicon"
-        self.u = np.zeros(self.n_neurons if loihi else 0, dtype=np.int64)
-        self.v = np.zeros(self.n_neurons, dtype=np.int64)
-        self.refractory = np.zeros(self.n_neurons if silicon else 0, dtype=np.int32)
+        self._registers = tuple(self.unit.registers(self.cfg))
+        for r in self._registers:
+            setattr(self, r.name, np.zeros(self.n_neurons if r.present else 0, dtype=r.dtype))
         # One spare element past the last neuron: the zero-weight padding of the axon records of an empty core
         # (cores.crossbar.CsrCrossbar.rec) may land there; the updates never read it.
         self._acc = np.zeros(self.n_neurons + 1, dtype=np.int64)
@@ -198,9 +196,8 @@ class CoreArray(StateRegisters):
     # ----- run control ------------------------------------------------------------------------------
     def reset(self) -> None:
         """Initial state (u0, v0), empty delay buffers, tick 0, counters zero."""
-        self.u[:] = self._u0
-        self.v[:] = self._v0
-        self.refractory[:] = 0
+        for r in self._registers:
+            getattr(self, r.name)[:] = self._init.get(r.name, 0)
         self._acc[:] = 0
         self._cnt[:] = 0
         self._pend_len[:] = 0
@@ -319,12 +316,7 @@ class CoreArray(StateRegisters):
         counts = self.last_counts
         counts[:] = 0
         self._xbar.deliver(self, self.tick % self.delay_slots)
-        if self.model == "loihi_lif":
-            n = _kernels.loihi_update(self._prm, self.u, self.v, self.refractory, self._acc, self.neuron_offset,
-                                      self._spikes, counts, self._core_state, **self._opts)
-        else:
-            n = _kernels.truenorth_update(self._prm, self.v, self._acc, self.neuron_offset, self._spikes,
-                                          counts, self._core_state, key=self._key, tick=self.tick, **self._opts)
+        n = self.unit.update(self)
         self.total_counts += counts
         self.tick += 1
         return self._spikes[:n].copy()
@@ -333,25 +325,13 @@ class CoreArray(StateRegisters):
     def memory_bits(self) -> dict[str, np.ndarray]:
         """Programmed footprint per core in bits (int64[n_cores] per kind), from the config's widths.
 
-        weights: loihi_lif, synapses x weight_bits; truenorth, axons x neurons crossbar bits plus
-        neurons x axon_types x weight_bits. state: neurons x (membrane [+ current] [+ refractory counter]).
-        spikes: axons x delay_slots (one bit per axon per pending tick).
+        The model's rule (:meth:`cores.models.NeuronModel.memory_bits`). weights: loihi_lif, synapses x
+        weight_bits; truenorth, axons x neurons crossbar bits plus neurons x axon_types x weight_bits. state:
+        neurons x the widths of the present registers (membrane [+ current] [+ refractory counter]). spikes:
+        axons x delay_slots (one bit per axon per pending tick).
         """
-        c, nn = self.cfg.core, self.cfg.neuron
-        n = np.diff(self.neuron_offset)
-        a = np.diff(self.axon_offset)
-        if self.model == "truenorth":
-            weights = a * n + n * (c.axon_types or 1) * c.weight_bits
-            state = n * nn.membrane_bits
-        else:
-            weights = self._syn_per_core * c.weight_bits
-            refr = _bits_for(nn.refractory_ticks_max + 1) if nn.refractory == "silicon" else 0
-            state = n * (nn.membrane_bits + nn.current_bits + refr)
-        spikes = a * c.delay_slots
-        out = {"weights": weights, "state": state, "spikes": spikes}
-        out = {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
-        out["total"] = out["weights"] + out["state"] + out["spikes"]
-        return out
+        return self.unit.memory_bits(self.cfg, np.diff(self.neuron_offset), np.diff(self.axon_offset),
+                                     self._syn_per_core)
 
     def nbytes(self) -> dict[str, int]:
         """Bytes of every array these cores hold, by kind; ``total`` is the *programmed bytes*.
@@ -366,8 +346,8 @@ class CoreArray(StateRegisters):
         groups = {
             "synapses": [*self._xbar_arrays("words", "axon_type", "axon_ptr", "rec", "syn", "syn_offset"),
                          self._axon_core],
-            "neuron_params": [self._prm, *self._xbar_arrays("weight_t", "stoch_t"), self._u0, self._v0],
-            "state": [self.u, self.v, self.refractory, self._acc],
+            "neuron_params": [self._prm, *self._xbar_arrays("weight_t", "stoch_t"), *self._init.values()],
+            "state": [*(getattr(self, r.name) for r in self._registers), self._acc],
             "delay_buffers": [self._pend, self._pend_len, self._need, self._cnt, self._uniq],
             "other": [self._spikes, self.last_counts, self.total_counts, self.neuron_offset, self.axon_offset,
                       self._syn_per_core, self._core_state],

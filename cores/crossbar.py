@@ -1,6 +1,7 @@
 """Crossbar storage of a chip's cores, filled one core at a time, read by the kernel's ``deliver_*`` loops.
 
-Two layouts, chosen by the neuron model (see :mod:`cores._kernels` for the loops):
+Two layouts; each neuron model's unit (:mod:`cores.models`, ``make_crossbar``) picks one (see
+:mod:`cores._kernels` for the loops):
 
 :class:`CsrCrossbar` (``loihi_lif``)
     CSR by global axon. ``axon_ptr`` int64[n_axons + 1]; one packed record per synapse, rows sorted by
@@ -28,7 +29,7 @@ import sys
 
 import numpy as np
 
-from cores.tables import _kernels
+from cores._compiled import _kernels
 
 
 def _fits(cfg, dtype) -> bool:
@@ -57,7 +58,7 @@ class CsrCrossbar:
         self._axon_offset = axon_offset
         self.rec = None   # the per-axon records, made by finish() when the compact layout fits
 
-    def add(self, k: int, prog, params: dict) -> None:
+    def add(self, k: int, prog, params) -> None:
         """Store core k's synapses (COO, any integer dtype), rows sorted by target neuron."""
         a = prog.syn_axon.astype(np.int64)
         n = prog.syn_neuron.astype(np.int64)
@@ -143,8 +144,8 @@ class BitCrossbar:
         self.stoch_t = np.zeros((0, 0), dtype=np.uint8)
         self._axon_offset, self._neuron_offset = axon_offset, neuron_offset
 
-    def add(self, k: int, prog, params: dict) -> None:
-        """Store core k's crossbar bits, axon types and typed weights (``params``: validated, int64)."""
+    def add(self, k: int, prog, params) -> None:
+        """Store core k's crossbar bits, axon types and typed weights (``params``: the validated record)."""
         a0, a1 = int(self._axon_offset[k]), int(self._axon_offset[k + 1])
         n0, n1 = int(self._neuron_offset[k]), int(self._neuron_offset[k + 1])
         if not self.shared:
@@ -153,8 +154,8 @@ class BitCrossbar:
             # layout of the program; big-endian hosts swap the words once in finish().
             self.words.view(np.uint8)[a0:a1, :packed.shape[1]] = packed
         self.axon_type[a0:a1] = prog.axon_type
-        self.weight_t[:, n0:n1] = params["weights"].T
-        stoch = params["syn_stochastic"]
+        self.weight_t[:, n0:n1] = params.weights.T
+        stoch = params.syn_stochastic
         if stoch.any():
             if self.stoch_t.size == 0:
                 self.stoch_t = np.zeros(self.weight_t.shape, dtype=np.uint8)
@@ -216,12 +217,4 @@ def shared_words(programs, n_axons: int, n_words: int) -> np.ndarray | None:
     return words
 
 
-def make_crossbar(cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, n_synapses: np.ndarray, programs=()):
-    """The crossbar layout of ``cfg``'s neuron model, sized for the given cores (TrueNorth: shared with the
-    programs' crossbars when :func:`shared_words` allows, else empty)."""
-    if cfg.neuron.model == "truenorth":
-        return BitCrossbar(cfg, axon_offset, neuron_offset, programs)
-    return CsrCrossbar(cfg, axon_offset, neuron_offset, n_synapses)
-
-
-__all__ = ["BitCrossbar", "CsrCrossbar", "make_crossbar", "shared_words"]
+__all__ = ["BitCrossbar", "CsrCrossbar", "shared_words"]

@@ -10,18 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from chip_configs.errors import SimulationError
+from chip_configs.schema import load_config
 from cores import tables
-from cores.params import validate_params
+from cores.models import MODELS, model_of
 from cores.prng import seed_key
-from cores.tables import _kernels
 
 
-def _default_cfg(model: str):
-    from chip_configs.schema import load_config
-
-    if model not in ("loihi_lif", "truenorth"):
-        raise SimulationError(f"unknown model {model!r}; allowed: 'loihi_lif', 'truenorth'")
-    return load_config("loihi" if model == "loihi_lif" else "truenorth")
+def _unit(model: str):
+    if model not in MODELS:
+        raise SimulationError(f"unknown model {model!r}; allowed: {', '.join(repr(m) for m in MODELS)}")
+    return MODELS[model]
 
 
 def _inputs(inputs, ticks: int, n: int | None) -> np.ndarray:
@@ -45,9 +43,10 @@ def simulate_neurons(model: str, params: dict, inputs, ticks: int, cfg=None, see
 
     Parameters
     ----------
-    model : {"loihi_lif", "truenorth"}
+    model : str
+        A registered neuron model (:data:`cores.models.MODELS`: ``"loihi_lif"``, ``"truenorth"``).
     params : dict
-        Per-neuron parameters by hardware name (scalars broadcast; missing ones are 0), see :mod:`cores.params`.
+        Per-neuron parameters by hardware name (scalars broadcast; missing ones are 0), see :mod:`cores.models`.
         loihi_lif: du, dv, vth, bias_mant, bias_exp, weight_exp, u0, v0, refractory_ticks.
         truenorth: leak, leak_reversal, leak_stochastic, alpha, beta, threshold_mask_bits, reset_mode, kappa,
         reset_value, v0 (weights / syn_stochastic are unused: the input is already summed).
@@ -56,32 +55,27 @@ def simulate_neurons(model: str, params: dict, inputs, ticks: int, cfg=None, see
     ticks : int
         Number of ticks; must equal ``inputs.shape[0]``.
     cfg : ChipConfig, optional
-        Default: the ``loihi`` or ``truenorth`` preset.
+        Default: the model's preset (``loihi``, ``truenorth``).
     seed : int, optional
-        TrueNorth PRNG seed (default ``cfg.neuron.prng_seed``); the draws are those of core 0.
+        PRNG seed of a stochastic model (default: the model's, ``cfg.neuron.prng_seed`` on TrueNorth); the
+        draws are those of core 0.
 
     Returns
     -------
-    dict of int64 arrays (ticks, n): ``u``, ``v``, ``spikes`` (truenorth: ``v``, ``spikes``).
+    dict of int64 arrays (ticks, n): the model's traced registers and ``spikes`` (loihi_lif: ``u``, ``v``,
+    ``spikes``; truenorth: ``v``, ``spikes``).
     """
-    cfg = cfg if cfg is not None else _default_cfg(model)
-    if cfg.neuron.model != model:
+    unit = _unit(model)
+    cfg = cfg if cfg is not None else load_config(unit.preset)
+    if model_of(cfg) is not unit:
         raise SimulationError(f"model {model!r} does not match cfg.neuron.model {cfg.neuron.model!r}")
     x = _inputs(inputs, int(ticks), _n_from_params(params))
-    n = x.shape[1]
-    p = validate_params(cfg, params, n, core_index=0)
-    prm = tables.param_table(cfg, [p])
-    opts = tables.kernel_options(cfg)
-    v = p["v0"].copy()
-    out_v, out_s = np.zeros_like(x), np.zeros_like(x)
-    if model == "loihi_lif":
-        u, out_u = p["u0"].copy(), np.zeros_like(x)
-        refr = np.zeros(n, dtype=np.int32)
-        _kernels.loihi_direct(prm, u, v, refr, x, out_u, out_v, out_s, **opts)
-        return {"u": out_u, "v": out_v, "spikes": out_s}
-    key = seed_key(seed if seed is not None else cfg.neuron.prng_seed)
-    _kernels.truenorth_direct(prm, v, x, out_v, out_s, key=key, **opts)
-    return {"v": out_v, "spikes": out_s}
+    p = unit.validate_params(cfg, params, x.shape[1], core_index=0)
+    # Every register at full size (the direct entry points index them per neuron), from its initial value.
+    regs = {r.name: (getattr(p, r.initial) if r.initial else np.zeros(x.shape[1])).astype(r.dtype)
+            for r in unit.registers(cfg)}
+    key = seed_key(seed if seed is not None else unit.default_seed(cfg))
+    return unit.direct(cfg, tables.param_table(cfg, [p]), regs, x, key)
 
 
 __all__ = ["simulate_neurons"]

@@ -3,11 +3,12 @@
 Synapses come in one of two forms:
 
 - COO pairs ``syn_axon[s] -> syn_neuron[s]`` (any integer dtype; the mapper writes int32, the .npz reader keeps
-  the narrow dtypes it finds), with ``syn_weight`` for ``loihi_lif``;
-- ``truenorth`` only: ``crossbar``, the binary crossbar as packed bits, ``uint8[n_axons, ceil(n_neurons / 8)]``
-  with bit ``j % 8`` (least significant first, ``np.packbits(..., bitorder="little")``) of byte ``j // 8`` in
-  row ``a`` set when axon ``a`` connects to neuron ``j``. This is the hardware's own layout (one bit per
-  crosspoint) and 16x smaller than int8 COO pairs at TrueNorth's density.
+  the narrow dtypes it finds), with ``syn_weight`` for models whose synapses carry weights (``loihi_lif``);
+- models with a binary crossbar only (``truenorth``): ``crossbar``, the binary crossbar as packed bits,
+  ``uint8[n_axons, ceil(n_neurons / 8)]`` with bit ``j % 8`` (least significant first,
+  ``np.packbits(..., bitorder="little")``) of byte ``j // 8`` in row ``a`` set when axon ``a`` connects to
+  neuron ``j``. This is the hardware's own layout (one bit per crosspoint) and 16x smaller than int8 COO pairs
+  at TrueNorth's density.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chip_configs.errors import ProgramError
-from cores.params import validate_params
+from cores.models import model_of, models_with
+from cores.params import ParamRecord
 
 
 def _first_bad(mask: np.ndarray) -> int:
@@ -36,15 +38,16 @@ class CoreProgram:
         Synapses as COO pairs: local input axon -> local neuron (any integer dtype). None when ``crossbar``
         is given.
     syn_weight : ndarray of int32, shape (n_syn,), or None
-        ``loihi_lif``: the synaptic weight, within ``cfg.core.weight_min..weight_max`` (required).
-        ``truenorth``: ignored; the crossbar bit is implied by the synapse's presence and its weight is
-        ``params["weights"][neuron, axon_type[axon]]``.
+        Models with ``synapse_weights`` (``loihi_lif``): the synaptic weight, within
+        ``cfg.core.weight_min..weight_max`` (required). Others (``truenorth``): ignored; the crossbar bit is
+        implied by the synapse's presence and its weight is ``params["weights"][neuron, axon_type[axon]]``.
     params : dict of str -> ndarray
-        Per-neuron parameters by hardware name (see :mod:`cores.params`); missing ones default to 0.
+        Per-neuron parameters by hardware name (the model's record, :mod:`cores.models`); missing ones are 0.
     axon_type : ndarray of int, shape (n_axons,), or None
-        Type of each axon, ``truenorth`` only (0..cfg.core.axon_types - 1).
+        Type of each axon, models with ``typed_axons`` only (0..cfg.core.axon_types - 1).
     crossbar : ndarray of uint8, shape (n_axons, ceil(n_neurons / 8)), or None
-        ``truenorth`` only: the packed bit crossbar (see the module docstring), instead of COO pairs.
+        Models with a ``bit_crossbar`` only: the packed bit crossbar (see the module docstring), instead of
+        COO pairs.
     """
 
     n_neurons: int
@@ -98,25 +101,32 @@ class CoreProgram:
         dense[self.syn_axon, self.syn_neuron] = True
         return np.packbits(dense, axis=1, bitorder="little")
 
-    def validate(self, cfg, core_index: int = 0) -> dict[str, np.ndarray]:
-        """Check this program against ``cfg``; return the validated per-neuron parameters (int64 arrays).
+    def validate(self, cfg, core_index: int = 0) -> ParamRecord:
+        """Check this program against ``cfg``; return the model's validated, frozen parameter record.
+
+        The model-specific checks follow the model's capabilities (:mod:`cores.models`): per-synapse weights,
+        axon types, a binary crossbar.
 
         Raises
         ------
         ProgramError
             Naming the core and the offending neuron, axon or synapse, the value and the limit.
         """
+        model = model_of(cfg)
+        caps = model.capabilities
         self._check_geometry(cfg, core_index)
         if self.crossbar is not None:
             self._check_crossbar(cfg, core_index)
         else:
             self._check_synapse_indices(core_index)
         self._check_capacity(cfg, core_index)
-        if cfg.neuron.model == "truenorth":
-            self._check_truenorth(cfg, core_index)
-        else:
+        if caps.typed_axons:
+            self._check_axon_types(cfg, core_index)
+        if caps.bit_crossbar and self.crossbar is None:
+            self._check_no_duplicates(cfg, core_index)
+        if caps.synapse_weights:
             self._check_weights(cfg, core_index)
-        return validate_params(cfg, self.params, self.n_neurons, core_index)
+        return model.validate_params(cfg, self.params, self.n_neurons, core_index)
 
     # ----- individual checks ----------------------------------------------------------------------
     def _check_geometry(self, cfg, k: int) -> None:
@@ -128,9 +138,10 @@ class CoreProgram:
 
     def _check_crossbar(self, cfg, k: int) -> None:
         x, nbytes = self.crossbar, -(-self.n_neurons // 8)
-        if cfg.neuron.model != "truenorth":
-            raise ProgramError(f"core {k}: a bit crossbar is a truenorth program; model {cfg.neuron.model!r} "
-                               "needs syn_axon, syn_neuron and syn_weight")
+        if not model_of(cfg).capabilities.bit_crossbar:
+            allowed = " or ".join(models_with("bit_crossbar"))
+            raise ProgramError(f"core {k}: a bit crossbar is a {allowed} program (a binary crossbar); model "
+                               f"{cfg.neuron.model!r} needs syn_axon, syn_neuron and syn_weight")
         if self.syn_axon is not None or self.syn_neuron is not None:
             raise ProgramError(f"core {k}: give either the crossbar or syn_axon / syn_neuron, not both")
         if x.dtype != np.uint8 or x.shape != (self.n_axons, nbytes):
@@ -145,7 +156,7 @@ class CoreProgram:
         arrays = {"syn_axon": self.syn_axon, "syn_neuron": self.syn_neuron}
         for name, arr in arrays.items():
             if arr is None:
-                raise ProgramError(f"core {k}: {name} is missing (give COO synapses or, truenorth, a crossbar)")
+                raise ProgramError(f"core {k}: {name} is missing (give COO synapses or, with a binary crossbar, the packed crossbar)")
             if arr.ndim != 1 or arr.dtype.kind not in "iu":
                 raise ProgramError(f"core {k}: {name} must be a 1-D integer array, got {arr.dtype} {arr.shape}")
         if self.syn_axon.shape != self.syn_neuron.shape:
@@ -179,7 +190,7 @@ class CoreProgram:
         if w is None or w.shape != self.syn_axon.shape or w.dtype.kind not in "iu":
             raise ProgramError(
                 f"core {k}: syn_weight must be an integer array with one weight per synapse "
-                f"({self.n_synapses}) for model 'loihi_lif'"
+                f"({self.n_synapses}) for model {cfg.neuron.model!r}"
             )
         lo, hi = cfg.core.weight_min, cfg.core.weight_max
         bad = (w < lo) | (w > hi)
@@ -191,7 +202,7 @@ class CoreProgram:
                 f"{'signed' if cfg.core.weight_signed else 'unsigned'}); {int(bad.sum())} out of range"
             )
 
-    def _check_truenorth(self, cfg, k: int) -> None:
+    def _check_axon_types(self, cfg, k: int) -> None:
         t = self.axon_type
         n_types = cfg.core.axon_types or 1
         if t is None or t.shape != (self.n_axons,) or t.dtype.kind not in "iu":
@@ -200,10 +211,8 @@ class CoreProgram:
         if bad.any():
             a = _first_bad(bad)
             raise ProgramError(f"core {k}: axon {a} has type {int(t[a])}; allowed 0..{n_types - 1}")
-        if self.crossbar is None:
-            self._check_no_duplicates(k)
 
-    def _check_no_duplicates(self, k: int) -> None:
+    def _check_no_duplicates(self, cfg, k: int) -> None:
         """The crossbar is binary: one (axon, neuron) point can be connected once only."""
         key = np.sort(self.syn_axon.astype(np.int64) * max(self.n_neurons, 1) + self.syn_neuron)
         same = key[1:] == key[:-1]
@@ -211,7 +220,8 @@ class CoreProgram:
             dup = int(key[1:][same][0])
             raise ProgramError(
                 f"core {k}: crossbar point axon {dup // max(self.n_neurons, 1)} -> neuron "
-                f"{dup % max(self.n_neurons, 1)} is given more than once (the TrueNorth crossbar is binary)"
+                f"{dup % max(self.n_neurons, 1)} is given more than once (the crossbar of model {cfg.neuron.model!r} is "
+                "binary)"
             )
 
 

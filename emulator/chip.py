@@ -19,7 +19,7 @@ import numpy as np
 
 from chip_configs.errors import ProgramError, SimulationError
 from chip_configs.schema import ChipConfig, load_config
-from cores import CoreArray
+from cores import CoreArray, model_of
 from emulator.encoders import encode
 from emulator.mapped import MappedNetwork
 from noc.engine import ENGINES
@@ -174,7 +174,7 @@ class Chip:
 
     def load_cores(self, mapped: MappedNetwork) -> CoreArray:
         """Stage 2: build the chip's :class:`CoreArray` from the (checked) programs."""
-        seed = self.seed if self.cfg.neuron.model == "truenorth" else 0
+        seed = self.seed if model_of(self.cfg).capabilities.stochastic else 0
         self.cores = CoreArray(self.cfg, [mc.program for mc in mapped.cores], seed=seed)
         self.mapped = None     # programmed only once the wiring matches the cores
         return self.cores

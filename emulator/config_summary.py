@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chip_configs.schema import ChipConfig, TrueNorthNeuron
+from chip_configs.schema import ChipConfig
+from cores.models import model_of
 from emulator.table import fmt_bits, fmt_int, render_kv
 
 
@@ -31,8 +32,8 @@ def summary_text(cfg: ChipConfig, source: str) -> str:
     s = summary_dict(cfg)
     mem_c, mem_chip = s["memory_bits_per_core"], s["memory_bits_per_chip"]
     n = cfg.neuron
-    regs = (f"v {n.membrane_bits}-bit {n.membrane_overflow}" if isinstance(n, TrueNorthNeuron) else
-            f"u {n.current_bits}-bit {n.current_overflow}, v {n.membrane_bits}-bit {n.membrane_overflow}")
+    regs = ", ".join(f"{r.name} {r.bits}-bit {r.overflow}" for r in model_of(cfg).registers(cfg)
+                     if r.present and r.overflow)
     weights = f"{cfg.core.weight_bits}-bit {'signed' if cfg.core.weight_signed else 'unsigned'}"
     sync = (f"barrier, {cfg.sync.barrier_latency_ns:g} ns" if cfg.sync.mode == "barrier"
             else f"fixed period {cfg.sync.tick_period_ns:g} ns")

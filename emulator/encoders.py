@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from chip_configs.errors import SimulationError
+from cores.models import get_model
 
 
 def _as_values(x: np.ndarray) -> np.ndarray:
@@ -64,16 +65,13 @@ def direct(x: np.ndarray, ticks: int, seed: int = 0, scale: float = 1.0) -> np.n
 
 ENCODERS: dict[str, Callable[..., np.ndarray]] = {"rate": rate, "ttfs": ttfs, "direct": direct}
 
-# Models that can integrate more than one event per axon and tick (graded input). TrueNorth axons carry
-# binary spikes only.
-DIRECT_CAPABLE = {"loihi_lif"}
-
 
 def encode(name: str, x: np.ndarray, ticks: int, model: str, seed: int = 0, **options) -> np.ndarray:
     """Encode ``x`` with the encoder called ``name``; errors name the encoder and what is allowed."""
     if name not in ENCODERS:
         raise SimulationError(f"encoder {name!r} unknown; allowed: {', '.join(sorted(ENCODERS))}")
-    if name == "direct" and model not in DIRECT_CAPABLE:
+    # 'direct' needs models whose axons integrate more than one event per tick (TrueNorth's carry binary spikes).
+    if name == "direct" and not get_model(model).capabilities.graded_input:
         raise SimulationError(f"encoder 'direct' needs graded input, which model {model!r} does not allow; "
                               "use 'rate' or 'ttfs'")
     if ticks < 1:

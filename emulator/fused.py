@@ -33,6 +33,7 @@ import numpy as np
 
 from chip_configs.errors import SimulationError
 from cores import tables
+from cores.models import model_of, models_with
 from emulator import _fused
 from emulator.energy import N_EVENTS
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
@@ -51,9 +52,10 @@ class FusedPlan:
     """Pre-folded synapses, per-spike events and the compiled :class:`emulator._fused.FusedKernel` of a chip."""
 
     def __init__(self, chip):
-        if chip.cfg.neuron.model != "loihi_lif":
+        if not model_of(chip.cfg).capabilities.fused_loop:
+            allowed = ", ".join(repr(m) for m in models_with("fused_loop"))
             raise SimulationError(
-                f"engine 'loads': chip {chip.cfg.name!r}: neuron.model is {chip.cfg.neuron.model!r}; allowed: 'loihi_lif' "
+                f"engine 'loads': chip {chip.cfg.name!r}: neuron.model is {chip.cfg.neuron.model!r}; allowed: {allowed} "
                 "(run this chip with --engine fast, flow or simpy)")
         chip._require_program()
         self.chip = chip

@@ -19,7 +19,7 @@ import numpy as np
 
 from chip_configs.errors import SimulationError
 from chip_configs.schema import ChipConfig
-from cores import CoreProgram
+from cores import CoreProgram, model_of
 from cores.core_array import narrowest
 from emulator.mapped import Destinations, MappedCore, MappedNetwork, input_table
 
@@ -81,9 +81,16 @@ def _shared_params(cfg: ChipConfig, n: int, period: int, leak: int) -> dict:
             "reset_mode": np.int8(0)}
 
 
+# What the operating point programs: a binary crossbar with typed axons, and these neuron parameters.
+_OPERATING_POINT_PARAMS = {"weights", "leak", "alpha", "beta", "kappa", "reset_mode", "v0"}
+
+
 def _check_truenorth(cfg: ChipConfig) -> None:
-    if cfg.neuron.model != "truenorth":
-        raise SimulationError(f"truenorth_operating_point needs a truenorth chip; '{cfg.name}' is {cfg.neuron.model}")
+    unit = model_of(cfg)
+    fits = unit.capabilities.bit_crossbar and unit.capabilities.typed_axons
+    if not (fits and set(unit.Params.names()) >= _OPERATING_POINT_PARAMS):
+        raise SimulationError(f"truenorth_operating_point needs a truenorth chip (a typed binary crossbar and "
+                              f"the parameters {sorted(_OPERATING_POINT_PARAMS)}); '{cfg.name}' is {cfg.neuron.model}")
 
 
 def truenorth_operating_point(cfg: ChipConfig, rate_hz: float = 20.0, active_synapses: int = 128,

@@ -18,7 +18,7 @@ from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
 from mapping.partition import Partition, partition
 from mapping.placement import place, placement_cost
-from mapping.programs import BUILDERS
+from mapping.programs import builder_for
 from mapping.quantize import quantize
 from mapping.routing_tables import logical_routes, physical, physical_inputs, slice_traffic
 from mapping.summary import MappingSummary, core_usage, layer_errors, tightest
@@ -142,7 +142,7 @@ def _note_corrections(quant: dict, terms: dict) -> None:
 
 
 def _programs(cfg, part: Partition, quant: dict, seed: int, bit_cost: float = 0.0, activity=None):
-    build = BUILDERS[cfg.neuron.model]
+    build = builder_for(cfg)
     programs, terms = [], {}
     for k, s in enumerate(part.slices):
         q = quant.get(s.pop)

@@ -31,6 +31,7 @@ from functools import cached_property
 import numpy as np
 
 from chip_configs.errors import CapacityError, MappingError
+from cores.models import model_of
 from mapping.network import Network
 
 
@@ -175,10 +176,7 @@ def synapse_table(net: Network, pop: str, offsets: dict[str, int]) -> SynapseTab
 def _limits(cfg, neurons_cap: int | None = None) -> dict[str, int]:
     c = cfg.core
     npc = c.neurons_per_core if neurons_cap is None else max(1, min(neurons_cap, c.neurons_per_core))
-    if cfg.neuron.model == "truenorth":
-        syn_mem = c.max_synapses_per_core  # binary crossbar: one bit per point, bounded by the crossbar size
-    else:
-        syn_mem = c.synapse_memory_bits // max(c.weight_bits, 1)
+    syn_mem = model_of(cfg).synapse_capacity(cfg)  # synapses that fit the synapse memory (model's rule)
     return {"neurons": npc, "axons": c.axons_per_core,
             "synapses": min(c.max_synapses_per_core, syn_mem)}
 
@@ -365,7 +363,7 @@ def copies_targets(cfg, axon_copies: int | str | None = "auto") -> list[tuple[in
     integer ``K``: ``K`` copies wherever a slice's first neuron allows, cutting smaller slices if needed;
     chips without axon types (Loihi): one axon per source (a per-synapse weight needs no copies).
     """
-    types = cfg.core.axon_types if cfg.neuron.model == "truenorth" else None
+    types = cfg.core.axon_types if model_of(cfg).capabilities.typed_axons else None
     if axon_copies in (None, "auto"):
         return [(k, False) for k in range(types, 0, -1)] if types else [(1, False)]
     k = int(axon_copies)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.errors import MappingError
 from cores import CoreProgram
 from mapping.partition import Slice, SynapseTable
 from mapping.quantize import QuantizedLayer, encode_truenorth_leak
@@ -109,6 +110,17 @@ def _truenorth_relays(cfg, s: Slice) -> CoreProgram:
                        np.zeros(s.n_axons, np.int8))
 
 
+# The program builder of each neuron model, keyed by its YAML name (cores.models); a model without one is refused.
 BUILDERS = {"loihi_lif": loihi_program, "truenorth": truenorth_program}
 
-__all__ = ["BUILDERS", "loihi_program", "truenorth_program"]
+
+def builder_for(cfg):
+    """The program builder of ``cfg.neuron.model`` (MappingError naming the supported models otherwise)."""
+    try:
+        return BUILDERS[cfg.neuron.model]
+    except KeyError:
+        raise MappingError(f"no program builder for neuron model {cfg.neuron.model!r}; "
+                           f"supported: {sorted(BUILDERS)}") from None
+
+
+__all__ = ["BUILDERS", "builder_for", "loihi_program", "truenorth_program"]

@@ -299,6 +299,7 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
     return QuantizedLayer(pop.name, params, None, s, err, leak_terms)
 
 
+# The quantiser of each neuron model, keyed by its YAML name (cores.models); a model without one is refused.
 QUANTIZERS = {"loihi_lif": quantize_loihi, "truenorth": quantize_truenorth}
 
 

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from cores.models import model_of
+
 RESOURCES = ("neurons", "axons", "synapses", "synapse_memory_bits", "output_edges", "fan_in", "fan_out")
 
 
@@ -88,9 +90,8 @@ def _limits(cfg) -> dict:
 
 
 def _memory_bits(cfg, prog) -> int:
-    if cfg.neuron.model == "truenorth":
-        return int(prog.n_axons * prog.n_neurons)  # binary crossbar points in use
-    return int(prog.n_synapses * cfg.core.weight_bits)
+    """Synapse memory the program uses, by the model's rule (Loihi weights, TrueNorth crossbar points)."""
+    return int(model_of(cfg).synapse_memory_bits(cfg, prog.n_axons, prog.n_neurons, prog.n_synapses))
 
 
 def core_usage(cfg, part, assign, mapped) -> list[dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.schema import config_from_dict, config_to_dict, load_config
-from cores import CoreProgram, param_ranges
+from cores import CoreProgram, model_of, param_ranges
 
 # Tracked copy of ../shared/reference/golden (Lava 0.10 bit-accurate LIF traces), so a fresh clone runs them.
 GOLDEN_DIR = Path(__file__).resolve().parents[1] / "data" / "golden"
@@ -57,13 +57,13 @@ def random_params(cfg, rng, n: int, limits: dict | None = None) -> dict:
 
 
 def random_program(cfg, rng, n: int, a: int, density: float, limits: dict | None = None) -> CoreProgram:
-    """A random core program: ~density x a x n synapses (a binary crossbar for truenorth)."""
+    """A random core program: ~density x a x n synapses, with weights and axon types as the model takes them."""
     s = int(density * a * n)
     idx = rng.choice(a * n, size=min(s, a * n, cfg.core.max_synapses_per_core), replace=False)
     sa, sn = (idx // n).astype(np.int32), (idx % n).astype(np.int32)
     params = random_params(cfg, rng, n, limits)
-    if cfg.neuron.model == "truenorth":
-        types = rng.integers(0, cfg.core.axon_types, a).astype(np.int8)
-        return CoreProgram(n, a, sa, sn, None, params, types)
-    w = random_values(rng, cfg.core.weight_min, cfg.core.weight_max, sa.shape, edge_p=0.3).astype(np.int32)
-    return CoreProgram(n, a, sa, sn, w, params)
+    caps = model_of(cfg).capabilities
+    types = rng.integers(0, cfg.core.axon_types, a).astype(np.int8) if caps.typed_axons else None
+    w = (random_values(rng, cfg.core.weight_min, cfg.core.weight_max, sa.shape, edge_p=0.3).astype(np.int32)
+         if caps.synapse_weights else None)
+    return CoreProgram(n, a, sa, sn, w, params, types)

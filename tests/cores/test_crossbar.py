@@ -125,6 +125,8 @@ def test_nbytes_counts_every_array():
                                                            "neuron.refractory_ticks_max": 3})):
         cores = CoreArray(cfg, [random_program(cfg, np.random.default_rng(0), 6, 8, 0.5) for _ in range(2)])
         held = [v for v in vars(cores).values() if isinstance(v, np.ndarray)]
+        held += [v for d in vars(cores).values() if isinstance(d, dict) for v in d.values()
+                 if isinstance(v, np.ndarray)]   # the initial states, by register
         held += list(cores._xbar.arrays().values())
         sizes = cores.nbytes()
         assert sizes["total"] == sum(a.nbytes for a in held)

@@ -12,8 +12,15 @@ import pytest
 
 from chip_configs.errors import ProgramError, SimulationError
 from chip_configs.schema import load_config
-from cores import CoreArray, CoreProgram, param_ranges, simulate_neurons, validate_params
-from cores.params import LoihiLifParams, TrueNorthParams, make_record
+from cores import (
+    CoreArray,
+    CoreProgram,
+    LoihiLifParams,
+    TrueNorthParams,
+    param_ranges,
+    simulate_neurons,
+    validate_params,
+)
 from tests.cores._factories import variant
 
 PRESETS = ["loihi", "truenorth"]
@@ -71,9 +78,11 @@ def test_ranges_come_from_the_config():
 
 def test_records_and_other_parameter_errors():
     cfg = load_config("truenorth")
-    rec = make_record(cfg, {"alpha": 7}, 2)
+    rec = validate_params(cfg, {"alpha": 7}, 2)
     assert isinstance(rec, TrueNorthParams) and rec.alpha.tolist() == [7, 7] and rec.weights.shape == (2, 4)
-    assert isinstance(make_record(load_config("loihi"), {}, 1), LoihiLifParams)
+    assert isinstance(validate_params(load_config("loihi"), {}, 1), LoihiLifParams)
+    with pytest.raises(ValueError, match="read-only"):
+        rec.alpha[0] = 1          # the record is frozen, and so are its arrays
     with pytest.raises(ProgramError, match="unknown parameter.*'vth'"):
         validate_params(cfg, {"vth": 1}, 2)
     with pytest.raises(ProgramError, match="must be integers"):
