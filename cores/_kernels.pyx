@@ -25,6 +25,8 @@ The fixed-point helpers below are the C twins of :mod:`cores.fixed_point`; the P
 from libc.string cimport memcpy
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
+from chip_configs.events import CORE_EVENTS, check_columns
+
 from cores._lif cimport (F_ACTIVE, F_SPIKE, LF_REST, LoihiCfg, LoihiNeuron, decay, loihi_at_rest, loihi_cfg,
                          loihi_neuron, ovf, shift)
 
@@ -80,12 +82,17 @@ LOIHI_FLAGS = {"rest": LF_REST}
 TRUENORTH_FLAGS = {"leak_reversal": TF_LEAK_REV, "leak_stochastic": TF_LEAK_STOCH, "kappa": TF_KAPPA,
                    "rest": TF_REST}
 
-# Counter columns of last_counts[core, :]
+# Counter columns of last_counts[core, :]: chip_configs.events.CORE_EVENTS, checked below at import.
 cdef enum:
     C_SYN = 0
     C_ACTIVE = 1
     C_INACTIVE = 2
     C_SPIKES = 3
+    C_NEV = 4
+
+COUNTER_COLUMNS = {"syn_ops": C_SYN, "neuron_updates_active": C_ACTIVE, "neuron_updates_inactive": C_INACTIVE,
+                   "spikes": C_SPIKES, "n_events": C_NEV}
+check_columns("cores/_kernels.pyx", COUNTER_COLUMNS, CORE_EVENTS)
 
 cdef enum:
     SLOT_THRESHOLD = 0
