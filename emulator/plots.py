@@ -113,12 +113,12 @@ def link_utilisation(chip, report, path: Path) -> Path:
 
 
 def energy_breakdown(report, path: Path) -> Path:
-    by_op = report.data["mean"]["energy_pj"]["by_op"]
+    by_op = report.mean.energy_pj.by_op
     items = sorted(((k, v) for k, v in by_op.items() if v > 0), key=lambda kv: kv[1])
     plt, fig, ax = _figure()
     ax.barh([k for k, _ in items], [v * 1e-6 for _, v in items], color="tab:blue")
     ax.set_xlabel("energy per inference (uJ)")
-    ax.set_title(f"energy breakdown: {report.data['mean']['energy_pj']['total'] * 1e-6:.3f} uJ per inference")
+    ax.set_title(f"energy breakdown: {report.mean.energy_pj.total * 1e-6:.3f} uJ per inference")
     return _save(plt, fig, path)
 
 
