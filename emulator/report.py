@@ -55,7 +55,17 @@ def _plain(value):
 
 
 class _Record:
-    """``to_dict()`` for a frozen dataclass: every field, in order, as plain JSON values."""
+    """Base of the report records: frozen all the way down, and ``to_dict()`` (every field, in order, as plain
+    JSON values)."""
+
+    def __post_init__(self):
+        # A dict or list given to a frozen record would still be mutable: store read-only views instead.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, dict):
+                object.__setattr__(self, f.name, MappingProxyType(value))
+            elif isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
 
     def to_dict(self) -> dict:
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
