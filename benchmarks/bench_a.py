@@ -82,7 +82,8 @@ def map_onto_loihi(net, seed: int, placer: str, chips: int = 0):
             if chips:
                 raise
             last = err
-            attempts.append({"chips": n, "cores": cfg.num_cores, "error": str(err)})
+            attempts.append({"chips": n, "cores": cfg.num_cores, "error": str(err), "resource": err.resource,
+                             "need": err.need, "limit": err.limit})
             need = _cores_needed(err)
             n = max(n + 1, -(-need // CORES_PER_CHIP)) if need else n + 1
     raise CapacityError(last.resource, last.need, last.limit, layer=last.layer, chip=last.chip, chips=MAX_CHIPS,
