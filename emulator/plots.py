@@ -71,7 +71,7 @@ def mesh_grid(cfg, core_index: np.ndarray, values: np.ndarray) -> np.ndarray:
 def core_activity(chip, report, path: Path) -> Path:
     cfg = chip.cfg
     rows, cols = tile_shape(cfg.mesh.cores_per_router)
-    grid = mesh_grid(cfg, report.core_index, report.core_activity)
+    grid = mesh_grid(cfg, report.arrays.core_index, report.arrays.core_activity)
     plt, fig, ax = _figure(6.4, min(9.0, 5.0 * grid.shape[0] / max(grid.shape[1], 1) + 1.5))
     im = ax.imshow(grid, origin="lower", cmap="viridis", interpolation="nearest", aspect="auto")
     fig.colorbar(im, ax=ax, label="synaptic ops per inference")
@@ -93,7 +93,7 @@ def core_activity(chip, report, path: Path) -> Path:
 
 def link_utilisation(chip, report, path: Path) -> Path:
     cfg = chip.cfg
-    util = report.link_utilisation
+    util = report.arrays.link_utilisation
     grids = link_grids(chip.topology, util)  # {"north": [H, W], ...}
     plt, fig, axes = _figure(10, 3.2)
     fig.clf()
@@ -123,7 +123,7 @@ def energy_breakdown(report, path: Path) -> Path:
 
 
 def tick_duration(report, path: Path, inference: int = 0) -> Path:
-    ticks = report.tick_ns[inference]
+    ticks = report.arrays.tick_ns[inference]
     plt, fig, ax = _figure()
     t = np.arange(ticks.shape[0])
     bottom = np.zeros(ticks.shape[0])

@@ -30,6 +30,7 @@ from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
 from emulator.energy import price, static_energy_pj
 from emulator.links import link_name
+from emulator.report_text import render_text
 
 REPORT_VERSION = 1
 PHASES = ("compute", "network", "sync")
@@ -340,26 +341,7 @@ class Report(_Record):
         return atomic_write_json(path, self.to_dict())
 
     def to_text(self) -> str:
-        from emulator.report_text import render_text
-
         return render_text(self)
-
-    # The plot arrays under their former names.
-    @property
-    def link_utilisation(self) -> np.ndarray:
-        return self.arrays.link_utilisation
-
-    @property
-    def core_activity(self) -> np.ndarray:
-        return self.arrays.core_activity
-
-    @property
-    def tick_ns(self) -> np.ndarray:
-        return self.arrays.tick_ns
-
-    @property
-    def core_index(self) -> np.ndarray:
-        return self.arrays.core_index
 
 
 def build_report(chip, records) -> Report:

@@ -30,7 +30,7 @@ def test_records_are_frozen(report):
     with pytest.raises(TypeError):
         report.unit_costs.energy["syn_op_pj"] = 0.0
     with pytest.raises(ValueError):
-        report.tick_ns[0, 0, 0] = 0.0
+        report.arrays.tick_ns[0, 0, 0] = 0.0
 
 
 def test_to_dict_is_plain_json_with_the_typed_fields(report):
