@@ -101,7 +101,7 @@ def test_packet_fields():
     net = Network([Input("x", 2)], [Population("h", 2, LIF()), Population("o", 2, LIF())],
                   [Projection("x", "h", np.eye(2)), Projection("h", "o", np.eye(2), 9)], [Output("out", "o")])
     err = refusal(net, "tiny")
-    assert_numbers(err, "delay", 9, 4, chip="tiny")
+    assert_numbers(err, "delay", 9, 4, layer="h", chip="tiny")
     assert err.context["what"].startswith("layer 'h' core ")
     inputs = Network([Input("x", 2)], [Population("h", 2, LIF())], [Projection("x", "h", np.eye(2), 9)],
                      [Output("out", "h")])
