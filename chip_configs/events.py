@@ -65,12 +65,14 @@ ENERGY_KEY: dict[Event, str] = {
 COUNT_FIELD = "n_events"
 
 
-def expected_columns(events: Sequence[Event]) -> dict[str, int]:
-    """The column of each of ``events`` by label, plus their number under :data:`COUNT_FIELD`."""
-    return {**{e.label: int(e) for e in events}, COUNT_FIELD: len(events)}
+def expected_columns(events: Sequence[Event], count: bool = True) -> dict[str, int]:
+    """The column of each of ``events`` by label, plus (``count``) their number under :data:`COUNT_FIELD`."""
+    out = {e.label: int(e) for e in events}
+    return {**out, COUNT_FIELD: len(events)} if count else out
 
 
-def check_columns(source: str, columns: Mapping[str, int], events: Sequence[Event] = tuple(Event)) -> None:
+def check_columns(source: str, columns: Mapping[str, int], events: Sequence[Event] = tuple(Event),
+                  count: bool = True) -> None:
     """Compare the column numbers a compiled module was built with against :class:`Event`, field by field.
 
     Parameters
@@ -81,6 +83,8 @@ def check_columns(source: str, columns: Mapping[str, int], events: Sequence[Even
         ``label -> column`` for every one of ``events`` and ``n_events -> len(events)``, as compiled.
     events : sequence of Event
         The events the module counts: all of them, or the core prefix :data:`CORE_EVENTS`.
+    count : bool
+        Whether the module has a column count of its own (``NM_NEV``); without one, ``n_events`` must be absent.
 
     Raises
     ------
@@ -88,7 +92,7 @@ def check_columns(source: str, columns: Mapping[str, int], events: Sequence[Even
         A field is missing, extra, or has another number than :class:`Event` gives it; rebuild after editing
         the enumeration and the C constants together.
     """
-    want = expected_columns(events)
+    want = expected_columns(events, count)
     for field in sorted(set(want) | set(columns)):
         have, need = columns.get(field), want.get(field)
         if have != need:

@@ -25,8 +25,6 @@ The fixed-point helpers below are the C twins of :mod:`cores.fixed_point`; the P
 from libc.string cimport memcpy
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
-from chip_configs.events import CORE_EVENTS, check_columns
-
 from cores._lif cimport (F_ACTIVE, F_SPIKE, LF_REST, LoihiCfg, LoihiNeuron, decay, loihi_at_rest, loihi_cfg,
                          loihi_neuron, ovf, shift)
 
@@ -82,17 +80,12 @@ LOIHI_FLAGS = {"rest": LF_REST}
 TRUENORTH_FLAGS = {"leak_reversal": TF_LEAK_REV, "leak_stochastic": TF_LEAK_STOCH, "kappa": TF_KAPPA,
                    "rest": TF_REST}
 
-# Counter columns of last_counts[core, :]: chip_configs.events.CORE_EVENTS, checked below at import.
+# Counter columns of last_counts[core, :]
 cdef enum:
     C_SYN = 0
     C_ACTIVE = 1
     C_INACTIVE = 2
     C_SPIKES = 3
-    C_NEV = 4
-
-COUNTER_COLUMNS = {"syn_ops": C_SYN, "neuron_updates_active": C_ACTIVE, "neuron_updates_inactive": C_INACTIVE,
-                   "spikes": C_SPIKES, "n_events": C_NEV}
-check_columns("cores/_kernels.pyx", COUNTER_COLUMNS, CORE_EVENTS)
 
 cdef enum:
     SLOT_THRESHOLD = 0
@@ -741,3 +734,14 @@ def truenorth_direct(const TrueNorthNeuron[::1] prm, int64_t[::1] v, const int64
             for i in range(inputs.shape[1]):
                 out_s[t, i] = tn_neuron(&prm[i], &v[i], inputs[t, i], h_ct, i, &c) & F_SPIKE
                 out_v[t, i] = v[i]
+
+
+# ----- the counter columns against the one event enumeration ------------------------------------------------
+
+from chip_configs.events import CORE_EVENTS, check_columns
+
+# The C_* counter columns as compiled, by event label: chip_configs.events.CORE_EVENTS, checked at import (the
+# width of a counter row is the caller's array, so there is no count field).
+COUNTER_COLUMNS = {"syn_ops": C_SYN, "neuron_updates_active": C_ACTIVE, "neuron_updates_inactive": C_INACTIVE,
+                   "spikes": C_SPIKES}
+check_columns("cores/_kernels.pyx", COUNTER_COLUMNS, CORE_EVENTS, count=False)

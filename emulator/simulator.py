@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from chip_configs.events import EVENT_NAMES, N_EVENTS, Event
 from emulator import _tick
+from emulator.energy import EVENT_NAMES, N_EVENTS
 from emulator.links import link_name
 
-# Event-kind columns of the per-tick count array (chip_configs.events.Event), by short name.
-SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = (int(e) for e in Event)
+# Event-kind columns of the per-tick count array, see emulator.energy.EVENTS.
+SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
 LAT_HIST_BINS = 64  # initial size; grows by doubling
 
 

@@ -42,7 +42,7 @@ def test_core_counters_are_a_prefix_of_the_events():
 
 def test_compiled_columns_equal_the_enumeration():
     assert expected_columns(tuple(Event)) == _tick.EVENT_COLUMNS
-    assert expected_columns(CORE_EVENTS) == _kernels.COUNTER_COLUMNS
+    assert expected_columns(CORE_EVENTS, count=False) == _kernels.COUNTER_COLUMNS
 
 
 def _header_enum() -> dict[str, int]:
@@ -74,6 +74,9 @@ def test_a_mismatch_is_an_import_error_naming_the_field(columns, field):
 
 
 def test_the_core_prefix_is_checked_alone():
-    check_columns("cores/_kernels.pyx", expected_columns(CORE_EVENTS), CORE_EVENTS)
+    check_columns("cores/_kernels.pyx", expected_columns(CORE_EVENTS, False), CORE_EVENTS, count=False)
     with pytest.raises(ImportError, match="'packets'"):
-        check_columns("cores/_kernels.pyx", {**expected_columns(CORE_EVENTS), "packets": 4}, CORE_EVENTS)
+        check_columns("cores/_kernels.pyx", {**expected_columns(CORE_EVENTS, False), "packets": 4}, CORE_EVENTS,
+                      count=False)
+    with pytest.raises(ImportError, match="'n_events'"):
+        check_columns("cores/_kernels.pyx", expected_columns(CORE_EVENTS), CORE_EVENTS, count=False)
