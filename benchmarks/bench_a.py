@@ -27,7 +27,6 @@ the chip's wiring); the fastest of ``--kernel-repeats`` loops, checked to give t
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 
@@ -63,8 +62,8 @@ def build(seed: int, ticks: int):
 
 
 def _cores_needed(err: CapacityError) -> int | None:
-    m = re.search(r"needs (\d+) cores", str(err))
-    return int(m.group(1)) if m else None
+    """Cores the network needs, when that is what did not fit (then more chips can help)."""
+    return err.need if err.resource == "cores" else None
 
 
 def map_onto_loihi(net, seed: int, placer: str, chips: int = 0):
@@ -82,10 +81,13 @@ def map_onto_loihi(net, seed: int, placer: str, chips: int = 0):
         except CapacityError as err:
             if chips:
                 raise
-            attempts.append({"chips": n, "cores": cfg.num_cores, "error": str(err)})
+            last = err
+            attempts.append({"chips": n, "cores": cfg.num_cores, "error": str(err), "resource": err.resource,
+                             "need": err.need, "limit": err.limit})
             need = _cores_needed(err)
             n = max(n + 1, -(-need // CORES_PER_CHIP)) if need else n + 1
-    raise CapacityError(f"bench-A does not fit {MAX_CHIPS} Loihi chips: {attempts[-1]['error']}")
+    raise CapacityError(last.resource, last.need, last.limit, layer=last.layer, chip=last.chip, chips=MAX_CHIPS,
+                        cause=str(last), message="bench-A does not fit {chips} Loihi chips: {cause}")
 
 
 # ----- runs ------------------------------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 
+from chip_configs.events import ENERGY_KEY
 from chip_configs.files import atomic_write_json
 from chip_configs.schema import load_config
 from emulator.chip import Chip
-from emulator.report import _UNIT_KEY
 from emulator.table import render_table
 from mapping.mapper import map_network
 from mapping.synthetic import poisson_inputs, random_network
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
           f"{d['cores_used']} cores; {m['avg_hops']:.2f} hops per packet")
     record = {"ops": out, "latency_ns": lat, "cores_used": d["cores_used"], "ticks": m["ticks"],
               "avg_hops": m["avg_hops"], "energy_total_pj": m["energy_pj"]["total"],
-              "static_pj": m["energy_pj"]["by_op"]["static"], "unit_keys": _UNIT_KEY}
+              "static_pj": m["energy_pj"]["by_op"]["static"], "unit_keys": {e.label: key for e, key in ENERGY_KEY.items()}}
     atomic_write_json(args.out, record)
     mismatched = [op for op, v in out.items() if v["table2_pj"] is not None and v["count"]
                   and abs(v["unit_pj"] - v["table2_pj"]) > 1e-9]

@@ -734,3 +734,14 @@ def truenorth_direct(const TrueNorthNeuron[::1] prm, int64_t[::1] v, const int64
             for i in range(inputs.shape[1]):
                 out_s[t, i] = tn_neuron(&prm[i], &v[i], inputs[t, i], h_ct, i, &c) & F_SPIKE
                 out_v[t, i] = v[i]
+
+
+# ----- the counter columns against the one event enumeration ------------------------------------------------
+
+from chip_configs.events import CORE_EVENTS, check_columns
+
+# The C_* counter columns as compiled, by event label: chip_configs.events.CORE_EVENTS, checked at import (the
+# width of a counter row is the caller's array, so there is no count field).
+COUNTER_COLUMNS = {"syn_ops": C_SYN, "neuron_updates_active": C_ACTIVE, "neuron_updates_inactive": C_INACTIVE,
+                   "spikes": C_SPIKES}
+check_columns("cores/_kernels.pyx", COUNTER_COLUMNS, CORE_EVENTS, count=False)

@@ -38,13 +38,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from chip_configs.errors import ProgramError, SimulationError
+from chip_configs.events import CORE_EVENTS
 from cores import tables
 from cores._compiled import _kernels
 from cores.models import model_of
 from cores.prng import seed_key
 from cores.program import CoreProgram
 
-COUNTER_NAMES = ("syn_ops", "neuron_updates_active", "neuron_updates_inactive", "spikes")
+COUNTER_NAMES = tuple(e.label for e in CORE_EVENTS)  # columns of last_counts / total_counts
 _INITIAL_PENDING = 256
 _INT_DTYPES = (np.int8, np.int16, np.int32, np.int64)
 

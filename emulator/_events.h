@@ -3,7 +3,10 @@
 #define NM_EVENTS_H
 #include <stdint.h>
 
-/* Columns of the per-core count block (emulator.energy.EVENTS order). */
+/* Columns of the per-core count block: the twin of chip_configs.events.Event (NM_NEV = len(Event)). The
+   numbers the compiler sees here are exposed by emulator/_tick.pyx (EVENT_COLUMNS) and checked against Event
+   field by field when emulator._tick is imported (a mismatch is an ImportError naming the field); edit both
+   together. */
 enum { NM_SYN = 0, NM_ACT = 1, NM_INACT = 2, NM_SPK = 3, NM_PKT = 4, NM_HEW = 5, NM_HNS = 6, NM_DLV = 7, NM_NEV = 8 };
 
 /* What a spike of one neuron adds besides its synapses, in one 64-byte record: its destination cores as bits

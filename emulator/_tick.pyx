@@ -18,12 +18,18 @@ from libc.math cimport ceil
 from libc.stdlib cimport abs as iabs
 from libc.stdint cimport int32_t, int64_t
 
-# Columns of the emulator's per-tick count array (see emulator.energy.EVENTS).
-cdef enum:
-    PKT = 4
-    HEW = 5
-    HNS = 6
-    DLV = 7
+from chip_configs.events import check_columns
+
+# Columns of the emulator's count arrays, from the header every compiled user includes.
+cdef extern from "_events.h":
+    enum:
+        NM_SYN, NM_ACT, NM_INACT, NM_SPK, NM_PKT, NM_HEW, NM_HNS, NM_DLV, NM_NEV
+
+# The column numbers this module was compiled with, by event label (chip_configs.events.Event).
+EVENT_COLUMNS = {"syn_ops": NM_SYN, "neuron_updates_active": NM_ACT, "neuron_updates_inactive": NM_INACT,
+                 "spikes": NM_SPK, "packets": NM_PKT, "hops_ew": NM_HEW, "hops_ns": NM_HNS, "deliveries": NM_DLV,
+                 "n_events": NM_NEV}
+check_columns("emulator/_events.h", EVENT_COLUMNS)
 
 
 def count_packets(const int32_t[::1] spikes, const int64_t[::1] dest_ptr):
@@ -63,10 +69,10 @@ def form_packets(const int32_t[::1] spikes, const int64_t[::1] dest_ptr, const i
                 t = integ[k] + (neuron_local[g] + 1) / n_per_core[k] * update[k] + rank * spike_ns
                 # ceil with a guard against float noise on exact multiples of the cycle
                 out_inject[p] = <int64_t>ceil(t / cycle_ns - 1e-9)
-                counts[k, PKT] += 1
-                counts[k, HEW] += iabs(x[kd] - x[k])
-                counts[k, HNS] += iabs(y[kd] - y[k])
-                counts[kd, DLV] += 1
+                counts[k, NM_PKT] += 1
+                counts[k, NM_HEW] += iabs(x[kd] - x[k])
+                counts[k, NM_HNS] += iabs(y[kd] - y[k])
+                counts[kd, NM_DLV] += 1
                 p += 1
     return p
 

@@ -103,7 +103,7 @@ def run_command(args: argparse.Namespace) -> int:
     result = chip.run(spikes, probes={"spikes": args.raster, "state": probe_ids or None}, progress=args.progress)
     report = result.report
     if labels is not None:
-        report.data["accuracy"] = float(np.mean(result.predictions == np.asarray(labels)[: len(result.predictions)]))
+        report = report.with_accuracy(np.mean(result.predictions == np.asarray(labels)[: len(result.predictions)]))
     if args.report:
         report.save_json(args.report)
     if args.save_probes:

@@ -1,33 +1,27 @@
 """Pricing: counts of events times the config's energy table (BookSim's count-then-price).
 
-During a run components only count events. Afterwards :func:`price` turns a count vector into energy by
-operation type. Static energy is static power times simulated time: 1 mW x 1 ns = 1 pJ.
+During a run components only count events (columns: :class:`chip_configs.events.Event`). Afterwards
+:func:`price` turns a count vector into energy by operation type::
+
+    energy[..., e] = counts[..., e] x energy_table[ENERGY_KEY[e]]      (pJ; e = Event column)
+
+Static energy is static power times simulated time: 1 mW x 1 ns = 1 pJ.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.events import ENERGY_KEY, EVENT_NAMES, N_EVENTS, Event
 from chip_configs.schema import ChipConfig
 
-# Event kinds counted by the emulator, with the energy-table key that prices each (pJ per event).
-EVENTS = (
-    ("syn_ops", "syn_op_pj"),
-    ("neuron_updates_active", "neuron_update_active_pj"),
-    ("neuron_updates_inactive", "neuron_update_inactive_pj"),
-    ("spikes", "spike_pj"),
-    ("packets", "packet_injected_pj"),
-    ("hops_ew", "hop_ew_pj"),
-    ("hops_ns", "hop_ns_pj"),
-    ("deliveries", "delivery_pj"),
-)
-EVENT_NAMES = tuple(name for name, _ in EVENTS)
-N_EVENTS = len(EVENTS)
+# (report name, energy-table key) of every event kind, in column order.
+EVENTS = tuple((e.label, ENERGY_KEY[e]) for e in Event)
 
 
 def unit_costs_pj(cfg: ChipConfig) -> np.ndarray:
-    """Energy per event (pJ), in :data:`EVENTS` order."""
-    return np.asarray([getattr(cfg.energy, key) for _, key in EVENTS], dtype=np.float64)
+    """Energy per event (pJ), in :class:`~chip_configs.events.Event` column order."""
+    return np.asarray([getattr(cfg.energy, ENERGY_KEY[e]) for e in Event], dtype=np.float64)
 
 
 def price(counts: np.ndarray, cfg: ChipConfig) -> np.ndarray:
@@ -47,3 +41,6 @@ def breakdown(counts: np.ndarray, cfg: ChipConfig, duration_ns: float) -> dict[s
     out["static"] = static_energy_pj(cfg, duration_ns)
     out["total"] = float(dyn.sum()) + out["static"]
     return out
+
+
+__all__ = ["EVENTS", "EVENT_NAMES", "N_EVENTS", "breakdown", "price", "static_energy_pj", "unit_costs_pj"]

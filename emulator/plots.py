@@ -71,7 +71,7 @@ def mesh_grid(cfg, core_index: np.ndarray, values: np.ndarray) -> np.ndarray:
 def core_activity(chip, report, path: Path) -> Path:
     cfg = chip.cfg
     rows, cols = tile_shape(cfg.mesh.cores_per_router)
-    grid = mesh_grid(cfg, report.core_index, report.core_activity)
+    grid = mesh_grid(cfg, report.arrays.core_index, report.arrays.core_activity)
     plt, fig, ax = _figure(6.4, min(9.0, 5.0 * grid.shape[0] / max(grid.shape[1], 1) + 1.5))
     im = ax.imshow(grid, origin="lower", cmap="viridis", interpolation="nearest", aspect="auto")
     fig.colorbar(im, ax=ax, label="synaptic ops per inference")
@@ -93,7 +93,7 @@ def core_activity(chip, report, path: Path) -> Path:
 
 def link_utilisation(chip, report, path: Path) -> Path:
     cfg = chip.cfg
-    util = report.link_utilisation
+    util = report.arrays.link_utilisation
     grids = link_grids(chip.topology, util)  # {"north": [H, W], ...}
     plt, fig, axes = _figure(10, 3.2)
     fig.clf()
@@ -113,17 +113,17 @@ def link_utilisation(chip, report, path: Path) -> Path:
 
 
 def energy_breakdown(report, path: Path) -> Path:
-    by_op = report.data["mean"]["energy_pj"]["by_op"]
+    by_op = report.mean.energy_pj.by_op
     items = sorted(((k, v) for k, v in by_op.items() if v > 0), key=lambda kv: kv[1])
     plt, fig, ax = _figure()
     ax.barh([k for k, _ in items], [v * 1e-6 for _, v in items], color="tab:blue")
     ax.set_xlabel("energy per inference (uJ)")
-    ax.set_title(f"energy breakdown: {report.data['mean']['energy_pj']['total'] * 1e-6:.3f} uJ per inference")
+    ax.set_title(f"energy breakdown: {report.mean.energy_pj.total * 1e-6:.3f} uJ per inference")
     return _save(plt, fig, path)
 
 
 def tick_duration(report, path: Path, inference: int = 0) -> Path:
-    ticks = report.tick_ns[inference]
+    ticks = report.arrays.tick_ns[inference]
     plt, fig, ax = _figure()
     t = np.arange(ticks.shape[0])
     bottom = np.zeros(ticks.shape[0])

@@ -9,239 +9,388 @@ config's tables, so every figure traces back to a count and a table entry:
     power          = energy / latency                              (pJ / ns = mW)
     EDP            = energy x latency                              (J s)
 
-The JSON is deterministic (sorted keys, no timestamps): same inputs and seed give byte-identical files.
+A report is a tree of frozen records (:class:`Report` at the root). ``to_dict()`` is the JSON schema (field
+order = key order; the JSON is deterministic: sorted keys, no timestamps, so the same inputs and seed give
+byte-identical files); ``to_text()`` the summary people read (:mod:`emulator.report_text`). What is known only
+after the run (the accuracy against labels) is added with :meth:`Report.with_accuracy`, a new report: a report
+is never mutated.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
+from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
-from emulator.energy import EVENT_NAMES, price, static_energy_pj
+from emulator.energy import price, static_energy_pj
 from emulator.links import link_name
-from emulator.table import fmt_int, fmt_si, render_kv, render_table
+from emulator.report_text import render_text
 
 REPORT_VERSION = 1
 PHASES = ("compute", "network", "sync")
+PERCENTILES = (50, 90, 99)
+
+Number = int | float  # per inference: counts are int; their means over inferences are float
 
 
-def hist_percentiles(hist: np.ndarray, qs=(50, 90, 99)) -> dict[str, float]:
-    """Exact percentiles (nearest rank) and mean of integer latencies held as a histogram."""
-    n = int(hist.sum())
-    if n == 0:
-        return {"count": 0, "mean": 0.0, **{f"p{q}": 0.0 for q in qs}, "max": 0.0}
-    cum = np.cumsum(hist)
-    vals = np.arange(hist.size)
-    out = {"count": n, "mean": float((hist * vals).sum() / n)}
-    for q in qs:
-        out[f"p{q}"] = float(np.searchsorted(cum, math.ceil(q / 100 * n)))
-    out["max"] = float(np.flatnonzero(hist)[-1])
-    return out
+def _frozen_map(items) -> Mapping:
+    """A read-only mapping (the records below are frozen all the way down)."""
+    return MappingProxyType(dict(items))
 
 
-def _inference_summary(rec, cfg) -> dict:
-    """One inference's priced figures (no per-core arrays: those go in the aggregate)."""
-    totals = rec.per_tick.sum(axis=0)
-    latency = float(rec.tick_ns[:, 0].sum())
-    dyn = price(totals, cfg)
-    energy = {name: float(v) for name, v in zip(EVENT_NAMES, dyn, strict=True)}
-    energy["static"] = static_energy_pj(cfg, latency)
-    total_pj = float(dyn.sum()) + energy["static"]
-    counts = {name: int(v) for name, v in zip(EVENT_NAMES, totals, strict=True)}
-    packets = counts["packets"]
-    return {
-        "ticks": int(rec.tick_ns.shape[0]),
-        "energy_pj": {"total": total_pj, "by_op": energy},
-        "latency_ns": {"total": latency, **{p: float(rec.tick_ns[:, i + 1].sum()) for i, p in enumerate(PHASES)}},
-        "counts": counts,
-        "input_events": rec.input_events,
-        "avg_hops": float((counts["hops_ew"] + counts["hops_ns"]) / packets) if packets else 0.0,
-        "noc_latency_cycles": hist_percentiles(rec.latency_hist),
-        "peak_buffer_flits": rec.peak_buffer_flits,
-        "output_spike_count": int(np.count_nonzero(rec.out_spikes)),   # a 0/1 raster: no int64 copy
-        "power_mw": total_pj / latency if latency else 0.0,
-        "timing_violations": len(rec.violations),
-    }
+def _plain(value):
+    """JSON-ready copy: records -> dicts (field order), mappings -> dicts, sequences -> lists."""
+    if is_dataclass(value):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
-def _mean(dicts: list[dict]) -> dict:
-    """Element-wise mean of nested dicts of numbers."""
-    out = {}
-    for key, val in dicts[0].items():
-        if isinstance(val, dict):
-            out[key] = _mean([d[key] for d in dicts])
-        else:
-            out[key] = math.fsum(d[key] for d in dicts) / len(dicts)   # exactly rounded, no array per leaf
-    return out
+class _Record:
+    """Base of the report records: frozen all the way down, and ``to_dict()`` (every field, in order, as plain
+    JSON values)."""
+
+    def __post_init__(self):
+        # A dict or list given to a frozen record would still be mutable: store read-only views instead.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, dict):
+                object.__setattr__(self, f.name, MappingProxyType(value))
+            elif isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
+
+    def to_dict(self) -> dict:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
 
 
-def _per_core(chip, records) -> list[dict]:
+# ----- one inference ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatencyPercentiles(_Record):
+    """Packet latency through the NoC (cycles): count, mean and nearest-rank percentiles."""
+
+    count: Number
+    mean: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+
+    @classmethod
+    def from_histogram(cls, hist: np.ndarray) -> LatencyPercentiles:
+        """Exact percentiles (nearest rank: the smallest latency with ``ceil(q / 100 x n)`` packets at or below)
+        and mean of integer latencies held as a histogram (``hist[c]`` packets took ``c`` cycles)."""
+        n = int(hist.sum())
+        if n == 0:
+            return cls(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        cum = np.cumsum(hist)
+        pct = [float(np.searchsorted(cum, math.ceil(q / 100 * n))) for q in PERCENTILES]
+        return cls(n, float((hist * np.arange(hist.size)).sum() / n), *pct, float(np.flatnonzero(hist)[-1]))
+
+
+@dataclass(frozen=True)
+class EnergyBreakdown(_Record):
+    """Energy (pJ): ``total`` and ``by_op``, one entry per event kind (:data:`EVENT_NAMES`) plus ``static``."""
+
+    total: float
+    by_op: Mapping[str, float]
+
+    @classmethod
+    def priced(cls, counts: np.ndarray, cfg, latency_ns: float) -> EnergyBreakdown:
+        """``by_op[e] = counts[e] x energy_table[e]``; ``static = static_power x latency``; total = their sum."""
+        dyn = price(counts, cfg)
+        by_op = {name: float(v) for name, v in zip(EVENT_NAMES, dyn, strict=True)}
+        by_op["static"] = static_energy_pj(cfg, latency_ns)
+        return cls(float(dyn.sum()) + by_op["static"], _frozen_map(by_op))
+
+
+@dataclass(frozen=True)
+class LatencyBreakdown(_Record):
+    """Latency (ns): ``total`` = the sum of tick durations; its phases compute + network + sync."""
+
+    total: float
+    compute: float
+    network: float
+    sync: float
+
+    @classmethod
+    def from_ticks(cls, tick_ns: np.ndarray) -> LatencyBreakdown:
+        """From ``tick_ns`` [T, 4] (duration, compute, network, sync per tick)."""
+        return cls(float(tick_ns[:, 0].sum()), *(float(tick_ns[:, i + 1].sum()) for i in range(len(PHASES))))
+
+
+@dataclass(frozen=True)
+class InferenceSummary(_Record):
+    """One inference's priced figures (per-core arrays go in the aggregate), or their mean over inferences."""
+
+    ticks: Number
+    energy_pj: EnergyBreakdown
+    latency_ns: LatencyBreakdown
+    counts: Mapping[str, Number]  # event label -> count
+    input_events: Number
+    avg_hops: float
+    noc_latency_cycles: LatencyPercentiles
+    peak_buffer_flits: Number
+    output_spike_count: Number
+    power_mw: float
+    timing_violations: Number  # how many
+
+    @classmethod
+    def of(cls, rec, cfg) -> InferenceSummary:
+        """Price one :class:`~emulator.simulator.InferenceRecord` with ``cfg``'s tables."""
+        totals = rec.per_tick.sum(axis=0)
+        latency = LatencyBreakdown.from_ticks(rec.tick_ns)
+        energy = EnergyBreakdown.priced(totals, cfg, latency.total)
+        counts = {name: int(v) for name, v in zip(EVENT_NAMES, totals, strict=True)}
+        packets = counts[Event.PACKETS.label]
+        hops = counts[Event.HOPS_EW.label] + counts[Event.HOPS_NS.label]
+        return cls(
+            ticks=int(rec.tick_ns.shape[0]),
+            energy_pj=energy,
+            latency_ns=latency,
+            counts=_frozen_map(counts),
+            input_events=rec.input_events,
+            avg_hops=float(hops / packets) if packets else 0.0,
+            noc_latency_cycles=LatencyPercentiles.from_histogram(rec.latency_hist),
+            peak_buffer_flits=rec.peak_buffer_flits,
+            output_spike_count=int(np.count_nonzero(rec.out_spikes)),  # a 0/1 raster: no int64 copy
+            power_mw=energy.total / latency.total if latency.total else 0.0,
+            timing_violations=len(rec.violations),
+        )
+
+
+def mean_of(items: Sequence):
+    """Element-wise mean of equal-shaped records (or mappings) of numbers; each leaf is ``fsum / n``, exactly
+    rounded, so the mean does not depend on the order of the inferences' partial sums."""
+    first = items[0]
+    if is_dataclass(first):
+        return type(first)(**{f.name: mean_of([getattr(i, f.name) for i in items]) for f in fields(first)})
+    if isinstance(first, Mapping):
+        return _frozen_map((k, mean_of([i[k] for i in items])) for k in first)
+    return math.fsum(items) / len(items)
+
+
+# ----- the chip -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemoryBits(_Record):
+    """Programmed footprint of the used cores (bits): weights + state + spike buffers = total."""
+
+    weights: int
+    state: int
+    spikes: int
+    total: int
+
+    @classmethod
+    def of(cls, chip) -> MemoryBits:
+        return cls(**{k: int(np.sum(v)) for k, v in chip.cores.memory_bits().items()})
+
+
+@dataclass(frozen=True)
+class CoreRow(_Record):
+    """One used core, mean per inference: its priced energy (pJ) and main counts."""
+
+    core: int
+    energy_pj: float
+    syn_ops: float
+    spikes: float
+    packets: float
+    memory_bits: int
+
+
+def _per_core(chip, records) -> tuple[CoreRow, ...]:
     counts = np.sum([r.per_core for r in records], axis=0) / len(records)
     energy = price(counts, chip.cfg).sum(axis=1)
     mem = chip.cores.memory_bits()
-    return [
-        {"core": int(c), "energy_pj": float(energy[k]), "syn_ops": float(counts[k, 0]),
-         "spikes": float(counts[k, 3]), "packets": float(counts[k, 4]),
-         "memory_bits": int(mem["total"][k])}
+    return tuple(
+        CoreRow(int(c), float(energy[k]), float(counts[k, Event.SYN_OPS]), float(counts[k, Event.SPIKES]),
+                float(counts[k, Event.PACKETS]), int(mem["total"][k]))
         for k, c in enumerate(chip.wiring.core_index.tolist())
-    ]
+    )
 
 
-def _memory(chip) -> dict:
-    mem = chip.cores.memory_bits()
-    return {k: int(np.sum(v)) for k, v in mem.items()}
+@dataclass(frozen=True)
+class NocLinkStats(_Record):
+    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle."""
+
+    flits_total: int
+    utilisation_mean: float
+    utilisation_max: float
+    busiest_link: str | None  # None: no flit crossed a link
 
 
-def _links(chip, records) -> dict:
-    flits = np.sum([r.link_flits for r in records], axis=0)
-    cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / chip.cfg.noc.cycle_ns
-    util = flits / cycles if cycles else flits * 0.0
+def _links(chip, flits: np.ndarray, util: np.ndarray) -> NocLinkStats:
     k = int(np.argmax(flits)) if flits.size else 0
-    return {
-        "flits_total": int(flits.sum()),
-        "utilisation_mean": float(util.mean()) if util.size else 0.0,
-        "utilisation_max": float(util.max()) if util.size else 0.0,
-        "busiest_link": link_name(chip.topology, k) if flits.size and flits[k] else None,
-    }
+    return NocLinkStats(
+        flits_total=int(flits.sum()),
+        utilisation_mean=float(util.mean()) if util.size else 0.0,
+        utilisation_max=float(util.max()) if util.size else 0.0,
+        busiest_link=link_name(chip.topology, k) if flits.size and flits[k] else None,
+    )
 
 
-@dataclass
-class Report:
-    """Priced results of a run; ``to_dict`` is the JSON schema, ``to_text`` the table for people."""
+@dataclass(frozen=True)
+class Violation(_Record):
+    """A fixed-period overrun as the engine named it (``entry``: tick, kind, culprit, period_ns and the numbers
+    of its kind), in inference ``inference``."""
 
-    data: dict
-    link_utilisation: np.ndarray
-    core_activity: np.ndarray  # [C] mean syn_ops per inference
-    tick_ns: np.ndarray  # [B, T, 4]
-    core_index: np.ndarray
+    inference: int
+    entry: Mapping[str, object]
+
+    @property
+    def tick(self) -> int:
+        return self.entry["tick"]
+
+    @property
+    def culprit(self) -> str:
+        return self.entry["culprit"]
+
+    @property
+    def period_ns(self) -> float:
+        return self.entry["period_ns"]
+
+    @property
+    def overrun_ns(self) -> float | None:
+        """How far the tick overran its period (ns); None when the engine does not know (loads estimate)."""
+        return self.entry.get("overrun_ns")
 
     def to_dict(self) -> dict:
-        return self.data
+        return dict(_plain(self.entry), inference=self.inference)
+
+
+@dataclass(frozen=True)
+class UnitCosts(_Record):
+    """The table entries every figure was priced with (the config's ``energy`` and ``timing`` blocks)."""
+
+    energy: Mapping[str, float]
+    timing: Mapping[str, float]
+    noc_cycle_ns: float
+
+    @classmethod
+    def of(cls, cfg) -> UnitCosts:
+        return cls(_frozen_map(cfg.energy.model_dump()), _frozen_map(cfg.timing.model_dump()), cfg.noc.cycle_ns)
+
+
+@dataclass(frozen=True)
+class RunArrays:
+    """Arrays behind the plots (read-only, not in the JSON)."""
+
+    link_utilisation: np.ndarray  # [n_links] flits per cycle
+    core_activity: np.ndarray  # [C] mean syn_ops per inference
+    tick_ns: np.ndarray  # [B, T, 4] duration, compute, network, sync
+    core_index: np.ndarray  # [C] chip core index of each used core
+
+    def __post_init__(self):
+        for f in fields(self):
+            getattr(self, f.name).setflags(write=False)
+
+
+# ----- the report ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report(_Record):
+    """Priced results of a run; ``to_dict`` is the JSON schema, ``to_text`` the table for people."""
+
+    report_version: int
+    chip: str
+    network: str
+    noc_engine: str
+    seed: int | None
+    sync: str
+    inferences: int
+    per_inference: tuple[InferenceSummary, ...]
+    mean: InferenceSummary
+    inferences_per_second: float
+    energy_delay_product_js: float
+    memory_bits: MemoryBits
+    cores_used: int
+    cores_available: int
+    neurons_used: int
+    activation_sparsity: float
+    per_core: tuple[CoreRow, ...]
+    noc_links: NocLinkStats
+    timing_violations: tuple[Violation, ...]
+    unit_costs: UnitCosts
+    accuracy: float | None = None  # fraction of inferences whose prediction equals the label; None: no labels
+    arrays: RunArrays | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict:
+        """The JSON schema: every field but the plot arrays; ``accuracy`` only when labels were given."""
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("accuracy", "arrays")}
+        if self.accuracy is not None:
+            out["accuracy"] = self.accuracy
+        return out
+
+    def with_accuracy(self, accuracy: float) -> Report:
+        """This report with the accuracy against labels (a new record)."""
+        return replace(self, accuracy=float(accuracy))
 
     def save_json(self, path: str | Path) -> Path:
-        return atomic_write_json(path, self.data)
+        return atomic_write_json(path, self.to_dict())
 
     def to_text(self) -> str:
-        return render_text(self.data)
+        return render_text(self)
 
 
 def build_report(chip, records) -> Report:
     """Price every inference and aggregate; see the module docstring for the formulas."""
     cfg = chip.cfg
-    per_inf = [_inference_summary(r, cfg) for r in records]
-    mean = _mean(per_inf)
-    lat_s = mean["latency_ns"]["total"] * 1e-9
-    e_j = mean["energy_pj"]["total"] * 1e-12
+    per_inf = tuple(InferenceSummary.of(r, cfg) for r in records)
+    mean = mean_of(per_inf)
+    lat_s = mean.latency_ns.total * 1e-9
+    e_j = mean.energy_pj.total * 1e-12
     meta = chip.mapped.metadata if chip.mapped is not None else {}
-    data = {
-        "report_version": REPORT_VERSION,
-        "chip": cfg.name,
-        "network": meta.get("name") or meta.get("network") or "unnamed",
-        "noc_engine": chip.noc_engine,
-        "seed": chip.seed,
-        "sync": cfg.sync.mode,
-        "inferences": len(records),
-        "per_inference": per_inf,
-        "mean": mean,
-        "inferences_per_second": 1.0 / lat_s if lat_s else 0.0,
-        "energy_delay_product_js": e_j * lat_s,
-        "memory_bits": _memory(chip),
-        "cores_used": int(chip.cores.n_cores),
-        "cores_available": int(cfg.num_cores),
-        "neurons_used": int(chip.cores.n_neurons),
-        "activation_sparsity": _sparsity(mean, chip),
-        "per_core": _per_core(chip, records),
-        "noc_links": _links(chip, records),
-        "timing_violations": [dict(v, inference=b) for b, r in enumerate(records) for v in r.violations],
-        # The table entries every figure above was priced with, so each can be traced to its source.
-        "unit_costs": {"energy": cfg.energy.model_dump(), "timing": cfg.timing.model_dump(),
-                       "noc_cycle_ns": cfg.noc.cycle_ns},
-    }
     flits = np.sum([r.link_flits for r in records], axis=0)
     cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / cfg.noc.cycle_ns
+    util = flits / cycles if cycles else flits * 0.0
+    per_core = _per_core(chip, records)
     return Report(
-        data=data,
-        link_utilisation=flits / cycles if cycles else flits.astype(float),
-        core_activity=np.asarray([c["syn_ops"] for c in data["per_core"]]),
-        tick_ns=np.stack([r.tick_ns for r in records]),
-        core_index=chip.wiring.core_index.copy(),
+        report_version=REPORT_VERSION,
+        chip=cfg.name,
+        network=meta.get("name") or meta.get("network") or "unnamed",
+        noc_engine=chip.noc_engine,
+        seed=chip.seed,
+        sync=cfg.sync.mode,
+        inferences=len(records),
+        per_inference=per_inf,
+        mean=mean,
+        inferences_per_second=1.0 / lat_s if lat_s else 0.0,
+        energy_delay_product_js=e_j * lat_s,
+        memory_bits=MemoryBits.of(chip),
+        cores_used=int(chip.cores.n_cores),
+        cores_available=int(cfg.num_cores),
+        neurons_used=int(chip.cores.n_neurons),
+        activation_sparsity=_sparsity(mean, chip),
+        per_core=per_core,
+        noc_links=_links(chip, flits, util),
+        timing_violations=tuple(Violation(b, _frozen_map(v)) for b, r in enumerate(records) for v in r.violations),
+        unit_costs=UnitCosts.of(cfg),
+        arrays=RunArrays(
+            link_utilisation=flits / cycles if cycles else flits.astype(float),
+            core_activity=np.asarray([c.syn_ops for c in per_core]),
+            tick_ns=np.stack([r.tick_ns for r in records]),
+            core_index=chip.wiring.core_index.copy(),
+        ),
     )
 
 
-def _sparsity(mean: dict, chip) -> float:
+def _sparsity(mean: InferenceSummary, chip) -> float:
     """1 - spikes / (neurons x ticks): NeuroBench's activation sparsity."""
-    denom = chip.cores.n_neurons * mean["ticks"]
-    return 1.0 - mean["counts"]["spikes"] / denom if denom else 1.0
+    denom = chip.cores.n_neurons * mean.ticks
+    return 1.0 - mean.counts[Event.SPIKES.label] / denom if denom else 1.0
 
 
-# ----- text -------------------------------------------------------------------------------------------
-
-
-# Energy-table key of each priced operation, for the "count x unit cost" column.
-_UNIT_KEY = {"syn_ops": "syn_op_pj", "neuron_updates_active": "neuron_update_active_pj",
-             "neuron_updates_inactive": "neuron_update_inactive_pj", "spikes": "spike_pj",
-             "packets": "packet_injected_pj", "hops_ew": "hop_ew_pj", "hops_ns": "hop_ns_pj",
-             "deliveries": "delivery_pj"}
-
-
-def _energy_rows(d: dict) -> list[tuple]:
-    """One row per operation: count x unit cost = energy (share); static is power x time."""
-    m = d["mean"]
-    total = m["energy_pj"]["total"]
-    unit = d["unit_costs"]["energy"]
-    rows = []
-    for op, pj in sorted(m["energy_pj"]["by_op"].items(), key=lambda kv: -kv[1]):
-        if pj <= 0:
-            continue
-        if op == "static":
-            how = f"{unit['static_power_mw']:g} mW x {fmt_si(m['latency_ns']['total'] * 1e-9, 's')}"
-        else:
-            how = f"{m['counts'][op]:,.1f} x {unit[_UNIT_KEY[op]]:g} pJ"
-        rows.append((op, how, fmt_si(pj * 1e-12, "J"), f"{100 * pj / total:5.1f} %" if total else "-"))
-    return rows
-
-
-def render_text(d: dict) -> str:
-    """The summary people read after ``neuromesh run``."""
-    m = d["mean"]
-    lat = m["latency_ns"]
-    nl = m["noc_latency_cycles"]
-    head = render_kv([
-        ("chip / network", f"{d['chip']} / {d['network']}"),
-        ("inferences", f"{d['inferences']} x {int(m['ticks'])} ticks ({d['sync']} sync)"),
-        ("energy per inference", fmt_si(m["energy_pj"]["total"] * 1e-12, "J")
-         + f"  (average power {m['power_mw']:.3f} mW)"),
-        ("latency per inference", fmt_si(lat["total"] * 1e-9, "s") + "  = compute "
-         + fmt_si(lat["compute"] * 1e-9, "s") + " + network " + fmt_si(lat["network"] * 1e-9, "s")
-         + " + sync " + fmt_si(lat["sync"] * 1e-9, "s")),
-        ("throughput", f"{d['inferences_per_second']:.1f} inferences/s; EDP {d['energy_delay_product_js']:.3e} J s"),
-        ("spikes / syn. ops", f"{m['counts']['spikes']:.1f} / {m['counts']['syn_ops']:.1f} per inference "
-                              f"(activation sparsity {d['activation_sparsity']:.4f})"),
-        ("packets", f"{m['counts']['packets']:.1f} per inference, {m['avg_hops']:.2f} hops on average"),
-        ("NoC latency (cycles)", f"mean {nl['mean']:.1f}, p50 {nl['p50']:.0f}, p99 {nl['p99']:.0f}, "
-                                 f"max {nl['max']:.0f}; busiest link {d['noc_links']['busiest_link']} "
-                                 f"({100 * d['noc_links']['utilisation_max']:.1f} % utilised)"),
-        ("cores", f"{d['cores_used']} used of {d['cores_available']}, {fmt_int(d['neurons_used'])} neurons"),
-        ("memory", f"{fmt_int(d['memory_bits']['total'])} bits = weights {fmt_int(d['memory_bits']['weights'])} "
-                   f"+ state {fmt_int(d['memory_bits']['state'])} + spike buffers {fmt_int(d['memory_bits']['spikes'])}"),
-    ], title="NeuroMesh run report (mean per inference)")
-    if "accuracy" in d:
-        head += f"\n{'accuracy (labels)':<22} {100 * d['accuracy']:.1f} % on {d['inferences']} inferences"
-    energy = render_table(_energy_rows(d), header=("energy by operation", "count x unit cost", "per inference",
-                                                   "share"))
-    if d["noc_engine"] == "flow":
-        head += ("\nnote: NoC timing from the approximate flow model (--engine flow); latency and its network "
-                 "phase are estimates, counts and energy are exact")
-    if d["noc_engine"] == "loads":
-        head += ("\nnote: --engine loads: spikes, counts and energy are exact; each tick's network phase is "
-                 "estimated from its link loads (latency), packet latencies are zero-load and buffers are not "
-                 "modelled")
-    viol = d["timing_violations"]
-    tail = "timing: no violations" if not viol else (
-        f"timing: {len(viol)} VIOLATION(S); first: tick {viol[0]['tick']}, {viol[0]['culprit']} overran the "
-        f"{viol[0]['period_ns']:g} ns period by {viol[0]['overrun_ns']:.1f} ns")
-    return "\n\n".join([head, energy, tail])
+__all__ = ["CoreRow", "EnergyBreakdown", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
+           "NocLinkStats", "Report", "RunArrays", "UnitCosts", "Violation", "build_report", "mean_of"]

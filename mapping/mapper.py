@@ -173,7 +173,8 @@ def _assemble(net: Network, cfg, part: Partition, programs, routes, in_routes, a
     cores = []
     for k, s in enumerate(part.slices):
         what = f"layer {s.pop!r} core {int(assign[k])}"
-        cores.append(MappedCore(int(assign[k]), programs[k], physical(routes[k], assign, cfg, int(assign[k]), what)))
+        dests = physical(routes[k], assign, cfg, int(assign[k]), what, layer=s.pop)
+        cores.append(MappedCore(int(assign[k]), programs[k], dests))
     cores.sort(key=lambda c: c.index)
     ins = physical_inputs(in_routes, assign, cfg)
     out_core, out_neuron = _outputs(net, part, assign)

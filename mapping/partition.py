@@ -226,10 +226,10 @@ def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
     if fan_in.size and fan_in.max() > cfg.core.max_fan_in:
         j = int(np.argmax(fan_in))
         raise CapacityError(
-            f"layer {name!r}: neuron {j} has fan-in {int(fan_in[j])} synapses; max_fan_in is {cfg.core.max_fan_in} "
-            f"({int((fan_in > cfg.core.max_fan_in).sum())} neuron(s) over, by up to "
-            f"{int(fan_in.max() - cfg.core.max_fan_in)}); this chip has no dendritic splitting"
-        )
+            "fan_in", int(fan_in[j]), cfg.core.max_fan_in, layer=name, chip=cfg.name, neuron=j,
+            n_over=int((fan_in > cfg.core.max_fan_in).sum()),
+            message="layer {layer!r}: neuron {neuron} has fan-in {need} synapses; max_fan_in is {limit} "
+                    "({n_over} neuron(s) over, by up to {over}); this chip has no dendritic splitting")
 
 
 def _slice_copies(name: str, table: SynapseTable, a: int, limits: dict, target: int) -> int:
@@ -241,8 +241,9 @@ def _slice_copies(name: str, table: SynapseTable, a: int, limits: dict, target: 
     """
     single = _usage(table, a, a + 1)
     if single["axons"] > limits["axons"]:
-        raise CapacityError(f"layer {name!r}: neuron {a} needs {single['axons']} axons (one per distinct (source, "
-                            f"delay), before any duplication) but a core has {limits['axons']}")
+        raise CapacityError("axons", single["axons"], limits["axons"], layer=name, neuron=a,
+                            message="layer {layer!r}: neuron {neuron} needs {need} axons (one per distinct (source, "
+                                    "delay), before any duplication) but a core has {limit}")
     return max(1, min(target, limits["axons"] // max(single["axons"], 1)))
 
 
@@ -260,7 +261,8 @@ def slice_population(name: str, table: SynapseTable, size: int, cfg, neurons_cap
     single = _usage(table, 0, 1) if size else None
     bad = _binding(single, limits) if single else None
     if bad and bad != "axons":
-        raise CapacityError(f"layer {name!r}: one neuron needs {single[bad]} {bad} but a core has {limits[bad]}")
+        raise CapacityError(bad, single[bad], limits[bad], layer=name, chip=cfg.name,
+                            message="layer {layer!r}: one neuron needs {need} {resource} but a core has {limit}")
     out, a = [], 0
     while a < size:
         c = _slice_copies(name, table, a, limits, copies if shrink else 1)
@@ -329,11 +331,13 @@ def _splitter_slices(ptr, dests, sources: np.ndarray, cfg, start_index: int) -> 
 def _check_one_source(s: int, n_dest: int, n_relays: int, npc: int, edge_lim: int | None) -> None:
     """The relays of one source share its one relay axon, hence one splitter core: they must fit it."""
     if n_relays > npc:
-        raise CapacityError(f"source {s}: {n_dest} destinations need {n_relays} relay neurons; a core has "
-                            f"{npc} (one level of splitters only)")
+        raise CapacityError("relay_neurons", n_relays, npc, source=s, n_dest=n_dest,
+                            message="source {source}: {n_dest} destinations need {need} relay neurons; a core has "
+                                    "{limit} (one level of splitters only)")
     if edge_lim is not None and n_dest > edge_lim:
-        raise CapacityError(f"source {s}: {n_dest} destinations through one splitter core exceed "
-                            f"max_output_axons_per_core {edge_lim} (one level of splitters only)")
+        raise CapacityError("output_axons", n_dest, edge_lim, source=s,
+                            message="source {source}: {need} destinations through one splitter core exceed "
+                                    "max_output_axons_per_core {limit} (one level of splitters only)")
 
 
 def _relay_slice(cur: dict) -> Slice:
@@ -433,8 +437,9 @@ def _limit_output_edges(slices: list[Slice], tables: dict, offsets: dict, n_src:
         first = offsets[s.pop] + s.start
         edges = fan[first:first + s.n_neurons]
         if edges.size and edges.max() > limit:
-            raise CapacityError(f"layer {s.pop!r}: a neuron sends {int(edges.max())} edges; "
-                                f"max_output_axons_per_core is {limit}")
+            raise CapacityError("output_axons", int(edges.max()), limit, layer=s.pop, chip=cfg.name,
+                                message="layer {layer!r}: a neuron sends {need} edges; max_output_axons_per_core "
+                                        "is {limit}")
         cuts = _cut_points(edges, limit)
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
             why = s.binding if (a, b) == (0, s.n_neurons) else "output_edges"
@@ -459,8 +464,10 @@ def _check_relay_delays(net: Network, tables: dict, extra: dict, cfg) -> None:
             if proj.pre == pop.name and extra[pop.name]:
                 d = int(np.max(proj.delay)) + extra[pop.name]
                 if d > cfg.core.delay_slots:
-                    raise CapacityError(f"layer {pop.name!r}: splitter relays add one tick; delay {d} exceeds "
-                                        f"delay_slots {cfg.core.delay_slots} on projection {proj.label}")
+                    raise CapacityError("delay", d, cfg.core.delay_slots, layer=pop.name, chip=cfg.name,
+                                        projection=proj.label,
+                                        message="layer {layer!r}: splitter relays add one tick; delay {need} "
+                                                "exceeds delay_slots {limit} on projection {projection}")
 
 
 def _check_cores(part: Partition, cfg) -> None:
@@ -472,10 +479,10 @@ def _check_cores(part: Partition, cfg) -> None:
         by_layer[s.pop] = by_layer.get(s.pop, 0) + 1
     worst = max(by_layer, key=by_layer.get)
     raise CapacityError(
-        f"cores: the network needs {need} cores but the chip has {have} (over by {need - have}); the largest "
-        f"layer {worst!r} alone takes {by_layer[worst]} cores, bound by "
-        f"{sorted({s.binding for s in part.slices if s.pop == worst})}"
-    )
+        "cores", need, have, layer=worst, chip=cfg.name, layer_cores=by_layer[worst],
+        bound_by=sorted({s.binding for s in part.slices if s.pop == worst}),
+        message="cores: the network needs {need} cores but the chip has {limit} (over by {over}); the largest "
+                "layer {layer!r} alone takes {layer_cores} cores, bound by {bound_by}")
 
 
 __all__ = ["Partition", "Slice", "SynapseTable", "copies_targets", "destinations", "partition", "slice_population",

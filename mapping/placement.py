@@ -83,7 +83,8 @@ def placement_cost(traffic: Traffic, assign: np.ndarray, cfg) -> float:
 
 def _check_fits(n: int, cfg) -> None:
     if n > cfg.num_cores:
-        raise CapacityError(f"cores: {n} slices need {n} cores; the chip has {cfg.num_cores}")
+        raise CapacityError("cores", n, cfg.num_cores, chip=cfg.name,
+                            message="cores: {need} slices need {need} cores; the chip has {limit}")
 
 
 # ----- placers ------------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def _field_limits(cfg) -> dict[str, int]:
 
 
 def check_packet_fields(cfg, src_core: int, dst_core: np.ndarray, axon: np.ndarray, delay: np.ndarray,
-                        what: str) -> None:
+                        what: str, layer: str | None = None) -> None:
     """Raise CapacityError if any destination does not fit the packet layout (names ``what`` and the field)."""
     if dst_core.size == 0:
         return
@@ -125,16 +125,18 @@ def check_packet_fields(cfg, src_core: int, dst_core: np.ndarray, axon: np.ndarr
     checks = {"dx": np.abs(tx - sx), "dy": np.abs(ty - sy), "core": local, "axon": axon, "delay": delay}
     for name, val in checks.items():
         if val.max() > lim[name]:
-            raise CapacityError(f"{what}: {name} {int(val.max())} does not fit the packet field "
-                                f"(max {lim[name]})")
+            raise CapacityError(name, int(val.max()), lim[name], layer=layer, chip=cfg.name, what=what,
+                                message="{what}: {resource} {need} does not fit the packet field (max {limit})")
     if delay.min() < 1:
-        raise CapacityError(f"{what}: delay {int(delay.min())}; the chip needs >= 1")
+        raise CapacityError("delay", int(delay.min()), 1, layer=layer, chip=cfg.name, bound="min", what=what,
+                            message="{what}: delay {need}; the chip needs >= {limit}")
 
 
-def physical(routes: Routes, assign: np.ndarray, cfg, src_core: int, what: str) -> Destinations:
+def physical(routes: Routes, assign: np.ndarray, cfg, src_core: int, what: str, layer: str | None = None
+             ) -> Destinations:
     """Slice routes -> chip-core destinations, checked against the packet layout."""
     core = assign[routes.slice] if routes.slice.size else np.zeros(0, np.int64)
-    check_packet_fields(cfg, src_core, core, routes.axon, routes.delay, what)
+    check_packet_fields(cfg, src_core, core, routes.axon, routes.delay, what, layer)
     return Destinations(routes.ptr.astype(np.int64), core.astype(np.int32), routes.axon.astype(np.int32),
                         routes.delay.astype(np.int32))
 
@@ -143,9 +145,10 @@ def physical_inputs(routes: Routes, assign: np.ndarray, cfg) -> Destinations:
     """External input tables (no source core: only axon and delay widths are checked)."""
     core = assign[routes.slice] if routes.slice.size else np.zeros(0, np.int64)
     lim = _field_limits(cfg)
-    if routes.delay.size and (routes.delay.max() > lim["delay"] or routes.axon.max() > lim["axon"]):
-        raise CapacityError(f"input lines: delay {int(routes.delay.max())} (max {lim['delay']}) or axon "
-                            f"{int(routes.axon.max())} (max {lim['axon']}) does not fit the packet fields")
+    for name, val in (("delay", routes.delay), ("axon", routes.axon)):
+        if val.size and val.max() > lim[name]:
+            raise CapacityError(name, int(val.max()), lim[name], chip=cfg.name, what="input lines",
+                                message="{what}: {resource} {need} does not fit the packet field (max {limit})")
     return Destinations(routes.ptr.astype(np.int64), core.astype(np.int32), routes.axon.astype(np.int32),
                         routes.delay.astype(np.int32))
 

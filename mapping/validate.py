@@ -240,8 +240,13 @@ def verdict(checks: list[Check]) -> Verdict:
 
 
 def capacity_failure(exc: Exception) -> Verdict:
-    """The verdict when mapping itself is refused (the network does not fit)."""
-    return Verdict(False, [Check("capacity", "fail", [str(exc)])], [f"capacity: {exc}"])
+    """The verdict when mapping itself is refused (the network does not fit); a CapacityError's numbers
+    (resource, need, limit, layer, chip) go into the check's data."""
+    from chip_configs.errors import CapacityError
+
+    keys = ("resource", "need", "limit", "layer", "chip")
+    data = {k: getattr(exc, k) for k in keys} if isinstance(exc, CapacityError) else {}
+    return Verdict(False, [Check("capacity", "fail", [str(exc)], data)], [f"capacity: {exc}"])
 
 
 CHECKS = ("capacity", "precision", "functional", "timing", "energy")

@@ -1,0 +1,76 @@
+"""The text summary of a :class:`~emulator.report.Report`: what people read after ``neuromesh run``."""
+
+from __future__ import annotations
+
+from chip_configs.events import ENERGY_KEY, Event
+from emulator.table import fmt_int, fmt_si, render_kv, render_table
+
+# Notes on the estimated figures of the approximate NoC engines, by engine name.
+ENGINE_NOTES = {
+    "flow": "note: NoC timing from the approximate flow model (--engine flow); latency and its network phase are "
+            "estimates, counts and energy are exact",
+    "loads": "note: --engine loads: spikes, counts and energy are exact; each tick's network phase is estimated "
+             "from its link loads (latency), packet latencies are zero-load and buffers are not modelled",
+}
+
+
+def _energy_rows(r) -> list[tuple]:
+    """One row per operation: count x unit cost = energy (share); static is power x time."""
+    m = r.mean
+    total = m.energy_pj.total
+    unit = r.unit_costs.energy
+    rows = []
+    for op, pj in sorted(m.energy_pj.by_op.items(), key=lambda kv: -kv[1]):
+        if pj <= 0:
+            continue
+        if op == "static":
+            how = f"{unit['static_power_mw']:g} mW x {fmt_si(m.latency_ns.total * 1e-9, 's')}"
+        else:
+            how = f"{m.counts[op]:,.1f} x {unit[ENERGY_KEY[Event[op.upper()]]]:g} pJ"
+        rows.append((op, how, fmt_si(pj * 1e-12, "J"), f"{100 * pj / total:5.1f} %" if total else "-"))
+    return rows
+
+
+def _head(r) -> str:
+    m, lat, nl, mem, links = r.mean, r.mean.latency_ns, r.mean.noc_latency_cycles, r.memory_bits, r.noc_links
+    return render_kv([
+        ("chip / network", f"{r.chip} / {r.network}"),
+        ("inferences", f"{r.inferences} x {int(m.ticks)} ticks ({r.sync} sync)"),
+        ("energy per inference", fmt_si(m.energy_pj.total * 1e-12, "J") + f"  (average power {m.power_mw:.3f} mW)"),
+        ("latency per inference", fmt_si(lat.total * 1e-9, "s") + "  = compute " + fmt_si(lat.compute * 1e-9, "s")
+         + " + network " + fmt_si(lat.network * 1e-9, "s") + " + sync " + fmt_si(lat.sync * 1e-9, "s")),
+        ("throughput", f"{r.inferences_per_second:.1f} inferences/s; EDP {r.energy_delay_product_js:.3e} J s"),
+        ("spikes / syn. ops", f"{m.counts['spikes']:.1f} / {m.counts['syn_ops']:.1f} per inference "
+                              f"(activation sparsity {r.activation_sparsity:.4f})"),
+        ("packets", f"{m.counts['packets']:.1f} per inference, {m.avg_hops:.2f} hops on average"),
+        ("NoC latency (cycles)", f"mean {nl.mean:.1f}, p50 {nl.p50:.0f}, p99 {nl.p99:.0f}, max {nl.max:.0f}; "
+                                 f"busiest link {links.busiest_link} ({100 * links.utilisation_max:.1f} % utilised)"),
+        ("cores", f"{r.cores_used} used of {r.cores_available}, {fmt_int(r.neurons_used)} neurons"),
+        ("memory", f"{fmt_int(mem.total)} bits = weights {fmt_int(mem.weights)} + state {fmt_int(mem.state)} "
+                   f"+ spike buffers {fmt_int(mem.spikes)}"),
+    ], title="NeuroMesh run report (mean per inference)")
+
+
+def _timing(r) -> str:
+    """No violations, or how many and the first one (tick, culprit, overrun)."""
+    if not r.timing_violations:
+        return "timing: no violations"
+    v = r.timing_violations[0]
+    by = f" by {v.overrun_ns:.1f} ns" if v.overrun_ns is not None else ""
+    return (f"timing: {len(r.timing_violations)} VIOLATION(S); first: tick {v.tick}, {v.culprit} overran the "
+            f"{v.period_ns:g} ns period{by}")
+
+
+def render_text(r) -> str:
+    """The summary of report ``r``: head, accuracy, engine note, energy table, timing."""
+    head = _head(r)
+    if r.accuracy is not None:
+        head += f"\n{'accuracy (labels)':<22} {100 * r.accuracy:.1f} % on {r.inferences} inferences"
+    if r.noc_engine in ENGINE_NOTES:
+        head += "\n" + ENGINE_NOTES[r.noc_engine]
+    energy = render_table(_energy_rows(r), header=("energy by operation", "count x unit cost", "per inference",
+                                                   "share"))
+    return "\n\n".join([head, energy, _timing(r)])
+
+
+__all__ = ["ENGINE_NOTES", "render_text"]
