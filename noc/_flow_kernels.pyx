@@ -29,11 +29,11 @@ cdef class FlowKernel:
         int rows[4]
         int cols[4]
         object gid          # per direction: link id of each cell, int32 (rows, cols)
-        int32_t[::1] link_dst
+        const int32_t[::1] link_dst
 
     def __init__(self, int width, int height, int cores_per_router, bint x_first, int pipeline, int link,
                  int injection, int ejection, int flits, double s_inj, double s_link, double s_ej, int full,
-                 double uniform_width, int n_cores, int32_t[:, ::1] link_id, int32_t[::1] link_dst):
+                 double uniform_width, int n_cores, const int32_t[:, ::1] link_id, const int32_t[::1] link_dst):
         self.W, self.H, self.C, self.n_cores = width, height, cores_per_router, n_cores
         self.NP = 4 + cores_per_router
         self.x_first = x_first
