@@ -29,6 +29,8 @@ without the GIL (one tick at a time when probes need Python between ticks).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from chip_configs.errors import SimulationError
@@ -36,22 +38,107 @@ from cores import tables
 from emulator import _fused
 from emulator.energy import N_EVENTS
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
-from noc.flow_reference import credit_service_times
+from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
+from noc.loads_estimate import LoadsEstimate, router_peers
 from noc.model import RouterParams
+from noc.routing import first_axis, segments
 from noc.topology import E, N, S, W
 
 CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-event count
-# Saturation throughput of an input-queued switch with FIFO queues under uniform traffic, as a share of its
-# capacity: 2 - sqrt(2) (Karol, Hluchyj & Morgan, IEEE Trans. Commun. 35(12), 1987). The exact engine drains a
-# congested 16 x 4 mesh at 1.5 / 2.5 = 0.60 of the credit-limited link rate (bench-A and uniform traffic).
-HOL_SATURATION = 2.0 - np.sqrt(2.0)
+
+
+def fused_loop_supported(cfg) -> bool:
+    """Whether the neuron model of ``cfg`` has compiled fused-loop kernels (the one question the fused loop
+    asks of the model; with ``cores.models`` it is the model unit's capability)."""
+    return cfg.neuron.model == "loihi_lif"
+
+
+# ----- the typed records the compiled kernel is built from (emulator._fused.FusedKernel) ----------------------
+
+
+@dataclass(frozen=True)
+class NeuronPlan:
+    """The neurons: the CoreArray's parameter records and registers (shared, not copied), core offsets, the
+    model's kernel options, and the 32-bit path's accumulator split (``cnt_bits`` 0: not used)."""
+
+    prm: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    refr: np.ndarray
+    noff: np.ndarray
+    options: dict
+    cnt_bits: int
+
+
+@dataclass(frozen=True)
+class SynapsePlan:
+    """Folded synapses per source (neurons, then input lines): general records, uniform-weight rows, delays and
+    the ring of ``ring`` accumulators (max delay + 1)."""
+
+    syn_ptr: np.ndarray
+    rec: np.ndarray
+    rec32: np.ndarray
+    u_ptr: np.ndarray
+    rec16: np.ndarray
+    src_inc: np.ndarray
+    syn_delay: np.ndarray
+    delay0: int
+    ring: int
+
+
+@dataclass(frozen=True)
+class RouteCountPlan:
+    """The route-count tables of :meth:`_Geometry.route_counts` (``emulator/_events.c``)."""
+
+    x_first: bool
+    src_router: np.ndarray
+    router_group: np.ndarray
+    router_x: np.ndarray
+    router_y: np.ndarray
+    router_bits: np.ndarray
+    lcnt: np.ndarray
+    n_lines: int
+    n_groups: int
+
+
+@dataclass(frozen=True)
+class EventPlan:
+    """Each spike's events: difference entries ``ev``, delivery lists ``dl``, destination masks, the mask bit
+    order, the per-neuron records (:data:`META_DTYPE`) and the route counts (None: per-spike lists)."""
+
+    ev: np.ndarray
+    dl: np.ndarray
+    dmask: np.ndarray
+    pos_of_bit: np.ndarray
+    meta: np.ndarray
+    routes: RouteCountPlan | None
+
+
+@dataclass(frozen=True)
+class MeshPlan:
+    """The link grids: ``width`` x ``height`` routers, the link id of each grid cell and its router peers."""
+
+    width: int
+    height: int
+    cell_link: np.ndarray
+    cell_peers: np.ndarray
+
+
+@dataclass(frozen=True)
+class TimingPlan:
+    """The tick semantics (:class:`emulator.timing.TickTiming`), the loads estimate
+    (:class:`noc.loads_estimate.LoadsEstimate`) and the neurons per core (injection times)."""
+
+    tick: TickTiming
+    network: LoadsEstimate
+    n_per_core: np.ndarray
 
 
 class FusedPlan:
     """Pre-folded synapses, per-spike events and the compiled :class:`emulator._fused.FusedKernel` of a chip."""
 
     def __init__(self, chip):
-        if chip.cfg.neuron.model != "loihi_lif":
+        if not fused_loop_supported(chip.cfg):
             raise SimulationError(
                 f"engine 'loads': chip {chip.cfg.name!r}: neuron.model is {chip.cfg.neuron.model!r}; allowed: 'loihi_lif' "
                 "(run this chip with --engine fast, flow or simpy)")
@@ -59,6 +146,27 @@ class FusedPlan:
         self.chip = chip
         cores, w = chip.cores, chip.wiring
         self.n_neurons = cores.n_neurons
+        synapses, opts = self._synapses(chip)
+        geo = _Geometry(chip)
+        events = self._events(geo, w, cores.n_cores)
+        self.entry_hops = geo.entry_hops
+        self.params = RouterParams.from_config(chip.cfg)
+        self._latency_pairs = self._packet_latencies()
+        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
+        neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
+                             self.bounds32.cnt_bits if self.bounds32 else 0)
+        network = chip.network_params if isinstance(chip.network_params, LoadsEstimate) else \
+            LoadsEstimate.from_router(self.params)
+        timing = TimingPlan(TickTiming.from_config(chip.cfg), network,
+                            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
+        mesh = MeshPlan(geo.width, geo.height, geo.cell_link, geo.cell_peers)
+        self.kernel = _fused.FusedKernel(neurons, synapses, events, mesh, timing)
+        self.is_out = np.full(self.n_neurons, -1, np.int32)
+        self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+
+    def _synapses(self, chip) -> tuple[SynapsePlan, dict]:
+        """The folded synapses (and the 32-bit path's bounds, :attr:`bounds32`), and the kernel options."""
+        cores, w = chip.cores, chip.wiring
         targets, weights = _axon_rows(chip)
         src_ptr, axon, delay = _source_entries(w)
         self.max_delay = int(delay.max(initial=1))
@@ -69,29 +177,20 @@ class FusedPlan:
                                      int(np.diff(cores.neuron_offset).max(initial=0)))
         rec, rec32 = _narrow(rec, self.n_neurons)
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
-        geo = _Geometry(chip)
-        dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos)
+        return SynapsePlan(syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1), opts
+
+    def _events(self, geo: _Geometry, w, n_cores: int) -> EventPlan:
+        """Each spike's events: masks and route counts when they fit, else per-packet lists."""
+        dl_ptr, dl, dmask, first = _deliveries(w, n_cores, geo.bit_of_pos)
         # Route counts carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks, or when a count could overflow).
         routes = geo.route_counts(w, first) if dmask.shape[1] > 0 else None
         if routes is None:
-            dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos, masks=False)
+            dl_ptr, dl, dmask, first = _deliveries(w, n_cores, geo.bit_of_pos, masks=False)
         self.uses_masks = routes is not None
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
-        self.entry_hops = geo.entry_hops
-        self.params = RouterParams.from_config(chip.cfg)
-        self._latency_pairs = self._packet_latencies()
-        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
-        self.kernel = _fused.FusedKernel(
-            cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
-            syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask,
-            np.argsort(geo.bit_of_pos).astype(np.int32), routes, meta,
-            geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
-            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64),
-            cnt_bits=self.bounds32.cnt_bits if self.bounds32 else 0)
-        self.is_out = np.full(self.n_neurons, -1, np.int32)
-        self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+        return EventPlan(ev, dl, dmask, np.argsort(geo.bit_of_pos).astype(np.int32), meta, routes)
 
     def check_counts(self, spikes: np.ndarray) -> None:
         """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError)."""
@@ -144,7 +243,7 @@ class FusedPlan:
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
 
     def _violations(self, viol: np.ndarray) -> list[dict]:
-        """Fixed-period overruns, as the exact engine names them (core, link or local port)."""
+        """Fixed-period overruns, named by the rules of :mod:`emulator.timing` (core, link or local port)."""
         from emulator.links import link_name
 
         out = []
@@ -152,24 +251,21 @@ class FusedPlan:
         core_index = self.chip.wiring.core_index
         for t in np.flatnonzero(viol[:, 0] > 0).tolist():
             kind = _fused.VIOL_KIND[int(viol[t, 0])]
-            k = int(viol[t, 1])
+            k, net = int(viol[t, 1]), float(viol[t, 7])
             if kind == "core":
-                busy = float(viol[t, 2])
-                out.append({"tick": t, "kind": "core", "culprit": f"core {int(core_index[k])}", "busy_ns": busy,
-                            "period_ns": period, "overrun_ns": busy - period, "syn_ops": int(viol[t, 3]),
-                            "packets": int(viol[t, 4])})
+                out.append(core_overrun(t, int(core_index[k]), float(viol[t, 2]), period, int(viol[t, 3]),
+                                        int(viol[t, 4])))
             elif kind == "link":
-                out.append({"tick": t, "kind": "link", "period_ns": period,
-                            "culprit": f"link {link_name(self.chip.topology, int(viol[t, 5]))}",
-                            "link_flits": int(viol[t, 6])})
+                out.append(link_overrun(t, period, net, link_name(self.chip.topology, int(viol[t, 5])),
+                                        int(viol[t, 6])))
             else:
-                out.append({"tick": t, "kind": "port", "period_ns": period,
-                            "culprit": f"local port of core {int(core_index[k])}", "packets_to_core": int(viol[t, 4])})
+                out.append(port_overrun(t, period, net, int(core_index[k]), int(viol[t, 4])))
         return out
 
 
-def run_batch_loads(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
-    """:func:`emulator.simulator.run_batch` for the ``loads`` engine (same result type and report)."""
+def run_batch_fused(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
+    """The fused loop (:data:`emulator.loops.LOOPS`): :func:`emulator.simulator.run_batch` in one compiled call
+    per inference (same result type and report)."""
     chip._require_program()
     probes = Probes.resolve(chip, probes)
     plan = chip.fused_plan()
@@ -180,6 +276,9 @@ def run_batch_loads(chip, spikes: np.ndarray, probes=None, progress: bool | None
         plan.kernel.reset()
 
     return batch_result(chip, spikes, probes, progress, lambda s, bar: plan.run_inference(s, probes, bar), reset)
+
+
+run_batch_loads = run_batch_fused   # the name of the fused loop before the loop registry
 
 
 # ----- building the plan --------------------------------------------------------------------------------
@@ -254,8 +353,8 @@ def _meta(dmask, per_neuron: dict, ev_ptr, dl_ptr, neuron_pos, routes) -> np.nda
               "hmax": per_neuron["hmax"], "core": neuron_pos, "ev_start": ev_ptr[:-1], "ev_n": np.diff(ev_ptr),
               "dl_start": dl_ptr[:-1], "dl_n": np.diff(dl_ptr)}
     if routes is not None:
-        fields["router"] = routes["src_router"]
-        fields["group"] = routes["router_group"][routes["src_router"]]
+        fields["router"] = routes.src_router
+        fields["group"] = routes.router_group[routes.src_router]
     for name, values in fields.items():
         info = np.iinfo(META_DTYPE[name].base)
         if values.size and (values.max() > info.max or values.min() < info.min):
@@ -405,18 +504,6 @@ def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     return (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
 
 
-def _timing(chip, p: RouterParams) -> dict:
-    cfg = chip.cfg
-    t = cfg.timing
-    # The raw credit-limited rates; HOL_SATURATION applies only where a router's outputs contend (emulator._fused).
-    s_inj, s_link, s_ej = credit_service_times(p)
-    return {"syn_ns": t.syn_op_ns, "act_ns": t.neuron_update_active_ns, "inact_ns": t.neuron_update_inactive_ns,
-            "spk_ns": t.spike_ns, "cycle_ns": cfg.noc.cycle_ns, "fixed": cfg.sync.mode == "fixed",
-            "period": float(cfg.sync.tick_period_ns or 0.0), "barrier": float(cfg.sync.barrier_latency_ns or 0.0),
-            "s_inj": s_inj, "s_link": s_link, "s_ej": s_ej, "hol": HOL_SATURATION, "I": p.injection, "P": p.pipeline, "L": p.link,
-            "E": p.ejection, "F": p.flits}
-
-
 class _Geometry:
     """Routes of every neuron's packets on the mesh, as per-spike events for the fused kernel.
 
@@ -430,16 +517,15 @@ class _Geometry:
         self.topo = topo
         self.width, self.height = topo.width, topo.height
         self.routing = chip.cfg.noc.routing
-        self.x_first = self.routing == "xy"
+        self.x_first = first_axis(self.routing) == 0
         self.C = chip.cores.n_cores
         w, h = self.width, self.height
         self.base = {E: 0, W: w * h, N: 2 * w * h, S: 3 * w * h}
-        ids = topo.link_id.reshape(h, w, 4)
+        # The topology's line grids (noc.topology.MeshTopology.line_links), each line padded by a closing cell.
         cell = np.full(4 * w * h, -1, np.int32)
-        cell[self.base[E]:self.base[W]].reshape(h, w)[:, :-1] = ids[:, :-1, E]
-        cell[self.base[W]:self.base[N]].reshape(h, w)[:, :-1] = ids[:, 1:, W]
-        cell[self.base[N]:self.base[S]].reshape(w, h)[:, :-1] = ids[:-1, :, N].T
-        cell[self.base[S]:].reshape(w, h)[:, :-1] = ids[1:, :, S].T
+        for d in (E, W, N, S):
+            grid = topo.line_links(d)
+            cell[self.base[d]:self.base[d] + w * h].reshape(grid.shape[0], -1)[:, :-1] = grid
         self.cell_link = cell
         self.cell_peers = self._peers(topo, cell)
         # Mask bits ordered by the first route segment's line, then router: every line and router
@@ -459,24 +545,23 @@ class _Geometry:
         cell_of_link[cell_link[real]] = np.flatnonzero(real)
         peers = np.full((cell_link.size, 3), -1, np.int32)
         for c in np.flatnonzero(real):
-            link = cell_link[c]
-            outs = topo.link_id[topo.link_src[link]]
-            others = [int(cell_of_link[x]) for x in outs if x >= 0 and x != link]
-            peers[c, :len(others)] = others
+            others = cell_of_link[router_peers(topo, int(cell_link[c]))]
+            peers[c, :others.size] = others
         return peers
 
-    def _segment(self, pos_d: int, neg_d: int, line_len: int, line, a, b):
-        """Difference entries (cell, +-1) of straight runs from ``a`` to ``b`` along ``line``."""
+    def _segment(self, seg):
+        """Difference entries (packet, cell, +-1) of one straight run of every packet (a
+        :class:`noc.routing.Segment`): +1 at its first cell, -1 one past its last, on its direction's lines."""
         out = []
-        for d, mask, lo, hi in ((pos_d, b > a, a, b), (neg_d, b < a, b, a)):
-            m = mask
+        line_len = self.width if seg.axis == 0 else self.height
+        for d, m in zip(seg.directions, (seg.positive, seg.negative), strict=True):
             if m.any():
-                start = self.base[d] + line[m] * line_len
-                out.append((np.flatnonzero(m), start + lo[m], 1))
-                out.append((np.flatnonzero(m), start + hi[m], -1))
+                start = self.base[d] + seg.line[m] * line_len
+                out.append((np.flatnonzero(m), start + seg.lo[m], 1))
+                out.append((np.flatnonzero(m), start + seg.hi[m], -1))
         return out
 
-    def route_counts(self, wiring, first: np.ndarray) -> dict | None:
+    def route_counts(self, wiring, first: np.ndarray) -> RouteCountPlan | None:
         """Tables of the kernel's route counts (``emulator/_events.c``, ``FusedKernel._routes_to_grid``) for
         the config's dimension-order routing (XY or YX: the only ones the schema allows), or None when a
         counter could pass its 16 bits in one tick (the kernel then lists every packet).
@@ -486,7 +571,7 @@ class _Geometry:
         """
         topo = self.topo
         w, h = self.width, self.height
-        x_first = self.routing == "xy"
+        x_first = self.x_first
         n = wiring.dest_ptr.size - 1
         router_of_pos = topo.router_of_core(wiring.core_index).astype(np.int64)
         n_routers = w * h
@@ -517,13 +602,10 @@ class _Geometry:
             if b.max() - b.min() + 1 != b.size:   # the bit order makes every router a contiguous run
                 raise SimulationError(f"internal: router {r}'s mask bits are not contiguous")
             bits[r] = (b.min(), b.max() + 1)
-        return {
-            "x_first": x_first,
-            "src_router": src_router.astype(np.int32),
-            "router_group": group_of_router.astype(np.int32),
-            "router_x": (all_r % w).astype(np.int32), "router_y": (all_r // w).astype(np.int32),
-            "router_bits": bits, "lcnt": lcnt.astype(np.uint8), "n_lines": n_lines, "n_groups": n_groups,
-        }
+        return RouteCountPlan(x_first=x_first, src_router=src_router.astype(np.int32),
+                              router_group=group_of_router.astype(np.int32), router_x=(all_r % w).astype(np.int32),
+                              router_y=(all_r // w).astype(np.int32), router_bits=bits, lcnt=lcnt.astype(np.uint8),
+                              n_lines=n_lines, n_groups=n_groups)
 
     def events(self, wiring, grid_for: np.ndarray | None = None):
         """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's
@@ -534,25 +616,19 @@ class _Geometry:
         n = wiring.dest_ptr.size - 1
         src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))
         k, kd = wiring.neuron_pos[src].astype(np.int64), wiring.dest_pos.astype(np.int64)
-        rs = topo.router_of_core(wiring.core_index[k])
-        rd = topo.router_of_core(wiring.core_index[kd])
-        xs, ys = rs % self.width, rs // self.width
-        xd, yd = rd % self.width, rd // self.width
-        hew, hns = np.abs(xd - xs), np.abs(yd - ys)
+        rs = topo.router_of_core(wiring.core_index[k]).astype(np.int64)
+        rd = topo.router_of_core(wiring.core_index[kd]).astype(np.int64)
+        route = segments(topo, self.routing, rs, rd)
+        hew, hns = (sum(seg.length for seg in route if seg.axis == axis) for axis in (0, 1))
         self.entry_hops = (hew + hns).astype(np.int64)
         per_neuron = {"pkt": np.bincount(src, minlength=n), "hew": np.bincount(src, weights=hew, minlength=n),
                       "hns": np.bincount(src, weights=hns, minlength=n)}
         per_neuron = {key: v.astype(np.int64) for key, v in per_neuron.items()}
-        parts = []
         grid0 = C * N_EVENTS
         w, h = self.width, self.height
         sel = np.arange(src.size) if grid_for is None else np.flatnonzero(grid_for)
-        xs, ys, xd, yd = xs[sel], ys[sel], xd[sel], yd[sel]
-        if self.x_first:
-            segs = self._segment(E, W, w, ys, xs, xd) + self._segment(N, S, h, xd, ys, yd)
-        else:
-            segs = self._segment(N, S, h, xs, ys, yd) + self._segment(E, W, w, yd, xs, xd)
-        parts += [(sel[e], grid0 + cell, np.full(e.size, sign)) for e, cell, sign in segs]
+        route = segments(topo, self.routing, rs[sel], rd[sel])
+        parts = [(sel[e], grid0 + cell, np.full(e.size, sign)) for seg in route for e, cell, sign in self._segment(seg)]
         ent = np.concatenate([np.zeros(0, np.int64)] + [p[0] for p in parts])
         idx = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(p[1], np.int64) for p in parts])
         inc = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(p[2], np.int64) for p in parts])
