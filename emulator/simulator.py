@@ -35,10 +35,8 @@ import simpy
 from emulator import _tick
 from emulator.energy import EVENT_NAMES, N_EVENTS
 from emulator.links import link_name
-from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
+from emulator.timing import PKT, SYN, TickTiming, core_overrun, link_overrun, port_overrun
 
-# Event-kind columns of the per-tick count array, see emulator.energy.EVENTS.
-SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
 LAT_HIST_BINS = 64  # initial size; grows by doubling
 
 

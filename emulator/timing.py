@@ -33,9 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emulator.energy import N_EVENTS
+from emulator.energy import EVENT_NAMES
 
-SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
+# The event columns the timing reads, by name from the one event enumeration (emulator.energy.EVENTS).
+SYN, ACT, INACT, PKT = (EVENT_NAMES.index(name) for name in
+                        ("syn_ops", "neuron_updates_active", "neuron_updates_inactive", "packets"))
 
 
 @dataclass(frozen=True)
