@@ -112,7 +112,7 @@ cdef extern from *:
     void nmf_prefetch(const void* p) noexcept nogil
 
 def meta_size():
-    """sizeof(nm_meta_t), the per-neuron spike record of _events.h, checked against emulator.fused.META_DTYPE."""
+    """sizeof(nm_meta_t), the per-neuron spike record of _events.h, checked against emulator.fused_events.META_DTYPE."""
     return sizeof(nm_meta_t)
 
 
@@ -215,8 +215,8 @@ cdef class FusedKernel:
     cdef readonly int cnt_bits
 
     def __init__(self, neurons, synapses, events, mesh, timing):
-        """Build from the typed plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
-        ``EventPlan``, ``MeshPlan``, ``TimingPlan``)."""
+        """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
+        ``TimingPlan``) and :mod:`emulator.fused_events` (``EventPlan``, ``MeshPlan``)."""
         import numpy as np
         self._init_neurons(neurons)
         self._init_synapses(synapses)
@@ -374,7 +374,7 @@ cdef class FusedKernel:
 
     def _init_routes(self, routes):
         """``routes``: None (link loads from the per-spike difference entries), or the route-count tables
-        (``emulator.fused.RouteCountPlan``, built by ``_Geometry.route_counts``)."""
+        (``emulator.fused_events.RouteCountPlan``, built by ``Geometry.route_counts``)."""
         import numpy as np
         self.route_counts = routes is not None
         e = &self.evs

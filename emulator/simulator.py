@@ -1,4 +1,7 @@
-"""The tick-by-tick chip simulation on a SimPy timeline.
+"""The stepped loop: the tick-by-tick chip simulation on a SimPy timeline, with a packet-level network model.
+
+The timing rules (busy time, injection time, phases, synchronisation, violations) are those of
+:mod:`emulator.timing`, shared with the fused loop (:mod:`emulator.fused`); :mod:`emulator.loops` picks the loop.
 
 Per tick t (design.md, section 3):
 

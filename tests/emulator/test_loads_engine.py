@@ -410,14 +410,14 @@ def test_widening_carries_pending_accumulators():
 def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
     """Beyond 512 cores the kernel counts deliveries and link loads from per-packet lists instead of bit
     masks and route counts: the same exact counts (forced here on a small chip)."""
-    import emulator.fused as fused
+    import emulator.fused_events as fused_events
 
     cfg = small_config("loihi_lif") if routing == "xy" else _yx()
     mapped = random_mapped(cfg, 40)
     spikes = random_inputs(40, 1, 20, mapped.n_inputs, p=0.6) * 2
     planes = Chip.from_config(cfg, noc_engine="loads").program(mapped)
     assert planes.fused_plan().uses_masks
-    monkeypatch.setattr(fused, "MASK_WORDS_MAX", 0)
+    monkeypatch.setattr(fused_events, "MASK_WORDS_MAX", 0)
     lists = Chip.from_config(cfg, noc_engine="loads").program(mapped)
     assert not lists.fused_plan().uses_masks
     exact = Chip.from_config(cfg).program(mapped).run(spikes).records[0]
