@@ -176,11 +176,18 @@ def link_load(cfg, mapped, neuron_rates: dict | None = None) -> dict:
 
 
 def core_busy_ns(cfg, mapped) -> dict[int, float]:
-    """Worst-case busy time per core and tick: every synapse active, every neuron updated and spiking."""
-    t = cfg.timing
-    return {mc.index: mc.program.n_synapses * t.syn_op_ns + mc.program.n_neurons * (t.neuron_update_active_ns
-                                                                                      + t.spike_ns)
-            for mc in mapped.cores}
+    """Worst-case busy time per core and tick by the emulator's busy rule (:mod:`emulator.timing`): every
+    synapse active, every neuron updated (active) and sending one packet."""
+    from emulator.energy import EVENT_NAMES
+    from emulator.timing import TickTiming
+
+    counts = np.zeros((len(mapped.cores), len(EVENT_NAMES)), np.int64)
+    for k, mc in enumerate(mapped.cores):
+        counts[k, EVENT_NAMES.index("syn_ops")] = mc.program.n_synapses
+        counts[k, EVENT_NAMES.index("neuron_updates_active")] = mc.program.n_neurons
+        counts[k, EVENT_NAMES.index("packets")] = mc.program.n_neurons
+    busy = TickTiming.from_config(cfg).busy_ns(counts)
+    return {mc.index: float(b) for mc, b in zip(mapped.cores, busy, strict=True)}
 
 
 def check_timing(cfg, mapped, report: dict | None, neuron_rates: dict | None) -> Check:
