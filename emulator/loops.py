@@ -65,5 +65,5 @@ def engine_help() -> str:
     parts = []
     for name in ENGINE_NAMES:
         loop, model = resolve_engine(name)
-        parts.append(f"{name} ({loop.name} loop x {model.summary})")
+        parts.append(f"{name} = {loop.name} loop x {model.summary}")
     return "; ".join(parts)

@@ -59,13 +59,13 @@ class NetworkModel:
 
 
 NETWORK_MODELS: dict[str, NetworkModel] = {m.name: m for m in (
-    NetworkModel("fast", "noc.fast_engine:FastNoc", True, True, "cycle-exact router model, Cython (default)"),
+    NetworkModel("fast", "noc.fast_engine:FastNoc", True, True, "cycle-exact router model in Cython, the default"),
     NetworkModel("simpy", "noc.simpy_engine:SimpyNoc", True, True,
-                 "the same router model as SimPy processes (slow, for validation; event log)"),
+                 "the same router model as SimPy processes, slow, for validation"),
     NetworkModel("flow", "noc.flow_engine:FlowNoc", False, True,
                  "approximate flow model: exact hops and link flits, estimated delivery cycles"),
     NetworkModel("loads", "noc.loads_estimate:LoadsEstimate.from_config", False, False,
-                 "approximate tick drain time from link, injection and ejection loads (fused loop only)"),
+                 "approximate tick drain time from link, injection and ejection loads"),
 )}
 # The packet-level engines (``run`` per batch of packets): what traffic sweeps and the stepped loop can use.
 ENGINES = tuple(name for name, m in NETWORK_MODELS.items() if m.per_packet)

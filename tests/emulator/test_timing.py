@@ -76,3 +76,22 @@ def _check_named(viol: list[dict]) -> None:
     for v in viol:
         assert {"tick", "kind", "culprit", "period_ns", "overrun_ns"} | fields[v["kind"]] <= set(v)
         assert v["overrun_ns"] > 0
+
+
+def test_engine_names_come_from_the_registries():
+    """Every network model is an engine name; its loop takes its kind; the CLI offers exactly these names."""
+    import argparse
+
+    from emulator import cli_run
+    from emulator.loops import ENGINE_NAMES, LOOPS, resolve_engine
+    from noc.engine import ENGINES, NETWORK_MODELS
+
+    assert ENGINE_NAMES == tuple(NETWORK_MODELS) == ("fast", "simpy", "flow", "loads")
+    assert ENGINES == ("fast", "simpy", "flow")
+    assert {name: resolve_engine(name)[0].name for name in ENGINE_NAMES} == \
+        {"fast": "stepped", "simpy": "stepped", "flow": "stepped", "loads": "fused"}
+    assert all(callable(loop.run_batch) for loop in LOOPS.values())
+    parser = argparse.ArgumentParser()
+    cli_run.add_parser(parser.add_subparsers())
+    action = next(a for a in parser._subparsers._group_actions[0].choices["run"]._actions if a.dest == "engine")
+    assert tuple(action.choices) == ENGINE_NAMES
