@@ -119,3 +119,17 @@ def test_vectorised_routes_equal_the_scalar_routing_functions(name, seed):
     first, second = segments(topo, name, src, dst)
     assert (first.length + second.length == topo.hops(src, dst)).all()
     assert (second.k0 == first.length).all()
+
+
+def test_one_topology_per_chip_shared_by_its_engines():
+    """MeshTopology.from_config gives one read-only object per mesh: the chip, its engine and mapping share it."""
+    import numpy as np
+
+    from chip_configs.schema import load_config
+    from emulator.chip import Chip
+
+    chip = Chip.from_config("tiny", noc_engine="flow")
+    assert chip.noc.topology is chip.topology is MeshTopology.from_config(load_config("tiny"))
+    assert not chip.topology.link_id.flags.writeable
+    with pytest.raises(ValueError):
+        chip.topology.link_id[0, 0] = np.int32(5)
