@@ -9,7 +9,7 @@
  *
  * Read back once per tick (emulator._fused.FusedKernel._routes_to_grid), dg gives the per-core deliveries
  * and the second segments' link loads, cr the first segments'. Counters are uint16 (the plan checks that no
- * tick can carry them past 65,535: emulator.fused._Geometry.route_counts).
+ * tick can carry them past 65,535: emulator.fused_events.Geometry.route_counts).
  *
  * The dg row update is 32 masked 16-bit adds per instruction with AVX-512 (a mask bit selects a lane), 16
  * compare-and-subtract lanes with AVX2, one add per set bit otherwise; all give the same counts

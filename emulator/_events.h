@@ -12,7 +12,7 @@ enum { NM_SYN = 0, NM_ACT = 1, NM_INACT = 2, NM_SPK = 3, NM_PKT = 4, NM_HEW = 5,
 /* What a spike of one neuron adds besides its synapses, in one 64-byte record: its destination cores as bits
    (up to 256 cores; beyond, nm_events_t.dmask), its packets and hops, the list ranges of what the bits cannot
    say (further packets to a core already set, and their route differences), its longest route's hops, and
-   its core, router and router group. NumPy twin: emulator.fused.META_DTYPE. */
+   its core, router and router group. NumPy twin: emulator.fused_events.META_DTYPE. */
 typedef struct {
     uint64_t mask[4];
     int32_t pkt, hew, hns, ev_start, dl_start;

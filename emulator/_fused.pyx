@@ -28,19 +28,11 @@ reach a neuron in one tick, checked by the caller), ``acc & (2**24 - 1)`` its sy
 count per neuron. Integer sums do not depend on order, so this equals the per-axon delivery of
 :mod:`cores._kernels` bit for bit.
 
-Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + E + F - 1`` cycles):
-
-    a_k   = integ_k + update_k / n_k + spike_ns        earliest packet of core k
-    t_a   = min over cores with packets of a_k
-    inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + T0(hmax_k) cyc ]
-    link  = t_a + (T0(1) - F + n_link_max s_link) cyc    busiest link, packets n_link_max
-    eject = t_a + (T0(0) - F + n_dlv_max s_ej) cyc       busiest ejection port
-    network end = max(inj, link, eject)
-
-with the credit-limited service times of :func:`noc.flow_reference.service_times`; the busiest link's is
-divided by the head-of-line efficiency ``2 - sqrt 2`` when another output of its router carries at least half
-its load (``_link_service``). Its error against the cycle-exact engine is measured and asserted
-(tests/emulator/test_loads_engine.py, noc/README.md).
+Timing of a tick: the compute phase, synchronisation and violations by the rules of :mod:`emulator.timing`
+(fields of its ``TickTiming`` record), the network end by the loads estimate of :mod:`noc.loads_estimate`
+(its ``LoadsEstimate`` record; ``noc.loads_estimate.network_end`` is the NumPy specification of ``_time`` and
+``_link_service``, held equal tick by tick in tests/emulator/test_loads_engine.py). Its error against the
+cycle-exact engine is measured and asserted there too (noc/README.md).
 """
 
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
@@ -120,7 +112,7 @@ cdef extern from *:
     void nmf_prefetch(const void* p) noexcept nogil
 
 def meta_size():
-    """sizeof(nm_meta_t), the per-neuron spike record of _events.h, checked against emulator.fused.META_DTYPE."""
+    """sizeof(nm_meta_t), the per-neuron spike record of _events.h, checked against emulator.fused_events.META_DTYPE."""
     return sizeof(nm_meta_t)
 
 
@@ -139,8 +131,9 @@ cdef enum:
 
 cdef int64_t CNT_MASK = (<int64_t>1 << CNT_BITS) - 1
 
-# Violation record columns (fixed sync): kind, core position, busy ns, syn_ops, packets, link id, link flits
-VIOL_COLS = 7
+# Violation record columns (fixed sync): kind, core position, busy ns, syn_ops, packets, link id, link flits,
+# network end ns (named by emulator.timing)
+VIOL_COLS = 8
 VIOL_KIND = {1: "core", 2: "link", 3: "port"}
 
 
@@ -221,15 +214,36 @@ cdef class FusedKernel:
     cdef uint8_t[::1] quiet
     cdef readonly int cnt_bits
 
-    def __init__(self, prm, u, v, refr, noff, dict lif_opts, syn_ptr, syn_rec, syn_rec32, u_ptr, syn_rec16, src_inc,
-                 syn_delay, int delay0,
-                 int R, ev, dl, dmask, pos_of_bit, routes, meta, int width, int height, cell_link, cell_peers,
-                 dict timing, n_per_core, int cnt_bits=0):
+    def __init__(self, neurons, synapses, events, mesh, timing):
+        """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
+        ``TimingPlan``) and :mod:`emulator.fused_events` (``EventPlan``, ``MeshPlan``)."""
+        import numpy as np
+        self._init_neurons(neurons)
+        self._init_synapses(synapses)
+        self.ev, self.dl, self.meta = events.ev, events.dl, events.meta
+        self._init_mesh(mesh)
+        self.ctr = np.zeros(self.n_cores * NM_NEV + 4 * self.width * self.height, np.int64)
+        self.core_hmax = np.zeros(self.n_cores, np.int32)
+        self.dlv = np.zeros(self.n_cores, np.int32)
+        self.dmask = events.dmask
+        self.pos_of_bit = events.pos_of_bit
+        self.n_words = events.dmask.shape[1]
+        self._init_routes(events.routes)
+        self.spikes = np.zeros(self.n_neurons + 16, np.int32)
+        self.n_spikes = 0
+        self._init_timing(timing)
+        self.tick = 0
+        self._init_compact(np.asarray(neurons.prm), neurons.options, neurons.cnt_bits)
+
+    def _init_neurons(self, neurons):
+        """The neuron registers and parameters (``NeuronPlan``) and the branch-free update's table."""
+        import numpy as np
+        lif_opts = neurons.options
+        prm = neurons.prm
         self.lif = loihi_cfg(lif_opts["decay_bits"], lif_opts["input_shift"], lif_opts["current_bits"],
                              lif_opts["u_wrap"], lif_opts["membrane_bits"], lif_opts["v_wrap"],
                              lif_opts["refractory"])
-        self.prm, self.u, self.v = prm, u, v
-        import numpy as np
+        self.prm, self.u, self.v = prm, neurons.u, neurons.v
         p = np.asarray(prm)
         self.soa = np.ascontiguousarray(np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"],
                                                   p["weight_exp"]]).astype(np.int64).reshape(5, -1))
@@ -249,43 +263,41 @@ cdef class FusedKernel:
         # The branch-free rules have no silicon refractory counter.
         self.use_batch = not lif_opts["refractory"] and n > 0
         self.refractory = lif_opts["refractory"]
-        self.refr = refr
-        self.noff = noff
-        self.n_cores = noff.shape[0] - 1
-        self.n_neurons = noff[self.n_cores]
-        self.syn_ptr, self.syn_rec, self.syn_delay, self.delay0 = syn_ptr, syn_rec, syn_delay, delay0
-        self.syn_rec32 = syn_rec32
-        self.u_ptr, self.syn_rec16, self.src_inc = u_ptr, syn_rec16, src_inc
-        self.narrow = syn_rec32.shape[0] > 0 or syn_rec.shape[0] == 0
-        self.R = R
-        self.stride = self.n_neurons + 1
+        self.refr = neurons.refr
+        self.noff = neurons.noff
+        self.n_cores = self.noff.shape[0] - 1
+        self.n_neurons = self.noff[self.n_cores]
+
+    def _init_synapses(self, syn):
+        """The folded synapses and the accumulator ring (``SynapsePlan``)."""
         import numpy as np
-        self.ring = np.zeros(R * self.stride, np.int64)
-        self.slot_base = np.zeros(R, np.int64)
-        self.ev, self.dl, self.meta = ev, dl, meta
-        self.width, self.height = width, height
-        self.cell_link = cell_link
-        self.cell_peers = cell_peers
-        self.load = np.zeros(4 * width * height, np.int64)
-        self.hol = timing["hol"]
-        self.ctr = np.zeros(self.n_cores * NM_NEV + 4 * width * height, np.int64)
-        self.core_hmax = np.zeros(self.n_cores, np.int32)
-        self.dlv = np.zeros(self.n_cores, np.int32)
-        self.dmask = dmask
-        self.pos_of_bit = pos_of_bit
-        self.n_words = dmask.shape[1]
-        self._init_routes(routes)
-        self.spikes = np.zeros(self.n_neurons + 16, np.int32)
-        self.n_spikes = 0
-        self.syn_ns, self.act_ns, self.inact_ns = timing["syn_ns"], timing["act_ns"], timing["inact_ns"]
-        self.spk_ns, self.cycle_ns = timing["spk_ns"], timing["cycle_ns"]
-        self.fixed, self.period, self.barrier = timing["fixed"], timing["period"], timing["barrier"]
-        self.s_inj, self.s_link, self.s_ej = timing["s_inj"], timing["s_link"], timing["s_ej"]
-        self.I, self.P, self.L, self.E, self.F = (timing["I"], timing["P"], timing["L"], timing["E"],
-                                                  timing["F"])
-        self.n_per_core = n_per_core
-        self.tick = 0
-        self._init_compact(p, lif_opts, cnt_bits)
+        self.syn_ptr, self.syn_rec, self.syn_delay, self.delay0 = syn.syn_ptr, syn.rec, syn.syn_delay, syn.delay0
+        self.syn_rec32 = syn.rec32
+        self.u_ptr, self.syn_rec16, self.src_inc = syn.u_ptr, syn.rec16, syn.src_inc
+        self.narrow = syn.rec32.shape[0] > 0 or syn.rec.shape[0] == 0
+        self.R = syn.ring
+        self.stride = self.n_neurons + 1
+        self.ring = np.zeros(self.R * self.stride, np.int64)
+        self.slot_base = np.zeros(self.R, np.int64)
+
+    def _init_mesh(self, mesh):
+        """The link grids (``MeshPlan``)."""
+        import numpy as np
+        self.width, self.height = mesh.width, mesh.height
+        self.cell_link = mesh.cell_link
+        self.cell_peers = mesh.cell_peers
+        self.load = np.zeros(4 * mesh.width * mesh.height, np.int64)
+
+    def _init_timing(self, timing):
+        """The tick semantics (``emulator.timing.TickTiming``) and the loads estimate
+        (``noc.loads_estimate.LoadsEstimate``) of ``TimingPlan``: one record each, read field by field."""
+        tick, net = timing.tick, timing.network
+        self.syn_ns, self.act_ns, self.inact_ns = tick.syn_ns, tick.act_ns, tick.inact_ns
+        self.spk_ns, self.cycle_ns = tick.spk_ns, tick.cycle_ns
+        self.fixed, self.period, self.barrier = tick.fixed, tick.period, tick.barrier
+        self.s_inj, self.s_link, self.s_ej, self.hol = net.s_inj, net.s_link, net.s_ej, net.hol
+        self.I, self.P, self.L, self.E, self.F = net.injection, net.pipeline, net.link, net.ejection, net.flits
+        self.n_per_core = timing.n_per_core
 
     def _init_compact(self, p, dict lif_opts, int cnt_bits):
         """The 32-bit path's tables (``cnt_bits`` 0: not used; the plan checked its bounds)."""
@@ -361,8 +373,8 @@ cdef class FusedKernel:
         self.compact = False
 
     def _init_routes(self, routes):
-        """``routes``: None (link loads from the per-spike difference entries), or a dict of the route-count
-        tables built by emulator.fused._Geometry.route_counts."""
+        """``routes``: None (link loads from the per-spike difference entries), or the route-count tables
+        (``emulator.fused_events.RouteCountPlan``, built by ``Geometry.route_counts``)."""
         import numpy as np
         self.route_counts = routes is not None
         e = &self.evs
@@ -376,13 +388,13 @@ cdef class FusedKernel:
         e.n_r_list = 0
         if not self.route_counts:
             return
-        self.x_first = routes["x_first"]
-        self.src_router, self.router_group = routes["src_router"], routes["router_group"]
-        self.router_x, self.router_y = routes["router_x"], routes["router_y"]
-        self.router_bits = routes["router_bits"]
-        self.lcnt = routes["lcnt"]
-        self.n_routers, self.n_groups = self.router_x.shape[0], routes["n_groups"]
-        self.n_lines, self.lines_pad = routes["n_lines"], self.lcnt.shape[1]
+        self.x_first = routes.x_first
+        self.src_router, self.router_group = routes.src_router, routes.router_group
+        self.router_x, self.router_y = routes.router_x, routes.router_y
+        self.router_bits = routes.router_bits
+        self.lcnt = routes.lcnt
+        self.n_routers, self.n_groups = self.router_x.shape[0], routes.n_groups
+        self.n_lines, self.lines_pad = routes.n_lines, self.lcnt.shape[1]
         self.lanes = self.n_words * 64
         self.dg = np.zeros(self.n_groups * self.lanes, np.uint16)
         self.cr = np.zeros(self.n_routers * self.lines_pad, np.uint16)
@@ -874,6 +886,7 @@ cdef class FusedKernel:
         cdef int64_t most = -1
         viol[t, 1] = core
         viol[t, 2] = busy_max
+        viol[t, 7] = net
         viol[t, 3] = self.ctr[core * NM_NEV + NM_SYN]
         viol[t, 4] = self.ctr[core * NM_NEV + NM_PKT]
         if busy_max > self.period:

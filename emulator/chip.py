@@ -21,11 +21,11 @@ from chip_configs.errors import ProgramError, SimulationError
 from chip_configs.schema import ChipConfig, load_config
 from cores import CoreArray, model_of
 from emulator.encoders import encode
+from emulator.loops import ENGINE_NAMES, resolve_engine
 from emulator.mapped import MappedNetwork
-from noc.engine import ENGINES
 
-# NoC engines of a chip: noc.engine.ENGINES, plus the fused "loads" tick loop (emulator.fused).
-CHIP_ENGINES = (*ENGINES, "loads")
+# Engine names of a chip: every network model of noc.engine.NETWORK_MODELS (emulator.loops picks the loop).
+CHIP_ENGINES = ENGINE_NAMES
 
 
 @dataclass(frozen=True)
@@ -123,24 +123,26 @@ class Chip:
     seed : int
         Seeds every random choice of a run (TrueNorth's stochastic modes, encoders).
     noc_engine : {"fast", "simpy", "flow", "loads"}
-        ``fast``: the Cython cycle-level mesh; ``simpy``: the SimPy router model (same semantics, slower,
-        for validation); ``flow``: the approximate flow model (exact counts and hops, estimated
-        delivery cycles; named, never a default); ``loads``: the whole tick loop fused into one compiled
-        call (:mod:`emulator.fused`: exact spikes, counts and energy, network phase estimated from the
-        link loads; Loihi only; named, never a default).
+        A network model of :data:`noc.engine.NETWORK_MODELS`; :func:`emulator.loops.resolve_engine` picks the
+        loop. ``fast``: the Cython cycle-level mesh; ``simpy``: the SimPy router model (same semantics,
+        slower, for validation); ``flow``: the approximate flow model (exact counts and hops, estimated
+        delivery cycles; named, never a default) -- each in the stepped loop; ``loads``: the fused loop
+        (:mod:`emulator.fused`: the whole tick loop in one compiled call; exact spikes, counts and energy)
+        times the loads estimate (:mod:`noc.loads_estimate`: network phase from the link loads; models with
+        the fused-loop capability only; named, never a default).
     """
 
     def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):
-        from noc import make_engine
         from noc.topology import MeshTopology
 
         self.cfg = cfg
         self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
-        if noc_engine not in CHIP_ENGINES:
-            raise SimulationError(f"noc_engine: unknown {noc_engine!r}; allowed: {', '.join(CHIP_ENGINES)}")
-        # The loads engine needs no packet-level NoC: its kernel prices the tick from link loads.
-        self.noc = None if noc_engine == "loads" else make_engine(cfg, kind=noc_engine)
+        self.loop, self.network = resolve_engine(noc_engine)
+        # A packet-level model is an engine with run(); a tick-level one (loads) is the fused loop's parameters.
+        built = self.network.build(cfg)
+        self.noc = built if self.network.per_packet else None
+        self.network_params = None if self.network.per_packet else built
         self.noc_engine = noc_engine
         self._plan = None
         self.mapped: MappedNetwork | None = None
@@ -187,7 +189,7 @@ class Chip:
         return self.wiring
 
     def fused_plan(self):
-        """The pre-folded tables of the ``loads`` engine (:class:`emulator.fused.FusedPlan`), built once per
+        """The pre-folded tables of the fused loop (:class:`emulator.fused.FusedPlan`), built once per
         program (also usable on a chip of any engine, e.g. to time the kernels alone)."""
         from emulator.fused import FusedPlan
 
@@ -248,14 +250,8 @@ class Chip:
 
         Returns a :class:`emulator.simulator.RunResult` with output spikes and counts, probes and a report.
         """
-        from emulator.simulator import run_batch
-
         spikes = self.prepare_inputs(inputs, ticks, encoder, **encoder_options)
-        if self.noc_engine == "loads":
-            from emulator.fused import run_batch_loads
-
-            return run_batch_loads(self, spikes, probes=probes, progress=progress)
-        return run_batch(self, spikes, probes=probes, progress=progress)
+        return self.loop.run_batch(self, spikes, probes=probes, progress=progress)
 
     def run_reference(self, inputs: np.ndarray | None = None, ticks: int | None = None, *,
                       encoder: str | None = None, **encoder_options):

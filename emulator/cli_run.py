@@ -10,6 +10,7 @@ import numpy as np
 
 from chip_configs.errors import SimulationError
 from chip_configs.npz import read_npz
+from emulator.loops import ENGINE_NAMES, engine_help
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_CONFIG = "loihi"
@@ -59,12 +60,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, metavar="N", help="run only the first N inferences of the input")
     p.add_argument("--encoder", choices=("rate", "ttfs", "direct"), help="encode values 'x' into spikes")
     p.add_argument("--seed", type=int, default=0, help="seed for encoders and stochastic neurons (default 0)")
-    p.add_argument("--engine", choices=("fast", "simpy", "flow", "loads"), default="fast",
-                   help="NoC engine: fast (cycle-exact Cython, default), simpy (the same model in SimPy, slow, "
-                   "for validation), flow (approximate flow model: counts, hops and energy exact, NoC "
-                   "latency estimated) or loads (Loihi only, ~100x faster: the whole tick loop in one compiled "
-                   "call; spikes, counts and energy exact, each tick's network phase estimated from its link "
-                   "loads, packet latencies zero-load). Measured errors: noc/README.md")
+    p.add_argument("--engine", choices=ENGINE_NAMES, default="fast",
+                   help="network model, which picks the tick loop: " + engine_help() + ". Counts and energy "
+                   "are exact with every engine; loads (~100x faster) estimates each tick's network phase and "
+                   "gives zero-load packet latencies. Measured errors: noc/README.md")
     p.add_argument("--report", metavar="FILE.json", help="write the full JSON report here (atomically)")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here (raster, mesh heatmaps, energy, ticks)")
     p.add_argument("--probe", metavar="CORE:NEURON", action="append", default=[],

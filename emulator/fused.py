@@ -1,6 +1,10 @@
-"""The ``loads`` engine: the whole tick loop of a Loihi chip fused into one compiled call per inference.
+"""The fused loop: the whole tick loop of a chip fused into one compiled call per inference.
 
-``Chip.from_config(cfg, noc_engine="loads")`` (CLI ``--engine loads``). Named, never a default.
+``Chip.from_config(cfg, noc_engine="loads")`` (CLI ``--engine loads``): the fused loop times the loads estimate
+(:mod:`noc.loads_estimate`), :mod:`emulator.loops`. Named, never a default. Its timing follows
+:mod:`emulator.timing`; the kernel is built from the typed plan records below (:class:`NeuronPlan`,
+:class:`SynapsePlan`, :class:`EventPlan`, :class:`MeshPlan`, :class:`TimingPlan`). Chips whose neuron model has
+fused kernels only (:func:`fused_loop_supported`: Loihi LIF today).
 
 What it keeps exact, and what it estimates (measured against the cycle-exact engine in
 ``tests/emulator/test_loads_engine.py``; figures in ``noc/README.md``):
@@ -9,7 +13,7 @@ What it keeps exact, and what it estimates (measured against the cycle-exact eng
   count and hence every energy figure (syn_ops, neuron updates, spikes, packets, hops east-west and
   north-south, deliveries, per core and per tick), the per-link flits, the compute phase of every tick;
 - **estimated**: the network phase of each tick (its drain time from the tick's link, injection and ejection
-  loads, :mod:`emulator._fused`), hence tick and inference latency and static energy; the packet latency
+  loads, :mod:`noc.loads_estimate`), hence tick and inference latency and static energy; the packet latency
   distribution is the *zero-load* one (each packet's ``T0(hops)``: no queueing); buffer occupancy is not
   modelled (``peak_buffer_flits`` 0).
 
@@ -29,30 +33,77 @@ without the GIL (one tick at a time when probes need Python between ticks).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from chip_configs.errors import SimulationError
 from cores import tables
 from cores.models import model_of, models_with
 from emulator import _fused
-from emulator.energy import N_EVENTS
+from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, spike_records
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
-from noc.flow_reference import credit_service_times
+from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
+from noc.loads_estimate import LoadsEstimate
 from noc.model import RouterParams
-from noc.topology import E, N, S, W
 
 CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-event count
-# Saturation throughput of an input-queued switch with FIFO queues under uniform traffic, as a share of its
-# capacity: 2 - sqrt(2) (Karol, Hluchyj & Morgan, IEEE Trans. Commun. 35(12), 1987). The exact engine drains a
-# congested 16 x 4 mesh at 1.5 / 2.5 = 0.60 of the credit-limited link rate (bench-A and uniform traffic).
-HOL_SATURATION = 2.0 - np.sqrt(2.0)
+
+
+def fused_loop_supported(cfg) -> bool:
+    """Whether the neuron model of ``cfg`` has compiled fused-loop kernels: its unit's ``fused_loop``
+    capability (:mod:`cores.models`), the one question the fused loop asks of the model."""
+    return model_of(cfg).capabilities.fused_loop
+
+
+# ----- the typed records the compiled kernel is built from (emulator._fused.FusedKernel) ----------------------
+
+
+@dataclass(frozen=True)
+class NeuronPlan:
+    """The neurons: the CoreArray's parameter records and registers (shared, not copied), core offsets, the
+    model's kernel options, and the 32-bit path's accumulator split (``cnt_bits`` 0: not used)."""
+
+    prm: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    refr: np.ndarray
+    noff: np.ndarray
+    options: dict
+    cnt_bits: int
+
+
+@dataclass(frozen=True)
+class SynapsePlan:
+    """Folded synapses per source (neurons, then input lines): general records, uniform-weight rows, delays and
+    the ring of ``ring`` accumulators (max delay + 1)."""
+
+    syn_ptr: np.ndarray
+    rec: np.ndarray
+    rec32: np.ndarray
+    u_ptr: np.ndarray
+    rec16: np.ndarray
+    src_inc: np.ndarray
+    syn_delay: np.ndarray
+    delay0: int
+    ring: int
+
+
+@dataclass(frozen=True)
+class TimingPlan:
+    """The tick semantics (:class:`emulator.timing.TickTiming`), the loads estimate
+    (:class:`noc.loads_estimate.LoadsEstimate`) and the neurons per core (injection times)."""
+
+    tick: TickTiming
+    network: LoadsEstimate
+    n_per_core: np.ndarray
 
 
 class FusedPlan:
     """Pre-folded synapses, per-spike events and the compiled :class:`emulator._fused.FusedKernel` of a chip."""
 
     def __init__(self, chip):
-        if not model_of(chip.cfg).capabilities.fused_loop:
+        if not fused_loop_supported(chip.cfg):
             allowed = ", ".join(repr(m) for m in models_with("fused_loop"))
             raise SimulationError(
                 f"engine 'loads': chip {chip.cfg.name!r}: neuron.model is {chip.cfg.neuron.model!r}; allowed: {allowed} "
@@ -61,6 +112,27 @@ class FusedPlan:
         self.chip = chip
         cores, w = chip.cores, chip.wiring
         self.n_neurons = cores.n_neurons
+        synapses, opts = self._synapses(chip)
+        geo = Geometry(chip)
+        events = self._events(geo, w, cores.n_cores)
+        self.entry_hops = geo.entry_hops
+        self.params = RouterParams.from_config(chip.cfg)
+        self._latency_pairs = self._packet_latencies()
+        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
+        neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
+                             self.bounds32.cnt_bits if self.bounds32 else 0)
+        network = chip.network_params if isinstance(chip.network_params, LoadsEstimate) else \
+            LoadsEstimate.from_router(self.params)
+        timing = TimingPlan(TickTiming.from_config(chip.cfg), network,
+                            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
+        mesh = MeshPlan(geo.width, geo.height, geo.cell_link, geo.cell_peers)
+        self.kernel = _fused.FusedKernel(neurons, synapses, events, mesh, timing)
+        self.is_out = np.full(self.n_neurons, -1, np.int32)
+        self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+
+    def _synapses(self, chip) -> tuple[SynapsePlan, dict]:
+        """The folded synapses (and the 32-bit path's bounds, :attr:`bounds32`), and the kernel options."""
+        cores, w = chip.cores, chip.wiring
         targets, weights = _axon_rows(chip)
         src_ptr, axon, delay = _source_entries(w)
         self.max_delay = int(delay.max(initial=1))
@@ -71,29 +143,20 @@ class FusedPlan:
                                      int(np.diff(cores.neuron_offset).max(initial=0)))
         rec, rec32 = _narrow(rec, self.n_neurons)
         syn_ptr, rec32, u_ptr, rec16, src_inc = _uniform_rows(syn_ptr, rec32, delay0)
-        geo = _Geometry(chip)
-        dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos)
+        return SynapsePlan(syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1), opts
+
+    def _events(self, geo: Geometry, w, n_cores: int) -> EventPlan:
+        """Each spike's events: masks and route counts when they fit, else per-packet lists."""
+        dl_ptr, dl, dmask, first = delivery_tables(w, n_cores, geo.bit_of_pos)
         # Route counts carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks, or when a count could overflow).
         routes = geo.route_counts(w, first) if dmask.shape[1] > 0 else None
         if routes is None:
-            dl_ptr, dl, dmask, first = _deliveries(w, cores.n_cores, geo.bit_of_pos, masks=False)
+            dl_ptr, dl, dmask, first = delivery_tables(w, n_cores, geo.bit_of_pos, masks=False)
         self.uses_masks = routes is not None
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
-        meta = _meta(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
-        self.entry_hops = geo.entry_hops
-        self.params = RouterParams.from_config(chip.cfg)
-        self._latency_pairs = self._packet_latencies()
-        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
-        self.kernel = _fused.FusedKernel(
-            cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
-            syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1, ev, dl, dmask,
-            np.argsort(geo.bit_of_pos).astype(np.int32), routes, meta,
-            geo.width, geo.height, geo.cell_link, geo.cell_peers, _timing(chip, self.params),
-            np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64),
-            cnt_bits=self.bounds32.cnt_bits if self.bounds32 else 0)
-        self.is_out = np.full(self.n_neurons, -1, np.int32)
-        self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+        meta = spike_records(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
+        return EventPlan(ev, dl, dmask, np.argsort(geo.bit_of_pos).astype(np.int32), meta, routes)
 
     def check_counts(self, spikes: np.ndarray) -> None:
         """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError)."""
@@ -146,7 +209,7 @@ class FusedPlan:
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
 
     def _violations(self, viol: np.ndarray) -> list[dict]:
-        """Fixed-period overruns, as the exact engine names them (core, link or local port)."""
+        """Fixed-period overruns, named by the rules of :mod:`emulator.timing` (core, link or local port)."""
         from emulator.links import link_name
 
         out = []
@@ -154,24 +217,21 @@ class FusedPlan:
         core_index = self.chip.wiring.core_index
         for t in np.flatnonzero(viol[:, 0] > 0).tolist():
             kind = _fused.VIOL_KIND[int(viol[t, 0])]
-            k = int(viol[t, 1])
+            k, net = int(viol[t, 1]), float(viol[t, 7])
             if kind == "core":
-                busy = float(viol[t, 2])
-                out.append({"tick": t, "kind": "core", "culprit": f"core {int(core_index[k])}", "busy_ns": busy,
-                            "period_ns": period, "overrun_ns": busy - period, "syn_ops": int(viol[t, 3]),
-                            "packets": int(viol[t, 4])})
+                out.append(core_overrun(t, int(core_index[k]), float(viol[t, 2]), period, int(viol[t, 3]),
+                                        int(viol[t, 4])))
             elif kind == "link":
-                out.append({"tick": t, "kind": "link", "period_ns": period,
-                            "culprit": f"link {link_name(self.chip.topology, int(viol[t, 5]))}",
-                            "link_flits": int(viol[t, 6])})
+                out.append(link_overrun(t, period, net, link_name(self.chip.topology, int(viol[t, 5])),
+                                        int(viol[t, 6])))
             else:
-                out.append({"tick": t, "kind": "port", "period_ns": period,
-                            "culprit": f"local port of core {int(core_index[k])}", "packets_to_core": int(viol[t, 4])})
+                out.append(port_overrun(t, period, net, int(core_index[k]), int(viol[t, 4])))
         return out
 
 
-def run_batch_loads(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
-    """:func:`emulator.simulator.run_batch` for the ``loads`` engine (same result type and report)."""
+def run_batch_fused(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
+    """The fused loop (:data:`emulator.loops.LOOPS`): :func:`emulator.simulator.run_batch` in one compiled call
+    per inference (same result type and report)."""
     chip._require_program()
     probes = Probes.resolve(chip, probes)
     plan = chip.fused_plan()
@@ -182,6 +242,9 @@ def run_batch_loads(chip, spikes: np.ndarray, probes=None, progress: bool | None
         plan.kernel.reset()
 
     return batch_result(chip, spikes, probes, progress, lambda s, bar: plan.run_inference(s, probes, bar), reset)
+
+
+run_batch_loads = run_batch_fused   # the name of the fused loop before the loop registry
 
 
 # ----- building the plan --------------------------------------------------------------------------------
@@ -234,66 +297,6 @@ def _fold(src_ptr, axon, delay, rows, weights, n_neurons: int):
     delay0 = int(delay[0]) if delay.size and uniform else (1 if uniform else 0)
     syn_delay = np.zeros(0, np.int32) if uniform else delay[entry_of].astype(np.int32)
     return syn_ptr, rec.astype(np.int64), syn_delay, delay0
-
-
-MASK_WORDS_MAX = 8  # destination-core bit masks up to 512 cores; a list per neuron beyond
-# The kernel's per-neuron spike record (nm_meta_t of emulator/_events.h), one 64-byte cache line.
-META_DTYPE = np.dtype([("mask", "<u8", (4,)), ("pkt", "<i4"), ("hew", "<i4"), ("hns", "<i4"), ("ev_start", "<i4"),
-                       ("dl_start", "<i4"), ("hmax", "<i2"), ("core", "<u2"), ("router", "<u2"), ("group", "<u2"),
-                       ("ev_n", "<u2"), ("dl_n", "<u2")])
-
-
-def _meta(dmask, per_neuron: dict, ev_ptr, dl_ptr, neuron_pos, routes) -> np.ndarray:
-    """The per-neuron spike records (:data:`META_DTYPE`); errors name the field that does not fit."""
-    if META_DTYPE.itemsize != _fused.meta_size():
-        raise SimulationError(f"internal: META_DTYPE is {META_DTYPE.itemsize} bytes, the kernel's record "
-                              f"{_fused.meta_size()}")
-    n = neuron_pos.size
-    meta = np.zeros(n, META_DTYPE)
-    if 0 < dmask.shape[1] <= 4:
-        meta["mask"][:, :dmask.shape[1]] = dmask
-    fields = {"pkt": per_neuron["pkt"], "hew": per_neuron["hew"], "hns": per_neuron["hns"],
-              "hmax": per_neuron["hmax"], "core": neuron_pos, "ev_start": ev_ptr[:-1], "ev_n": np.diff(ev_ptr),
-              "dl_start": dl_ptr[:-1], "dl_n": np.diff(dl_ptr)}
-    if routes is not None:
-        fields["router"] = routes["src_router"]
-        fields["group"] = routes["router_group"][routes["src_router"]]
-    for name, values in fields.items():
-        info = np.iinfo(META_DTYPE[name].base)
-        if values.size and (values.max() > info.max or values.min() < info.min):
-            raise SimulationError(f"engine 'loads': per-neuron {name} up to {int(values.max()):,} does not fit "
-                                  f"the kernel's {META_DTYPE[name].base} field; use --engine fast or flow")
-        meta[name] = values
-    return meta
-
-
-def _deliveries(w, n_cores: int, bit_of_pos: np.ndarray,
-                masks: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W],
-    and for each destination entry whether it is in the masks).
-
-    Up to :data:`MASK_WORDS_MAX` x 64 cores, the first packet of a neuron to each core is a bit of its mask, bit
-    ``bit_of_pos[core]`` (the kernel counts them per destination core: ``_events.c``) and only further packets
-    to the same core stay in the list;
-    beyond (or without ``masks``), every packet is in the list and the masks are empty.
-    """
-    n = w.dest_ptr.size - 1
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(w.dest_ptr))
-    dst = w.dest_pos.astype(np.int64)
-    n_words = -(-n_cores // 64)
-    if n_words > MASK_WORDS_MAX or not masks:
-        return (w.dest_ptr.astype(np.int64), dst.astype(np.uint16), np.zeros((n, 0), np.uint64),
-                np.zeros(dst.size, bool))
-    key = src * n_cores + dst
-    _, first = np.unique(key, return_index=True)
-    is_first = np.zeros(key.size, bool)
-    is_first[first] = True
-    masks = np.zeros((n, n_words), np.uint64)
-    f_src, f_dst = src[is_first], bit_of_pos[dst[is_first]].astype(np.int64)
-    np.bitwise_or.at(masks, (f_src, f_dst >> 6), np.left_shift(np.uint64(1), (f_dst & 63).astype(np.uint64)))
-    extra = ~is_first
-    ptr = np.searchsorted(src[extra], np.arange(n + 1)).astype(np.int64)
-    return ptr, dst[extra].astype(np.uint16), masks, is_first
 
 
 def _narrow(rec: np.ndarray, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
@@ -405,173 +408,3 @@ def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     split = int(syn_ptr[n_neurons])
     tgt = rec & ((1 << CNT_BITS) - 1)
     return (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
-
-
-def _timing(chip, p: RouterParams) -> dict:
-    cfg = chip.cfg
-    t = cfg.timing
-    # The raw credit-limited rates; HOL_SATURATION applies only where a router's outputs contend (emulator._fused).
-    s_inj, s_link, s_ej = credit_service_times(p)
-    return {"syn_ns": t.syn_op_ns, "act_ns": t.neuron_update_active_ns, "inact_ns": t.neuron_update_inactive_ns,
-            "spk_ns": t.spike_ns, "cycle_ns": cfg.noc.cycle_ns, "fixed": cfg.sync.mode == "fixed",
-            "period": float(cfg.sync.tick_period_ns or 0.0), "barrier": float(cfg.sync.barrier_latency_ns or 0.0),
-            "s_inj": s_inj, "s_link": s_link, "s_ej": s_ej, "hol": HOL_SATURATION, "I": p.injection, "P": p.pipeline, "L": p.link,
-            "E": p.ejection, "F": p.flits}
-
-
-class _Geometry:
-    """Routes of every neuron's packets on the mesh, as per-spike events for the fused kernel.
-
-    Difference grids (flat, in the kernel's counter array after the C x 8 per-core block): E and W, one line
-    per row of ``width`` cells; N and S, one line per column of ``height`` cells. Cell ``u`` of a line is the
-    link ``u -> u + 1`` (E, N) or ``u + 1 -> u`` (W, S); the last cell of a line only closes the differences.
-    """
-
-    def __init__(self, chip):
-        topo = chip.topology
-        self.topo = topo
-        self.width, self.height = topo.width, topo.height
-        self.routing = chip.cfg.noc.routing
-        self.x_first = self.routing == "xy"
-        self.C = chip.cores.n_cores
-        w, h = self.width, self.height
-        self.base = {E: 0, W: w * h, N: 2 * w * h, S: 3 * w * h}
-        ids = topo.link_id.reshape(h, w, 4)
-        cell = np.full(4 * w * h, -1, np.int32)
-        cell[self.base[E]:self.base[W]].reshape(h, w)[:, :-1] = ids[:, :-1, E]
-        cell[self.base[W]:self.base[N]].reshape(h, w)[:, :-1] = ids[:, 1:, W]
-        cell[self.base[N]:self.base[S]].reshape(w, h)[:, :-1] = ids[:-1, :, N].T
-        cell[self.base[S]:].reshape(w, h)[:, :-1] = ids[1:, :, S].T
-        self.cell_link = cell
-        self.cell_peers = self._peers(topo, cell)
-        # Mask bits ordered by the first route segment's line, then router: every line and router
-        # mask is a contiguous run of bits (a word or two to count instead of all of them).
-        r = topo.router_of_core(chip.wiring.core_index).astype(np.int64)
-        rx, ry = r % w, r // w
-        order = np.lexsort((chip.wiring.core_index, ry, rx) if self.x_first else (chip.wiring.core_index, rx, ry))
-        self.bit_of_pos = np.empty(self.C, np.int32)
-        self.bit_of_pos[order] = np.arange(self.C, dtype=np.int32)
-        self.entry_hops = np.zeros(0, np.int64)
-
-    @staticmethod
-    def _peers(topo, cell_link: np.ndarray) -> np.ndarray:
-        """int32[cells, 3]: for each link cell, the cells of the other mesh outputs of its source router."""
-        cell_of_link = np.full(topo.n_links, -1, np.int32)
-        real = cell_link >= 0
-        cell_of_link[cell_link[real]] = np.flatnonzero(real)
-        peers = np.full((cell_link.size, 3), -1, np.int32)
-        for c in np.flatnonzero(real):
-            link = cell_link[c]
-            outs = topo.link_id[topo.link_src[link]]
-            others = [int(cell_of_link[x]) for x in outs if x >= 0 and x != link]
-            peers[c, :len(others)] = others
-        return peers
-
-    def _segment(self, pos_d: int, neg_d: int, line_len: int, line, a, b):
-        """Difference entries (cell, +-1) of straight runs from ``a`` to ``b`` along ``line``."""
-        out = []
-        for d, mask, lo, hi in ((pos_d, b > a, a, b), (neg_d, b < a, b, a)):
-            m = mask
-            if m.any():
-                start = self.base[d] + line[m] * line_len
-                out.append((np.flatnonzero(m), start + lo[m], 1))
-                out.append((np.flatnonzero(m), start + hi[m], -1))
-        return out
-
-    def route_counts(self, wiring, first: np.ndarray) -> dict | None:
-        """Tables of the kernel's route counts (``emulator/_events.c``, ``FusedKernel._routes_to_grid``) for
-        the config's dimension-order routing (XY or YX: the only ones the schema allows), or None when a
-        counter could pass its 16 bits in one tick (the kernel then lists every packet).
-
-        ``first`` marks the destination entries that are a neuron's first packet to their core (its mask bits).
-        ``lcnt[n, l]``: neuron n's first packets to destination line l (XY: column) of the first route segment.
-        """
-        topo = self.topo
-        w, h = self.width, self.height
-        x_first = self.routing == "xy"
-        n = wiring.dest_ptr.size - 1
-        router_of_pos = topo.router_of_core(wiring.core_index).astype(np.int64)
-        n_routers = w * h
-        all_r = np.arange(n_routers)
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))[first]
-        dst = wiring.dest_pos.astype(np.int64)[first]
-        rd = router_of_pos[dst]
-        line = rd % w if x_first else rd // w
-        n_lines = w if x_first else h
-        lines_pad = -(-n_lines // 32) * 32
-        lcnt = np.zeros((n, lines_pad), np.int64)
-        np.add.at(lcnt, (src, line), 1)
-        src_router = router_of_pos[wiring.neuron_pos].astype(np.int64)
-        group_of_router = all_r // w if x_first else all_r % w
-        n_groups = h if x_first else w
-        # Worst tick: every neuron spikes once. cr[r, l] sums lcnt over r's neurons; dg[g, b] counts g's
-        # neurons with bit b.
-        per_router = np.zeros((n_routers, lines_pad), np.int64)
-        np.add.at(per_router, src_router, lcnt)
-        per_group = np.bincount(group_of_router[src_router[src]] * self.C + self.bit_of_pos[dst],
-                                minlength=n_groups * self.C)
-        if int(lcnt.max(initial=0)) > 255 or int(per_router.max(initial=0)) > 0xFFFF or \
-                int(per_group.max(initial=0)) > 0xFFFF:
-            return None
-        bits = np.zeros((n_routers, 2), np.int32)
-        for r in np.unique(router_of_pos):
-            b = self.bit_of_pos[router_of_pos == r]
-            if b.max() - b.min() + 1 != b.size:   # the bit order makes every router a contiguous run
-                raise SimulationError(f"internal: router {r}'s mask bits are not contiguous")
-            bits[r] = (b.min(), b.max() + 1)
-        return {
-            "x_first": x_first,
-            "src_router": src_router.astype(np.int32),
-            "router_group": group_of_router.astype(np.int32),
-            "router_x": (all_r % w).astype(np.int32), "router_y": (all_r // w).astype(np.int32),
-            "router_bits": bits, "lcnt": lcnt.astype(np.uint8), "n_lines": n_lines, "n_groups": n_groups,
-        }
-
-    def events(self, wiring, grid_for: np.ndarray | None = None):
-        """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's
-        spike: the difference entries of the routes of its packets (of the entries selected by ``grid_for``;
-        default all), and its packets, hops east-west / north-south and longest route (``pkt``, ``hew``,
-        ``hns``, ``hmax``, int64[N])."""
-        topo, C = self.topo, self.C
-        n = wiring.dest_ptr.size - 1
-        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(wiring.dest_ptr))
-        k, kd = wiring.neuron_pos[src].astype(np.int64), wiring.dest_pos.astype(np.int64)
-        rs = topo.router_of_core(wiring.core_index[k])
-        rd = topo.router_of_core(wiring.core_index[kd])
-        xs, ys = rs % self.width, rs // self.width
-        xd, yd = rd % self.width, rd // self.width
-        hew, hns = np.abs(xd - xs), np.abs(yd - ys)
-        self.entry_hops = (hew + hns).astype(np.int64)
-        per_neuron = {"pkt": np.bincount(src, minlength=n), "hew": np.bincount(src, weights=hew, minlength=n),
-                      "hns": np.bincount(src, weights=hns, minlength=n)}
-        per_neuron = {key: v.astype(np.int64) for key, v in per_neuron.items()}
-        parts = []
-        grid0 = C * N_EVENTS
-        w, h = self.width, self.height
-        sel = np.arange(src.size) if grid_for is None else np.flatnonzero(grid_for)
-        xs, ys, xd, yd = xs[sel], ys[sel], xd[sel], yd[sel]
-        if self.x_first:
-            segs = self._segment(E, W, w, ys, xs, xd) + self._segment(N, S, h, xd, ys, yd)
-        else:
-            segs = self._segment(N, S, h, xs, ys, yd) + self._segment(E, W, w, yd, xs, xd)
-        parts += [(sel[e], grid0 + cell, np.full(e.size, sign)) for e, cell, sign in segs]
-        ent = np.concatenate([np.zeros(0, np.int64)] + [p[0] for p in parts])
-        idx = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(p[1], np.int64) for p in parts])
-        inc = np.concatenate([np.zeros(0, np.int64)] + [np.asarray(p[2], np.int64) for p in parts])
-        n_idx = grid0 + 4 * w * h
-        key = src[ent] * n_idx + idx
-        uniq, inv = np.unique(key, return_inverse=True)
-        total = np.bincount(inv, weights=inc, minlength=uniq.size).astype(np.int64)
-        keep = total != 0
-        uniq, total = uniq[keep], total[keep]
-        ev_src = uniq // n_idx
-        ev_ptr = np.searchsorted(ev_src, np.arange(n + 1)).astype(np.int64)
-        hmax = np.zeros(n, np.int64)
-        np.maximum.at(hmax, src, hew + hns)
-        per_neuron["hmax"] = hmax
-        if n_idx > 1 << 16 or (total.size and int(np.abs(total).max()) >= 1 << 15):
-            raise SimulationError(
-                f"engine 'loads': {self.C} cores on a {w} x {h} mesh, or a neuron with more than 32,767 packets or "
-                "hops per spike, exceed the fused kernel's 16-bit event fields; use --engine fast or flow")
-        ev = ((total.astype(np.int64) & 0xFFFF) << 16) | (uniq % n_idx)
-        return ev_ptr, ev.astype(np.uint32), per_neuron

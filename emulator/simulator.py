@@ -1,4 +1,7 @@
-"""The tick-by-tick chip simulation on a SimPy timeline.
+"""The stepped loop: the tick-by-tick chip simulation on a SimPy timeline, with a packet-level network model.
+
+The timing rules (busy time, injection time, phases, synchronisation, violations) are those of
+:mod:`emulator.timing`, shared with the fused loop (:mod:`emulator.fused`); :mod:`emulator.loops` picks the loop.
 
 Per tick t (design.md, section 3):
 
@@ -35,9 +38,8 @@ import simpy
 from emulator import _tick
 from emulator.energy import EVENT_NAMES, N_EVENTS
 from emulator.links import link_name
+from emulator.timing import PKT, SYN, TickTiming, core_overrun, link_overrun, port_overrun
 
-# Event-kind columns of the per-tick count array, see emulator.energy.EVENTS.
-SYN, ACT, INACT, SPK, PKT, HEW, HNS, DLV = range(N_EVENTS)
 LAT_HIST_BINS = 64  # initial size; grows by doubling
 
 
@@ -150,38 +152,19 @@ class PacketBuffers:
 
 
 class TickTimer:
-    """Turns a tick's counts and packets into injection cycles, NoC traffic and tick duration (ns)."""
+    """Turns a tick's counts and packets into injection cycles, NoC traffic and tick duration (ns), by the
+    rules of :mod:`emulator.timing`."""
 
     def __init__(self, chip):
-        cfg = chip.cfg
-        self.cfg = cfg
+        self.cfg = chip.cfg
         self.noc = chip.noc
-        t = cfg.timing
-        self.syn_ns, self.act_ns, self.inact_ns, self.spk_ns = (
-            t.syn_op_ns, t.neuron_update_active_ns, t.neuron_update_inactive_ns, t.spike_ns)
-        self.cycle_ns = cfg.noc.cycle_ns
+        self.timing = tm = TickTiming.from_config(chip.cfg)
+        self.spk_ns, self.cycle_ns = tm.spk_ns, tm.cycle_ns
         self.core_index = chip.wiring.core_index.astype(np.int32)
-        x, y = chip.topology.coords(chip.topology.router_of_core(self.core_index))
+        x, y = chip.topology.core_coords(self.core_index)
         self.x, self.y = np.asarray(x, np.int32), np.asarray(y, np.int32)
         self.buffers = PacketBuffers()
         self.n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
-        self.fixed = cfg.sync.mode == "fixed"
-        self.period = cfg.sync.tick_period_ns or 0.0
-        self.barrier = cfg.sync.barrier_latency_ns or 0.0
-
-    def core_busy(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(integration ns, update ns) per core; busy = integration + update + packets x spike_ns."""
-        integ = counts[:, SYN] * self.syn_ns
-        update = counts[:, ACT] * self.act_ns + counts[:, INACT] * self.inact_ns
-        return integ, update
-
-    def phases(self, busy_max: float, net_end: float) -> tuple[float, float, float, float]:
-        """(duration, compute, network, sync) in ns for the tick's synchronisation mode."""
-        work = max(busy_max, net_end)
-        network = work - busy_max
-        if self.fixed:
-            return self.period, busy_max, network, max(0.0, self.period - work)
-        return work + self.barrier, busy_max, network, self.barrier
 
 
 class InferenceRun:
@@ -219,13 +202,13 @@ class InferenceRun:
         self._record_outputs(t, spikes)
         self._deliver_inputs(t)
         busy_max, net_end = self._send_packets(t, spikes, counts)
-        ph = self.timer.phases(busy_max, net_end)
+        ph = self.timer.timing.phases(busy_max, net_end)
         self.rec.tick_ns[t] = ph
         self.rec.per_core += counts
         self.rec.per_tick[t] = counts.sum(axis=0)
         if self.rec.activity is not None:
             self.rec.activity[t] = counts
-        if self.timer.fixed and max(busy_max, net_end) > self.timer.period:
+        if self.timer.timing.overran(busy_max, net_end):
             self._violation(t, busy_max, net_end)
         return ph
 
@@ -247,12 +230,12 @@ class InferenceRun:
         tm, w, buf = self.timer, self.w, self.timer.buffers
         n = int(_tick.count_packets(spikes, w.dest_ptr)) if spikes.size else 0
         buf.reserve(n)
-        integ, update = tm.core_busy(counts)
+        integ, update = tm.timing.core_time(counts)
         if n:
             _tick.form_packets(spikes, w.dest_ptr, w.dest_pos, w.neuron_pos,
                                w.neuron_local, tm.core_index, tm.x, tm.y, integ, update, tm.n_per_core,
                                tm.spk_ns, tm.cycle_ns, buf.src, buf.dst, buf.inject, counts)
-        busy = integ + update + counts[:, PKT] * tm.spk_ns
+        busy = tm.timing.busy(integ, update, counts[:, PKT])
         busy_max = float(busy.max()) if busy.size else 0.0
         if n == 0:
             return busy_max, 0.0
@@ -277,33 +260,26 @@ class InferenceRun:
             self.rec.latency_hist = grown
 
     def _violation(self, t: int, busy_max: float, net_end: float) -> None:
-        """Name the core (compute overrun) or the busiest link (network overrun) of tick t."""
-        period = self.timer.period
+        """Name the core (compute overrun) or the busiest link (network overrun) of tick t (:mod:`emulator.timing`)."""
+        period = self.timer.timing.period
         counts = self.counts
         if busy_max > period:
-            busy = counts[:, SYN] * self.timer.syn_ns + counts[:, ACT] * self.timer.act_ns + \
-                counts[:, INACT] * self.timer.inact_ns + counts[:, PKT] * self.timer.spk_ns
+            busy = self.timer.timing.busy_ns(counts)
             k = int(np.argmax(busy))
-            self.rec.violations.append({
-                "tick": t, "kind": "core", "culprit": f"core {int(self.w.core_index[k])}",
-                "busy_ns": float(busy[k]), "period_ns": period, "overrun_ns": float(busy[k] - period),
-                "syn_ops": int(counts[k, SYN]), "packets": int(counts[k, PKT])})
+            self.rec.violations.append(core_overrun(t, int(self.w.core_index[k]), float(busy[k]), period,
+                                                    int(counts[k, SYN]), int(counts[k, PKT])))
             return
         res, n = self._last_noc
         last = int(np.argmax(res.deliver_cycle))
         src, dst = self.timer.buffers.src[:n], self.timer.buffers.dst[:n]
-        entry = {"tick": t, "network_end_ns": net_end, "period_ns": period, "overrun_ns": net_end - period,
-                 "latest_packet": f"core {int(src[last])} -> core {int(dst[last])}"}
+        latest = f"core {int(src[last])} -> core {int(dst[last])}"
         if res.link_counts.size:
             k = int(np.argmax(res.link_counts))
-            link = int(res.link_ids[k])
-            entry.update(kind="link", culprit=f"link {link_name(self.chip.topology, link)}",
-                         link_flits=int(res.link_counts[k]))
+            entry = link_overrun(t, period, net_end, link_name(self.chip.topology, int(res.link_ids[k])),
+                                 int(res.link_counts[k]), latest)
         else:
-            # Traffic that never left its router: the local ports of the busiest destination are the limit.
             busiest = int(np.bincount(dst).argmax())
-            entry.update(kind="port", culprit=f"local port of core {busiest}",
-                         packets_to_core=int(np.count_nonzero(dst == busiest)))
+            entry = port_overrun(t, period, net_end, busiest, int(np.count_nonzero(dst == busiest)), latest)
         self.rec.violations.append(entry)
 
 

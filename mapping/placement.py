@@ -1,8 +1,8 @@
 """Placement of slices (core programs) on the chip's cores, minimising hop-weighted traffic.
 
-Core ``c`` sits on router ``c // cores_per_router`` at ``(x, y) = (r % width, r // width)`` (the NoC's
-convention, :mod:`noc.topology`); a packet between two cores costs the Manhattan distance between their
-routers in hops (cores of one router: 0). The cost of a placement ``p`` is::
+Core ``c`` sits on router ``c // cores_per_router`` at ``(x, y) = (r % width, r // width)``: the chip's
+:class:`noc.topology.MeshTopology` (one per mesh, shared with the NoC); a packet between two cores costs the
+Manhattan distance between their routers in hops (:meth:`MeshTopology.hops`; cores of one router: 0). The cost of a placement ``p`` is::
 
     cost(p) = sum over slice pairs (a, b) of traffic[a, b] * hops(p[a], p[b])     [packet-hops per tick]
 
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.errors import CapacityError, MappingError
+from noc.topology import MeshTopology
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,15 @@ class Traffic:
 
 
 def core_xy(cfg, cores) -> tuple[np.ndarray, np.ndarray]:
-    """Router coordinates ``(x, y)`` of chip core index(es) ``cores``."""
-    r = np.asarray(cores, np.int64) // cfg.mesh.cores_per_router
-    return r % cfg.mesh.width, r // cfg.mesh.width
+    """Router coordinates ``(x, y)`` of chip core index(es) ``cores`` (int64 arrays)."""
+    return MeshTopology.from_config(cfg).core_coords(np.asarray(cores, np.int64))
 
 
 def hops(cfg, src_cores, dst_cores) -> np.ndarray:
     """Manhattan router distance between cores."""
-    sx, sy = core_xy(cfg, src_cores)
-    tx, ty = core_xy(cfg, dst_cores)
-    return np.abs(tx - sx) + np.abs(ty - sy)
+    topo = MeshTopology.from_config(cfg)
+    return topo.hops(topo.router_of_core(np.asarray(src_cores, np.int64)),
+                     topo.router_of_core(np.asarray(dst_cores, np.int64)))
 
 
 def placement_cost(traffic: Traffic, assign: np.ndarray, cfg) -> float:
@@ -152,9 +152,10 @@ class _Annealer:
         self.nb_list = [nb.tolist() for nb, _ in self.adj]
         self.nb_set = [set(lst) for lst in self.nb_list]
         self.router = assign // self.cpr  # router of each slice's core, kept in step with ``assign`` (see move)
-        r = np.arange(m.width * m.height)
+        topo = MeshTopology.from_config(cfg)
+        r = np.arange(topo.n_routers)
         if r.size <= _FULL_HOP_ROUTERS:  # one router x router matrix
-            self.hop = np.abs(r[:, None] % m.width - r % m.width) + np.abs(r[:, None] // m.width - r // m.width)
+            self.hop = topo.hops(r[:, None], r)
         else:  # large meshes (TrueNorth: 4096 routers): per-axis distances, |dx| and |dy| apart
             self.hop = None
             self.hx = np.abs(np.arange(m.width)[:, None] - np.arange(m.width))

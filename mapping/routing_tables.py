@@ -6,8 +6,9 @@ the relays forward with the original delay. The other edges of a population that
 ``extra_delay`` ticks more so that all its paths stay equally long (see :mod:`mapping.partition`).
 
 Physical tables replace slices by the cores the placer chose and check every field against the packet
-layout (``cfg.packet_layout()``): signed ``dx``/``dy`` hop offsets, the core-at-router index, the axon
-index and the delivery delay.
+layout (the ranges of :class:`noc.packet.PacketFormat`, the one home of the packet fields): signed
+``dx``/``dy`` hop offsets, the core-at-router index, the axon index and the delivery delay (also within the
+core's delay slots).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import numpy as np
 from chip_configs.errors import CapacityError
 from emulator.mapped import Destinations
 from mapping.partition import Partition, destinations
-from mapping.placement import Traffic, core_xy
+from mapping.placement import Traffic
+from noc.packet import FIELDS, PacketFormat
+from noc.topology import MeshTopology
 
 
 @dataclass(frozen=True)
@@ -102,15 +105,13 @@ def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -
 # ----- physical tables ------------------------------------------------------------------------------------------------
 
 
-def _field_limits(cfg) -> dict[str, int]:
-    lay = cfg.packet_layout()
-    return {
-        "dx": (1 << (lay["dx_bits"] - 1)) - 1,
-        "dy": (1 << (lay["dy_bits"] - 1)) - 1,
-        "core": (1 << lay["core_bits"]) - 1,
-        "axon": (1 << lay["axon_bits"]) - 1,
-        "delay": min((1 << lay["delay_bits"]) - 1, cfg.core.delay_slots),
-    }
+def _field_limits(cfg) -> dict[str, tuple[int, int]]:
+    """(smallest, largest) value of each destination field: the packet layout's ranges, the delay also no more
+    than the core's delay slots."""
+    fmt = PacketFormat.from_config(cfg)
+    lim = {name: fmt.field_range(name) for name in FIELDS}
+    lim["delay"] = (lim["delay"][0], min(lim["delay"][1], cfg.core.delay_slots))
+    return lim
 
 
 def check_packet_fields(cfg, src_core: int, dst_core: np.ndarray, axon: np.ndarray, delay: np.ndarray,
@@ -119,14 +120,18 @@ def check_packet_fields(cfg, src_core: int, dst_core: np.ndarray, axon: np.ndarr
     if dst_core.size == 0:
         return
     lim = _field_limits(cfg)
-    sx, sy = core_xy(cfg, src_core)
-    tx, ty = core_xy(cfg, dst_core)
-    local = dst_core % cfg.mesh.cores_per_router
-    checks = {"dx": np.abs(tx - sx), "dy": np.abs(ty - sy), "core": local, "axon": axon, "delay": delay}
+    topo = MeshTopology.from_config(cfg)
+    dx, dy = topo.offsets(np.full(dst_core.shape, src_core, np.int64), np.asarray(dst_core, np.int64))
+    checks = {"dx": dx, "dy": dy, "core": topo.local_index(np.asarray(dst_core, np.int64)), "axon": axon,
+              "delay": delay}
     for name, val in checks.items():
-        if val.max() > lim[name]:
-            raise CapacityError(name, int(val.max()), lim[name], layer=layer, chip=cfg.name, what=what,
+        lo, hi = lim[name]
+        if val.max() > hi:
+            raise CapacityError(name, int(val.max()), hi, layer=layer, chip=cfg.name, what=what,
                                 message="{what}: {resource} {need} does not fit the packet field (max {limit})")
+        if name != "delay" and val.min() < lo:
+            raise CapacityError(name, int(val.min()), lo, layer=layer, chip=cfg.name, bound="min", what=what,
+                                message="{what}: {resource} {need} does not fit the packet field (min {limit})")
     if delay.min() < 1:
         raise CapacityError("delay", int(delay.min()), 1, layer=layer, chip=cfg.name, bound="min", what=what,
                             message="{what}: delay {need}; the chip needs >= {limit}")
@@ -146,8 +151,8 @@ def physical_inputs(routes: Routes, assign: np.ndarray, cfg) -> Destinations:
     core = assign[routes.slice] if routes.slice.size else np.zeros(0, np.int64)
     lim = _field_limits(cfg)
     for name, val in (("delay", routes.delay), ("axon", routes.axon)):
-        if val.size and val.max() > lim[name]:
-            raise CapacityError(name, int(val.max()), lim[name], chip=cfg.name, what="input lines",
+        if val.size and val.max() > lim[name][1]:
+            raise CapacityError(name, int(val.max()), lim[name][1], chip=cfg.name, what="input lines",
                                 message="{what}: {resource} {need} does not fit the packet field (max {limit})")
     return Destinations(routes.ptr.astype(np.int64), core.astype(np.int32), routes.axon.astype(np.int32),
                         routes.delay.astype(np.int32))

@@ -10,8 +10,9 @@ quantity, the value and the limit:
 - ``functional``: the float reference (framework timing, ``same_step``, over the input's T ticks) against
   the emulated chip (T + latency ticks, inputs zero-padded): agreement of predicted classes and of output
   spike counts, accuracy of both with labels; no-go under ``min_class_agreement``.
-- ``timing``: worst-case packets per tick on each link, estimated from the XY routes with every neuron of
-  the network firing at its peak rate in the reference run, and busy time per core (all its synapses
+- ``timing``: worst-case packets per tick on each link, estimated from the chip's routes (its ``noc.routing``,
+  XY or YX, through :func:`noc.routing.link_loads`) with every neuron of the network firing at its peak rate
+  in the reference run, and busy time per core (all its synapses
   active, every neuron updated and spiking) against the tick budget of a fixed-period chip; plus the
   overruns the emulation itself reported. No-go on an emulated overrun; a worst-case estimate over the
   budget is a warning naming the hot spot.
@@ -24,8 +25,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from mapping.placement import core_xy
 from mapping.reference import predicted_classes, run_reference
+from noc.routing import links
+from noc.topology import MeshTopology
 
 STATUSES = ("ok", "warn", "fail", "skipped")
 
@@ -149,42 +151,43 @@ def check_functional(numbers: dict | None, limits: Limits) -> Check:
 
 
 def link_load(cfg, mapped, neuron_rates: dict | None = None) -> dict:
-    """Packets per tick on every directed mesh link under XY routing; ``neuron_rates[core]`` spikes per tick."""
-    load: dict = {}
+    """Packets per tick on every directed mesh link used, under the chip's routing (``cfg.noc.routing``):
+    ``{((x, y), (x', y')): packets}``; ``neuron_rates[core]`` spikes per tick (default 1 per neuron)."""
+    topo = MeshTopology.from_config(cfg)
+    src, dst, rate = [], [], []
     for mc in mapped.cores:
         rates = np.ones(mc.program.n_neurons) if neuron_rates is None else neuron_rates.get(mc.index)
         if rates is None:
             continue
         owner = np.repeat(np.arange(mc.program.n_neurons), np.diff(mc.dest.ptr))
         cores, inv = np.unique(mc.dest.core, return_inverse=True)
-        for k, dst in enumerate(cores.tolist()):
-            r = float(np.sum(rates[np.unique(owner[inv == k])]))  # one packet per (neuron, core)
-            for link in _xy_links(cfg, mc.index, dst):
-                load[link] = load.get(link, 0.0) + r
-    return load
-
-
-def _xy_links(cfg, src: int, dst: int) -> list[tuple]:
-    (sx,), (sy,) = (np.atleast_1d(v) for v in core_xy(cfg, src))
-    (tx,), (ty,) = (np.atleast_1d(v) for v in core_xy(cfg, dst))
-    links, x, y = [], int(sx), int(sy)
-    while x != tx:
-        nx = x + (1 if tx > x else -1)
-        links.append(((x, y), (nx, y)))
-        x = nx
-    while y != ty:
-        ny = y + (1 if ty > y else -1)
-        links.append(((x, y), (x, ny)))
-        y = ny
-    return links
+        for k, d in enumerate(cores.tolist()):
+            src.append(mc.index)
+            dst.append(d)
+            rate.append(float(np.sum(rates[np.unique(owner[inv == k])])))  # one packet per (neuron, core)
+    if not src:
+        return {}
+    pkt, link = links(topo, cfg.noc.routing, topo.router_of_core(np.asarray(src, np.int64)),
+                      topo.router_of_core(np.asarray(dst, np.int64)))
+    loads = np.bincount(link, weights=np.asarray(rate)[pkt], minlength=topo.n_links)
+    used = np.unique(link)
+    return {(topo.coords(int(topo.link_src[k])), topo.coords(int(topo.link_dst[k]))): float(loads[k])
+            for k in used.tolist()}
 
 
 def core_busy_ns(cfg, mapped) -> dict[int, float]:
-    """Worst-case busy time per core and tick: every synapse active, every neuron updated and spiking."""
-    t = cfg.timing
-    return {mc.index: mc.program.n_synapses * t.syn_op_ns + mc.program.n_neurons * (t.neuron_update_active_ns
-                                                                                      + t.spike_ns)
-            for mc in mapped.cores}
+    """Worst-case busy time per core and tick by the emulator's busy rule (:mod:`emulator.timing`): every
+    synapse active, every neuron updated (active) and sending one packet."""
+    from emulator.energy import EVENT_NAMES
+    from emulator.timing import TickTiming
+
+    counts = np.zeros((len(mapped.cores), len(EVENT_NAMES)), np.int64)
+    for k, mc in enumerate(mapped.cores):
+        counts[k, EVENT_NAMES.index("syn_ops")] = mc.program.n_synapses
+        counts[k, EVENT_NAMES.index("neuron_updates_active")] = mc.program.n_neurons
+        counts[k, EVENT_NAMES.index("packets")] = mc.program.n_neurons
+    busy = TickTiming.from_config(cfg).busy_ns(counts)
+    return {mc.index: float(b) for mc, b in zip(mapped.cores, busy, strict=True)}
 
 
 def check_timing(cfg, mapped, report: dict | None, neuron_rates: dict | None) -> Check:

@@ -29,20 +29,20 @@ cdef class FlowKernel:
         int rows[4]
         int cols[4]
         object gid          # per direction: link id of each cell, int32 (rows, cols)
-        int32_t[::1] link_dst
+        const int32_t[::1] link_dst
 
     def __init__(self, int width, int height, int cores_per_router, bint x_first, int pipeline, int link,
                  int injection, int ejection, int flits, double s_inj, double s_link, double s_ej, int full,
-                 double uniform_width, int n_cores, int32_t[:, ::1] link_id, int32_t[::1] link_dst):
+                 double uniform_width, int n_cores, list line_links, const int32_t[::1] link_dst):
+        """``line_links``: the link grids of directions N, E, S, W (``MeshTopology.line_links``); ``x_first``:
+        the routing's first dimension (``noc.routing.first_axis``)."""
         self.W, self.H, self.C, self.n_cores = width, height, cores_per_router, n_cores
         self.NP = 4 + cores_per_router
         self.x_first = x_first
         self.Pc, self.Lc, self.Ic, self.Ec, self.F, self.full = pipeline, link, injection, ejection, flits, full
         self.s_inj, self.s_link, self.s_ej, self.uw = s_inj, s_link, s_ej, uniform_width
         self.step = <double>(pipeline + link)
-        ids = np.asarray(link_id).reshape(height, width, 4)
-        self.gid = [np.ascontiguousarray(ids[:-1, :, 0].T), np.ascontiguousarray(ids[:, :-1, 1]),
-                    np.ascontiguousarray(ids[1:, :, 2].T), np.ascontiguousarray(ids[:, 1:, 3])]
+        self.gid = [np.ascontiguousarray(g, dtype=np.int32) for g in line_links]
         for d in range(4):
             self.rows[d], self.cols[d] = self.gid[d].shape
         self.link_dst = link_dst

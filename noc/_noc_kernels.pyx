@@ -199,7 +199,7 @@ cdef class CycleKernel:
 
     def __init__(self, int width, int height, int cores_per_router, int vcs, int slots_per_vc, int flits,
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
-                 int8_t[:, ::1] route_table, int32_t[:, ::1] link_id):
+                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
@@ -239,7 +239,7 @@ cdef class CycleKernel:
     def specialised(self, bint on):
         self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64
 
-    def _alloc_static(self, int32_t[:, ::1] link_id):
+    def _alloc_static(self, const int32_t[:, ::1] link_id):
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
         cdef Py_ssize_t n_vc = n_port * self.V, k
         self.n_links = 0

@@ -1,24 +1,82 @@
-"""Engine factory and the input checks shared by both engines.
+"""The registry of network models, the engine factory, and the input checks the packet-level engines share.
 
-Both engines take the same packet arrays and return a :class:`~noc.result.NocResult`:
+Every network model of the chip is registered once, by name, in :data:`NETWORK_MODELS` (the names of
+``--engine`` and of ``make_engine``). The packet-level ones take packet arrays and return a
+:class:`~noc.result.NocResult`:
 
->>> engine = make_engine(cfg, kind="fast")            # or kind="simpy"
+>>> engine = make_engine(cfg, kind="fast")            # or "simpy", "flow"
 >>> res = engine.run(src_core, dst_core, inject_cycle, dst_axon=None)
 
 ``run`` simulates the network from empty until every packet has been delivered (or until the optional cycle
 ``until``). ``inject_cycle`` need not be sorted; packets a core requests in the same cycle leave in array order.
+The tick-level ``loads`` estimate (:mod:`noc.loads_estimate`) takes a tick's loads instead of packets, so only
+a loop that counts loads without forming packets (the fused loop) can use it; ``make_engine`` returns its
+parameter record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
 import numpy as np
 
 from chip_configs.schema import ChipConfig
 from noc.errors import NocError
 
-ENGINES = ("fast", "simpy", "flow")
+
+@dataclass(frozen=True)
+class NetworkModel:
+    """A registered network model.
+
+    Attributes
+    ----------
+    name : str
+        Its name (``--engine``, ``make_engine(kind=...)``).
+    factory : str
+        ``"module:callable"`` building it from ``(cfg, **options)`` (imported when first used).
+    exact : bool
+        Whether it implements the router model of :mod:`noc.model` cycle for cycle.
+    per_packet : bool
+        True: ``run(src_core, dst_core, inject_cycle)`` per batch of packets; False: a tick-level estimate
+        from the tick's loads.
+    summary : str
+        One line for help texts.
+    """
+
+    name: str
+    factory: str
+    exact: bool
+    per_packet: bool
+    summary: str
+
+    def build(self, cfg: ChipConfig, **options):
+        module, path = self.factory.split(":")
+        obj = import_module(module)
+        for attr in path.split("."):
+            obj = getattr(obj, attr)
+        return obj(cfg, **options)
+
+
+NETWORK_MODELS: dict[str, NetworkModel] = {m.name: m for m in (
+    NetworkModel("fast", "noc.fast_engine:FastNoc", True, True, "cycle-exact router model in Cython, the default"),
+    NetworkModel("simpy", "noc.simpy_engine:SimpyNoc", True, True,
+                 "the same router model as SimPy processes, slow, for validation"),
+    NetworkModel("flow", "noc.flow_engine:FlowNoc", False, True,
+                 "approximate flow model: exact hops and link flits, estimated delivery cycles"),
+    NetworkModel("loads", "noc.loads_estimate:LoadsEstimate.from_config", False, False,
+                 "approximate tick drain time from link, injection and ejection loads"),
+)}
+# The packet-level engines (``run`` per batch of packets): what traffic sweeps and the stepped loop can use.
+ENGINES = tuple(name for name, m in NETWORK_MODELS.items() if m.per_packet)
+
+
+def network_model(name: str) -> NetworkModel:
+    """The network model registered as ``name``; NocError naming the allowed ones otherwise."""
+    try:
+        return NETWORK_MODELS[name]
+    except KeyError:
+        raise NocError(f"engine kind: unknown {name!r}; allowed: {', '.join(NETWORK_MODELS)}") from None
 
 
 class PacketBatch:
@@ -47,26 +105,15 @@ class BatchLimits:
 
 
 def make_engine(cfg: ChipConfig, kind: str = "fast", **options):
-    """An engine for ``cfg``: ``"fast"`` (exact, Cython), ``"simpy"`` (exact, SimPy processes) or ``"flow"``.
+    """The network model ``kind`` of :data:`NETWORK_MODELS` for ``cfg``.
 
     ``"fast"`` and ``"simpy"`` implement the router model of :mod:`noc.model` and agree packet for packet.
     ``"flow"`` is an *approximate* link-load model (:mod:`noc.flow_engine`): exact hops and per-link flits,
-    estimated delivery cycles; it is used only when asked for by name. ``options`` go to the engine's
+    estimated delivery cycles; ``"loads"`` (:mod:`noc.loads_estimate`) a tick-level estimate (its parameter
+    record). The approximate ones are used only when asked for by name. ``options`` go to the model's
     constructor (``log=True`` asks the SimPy engine for an event log).
     """
-    if kind == "flow":
-        from noc.flow_engine import FlowNoc
-
-        return FlowNoc(cfg, **options)
-    if kind == "fast":
-        from noc.fast_engine import FastNoc
-
-        return FastNoc(cfg, **options)
-    if kind == "simpy":
-        from noc.simpy_engine import SimpyNoc
-
-        return SimpyNoc(cfg, **options)
-    raise NocError(f"engine kind: unknown {kind!r}; allowed: {', '.join(ENGINES)}")
+    return network_model(kind).build(cfg, **options)
 
 
 def check_batch(cfg: ChipConfig, src_core, dst_core, inject_cycle, dst_axon=None,

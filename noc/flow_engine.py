@@ -18,7 +18,8 @@ from noc.engine import BatchLimits, check_batch
 from noc.flow_reference import UNIFORM_WIDTH, estimate, service_times
 from noc.model import RouterParams
 from noc.result import NOT_DELIVERED, NocResult
-from noc.topology import MeshTopology
+from noc.routing import first_axis
+from noc.topology import DIRECTIONS, MeshTopology
 
 
 class FlowNoc:
@@ -42,9 +43,10 @@ class FlowNoc:
         self.reference = reference
         s_inj, s_link, s_ej = service_times(p)
         self._kernel = FlowKernel(
-            topo.width, topo.height, topo.cores_per_router, p.routing == "xy", p.pipeline, p.link, p.injection,
-            p.ejection, p.flits, s_inj, s_link, s_ej, p.vcs * p.slots_per_vc * p.flits, float(UNIFORM_WIDTH),
-            topo.n_cores, np.ascontiguousarray(topo.link_id), np.ascontiguousarray(topo.link_dst),
+            topo.width, topo.height, topo.cores_per_router, first_axis(p.routing) == 0, p.pipeline, p.link,
+            p.injection, p.ejection, p.flits, s_inj, s_link, s_ej, p.vcs * p.slots_per_vc * p.flits,
+            float(UNIFORM_WIDTH), topo.n_cores, [topo.line_links(d) for d in DIRECTIONS],
+            np.ascontiguousarray(topo.link_dst),
         )
 
     def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:

@@ -42,14 +42,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from noc.contention import HOL_EFFICIENCY, credit_service_times
 from noc.model import RouterParams
+from noc.routing import segments
 from noc.topology import E, MeshTopology, N, S, W
 
 UNIFORM_WIDTH = np.sqrt(12.0)  # width of a uniform distribution over its standard deviation
-# Share of a link's (credit-limited) capacity that contended traffic gets: head-of-line blocking in the
-# input-queued routers wastes the rest. The exact engine saturates at 63 - 78 % of it on the 8 x 8 uniform
-# benchmark (noc/README.md, depths 2 - 8); 0.8 balances the errors below and at saturation (measured there).
-HOL_EFFICIENCY = 0.8
 
 
 class FlowEstimate(NamedTuple):
@@ -65,19 +63,10 @@ class FlowEstimate(NamedTuple):
 def estimate(topo: MeshTopology, p: RouterParams, src, dst, inject) -> FlowEstimate:
     """The flow model of the module docstring for checked packet arrays (int32 cores, int64 cycles, n >= 1)."""
     service = service_times(p)
-    routes = _Routes(topo, src, dst, inject, p, p.routing == "xy")
+    routes = _Routes(topo, src, dst, inject, p)
     loads = _LinkGrids(topo).loads(routes, p.pipeline + p.link)
     deliver = routes.zero_load + _bottleneck_waits(routes, loads, topo, p, service)
     return FlowEstimate(deliver, *loads.link_counts(p.flits), *_peak_estimate(loads, routes, topo, p, service))
-
-
-def credit_service_times(p: RouterParams) -> tuple[float, float, float]:
-    """Credit-limited cycles per packet of an injection channel, a link and an ejection port: no faster than
-    one flit per cycle, nor than a buffer slot's credit round trip over the port's slots."""
-    slots = p.vcs * p.slots_per_vc
-    inj = max(p.flits, (p.injection + p.pipeline + p.flits - 1 + p.local_credit_delay) / slots)
-    link = max(p.flits, (p.link + p.pipeline + p.flits - 1 + p.link_credit_delay) / slots)
-    return float(inj), float(link), float(p.flits)
 
 
 def service_times(p: RouterParams) -> tuple[float, float, float]:
@@ -88,40 +77,37 @@ def service_times(p: RouterParams) -> tuple[float, float, float]:
 
 
 class _Routes:
-    """Per-packet route geometry: two straight segments (first and second dimension) and zero-load times.
+    """Per-packet route geometry: two straight segments (:func:`noc.routing.segments`, first and second
+    dimension) and zero-load times.
 
-    A segment runs along one row (``axis = 0``, x varies) or column (``axis = 1``, y varies) from ``a`` to
-    ``b``; ``k0`` is the hop index of its first link; ``base + k (P + L)`` is when the packet reaches the
-    ``k``-th link of its route if it never waits (cycles, relative to ``t_ref`` to keep squares small).
+    ``base + k (P + L)`` is when the packet reaches the ``k``-th link of its route if it never waits (cycles,
+    relative to ``t_ref`` to keep squares small).
     """
 
-    def __init__(self, topo: MeshTopology, src, dst, inject, p: RouterParams, x_first: bool):
-        w, c = topo.width, topo.cores_per_router
+    def __init__(self, topo: MeshTopology, src, dst, inject, p: RouterParams):
+        c = topo.cores_per_router
         sr, dr = src // c, dst // c
-        xs, ys, xd, yd = sr % w, sr // w, dr % w, dr // w
         self.src, self.dst = src, dst
-        self.dx, self.dy = xd - xs, yd - ys
-        self.hops = np.abs(self.dx) + np.abs(self.dy)
+        self.hops = topo.hops(sr, dr)
         self.zero_load = inject + p.zero_load_latency(self.hops)
         self.t_ref = int(inject.min()) if len(inject) else 0
         self.inject = (inject - self.t_ref).astype(np.float64)
         self.base = self.inject + (p.injection + p.pipeline)
         self.eject_time = self.base + self.hops * float(p.pipeline + p.link)
-        row = _Segment(0, ys if x_first else yd, xs, xd, 0 if x_first else np.abs(self.dy))
-        col = _Segment(1, xd if x_first else xs, ys, yd, np.abs(self.dx) if x_first else 0)
-        self.segments = (row, col) if x_first else (col, row)
+        self.segments = tuple(_Segment(seg) for seg in segments(topo, p.routing, sr, dr))
 
 
 class _Segment:
-    """A straight run of links of each packet: ``axis``, ``line`` index, from ``a`` to ``b``, first hop ``k0``."""
+    """A straight run of links of each packet (a :class:`noc.routing.Segment`) with the flow model's cell
+    range ``lo .. hi`` (inclusive) in the link grids."""
 
-    def __init__(self, axis: int, line, a, b, k0):
-        self.axis, self.line, self.a, self.b, self.k0 = axis, line, a, b, np.asarray(k0)
-        self.pos = b > a  # towards +x (E) or +y (N)
-        self.neg = b < a
+    def __init__(self, seg):
+        self.axis, self.line, self.a, self.b, self.k0 = seg.axis, seg.line, seg.a, seg.b, seg.k0
+        self.pos = seg.positive  # towards +x (E) or +y (N)
+        self.neg = seg.negative
         # links u -> u + 1 are indexed u; links u -> u - 1 are indexed u - 1: both cover [lo, hi]
-        self.lo = np.where(self.pos, a, b)
-        self.hi = np.where(self.pos, b, a) - 1
+        self.lo = seg.lo
+        self.hi = seg.hi - 1
 
     def time_offset(self, base, step: float):
         """``c`` with the zero-load time at link index ``u`` = ``c + u * step`` (``+`` runs) or ``c - u * step``."""
@@ -132,11 +118,9 @@ class _LinkGrids:
     """The directed links as four grids (E, W along rows; N, S along columns), link ids for each cell."""
 
     def __init__(self, topo: MeshTopology):
-        w, h = topo.width, topo.height
-        ids = topo.link_id.reshape(h, w, 4)
         # grid[line, u]: E link (u -> u+1) of row ``line``; W link (u+1 -> u); N (u -> u+1) / S (u+1 -> u) of a column
-        self.ids = {E: ids[:, :-1, E], W: ids[:, 1:, W], N: ids[:-1, :, N].T, S: ids[1:, :, S].T}
-        self.shape = {E: (h, w - 1), W: (h, w - 1), N: (w, h - 1), S: (w, h - 1)}
+        self.ids = {d: topo.line_links(d) for d in (E, W, N, S)}
+        self.shape = {d: self.ids[d].shape for d in (E, W, N, S)}
         self.n_links = topo.n_links
 
     def loads(self, routes: _Routes, step: float) -> _Loads:

@@ -15,6 +15,7 @@ Numbering
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -72,9 +73,10 @@ class MeshTopology:
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> MeshTopology:
-        """Topology of the chip's mesh (``cfg.mesh``)."""
+        """Topology of the chip's mesh (``cfg.mesh``): one shared, read-only object per mesh geometry, so every
+        engine, estimate and mapping stage of a chip works on the same instance (built once)."""
         m = cfg.mesh
-        return cls.build(m.width, m.height, m.cores_per_router, m.cores)
+        return _shared(m.width, m.height, m.cores_per_router, m.cores)
 
     @property
     def n_routers(self) -> int:
@@ -127,6 +129,37 @@ class MeshTopology:
         """Manhattan distance in router-to-router hops (the hop count of every minimal route)."""
         dx, dy = self.offsets(src_core, dst_core)
         return np.abs(dx) + np.abs(dy)
+
+    def core_coords(self, core):
+        """``(x, y)`` of the router of core(s) ``core``."""
+        return self.coords(self.router_of_core(core))
+
+    def hops(self, src_router, dst_router):
+        """Router-to-router hops ``|dx| + |dy|`` between routers (int or int64 arrays): every minimal route's
+        length, and the ``h`` of the zero-load latency ``T0(h)`` (:mod:`noc.model`)."""
+        sx, sy = self.coords(src_router)
+        tx, ty = self.coords(dst_router)
+        return np.abs(tx - sx) + np.abs(ty - sy) if np.ndim(src_router) or np.ndim(dst_router) else \
+            abs(tx - sx) + abs(ty - sy)
+
+    def line_links(self, direction: int) -> np.ndarray:
+        """Link ids of mesh direction ``direction`` as a grid ``[line, cell]`` (int32): E and W lines are the
+        rows (``height`` lines of ``width - 1`` cells), N and S lines the columns (``width`` of ``height - 1``).
+        Cell ``u`` is the link ``u -> u + 1`` (E, N) or ``u + 1 -> u`` (W, S), so a straight run between
+        coordinates ``a`` and ``b`` of a line covers cells ``min(a, b) .. max(a, b) - 1``: the layout of every
+        difference-array link count (flow model, loads estimate, :func:`noc.routing.link_loads`)."""
+        ids = self.link_id.reshape(self.height, self.width, 4)
+        grid = {E: ids[:, :-1, E], W: ids[:, 1:, W], N: ids[:-1, :, N].T, S: ids[1:, :, S].T}[direction]
+        return np.ascontiguousarray(grid)
+
+
+@lru_cache(maxsize=32)
+def _shared(width: int, height: int, cores_per_router: int, n_cores: int) -> MeshTopology:
+    """The one :class:`MeshTopology` of a mesh geometry, its arrays read-only (it is shared)."""
+    topo = MeshTopology.build(width, height, cores_per_router, n_cores)
+    for arr in (topo.link_id, topo.link_src, topo.link_dst, topo.link_port):
+        arr.flags.writeable = False
+    return topo
 
 
 def _enumerate_links(width: int, height: int):

@@ -410,14 +410,14 @@ def test_widening_carries_pending_accumulators():
 def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
     """Beyond 512 cores the kernel counts deliveries and link loads from per-packet lists instead of bit
     masks and route counts: the same exact counts (forced here on a small chip)."""
-    import emulator.fused as fused
+    import emulator.fused_events as fused_events
 
     cfg = small_config("loihi_lif") if routing == "xy" else _yx()
     mapped = random_mapped(cfg, 40)
     spikes = random_inputs(40, 1, 20, mapped.n_inputs, p=0.6) * 2
     planes = Chip.from_config(cfg, noc_engine="loads").program(mapped)
     assert planes.fused_plan().uses_masks
-    monkeypatch.setattr(fused, "MASK_WORDS_MAX", 0)
+    monkeypatch.setattr(fused_events, "MASK_WORDS_MAX", 0)
     lists = Chip.from_config(cfg, noc_engine="loads").program(mapped)
     assert not lists.fused_plan().uses_masks
     exact = Chip.from_config(cfg).program(mapped).run(spikes).records[0]
@@ -438,3 +438,46 @@ def test_chunked_runs_equal_one_call():
     chunked = Chip.from_config(cfg, noc_engine="loads").program(mapped).run(spikes, progress=True)
     assert one.report.to_dict() == chunked.report.to_dict()
     np.testing.assert_array_equal(one.output_spikes, chunked.output_spikes)
+
+
+def _reference_network_phases(chip, rec) -> np.ndarray:
+    """Each tick's network phase (ns) by the NumPy specification of the loads estimate
+    (noc.loads_estimate.network_end) and the tick semantics (emulator.timing), from the tick's spikes and
+    counts: link loads from the chip's routes (noc.routing.links), deliveries and longest routes per core."""
+    from emulator.timing import PKT, TickTiming
+    from noc.loads_estimate import LoadsEstimate, network_end
+    from noc.routing import links
+
+    topo, w, tm = chip.topology, chip.wiring, TickTiming.from_config(chip.cfg)
+    est = LoadsEstimate.from_config(chip.cfg)
+    router = topo.router_of_core(w.core_index.astype(np.int64))
+    n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
+    out = np.zeros(rec.tick_ns.shape[0])
+    for t in range(out.size):
+        counts = rec.activity[t]
+        spikes = np.flatnonzero(rec.probe_spikes[t])
+        ent = np.concatenate([np.arange(w.dest_ptr[i], w.dest_ptr[i + 1]) for i in spikes] + [np.zeros(0, int)])
+        src_pos, dst_pos = w.neuron_pos[np.repeat(spikes, np.diff(w.dest_ptr)[spikes])], w.dest_pos[ent]
+        pkt, link = links(topo, chip.cfg.noc.routing, router[src_pos], router[dst_pos])
+        hmax = np.zeros(counts.shape[0], np.int64)
+        np.maximum.at(hmax, src_pos, topo.hops(router[src_pos], router[dst_pos]))
+        integ, update = tm.core_time(counts)
+        busy = tm.busy(integ, update, counts[:, PKT])
+        core = {"integ": integ, "update": update, "busy": busy, "packets": counts[:, PKT], "hmax": hmax,
+                "n": n_per_core}
+        net = network_end(est, tm.cycle_ns, tm.spk_ns, topo, core, np.bincount(link, minlength=topo.n_links),
+                          np.bincount(dst_pos, minlength=counts.shape[0]))
+        out[t] = tm.phases(float(busy.max()), net)[2]
+    return out
+
+
+@pytest.mark.parametrize("name", ["default", "yx-routing"])
+def test_compiled_estimate_equals_its_numpy_specification(name):
+    """The fused loop's network phase equals noc.loads_estimate.network_end, tick by tick, bit for bit."""
+    cfg = CONFIGS[name]()
+    for seed in range(3):
+        mapped = random_mapped(cfg, 30 + seed)
+        spikes = random_inputs(30 + seed, 1, 12, mapped.n_inputs, p=0.6) * 2
+        chip = _loads_chip(cfg, mapped)
+        rec = chip.run(spikes, probes={"spikes": "all", "activity": True}).records[0]
+        np.testing.assert_array_equal(rec.tick_ns[:, 2], _reference_network_phases(chip, rec))

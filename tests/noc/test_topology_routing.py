@@ -94,3 +94,42 @@ def test_pick_without_commit_keeps_priority():
     arb = RoundRobinArbiter(3)
     assert arb.pick([False, True, True]) == 1
     assert arb.pick([True, True, True]) == 0  # no commit: pointer still at 0
+
+
+@pytest.mark.parametrize("name", sorted(ROUTING))
+@pytest.mark.parametrize("seed", range(6))
+def test_vectorised_routes_equal_the_scalar_routing_functions(name, seed):
+    """noc.routing.links / link_loads / segments against route_links, on random meshes and router pairs."""
+    import numpy as np
+
+    from noc.routing import link_loads, links, segments
+
+    rng = np.random.default_rng(seed)
+    topo = MeshTopology.build(int(rng.integers(1, 9)), int(rng.integers(1, 9)))
+    n = 200
+    src, dst = rng.integers(0, topo.n_routers, n), rng.integers(0, topo.n_routers, n)
+    pkt, link = links(topo, name, src, dst)
+    expect = [route_links(topo, ROUTING[name], int(a), int(b)) for a, b in zip(src, dst, strict=True)]
+    assert [link[pkt == i].tolist() for i in range(n)] == expect
+    w = rng.random(n)
+    dense = np.zeros(topo.n_links)
+    for i, route in enumerate(expect):
+        dense[route] += w[i]
+    np.testing.assert_allclose(link_loads(topo, name, src, dst, w), dense)
+    first, second = segments(topo, name, src, dst)
+    assert (first.length + second.length == topo.hops(src, dst)).all()
+    assert (second.k0 == first.length).all()
+
+
+def test_one_topology_per_chip_shared_by_its_engines():
+    """MeshTopology.from_config gives one read-only object per mesh: the chip, its engine and mapping share it."""
+    import numpy as np
+
+    from chip_configs.schema import load_config
+    from emulator.chip import Chip
+
+    chip = Chip.from_config("tiny", noc_engine="flow")
+    assert chip.noc.topology is chip.topology is MeshTopology.from_config(load_config("tiny"))
+    assert not chip.topology.link_id.flags.writeable
+    with pytest.raises(ValueError):
+        chip.topology.link_id[0, 0] = np.int32(5)

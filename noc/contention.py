@@ -1,0 +1,44 @@
+"""What the two approximate NoC models share: credit-limited service times and the head-of-line constants.
+
+Both the flow model (:mod:`noc.flow_reference`) and the loads estimate (:mod:`noc.loads_estimate`) price a
+resource -- a core's injection channel, a directed link, a core's ejection port -- by the cycles it needs per
+packet, and both correct that rate for head-of-line (HOL) blocking in the input-queued routers of
+:mod:`noc.model`. They apply the correction differently, so each keeps its constant, named here side by side:
+
+- :data:`HOL_EFFICIENCY` (flow model): every contended link and injection channel is slowed by it, always;
+- :data:`HOL_SATURATION` (loads estimate): only the busiest link of a tick, and only when another output of
+  its router carries at least half its load (the estimate's ``_link_service``).
+
+Their values are the measured and the textbook saturation of the same effect; both are kept (the figures of
+each model are asserted against the cycle-exact engine with its own constant: ``noc/README.md``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from noc.model import RouterParams
+
+# Share of a link's (credit-limited) capacity that contended traffic gets: head-of-line blocking in the
+# input-queued routers wastes the rest. The exact engine saturates at 63 - 78 % of it on the 8 x 8 uniform
+# benchmark (noc/README.md, depths 2 - 8); 0.8 balances the flow model's errors below and at saturation.
+HOL_EFFICIENCY = 0.8
+
+# Saturation throughput of an input-queued switch with FIFO queues under uniform traffic, as a share of its
+# capacity: 2 - sqrt(2) (Karol, Hluchyj & Morgan, IEEE Trans. Commun. 35(12), 1987). The exact engine drains a
+# congested 16 x 4 mesh at 1.5 / 2.5 = 0.60 of the credit-limited link rate (bench-A and uniform traffic).
+HOL_SATURATION = 2.0 - np.sqrt(2.0)
+
+
+def credit_service_times(p: RouterParams) -> tuple[float, float, float]:
+    """Credit-limited cycles per packet of an injection channel, a link and an ejection port.
+
+    ``s = max(F, RTT / (V (D // F)))`` for a link or injection channel -- no faster than one flit per cycle,
+    nor than a buffer slot's credit round trip ``RTT = C + P + F - 1 + max(1, C)`` (``C = L`` for a link, ``I``
+    for injection) over the port's ``V (D // F)`` slots -- and ``s = F`` for an ejection port (the core always
+    accepts).
+    """
+    slots = p.vcs * p.slots_per_vc
+    inj = max(p.flits, (p.injection + p.pipeline + p.flits - 1 + p.local_credit_delay) / slots)
+    link = max(p.flits, (p.link + p.pipeline + p.flits - 1 + p.link_credit_delay) / slots)
+    return float(inj), float(link), float(p.flits)

@@ -1,0 +1,119 @@
+"""The loads estimate: a tick's network drain time from its link, injection and ejection loads (approximate).
+
+The network model of ``--engine loads``. Unlike the packet-level models (cycle-exact, SimPy, flow) it never sees
+a packet: the fused loop (:mod:`emulator.fused`) counts each tick's loads without forming packets, and this
+model turns them into the tick's network end. The compiled loop evaluates it per tick (``emulator/_fused.pyx``,
+``_time`` and ``_link_service``) from the :class:`LoadsEstimate` record built here; :func:`network_end` is its
+NumPy specification, and the tests hold the two equal tick by tick.
+
+Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + E + F - 1`` cycles,
+:mod:`noc.model`; ``cyc`` the cycle in ns)::
+
+    a_k   = integ_k + update_k / n_k + spike_ns        earliest packet of core k (emulator.timing)
+    t_a   = min over cores with packets of a_k
+    inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + T0(hmax_k) cyc ]
+    link  = t_a + (T0(1) - F + n_link_max s_link' cyc)  busiest link, packets n_link_max (only if one carried any)
+    eject = t_a + (T0(0) - F + n_dlv_max s_ej) cyc       busiest ejection port
+    network end = max(inj, link, eject)                  (0 without packets)
+
+with the credit-limited service times of :func:`noc.contention.credit_service_times`; the busiest link's
+``s_link' = s_link / HOL_SATURATION`` when another mesh output of its router carries at least half its load
+(packets at the heads of the router's input queues then wait for different outputs and block those behind
+them), else ``s_link``. "Busiest" breaks ties by the first link in the order of the line grids
+(:meth:`noc.topology.MeshTopology.line_links`: E rows, W rows, N columns, S columns; cell by cell). Its error
+against the cycle-exact engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from noc.contention import HOL_SATURATION, credit_service_times
+from noc.model import RouterParams
+from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
+
+# The order in which the estimate (and the compiled loop) scans the link grids for the busiest link.
+GRID_ORDER = (E, W, N, S)
+
+
+@dataclass(frozen=True)
+class LoadsEstimate:
+    """The loads estimate's constants for one chip (cycles; ``cycle_ns`` in ns).
+
+    Attributes
+    ----------
+    injection, pipeline, link, ejection, flits : int
+        ``I``, ``P``, ``L``, ``E``, ``F`` of the router model.
+    s_inj, s_link, s_ej : float
+        Credit-limited cycles per packet of an injection channel, a link, an ejection port.
+    hol : float
+        Head-of-line share applied to a contended busiest link (:data:`noc.contention.HOL_SATURATION`).
+    """
+
+    injection: int
+    pipeline: int
+    link: int
+    ejection: int
+    flits: int
+    s_inj: float
+    s_link: float
+    s_ej: float
+    hol: float = HOL_SATURATION
+
+    @classmethod
+    def from_router(cls, p: RouterParams) -> LoadsEstimate:
+        s_inj, s_link, s_ej = credit_service_times(p)
+        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej)
+
+    @classmethod
+    def from_config(cls, cfg) -> LoadsEstimate:
+        return cls.from_router(RouterParams.from_config(cfg))
+
+    def t0(self, hops):
+        """Zero-load latency ``T0(h)`` in cycles (float, as the compiled loop computes it)."""
+        return self.injection + (hops + 1) * self.pipeline + hops * self.link + self.ejection + self.flits - 1
+
+    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray) -> float:
+        """Cycles per packet of link ``busiest`` (index into ``loads``) given the loads of its router's other
+        mesh outputs (indices ``peers``, -1: none)."""
+        n = loads[busiest]
+        contended = any(q >= 0 and 2 * loads[q] >= n for q in peers)
+        return self.s_link / self.hol if contended else self.s_link
+
+
+def grid_links(topo: MeshTopology) -> np.ndarray:
+    """Link ids in the estimate's scan order (:data:`GRID_ORDER`, line by line, cell by cell)."""
+    return np.concatenate([topo.line_links(d).ravel() for d in GRID_ORDER]).astype(np.int64)
+
+
+def router_peers(topo: MeshTopology, link: int) -> np.ndarray:
+    """The other mesh output links of link ``link``'s source router (ids)."""
+    outs = topo.link_id[topo.link_src[link], list(DIRECTIONS)]
+    return outs[(outs >= 0) & (outs != link)]
+
+
+def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: MeshTopology, core: dict,
+                link_packets: np.ndarray, deliveries: np.ndarray) -> float:
+    """The tick's network end (ns) by the module docstring.
+
+    ``core``: per-core arrays ``integ``, ``update``, ``busy`` (ns), ``packets``, ``hmax`` (longest route, hops),
+    ``n`` (neurons); ``link_packets``: packets per link id; ``deliveries``: packets delivered per core.
+    """
+    has = core["packets"] > 0
+    if not has.any():
+        return 0.0
+    a = core["integ"][has] + core["update"][has] / core["n"][has] + spike_ns
+    inj_end = np.maximum(core["busy"][has], a + core["packets"][has] * est.s_inj * cycle_ns)
+    inj = float((inj_end + est.t0(core["hmax"][has]) * cycle_ns).max())
+    t_a = float(a.min())
+    order = grid_links(topo)
+    scan = link_packets[order]
+    net = inj
+    if scan.size and scan.max() > 0:
+        k = int(np.argmax(scan))
+        busiest = int(order[k])
+        s = est.link_service(link_packets, busiest, router_peers(topo, busiest))
+        net = max(net, t_a + (est.t0(1) - est.flits + scan[k] * s) * cycle_ns)
+    return max(net, t_a + (est.t0(0) - est.flits + int(deliveries.max(initial=0)) * est.s_ej) * cycle_ns)
