@@ -238,7 +238,11 @@ class Chip:
             raise SimulationError(f"inputs: spike counts must be integers, got {x.dtype}; to encode values use "
                                   "encoder='rate'|'ttfs'|'direct'")
         if x.size and x.min() < 0:
-            raise SimulationError("inputs: spike counts must be >= 0")
+            raise SimulationError(f"inputs: spike counts must be >= 0; received {int(x.min())}")
+        if x.size and x.dtype.kind in "iu" and np.iinfo(x.dtype).max > _MAX_COUNT and int(x.max()) > _MAX_COUNT:
+            # counts are carried as int32 from here on; a larger count would wrap silently (2**32 + 1 -> 1)
+            raise SimulationError(f"inputs: a spike count of {int(x.max())} on one input line in one tick; "
+                                  f"allowed: 0 .. {_MAX_COUNT}")
         if ticks is not None and ticks != x.shape[1]:
             x = _fit_ticks(x, ticks)
         return x.astype(np.int32, copy=False)
@@ -260,6 +264,9 @@ class Chip:
 
         spikes = self.prepare_inputs(inputs, ticks, encoder, **encoder_options)
         return run_reference(self, spikes)
+
+
+_MAX_COUNT = int(np.iinfo(np.int32).max)
 
 
 def _fit_ticks(x: np.ndarray, ticks: int) -> np.ndarray:

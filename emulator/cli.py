@@ -32,7 +32,7 @@ EPILOG = """\
 examples:
   neuromesh run loihi                         run the bundled demo network on the Loihi preset
   neuromesh config check chip_configs/loihi.yaml
-  neuromesh map loihi net.nir --out mapped.npz
+  neuromesh map loihi examples/digits/digits_snntorch.nir --out mapped.npz
   neuromesh noc-sweep tiny --traffic uniform --rates 0.05,0.1 --cycles 2000 --warmup 500 --out curve.csv
 
 Run 'neuromesh COMMAND --help' for the options of a command.

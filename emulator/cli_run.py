@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chip_configs.cli_types import non_negative_int, positive_int
 from chip_configs.errors import SimulationError
 from chip_configs.npz import read_npz
 from emulator.loops import ENGINE_NAMES, engine_help
@@ -56,10 +57,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--network", metavar="MAPPED", help="mapped network .npz (from 'neuromesh map')")
     p.add_argument("--input", metavar="FILE.npz", help="inputs: 'spikes' [batch, ticks, n_inputs] (or 'inputs'), "
                    "or values 'x' [batch, n_inputs] with --encoder; optional 'labels' for accuracy")
-    p.add_argument("--ticks", type=int, metavar="T", help="ticks per inference (default: the input's length)")
-    p.add_argument("--batch", type=int, metavar="N", help="run only the first N inferences of the input")
+    p.add_argument("--ticks", type=positive_int, metavar="T",
+                   help="ticks per inference, >= 1 (default: the input's length plus the mapping's latency, the "
+                   "ticks a spike needs to reach the outputs; see --no-latency-ticks)")
+    p.add_argument("--no-latency-ticks", action="store_true",
+                   help="run only the input's length: the last input ticks then never reach the outputs")
+    p.add_argument("--batch", type=positive_int, metavar="N", help="run only the first N inferences of the input (>= 1)")
     p.add_argument("--encoder", choices=("rate", "ttfs", "direct"), help="encode values 'x' into spikes")
-    p.add_argument("--seed", type=int, default=0, help="seed for encoders and stochastic neurons (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seed for encoders and stochastic neurons, >= 0 (default 0)")
     p.add_argument("--engine", choices=ENGINE_NAMES, default="fast",
                    help="network model, which picks the tick loop: " + engine_help() + ". Counts and energy "
                    "are exact with every engine; loads (~100x faster) estimates each tick's network phase and "
@@ -99,6 +105,7 @@ def run_command(args: argparse.Namespace) -> int:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
     except SimulationError as exc:
         raise SimulationError(f"{src}: {exc}" if src is not None else str(exc)) from None
+    spikes, note = _cover_latency(chip, spikes, args)
     result = chip.run(spikes, probes={"spikes": args.raster, "state": probe_ids or None}, progress=args.progress)
     report = result.report
     if labels is not None:
@@ -111,11 +118,30 @@ def run_command(args: argparse.Namespace) -> int:
         from emulator.plots import write_all
 
         write_all(chip, result, Path(args.plots), probe_labels=args.probe)
-    print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text())
+    print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note)
     if args.report or args.plots or args.save_probes:
         written = [s for s in (args.report, args.plots and f"{args.plots}/*.png", args.save_probes) if s]
         print(f"\nwrote {', '.join(written)}")
     return 0
+
+
+def _cover_latency(chip, spikes: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, str]:
+    """The inputs followed by the mapping's latency in silent ticks, so the last input ticks reach the outputs.
+
+    A spike entering at tick t reaches the outputs of a network of depth L at tick t + L on the chip (every
+    synapse costs a tick), so a run of exactly the input's T ticks never sees the effect of its last L ticks.
+    ``--ticks`` or ``--no-latency-ticks`` keep the length as given. Returns the spikes and a note for the table.
+    """
+    latency = int(chip.mapped.metadata.get("latency_ticks", 0) or 0)
+    if args.ticks is not None or latency <= 0:
+        return spikes, ""
+    ticks = spikes.shape[1]
+    if args.no_latency_ticks:
+        return spikes, (f"\nnote: {ticks} ticks, the input's length; the mapping's latency is {latency} ticks, so "
+                        f"the last {latency} input ticks do not reach the outputs")
+    return chip.prepare_inputs(spikes, ticks + latency), \
+        (f"\nticks: {ticks} input + {latency} for the mapping's latency (input to outputs); "
+         "--no-latency-ticks to run the input's length only")
 
 
 def _parse_probe(text: str) -> tuple[int, int]:

@@ -10,6 +10,13 @@ import argparse
 import importlib.util
 from pathlib import Path
 
+from chip_configs.cli_types import (
+    finite_non_negative,
+    fraction,
+    non_negative_int,
+    positive_finite,
+    positive_int,
+)
 from chip_configs.errors import MappingError
 from chip_configs.files import atomic_write_json
 from chip_configs.schema import load_config
@@ -23,7 +30,8 @@ NETWORK_HELP = ("a NIR graph (.nir, as exported by snnTorch, Norse, ...), a Pyth
 MAP_EPILOG = """\
 examples:
   neuromesh map loihi examples/digits/digits_snntorch.nir --out digits_loihi.npz
-  neuromesh map truenorth net.nir --out net_tn.npz --placer greedy --summary summary.json
+  neuromesh map truenorth examples/digits/digits_snntorch.nir --out net_tn.npz --placer greedy \
+      --summary summary.json
 """
 
 VALIDATE_EPILOG = """\
@@ -69,13 +77,13 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("network", metavar="NETWORK", help=NETWORK_HELP)
     p.add_argument("--placer", default="anneal", choices=sorted(PLACERS),
                    help="placement strategy (default: anneal, simulated annealing on traffic x hops)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the placer, clustering and encoders (default 0)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the placer, clustering and encoders (default 0)")
     p.add_argument("--framework", default="auto", choices=["auto", *FRAMEWORKS],
                    help="NIR export convention: how dt and time constants become decays (default: auto)")
-    p.add_argument("--dt", type=float, default=None, help="time step in seconds (needed for --framework euler)")
+    p.add_argument("--dt", type=positive_finite, default=None, help="time step in seconds (needed for --framework euler)")
     p.add_argument("--reset", default="zero", choices=["zero", "subtract"],
                    help="reset of spiking neurons (NIR only writes v_reset; default zero)")
-    p.add_argument("--neurons-per-core", type=int, default=None, metavar="K",
+    p.add_argument("--neurons-per-core", type=positive_int, default=None, metavar="K",
                    help="at most K neurons of a layer per core (TrueNorth: the axon types are then grouped for "
                         "fewer neurons: a little more precision, more cores and relays; default: fill the cores)")
     p.add_argument("--axon-copies", default="auto", type=_copies, metavar="auto|C",
@@ -83,7 +91,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "that each neuron sums its own levels per input (auto: min(axon_types, axons_per_core "
                         "// sources), fewer if the network would not fit; 1: one axon per source, the classic "
                         "mapping)")
-    p.add_argument("--bit-cost", type=float, default=0.0, metavar="B",
+    p.add_argument("--bit-cost", type=finite_non_negative, default=0.0, metavar="B",
                    help="TrueNorth: price of a connected crossbar point (a synaptic event per spike) as a "
                         "fraction of a full-scale weight; e.g. 0.08 halves the events on digits for a little "
                         "weight error (default 0: weight error only)")
@@ -121,10 +129,11 @@ def add_parsers(subparsers) -> None:
                               epilog=VALIDATE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(v)
     v.add_argument("--samples", metavar="FILE.npz", help="sample inputs (and labels) for the functional check")
-    v.add_argument("--max-samples", type=int, default=None, help="use at most this many samples")
-    v.add_argument("--ticks", type=int, default=25, help="ticks per sample when rate-coding 'x' values (default 25)")
-    v.add_argument("--min-agreement", type=float, default=0.95,
-                   help="least fraction of samples whose predicted class must match the float reference")
+    v.add_argument("--max-samples", type=positive_int, default=None, help="use at most this many samples")
+    v.add_argument("--ticks", type=positive_int, default=25, help="ticks per sample when rate-coding 'x' values (default 25)")
+    v.add_argument("--min-agreement", type=fraction, default=0.95,
+                   help="least fraction of samples whose predicted class must match the float reference, "
+                   "0 .. 1 (default: 0.95)")
     v.add_argument("--report", metavar="FILE.json", help="write the validation report as JSON (atomically)")
     v.add_argument("--out", metavar="MAPPED", help="also write the programmed chip when the verdict is go")
     v.set_defaults(func=cmd_validate)

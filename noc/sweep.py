@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from chip_configs.cli_types import fraction, non_negative_int, positive_int
 from chip_configs.errors import NeuroMeshError
 from chip_configs.files import atomic_write_bytes, atomic_write_text
 from chip_configs.schema import ChipConfig, load_config
@@ -201,19 +202,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    "uniform)")
     p.add_argument("--rates", required=True, type=_rates, metavar="R1,R2,...",
                    help="offered loads in packets/node/cycle, comma-separated, each in (0, 1]")
-    p.add_argument("--cycles", required=True, type=_positive_int, metavar="N", help="measurement window (cycles)")
-    p.add_argument("--warmup", required=True, type=_non_negative_int, metavar="M",
+    p.add_argument("--cycles", required=True, type=positive_int, metavar="N", help="measurement window (cycles)")
+    p.add_argument("--warmup", required=True, type=non_negative_int, metavar="M",
                    help="cycles simulated before the window")
-    p.add_argument("--seed", type=_non_negative_int, default=0, metavar="S",
+    p.add_argument("--seed", type=non_negative_int, default=0, metavar="S",
                    help="seed of the traffic generator (default: 0; the same seed gives the same CSV)")
     p.add_argument("--out", required=True, type=Path, metavar="CURVE.csv", help="CSV file to write")
     p.add_argument("--plot", type=Path, metavar="CURVE.png", help="also draw the curves to this PNG")
     p.add_argument("--engine", choices=ENGINES, default="fast", help="NoC engine (default: fast)")
-    p.add_argument("--drain", type=_non_negative_int, metavar="D",
+    p.add_argument("--drain", type=non_negative_int, metavar="D",
                    help="cap on cycles simulated after the window to drain measured packets (default: --cycles)")
     p.add_argument("--hotspots", type=_router_list, metavar="R1,R2,...",
                    help="hotspot routers for --traffic hotspot (default: the centre router)")
-    p.add_argument("--hotspot-fraction", type=_fraction, default=0.2, metavar="P",
+    p.add_argument("--hotspot-fraction", type=fraction, default=0.2, metavar="P",
                    help="share of packets sent to the hotspots, in [0, 1] (default: 0.2)")
     p.set_defaults(func=run)
     return p
@@ -266,34 +267,6 @@ def _rates(text: str) -> list[float]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: rate(s) {bad or 'none given'} out of range; allowed: each in (0, 1] packets/node/cycle")
     return rates
-
-
-def _positive_int(text: str) -> int:
-    return _int_at_least(text, 1)
-
-
-def _non_negative_int(text: str) -> int:
-    return _int_at_least(text, 0)
-
-
-def _int_at_least(text: str, lo: int) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; allowed: >= {lo}") from None
-    if v < lo:
-        raise argparse.ArgumentTypeError(f"{v} is out of range; allowed: >= {lo}")
-    return v
-
-
-def _fraction(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number; allowed: 0 .. 1") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"{v} is out of range; allowed: 0 .. 1")
-    return v
 
 
 def _router_list(text: str) -> list[int]:

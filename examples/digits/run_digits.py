@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.files import atomic_write_bytes, atomic_write_json
-from mapping.evaluate import Samples, compare_on_chip, mean_rates, pad_ticks
+from mapping.evaluate import Samples, compare_on_chip, mean_rates
 from mapping.from_nir import read_nir
 from mapping.mapper import map_network
 from mapping.validate import functional_numbers
@@ -118,11 +118,11 @@ def print_table(rows: list[dict]) -> None:
 
 
 def write_defaults(mapped, samples: Samples, chip: str, n: int) -> None:
-    """The mapped network and ``n`` padded samples as the bundled default of ``neuromesh run``."""
+    """The mapped network and ``n`` samples as the bundled default of ``neuromesh run`` (which adds the
+    mapping's latency in silent ticks itself)."""
     import io
 
-    lat = int(mapped.metadata["latency_ticks"])
-    spikes = pad_ticks(samples.inputs[:n].astype(np.int8), lat)
+    spikes = samples.inputs[:n].astype(np.int8)
     buf = io.BytesIO()
     np.savez_compressed(buf, spikes=spikes, labels=samples.labels[:n])
     names = [f"default_network_{chip}.npz"] + (["default_network.npz"] if chip == "loihi" else [])
