@@ -106,6 +106,7 @@ cdef extern from "_lif_batch.h":
         const int64_t* wexp
         int decay_bits, input_shift, u_wrap, v_wrap
         int64_t h_u, h_v
+        int simd
     int64_t nm_lif_batch(const nm_lif_batch_t* p, int64_t i0, int64_t i1, int64_t* acc, int64_t* u, int64_t* v,
                          uint8_t* spk, int64_t* syn) noexcept nogil
 
@@ -124,13 +125,27 @@ def meta_size():
     return sizeof(nm_meta_t)
 
 
-# The vector instruction sets of the fused kernel's paths, by name (FusedKernel.simd), best last.
+# The instruction-set levels of the fused kernel's compiled variants, by name (FusedKernel.simd), best last.
+# Every C routine of the kernel with vector code has one variant per level under its own name (no loader
+# dispatch): the neuron updates (_lif_batch.c, _lif32.c) and the per-spike route counts (_events.c). "avx2"
+# stands for x86-64-v3, "avx512" for x86-64-v4 (cores/nm_lanes_x86.h).
 SIMD_LEVELS = ("scalar", "avx2", "avx512")
 
 
 def simd_available():
-    """The vector paths this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`."""
+    """The levels this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`."""
     return SIMD_LEVELS[:nm_events_simd_available() + 1]
+
+
+def check_simd(str level, str what="FusedKernel.simd"):
+    """The index of ``level`` in :data:`SIMD_LEVELS`; ValueError naming the level, what this CPU runs and the
+    known levels when the CPU lacks it (or the name is unknown)."""
+    if level not in SIMD_LEVELS:
+        raise ValueError(f"{what}: unknown level {level!r}; known: {', '.join(SIMD_LEVELS)}")
+    allowed = simd_available()
+    if level not in allowed:
+        raise ValueError(f"{what}: this CPU does not run {level!r} (it runs {', '.join(allowed)})")
+    return SIMD_LEVELS.index(level)
 
 
 cdef enum:
@@ -244,8 +259,9 @@ cdef class FusedKernel:
         self.batch.input_shift = lif_opts["input_shift"]
         self.batch.u_wrap = lif_opts["u_wrap"]
         self.batch.v_wrap = lif_opts["v_wrap"]
-        self.batch.h_u = self.lif.h_u
-        self.batch.h_v = self.lif.h_v
+        self.batch.h_u = <int64_t>1 << (lif_opts["current_bits"] - 1)
+        self.batch.h_v = <int64_t>1 << (lif_opts["membrane_bits"] - 1)
+        self.batch.simd = nm_events_simd_available()
         # The branch-free rules have no silicon refractory counter.
         self.use_batch = not lif_opts["refractory"] and n > 0
         self.refractory = lif_opts["refractory"]
@@ -315,8 +331,8 @@ cdef class FusedKernel:
         l.profile = <const int32_t (*)[5]>&self.profiles[0, 0]
         l.decay_bits, l.input_shift = lif_opts["decay_bits"], lif_opts["input_shift"]
         l.u_wrap, l.v_wrap, l.cnt_bits = lif_opts["u_wrap"], lif_opts["v_wrap"], cnt_bits
-        l.h_u, l.h_v = self.lif.h_u, self.lif.h_v
-        l.simd = self.evs.simd == NM_SIMD_AVX512
+        l.h_u, l.h_v = self.batch.h_u, self.batch.h_v
+        l.simd = self.evs.simd
         self.quiet = np.zeros(max(self.n_cores, 1), np.uint8)
         l.quiet = &self.quiet[0]
         l.flags = &self.spk[0]           # the int64 update's flag bytes: the scalar version's scratch here
@@ -396,18 +412,20 @@ cdef class FusedKernel:
 
     @property
     def simd(self):
-        """The vector path in use, one of :data:`SIMD_LEVELS` (the best the CPU runs unless set, e.g. to test
-        every path on one machine): "avx512" for the route counts and the 32-bit update; "avx2" for the route
-        counts (the update's loop is then compiled for AVX2 or the baseline, picked by the loader); "scalar"."""
+        """The instruction-set level of every vector routine of the kernel, one of :data:`SIMD_LEVELS`: the
+        32-bit and int64 neuron updates and the route counts all run their variant of that name. The best the
+        CPU runs unless set (tests set each level by name); setting a level the CPU lacks raises ValueError."""
         return SIMD_LEVELS[self.evs.simd]
 
     @simd.setter
     def simd(self, str level):
-        allowed = simd_available()
-        if level not in allowed:
-            raise ValueError(f"FusedKernel.simd: {level!r} is not run by this CPU; allowed: {', '.join(allowed)}")
-        self.evs.simd = SIMD_LEVELS.index(level)
-        self.l32.simd = self.evs.simd == NM_SIMD_AVX512
+        self.evs.simd = self.l32.simd = self.batch.simd = check_simd(level)
+
+    @property
+    def update_path(self):
+        """The neuron update that runs: "int32" (_lif32.c), "int64" (_lif_batch.c) or "rules" (the scalar
+        one-neuron rules with silicon refractory), each at level :attr:`simd` ("rules" has one variant)."""
+        return "int32" if self.compact else ("int64" if self.use_batch else "rules")
 
     def reset(self):
         """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""
