@@ -13,7 +13,8 @@
  *
  * The dg row update is 32 masked 16-bit adds per instruction with AVX-512 (a mask bit selects a lane), 16
  * compare-and-subtract lanes with AVX2, one add per set bit otherwise; all give the same counts
- * (tests/emulator/test_loads_engine.py runs each one the CPU has).
+ * (tests/emulator/test_loads_engine.py runs each one the CPU has). Each is a named variant chosen by
+ * nm_events_t.simd (FusedKernel.simd), not by the loader, so a test can run any of them.
  */
 #include "_events.h"
 #include "nm_lanes_x86.h"

@@ -5,8 +5,10 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
 
 1. every neuron consumes its accumulator for tick t and is updated: on the 32-bit path (``_lif32.c``, when
    the plan's bounds allow) core by core with each core's counts and spikes; else by the branch-free int64
-   rules of ``_lif_batch.c``, or, with silicon refractory, by the shared scalar rules of :mod:`cores._lif` (all
-   tested equal); per core: syn_ops, active / inactive updates, spikes;
+   rules of ``_lif_batch.c``, or, with silicon refractory, by the one-neuron rules; all three run the rule
+   functions of ``cores/nm_rules.h``, each vector routine at the level :attr:`FusedKernel.simd` names
+   (tests/cores/test_compiled_paths.py runs every one against the NumPy oracle); per core: syn_ops, active /
+   inactive updates, spikes;
 2. the input lines of tick t and the neurons that spiked add their *pre-folded* synapses -- for each source,
    every (destination core, axon) entry's crossbar row, as global targets -- into the accumulator of tick
    t + delay (a ring of ``R = max delay + 1`` accumulators). Records: uint16 targets and one increment per
