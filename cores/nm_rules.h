@@ -36,11 +36,11 @@ _Static_assert((-8 >> 1) == -4 && ((int64_t)-1 >> 63) == -1, "signed right shift
 
 /* ----- scalar lane vocabularies ----------------------------------------------------------------------- */
 
-/* P: prefix; T / U: signed and unsigned lane type; W: bits. Masks are ints (0 or 1). Shifts by a count known
+/* P: prefix; T / U: signed and unsigned lane type; W: bits. Masks are 0 or 1 in the lane type. Shifts by a count known
    per lane (sllv / srav) clamp the count so that the unused side is defined (a vectorisable select). */
 #define NM_SCALAR_LANES(P, T, U, W)                                                                          \
     typedef T P##_v;                                                                                       \
-    typedef int P##_m;                                                                                     \
+    typedef T P##_m; /* lane-wide 0 / 1: no conversions between lane widths in vectorised loops */         \
     static inline T P##_set1(int64_t x) { return (T)x; }                                                   \
     static inline T P##_add(T a, T b) { return (T)((U)a + (U)b); }                                         \
     static inline T P##_sub(T a, T b) { return (T)((U)a - (U)b); }                                         \

@@ -37,7 +37,7 @@ static inline __attribute__((always_inline)) int64_t nm_lif_batch_body(const nm_
         const int64_t s = nm_s64_fire(&vn, vth[i], 0);
         u[i] = un;
         v[i] = vn;
-        const int64_t act = nm_s64_active((int)s, u0, v0, inp, vn);
+        const int64_t act = nm_s64_active(s, u0, v0, inp, vn);
         spk[i] = (uint8_t)(s | (act << 1));
         active += act;
     }
