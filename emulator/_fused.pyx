@@ -135,8 +135,22 @@ SIMD_LEVELS = ("scalar", "avx2", "avx512")
 
 
 def simd_available():
-    """The levels this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`."""
-    return SIMD_LEVELS[:nm_events_simd_available() + 1]
+    """The levels this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`. The environment variable
+    ``NEUROMESH_SIMD_MAX`` (a level name) caps it, to run as on a smaller CPU (e.g. ``avx2``: an AVX2-only
+    machine, its defaults and its test skips)."""
+    import os
+    n = nm_events_simd_available() + 1
+    cap = os.environ.get("NEUROMESH_SIMD_MAX")
+    if cap:
+        if cap not in SIMD_LEVELS:
+            raise ValueError(f"NEUROMESH_SIMD_MAX={cap!r}: unknown level; known: {', '.join(SIMD_LEVELS)}")
+        n = min(n, SIMD_LEVELS.index(cap) + 1)
+    return SIMD_LEVELS[:n]
+
+
+def best_simd():
+    """The index of the best level this CPU runs (under ``NEUROMESH_SIMD_MAX``): every routine's default."""
+    return len(simd_available()) - 1
 
 
 def check_simd(str level, str what="FusedKernel.simd"):
@@ -365,7 +379,7 @@ cdef class FusedKernel:
         self.batch.v_wrap = lif_opts["v_wrap"]
         self.batch.h_u = <int64_t>1 << (lif_opts["current_bits"] - 1)
         self.batch.h_v = <int64_t>1 << (lif_opts["membrane_bits"] - 1)
-        self.batch.simd = nm_events_simd_available()
+        self.batch.simd = best_simd()
         # The branch-free rules have no silicon refractory counter.
         self.use_batch = not lif_opts["refractory"] and n > 0
         self.refractory = lif_opts["refractory"]
@@ -476,7 +490,7 @@ cdef class FusedKernel:
         e.dl = &self.dl[0] if self.dl.shape[0] else NULL
         e.n_words = self.n_words if self.route_counts else 0
         e.ctr, e.core_hmax, e.dlv = &self.ctr[0], &self.core_hmax[0], &self.dlv[0]
-        e.simd = nm_events_simd_available()
+        e.simd = best_simd()
         e.n_r_list = 0
         if not self.route_counts:
             return
