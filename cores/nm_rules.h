@@ -68,7 +68,8 @@ _Static_assert((-8 >> 1) == -4 && ((int64_t)-1 >> 63) == -1, "signed right shift
 
 /* ----- the rules, once, over a lane vocabulary P (A: the functions' target attribute, or nothing) ------ */
 
-/* Register overflow constants of one register of h = 2**(bits - 1): h - 1 and 2h - 1. */
+/* NM_LANE_RULES(P, A): the Loihi rule functions over lane vocabulary P; P_cfg holds a chip's constants as
+   lanes (overflow constants of a register of h = 2**(bits - 1): h - 1 and 2h - 1). */
 #define NM_LANE_RULES(P, A)                                                                                  \
     typedef struct {                                                                                       \
         int d, u_wrap, v_wrap, ishift;  /* decay_bits, overflow policies (1: wrap), input_shift */        \
