@@ -31,7 +31,9 @@ DEPENDS = {
 # NoC engines); anything else added later builds at -O2.
 O3 = {"cores._kernels", "emulator._fused", "emulator._tick", "noc._noc_kernels", "noc._flow_kernels"}
 # Belt and braces only: the rules do every wrapping operation in unsigned arithmetic (cores/nm_rules.h) and are
-# correct without it; CPython's own flags carry -fwrapv anyway, this keeps them so if they change.
+# correct without it (checked: built with -fno-wrapv -fsanitize=signed-integer-overflow,shift
+# -fno-sanitize-recover=all, tests/cores/ and tests/emulator/test_loads_engine.py pass); CPython's own flags carry
+# -fwrapv anyway, this keeps them so if they change.
 SAFETY = ["-fwrapv"]
 
 
