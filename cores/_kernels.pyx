@@ -18,15 +18,17 @@ Two crossbar layouts (chosen by the neuron model, built by :mod:`cores.core_arra
 - ``truenorth``: the binary crossbar as bits, ``words[axon, w]`` (uint64), bit ``b`` of word ``w`` is local
   neuron ``64 w + b``; no per-synapse weight: the weight is ``weight_t[type[axon], neuron]`` (Cassidy 2013).
 
-The fixed-point helpers below are the C twins of :mod:`cores.fixed_point`; the PRNG is the C twin of
-:mod:`cores.prng`. :mod:`cores._reference` is the readable NumPy oracle these loops must equal bit for bit.
+The neuron rules (Loihi LIF, TrueNorth) and the PRNG are the C functions of ``cores/nm_rules.h`` (declared in
+:mod:`cores._lif`), written once for every compiled path; :mod:`cores._reference` is the readable NumPy oracle
+they must equal bit for bit (tests/cores/test_compiled_paths.py).
 """
 
 from libc.string cimport memcpy
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
-from cores._lif cimport (F_ACTIVE, F_SPIKE, LF_REST, LoihiCfg, LoihiNeuron, decay, loihi_at_rest, loihi_cfg,
-                         loihi_neuron, ovf, shift)
+from cores._lif cimport (F_ACTIVE, F_SPIKE, LF_REST, SLOT_SYNAPSE, TF_KAPPA, TF_LEAK_REV, TF_LEAK_STOCH, TF_REST,
+                         LoihiCfg, LoihiNeuron, TnCfg, TrueNorthNeuron, core_tick_hash, loihi_at_rest, loihi_cfg,
+                         loihi_neuron, mix64, sign, tn_at_rest, tn_cfg, tn_neuron)
 
 
 cdef extern from *:
@@ -48,25 +50,6 @@ cdef extern from *:
     void nm_prefetch(const void* p) noexcept nogil
 
 
-# Per-neuron parameter records, one struct per neuron so that an update reads one short record. The NumPy
-# twins (same field order, explicit padding, no implicit holes) are cores.tables.LOIHI_DTYPE / TRUENORTH_DTYPE.
-ctypedef struct TrueNorthNeuron:
-    int64_t reset_value       # R [membrane LSB]
-    int32_t alpha
-    int32_t beta
-    int32_t eta_mask          # 2**threshold_mask_bits - 1
-    int16_t leak
-    uint8_t reset_mode        # gamma
-    uint8_t flags             # TF_* below
-
-
-# Flag bits of the parameter records (cores.tables sets them).
-cdef enum:
-    TF_LEAK_REV = 1
-    TF_LEAK_STOCH = 2
-    TF_KAPPA = 4
-    TF_REST = 8               # (leak == 0 or leak reversal) and alpha > 0: V = 0 with no input stays 0
-
 # Per-core state bits (core_state[k], uint8): CS_ALL_REST, set at build, when every neuron of core k has the
 # REST flag; CS_QUIET, kept by the update, when core k's last update left every neuron inactive (so all of its
 # state registers are 0). A core with both bits and no synaptic event this tick is skipped whole: each of its
@@ -87,35 +70,13 @@ cdef enum:
     C_INACTIVE = 2
     C_SPIKES = 3
 
-cdef enum:
-    SLOT_THRESHOLD = 0
-    SLOT_LEAK = 1
-    SLOT_SYNAPSE = 2
-
 
 def record_sizes():
     """sizeof the C parameter records, checked against the NumPy dtypes by cores.tables."""
     return {"loihi": sizeof(LoihiNeuron), "truenorth": sizeof(TrueNorthNeuron)}
 
 
-# ----- fixed point (twins of cores/fixed_point.py) ---------------------------------------------------------
-
-cdef inline int64_t sign(int64_t x) noexcept nogil:
-    return (x > 0) - (x < 0)
-
-
-# ----- counter-based PRNG (twin of cores/prng.py) -----------------------------------------------------------
-
-cdef inline uint64_t mix64(uint64_t z) noexcept nogil:
-    """SplitMix64 finaliser."""
-    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
-    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
-    return z ^ (z >> 31)
-
-
-cdef inline uint64_t core_tick_hash(uint64_t key, int64_t core, int64_t tick) noexcept nogil:
-    return mix64(mix64(key ^ <uint64_t>core) ^ <uint64_t>tick)
-
+# ----- counter-based PRNG (C twin of cores/prng.py: nm_mix64 in cores/nm_rules.h) ------------------------------
 
 def prng_draw(uint64_t key, int64_t core, int64_t tick, int64_t neuron, int64_t slot):
     """One draw, for tests that check the C generator against cores.prng.draw."""
@@ -618,72 +579,6 @@ def loihi_direct(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int
 
 # ----- TrueNorth --------------------------------------------------------------------------------------------
 
-cdef struct TnCfg:
-    int64_t h_v          # 2**(membrane_bits - 1)
-    bint v_wrap
-
-
-cdef TnCfg tn_cfg(int membrane_bits, bint v_wrap) noexcept:
-    cdef TnCfg c
-    c.h_v = <int64_t>1 << (membrane_bits - 1)
-    c.v_wrap = v_wrap
-    return c
-
-
-cdef inline int64_t tn_leak(const TrueNorthNeuron* p, int64_t vv, uint64_t h_ct, int64_t local) noexcept nogil:
-    """Leak added this tick (Cassidy 2013): with leak reversal the leak's sign follows sign(V) (V = 0: none);
-    the stochastic leak adds sign(leak) with probability |leak|/256."""
-    cdef int64_t lk = p.leak
-    if p.flags & TF_LEAK_REV:
-        lk = lk * sign(vv)
-    if lk == 0 or not (p.flags & TF_LEAK_STOCH):
-        return lk
-    if <int64_t>(mix64(mix64(h_ct ^ <uint64_t>local) ^ <uint64_t>SLOT_LEAK) & 0xFF) < (lk if lk > 0 else -lk):
-        return sign(lk)
-    return 0
-
-
-cdef inline int64_t tn_reset(const TrueNorthNeuron* p, int64_t vv, int64_t eta, bint* spike) noexcept nogil:
-    """Threshold and reset by (gamma, kappa), Cassidy 2013 table in reference/hardware.md."""
-    cdef int64_t gamma = p.reset_mode
-    cdef int64_t alpha = p.alpha, beta = p.beta
-    if vv >= alpha + eta:
-        spike[0] = True
-        if gamma == 0:
-            return p.reset_value
-        if gamma == 1:
-            return vv - (alpha + eta)
-        return vv
-    if p.flags & TF_KAPPA:
-        # Negative saturation: the test ignores eta and V is pinned at -beta.
-        return -beta if vv < -beta else vv
-    if vv < -(beta + eta):
-        if gamma == 0:
-            return -p.reset_value
-        if gamma == 1:
-            return vv + (beta + eta)
-    return vv
-
-
-cdef inline int tn_neuron(const TrueNorthNeuron* p, int64_t* v, int64_t inp, uint64_t h_ct, int64_t local,
-                          const TnCfg* c) noexcept nogil:
-    """One TrueNorth neuron, one tick: integrate, leak, threshold, reset; overflow policy after each stage.
-
-    The neuron's draws hash (h_ct, local neuron); they are computed only when a stochastic mode needs them.
-    """
-    cdef int64_t v0 = v[0], vv, eta = 0
-    cdef bint spike = False
-    vv = ovf(v0 + inp, c.h_v, c.v_wrap)
-    vv = ovf(vv + tn_leak(p, vv, h_ct, local), c.h_v, c.v_wrap)
-    if p.eta_mask:
-        eta = <int64_t>(mix64(mix64(h_ct ^ <uint64_t>local) ^ <uint64_t>SLOT_THRESHOLD) & <uint64_t>p.eta_mask)
-    vv = ovf(tn_reset(p, vv, eta, &spike), c.h_v, c.v_wrap)
-    v[0] = vv
-    if spike or v0 != 0 or inp != 0 or vv != 0:
-        return F_ACTIVE | (F_SPIKE if spike else 0)
-    return 0
-
-
 def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1] acc,
                      const int64_t[::1] neuron_offset, int32_t[::1] spikes, int64_t[:, ::1] counts,
                      uint8_t[::1] core_state, int membrane_bits, bint v_wrap, uint64_t key, int64_t tick):
@@ -708,7 +603,7 @@ def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1
             noff = neuron_offset[k]
             for i in range(noff, neuron_offset[k + 1]):
                 inp = acc[i]
-                if inp == 0 and v[i] == 0 and (prm[i].flags & TF_REST):
+                if tn_at_rest(&prm[i], v[i], inp):
                     continue
                 acc[i] = 0
                 f = tn_neuron(&prm[i], &v[i], inp, h_ct, i - noff, &c)

@@ -13,27 +13,16 @@
  *
  * The dg row update is 32 masked 16-bit adds per instruction with AVX-512 (a mask bit selects a lane), 16
  * compare-and-subtract lanes with AVX2, one add per set bit otherwise; all give the same counts
- * (tests/emulator/test_loads_engine.py runs each one the CPU has).
+ * (tests/emulator/test_loads_engine.py runs each one the CPU has). Each is a named variant chosen by
+ * nm_events_t.simd (FusedKernel.simd), not by the loader, so a test can run any of them.
  */
 #include "_events.h"
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define NM_HAVE_AVX512 1
-#include <immintrin.h>
-#endif
+#include "nm_lanes_x86.h"
 
 #define NM_AHEAD 8   /* prefetch distance in spikes: the records of a spike list are random in memory */
 
-int nm_events_simd_available(void) {
-#ifdef NM_HAVE_AVX512
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
-        return NM_SIMD_AVX512;
-    if (__builtin_cpu_supports("avx2"))
-        return NM_SIMD_AVX2;
-#endif
-    return NM_SIMD_NONE;
-}
+/* The levels of cores/nm_lanes_x86.h (NM_SIMD_* = NM_LEVEL_*), one CPU check for every path of the kernel. */
+int nm_events_simd_available(void) { return nm_cpu_level(); }
 
 static inline void nm_counts_scalar(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
                                     int lines_pad, uint16_t *cr) {
@@ -48,8 +37,8 @@ static inline void nm_counts_scalar(const uint64_t *mask, int n_words, uint16_t 
         cr[l] += lc[l];
 }
 
-#ifdef NM_HAVE_AVX512
-__attribute__((target("avx512f,avx512bw")))
+#ifdef NM_X86
+NM_AVX512
 static inline void nm_counts_avx512(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
                                     int lines_pad, uint16_t *cr) {
     const __m512i one = _mm512_set1_epi16(1);
@@ -70,8 +59,8 @@ static inline void nm_counts_avx512(const uint64_t *mask, int n_words, uint16_t 
 }
 #endif
 
-#ifdef NM_HAVE_AVX512
-__attribute__((target("avx2")))
+#ifdef NM_X86
+NM_AVX2
 static inline void nm_counts_avx2(const uint64_t *mask, int n_words, uint16_t *dg, const uint8_t *lc,
                                   int lines_pad, uint16_t *cr) {
     /* sixteen counters at a time: the mask's 16 bits broadcast, each lane keeps its own bit, -1 where set */
@@ -138,20 +127,20 @@ static void nm_events_scalar(nm_events_t *e, const int32_t *spikes, int64_t n) {
     NM_EVENTS_LOOP(nm_counts_scalar)
 }
 
-#ifdef NM_HAVE_AVX512
-__attribute__((target("avx512f,avx512bw")))
+#ifdef NM_X86
+NM_AVX512
 static void nm_events_avx512(nm_events_t *e, const int32_t *spikes, int64_t n) {
     NM_EVENTS_LOOP(nm_counts_avx512)
 }
 
-__attribute__((target("avx2")))
+NM_AVX2
 static void nm_events_avx2(nm_events_t *e, const int32_t *spikes, int64_t n) {
     NM_EVENTS_LOOP(nm_counts_avx2)
 }
 #endif
 
 void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n) {
-#ifdef NM_HAVE_AVX512
+#ifdef NM_X86
     if (e->simd == NM_SIMD_AVX512) {
         nm_events_avx512(e, spikes, n);
         return;

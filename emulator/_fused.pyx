@@ -5,8 +5,10 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
 
 1. every neuron consumes its accumulator for tick t and is updated: on the 32-bit path (``_lif32.c``, when
    the plan's bounds allow) core by core with each core's counts and spikes; else by the branch-free int64
-   rules of ``_lif_batch.c``, or, with silicon refractory, by the shared scalar rules of :mod:`cores._lif` (all
-   tested equal); per core: syn_ops, active / inactive updates, spikes;
+   rules of ``_lif_batch.c``, or, with silicon refractory, by the one-neuron rules; all three run the rule
+   functions of ``cores/nm_rules.h``, each vector routine at the level :attr:`FusedKernel.simd` names
+   (tests/cores/test_compiled_paths.py runs every one against the NumPy oracle); per core: syn_ops, active /
+   inactive updates, spikes;
 2. the input lines of tick t and the neurons that spiked add their *pre-folded* synapses -- for each source,
    every (destination core, axon) entry's crossbar row, as global targets -- into the accumulator of tick
    t + delay (a ring of ``R = max delay + 1`` accumulators). Records: uint16 targets and one increment per
@@ -98,6 +100,7 @@ cdef extern from "_lif_batch.h":
         const int64_t* wexp
         int decay_bits, input_shift, u_wrap, v_wrap
         int64_t h_u, h_v
+        int simd
     int64_t nm_lif_batch(const nm_lif_batch_t* p, int64_t i0, int64_t i1, int64_t* acc, int64_t* u, int64_t* v,
                          uint8_t* spk, int64_t* syn) noexcept nogil
 
@@ -116,13 +119,41 @@ def meta_size():
     return sizeof(nm_meta_t)
 
 
-# The vector instruction sets of the fused kernel's paths, by name (FusedKernel.simd), best last.
+# The instruction-set levels of the fused kernel's compiled variants, by name (FusedKernel.simd), best last.
+# Every C routine of the kernel with vector code has one variant per level under its own name (no loader
+# dispatch): the neuron updates (_lif_batch.c, _lif32.c) and the per-spike route counts (_events.c). "avx2"
+# stands for x86-64-v3, "avx512" for x86-64-v4 (cores/nm_lanes_x86.h).
 SIMD_LEVELS = ("scalar", "avx2", "avx512")
 
 
 def simd_available():
-    """The vector paths this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`."""
-    return SIMD_LEVELS[:nm_events_simd_available() + 1]
+    """The levels this CPU runs, best last: a prefix of :data:`SIMD_LEVELS`. The environment variable
+    ``NEUROMESH_SIMD_MAX`` (a level name) caps it, to run as on a smaller CPU (e.g. ``avx2``: an AVX2-only
+    machine, its defaults and its test skips)."""
+    import os
+    n = nm_events_simd_available() + 1
+    cap = os.environ.get("NEUROMESH_SIMD_MAX")
+    if cap:
+        if cap not in SIMD_LEVELS:
+            raise ValueError(f"NEUROMESH_SIMD_MAX={cap!r}: unknown level; known: {', '.join(SIMD_LEVELS)}")
+        n = min(n, SIMD_LEVELS.index(cap) + 1)
+    return SIMD_LEVELS[:n]
+
+
+def best_simd():
+    """The index of the best level this CPU runs (under ``NEUROMESH_SIMD_MAX``): every routine's default."""
+    return len(simd_available()) - 1
+
+
+def check_simd(str level, str what="FusedKernel.simd"):
+    """The index of ``level`` in :data:`SIMD_LEVELS`; ValueError naming the level, what this CPU runs and the
+    known levels when the CPU lacks it (or the name is unknown)."""
+    if level not in SIMD_LEVELS:
+        raise ValueError(f"{what}: unknown level {level!r}; known: {', '.join(SIMD_LEVELS)}")
+    allowed = simd_available()
+    if level not in allowed:
+        raise ValueError(f"{what}: this CPU does not run {level!r} (it runs {', '.join(allowed)})")
+    return SIMD_LEVELS.index(level)
 
 
 cdef enum:
@@ -130,6 +161,108 @@ cdef enum:
     SPIKE_AHEAD = 2      # prefetch distance (spikes) of the folded synapse rows
 
 cdef int64_t CNT_MASK = (<int64_t>1 << CNT_BITS) - 1
+
+# ----- phase 1, the neuron updates (module level: FusedKernel and the conformance tests call the same code) ----
+
+cdef Py_ssize_t update_rules(const LoihiNeuron* pp, int64_t* up, int64_t* vp, int32_t* rp, int64_t* acc,
+                             const int64_t* noff, Py_ssize_t n_cores, int32_t* sp, int64_t* cnt,
+                             const LoihiCfg* lif) noexcept nogil:
+    """The one-neuron rules of cores/nm_rules.h, neuron by neuron (the path with silicon refractory: ``rp``
+    the counters, or NULL without): consume and zero ``acc`` (weight << 24 | count), list the spikes in ``sp``,
+    add each core's counts to ``cnt[k * NM_NEV + ...]``. Returns the number of spikes."""
+    cdef Py_ssize_t k, i, n0, n1, nsp = 0, nsp0
+    cdef int64_t a, inp, syn, n_active
+    cdef int f
+    cdef int32_t zero = 0
+    cdef int32_t* r
+    cdef int64_t mask = CNT_MASK
+    for k in range(n_cores):
+        n0, n1 = noff[k], noff[k + 1]
+        syn = 0
+        n_active = 0
+        nsp0 = nsp
+        for i in range(n0, n1):
+            a = acc[i]
+            acc[i] = 0
+            syn += a & mask
+            inp = a >> CNT_BITS
+            r = rp + i if rp != NULL else &zero
+            if loihi_at_rest(pp + i, up[i], vp[i], r[0], inp):
+                continue
+            f = loihi_neuron(pp + i, up + i, vp + i, r, inp, lif)
+            n_active += (f & F_ACTIVE) != 0
+            if f & F_SPIKE:
+                sp[nsp] = <int32_t>i
+                nsp += 1
+        cnt[k * NM_NEV + NM_SYN] += syn
+        cnt[k * NM_NEV + NM_ACT] += n_active
+        cnt[k * NM_NEV + NM_INACT] += (n1 - n0) - n_active
+        cnt[k * NM_NEV + NM_SPK] += nsp - nsp0
+    return nsp
+
+
+cdef Py_ssize_t update_batch(const nm_lif_batch_t* b, int64_t* acc, int64_t* up, int64_t* vp, uint8_t* flags,
+                             const int64_t* noff, Py_ssize_t n_cores, int32_t* sp, int64_t* cnt) noexcept nogil:
+    """The per-core syn-ops (a reduction over the accumulators), then every neuron of the chip in one call of
+    the branch-free int64 rules (_lif_batch.c, variant ``b.simd``; long vector runs: per-core calls cost ~20 %
+    in short loops), then each core's flags scanned eight at a time: active updates summed bytewise, spikes
+    listed in order. Same contract as :func:`update_rules` (no refractory); ``flags`` has 8 bytes of padding."""
+    cdef Py_ssize_t k, i, j, n0, n1, nsp = 0, nsp0
+    cdef int64_t syn, n_active, total = 0
+    cdef uint64_t word
+    cdef int64_t mask = CNT_MASK
+    cdef uint64_t ones = 0x0101010101010101ULL
+    for k in range(n_cores):
+        syn = 0
+        for i in range(noff[k], noff[k + 1]):
+            syn += acc[i] & mask
+        cnt[k * NM_NEV + NM_SYN] += syn
+    nm_lif_batch(b, 0, noff[n_cores], acc, up, vp, flags, &total)
+    for k in range(n_cores):
+        n0, n1 = noff[k], noff[k + 1]
+        nsp0 = nsp
+        n_active = 0
+        i = n0
+        while i < n1:
+            if i + 8 <= n1:
+                memcpy(&word, flags + i, 8)
+                # bytewise sum of the active bits (each byte 0 or 1: the product's top byte is the sum)
+                n_active += <int64_t>((((word >> 1) & ones) * ones) >> 56)
+                if word & ones:
+                    for j in range(i, i + 8):
+                        if flags[j] & 1:
+                            sp[nsp] = <int32_t>j
+                            nsp += 1
+                i += 8
+            else:
+                n_active += (flags[i] >> 1) & 1
+                if flags[i] & 1:
+                    sp[nsp] = <int32_t>i
+                    nsp += 1
+                i += 1
+        cnt[k * NM_NEV + NM_ACT] += n_active
+        cnt[k * NM_NEV + NM_INACT] += (n1 - n0) - n_active
+        cnt[k * NM_NEV + NM_SPK] += nsp - nsp0
+    return nsp
+
+
+def core_profiles(p, noff):
+    """(profile of each core or -1, profile table [n, 5] int32) of parameter records ``p``: the parameter sets
+    (k_u, k_v, vth_eff, bias_eff, weight_exp) shared by a whole core, which the 32-bit path broadcasts."""
+    import numpy as np
+    cols = np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"], p["weight_exp"]], axis=1).astype(np.int64)
+    noff = np.asarray(noff)
+    n_cores = noff.size - 1
+    sizes = np.diff(noff)
+    core_of = np.repeat(np.arange(n_cores), sizes)
+    first = cols[np.minimum(noff[:n_cores], len(cols) - 1)]   # the 32-bit path has neurons (use_batch)
+    same = np.ones(n_cores, bool)
+    np.logical_and.at(same, core_of, (cols == first[core_of]).all(axis=1))
+    table, index = np.unique(first[same], axis=0, return_inverse=True)
+    core_profile = np.full(sizes.size, -1, np.int32)
+    core_profile[same] = index.reshape(-1)
+    return core_profile, np.ascontiguousarray(np.vstack([table, np.zeros((1, 5), np.int64)]).astype(np.int32))
+
 
 # Violation record columns (fixed sync): kind, core position, busy ns, syn_ops, packets, link id, link flits,
 # network end ns (named by emulator.timing)
@@ -258,8 +391,9 @@ cdef class FusedKernel:
         self.batch.input_shift = lif_opts["input_shift"]
         self.batch.u_wrap = lif_opts["u_wrap"]
         self.batch.v_wrap = lif_opts["v_wrap"]
-        self.batch.h_u = self.lif.h_u
-        self.batch.h_v = self.lif.h_v
+        self.batch.h_u = <int64_t>1 << (lif_opts["current_bits"] - 1)
+        self.batch.h_v = <int64_t>1 << (lif_opts["membrane_bits"] - 1)
+        self.batch.simd = best_simd()
         # The branch-free rules have no silicon refractory counter.
         self.use_batch = not lif_opts["refractory"] and n > 0
         self.refractory = lif_opts["refractory"]
@@ -322,34 +456,18 @@ cdef class FusedKernel:
         l = &self.l32
         l.k_u, l.k_v, l.vth, l.bias = &self.p32_k_u[0], &self.p32_k_v[0], &self.p32_vth[0], &self.p32_bias[0]
         l.wexp = &self.p32_wexp[0]
-        self.core_profile, self.profiles = self._profiles(p)
+        self.core_profile, self.profiles = core_profiles(p, np.asarray(self.noff))
         l.core_profile = &self.core_profile[0]
         l.profile = <const int32_t (*)[5]>&self.profiles[0, 0]
         l.decay_bits, l.input_shift = lif_opts["decay_bits"], lif_opts["input_shift"]
         l.u_wrap, l.v_wrap, l.cnt_bits = lif_opts["u_wrap"], lif_opts["v_wrap"], cnt_bits
-        l.h_u, l.h_v = self.lif.h_u, self.lif.h_v
-        l.simd = self.evs.simd == NM_SIMD_AVX512
+        l.h_u, l.h_v = self.batch.h_u, self.batch.h_v
+        l.simd = self.evs.simd
         self.quiet = np.zeros(max(self.n_cores, 1), np.uint8)
         l.quiet = &self.quiet[0]
         l.flags = &self.spk[0]           # the int64 update's flag bytes: the scalar version's scratch here
         self.syn32 = np.zeros(n, np.int32)
         l.syn = &self.syn32[0]
-
-    def _profiles(self, p):
-        """(profile of each core or -1, profile table [n, 5]): the parameter sets shared by a whole core."""
-        import numpy as np
-        cols = np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"], p["weight_exp"]], axis=1).astype(np.int64)
-        noff = np.asarray(self.noff)
-        n_cores = noff.size - 1
-        sizes = np.diff(noff)
-        core_of = np.repeat(np.arange(n_cores), sizes)
-        first = cols[np.minimum(noff[:n_cores], len(cols) - 1)]   # the 32-bit path has neurons (use_batch)
-        same = np.ones(n_cores, bool)
-        np.logical_and.at(same, core_of, (cols == first[core_of]).all(axis=1))
-        table, index = np.unique(first[same], axis=0, return_inverse=True)
-        core_profile = np.full(sizes.size, -1, np.int32)
-        core_profile[same] = index.reshape(-1)
-        return core_profile, np.ascontiguousarray(np.vstack([table, np.zeros((1, 5), np.int64)]).astype(np.int32))
 
     def quiet_cores(self):
         """Per core, whether the 32-bit update will skip it while it gets no input (its last update was
@@ -384,7 +502,7 @@ cdef class FusedKernel:
         e.dl = &self.dl[0] if self.dl.shape[0] else NULL
         e.n_words = self.n_words if self.route_counts else 0
         e.ctr, e.core_hmax, e.dlv = &self.ctr[0], &self.core_hmax[0], &self.dlv[0]
-        e.simd = nm_events_simd_available()
+        e.simd = best_simd()
         e.n_r_list = 0
         if not self.route_counts:
             return
@@ -408,18 +526,20 @@ cdef class FusedKernel:
 
     @property
     def simd(self):
-        """The vector path in use, one of :data:`SIMD_LEVELS` (the best the CPU runs unless set, e.g. to test
-        every path on one machine): "avx512" for the route counts and the 32-bit update; "avx2" for the route
-        counts (the update's loop is then compiled for AVX2 or the baseline, picked by the loader); "scalar"."""
+        """The instruction-set level of every vector routine of the kernel, one of :data:`SIMD_LEVELS`: the
+        32-bit and int64 neuron updates and the route counts all run their variant of that name. The best the
+        CPU runs unless set (tests set each level by name); setting a level the CPU lacks raises ValueError."""
         return SIMD_LEVELS[self.evs.simd]
 
     @simd.setter
     def simd(self, str level):
-        allowed = simd_available()
-        if level not in allowed:
-            raise ValueError(f"FusedKernel.simd: {level!r} is not run by this CPU; allowed: {', '.join(allowed)}")
-        self.evs.simd = SIMD_LEVELS.index(level)
-        self.l32.simd = self.evs.simd == NM_SIMD_AVX512
+        self.evs.simd = self.l32.simd = self.batch.simd = check_simd(level)
+
+    @property
+    def update_path(self):
+        """The neuron update that runs: "int32" (_lif32.c), "int64" (_lif_batch.c) or "rules" (the scalar
+        one-neuron rules with silicon refractory), each at level :attr:`simd` ("rules" has one variant)."""
+        return "int32" if self.compact else ("int64" if self.use_batch else "rules")
 
     def reset(self):
         """Empty the accumulators and the tick's counters; tick 0 (the registers are reset by the CoreArray)."""
@@ -503,89 +623,14 @@ cdef class FusedKernel:
             self._update_scalar()
 
     cdef void _update_batch(self) noexcept nogil:
-        """The per-core syn-ops (a reduction over the accumulators), then every neuron of the chip in one call
-        of the branch-free rules (long vector runs; per-core calls cost ~20 % in short loops), then each core's
-        flags scanned eight at a time: active updates summed bytewise, spikes listed in order."""
-        cdef Py_ssize_t k, i, j, n0, n1, nsp = 0, nsp0
-        cdef int64_t syn, n_active, total = 0
-        cdef uint64_t word
-        cdef int64_t* acc = &self.ring[(self.tick % self.R) * self.stride]
-        cdef uint8_t* flags = &self.spk[0]
-        cdef int32_t* sp = &self.spikes[0]
-        cdef int64_t* cnt = &self.ctr[0]
-        cdef int64_t mask = CNT_MASK
-        cdef uint64_t ones = 0x0101010101010101ULL
-        for k in range(self.n_cores):
-            syn = 0
-            for i in range(self.noff[k], self.noff[k + 1]):
-                syn += acc[i] & mask
-            cnt[k * NM_NEV + NM_SYN] += syn
-        nm_lif_batch(&self.batch, 0, self.n_neurons, acc, &self.u[0], &self.v[0], flags, &total)
-        for k in range(self.n_cores):
-            n0, n1 = self.noff[k], self.noff[k + 1]
-            nsp0 = nsp
-            n_active = 0
-            i = n0
-            while i < n1:
-                if i + 8 <= n1:
-                    memcpy(&word, flags + i, 8)
-                    # bytewise sum of the active bits (each byte 0 or 1: the product's top byte is the sum)
-                    n_active += <int64_t>((((word >> 1) & ones) * ones) >> 56)
-                    if word & ones:
-                        for j in range(i, i + 8):
-                            if flags[j] & 1:
-                                sp[nsp] = <int32_t>j
-                                nsp += 1
-                    i += 8
-                else:
-                    n_active += (flags[i] >> 1) & 1
-                    if flags[i] & 1:
-                        sp[nsp] = <int32_t>i
-                        nsp += 1
-                    i += 1
-            cnt[k * NM_NEV + NM_ACT] += n_active
-            cnt[k * NM_NEV + NM_INACT] += (n1 - n0) - n_active
-            cnt[k * NM_NEV + NM_SPK] += nsp - nsp0
-        self.n_spikes = nsp
+        self.n_spikes = update_batch(&self.batch, &self.ring[(self.tick % self.R) * self.stride], &self.u[0],
+                                     &self.v[0], &self.spk[0], &self.noff[0], self.n_cores, &self.spikes[0],
+                                     &self.ctr[0])
 
     cdef void _update_scalar(self) noexcept nogil:
-        cdef Py_ssize_t k, i, n0, n1, nsp = 0, nsp0
-        cdef int64_t a, inp, syn, n_active
-        cdef int f
-        cdef int32_t zero = 0
-        cdef int32_t* r
-        cdef int64_t* acc = &self.ring[(self.tick % self.R) * self.stride]
-        cdef const LoihiNeuron* pp = &self.prm[0]
-        cdef int64_t* up = &self.u[0]
-        cdef int64_t* vp = &self.v[0]
-        cdef int32_t* rp = &self.refr[0] if self.refractory else &zero
-        cdef int32_t* sp = &self.spikes[0]
-        cdef int64_t* cnt = &self.ctr[0]
-        cdef int64_t mask = CNT_MASK
-        cdef bint refractory = self.refractory
-        for k in range(self.n_cores):
-            n0, n1 = self.noff[k], self.noff[k + 1]
-            syn = 0
-            n_active = 0
-            nsp0 = nsp
-            for i in range(n0, n1):
-                a = acc[i]
-                acc[i] = 0
-                syn += a & mask
-                inp = a >> CNT_BITS
-                r = rp + i if refractory else &zero
-                if loihi_at_rest(pp + i, up[i], vp[i], r[0], inp):
-                    continue
-                f = loihi_neuron(pp + i, up + i, vp + i, r, inp, &self.lif)
-                n_active += (f & F_ACTIVE) != 0
-                if f & F_SPIKE:
-                    sp[nsp] = <int32_t>i
-                    nsp += 1
-            cnt[k * NM_NEV + NM_SYN] += syn
-            cnt[k * NM_NEV + NM_ACT] += n_active
-            cnt[k * NM_NEV + NM_INACT] += (n1 - n0) - n_active
-            cnt[k * NM_NEV + NM_SPK] += nsp - nsp0
-        self.n_spikes = nsp
+        self.n_spikes = update_rules(&self.prm[0], &self.u[0], &self.v[0], &self.refr[0] if self.refractory else NULL,
+                                     &self.ring[(self.tick % self.R) * self.stride], &self.noff[0], self.n_cores,
+                                     &self.spikes[0], &self.ctr[0], &self.lif)
 
     # ----- phase 2: synapses -------------------------------------------------------------------------
     cdef inline void _set_slots(self) noexcept nogil:
@@ -952,3 +997,130 @@ def input_lists(const spike_t[:, ::1] spikes):
                     n += 1
             p[t + 1] = n
     return ptr, line, count, total
+
+
+# ----- the neuron updates by name (the conformance suite: tests/cores/test_compiled_paths.py) ---------------
+
+UPDATES = ("rules", "int64", "int32")
+
+
+def update_paths():
+    """Every compiled neuron update of the kernel as (update, level): "rules" (the one-neuron rules of
+    cores/nm_rules.h, the silicon-refractory path) has one variant, "int64" (_lif_batch.c) and "int32"
+    (_lif32.c) one per level of :data:`SIMD_LEVELS`, whatever this CPU runs."""
+    return [("rules", "scalar")] + [(u, lv) for u in UPDATES[1:] for lv in SIMD_LEVELS]
+
+
+def run_update(str update, str simd, prm, noff, dict lif_opts, u, v, refr, a_in, count, int cnt_bits=8,
+               bint profiles=False):
+    """Ticks of one compiled neuron update chosen by name, whatever the kernel would pick (for the tests).
+
+    ``prm``: the Loihi parameter records (cores.tables dtype) of the cores ``noff`` (neuron offsets);
+    ``lif_opts``: cores.tables.kernel_options; ``u``, ``v``, ``refr``: the registers before the first tick
+    (int64, int64, int32; not modified); ``a_in``, ``count`` [T, n]: each tick's summed weight and synaptic
+    events per neuron, packed into the update's accumulator (int32: ``cnt_bits`` bits of count; the caller
+    keeps to the bounds of _lif32.c); ``profiles``: the 32-bit path takes a uniform core's parameters from its
+    profile. Returns spikes [T, n] (uint8), counts [T, cores, 4] (syn-ops, active, inactive, spikes) and the
+    registers u, v, refr after each tick [T, n]. ValueError when the update is unknown or this CPU lacks the
+    level."""
+    import numpy as np
+    if update not in UPDATES:
+        raise ValueError(f"run_update: unknown update {update!r}; known: {', '.join(UPDATES)}")
+    if update == "rules" and simd != "scalar":
+        raise ValueError(f"run_update: update 'rules' has one variant, 'scalar'; got {simd!r}")
+    cdef int level = check_simd(simd, f"run_update({update!r})")
+    p = np.ascontiguousarray(prm)
+    noff64 = np.ascontiguousarray(noff, np.int64)
+    a_in, count = np.asarray(a_in, np.int64), np.asarray(count, np.int64)
+    T, n, C = a_in.shape[0], p.size, noff64.size - 1
+    out = {"spikes": np.zeros((T, n), np.uint8), "counts": np.zeros((T, C, 4), np.int64),
+           "u": np.zeros((T, n), np.int64), "v": np.zeros((T, n), np.int64), "refr": np.zeros((T, n), np.int32)}
+    regs = {"u": np.array(u, np.int64), "v": np.array(v, np.int64), "refr": np.array(refr, np.int32)}
+    step = {"rules": _run_rules, "int64": _run_int64, "int32": _run_int32}[update]
+    step(p, noff64, lif_opts, regs, a_in, count, level, cnt_bits, profiles, out)
+    return out
+
+
+def _record(out, Py_ssize_t t, regs, sp, Py_ssize_t nsp, ctr):
+    out["spikes"][t, sp[:nsp]] = 1
+    out["counts"][t] = ctr.reshape(-1, NM_NEV)[:out["counts"].shape[1], :4]
+    for name in ("u", "v", "refr"):
+        out[name][t] = regs[name][:out[name].shape[1]]
+
+
+def _run_rules(p, noff, dict o, regs, a_in, count, int level, int cnt_bits, bint profiles, out):
+    import numpy as np
+    cdef LoihiCfg lif = loihi_cfg(o["decay_bits"], o["input_shift"], o["current_bits"], o["u_wrap"],
+                                  o["membrane_bits"], o["v_wrap"], o["refractory"])
+    cdef const LoihiNeuron[::1] prm = p
+    cdef int64_t[::1] u = regs["u"], v = regs["v"], nf = noff
+    cdef int32_t[::1] r = regs["refr"]
+    cdef int64_t[::1] acc
+    cdef int64_t[::1] ctr
+    cdef int32_t[::1] sp = np.zeros(p.size + 1, np.int32)
+    for t in range(a_in.shape[0]):
+        acc = np.append((a_in[t] << CNT_BITS) + count[t], 0)
+        ctr = np.zeros(nf.shape[0] * NM_NEV, np.int64)
+        nsp = update_rules(&prm[0], &u[0], &v[0], &r[0] if o["refractory"] else NULL, &acc[0], &nf[0],
+                           nf.shape[0] - 1, &sp[0], &ctr[0], &lif)
+        _record(out, t, regs, np.asarray(sp), nsp, np.asarray(ctr))
+
+
+def _run_int64(p, noff, dict o, regs, a_in, count, int level, int cnt_bits, bint profiles, out):
+    import numpy as np
+    soa = np.ascontiguousarray(np.stack([p["k_u"], p["k_v"], p["vth_eff"], p["bias_eff"], p["weight_exp"]])
+                               .astype(np.int64).reshape(5, -1))
+    cdef int64_t[:, ::1] s = soa
+    cdef nm_lif_batch_t b
+    b.k_u, b.k_v, b.vth, b.bias, b.wexp = &s[0, 0], &s[1, 0], &s[2, 0], &s[3, 0], &s[4, 0]
+    b.decay_bits, b.input_shift, b.u_wrap, b.v_wrap = o["decay_bits"], o["input_shift"], o["u_wrap"], o["v_wrap"]
+    b.h_u, b.h_v = <int64_t>1 << (o["current_bits"] - 1), <int64_t>1 << (o["membrane_bits"] - 1)
+    b.simd = level
+    cdef int64_t[::1] u = regs["u"], v = regs["v"], nf = noff
+    cdef int64_t[::1] acc
+    cdef int64_t[::1] ctr
+    cdef uint8_t[::1] flags = np.zeros(p.size + 8, np.uint8)
+    cdef int32_t[::1] sp = np.zeros(p.size + 1, np.int32)
+    for t in range(a_in.shape[0]):
+        acc = np.append((a_in[t] << CNT_BITS) + count[t], 0)
+        ctr = np.zeros(nf.shape[0] * NM_NEV, np.int64)
+        nsp = update_batch(&b, &acc[0], &u[0], &v[0], &flags[0], &nf[0], nf.shape[0] - 1, &sp[0], &ctr[0])
+        _record(out, t, regs, np.asarray(sp), nsp, np.asarray(ctr))
+
+
+def _run_int32(p, noff, dict o, regs, a_in, count, int level, int cnt_bits, bint profiles, out):
+    import numpy as np
+    n = p.size + 16                    # vector over-reads past the last core
+
+    def padded(x, dtype):
+        y = np.zeros(n, dtype)
+        y[:p.size] = x
+        return y
+    cols = {name: padded(p[name], np.int32) for name in ("k_u", "k_v", "vth_eff", "bias_eff")}
+    cdef int32_t[::1] ku = cols["k_u"], kv = cols["k_v"], vth = cols["vth_eff"], bias = cols["bias_eff"]
+    cdef int8_t[::1] wexp = padded(p["weight_exp"], np.int8)
+    core_profile, table = core_profiles(p, noff)
+    if not profiles:
+        core_profile[:] = -1
+    cdef int32_t[::1] cp = np.ascontiguousarray(core_profile, np.int32)
+    cdef int32_t[:, ::1] tab = table
+    cdef uint8_t[::1] quiet = np.zeros(max(noff.size - 1, 1), np.uint8), flags = np.zeros(n, np.uint8)
+    cdef int32_t[::1] syn = np.zeros(n, np.int32), sp = np.zeros(n, np.int32)
+    cdef int32_t[::1] u32 = padded(regs["u"], np.int32), v32 = padded(regs["v"], np.int32)
+    cdef int64_t[::1] nf = noff
+    cdef int32_t[::1] acc
+    cdef int64_t[::1] ctr
+    cdef nm_lif32_t l
+    l.k_u, l.k_v, l.vth, l.bias, l.wexp = &ku[0], &kv[0], &vth[0], &bias[0], &wexp[0]
+    l.core_profile, l.profile = &cp[0], <const int32_t (*)[5]>&tab[0, 0]
+    l.decay_bits, l.input_shift = o["decay_bits"], o["input_shift"]
+    l.u_wrap, l.v_wrap, l.cnt_bits = o["u_wrap"], o["v_wrap"], cnt_bits
+    l.h_u, l.h_v = <int32_t>1 << (o["current_bits"] - 1), <int32_t>1 << (o["membrane_bits"] - 1)
+    l.simd = level
+    l.quiet, l.flags, l.syn = &quiet[0], &flags[0], &syn[0]
+    for t in range(a_in.shape[0]):
+        acc = padded((a_in[t] << cnt_bits) + count[t], np.int32)
+        ctr = np.zeros(nf.shape[0] * NM_NEV, np.int64)
+        nsp = nm_lif32_cores(&l, nf.shape[0] - 1, &nf[0], &acc[0], &u32[0], &v32[0], &sp[0], &ctr[0])
+        regs["u"][:], regs["v"][:] = np.asarray(u32)[:p.size], np.asarray(v32)[:p.size]
+        _record(out, t, regs, np.asarray(sp), nsp, np.asarray(ctr))

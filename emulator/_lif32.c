@@ -1,9 +1,13 @@
-/* The Loihi LIF rules of cores/_lif.pxd in 32-bit arithmetic, for chips whose registers and inputs fit:
+/* The Loihi LIF rules of cores/nm_rules.h in 32-bit lanes, for chips whose registers and inputs fit:
  * emulator.fused.FusedPlan checks the bounds below before choosing it, else the fused kernel keeps the int64
- * rules of _lif_batch.c. Sixteen neurons per AVX-512 instruction, one core at a time, so that each core's
- * counts (syn-ops, active updates, spikes) come out of the registers and the spike list out of one
- * compress-store; elsewhere a branch-free loop with the same arithmetic (vectorised by the compiler for AVX2
- * CPUs) and a scan of its flags. Both are tested equal to the shared rules.
+ * rules of _lif_batch.c. Three named paths, every one callable whatever the CPU's best (nm_lif32_t.simd), all
+ * the same rule functions over different lanes:
+ *   - "avx512": sixteen neurons per instruction (nm_v16), one core at a time, so that each core's counts
+ *     (syn-ops, active updates, spikes) come out of the registers and the spike list out of one
+ *     compress-store;
+ *   - "avx2": the same per-core loop with eight lanes (nm_v8); spikes listed through a permutation table;
+ *   - "scalar": one branch-free pass over the chip (nm_s32; vectorised by the compiler for the baseline), then
+ *     each core's counts and spikes from its flags, eight neurons a word.
  *
  * Exact in 32 bits when (checked by the plan, and per run for the state and input counts):
  *   - accumulator: |summed weight| < 2**(31 - cnt_bits) and fewer than 2**cnt_bits events per neuron and tick;
@@ -13,50 +17,39 @@
  *     keeps (2h_u divides 2**32); with saturation, |drive| < 2**30 (plan bound) so the sum is exact;
  *   - voltage: |decay(v)| < 2**29, |u| <= h_u <= 2**29, |bias| < 2**28: the sum fits.
  * Quiet cores: a core whose last update was inactive throughout has u = v = 0 and no bias in every neuron
- * (a bias would have made v non-zero); with no input either, its update changes nothing, so the AVX-512
- * version skips it and counts inactive updates after one look at its accumulators: an idle core costs a scan,
- * not an update (the flags are cleared whenever the state may have changed outside the kernel; the scalar
- * version keeps them current but updates every core, with the same result).
+ * (a bias would have made v non-zero); with no input either, its update changes nothing, so the vector paths
+ * skip it and count inactive updates after one look at its accumulators: an idle core costs a scan, not an
+ * update (the flags are cleared whenever the state may have changed outside the kernel; the scalar path keeps
+ * them current but updates every core, with the same result).
  * Silicon refractory is not here (the fused kernel runs the scalar int64 rules then).
  */
 #include "_lif32.h"
 #include "_events.h"
+#include "nm_lanes_x86.h"
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define NM_HAVE_AVX512 1
-#include <immintrin.h>
-#endif
-
-/* ----- scalar: modular arithmetic in uint32 where the rules wrap (signed overflow is undefined in C) ----- */
-
-static inline int32_t s_shift(int32_t x, int e) {
-    /* x * 2**e (modulo 2**32) for e >= 0, else x >> -e (floor) */
-    return e >= 0 ? (int32_t)((uint32_t)x << e) : x >> -e;
+static void nm_lif32_cfg(const nm_lif32_t *p, nm_s32_cfg *c) {
+    NM_CFG_FILL(nm_s32, c, p->decay_bits, p->input_shift, p->h_u, p->h_v, p->u_wrap, p->v_wrap);
 }
 
-static inline int32_t s_decay(int32_t x, int32_t k, int d) {
-    int32_t a = x < 0 ? -x : x;
-    int32_t mag = (a >> d) * k + (((a & ((1 << d) - 1)) * k) >> d);
-    return x < 0 ? -mag : mag;
+static void nm_lif32_count(int64_t *ctr, int64_t k, int64_t n, int64_t syn, int64_t act, int64_t spikes) {
+    int64_t *c = ctr + k * NM_NEV;
+    c[NM_SYN] += syn;
+    c[NM_ACT] += act;
+    c[NM_INACT] += n - act;
+    c[NM_SPK] += spikes;
 }
 
-static inline int32_t s_ovf(int32_t x, int32_t h, int wrap) {
-    if (wrap)
-        return (int32_t)((((uint32_t)x + (uint32_t)(h - 1)) & (uint32_t)(2 * (uint32_t)h - 1)) - (uint32_t)(h - 1));
-    return x > h - 1 ? h - 1 : (x < 1 - h ? 1 - h : x);
-}
+/* ----- scalar ------------------------------------------------------------------------------------------ */
 
-/* Every neuron of the chip, branch-free with per-neuron parameters so that the compiler vectorises it in one
-   long loop (AVX2 clone; per-core loops of a few dozen neurons would spend their time in loop tails): flags[i]
-   gets bit 0 spike, bit 1 active, syn[i] the syn-ops. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+/* Every neuron of the chip in one long branch-free loop (per-core loops of a few dozen neurons would spend
+   their time in loop tails): flags[i] gets bit 0 spike, bit 1 active, syn[i] the syn-ops. */
 static void nm_lif32_all(const nm_lif32_t *p, int64_t n, int32_t *restrict acc, int32_t *restrict u,
                          int32_t *restrict v, uint8_t *restrict flags, int32_t *restrict syn) {
-    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift, uw = p->u_wrap, vw = p->v_wrap;
-    const int32_t cmask = (int32_t)((1u << cb) - 1), h_u = p->h_u, h_v = p->h_v;
+    nm_s32_cfg c;
+    nm_lif32_cfg(p, &c);
+    const int cb = p->cnt_bits;
+    const int32_t cmask = (int32_t)((1u << cb) - 1);
     const int32_t *restrict k_u = p->k_u, *restrict k_v = p->k_v, *restrict vth = p->vth, *restrict bias = p->bias;
     const int8_t *restrict wexp = p->wexp;
     for (int64_t i = 0; i < n; i++) {
@@ -64,20 +57,18 @@ static void nm_lif32_all(const nm_lif32_t *p, int64_t n, int32_t *restrict acc, 
         acc[i] = 0;
         syn[i] = a & cmask;
         const int32_t inp = a >> cb;
-        const int32_t drive = s_shift(s_shift(inp, wexp[i]), ishift);
         const int32_t u0 = u[i], v0 = v[i];
-        const int32_t un = s_ovf((int32_t)((uint32_t)s_decay(u0, k_u[i], d) + (uint32_t)drive), h_u, uw);
-        int32_t vn = s_ovf(s_decay(v0, k_v[i], d) + un + bias[i], h_v, vw);
-        const int s = vn > vth[i];
-        vn = s ? 0 : vn;
+        const int32_t un = nm_s32_current(u0, k_u[i], nm_s32_drive(inp, wexp[i], &c), &c);
+        int32_t vn = nm_s32_voltage(v0, k_v[i], un, bias[i], &c);
+        const int s = nm_s32_fire(&vn, vth[i], 0);
         u[i] = un;
         v[i] = vn;
-        flags[i] = (uint8_t)(s | (((s | u0 | v0 | inp | vn) != 0) << 1));
+        flags[i] = (uint8_t)(s | (nm_s32_active(s, u0, v0, inp, vn) << 1));
     }
 }
 
-/* Without AVX-512: one vectorised pass over the chip, then each core's counts and spikes from the flags, eight
-   neurons a word. Quiet cores are updated too (their update changes nothing); their flags are kept current. */
+/* One vectorised pass over the chip, then each core's counts and spikes from the flags, eight neurons a word.
+   Quiet cores are updated too (their update changes nothing); their flags are kept current. */
 static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
                                int32_t *v, int32_t *sp, int64_t *ctr) {
     const uint64_t ones = 0x0101010101010101ULL;
@@ -102,143 +93,184 @@ static int64_t nm_lif32_scalar(const nm_lif32_t *p, int64_t n_cores, const int64
                 sp[nsp++] = (int32_t)i;
             syn += p->syn[i];
         }
-        int64_t *c = ctr + k * NM_NEV;
-        c[NM_SYN] += syn;
-        c[NM_ACT] += act;
-        c[NM_INACT] += (n1 - n0) - act;
-        c[NM_SPK] += nsp - nsp0;
+        nm_lif32_count(ctr, k, n1 - n0, syn, act, nsp - nsp0);
         p->quiet[k] = act == 0;
     }
     return nsp;
 }
 
-/* ----- AVX-512 ----------------------------------------------------------------------------------------- */
-#ifdef NM_HAVE_AVX512
-#define NM_T __attribute__((target("avx512f,popcnt")))
+#ifdef NM_X86
+/* ----- the per-core vector loop, once for both widths ----------------------------------------------------
+ *
+ * BLOCK(p, c, i, n1, ku, kv, vth, bias, e, e1, acc, u, v, sp, &syn, &act) updates the lanes i .. min(i + W,
+ * n1) - 1 (parameters ku .. e as vectors: per neuron, or one profile broadcast; e1 the profile's weight
+ * exponent, or NM_PER_LANE), adds to the per-lane syn-op sums and *act, lists the spiking neurons at sp and
+ * returns how many. QUIET(acc, n0, n1) is true when a core's accumulators are all 0. */
+#define NM_PER_LANE (-1000)
+#define NM_LIF32_CORES(W, SYN_T, SYN_ZERO, SYN_SUM, LOADV, LOADE, SET1, QUIET, BLOCK)                       \
+    int64_t nsp = 0;                                                                                      \
+    for (int64_t k = 0; k < n_cores; k++) {                                                               \
+        const int64_t n0 = noff[k], n1 = noff[k + 1];                                                     \
+        if (p->quiet[k] && QUIET(acc, n0, n1)) {                                                          \
+            ctr[k * NM_NEV + NM_INACT] += n1 - n0;                                                        \
+            continue;                                                                                     \
+        }                                                                                                 \
+        int64_t act = 0, nsp0 = nsp;                                                                      \
+        SYN_T syn = SYN_ZERO; /* per-lane syn-op sums: below 2**cnt_bits per neuron, a core's lanes fit */ \
+        const int32_t pk = p->core_profile[k];                                                            \
+        if (pk >= 0) {                                                                                    \
+            const int32_t *pr = p->profile[pk];                                                           \
+            for (int64_t i = n0; i < n1; i += W)                                                          \
+                nsp += BLOCK(p, &c, i, n1, SET1(pr[0]), SET1(pr[1]), SET1(pr[2]), SET1(pr[3]), SET1(pr[4]), \
+                             pr[4], acc, u, v, sp + nsp, &syn, &act);                                     \
+        } else {                                                                                          \
+            for (int64_t i = n0; i < n1; i += W)                                                          \
+                nsp += BLOCK(p, &c, i, n1, LOADV(p->k_u + i), LOADV(p->k_v + i), LOADV(p->vth + i),        \
+                             LOADV(p->bias + i), LOADE(p->wexp + i), NM_PER_LANE, acc, u, v, sp + nsp, &syn, \
+                             &act);                                                                       \
+        }                                                                                                 \
+        nm_lif32_count(ctr, k, n1 - n0, SYN_SUM(syn), act, nsp - nsp0);                                   \
+        p->quiet[k] = act == 0;                                                                           \
+    }                                                                                                     \
+    return nsp;
 
-NM_T static inline __m512i v_decay(__m512i x, __m512i k, int d, __m512i dmask) {
-    const __m512i a = _mm512_abs_epi32(x);
-    const __m512i hi = _mm512_mullo_epi32(_mm512_srai_epi32(a, d), k);
-    const __m512i lo = _mm512_srai_epi32(_mm512_mullo_epi32(_mm512_and_si512(a, dmask), k), d);
-    const __m512i mag = _mm512_add_epi32(hi, lo);
-    return _mm512_mask_sub_epi32(mag, _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512()), _mm512_setzero_si512(), mag);
-}
+/* ----- AVX2: eight lanes -------------------------------------------------------------------------------- */
 
-NM_T static inline __m512i v_ovf(__m512i x, __m512i hm1, __m512i mask2h, int wrap) {
-    if (wrap)
-        return _mm512_sub_epi32(_mm512_and_si512(_mm512_add_epi32(x, hm1), mask2h), hm1);
-    return _mm512_max_epi32(_mm512_min_epi32(x, hm1), _mm512_sub_epi32(_mm512_setzero_si512(), hm1));
-}
+/* For each 8-bit spike mask, the lanes of its set bits in order, one byte each (a compress by permutation). */
+static uint64_t nm_compress8[256];
 
-typedef struct {
-    __m512i zero, cmask, dmask, hu1, hv1, m2hu, m2hv, lane;
-} nm_consts_t;
-
-/* Sixteen neurons i .. i + 15 (lanes m of the current core) with parameters ku, kv, vth, bias and weight
-   exponents e (vectors: per neuron, or one profile broadcast). Adds to *syn and *act, compress-stores the
-   spiking neurons' ids at sp and returns how many. */
-NM_T static inline int nm_block(const nm_lif32_t *p, const nm_consts_t *c, int64_t i, __mmask16 m, __m512i ku,
-                                __m512i kv, __m512i vth, __m512i bias, __m512i e, int ushift, int32_t *acc,
-                                int32_t *u, int32_t *v, int32_t *sp, __m512i *syn, int64_t *act) {
-    const int d = p->decay_bits, cb = p->cnt_bits, ishift = p->input_shift;
-    const __m512i zero = c->zero;
-    /* the loads may read the next core's lanes (or the padding); only lanes m are stored */
-    const __m512i a = _mm512_loadu_si512((const void *)(acc + i));
-    _mm512_mask_storeu_epi32(acc + i, m, zero);
-    *syn = _mm512_mask_add_epi32(*syn, m, *syn, _mm512_and_si512(a, c->cmask));
-    const __m512i inp = _mm512_srai_epi32(a, cb);
-    __m512i drive;
-    if (ushift >= 0) {
-        /* both shifts left (modulo 2**32, as the scalar rule): one shift by their sum */
-        drive = _mm512_sll_epi32(inp, _mm_cvtsi32_si128(ushift));
-    } else {
-        const __mmask16 eneg = _mm512_cmplt_epi32_mask(e, zero);
-        drive = _mm512_mask_srav_epi32(_mm512_sllv_epi32(inp, e), eneg, inp, _mm512_sub_epi32(zero, e));
-        drive = ishift >= 0 ? _mm512_sllv_epi32(drive, _mm512_set1_epi32(ishift))
-                            : _mm512_srav_epi32(drive, _mm512_set1_epi32(-ishift));
+static void nm_compress8_init(void) {
+    for (int m = 0; m < 256; m++) {
+        uint64_t t = 0;
+        int j = 0;
+        for (int b = 0; b < 8; b++)
+            if (m >> b & 1)
+                t |= (uint64_t)b << (8 * j++);
+        nm_compress8[m] = t;
     }
-    const __m512i u0 = _mm512_loadu_si512((const void *)(u + i));
-    const __m512i v0 = _mm512_loadu_si512((const void *)(v + i));
-    const __m512i un = v_ovf(_mm512_add_epi32(v_decay(u0, ku, d, c->dmask), drive), c->hu1, c->m2hu, p->u_wrap);
-    __m512i vn = v_ovf(_mm512_add_epi32(_mm512_add_epi32(v_decay(v0, kv, d, c->dmask), un), bias), c->hv1, c->m2hv,
-                       p->v_wrap);
-    const __mmask16 s = _mm512_mask_cmpgt_epi32_mask(m, vn, vth);
-    vn = _mm512_mask_mov_epi32(vn, s, zero);
+}
+
+NM_AVX2 static inline __m256i nm_v8_load(const int32_t *x) { return _mm256_loadu_si256((const __m256i *)x); }
+NM_AVX2 static inline __m256i nm_v8_load_e(const int8_t *x) {
+    return _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)x));
+}
+/* lanes i .. n1 - 1 of the block starting at i (vector mask) */
+NM_AVX2 static inline __m256i nm_v8_lanes(int64_t i, int64_t n1) {
+    const int64_t r = n1 - i;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)(r < 8 ? r : 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+NM_AVX2 static inline int64_t nm_v8_sum(__m256i x) {
+    const __m128i s = _mm_add_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+    const __m128i t = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    return (int64_t)_mm_cvtsi128_si32(_mm_add_epi32(t, _mm_shuffle_epi32(t, 0xB1)));
+}
+NM_AVX2 static inline int nm_v8_quiet(const int32_t *acc, int64_t n0, int64_t n1) {
+    __m256i any = _mm256_setzero_si256();
+    for (int64_t i = n0; i < n1; i += 8)
+        any = _mm256_or_si256(any, _mm256_and_si256(nm_v8_load(acc + i), nm_v8_lanes(i, n1)));
+    return _mm256_testz_si256(any, any);
+}
+/* Stores only lanes m: the other lanes write back what they held (a masked store is slow on AMD), which the
+   next core, not yet updated, finds unchanged. */
+NM_AVX2 static inline void nm_v8_store(int32_t *x, __m256i m, __m256i new, __m256i old) {
+    _mm256_storeu_si256((__m256i *)x, _mm256_blendv_epi8(old, new, m));
+}
+
+NM_AVX2 static inline int nm_block8(const nm_lif32_t *p, const nm_v8_cfg *c, int64_t i, int64_t n1, __m256i ku,
+                                    __m256i kv, __m256i vth, __m256i bias, __m256i e, int e1, int32_t *acc,
+                                    int32_t *u, int32_t *v, int32_t *sp, __m256i *syn, int64_t *act) {
+    const __m256i m = nm_v8_lanes(i, n1), zero = _mm256_setzero_si256();
+    const __m256i a = nm_v8_load(acc + i);
+    nm_v8_store(acc + i, m, zero, a);
+    *syn = _mm256_add_epi32(*syn, _mm256_and_si256(_mm256_and_si256(a, nm_v8_set1((1u << p->cnt_bits) - 1)), m));
+    const __m256i inp = _mm256_srai_epi32(a, p->cnt_bits);
+    const __m256i drive = e1 == NM_PER_LANE ? nm_v8_drive(inp, e, c) : nm_v8_drive1(inp, e1, c);
+    const __m256i u0 = nm_v8_load(u + i), v0 = nm_v8_load(v + i);
+    const __m256i un = nm_v8_current(u0, ku, drive, c);
+    __m256i vn = nm_v8_voltage(v0, kv, un, bias, c);
+    const __m256i s = _mm256_and_si256(nm_v8_fire(&vn, vth, nm_v8_mfalse()), m);
+    nm_v8_store(u + i, m, un, u0);
+    nm_v8_store(v + i, m, vn, v0);
+    const __m256i active = _mm256_and_si256(nm_v8_active(s, u0, v0, inp, vn), m);
+    *act += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(active)));
+    /* unconditionally, as the AVX-512 compress-store: a branch on "any spike" would be mispredicted; the
+       store's lanes past the spikes are overwritten by the next block (sp has 16 entries of padding) */
+    const int bits = _mm256_movemask_ps(_mm256_castsi256_ps(s));
+    const __m256i idx = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)nm_compress8[bits]));
+    _mm256_storeu_si256((__m256i *)sp, _mm256_add_epi32(_mm256_permutevar8x32_epi32(
+        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), idx), _mm256_set1_epi32((int32_t)i)));
+    return __builtin_popcount((unsigned)bits);
+}
+
+NM_AVX2 static int64_t nm_lif32_avx2(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc,
+                                     int32_t *u, int32_t *v, int32_t *sp, int64_t *ctr) {
+    if (!nm_compress8[255])
+        nm_compress8_init();
+    nm_v8_cfg c;
+    NM_CFG_FILL(nm_v8, &c, p->decay_bits, p->input_shift, p->h_u, p->h_v, p->u_wrap, p->v_wrap);
+    NM_LIF32_CORES(8, __m256i, _mm256_setzero_si256(), nm_v8_sum, nm_v8_load, nm_v8_load_e, nm_v8_set1,
+                   nm_v8_quiet, nm_block8)
+}
+
+/* ----- AVX-512: sixteen lanes --------------------------------------------------------------------------- */
+
+NM_AVX512 static inline __m512i nm_v16_load(const int32_t *x) { return _mm512_loadu_si512((const void *)x); }
+NM_AVX512 static inline __m512i nm_v16_load_e(const int8_t *x) {
+    return _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)x));
+}
+NM_AVX512 static inline __mmask16 nm_v16_lanes(int64_t i, int64_t n1) {
+    return n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
+}
+NM_AVX512 static inline int64_t nm_v16_sum(__m512i x) { return _mm512_reduce_add_epi32(x); }
+NM_AVX512 static inline int nm_v16_quiet(const int32_t *acc, int64_t n0, int64_t n1) {
+    __m512i any = _mm512_setzero_si512();
+    for (int64_t i = n0; i < n1; i += 16)
+        any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(nm_v16_lanes(i, n1), acc + i));
+    return !_mm512_test_epi32_mask(any, any);
+}
+
+NM_AVX512 static inline int nm_block16(const nm_lif32_t *p, const nm_v16_cfg *c, int64_t i, int64_t n1,
+                                       __m512i ku, __m512i kv, __m512i vth, __m512i bias, __m512i e, int e1,
+                                       int32_t *acc, int32_t *u, int32_t *v, int32_t *sp, __m512i *syn,
+                                       int64_t *act) {
+    const __mmask16 m = nm_v16_lanes(i, n1);
+    /* the loads may read the next core's lanes (or the padding); only lanes m are stored */
+    const __m512i a = nm_v16_load(acc + i);
+    _mm512_mask_storeu_epi32(acc + i, m, _mm512_setzero_si512());
+    *syn = _mm512_mask_add_epi32(*syn, m, *syn, _mm512_and_si512(a, nm_v16_set1((1u << p->cnt_bits) - 1)));
+    const __m512i inp = _mm512_srai_epi32(a, p->cnt_bits);
+    const __m512i drive = e1 == NM_PER_LANE ? nm_v16_drive(inp, e, c) : nm_v16_drive1(inp, e1, c);
+    const __m512i u0 = nm_v16_load(u + i), v0 = nm_v16_load(v + i);
+    const __m512i un = nm_v16_current(u0, ku, drive, c);
+    __m512i vn = nm_v16_voltage(v0, kv, un, bias, c);
+    const __mmask16 s = (__mmask16)(nm_v16_fire(&vn, vth, nm_v16_mfalse()) & m);
     _mm512_mask_storeu_epi32(u + i, m, un);
     _mm512_mask_storeu_epi32(v + i, m, vn);
-    const __mmask16 active = (__mmask16)(s | _mm512_test_epi32_mask(u0, u0) | _mm512_test_epi32_mask(v0, v0)
-                                         | _mm512_test_epi32_mask(inp, inp) | _mm512_test_epi32_mask(vn, vn));
-    *act += __builtin_popcount((unsigned)(active & m));
-    /* unconditionally: a branch on "any spike" (a third of the blocks) would be mispredicted */
-    _mm512_mask_compressstoreu_epi32(sp, s, _mm512_add_epi32(c->lane, _mm512_set1_epi32((int32_t)i)));
+    *act += __builtin_popcount((unsigned)(nm_v16_active(s, u0, v0, inp, vn) & m));
+    /* unconditionally: a branch on "any spike" (a third of the blocks) would be mispredicted. Compressed in a
+       register and stored whole (a compress straight to memory is microcoded on AMD Zen 4); the lanes past
+       the spikes are overwritten by the next block (sp has 16 entries of padding). */
+    _mm512_storeu_si512((void *)sp, _mm512_maskz_compress_epi32(s, _mm512_add_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int32_t)i))));
     return __builtin_popcount((unsigned)s);
 }
 
-NM_T static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc,
-                                    int32_t *u, int32_t *v, int32_t *sp, int64_t *ctr) {
-    nm_consts_t c;
-    c.zero = _mm512_setzero_si512();
-    c.cmask = _mm512_set1_epi32((int32_t)((1u << p->cnt_bits) - 1));
-    c.dmask = _mm512_set1_epi32((1 << p->decay_bits) - 1);
-    c.hu1 = _mm512_set1_epi32(p->h_u - 1);
-    c.hv1 = _mm512_set1_epi32(p->h_v - 1);
-    c.m2hu = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_u - 1));
-    c.m2hv = _mm512_set1_epi32((int32_t)(2 * (uint32_t)p->h_v - 1));
-    c.lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    int64_t nsp = 0;
-    for (int64_t k = 0; k < n_cores; k++) {
-        const int64_t n0 = noff[k], n1 = noff[k + 1];
-        if (p->quiet[k]) {
-            __m512i any = c.zero;
-            for (int64_t i = n0; i < n1; i += 16) {
-                const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
-                any = _mm512_or_si512(any, _mm512_maskz_loadu_epi32(m, acc + i));
-            }
-            if (!_mm512_test_epi32_mask(any, any)) {
-                ctr[k * NM_NEV + NM_INACT] += n1 - n0;
-                continue;
-            }
-        }
-        int64_t act = 0, nsp0 = nsp;
-        __m512i syn = c.zero;   /* per-lane syn-op sums: below 2**cnt_bits per neuron, a core's lanes fit */
-        const int32_t pk = p->core_profile[k];
-        if (pk >= 0) {
-            const int32_t *pr = p->profile[pk];
-            const __m512i ku = _mm512_set1_epi32(pr[0]), kv = _mm512_set1_epi32(pr[1]);
-            const __m512i vth = _mm512_set1_epi32(pr[2]), bias = _mm512_set1_epi32(pr[3]);
-            const __m512i e = _mm512_set1_epi32(pr[4]);
-            const int ushift = pr[4] >= 0 && p->input_shift >= 0 ? pr[4] + p->input_shift : -1;
-            for (int64_t i = n0; i < n1; i += 16) {
-                const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
-                nsp += nm_block(p, &c, i, m, ku, kv, vth, bias, e, ushift, acc, u, v, sp + nsp, &syn, &act);
-            }
-        } else {
-            for (int64_t i = n0; i < n1; i += 16) {
-                const __mmask16 m = n1 - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n1 - i)) - 1);
-                nsp += nm_block(p, &c, i, m, _mm512_loadu_si512((const void *)(p->k_u + i)),
-                                _mm512_loadu_si512((const void *)(p->k_v + i)),
-                                _mm512_loadu_si512((const void *)(p->vth + i)),
-                                _mm512_loadu_si512((const void *)(p->bias + i)),
-                                _mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)(p->wexp + i))), -1,
-                                acc, u, v, sp + nsp, &syn, &act);
-            }
-        }
-        int64_t *ct = ctr + k * NM_NEV;
-        ct[NM_SYN] += _mm512_reduce_add_epi32(syn);
-        ct[NM_ACT] += act;
-        ct[NM_INACT] += (n1 - n0) - act;
-        ct[NM_SPK] += nsp - nsp0;
-        p->quiet[k] = act == 0;
-    }
-    return nsp;
+NM_AVX512 static int64_t nm_lif32_avx512(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc,
+                                         int32_t *u, int32_t *v, int32_t *sp, int64_t *ctr) {
+    nm_v16_cfg c;
+    NM_CFG_FILL(nm_v16, &c, p->decay_bits, p->input_shift, p->h_u, p->h_v, p->u_wrap, p->v_wrap);
+    NM_LIF32_CORES(16, __m512i, _mm512_setzero_si512(), nm_v16_sum, nm_v16_load, nm_v16_load_e, nm_v16_set1,
+                   nm_v16_quiet, nm_block16)
 }
 #endif
 
 int64_t nm_lif32_cores(const nm_lif32_t *p, int64_t n_cores, const int64_t *noff, int32_t *acc, int32_t *u,
                        int32_t *v, int32_t *sp, int64_t *ctr) {
-#ifdef NM_HAVE_AVX512
-    if (p->simd)
+#ifdef NM_X86
+    if (p->simd == NM_LEVEL_AVX512)
         return nm_lif32_avx512(p, n_cores, noff, acc, u, v, sp, ctr);
+    if (p->simd == NM_LEVEL_AVX2)
+        return nm_lif32_avx2(p, n_cores, noff, acc, u, v, sp, ctr);
 #endif
     return nm_lif32_scalar(p, n_cores, noff, acc, u, v, sp, ctr);
 }

@@ -14,7 +14,8 @@ typedef struct {
     int decay_bits, input_shift, u_wrap, v_wrap;
     int cnt_bits;                            /* accumulator: (summed weight << cnt_bits) + syn-event count */
     int32_t h_u, h_v;                        /* 2**(bits - 1) of current and membrane */
-    int simd;                                /* use the AVX-512 version (the caller checks the CPU has it) */
+    int simd;                                /* the variant: NM_LEVEL_* of cores/nm_lanes_x86.h (the caller
+                                                checks the CPU runs it) */
     uint8_t *quiet;                          /* per core: its last update was inactive throughout (_lif32.c) */
     uint8_t *flags;                          /* per neuron, scratch of the scalar version: spike | active << 1 */
     int32_t *syn;                            /* per neuron, scratch of the scalar version: syn-ops */

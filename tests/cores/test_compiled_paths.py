@@ -1,0 +1,258 @@
+"""Every compiled path of every neuron rule against the NumPy oracle, exactly, on edge values.
+
+The rules are written once (``cores/nm_rules.h``) and compiled into several paths; each one runs here on the
+same small chips and inputs as the oracle (:class:`cores._reference.ReferenceCoreArray`) and must give the
+same spikes, every state register after every tick and the same counts (syn-ops, active and inactive updates,
+spikes per core):
+
+- ``cores/<model>``: the per-core kernels of :class:`cores.CoreArray` (``cores._kernels``);
+- ``direct/<model>``: the direct-input entry points (:func:`cores.simulate_neurons`);
+- ``fused/<update>/<level>``: the fused loop's neuron updates by name (:func:`emulator._fused.run_update`):
+  ``rules`` (the one-neuron rules, with silicon refractory), ``int64`` (``_lif_batch.c``) and ``int32``
+  (``_lif32.c``) at every instruction-set level, whatever the CPU's best would be.
+
+Parameters come from the range tables (:func:`cores.param_ranges`): each value is an edge (min, max, 0, and
+one off each of them, within range) or uniform in the range. A level the CPU lacks is skipped with a reason
+naming it and what the CPU runs, and the terminal summary lists the paths that ran and the ones this CPU
+lacks. A path runs only the configs it is built for (int64 and int32: no silicon refractory; int32: registers
+within its 32-bit bounds, inputs within its accumulator), so no case is skipped for any other reason.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from cores import CoreArray, CoreProgram, param_ranges, simulate_neurons, tables
+from cores._reference import ReferenceCoreArray
+from emulator import _fused
+from tests.cores._factories import variant
+
+TICKS = 24
+SILENT = range(9, 16)        # ticks without input: cores at rest fall quiet (the vector paths then skip them)
+COUNT_MAX = 40               # input spikes per axon and tick
+CNT_BITS = 8                 # the 32-bit accumulator's count field: 2 axons x 40 < 2**8
+
+CONFIGS = {
+    "loihi": lambda: variant("loihi"),
+    "loihi_saturate_u": lambda: variant("loihi", **{"neuron.current_overflow": "saturate",
+                                                    "neuron.membrane_overflow": "wrap"}),
+    "loihi_narrow": lambda: variant("tiny", **{
+        "neuron.current_bits": 12, "neuron.membrane_bits": 10, "neuron.decay_bits": 8,
+        "neuron.threshold_mant_bits": 5, "neuron.threshold_shift": 3, "neuron.input_shift": 2,
+        "neuron.bias_mant_bits": 6, "neuron.bias_exp_bits": 2, "neuron.membrane_overflow": "wrap"}),
+    "loihi_refractory": lambda: variant("tiny", **{"neuron.refractory": "silicon", "neuron.refractory_ticks_max": 5,
+                                                   "neuron.current_overflow": "saturate"}),
+    "loihi_wide": lambda: variant("tiny", **{
+        "neuron.current_bits": 44, "neuron.membrane_bits": 48, "neuron.decay_bits": 16,
+        "neuron.bias_mant_bits": 20, "neuron.bias_exp_bits": 4, "neuron.membrane_overflow": "wrap"}),
+    "truenorth": lambda: variant("truenorth"),
+    "truenorth_narrow": lambda: variant("truenorth", **{
+        "neuron.membrane_bits": 12, "neuron.threshold_bits": 10, "neuron.threshold_mask_bits": 8,
+        "neuron.membrane_overflow": "wrap"}),
+}
+TRUENORTH = {"truenorth", "truenorth_narrow"}
+REFRACTORY = {"loihi_refractory"}
+NOT_32_BIT = REFRACTORY | {"loihi_wide"}     # beyond the 32-bit bounds of _lif32.c (the plan never picks it)
+LEVELS = _fused.SIMD_LEVELS
+AVAILABLE = _fused.simd_available()
+
+
+# ----- edge values from the range tables -------------------------------------------------------------------
+def edge_values(rng, lo: int, hi: int, shape) -> np.ndarray:
+    """Values in [lo, hi]: about 60 % edges (lo, hi, 0, -1, 1, lo + 1, hi - 1, where in range), the rest
+    uniform."""
+    edges = np.array(sorted({x for x in (lo, lo + 1, hi - 1, hi, 0, -1, 1) if lo <= x <= hi}), np.int64)
+    uniform = rng.integers(lo, hi, size=shape, endpoint=True, dtype=np.int64)
+    return np.where(rng.random(shape) < 0.6, rng.choice(edges, size=shape), uniform)
+
+
+def edge_params(cfg, rng, n: int) -> dict:
+    """Every parameter of the model from its range table (typed ones per axon type)."""
+    return {name: edge_values(rng, r.lo, r.hi, (n, cfg.core.axon_types) if r.typed else (n,))
+            for name, r in param_ranges(cfg).items()}
+
+
+def _quiet_core(cfg, p: dict) -> None:
+    """Core 0 settles at rest within the silent ticks (no bias, fastest decay; TrueNorth: no leak)."""
+    if cfg.neuron.model == "truenorth":
+        p.update(leak=np.zeros_like(p["leak"]), alpha=np.maximum(p["alpha"], 1))
+        return
+    full = (1 << cfg.neuron.decay_bits) - 1
+    p.update(bias_mant=np.zeros_like(p["bias_mant"]), du=np.full_like(p["du"], full), dv=np.full_like(p["dv"], full))
+
+
+def _uniform_core(p: dict) -> None:
+    """Core 1 shares one parameter set (the 32-bit path's profiles); its initial state stays per neuron."""
+    for name, x in p.items():
+        if name not in ("u0", "v0"):
+            x[:] = x[0]
+
+
+def chip(cfg, rng, n_cores: int = 3, n: int = 24):
+    """Cores of n neurons, each neuron with two private axons: weights (or axon types) positive and negative,
+    so that a neuron's input is w+ c+ + w- c- for the counts c of its axons."""
+    n = min(n, cfg.core.neurons_per_core, cfg.core.axons_per_core // 2)
+    progs, weights = [], []
+    for k in range(min(n_cores, cfg.num_cores)):
+        p = edge_params(cfg, rng, n)
+        if k == 0:
+            _quiet_core(cfg, p)
+        if k == 1:
+            _uniform_core(p)
+        axon, neuron = np.arange(2 * n, dtype=np.int32), np.repeat(np.arange(n, dtype=np.int32), 2)
+        if cfg.neuron.model == "truenorth":
+            types = np.tile(np.arange(2, dtype=np.int8), n)
+            progs.append(CoreProgram(n, 2 * n, axon, neuron, None, p, types))
+            continue
+        w = np.empty(2 * n, np.int64)
+        w[0::2] = edge_values(rng, 1, cfg.core.weight_max, n)
+        w[1::2] = edge_values(rng, cfg.core.weight_min, -1, n)
+        progs.append(CoreProgram(n, 2 * n, axon, neuron, w.astype(np.int32), p))
+        weights.append(w)
+    return progs, (np.concatenate(weights) if weights else None)
+
+
+def traffic(rng, n_axons: int) -> np.ndarray:
+    """Input spike counts [TICKS, axons]: half the entries 0, edges 1 and COUNT_MAX, none in SILENT."""
+    c = np.where(rng.random((TICKS, n_axons)) < 0.5, 0, edge_values(rng, 0, COUNT_MAX, (TICKS, n_axons)))
+    c[list(SILENT)] = 0
+    return c
+
+
+# ----- running the oracle and the paths ---------------------------------------------------------------------
+def _feed(cores, counts_t: np.ndarray) -> None:
+    axons = np.repeat(np.arange(counts_t.size), counts_t)
+    cores.schedule(axons, np.ones_like(axons))
+
+
+def run_chip(cls, cfg, progs, counts, seed: int) -> dict:
+    """Spikes, registers after each tick and per-core counts of a whole chip (the oracle or CoreArray)."""
+    cores = cls(cfg, progs, seed=seed)
+    out = {"spikes": [], "counts": [], **{name: [] for name in cores.state()}}
+    for t in range(TICKS):
+        _feed(cores, counts[t])
+        fired = cores.step()
+        row = np.zeros(cores.n_neurons, np.uint8)
+        row[fired] = 1
+        out["spikes"].append(row)
+        out["counts"].append(cores.last_counts.copy())
+        for name, x in cores.state().items():
+            out[name].append(x)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def assert_same(got: dict, want: dict, names, where: str) -> None:
+    for name in names:
+        for t in range(TICKS):
+            np.testing.assert_array_equal(np.asarray(got[name][t], np.int64), np.asarray(want[name][t], np.int64),
+                                          err_msg=f"{where}: {name} at tick {t}")
+
+
+@functools.cache
+def _case(config: str, seed: int):
+    """(cfg, programs, weights, input counts, the oracle's run) of one config and seed (shared by the paths;
+    read only)."""
+    cfg = CONFIGS[config]()
+    rng = np.random.default_rng([seed, len(config)])
+    progs, w = chip(cfg, rng)
+    counts = traffic(rng, sum(p.n_axons for p in progs))
+    return cfg, progs, w, counts, run_chip(ReferenceCoreArray, cfg, progs, counts, seed)
+
+
+def _registers(cfg) -> tuple[str, ...]:
+    if cfg.neuron.model == "truenorth":
+        return ("v",)
+    return ("u", "v", "refractory") if cfg.neuron.refractory == "silicon" else ("u", "v")
+
+
+# ----- the paths ---------------------------------------------------------------------------------------------
+def _fused_cases():
+    for update, level in _fused.update_paths():
+        for config in sorted(CONFIGS):
+            if config in TRUENORTH or (update != "rules" and config in REFRACTORY):
+                continue
+            if update == "int32" and config in NOT_32_BIT:
+                continue
+            marks = [] if level in AVAILABLE else [pytest.mark.skip(
+                reason=f"fused/{update}/{level}: this CPU lacks {level} (it runs {', '.join(AVAILABLE)})")]
+            # the 32-bit path reads a uniform core's parameters from its profile, or every core's per neuron
+            for profiles in ((False, True) if update == "int32" else (False,)):
+                yield pytest.param(update, level, config, profiles, marks=marks,
+                                   id=f"fused/{update}/{level}-{config}" + ("-profiles" if profiles else ""))
+
+
+SEEDS = [0, 1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_core_kernels_equal_the_oracle(config, seed):
+    """cores/<model>: CoreArray.step, every register after every tick, spikes and counts."""
+    cfg, progs, _, counts, want = _case(config, seed)
+    got = run_chip(CoreArray, cfg, progs, counts, seed)
+    assert_same(got, want, ("spikes", "counts", *_registers(cfg)), f"cores/{cfg.neuron.model} {config}")
+    assert want["spikes"].any() and want["counts"][:, :, 0].any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_direct_entry_points_equal_the_oracle(config, seed):
+    """direct/<model>: simulate_neurons on core 0 of a one-core chip, fed the summed input the oracle's
+    synapses deliver (TrueNorth: deterministic synapses, the direct path's input is already summed)."""
+    cfg = CONFIGS[config]()
+    rng = np.random.default_rng([seed, 7, len(config)])
+    progs, w = chip(cfg, rng, n_cores=1)
+    prog = progs[0]
+    if cfg.neuron.model == "truenorth":
+        prog.params["syn_stochastic"][:] = 0
+    counts = traffic(rng, prog.n_axons)
+    want = run_chip(ReferenceCoreArray, cfg, [prog], counts, seed)
+    if cfg.neuron.model == "truenorth":
+        wt = prog.params["weights"][np.arange(prog.n_neurons).repeat(2), np.tile([0, 1], prog.n_neurons)]
+        a_in = (counts * wt).reshape(TICKS, -1, 2).sum(axis=2)
+    else:
+        a_in = (counts * w).reshape(TICKS, -1, 2).sum(axis=2)
+    got = simulate_neurons(cfg.neuron.model, prog.params, a_in, TICKS, cfg=cfg, seed=seed)
+    regs = ("v",) if cfg.neuron.model == "truenorth" else ("u", "v")
+    assert_same(got, want, ("spikes", *regs), f"direct/{cfg.neuron.model} {config}")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("update", "level", "config", "profiles"), list(_fused_cases()))
+def test_fused_updates_equal_the_oracle(update, level, config, profiles, seed):
+    """fused/<update>/<level>: the fused loop's neuron update by name, fed the accumulators the oracle's
+    synapses fill (summed weight and events per neuron), from the oracle's initial registers."""
+    cfg, progs, w, counts, want = _case(config, seed)
+    cores = CoreArray(cfg, progs, seed=seed)
+    a_in = (counts * w).reshape(TICKS, -1, 2).sum(axis=2)
+    events = counts.reshape(TICKS, -1, 2).sum(axis=2)
+    s0 = cores.state()
+    got = _fused.run_update(update, level, cores._prm, cores.neuron_offset, tables.kernel_options(cfg), s0["u"],
+                            s0["v"], s0.get("refractory", np.zeros(cores.n_neurons, np.int32)), a_in, events,
+                            cnt_bits=CNT_BITS, profiles=profiles)
+    got["refractory"] = got["refr"]
+    assert_same(got, want, ("spikes", "counts", *_registers(cfg)), f"fused/{update}/{level} {config}")
+
+
+def test_every_level_refuses_cleanly_where_the_cpu_lacks_it():
+    """Naming a level the CPU lacks raises an error naming it and what the CPU runs, never a crash; unknown
+    names are refused with the known ones."""
+    for level in LEVELS:
+        if level not in AVAILABLE:
+            with pytest.raises(ValueError, match=f"does not run '{level}'.*it runs"):
+                _fused.check_simd(level)
+    with pytest.raises(ValueError, match="unknown level 'sse9'; known: scalar, avx2, avx512"):
+        _fused.check_simd("sse9")
+    with pytest.raises(ValueError, match="unknown update"):
+        _fused.run_update("int16", "scalar", None, [0], {}, [], [], [], [[]], [[]])
+
+
+def compiled_paths() -> dict[str, bool]:
+    """Every compiled path of the neuron rules by name, and whether this CPU runs it."""
+    paths = {f"cores/{m}": True for m in ("loihi_lif", "truenorth")}
+    paths.update({f"direct/{m}": True for m in ("loihi_lif", "truenorth")})
+    paths.update({f"fused/{u}/{lv}": lv in AVAILABLE for u, lv in _fused.update_paths()})
+    return paths
