@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 
 from chip_configs.errors import MappingError
@@ -48,7 +49,10 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
         from mapping.network_io import load_network_npz
 
         return load_network_npz(path)
-    return read_nir(path, framework=framework, dt=dt, reset=reset)
+    net = read_nir(path, framework=framework, dt=dt, reset=reset)
+    for note in net.metadata.get("import_notes", []):
+        print(f"note: {note}", file=sys.stderr)
+    return net
 
 
 def _network_from_python(path: Path):

@@ -80,17 +80,26 @@ def read_nir(source, framework: str = "auto", dt: float | None = None, reset: st
     MappingError
         Unsupported node or parameter (names the node, what is unsupported and what is supported).
     """
-    graph = _load(source)
+    notes: list[str] = []
+    graph = _load(source, notes)
     nodes, edges = _flatten(graph)
     _check_types(nodes)
     conv = _convention(nodes, framework, dt)
-    shapes = _infer_shapes(nodes, edges)
+    io_shapes = _normalise_io_shapes(nodes, edges, notes)
+    shapes = _infer_shapes(nodes, edges, io_shapes)
+    _check_outputs(nodes, shapes, notes)
     builder = _Builder(nodes, edges, shapes, conv, reset)
     label = name or (Path(source).stem if isinstance(source, (str, Path)) else "nir")
-    return builder.network(label)
+    return builder.network(label, notes)
 
 
-def _load(source):
+def _load(source, notes: list[str]):
+    """The NIRGraph of ``source``; a file whose shapes fail nir's strict type check is read without it (noted).
+
+    Norse, Sinabs and Rockpool write batch or time dimensions into Input/Output shapes ([1, 64], [25, 64],
+    [1, 1, 10]), which ``nir.read``'s type inference refuses; the shapes are normalised afterwards
+    (:func:`_normalise_io_shapes`), so the check is not needed to read the graph.
+    """
     import nir
 
     if isinstance(source, (str, Path)):
@@ -99,7 +108,14 @@ def _load(source):
         try:
             return nir.read(str(source))
         except Exception as exc:  # nir raises whatever h5py or its parsers raise
+            first = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        try:
+            graph = nir.read(str(source), type_check=False)
+        except Exception as exc:
             raise MappingError(f"{source}: cannot read as NIR: {type(exc).__name__}: {exc}") from None
+        notes.append(f"{Path(source).name}: nir's type check refused the file ({first}); read without it, "
+                     "its Input/Output shapes normalised (next notes)")
+        return graph
     return source
 
 
@@ -178,13 +194,78 @@ def _looks_like_snntorch(nodes: dict) -> bool:
 # ----- shapes ------------------------------------------------------------------------------------------------
 
 
-def _infer_shapes(nodes: dict, edges: list) -> dict[str, tuple]:
-    """Output shape of every node, propagated along the edges until nothing changes."""
+def _declared(node) -> tuple | None:
+    """The shape an Input/Output node declares (``input_type['input']`` / ``output_type['output']``)."""
+    t = node.input_type.get("input") if _type(node) == "Input" else node.output_type.get("output")
+    return tuple(int(s) for s in np.asarray(t).reshape(-1)) if t is not None and np.size(t) else None
+
+
+def _wanted_input(node) -> tuple[str, int] | None:
+    """What a node fed by an Input needs: ('size', n) of a flat input or ('ndim', 3) for a convolution."""
+    kind = _type(node)
+    if kind in ("Affine", "Linear"):
+        return "size", int(np.shape(node.weight)[1])
+    if kind == "Conv2d":
+        return "ndim", 3
+    if kind in NEURON_NODES or kind == "Scale":
+        shp = _param_shape(node)
+        return ("size", int(np.prod(shp))) if shp else None
+    return None
+
+
+def _strip_leading(shape: tuple, want: tuple[str, int]) -> tuple | None:
+    """``shape`` without the most leading dimensions that still fit ``want``; None when no cut fits."""
+    for cut in range(len(shape) - 1, -1, -1):
+        rest = shape[cut:]
+        if (want[0] == "size" and int(np.prod(rest)) == want[1]) or (want[0] == "ndim" and len(rest) == want[1]):
+            return rest
+    return None
+
+
+def _normalise_io_shapes(nodes: dict, edges: list, notes: list[str]) -> dict[str, tuple]:
+    """Input shapes without the batch / time dimensions some exporters write (Norse [1, 64], Sinabs [25, 64]).
+
+    An Input's declared shape is cut at the front until it fits what the node it feeds needs (the in-features
+    of an Affine/Linear, (C, H, W) for a Conv2d, a neuron's size); each cut is recorded in ``notes``. Output
+    shapes are taken from the node they read (checked after shape inference, :func:`_check_outputs`).
+    """
+    out: dict[str, tuple] = {}
+    for key, node in nodes.items():
+        if _type(node) != "Input" or (shape := _declared(node)) is None:
+            continue
+        wants = [w for w in (_wanted_input(nodes[d]) for s, d in edges if s == key) if w is not None]
+        fixed = _strip_leading(shape, wants[0]) if wants else shape
+        if fixed is None:
+            raise MappingError(f"node {key!r} (Input): shape {list(shape)} does not fit the node it feeds "
+                               f"({wants[0][0]} {wants[0][1]}), even without leading (batch/time) dimensions")
+        if fixed != shape:
+            notes.append(f"node {key!r} (Input): shape {list(shape)} read as {list(fixed)} (leading batch/time "
+                         f"dimension(s) {list(shape[:len(shape) - len(fixed)])} dropped)")
+        out[key] = fixed
+    return out
+
+
+def _check_outputs(nodes: dict, shapes: dict, notes: list[str]) -> None:
+    """Note every Output whose declared shape differs from the node it reads only by leading dimensions."""
+    for key, node in nodes.items():
+        if _type(node) != "Output" or (shape := _declared(node)) is None or shape == shapes[key]:
+            continue
+        if _strip_leading(shape, ("size", int(np.prod(shapes[key])))) is None:
+            raise MappingError(f"node {key!r} (Output): declared shape {list(shape)} does not match the "
+                               f"{list(shapes[key])} values of the node it reads")
+        notes.append(f"node {key!r} (Output): shape {list(shape)} read as {list(shapes[key])} (leading "
+                     "batch/time dimension(s) dropped)")
+
+
+def _infer_shapes(nodes: dict, edges: list, fixed: dict | None = None) -> dict[str, tuple]:
+    """Output shape of every node, propagated along the edges until nothing changes (``fixed``: Input shapes)."""
     preds = _predecessors(nodes, edges)
-    shapes: dict[str, tuple] = {}
+    shapes: dict[str, tuple] = dict(fixed or {})
     for _ in range(len(nodes) + 1):
         changed = False
         for key, node in nodes.items():
+            if key in (fixed or {}):
+                continue
             ins = [shapes[p] for p in preds[key] if p in shapes]
             shp = _out_shape(key, node, ins[0] if ins else None)
             if shp is not None and shapes.get(key) != shp:
@@ -216,9 +297,10 @@ def _param_shape(node) -> tuple | None:
 
 def _out_shape(key: str, node, in_shape: tuple | None) -> tuple | None:
     kind = _type(node)
-    if kind in ("Input", "Output"):
-        t = node.input_type.get("input") if kind == "Input" else node.output_type.get("output")
-        return tuple(int(s) for s in np.asarray(t).reshape(-1)) if t is not None else in_shape
+    if kind == "Input":
+        return _declared(node) or in_shape
+    if kind == "Output":
+        return in_shape or _declared(node)
     if kind in NEURON_NODES or kind == "Scale":
         return _param_shape(node) or in_shape
     if kind in ("Affine", "Linear"):
@@ -324,7 +406,7 @@ class _Builder:
         return out
 
     # ----- assembly ---------------------------------------------------------------------------------
-    def network(self, label: str) -> Network:
+    def network(self, label: str, notes: list[str] = ()) -> Network:
         inputs = [Input(k, self.size(k)) for k, n in self.nodes.items() if _type(n) == "Input"]
         order = self._population_order()
         pops, projs = [], []
@@ -337,7 +419,7 @@ class _Builder:
                 projs.append(Projection(src, key, (r, c, v), 1))
         outputs = [self._output(k) for k, n in self.nodes.items() if _type(n) == "Output"]
         return Network(tuple(inputs), tuple(pops), tuple(projs), tuple(outputs), name=label,
-                       metadata={"framework": self.conv.name, "dt": self.conv.dt})
+                       metadata={"framework": self.conv.name, "dt": self.conv.dt, "import_notes": list(notes)})
 
     def _population_order(self) -> list[str]:
         """Neuron nodes in dependency order (recurrent edges ignored; ties in file order)."""

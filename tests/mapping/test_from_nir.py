@@ -119,3 +119,26 @@ def test_unsupported_node_and_parameter_are_named():
                       edges=[("in", "w"), ("w", "lif"), ("lif", "out")])
     with pytest.raises(MappingError, match=r"node 'lif' \(LIF\): v_reset .* not supported; supported: v_reset = 0"):
         read_nir(g2)
+
+
+@pytest.mark.parametrize("in_shape, out_shape", [([1, 3], [1, 2]), ([25, 3], [2]), ([1, 3], [1, 1, 2])])
+def test_batch_and_time_dimensions_are_normalised_with_a_note(tmp_path, in_shape, out_shape):
+    """Norse [1, n], Sinabs [T, n] and Rockpool [1, 1, n] shapes load (nir.read's type check refuses them)."""
+    g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array(in_shape)), "fc": nir.Linear(weight=np.ones((2, 3))),
+                            "lif": _lif(2), "output": nir.Output(output_type=np.array(out_shape))},
+                     edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
+    path = tmp_path / "g.nir"
+    nir.write(path, g)
+    net = read_nir(path, framework="snntorch")
+    assert net.n_inputs == 3 and net.n_outputs == 2
+    notes = " | ".join(net.metadata["import_notes"])
+    assert f"shape {in_shape} read as [3]" in notes
+    assert "type check refused" in notes and "Traceback" not in notes
+
+
+def test_input_shape_that_fits_nothing_is_refused():
+    g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([4, 5])), "fc": nir.Linear(weight=np.ones((2, 3))),
+                            "lif": _lif(2), "output": nir.Output(output_type=np.array([2]))},
+                     edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
+    with pytest.raises(MappingError, match=r"node 'input' \(Input\): shape \[4, 5\] does not fit"):
+        read_nir(g, framework="snntorch")
