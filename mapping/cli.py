@@ -14,7 +14,8 @@ from pathlib import Path
 from chip_configs.errors import MappingError
 from chip_configs.files import atomic_write_json
 from chip_configs.schema import load_config
-from mapping.from_nir import FRAMEWORKS, read_nir
+from mapping.from_nir import read_nir
+from mapping.nir_frameworks import FRAMEWORKS
 from mapping.placement import PLACERS
 
 NETWORK_HELP = ("a NIR graph (.nir, as exported by snnTorch, Norse, ...), a Python file (.py) defining "
@@ -39,7 +40,8 @@ example:
 """
 
 
-def load_network(path, framework: str = "auto", dt: float | None = None, reset: str = "zero"):
+def load_network(path, framework: str = "auto", dt: float | None = None, reset: str | None = None,
+                 spikes: str | None = None):
     """A Network from a ``.nir`` file, a Python file defining ``network`` / ``build_network()``, or a ``.npz``
     written by :func:`mapping.network_io.save_network`."""
     path = Path(path)
@@ -49,7 +51,7 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
         from mapping.network_io import load_network_npz
 
         return load_network_npz(path)
-    net = read_nir(path, framework=framework, dt=dt, reset=reset)
+    net = read_nir(path, framework=framework, dt=dt, reset=reset, spikes=spikes)
     for note in net.metadata.get("import_notes", []):
         print(f"note: {note}", file=sys.stderr)
     return net
@@ -75,10 +77,17 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="placement strategy (default: anneal, simulated annealing on traffic x hops)")
     p.add_argument("--seed", type=int, default=0, help="seed of the placer, clustering and encoders (default 0)")
     p.add_argument("--framework", default="auto", choices=["auto", *FRAMEWORKS],
-                   help="NIR export convention: how dt and time constants become decays (default: auto)")
-    p.add_argument("--dt", type=float, default=None, help="time step in seconds (needed for --framework euler)")
-    p.add_argument("--reset", default="zero", choices=["zero", "subtract"],
-                   help="reset of spiking neurons (NIR only writes v_reset; default zero)")
+                   help="the framework that exported the NIR file, read as that framework steps it (dt, "
+                        "decays, gains, reset, spike test; mapping/README.md); auto: named in the file's "
+                        "metadata or identified by its parameters, else refused (default: auto)")
+    p.add_argument("--dt", type=float, default=None,
+                   help="time step in seconds (needed for --framework euler; overrides the framework's)")
+    p.add_argument("--reset", default=None, choices=["zero", "subtract"],
+                   help="reset of spiking neurons (NIR only writes v_reset; default: the framework's, e.g. "
+                        "zero for snnTorch and Norse, subtract for Sinabs and Rockpool)")
+    p.add_argument("--spikes", default=None, choices=["single", "multi"],
+                   help="spikes per step: one, or floor(v / threshold) (default: the framework's; multi for "
+                        "Sinabs and Rockpool)")
     p.add_argument("--neurons-per-core", type=int, default=None, metavar="K",
                    help="at most K neurons of a layer per core (TrueNorth: the axon types are then grouped for "
                         "fewer neurons: a little more precision, more cores and relays; default: fill the cores)")
@@ -151,7 +160,7 @@ def cmd_map(args) -> int:
     from mapping.mapper import map_network
 
     cfg = load_config(args.config)
-    net = load_network(args.network, args.framework, args.dt, args.reset)
+    net = load_network(args.network, args.framework, args.dt, args.reset, args.spikes)
     cal = _calibration(args, net)
     try:
         mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed,
@@ -174,7 +183,7 @@ def cmd_validate(args) -> int:
     from mapping.validate import Limits
 
     cfg = load_config(args.config)
-    net = load_network(args.network, args.framework, args.dt, args.reset)
+    net = load_network(args.network, args.framework, args.dt, args.reset, args.spikes)
     samples = (load_samples(args.samples, net.n_inputs, args.ticks, args.seed, args.max_samples)
                if args.samples else None)
     result, mapped, summary = validate_network(net, cfg, samples, args.placer, args.seed,

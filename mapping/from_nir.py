@@ -1,16 +1,15 @@
 """NIR graph -> :class:`~mapping.network.Network`.
 
 A NIR file stores continuous-time neurons and no dt; the exporting framework's conventions decide how to
-step them (see ``mapping/README.md`` for every parameter's path to hardware). Supported conventions, looked
-up by name in :data:`FRAMEWORKS` (``framework="auto"`` picks ``snntorch`` when every LIF/CubaLIF has
-``r == tau / 1e-4``, the signature of snnTorch's exporter, and otherwise asks for one):
+step them. Each framework has a reader, looked up by name in :data:`mapping.nir_frameworks.FRAMEWORKS`
+(``snntorch``, ``norse``, ``sinabs``, ``spikingjelly``, ``rockpool``, ``lava-dl``, ``euler``), which gives
+the per-step decays and gains and the reset, spike test and spike count the framework itself uses;
+``framework="auto"`` takes the exporter named in the graph's metadata, else the one whose parameter
+signature the graph carries, and refuses to guess otherwise (see ``mapping/README.md``).
 
-- ``snntorch``: forward Euler at dt = 1e-4 s, which gives back ``v = beta*v + I`` with
-  ``beta = 1 - dt/tau``; CubaLIF's current first (``i = alpha*i + x``, ``alpha = 1 - dt/tau_syn``,
-  ``w_in`` scaling the input); IF as ``v = v + r*I``; reset to zero (the exporter always writes
-  ``v_reset = 0``; pass ``reset="subtract"`` if the network was trained with subtraction).
-- ``norse``: forward Euler at dt = 1e-3 s (Norse's default), the same rules otherwise.
-- ``euler``: forward Euler at the ``dt`` you give.
+Files whose Input/Output shapes carry batch or time dimensions (Norse, Sinabs, Rockpool) fail ``nir.read``'s
+type check; they are read without it and the shapes normalised, each change recorded in
+``network.metadata['import_notes']``.
 
 Graph rules: spiking nodes (Input, LIF, CubaLIF, IF, LI) become Inputs/Populations; the linear nodes
 between them (Affine, Linear, Scale, Conv2d, Flatten, SumPool2d, AvgPool2d; nested NIRGraphs flattened)
@@ -21,7 +20,6 @@ tick of delay, the previous step's spikes). Affine biases become neuron biases.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,28 +27,13 @@ import numpy as np
 from chip_configs.errors import MappingError
 from mapping import layers
 from mapping.network import Input, Network, Output, Population, Projection
+from mapping.nir_frameworks import FRAMEWORKS, Reader, choose_reader
 from mapping.nir_neurons import NEURON_BUILDERS
 
 SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d",
              "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
 NEURON_NODES = ("LIF", "CubaLIF", "IF", "LI")
 LINEAR_NODES = ("Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d", "_Identity")
-
-
-@dataclass(frozen=True)
-class Convention:
-    """How a framework steps NIR's continuous-time neurons: forward Euler at ``dt`` seconds."""
-
-    name: str
-    dt: float | None
-    if_gain_uses_dt: bool  # IF: v += dt*r*I (True) or v += r*I (snnTorch's reading, False)
-
-
-FRAMEWORKS = {
-    "snntorch": Convention("snntorch", 1e-4, False),
-    "norse": Convention("norse", 1e-3, True),
-    "euler": Convention("euler", None, True),
-}
 
 
 class _Identity:
@@ -60,20 +43,24 @@ class _Identity:
 # ----- entry point ------------------------------------------------------------------------------------
 
 
-def read_nir(source, framework: str = "auto", dt: float | None = None, reset: str = "zero",
-             name: str | None = None) -> Network:
+def read_nir(source, framework: str = "auto", dt: float | None = None, reset: str | None = None,
+             name: str | None = None, spikes: str | None = None) -> Network:
     """Import a NIR graph (a ``.nir`` path or a ``nir.NIRGraph``) as a :class:`Network`.
 
     Parameters
     ----------
     source : str, Path or nir.NIRGraph
-    framework : {'auto', 'snntorch', 'norse', 'euler'}
-        Discretisation convention (module docstring); ``euler`` needs ``dt``.
+    framework : {'auto', 'snntorch', 'norse', 'sinabs', 'spikingjelly', 'rockpool', 'lava-dl', 'euler'}
+        The exporter, whose reader (:mod:`mapping.nir_frameworks`) turns parameters into per-step dynamics;
+        ``auto`` identifies it from the graph's metadata or parameter signature and refuses to guess;
+        ``euler`` needs ``dt``.
     dt : float, optional
         Step in seconds; overrides the framework's.
-    reset : {'zero', 'subtract'}
-        Reset of every spiking population; NIR only states ``v_reset``; 'subtract' is an explicit option
-        for networks trained with subtraction (snnTorch's default) and needs ``v_reset == 0``.
+    reset : {'zero', 'subtract'}, optional
+        Reset of every spiking population; default: the framework's (NIR only states ``v_reset``).
+        'subtract' needs ``v_reset == 0``; for snnTorch it is snnTorch's subtraction, one step later.
+    spikes : {'single', 'multi'}, optional
+        One spike per step or ``floor(v / threshold)``; default: the framework's (Sinabs, Rockpool: multi).
 
     Raises
     ------
@@ -84,11 +71,11 @@ def read_nir(source, framework: str = "auto", dt: float | None = None, reset: st
     graph = _load(source, notes)
     nodes, edges = _flatten(graph)
     _check_types(nodes)
-    conv = _convention(nodes, framework, dt)
+    reader = choose_reader(nodes, getattr(graph, "metadata", None), framework, dt)
     io_shapes = _normalise_io_shapes(nodes, edges, notes)
     shapes = _infer_shapes(nodes, edges, io_shapes)
     _check_outputs(nodes, shapes, notes)
-    builder = _Builder(nodes, edges, shapes, conv, reset)
+    builder = _Builder(nodes, edges, shapes, reader, reset, spikes)
     label = name or (Path(source).stem if isinstance(source, (str, Path)) else "nir")
     return builder.network(label, notes)
 
@@ -159,36 +146,6 @@ def _check_types(nodes: dict) -> None:
         kind = _type(node)
         if kind not in SUPPORTED and not isinstance(node, _Identity):
             raise MappingError(f"node {key!r}: type {kind} is not supported; supported: {', '.join(SUPPORTED)}")
-
-
-# ----- conventions -----------------------------------------------------------------------------------------
-
-
-def _convention(nodes: dict, framework: str, dt: float | None) -> Convention:
-    if framework == "auto":
-        framework = "snntorch" if _looks_like_snntorch(nodes) else None
-        if framework is None:
-            raise MappingError("framework='auto': this graph does not carry snnTorch's signature "
-                               "(r == tau / 1e-4 on every LIF/CubaLIF); pass framework='norse', 'snntorch', "
-                               "or 'euler' with dt=<seconds>")
-    if framework not in FRAMEWORKS:
-        raise MappingError(f"framework {framework!r} is not supported; supported: auto, {', '.join(FRAMEWORKS)}")
-    conv = FRAMEWORKS[framework]
-    step = dt if dt is not None else conv.dt
-    if step is None or not step > 0:
-        raise MappingError(f"framework {framework!r} needs a time step: pass dt=<seconds> (> 0)")
-    return Convention(conv.name, float(step), conv.if_gain_uses_dt)
-
-
-def _looks_like_snntorch(nodes: dict) -> bool:
-    cells = [n for n in nodes.values() if _type(n) in ("LIF", "CubaLIF")]
-    for n in cells:
-        tau = np.asarray(n.tau if _type(n) == "LIF" else n.tau_mem, dtype=np.float64)
-        r = np.asarray(n.r, dtype=np.float64)
-        finite = np.isfinite(tau)
-        if not np.allclose(r[finite] * 1e-4, tau[finite], rtol=1e-4):
-            return False
-    return True  # no LIF/CubaLIF contradicts it (IF/LI-only graphs read as snnTorch's)
 
 
 # ----- shapes ------------------------------------------------------------------------------------------------
@@ -363,8 +320,8 @@ def _linear_map(key: str, node, in_shape: tuple, out_shape: tuple):
 class _Builder:
     """Turns the flattened graph into populations and composed projections."""
 
-    def __init__(self, nodes, edges, shapes, conv: Convention, reset: str):
-        self.nodes, self.shapes, self.conv, self.reset = nodes, shapes, conv, reset
+    def __init__(self, nodes, edges, shapes, reader: Reader, reset: str | None, spikes: str | None):
+        self.nodes, self.shapes, self.reader, self.reset, self.spikes = nodes, shapes, reader, reset, spikes
         self.preds = _predecessors(nodes, edges)
         self._memo: dict[str, dict] = {}
 
@@ -419,7 +376,8 @@ class _Builder:
                 projs.append(Projection(src, key, (r, c, v), 1))
         outputs = [self._output(k) for k, n in self.nodes.items() if _type(n) == "Output"]
         return Network(tuple(inputs), tuple(pops), tuple(projs), tuple(outputs), name=label,
-                       metadata={"framework": self.conv.name, "dt": self.conv.dt, "import_notes": list(notes)})
+                       metadata={"framework": self.reader.name, "framework_version": self.reader.version,
+                                 "dt": self.reader.dt, "import_notes": list(notes)})
 
     def _population_order(self) -> list[str]:
         """Neuron nodes in dependency order (recurrent edges ignored; ties in file order)."""
@@ -451,14 +409,18 @@ class _Builder:
         """(input gain per neuron, neuron record) for NIR neuron node ``key``; ``bias_in`` is the summed bias."""
         return NEURON_BUILDERS[_type(self.nodes[key])](self, key, self.nodes[key], bias_in)
 
-    def check_reset(self, key: str, node) -> str:
+    def spiking(self, key: str, node) -> dict:
+        """Reset, spike test and spike count of spiking node ``key``: the reader's, with the user's overrides."""
         v_reset = np.asarray(getattr(node, "v_reset", 0.0) if getattr(node, "v_reset", None) is not None else 0.0)
         if np.any(v_reset != 0):
             raise MappingError(f"node {key!r} ({_type(node)}): v_reset = {np.unique(v_reset)[:4]} is not supported; "
-                               "supported: v_reset = 0 (reset to zero, or by subtraction with reset='subtract')")
-        if self.reset not in ("zero", "subtract"):
-            raise MappingError(f"reset {self.reset!r}; supported: 'zero', 'subtract'")
-        return self.reset
+                               "supported: v_reset = 0 (reset to zero, or by subtraction with --reset subtract)")
+        if self.reset not in (None, "zero", "subtract"):
+            raise MappingError(f"reset {self.reset!r}; supported: 'zero', 'subtract' (or None: the framework's)")
+        if self.spikes not in (None, "single", "multi"):
+            raise MappingError(f"spikes {self.spikes!r}; supported: 'single', 'multi' (or None: the framework's)")
+        recurrent = key in self.incoming(key)
+        return self.reader.spiking(_type(node), recurrent, self.reset, self.spikes)
 
     def vec(self, key: str, value) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1) if np.size(value) > 1
@@ -480,4 +442,4 @@ def _add_terms(a, b):
 
 
 
-__all__ = ["FRAMEWORKS", "SUPPORTED", "read_nir"]
+__all__ = ["FRAMEWORKS", "SUPPORTED", "read_nir"]  # FRAMEWORKS: mapping.nir_frameworks

@@ -127,7 +127,7 @@ def _loihi_checks(pop: Population) -> None:
     if not pop.neuron.spiking:
         _refuse(pop, "loihi_lif", "a non-spiking LI readout (the chip reads outputs as spike counts)",
                 "LIF, CubaLIF, IF with spike-count readout; import LI readouts as LIF or read them in software")
-    if pop.neuron.reset != "zero":
+    if pop.neuron.reset not in ("zero", "zero_next"):  # zero_next (snnTorch Synaptic/RLeaky): one step later
         _refuse(pop, "loihi_lif", f"reset={pop.neuron.reset!r} (Loihi resets v to 0)", "reset='zero'")
 
 
@@ -291,7 +291,7 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
         "leak": leak, "leak_reversal": rev, "leak_stochastic": np.zeros(pop.size, np.int64),
         "alpha": alpha, "beta": np.full(pop.size, floor_mag, np.int64),
         "kappa": np.ones(pop.size, np.int64),  # saturate at -beta: a floor, not a reset
-        "reset_mode": np.full(pop.size, 0 if pop.neuron.reset == "zero" else 1, np.int64),
+        "reset_mode": np.full(pop.size, 0 if pop.neuron.reset in ("zero", "zero_next") else 1, np.int64),
         "reset_value": np.zeros(pop.size, np.int64), "threshold_mask_bits": np.zeros(pop.size, np.int64),
         "v0": _state(pop.param("v0") * s, nn.membrane_bits),
     }

@@ -95,16 +95,24 @@ def test_nested_subgraph_is_flattened():
 
 
 def test_norse_convention_and_auto_refusal():
-    node = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.full(2, 0.5), v_threshold=np.ones(2))
+    """Norse 1.1 writes tau = dt / tau_mem_inv (dt = 1e-3) and r = 1: tau_mem_inv = 100 steps k = dt * 100."""
+    node = nir.LIF(tau=np.full(2, 1e-3 / 100), r=np.ones(2), v_leak=np.full(2, 0.5), v_threshold=np.ones(2))
     g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([2])), "w": nir.Linear(weight=np.eye(2)),
                             "lif": node, "out": nir.Output(output_type=np.array([2]))},
                      edges=[("in", "w"), ("w", "lif"), ("lif", "out")])
-    net = read_nir(g, framework="norse")
-    p = net.population("lif").neuron
-    assert np.allclose(p.beta, 0.9) and np.allclose(p.bias, 0.05)  # dt/tau * v_leak
-    assert np.allclose(net.projections[0].dense(2, 2), 0.1 * np.eye(2))  # dt * r / tau
-    with pytest.raises(MappingError, match="framework='auto'"):
-        read_nir(g)
+    for fw in ("norse", "auto"):
+        net = read_nir(g, framework=fw)
+        p = net.population("lif").neuron
+        assert net.metadata["framework"] == "norse"
+        assert np.allclose(p.beta, 0.9) and np.allclose(p.bias, 0.05)  # k * v_leak
+        assert np.allclose(net.projections[0].dense(2, 2), 0.1 * np.eye(2))  # k * r
+    iaf = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([2])), "w": nir.Linear(weight=np.eye(2)),
+                              "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)),
+                              "out": nir.Output(output_type=np.array([2]))},
+                       edges=[("in", "w"), ("w", "if"), ("if", "out")])
+    with pytest.raises(MappingError, match="--framework auto cannot tell.*--framework norse, --framework sinabs"):
+        read_nir(iaf)  # Norse and Sinabs both write IF(r = 1)
+    assert read_nir(iaf, framework="sinabs").population("if").neuron.spikes == "multi"
 
 
 def test_unsupported_node_and_parameter_are_named():
