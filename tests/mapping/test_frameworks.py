@@ -1,0 +1,84 @@
+"""Networks exported by the frameworks themselves (tests/data/frameworks, made by examples/frameworks/make_vectors.py
+in a scratch environment; CI needs none of the frameworks): read as exported with --framework NAME, the float
+reference reproduces each framework's own output spike counts and single-neuron traces."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chip_configs.errors import MappingError
+from mapping.from_nir import read_nir
+from mapping.reference import predicted_classes, run_reference
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "frameworks"
+
+# name -> (--framework, --spikes override, least exact-count agreement); every case is exact on these vectors
+CASES = {
+    "snntorch_leaky": ("snntorch", None, 1.0),
+    "snntorch_synaptic": ("snntorch", None, 1.0),
+    "snntorch_rleaky": ("snntorch", None, 1.0),
+    "norse_lifbox": ("norse", None, 1.0),
+    "norse_lif": ("norse", None, 1.0),
+    "sinabs_iaf_multi": ("sinabs", None, 1.0),
+    "sinabs_iaf_single": ("sinabs", "single", 1.0),
+    "sinabs_lif_multi": ("sinabs", None, 1.0),
+    "sinabs_lif_single": ("sinabs", "single", 1.0),
+    "spikingjelly_if": ("spikingjelly", None, 1.0),
+    "spikingjelly_lif": ("spikingjelly", None, 1.0),
+    "rockpool_lif": ("rockpool", None, 1.0),
+}
+# what --framework auto makes of each file (None: refused, the parameters fit no single exporter)
+AUTO = {"sinabs_iaf_multi": None, "sinabs_iaf_single": None}
+
+
+def _vectors(name):
+    with np.load(DATA / f"{name}.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reference_reproduces_the_framework(name):
+    framework, spikes, least = CASES[name]
+    net = read_nir(DATA / f"{name}.nir", framework=framework, spikes=spikes)
+    v = _vectors(name)
+    counts = run_reference(net, v["inputs"], timing="same_step").output_counts
+    assert np.mean(np.all(counts == v["reference_counts"], axis=1)) >= least
+    assert np.mean(predicted_classes(counts) == predicted_classes(v["reference_counts"])) >= least
+    assert net.metadata["framework"] == framework
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_auto_identifies_the_exporter_or_refuses(name):
+    want = AUTO.get(name, CASES[name][0])
+    if want is None:
+        with pytest.raises(MappingError, match="--framework auto cannot tell.*--framework sinabs"):
+            read_nir(DATA / f"{name}.nir")
+    else:
+        assert read_nir(DATA / f"{name}.nir").metadata["framework"] == want
+
+
+@pytest.mark.parametrize("name", ["norse_lif", "sinabs_lif_multi", "rockpool_lif"])
+def test_batch_and_time_shapes_load_with_notes(name):
+    notes = read_nir(DATA / f"{name}.nir", framework=CASES[name][0]).metadata["import_notes"]
+    assert any("read as [64]" in n for n in notes)
+
+
+@pytest.mark.parametrize("name, trace", [("snntorch_leaky", "010101010101"), ("snntorch_synaptic", "010101010101"),
+                                         ("snntorch_rleaky", "010010010010")])
+def test_single_neuron_traces(name, trace):
+    """Synaptic and RLeaky hold the whole step after a spike at zero (zero_next), Leaky only resets v."""
+    v = _vectors(name)
+    assert "".join(str(int(s)) for s in v["trace"]) == trace
+    net = read_nir(DATA / f"{name}_neuron.nir", framework="snntorch")
+    x = np.full((len(trace), 1), float(v["trace_input"]))
+    out = run_reference(net, x, timing="same_step").output_spikes[0, :, 0]
+    assert "".join(str(int(s)) for s in out) == trace
+
+
+def test_wrong_convention_is_visible():
+    """Read with snnTorch's conventions, a SpikingJelly IF network applies r = 1e4 raw: counts go wrong."""
+    v = _vectors("spikingjelly_if")
+    wrong = read_nir(DATA / "spikingjelly_if.nir", framework="snntorch")
+    counts = run_reference(wrong, v["inputs"], timing="same_step").output_counts
+    assert np.mean(np.all(counts == v["reference_counts"], axis=1)) < 0.5
