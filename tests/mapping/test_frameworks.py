@@ -82,3 +82,61 @@ def test_wrong_convention_is_visible():
     wrong = read_nir(DATA / "spikingjelly_if.nir", framework="snntorch")
     counts = run_reference(wrong, v["inputs"], timing="same_step").output_counts
     assert np.mean(np.all(counts == v["reference_counts"], axis=1)) < 0.5
+
+
+# ----- validate against the framework (reference_counts) ---------------------------------------------------
+
+
+def test_samples_carry_reference_counts_checked_by_shape(tmp_path):
+    from chip_configs.errors import SimulationError
+    from mapping.evaluate import load_samples
+
+    s = load_samples(DATA / "snntorch_leaky.npz", 64, n_outputs=10, limit=7)
+    assert s.reference_counts.shape == (7, 10) and s.reference_counts.dtype == np.int64
+    v = _vectors("snntorch_leaky")
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, inputs=v["inputs"], reference_counts=v["reference_counts"][:, :9])
+    with pytest.raises(SimulationError, match=r"'reference_counts' has shape \[60, 9\]; expected \[60, 10\]"):
+        load_samples(bad, 64, n_outputs=10)
+    np.savez(bad, inputs=v["inputs"], reference_counts=v["reference_counts"] - 5)
+    with pytest.raises(SimulationError, match="'reference_counts' holds -5"):
+        load_samples(bad, 64, n_outputs=10)
+
+
+def _validate(name, framework, chip="loihi", **read):
+    from mapping.evaluate import load_samples, validate_network
+
+    net = read_nir(DATA / f"{name}.nir", framework=framework, **read)
+    samples = load_samples(DATA / f"{name}.npz", net.n_inputs, n_outputs=net.n_outputs, limit=30)
+    verdict, _, _ = validate_network(net, chip, samples)
+    return verdict, next(c for c in verdict.checks if c.name == "functional")
+
+
+def test_validate_compares_with_the_framework():
+    verdict, func = _validate("snntorch_leaky", "snntorch")
+    assert verdict.go and func.status == "ok"
+    assert func.data["framework_class_agreement_float"] == 1.0 and func.data["framework_count_exact_float"] == 1.0
+    assert func.data["framework_class_agreement_chip"] >= 0.95
+    assert "agree with the framework's own outputs (reference_counts)" in func.messages[0]
+
+
+def test_wrongly_read_network_is_no_go():
+    """SpikingJelly's IF read with snnTorch's conventions (r = 1e4 applied raw): chip and float agree, the framework
+    does not: NO-GO naming the reading."""
+    verdict, func = _validate("spikingjelly_if", "snntorch")
+    assert not verdict.go and func.status == "fail"
+    assert "read differently from how the framework ran it" in verdict.reasons[0]
+    assert "--framework" in verdict.reasons[0]
+
+
+def test_without_reference_counts_says_so_and_near_chance_warns():
+    from mapping.validate import Limits, check_functional, functional_numbers
+
+    ref = np.array([[3, 1], [0, 2], [1, 1], [2, 0]])
+    nums = functional_numbers(ref, ref, labels=np.array([1, 0, 1, 1]))  # accuracy 0 %: near chance (50 %)
+    chk = check_functional(nums, Limits())
+    assert chk.status == "warn" and "near chance" in chk.messages[0]
+    assert any("NeuroMesh's own float reading of the file only" in m for m in chk.messages)
+    nums = functional_numbers(ref, ref, labels=np.array([0, 1, 0, 0]), framework_counts=ref)
+    chk = check_functional(nums, Limits())
+    assert chk.status == "ok" and nums["accuracy_framework"] == 1.0
