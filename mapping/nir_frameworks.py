@@ -262,15 +262,34 @@ class Rockpool(Reader):
         return bool(np.allclose(dts, dts[0], rtol=1e-3))
 
 
+def _on_grid(values, step: float) -> bool:
+    """All finite ``values`` are integer multiples of ``step`` (fixed-point numbers written as floats)."""
+    v = _arr(values)
+    v = v[np.isfinite(v)] / step
+    return bool(np.allclose(v, np.rint(v), atol=1e-6))
+
+
 @dataclass(frozen=True)
 class LavaDl(Reader):
-    """lava-dl (UNVERIFIED: not installable on Python 3.11): Loihi's CUBA neuron, ``i = (1 - du) i + I``,
-    ``v = (1 - dv) v + i + bias``, spike when ``v > threshold``, reset to zero, following NIR's documented
-    CubaLIF with forward Euler at dt = 1e-4 (``du = dt / tau_syn``, ``dv = dt / tau_mem``)."""
+    """lava-dl (UNVERIFIED, not installable on Python 3.11): its networks leave as netx HDF5 (Loihi fixed point),
+    converted to NIR by the NIR project's netx reader at dt = 1e-4: ``tau_mem = dt / (vDecay/4096)``,
+    ``tau_syn = dt / (iDecay/4096)``, ``r = tau_mem/dt``, ``w_in = tau_syn/dt``, ``v_threshold = vThMant/64``,
+    weights / 64, ``v_reset = 0``. Euler at 1e-4 gives back Loihi's CUBA neuron, ``i = (1 - iDecay/4096) i + I``,
+    ``v = (1 - vDecay/4096) v + i``, spike when ``v > threshold``, v reset to zero at once (unlike snnTorch's
+    Synaptic, whose parameters look the same)."""
 
     name: str = "lava-dl"
-    version: str = "lava-dl 0.6 (unverified)"
+    version: str = "lava-dl 0.6 via NIR's netx reader (unverified)"
     dt: float | None = 1e-4
+
+    def signature(self, nodes: dict) -> bool:
+        cubas = _of(nodes, "CubaLIF")
+        if not cubas or _of(nodes, "LIF", "IF", "LI"):
+            return False
+        return SnnTorch().signature(nodes) and all(
+            _on_grid(n.v_threshold, 1 / 64) and _on_grid(1e-4 / _arr(n.tau_mem), 1 / 4096)
+            and _on_grid(1e-4 / _arr(n.tau_syn), 1 / 4096) for n in cubas) and all(
+            _on_grid(n.weight, 1 / 64) for n in _of(nodes, "Affine", "Linear"))
 
 
 FRAMEWORKS: dict[str, Reader] = {r.name: r for r in (SnnTorch(), Norse(), Sinabs(), SpikingJelly(), Rockpool(),
@@ -301,7 +320,8 @@ def _identify(nodes: dict, metadata: dict) -> str:
         return fits[0]
     why = (f"its parameters fit {' and '.join(fits)}" if fits else
            "its parameters carry no exporter's signature (snnTorch: r = tau / 1e-4; Norse: r = 1, tau < 1e-4; "
-           "Sinabs: r = 1, tau >= 1 step; SpikingJelly: IF r = 1e4; Rockpool: CubaLIF w_in = 1 with one dt in r)")
+           "Sinabs: r = 1, tau >= 1 step; SpikingJelly: IF r = 1e4; Rockpool: CubaLIF w_in = 1 with one dt in r; "
+           "lava-dl: snnTorch's with weights, thresholds and decays on Loihi's fixed-point grid)")
     raise MappingError(f"--framework auto cannot tell which framework exported this graph: {why}. Pass one of "
                        f"{_FLAGS} (euler also needs --dt SECONDS)")
 

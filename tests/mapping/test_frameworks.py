@@ -140,3 +140,24 @@ def test_without_reference_counts_says_so_and_near_chance_warns():
     nums = functional_numbers(ref, ref, labels=np.array([0, 1, 0, 0]), framework_counts=ref)
     chk = check_functional(nums, Limits())
     assert chk.status == "ok" and nums["accuracy_framework"] == 1.0
+
+
+def test_lava_dl_fixed_point_graph_is_not_guessed():
+    """A netx-converted lava-dl CubaLIF (decays k/4096, thresholds and weights m/64) fits snnTorch's signature too:
+    auto refuses; --framework lava-dl resets at once (Loihi), --framework snntorch one step later (Synaptic)."""
+    import nir
+
+    dt, n = 1e-4, 3
+    tau_mem, tau_syn = dt / (512 / 4096), dt / (1024 / 4096)
+    cuba = nir.CubaLIF(tau_syn=np.full(n, tau_syn), tau_mem=np.full(n, tau_mem), r=np.full(n, tau_mem / dt),
+                       v_leak=np.zeros(n), v_threshold=np.full(n, 80 / 64), w_in=np.full(n, tau_syn / dt),
+                       v_reset=np.zeros(n))
+    g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([2])),
+                            "w": nir.Linear(weight=np.arange(2 * n).reshape(n, 2) / 64), "cuba": cuba,
+                            "out": nir.Output(output_type=np.array([n]))},
+                     edges=[("in", "w"), ("w", "cuba"), ("cuba", "out")])
+    with pytest.raises(MappingError, match="fit snntorch and lava-dl"):
+        read_nir(g)
+    lava = read_nir(g, framework="lava-dl").population("cuba").neuron
+    assert lava.reset == "zero" and np.allclose(lava.alpha, 0.75) and np.allclose(lava.beta, 0.875)
+    assert read_nir(g, framework="snntorch").population("cuba").neuron.reset == "zero_next"
