@@ -30,10 +30,10 @@ from mapping.network import Input, Network, Output, Population, Projection
 from mapping.nir_frameworks import FRAMEWORKS, Reader, choose_reader
 from mapping.nir_neurons import NEURON_BUILDERS
 
-SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d",
-             "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
+SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d",
+             "AvgPool2d", "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
 NEURON_NODES = ("LIF", "CubaLIF", "IF", "LI")
-LINEAR_NODES = ("Affine", "Linear", "Scale", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d", "_Identity")
+LINEAR_NODES = ("Affine", "Linear", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "_Identity")
 
 
 class _Identity:
@@ -162,8 +162,8 @@ def _wanted_input(node) -> tuple[str, int] | None:
     kind = _type(node)
     if kind in ("Affine", "Linear"):
         return "size", int(np.shape(node.weight)[1])
-    if kind == "Conv2d":
-        return "ndim", 3
+    if kind in ("Conv1d", "Conv2d"):
+        return "ndim", 2 if kind == "Conv1d" else 3
     if kind in NEURON_NODES or kind == "Scale":
         shp = _param_shape(node)
         return ("size", int(np.prod(shp))) if shp else None
@@ -268,6 +268,8 @@ def _out_shape(key: str, node, in_shape: tuple | None) -> tuple | None:
         return None
     if kind == "Conv2d":
         return _conv_map(key, node, in_shape)[1]
+    if kind == "Conv1d":
+        return _conv1d_map(key, node, in_shape)[1]
     if kind in ("SumPool2d", "AvgPool2d"):
         return _pool_map(key, node, in_shape)[1]
     return in_shape  # _Identity
@@ -281,6 +283,24 @@ def _conv_map(key: str, node, in_shape: tuple):
         raise MappingError(f"node {key!r} (Conv2d): input shape {in_shape}; supported: (C, H, W)")
     return layers.conv2d_coo(np.asarray(node.weight), in_shape, node.stride, node.padding, node.dilation,
                              int(node.groups))
+
+
+def _conv1d_map(key: str, node, in_shape: tuple):
+    """A Conv1d over (C, N) as a Conv2d over (C, 1, N) with a (1, K) kernel: same synapses, same order."""
+    if len(in_shape) != 2:
+        raise MappingError(f"node {key!r} (Conv1d): input shape {in_shape}; supported: (C, N)")
+    w = np.asarray(node.weight, dtype=np.float64)
+    if w.ndim != 3:
+        raise MappingError(f"node {key!r} (Conv1d): weight shape {w.shape}; supported: (C_out, C_in / groups, K)")
+    pad = node.padding if isinstance(node.padding, str) else _row(node.padding, 0)
+    coo, (c_out, _, n_out) = layers.conv2d_coo(w[:, :, None, :], (in_shape[0], 1, in_shape[1]), _row(node.stride, 1),
+                                               pad, _row(node.dilation, 1), int(node.groups))
+    return coo, (c_out, n_out)
+
+
+def _row(value, height: int) -> tuple[int, int]:
+    """A 1-D stride / padding / dilation as the (height, width) pair of a one-row 2-D convolution."""
+    return height, int(np.asarray(value).reshape(-1)[0])
 
 
 def _pool_map(key: str, node, in_shape: tuple):
@@ -305,8 +325,8 @@ def _linear_map(key: str, node, in_shape: tuple, out_shape: tuple):
         return layers.dense_coo(w), bias
     if kind == "Scale":
         return layers.identity_coo(n_in, np.asarray(node.scale, dtype=np.float64).reshape(-1)), bias
-    if kind == "Conv2d":
-        coo, _ = _conv_map(key, node, in_shape)
+    if kind in ("Conv1d", "Conv2d"):
+        coo, _ = (_conv1d_map if kind == "Conv1d" else _conv_map)(key, node, in_shape)
         b = np.asarray(node.bias, dtype=np.float64).reshape(-1)
         return coo, np.repeat(b, n_out // max(b.size, 1)) if b.size else bias
     if kind in ("SumPool2d", "AvgPool2d"):

@@ -150,3 +150,28 @@ def test_input_shape_that_fits_nothing_is_refused():
                      edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
     with pytest.raises(MappingError, match=r"node 'input' \(Input\): shape \[4, 5\] does not fit"):
         read_nir(g, framework="snntorch")
+
+
+@pytest.mark.parametrize("padding, stride", [(1, 1), ("same", 1), (0, 2)])
+def test_conv1d_matches_a_direct_convolution(padding, stride):
+    rng = np.random.default_rng(3)
+    c_in, n, c_out, k = 2, 7, 3, 3
+    w, bias = rng.normal(size=(c_out, c_in, k)), rng.normal(size=c_out)
+    g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([c_in, n])),
+                            "conv": nir.Conv1d(input_shape=n, weight=w, stride=stride, padding=padding, dilation=1,
+                                               groups=1, bias=bias),
+                            "flat": nir.Flatten(input_type={"input": np.array([c_out, 7])}, start_dim=0),
+                            "lif": _lif(1), "out": nir.Output(output_type=np.array([1]))},
+                     edges=[("in", "conv"), ("conv", "flat"), ("flat", "lif"), ("lif", "out")], type_check=False)
+    pad = 1 if padding == "same" else padding
+    n_out = (n + 2 * pad - k) // stride + 1
+    g.nodes["lif"] = _lif(c_out * n_out)
+    g.nodes["out"] = nir.Output(output_type=np.array([c_out * n_out]))
+    net = read_nir(g, framework="snntorch")
+    assert net.population("lif").size == c_out * n_out
+    x = rng.normal(size=(c_in, n))
+    xp = np.pad(x, ((0, 0), (pad, pad)))
+    direct = np.array([[np.sum(w[co] * xp[:, o * stride:o * stride + k]) for o in range(n_out)]
+                       for co in range(c_out)]).reshape(-1)
+    assert np.allclose(net.projections[0].dense(c_out * n_out, c_in * n) @ x.reshape(-1), direct)
+    assert np.allclose(net.population("lif").neuron.bias, np.repeat(bias, n_out))
