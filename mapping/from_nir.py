@@ -31,9 +31,10 @@ from mapping.nir_frameworks import FRAMEWORKS, Reader, choose_reader
 from mapping.nir_neurons import NEURON_BUILDERS
 
 SUPPORTED = ("Input", "Output", "Affine", "Linear", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d",
-             "AvgPool2d", "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
+             "AvgPool2d", "Delay", "LIF", "CubaLIF", "IF", "LI", "NIRGraph")
 NEURON_NODES = ("LIF", "CubaLIF", "IF", "LI")
-LINEAR_NODES = ("Affine", "Linear", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "_Identity")
+LINEAR_NODES = ("Affine", "Linear", "Scale", "Flatten", "Conv1d", "Conv2d", "SumPool2d", "AvgPool2d", "Delay",
+                "_Identity")
 
 
 class _Identity:
@@ -247,7 +248,8 @@ def _predecessors(nodes: dict, edges: list) -> dict[str, list[str]]:
 
 def _param_shape(node) -> tuple | None:
     kind = _type(node)
-    field = {"LIF": "tau", "CubaLIF": "tau_mem", "IF": "v_threshold", "LI": "tau", "Scale": "scale"}[kind]
+    field = {"LIF": "tau", "CubaLIF": "tau_mem", "IF": "v_threshold", "LI": "tau", "Scale": "scale",
+             "Delay": "delay"}[kind]
     shp = np.shape(getattr(node, field))
     return tuple(int(s) for s in shp) if shp and int(np.prod(shp)) > 1 else None
 
@@ -258,7 +260,7 @@ def _out_shape(key: str, node, in_shape: tuple | None) -> tuple | None:
         return _declared(node) or in_shape
     if kind == "Output":
         return in_shape or _declared(node)
-    if kind in NEURON_NODES or kind == "Scale":
+    if kind in NEURON_NODES or kind in ("Scale", "Delay"):
         return _param_shape(node) or in_shape
     if kind in ("Affine", "Linear"):
         return (int(np.shape(node.weight)[0]),)
@@ -351,7 +353,8 @@ class _Builder:
     def is_source(self, key: str) -> bool:
         return _type(self.nodes[key]) in ("Input", *NEURON_NODES)
 
-    # Sum of every linear path into ``key``: {source: (coo map source -> key, bias of key)}.
+    # Sum of every linear path into ``key``: {(source, lag): (coo map source -> key, bias of key)}; ``lag`` is
+    # the steps of NIR Delay nodes on the path (0 without them).
     def incoming(self, key: str, visiting: frozenset = frozenset()) -> dict:
         terms: dict = {}
         for p in self.preds[key]:
@@ -359,11 +362,14 @@ class _Builder:
                 terms[src] = _add_terms(terms.get(src), (coo, bias))
         return terms
 
+    def sources(self, key: str) -> set[str]:
+        return {src for src, _ in self.incoming(key)}
+
     def _through(self, key: str, visiting: frozenset) -> dict:
         """The expression at the output of node ``key`` in terms of source nodes."""
         if self.is_source(key):
             n = self.size(key)
-            return {key: (layers.identity_coo(n), np.zeros(n))}
+            return {(key, 0): (layers.identity_coo(n), np.zeros(n))}
         if key in visiting:
             raise MappingError(f"node {key!r}: a cycle of linear nodes with no neuron in it; supported: cycles "
                                "through a LIF/CubaLIF/IF/LI node (recurrent layers)")
@@ -372,6 +378,8 @@ class _Builder:
         return self._memo[key]
 
     def _apply_linear(self, key: str, terms: dict) -> dict:
+        if _type(self.nodes[key]) == "Delay":
+            return self._apply_delay(key, terms)
         in_shape = self.shapes[self.preds[key][0]] if self.preds[key] else self.shapes[key]
         m, b = _linear_map(key, self.nodes[key], in_shape, self.shapes[key])
         out, first = {}, True
@@ -380,6 +388,27 @@ class _Builder:
             extra = b if first else 0.0
             out[src] = (layers.coo_matmul(m, coo), _apply(m, bias) + extra)
             first = False
+        return out
+
+    def _apply_delay(self, key: str, terms: dict) -> dict:
+        """NIR ``Delay`` (``y(t) = x(t - delay)``, seconds per element): each element's terms move to
+        ``lag + round(delay / dt)``; elements with different delays become separate terms."""
+        node, n = self.nodes[key], self.size(key)
+        if self.reader.dt is None:
+            raise MappingError(f"node {key!r} (Delay): needs the time step; pass --dt SECONDS")
+        steps = np.broadcast_to(np.asarray(node.delay, np.float64).reshape(-1), (n,)) / self.reader.dt
+        lags = np.rint(steps).astype(np.int64)
+        if not np.allclose(steps, lags, rtol=0, atol=1e-6) or (lags < 0).any():
+            raise MappingError(f"node {key!r} (Delay): delays {np.unique(steps)[:4]} steps at dt = {self.reader.dt} s; "
+                               "supported: whole numbers of steps >= 0")
+        out: dict = {}
+        for (src, lag), (coo, bias) in terms.items():
+            for extra in np.unique(lags).tolist():
+                keep = lags == extra
+                r, c, v, shape = coo
+                on = keep[r]
+                term = ((r[on], c[on], v[on], shape), bias * keep)
+                out[(src, lag + extra)] = _add_terms(out.get((src, lag + extra)), term)
         return out
 
     # ----- assembly ---------------------------------------------------------------------------------
@@ -391,9 +420,8 @@ class _Builder:
             terms = self.incoming(key)
             gain, neuron = self._neuron(key, sum((t[1] for t in terms.values()), np.zeros(self.size(key))))
             pops.append(Population(key, self.size(key), neuron))
-            for src, (coo, _) in terms.items():
-                r, c, v, _ = layers.coo_scale_rows(coo, gain)
-                projs.append(Projection(src, key, (r, c, v), 1))
+            projs += [_projection(src, key, {lag: t[0] for (s, lag), t in terms.items() if s == src}, gain)
+                      for src in dict.fromkeys(s for s, _ in terms)]
         outputs = [self._output(k) for k, n in self.nodes.items() if _type(n) == "Output"]
         return Network(tuple(inputs), tuple(pops), tuple(projs), tuple(outputs), name=label,
                        metadata={"framework": self.reader.name, "framework_version": self.reader.version,
@@ -402,7 +430,7 @@ class _Builder:
     def _population_order(self) -> list[str]:
         """Neuron nodes in dependency order (recurrent edges ignored; ties in file order)."""
         neurons = [k for k, n in self.nodes.items() if _type(n) in NEURON_NODES]
-        deps = {k: {s for s in self.incoming(k) if s != k and s in neurons} for k in neurons}
+        deps = {k: {s for s in self.sources(k) if s != k and s in neurons} for k in neurons}
         placed: list[str] = []
         while len(placed) < len(neurons):
             ready = [k for k in neurons if k not in placed and deps[k] <= set(placed)]
@@ -416,10 +444,10 @@ class _Builder:
         terms = self.incoming(key)
         if len(terms) != 1:
             raise MappingError(f"node {key!r} (Output): fed by {len(terms)} sources; supported: one neuron node")
-        src, (coo, bias) = next(iter(terms.items()))
+        (src, lag), (coo, bias) = next(iter(terms.items()))
         r, c, v, shape = coo
         is_identity = shape[0] == shape[1] and r.size == shape[0] and np.array_equal(r, c) and np.all(v == 1)
-        if _type(self.nodes[src]) not in NEURON_NODES or not is_identity or np.any(bias):
+        if _type(self.nodes[src]) not in NEURON_NODES or not is_identity or np.any(bias) or lag:
             raise MappingError(f"node {key!r} (Output): must read a neuron node directly (spike counts); it is fed "
                                f"by {_type(self.nodes[src])} {src!r} through a linear map. Supported: "
                                "LIF/CubaLIF/IF (spikes) or LI (membrane readout) -> Output")
@@ -439,12 +467,24 @@ class _Builder:
             raise MappingError(f"reset {self.reset!r}; supported: 'zero', 'subtract' (or None: the framework's)")
         if self.spikes not in (None, "single", "multi"):
             raise MappingError(f"spikes {self.spikes!r}; supported: 'single', 'multi' (or None: the framework's)")
-        recurrent = key in self.incoming(key)
+        recurrent = key in self.sources(key)
         return self.reader.spiking(_type(node), recurrent, self.reset, self.spikes)
 
     def vec(self, key: str, value) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1) if np.size(value) > 1
                                else np.asarray(value, dtype=np.float64).reshape(()), (self.size(key),)).copy()
+
+
+def _projection(src: str, post: str, by_lag: dict, gain: np.ndarray) -> Projection:
+    """One projection from ``src``: its COO maps per lag, rows scaled by ``gain``, delay ``1 + lag`` per synapse
+    (a scalar 1 when no Delay node is on the way)."""
+    parts = [(layers.coo_scale_rows(coo, gain), lag) for lag, coo in sorted(by_lag.items())]
+    if len(parts) == 1 and parts[0][1] == 0:
+        r, c, v, _ = parts[0][0]
+        return Projection(src, post, (r, c, v), 1)
+    r, c, v = (np.concatenate([p[0][k] for p in parts]) for k in range(3))
+    delay = np.concatenate([np.full(p[0][0].size, 1 + p[1], np.int64) for p in parts])
+    return Projection(src, post, (r, c, v), delay)
 
 
 def _apply(coo, vec: np.ndarray) -> np.ndarray:

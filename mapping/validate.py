@@ -147,7 +147,7 @@ def check_functional(numbers: dict | None, limits: Limits) -> Check:
     """No-go when the chip's predicted classes agree too rarely with the framework's own outputs (when the samples
     carry ``reference_counts``) or else with the float reading; no-go when the float reading itself disagrees
     with the framework (the file was read with the wrong conventions); a warning when an accuracy is near
-    chance (under twice 1 / outputs)."""
+    chance (:func:`_near_chance`)."""
     if numbers is None:
         return Check("functional", "skipped", ["no samples given (--samples FILE.npz)"])
     pct, n = (lambda x: f"{100 * x:.1f} %"), numbers["samples"]
@@ -178,7 +178,8 @@ def check_functional(numbers: dict | None, limits: Limits) -> Check:
     msgs += _timing_messages(numbers)
     near = _near_chance(numbers)
     status = "fail" if fails else ("warn" if near else "ok")
-    return Check("functional", status, fails + near + msgs, numbers)
+    head = [f for f in fails if f not in msgs]  # without reference_counts the failure is already msgs[0]
+    return Check("functional", status, head + near + msgs, numbers)
 
 
 def _accuracy_messages(numbers: dict) -> list[str]:
@@ -196,11 +197,13 @@ def _timing_messages(numbers: dict) -> list[str]:
 
 
 def _near_chance(numbers: dict) -> list[str]:
-    """A warning per accuracy under twice chance (1 / outputs): agreement with a useless network proves little."""
+    """A warning per accuracy near chance: under ``chance + min(chance, (1 - chance) / 4)`` (twice chance for
+    10 outputs and more; 62.5 % for 2), chance = 1 / outputs. Agreement with a useless network proves little."""
     chance = 1.0 / max(numbers.get("outputs", 1), 1)
+    near = chance + min(chance, (1.0 - chance) / 4)
     out = []
     for key, what in (("accuracy_chip", "chip"), ("accuracy_float", "float reading")):
-        if key in numbers and numbers[key] < 2 * chance:
+        if key in numbers and numbers[key] < near:
             out.append(f"{what} accuracy {100 * numbers[key]:.1f} % is near chance ({100 * chance:.0f} % for "
                        f"{numbers['outputs']} outputs): the network may be read wrongly or untrained")
     return out

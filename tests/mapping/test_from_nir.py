@@ -175,3 +175,22 @@ def test_conv1d_matches_a_direct_convolution(padding, stride):
                        for co in range(c_out)]).reshape(-1)
     assert np.allclose(net.projections[0].dense(c_out * n_out, c_in * n) @ x.reshape(-1), direct)
     assert np.allclose(net.population("lif").neuron.bias, np.repeat(bias, n_out))
+
+
+def test_delay_node_becomes_per_synapse_delays():
+    """NIR Delay (seconds per element) delays each element by round(delay / dt) steps: per-synapse delays."""
+    dt = 1e-4
+    g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([3])), "w": nir.Linear(weight=2 * np.eye(3)),
+                            "d": nir.Delay(delay=np.array([2 * dt, 0.0, dt])), "lif": _lif(3),
+                            "out": nir.Output(output_type=np.array([3]))},
+                     edges=[("in", "w"), ("w", "d"), ("d", "lif"), ("lif", "out")])
+    net = read_nir(g)
+    (proj,) = net.projections
+    r, c, v, delay = proj.coo()
+    assert sorted(zip(r.tolist(), delay.tolist(), strict=True)) == [(0, 3), (1, 1), (2, 2)]
+    x = np.zeros((6, 3))
+    x[0] = 1  # one spike on every line at step 0: neuron k fires after its delay
+    out = run_reference(net, x, timing="same_step").output_spikes[0]
+    assert [int(np.argmax(out[:, k])) for k in range(3)] == [2, 0, 1]
+    with pytest.raises(MappingError, match=r"node 'd' \(Delay\): delays .* supported: whole numbers of steps"):
+        read_nir(g, framework="euler", dt=3e-5)
