@@ -161,3 +161,38 @@ def test_lava_dl_fixed_point_graph_is_not_guessed():
     lava = read_nir(g, framework="lava-dl").population("cuba").neuron
     assert lava.reset == "zero" and np.allclose(lava.alpha, 0.75) and np.allclose(lava.beta, 0.875)
     assert read_nir(g, framework="snntorch").population("cuba").neuron.reset == "zero_next"
+
+
+def test_cli_validate_against_the_framework(tmp_path, capsys):
+    """The command line: Norse's export loads with a note, GO against its own counts; read as SpikingJelly's
+    (wrong conventions) it is a NO-GO naming the reading; auto on Sinabs IAF names the --framework flags."""
+    import argparse
+    import json
+
+    from mapping.cli import add_parsers
+
+    def cli(argv):
+        parser = argparse.ArgumentParser()
+        add_parsers(parser.add_subparsers())
+        args = parser.parse_args(argv)
+        return args.func(args)
+
+    samples = tmp_path / "s.npz"
+    v = _vectors("norse_lifbox")
+    np.savez(samples, inputs=v["inputs"][:20], labels=v["labels"][:20], reference_counts=v["reference_counts"][:20])
+    rep = tmp_path / "r.json"
+    nir_file = str(DATA / "norse_lifbox.nir")
+    assert cli(["validate", "loihi", nir_file, "--framework", "norse", "--samples", str(samples),
+                "--report", str(rep)]) == 0
+    assert "note: node 'input' (Input): shape [1, 64] read as [64]" in capsys.readouterr().err
+    func = next(c for c in json.loads(rep.read_text())["checks"] if c["name"] == "functional")
+    assert func["data"]["framework_class_agreement_float"] == 1.0
+    with pytest.raises(MappingError, match=r"--framework spikingjelly reads node '1' \(LIF\) with a decay of -9"):
+        cli(["validate", "loihi", nir_file, "--framework", "spikingjelly"])
+    v = _vectors("spikingjelly_if")  # SpikingJelly's IF read with snnTorch's conventions (r = 1e4 applied raw)
+    np.savez(samples, inputs=v["inputs"][:20], labels=v["labels"][:20], reference_counts=v["reference_counts"][:20])
+    assert cli(["validate", "loihi", str(DATA / "spikingjelly_if.nir"), "--framework", "snntorch", "--samples",
+                str(samples), "--report", str(rep)]) == 1
+    assert "read differently from how the framework ran it" in json.loads(rep.read_text())["reasons"][0]
+    with pytest.raises(MappingError, match="--framework sinabs"):
+        cli(["validate", "loihi", str(DATA / "sinabs_iaf_multi.nir")])
