@@ -15,7 +15,8 @@ made in three runs of this script (case names as extra arguments):
 - snnTorch cases with nir 1.0.8 (its exporter writes ``v_reset``, which nir 1.0.4 does not take);
 - Norse, Sinabs, Rockpool cases with nir 1.0.4 and nirtorch 2.0.2 (Sinabs pins nir <= 1.0.4; with 1.0.8 the
   graphs with batch/time dimensions are refused when built, which is how users meet them in files);
-- SpikingJelly cases with nir 1.0.8 and nirtorch 2.6 (SpikingJelly's exporter needs ``type_check=``).
+- SpikingJelly cases (MLPs, a CNN, a Conv1d network; the last two with fixed random weights, as the check is
+  agreement, not accuracy) with nir 1.0.8 and nirtorch 2.6 (SpikingJelly's exporter needs ``type_check=``).
 
 lava-dl needs Python < 3.11 and is not covered.
 
@@ -245,6 +246,62 @@ def rockpool_case(kind: str, weights):
     return graph, run, None
 
 
+# ----- convolutional networks (fixed random weights: the check is agreement, not accuracy) ------------------
+
+
+def _conv_weights(shape, scale, seed):
+    return (np.random.default_rng(seed).normal(size=shape) * scale).astype(np.float32)
+
+
+def cnn_case(kind: str, weights):
+    """SpikingJelly Conv2d(1->4, 3x3, pad 1) - IF - AvgPool 2x2 - Flatten - Linear(64->10) - IF on 1 x 8 x 8 digits.
+    (Sinabs 3.1.3's export of the same network cannot be written: nir.write fails on its Conv2d's empty shape.)"""
+    conv, lin = torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.Linear(64, 10)
+    _load_linear(conv, _conv_weights((4, 1, 3, 3), 0.6, 1), np.zeros(4, np.float32))
+    _load_linear(lin, _conv_weights((10, 64), 0.5, 2), np.zeros(10, np.float32))
+    from spikingjelly.activation_based import functional, neuron
+    from spikingjelly.activation_based.nir_exchange import export_to_nir
+
+    net = torch.nn.Sequential(conv, neuron.IFNode(), torch.nn.AvgPool2d(2), torch.nn.Flatten(), lin, neuron.IFNode())
+
+    def run_sj(x):
+        functional.reset_net(net)
+        out = []
+        with torch.no_grad():
+            for t in range(x.shape[1]):
+                out.append(net(torch.tensor(x[:, t], dtype=torch.float32).reshape(-1, 1, 8, 8)))
+        functional.reset_net(net)
+        return torch.stack(out, 1).numpy()
+
+    graph = export_to_nir(net, torch.zeros(1, 1, 8, 8))
+    functional.reset_net(net)
+    return graph, run_sj, None
+
+
+def conv1d_case(kind: str, weights):
+    """SpikingJelly Conv1d(8->4, k 3, pad 1) over the 8 rows of a digit as channels, IF - Flatten - Linear - IF."""
+    from spikingjelly.activation_based import functional, neuron
+    from spikingjelly.activation_based.nir_exchange import export_to_nir
+
+    conv, lin = torch.nn.Conv1d(8, 4, 3, padding=1), torch.nn.Linear(32, 10)
+    _load_linear(conv, _conv_weights((4, 8, 3), 0.5, 3), np.zeros(4, np.float32))
+    _load_linear(lin, _conv_weights((10, 32), 0.6, 4), np.zeros(10, np.float32))
+    net = torch.nn.Sequential(conv, neuron.IFNode(), torch.nn.Flatten(), lin, neuron.IFNode())
+
+    def run(x):
+        functional.reset_net(net)
+        out = []
+        with torch.no_grad():
+            for t in range(x.shape[1]):
+                out.append(net(torch.tensor(x[:, t], dtype=torch.float32).reshape(-1, 8, 8)))
+        functional.reset_net(net)
+        return torch.stack(out, 1).numpy()
+
+    graph = export_to_nir(net, torch.zeros(1, 8, 8))
+    functional.reset_net(net)
+    return graph, run, None
+
+
 CASES = {
     "snntorch_leaky": (snntorch_case, "leaky", "snntorch"),
     "snntorch_synaptic": (snntorch_case, "synaptic", "snntorch"),
@@ -258,6 +315,8 @@ CASES = {
     "spikingjelly_if": (spikingjelly_case, "if", "spikingjelly"),
     "spikingjelly_lif": (spikingjelly_case, "lif", "spikingjelly"),
     "rockpool_lif": (rockpool_case, "lif", "rockpool"),
+    "spikingjelly_cnn": (cnn_case, "spikingjelly", "spikingjelly"),
+    "spikingjelly_conv1d": (conv1d_case, "conv1d", "spikingjelly"),
 }
 
 

@@ -27,6 +27,8 @@ CASES = {
     "spikingjelly_if": ("spikingjelly", None, 1.0),
     "spikingjelly_lif": ("spikingjelly", None, 1.0),
     "rockpool_lif": ("rockpool", None, 1.0),
+    "spikingjelly_cnn": ("spikingjelly", None, 1.0),  # Conv2d, AvgPool2d, Flatten (fixed random weights)
+    "spikingjelly_conv1d": ("spikingjelly", None, 1.0),  # Conv1d over the 8 rows as channels
 }
 # what --framework auto makes of each file (None: refused, the parameters fit no single exporter)
 AUTO = {"sinabs_iaf_multi": None, "sinabs_iaf_single": None}
