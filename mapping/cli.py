@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 from pathlib import Path
 
 from chip_configs.cli_types import (
@@ -20,7 +21,8 @@ from chip_configs.cli_types import (
 from chip_configs.errors import MappingError
 from chip_configs.files import atomic_write_json
 from chip_configs.schema import load_config
-from mapping.from_nir import FRAMEWORKS, read_nir
+from mapping.from_nir import read_nir
+from mapping.nir_frameworks import FRAMEWORKS
 from mapping.placement import PLACERS
 
 NETWORK_HELP = ("a NIR graph (.nir, as exported by snnTorch, Norse, ...), a Python file (.py) defining "
@@ -36,7 +38,11 @@ examples:
 
 VALIDATE_EPILOG = """\
 samples (.npz): 'inputs' [batch, ticks, n_inputs] spike arrays, or 'x' [batch, features] values that are
-rate-coded (p = x / max per tick, --ticks, --seed); optional 'labels' [batch] for accuracies.
+rate-coded (p = x / max per tick, --ticks, --seed); optional 'labels' [batch] for accuracies; optional
+'reference_counts' [batch, n_outputs], the framework's own output spike counts on these inputs: the
+functional check then compares the chip (and the float reading of the file) with the framework itself
+and is a no-go when either agrees on fewer classes than --min-agreement. Without them it compares with
+NeuroMesh's own float reading of the file only. An accuracy near chance (labels given) is a warning.
 
 checks: capacity, precision, functional agreement (float reference vs emulated chip), timing, energy and
 latency per inference. Exit status: 0 go, 1 no-go, 2 bad input.
@@ -46,7 +52,8 @@ example:
 """
 
 
-def load_network(path, framework: str = "auto", dt: float | None = None, reset: str = "zero"):
+def load_network(path, framework: str = "auto", dt: float | None = None, reset: str | None = None,
+                 spikes: str | None = None):
     """A Network from a ``.nir`` file, a Python file defining ``network`` / ``build_network()``, or a ``.npz``
     written by :func:`mapping.network_io.save_network`."""
     path = Path(path)
@@ -56,7 +63,10 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
         from mapping.network_io import load_network_npz
 
         return load_network_npz(path)
-    return read_nir(path, framework=framework, dt=dt, reset=reset)
+    net = read_nir(path, framework=framework, dt=dt, reset=reset, spikes=spikes)
+    for note in net.metadata.get("import_notes", []):
+        print(f"note: {note}", file=sys.stderr)
+    return net
 
 
 def _network_from_python(path: Path):
@@ -79,10 +89,17 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="placement strategy (default: anneal, simulated annealing on traffic x hops)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the placer, clustering and encoders (default 0)")
     p.add_argument("--framework", default="auto", choices=["auto", *FRAMEWORKS],
-                   help="NIR export convention: how dt and time constants become decays (default: auto)")
-    p.add_argument("--dt", type=positive_finite, default=None, help="time step in seconds (needed for --framework euler)")
-    p.add_argument("--reset", default="zero", choices=["zero", "subtract"],
-                   help="reset of spiking neurons (NIR only writes v_reset; default zero)")
+                   help="the framework that exported the NIR file, read as that framework steps it (dt, "
+                        "decays, gains, reset, spike test; mapping/README.md); auto: named in the file's "
+                        "metadata or identified by its parameters, else refused (default: auto)")
+    p.add_argument("--dt", type=positive_finite, default=None,
+                   help="time step in seconds (needed for --framework euler; overrides the framework's)")
+    p.add_argument("--reset", default=None, choices=["zero", "subtract"],
+                   help="reset of spiking neurons (NIR only writes v_reset; default: the framework's, e.g. "
+                        "zero for snnTorch and Norse, subtract for Sinabs and Rockpool)")
+    p.add_argument("--spikes", default=None, choices=["single", "multi"],
+                   help="spikes per step: one, or floor(v / threshold) (default: the framework's; multi for "
+                        "Sinabs and Rockpool)")
     p.add_argument("--neurons-per-core", type=positive_int, default=None, metavar="K",
                    help="at most K neurons of a layer per core (TrueNorth: the axon types are then grouped for "
                         "fewer neurons: a little more precision, more cores and relays; default: fill the cores)")
@@ -132,8 +149,8 @@ def add_parsers(subparsers) -> None:
     v.add_argument("--max-samples", type=positive_int, default=None, help="use at most this many samples")
     v.add_argument("--ticks", type=positive_int, default=25, help="ticks per sample when rate-coding 'x' values (default 25)")
     v.add_argument("--min-agreement", type=fraction, default=0.95,
-                   help="least fraction of samples whose predicted class must match the float reference, "
-                   "0 .. 1 (default: 0.95)")
+                   help="least fraction of samples whose predicted class must match the framework's "
+                        "(reference_counts) or else the float reading's, 0 .. 1 (default: 0.95)")
     v.add_argument("--report", metavar="FILE.json", help="write the validation report as JSON (atomically)")
     v.add_argument("--out", metavar="MAPPED", help="also write the programmed chip when the verdict is go")
     v.set_defaults(func=cmd_validate)
@@ -156,7 +173,7 @@ def cmd_map(args) -> int:
     from mapping.mapper import map_network
 
     cfg = load_config(args.config)
-    net = load_network(args.network, args.framework, args.dt, args.reset)
+    net = load_network(args.network, args.framework, args.dt, args.reset, args.spikes)
     cal = _calibration(args, net)
     try:
         mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed,
@@ -179,8 +196,8 @@ def cmd_validate(args) -> int:
     from mapping.validate import Limits
 
     cfg = load_config(args.config)
-    net = load_network(args.network, args.framework, args.dt, args.reset)
-    samples = (load_samples(args.samples, net.n_inputs, args.ticks, args.seed, args.max_samples)
+    net = load_network(args.network, args.framework, args.dt, args.reset, args.spikes)
+    samples = (load_samples(args.samples, net.n_inputs, args.ticks, args.seed, args.max_samples, net.n_outputs)
                if args.samples else None)
     result, mapped, summary = validate_network(net, cfg, samples, args.placer, args.seed,
                                                Limits(min_class_agreement=args.min_agreement),

@@ -33,15 +33,19 @@ from mapping.validate import (
 
 @dataclass(frozen=True)
 class Samples:
-    """Input spike trains [batch, ticks, n_inputs] and optional integer labels [batch]."""
+    """Input spike trains [batch, ticks, n_inputs], optional integer labels [batch] and optional
+    ``reference_counts`` [batch, n_outputs]: the framework's own output spike counts on these inputs."""
 
     inputs: np.ndarray
     labels: np.ndarray | None = None
+    reference_counts: np.ndarray | None = None
 
 
-def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int | None = None) -> Samples:
+def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int | None = None,
+                 n_outputs: int | None = None) -> Samples:
     """Read a samples ``.npz``: ``inputs`` [batch, ticks, n_inputs] spikes, or ``x`` [batch, features] values
-    in [0, max] rate-coded with a seed (p = x / max per tick), plus optional ``labels``."""
+    in [0, max] rate-coded with a seed (p = x / max per tick), plus optional ``labels`` and
+    ``reference_counts`` [batch, n_outputs] (integers >= 0; checked against ``n_outputs`` when given)."""
     path = Path(path)
     z = read_npz(path, "validation samples ('inputs' or 'x', optional 'labels')", SimulationError)
     if "inputs" in z:
@@ -56,9 +60,21 @@ def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int
         raise SimulationError(f"{path}: 'labels' has {labels.shape[0]} entries for {x.shape[0]} samples")
     if x.ndim != 3 or x.shape[2] != n_inputs:
         raise SimulationError(f"{path}: inputs have shape {x.shape}; the network takes [batch, ticks, {n_inputs}]")
+    ref = _reference_counts(path, z, x.shape[0], n_outputs) if "reference_counts" in z else None
     if limit is not None:
         x, labels = x[:limit], (labels[:limit] if labels is not None else None)
-    return Samples(x, labels)
+        ref = ref[:limit] if ref is not None else None
+    return Samples(x, labels, ref)
+
+
+def _reference_counts(path: Path, z, batch: int, n_outputs: int | None) -> np.ndarray:
+    """The framework's output counts [batch, n_outputs] as int64, or an error naming the file and the shape."""
+    ref = _integer_array(path, "reference_counts", z["reference_counts"], lo=0)
+    want = f"[{batch}, {n_outputs if n_outputs is not None else 'outputs'}]"
+    if ref.ndim != 2 or ref.shape[0] != batch or (n_outputs is not None and ref.shape[1] != n_outputs):
+        raise SimulationError(f"{path}: 'reference_counts' has shape {list(ref.shape)}; expected {want} (the "
+                              "framework's output spike counts per sample and output line)")
+    return ref
 
 
 def _integer_array(path: Path, key: str, a: np.ndarray, lo: int) -> np.ndarray:
@@ -123,7 +139,7 @@ def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind
     padded = pad_ticks(samples.inputs.astype(np.int64), lat)
     res = chip.run(padded) if chip_kind == "run" else chip.run_reference(padded)
     chip_counts = np.asarray(res.output_counts, np.float64)
-    numbers = functional_numbers(ref.output_counts, chip_counts, samples.labels)
+    numbers = functional_numbers(ref.output_counts, chip_counts, samples.labels, samples.reference_counts)
     numbers["agreement_per_layer_delay"] = float(np.mean(predicted_classes(ref_chip.output_counts)
                                                          == predicted_classes(chip_counts)))
     numbers["float_timing_agreement"] = float(np.mean(predicted_classes(ref_chip.output_counts)

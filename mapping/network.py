@@ -16,8 +16,13 @@ Neuron models, per step ``t`` with ``I[t]`` the summed synaptic input (``sum_j W
     IF       v[t] = v[t-1] + I[t] + bias                       (LIF with beta = 1)
     LI       v[t] = beta * v[t-1] + I[t] + bias                (no spikes: a readout, its output is v)
 
-    spiking models: s[t] = v[t] > threshold (strict);  then v[t] = 0          (reset='zero')
-                                                    or v[t] = v[t] - threshold (reset='subtract')
+    spiking models: s[t] = v[t] > threshold (strict; spike_test='>=' for Sinabs, SpikingJelly, Rockpool)
+                    then v[t] = 0                       (reset='zero')
+                      or v[t] = v[t] - s[t] * threshold (reset='subtract')
+                    or, one step later (snnTorch's delayed resets, applied to the new membrane):
+                         v[t+1] = 0 whatever the input   (reset='zero_next': Synaptic, RLeaky)
+                         v[t+1] -= s[t] * threshold      (reset='subtract_next': snnTorch's subtraction)
+                    spikes='multi' (Sinabs, Rockpool): s[t] = floor(v[t] / threshold) spikes in one step
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ import numpy as np
 
 from chip_configs.errors import MappingError
 
-RESETS = ("zero", "subtract")
+RESETS = ("zero", "subtract", "zero_next", "subtract_next")
+SPIKE_TESTS = (">", ">=")
+SPIKE_COUNTS = ("single", "multi")
 
 
 # ----- neuron records ---------------------------------------------------------------------------------
@@ -45,13 +52,18 @@ class LIF:
         Membrane decay per step, in [0, 1] (snnTorch ``Leaky(beta)``).
     threshold : float or array
         Firing threshold [input units]; the test is strict (``v > threshold``).
-    reset : {'zero', 'subtract'}
-        After a spike, ``v = 0`` or ``v -= threshold``.
+    reset : {'zero', 'subtract', 'zero_next', 'subtract_next'}
+        After a spike, ``v = 0`` or ``v -= threshold``; the ``_next`` forms act on the next step's membrane
+        (module docstring).
     bias : float or array
         Constant added to ``v`` every step [input units per step].
     v0 : float or array
         Membrane at the start of an inference (0 in every framework; the mapper may set it, see
         :mod:`mapping.onset`).
+    spike_test : {'>', '>='}
+        Strict (snnTorch, Norse, Loihi) or not (Sinabs, SpikingJelly, Rockpool).
+    spikes : {'single', 'multi'}
+        At most one spike per step, or ``floor(v / threshold)`` (Sinabs, Rockpool).
     """
 
     beta: Any = 1.0
@@ -59,6 +71,8 @@ class LIF:
     reset: str = "zero"
     bias: Any = 0.0
     v0: Any = 0.0
+    spike_test: str = ">"
+    spikes: str = "single"
 
     spiking = True
     kind = "LIF"
@@ -88,6 +102,8 @@ class CubaLIF:
     current_bias: Any = 0.0
     v0: Any = 0.0
     i0: Any = 0.0
+    spike_test: str = ">"
+    spikes: str = "single"
 
     spiking = True
     kind = "CubaLIF"
@@ -101,6 +117,8 @@ class IF:
     reset: str = "zero"
     bias: Any = 0.0
     v0: Any = 0.0
+    spike_test: str = ">"
+    spikes: str = "single"
 
     spiking = True
     kind = "IF"
@@ -323,10 +341,12 @@ def _checked_population(pop: Population) -> Population:
         raise MappingError(f"population {pop.name!r}: neuron must be one of {list(NEURON_TYPES)}, "
                            f"got {type(nrn).__name__}")
     updates = {}
+    choices = {"reset": RESETS, "spike_test": SPIKE_TESTS, "spikes": SPIKE_COUNTS}
     for f in fields(nrn):
-        if f.name == "reset":
-            if nrn.reset not in RESETS:
-                raise MappingError(f"population {pop.name!r}: reset {nrn.reset!r}; allowed: {list(RESETS)}")
+        if f.name in choices:
+            if getattr(nrn, f.name) not in choices[f.name]:
+                raise MappingError(f"population {pop.name!r}: {f.name} {getattr(nrn, f.name)!r}; allowed: "
+                                   f"{list(choices[f.name])}")
             continue
         updates[f.name] = _param_array(pop, f.name, getattr(nrn, f.name))
     return replace(pop, size=int(pop.size), neuron=replace(nrn, **updates))

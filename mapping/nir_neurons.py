@@ -1,14 +1,17 @@
-"""NIR neuron nodes -> float neuron records, one builder per NIR type (forward Euler at the convention's dt).
+"""NIR neuron nodes -> float neuron records, one builder per NIR type; the framework's reader supplies the numbers.
 
 Each builder returns ``(gain, record)``: ``gain`` (per neuron) multiplies every incoming weight, and the
 record holds the per-step float parameters; ``bias_in`` is the summed bias of the linear nodes feeding
-the neuron. See ``mapping/README.md`` for the table of every parameter's path.
+the neuron. How a framework's exported parameters become per-step decays and gains is the reader's
+(:mod:`mapping.nir_frameworks`, one class per framework); the record's reset, spike test and spike count
+come from :meth:`~mapping.nir_frameworks.Reader.spiking`. See ``mapping/README.md`` for every parameter's path.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from chip_configs.errors import MappingError
 from mapping.network import IF, LI, LIF, CubaLIF
 
 
@@ -20,45 +23,45 @@ def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(num) & np.isinf(den), 1.0, out)
 
 
-def _decay(dt: float, tau) -> np.ndarray:
-    """Forward-Euler decay per step, ``1 - dt/tau`` (tau = inf gives 1)."""
-    return 1.0 - ratio(np.full(np.shape(tau), dt), tau)
+def _decays(b, key: str, node, **decays) -> None:
+    """Refuse decays outside [0, 1]: the file's time constants do not fit this framework's reading."""
+    for name, d in decays.items():
+        d = np.asarray(d, np.float64)
+        if d.size and (np.nanmin(d) < 0 or np.nanmax(d) > 1):
+            raise MappingError(f"--framework {b.reader.name} reads node {key!r} ({type(node).__name__}) with a decay "
+                               f"of {np.nanmin(d):.4g} per step ({name}; allowed 0..1): the file's time constants do "
+                               "not fit this framework's conventions; was it exported by another framework?")
 
 
 def _lif(b, key: str, node, bias_in: np.ndarray):
-    """``v += dt/tau*(v_leak - v + r*I)``: beta = 1 - dt/tau, gain = dt*r/tau, bias = dt/tau*v_leak + gain*b."""
-    dt, tau = b.conv.dt, b.vec(key, node.tau)
-    gain = ratio(dt * b.vec(key, node.r), tau)
-    leak = ratio(np.full(tau.shape, dt), tau) * b.vec(key, node.v_leak)
-    nrn = LIF(beta=_decay(dt, tau), threshold=b.vec(key, node.v_threshold), reset=b.check_reset(key, node),
-              bias=leak + gain * bias_in)
+    """``v = beta*v + gain*(W x + b) + leak`` with (beta, gain, leak) from the reader."""
+    beta, gain, leak = b.reader.lif_terms(b, key, node)
+    _decays(b, key, node, beta=beta)
+    nrn = LIF(beta=beta, threshold=b.vec(key, node.v_threshold), bias=leak + gain * bias_in,
+              **b.spiking(key, node))
     return gain, nrn
 
 
 def _cubalif(b, key: str, node, bias_in: np.ndarray):
-    """Current first: i' = alpha*i' + g*(W x + b) with g = (dt*w_in/tau_syn)*(dt*r/tau_mem) folded in."""
-    dt = b.conv.dt
-    tau_syn, tau_mem = b.vec(key, node.tau_syn), b.vec(key, node.tau_mem)
-    g_i = ratio(dt * b.vec(key, node.w_in), tau_syn)
-    g_v = ratio(dt * b.vec(key, node.r), tau_mem)
-    leak = ratio(np.full(tau_mem.shape, dt), tau_mem) * b.vec(key, node.v_leak)
-    nrn = CubaLIF(alpha=_decay(dt, tau_syn), beta=_decay(dt, tau_mem), threshold=b.vec(key, node.v_threshold),
-                  reset=b.check_reset(key, node), bias=leak, current_bias=g_i * g_v * bias_in)
-    return g_i * g_v, nrn
+    """Current first: ``i = alpha*i + gain*(W x + b)``, ``v = beta*v + i + leak`` (gain: both stages folded in)."""
+    alpha, beta, gain, leak = b.reader.cubalif_terms(b, key, node)
+    _decays(b, key, node, alpha=alpha, beta=beta)
+    nrn = CubaLIF(alpha=alpha, beta=beta, threshold=b.vec(key, node.v_threshold), bias=leak,
+                  current_bias=gain * bias_in, **b.spiking(key, node))
+    return gain, nrn
 
 
 def _if(b, key: str, node, bias_in: np.ndarray):
-    """``v += r*I`` (snnTorch's reading) or ``v += dt*r*I`` (Euler conventions)."""
-    gain = b.vec(key, node.r) * (b.conv.dt if b.conv.if_gain_uses_dt else 1.0)
-    return gain, IF(threshold=b.vec(key, node.v_threshold), reset=b.check_reset(key, node), bias=gain * bias_in)
+    """``v = v + gain*(W x + b)``; the gain is the reader's reading of ``r``."""
+    gain = b.reader.if_gain(b, key, node)
+    return gain, IF(threshold=b.vec(key, node.v_threshold), bias=gain * bias_in, **b.spiking(key, node))
 
 
 def _li(b, key: str, node, bias_in: np.ndarray):
     """Leaky integrator readout, as LIF without spikes."""
-    dt, tau = b.conv.dt, b.vec(key, node.tau)
-    gain = ratio(dt * b.vec(key, node.r), tau)
-    leak = ratio(np.full(tau.shape, dt), tau) * b.vec(key, node.v_leak)
-    return gain, LI(beta=_decay(dt, tau), bias=leak + gain * bias_in)
+    beta, gain, leak = b.reader.lif_terms(b, key, node)
+    _decays(b, key, node, beta=beta)
+    return gain, LI(beta=beta, bias=leak + gain * bias_in)
 
 
 NEURON_BUILDERS = {"LIF": _lif, "CubaLIF": _cubalif, "IF": _if, "LI": _li}

@@ -20,7 +20,8 @@ for the whole population). The chip integrates ``u += (sum w_hw << e) << 6`` and
 
 Approximations (named in the layer's notes): CubaLIF's ``current_bias`` (an Affine bias into the current)
 becomes a voltage bias ``current_bias / (1 - alpha)``, exact in steady state; alpha = 1 cannot be expressed
-(du = 0 still decays by 1/4096); reset by subtraction and LI readouts are refused.
+(du = 0 still decays by 1/4096); LI readouts are refused; resets other than zero, multi-spike and ``>=``
+are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
 
 TrueNorth (``truenorth``): integer membrane ``V`` in units of ``1 / s_j``; threshold ``alpha = floor(thr *
 s_j) + 1`` (``V >= alpha`` <=> ``V > thr * s_j``); TrueNorth's leak is linear, not exponential: a decay
@@ -127,8 +128,6 @@ def _loihi_checks(pop: Population) -> None:
     if not pop.neuron.spiking:
         _refuse(pop, "loihi_lif", "a non-spiking LI readout (the chip reads outputs as spike counts)",
                 "LIF, CubaLIF, IF with spike-count readout; import LI readouts as LIF or read them in software")
-    if pop.neuron.reset != "zero":
-        _refuse(pop, "loihi_lif", f"reset={pop.neuron.reset!r} (Loihi resets v to 0)", "reset='zero'")
 
 
 def loihi_decays(pop: Population, decay_bits: int = 12) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -136,7 +135,10 @@ def loihi_decays(pop: Population, decay_bits: int = 12) -> tuple[np.ndarray, np.
     one = 1 << decay_bits
     beta, alpha = pop.param("beta"), pop.param("alpha")
     dv = np.clip(np.rint(one * (1.0 - beta)), 0, one - 1).astype(np.int64)
-    notes = []
+    notes = [f"approximation: {k} = {v!r} applied as Loihi's {ok!r} (mapping/README.md: measured error)"
+             for k, v, ok in (("reset", getattr(pop.neuron, "reset", "zero"), "zero"),
+                              ("spikes", getattr(pop.neuron, "spikes", "single"), "single"),
+                              ("spike_test", getattr(pop.neuron, "spike_test", ">"), ">")) if v != ok]
     if pop.neuron.kind == "CubaLIF":
         du = np.clip(np.rint(one * (1.0 - alpha)) - 1, 0, one - 1).astype(np.int64)
         if np.any(alpha >= 1.0 - 0.5 / one):
@@ -291,7 +293,7 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
         "leak": leak, "leak_reversal": rev, "leak_stochastic": np.zeros(pop.size, np.int64),
         "alpha": alpha, "beta": np.full(pop.size, floor_mag, np.int64),
         "kappa": np.ones(pop.size, np.int64),  # saturate at -beta: a floor, not a reset
-        "reset_mode": np.full(pop.size, 0 if pop.neuron.reset == "zero" else 1, np.int64),
+        "reset_mode": np.full(pop.size, 0 if pop.neuron.reset in ("zero", "zero_next") else 1, np.int64),
         "reset_value": np.zeros(pop.size, np.int64), "threshold_mask_bits": np.zeros(pop.size, np.int64),
         "v0": _state(pop.param("v0") * s, nn.membrane_bits),
     }

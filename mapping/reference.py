@@ -118,33 +118,47 @@ def _timing(name: str):
 # ----- neuron updates --------------------------------------------------------------------------------------
 
 
-def _fire(pop: Population, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Spikes where ``v > threshold`` and the membrane after the reset."""
-    thr = pop.neuron.threshold
-    s = v > thr
-    if pop.neuron.reset == "zero":
-        v = np.where(s, 0.0, v)
+def _fire(pop: Population, state: dict, v: np.ndarray) -> np.ndarray:
+    """Spikes of the new membrane ``v`` and the membrane after the reset (stored in ``state``).
+
+    ``v`` first takes the previous step's delayed reset (snnTorch: ``zero_next`` holds it at 0,
+    ``subtract_next`` removes the threshold), then spikes where ``v > threshold`` (or ``>=``), one per step
+    or ``floor(v / threshold)`` (``spikes='multi'``), then the immediate reset (``zero``, ``subtract``).
+    """
+    n = pop.neuron
+    thr, reset = n.threshold, n.reset
+    prev = state.get("s")
+    if prev is not None and reset == "zero_next":
+        v = np.where(prev > 0, 0.0, v)
+    elif prev is not None and reset == "subtract_next":
+        v = v - prev * thr
+    fired = v >= thr if n.spike_test == ">=" else v > thr
+    if n.spikes == "multi":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.where(fired, np.maximum(np.floor(v / thr), 1.0), 0.0)
     else:
+        s = fired.astype(np.float64)
+    if reset == "zero":
+        v = np.where(fired, 0.0, v)
+    elif reset == "subtract":
         v = v - s * thr
-    return s.astype(np.float64), v
+    state["v"], state["s"] = v, s
+    return s
 
 
 def _step_lif(pop: Population, state: dict, current: np.ndarray) -> np.ndarray:
     n = pop.neuron
-    s, state["v"] = _fire(pop, n.beta * state["v"] + current + n.bias)
-    return s
+    return _fire(pop, state, n.beta * state["v"] + current + n.bias)
 
 
 def _step_if(pop: Population, state: dict, current: np.ndarray) -> np.ndarray:
-    s, state["v"] = _fire(pop, state["v"] + current + pop.neuron.bias)
-    return s
+    return _fire(pop, state, state["v"] + current + pop.neuron.bias)
 
 
 def _step_cubalif(pop: Population, state: dict, current: np.ndarray) -> np.ndarray:
     n = pop.neuron
     state["i"] = n.alpha * state["i"] + current + n.current_bias
-    s, state["v"] = _fire(pop, n.beta * state["v"] + state["i"] + n.bias)
-    return s
+    return _fire(pop, state, n.beta * state["v"] + state["i"] + n.bias)
 
 
 def _step_li(pop: Population, state: dict, current: np.ndarray) -> np.ndarray:

@@ -120,34 +120,95 @@ def check_precision(summary: dict, limits: Limits) -> Check:
     return Check("precision", status, msgs, {"layers": summary["layers"]})
 
 
-def functional_numbers(ref_counts, chip_counts, labels=None) -> dict:
-    """Agreement of predicted classes and counts; accuracies when ``labels`` are given."""
+def functional_numbers(ref_counts, chip_counts, labels=None, framework_counts=None) -> dict:
+    """Agreement of predicted classes and counts (chip vs float reading); accuracies when ``labels`` are given;
+    with ``framework_counts`` (the framework's own output counts) the chip's and the float reading's agreement
+    with the framework too."""
     pr, pc = predicted_classes(ref_counts), predicted_classes(chip_counts)
-    out = {"samples": int(pr.size), "class_agreement": float(np.mean(pr == pc)),
+    out = {"samples": int(pr.size), "outputs": int(np.shape(ref_counts)[1]),
+           "class_agreement": float(np.mean(pr == pc)),
            "count_exact_agreement": float(np.mean(np.all(ref_counts == chip_counts, axis=1))),
            "count_mean_abs_diff": float(np.mean(np.abs(ref_counts - chip_counts)))}
     if labels is not None:
         labels = np.asarray(labels)
         out["accuracy_float"] = float(np.mean(pr == labels))
         out["accuracy_chip"] = float(np.mean(pc == labels))
+    if framework_counts is not None:
+        fw = np.asarray(framework_counts)
+        pf = predicted_classes(fw)
+        out.update({"framework_class_agreement_chip": float(np.mean(pc == pf)),
+                    "framework_count_exact_chip": float(np.mean(np.all(chip_counts == fw, axis=1))),
+                    "framework_class_agreement_float": float(np.mean(pr == pf)),
+                    "framework_count_exact_float": float(np.mean(np.all(ref_counts == fw, axis=1)))})
+        if labels is not None:
+            out["accuracy_framework"] = float(np.mean(pf == labels))
     return out
 
 
 def check_functional(numbers: dict | None, limits: Limits) -> Check:
-    """No-go when the chip's predicted classes agree with the float reference on too few samples."""
+    """No-go when the chip's predicted classes agree too rarely with the framework's own outputs (when the samples
+    carry ``reference_counts``) or else with the float reading; no-go when the float reading itself disagrees
+    with the framework (the file was read with the wrong conventions); a warning when an accuracy is near
+    chance (:func:`_near_chance`)."""
     if numbers is None:
         return Check("functional", "skipped", ["no samples given (--samples FILE.npz)"])
-    ok = numbers["class_agreement"] >= limits.min_class_agreement
-    msgs = [f"predicted classes agree on {100 * numbers['class_agreement']:.1f} % of {numbers['samples']} samples "
-            f"(limit {100 * limits.min_class_agreement:.0f} %)",
-            f"output spike counts identical on {100 * numbers['count_exact_agreement']:.1f} %; mean |diff| "
-            f"{numbers['count_mean_abs_diff']:.3f} spikes per output"]
-    if "accuracy_float" in numbers:
-        msgs.append(f"accuracy: float {100 * numbers['accuracy_float']:.1f} %, chip {100 * numbers['accuracy_chip']:.1f} %")
-    if "agreement_per_layer_delay" in numbers:
-        msgs.append(f"agreement with the chip-timed float reference (per_layer_delay): "
-                    f"{100 * numbers['agreement_per_layer_delay']:.1f} % (quantisation only)")
-    return Check("functional", "ok" if ok else "fail", msgs, numbers)
+    pct, n = (lambda x: f"{100 * x:.1f} %"), numbers["samples"]
+    limit = f"(limit {100 * limits.min_class_agreement:.0f} %)"
+    chip_float = (f"chip vs NeuroMesh's float reading: classes agree on {pct(numbers['class_agreement'])}, "
+                  f"counts identical on {pct(numbers['count_exact_agreement'])}; mean |diff| "
+                  f"{numbers['count_mean_abs_diff']:.3f} spikes per output")
+    fails = []
+    if "framework_class_agreement_chip" in numbers:
+        chip_fw, float_fw = numbers["framework_class_agreement_chip"], numbers["framework_class_agreement_float"]
+        msgs = [f"predicted classes agree with the framework's own outputs (reference_counts) on {pct(chip_fw)} "
+                f"of {n} samples {limit}; counts identical on {pct(numbers['framework_count_exact_chip'])}",
+                f"the float reading of the file agrees with the framework on {pct(float_fw)} (counts identical on "
+                f"{pct(numbers['framework_count_exact_float'])})", chip_float]
+        if float_fw < limits.min_class_agreement:
+            fails.append(f"the network is read differently from how the framework ran it: the float reading agrees "
+                         f"with reference_counts on {pct(float_fw)} only {limit}; check --framework, --reset, "
+                         "--spikes and --dt")
+        if chip_fw < limits.min_class_agreement:
+            fails.append(f"the chip agrees with the framework's classes on {pct(chip_fw)} of {n} samples {limit}")
+    else:
+        msgs = [f"predicted classes agree on {pct(numbers['class_agreement'])} of {n} samples {limit}; compared "
+                "with NeuroMesh's own float reading of the file only (add the framework's output counts as "
+                "'reference_counts' [samples, outputs] to the samples to check against the framework)", chip_float]
+        if numbers["class_agreement"] < limits.min_class_agreement:
+            fails.append(msgs[0])
+    msgs += _accuracy_messages(numbers)
+    msgs += _timing_messages(numbers)
+    near = _near_chance(numbers)
+    status = "fail" if fails else ("warn" if near else "ok")
+    head = [f for f in fails if f not in msgs]  # without reference_counts the failure is already msgs[0]
+    return Check("functional", status, head + near + msgs, numbers)
+
+
+def _accuracy_messages(numbers: dict) -> list[str]:
+    if "accuracy_float" not in numbers:
+        return []
+    fw = f", framework {100 * numbers['accuracy_framework']:.1f} %" if "accuracy_framework" in numbers else ""
+    return [f"accuracy: float {100 * numbers['accuracy_float']:.1f} %, chip {100 * numbers['accuracy_chip']:.1f} %{fw}"]
+
+
+def _timing_messages(numbers: dict) -> list[str]:
+    if "agreement_per_layer_delay" not in numbers:
+        return []
+    return [f"agreement with the chip-timed float reference (per_layer_delay): "
+            f"{100 * numbers['agreement_per_layer_delay']:.1f} % (quantisation only)"]
+
+
+def _near_chance(numbers: dict) -> list[str]:
+    """A warning per accuracy near chance: under ``chance + min(chance, (1 - chance) / 4)`` (twice chance for
+    10 outputs and more; 62.5 % for 2), chance = 1 / outputs. Agreement with a useless network proves little."""
+    chance = 1.0 / max(numbers.get("outputs", 1), 1)
+    near = chance + min(chance, (1.0 - chance) / 4)
+    out = []
+    for key, what in (("accuracy_chip", "chip"), ("accuracy_float", "float reading")):
+        if key in numbers and numbers[key] < near:
+            out.append(f"{what} accuracy {100 * numbers[key]:.1f} % is near chance ({100 * chance:.0f} % for "
+                       f"{numbers['outputs']} outputs): the network may be read wrongly or untrained")
+    return out
 
 
 def link_load(cfg, mapped, neuron_rates: dict | None = None) -> dict:

@@ -95,16 +95,24 @@ def test_nested_subgraph_is_flattened():
 
 
 def test_norse_convention_and_auto_refusal():
-    node = nir.LIF(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.full(2, 0.5), v_threshold=np.ones(2))
+    """Norse 1.1 writes tau = dt / tau_mem_inv (dt = 1e-3) and r = 1: tau_mem_inv = 100 steps k = dt * 100."""
+    node = nir.LIF(tau=np.full(2, 1e-3 / 100), r=np.ones(2), v_leak=np.full(2, 0.5), v_threshold=np.ones(2))
     g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([2])), "w": nir.Linear(weight=np.eye(2)),
                             "lif": node, "out": nir.Output(output_type=np.array([2]))},
                      edges=[("in", "w"), ("w", "lif"), ("lif", "out")])
-    net = read_nir(g, framework="norse")
-    p = net.population("lif").neuron
-    assert np.allclose(p.beta, 0.9) and np.allclose(p.bias, 0.05)  # dt/tau * v_leak
-    assert np.allclose(net.projections[0].dense(2, 2), 0.1 * np.eye(2))  # dt * r / tau
-    with pytest.raises(MappingError, match="framework='auto'"):
-        read_nir(g)
+    for fw in ("norse", "auto"):
+        net = read_nir(g, framework=fw)
+        p = net.population("lif").neuron
+        assert net.metadata["framework"] == "norse"
+        assert np.allclose(p.beta, 0.9) and np.allclose(p.bias, 0.05)  # k * v_leak
+        assert np.allclose(net.projections[0].dense(2, 2), 0.1 * np.eye(2))  # k * r
+    iaf = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([2])), "w": nir.Linear(weight=np.eye(2)),
+                              "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)),
+                              "out": nir.Output(output_type=np.array([2]))},
+                       edges=[("in", "w"), ("w", "if"), ("if", "out")])
+    with pytest.raises(MappingError, match="--framework auto cannot tell.*--framework norse, --framework sinabs"):
+        read_nir(iaf)  # Norse and Sinabs both write IF(r = 1)
+    assert read_nir(iaf, framework="sinabs").population("if").neuron.spikes == "multi"
 
 
 def test_unsupported_node_and_parameter_are_named():
@@ -119,3 +127,70 @@ def test_unsupported_node_and_parameter_are_named():
                       edges=[("in", "w"), ("w", "lif"), ("lif", "out")])
     with pytest.raises(MappingError, match=r"node 'lif' \(LIF\): v_reset .* not supported; supported: v_reset = 0"):
         read_nir(g2)
+
+
+@pytest.mark.parametrize("in_shape, out_shape", [([1, 3], [1, 2]), ([25, 3], [2]), ([1, 3], [1, 1, 2])])
+def test_batch_and_time_dimensions_are_normalised_with_a_note(tmp_path, in_shape, out_shape):
+    """Norse [1, n], Sinabs [T, n] and Rockpool [1, 1, n] shapes load (nir.read's type check refuses them)."""
+    g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array(in_shape)), "fc": nir.Linear(weight=np.ones((2, 3))),
+                            "lif": _lif(2), "output": nir.Output(output_type=np.array(out_shape))},
+                     edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
+    path = tmp_path / "g.nir"
+    nir.write(path, g)
+    net = read_nir(path, framework="snntorch")
+    assert net.n_inputs == 3 and net.n_outputs == 2
+    notes = " | ".join(net.metadata["import_notes"])
+    assert f"shape {in_shape} read as [3]" in notes
+    assert "type check refused" in notes and "Traceback" not in notes
+
+
+def test_input_shape_that_fits_nothing_is_refused():
+    g = nir.NIRGraph(nodes={"input": nir.Input(input_type=np.array([4, 5])), "fc": nir.Linear(weight=np.ones((2, 3))),
+                            "lif": _lif(2), "output": nir.Output(output_type=np.array([2]))},
+                     edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")], type_check=False)
+    with pytest.raises(MappingError, match=r"node 'input' \(Input\): shape \[4, 5\] does not fit"):
+        read_nir(g, framework="snntorch")
+
+
+@pytest.mark.parametrize("padding, stride", [(1, 1), ("same", 1), (0, 2)])
+def test_conv1d_matches_a_direct_convolution(padding, stride):
+    rng = np.random.default_rng(3)
+    c_in, n, c_out, k = 2, 7, 3, 3
+    w, bias = rng.normal(size=(c_out, c_in, k)), rng.normal(size=c_out)
+    g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([c_in, n])),
+                            "conv": nir.Conv1d(input_shape=n, weight=w, stride=stride, padding=padding, dilation=1,
+                                               groups=1, bias=bias),
+                            "flat": nir.Flatten(input_type={"input": np.array([c_out, 7])}, start_dim=0),
+                            "lif": _lif(1), "out": nir.Output(output_type=np.array([1]))},
+                     edges=[("in", "conv"), ("conv", "flat"), ("flat", "lif"), ("lif", "out")], type_check=False)
+    pad = 1 if padding == "same" else padding
+    n_out = (n + 2 * pad - k) // stride + 1
+    g.nodes["lif"] = _lif(c_out * n_out)
+    g.nodes["out"] = nir.Output(output_type=np.array([c_out * n_out]))
+    net = read_nir(g, framework="snntorch")
+    assert net.population("lif").size == c_out * n_out
+    x = rng.normal(size=(c_in, n))
+    xp = np.pad(x, ((0, 0), (pad, pad)))
+    direct = np.array([[np.sum(w[co] * xp[:, o * stride:o * stride + k]) for o in range(n_out)]
+                       for co in range(c_out)]).reshape(-1)
+    assert np.allclose(net.projections[0].dense(c_out * n_out, c_in * n) @ x.reshape(-1), direct)
+    assert np.allclose(net.population("lif").neuron.bias, np.repeat(bias, n_out))
+
+
+def test_delay_node_becomes_per_synapse_delays():
+    """NIR Delay (seconds per element) delays each element by round(delay / dt) steps: per-synapse delays."""
+    dt = 1e-4
+    g = nir.NIRGraph(nodes={"in": nir.Input(input_type=np.array([3])), "w": nir.Linear(weight=2 * np.eye(3)),
+                            "d": nir.Delay(delay=np.array([2 * dt, 0.0, dt])), "lif": _lif(3),
+                            "out": nir.Output(output_type=np.array([3]))},
+                     edges=[("in", "w"), ("w", "d"), ("d", "lif"), ("lif", "out")])
+    net = read_nir(g)
+    (proj,) = net.projections
+    r, c, v, delay = proj.coo()
+    assert sorted(zip(r.tolist(), delay.tolist(), strict=True)) == [(0, 3), (1, 1), (2, 2)]
+    x = np.zeros((6, 3))
+    x[0] = 1  # one spike on every line at step 0: neuron k fires after its delay
+    out = run_reference(net, x, timing="same_step").output_spikes[0]
+    assert [int(np.argmax(out[:, k])) for k in range(3)] == [2, 0, 1]
+    with pytest.raises(MappingError, match=r"node 'd' \(Delay\): delays .* supported: whole numbers of steps"):
+        read_nir(g, framework="euler", dt=3e-5)

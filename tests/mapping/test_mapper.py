@@ -48,9 +48,11 @@ def test_loihi_refuses_what_it_cannot_express():
                   [Output("o", "r")])
     with pytest.raises(MappingError, match=r"population 'r' \(LI\): a non-spiking LI readout .* supported: LIF"):
         map_network(net, "loihi")
-    net2 = net.with_neuron("r", LIF(reset="subtract"))
-    with pytest.raises(MappingError, match=r"reset='subtract' .* supported: reset='zero'"):
-        map_network(net2, "loihi")
+    # subtraction, multi-spike and >= are mapped as Loihi's reset to zero, one spike, > (a named approximation)
+    net2 = net.with_neuron("r", LIF(reset="subtract", spikes="multi"))
+    _, summary = map_network(net2, "loihi")
+    notes = " | ".join(summary.to_dict()["layers"][0]["notes"])
+    assert "reset = 'subtract' applied as Loihi's 'zero'" in notes and "spikes = 'multi'" in notes
 
 
 def test_split_network_equals_unsplit_on_chip():
