@@ -12,6 +12,7 @@ from chip_configs.cli_types import non_negative_int, positive_int
 from chip_configs.errors import SimulationError
 from chip_configs.npz import read_npz
 from emulator.loops import ENGINE_NAMES, engine_help
+from emulator.probes import resolve as resolve_probe
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_CONFIG = "loihi"
@@ -72,8 +73,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "gives zero-load packet latencies. Measured errors: noc/README.md")
     p.add_argument("--report", metavar="FILE.json", help="write the full JSON report here (atomically)")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here (raster, mesh heatmaps, energy, ticks)")
-    p.add_argument("--probe", metavar="CORE:NEURON", action="append", default=[],
-                   help="record the state registers (u, v) of this neuron every tick; repeatable")
+    p.add_argument("--probe", metavar="LAYER[:INDEX]", action="append", default=[],
+                   help="record the state registers (u, v) of these neurons every tick: LAYER (all of it), "
+                   "LAYER:INDEX, LAYER:A-B, or the physical CORE:NEURON; repeatable")
     p.add_argument("--raster", choices=("outputs", "all"), default="outputs",
                    help="which neurons' spikes to record for the raster and --save-probes (default: outputs)")
     p.add_argument("--save-probes", metavar="FILE.npz",
@@ -100,7 +102,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.batch is not None and x is not None:
         x = x[: args.batch]
         labels = None if labels is None else labels[: args.batch]
-    probe_ids = [chip.global_neuron(*_parse_probe(p)) for p in args.probe]
+    targets = [t for text in args.probe for t in resolve_probe(chip, text)]
+    probe_ids, probe_labels = [t.neuron for t in targets], [t.label for t in targets]
     try:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
     except SimulationError as exc:
@@ -113,11 +116,11 @@ def run_command(args: argparse.Namespace) -> int:
     if args.report:
         report.save_json(args.report)
     if args.save_probes:
-        save_probes(result, args.save_probes, args.probe)
+        save_probes(result, args.save_probes, probe_labels)
     if args.plots:
         from emulator.plots import write_all
 
-        write_all(chip, result, Path(args.plots), probe_labels=args.probe)
+        write_all(chip, result, Path(args.plots), probe_labels=probe_labels, probe_ids=probe_ids)
     print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note)
     if args.report or args.plots or args.save_probes:
         written = [s for s in (args.report, args.plots and f"{args.plots}/*.png", args.save_probes) if s]
@@ -142,15 +145,6 @@ def _cover_latency(chip, spikes: np.ndarray, args: argparse.Namespace) -> tuple[
     return chip.prepare_inputs(spikes, ticks + latency), \
         (f"\nticks: {ticks} input + {latency} for the mapping's latency (input to outputs); "
          "--no-latency-ticks to run the input's length only")
-
-
-def _parse_probe(text: str) -> tuple[int, int]:
-    """'3:17' -> (3, 17); a clear error otherwise."""
-    try:
-        core, neuron = (int(v) for v in text.split(":"))
-    except ValueError:
-        raise SimulationError(f"--probe {text!r}: expected CORE:NEURON with two integers, e.g. 3:17") from None
-    return core, neuron
 
 
 def save_probes(result, path: str, labels: list[str]) -> None:

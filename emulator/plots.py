@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.files import atomic_write_bytes
+from cores.models import model_of
 from emulator.links import link_grids
+from emulator.probes import layer_of_neurons, output_labels
 
 
 def _figure(w: float = 6.4, h: float = 4.0):
@@ -39,17 +41,56 @@ def _save(plt, fig, path: Path) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def raster(result, path: Path, inference: int = 0) -> Path:
+def raster(result, path: Path, inference: int = 0, chip=None) -> Path:
+    """Spikes of one inference: the outputs, rows labelled with the network's class names, or (``--raster
+    all``) every recorded neuron, grouped and labelled by layer (from the program's layer placement)."""
     rec = result.records[inference]
-    spikes = rec.probe_spikes if rec.probe_spikes is not None else rec.out_spikes
-    plt, fig, ax = _figure()
+    probed = rec.probe_spikes is not None
+    spikes = rec.probe_spikes if probed else rec.out_spikes
+    plt, fig, ax = _figure(6.4, 4.0 if probed else 3.2)
     t, n = np.nonzero(spikes)
     ax.scatter(t, n, s=12, marker="|", color="black")
     ax.set_xlabel("tick")
-    ax.set_ylabel("neuron (probe index)" if rec.probe_spikes is not None else "output")
+    if probed and not _are_outputs(chip, result.probe_neurons):
+        _layer_bands(ax, chip, result.probe_neurons)
+    else:
+        _class_rows(ax, chip, spikes.shape[1])
     ax.set_title(f"spike raster, inference {inference}")
     ax.set_xlim(-0.5, spikes.shape[0] - 0.5)
+    ax.set_ylim(-0.5, spikes.shape[1] - 0.5)
     return _save(plt, fig, path)
+
+
+def _are_outputs(chip, neurons) -> bool:
+    """Whether the recorded neurons are exactly the network's outputs, in output order."""
+    if chip is None or neurons is None:
+        return False
+    m = chip.mapped
+    outs = [chip.global_neuron(int(c), int(n)) for c, n in zip(m.out_core, m.out_neuron, strict=True)]
+    return np.array_equal(np.asarray(neurons), np.asarray(outs))
+
+
+def _class_rows(ax, chip, n_out: int) -> None:
+    labels = output_labels(chip) if chip is not None else [str(i) for i in range(n_out)]
+    ax.set_yticks(range(n_out), labels if n_out <= 40 else None, fontsize="small")
+    ax.set_ylabel("output (class)")
+
+
+def _layer_bands(ax, chip, neurons) -> None:
+    """Rows grouped by layer: alternate shading, a separator and the layer name at each band's middle."""
+    names = layer_of_neurons(chip, np.asarray(neurons)) if chip is not None else None
+    if names is None:
+        ax.set_ylabel("recorded neuron")
+        return
+    bounds = [0, *[i for i in range(1, len(names)) if names[i] != names[i - 1]], len(names)]
+    mids, labels = [], []
+    for band, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        if band % 2:
+            ax.axhspan(lo - 0.5, hi - 0.5, color="0.92", zorder=0)
+        mids.append((lo + hi - 1) / 2)
+        labels.append(names[lo])
+    ax.set_yticks(mids, labels, fontsize="small")
+    ax.set_ylabel("layer")
 
 
 def tile_shape(cores_per_router: int) -> tuple[int, int]:
@@ -68,44 +109,108 @@ def mesh_grid(cfg, core_index: np.ndarray, values: np.ndarray) -> np.ndarray:
     return grid
 
 
+def used_region(cfg, core_index: np.ndarray, margin: int = 1) -> tuple[int, int, int, int]:
+    """Routers ``(x0, x1, y0, y1)`` (half-open) around the used cores, ``margin`` routers wider, within the mesh."""
+    w, h = cfg.mesh.width, cfg.mesh.height
+    if core_index.size == 0:
+        return 0, w, 0, h
+    router = np.asarray(core_index) // cfg.mesh.cores_per_router
+    x, y = router % w, router // w
+    return (max(int(x.min()) - margin, 0), min(int(x.max()) + margin + 1, w),
+            max(int(y.min()) - margin, 0), min(int(y.max()) + margin + 1, h))
+
+
+def _zoomed(cfg, core_index: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The used region when it covers under a quarter of the mesh (worth zooming to), else None."""
+    x0, x1, y0, y1 = used_region(cfg, core_index)
+    small = (x1 - x0) * (y1 - y0) < 0.25 * cfg.mesh.width * cfg.mesh.height
+    return (x0, x1, y0, y1) if small else None
+
+
+def _inset_whole_chip(ax, cfg, region, grid_full: np.ndarray, cmap) -> None:
+    """The whole mesh as a small inset in the corner, the zoomed region outlined."""
+    from matplotlib.patches import Rectangle
+
+    inset = ax.inset_axes((0.72, 0.72, 0.26, 0.26))
+    inset.imshow(np.where(np.isnan(grid_full), np.nan, 1.0), origin="lower", cmap=cmap, vmin=0, vmax=1,
+                 interpolation="nearest", aspect="auto")
+    x0, x1, y0, y1 = region
+    sx, sy = grid_full.shape[1] / cfg.mesh.width, grid_full.shape[0] / cfg.mesh.height
+    inset.add_patch(Rectangle((x0 * sx - 0.5, y0 * sy - 0.5), (x1 - x0) * sx, (y1 - y0) * sy, fill=False,
+                              edgecolor="red", lw=1.0))
+    inset.set_xticks([])
+    inset.set_yticks([])
+    inset.set_title("whole chip", fontsize="x-small")
+
+
+def _cmap(name: str):
+    import matplotlib
+
+    cmap = matplotlib.colormaps[name].copy()
+    cmap.set_bad("0.85")   # grey, not the colour map's own end: a missing value must not read as a load
+    return cmap
+
+
 def core_activity(chip, report, path: Path) -> Path:
+    """Synaptic operations per core on the mesh (grey: unused core), zoomed to the used routers when they are
+    a small part of the chip (the whole chip as an inset)."""
     cfg = chip.cfg
     rows, cols = tile_shape(cfg.mesh.cores_per_router)
-    grid = mesh_grid(cfg, report.arrays.core_index, report.arrays.core_activity)
+    full = mesh_grid(cfg, report.arrays.core_index, report.arrays.core_activity)
+    region = _zoomed(cfg, report.arrays.core_index)
+    x0, x1, y0, y1 = region or (0, cfg.mesh.width, 0, cfg.mesh.height)
+    grid = full[y0 * rows: y1 * rows, x0 * cols: x1 * cols]
+    cmap = _cmap("viridis")
     plt, fig, ax = _figure(6.4, min(9.0, 5.0 * grid.shape[0] / max(grid.shape[1], 1) + 1.5))
-    im = ax.imshow(grid, origin="lower", cmap="viridis", interpolation="nearest", aspect="auto")
+    im = ax.imshow(grid, origin="lower", cmap=cmap, interpolation="nearest", aspect="auto")
     fig.colorbar(im, ax=ax, label="synaptic ops per inference")
-    ax.set_title(f"core activity on the {cfg.mesh.width} x {cfg.mesh.height} mesh (blank: unused core)")
-    step_x, step_y = max(1, cfg.mesh.width // 16), max(1, cfg.mesh.height // 16)
-    ax.set_xticks([x * cols + (cols - 1) / 2 for x in range(0, cfg.mesh.width, step_x)],
-                  [str(x) for x in range(0, cfg.mesh.width, step_x)])
-    ax.set_yticks([y * rows + (rows - 1) / 2 for y in range(0, cfg.mesh.height, step_y)],
-                  [str(y) for y in range(0, cfg.mesh.height, step_y)])
-    if cfg.mesh.cores_per_router > 1 and cfg.mesh.width <= 32:
-        for x in range(1, cfg.mesh.width):
-            ax.axvline(x * cols - 0.5, color="white", lw=1.5)
-        for y in range(1, cfg.mesh.height):
-            ax.axhline(y * rows - 0.5, color="white", lw=1.5)
-    ax.set_xlabel("router x")
-    ax.set_ylabel("router y")
+    where = f"routers x {x0}..{x1 - 1}, y {y0}..{y1 - 1} of " if region else ""
+    ax.set_title(f"core activity, {where}the {cfg.mesh.width} x {cfg.mesh.height} mesh (grey: unused)",
+                 fontsize="medium")
+    _router_ticks(ax, cfg, (x0, x1, y0, y1), rows, cols)
+    if region:
+        _inset_whole_chip(ax, cfg, region, full, _cmap("Greys"))
     return _save(plt, fig, path)
 
 
+def _router_ticks(ax, cfg, region, rows: int, cols: int) -> None:
+    x0, x1, y0, y1 = region
+    step_x, step_y = max(1, (x1 - x0) // 16), max(1, (y1 - y0) // 16)
+    ax.set_xticks([(x - x0) * cols + (cols - 1) / 2 for x in range(x0, x1, step_x)],
+                  [str(x) for x in range(x0, x1, step_x)])
+    ax.set_yticks([(y - y0) * rows + (rows - 1) / 2 for y in range(y0, y1, step_y)],
+                  [str(y) for y in range(y0, y1, step_y)])
+    if cfg.mesh.cores_per_router > 1 and x1 - x0 <= 32:
+        for x in range(1, x1 - x0):
+            ax.axvline(x * cols - 0.5, color="white", lw=1.5)
+        for y in range(1, y1 - y0):
+            ax.axhline(y * rows - 0.5, color="white", lw=1.5)
+    ax.set_xlabel("router x")
+    ax.set_ylabel("router y")
+
+
 def link_utilisation(chip, report, path: Path) -> Path:
+    """Flits per cycle on every mesh link, one panel per direction, at the link's source router; links that
+    do not exist (the mesh edge) are grey. Zoomed like :func:`core_activity`."""
     cfg = chip.cfg
-    util = report.arrays.link_utilisation
-    grids = link_grids(chip.topology, util)  # {"north": [H, W], ...}
+    grids = link_grids(chip.topology, report.arrays.link_utilisation)  # {"north": [H, W], ...}
+    region = _zoomed(cfg, report.arrays.core_index)
+    x0, x1, y0, y1 = region or (0, cfg.mesh.width, 0, cfg.mesh.height)
+    grids = {name: g[y0:y1, x0:x1] for name, g in grids.items()}
     plt, fig, axes = _figure(10, 3.2)
     fig.clf()
-    axes = fig.subplots(1, len(grids))
+    axes = np.atleast_1d(fig.subplots(1, len(grids)))
     vmax = max(float(np.nanmax(g)) if np.isfinite(g).any() else 0.0 for g in grids.values()) or 1.0
-    for ax, (name, g) in zip(np.atleast_1d(axes), grids.items(), strict=True):
-        im = ax.imshow(g, origin="lower", cmap="magma", vmin=0, vmax=vmax, interpolation="nearest")
+    cmap = _cmap("magma")
+    for ax, (name, g) in zip(axes, grids.items(), strict=True):
+        im = ax.imshow(g, origin="lower", cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest",
+                       extent=(x0 - 0.5, x1 - 0.5, y0 - 0.5, y1 - 0.5))
         ax.set_title(f"{name}-bound links")
-        ax.set_xlabel("x")
-    np.atleast_1d(axes)[0].set_ylabel("y")
-    fig.colorbar(im, ax=list(np.atleast_1d(axes)), label="flits per cycle")
-    fig.suptitle(f"NoC link utilisation, {cfg.mesh.width} x {cfg.mesh.height} mesh")
+        ax.set_xlabel("router x")
+    axes[0].set_ylabel("router y")
+    fig.colorbar(im, ax=list(axes), label="flits per cycle")
+    where = f" (routers x {x0}..{x1 - 1}, y {y0}..{y1 - 1})" if region else ""
+    fig.suptitle(f"NoC link utilisation, {cfg.mesh.width} x {cfg.mesh.height} mesh{where}; grey: no link")
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
@@ -139,31 +244,44 @@ def tick_duration(report, path: Path, inference: int = 0) -> Path:
     return _save(plt, fig, path)
 
 
-def traces(result, path: Path, labels: list[str], inference: int = 0) -> Path:
-    """State registers of the probed neurons over the ticks of one inference, one panel per register."""
+def traces(result, path: Path, labels: list[str], inference: int = 0, lines: dict | None = None) -> Path:
+    """State registers of the probed neurons over the ticks of one inference, one panel per register, with the
+    model's levels for each neuron (``lines``: register -> {name: value per probed neuron}, e.g. threshold
+    and reset, :meth:`cores.models.base.NeuronModel.trace_lines`) drawn in the neuron's colour."""
     rec = result.records[inference]
     names = sorted(rec.traces)
     plt, fig, _ = _figure(7.0, 2.4 * len(names) + 0.6)
     fig.clf()
     axes = np.atleast_1d(fig.subplots(len(names), 1, sharex=True))
+    styles = ("--", ":", "-.")
     for ax, name in zip(axes, names, strict=True):
+        levels = (lines or {}).get(name, {})
         for k in range(rec.traces[name].shape[1]):
-            ax.step(np.arange(rec.traces[name].shape[0]), rec.traces[name][:, k], where="post",
-                    label=labels[k] if k < len(labels) else str(k))
+            line, = ax.step(np.arange(rec.traces[name].shape[0]), rec.traces[name][:, k], where="post",
+                            label=labels[k] if k < len(labels) else str(k))
+            for style, (what, values) in zip(styles, levels.items(), strict=False):
+                ax.axhline(float(values[k]), color=line.get_color(), ls=style, lw=0.8,
+                           label=what if k == 0 else None)
         ax.set_ylabel(f"{name} (register LSB)")
-    axes[0].legend(loc="upper right", fontsize="small", title="core:neuron")
+        ax.legend(loc="upper left", fontsize="x-small", bbox_to_anchor=(1.01, 1.0))
     axes[-1].set_xlabel("tick")
     axes[0].set_title(f"state traces, inference {inference}")
     return _save(plt, fig, path)
 
 
-def write_all(chip, result, out_dir: Path, probe_labels: list[str] | None = None) -> list[Path]:
-    """Every figure of a run into ``out_dir`` (state traces only when neurons were probed)."""
+def write_all(chip, result, out_dir: Path, probe_labels: list[str] | None = None,
+              probe_ids: list[int] | None = None) -> list[Path]:
+    """Every figure of a run into ``out_dir`` (state traces only when neurons were probed: ``probe_ids`` their
+    global indices, for the model's threshold and reset lines)."""
     out_dir = Path(out_dir)
     rep = result.report
-    extra = [traces(result, out_dir / "traces.png", probe_labels or [])] if result.records[0].traces else []
+    extra = []
+    if result.records[0].traces:
+        lines = model_of(chip.cfg).trace_lines(chip.cores._prm[np.asarray(probe_ids, np.int64)]) \
+            if probe_ids else {}
+        extra = [traces(result, out_dir / "traces.png", probe_labels or [], lines=lines)]
     return extra + [
-        raster(result, out_dir / "raster.png"),
+        raster(result, out_dir / "raster.png", chip=chip),
         core_activity(chip, rep, out_dir / "core_activity.png"),
         link_utilisation(chip, rep, out_dir / "link_utilisation.png"),
         energy_breakdown(rep, out_dir / "energy_breakdown.png"),

@@ -16,7 +16,7 @@ from chip_configs.schema import ChipConfig, load_config
 from emulator.mapped import MappedCore, MappedNetwork
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
-from mapping.partition import Partition, partition
+from mapping.partition import SPLITTERS, Partition, partition
 from mapping.placement import place, placement_cost
 from mapping.programs import builder_for
 from mapping.quantize import quantize
@@ -113,7 +113,8 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     mapped = _assemble(network, cfg, part, programs, routes, in_routes, assign)
     summary = _summary(network, cfg, part, quant, err_terms, assign, mapped, costs, opts)
     meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
-            "latency_ticks": summary.latency_ticks, "network": network.name, "onset_ticks": onsets}
+            "latency_ticks": summary.latency_ticks, "network": network.name, "onset_ticks": onsets,
+            "layers": layer_placement(part, assign)}
     return _with_metadata(mapped, meta), summary
 
 
@@ -192,6 +193,17 @@ def _outputs(net: Network, part: Partition, assign: np.ndarray) -> tuple[np.ndar
     return np.asarray(cores, np.int32), np.asarray(neurons, np.int32)
 
 
+def layer_placement(part: Partition, assign: np.ndarray) -> dict[str, list[list[int]]]:
+    """Where each population's neurons live: ``{layer: [[core, start, stop], ...]}``, neuron ``start + j`` of
+    the layer being local neuron ``j`` of ``core`` (relay neurons, which belong to no layer, are left out).
+    Probes and rasters address neurons by layer through it."""
+    out: dict[str, list[list[int]]] = {}
+    for k, s in enumerate(part.slices):
+        if s.pop != SPLITTERS:
+            out.setdefault(s.pop, []).append([int(assign[k]), int(s.start), int(s.stop)])
+    return out
+
+
 def _with_metadata(m: MappedNetwork, meta: dict) -> MappedNetwork:
     return MappedNetwork(m.chip_name, m.cores, m.n_inputs, m.in_ptr, m.in_core, m.in_axon, m.in_delay,
                          m.out_core, m.out_neuron, meta)
@@ -213,8 +225,8 @@ def _summary(net, cfg, part, quant, err_terms, assign, mapped, costs, opts) -> M
     return MappingSummary(
         chip=cfg.name, network=net.name, model=cfg.neuron.model,
         cores_used=len(part.slices), cores_available=cfg.num_cores,
-        splitter_cores=sum(1 for s in part.slices if s.pop == "<splitters>"),
-        splitter_neurons=sum(s.n_neurons for s in part.slices if s.pop == "<splitters>"),
+        splitter_cores=sum(1 for s in part.slices if s.pop == SPLITTERS),
+        splitter_neurons=sum(s.n_neurons for s in part.slices if s.pop == SPLITTERS),
         latency_ticks=latency_ticks(net, part), layers=layer_errors(net, part, quant, err_terms),
         cores=usage, tightest=tightest(usage), placer=opts.placer, seed=opts.seed,
         placement_cost=costs[opts.placer], naive_cost=costs["sequential"], greedy_cost=costs["greedy"],

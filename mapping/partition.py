@@ -34,6 +34,8 @@ from chip_configs.errors import CapacityError, MappingError
 from cores.models import model_of
 from mapping.network import Network
 
+SPLITTERS = "<splitters>"  # the pop name of a slice of relay (splitter) neurons
+
 
 @dataclass(frozen=True)
 class SynapseTable:
@@ -343,7 +345,7 @@ def _check_one_source(s: int, n_dest: int, n_relays: int, npc: int, edge_lim: in
 def _relay_slice(cur: dict) -> Slice:
     n_rel = len(cur["relays"])
     axon = np.asarray([a for a, _ in cur["relays"]], np.int64)
-    return Slice("<splitters>", 0, n_rel, np.asarray(cur["src"], np.int64), np.ones(len(cur["src"]), np.int64),
+    return Slice(SPLITTERS, 0, n_rel, np.asarray(cur["src"], np.int64), np.ones(len(cur["src"]), np.int64),
                  axon, np.arange(n_rel, dtype=np.int64), np.full(n_rel, -1, np.int64), "splitter",
                  [c for _, c in cur["relays"]])
 

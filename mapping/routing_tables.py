@@ -19,7 +19,7 @@ import numpy as np
 
 from chip_configs.errors import CapacityError
 from emulator.mapped import Destinations
-from mapping.partition import Partition, destinations
+from mapping.partition import SPLITTERS, Partition, destinations
 from mapping.placement import Traffic
 from noc.packet import FIELDS, PacketFormat
 from noc.topology import MeshTopology
@@ -73,8 +73,8 @@ def _relay_routes(part: Partition, k: int) -> Routes:
 def logical_routes(part: Partition) -> tuple[list[Routes], Routes]:
     """Routes of every slice's neurons, and of the external input lines (as a Routes over input lines)."""
     n_src = part.n_inputs + sum(t.ptr.size - 1 for t in part.tables.values())
-    dest = destinations([s for s in part.slices if s.pop != "<splitters>"], n_src)
-    per_slice = [(_relay_routes(part, k) if s.pop == "<splitters>" else _population_routes(part, k, dest))
+    dest = destinations([s for s in part.slices if s.pop != SPLITTERS], n_src)
+    per_slice = [(_relay_routes(part, k) if s.pop == SPLITTERS else _population_routes(part, k, dest))
                  for k, s in enumerate(part.slices)]
     ptr, sl, ax, dl = dest
     n_in = part.n_inputs

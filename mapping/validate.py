@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from mapping.partition import SPLITTERS
 from mapping.reference import predicted_classes, run_reference
 from noc.routing import links
 from noc.topology import MeshTopology
@@ -99,7 +100,7 @@ def check_capacity(summary: dict, limits: Limits) -> Check:
 def _full_by_design(t: dict, copies: dict) -> str:
     if t["resource"] == "fan_out":
         return "one target per neuron: splitters"
-    if t["resource"] == "neurons" and t["layer"] == "<splitters>":
+    if t["resource"] == "neurons" and t["layer"] == SPLITTERS:
         return "relay neurons packed"
     if t["resource"] == "axons" and copies.get(t["layer"], 1) > 1:
         return f"up to {copies[t['layer']]} axon copies per source fill the axons"

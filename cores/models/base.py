@@ -219,6 +219,12 @@ class NeuronModel(ABC):
     def input_scale_bits(self, cfg) -> int:
         """Left shift the kernels may apply to a summed input (for the int64 headroom check)."""
 
+    def trace_lines(self, prm: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+        """Levels worth drawing on a state trace, per register: ``{register: {name: value per neuron}}`` from
+        kernel records ``prm`` (e.g. the firing threshold and the reset value of the membrane). None by
+        default; plots only read them."""
+        return {}
+
     @abstractmethod
     def record_columns(self, cfg, p: ParamRecord) -> dict[str, np.ndarray]:
         """Fields of the kernel record (``record_dtype``) from a validated parameter record."""

@@ -205,6 +205,10 @@ class LoihiLif(NeuronModel):
                               **self.kernel_options(cfg))
         return {"u": out_u, "v": out_v, "spikes": out_s}
 
+    def trace_lines(self, prm: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+        # v spikes when strictly above vth << threshold_shift, then resets to 0 (Lava's rule)
+        return {"v": {"threshold (spike when above)": prm["vth_eff"], "reset": np.zeros(len(prm), np.int64)}}
+
 
 MODEL = LoihiLif()
 

@@ -229,6 +229,12 @@ class TrueNorth(NeuronModel):
         _kernels.truenorth_direct(prm, regs["v"], inputs, out_v, out_s, key=key, **self.kernel_options(cfg))
         return {"v": out_v, "spikes": out_s}
 
+    def trace_lines(self, prm: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+        # V spikes when V >= alpha + eta (eta = 0 without a threshold mask) and resets to R (gamma 0); the
+        # negative threshold -beta bounds it from below
+        return {"v": {"threshold alpha": prm["alpha"], "reset R": prm["reset_value"],
+                      "negative threshold -beta": -prm["beta"].astype(np.int64)}}
+
 
 MODEL = TrueNorth()
 

@@ -76,7 +76,7 @@ def test_run_plots_and_probes(capsys, tmp_path):
 
 def test_run_errors_are_clear(capsys, tmp_path):
     code, _, err = _run(capsys, "run", "--probe", "44:x")
-    assert code == 2 and "expected CORE:NEURON" in err
+    assert code == 2 and "no layer or programmed core by that name" in err and "or CORE:NEURON" in err
     code, _, err = _run(capsys, "run", "tiny")
     assert code == 2 and "no bundled demo network for chip 'tiny'" in err
     code, _, err = _run(capsys, "run", "--network", str(tmp_path / "missing.npz"))
