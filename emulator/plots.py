@@ -146,9 +146,8 @@ def _inset_whole_chip(ax, cfg, region, grid_full: np.ndarray, cmap) -> None:
 def _cmap(name: str):
     import matplotlib
 
-    cmap = matplotlib.colormaps[name].copy()
-    cmap.set_bad("0.85")   # grey, not the colour map's own end: a missing value must not read as a load
-    return cmap
+    # grey, not the colour map's own end: a missing value must not read as a load
+    return matplotlib.colormaps[name].with_extremes(bad="0.85")
 
 
 def core_activity(chip, report, path: Path) -> Path:
