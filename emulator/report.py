@@ -300,6 +300,41 @@ class RunArrays:
 
 
 @dataclass(frozen=True)
+class NeuroBenchMetrics(_Record):
+    """The metrics NeuroBench (Yik et al., Nature Communications 2025) names, from what the run counted.
+
+    Attributes
+    ----------
+    synaptic_operations : per inference: ``effective_acs`` the accumulates the chip performed (spike x
+        synapse, the report's syn_ops), ``effective_macs`` 0 (integer cores accumulate, they never multiply),
+        ``dense`` every programmed synapse every tick (what a dense, event-blind engine would do).
+    activation_sparsity : 1 - spikes / (neurons x ticks), mean over inferences.
+    connection_sparsity : 1 - non-zero synapses / crossbar points (sum over used cores of axons x neurons;
+        a TrueNorth synapse is a set crossbar bit, a Loihi one a stored non-zero weight; relays included).
+    footprint_bytes : the programmed state as the chip stores it (weights, neuron state, spike buffers: the
+        report's memory_bits / 8).
+    """
+
+    synaptic_operations: Mapping[str, float]
+    activation_sparsity: float
+    connection_sparsity: float
+    footprint_bytes: float
+
+    @classmethod
+    def of(cls, chip, mean: InferenceSummary, activation_sparsity: float, memory: MemoryBits) -> NeuroBenchMetrics:
+        progs = [c.program for c in chip.mapped.cores]
+        synapses = sum(int(p.n_synapses) for p in progs)
+        nonzero = sum(int(p.n_synapses) if p.syn_weight is None else int(np.count_nonzero(p.syn_weight))
+                      for p in progs)
+        points = sum(int(p.n_axons) * int(p.n_neurons) for p in progs)
+        ops = {"effective_acs": float(mean.counts[Event.SYN_OPS.label]), "effective_macs": 0.0,
+               "dense": float(synapses) * float(mean.ticks)}
+        return cls(synaptic_operations=_frozen_map(ops), activation_sparsity=activation_sparsity,
+                   connection_sparsity=1.0 - nonzero / points if points else 1.0,
+                   footprint_bytes=memory.total / 8)
+
+
+@dataclass(frozen=True)
 class Report(_Record):
     """Priced results of a run; ``to_dict`` is the JSON schema, ``to_text`` the table for people."""
 
@@ -323,6 +358,7 @@ class Report(_Record):
     noc_links: NocLinkStats
     timing_violations: tuple[Violation, ...]
     unit_costs: UnitCosts
+    neurobench: NeuroBenchMetrics
     accuracy: float | None = None  # fraction of inferences whose prediction equals the label; None: no labels
     arrays: RunArrays | None = field(default=None, compare=False, repr=False)
 
@@ -356,6 +392,8 @@ def build_report(chip, records) -> Report:
     cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / cfg.noc.cycle_ns
     util = flits / cycles if cycles else flits * 0.0
     per_core = _per_core(chip, records)
+    memory = MemoryBits.of(chip)
+    sparsity = _sparsity(mean, chip)
     return Report(
         report_version=REPORT_VERSION,
         chip=cfg.name,
@@ -368,15 +406,16 @@ def build_report(chip, records) -> Report:
         mean=mean,
         inferences_per_second=1.0 / lat_s if lat_s else 0.0,
         energy_delay_product_js=e_j * lat_s,
-        memory_bits=MemoryBits.of(chip),
+        memory_bits=memory,
         cores_used=int(chip.cores.n_cores),
         cores_available=int(cfg.num_cores),
         neurons_used=int(chip.cores.n_neurons),
-        activation_sparsity=_sparsity(mean, chip),
+        activation_sparsity=sparsity,
         per_core=per_core,
         noc_links=_links(chip, flits, util),
         timing_violations=tuple(Violation(b, _frozen_map(v)) for b, r in enumerate(records) for v in r.violations),
         unit_costs=UnitCosts.of(cfg),
+        neurobench=NeuroBenchMetrics.of(chip, mean, sparsity, memory),
         arrays=RunArrays(
             link_utilisation=flits / cycles if cycles else flits.astype(float),
             core_activity=np.asarray([c.syn_ops for c in per_core]),
@@ -393,4 +432,4 @@ def _sparsity(mean: InferenceSummary, chip) -> float:
 
 
 __all__ = ["CoreRow", "EnergyBreakdown", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
-           "NocLinkStats", "Report", "RunArrays", "UnitCosts", "Violation", "build_report", "mean_of"]
+           "NeuroBenchMetrics", "NocLinkStats", "Report", "RunArrays", "UnitCosts", "Violation", "build_report", "mean_of"]

@@ -73,3 +73,20 @@ def test_text_of_a_violation_without_an_overrun(report):
     viol = dataclasses.replace(report, timing_violations=(Violation(1, entry),))
     assert viol.to_dict()["timing_violations"] == [{**entry, "inference": 1}]
     assert render_text(viol).endswith("first: tick 3, link (0,0)->(1,0) east overran the 100 ns period")
+
+
+def test_neurobench_metrics_of_the_digits_demo():
+    """Hand-checked on the bundled Loihi demo: 64 -> 128 -> 10 dense layers, 27 ticks per inference."""
+    chip = Chip.from_config("loihi").program("emulator/data/default_network_loihi.npz")
+    spikes = chip.prepare_inputs(np.load("emulator/data/default_input_loihi.npz")["spikes"][:2], 27)
+    rep = chip.run(spikes).report
+    nb = rep.neurobench
+    synapses = 64 * 128 + 128 * 10                       # 9,472 programmed synapses, no relays
+    assert nb.synaptic_operations["dense"] == synapses * 27 == 255_744
+    assert nb.synaptic_operations["effective_acs"] == rep.mean.counts["syn_ops"]
+    assert nb.synaptic_operations["effective_macs"] == 0.0
+    assert nb.footprint_bytes == rep.memory_bits.total / 8 == 103_776 / 8
+    assert nb.activation_sparsity == rep.activation_sparsity
+    zero = sum(int(np.count_nonzero(c.program.syn_weight == 0)) for c in chip.mapped.cores)
+    assert nb.connection_sparsity == pytest.approx(zero / synapses)   # every crossbar point holds a synapse
+    assert rep.to_dict()["neurobench"]["footprint_bytes"] == 12_972
