@@ -3,9 +3,10 @@
 - ``raster.png``: output spikes (or probed neurons) of the first inference;
 - ``core_activity.png``: synaptic operations per core, laid out on the mesh (tiles subdivided per core);
 - ``link_utilisation.png``: flits per cycle on each mesh link, one panel per direction;
-- ``energy_breakdown.png``: energy per inference by operation type;
+- ``energy_breakdown.png``: energy per inference by operation type and by core;
 - ``tick_duration.png``: duration of each tick split into compute, network and synchronisation;
-- ``traces.png``: state registers of probed neurons (when any are probed).
+- ``traces.png``: state registers of probed neurons (when any are probed), with each neuron's threshold and reset;
+- ``summary.png``: one page with energy, tick durations, the output raster and the mesh activity.
 
 Every file is written atomically.
 """
@@ -216,19 +217,38 @@ def link_utilisation(chip, report, path: Path) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def energy_breakdown(report, path: Path) -> Path:
+def _energy_by_op(ax, report) -> None:
     by_op = report.mean.energy_pj.by_op
     items = sorted(((k, v) for k, v in by_op.items() if v > 0), key=lambda kv: kv[1])
-    plt, fig, ax = _figure()
-    ax.barh([k for k, _ in items], [v * 1e-6 for _, v in items], color="tab:blue")
+    total = report.mean.energy_pj.total or 1.0
+    bars = ax.barh([k for k, _ in items], [v * 1e-6 for _, v in items], color="tab:blue")
+    ax.bar_label(bars, [f"{100 * v / total:.1f} %" for _, v in items], fontsize="x-small", padding=2)
     ax.set_xlabel("energy per inference (uJ)")
-    ax.set_title(f"energy breakdown: {report.mean.energy_pj.total * 1e-6:.3f} uJ per inference")
+    ax.set_title("by operation")
+
+
+def _energy_by_core(ax, report, top: int = 12) -> None:
+    """Dynamic energy of the most expensive used cores (static power is chip-wide, not per core)."""
+    rows = sorted(report.per_core, key=lambda r: r.energy_pj)[-top:]
+    ax.barh([f"core {r.core}" for r in rows], [r.energy_pj * 1e-6 for r in rows], color="tab:orange")
+    more = len(report.per_core) - len(rows)
+    ax.set_title(f"by core (dynamic){f', top {top} of {len(report.per_core)}' if more > 0 else ''}")
+    ax.set_xlabel("energy per inference (uJ)")
+
+
+def energy_breakdown(report, path: Path) -> Path:
+    """Energy per inference by operation (count x unit cost, static included) and by core (dynamic only)."""
+    plt, fig, _ = _figure(10, 4.0)
+    fig.clf()
+    ax_op, ax_core = fig.subplots(1, 2)
+    _energy_by_op(ax_op, report)
+    _energy_by_core(ax_core, report)
+    fig.suptitle(f"energy breakdown: {report.mean.energy_pj.total * 1e-6:.3f} uJ per inference")
     return _save(plt, fig, path)
 
 
-def tick_duration(report, path: Path, inference: int = 0) -> Path:
+def _tick_bars(ax, report, inference: int = 0) -> None:
     ticks = report.arrays.tick_ns[inference]
-    plt, fig, ax = _figure()
     t = np.arange(ticks.shape[0])
     bottom = np.zeros(ticks.shape[0])
     scale, unit = (1e6, "ms") if ticks[:, 0].max() >= 1e6 else (1e3, "us") if ticks[:, 0].max() >= 1e3 else (1, "ns")
@@ -238,9 +258,59 @@ def tick_duration(report, path: Path, inference: int = 0) -> Path:
         bottom += ticks[:, i] / scale
     ax.set_xlabel("tick")
     ax.set_ylabel(f"duration ({unit})")
-    ax.legend(loc="upper right")
-    ax.set_title(f"tick duration, inference {inference}")
+    # above the bars, not over them
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize="small", frameon=False)
+
+
+def tick_duration(report, path: Path, inference: int = 0) -> Path:
+    plt, fig, ax = _figure()
+    _tick_bars(ax, report, inference)
+    ax.set_title(f"tick duration, inference {inference}", pad=24)
     return _save(plt, fig, path)
+
+
+def summary(chip, result, path: Path) -> Path:
+    """One page: energy by operation, tick durations, the output raster and the mesh activity, with the
+    headline figures in the title."""
+    rep = result.report
+    plt, fig, _ = _figure(12, 7.5)
+    fig.clf()
+    axes = fig.subplots(2, 2)
+    _energy_by_op(axes[0, 0], rep)
+    _tick_bars(axes[0, 1], rep)
+    axes[0, 1].set_title("tick durations, inference 0", pad=20)
+    _summary_raster(axes[1, 0], chip, result)
+    _summary_mesh(fig, axes[1, 1], chip, rep)
+    m = rep.mean
+    fig.suptitle(f"{rep.chip} / {rep.network}: {m.energy_pj.total * 1e-6:.3f} uJ and "
+                 f"{m.latency_ns.total * 1e-3:.1f} us per inference, {m.power_mw:.2f} mW; "
+                 f"{rep.cores_used} of {rep.cores_available} cores; activation sparsity "
+                 f"{rep.activation_sparsity:.3f}", fontsize="medium")
+    return _save(plt, fig, path)
+
+
+def _summary_raster(ax, chip, result) -> None:
+    rec = result.records[0]
+    spikes = rec.out_spikes
+    t, n = np.nonzero(spikes)
+    ax.scatter(t, n, s=10, marker="|", color="black")
+    _class_rows(ax, chip, spikes.shape[1])
+    ax.set_xlabel("tick")
+    ax.set_title("output spikes, inference 0")
+    ax.set_ylim(-0.5, spikes.shape[1] - 0.5)
+
+
+def _summary_mesh(fig, ax, chip, rep) -> None:
+    cfg = chip.cfg
+    rows, cols = tile_shape(cfg.mesh.cores_per_router)
+    full = mesh_grid(cfg, rep.arrays.core_index, rep.arrays.core_activity)
+    x0, x1, y0, y1 = _zoomed(cfg, rep.arrays.core_index) or (0, cfg.mesh.width, 0, cfg.mesh.height)
+    im = ax.imshow(full[y0 * rows: y1 * rows, x0 * cols: x1 * cols], origin="lower", cmap=_cmap("viridis"),
+                   interpolation="nearest", aspect="auto")
+    fig.colorbar(im, ax=ax, label="syn ops per inference")
+    _router_ticks(ax, cfg, (x0, x1, y0, y1), rows, cols)
+    ax.set_title(f"core activity (routers x {x0}..{x1 - 1}, y {y0}..{y1 - 1} of {cfg.mesh.width} x "
+                 f"{cfg.mesh.height})", fontsize="small")
 
 
 def traces(result, path: Path, labels: list[str], inference: int = 0, lines: dict | None = None) -> Path:
@@ -285,4 +355,5 @@ def write_all(chip, result, out_dir: Path, probe_labels: list[str] | None = None
         link_utilisation(chip, rep, out_dir / "link_utilisation.png"),
         energy_breakdown(rep, out_dir / "energy_breakdown.png"),
         tick_duration(rep, out_dir / "tick_duration.png"),
+        summary(chip, result, out_dir / "summary.png"),
     ]

@@ -69,7 +69,7 @@ def test_run_plots_and_probes(capsys, tmp_path):
     assert code == 0
     names = sorted(p.name for p in plots.iterdir())
     assert names == ["core_activity.png", "energy_breakdown.png", "link_utilisation.png", "raster.png",
-                     "tick_duration.png", "traces.png"]
+                     "summary.png", "tick_duration.png", "traces.png"]
     z = np.load(probes)
     assert z["spikes"].shape[0] == 2 and z["trace_v"].shape[2] == 1
 
