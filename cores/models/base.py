@@ -271,7 +271,8 @@ class NeuronModel(ABC):
     @staticmethod
     @abstractmethod
     def integrate(cfg, p: ParamRecord, syn: Synapses, count: np.ndarray, draws: Draws) -> np.ndarray:
-        """Net synaptic input per neuron (int64) of ``count[a]`` spikes on every axon ``a``.
+        """Net synaptic input per neuron (int64) of ``count[a]`` spikes on every axon ``a`` (a model with
+        ``binary_axons`` takes any ``count[a] > 0`` as one spike).
 
         ``syn`` is bound to ``p`` (:meth:`bind_synapses`).
         """
