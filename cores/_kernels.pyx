@@ -17,6 +17,9 @@ Two crossbar layouts (chosen by the neuron model, built by :mod:`cores.core_arra
   bench-A) costs one random access, no merge pass and no data-dependent branch; records ahead are prefetched.
 - ``truenorth``: the binary crossbar as bits, ``words[axon, w]`` (uint64), bit ``b`` of word ``w`` is local
   neuron ``64 w + b``; no per-synapse weight: the weight is ``weight_t[type[axon], neuron]`` (Cassidy 2013).
+  Its axons are binary (``binary`` of ``deliver_bits``): the spikes that reach one axon for one tick count
+  once, as the bit TrueNorth's scheduler sets for them (the merge below finds the duplicates; the caller
+  counts them as dropped).
 
 The neuron rules (Loihi LIF, TrueNorth) and the PRNG are the C functions of ``cores/nm_rules.h`` (declared in
 :mod:`cores._lif`), written once for every compiled path; :mod:`cores._reference` is the readable NumPy oracle
@@ -257,7 +260,8 @@ cdef Py_ssize_t merge_slot(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize
                            int32_t[::1] cnt, int32_t[::1] uniq) noexcept nogil:
     """Turn a slot's pending list (duplicates allowed) into unique axons with spike counts; empty the slot.
 
-    Merging makes the per-axon count, and hence the stochastic draw slots, independent of arrival order.
+    Merging makes the per-axon count, and hence the stochastic draw slots, independent of arrival order; on
+    binary axons it is the OR of the spikes (each unique axon counts once).
     """
     cdef Py_ssize_t i, nu = 0
     cdef int32_t a
@@ -457,12 +461,15 @@ def deliver_bits(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, i
                  int32_t[::1] uniq, const uint64_t[:, ::1] words, const uint8_t[::1] axon_type,
                  const wt_t[:, ::1] weight_t, const uint8_t[:, ::1] stoch_t, const int32_t[::1] axon_core,
                  const int64_t[::1] axon_offset, const int64_t[::1] neuron_offset, int64_t[::1] acc,
-                 int64_t[:, ::1] counts, uint64_t key, int64_t tick):
+                 int64_t[:, ::1] counts, uint64_t key, int64_t tick, bint binary):
     """Integrate the spikes due in ``slot`` through the TrueNorth bit crossbar into ``acc``.
 
     ``weight_t[t, i]`` is global neuron i's weight for axon type t; ``stoch_t`` (same shape, or empty when no
     synapse is stochastic) flags the stochastic ones. A spike on axon a costs popcount(row a) synaptic ops.
-    Returns the number of distinct axons that fired.
+    ``binary`` (the model's ``binary_axons``): an axon that received c >= 1 spikes for this tick integrates
+    once (one weight, one stochastic draw, popcount ops), the other c - 1 spikes are dropped; otherwise it
+    integrates c times. Returns the number of distinct axons that fired (the dropped spikes are the slot's
+    pending entries minus this).
     """
     cdef Py_ssize_t nu, i, n_words = words.shape[1]
     cdef int32_t a, k
@@ -473,7 +480,7 @@ def deliver_bits(int32_t[:, ::1] pend, int64_t[::1] pend_len, Py_ssize_t slot, i
         nu = merge_slot(pend, pend_len, slot, cnt, uniq)
         for i in range(nu):
             a = uniq[i]
-            c = cnt[a]
+            c = 1 if binary else cnt[a]
             cnt[a] = 0
             k = axon_core[a]
             noff = neuron_offset[k]
@@ -581,14 +588,18 @@ def loihi_direct(const LoihiNeuron[::1] prm, int64_t[::1] u, int64_t[::1] v, int
 
 def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1] acc,
                      const int64_t[::1] neuron_offset, int32_t[::1] spikes, int64_t[:, ::1] counts,
-                     uint8_t[::1] core_state, int membrane_bits, bint v_wrap, uint64_t key, int64_t tick):
+                     uint8_t[::1] core_state, int membrane_bits, bint v_wrap, bint v_twos_complement,
+                     uint64_t key, int64_t tick):
     """Update every TrueNorth neuron of every core; consume and zero ``acc``; write sorted spike ids.
+
+    ``v_wrap`` / ``v_twos_complement``: the membrane register's overflow (``nm_tn_cfg``; TrueNorth's wraps as
+    two's complement).
 
     A neuron with V = 0, no input and flag TF_REST is skipped: leak 0 (or reversed at V = 0) keeps V = 0 and
     alpha > 0 with eta >= 0 cannot fire at V = 0, so its update would be an inactive no-op. A quiet core of
     such neurons with no synaptic event is skipped whole (CS_* bits).
     """
-    cdef TnCfg c = tn_cfg(membrane_bits, v_wrap)
+    cdef TnCfg c = tn_cfg(membrane_bits, v_wrap, v_twos_complement)
     cdef Py_ssize_t k, i, nsp = 0, n_active, nsp0, noff
     cdef int f
     cdef int64_t inp
@@ -618,9 +629,9 @@ def truenorth_update(const TrueNorthNeuron[::1] prm, int64_t[::1] v, int64_t[::1
 
 def truenorth_direct(const TrueNorthNeuron[::1] prm, int64_t[::1] v, const int64_t[:, ::1] inputs,
                      int64_t[:, ::1] out_v, int64_t[:, ::1] out_s, int membrane_bits, bint v_wrap,
-                     uint64_t key):
+                     bint v_twos_complement, uint64_t key):
     """Direct-input entry point for one core (core 0): inputs[t, i] is the summed synaptic input."""
-    cdef TnCfg c = tn_cfg(membrane_bits, v_wrap)
+    cdef TnCfg c = tn_cfg(membrane_bits, v_wrap, v_twos_complement)
     cdef Py_ssize_t t, i
     cdef uint64_t h_ct
     with nogil:

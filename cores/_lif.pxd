@@ -54,7 +54,7 @@ cdef extern from "nm_rules.h":
     bint loihi_at_rest "nm_loihi_at_rest"(const LoihiNeuron* p, int64_t u, int64_t v, int32_t r,
                                           int64_t a_in) noexcept nogil
 
-    TnCfg tn_cfg "nm_tn_cfg"(int membrane_bits, int wrap) noexcept nogil
+    TnCfg tn_cfg "nm_tn_cfg"(int membrane_bits, int wrap, int twos) noexcept nogil
     int tn_neuron "nm_tn_neuron"(const TrueNorthNeuron* p, int64_t* v, int64_t a_in, uint64_t h_ct, int64_t local,
                                  const TnCfg* c) noexcept nogil
     bint tn_at_rest "nm_tn_at_rest"(const TrueNorthNeuron* p, int64_t v, int64_t a_in) noexcept nogil

@@ -4,8 +4,10 @@ Written independently of the kernels' data structures: pending spikes are a dict
 ids, every synapse of the chip sits in one flat COO list (:class:`cores.models.Synapses`), and the neuron
 rules are the model unit's free NumPy functions (``integrate`` and ``step`` of :mod:`cores.models`), applied to
 every neuron of the chip at once: the per-neuron parameter records of the cores are concatenated once at
-construction, and the counters are per-core sums of per-neuron (or per-axon) values. Used by the tests (and as
-the functional reference of whole-chip runs); never a runtime fallback.
+construction, and the counters are per-core sums of per-neuron (or per-axon) values. On a model with
+``binary_axons`` (TrueNorth) the spikes that reach one axon for one tick count once: the count per axon is
+clipped to 1 before the synapses see it, and the spikes dropped are counted (``last_duplicates``). Used by the
+tests (and as the functional reference of whole-chip runs); never a runtime fallback.
 """
 
 from __future__ import annotations
@@ -69,10 +71,12 @@ class ReferenceCoreArray(StateRegisters):
         self.tick = 0
         self.last_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
         self.total_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
+        self.last_duplicates = self.total_duplicates = 0
 
     def reset_counts(self) -> None:
         self.last_counts[:] = 0
         self.total_counts[:] = 0
+        self.last_duplicates = self.total_duplicates = 0
 
     def _register(self, name: str) -> np.ndarray:
         return self.regs[name]
@@ -93,9 +97,7 @@ class ReferenceCoreArray(StateRegisters):
 
     def step(self) -> np.ndarray:
         """Run tick ``self.tick`` on every neuron of the chip at once; return the global ids that spiked."""
-        arrived = self.pending.pop(self.tick, [])
-        count = np.bincount(np.concatenate(arrived), minlength=self.n_axons) if arrived else \
-            np.zeros(self.n_axons, dtype=np.int64)
+        count = self._arrivals()
         draws = Draws(self.key, self.tick, self.core_of, self.local)
         inp = self.unit.integrate(self.cfg, self.params, self.synapses, count, draws)
         spike, active, self.regs = self.unit.step(self.cfg, self.params, self.regs, inp, draws)
@@ -106,6 +108,20 @@ class ReferenceCoreArray(StateRegisters):
         self.total_counts += self.last_counts
         self.tick += 1
         return np.flatnonzero(spike).astype(np.int32)
+
+    def _arrivals(self) -> np.ndarray:
+        """Spikes per axon due this tick (int64[n_axons]); binary axons hold at most one (the rest are
+        counted in ``last_duplicates`` and dropped)."""
+        arrived = self.pending.pop(self.tick, [])
+        count = np.bincount(np.concatenate(arrived), minlength=self.n_axons) if arrived else \
+            np.zeros(self.n_axons, dtype=np.int64)
+        self.last_duplicates = 0
+        if self.unit.capabilities.binary_axons:
+            bits = np.minimum(count, 1)
+            self.last_duplicates = int(count.sum() - bits.sum())
+            count = bits
+        self.total_duplicates += self.last_duplicates
+        return count
 
 
 __all__ = ["ReferenceCoreArray", "per_core"]

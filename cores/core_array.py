@@ -16,6 +16,9 @@ Timing contract (design.md section 3):
 Counters, per core and tick, in ``last_counts[k] = (syn_ops, active, inactive, spikes)``:
 
 - syn_ops: spike x synapse accumulations; a spike on axon a costs len(row a) ops (zero-weight synapses too).
+  On a model with ``binary_axons`` (TrueNorth) an axon that received several spikes for one tick integrates
+  once (OR): len(row a) ops, and the other spikes are dropped and counted in ``last_duplicates`` (the whole
+  chip's, this tick; ``total_duplicates`` since the last reset).
 - a neuron update is *inactive* when the neuron is at rest and its update leaves it so: every state register
   (u, v, refractory counter) is 0 before the update, its net synaptic input (sum of weight x count before any
   shift) is 0, it does not spike and its state is still 0 after the update. Every other update is *active*
@@ -193,6 +196,7 @@ class CoreArray(StateRegisters):
         self._need = np.zeros(self.delay_slots, dtype=np.int64)  # per-slot scratch of enqueue_checked
         self.last_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
         self.total_counts = np.zeros((self.n_cores, 4), dtype=np.int64)
+        self.last_duplicates = self.total_duplicates = 0
 
     # ----- run control ------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -209,6 +213,7 @@ class CoreArray(StateRegisters):
     def reset_counts(self) -> None:
         self.last_counts[:] = 0
         self.total_counts[:] = 0
+        self.last_duplicates = self.total_duplicates = 0
 
     def schedule(self, axons, delays) -> None:
         """Queue one spike per entry on global ``axons``, integrated at tick ``self.tick + delays - 1``.
@@ -216,7 +221,7 @@ class CoreArray(StateRegisters):
         Parameters
         ----------
         axons : array_like of int, shape (m,)
-            Global axon ids (repeats add up: each entry is one spike).
+            Global axon ids (each entry is one spike: repeats add up, or OR on a model with ``binary_axons``).
         delays : int or array_like of int, shape (m,)
             1..cfg.core.delay_slots; delay d means "during the d-th step() from now" (see module docstring).
 
@@ -316,7 +321,8 @@ class CoreArray(StateRegisters):
         """Run tick ``self.tick`` on every core; return the sorted global ids (int32) of the neurons that spiked."""
         counts = self.last_counts
         counts[:] = 0
-        self._xbar.deliver(self, self.tick % self.delay_slots)
+        self.last_duplicates = self._xbar.deliver(self, self.tick % self.delay_slots)
+        self.total_duplicates += self.last_duplicates
         n = self.unit.update(self)
         self.total_counts += counts
         self.tick += 1

@@ -18,6 +18,9 @@ Two layouts; each neuron model's unit (:mod:`cores.models`, ``make_crossbar``) p
     ``64 w + b`` of the axon's core. No per-synapse weight: TrueNorth's weight is a property of the neuron
     and the axon type, ``weight_t[type[a], neuron]`` (int16, or int32 for unsigned 16-bit weights), so the
     whole crossbar costs axons x neurons / 8 bytes, whatever the density (32 MiB for 4,096 TrueNorth cores).
+    With ``binary`` (the model's ``binary_axons``, TrueNorth) an axon integrates once per tick however many
+    spikes reached it: delivery merges the slot's pending list per axon (the CoreArray's ``_cnt`` / ``_uniq``
+    buffers) and takes each distinct axon once.
 
 Both classes take validated programs core by core (:meth:`add`), so building never holds more than one
 core's temporaries besides the final arrays.
@@ -103,14 +106,16 @@ class CsrCrossbar:
         """Whether delivery needs the per-axon merge buffers of the CoreArray (not with the records)."""
         return self.rec is None
 
-    def deliver(self, ca, slot: int) -> None:
-        """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator."""
+    def deliver(self, ca, slot: int) -> int:
+        """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator; returns the
+        spikes dropped (0: Loihi's axons are graded, every spike adds)."""
         if self.rec is not None:
             _kernels.deliver_rec(ca._pend, ca._pend_len, slot, self.rec, self.syn, ca.neuron_offset, ca._acc,
                                  ca.last_counts)
         else:
             _kernels.deliver_csr(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.axon_ptr, self.syn,
                                  ca._axon_core, ca.neuron_offset, ca._acc, ca.last_counts)
+        return 0
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array held (for the byte accounting of :meth:`cores.CoreArray.nbytes`)."""
@@ -128,9 +133,14 @@ class BitCrossbar:
     cfg : ChipConfig
     axon_offset, neuron_offset : int64[C + 1]
         Global axon / neuron index of each core's first axon / neuron.
+    programs : sequence of CoreProgram
+        Their packed crossbars may be shared (:func:`shared_words`).
+    binary : bool
+        Binary axons (the model's ``binary_axons``): spikes on one axon for one tick count once.
     """
 
-    def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, programs=()):
+    def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, programs=(), *, binary: bool):
+        self.binary = bool(binary)
         n_axons, n_neurons = int(axon_offset[-1]), int(neuron_offset[-1])
         n_words = max(1, -(-int(np.diff(neuron_offset).max(initial=0)) // 64))
         self.types = cfg.core.axon_types or 1
@@ -166,11 +176,15 @@ class BitCrossbar:
         if sys.byteorder != "little":
             self.words.byteswap(inplace=True)
 
-    def deliver(self, ca, slot: int) -> None:
-        """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator."""
-        _kernels.deliver_bits(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.words, self.axon_type,
-                              self.weight_t, self.stoch_t, ca._axon_core, ca.axon_offset, ca.neuron_offset,
-                              ca._acc, ca.last_counts, ca._key, ca.tick)
+    def deliver(self, ca, slot: int) -> int:
+        """Integrate the spikes of delay slot ``slot`` of CoreArray ``ca`` into its accumulator; returns the
+        spikes dropped as duplicates (binary axons: arrivals on an axon already set for this tick)."""
+        arrived = int(ca._pend_len[slot])
+        distinct = _kernels.deliver_bits(ca._pend, ca._pend_len, slot, ca._cnt, ca._uniq, self.words,
+                                         self.axon_type, self.weight_t, self.stoch_t, ca._axon_core,
+                                         ca.axon_offset, ca.neuron_offset, ca._acc, ca.last_counts, ca._key,
+                                         ca.tick, self.binary)
+        return arrived - distinct if self.binary else 0
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array held (for the byte accounting of :meth:`cores.CoreArray.nbytes`)."""

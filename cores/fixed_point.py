@@ -6,8 +6,14 @@ Every function works on int64 arrays (or Python ints) and never overflows 64 bit
 
 Register ranges for a ``b``-bit signed register, ``H = 2**(b-1)``:
 
-- wrap:     (-H, H]       Lava's current wrap (one off a two's-complement register at both ends)
-- saturate: [-(H-1), H-1] Lava's voltage clip (symmetric, -H is never produced)
+- wrap, convention ``lava``:            (-H, H]       Lava's current wrap (one off a two's-complement
+  register at both ends: Loihi's current u, as Lava's bit-accurate model holds it)
+- wrap, convention ``twos_complement``: [-H, H)       a plain two's-complement register (TrueNorth's membrane,
+  as its RTL holds it: RANC, Mack et al. 2021)
+- saturate:                             [-(H-1), H-1] Lava's voltage clip (symmetric, -H is never produced)
+
+The convention is part of a register's description (:class:`cores.models.Register`): each neuron model names
+it for each register, and the compiled paths take it as an option (``cores/nm_rules.h``: the wrap offset).
 """
 
 from __future__ import annotations
@@ -20,14 +26,40 @@ def half(bits: int) -> int:
     return 1 << (bits - 1)
 
 
-def register_range(bits: int, overflow: str) -> tuple[int, int]:
-    """Inclusive (lo, hi) a ``bits``-wide register can hold under policy ``"wrap"`` or ``"saturate"``."""
+LAVA = "lava"
+TWOS_COMPLEMENT = "twos_complement"
+WRAP_CONVENTIONS = (LAVA, TWOS_COMPLEMENT)
+
+
+def wrap_offset(bits: int, convention: str = LAVA) -> int:
+    """``o`` such that a wrapping ``bits``-wide register holds ``[-o, 2H - 1 - o]``, ``H = 2**(bits-1)``.
+
+    ``H - 1`` under Lava's convention (the interval (-H, H]), ``H`` under two's complement ([-H, H)).
+    Wrapping is then ``((x + o) mod 2H) - o`` (:func:`wrap`; the compiled twin is ``P_ovf`` in
+    ``cores/nm_rules.h``, which takes ``o``).
+    """
+    if convention not in WRAP_CONVENTIONS:
+        raise ValueError(f"wrap convention {convention!r} unknown; allowed: {', '.join(WRAP_CONVENTIONS)}")
     h = half(bits)
-    return (-(h - 1), h) if overflow == "wrap" else (-(h - 1), h - 1)
+    return h if convention == TWOS_COMPLEMENT else h - 1
 
 
-def wrap(x, bits: int):
-    """Wrap ``x`` modulo ``2**bits`` into Lava's interval (-H, H], ``H = 2**(bits-1)``.
+def register_range(bits: int, overflow: str, convention: str = LAVA) -> tuple[int, int]:
+    """Inclusive (lo, hi) a ``bits``-wide register can hold under policy ``"wrap"`` (with its wrap
+    ``convention``, see the module docstring) or ``"saturate"`` (symmetric, whatever the convention)."""
+    h = half(bits)
+    if overflow == "wrap":
+        o = wrap_offset(bits, convention)
+        return -o, 2 * h - 1 - o
+    return -(h - 1), h - 1
+
+
+def wrap(x, bits: int, convention: str = LAVA):
+    """Wrap ``x`` modulo ``2**bits`` into the register interval of ``convention``, ``H = 2**(bits-1)``:
+    Lava's (-H, H] (default) or two's complement's [-H, H).
+
+    Two's complement (TrueNorth's membrane; its RTL keeps the low ``bits`` bits of the sum): -H stays -H and
+    +H becomes -H, e.g. on a 9-bit register -250 - 10 = -260 becomes -260 + 512 = +252.
 
     Quirk (Lava ``PyLifModelBitAcc``, current u): Lava wraps with
     ``if u > 2**23: u -= 2**24 elif u <= -2**23: u += 2**24``, so +2**23 is kept and -2**23 becomes +2**23,
@@ -41,10 +73,12 @@ def wrap(x, bits: int):
         Value(s) to wrap.
     bits : int
         Register width in bits (2..62).
+    convention : str
+        ``"lava"`` or ``"twos_complement"`` (:data:`WRAP_CONVENTIONS`).
     """
-    h = half(bits)
-    # Representative of x mod 2**bits in [-(H-1), H]: shift the interval to start at 0, mask, shift back.
-    return ((np.asarray(x, dtype=np.int64) + (h - 1)) & ((h << 1) - 1)) - (h - 1)
+    h, o = half(bits), wrap_offset(bits, convention)
+    # Representative of x mod 2**bits in [-o, 2H - 1 - o]: shift the interval to start at 0, mask, shift back.
+    return ((np.asarray(x, dtype=np.int64) + o) & ((h << 1) - 1)) - o
 
 
 def saturate(x, bits: int):
@@ -53,9 +87,10 @@ def saturate(x, bits: int):
     return np.clip(np.asarray(x, dtype=np.int64), -(h - 1), h - 1)
 
 
-def overflow(x, bits: int, policy: str):
-    """Apply the register overflow ``policy`` (``"wrap"`` or ``"saturate"``) for a ``bits``-wide register."""
-    return wrap(x, bits) if policy == "wrap" else saturate(x, bits)
+def overflow(x, bits: int, policy: str, convention: str = LAVA):
+    """Apply the register overflow ``policy`` (``"wrap"`` with its ``convention``, or ``"saturate"``) for a
+    ``bits``-wide register."""
+    return wrap(x, bits, convention) if policy == "wrap" else saturate(x, bits)
 
 
 def decay(x, k, decay_bits: int):
@@ -134,6 +169,9 @@ def lava_dense_weights(weights, num_weight_bits: int = 8) -> np.ndarray:
 
 
 __all__ = [
+    "LAVA",
+    "TWOS_COMPLEMENT",
+    "WRAP_CONVENTIONS",
     "decay",
     "half",
     "lava_dense_weights",
@@ -142,4 +180,5 @@ __all__ = [
     "saturate",
     "shift",
     "wrap",
+    "wrap_offset",
 ]

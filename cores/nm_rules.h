@@ -86,9 +86,10 @@ _Static_assert((-8 >> 1) == -4 && ((int64_t)-1 >> 63) == -1, "signed right shift
         return P##_signof(mag, x);                                                                         \
     }                                                                                                      \
                                                                                                            \
-    /* Register overflow, h = 2**(bits - 1): wrap x modulo 2h into (-h, h] (Lava's current wrap, one off    \
-       two's complement at both ends: +h stays, -h becomes +h), or saturate into the symmetric              \
-       [-(h - 1), h - 1] (Lava's voltage never reaches -h). */                                             \
+    /* Register overflow, h = 2**(bits - 1): wrap x modulo 2h into [-h1, 2h - 1 - h1], or saturate into     \
+       the symmetric [-h1, h1]. h1 = h - 1 gives Lava's conventions (wrap into (-h, h], one off two's       \
+       complement at both ends: +h stays, -h becomes +h; Lava's voltage clip never reaches -h); a wrapping \
+       register with h1 = h is two's complement, [-h, h) (cores.fixed_point.wrap_offset). */              \
     A static inline P##_v P##_ovf(P##_v x, P##_v h1, P##_v m2h, int wrap) {                                \
         if (wrap)                                                                                          \
             return P##_sub(P##_and(P##_add(x, h1), m2h), h1);                                              \
@@ -231,7 +232,8 @@ static inline uint64_t nm_core_tick_hash(uint64_t key, int64_t core, int64_t tic
     return nm_mix64(nm_mix64(key ^ (uint64_t)core) ^ (uint64_t)tick);
 }
 
-/* Draw slots of one neuron and tick (cores.prng.SLOT_*); synapse draws use slot 2 + (local axon << 32) + m. */
+/* Draw slots of one neuron and tick (cores.prng.SLOT_*); synapse draws use slot 2 + (local axon << 32) + m
+   (m = 0 on binary axons: one draw per axon and tick). */
 enum { NM_SLOT_THRESHOLD = 0, NM_SLOT_LEAK = 1, NM_SLOT_SYNAPSE = 2 };
 
 /* The draw of (core-tick hash h_ct, local neuron, slot). */
@@ -260,14 +262,17 @@ enum {
 };
 
 typedef struct {
-    nm_s64_v h1, m2h;         /* overflow constants of the membrane register */
+    nm_s64_v h1, m2h;         /* overflow constants of the membrane register (nm_s64_ovf) */
     int wrap;
 } nm_tn_cfg_t;
 
-static inline nm_tn_cfg_t nm_tn_cfg(int membrane_bits, int wrap) {
+/* The membrane register: wrap (1) or saturate (0); a wrapping one as two's complement (twos = 1: [-h, h),
+   TrueNorth's RTL, h1 = h) or with Lava's boundaries (twos = 0: (-h, h], h1 = h - 1). Saturation is
+   symmetric either way ([-(h - 1), h - 1]). */
+static inline nm_tn_cfg_t nm_tn_cfg(int membrane_bits, int wrap, int twos) {
     nm_tn_cfg_t c;
     const int64_t h = (int64_t)1 << (membrane_bits - 1);
-    c.h1 = h - 1;
+    c.h1 = (wrap && twos) ? h : h - 1;
     c.m2h = 2 * h - 1;
     c.wrap = wrap;
     return c;

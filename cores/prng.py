@@ -13,7 +13,8 @@ Construction (``mix64`` is the SplitMix64 finaliser, a bijection on 64-bit words
     draw  = mix64(h ^ slot)
 
 Slots: ``SLOT_THRESHOLD`` (eta), ``SLOT_LEAK`` (stochastic leak), and for the m-th spike (0-based) arriving
-on local axon ``a`` in this tick, ``SLOT_SYNAPSE + (a << 32) + m`` (stochastic synapse).
+on local axon ``a`` in this tick, ``SLOT_SYNAPSE + (a << 32) + m`` (stochastic synapse). TrueNorth's axons are
+binary (one spike per axon and tick, duplicates OR), so its synapses draw once per axon and tick: m = 0.
 """
 
 from __future__ import annotations

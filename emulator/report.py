@@ -28,6 +28,7 @@ import numpy as np
 
 from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
+from cores.models import model_of
 from emulator.energy import price, static_energy_pj
 from emulator.links import link_name
 from emulator.report_text import render_text
@@ -144,6 +145,15 @@ class InferenceSummary(_Record):
     output_spike_count: Number
     power_mw: float
     timing_violations: Number  # how many
+    # spikes dropped on binary axons (TrueNorth ORs spikes that reach one axon for one tick); None (and not in
+    # the JSON) on chips whose axons sum them
+    duplicate_axon_spikes: Number | None = None
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.duplicate_axon_spikes is None:
+            del out["duplicate_axon_spikes"]
+        return out
 
     @classmethod
     def of(cls, rec, cfg) -> InferenceSummary:
@@ -166,6 +176,7 @@ class InferenceSummary(_Record):
             output_spike_count=int(np.count_nonzero(rec.out_spikes)),  # a 0/1 raster: no int64 copy
             power_mw=energy.total / latency.total if latency.total else 0.0,
             timing_violations=len(rec.violations),
+            duplicate_axon_spikes=rec.duplicate_axon_spikes if model_of(cfg).capabilities.binary_axons else None,
         )
 
 
@@ -173,6 +184,8 @@ def mean_of(items: Sequence):
     """Element-wise mean of equal-shaped records (or mappings) of numbers; each leaf is ``fsum / n``, exactly
     rounded, so the mean does not depend on the order of the inferences' partial sums."""
     first = items[0]
+    if first is None:   # a field the chip does not have (e.g. duplicate_axon_spikes on graded axons)
+        return None
     if is_dataclass(first):
         return type(first)(**{f.name: mean_of([getattr(i, f.name) for i in items]) for f in fields(first)})
     if isinstance(first, Mapping):

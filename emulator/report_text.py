@@ -68,6 +68,9 @@ def render_text(r) -> str:
         head += f"\n{'accuracy (labels)':<22} {100 * r.accuracy:.1f} % on {r.inferences} inferences"
     if r.noc_engine in ENGINE_NOTES:
         head += "\n" + ENGINE_NOTES[r.noc_engine]
+    if r.mean.duplicate_axon_spikes:
+        head += (f"\nnote: {r.mean.duplicate_axon_spikes:,.1f} spikes per inference reached an axon already set for "
+                 "their tick and were dropped (binary axons: they OR, as on the chip)")
     energy = render_table(_energy_rows(r), header=("energy by operation", "count x unit cost", "per inference",
                                                    "share"))
     return "\n\n".join([head, energy, _timing(r)])

@@ -59,6 +59,8 @@ class InferenceRecord:
     probe_spikes: np.ndarray | None = None  # int8 [T, k]
     activity: np.ndarray | None = None  # int64 [T, C, N_EVENTS] per tick and core, when probed
     traces: dict[str, np.ndarray] = field(default_factory=dict)  # name -> int64 [T, k]
+    # spikes dropped on binary axons (TrueNorth: a second spike on one axon for one tick ORs), whole inference
+    duplicate_axon_spikes: int = 0
 
     @classmethod
     def empty(cls, chip, ticks: int, input_events: int, probes: Probes) -> InferenceRecord:
@@ -199,6 +201,7 @@ class InferenceRun:
         counts = self.counts
         counts[:, 4:] = 0
         counts[:, :4] = self.cores.last_counts
+        self.rec.duplicate_axon_spikes += self.cores.last_duplicates
         self._record_outputs(t, spikes)
         self._deliver_inputs(t)
         busy_max, net_end = self._send_packets(t, spikes, counts)

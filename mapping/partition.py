@@ -7,7 +7,9 @@ the delay travels in the packet and the axon's synapses are fixed; on TrueNorth 
 (axon duplication, :mod:`mapping.truenorth_weights`). By default slices are cut as with one axon per
 source and each gets ``c = min(axon_types, axons_per_core // S)`` copies, ``S`` its distinct sources
 (copies never cost population cores); asked for ``K`` copies, slices are cut smaller where their first
-neuron allows ``K``. Each copy is one more destination of its source.
+neuron allows ``K``. Each copy is one more destination of its source. So no axon is fed by two (source, delay)
+pairs, and as a neuron fires at most once per tick, no mapped neuron puts two spikes on one axon for one tick:
+nothing is lost on TrueNorth's binary axons, where such spikes would OR (:mod:`cores.models.truenorth`).
 
 Per slice the limits are: neurons (``neurons_per_core``), axons (``axons_per_core``), synapses
 (``max_synapses_per_core``) and synapse memory (synapses x ``weight_bits`` within ``synapse_memory_bits``;

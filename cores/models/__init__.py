@@ -23,7 +23,8 @@ A new model ``foo`` touches its unit, its kernels and, for its YAML, its config 
      with ``ranges(cfg)`` (the range table drives validation and the tests' edge values);
    - the free NumPy oracle ``integrate(cfg, p, syn, count, draws)`` and ``step(cfg, p, state, inp, draws)``,
      vectorised over any number of neurons, callable without a chip;
-   - ``registers(cfg)`` (names, dtypes, widths, presence, initial-value parameter, overflow policy) and the
+   - ``registers(cfg)`` (names, dtypes, widths, presence, initial-value parameter, overflow policy and wrap
+     convention: Lava's (-H, H] or two's complement [-H, H), as the hardware holds the register) and the
      memory rule (``synapse_memory_bits``, ``synapse_capacity``, optionally ``neuron_weight_bits``);
    - the kernel side: ``record_dtype`` (NumPy twin of the C record, checked against
      ``_kernels.record_sizes()[kernel_record]`` at import), ``rest_flag``, ``record_columns``,

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from cores import fixed_point as fx
 from cores import prng
 from cores.params import ParamRange, ParamRecord
 
@@ -30,6 +31,9 @@ class Capabilities:
     bit_crossbar : the crossbar is binary, one bit per (axon, neuron) point (a program may give it packed).
     stochastic : the update draws from the counter-based PRNG (:mod:`cores.prng`), so the seed matters.
     graded_input : an axon integrates any number of events per tick (the ``direct`` encoder may drive it).
+    binary_axons : an axon holds one spike per tick (one bit per axon and delay slot, as TrueNorth's scheduler
+        SRAM): spikes that reach one axon for the same tick count once (OR, not sum); the cores count the
+        dropped ones (``CoreArray.last_duplicates``, the report's ``duplicate_axon_spikes``).
     fused_loop : the fused tick loop (:mod:`emulator.fused`, engine ``loads``) runs this model.
     """
 
@@ -38,6 +42,7 @@ class Capabilities:
     bit_crossbar: bool = False
     stochastic: bool = False
     graded_input: bool = False
+    binary_axons: bool = False
     fused_loop: bool = False
 
 
@@ -54,6 +59,10 @@ class Register:
         and is not part of ``state()``.
     initial : the parameter holding its initial value (None: 0).
     overflow : ``"wrap"`` or ``"saturate"`` for a value register, None for a counter.
+    convention : how the hardware wraps it (``overflow == "wrap"``): ``"lava"``, into (-H, H] (Loihi's current
+        as Lava holds it), or ``"twos_complement"``, into [-H, H) (TrueNorth's membrane, as its RTL holds it);
+        ``H = 2**(bits - 1)``, see :mod:`cores.fixed_point`. The oracle applies it with :meth:`apply`, the
+        compiled paths take it as a kernel option, and the initial-value parameter's range is :meth:`range`.
     """
 
     name: str
@@ -62,6 +71,20 @@ class Register:
     present: bool = True
     initial: str | None = None
     overflow: str | None = None
+    convention: str = fx.LAVA
+
+    def range(self) -> tuple[int, int]:
+        """Inclusive (lo, hi) the register holds under its overflow policy and wrap convention."""
+        return fx.register_range(self.bits, self.overflow, self.convention)
+
+    def apply(self, x):
+        """``x`` (int64) as the register holds it: wrapped (its convention) or saturated (its policy)."""
+        return fx.overflow(x, self.bits, self.overflow, self.convention)
+
+    @property
+    def twos_complement(self) -> bool:
+        """Whether it wraps as two's complement (the compiled paths' wrap-offset option)."""
+        return self.overflow == "wrap" and self.convention == fx.TWOS_COMPLEMENT
 
 
 @dataclass(frozen=True)
@@ -254,7 +277,8 @@ class NeuronModel(ABC):
     @staticmethod
     @abstractmethod
     def integrate(cfg, p: ParamRecord, syn: Synapses, count: np.ndarray, draws: Draws) -> np.ndarray:
-        """Net synaptic input per neuron (int64) of ``count[a]`` spikes on every axon ``a``.
+        """Net synaptic input per neuron (int64) of ``count[a]`` spikes on every axon ``a`` (a model with
+        ``binary_axons`` takes any ``count[a] > 0`` as one spike).
 
         ``syn`` is bound to ``p`` (:meth:`bind_synapses`).
         """

@@ -16,7 +16,6 @@ from chip_configs.schema import LoihiLifNeuron
 from cores import fixed_point as fx
 from cores._compiled import _kernels, check_record_size
 from cores.crossbar import CsrCrossbar
-from cores.fixed_point import register_range
 from cores.models.base import Capabilities, Draws, NeuronModel, Register, Synapses, flag_bits
 from cores.params import ParamRange, ParamRecord, signed_range, unsigned_range
 
@@ -44,7 +43,7 @@ class LoihiLifParams(ParamRecord):
     bias_exp : bias exponent, -(2**bias_exp_bits)..2**bias_exp_bits - 1. The chip field is unsigned; Lava
         accepts any int and shifts right (floor) for a negative exponent, so the signed range is accepted.
     weight_exp : exponent applied to the summed synaptic input, core.weight_exp_min..weight_exp_max.
-    u0, v0 : initial current and voltage, within their register ranges (see ``fixed_point.register_range``).
+    u0, v0 : initial current and voltage, within their register ranges (:func:`current_register`, :func:`voltage_register`).
     refractory_ticks : 0..refractory_ticks_max [ticks]; used only with ``refractory: silicon``.
     """
 
@@ -71,8 +70,8 @@ class LoihiLifParams(ParamRecord):
             "bias_mant": ParamRange(*signed_range(nn.bias_mant_bits), "voltage LSB"),
             "bias_exp": ParamRange(-(1 << nn.bias_exp_bits), (1 << nn.bias_exp_bits) - 1, "power of 2"),
             "weight_exp": ParamRange(cc.weight_exp_min, cc.weight_exp_max, "power of 2"),
-            "u0": ParamRange(*register_range(nn.current_bits, nn.current_overflow), "current LSB"),
-            "v0": ParamRange(*register_range(nn.membrane_bits, nn.membrane_overflow), "voltage LSB"),
+            "u0": ParamRange(*current_register(cfg).range(), "current LSB"),
+            "v0": ParamRange(*voltage_register(cfg).range(), "voltage LSB"),
             "refractory_ticks": ParamRange(0, nn.refractory_ticks_max, "ticks"),
         }
 
@@ -83,6 +82,19 @@ class LoihiLifParams(ParamRecord):
 RECORD_DTYPE = np.dtype([("vth_eff", "<i8"), ("bias_eff", "<i8"), ("k_u", "<i4"), ("k_v", "<i4"),
                          ("refractory_ticks", "<i2"), ("weight_exp", "i1"), ("flags", "u1"), ("pad", "<i4")])
 check_record_size("loihi", RECORD_DTYPE)
+
+
+def current_register(cfg) -> Register:
+    """The current u: Lava's wrap convention, (-H, H] (``PyLifModelBitAcc``; one off two's complement)."""
+    nn = cfg.neuron
+    return Register("u", np.int64, nn.current_bits, initial="u0", overflow=nn.current_overflow, convention=fx.LAVA)
+
+
+def voltage_register(cfg) -> Register:
+    """The voltage v: Lava saturates it; a wrapping v (a config option) takes Lava's convention too."""
+    nn = cfg.neuron
+    return Register("v", np.int64, nn.membrane_bits, initial="v0", overflow=nn.membrane_overflow,
+                    convention=fx.LAVA)
 
 
 def _silicon(cfg) -> bool:
@@ -116,9 +128,9 @@ def step(cfg, p: LoihiLifParams, state: dict, inp: np.ndarray, draws: Draws | No
     u, v = state["u"], state["v"]
     refr = state.get("refractory", np.zeros_like(v))
     drive = fx.shift(inp, p.weight_exp) << nn.input_shift
-    u_new = fx.overflow(fx.decay(u, (1 << d) - (p.du + 1), d) + drive, nn.current_bits, nn.current_overflow)
+    u_new = current_register(cfg).apply(fx.decay(u, (1 << d) - (p.du + 1), d) + drive)
     bias = fx.shift(p.bias_mant, p.bias_exp)
-    v_int = fx.overflow(fx.decay(v, (1 << d) - p.dv, d) + u_new + bias, nn.membrane_bits, nn.membrane_overflow)
+    v_int = voltage_register(cfg).apply(fx.decay(v, (1 << d) - p.dv, d) + u_new + bias)
     held = refr > 0
     spike = ~held & (v_int > (p.vth << nn.threshold_shift))
     v_new = np.where(held | spike, 0, v_int)
@@ -149,8 +161,7 @@ class LoihiLif(NeuronModel):
 
     def registers(self, cfg) -> tuple[Register, ...]:
         nn = cfg.neuron
-        return (Register("u", np.int64, nn.current_bits, initial="u0", overflow=nn.current_overflow),
-                Register("v", np.int64, nn.membrane_bits, initial="v0", overflow=nn.membrane_overflow),
+        return (current_register(cfg), voltage_register(cfg),
                 Register("refractory", np.int32, _bits_for(nn.refractory_ticks_max + 1), present=_silicon(cfg)))
 
     def synapse_memory_bits(self, cfg, n_axons, n_neurons, n_synapses):
@@ -181,14 +192,16 @@ class LoihiLif(NeuronModel):
         }
 
     def kernel_options(self, cfg) -> dict:
+        """The compiled Loihi paths (per-core kernels and the fused loop) wrap with Lava's convention only."""
         nn = cfg.neuron
+        u, v = current_register(cfg), voltage_register(cfg)
         return {
             "decay_bits": nn.decay_bits,
             "input_shift": nn.input_shift,
-            "current_bits": nn.current_bits,
-            "u_wrap": nn.current_overflow == "wrap",
-            "membrane_bits": nn.membrane_bits,
-            "v_wrap": nn.membrane_overflow == "wrap",
+            "current_bits": u.bits,
+            "u_wrap": u.overflow == "wrap",
+            "membrane_bits": v.bits,
+            "v_wrap": v.overflow == "wrap",
             "refractory": _silicon(cfg),
         }
 
@@ -212,4 +225,5 @@ class LoihiLif(NeuronModel):
 
 MODEL = LoihiLif()
 
-__all__ = ["MODEL", "RECORD_DTYPE", "LoihiLif", "LoihiLifParams", "integrate", "step"]
+__all__ = ["MODEL", "RECORD_DTYPE", "LoihiLif", "LoihiLifParams", "current_register", "integrate", "step",
+           "voltage_register"]

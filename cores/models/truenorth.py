@@ -4,6 +4,23 @@ Everything model-specific lives here: the parameter record and its ranges, the k
 register, the memory rule, the NumPy oracle (:func:`integrate`, :func:`step`, with the counter-based draws of
 :mod:`cores.prng`) and the calls into the compiled kernels (``cores._kernels.truenorth_update`` /
 ``truenorth_direct``).
+
+Two properties of TrueNorth's RTL (checked against RANC, Mack et al. 2021, whose simulator equals its Verilog):
+
+- **Axons are bits** (capability ``binary_axons``). A core's scheduler holds one bit per axon and delay slot
+  (16 x 256 bits): a spike sets the bit of its axon in the slot of its delivery tick, so two spikes reaching
+  one axon for the same tick, from one source or several, by equal or different delays, count once (OR, not
+  sum); RANC's scheduler warns "duplicate spike in same time tick" and keeps the bit. Our choice for such
+  input: **OR, and count the dropped duplicates** (never refuse: it is what the chip does, and a network may
+  merge sources onto one axon on purpose). Every engine and the oracle OR them; the cores count the dropped
+  spikes per tick (``CoreArray.last_duplicates``) and every report of a chip with binary axons carries the
+  count per inference (``duplicate_axon_spikes``). The mapper never produces them (each axon takes one
+  (source, delay) pair, :mod:`mapping.partition`, and a neuron fires at most once per tick), so they come
+  from host input with counts above 1 on a line in a tick, or from hand-built networks that merge sources.
+- **The membrane wraps as two's complement** (register convention ``twos_complement``): under
+  ``membrane_overflow: wrap`` a ``b``-bit V holds [-2**(b-1), 2**(b-1)) (RANC's 9-bit potential adder keeps
+  the low bits), not Lava's (-2**(b-1), 2**(b-1)] of Loihi's current; v0 ranges over the same interval.
+  ``saturate`` keeps the symmetric [-(2**(b-1) - 1), 2**(b-1) - 1] (an estimate, as the preset says).
 """
 
 from __future__ import annotations
@@ -18,7 +35,7 @@ from cores import fixed_point as fx
 from cores import prng
 from cores._compiled import _kernels, check_record_size
 from cores.crossbar import BitCrossbar
-from cores.fixed_point import half, register_range
+from cores.fixed_point import half
 from cores.models.base import Capabilities, Draws, NeuronModel, Register, Synapses, flag_bits
 from cores.params import ParamRange, ParamRecord, axon_types, signed_range, unsigned_range
 
@@ -27,10 +44,11 @@ from cores.params import ParamRange, ParamRecord, axon_types, signed_range, unsi
 class TrueNorthParams(ParamRecord):
     """TrueNorth neuron (Cassidy et al., IJCNN 2013, as restated in reference/hardware.md).
 
-    Per tick, with ``G(a)`` the type of axon ``a`` and ``c_a`` the spikes arriving on it::
+    Per tick, with ``G(a)`` the type of axon ``a`` and ``b_a`` in {0, 1} whether any spike reached it for this
+    tick (binary axons: spikes on one axon in one tick OR, they do not add)::
 
-        V += sum_{a active, crossbar[a, j]} c_a * weights[j, G(a)]          (deterministic type)
-             or, per spike, sign(w) when (draw & 0xFF) < |w|                  (syn_stochastic[j, G(a)] = 1)
+        V += sum_{a: b_a = 1, crossbar[a, j]} weights[j, G(a)]                (deterministic type)
+             or, per active axon, sign(w) when (draw & 0xFF) < |w|            (syn_stochastic[j, G(a)] = 1)
         V  = ovf(V)
         L  = leak * (sign(V) if leak_reversal else 1)                         (V == 0 under reversal: no leak)
         V += L, or sign(L) when (draw & 0xFF) < |leak|  if leak_stochastic;   V = ovf(V)
@@ -52,7 +70,8 @@ class TrueNorthParams(ParamRecord):
     reset_mode : gamma in {0, 1, 2} (reset to R, linear reset, no reset).
     kappa : 0/1, negative saturation at -beta.
     reset_value : R, symmetric membrane range (so that -R is representable too).
-    v0 : initial membrane potential, within the membrane register range.
+    v0 : initial membrane potential, within the membrane register's range (:func:`membrane_register`: two's
+        complement [-2**(b-1), 2**(b-1) - 1] when it wraps).
     """
 
     weights: np.ndarray
@@ -87,8 +106,16 @@ class TrueNorthParams(ParamRecord):
             "reset_mode": ParamRange(0, 2, "gamma"),
             "kappa": ParamRange(0, 1, "flag"),
             "reset_value": ParamRange(-(h - 1), h - 1, "membrane LSB"),
-            "v0": ParamRange(*register_range(nn.membrane_bits, nn.membrane_overflow), "membrane LSB"),
+            "v0": ParamRange(*membrane_register(cfg).range(), "membrane LSB"),
         }
+
+
+def membrane_register(cfg) -> Register:
+    """The membrane V: ``membrane_bits`` wide; when it wraps, as two's complement (TrueNorth's RTL), into
+    [-2**(b-1), 2**(b-1)): on 9 bits -256 stays -256, and +256 is held as -256."""
+    nn = cfg.neuron
+    return Register("v", np.int64, nn.membrane_bits, initial="v0", overflow=nn.membrane_overflow,
+                    convention=fx.TWOS_COMPLEMENT)
 
 
 # NumPy twin of the kernel's per-neuron record (cores/_kernels.pyx, TrueNorthNeuron): same field order and
@@ -105,19 +132,18 @@ _LOW8 = np.uint64(0xFF)  # stochastic synapse and leak compare the draw's low by
 
 
 def integrate(cfg, p: TrueNorthParams, syn: Synapses, count: np.ndarray, draws: Draws) -> np.ndarray:
-    """Net input per neuron: the typed weight ``w = weights[j, type(a)]`` per spike, or for a stochastic type,
-    per spike (the m-th on its axon this tick) ``sign(w)`` when the low byte of the draw of slot
-    ``synapse_slot(a, m)`` is below ``|w|``. ``syn`` carries ``w`` and the mode (:meth:`TrueNorth.bind_synapses`).
+    """Net input per neuron from the axons that received any spike this tick (``count[a] > 0``: binary axons,
+    so a count above 1 counts once): the typed weight ``w = weights[j, type(a)]``, or for a stochastic type
+    ``sign(w)`` when the low byte of the draw of slot ``synapse_slot(a, 0)`` (one draw per axon and tick) is
+    below ``|w|``. ``syn`` carries ``w`` and the mode (:meth:`TrueNorth.bind_synapses`).
     """
-    c = count[syn.axon]
+    on = count[syn.axon] > 0
     inp = np.zeros(p.n_neurons, dtype=np.int64)
-    np.add.at(inp, syn.neuron, np.where(syn.stochastic, 0, syn.weight * c))
-    s = np.flatnonzero(syn.stochastic & (c > 0))
-    for m in range(int(c[s].max(initial=0))):
-        s = s[c[s] > m]
-        r = draws.at(syn.neuron[s], prng.synapse_slot(syn.local_axon[s], m)) & _LOW8
-        hit = r.astype(np.int64) < np.abs(syn.weight[s])
-        np.add.at(inp, syn.neuron[s], np.where(hit, np.sign(syn.weight[s]), 0))
+    np.add.at(inp, syn.neuron, np.where(on & ~syn.stochastic, syn.weight, 0))
+    s = np.flatnonzero(syn.stochastic & on)
+    r = draws.at(syn.neuron[s], prng.synapse_slot(syn.local_axon[s], 0)) & _LOW8
+    hit = r.astype(np.int64) < np.abs(syn.weight[s])
+    np.add.at(inp, syn.neuron[s], np.where(hit, np.sign(syn.weight[s]), 0))
     return inp
 
 
@@ -126,17 +152,17 @@ def step(cfg, p: TrueNorthParams, state: dict, inp: np.ndarray, draws: Draws):
 
     A neuron is *active* unless its V before and after, and its input, are 0 and it did not spike.
     """
-    bits, pol = cfg.neuron.membrane_bits, cfg.neuron.membrane_overflow
+    ovf = membrane_register(cfg).apply
     v0 = state["v"]
-    vv = fx.overflow(v0 + inp, bits, pol)
+    vv = ovf(v0 + inp)
     lk = np.where(p.leak_reversal == 1, p.leak * np.sign(vv), p.leak)
     r_leak = (draws.neurons(prng.SLOT_LEAK) & _LOW8).astype(np.int64)
     lk = np.where(p.leak_stochastic == 1, np.where(r_leak < np.abs(lk), np.sign(lk), 0), lk)
-    vv = fx.overflow(vv + lk, bits, pol)
+    vv = ovf(vv + lk)
     mask = (np.int64(1) << p.threshold_mask_bits) - 1
     eta = (draws.neurons(prng.SLOT_THRESHOLD) & mask.astype(np.uint64)).astype(np.int64)
     v_new, spike = _reset(p, vv, eta)
-    v_new = fx.overflow(v_new, bits, pol)
+    v_new = ovf(v_new)
     active = spike | (v0 != 0) | (inp != 0) | (v_new != 0)
     return spike, active, {"v": v_new}
 
@@ -160,7 +186,8 @@ def _reset(p: TrueNorthParams, vv: np.ndarray, eta: np.ndarray):
 
 
 class TrueNorth(NeuronModel):
-    """The ``truenorth`` unit: bit crossbar with typed axons, one register v, stochastic modes."""
+    """The ``truenorth`` unit: bit crossbar with typed binary axons, one register v (two's-complement wrap),
+    stochastic modes."""
 
     name = "truenorth"
     config_block = TrueNorthNeuron
@@ -169,7 +196,7 @@ class TrueNorth(NeuronModel):
     record_dtype = RECORD_DTYPE
     kernel_record = "truenorth"
     rest_flag = _kernels.TRUENORTH_FLAGS["rest"]
-    capabilities = Capabilities(typed_axons=True, bit_crossbar=True, stochastic=True)
+    capabilities = Capabilities(typed_axons=True, bit_crossbar=True, stochastic=True, binary_axons=True)
 
     integrate = staticmethod(integrate)
     step = staticmethod(step)
@@ -183,8 +210,7 @@ class TrueNorth(NeuronModel):
         return cfg.neuron.prng_seed
 
     def registers(self, cfg) -> tuple[Register, ...]:
-        nn = cfg.neuron
-        return (Register("v", np.int64, nn.membrane_bits, initial="v0", overflow=nn.membrane_overflow),)
+        return (membrane_register(cfg),)
 
     def synapse_memory_bits(self, cfg, n_axons, n_neurons, n_synapses):
         """The binary crossbar: axons x neurons bits, connected or not."""
@@ -215,10 +241,12 @@ class TrueNorth(NeuronModel):
         return cols
 
     def kernel_options(self, cfg) -> dict:
-        return {"membrane_bits": cfg.neuron.membrane_bits, "v_wrap": cfg.neuron.membrane_overflow == "wrap"}
+        """The membrane's width and overflow as the compiled rule takes them (``nm_tn_cfg``)."""
+        v = membrane_register(cfg)
+        return {"membrane_bits": v.bits, "v_wrap": v.overflow == "wrap", "v_twos_complement": v.twos_complement}
 
     def make_crossbar(self, cfg, axon_offset, neuron_offset, n_synapses, programs):
-        return BitCrossbar(cfg, axon_offset, neuron_offset, programs)
+        return BitCrossbar(cfg, axon_offset, neuron_offset, programs, binary=self.capabilities.binary_axons)
 
     def update(self, ca) -> int:
         return _kernels.truenorth_update(ca._prm, ca.v, ca._acc, ca.neuron_offset, ca._spikes, ca.last_counts,
@@ -238,4 +266,4 @@ class TrueNorth(NeuronModel):
 
 MODEL = TrueNorth()
 
-__all__ = ["MODEL", "RECORD_DTYPE", "TrueNorth", "TrueNorthParams", "integrate", "step"]
+__all__ = ["MODEL", "RECORD_DTYPE", "TrueNorth", "TrueNorthParams", "integrate", "membrane_register", "step"]

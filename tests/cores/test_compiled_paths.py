@@ -12,7 +12,10 @@ spikes per core):
   (``_lif32.c``) at every instruction-set level, whatever the CPU's best would be.
 
 Parameters come from the range tables (:func:`cores.param_ranges`): each value is an edge (min, max, 0, and
-one off each of them, within range) or uniform in the range. A level the CPU lacks is skipped with a reason
+one off each of them, within range) or uniform in the range. Inputs reach an axon up to COUNT_MAX times per
+tick, part of them by delay 2 scheduled a tick earlier, so that on binary axons (TrueNorth) duplicates from
+one and from two delay slots are ORed and counted by every path alike; the 9-bit wrapping TrueNorth membrane
+(``truenorth_wrap9``) starts at and crosses its two's-complement edges -256 and 255. A level the CPU lacks is skipped with a reason
 naming it and what the CPU runs, and the terminal summary lists the paths that ran and the ones this CPU
 lacks. A path runs only the configs it is built for (int64 and int32: no silicon refractory; int32: registers
 within its 32-bit bounds, inputs within its accumulator), so no case is skipped for any other reason.
@@ -25,7 +28,7 @@ import functools
 import numpy as np
 import pytest
 
-from cores import CoreArray, CoreProgram, param_ranges, simulate_neurons, tables
+from cores import CoreArray, CoreProgram, model_of, param_ranges, simulate_neurons, tables
 from cores._reference import ReferenceCoreArray
 from emulator import _fused
 from tests.cores._factories import variant
@@ -52,8 +55,12 @@ CONFIGS = {
     "truenorth_narrow": lambda: variant("truenorth", **{
         "neuron.membrane_bits": 12, "neuron.threshold_bits": 10, "neuron.threshold_mask_bits": 8,
         "neuron.membrane_overflow": "wrap"}),
+    # RANC's 9-bit potential: two's-complement wrap at -256 / 255, weights as wide as the membrane.
+    "truenorth_wrap9": lambda: variant("truenorth", **{
+        "neuron.membrane_bits": 9, "neuron.threshold_bits": 8, "neuron.threshold_mask_bits": 6,
+        "neuron.membrane_overflow": "wrap"}),
 }
-TRUENORTH = {"truenorth", "truenorth_narrow"}
+TRUENORTH = {"truenorth", "truenorth_narrow", "truenorth_wrap9"}
 REFRACTORY = {"loihi_refractory"}
 NOT_32_BIT = REFRACTORY | {"loihi_wide"}     # beyond the 32-bit bounds of _lif32.c (the plan never picks it)
 LEVELS = _fused.SIMD_LEVELS
@@ -123,22 +130,32 @@ def traffic(rng, n_axons: int) -> np.ndarray:
 
 
 # ----- running the oracle and the paths ---------------------------------------------------------------------
-def _feed(cores, counts_t: np.ndarray) -> None:
-    axons = np.repeat(np.arange(counts_t.size), counts_t)
-    cores.schedule(axons, np.ones_like(axons))
+def _early(counts: np.ndarray, t: int) -> np.ndarray:
+    """The part of tick t's counts sent a tick ahead with delay 2 (half of each, none for tick 0)."""
+    return counts[t] // 2 if 0 < t < counts.shape[0] else np.zeros_like(counts[0])
+
+
+def _feed(cores, counts: np.ndarray, t: int) -> None:
+    """Schedule ``counts[t]`` spikes per axon due at tick t (the rest of them, by delay 1) and the early part
+    of tick t + 1's (by delay 2): an axon's spikes due at one tick come from two delay slots."""
+    for d, c in ((1, counts[t] - _early(counts, t)), (2, _early(counts, t + 1))):
+        axons = np.repeat(np.arange(c.size), c)
+        cores.schedule(axons, np.full_like(axons, d))
 
 
 def run_chip(cls, cfg, progs, counts, seed: int) -> dict:
-    """Spikes, registers after each tick and per-core counts of a whole chip (the oracle or CoreArray)."""
+    """Spikes, registers after each tick, per-core counts and dropped duplicate spikes (binary axons) of a whole
+    chip (the oracle or CoreArray)."""
     cores = cls(cfg, progs, seed=seed)
-    out = {"spikes": [], "counts": [], **{name: [] for name in cores.state()}}
+    out = {"spikes": [], "counts": [], "duplicates": [], **{name: [] for name in cores.state()}}
     for t in range(TICKS):
-        _feed(cores, counts[t])
+        _feed(cores, counts, t)
         fired = cores.step()
         row = np.zeros(cores.n_neurons, np.uint8)
         row[fired] = 1
         out["spikes"].append(row)
         out["counts"].append(cores.last_counts.copy())
+        out["duplicates"].append(cores.last_duplicates)
         for name, x in cores.state().items():
             out[name].append(x)
     return {k: np.array(v) for k, v in out.items()}
@@ -190,11 +207,16 @@ SEEDS = [0, 1]
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("config", sorted(CONFIGS))
 def test_core_kernels_equal_the_oracle(config, seed):
-    """cores/<model>: CoreArray.step, every register after every tick, spikes and counts."""
+    """cores/<model>: CoreArray.step, every register after every tick, spikes, counts and dropped duplicates."""
     cfg, progs, _, counts, want = _case(config, seed)
     got = run_chip(CoreArray, cfg, progs, counts, seed)
-    assert_same(got, want, ("spikes", "counts", *_registers(cfg)), f"cores/{cfg.neuron.model} {config}")
+    names = ("spikes", "counts", "duplicates", *_registers(cfg))
+    assert_same(got, want, names, f"cores/{cfg.neuron.model} {config}")
     assert want["spikes"].any() and want["counts"][:, :, 0].any()
+    # binary axons drop exactly the spikes beyond the first per axon and tick; graded ones drop none
+    dropped = (counts - np.minimum(counts, 1)).sum(axis=1)
+    binary = model_of(cfg).capabilities.binary_axons
+    np.testing.assert_array_equal(want["duplicates"], dropped if binary else 0)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -210,6 +232,8 @@ def test_direct_entry_points_equal_the_oracle(config, seed):
         prog.params["syn_stochastic"][:] = 0
     counts = traffic(rng, prog.n_axons)
     want = run_chip(ReferenceCoreArray, cfg, [prog], counts, seed)
+    if model_of(cfg).capabilities.binary_axons:
+        counts = np.minimum(counts, 1)     # an axon holds one spike per tick: duplicates OR
     if cfg.neuron.model == "truenorth":
         wt = prog.params["weights"][np.arange(prog.n_neurons).repeat(2), np.tile([0, 1], prog.n_neurons)]
         a_in = (counts * wt).reshape(TICKS, -1, 2).sum(axis=2)

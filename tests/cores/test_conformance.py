@@ -1,8 +1,10 @@
 """The Cython kernels equal the NumPy oracle bit for bit: spikes, states and counters at every tick.
 
 Randomised programs cover the full parameter ranges (edges included), weights at the range edges, several
-cores, random delays with repeated spikes on one axon, narrow registers that overflow (wrap and saturate),
-the silicon refractory option, and every TrueNorth stochastic mode.
+cores, random delays with repeated spikes on one axon (summed on Loihi; ORed on TrueNorth's binary axons,
+whose dropped duplicates both count alike), narrow registers that overflow (wrap and saturate; TrueNorth's
+9-bit membrane wrapping as two's complement at -256 / 255), the silicon refractory option, and every
+TrueNorth stochastic mode.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cores import CoreArray, simulate_neurons
+from cores import CoreArray, model_of, simulate_neurons
 from cores._reference import ReferenceCoreArray
 from tests.cores._factories import random_program, variant
 
@@ -28,6 +30,9 @@ CONFIGS = {
     "truenorth": lambda: variant("truenorth"),
     "truenorth_narrow": lambda: variant(
         "truenorth", **{"neuron.membrane_bits": 12, "neuron.threshold_bits": 10, "neuron.threshold_mask_bits": 8,
+                        "neuron.membrane_overflow": "wrap"}),
+    "truenorth_wrap9": lambda: variant(
+        "truenorth", **{"neuron.membrane_bits": 9, "neuron.threshold_bits": 8, "neuron.threshold_mask_bits": 6,
                         "neuron.membrane_overflow": "wrap"}),
     # Unsigned 16-bit weights do not fit int16: Loihi takes the uint64 CSR records, TrueNorth int32 weights.
     "loihi_records64": lambda: variant("tiny", **{"core.weight_bits": 16, "core.weight_signed": False}),
@@ -69,6 +74,7 @@ def _assert_same(a: CoreArray, r: ReferenceCoreArray, fired_a, fired_r, where: s
     for name in sa:
         _equal(sa[name], sr[name], f"state {name} {where}")
     _equal(a.last_counts, r.last_counts, f"counters {where}")
+    assert a.last_duplicates == r.last_duplicates, f"dropped duplicate spikes {where}"
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
@@ -88,6 +94,8 @@ def test_kernel_equals_reference(config, seed):
         spikes += fired.size
     np.testing.assert_array_equal(fast.total_counts, ref.total_counts)
     assert fast.total_counts[:, 0].sum() > 0
+    assert fast.total_duplicates == ref.total_duplicates
+    assert (fast.total_duplicates > 0) == model_of(cfg).capabilities.binary_axons
     if seed % 2 == 0:
         assert spikes > 0, "the reachable-threshold runs must exercise spikes and resets"
 
@@ -116,29 +124,44 @@ def test_reset_replays_identically(config):
             np.testing.assert_array_equal(s1[name], s2[name])
 
 
-@pytest.mark.parametrize("config", ["loihi_narrow", "truenorth"])
+def _harness_core(cfg, prog, rng, ticks: int):
+    """(core, inputs [ticks, n], spikes) where neuron i's input arrives on private axons; ``spikes[t]`` are the
+    axons to schedule for tick t so that the core's neuron i receives ``inputs[t, i]``.
+
+    Loihi: spike counts on two axons of weight +1 and -1 (any input). TrueNorth (binary axons, one spike per
+    axon and tick): one axon per axon type, weighted by the neuron's weights for the types (drawn over the
+    whole weight range), so a tick's input is a subset sum of those weights."""
+    n = prog.n_neurons
+    params = dict(prog.params)
+    if not model_of(cfg).capabilities.binary_axons:
+        axon, neuron = np.arange(2 * n, dtype=np.int32), np.repeat(np.arange(n, dtype=np.int32), 2)
+        core = type(prog)(n, 2 * n, axon, neuron, np.tile([1, -1], n).astype(np.int32), params)
+        inputs = rng.integers(-40, 41, (ticks, n))
+        spikes = [np.concatenate([np.repeat(2 * np.arange(n), np.maximum(x, 0)),
+                                  np.repeat(2 * np.arange(n) + 1, np.maximum(-x, 0))]) for x in inputs]
+        return core, inputs, spikes
+    k = cfg.core.axon_types
+    params["weights"] = rng.integers(cfg.core.weight_min, cfg.core.weight_max, (n, k), endpoint=True)
+    params["syn_stochastic"] = np.zeros((n, k), np.int64)
+    axon, neuron = np.arange(k * n, dtype=np.int32), np.repeat(np.arange(n, dtype=np.int32), k)
+    core = type(prog)(n, k * n, axon, neuron, None, params, np.tile(np.arange(k), n).astype(np.int8))
+    on = rng.random((ticks, n, k)) < 0.5
+    return core, (on * params["weights"]).sum(axis=2), [np.flatnonzero(o.reshape(-1)) for o in on]
+
+
+@pytest.mark.parametrize("config", ["loihi_narrow", "truenorth", "truenorth_wrap9"])
 def test_harness_equals_core_array(config):
-    """The direct-input entry point equals a core where neuron i's input arrives as spike counts on two
-    private axons (weight +1 and -1), so the harness shares every rule with the CoreArray path."""
+    """The direct-input entry point equals a core where neuron i's input arrives as spikes on private axons
+    (:func:`_harness_core`), so the harness shares every rule with the CoreArray path."""
     cfg = CONFIGS[config]()
     rng = np.random.default_rng(3)
-    n, ticks = min(cfg.core.neurons_per_core, cfg.core.axons_per_core // 2, 8), 150
-    prog = random_program(cfg, rng, n, 2 * n, 0.0, limits=REACHABLE)
-    params = dict(prog.params)
-    axon, neuron = np.arange(2 * n, dtype=np.int32), np.repeat(np.arange(n, dtype=np.int32), 2)
-    if cfg.neuron.model == "truenorth":
-        params["weights"] = np.tile([1, -1] + [0] * (cfg.core.axon_types - 2), (n, 1))
-        params["syn_stochastic"] = np.zeros((n, cfg.core.axon_types), np.int64)
-        core = type(prog)(n, 2 * n, axon, neuron, None, params, np.tile([0, 1], n).astype(np.int8))
-    else:
-        core = type(prog)(n, 2 * n, axon, neuron, np.tile([1, -1], n).astype(np.int32), params)
-    inputs = rng.integers(-40, 41, (ticks, n))
-    want = simulate_neurons(cfg.neuron.model, params, inputs, ticks, cfg=cfg, seed=4)
+    n, ticks = min(cfg.core.neurons_per_core, cfg.core.axons_per_core // 4, 8), 150
+    prog = random_program(cfg, rng, n, 4 * n, 0.0, limits=REACHABLE)
+    core, inputs, spikes = _harness_core(cfg, prog, rng, ticks)
+    want = simulate_neurons(cfg.neuron.model, core.params, inputs, ticks, cfg=cfg, seed=4)
     cores = CoreArray(cfg, [core], seed=4)
     for t in range(ticks):
-        x = inputs[t]
-        cores.schedule(np.concatenate([np.repeat(2 * np.arange(n), np.maximum(x, 0)),
-                                       np.repeat(2 * np.arange(n) + 1, np.maximum(-x, 0))]), 1)
+        cores.schedule(spikes[t], 1)
         fired = cores.step()
         np.testing.assert_array_equal(fired, np.flatnonzero(want["spikes"][t]), err_msg=f"tick {t}")
         np.testing.assert_array_equal(cores.state()["v"], want["v"][t], err_msg=f"tick {t}")

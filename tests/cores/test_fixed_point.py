@@ -41,6 +41,32 @@ def test_saturate_is_symmetric():
 def test_register_range():
     assert fx.register_range(24, "wrap") == (-(2**23 - 1), 2**23)
     assert fx.register_range(24, "saturate") == (-(2**23 - 1), 2**23 - 1)
+    # two's complement (TrueNorth's membrane): [-H, H); saturation stays symmetric whatever the convention
+    assert fx.register_range(9, "wrap", fx.TWOS_COMPLEMENT) == (-256, 255)
+    assert fx.register_range(9, "saturate", fx.TWOS_COMPLEMENT) == (-255, 255)
+
+
+def test_twos_complement_wrap_boundaries_9_bits():
+    # [-256, 255]: -256 stays (Lava's convention holds it as +256), +256 becomes -256, -257 becomes +255,
+    # -250 - 10 = -260 becomes -260 + 512 = 252, and 255 + 1 = 256 becomes -256.
+    xs = np.array([-256, 256, -257, -260, 255, 0, 512, -512, 767])
+    np.testing.assert_array_equal(fx.wrap(xs, 9, fx.TWOS_COMPLEMENT), [-256, -256, 255, 252, 255, 0, 0, 0, 255])
+    np.testing.assert_array_equal(fx.wrap([-256, 256], 9), [256, 256])          # Lava: (-256, 256]
+    np.testing.assert_array_equal(fx.overflow([-256, 256], 9, "wrap", fx.TWOS_COMPLEMENT), [-256, -256])
+
+
+@given(bits=st.integers(2, 62), data=st.data())
+def test_twos_complement_wrap_is_the_low_bits_as_signed(bits, data):
+    """Two's complement keeps the low ``bits`` bits and reads them as signed: x mod 2**bits in [-H, H)."""
+    h = 1 << (bits - 1)
+    x = data.draw(st.integers(-(2**62), 2**62 - 1))
+    low = x % (2 * h)
+    assert int(fx.wrap(x, bits, fx.TWOS_COMPLEMENT)) == (low - 2 * h if low >= h else low)
+
+
+def test_unknown_wrap_convention_is_refused_by_name():
+    with pytest.raises(ValueError, match="'ones_complement' unknown; allowed: lava, twos_complement"):
+        fx.wrap(3, 9, "ones_complement")
 
 
 @given(bits=st.integers(2, 62), data=st.data())

@@ -13,6 +13,7 @@ import pytest
 
 from chip_configs.schema import NEURON_BLOCKS, load_config
 from cores import CoreArray, simulate_neurons
+from cores import fixed_point as fx
 from cores._compiled import _kernels
 from cores.models import MODELS, Capabilities, Draws, NeuronModel, Register, get_model, model_of, models_with
 from cores.params import ParamRange, ParamRecord
@@ -57,7 +58,9 @@ def test_unit_interface(name):
     for r in regs:
         assert np.dtype(r.dtype).kind == "i" and 0 <= r.bits <= 62
         assert r.initial is None or r.initial in unit.Params.names()
-        assert r.overflow in (None, "wrap", "saturate")
+        assert r.overflow in (None, "wrap", "saturate") and r.convention in fx.WRAP_CONVENTIONS
+        if r.initial and r.overflow:   # an initial value ranges over what the register holds
+            assert (ranges[r.initial].lo, ranges[r.initial].hi) == r.range()
     # Typed axons need the config's axon types; the mapping hooks exist for every model.
     assert (cfg.core.axon_types is not None) == unit.capabilities.typed_axons
     assert name in QUANTIZERS and name in BUILDERS

@@ -195,3 +195,30 @@ def test_bias_correction_removes_the_mean_current_of_the_weight_errors():
     assert any("bias corrected" in n for n in summary.layers[0]["notes"])
     with pytest.raises(MappingError, match=r"activity given for 'y', which is no input or population"):
         map_network(net, cfg, activity={"y": 0.1})
+
+
+def _axon_feeds(mapped) -> np.ndarray:
+    """(core, axon) of every destination entry of the mapped network: neurons' and input lines'."""
+    pairs = [np.stack([np.asarray(mc.dest.core, np.int64), np.asarray(mc.dest.axon, np.int64)], axis=1)
+             for mc in mapped.cores]
+    pairs.append(np.stack([np.asarray(mapped.in_core, np.int64), np.asarray(mapped.in_axon, np.int64)], axis=1))
+    return np.concatenate(pairs)
+
+
+def test_the_mapper_never_merges_two_sources_onto_one_truenorth_axon():
+    """TrueNorth axons are bits (spikes that reach one axon for one tick OR): the mapper gives every (source,
+    delay) its own axons (copies and relay axons included), so a neuron, which fires at most once per tick,
+    never meets another spike on its axon, and 0/1 inputs drop nothing."""
+    rng = np.random.default_rng(2)
+    w1, w2 = rng.normal(0, 1, (6, 6)), rng.normal(0, 1, (5, 6))
+    delay = rng.integers(1, 3, w2.shape)        # one source reaches a core by two delays: two axons
+    net = Network([Input("x", 6)], [Population("a", 6, IF(threshold=0.5)), Population("b", 5, IF(threshold=1.0))],
+                  [Projection("x", "a", w1), Projection("a", "b", w2, delay=delay)], [Output("o", "b")])
+    cfg = small_truenorth()
+    for copies in ("auto", 1):
+        mapped, summary = map_network(net, cfg, placer="greedy", axon_copies=copies)
+        feeds = _axon_feeds(mapped)
+        assert np.unique(feeds, axis=0).shape[0] == feeds.shape[0], f"axon_copies={copies}: an axon has two feeds"
+        x = pad_ticks(spikes(6, ticks=15, p=0.4), summary.latency_ticks)
+        report = Chip.from_config(cfg).program(mapped).run(x).report.to_dict()
+        assert report["mean"]["duplicate_axon_spikes"] == 0
