@@ -10,6 +10,7 @@ import numpy as np
 
 from chip_configs.cli_types import non_negative_int, positive_int
 from chip_configs.errors import SimulationError
+from chip_configs.files import OutputSet
 from chip_configs.npz import read_npz
 from emulator.loops import ENGINE_NAMES, engine_help
 
@@ -85,6 +86,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    """``neuromesh run``: outputs checked first, written together at the end (chip_configs.files.OutputSet)."""
+    with OutputSet() as outs:
+        outs.add(args.report, "--report")
+        outs.add(args.save_probes, "--save-probes")
+        outs.add(args.plots, "--plots", directory=True)
+        text = _run(args)
+    print(text)
+    if outs.written:
+        print(f"\nwrote {', '.join(outs.written)}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> str:
+    """The run itself; returns the table (or JSON) to print once the outputs are committed."""
     from emulator.chip import Chip
 
     chip = Chip.from_config(args.config, seed=args.seed, noc_engine=args.engine)
@@ -118,11 +133,7 @@ def run_command(args: argparse.Namespace) -> int:
         from emulator.plots import write_all
 
         write_all(chip, result, Path(args.plots), probe_labels=args.probe)
-    print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note)
-    if args.report or args.plots or args.save_probes:
-        written = [s for s in (args.report, args.plots and f"{args.plots}/*.png", args.save_probes) if s]
-        print(f"\nwrote {', '.join(written)}")
-    return 0
+    return json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note
 
 
 def _cover_latency(chip, spikes: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, str]:

@@ -19,7 +19,7 @@ from chip_configs.cli_types import (
     positive_int,
 )
 from chip_configs.errors import MappingError
-from chip_configs.files import atomic_write_json
+from chip_configs.files import OutputSet, atomic_write_json
 from chip_configs.schema import load_config
 from mapping.from_nir import read_nir
 from mapping.nir_frameworks import FRAMEWORKS
@@ -169,6 +169,18 @@ def _calibration(args, net):
 
 
 def cmd_map(args) -> int:
+    """``neuromesh map``: outputs checked first, written together at the end (chip_configs.files.OutputSet)."""
+    with OutputSet() as outs:
+        outs.add(args.out, "--out")
+        outs.add(args.summary, "--summary")
+        status, text = _map(args)
+    print(text)
+    if outs.written:
+        print(f"\nwrote {', '.join(outs.written)}")
+    return status
+
+
+def _map(args) -> tuple[int, str]:
     from mapping.evaluate import mean_rates
     from mapping.mapper import map_network
 
@@ -181,17 +193,25 @@ def cmd_map(args) -> int:
                                       bit_cost=args.bit_cost,
                                       activity=mean_rates(net, cal) if cal is not None else None)
     except MappingError as exc:
-        print(f"NO-GO: {exc}")
-        return 1
+        return 1, f"NO-GO: {exc}"
     mapped.save(args.out)
     if args.summary:
         atomic_write_json(args.summary, summary.to_dict())
-    print(summary.to_text())
-    print(f"\nwrote {args.out}")
-    return 0
+    return 0, summary.to_text()
 
 
 def cmd_validate(args) -> int:
+    """``neuromesh validate``: outputs checked first, written together at the end."""
+    with OutputSet() as outs:
+        outs.add(args.report, "--report")
+        outs.add(args.out, "--out")
+        status = _validate(args)
+    if outs.written:
+        print(f"\nwrote {', '.join(outs.written)}")
+    return status
+
+
+def _validate(args) -> int:
     from mapping.evaluate import load_samples, validate_network
     from mapping.validate import Limits
 
