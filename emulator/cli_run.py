@@ -11,7 +11,7 @@ import numpy as np
 from chip_configs.cli_types import non_negative_int, positive_int
 from chip_configs.errors import SimulationError
 from chip_configs.files import OutputSet
-from chip_configs.npz import read_npz
+from chip_configs.npz import quote, read_npz
 from emulator.loops import ENGINE_NAMES, engine_help
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -33,7 +33,7 @@ def load_inputs(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str |
     """(spikes or values, labels, encoder) from an .npz with 'spikes'/'inputs' or 'x' (+ 'encoder', 'labels')."""
     data = read_npz(path, "run inputs ('spikes' [batch, ticks, n_inputs] or 'x' [batch, n_inputs])",
                     SimulationError)
-    labels = data.get("labels")
+    labels = _labels(path, data["labels"]) if "labels" in data else None
     for key in ("spikes", "inputs"):
         if key in data:
             return data[key], labels, None
@@ -41,6 +41,14 @@ def load_inputs(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str |
         return data["x"], labels, str(data["encoder"]) if "encoder" in data else "rate"
     raise SimulationError(f"{path}: expected an array 'spikes' (or 'inputs') [batch, ticks, n_inputs], or 'x' "
                           f"[batch, n_inputs] with an optional 'encoder'; found {sorted(data)}")
+
+
+def _labels(path: Path, labels: np.ndarray) -> np.ndarray:
+    """``labels`` as int64 classes >= 0, or an error naming the file."""
+    if labels.dtype.kind not in "iub" or (labels.size and int(labels.min()) < 0):
+        raise SimulationError(f"{path}: 'labels' holds {quote(labels.reshape(-1)[:4].tolist())} ({labels.dtype}); "
+                              "allowed: integer classes >= 0, one per inference")
+    return labels.astype(np.int64).reshape(-1)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -115,6 +123,8 @@ def _run(args: argparse.Namespace) -> str:
     if args.batch is not None and x is not None:
         x = x[: args.batch]
         labels = None if labels is None else labels[: args.batch]
+    if labels is not None and x is not None and len(labels) != len(x):
+        raise SimulationError(f"{src}: 'labels' has {len(labels)} entries for {len(x)} inferences")
     probe_ids = [chip.global_neuron(*_parse_probe(p)) for p in args.probe]
     try:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)

@@ -308,26 +308,26 @@ def _program_cases(root: Path, fx: Fixtures) -> list[Case]:
 
 
 SAMPLE_VARIANTS = {
-    "all zero": (dict(inputs=np.zeros((3, 8, 4), np.int64)), "no input spikes"),
-    "x all nan": (dict(x=np.full((3, 4), np.nan)), "'x'"),
-    "x all zero": (dict(x=np.zeros((3, 4))), "no input spikes"),
-    "x inf": (dict(x=np.full((3, 4), np.inf)), "'x'"),
-    "x negative": (dict(x=-np.ones((3, 4))), "'x'"),
-    "inputs float": (dict(inputs=np.ones((3, 8, 4))), "'inputs'"),
-    "inputs negative": (dict(inputs=-np.ones((3, 8, 4), np.int64)), "'inputs'"),
-    "inputs 2d": (dict(inputs=np.ones((3, 4), np.int64)), "shape"),
-    "inputs wrong width": (dict(inputs=np.ones((3, 8, 5), np.int64)), "shape"),
-    "inputs empty batch": (dict(inputs=np.ones((0, 8, 4), np.int64)), "inputs"),
-    "inputs zero ticks": (dict(inputs=np.ones((3, 0, 4), np.int64)), "inputs"),
-    "inputs huge count": (dict(inputs=np.full((3, 8, 4), 2 ** 40, np.int64)), "inputs"),
-    "labels short": (dict(inputs=np.ones((3, 8, 4), np.int64), labels=np.array([0])), "labels"),
-    "labels negative": (dict(inputs=np.ones((3, 8, 4), np.int64), labels=np.array([-1, 0, 1])), "labels"),
-    "labels float": (dict(inputs=np.ones((3, 8, 4), np.int64), labels=np.array([0.5, 1, 2])), "labels"),
-    "labels beyond outputs": (dict(inputs=np.ones((3, 8, 4), np.int64), labels=np.array([0, 1, 7])), "labels"),
-    "ref counts shape": (dict(inputs=np.ones((3, 8, 4), np.int64), reference_counts=np.ones((3, 9), np.int64)),
+    "all zero": ({"inputs": np.zeros((3, 8, 4), np.int64)}, "no input spikes"),
+    "x all nan": ({"x": np.full((3, 4), np.nan)}, "'x'"),
+    "x all zero": ({"x": np.zeros((3, 4))}, "no input spikes"),
+    "x inf": ({"x": np.full((3, 4), np.inf)}, "'x'"),
+    "x negative": ({"x": -np.ones((3, 4))}, "'x'"),
+    "inputs float": ({"inputs": np.ones((3, 8, 4))}, "'inputs'"),
+    "inputs negative": ({"inputs": -np.ones((3, 8, 4), np.int64)}, "'inputs'"),
+    "inputs 2d": ({"inputs": np.ones((3, 4), np.int64)}, "shape"),
+    "inputs wrong width": ({"inputs": np.ones((3, 8, 5), np.int64)}, "shape"),
+    "inputs empty batch": ({"inputs": np.ones((0, 8, 4), np.int64)}, "inputs"),
+    "inputs zero ticks": ({"inputs": np.ones((3, 0, 4), np.int64)}, "inputs"),
+    "inputs huge count": ({"inputs": np.full((3, 8, 4), 2 ** 40, np.int64)}, "inputs"),
+    "labels short": ({"inputs": np.ones((3, 8, 4), np.int64), "labels": np.array([0])}, "labels"),
+    "labels negative": ({"inputs": np.ones((3, 8, 4), np.int64), "labels": np.array([-1, 0, 1])}, "labels"),
+    "labels float": ({"inputs": np.ones((3, 8, 4), np.int64), "labels": np.array([0.5, 1, 2])}, "labels"),
+    "labels beyond outputs": ({"inputs": np.ones((3, 8, 4), np.int64), "labels": np.array([0, 1, 7])}, "labels"),
+    "ref counts shape": ({"inputs": np.ones((3, 8, 4), np.int64), "reference_counts": np.ones((3, 9), np.int64)},
                          "reference_counts"),
-    "no keys": (dict(other=np.ones(3)), "'inputs'"),
-    "x strings": (dict(x=np.array([["a", "b", "c", "d"]])), "'x'"),
+    "no keys": ({"other": np.ones(3)}, "'inputs'"),
+    "x strings": ({"x": np.array([["a", "b", "c", "d"]])}, "'x'"),
 }
 
 
@@ -379,8 +379,8 @@ def _nir_graph_cases(root: Path) -> list[Case]:
         return []
     cases = []
     w = np.ones((3, 4))
-    lif = dict(tau=np.full(3, 0.01), r=np.ones(3), v_leak=np.zeros(3), v_threshold=np.ones(3),
-               v_reset=np.zeros(3))
+    lif = {"tau": np.full(3, 0.01), "r": np.ones(3), "v_leak": np.zeros(3), "v_threshold": np.ones(3),
+               "v_reset": np.zeros(3)}
     graphs = {
         "empty graph": (nir.NIRGraph(nodes={}, edges=[]), "empty"),
         "no output": (nir.NIRGraph(nodes={"input": nir.Input(np.array([4])), "fc": nir.Affine(w, np.zeros(3)),
