@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.errors import ProgramError, SimulationError
+from chip_configs.memory import check_memory, chip_shape, chip_terms
 from chip_configs.npz import quote
 from chip_configs.schema import ChipConfig, load_config
 from cores import CoreArray, model_of
@@ -139,6 +140,9 @@ class Chip:
         self.cfg = cfg
         self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
+        shape = chip_shape(cfg)
+        check_memory(f"chip {cfg.name!r} ({shape.cores:,} cores, {shape.routers:,} routers)",
+                     {k: v for k, v in chip_terms(shape).items() if k in ("per-core tables", "router buffers")})
         self.loop, self.network = resolve_engine(noc_engine)
         # A packet-level model is an engine with run(); a tick-level one (loads) is the fused loop's parameters.
         built = self.network.build(cfg)

@@ -126,6 +126,7 @@ def _run(args: argparse.Namespace) -> str:
     if labels is not None and x is not None and len(labels) != len(x):
         raise SimulationError(f"{src}: 'labels' has {len(labels)} entries for {len(x)} inferences")
     probe_ids = [chip.global_neuron(*_parse_probe(p)) for p in args.probe]
+    _check_run_memory(chip, x, args, len(probe_ids))
     try:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
     except SimulationError as exc:
@@ -144,6 +145,19 @@ def _run(args: argparse.Namespace) -> str:
 
         write_all(chip, result, Path(args.plots), probe_labels=args.probe)
     return json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note
+
+
+def _check_run_memory(chip, x, args: argparse.Namespace, n_probed: int) -> None:
+    """Refuse a run whose per-tick arrays (inputs, raster, traces) would not fit, before allocating them."""
+    from chip_configs.memory import check_memory, run_terms
+
+    batch = 1 if x is None else (len(x) if np.ndim(x) == 3 else 1)
+    ticks = args.ticks or (int(np.shape(x)[-2]) if x is not None and np.ndim(x) == 3 else 1)
+    ticks += int(chip.mapped.metadata.get("latency_ticks", 0) or 0)
+    recorded = chip.cores.n_neurons if args.raster == "all" else chip.mapped.n_outputs
+    check_memory(f"run of {batch} inference(s) x {ticks:,} ticks (--ticks {args.ticks})" if args.ticks else
+                 f"run of {batch} inference(s) x {ticks:,} ticks",
+                 run_terms(batch, ticks, chip.mapped.n_inputs, recorded, n_probed))
 
 
 def _cover_latency(chip, spikes: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, str]:

@@ -20,6 +20,7 @@ from chip_configs.cli_types import (
 )
 from chip_configs.errors import MappingError
 from chip_configs.files import OutputSet, atomic_write_json
+from chip_configs.npz import quote
 from chip_configs.schema import load_config
 from mapping.from_nir import read_nir
 from mapping.nir_frameworks import FRAMEWORKS
@@ -57,9 +58,13 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
     """A Network from a ``.nir`` file, a Python file defining ``network`` / ``build_network()``, or a ``.npz``
     written by :func:`mapping.network_io.save_network`."""
     path = Path(path)
-    if path.suffix == ".py":
+    suffix = path.suffix.lower()
+    if suffix not in (".py", ".npz", ".nir"):
+        raise MappingError(f"{path}: unknown network file type {path.suffix or '(no suffix)'!r}; allowed: .nir "
+                           "(NIR graph), .py (defines `network` or `build_network()`), .npz (a saved network)")
+    if suffix == ".py":
         return _network_from_python(path)
-    if path.suffix == ".npz":
+    if suffix == ".npz":
         from mapping.network_io import load_network_npz
 
         return load_network_npz(path)
@@ -70,8 +75,29 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
 
 
 def _network_from_python(path: Path):
-    if not path.exists():
-        raise MappingError(f"{path}: file not found")
+    """``network`` or ``build_network()`` of a Python file; anything it raises becomes one MappingError.
+
+    The file is the user's code: its exceptions (a syntax error, an import that fails, ``sys.exit``) are
+    reported as that file's problem, with the exception's type, message and line, never as our traceback.
+    """
+    from mapping.network import Network
+
+    if not path.is_file():
+        raise MappingError(f"{path}: {'file not found' if not path.exists() else 'not a regular file'}")
+    try:
+        value = _exec_network(path)
+    except MappingError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise MappingError(f"{path}: the network file failed: {type(exc).__name__}: {quote(str(exc), 200)}"
+                           f"{_user_line(exc, path)}") from None
+    if not isinstance(value, Network):
+        raise MappingError(f"{path}: `network` / `build_network()` gave {type(value).__name__} {quote(value)}; "
+                           "expected a mapping.network.Network")
+    return value
+
+
+def _exec_network(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -80,6 +106,17 @@ def _network_from_python(path: Path):
     if hasattr(module, "network"):
         return module.network
     raise MappingError(f"{path}: defines neither `network` nor `build_network()`")
+
+
+def _user_line(exc: BaseException, path: Path) -> str:
+    """' (line N)' of the deepest frame of ``exc`` inside the user's file, if any."""
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f" (line {line})" if line else ""
 
 
 def _common(p: argparse.ArgumentParser) -> None:

@@ -176,7 +176,7 @@ def config_texts() -> list[tuple[str, str, str]]:
         ("syntax", "mesh: [1, 2\n", "line"), ("deep", "a: " + "[" * 500 + "]" * 500 + "\n", "deep"),
         ("alias bomb", _alias_bomb(), "alias"), ("binary", "\x00\x01\x02", "cfg"),
         ("tab indent", "mesh:\n\twidth: 2\n", "line"),
-        ("huge mesh", yaml_with("mesh", "cores_per_router", "64").replace("width: 2", "width: 1024")
+        ("huge mesh", yaml_with("mesh", "cores_per_router", "64").replace("packet_bits: 32", "packet_bits: 64").replace("width: 2", "width: 1024")
          .replace("height: 2", "height: 1024"), "memory"),
     ]
     return cases
@@ -251,7 +251,7 @@ def mapped_variants(root: Path, fx: Fixtures) -> list[tuple[str, Path, str]]:
     variant("core_index float", "core_index", core_index=np.array([0.5]))
     variant("core_index out of chip", "core", core_index=np.array([99] * arrays["core_index"].size))
     variant("no out_core", "out_core", out_core=None)
-    variant("dest_core out of chip", "dest_core", c0__dest_core=np.full(arrays["c0/dest_core"].shape, 77, np.int64))
+    variant("dest_core out of chip", "destination core 77", c0__dest_core=np.full(arrays["c0/dest_core"].shape, 77, np.int64))
     variant("dest_delay zero", "delay", c0__dest_delay=np.zeros_like(arrays["c0/dest_delay"]))
     variant("syn_weight huge", "weight", c0__syn_weight=np.full(arrays["c0/syn_weight"].shape, 10 ** 6, np.int64))
     variant("syn_axon out of core", "axon", c0__syn_axon=np.full(arrays["c0/syn_axon"].shape, 500, np.int64))
@@ -383,9 +383,9 @@ def _nir_graph_cases(root: Path) -> list[Case]:
                "v_reset": np.zeros(3)}
     graphs = {
         "empty graph": (nir.NIRGraph(nodes={}, edges=[]), "empty"),
-        "no output": (nir.NIRGraph(nodes={"input": nir.Input(np.array([4])), "fc": nir.Affine(w, np.zeros(3)),
-                                          "lif": nir.LIF(**lif)},
-                                   edges=[("input", "fc"), ("fc", "lif")]), "Output"),
+        "no neuron": (nir.NIRGraph(nodes={"input": nir.Input(np.array([4])), "fc": nir.Affine(w, np.zeros(3)),
+                                          "output": nir.Output(np.array([3]))},
+                                   edges=[("input", "fc"), ("fc", "output")]), "neuron"),
         "nan weights": (nir.NIRGraph(nodes={"input": nir.Input(np.array([4])),
                                             "fc": nir.Affine(np.full((3, 4), np.nan), np.zeros(3)),
                                             "lif": nir.LIF(**lif), "output": nir.Output(np.array([3]))},
