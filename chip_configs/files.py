@@ -174,6 +174,35 @@ def atomic_write_json(path: str | Path, obj: Any) -> Path:
     return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
+@contextlib.contextmanager
+def _signals_held():
+    """Hold SIGINT and SIGTERM until the block ends, then act on the first one that came (main thread only)."""
+    pending: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    try:
+        old = {s: signal.signal(s, lambda signum, frame: pending.append(signum)) for s in held}
+    except ValueError:   # not the main thread: signals go to the main thread anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+        if pending:
+            _deliver(pending[0], old[pending[0]])
+
+
+def _deliver(signum: int, handler) -> None:
+    """Act on a held signal as its own handler would have."""
+    if callable(handler):
+        handler(signum, None)
+    elif signum == signal.SIGINT and handler != signal.SIG_IGN:
+        raise KeyboardInterrupt
+    elif handler != signal.SIG_IGN:
+        signal.raise_signal(signum)
+
+
 class OutputSet:
     """The outputs of one command: declared (and preflighted) first, staged while working, committed together.
 
@@ -222,16 +251,16 @@ class OutputSet:
         return Path(path)
 
     def commit(self) -> list[str]:
-        """Rename every temporary over its target, SIGINT / SIGTERM held back meanwhile; returns the targets."""
-        held = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-        try:
+        """Rename every temporary over its target, SIGINT / SIGTERM held back meanwhile; returns the targets.
+
+        The signals are deferred by Python handlers, not by the thread's signal mask: another thread (tqdm's
+        monitor, a BLAS pool) would take a blocked signal and the main thread would still raise mid-commit.
+        """
+        with _signals_held():
             for target, tmp in list(self.staged.items()):
                 os.replace(tmp, target)
                 del self.staged[target]
                 self.written.append(str(target))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
         return self.written
 
     def discard(self) -> None:
