@@ -240,6 +240,7 @@ def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     cfg = load_config(args.config)
     topo = MeshTopology.from_config(cfg)
     pattern = _pattern_from_args(args, topo)
+    _check_sweep_memory(topo, args)
     with tqdm(total=len(args.rates), desc="noc-sweep", unit="rate", file=sys.stderr,
               disable=not sys.stderr.isatty()) as bar:
         rows = run_sweep(cfg, pattern, args.rates, args.cycles, args.warmup, args.seed, args.engine,
@@ -250,6 +251,23 @@ def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
         title = f"{cfg.name}: {topo.width} x {topo.height} mesh, {args.traffic} traffic ({args.engine} engine)"
         plot_curve(rows, args.plot, title=title, bound=bound)
     return rows
+
+
+PACKET_BYTES = 96   # per generated packet: source, destination, injection cycle, and the engine's per-packet results
+
+
+def _check_sweep_memory(topo: MeshTopology, args: argparse.Namespace) -> None:
+    """Refuse a sweep whose packets (expected count: routers x rate x simulated cycles) would not fit memory.
+
+    The packets of one rate are generated and simulated at once, so memory grows with --cycles; this bound
+    turns what would be a MemoryError (or a crash) after minutes into a refusal before any work.
+    """
+    from chip_configs.memory import check_memory
+
+    simulated = args.warmup + args.cycles + (args.cycles if args.drain is None else args.drain)
+    packets = int(topo.n_routers * max(args.rates) * simulated)
+    check_memory(f"noc-sweep at rate {max(args.rates)} over {simulated:,} cycles (--warmup + --cycles + --drain) "
+                 f"on {topo.n_routers:,} routers", {"packets (routers x rate x cycles)": packets * PACKET_BYTES})
 
 
 def _pattern_from_args(args, topo):

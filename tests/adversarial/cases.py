@@ -419,6 +419,11 @@ def _option_cases(fx: Fixtures) -> list[Case]:
     cases = [Case(f"{base[0]} {opt} {val_}", (*base, opt, val_), (opt.lstrip("-").split("-")[0], val_.lstrip("-")))
              for base, opt, val_ in opts]
     cases.append(Case("run --ticks huge needs memory", (*run, "--ticks", "1000000000"), ("memory",)))
+    cases.append(Case("noc-sweep --cycles huge needs memory",
+                      ("noc-sweep", "tiny", "--traffic", "uniform", "--rates", "0.1", "--cycles", "100000000000",
+                       "--warmup", "0", "--out", "/tmp/never.csv"), ("--cycles", "memory")))
+    cases.append(Case("config check --max-memory tiny limit", ("--max-memory", "1K", "config", "check", "loihi"),
+                      ("memory", "--max-memory")))
     return cases
 
 

@@ -192,3 +192,18 @@ def test_sigterm_handler_is_restored():
     before = signal.getsignal(signal.SIGTERM)
     run_cli(["config", "check", "tiny"])
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_failed_allocation_is_a_clean_error_under_a_low_address_space_limit(fx):
+    """The estimate passes (--max-memory raised) but the allocation fails under RLIMIT_AS: exit 2, one line."""
+    code = textwrap.dedent("""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 31, 1 << 31))
+        from emulator.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, "--max-memory", "100T", "run", "tiny", "--network",
+                           str(fx.mapped), "--input", str(fx.inputs), "--ticks", "400000000"],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=120)
+    assert proc.returncode == 2 and "out of memory" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Build every compiled extension with AddressSanitizer in a scratch copy of the tree and run the kernel tests
+# under it (heap overflows, use after free, double free). Not part of .ci/run (a few minutes, GCC only).
+#
+#   .ci/asan.sh [pytest args...]      # default: tests/cores tests/noc tests/emulator/test_loads_engine.py
+#
+# Needs gcc's libasan (LD_PRELOAD-ed so the uninstrumented python can load instrumented modules). Leak
+# detection is off: CPython itself holds memory until exit. Exit status: pytest's (ASan aborts on an error).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+git ls-files -z | xargs -0 cp --parents -t "$scratch"
+cd "$scratch"
+export CFLAGS="-fsanitize=address -fno-omit-frame-pointer -g" LDFLAGS="-fsanitize=address"
+python setup.py build_ext --inplace -q >/dev/null
+libasan=$(gcc -print-file-name=libasan.so)
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(tests/cores tests/noc tests/emulator/test_loads_engine.py)
+LD_PRELOAD="$libasan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 PYTHONPATH="$scratch" \
+  python -m pytest -q -p no:cacheprovider -n 0 "${tests[@]}"
