@@ -39,7 +39,7 @@ class Case:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str          # refused | unclear | accepted | internal (a caught bug: exit 3) | traceback
+    kind: str          # refused | unclear | accepted | internal (a caught bug: exit 3) | traceback | hang
     code: int | None
     message: str
 
@@ -64,6 +64,8 @@ def outcome(case: Case) -> Outcome:
     """Run ``case`` and classify it (see the module docstring)."""
     before = {p: _stamp(p) for p in case.untouched}
     code, out, err, exc = run_cli(case.argv)
+    if isinstance(exc, TimeoutError):   # raised by the count script's per-case alarm
+        return Outcome("hang", code, str(exc))
     if exc is not None or "Traceback" in err:
         return Outcome("traceback", code, f"{type(exc).__name__}: {exc}" if exc else err[-300:])
     if code == 3:
