@@ -43,7 +43,8 @@ rate-coded (p = x / max per tick, --ticks, --seed); optional 'labels' [batch] fo
 'reference_counts' [batch, n_outputs], the framework's own output spike counts on these inputs: the
 functional check then compares the chip (and the float reading of the file) with the framework itself
 and is a no-go when either agrees on fewer classes than --min-agreement. Without them it compares with
-NeuroMesh's own float reading of the file only. An accuracy near chance (labels given) is a warning.
+NeuroMesh's own float reading of the file only. An accuracy near chance (labels given) is a no-go;
+samples without any input spike are refused.
 
 checks: capacity, precision, functional agreement (float reference vs emulated chip), timing, energy and
 latency per inference. Exit status: 0 go, 1 no-go, 2 bad input.

@@ -334,7 +334,9 @@ SAMPLE_VARIANTS = {
 
 
 def _sample_cases(root: Path, fx: Fixtures) -> list[Case]:
-    cases = []
+    p = _savez(root / "samples_chance.npz", inputs=np.ones((6, 8, 4), np.int64), labels=np.arange(6) % 3)
+    cases = [Case("validate at chance level is no-go", ("validate", "tiny", fx.net, "--samples", p),
+                  ("NO-GO", "near chance"), codes=(1,))]
     for i, (name, (arrays, word)) in enumerate(SAMPLE_VARIANTS.items()):
         p = _savez(root / f"samples_{i}.npz", **arrays)
         cases.append(Case(f"validate --samples {name}", ("validate", "tiny", fx.net, "--samples", p),

@@ -207,3 +207,16 @@ def test_failed_allocation_is_a_clean_error_under_a_low_address_space_limit(fx):
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           timeout=120)
     assert proc.returncode == 2 and "out of memory" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(st.binary(max_size=300), st.just(b"\x89HDF\r\n\x1a\n" + bytes(200))))
+def test_any_bytes_as_a_nir_file_are_read_or_refused_naming_the_file(tmp_path, data):
+    from chip_configs.errors import MappingError
+    from mapping.cli import load_network
+
+    path = tmp_path / "net.nir"
+    path.write_bytes(data)
+    with pytest.raises(MappingError) as info:
+        load_network(path)
+    assert str(path) in str(info.value) and len(str(info.value)) < 1000
