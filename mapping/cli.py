@@ -64,14 +64,23 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
         raise MappingError(f"{path}: unknown network file type {path.suffix or '(no suffix)'!r}; allowed: .nir "
                            "(NIR graph), .py (defines `network` or `build_network()`), .npz (a saved network)")
     if suffix == ".py":
-        return _network_from_python(path)
+        return _mappable(_network_from_python(path), path)
     if suffix == ".npz":
         from mapping.network_io import load_network_npz
 
-        return load_network_npz(path)
+        return _mappable(load_network_npz(path), path)
     net = read_nir(path, framework=framework, dt=dt, reset=reset, spikes=spikes)
     for note in net.metadata.get("import_notes", []):
         print(f"note: {note}", file=sys.stderr)
+    return net
+
+
+def _mappable(net, path: Path):
+    """``net`` if it has inputs, neurons and outputs; an empty network would map to a 0-core chip."""
+    for part, what in (("inputs", "input lines"), ("populations", "neuron populations"), ("outputs", "outputs")):
+        if not getattr(net, part):
+            raise MappingError(f"{path}: network {net.name!r} has no {what} ({part} is empty); a network to map "
+                               "needs inputs, at least one neuron population and outputs")
     return net
 
 

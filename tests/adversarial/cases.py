@@ -355,6 +355,10 @@ def _network_file_cases(root: Path, fx: Fixtures) -> list[Case]:
         "neither": "x = 1\n", "builder raises": "def build_network():\n    return 1 / 0\n",
         "wrong type": "network = 42\n", "import error": "import no_such_module_xyz\n",
         "exit": "import sys\nsys.exit(3)\n",
+        "empty network": "from mapping.network import Input, Network\nnetwork = Network([Input('in', 4)], [], [], [])\n",
+        "no outputs": ("import numpy as np\nfrom mapping.network import LIF, Input, Network, Population, Projection\n"
+                       "network = Network([Input('in', 4)], [Population('h', 3, LIF(beta=0.9, threshold=1.0))], "
+                       "[Projection('in', 'h', np.ones((3, 4)), 1)], [])\n"),
     }
     cases = []
     for i, (name, text) in enumerate(py.items()):
