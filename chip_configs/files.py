@@ -12,8 +12,9 @@ A command with several outputs (``run --report --plots --save-probes``, ``map --
   and never replaced.
 - **Symlinks are followed**: the link stays and the file it points to is replaced (the same rules apply to
   that file). A dangling link writes the file it names.
-- **Parent directories** that do not exist are created, at commit time only (nothing is created by a
-  refused or interrupted command); the nearest existing ancestor must be a directory the process may write.
+- **Parent directories** that do not exist are created when the first output is staged, after the work,
+  and removed again if the command ends without committing into them (nothing is left by a refused or
+  interrupted command); the nearest existing ancestor must be a directory the process may write.
 - **File modes are kept**: an existing output keeps its permission bits; a new one gets ``0666 & ~umask``.
 - **Two outputs may not be the same file.**
 
@@ -220,6 +221,7 @@ class OutputSet:
         self.dirs: set[Path] = set()
         self.staged: dict[Path, Path] = {}      # final file -> temporary
         self.written: list[str] = []
+        self.created: list[Path] = []          # directories made for the temporaries (removed if nothing lands)
         self._token = None
 
     def add(self, path: str | Path | None, option: str, directory: bool = False) -> Path | None:
@@ -244,6 +246,8 @@ class OutputSet:
         target = resolve_target(path)
         if target.parent in self.dirs:
             check_output(target, self.targets[target.parent])
+        missing = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
+        self.created += [d for d in reversed(missing) if d not in self.created]
         old = self.staged.pop(target, None)
         if old is not None:
             old.unlink(missing_ok=True)
@@ -264,10 +268,13 @@ class OutputSet:
         return self.written
 
     def discard(self) -> None:
-        """Remove every temporary not yet committed."""
+        """Remove every temporary not yet committed, and the directories made for them if left empty."""
         for tmp in self.staged.values():
             tmp.unlink(missing_ok=True)
         self.staged.clear()
+        for d in reversed(self.created):
+            with contextlib.suppress(OSError):   # not empty: an output was committed into it
+                d.rmdir()
 
     def __enter__(self) -> OutputSet:
         self._token = _ACTIVE.set(self)

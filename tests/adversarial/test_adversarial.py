@@ -220,3 +220,20 @@ def test_any_bytes_as_a_nir_file_are_read_or_refused_naming_the_file(tmp_path, d
     with pytest.raises(MappingError) as info:
         load_network(path)
     assert str(path) in str(info.value) and len(str(info.value)) < 1000
+
+
+def test_interrupted_output_set_leaves_no_temporaries_or_new_directories(tmp_path):
+    from chip_configs.files import OutputSet, atomic_write_bytes
+
+    deep, plain = tmp_path / "new" / "dir" / "r.json", tmp_path / "p.bin"
+    with pytest.raises(KeyboardInterrupt), OutputSet() as outs:
+        outs.add(deep, "--report")
+        outs.add(plain, "--out")
+        atomic_write_bytes(deep, b"x")
+        atomic_write_bytes(plain, b"y")
+        raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []
+    with OutputSet() as outs:
+        outs.add(deep, "--report")
+        atomic_write_bytes(deep, b"x")
+    assert deep.read_bytes() == b"x" and outs.written == [str(deep)]
