@@ -81,9 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         why = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         print(f"neuromesh {args.command}: {why}; {interrupt_message()}", file=sys.stderr)
         return 143 if isinstance(exc, Terminated) else 130
-    except MemoryError:
-        print(f"neuromesh {args.command}: error: out of memory (an allocation failed); use smaller inputs, fewer "
-              "ticks or a smaller batch", file=sys.stderr)
+    except MemoryError as exc:
+        what = f" ({str(exc)[:160]})" if str(exc) else ""
+        print(f"neuromesh {args.command}: error: out of memory: an allocation failed{what}; use smaller inputs, "
+              "fewer ticks or a smaller batch (the estimate before the work is set by neuromesh --max-memory)",
+              file=sys.stderr)
         return 2
     except Exception as exc:
         return _unexpected(args, exc)

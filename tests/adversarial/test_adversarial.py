@@ -237,3 +237,24 @@ def test_interrupted_output_set_leaves_no_temporaries_or_new_directories(tmp_pat
         outs.add(deep, "--report")
         atomic_write_bytes(deep, b"x")
     assert deep.read_bytes() == b"x" and outs.written == [str(deep)]
+
+
+def test_unexpected_error_is_one_line_and_debug_shows_the_traceback(monkeypatch):
+    import emulator.cli_config
+
+    def bug(args):
+        raise RuntimeError("a bug\nsecond line")
+
+    monkeypatch.setattr(emulator.cli_config, "_check", bug)
+    monkeypatch.setattr(emulator.cli_config, "add_parser", _parser_with(emulator.cli_config.add_parser, bug))
+    code, _, err, exc = run_cli(["config", "check", "tiny"])
+    assert (code, exc) == (3, None) and err.count("\n") == 1 and "--debug" in err and "RuntimeError: a bug" in err
+    code, _, err, exc = run_cli(["--debug", "config", "check", "tiny"])
+    assert (code, exc) == (3, None) and "Traceback" in err and "second line" in err
+
+
+def _parser_with(add_parser, func):
+    def add(sub):
+        add_parser(sub)
+        sub.choices["config"]._subparsers._group_actions[0].choices["check"].set_defaults(func=func)
+    return add
