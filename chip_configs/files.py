@@ -294,6 +294,11 @@ class OutputSet:
                                                                              for w in self.written)]
 
 
+def forget_outputs() -> None:
+    """Clear the record of the last OutputSet (a new command starts)."""
+    LAST["written"], LAST["not_written"] = [], []
+
+
 def interrupt_message() -> str:
     """What the last OutputSet left on disk, for the CLI's interrupt message."""
     done, missing = LAST["written"], LAST["not_written"]
@@ -305,6 +310,6 @@ def interrupt_message() -> str:
     return "; ".join(parts) if parts else "no output was written"
 
 
-__all__ = ["LAST", "OutputError", "OutputSet", "Terminated", "atomic_write_bytes", "atomic_write_json",
+__all__ = ["LAST", "OutputError", "OutputSet", "Terminated", "atomic_write_bytes", "atomic_write_json", "forget_outputs",
            "atomic_write_text", "check_output", "interrupt_message", "resolve_target", "restore_sigterm",
            "terminate_as_interrupt"]

@@ -15,7 +15,13 @@ import sys
 
 from chip_configs.cli_types import memory_size
 from chip_configs.errors import NeuroMeshError
-from chip_configs.files import Terminated, interrupt_message, restore_sigterm, terminate_as_interrupt
+from chip_configs.files import (
+    Terminated,
+    forget_outputs,
+    interrupt_message,
+    restore_sigterm,
+    terminate_as_interrupt,
+)
 from chip_configs.npz import set_memory_limit
 
 # Subcommand modules, in the order --help lists them.
@@ -70,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     previous = terminate_as_interrupt()
+    forget_outputs()
     if args.max_memory is not None:
         set_memory_limit(args.max_memory)
     try:
