@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.errors import SimulationError
+from chip_configs.npz import memory_limit_bytes
 from emulator import _fused
 from emulator.energy import N_EVENTS
 from noc.loads_estimate import router_peers
@@ -212,6 +213,8 @@ class Geometry:
         per_group = np.bincount(group_of_router[src_router[src]] * self.C + self.bit_of_pos[dst],
                                 minlength=n_groups * self.C)
         if int(cnt.max(initial=0)) > 255 or per_router_max > 0xFFFF or int(per_group.max(initial=0)) > 0xFFFF:
+            return None
+        if n * lines_pad > memory_limit_bytes() // 4:   # the table would crowd memory: list packets instead
             return None
         lcnt = np.zeros((n, lines_pad), np.uint8)   # the kernel's table: one byte per neuron and line
         lcnt.reshape(-1)[key] = cnt
