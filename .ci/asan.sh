@@ -9,7 +9,8 @@
 # matplotlib's own modules, with no ASan report; seen with gcc 12), which says nothing about our kernels.
 #
 # Needs gcc's libasan (LD_PRELOAD-ed so the uninstrumented python can load instrumented modules). Leak
-# detection is off: CPython itself holds memory until exit. Exit status: pytest's (ASan aborts on an error).
+# detection is off: CPython itself holds memory until exit; a failed allocation returns NULL (as without
+# ASan) so the kernels' MemoryError paths run under it too. Exit status: pytest's (ASan aborts on an error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=$(mktemp -d)
@@ -22,5 +23,5 @@ libasan=$(gcc -print-file-name=libasan.so)
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(tests/cores tests/noc tests/emulator/test_loads_engine.py
                                  tests/emulator/test_chip_run.py -k "not plot" --tb=short)
-LD_PRELOAD="$libasan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 PYTHONPATH="$scratch" \
+LD_PRELOAD="$libasan" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 PYTHONPATH="$scratch" \
   python -m pytest -q -p no:cacheprovider -n 0 "${tests[@]}"
