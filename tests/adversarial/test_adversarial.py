@@ -68,7 +68,7 @@ BAD_NUMBERS = st.sampled_from([".inf", "-.inf", ".nan", "-1", "0", "1e308", "-1e
                                "null", "1:30", "0x10", "9" * 40])
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(sorted({(b, k) for b, k, _, _ in CONFIG_VALUES})), value=BAD_NUMBERS)
 def test_generated_configs_are_checked_or_refused(tmp_path, field, value):
     """Any value in any checked field: the config is valid, or refused naming the file and the field."""
@@ -84,7 +84,7 @@ JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70)
                         st.lists(st.integers(), max_size=3), st.floats(allow_nan=False))
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=st.sampled_from(HEADER_KEYS), value=JSON_VALUES, drop=st.booleans())
 def test_generated_programmed_chips_are_refused_naming_the_file(fx, tmp_path, key, value, drop):
     with np.load(fx.mapped) as z:
@@ -107,7 +107,7 @@ SHAPES = st.lists(st.integers(0, 5), min_size=0, max_size=4).map(tuple)
 FILL = st.sampled_from([0, 1, -1, 2 ** 40, np.nan, np.inf, 0.5])
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.dictionaries(ARRAYS, st.tuples(DTYPES, SHAPES, FILL), min_size=1, max_size=3))
 def test_generated_samples_are_loaded_or_refused(fx, tmp_path, parts):
     arrays = {}
@@ -209,7 +209,7 @@ def test_failed_allocation_is_a_clean_error_under_a_low_address_space_limit(fx):
     assert proc.returncode == 2 and "out of memory" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(st.binary(max_size=300), st.just(b"\x89HDF\r\n\x1a\n" + bytes(200))))
 def test_any_bytes_as_a_nir_file_are_read_or_refused_naming_the_file(tmp_path, data):
     from chip_configs.errors import MappingError
