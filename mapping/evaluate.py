@@ -115,8 +115,8 @@ def _finite_array(path: Path, key: str, a: np.ndarray) -> np.ndarray:
     if a.dtype.kind not in "iubf":
         raise SimulationError(f"{path}: {key!r} has dtype {a.dtype}; expected numbers [batch, features]")
     a = a.astype(np.float64)
-    if a.ndim != 2:
-        raise SimulationError(f"{path}: {key!r} has shape {a.shape}; expected [batch, features]")
+    if a.ndim != 2 or a.size == 0:
+        raise SimulationError(f"{path}: {key!r} has shape {a.shape}; expected [batch, features], both >= 1")
     bad = ~np.isfinite(a) | (a < 0)
     if bad.any():
         i = tuple(int(v) for v in np.argwhere(bad)[0])

@@ -330,6 +330,7 @@ SAMPLE_VARIANTS = {
                          "reference_counts"),
     "no keys": ({"other": np.ones(3)}, "'inputs'"),
     "x strings": ({"x": np.array([["a", "b", "c", "d"]])}, "'x'"),
+    "x empty": ({"x": np.zeros((0, 0))}, "'x'"),
 }
 
 

@@ -107,7 +107,7 @@ SHAPES = st.lists(st.integers(0, 5), min_size=0, max_size=4).map(tuple)
 FILL = st.sampled_from([0, 1, -1, 2 ** 40, np.nan, np.inf, 0.5])
 
 
-@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(parts=st.dictionaries(ARRAYS, st.tuples(DTYPES, SHAPES, FILL), min_size=1, max_size=3))
 def test_generated_samples_are_loaded_or_refused(fx, tmp_path, parts):
     arrays = {}
@@ -115,7 +115,7 @@ def test_generated_samples_are_loaded_or_refused(fx, tmp_path, parts):
         with np.errstate(invalid="ignore"):
             arrays[key] = np.full(shape, fill).astype(dtype)
     path = _savez(tmp_path / "s.npz", **arrays)
-    code, out, err, exc = run_cli(["validate", "tiny", fx.net, "--samples", path])
+    code, out, err, exc = run_cli(["validate", "tiny", fx.net, "--samples", path, "--placer", "greedy"])
     assert exc is None and "Traceback" not in err
     assert code in (0, 1) or (code == 2 and str(path) in err), err
 
