@@ -123,10 +123,11 @@ def _run(args: argparse.Namespace) -> str:
     if args.batch is not None and x is not None:
         x = x[: args.batch]
         labels = None if labels is None else labels[: args.batch]
-    if labels is not None and x is not None and len(labels) != len(x):
-        raise SimulationError(f"{src}: 'labels' has {len(labels)} entries for {len(x)} inferences")
+    batch = _batch(x, args.encoder or enc)
+    if labels is not None and len(labels) != batch:
+        raise SimulationError(f"{src}: 'labels' has {len(labels)} entries for {batch} inferences")
     probe_ids = [chip.global_neuron(*_parse_probe(p)) for p in args.probe]
-    _check_run_memory(chip, x, args, len(probe_ids))
+    _check_run_memory(chip, x, batch, args, len(probe_ids))
     try:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
     except SimulationError as exc:
@@ -147,11 +148,17 @@ def _run(args: argparse.Namespace) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note
 
 
-def _check_run_memory(chip, x, args: argparse.Namespace, n_probed: int) -> None:
+def _batch(x, encoder: str | None) -> int:
+    """Inferences in ``x``: values [batch, n] to encode, spikes [batch, ticks, n] or one train [ticks, n]."""
+    if x is None:
+        return 1
+    return len(x) if encoder is not None or np.ndim(x) == 3 else 1
+
+
+def _check_run_memory(chip, x, batch: int, args: argparse.Namespace, n_probed: int) -> None:
     """Refuse a run whose per-tick arrays (inputs, raster, traces) would not fit, before allocating them."""
     from chip_configs.memory import check_memory, run_terms
 
-    batch = 1 if x is None else (len(x) if np.ndim(x) == 3 else 1)
     ticks = args.ticks or (int(np.shape(x)[-2]) if x is not None and np.ndim(x) == 3 else 1)
     ticks += int(chip.mapped.metadata.get("latency_ticks", 0) or 0)
     recorded = chip.cores.n_neurons if args.raster == "all" else chip.mapped.n_outputs
