@@ -61,5 +61,21 @@ def positive_finite(text: str) -> float:
     return v
 
 
-__all__ = ["finite_non_negative", "fraction", "int_at_least", "non_negative_int", "positive_finite",
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def memory_size(text: str) -> int:
+    """A memory size in bytes: an integer, optionally followed by K, M, G or T (binary units), > 0."""
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = t[-1:] if t[-1:] in _UNITS and t[-1:] else ""
+    try:
+        v = float(t[: len(t) - len(unit)])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size; allowed: bytes > 0, e.g. 4G or 512M") from None
+    if not math.isfinite(v) or v <= 0 or v * _UNITS[unit] >= 2 ** 63:
+        raise argparse.ArgumentTypeError(f"{text!r} is out of range; allowed: bytes > 0, e.g. 4G or 512M")
+    return int(v * _UNITS[unit])
+
+
+__all__ = ["memory_size", "finite_non_negative", "fraction", "int_at_least", "non_negative_int", "positive_finite",
            "positive_int"]

@@ -39,11 +39,19 @@ def _short_repr(value: Any) -> str:
     return r.repr(value)
 
 
-def memory_limit_bytes() -> int:
-    """Memory one input may take once loaded: the machine's available memory (``/proc/meminfo``), else 8 GiB.
+_LIMIT: list[int | None] = [None]   # set by ``neuromesh --max-memory`` for one command
 
-    ``NEUROMESH_MAX_MEMORY`` (bytes) overrides it, so scripts and tests can lower the bound.
-    """
+
+def set_memory_limit(limit: int | None) -> None:
+    """Override :func:`memory_limit_bytes` (``--max-memory``); None goes back to the default."""
+    _LIMIT[0] = limit
+
+
+def memory_limit_bytes() -> int:
+    """Memory one input or job may take: ``--max-memory``, else ``NEUROMESH_MAX_MEMORY`` (bytes), else the
+    machine's available memory (``/proc/meminfo``), else 8 GiB."""
+    if _LIMIT[0] is not None:
+        return _LIMIT[0]
     env = os.environ.get("NEUROMESH_MAX_MEMORY")
     if env and env.isdigit():
         return int(env)
@@ -133,4 +141,4 @@ def require(header: dict, key: str, kind: type | tuple[type, ...], path: Any, wh
     return value
 
 
-__all__ = ["QUOTE_CHARS", "json_header", "memory_limit_bytes", "quote", "read_npz", "require"]
+__all__ = ["QUOTE_CHARS", "json_header", "memory_limit_bytes", "quote", "read_npz", "require", "set_memory_limit"]

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.errors import ProgramError, SimulationError
+from chip_configs.memory import check_memory, chip_shape, chip_terms
+from chip_configs.npz import quote
 from chip_configs.schema import ChipConfig, load_config
 from cores import CoreArray, model_of
 from emulator.encoders import encode
@@ -138,6 +140,9 @@ class Chip:
         self.cfg = cfg
         self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
+        shape = chip_shape(cfg)
+        check_memory(f"chip {cfg.name!r} ({shape.cores:,} cores, {shape.routers:,} routers)",
+                     {k: v for k, v in chip_terms(shape).items() if k in ("per-core tables", "router buffers")})
         self.loop, self.network = resolve_engine(noc_engine)
         # A packet-level model is an engine with run(); a tick-level one (loads) is the fused loop's parameters.
         built = self.network.build(cfg)
@@ -169,10 +174,15 @@ class Chip:
 
     def check_program(self, mapped: MappedNetwork | str | Path) -> MappedNetwork:
         """Stage 1: load ``mapped`` if it is a path and check it against the config (ProgramError)."""
-        if not isinstance(mapped, MappedNetwork):
-            mapped = MappedNetwork.load(mapped)
-        mapped.check(self.cfg)
-        return mapped
+        if isinstance(mapped, MappedNetwork):
+            mapped.check(self.cfg)
+            return mapped
+        loaded = MappedNetwork.load(mapped)
+        try:
+            loaded.check(self.cfg)
+        except ProgramError as exc:   # the checks name cores and neurons; the user also needs the file
+            raise ProgramError(f"{mapped}: {exc}") from None
+        return loaded
 
     def load_cores(self, mapped: MappedNetwork) -> CoreArray:
         """Stage 2: build the chip's :class:`CoreArray` from the (checked) programs."""
@@ -208,11 +218,13 @@ class Chip:
         self._require_program()
         hits = np.flatnonzero(self.wiring.core_index == core)
         if hits.size == 0:
-            raise SimulationError(f"probe: core {core} is not programmed")
+            raise SimulationError(f"--probe {core}:{neuron}: core {core} is not programmed; programmed cores: "
+                                  f"{quote(self.wiring.core_index.tolist())}")
         k = int(hits[0])
         n = int(self.cores.neuron_offset[k + 1] - self.cores.neuron_offset[k])
         if not 0 <= neuron < n:
-            raise SimulationError(f"probe: neuron {neuron} out of range for core {core} (0..{n - 1})")
+            raise SimulationError(f"--probe {core}:{neuron}: neuron {neuron} out of range for core {core}; "
+                                  f"allowed: 0..{n - 1}")
         return int(self.cores.neuron_offset[k]) + neuron
 
     def prepare_inputs(self, inputs: np.ndarray | None, ticks: int | None, encoder: str | None = None,
@@ -231,9 +243,10 @@ class Chip:
         x = np.asarray(inputs)
         if x.ndim == 2:
             x = x[None]
-        if x.ndim != 3 or x.shape[2] != n_in:
+        if x.ndim != 3 or x.shape[2] != n_in or 0 in x.shape[:2]:
             raise SimulationError(
-                f"inputs: expected spike counts [ticks, {n_in}] or [batch, ticks, {n_in}], got shape {x.shape}")
+                f"inputs: expected spike counts [ticks, {n_in}] or [batch, ticks, {n_in}] with batch and ticks "
+                f">= 1, got shape {x.shape}")
         if not np.issubdtype(x.dtype, np.integer) and not np.issubdtype(x.dtype, np.bool_):
             raise SimulationError(f"inputs: spike counts must be integers, got {x.dtype}; to encode values use "
                                   "encoder='rate'|'ttfs'|'direct'")

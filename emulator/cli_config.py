@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from chip_configs.memory import check_memory, chip_shape, chip_terms
 from chip_configs.schema import config_to_dict, dump_config, load_config, resolve_config_path
 from emulator.config_summary import summary_dict, summary_text
 
@@ -20,7 +21,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "check",
         help="validate a config and print per-core and per-chip totals",
         description="Validate FILE against the chip schema. Prints cores, neurons, synapses and memory per "
-        "core and per chip; exits 2 with every problem listed (field path, value, what is allowed) if invalid.",
+        "core and per chip; exits 2 with every problem listed (field path, value, what is allowed) if invalid, "
+        "or if emulating the chip with every core programmed would exceed the memory limit (neuromesh "
+        "--max-memory; default: the available memory).",
     )
     chk.add_argument("file", metavar="FILE", help="chip config YAML, or a preset name (loihi, truenorth, tiny)")
     chk.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
@@ -38,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     cfg = load_config(args.file)
+    shape = chip_shape(cfg)
+    check_memory(f"{args.file}: emulating chip {cfg.name!r} ({shape.cores:,} cores, every one programmed)",
+                 chip_terms(shape))
     if args.json:
         print(json.dumps(summary_dict(cfg), indent=2, sort_keys=True))
     else:

@@ -10,7 +10,8 @@ import numpy as np
 
 from chip_configs.cli_types import non_negative_int, positive_int
 from chip_configs.errors import SimulationError
-from chip_configs.npz import read_npz
+from chip_configs.files import OutputSet
+from chip_configs.npz import quote, read_npz
 from emulator.loops import ENGINE_NAMES, engine_help
 from emulator.probes import resolve as resolve_probe
 
@@ -33,7 +34,7 @@ def load_inputs(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str |
     """(spikes or values, labels, encoder) from an .npz with 'spikes'/'inputs' or 'x' (+ 'encoder', 'labels')."""
     data = read_npz(path, "run inputs ('spikes' [batch, ticks, n_inputs] or 'x' [batch, n_inputs])",
                     SimulationError)
-    labels = data.get("labels")
+    labels = _labels(path, data["labels"]) if "labels" in data else None
     for key in ("spikes", "inputs"):
         if key in data:
             return data[key], labels, None
@@ -41,6 +42,14 @@ def load_inputs(path: Path) -> tuple[np.ndarray | None, np.ndarray | None, str |
         return data["x"], labels, str(data["encoder"]) if "encoder" in data else "rate"
     raise SimulationError(f"{path}: expected an array 'spikes' (or 'inputs') [batch, ticks, n_inputs], or 'x' "
                           f"[batch, n_inputs] with an optional 'encoder'; found {sorted(data)}")
+
+
+def _labels(path: Path, labels: np.ndarray) -> np.ndarray:
+    """``labels`` as int64 classes >= 0, or an error naming the file."""
+    if labels.dtype.kind not in "iub" or (labels.size and int(labels.min()) < 0):
+        raise SimulationError(f"{path}: 'labels' holds {quote(labels.reshape(-1)[:4].tolist())} ({labels.dtype}); "
+                              "allowed: integer classes >= 0, one per inference")
+    return labels.astype(np.int64).reshape(-1)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,6 +96,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    """``neuromesh run``: outputs checked first, written together at the end (chip_configs.files.OutputSet)."""
+    with OutputSet() as outs:
+        outs.add(args.report, "--report")
+        outs.add(args.save_probes, "--save-probes")
+        outs.add(args.plots, "--plots", directory=True)
+        text = _run(args)
+    print(text)
+    if outs.written:
+        print(f"\nwrote {', '.join(outs.written)}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> str:
+    """The run itself; returns the table (or JSON) to print once the outputs are committed."""
     from emulator.chip import Chip
 
     chip = Chip.from_config(args.config, seed=args.seed, noc_engine=args.engine)
@@ -102,8 +125,12 @@ def run_command(args: argparse.Namespace) -> int:
     if args.batch is not None and x is not None:
         x = x[: args.batch]
         labels = None if labels is None else labels[: args.batch]
+    batch = _batch(x, args.encoder or enc)
+    if labels is not None and len(labels) != batch:
+        raise SimulationError(f"{src}: 'labels' has {len(labels)} entries for {batch} inferences")
     targets = [t for text in args.probe for t in resolve_probe(chip, text)]
     probe_ids, probe_labels = [t.neuron for t in targets], [t.label for t in targets]
+    _check_run_memory(chip, x, batch, args, len(probe_ids))
     try:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
     except SimulationError as exc:
@@ -121,11 +148,26 @@ def run_command(args: argparse.Namespace) -> int:
         from emulator.plots import write_all
 
         write_all(chip, result, Path(args.plots), probe_labels=probe_labels, probe_ids=probe_ids)
-    print(json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note)
-    if args.report or args.plots or args.save_probes:
-        written = [s for s in (args.report, args.plots and f"{args.plots}/*.png", args.save_probes) if s]
-        print(f"\nwrote {', '.join(written)}")
-    return 0
+    return json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note
+
+
+def _batch(x, encoder: str | None) -> int:
+    """Inferences in ``x``: values [batch, n] to encode, spikes [batch, ticks, n] or one train [ticks, n]."""
+    if x is None:
+        return 1
+    return len(x) if encoder is not None or np.ndim(x) == 3 else 1
+
+
+def _check_run_memory(chip, x, batch: int, args: argparse.Namespace, n_probed: int) -> None:
+    """Refuse a run whose per-tick arrays (inputs, raster, traces) would not fit, before allocating them."""
+    from chip_configs.memory import check_memory, run_terms
+
+    ticks = args.ticks or (int(np.shape(x)[-2]) if x is not None and np.ndim(x) == 3 else 1)
+    ticks += int(chip.mapped.metadata.get("latency_ticks", 0) or 0)
+    recorded = chip.cores.n_neurons if args.raster == "all" else chip.mapped.n_outputs
+    check_memory(f"run of {batch} inference(s) x {ticks:,} ticks (--ticks {args.ticks})" if args.ticks else
+                 f"run of {batch} inference(s) x {ticks:,} ticks",
+                 run_terms(batch, ticks, chip.mapped.n_inputs, recorded, n_probed))
 
 
 def _cover_latency(chip, spikes: np.ndarray, args: argparse.Namespace) -> tuple[np.ndarray, str]:

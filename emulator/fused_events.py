@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.errors import SimulationError
+from chip_configs.npz import memory_limit_bytes
 from emulator import _fused
 from emulator.energy import N_EVENTS
 from noc.loads_estimate import router_peers
@@ -199,20 +200,24 @@ class Geometry:
         line = rd % w if x_first else rd // w
         n_lines = w if x_first else h
         lines_pad = -(-n_lines // 32) * 32
-        lcnt = np.zeros((n, lines_pad), np.int64)
-        np.add.at(lcnt, (src, line), 1)
+        # Sparse counts first: a dense int64 [neurons, lines] or [routers, lines] table would take gigabytes on
+        # a large mesh (1024 x 1024 routers: 8 GiB for the per-router sums alone) to read three maxima.
+        key, cnt = np.unique(src * lines_pad + line, return_counts=True)
         src_router = router_of_pos[wiring.neuron_pos].astype(np.int64)
         group_of_router = all_r // w if x_first else all_r % w
         n_groups = h if x_first else w
-        # Worst tick: every neuron spikes once. cr[r, l] sums lcnt over r's neurons; dg[g, b] counts g's
-        # neurons with bit b.
-        per_router = np.zeros((n_routers, lines_pad), np.int64)
-        np.add.at(per_router, src_router, lcnt)
+        # Worst tick: every neuron spikes once. The per-router sums add lcnt over r's neurons; per_group counts
+        # g's neurons with bit b.
+        _, per_line = np.unique(src_router[key // lines_pad] * lines_pad + key % lines_pad, return_inverse=True)
+        per_router_max = int(np.bincount(per_line.reshape(-1), weights=cnt).max(initial=0))
         per_group = np.bincount(group_of_router[src_router[src]] * self.C + self.bit_of_pos[dst],
                                 minlength=n_groups * self.C)
-        if int(lcnt.max(initial=0)) > 255 or int(per_router.max(initial=0)) > 0xFFFF or \
-                int(per_group.max(initial=0)) > 0xFFFF:
+        if int(cnt.max(initial=0)) > 255 or per_router_max > 0xFFFF or int(per_group.max(initial=0)) > 0xFFFF:
             return None
+        if n * lines_pad > memory_limit_bytes() // 4:   # the table would crowd memory: list packets instead
+            return None
+        lcnt = np.zeros((n, lines_pad), np.uint8)   # the kernel's table: one byte per neuron and line
+        lcnt.reshape(-1)[key] = cnt
         bits = np.zeros((n_routers, 2), np.int32)
         for r in np.unique(router_of_pos):
             b = self.bit_of_pos[router_of_pos == r]
@@ -221,7 +226,7 @@ class Geometry:
             bits[r] = (b.min(), b.max() + 1)
         return RouteCountPlan(x_first=x_first, src_router=src_router.astype(np.int32),
                               router_group=group_of_router.astype(np.int32), router_x=(all_r % w).astype(np.int32),
-                              router_y=(all_r // w).astype(np.int32), router_bits=bits, lcnt=lcnt.astype(np.uint8),
+                              router_y=(all_r // w).astype(np.int32), router_bits=bits, lcnt=lcnt,
                               n_lines=n_lines, n_groups=n_groups)
 
     def events(self, wiring, grid_for: np.ndarray | None = None):

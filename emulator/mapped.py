@@ -248,7 +248,8 @@ def _read_header(arrays: dict[str, np.ndarray], source: str) -> dict:
             f"this NeuroMesh reads version {FORMAT_VERSION} (minor <= {FORMAT_MINOR})"
         )
     require(header, "chip", str, source, "header", ProgramError)
-    require(header, "n_inputs", int, source, "header", ProgramError)
+    if require(header, "n_inputs", int, source, "header", ProgramError) < 0:
+        raise ProgramError(f"{source}: header.n_inputs is {header['n_inputs']}; allowed: an integer >= 0")
     if "metadata" in header:
         require(header, "metadata", dict, source, "header", ProgramError)
     return header

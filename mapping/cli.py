@@ -19,7 +19,8 @@ from chip_configs.cli_types import (
     positive_int,
 )
 from chip_configs.errors import MappingError
-from chip_configs.files import atomic_write_json
+from chip_configs.files import OutputSet, atomic_write_json
+from chip_configs.npz import quote
 from chip_configs.schema import load_config
 from mapping.from_nir import read_nir
 from mapping.nir_frameworks import FRAMEWORKS
@@ -42,7 +43,8 @@ rate-coded (p = x / max per tick, --ticks, --seed); optional 'labels' [batch] fo
 'reference_counts' [batch, n_outputs], the framework's own output spike counts on these inputs: the
 functional check then compares the chip (and the float reading of the file) with the framework itself
 and is a no-go when either agrees on fewer classes than --min-agreement. Without them it compares with
-NeuroMesh's own float reading of the file only. An accuracy near chance (labels given) is a warning.
+NeuroMesh's own float reading of the file only. An accuracy near chance (labels given) is a no-go;
+samples without any input spike are refused.
 
 checks: capacity, precision, functional agreement (float reference vs emulated chip), timing, energy and
 latency per inference. Exit status: 0 go, 1 no-go, 2 bad input.
@@ -57,21 +59,55 @@ def load_network(path, framework: str = "auto", dt: float | None = None, reset: 
     """A Network from a ``.nir`` file, a Python file defining ``network`` / ``build_network()``, or a ``.npz``
     written by :func:`mapping.network_io.save_network`."""
     path = Path(path)
-    if path.suffix == ".py":
-        return _network_from_python(path)
-    if path.suffix == ".npz":
+    suffix = path.suffix.lower()
+    if suffix not in (".py", ".npz", ".nir"):
+        raise MappingError(f"{path}: unknown network file type {path.suffix or '(no suffix)'!r}; allowed: .nir "
+                           "(NIR graph), .py (defines `network` or `build_network()`), .npz (a saved network)")
+    if suffix == ".py":
+        return _mappable(_network_from_python(path), path)
+    if suffix == ".npz":
         from mapping.network_io import load_network_npz
 
-        return load_network_npz(path)
+        return _mappable(load_network_npz(path), path)
     net = read_nir(path, framework=framework, dt=dt, reset=reset, spikes=spikes)
     for note in net.metadata.get("import_notes", []):
         print(f"note: {note}", file=sys.stderr)
     return net
 
 
+def _mappable(net, path: Path):
+    """``net`` if it has inputs, neurons and outputs; an empty network would map to a 0-core chip."""
+    for part, what in (("inputs", "input lines"), ("populations", "neuron populations"), ("outputs", "outputs")):
+        if not getattr(net, part):
+            raise MappingError(f"{path}: network {net.name!r} has no {what} ({part} is empty); a network to map "
+                               "needs inputs, at least one neuron population and outputs")
+    return net
+
+
 def _network_from_python(path: Path):
-    if not path.exists():
-        raise MappingError(f"{path}: file not found")
+    """``network`` or ``build_network()`` of a Python file; anything it raises becomes one MappingError.
+
+    The file is the user's code: its exceptions (a syntax error, an import that fails, ``sys.exit``) are
+    reported as that file's problem, with the exception's type, message and line, never as our traceback.
+    """
+    from mapping.network import Network
+
+    if not path.is_file():
+        raise MappingError(f"{path}: {'file not found' if not path.exists() else 'not a regular file'}")
+    try:
+        value = _exec_network(path)
+    except MappingError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise MappingError(f"{path}: the network file failed: {type(exc).__name__}: {quote(str(exc), 200)}"
+                           f"{_user_line(exc, path)}") from None
+    if not isinstance(value, Network):
+        raise MappingError(f"{path}: `network` / `build_network()` gave {type(value).__name__} {quote(value)}; "
+                           "expected a mapping.network.Network")
+    return value
+
+
+def _exec_network(path: Path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -80,6 +116,17 @@ def _network_from_python(path: Path):
     if hasattr(module, "network"):
         return module.network
     raise MappingError(f"{path}: defines neither `network` nor `build_network()`")
+
+
+def _user_line(exc: BaseException, path: Path) -> str:
+    """' (line N)' of the deepest frame of ``exc`` inside the user's file, if any."""
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f" (line {line})" if line else ""
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -169,6 +216,18 @@ def _calibration(args, net):
 
 
 def cmd_map(args) -> int:
+    """``neuromesh map``: outputs checked first, written together at the end (chip_configs.files.OutputSet)."""
+    with OutputSet() as outs:
+        outs.add(args.out, "--out")
+        outs.add(args.summary, "--summary")
+        status, text = _map(args)
+    print(text)
+    if outs.written:
+        print(f"\nwrote {', '.join(outs.written)}")
+    return status
+
+
+def _map(args) -> tuple[int, str]:
     from mapping.evaluate import mean_rates
     from mapping.mapper import map_network
 
@@ -181,17 +240,25 @@ def cmd_map(args) -> int:
                                       bit_cost=args.bit_cost,
                                       activity=mean_rates(net, cal) if cal is not None else None)
     except MappingError as exc:
-        print(f"NO-GO: {exc}")
-        return 1
+        return 1, f"NO-GO: {exc}"
     mapped.save(args.out)
     if args.summary:
         atomic_write_json(args.summary, summary.to_dict())
-    print(summary.to_text())
-    print(f"\nwrote {args.out}")
-    return 0
+    return 0, summary.to_text()
 
 
 def cmd_validate(args) -> int:
+    """``neuromesh validate``: outputs checked first, written together at the end."""
+    with OutputSet() as outs:
+        outs.add(args.report, "--report")
+        outs.add(args.out, "--out")
+        status = _validate(args)
+    if outs.written:
+        print(f"\nwrote {', '.join(outs.written)}")
+    return status
+
+
+def _validate(args) -> int:
     from mapping.evaluate import load_samples, validate_network
     from mapping.validate import Limits
 

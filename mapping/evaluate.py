@@ -48,23 +48,47 @@ def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int
     ``reference_counts`` [batch, n_outputs] (integers >= 0; checked against ``n_outputs`` when given)."""
     path = Path(path)
     z = read_npz(path, "validation samples ('inputs' or 'x', optional 'labels')", SimulationError)
-    if "inputs" in z:
-        x = _integer_array(path, "inputs", z["inputs"], lo=0)
-    elif "x" in z:
-        x = rate_code(_finite_array(path, "x", z["x"]), ticks, seed)
-    else:
-        raise SimulationError(f"{path}: needs an 'inputs' [batch, ticks, n_inputs] or 'x' [batch, features] array; "
-                              f"found {quote(sorted(z))}")
-    labels = _integer_array(path, "labels", z["labels"], lo=0).reshape(-1) if "labels" in z else None
-    if labels is not None and labels.shape[0] != x.shape[0]:
-        raise SimulationError(f"{path}: 'labels' has {labels.shape[0]} entries for {x.shape[0]} samples")
-    if x.ndim != 3 or x.shape[2] != n_inputs:
-        raise SimulationError(f"{path}: inputs have shape {x.shape}; the network takes [batch, ticks, {n_inputs}]")
+    x = _sample_spikes(path, z, ticks, seed)
+    if x.ndim != 3 or x.shape[2] != n_inputs or 0 in x.shape:
+        raise SimulationError(f"{path}: inputs have shape {x.shape}; the network takes [batch, ticks, {n_inputs}] "
+                              "with batch >= 1 and ticks >= 1")
+    if not x.any():
+        raise SimulationError(f"{path}: the samples hold no input spikes at all ('inputs' all zero, or 'x' all "
+                              "zero); a functional check on them would be meaningless")
+    labels = _labels(path, z, x.shape[0], n_outputs) if "labels" in z else None
     ref = _reference_counts(path, z, x.shape[0], n_outputs) if "reference_counts" in z else None
     if limit is not None:
         x, labels = x[:limit], (labels[:limit] if labels is not None else None)
         ref = ref[:limit] if ref is not None else None
     return Samples(x, labels, ref)
+
+
+def _sample_spikes(path: Path, z, ticks: int, seed: int) -> np.ndarray:
+    """Spike counts of ``inputs`` (integers 0 .. 2^31 - 1), or ``x`` rate-coded."""
+    if "inputs" in z:
+        x = _integer_array(path, "inputs", z["inputs"], lo=0)
+        if x.size and int(x.max()) > _MAX_COUNT:
+            raise SimulationError(f"{path}: 'inputs' holds a spike count of {int(x.max())}; allowed: 0 .. "
+                                  f"{_MAX_COUNT} per line and tick")
+        return x
+    if "x" in z:
+        return rate_code(_finite_array(path, "x", z["x"]), ticks, seed)
+    raise SimulationError(f"{path}: needs an 'inputs' [batch, ticks, n_inputs] or 'x' [batch, features] array; "
+                          f"found {quote(sorted(z))}")
+
+
+_MAX_COUNT = 2 ** 31 - 1
+
+
+def _labels(path: Path, z, batch: int, n_outputs: int | None) -> np.ndarray:
+    """``labels`` [batch] as int64 classes 0 .. n_outputs - 1, or an error naming the file."""
+    labels = _integer_array(path, "labels", z["labels"], lo=0).reshape(-1)
+    if labels.shape[0] != batch:
+        raise SimulationError(f"{path}: 'labels' has {labels.shape[0]} entries for {batch} samples")
+    if n_outputs is not None and labels.size and int(labels.max()) >= n_outputs:
+        raise SimulationError(f"{path}: 'labels' holds class {int(labels.max())}; allowed: 0 .. {n_outputs - 1} "
+                              f"(the network has {n_outputs} outputs)")
+    return labels
 
 
 def _reference_counts(path: Path, z, batch: int, n_outputs: int | None) -> np.ndarray:
@@ -91,8 +115,8 @@ def _finite_array(path: Path, key: str, a: np.ndarray) -> np.ndarray:
     if a.dtype.kind not in "iubf":
         raise SimulationError(f"{path}: {key!r} has dtype {a.dtype}; expected numbers [batch, features]")
     a = a.astype(np.float64)
-    if a.ndim != 2:
-        raise SimulationError(f"{path}: {key!r} has shape {a.shape}; expected [batch, features]")
+    if a.ndim != 2 or a.size == 0:
+        raise SimulationError(f"{path}: {key!r} has shape {a.shape}; expected [batch, features], both >= 1")
     bad = ~np.isfinite(a) | (a < 0)
     if bad.any():
         i = tuple(int(v) for v in np.argwhere(bad)[0])

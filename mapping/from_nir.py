@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.errors import MappingError
+from chip_configs.npz import quote
 from mapping import layers
 from mapping.network import Input, Network, Output, Population, Projection
 from mapping.nir_frameworks import FRAMEWORKS, Reader, choose_reader
@@ -68,17 +69,28 @@ def read_nir(source, framework: str = "auto", dt: float | None = None, reset: st
     MappingError
         Unsupported node or parameter (names the node, what is unsupported and what is supported).
     """
-    notes: list[str] = []
-    graph = _load(source, notes)
+    if not isinstance(source, (str, Path)):
+        return _read_graph(source, [], framework, dt, reset, name, spikes)
+    try:
+        return _read_graph(_load(source, notes := []), notes, framework, dt, reset, name or Path(source).stem,
+                           spikes)
+    except MappingError as exc:   # every problem of a file names the file
+        raise MappingError(str(exc) if str(exc).startswith(str(source)) else f"{source}: {exc}") from None
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:   # a malformed graph
+        raise MappingError(f"{source}: malformed NIR graph: {type(exc).__name__}: {quote(str(exc), 200)}") from None
+
+
+def _read_graph(graph, notes: list[str], framework, dt, reset, name, spikes) -> Network:
+    """The body of :func:`read_nir` on a loaded graph."""
     nodes, edges = _flatten(graph)
     _check_types(nodes)
+    _check_ends(nodes)
     reader = choose_reader(nodes, getattr(graph, "metadata", None), framework, dt)
     io_shapes = _normalise_io_shapes(nodes, edges, notes)
     shapes = _infer_shapes(nodes, edges, io_shapes)
     _check_outputs(nodes, shapes, notes)
     builder = _Builder(nodes, edges, shapes, reader, reset, spikes)
-    label = name or (Path(source).stem if isinstance(source, (str, Path)) else "nir")
-    return builder.network(label, notes)
+    return builder.network(name or "nir", notes)
 
 
 def _load(source, notes: list[str]):
@@ -140,6 +152,27 @@ def _endpoint(graph, prefix: str, key: str, kind: str) -> str:
                                f"to; found {len(inner)}")
         return f"{prefix}{key}.{inner[0]}"
     return prefix + key
+
+
+def _check_ends(nodes: dict) -> None:
+    """A graph to map needs an Input, a neuron node and an Output; an empty one would map to a 0-core chip."""
+    kinds = {_type(n) for n in nodes.values()}
+    for need, what in (("Input", "an Input node"), ("Output", "an Output node (the readout)")):
+        if need not in kinds:
+            raise MappingError(f"the graph has no {need} node ({len(nodes)} node(s): "
+                               f"{quote(sorted(kinds)) if nodes else 'empty'}); a mappable graph needs {what}")
+    if not kinds & set(NEURON_NODES):
+        raise MappingError(f"the graph has no neuron node; supported: {', '.join(NEURON_NODES)}")
+
+
+def _finite(key: str, kind: str, field: str, value) -> np.ndarray:
+    """``value`` as float64, or an error naming the node and the parameter holding NaN or infinity."""
+    a = np.asarray(value, dtype=np.float64)
+    if not np.isfinite(a).all():
+        bad = a[~np.isfinite(a)]
+        raise MappingError(f"node {key!r} ({kind}): {field} holds {int(bad.size)} non-finite value(s) "
+                           f"({quote(bad[:3].tolist())}); allowed: finite numbers")
+    return a
 
 
 def _check_types(nodes: dict) -> None:
@@ -318,18 +351,19 @@ def _linear_map(key: str, node, in_shape: tuple, out_shape: tuple):
     kind = _type(node)
     bias = np.zeros(n_out)
     if kind in ("Affine", "Linear"):
-        w = np.asarray(node.weight, dtype=np.float64)
+        w = _finite(key, kind, "weight", node.weight)
         if w.ndim != 2 or w.shape[1] != n_in:
             raise MappingError(f"node {key!r} ({kind}): weight {w.shape} does not take an input of {n_in} values; "
                                "supported: 2-D weights (out, in)")
         if kind == "Affine":
-            bias = np.asarray(node.bias, dtype=np.float64).reshape(-1) * np.ones(n_out)
+            bias = _finite(key, kind, "bias", node.bias).reshape(-1) * np.ones(n_out)
         return layers.dense_coo(w), bias
     if kind == "Scale":
-        return layers.identity_coo(n_in, np.asarray(node.scale, dtype=np.float64).reshape(-1)), bias
+        return layers.identity_coo(n_in, _finite(key, kind, "scale", node.scale).reshape(-1)), bias
     if kind in ("Conv1d", "Conv2d"):
+        _finite(key, kind, "weight", node.weight)
         coo, _ = (_conv1d_map if kind == "Conv1d" else _conv_map)(key, node, in_shape)
-        b = np.asarray(node.bias, dtype=np.float64).reshape(-1)
+        b = _finite(key, kind, "bias", node.bias).reshape(-1)
         return coo, np.repeat(b, n_out // max(b.size, 1)) if b.size else bias
     if kind in ("SumPool2d", "AvgPool2d"):
         return _pool_map(key, node, in_shape)[0], bias

@@ -92,6 +92,9 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     MappingError / CapacityError
         Unsupported features or a network that does not fit (names the layer, resource, need and limit).
     """
+    if not network.populations or not network.outputs:
+        raise MappingError(f"network {network.name!r} has no {'neuron populations' if not network.populations else 'outputs'}"
+                           "; mapping it would program a chip that computes nothing")
     cfg = _cfg(cfg)
     opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
                       activity or {})

@@ -149,8 +149,8 @@ def functional_numbers(ref_counts, chip_counts, labels=None, framework_counts=No
 def check_functional(numbers: dict | None, limits: Limits) -> Check:
     """No-go when the chip's predicted classes agree too rarely with the framework's own outputs (when the samples
     carry ``reference_counts``) or else with the float reading; no-go when the float reading itself disagrees
-    with the framework (the file was read with the wrong conventions); a warning when an accuracy is near
-    chance (:func:`_near_chance`)."""
+    with the framework (the file was read with the wrong conventions); no-go too when an accuracy is near
+    chance (:func:`_near_chance`): agreement between two readings of a useless network proves nothing."""
     if numbers is None:
         return Check("functional", "skipped", ["no samples given (--samples FILE.npz)"])
     pct, n = (lambda x: f"{100 * x:.1f} %"), numbers["samples"]
@@ -180,7 +180,7 @@ def check_functional(numbers: dict | None, limits: Limits) -> Check:
     msgs += _accuracy_messages(numbers)
     msgs += _timing_messages(numbers)
     near = _near_chance(numbers)
-    status = "fail" if fails else ("warn" if near else "ok")
+    status = "fail" if fails or near else "ok"
     head = [f for f in fails if f not in msgs]  # without reference_counts the failure is already msgs[0]
     return Check("functional", status, head + near + msgs, numbers)
 
@@ -200,7 +200,7 @@ def _timing_messages(numbers: dict) -> list[str]:
 
 
 def _near_chance(numbers: dict) -> list[str]:
-    """A warning per accuracy near chance: under ``chance + min(chance, (1 - chance) / 4)`` (twice chance for
+    """A no-go reason per accuracy near chance: under ``chance + min(chance, (1 - chance) / 4)`` (twice chance for
     10 outputs and more; 62.5 % for 2), chance = 1 / outputs. Agreement with a useless network proves little."""
     chance = 1.0 / max(numbers.get("outputs", 1), 1)
     near = chance + min(chance, (1.0 - chance) / 4)

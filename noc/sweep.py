@@ -34,7 +34,7 @@ import numpy as np
 
 from chip_configs.cli_types import fraction, non_negative_int, positive_int
 from chip_configs.errors import NeuroMeshError
-from chip_configs.files import atomic_write_bytes, atomic_write_text
+from chip_configs.files import OutputSet, atomic_write_bytes, atomic_write_text
 from chip_configs.schema import ChipConfig, load_config
 from noc.engine import ENGINES, make_engine
 from noc.errors import TrafficError
@@ -222,26 +222,52 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Execute a parsed ``noc-sweep``; returns the exit status (0 ok, 2 bad input)."""
-    from tqdm import tqdm
-
     try:
-        cfg = load_config(args.config)
-        topo = MeshTopology.from_config(cfg)
-        pattern = _pattern_from_args(args, topo)
-        with tqdm(total=len(args.rates), desc="noc-sweep", unit="rate", file=sys.stderr,
-                  disable=not sys.stderr.isatty()) as bar:
-            rows = run_sweep(cfg, pattern, args.rates, args.cycles, args.warmup, args.seed, args.engine,
-                             progress=bar, drain=args.drain)
+        with OutputSet() as outs:
+            outs.add(args.out, "--out")
+            outs.add(args.plot, "--plot")
+            rows = _sweep_and_write(args)
     except NeuroMeshError as exc:
         print(f"neuromesh noc-sweep: error: {exc}", file=sys.stderr)
         return 2
+    print(_table(rows))
+    return 0
+
+
+def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
+    from tqdm import tqdm
+
+    cfg = load_config(args.config)
+    topo = MeshTopology.from_config(cfg)
+    pattern = _pattern_from_args(args, topo)
+    _check_sweep_memory(topo, args)
+    with tqdm(total=len(args.rates), desc="noc-sweep", unit="rate", file=sys.stderr,
+              disable=not sys.stderr.isatty()) as bar:
+        rows = run_sweep(cfg, pattern, args.rates, args.cycles, args.warmup, args.seed, args.engine,
+                         progress=bar, drain=args.drain)
     write_csv(rows, args.out)
     if args.plot:
         bound = uniform_channel_bound(topo, cfg.noc.flits_per_packet) if args.traffic == "uniform" else None
         title = f"{cfg.name}: {topo.width} x {topo.height} mesh, {args.traffic} traffic ({args.engine} engine)"
         plot_curve(rows, args.plot, title=title, bound=bound)
-    print(_table(rows))
-    return 0
+    return rows
+
+
+PACKET_BYTES = 96   # per generated packet: source, destination, injection cycle, and the engine's per-packet results
+
+
+def _check_sweep_memory(topo: MeshTopology, args: argparse.Namespace) -> None:
+    """Refuse a sweep whose packets (expected count: routers x rate x simulated cycles) would not fit memory.
+
+    The packets of one rate are generated and simulated at once, so memory grows with --cycles; this bound
+    turns what would be a MemoryError (or a crash) after minutes into a refusal before any work.
+    """
+    from chip_configs.memory import check_memory
+
+    simulated = args.warmup + args.cycles + (args.cycles if args.drain is None else args.drain)
+    packets = int(topo.n_routers * max(args.rates) * simulated)
+    check_memory(f"noc-sweep at rate {max(args.rates)} over {simulated:,} cycles (--warmup + --cycles + --drain) "
+                 f"on {topo.n_routers:,} routers", {"packets (routers x rate x cycles)": packets * PACKET_BYTES})
 
 
 def _pattern_from_args(args, topo):

@@ -131,13 +131,13 @@ def test_wrongly_read_network_is_no_go():
     assert "--framework" in verdict.reasons[0]
 
 
-def test_without_reference_counts_says_so_and_near_chance_warns():
+def test_without_reference_counts_says_so_and_near_chance_is_no_go():
     from mapping.validate import Limits, check_functional, functional_numbers
 
     ref = np.array([[3, 1], [0, 2], [1, 1], [2, 0]])
     nums = functional_numbers(ref, ref, labels=np.array([1, 0, 1, 1]))  # accuracy 0 %: near chance (50 %)
     chk = check_functional(nums, Limits())
-    assert chk.status == "warn" and "near chance" in chk.messages[0]
+    assert chk.status == "fail" and "near chance" in chk.messages[0]
     assert any("NeuroMesh's own float reading of the file only" in m for m in chk.messages)
     nums = functional_numbers(ref, ref, labels=np.array([0, 1, 0, 0]), framework_counts=ref)
     chk = check_functional(nums, Limits())
