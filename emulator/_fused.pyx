@@ -267,6 +267,8 @@ def core_profiles(p, noff):
 # Violation record columns (fixed sync): kind, core position, busy ns, syn_ops, packets, link id, link flits,
 # network end ns (named by emulator.timing)
 VIOL_COLS = 8
+# Drain record columns (per timed tick with packets): packets, backlog cycles, busiest-link utilisation
+DRAIN_COLS = 3
 VIOL_KIND = {1: "core", 2: "link", 3: "port"}
 
 
@@ -326,7 +328,7 @@ cdef class FusedKernel:
     cdef int32_t[::1] cell_link
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
     cdef int64_t[::1] load               # this tick's packets per cell (link)
-    cdef double hol
+    cdef double hol_row, hol_col       # head-of-line shares of a contended row (E, W) / column (N, S) link
     cdef int32_t[::1] spikes
     cdef Py_ssize_t n_spikes
     # timing
@@ -429,7 +431,8 @@ cdef class FusedKernel:
         self.syn_ns, self.act_ns, self.inact_ns = tick.syn_ns, tick.act_ns, tick.inact_ns
         self.spk_ns, self.cycle_ns = tick.spk_ns, tick.cycle_ns
         self.fixed, self.period, self.barrier = tick.fixed, tick.period, tick.barrier
-        self.s_inj, self.s_link, self.s_ej, self.hol = net.s_inj, net.s_link, net.s_ej, net.hol
+        self.s_inj, self.s_link, self.s_ej = net.s_inj, net.s_link, net.s_ej
+        self.hol_row, self.hol_col = net.hol_row, net.hol_col
         self.I, self.P, self.L, self.E, self.F = net.injection, net.pipeline, net.link, net.ejection, net.flits
         self.n_per_core = timing.n_per_core
 
@@ -566,13 +569,15 @@ cdef class FusedKernel:
     def run(self, Py_ssize_t t0, Py_ssize_t t1, const int64_t[::1] in_ptr, const int32_t[::1] in_line,
             const int32_t[::1] in_count, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes,
             bint timed, int64_t[:, ::1] per_tick, double[:, ::1] tick_ns, int64_t[:, ::1] per_core,
-            int64_t[::1] link_flits, int64_t[::1] src_count, double[:, ::1] viol, int64_t[:, :, ::1] activity):
+            int64_t[::1] link_flits, int64_t[::1] src_count, double[:, ::1] viol, int64_t[:, :, ::1] activity,
+            double[:, ::1] drain):
         """Run ticks t0 .. t1 - 1 of one inference (row t of the per-tick arrays is tick t).
 
         Inputs of tick t: entries ``in_ptr[t] .. in_ptr[t + 1]`` of ``in_line`` (input line) / ``in_count``
         (spikes). ``timed`` false runs the neurons and synapses alone (the "kernels alone" of the benchmarks:
         no events, no timing; ``per_tick`` still gets the core counts). ``activity`` with a first dimension of
-        0 is not recorded.
+        0 is not recorded. ``drain`` [T, DRAIN_COLS] gets each timed tick's packets, queueing backlog (cycles) and
+        busiest-link utilisation (``_time``), from which the caller builds the estimated latency distribution.
         """
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
@@ -585,7 +590,7 @@ cdef class FusedKernel:
                 self._inputs(in_ptr[t], in_ptr[t + 1], in_line, in_count)
                 self._spikes_out(t, is_out, out_spikes, timed, src_count)
                 if timed:
-                    self._time(t, tick_ns, link_flits, viol)
+                    self._time(t, tick_ns, link_flits, viol, drain)
                 self._close(t, per_tick, per_core, activity, act)
                 self.tick += 1
             if self.compact:
@@ -846,11 +851,11 @@ cdef class FusedKernel:
         return self.I + (h + 1) * self.P + h * self.L + self.E + self.F - 1
 
     cdef void _time(self, Py_ssize_t t, double[:, ::1] tick_ns, int64_t[::1] link_flits,
-                    double[:, ::1] viol) noexcept nogil:
+                    double[:, ::1] viol, double[:, ::1] drain) noexcept nogil:
         cdef Py_ssize_t k, line, u, n_lines, length, base, best_cell = -1, best_core = 0
         cdef int64_t* c
         cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
-        cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work
+        cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work, t_e = 0.0
         cdef double cyc = self.cycle_ns
         cdef int64_t* grid = &self.ctr[self.n_cores * NM_NEV]
         if self.route_counts:
@@ -871,6 +876,7 @@ cdef class FusedKernel:
                 npk += c[NM_PKT]
                 a = integ + upd / self.n_per_core[k] + self.spk_ns
                 t_a = a if a < t_a else t_a
+                t_e = busy if busy > t_e else t_e     # the core's last packet is requested at busy_k
                 end = a + c[NM_PKT] * self.s_inj * cyc
                 end = busy if busy > end else end
                 end += self.t0_cycles(self.core_hmax[k]) * cyc
@@ -898,6 +904,7 @@ cdef class FusedKernel:
             net = end if n_link and end > net else net
             end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
             net = end if end > net else net
+            self._drain(t, drain, npk, net - inj, n_link, t_e - t_a)
         work = busy_max if busy_max > net else net
         tick_ns[t, 1] = busy_max
         tick_ns[t, 2] = work - busy_max
@@ -910,17 +917,30 @@ cdef class FusedKernel:
             tick_ns[t, 0] = work + self.barrier
             tick_ns[t, 3] = self.barrier
 
+    cdef inline void _drain(self, Py_ssize_t t, double[:, ::1] drain, int64_t npk, double backlog_ns,
+                            int64_t n_link, double window_ns) noexcept nogil:
+        """The drain-backlog record of tick t (``noc.loads_estimate.drain_backlog``): packets, the backlog
+        ``B = (network end - injection bound) / cycle`` (cycles by which queueing stretches the drain), and the
+        busiest link's offered utilisation ``n_link s_link cycle / (t_e - t_a)`` over the injection window."""
+        cdef double cyc = self.cycle_ns
+        if drain.shape[0] == 0:
+            return
+        drain[t, 0] = npk
+        drain[t, 1] = backlog_ns / cyc
+        drain[t, 2] = n_link * self.s_link * cyc / (window_ns if window_ns > cyc else cyc)
+
     cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
         """Cycles per packet of the busiest link: its credit-limited rate, or that rate over the head-of-line
         efficiency when another output of the same router carries at least half as much (packets at the heads
-        of the router's input queues then wait for different outputs and block those behind them)."""
+        of the router's input queues then wait for different outputs and block those behind them). Cells below
+        ``2 width height`` are the E and W grids (row links)."""
         cdef Py_ssize_t j, other
         if cell < 0:
             return self.s_link
         for j in range(3):
             other = self.cell_peers[cell, j]
             if other >= 0 and 2 * self.load[other] >= n_link:
-                return self.s_link / self.hol
+                return self.s_link / (self.hol_row if cell < 2 * self.width * self.height else self.hol_col)
         return self.s_link
 
     cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,

@@ -59,6 +59,7 @@ class InferenceRecord:
     probe_spikes: np.ndarray | None = None  # int8 [T, k]
     activity: np.ndarray | None = None  # int64 [T, C, N_EVENTS] per tick and core, when probed
     traces: dict[str, np.ndarray] = field(default_factory=dict)  # name -> int64 [T, k]
+    noc_estimate: dict | None = None  # an estimating network model's notes on its latencies (emulator.fused)
 
     @classmethod
     def empty(cls, chip, ticks: int, input_events: int, probes: Probes) -> InferenceRecord:

@@ -17,11 +17,31 @@ Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + 
     network end = max(inj, link, eject)                  (0 without packets)
 
 with the credit-limited service times of :func:`noc.contention.credit_service_times`; the busiest link's
-``s_link' = s_link / HOL_SATURATION`` when another mesh output of its router carries at least half its load
-(packets at the heads of the router's input queues then wait for different outputs and block those behind
-them), else ``s_link``. "Busiest" breaks ties by the first link in the order of the line grids
+``s_link' = s_link / h`` when another mesh output of its router carries at least half its load (packets at the
+heads of the router's input queues then wait for different outputs and block those behind them), else
+``s_link``. ``h`` is the saturation throughput of a FIFO input-queued switch with as many inputs as can request
+the link's output under dimension-order routing (:func:`noc.contention.hol_saturation`: ``1 + C`` inputs for a
+first-dimension link, ``3 + C`` for a second-dimension one, ``C`` cores per router; Loihi: 0.640 for row links
+and 0.623 for column links under XY). "Busiest" breaks ties by the first link in the order of the line grids
 (:meth:`noc.topology.MeshTopology.line_links`: E rows, W rows, N columns, S columns; cell by cell). Its error
 against the cycle-exact engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
+
+**Packet latency: the drain-backlog model** (approximate, named; its error in ``noc/README.md``). The exact
+engine's congested ticks (bench-A) drain in a burst: every packet waits, the waits are nearly independent of the
+request order (correlation 0.1 - 0.3: round-robin arbitration mixes the queues) and spread from 0 to about the
+time by which queueing stretches the drain. So each packet of tick ``t`` gets its zero-load latency plus a wait
+drawn uniformly from ``[0, B_t]`` cycles, with the tick's *backlog*::
+
+    B_t = (network end - inj) / cyc              inj: the injection bound above (no queueing), so B_t >= 0
+
+``B_t`` is 0 whenever the link and ejection bounds do not exceed the injection bound (light load: latencies are
+the zero-load ones, exactly as before). The report's histogram is the zero-load histogram (exact counts per
+``T0(hops)``) convolved with the mixture over ticks of ``U[0, B_t]`` weighted by the tick's packets
+(:func:`estimated_latency_histogram`); the fused loop writes ``(packets, B_t, rho_t)`` per tick
+(:func:`drain_record` is the NumPy specification), with no per-packet work. ``rho_t = n_link s_link cyc /
+(t_e - t_a)`` is the busiest link's offered utilisation over the tick's injection window (``t_e`` the last
+request: the largest ``busy_k`` of a core with packets); above :data:`TRUSTED_UTILISATION` the report flags the
+latencies as untrusted (``noc_estimate`` in the JSON).
 """
 
 from __future__ import annotations
@@ -30,9 +50,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from noc.contention import HOL_SATURATION, credit_service_times
+from noc.contention import HOL_SATURATION, credit_service_times, dor_inputs, hol_saturation
 from noc.model import RouterParams
+from noc.routing import first_axis
 from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
+
+# Busiest-link offered utilisation (over the tick's injection window) up to which the drain-backlog latencies
+# were measured within 25 % of the exact engine (noc/README.md); beyond it the report flags them.
+TRUSTED_UTILISATION = 4.0
 
 # The order in which the estimate (and the compiled loop) scans the link grids for the busiest link.
 GRID_ORDER = (E, W, N, S)
@@ -48,8 +73,9 @@ class LoadsEstimate:
         ``I``, ``P``, ``L``, ``E``, ``F`` of the router model.
     s_inj, s_link, s_ej : float
         Credit-limited cycles per packet of an injection channel, a link, an ejection port.
-    hol : float
-        Head-of-line share applied to a contended busiest link (:data:`noc.contention.HOL_SATURATION`).
+    hol_row, hol_col : float
+        Head-of-line share applied to a contended busiest link along a row (E, W) or a column (N, S)
+        (:func:`noc.contention.hol_saturation`).
     """
 
     injection: int
@@ -60,27 +86,30 @@ class LoadsEstimate:
     s_inj: float
     s_link: float
     s_ej: float
-    hol: float = HOL_SATURATION
+    hol_row: float = HOL_SATURATION
+    hol_col: float = HOL_SATURATION
 
     @classmethod
-    def from_router(cls, p: RouterParams) -> LoadsEstimate:
+    def from_router(cls, p: RouterParams, cores_per_router: int) -> LoadsEstimate:
         s_inj, s_link, s_ej = credit_service_times(p)
-        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej)
+        first, second = (hol_saturation(n) for n in dor_inputs(cores_per_router))
+        row, col = (first, second) if first_axis(p.routing) == 0 else (second, first)
+        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, row, col)
 
     @classmethod
     def from_config(cls, cfg) -> LoadsEstimate:
-        return cls.from_router(RouterParams.from_config(cfg))
+        return cls.from_router(RouterParams.from_config(cfg), cfg.mesh.cores_per_router)
 
     def t0(self, hops):
         """Zero-load latency ``T0(h)`` in cycles (float, as the compiled loop computes it)."""
         return self.injection + (hops + 1) * self.pipeline + hops * self.link + self.ejection + self.flits - 1
 
-    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray) -> float:
-        """Cycles per packet of link ``busiest`` (index into ``loads``) given the loads of its router's other
-        mesh outputs (indices ``peers``, -1: none)."""
+    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray, row: bool) -> float:
+        """Cycles per packet of link ``busiest`` (index into ``loads``; ``row``: an E or W link) given the loads
+        of its router's other mesh outputs (indices ``peers``, -1: none)."""
         n = loads[busiest]
         contended = any(q >= 0 and 2 * loads[q] >= n for q in peers)
-        return self.s_link / self.hol if contended else self.s_link
+        return self.s_link / (self.hol_row if row else self.hol_col) if contended else self.s_link
 
 
 def grid_links(topo: MeshTopology) -> np.ndarray:
@@ -114,6 +143,43 @@ def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mesh
     if scan.size and scan.max() > 0:
         k = int(np.argmax(scan))
         busiest = int(order[k])
-        s = est.link_service(link_packets, busiest, router_peers(topo, busiest))
+        s = est.link_service(link_packets, busiest, router_peers(topo, busiest), bool(topo.link_is_ew[busiest]))
         net = max(net, t_a + (est.t0(1) - est.flits + scan[k] * s) * cycle_ns)
     return max(net, t_a + (est.t0(0) - est.flits + int(deliveries.max(initial=0)) * est.s_ej) * cycle_ns)
+
+
+def drain_record(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: MeshTopology, core: dict,
+                 link_packets: np.ndarray, deliveries: np.ndarray) -> tuple[float, float, float]:
+    """``(packets, B_t cycles, rho_t)`` of one tick with packets (module docstring; arguments as
+    :func:`network_end`): the record the compiled loop writes per tick."""
+    has = core["packets"] > 0
+    a = core["integ"][has] + core["update"][has] / core["n"][has] + spike_ns
+    inj_end = np.maximum(core["busy"][has], a + core["packets"][has] * est.s_inj * cycle_ns)
+    inj = float((inj_end + est.t0(core["hmax"][has]) * cycle_ns).max())
+    net = network_end(est, cycle_ns, spike_ns, topo, core, link_packets, deliveries)
+    window = float(core["busy"][has].max() - a.min())
+    rho = float(link_packets.max(initial=0)) * est.s_link * cycle_ns / max(window, cycle_ns)
+    return float(core["packets"].sum()), (net - inj) / cycle_ns, rho
+
+
+def wait_histogram(packets: np.ndarray, backlog: np.ndarray) -> np.ndarray:
+    """Packets per wait (cycles, float): each tick's ``packets`` spread uniformly over the integer waits
+    ``0 .. floor(B_t)`` (one bin when ``B_t < 1``), summed over ticks by a difference array (O(ticks + bins))."""
+    top = np.floor(np.maximum(backlog, 0.0)).astype(np.int64)
+    diff = np.zeros(int(top.max(initial=0)) + 2)
+    np.add.at(diff, np.zeros_like(top), packets / (top + 1))
+    np.add.at(diff, top + 1, -packets / (top + 1))
+    return np.cumsum(diff)[:-1]
+
+
+def estimated_latency_histogram(zero_load: np.ndarray, packets: np.ndarray, backlog: np.ndarray) -> np.ndarray:
+    """The drain-backlog latency histogram (int64, cycles): ``zero_load`` (packets per ``T0``) convolved with the
+    normalised :func:`wait_histogram`; rounded on the cumulative sum, so the total equals ``zero_load``'s."""
+    total = int(zero_load.sum())
+    if total == 0 or packets.sum() <= 0:
+        return zero_load.copy()
+    wait = wait_histogram(packets, backlog)
+    dens = np.convolve(zero_load.astype(np.float64), wait / wait.sum())
+    cum = np.rint(np.cumsum(dens) * (total / dens.sum())).astype(np.int64)
+    cum[-1] = total
+    return np.diff(cum, prepend=0)
