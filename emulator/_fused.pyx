@@ -328,7 +328,7 @@ cdef class FusedKernel:
     cdef int32_t[::1] cell_link
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
     cdef int64_t[::1] load               # this tick's packets per cell (link)
-    cdef double hol_row, hol_col       # head-of-line shares of a contended row (E, W) / column (N, S) link
+    cdef double hol
     cdef int32_t[::1] spikes
     cdef Py_ssize_t n_spikes
     # timing
@@ -431,8 +431,7 @@ cdef class FusedKernel:
         self.syn_ns, self.act_ns, self.inact_ns = tick.syn_ns, tick.act_ns, tick.inact_ns
         self.spk_ns, self.cycle_ns = tick.spk_ns, tick.cycle_ns
         self.fixed, self.period, self.barrier = tick.fixed, tick.period, tick.barrier
-        self.s_inj, self.s_link, self.s_ej = net.s_inj, net.s_link, net.s_ej
-        self.hol_row, self.hol_col = net.hol_row, net.hol_col
+        self.s_inj, self.s_link, self.s_ej, self.hol = net.s_inj, net.s_link, net.s_ej, net.hol
         self.I, self.P, self.L, self.E, self.F = net.injection, net.pipeline, net.link, net.ejection, net.flits
         self.n_per_core = timing.n_per_core
 
@@ -932,15 +931,14 @@ cdef class FusedKernel:
     cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
         """Cycles per packet of the busiest link: its credit-limited rate, or that rate over the head-of-line
         efficiency when another output of the same router carries at least half as much (packets at the heads
-        of the router's input queues then wait for different outputs and block those behind them). Cells below
-        ``2 width height`` are the E and W grids (row links)."""
+        of the router's input queues then wait for different outputs and block those behind them)."""
         cdef Py_ssize_t j, other
         if cell < 0:
             return self.s_link
         for j in range(3):
             other = self.cell_peers[cell, j]
             if other >= 0 and 2 * self.load[other] >= n_link:
-                return self.s_link / (self.hol_row if cell < 2 * self.width * self.height else self.hol_col)
+                return self.s_link / self.hol
         return self.s_link
 
     cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,

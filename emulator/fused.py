@@ -195,6 +195,7 @@ class FusedPlan:
             rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
                                                            drain[:, 1])
             rec.noc_estimate = estimate_note(drain)
+            self.last_drain = drain      # the per-tick drain records of the last timed inference (tests)
             rec.violations = self._violations(viol)
         return rec
 

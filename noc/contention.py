@@ -8,7 +8,8 @@ packet, and both correct that rate for head-of-line (HOL) blocking in the input-
 - :data:`HOL_EFFICIENCY` (flow model): every contended link and injection channel is slowed by it, always;
 - :data:`HOL_SATURATION` (loads estimate): only the busiest link of a tick, and only when another output of
   its router carries at least half its load (the estimate's ``_link_service``); the loads estimate takes the
-  finite-switch value :func:`hol_saturation` for the number of router inputs that can request the link.
+  finite-switch value :func:`hol_saturation` for the router inputs that can request the link
+  (:func:`router_contenders`).
 
 Their values are the measured and the textbook saturation of the same effect; both are kept (the figures of
 each model are asserted against the cycle-exact engine with its own constant: ``noc/README.md``).
@@ -44,11 +45,11 @@ def hol_saturation(n_inputs: int) -> float:
     return FIFO_SATURATION[n - 1] if n <= len(FIFO_SATURATION) else float(HOL_SATURATION)
 
 
-def dor_inputs(cores_per_router: int) -> tuple[int, int]:
-    """Input ports that can request a first-dimension and a second-dimension mesh output of a router under
-    dimension-order routing: ``1 + C`` (the opposite mesh input and the ``C`` local ports) and ``3 + C`` (the
-    opposite input, both first-dimension inputs turning, and the local ports)."""
-    return 1 + cores_per_router, 3 + cores_per_router
+def router_contenders(cores_per_router: int) -> int:
+    """Input ports of a mesh router that can request one of its mesh outputs: ``3 + C`` (the other three mesh
+    inputs -- a packet never leaves by the port it came in -- and the ``C`` local ports): the ``N`` of the
+    router seen as an N x N switch under uniform traffic."""
+    return 3 + cores_per_router
 
 
 def credit_service_times(p: RouterParams) -> tuple[float, float, float]:

@@ -20,9 +20,8 @@ with the credit-limited service times of :func:`noc.contention.credit_service_ti
 ``s_link' = s_link / h`` when another mesh output of its router carries at least half its load (packets at the
 heads of the router's input queues then wait for different outputs and block those behind them), else
 ``s_link``. ``h`` is the saturation throughput of a FIFO input-queued switch with as many inputs as can request
-the link's output under dimension-order routing (:func:`noc.contention.hol_saturation`: ``1 + C`` inputs for a
-first-dimension link, ``3 + C`` for a second-dimension one, ``C`` cores per router; Loihi: 0.640 for row links
-and 0.623 for column links under XY). "Busiest" breaks ties by the first link in the order of the line grids
+a mesh output of the router (:func:`noc.contention.hol_saturation` of ``3 + C`` inputs, ``C`` cores per router:
+Karol et al.'s finite-switch value; Loihi, 7 inputs: 0.623; one core per router: 0.655). "Busiest" breaks ties by the first link in the order of the line grids
 (:meth:`noc.topology.MeshTopology.line_links`: E rows, W rows, N columns, S columns; cell by cell). Its error
 against the cycle-exact engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
 
@@ -50,9 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from noc.contention import HOL_SATURATION, credit_service_times, dor_inputs, hol_saturation
+from noc.contention import HOL_SATURATION, credit_service_times, hol_saturation, router_contenders
 from noc.model import RouterParams
-from noc.routing import first_axis
 from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
 
 # Busiest-link offered utilisation (over the tick's injection window) up to which the drain-backlog latencies
@@ -73,9 +71,8 @@ class LoadsEstimate:
         ``I``, ``P``, ``L``, ``E``, ``F`` of the router model.
     s_inj, s_link, s_ej : float
         Credit-limited cycles per packet of an injection channel, a link, an ejection port.
-    hol_row, hol_col : float
-        Head-of-line share applied to a contended busiest link along a row (E, W) or a column (N, S)
-        (:func:`noc.contention.hol_saturation`).
+    hol : float
+        Head-of-line share applied to a contended busiest link (:func:`noc.contention.hol_saturation`).
     """
 
     injection: int
@@ -86,15 +83,13 @@ class LoadsEstimate:
     s_inj: float
     s_link: float
     s_ej: float
-    hol_row: float = HOL_SATURATION
-    hol_col: float = HOL_SATURATION
+    hol: float = HOL_SATURATION
 
     @classmethod
     def from_router(cls, p: RouterParams, cores_per_router: int) -> LoadsEstimate:
         s_inj, s_link, s_ej = credit_service_times(p)
-        first, second = (hol_saturation(n) for n in dor_inputs(cores_per_router))
-        row, col = (first, second) if first_axis(p.routing) == 0 else (second, first)
-        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, row, col)
+        hol = hol_saturation(router_contenders(cores_per_router))
+        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, hol)
 
     @classmethod
     def from_config(cls, cfg) -> LoadsEstimate:
@@ -104,12 +99,12 @@ class LoadsEstimate:
         """Zero-load latency ``T0(h)`` in cycles (float, as the compiled loop computes it)."""
         return self.injection + (hops + 1) * self.pipeline + hops * self.link + self.ejection + self.flits - 1
 
-    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray, row: bool) -> float:
-        """Cycles per packet of link ``busiest`` (index into ``loads``; ``row``: an E or W link) given the loads
-        of its router's other mesh outputs (indices ``peers``, -1: none)."""
+    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray) -> float:
+        """Cycles per packet of link ``busiest`` (index into ``loads``) given the loads of its router's other
+        mesh outputs (indices ``peers``, -1: none)."""
         n = loads[busiest]
         contended = any(q >= 0 and 2 * loads[q] >= n for q in peers)
-        return self.s_link / (self.hol_row if row else self.hol_col) if contended else self.s_link
+        return self.s_link / self.hol if contended else self.s_link
 
 
 def grid_links(topo: MeshTopology) -> np.ndarray:
@@ -143,7 +138,7 @@ def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mesh
     if scan.size and scan.max() > 0:
         k = int(np.argmax(scan))
         busiest = int(order[k])
-        s = est.link_service(link_packets, busiest, router_peers(topo, busiest), bool(topo.link_is_ew[busiest]))
+        s = est.link_service(link_packets, busiest, router_peers(topo, busiest))
         net = max(net, t_a + (est.t0(1) - est.flits + scan[k] * s) * cycle_ns)
     return max(net, t_a + (est.t0(0) - est.flits + int(deliveries.max(initial=0)) * est.s_ej) * cycle_ns)
 
