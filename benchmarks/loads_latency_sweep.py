@@ -21,7 +21,7 @@ from mapping.mapper import map_network
 from mapping.synthetic import poisson_inputs, random_network
 
 # (fan-out, input spike probability): light to saturated
-CASES = ((5, 0.02), (10, 0.05), (25, 0.05), (50, 0.05), (100, 0.05), (150, 0.08))
+CASES = ((25, 0.05), (50, 0.05), (50, 0.2), (75, 0.05), (100, 0.01), (100, 0.02), (100, 0.05), (100, 0.10))
 
 
 def run_case(fan_out: int, p_in: float, ticks: int, seed: int) -> dict:
