@@ -21,7 +21,9 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
    deliveries and the link loads. A list holds what the bits cannot say (a second packet to a core; beyond
    512 cores every packet, with its route differences);
 4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
-   estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
+   estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation; the
+   tick's drain record (packets, queueing backlog, busiest-link utilisation: ``_drain``) feeds the
+   drain-backlog packet latencies of :mod:`noc.loads_estimate`, built once per inference by the caller.
 
 Accumulator trick: each synapse adds ``w * 2**24 + 1`` (int64), so one add integrates the weight and counts
 the synaptic event: ``acc >> 24`` is the summed weight Lava calls ``a_in`` (exact while fewer than 2**24 events

@@ -209,7 +209,7 @@ class FusedPlan:
         return key // bins, key % bins, count, bins
 
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
-        """Histogram of every packet's zero-load latency T0(hops) in cycles (the loads model has no queueing)."""
+        """Histogram of every packet's zero-load latency T0(hops) in cycles (before the drain-backlog waits)."""
         neuron, lat, count, bins = self._latency_pairs
         # float64 weights: exact while a bin holds fewer than 2**53 packets
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
