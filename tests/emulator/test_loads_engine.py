@@ -224,6 +224,20 @@ def test_packet_latency_estimate_error_is_bounded():
     assert "noc_estimate" not in exact.report.to_dict() and "noc_estimate" in loads.report.to_dict()
 
 
+def test_drain_backlog_histogram_by_hand():
+    """Tick 1: 4 packets, backlog 3 cycles -> one packet on each wait 0..3; tick 2: 2 packets, no backlog -> wait
+    0. Six packets of zero-load latency 2 then take 2, 2, 2, 3, 4, 5 cycles; the count is kept exactly."""
+    from noc.loads_estimate import estimated_latency_histogram, wait_histogram
+
+    np.testing.assert_allclose(wait_histogram(np.array([4.0, 2.0]), np.array([3.0, 0.0])), [3, 1, 1, 1])
+    hist = estimated_latency_histogram(np.array([0, 0, 6]), np.array([4.0, 2.0]), np.array([3.0, 0.0]))
+    np.testing.assert_array_equal(hist, [0, 0, 3, 1, 1, 1])
+    # no backlog anywhere: the zero-load histogram itself
+    z = np.array([0, 5, 7, 0, 2])
+    np.testing.assert_array_equal(estimated_latency_histogram(z, np.array([3.0, 11.0]), np.zeros(2)), z)
+    assert estimated_latency_histogram(z, np.array([3.0, 11.0]), np.array([0.5, 1e4])).sum() == z.sum()
+
+
 def test_untrusted_estimate_is_flagged(monkeypatch):
     """Beyond the measured utilisation the report says the latencies are not trusted (JSON and text)."""
     import emulator.fused
