@@ -19,7 +19,10 @@ Estimated: ``deliver_cycle`` (and ``peak_buffer_flits``, coarsely). The model, i
    ``RTT = C + P + F - 1 + max(1, C)`` (``C = L`` for a link, ``I`` for injection): a buffer slot reserved at
    ``t`` is usable again ``RTT`` cycles later, and a port has ``V (D // F)`` of them (tiny's 2-flit buffers:
    ``s = 1.5``); and divided by ``HOL_EFFICIENCY = 0.8``, the share of that capacity contended traffic gets
-   past head-of-line blocking (the exact engine saturates at 63 - 78 % of it). For each resource the difference arrays also give the count ``n`` and the mean and spread of
+   past head-of-line blocking (the exact engine saturates at 63 - 78 % of it). With credit-limited buffers, a
+   link that queues (excess > 0, below) while another mesh output of its router queues too has its work ``s n``
+   scaled by ``HOL_EFFICIENCY / h`` (:func:`hol_work_scale`: ``h`` the finite-switch head-of-line share of a
+   ``3 + C``-input router, :func:`noc.contention.hol_saturation`), bench-A's measured drain rate. For each resource the difference arrays also give the count ``n`` and the mean and spread of
    the zero-load arrival times of its packets; its *excess* ``s n - sqrt(12) std`` (service needed minus the
    width of a uniform arrival window of that spread) measures how much it queues.
 3. Each packet waits at one resource only: the one with the largest excess on its route (a range-maximum
