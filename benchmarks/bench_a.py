@@ -22,6 +22,8 @@ the chip's wiring); the fastest of ``--kernel-repeats`` loops, checked to give t
     python benchmarks/bench_a.py --compare-brian2     # also Brian2 C++ standalone, same network and inputs
     python benchmarks/bench_a.py --noc fast           # the cycle-exact NoC -> results/bench_a_fast.json
     python benchmarks/bench_a.py --ticks 200 --noc flow --json /tmp/a.json
+
+``bench_a_estimate_error.py`` runs ``fast`` and the estimates side by side and records their errors (issue 12).
 """
 
 from __future__ import annotations
@@ -210,6 +212,9 @@ def print_summary(out: dict) -> None:
         f"per-core step loop (CoreArray.step + schedule): {pk['syn_events_per_s']:.3g} syn events/s "
         f"({pk['loop_s']:.2f} s; step() only {pk['syn_events_per_s_step_only']:.3g} /s)",
         f"peak RSS {out['peak_rss_mb']['after_kernels']:.0f} MiB",
+        f"emulated: latency per inference {f['emulated']['latency_us']:,.1f} us; packet latency mean "
+        f"{f['emulated']['noc_latency_cycles']['mean']:,.1f} cycles, p99 {f['emulated']['noc_latency_cycles']['p99']:,.0f}"
+        + (" (estimated)" if out["noc"] != "fast" else ""),
     ]
     b = out.get("brian2")
     if b and "error" not in b:

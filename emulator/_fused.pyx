@@ -21,7 +21,9 @@ Per tick ``t`` (the same order as :mod:`emulator.simulator`):
    deliveries and the link loads. A list holds what the bits cannot say (a second packet to a core; beyond
    512 cores every packet, with its route differences);
 4. the tick is timed: compute from the per-core counts (the same formula as the exact engine), network drain
-   estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation.
+   estimated from the link, injection and ejection loads (below), then barrier or fixed synchronisation; the
+   tick's drain record (packets, queueing backlog, busiest-link utilisation: ``_drain``) feeds the
+   drain-backlog packet latencies of :mod:`noc.loads_estimate`, built once per inference by the caller.
 
 Accumulator trick: each synapse adds ``w * 2**24 + 1`` (int64), so one add integrates the weight and counts
 the synaptic event: ``acc >> 24`` is the summed weight Lava calls ``a_in`` (exact while fewer than 2**24 events
@@ -267,6 +269,8 @@ def core_profiles(p, noff):
 # Violation record columns (fixed sync): kind, core position, busy ns, syn_ops, packets, link id, link flits,
 # network end ns (named by emulator.timing)
 VIOL_COLS = 8
+# Drain record columns (per timed tick with packets): packets, backlog cycles, busiest-link utilisation
+DRAIN_COLS = 3
 VIOL_KIND = {1: "core", 2: "link", 3: "port"}
 
 
@@ -566,13 +570,15 @@ cdef class FusedKernel:
     def run(self, Py_ssize_t t0, Py_ssize_t t1, const int64_t[::1] in_ptr, const int32_t[::1] in_line,
             const int32_t[::1] in_count, const int32_t[::1] is_out, int8_t[:, ::1] out_spikes,
             bint timed, int64_t[:, ::1] per_tick, double[:, ::1] tick_ns, int64_t[:, ::1] per_core,
-            int64_t[::1] link_flits, int64_t[::1] src_count, double[:, ::1] viol, int64_t[:, :, ::1] activity):
+            int64_t[::1] link_flits, int64_t[::1] src_count, double[:, ::1] viol, int64_t[:, :, ::1] activity,
+            double[:, ::1] drain):
         """Run ticks t0 .. t1 - 1 of one inference (row t of the per-tick arrays is tick t).
 
         Inputs of tick t: entries ``in_ptr[t] .. in_ptr[t + 1]`` of ``in_line`` (input line) / ``in_count``
         (spikes). ``timed`` false runs the neurons and synapses alone (the "kernels alone" of the benchmarks:
         no events, no timing; ``per_tick`` still gets the core counts). ``activity`` with a first dimension of
-        0 is not recorded.
+        0 is not recorded. ``drain`` [T, DRAIN_COLS] gets each timed tick's packets, queueing backlog (cycles) and
+        busiest-link utilisation (``_time``), from which the caller builds the estimated latency distribution.
         """
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
@@ -585,7 +591,7 @@ cdef class FusedKernel:
                 self._inputs(in_ptr[t], in_ptr[t + 1], in_line, in_count)
                 self._spikes_out(t, is_out, out_spikes, timed, src_count)
                 if timed:
-                    self._time(t, tick_ns, link_flits, viol)
+                    self._time(t, tick_ns, link_flits, viol, drain)
                 self._close(t, per_tick, per_core, activity, act)
                 self.tick += 1
             if self.compact:
@@ -846,11 +852,11 @@ cdef class FusedKernel:
         return self.I + (h + 1) * self.P + h * self.L + self.E + self.F - 1
 
     cdef void _time(self, Py_ssize_t t, double[:, ::1] tick_ns, int64_t[::1] link_flits,
-                    double[:, ::1] viol) noexcept nogil:
+                    double[:, ::1] viol, double[:, ::1] drain) noexcept nogil:
         cdef Py_ssize_t k, line, u, n_lines, length, base, best_cell = -1, best_core = 0
         cdef int64_t* c
         cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
-        cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work
+        cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work, t_e = 0.0
         cdef double cyc = self.cycle_ns
         cdef int64_t* grid = &self.ctr[self.n_cores * NM_NEV]
         if self.route_counts:
@@ -871,6 +877,7 @@ cdef class FusedKernel:
                 npk += c[NM_PKT]
                 a = integ + upd / self.n_per_core[k] + self.spk_ns
                 t_a = a if a < t_a else t_a
+                t_e = busy if busy > t_e else t_e     # the core's last packet is requested at busy_k
                 end = a + c[NM_PKT] * self.s_inj * cyc
                 end = busy if busy > end else end
                 end += self.t0_cycles(self.core_hmax[k]) * cyc
@@ -898,6 +905,7 @@ cdef class FusedKernel:
             net = end if n_link and end > net else net
             end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
             net = end if end > net else net
+            self._drain(t, drain, npk, net - inj, n_link, t_e - t_a)
         work = busy_max if busy_max > net else net
         tick_ns[t, 1] = busy_max
         tick_ns[t, 2] = work - busy_max
@@ -909,6 +917,18 @@ cdef class FusedKernel:
         else:
             tick_ns[t, 0] = work + self.barrier
             tick_ns[t, 3] = self.barrier
+
+    cdef inline void _drain(self, Py_ssize_t t, double[:, ::1] drain, int64_t npk, double backlog_ns,
+                            int64_t n_link, double window_ns) noexcept nogil:
+        """The drain-backlog record of tick t (``noc.loads_estimate.drain_backlog``): packets, the backlog
+        ``B = (network end - injection bound) / cycle`` (cycles by which queueing stretches the drain), and the
+        busiest link's offered utilisation ``n_link s_link cycle / (t_e - t_a)`` over the injection window."""
+        cdef double cyc = self.cycle_ns
+        if drain.shape[0] == 0:
+            return
+        drain[t, 0] = npk
+        drain[t, 1] = backlog_ns / cyc
+        drain[t, 2] = n_link * self.s_link * cyc / (window_ns if window_ns > cyc else cyc)
 
     cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
         """Cycles per packet of the busiest link: its credit-limited rate, or that rate over the head-of-line

@@ -79,7 +79,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=ENGINE_NAMES, default="fast",
                    help="network model, which picks the tick loop: " + engine_help() + ". Counts and energy "
                    "are exact with every engine; loads (~100x faster) estimates each tick's network phase and "
-                   "gives zero-load packet latencies. Measured errors: noc/README.md")
+                   "estimates packet latencies (drain-backlog model). Measured errors: noc/README.md")
     p.add_argument("--report", metavar="FILE.json", help="write the full JSON report here (atomically)")
     p.add_argument("--plots", metavar="DIR", help="write PNG plots here (raster, mesh heatmaps, energy, ticks)")
     p.add_argument("--probe", metavar="LAYER[:INDEX]", action="append", default=[],

@@ -14,7 +14,9 @@ What it keeps exact, and what it estimates (measured against the cycle-exact eng
   north-south, deliveries, per core and per tick), the per-link flits, the compute phase of every tick;
 - **estimated**: the network phase of each tick (its drain time from the tick's link, injection and ejection
   loads, :mod:`noc.loads_estimate`), hence tick and inference latency and static energy; the packet latency
-  distribution is the *zero-load* one (each packet's ``T0(hops)``: no queueing); buffer occupancy is not
+  distribution (the drain-backlog model of :mod:`noc.loads_estimate`: each packet's ``T0(hops)`` plus a wait
+  uniform over its tick's queueing backlog; flagged in the report's ``noc_estimate`` when the busiest link's
+  offered utilisation passes :data:`~noc.loads_estimate.TRUSTED_UTILISATION`); buffer occupancy is not
   modelled (``peak_buffer_flits`` 0).
 
 How it is fast (issue 6): :class:`FusedPlan` pre-folds, for every source (neuron or input line), the crossbar
@@ -44,7 +46,7 @@ from emulator import _fused
 from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, spike_records
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
-from noc.loads_estimate import LoadsEstimate
+from noc.loads_estimate import TRUSTED_UTILISATION, LoadsEstimate, estimated_latency_histogram
 from noc.model import RouterParams
 
 CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-event count
@@ -122,7 +124,7 @@ class FusedPlan:
         neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
                              self.bounds32.cnt_bits if self.bounds32 else 0)
         network = chip.network_params if isinstance(chip.network_params, LoadsEstimate) else \
-            LoadsEstimate.from_router(self.params)
+            LoadsEstimate.from_router(self.params, chip.topology.cores_per_router)
         timing = TimingPlan(TickTiming.from_config(chip.cfg), network,
                             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         mesh = MeshPlan(geo.width, geo.height, geo.cell_link, geo.cell_peers)
@@ -174,11 +176,12 @@ class FusedPlan:
             self.kernel.widen()   # these input counts could overflow the 32-bit accumulators
         in_ptr, in_line, in_count, total = _fused.input_lists(np.ascontiguousarray(spikes_in))
         rec = InferenceRecord.empty(self.chip, T, int(total), probes)
+        drain = np.zeros((T if timed else 0, _fused.DRAIN_COLS))
         src_count = np.zeros(self.n_neurons, np.int64)
         viol = np.full((T, _fused.VIOL_COLS), -1.0)
         activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
         args = (in_ptr, in_line, in_count, self.is_out, rec.out_spikes, timed, rec.per_tick, rec.tick_ns,
-                rec.per_core, rec.link_flits, src_count, viol, activity)
+                rec.per_core, rec.link_flits, src_count, viol, activity, drain)
         step = probes.spike_neurons is not None or probes.state_neurons is not None
         chunk = 1 if step else (max(1, T // 50) if bar is not None else T)
         for t0 in range(0, T, chunk):
@@ -189,7 +192,10 @@ class FusedPlan:
             if bar is not None:
                 bar.update(t1 - t0)
         if timed:
-            rec.latency_hist = self._zero_load_histogram(src_count)
+            rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
+                                                           drain[:, 1])
+            rec.noc_estimate = estimate_note(drain)
+            self.last_drain = drain      # the per-tick drain records of the last timed inference (tests)
             rec.violations = self._violations(viol)
         return rec
 
@@ -203,7 +209,7 @@ class FusedPlan:
         return key // bins, key % bins, count, bins
 
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
-        """Histogram of every packet's zero-load latency T0(hops) in cycles (the loads model has no queueing)."""
+        """Histogram of every packet's zero-load latency T0(hops) in cycles (before the drain-backlog waits)."""
         neuron, lat, count, bins = self._latency_pairs
         # float64 weights: exact while a bin holds fewer than 2**53 packets
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
@@ -227,6 +233,16 @@ class FusedPlan:
             else:
                 out.append(port_overrun(t, period, net, int(core_index[k]), int(viol[t, 4])))
         return out
+
+
+def estimate_note(drain: np.ndarray) -> dict:
+    """What the report says about the estimated packet latencies of one inference (``drain``: the kernel's
+    per-tick (packets, backlog cycles, busiest-link utilisation))."""
+    busy = drain[drain[:, 0] > 0]
+    rho = busy[:, 2] if busy.size else np.zeros(1)
+    return {"latency_model": "drain-backlog (estimated)", "busiest_link_utilisation_max": float(rho.max()),
+            "trusted_utilisation": TRUSTED_UTILISATION, "ticks_above_trusted": int((rho > TRUSTED_UTILISATION).sum()),
+            "backlog_cycles_max": float(busy[:, 1].max()) if busy.size else 0.0}
 
 
 def run_batch_fused(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:

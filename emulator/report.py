@@ -373,13 +373,18 @@ class Report(_Record):
     unit_costs: UnitCosts
     neurobench: NeuroBenchMetrics
     accuracy: float | None = None  # fraction of inferences whose prediction equals the label; None: no labels
+    noc_estimate: Mapping[str, object] | None = None  # an estimating network model's latency notes; None: exact
     arrays: RunArrays | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
-        """The JSON schema: every field but the plot arrays; ``accuracy`` only when labels were given."""
-        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in ("accuracy", "arrays")}
+        """The JSON schema: every field but the plot arrays; ``accuracy`` only when labels were given,
+        ``noc_estimate`` only from an estimating network model."""
+        skip = ("accuracy", "noc_estimate", "arrays")
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
+        if self.noc_estimate is not None:
+            out["noc_estimate"] = _plain(self.noc_estimate)
         return out
 
     def with_accuracy(self, accuracy: float) -> Report:
@@ -429,6 +434,7 @@ def build_report(chip, records) -> Report:
         timing_violations=tuple(Violation(b, _frozen_map(v)) for b, r in enumerate(records) for v in r.violations),
         unit_costs=UnitCosts.of(cfg),
         neurobench=NeuroBenchMetrics.of(chip, mean, sparsity, memory),
+        noc_estimate=_estimate_notes(records),
         arrays=RunArrays(
             link_utilisation=flits / cycles if cycles else flits.astype(float),
             core_activity=np.asarray([c.syn_ops for c in per_core]),
@@ -436,6 +442,20 @@ def build_report(chip, records) -> Report:
             core_index=chip.wiring.core_index.copy(),
         ),
     )
+
+
+def _estimate_notes(records) -> Mapping | None:
+    """The estimating network model's notes over all inferences (worst case of each), with ``trusted``: whether
+    no tick passed the utilisation up to which its latencies were measured; None for exact models."""
+    notes = [r.noc_estimate for r in records if getattr(r, "noc_estimate", None)]
+    if not notes:
+        return None
+    out = dict(notes[0])
+    out["busiest_link_utilisation_max"] = max(n["busiest_link_utilisation_max"] for n in notes)
+    out["backlog_cycles_max"] = max(n["backlog_cycles_max"] for n in notes)
+    out["ticks_above_trusted"] = sum(n["ticks_above_trusted"] for n in notes)
+    out["trusted"] = out["ticks_above_trusted"] == 0
+    return _frozen_map(out)
 
 
 def _sparsity(mean: InferenceSummary, chip) -> float:

@@ -10,8 +10,22 @@ ENGINE_NOTES = {
     "flow": "note: NoC timing from the approximate flow model (--engine flow); latency and its network phase are "
             "estimates, counts and energy are exact",
     "loads": "note: --engine loads: spikes, counts and energy are exact; each tick's network phase is estimated "
-             "from its link loads (latency), packet latencies are zero-load and buffers are not modelled",
+             "from its link loads (latency), packet latencies are estimated (drain-backlog model) and buffers are "
+             "not modelled",
 }
+
+
+def _estimate_note(r) -> str:
+    """The estimating network model's trust flag on its packet latencies ('' for exact models)."""
+    e = r.noc_estimate
+    if e is None:
+        return ""
+    if e["trusted"]:
+        return (f"\npacket latencies: {e['latency_model']}; busiest link offered up to "
+                f"{e['busiest_link_utilisation_max']:.2f} of its capacity (measured up to {e['trusted_utilisation']:g})")
+    return (f"\nWARNING packet latencies: {e['latency_model']} NOT TRUSTED: in {e['ticks_above_trusted']} tick(s) the "
+            f"busiest link was offered {e['busiest_link_utilisation_max']:.2f} of its capacity, beyond the "
+            f"{e['trusted_utilisation']:g} up to which the estimate was measured (noc/README.md)")
 
 
 def _energy_rows(r) -> list[tuple]:
@@ -71,6 +85,7 @@ def render_text(r) -> str:
     if r.mean.duplicate_axon_spikes:
         head += (f"\nnote: {r.mean.duplicate_axon_spikes:,.1f} spikes per inference reached an axon already set for "
                  "their tick and were dropped (binary axons: they OR, as on the chip)")
+    head += _estimate_note(r)
     energy = render_table(_energy_rows(r), header=("energy by operation", "count x unit cost", "per inference",
                                                    "share"))
     return "\n\n".join([head, energy, _timing(r)])

@@ -61,6 +61,7 @@ class InferenceRecord:
     traces: dict[str, np.ndarray] = field(default_factory=dict)  # name -> int64 [T, k]
     # spikes dropped on binary axons (TrueNorth: a second spike on one axon for one tick ORs), whole inference
     duplicate_axon_spikes: int = 0
+    noc_estimate: dict | None = None  # an estimating network model's notes on its latencies (emulator.fused)
 
     @classmethod
     def empty(cls, chip, ticks: int, input_events: int, probes: Probes) -> InferenceRecord:

@@ -25,7 +25,8 @@ cdef class FlowKernel:
     cdef:
         int W, H, C, NP, Pc, Lc, Ic, Ec, F, full, n_cores
         bint x_first
-        double s_inj, s_link, s_ej, uw, step
+        double s_inj, s_link, s_ej, uw, step, hol_scale
+        object outputs      # int64 [links, 4]: other outputs of each link's router (noc.flow_reference.router_outputs)
         int rows[4]
         int cols[4]
         object gid          # per direction: link id of each cell, int32 (rows, cols)
@@ -33,9 +34,14 @@ cdef class FlowKernel:
 
     def __init__(self, int width, int height, int cores_per_router, bint x_first, int pipeline, int link,
                  int injection, int ejection, int flits, double s_inj, double s_link, double s_ej, int full,
-                 double uniform_width, int n_cores, list line_links, const int32_t[::1] link_dst):
+                 double uniform_width, int n_cores, list line_links, const int32_t[::1] link_dst,
+                 double hol_scale=1.0, outputs=None):
         """``line_links``: the link grids of directions N, E, S, W (``MeshTopology.line_links``); ``x_first``:
-        the routing's first dimension (``noc.routing.first_axis``)."""
+        the routing's first dimension (``noc.routing.first_axis``); ``hol_scale`` and ``outputs``: the
+        head-of-line work factor of links that queue beside another queueing output of their router
+        (``noc.flow_reference.hol_work_scale``, ``router_outputs``; None: no factor)."""
+        self.hol_scale = hol_scale
+        self.outputs = outputs
         self.W, self.H, self.C, self.n_cores = width, height, cores_per_router, n_cores
         self.NP = 4 + cores_per_router
         self.x_first = x_first
@@ -57,7 +63,8 @@ cdef class FlowKernel:
         grids = [self._grid(seg, d) for d in range(4)]
         ex_inj, n_inj = self._core_excess(src, seg.inj, self.s_inj)
         ex_ej, n_ej = self._core_excess(dst, seg.ej, self.s_ej)
-        res, arrive, work = self._bottlenecks(seg, grids, src, dst, ex_inj, n_inj, ex_ej, n_ej)
+        scale = self._work_scale(grids)
+        res, arrive, work = self._bottlenecks(seg, grids, scale, src, dst, ex_inj, n_inj, ex_ej, n_ej)
         waits = _fifo_waits(res, arrive, work)
         deliver = np.asarray(seg.zero_load) + np.rint(waits).astype(np.int64)
         link_ids, link_counts = self._link_counts(grids)
@@ -108,6 +115,18 @@ cdef class FlowKernel:
                 s1[r, u] = run_c + su * run_n
                 s2[r, u] = run_c2 + ((2 * slope) * u) * run_c + (su * su) * run_n
 
+    def _work_scale(self, list grids):
+        """Per direction, the work factor of each link cell (as ``flow_reference._Loads.set_work_scale``)."""
+        from noc.flow_reference import link_work_scale
+        if self.outputs is None or self.hol_scale == 1.0:
+            return [np.ones((self.rows[d], self.cols[d])) for d in range(4)]
+        ex = np.full(self.link_dst.shape[0] + 1, -np.inf)
+        for d in range(4):
+            if self.cols[d]:
+                ex[self.gid[d].ravel()] = grids[d][1].ravel()
+        factor = link_work_scale(ex, self.outputs, self.hol_scale)
+        return [factor[self.gid[d]] if self.cols[d] else np.ones((self.rows[d], 0)) for d in range(4)]
+
     # ----- cores --------------------------------------------------------------------------------------
     def _core_excess(self, const int32_t[::1] core, const double[::1] arrive, double service):
         """(excess, count) per core of its injection channel or ejection port."""
@@ -125,7 +144,7 @@ cdef class FlowKernel:
         return ex, n
 
     # ----- bottleneck per packet ----------------------------------------------------------------------
-    def _bottlenecks(self, _Segments seg, list grids, const int32_t[::1] src, const int32_t[::1] dst,
+    def _bottlenecks(self, _Segments seg, list grids, list scale, const int32_t[::1] src, const int32_t[::1] dst,
                      const double[::1] ex_inj, const double[::1] n_inj, const double[::1] ex_ej,
                      const double[::1] n_ej):
         """Per packet: resource, arrival and work of the candidate with the largest excess (first on ties)
@@ -142,6 +161,7 @@ cdef class FlowKernel:
             toff[d + 1] = toff[d] + grids[d][2].size
         cdef const double[::1] n_all = np.concatenate([g[0].ravel() for g in grids] + [np.zeros(1)])
         cdef const double[::1] ex_all = np.concatenate([g[1].ravel() for g in grids] + [np.zeros(1)])
+        cdef const double[::1] sc_all = np.concatenate([np.ravel(f) for f in scale] + [np.ones(1)])
         cdef const int64_t[::1] tab_all = np.concatenate([g[2].ravel() for g in grids] + [np.zeros(1, np.int64)])
         cdef const int32_t[::1] gid_all = np.concatenate([g.ravel() for g in self.gid] + [np.zeros(1, np.int32)])
         res = np.empty(npk, np.int64)
@@ -163,7 +183,7 @@ cdef class FlowKernel:
                 if ex > best:
                     best, resv[p] = ex, 2 * n_cores + gid_all[cell]
                     arv[p] = seg.c[k, p] + ((1.0 if d < 2 else -1.0) * self.step) * u
-                    wv[p] = self.s_link * n_all[cell]
+                    wv[p] = self.s_link * n_all[cell] * sc_all[cell]
             if ex_ej[dst[p]] > best:
                 resv[p], arv[p], wv[p] = n_cores + dst[p], seg.ej[p], self.s_ej * n_ej[dst[p]]
         return res, arrive, work

@@ -7,7 +7,9 @@ packet, and both correct that rate for head-of-line (HOL) blocking in the input-
 
 - :data:`HOL_EFFICIENCY` (flow model): every contended link and injection channel is slowed by it, always;
 - :data:`HOL_SATURATION` (loads estimate): only the busiest link of a tick, and only when another output of
-  its router carries at least half its load (the estimate's ``_link_service``).
+  its router carries at least half its load (the estimate's ``_link_service``); the loads estimate takes the
+  finite-switch value :func:`hol_saturation` for the router inputs that can request the link
+  (:func:`router_contenders`).
 
 Their values are the measured and the textbook saturation of the same effect; both are kept (the figures of
 each model are asserted against the cycle-exact engine with its own constant: ``noc/README.md``).
@@ -28,6 +30,26 @@ HOL_EFFICIENCY = 0.8
 # capacity: 2 - sqrt(2) (Karol, Hluchyj & Morgan, IEEE Trans. Commun. 35(12), 1987). The exact engine drains a
 # congested 16 x 4 mesh at 1.5 / 2.5 = 0.60 of the credit-limited link rate (bench-A and uniform traffic).
 HOL_SATURATION = 2.0 - np.sqrt(2.0)
+
+
+# Saturation throughput of an N x N FIFO input-queued switch under uniform traffic, N = 1 .. 8 (Karol, Hluchyj
+# & Morgan 1987, Table I, exact Markov-chain values); it falls towards 2 - sqrt(2) as N grows.
+FIFO_SATURATION = (1.0, 0.75, 0.6825, 0.6553, 0.6399, 0.6302, 0.6234, 0.6184)
+
+
+def hol_saturation(n_inputs: int) -> float:
+    """Head-of-line saturation share of an output requested by ``n_inputs`` FIFO input ports:
+    :data:`FIFO_SATURATION` up to 8 inputs, the large-switch limit :data:`HOL_SATURATION` beyond (within 0.033
+    of the 8-input value)."""
+    n = max(int(n_inputs), 1)
+    return FIFO_SATURATION[n - 1] if n <= len(FIFO_SATURATION) else float(HOL_SATURATION)
+
+
+def router_contenders(cores_per_router: int) -> int:
+    """Input ports of a mesh router that can request one of its mesh outputs: ``3 + C`` (the other three mesh
+    inputs -- a packet never leaves by the port it came in -- and the ``C`` local ports): the ``N`` of the
+    router seen as an N x N switch under uniform traffic."""
+    return 3 + cores_per_router
 
 
 def credit_service_times(p: RouterParams) -> tuple[float, float, float]:

@@ -15,7 +15,7 @@ import numpy as np
 from chip_configs.schema import ChipConfig
 from noc._flow_kernels import FlowKernel
 from noc.engine import BatchLimits, check_batch
-from noc.flow_reference import UNIFORM_WIDTH, estimate, service_times
+from noc.flow_reference import UNIFORM_WIDTH, estimate, hol_work_scale, router_outputs, service_times
 from noc.model import RouterParams
 from noc.result import NOT_DELIVERED, NocResult
 from noc.routing import first_axis
@@ -46,7 +46,7 @@ class FlowNoc:
             topo.width, topo.height, topo.cores_per_router, first_axis(p.routing) == 0, p.pipeline, p.link,
             p.injection, p.ejection, p.flits, s_inj, s_link, s_ej, p.vcs * p.slots_per_vc * p.flits,
             float(UNIFORM_WIDTH), topo.n_cores, [topo.line_links(d) for d in DIRECTIONS],
-            np.ascontiguousarray(topo.link_dst),
+            np.ascontiguousarray(topo.link_dst), hol_work_scale(topo, p), router_outputs(topo),
         )
 
     def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:

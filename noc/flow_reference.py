@@ -19,7 +19,10 @@ Estimated: ``deliver_cycle`` (and ``peak_buffer_flits``, coarsely). The model, i
    ``RTT = C + P + F - 1 + max(1, C)`` (``C = L`` for a link, ``I`` for injection): a buffer slot reserved at
    ``t`` is usable again ``RTT`` cycles later, and a port has ``V (D // F)`` of them (tiny's 2-flit buffers:
    ``s = 1.5``); and divided by ``HOL_EFFICIENCY = 0.8``, the share of that capacity contended traffic gets
-   past head-of-line blocking (the exact engine saturates at 63 - 78 % of it). For each resource the difference arrays also give the count ``n`` and the mean and spread of
+   past head-of-line blocking (the exact engine saturates at 63 - 78 % of it). With credit-limited buffers, a
+   link that queues (excess > 0, below) while another mesh output of its router queues too has its work ``s n``
+   scaled by ``HOL_EFFICIENCY / h`` (:func:`hol_work_scale`: ``h`` the finite-switch head-of-line share of a
+   ``3 + C``-input router, :func:`noc.contention.hol_saturation`), bench-A's measured drain rate. For each resource the difference arrays also give the count ``n`` and the mean and spread of
    the zero-load arrival times of its packets; its *excess* ``s n - sqrt(12) std`` (service needed minus the
    width of a uniform arrival window of that spread) measures how much it queues.
 3. Each packet waits at one resource only: the one with the largest excess on its route (a range-maximum
@@ -42,7 +45,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from noc.contention import HOL_EFFICIENCY, credit_service_times
+from noc.contention import HOL_EFFICIENCY, credit_service_times, hol_saturation, router_contenders
 from noc.model import RouterParams
 from noc.routing import segments
 from noc.topology import E, MeshTopology, N, S, W
@@ -65,8 +68,34 @@ def estimate(topo: MeshTopology, p: RouterParams, src, dst, inject) -> FlowEstim
     service = service_times(p)
     routes = _Routes(topo, src, dst, inject, p)
     loads = _LinkGrids(topo).loads(routes, p.pipeline + p.link)
+    loads.set_work_scale(topo, service[1], hol_work_scale(topo, p))
     deliver = routes.zero_load + _bottleneck_waits(routes, loads, topo, p, service)
     return FlowEstimate(deliver, *loads.link_counts(p.flits), *_peak_estimate(loads, routes, topo, p, service))
+
+
+def hol_work_scale(topo: MeshTopology, p: RouterParams) -> float:
+    """Factor on the work of a link that queues beside another queueing output of its router, when its buffers
+    are credit-limited (``V (D // F)`` slots below the credit round trip): ``HOL_EFFICIENCY / h``, ``h`` the
+    finite-switch head-of-line share of a ``3 + C``-input router (:func:`noc.contention.hol_saturation`); 1
+    with deeper buffers, which absorb the conflicts (the exact engine's share rises to ~0.78 with 8 slots)."""
+    if credit_service_times(p)[1] <= p.flits:
+        return 1.0
+    return HOL_EFFICIENCY / hol_saturation(router_contenders(topo.cores_per_router))
+
+
+def router_outputs(topo: MeshTopology) -> np.ndarray:
+    """int64 [links, 4]: the other mesh outputs of each link's source router (link ids; ``n_links`` where there
+    is none, an index past the links)."""
+    peers = topo.link_id[topo.link_src].astype(np.int64)
+    own = np.arange(topo.n_links)[:, None]
+    return np.where((peers >= 0) & (peers != own), peers, topo.n_links)
+
+
+def link_work_scale(excess: np.ndarray, outputs: np.ndarray, scale: float) -> np.ndarray:
+    """Per link, ``scale`` where it queues (``excess`` > 0; ``excess`` has one padding entry at the end, -inf)
+    while another output of its router (``outputs``, :func:`router_outputs`) queues too, else 1."""
+    hot = (excess[:-1] > 0) & (excess[outputs] > 0).any(axis=1)
+    return np.where(hot, scale, 1.0)
 
 
 def service_times(p: RouterParams) -> tuple[float, float, float]:
@@ -165,6 +194,16 @@ class _Loads:
             self._tables[d] = ex, _sparse_argmax(ex)
         return self._tables[d]
 
+    def set_work_scale(self, topo: MeshTopology, service: float, scale: float) -> None:
+        """``scale`` per link cell (:func:`hol_work_scale`) where the link queues (excess > 0) while another mesh
+        output of its router queues too (head-of-line blocking between them), 1 elsewhere."""
+        ex = np.full(self.grids.n_links + 1, -np.inf)
+        for d, ids in self.grids.ids.items():
+            if ids.size:
+                ex[ids.ravel()] = self.excess(d, service).ravel()
+        factor = link_work_scale(ex, router_outputs(topo), scale)
+        self.scale = {d: factor[ids] for d, ids in self.grids.ids.items()}
+
     def link_counts(self, flits: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids, flits) of the links that carried packets, ids ascending (exact)."""
         dense = np.zeros(self.grids.n_links, np.int64)
@@ -239,7 +278,7 @@ def _segment_candidate(seg: _Segment, routes: _Routes, loads: _Loads, step: floa
         best[mask] = ex[line, u]
         res[mask] = offset + loads.grids.ids[d][line, u]
         arrive[mask] = c[mask] + sign * step * u
-        work[mask] = service * loads.n[d][line, u]
+        work[mask] = service * loads.n[d][line, u] * loads.scale[d][line, u]
     return best, res, arrive, work
 
 

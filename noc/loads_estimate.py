@@ -17,11 +17,30 @@ Drain estimate of one tick (ns from the tick start; ``T0(h) = I + (h+1)P + hL + 
     network end = max(inj, link, eject)                  (0 without packets)
 
 with the credit-limited service times of :func:`noc.contention.credit_service_times`; the busiest link's
-``s_link' = s_link / HOL_SATURATION`` when another mesh output of its router carries at least half its load
-(packets at the heads of the router's input queues then wait for different outputs and block those behind
-them), else ``s_link``. "Busiest" breaks ties by the first link in the order of the line grids
+``s_link' = s_link / h`` when another mesh output of its router carries at least half its load (packets at the
+heads of the router's input queues then wait for different outputs and block those behind them), else
+``s_link``. ``h`` is the saturation throughput of a FIFO input-queued switch with as many inputs as can request
+a mesh output of the router (:func:`noc.contention.hol_saturation` of ``3 + C`` inputs, ``C`` cores per router:
+Karol et al.'s finite-switch value; Loihi, 7 inputs: 0.623; one core per router: 0.655). "Busiest" breaks ties by the first link in the order of the line grids
 (:meth:`noc.topology.MeshTopology.line_links`: E rows, W rows, N columns, S columns; cell by cell). Its error
 against the cycle-exact engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
+
+**Packet latency: the drain-backlog model** (approximate, named; its error in ``noc/README.md``). The exact
+engine's congested ticks (bench-A) drain in a burst: every packet waits, the waits are nearly independent of the
+request order (correlation 0.1 - 0.3: round-robin arbitration mixes the queues) and spread from 0 to about the
+time by which queueing stretches the drain. So each packet of tick ``t`` gets its zero-load latency plus a wait
+drawn uniformly from ``[0, B_t]`` cycles, with the tick's *backlog*::
+
+    B_t = (network end - inj) / cyc              inj: the injection bound above (no queueing), so B_t >= 0
+
+``B_t`` is 0 whenever the link and ejection bounds do not exceed the injection bound (light load: latencies are
+the zero-load ones, exactly as before). The report's histogram is the zero-load histogram (exact counts per
+``T0(hops)``) convolved with the mixture over ticks of ``U[0, B_t]`` weighted by the tick's packets
+(:func:`estimated_latency_histogram`); the fused loop writes ``(packets, B_t, rho_t)`` per tick
+(:func:`drain_record` is the NumPy specification), with no per-packet work. ``rho_t = n_link s_link cyc /
+(t_e - t_a)`` is the busiest link's offered utilisation over the tick's injection window (``t_e`` the last
+request: the largest ``busy_k`` of a core with packets); above :data:`TRUSTED_UTILISATION` the report flags the
+latencies as untrusted (``noc_estimate`` in the JSON).
 """
 
 from __future__ import annotations
@@ -30,9 +49,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from noc.contention import HOL_SATURATION, credit_service_times
+from noc.contention import HOL_SATURATION, credit_service_times, hol_saturation, router_contenders
 from noc.model import RouterParams
 from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
+
+# Busiest-link offered utilisation (over the tick's injection window) beyond which the report flags the
+# drain-backlog latencies: the highest measured (bench-A, 3.2, errors within 25 %: noc/README.md) plus 25 %.
+TRUSTED_UTILISATION = 4.0
 
 # The order in which the estimate (and the compiled loop) scans the link grids for the busiest link.
 GRID_ORDER = (E, W, N, S)
@@ -49,7 +72,7 @@ class LoadsEstimate:
     s_inj, s_link, s_ej : float
         Credit-limited cycles per packet of an injection channel, a link, an ejection port.
     hol : float
-        Head-of-line share applied to a contended busiest link (:data:`noc.contention.HOL_SATURATION`).
+        Head-of-line share applied to a contended busiest link (:func:`noc.contention.hol_saturation`).
     """
 
     injection: int
@@ -63,13 +86,14 @@ class LoadsEstimate:
     hol: float = HOL_SATURATION
 
     @classmethod
-    def from_router(cls, p: RouterParams) -> LoadsEstimate:
+    def from_router(cls, p: RouterParams, cores_per_router: int) -> LoadsEstimate:
         s_inj, s_link, s_ej = credit_service_times(p)
-        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej)
+        hol = hol_saturation(router_contenders(cores_per_router))
+        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, hol)
 
     @classmethod
     def from_config(cls, cfg) -> LoadsEstimate:
-        return cls.from_router(RouterParams.from_config(cfg))
+        return cls.from_router(RouterParams.from_config(cfg), cfg.mesh.cores_per_router)
 
     def t0(self, hops):
         """Zero-load latency ``T0(h)`` in cycles (float, as the compiled loop computes it)."""
@@ -117,3 +141,40 @@ def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mesh
         s = est.link_service(link_packets, busiest, router_peers(topo, busiest))
         net = max(net, t_a + (est.t0(1) - est.flits + scan[k] * s) * cycle_ns)
     return max(net, t_a + (est.t0(0) - est.flits + int(deliveries.max(initial=0)) * est.s_ej) * cycle_ns)
+
+
+def drain_record(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: MeshTopology, core: dict,
+                 link_packets: np.ndarray, deliveries: np.ndarray) -> tuple[float, float, float]:
+    """``(packets, B_t cycles, rho_t)`` of one tick with packets (module docstring; arguments as
+    :func:`network_end`): the record the compiled loop writes per tick."""
+    has = core["packets"] > 0
+    a = core["integ"][has] + core["update"][has] / core["n"][has] + spike_ns
+    inj_end = np.maximum(core["busy"][has], a + core["packets"][has] * est.s_inj * cycle_ns)
+    inj = float((inj_end + est.t0(core["hmax"][has]) * cycle_ns).max())
+    net = network_end(est, cycle_ns, spike_ns, topo, core, link_packets, deliveries)
+    window = float(core["busy"][has].max() - a.min())
+    rho = float(link_packets.max(initial=0)) * est.s_link * cycle_ns / max(window, cycle_ns)
+    return float(core["packets"].sum()), (net - inj) / cycle_ns, rho
+
+
+def wait_histogram(packets: np.ndarray, backlog: np.ndarray) -> np.ndarray:
+    """Packets per wait (cycles, float): each tick's ``packets`` spread uniformly over the integer waits
+    ``0 .. floor(B_t)`` (one bin when ``B_t < 1``), summed over ticks by a difference array (O(ticks + bins))."""
+    top = np.floor(np.maximum(backlog, 0.0)).astype(np.int64)
+    diff = np.zeros(int(top.max(initial=0)) + 2)
+    np.add.at(diff, np.zeros_like(top), packets / (top + 1))
+    np.add.at(diff, top + 1, -packets / (top + 1))
+    return np.cumsum(diff)[:-1]
+
+
+def estimated_latency_histogram(zero_load: np.ndarray, packets: np.ndarray, backlog: np.ndarray) -> np.ndarray:
+    """The drain-backlog latency histogram (int64, cycles): ``zero_load`` (packets per ``T0``) convolved with the
+    normalised :func:`wait_histogram`; rounded on the cumulative sum, so the total equals ``zero_load``'s."""
+    total = int(zero_load.sum())
+    if total == 0 or packets.sum() <= 0:
+        return zero_load.copy()
+    wait = wait_histogram(packets, backlog)
+    dens = np.convolve(zero_load.astype(np.float64), wait / wait.sum())
+    cum = np.rint(np.cumsum(dens) * (total / dens.sum())).astype(np.int64)
+    cum[-1] = total
+    return np.diff(cum, prepend=0)

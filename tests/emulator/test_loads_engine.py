@@ -108,9 +108,10 @@ def test_loads_probes_equal_the_exact_engine():
         np.testing.assert_array_equal(e.traces[name], f.traces[name])
 
 
-def test_zero_load_latencies_bound_the_exact_ones():
-    """The loads histogram is every packet's zero-load latency: as many packets as the exact engine, none
-    slower (its distribution is the exact one without queueing: stochastically smaller)."""
+def test_light_load_latencies_bound_the_exact_ones():
+    """On a lightly loaded chip the drain-backlog waits vanish (no tick's link or ejection bound passes its
+    injection bound), so the loads histogram is every packet's zero-load latency: as many packets as the exact
+    engine, none slower (the exact distribution without queueing: stochastically smaller)."""
     cfg = small_config("loihi_lif")
     mapped = random_mapped(cfg, 3)
     spikes = random_inputs(3, 1, 30, mapped.n_inputs, p=0.4)
@@ -194,10 +195,16 @@ def _random_small(seed):
     return cfg, mapped, random_inputs(200 + seed, 2, 30, mapped.n_inputs, p=0.7) * 2
 
 
+@functools.lru_cache(maxsize=1)
+def _slice_runs():
+    """(exact, loads) runs of the bench-A slice, shared by the tests that need them (the exact run is the cost)."""
+    return _both(*_bench_slice())
+
+
 def _errors(cfg, mapped, spikes) -> tuple[float, float, float]:
     """Signed relative errors of loads vs exact: mean inference latency, worst single tick (largest magnitude),
     and the network phase as a share of the exact latency."""
-    exact, loads = _both(cfg, mapped, spikes)
+    exact, loads = _slice_runs() if mapped is _bench_slice()[1] else _both(cfg, mapped, spikes)
     for a, b in zip(exact.records, loads.records, strict=True):   # exact counts, also with multi-word masks
         np.testing.assert_array_equal(a.per_core, b.per_core)
         np.testing.assert_array_equal(a.link_flits, b.link_flits)
@@ -208,6 +215,43 @@ def _errors(cfg, mapped, spikes) -> tuple[float, float, float]:
     worst = per_tick.flat[np.argmax(np.abs(per_tick))]
     net = (f[..., 2].sum() - e[..., 2].sum()) / e[..., 0].sum()
     return float(lat), float(worst), float(net)
+
+
+def test_packet_latency_estimate_error_is_bounded():
+    """The drain-backlog packet latencies on the congested bench-A slice: mean and p99 within the issue's 25 %
+    of the exact engine (measured: noc/README.md), the same packet count, and the report flags nothing."""
+    exact, loads = _slice_runs()
+    e, f = exact.report.mean.noc_latency_cycles, loads.report.mean.noc_latency_cycles
+    print(f"bench-A slice packet latency: mean {f.mean:.0f} vs {e.mean:.0f}, p99 {f.p99:.0f} vs {e.p99:.0f}")
+    assert f.count == e.count
+    assert abs(f.mean / e.mean - 1) <= 0.25 and abs(f.p99 / e.p99 - 1) <= 0.25, (f, e)
+    assert loads.report.noc_estimate["trusted"] and exact.report.noc_estimate is None
+    assert "noc_estimate" not in exact.report.to_dict() and "noc_estimate" in loads.report.to_dict()
+
+
+def test_drain_backlog_histogram_by_hand():
+    """Tick 1: 4 packets, backlog 3 cycles -> one packet on each wait 0..3; tick 2: 2 packets, no backlog -> wait
+    0. Six packets of zero-load latency 2 then take 2, 2, 2, 3, 4, 5 cycles; the count is kept exactly."""
+    from noc.loads_estimate import estimated_latency_histogram, wait_histogram
+
+    np.testing.assert_allclose(wait_histogram(np.array([4.0, 2.0]), np.array([3.0, 0.0])), [3, 1, 1, 1])
+    hist = estimated_latency_histogram(np.array([0, 0, 6]), np.array([4.0, 2.0]), np.array([3.0, 0.0]))
+    np.testing.assert_array_equal(hist, [0, 0, 3, 1, 1, 1])
+    # no backlog anywhere: the zero-load histogram itself
+    z = np.array([0, 5, 7, 0, 2])
+    np.testing.assert_array_equal(estimated_latency_histogram(z, np.array([3.0, 11.0]), np.zeros(2)), z)
+    assert estimated_latency_histogram(z, np.array([3.0, 11.0]), np.array([0.5, 1e4])).sum() == z.sum()
+
+
+def test_untrusted_estimate_is_flagged(monkeypatch):
+    """Beyond the measured utilisation the report says the latencies are not trusted (JSON and text)."""
+    import emulator.fused
+
+    monkeypatch.setattr(emulator.fused, "TRUSTED_UTILISATION", 0.0)
+    cfg, mapped, spikes = _bench_slice()
+    rep = Chip.from_config(cfg, noc_engine="loads").program(mapped).run(spikes[:, :10]).report
+    assert not rep.noc_estimate["trusted"] and rep.noc_estimate["ticks_above_trusted"] > 0
+    assert "NOT TRUSTED" in rep.to_text()
 
 
 # Asserted bounds on |error| (latency per inference, worst tick); measured values: the table printed with -s,
@@ -440,12 +484,13 @@ def test_chunked_runs_equal_one_call():
     np.testing.assert_array_equal(one.output_spikes, chunked.output_spikes)
 
 
-def _reference_network_phases(chip, rec) -> np.ndarray:
-    """Each tick's network phase (ns) by the NumPy specification of the loads estimate
-    (noc.loads_estimate.network_end) and the tick semantics (emulator.timing), from the tick's spikes and
-    counts: link loads from the chip's routes (noc.routing.links), deliveries and longest routes per core."""
+def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
+    """Each tick's network phase (ns) and drain record (noc.loads_estimate.drain_record; zeros without packets)
+    by the NumPy specification of the loads estimate (noc.loads_estimate.network_end) and the tick semantics
+    (emulator.timing), from the tick's spikes and counts: link loads from the chip's routes
+    (noc.routing.links), deliveries and longest routes per core."""
     from emulator.timing import PKT, TickTiming
-    from noc.loads_estimate import LoadsEstimate, network_end
+    from noc.loads_estimate import LoadsEstimate, drain_record, network_end
     from noc.routing import links
 
     topo, w, tm = chip.topology, chip.wiring, TickTiming.from_config(chip.cfg)
@@ -453,6 +498,7 @@ def _reference_network_phases(chip, rec) -> np.ndarray:
     router = topo.router_of_core(w.core_index.astype(np.int64))
     n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
     out = np.zeros(rec.tick_ns.shape[0])
+    drains = np.zeros((out.size, 3))
     for t in range(out.size):
         counts = rec.activity[t]
         spikes = np.flatnonzero(rec.probe_spikes[t])
@@ -465,10 +511,12 @@ def _reference_network_phases(chip, rec) -> np.ndarray:
         busy = tm.busy(integ, update, counts[:, PKT])
         core = {"integ": integ, "update": update, "busy": busy, "packets": counts[:, PKT], "hmax": hmax,
                 "n": n_per_core}
-        net = network_end(est, tm.cycle_ns, tm.spk_ns, topo, core, np.bincount(link, minlength=topo.n_links),
-                          np.bincount(dst_pos, minlength=counts.shape[0]))
+        loads = np.bincount(link, minlength=topo.n_links), np.bincount(dst_pos, minlength=counts.shape[0])
+        net = network_end(est, tm.cycle_ns, tm.spk_ns, topo, core, *loads)
         out[t] = tm.phases(float(busy.max()), net)[2]
-    return out
+        if counts[:, PKT].any():
+            drains[t] = drain_record(est, tm.cycle_ns, tm.spk_ns, topo, core, *loads)
+    return out, drains
 
 
 @pytest.mark.parametrize("name", ["default", "yx-routing"])
@@ -480,4 +528,7 @@ def test_compiled_estimate_equals_its_numpy_specification(name):
         spikes = random_inputs(30 + seed, 1, 12, mapped.n_inputs, p=0.6) * 2
         chip = _loads_chip(cfg, mapped)
         rec = chip.run(spikes, probes={"spikes": "all", "activity": True}).records[0]
-        np.testing.assert_array_equal(rec.tick_ns[:, 2], _reference_network_phases(chip, rec))
+        phases, drains = _reference_network_phases(chip, rec)
+        np.testing.assert_array_equal(rec.tick_ns[:, 2], phases)
+        # the drain-backlog record (packets, backlog, utilisation) to rounding: the kernel sums in another order
+        np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
