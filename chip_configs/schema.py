@@ -174,6 +174,7 @@ class NocConfig(_Block):
     ejection_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
     buffer_depth_flits: Annotated[int, Field(ge=1, le=4096, strict=True)] = 4
     virtual_channels: Annotated[int, Field(ge=1, le=16, strict=True)] = 1
+    vc_setup_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
     flit_width_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
     packet_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
     routing: Literal["xy", "yx"] = "xy"

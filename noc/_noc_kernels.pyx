@@ -130,7 +130,7 @@ cdef class CycleKernel:
     """Reusable state of one mesh; :meth:`run` simulates one batch of packets from an empty network."""
 
     cdef:
-        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, lc_mesh, lc_local, WS, WM, n_links
+        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, Sc, lc_mesh, lc_local, WS, WM, n_links
         int8_t route_tab[9]
         # static tables
         int32_t *core_router
@@ -144,6 +144,8 @@ cdef class CycleKernel:
         # per port, VC and slot
         PortState *ports
         Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
+        int64_t *vc_setup    # per VC (only when ``Sc > 0``): cycle from which its next packet may bid, the
+                             # last departure ``d + F + Sc`` (route computation and VC allocation redone)
         int S
         int32_t *tports
         int n_tports
@@ -199,17 +201,17 @@ cdef class CycleKernel:
 
     def __init__(self, int width, int height, int cores_per_router, int vcs, int slots_per_vc, int flits,
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
-                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id):
+                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
         self.NP = N_MESH + cores_per_router
         self.V, self.cap, self.F = vcs, slots_per_vc, flits
-        self.Pc, self.Lc, self.Ic, self.Ec = pipeline, link, injection, ejection
+        self.Pc, self.Lc, self.Ic, self.Ec, self.Sc = pipeline, link, injection, ejection, vc_setup
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
         for k in range(9):
             self.route_tab[k] = route_table[k // 3, k % 3]
-        dmax = max(link + pipeline, injection + pipeline, flits, flits - 1 + max(lc_mesh, lc_local), 1)
+        dmax = max(link + pipeline, injection + pipeline, flits + vc_setup, flits - 1 + max(lc_mesh, lc_local), 1)
         self.WS = 1
         while self.WS <= dmax:  # a wake is never more than dmax cycles ahead
             self.WS *= 2
@@ -237,7 +239,7 @@ cdef class CycleKernel:
 
     @specialised.setter
     def specialised(self, bint on):
-        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64
+        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64 and self.Sc == 0
 
     def _alloc_static(self, const int32_t[:, ::1] link_id):
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
@@ -255,6 +257,7 @@ cdef class CycleKernel:
         self.ports = <PortState*>_alloc(n_port, sizeof(PortState))
         self.S = self.cap + 1  # a VC's state (header) and ring are adjacent: an examination's cache misses
         self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
+        self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc else 0, 8)
         self.tports = <int32_t*>_alloc(n_port, 4)
         self.NW = (self.NP + 63) // 64
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
@@ -274,7 +277,7 @@ cdef class CycleKernel:
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
-        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports)
+        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
@@ -525,10 +528,10 @@ cdef class CycleKernel:
             if v < 0:
                 self._await_credit(pidx, r, -1)
                 continue
-            self.pk[p].ready = t + self.Ic + self.Pc
+            self.pk[p].ready = self._after_setup(pidx * self.V + v, t + self.Ic + self.Pc)
             self.pk[p].out = self._route(r, p)
             if self._push(r, pidx, N_MESH + k, v, p):  # the head of its VC: wake its port when it is ready
-                self._wake(r, t + self.Ic + self.Pc, (<uint64_t>1) << ((N_MESH + k) & 63))
+                self._wake(r, self.pk[p].ready, (<uint64_t>1) << ((N_MESH + k) & 63))
             self.inj_free[core] = t + self.F
             self.src_head[core] += 1
             self.n_req[r] -= 1
@@ -801,6 +804,8 @@ cdef class CycleKernel:
         if self.V > 1:
             port.in_rr = 0 if v + 1 == self.V else v + 1
         port.in_free = t + F
+        if self.Sc:
+            self._setup_next(q, t + F + self.Sc)
         self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + F
         if o >= N_MESH:
             self.deliver[p] = t + self.Ec + F - 1
@@ -815,10 +820,10 @@ cdef class CycleKernel:
         self.link_acc[link] += F
         self.pk[p].hops += 1
         r2 = self._neighbour(r, o)
-        self.pk[p].ready = t + self.Lc + self.Pc
+        self.pk[p].ready = self._after_setup(pidx2 * self.V + v2, t + self.Lc + self.Pc)
         self.pk[p].out = self._route(r2, p)
         if self._push(r2, pidx2, (o + 2) & 3, v2, p):  # it is the head of its VC: nothing else would wake r2
-            self._wake(r2, t + self.Lc + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
+            self._wake(r2, self.pk[p].ready, (<uint64_t>1) << ((o + 2) & 3))
         self._note_peak(pidx2)
 
     cdef void _await_credit(self, Py_ssize_t pd, int waiter, int i) noexcept nogil:
@@ -835,6 +840,27 @@ cdef class CycleKernel:
             self.ports[pd].cwait |= bit if i >= 0 else 1
         else:
             self._wake(waiter, first, bit)
+
+    # ----- VC setup (``vc_setup_cycles``) --------------------------------------------------------------
+    cdef inline int64_t _after_setup(self, Py_ssize_t q, int64_t ready) noexcept nogil:
+        """Ready cycle of a packet entering VC ``q`` that would be ready at ``ready``: not before the VC's
+        setup for it is done (``vc_setup[q]``, set when its predecessor left; 0 before any departure)."""
+        if self.Sc and self.vc_setup[q] > ready:
+            return self.vc_setup[q]
+        return ready
+
+    cdef inline void _setup_next(self, Py_ssize_t q, int64_t free) noexcept nogil:
+        """A packet left VC ``q``: its successor, already in it or still to come, bids from ``free`` on."""
+        cdef Py_ssize_t slot
+        cdef int p
+        self.vc_setup[q] = free
+        if self._vcp(q).nwait == 0:
+            return
+        slot = self._head_slot(q)
+        p = self.slots[slot].pkt
+        if self.pk[p].ready < free:
+            self.pk[p].ready = free
+            self.slots[slot].ct = free
 
     # ----- small helpers -----------------------------------------------------------------------------
     cdef inline VCState* _vcp(self, Py_ssize_t q) noexcept nogil:
@@ -1003,6 +1029,8 @@ cdef class CycleKernel:
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
             for q in range(base * self.V, (base + self.NP) * self.V):  # VC states only: rings need no reset
                 memset(self._vcp(q), 0, sizeof(VCState))
+            if self.Sc:
+                memset(&self.vc_setup[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0

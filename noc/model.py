@@ -30,6 +30,13 @@ iteration, iSLIP pointer rule).
   cycles (one flit per cycle), i.e. free again at ``d + F``. On a mesh output it takes the downstream VC with
   the most free packet slots (lowest index on ties) -- VC allocation folded into the switch grant -- and its
   head arrives there at ``d + link_latency_cycles`` (``L``).
+- VC setup (``vc_setup_cycles``, ``S``; BookSim's ``iq`` router): an input VC serves one packet at a time, and
+  when a packet leaves it at ``d`` (head granted; its tail wins the switch at ``d + F - 1``), the next packet of
+  that VC must redo route computation and VC allocation before it may bid: it is ready at
+  ``max(a + P, d + F + S)``, ``a`` its landing cycle. The rule holds whether it landed before or after ``d``
+  (if after, ``a + P`` dominates unless ``F + S > L + P``, when BookSim too queues it behind the tail). With
+  ``S = 0`` it is the input port's own ``d + F``; a packet reaching an empty VC pays only ``P``, so the
+  zero-load latency does not depend on ``S``.
 - Ejection: on a local output the packet is fully delivered to the core at ``d + ejection_cycles + F - 1``
   (``E``); the core always accepts.
 - Credits: the sender reserves ``F`` flits of a downstream VC when it sends. They are returned when the
@@ -74,6 +81,9 @@ class RouterParams:
         ``D``, flits per VC buffer.
     vcs : int
         ``V``, virtual channels per input port.
+    vc_setup : int
+        ``S``, cycles the next packet of an input VC waits after the previous one leaves (route computation
+        and VC allocation redone), beyond the ``F`` cycles the previous packet's flits occupy the port.
     routing, arbitration : str
         Names of the routing function and of the arbiter.
     """
@@ -87,6 +97,7 @@ class RouterParams:
     vcs: int
     routing: str
     arbitration: str
+    vc_setup: int = 0
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> RouterParams:
@@ -101,6 +112,7 @@ class RouterParams:
             vcs=n.virtual_channels,
             routing=n.routing,
             arbitration=n.arbitration,
+            vc_setup=n.vc_setup_cycles,
         )
 
     @property

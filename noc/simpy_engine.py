@@ -81,6 +81,9 @@ class _InputPort:
         self.credit_delay = credit_delay
         self.upstream = upstream  # router to wake when credits come back
         self.free_at = 0  # the crossbar input is busy sending a packet until this cycle
+        # per VC: the cycle its next packet may bid from, ``d + F + S`` of the last departure (``vc_setup_cycles``:
+        # route computation and VC allocation redone for the packet behind a tail)
+        self.setup_free = [0] * p.vcs
 
     def pick_vc(self) -> int | None:
         """VC with the most free whole-packet slots (lowest index on ties), or None if none has room."""
@@ -265,6 +268,7 @@ class _Router:
         pkt = port.vcs[v].get().value  # a Store hands over its item at once when it holds one
         port.arbiter.commit(v)
         port.free_at = self.out_free[o] = t + p.flits
+        self._setup_next(port, v, t + p.flits + p.vc_setup)
         credits = port.credits[v]
         back = t + p.flits - 1 + port.credit_delay  # the tail leaves at t + F - 1
         net.at(back, lambda: (credits.put(p.flits), net.router(port.upstream).kick(back)))
@@ -293,14 +297,23 @@ class _Router:
         net.out[pkt.id] = net.dst_local[pkt.id] if port_out == LOCAL else port_out
 
         def land():
+            # behind a packet that left before it landed: not before that packet's setup is done
+            net.ready[pkt.id] = max(net.ready[pkt.id], port.setup_free[v])
             port.vcs[v].put(pkt)
             net.record(arrive, pkt, "arrive", self.r)
-            self.kick(arrive + net.p.pipeline)
+            self.kick(net.ready[pkt.id])
 
         if latency:
             net.at(arrive, land)
         else:
             land()  # zero-latency injection: it lands in its own cycle, still p >= 1 cycles before it is ready
+
+    def _setup_next(self, port: _InputPort, v: int, free: int) -> None:
+        """A packet left VC ``v`` of ``port``: the next one (there now, or landing later) bids from ``free`` on."""
+        port.setup_free[v] = free
+        if port.vcs[v].items:
+            pid = port.vcs[v].items[0].id
+            self.net.ready[pid] = max(self.net.ready[pid], free)
 
     def _eject(self, pkt: Packet, o: int, t: int) -> None:
         net = self.net

@@ -32,6 +32,12 @@ HEAVY = {  # name: (mesh w, h, cores per router, config overrides, packets, requ
     "2-flit packets, 3 VCs": (4, 3, 2, {"flits": 2, "virtual_channels": 3, "buffer_depth_flits": 3}, 1200, 100),
     "slow links, long pipeline": (3, 4, 1, {"router_pipeline_cycles": 3, "link_latency_cycles": 4,
                                                 "injection_cycles": 0, "ejection_cycles": 3}, 800, 100),
+    "VC setup 2, BookSim-like": (4, 4, 1, {"router_pipeline_cycles": 4, "vc_setup_cycles": 2,
+                                           "injection_cycles": 2, "buffer_depth_flits": 4}, 1200, 100),
+    "VC setup 2, 4-flit packets, 2 VCs": (3, 3, 2, {"flits": 4, "virtual_channels": 2, "buffer_depth_flits": 4,
+                                                    "router_pipeline_cycles": 3, "vc_setup_cycles": 2}, 800, 100),
+    "VC setup 5 > L + P, 3 VCs, yx": (3, 4, 1, {"routing": "yx", "flits": 2, "virtual_channels": 3,
+                                                "buffer_depth_flits": 6, "vc_setup_cycles": 5}, 900, 80),
 }
 
 
@@ -198,3 +204,16 @@ def test_sparse_counters_match_the_dense_views(engine_kind):
     np.testing.assert_array_equal(res.add_link_flits(total), res.link_flits + 10)
     assert res.peak_buffer_max == res.peak_buffer_flits.max() > 0
     assert (np.diff(res.link_ids) > 0).all() and (res.link_counts > 0).all()
+
+
+def test_vc_setup_spaces_packets_of_one_vc_by_hand():
+    # One core sends three 1-flit packets at cycle 0 to the next router on a 2 x 1 mesh, tiny timing (I = P = L =
+    # E = 1), one VC of 4 flits, S = 2. Packet k is injected at k (one per flit cycle), lands in the local VC at
+    # k + 1. Packet 0: ready 2, leaves 2, lands east at 3, leaves 4, delivered 5. Packet 1: ready max(3, 2 + 1 +
+    # 2) = 5: leaves 5, its successor ready 8; east VC: lands 6, ready max(7, 4 + 1 + 2) = 7, leaves 7,
+    # delivered 8. Packet 2: leaves 8, lands 9, ready max(10, 7 + 3) = 10, delivered 11. With S = 0: 5, 6, 7.
+    for setup, expected in ((2, [5, 8, 11]), (0, [5, 6, 7])):
+        cfg = make_cfg(2, 1, buffer_depth_flits=4, vc_setup_cycles=setup)
+        for kind in ("fast", "simpy"):
+            res = make_engine(cfg, kind).run([0, 0, 0], [1, 1, 1], [0, 0, 0])
+            assert res.deliver_cycle.tolist() == expected, (setup, kind)
