@@ -57,3 +57,16 @@ def test_single_packet_runs(engine_kind):
         h = int(res.hops[0])
         assert res.deliver_cycle[0] == 7 + params.zero_load_latency(h)
         assert res.cycles == res.deliver_cycle[0]
+
+
+def test_booksim_iq_config_matches_booksim_zero_load():
+    # BookSim2's iq router with its defaults measures 7 + 5 D cycles at zero load (D hops; 33.25 on 8 x 8
+    # uniform, benchmarks/booksim_compare.py): our formula on benchmarks/booksim_iq.yaml is the same line.
+    from pathlib import Path
+
+    from chip_configs.schema import load_config
+
+    cfg = load_config(str(Path(__file__).resolve().parents[2] / "benchmarks" / "booksim_iq.yaml"))
+    params = RouterParams.from_config(cfg)
+    assert [params.zero_load_latency(h) for h in range(15)] == [7 + 5 * h for h in range(15)]
+    assert params.vc_setup == 2
