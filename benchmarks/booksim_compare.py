@@ -94,7 +94,7 @@ def ours(case: dict) -> dict:
 def booksim_config(case: dict, zero_load: bool) -> str:
     """BookSim2 configuration text for ``case`` (its defaults otherwise: islip allocators, one iteration)."""
     routing_delay = PIPELINES[case["stages"]][0]
-    run = ("sim_type = latency;\ninjection_rate = %g;\n" % ZERO_RATE if zero_load else
+    run = (f"sim_type = latency;\ninjection_rate = {ZERO_RATE:g};\n" if zero_load else
            "sim_type = throughput;\ninjection_rate_uses_flits = 1;\ninjection_rate = 1.0;\n")
     return (f"topology = mesh;\nk = {case['k']};\nn = 2;\nrouting_function = dim_order;\n"
             f"num_vcs = {case['vcs']};\nvc_buf_size = {case['depth']};\npacket_size = {case['flits']};\n"
