@@ -154,10 +154,18 @@ def summary(rows: list[dict]) -> dict:
             "saturation_mean_abs_error_pct": float(sat.mean()), "saturation_within_10_pct": int((sat <= 10).sum())}
 
 
-def previous_booksim() -> dict:
+def previous_rows() -> dict:
+    """The rows of the last results by key (empty if none)."""
     if not RESULTS.exists():
         return {}
-    return {r["key"]: r["booksim"] for r in json.loads(RESULTS.read_text())["rows"] if r.get("booksim")}
+    return {r["key"]: r for r in json.loads(RESULTS.read_text())["rows"]}
+
+
+def merged(rows: list[dict], old: dict) -> list[dict]:
+    """``rows``, and the old rows of the cases not run this time (``--only``), in case order."""
+    new = {r["key"]: r for r in rows}
+    keys = [c["key"] for c in cases(True)]
+    return [new.get(k) or old[k] for k in keys if k in new or k in old]
 
 
 def main(argv=None) -> int:
@@ -166,14 +174,15 @@ def main(argv=None) -> int:
     ap.add_argument("--full", action="store_true", help="all 192 cases (default: 56)")
     ap.add_argument("--only", default="", help="run only the cases whose key contains this text")
     args = ap.parse_args(argv)
-    old, rows, t0 = previous_booksim(), [], time.time()
+    old, rows, t0 = previous_rows(), [], time.time()
     for case in cases(args.full):
         if args.only not in case["key"]:
             continue
         row = {"key": case["key"], "case": {k: v for k, v in case.items() if k != "key"}, "ours": ours(case)}
-        row["booksim"] = booksim(args.booksim, case) if args.booksim else old.get(case["key"])
+        row["booksim"] = booksim(args.booksim, case) if args.booksim else old.get(case["key"], {}).get("booksim")
         rows.append(compare(row))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
+    rows = merged(rows, old)
     atomic_write_json(RESULTS, {
         "machine": f"{platform.processor() or platform.machine()}, {platform.system()}", "seconds": time.time() - t0,
         "config": str(CONFIG.relative_to(HERE.parent)), "summary": summary(rows), "rows": rows})

@@ -130,7 +130,7 @@ cdef class CycleKernel:
     """Reusable state of one mesh; :meth:`run` simulates one batch of packets from an empty network."""
 
     cdef:
-        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, Sc, lc_mesh, lc_local, WS, WM, n_links
+        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, Sc, Kc, Ac, lc_mesh, lc_local, WS, WM, n_links
         int8_t route_tab[9]
         # static tables
         int32_t *core_router
@@ -146,6 +146,8 @@ cdef class CycleKernel:
         Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
         int64_t *vc_setup    # per VC (only when ``Sc > 0``): cycle from which its next packet may bid, the
                              # last departure ``d + F + Sc`` (route computation and VC allocation redone)
+        int64_t *vc_hold     # per VC (only when ``Ac > 0``): cycle from which its sender may allocate it to a
+                             # new packet, ``d + F + Ac`` after the last packet sent into it (VA before SA)
         int S
         int32_t *tports
         int n_tports
@@ -201,17 +203,20 @@ cdef class CycleKernel:
 
     def __init__(self, int width, int height, int cores_per_router, int vcs, int slots_per_vc, int flits,
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
-                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0):
+                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0,
+                 int credit_lag=-1, int vc_realloc=0):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
         self.NP = N_MESH + cores_per_router
         self.V, self.cap, self.F = vcs, slots_per_vc, flits
         self.Pc, self.Lc, self.Ic, self.Ec, self.Sc = pipeline, link, injection, ejection, vc_setup
+        self.Kc = flits - 1 if credit_lag < 0 else credit_lag  # d to the departure whose credits free a slot
+        self.Ac = vc_realloc
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
         for k in range(9):
             self.route_tab[k] = route_table[k // 3, k % 3]
-        dmax = max(link + pipeline, injection + pipeline, flits + vc_setup, flits - 1 + max(lc_mesh, lc_local), 1)
+        dmax = max(link + pipeline, injection + pipeline, flits + max(vc_setup, vc_realloc), flits - 1 + max(lc_mesh, lc_local), 1)
         self.WS = 1
         while self.WS <= dmax:  # a wake is never more than dmax cycles ahead
             self.WS *= 2
@@ -239,7 +244,7 @@ cdef class CycleKernel:
 
     @specialised.setter
     def specialised(self, bint on):
-        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64 and self.Sc == 0
+        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64 and self.Sc == 0 and self.Ac == 0
 
     def _alloc_static(self, const int32_t[:, ::1] link_id):
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
@@ -258,6 +263,7 @@ cdef class CycleKernel:
         self.S = self.cap + 1  # a VC's state (header) and ring are adjacent: an examination's cache misses
         self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
         self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc else 0, 8)
+        self.vc_hold = <int64_t*>_alloc(n_vc if self.Ac else 0, 8)
         self.tports = <int32_t*>_alloc(n_port, 4)
         self.NW = (self.NP + 63) // 64
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
@@ -277,7 +283,7 @@ cdef class CycleKernel:
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
-        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup)
+        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
@@ -526,7 +532,7 @@ cdef class CycleKernel:
             pidx = <Py_ssize_t>r * self.NP + N_MESH + k
             v = self._pick_vc(pidx, t)
             if v < 0:
-                self._await_credit(pidx, r, -1)
+                self._await_credit(pidx, r, -1, t)
                 continue
             self.pk[p].ready = self._after_setup(pidx * self.V + v, t + self.Ic + self.Pc)
             self.pk[p].out = self._route(r, p)
@@ -609,7 +615,7 @@ cdef class CycleKernel:
             if o < N_MESH:
                 pd = self._downstream_port(r, o)
                 if self._pick_vc1(pd, t) < 0:
-                    self._await_credit(pd, r, i)
+                    self._await_credit(pd, r, i, t)
                     continue
             self.req_o[i], self.req_pd[i] = o, pd
             self.req_in[nreq] = i
@@ -740,7 +746,7 @@ cdef class CycleKernel:
                 pd = self._downstream_port(r, o)
                 dv = self._pick_vc(pd, t)
                 if dv < 0:
-                    self._await_credit(pd, r, i)
+                    self._await_credit(pd, r, i, t)
                     continue
             self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
         return w
@@ -765,7 +771,7 @@ cdef class CycleKernel:
         if o < N_MESH:
             pd = self._downstream_port(r, o)
             if self._pick_vc1(pd, t) < 0:
-                self._await_credit(pd, r, i)
+                self._await_credit(pd, r, i, t)
                 return NEVER
         self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = 0, o, 0, pd
         return NEVER
@@ -787,7 +793,9 @@ cdef class CycleKernel:
         reserves that port in this cycle)."""
         cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i, q = pidx * self.V + v, slot
         cdef int p, r2, link, F = self.F
-        cdef int64_t ct = t + F - 1 + (self.lc_mesh if i < N_MESH else self.lc_local)  # tail leaves at t + F - 1
+        # slot reusable when the tail's credits are back (tail leaves at t + F - 1), or with flit credits the
+        # head's: the later flits' credits then come back one per cycle, as the next packet's flits need them
+        cdef int64_t ct = t + self.Kc + (self.lc_mesh if i < N_MESH else self.lc_local)
         cdef PortState* port = &self.ports[pidx]
         slot = self._head_slot(q)
         p = self.slots[slot].pkt
@@ -820,25 +828,31 @@ cdef class CycleKernel:
         self.link_acc[link] += F
         self.pk[p].hops += 1
         r2 = self._neighbour(r, o)
+        if self.Ac:
+            self.vc_hold[pidx2 * self.V + v2] = t + F + self.Ac
         self.pk[p].ready = self._after_setup(pidx2 * self.V + v2, t + self.Lc + self.Pc)
         self.pk[p].out = self._route(r2, p)
         if self._push(r2, pidx2, (o + 2) & 3, v2, p):  # it is the head of its VC: nothing else would wake r2
             self._wake(r2, self.pk[p].ready, (<uint64_t>1) << ((o + 2) & 3))
         self._note_peak(pidx2)
 
-    cdef void _await_credit(self, Py_ssize_t pd, int waiter, int i) noexcept nogil:
+    cdef void _await_credit(self, Py_ssize_t pd, int waiter, int i, int64_t t) noexcept nogil:
         """Input ``i`` of router ``waiter`` (``i = -1``: a source queue of ``waiter``) needs room in port ``pd``:
-        wake it when the first credit in flight there is usable, or flag the port so that the next packet to
-        leave it wakes the waiter (every slot holds a packet still there)."""
-        cdef int64_t first = NEVER
+        wake it when the first credit in flight there is usable or a VC held for reallocation is released, or
+        flag the port so that the next packet to leave it wakes the waiter (every slot holds a packet still
+        there)."""
+        cdef int64_t first = NEVER, held = NEVER
         cdef Py_ssize_t q
         cdef uint64_t bit = 0 if i < 0 else (<uint64_t>1) << (i & 63)
         for q in range(pd * self.V, (pd + 1) * self.V):
             if self._vcp(q).ndep > 0:
                 first = min(first, self.slots[q * self.S + 1 + self._vcp(q).start].ct)
-        if first == NEVER:
+            if self.Ac and self.vc_hold[q] > t:
+                held = min(held, self.vc_hold[q])
+        if first == NEVER:  # a departure frees room first (a held VC may be released only later)
             self.ports[pd].cwait |= bit if i >= 0 else 1
-        else:
+        first = min(first, held)
+        if first != NEVER:
             self._wake(waiter, first, bit)
 
     # ----- VC setup (``vc_setup_cycles``) --------------------------------------------------------------
@@ -909,6 +923,8 @@ cdef class CycleKernel:
             if vc.start == self.cap:
                 vc.start = 0
             vc.ndep -= 1
+        if self.Ac and self.vc_hold[pidx] > t:
+            return -1  # still allocated to the packet sent into it last
         return 0 if vc.ndep + vc.nwait < self.cap else -1
 
     cdef inline int _pick_vc(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
@@ -924,6 +940,8 @@ cdef class CycleKernel:
                     self._vcp(q).start = 0
                 self._vcp(q).ndep -= 1
             free = self.cap - self._vcp(q).ndep - self._vcp(q).nwait
+            if self.Ac and self.vc_hold[q] > t:
+                free = 0  # still allocated to the packet sent into it last
             if free > best_free:
                 best, best_free = v, free
             q += 1
@@ -1031,6 +1049,8 @@ cdef class CycleKernel:
                 memset(self._vcp(q), 0, sizeof(VCState))
             if self.Sc:
                 memset(&self.vc_setup[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
+            if self.Ac:
+                memset(&self.vc_hold[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0

@@ -37,6 +37,16 @@ iteration, iSLIP pointer rule).
   (if after, ``a + P`` dominates unless ``F + S > L + P``, when BookSim too queues it behind the tail). With
   ``S = 0`` it is the input port's own ``d + F``; a packet reaching an empty VC pays only ``P``, so the
   zero-load latency does not depend on ``S``.
+- VC reallocation (``vc_realloc_cycles``, ``A``, default 0; BookSim's VC allocation before switch allocation):
+  a downstream VC belongs to the packet sent into it until its tail is sent and can be allocated to another
+  packet ``A`` cycles later, so the next packet into that VC leaves at ``d + F + A`` at the earliest (BookSim:
+  the VC is freed when the tail is sent, ``BufferState::SendingFlit``, reallocated by the next VC allocation
+  and used by the switch allocation after it: ``A`` = ``vc_alloc_delay`` = 1). With ``A = 0`` it is the
+  output's own ``d + F``. Injection into the local port is not held.
+- Credit return (``credit_return``): ``packet`` (default, as above), or ``flit``: the ``F`` credits come back
+  one per cycle as the flits leave, from ``d + C`` to ``d + F - 1 + C``; a packet slot is reusable once the first
+  is back (``d + C``): the next packet sent into it needs its ``k``-th flit's slot at ``t + k``, exactly when
+  the ``k``-th credit is back (BookSim's default wormhole buffer reuse; packets still cross a link whole).
 - Ejection: on a local output the packet is fully delivered to the core at ``d + ejection_cycles + F - 1``
   (``E``); the core always accepts.
 - Credits: the sender reserves ``F`` flits of a downstream VC when it sends. They are returned when the
@@ -81,6 +91,10 @@ class RouterParams:
         ``D``, flits per VC buffer.
     vcs : int
         ``V``, virtual channels per input port.
+    vc_realloc : int
+        ``A``: a downstream VC that took a packet sent at ``d`` takes the next one at ``d + F + A`` at the earliest.
+    flit_credits : bool
+        Credits return flit by flit (``credit_return: flit``) instead of with the tail.
     vc_setup : int
         ``S``, cycles the next packet of an input VC waits after the previous one leaves (route computation
         and VC allocation redone), beyond the ``F`` cycles the previous packet's flits occupy the port.
@@ -98,6 +112,8 @@ class RouterParams:
     routing: str
     arbitration: str
     vc_setup: int = 0
+    flit_credits: bool = False
+    vc_realloc: int = 0
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> RouterParams:
@@ -113,12 +129,20 @@ class RouterParams:
             routing=n.routing,
             arbitration=n.arbitration,
             vc_setup=n.vc_setup_cycles,
+            flit_credits=n.credit_return == "flit",
+            vc_realloc=n.vc_realloc_cycles,
         )
 
     @property
     def slots_per_vc(self) -> int:
         """Whole packets one VC buffer holds (VCT allocates buffer space a packet at a time)."""
         return self.depth // self.flits
+
+    @property
+    def credit_lag(self) -> int:
+        """Cycles from a packet leaving a VC (``d``) to the departure its slot's reuse waits for: the tail's
+        (``F - 1``), or with flit credits the head's (0)."""
+        return 0 if self.flit_credits else self.flits - 1
 
     @property
     def link_credit_delay(self) -> int:

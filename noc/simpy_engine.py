@@ -84,12 +84,20 @@ class _InputPort:
         # per VC: the cycle its next packet may bid from, ``d + F + S`` of the last departure (``vc_setup_cycles``:
         # route computation and VC allocation redone for the packet behind a tail)
         self.setup_free = [0] * p.vcs
+        # per VC: the cycle from which the sender may allocate it to a new packet (``vc_realloc_cycles``)
+        self.held = [0] * p.vcs
 
-    def pick_vc(self) -> int | None:
-        """VC with the most free whole-packet slots (lowest index on ties), or None if none has room."""
+    def release_at(self, t: int) -> int | None:
+        """First cycle after ``t`` at which a VC held for reallocation is released, or None."""
+        later = [h for h in self.held if h > t]
+        return min(later) if later else None
+
+    def pick_vc(self, t: int) -> int | None:
+        """VC with the most free whole-packet slots at cycle ``t`` (lowest index on ties), or None if none has
+        room; a VC still allocated to the packet sent into it last (``held``) has none."""
         best, best_free = None, 0
         for v, c in enumerate(self.credits):
-            free = int(c.level) // self.flits
+            free = int(c.level) // self.flits if self.held[v] <= t else 0
             if free > best_free:
                 best, best_free = v, free
         return best
@@ -230,7 +238,7 @@ class _Router:
         queue, port = self.sources[k], self.inputs[LOCAL + k]
         if not queue or queue[0].inject_cycle > t or self.inj_free[k] > t:
             return
-        v = port.pick_vc()
+        v = port.pick_vc(t)
         if v is None:
             return
         pkt = queue.popleft()
@@ -255,7 +263,7 @@ class _Router:
         o = self.net.out[pid]
         if self.net.ready[pid] > t or self.out_free[o] > t:
             return None
-        if o < LOCAL and self._downstream(o).pick_vc() is None:
+        if o < LOCAL and self._downstream(o).pick_vc(t) is None:
             return None
         return o
 
@@ -270,7 +278,7 @@ class _Router:
         port.free_at = self.out_free[o] = t + p.flits
         self._setup_next(port, v, t + p.flits + p.vc_setup)
         credits = port.credits[v]
-        back = t + p.flits - 1 + port.credit_delay  # the tail leaves at t + F - 1
+        back = t + p.credit_lag + port.credit_delay  # the tail leaves at t + F - 1 (flit credits: the head's)
         net.at(back, lambda: (credits.put(p.flits), net.router(port.upstream).kick(back)))
         net.record(t, pkt, "depart", self.r)
         if o >= LOCAL:
@@ -284,7 +292,10 @@ class _Router:
             net.hops_ns += 1
         nxt = net.router(self.next_router[o])
         dport = nxt.inputs[opposite(o)]
-        nxt._reserve(pkt, dport, opposite(o), dport.pick_vc(), t, p.link)
+        v2 = dport.pick_vc(t)
+        if p.vc_realloc:
+            dport.held[v2] = t + p.flits + p.vc_realloc
+        nxt._reserve(pkt, dport, opposite(o), v2, t, p.link)
 
     def _reserve(self, pkt: Packet, port: _InputPort, port_no: int, v: int, t: int, latency: int) -> None:
         """``pkt`` is sent in cycle ``t`` to VC ``v`` of this router's input ``port``; it lands ``latency`` later."""
@@ -339,8 +350,8 @@ class _Router:
         ready, o = self.net.ready[pid], self.net.out[pid]
         if ready > t:
             return ready
-        if o < LOCAL and self._downstream(o).pick_vc() is None:
-            return None  # waiting for credits
+        if o < LOCAL and self._downstream(o).pick_vc(t) is None:
+            return self._downstream(o).release_at(t)  # waiting for credits (they wake us) or a held VC
         return max(t + 1, self.inputs[i].free_at, self.out_free[o])
 
     def _source_wake(self, k: int, t: int) -> int | None:
@@ -349,6 +360,6 @@ class _Router:
             return None
         if queue[0].inject_cycle > t:
             return queue[0].inject_cycle
-        if self.inputs[LOCAL + k].pick_vc() is None:
+        if self.inputs[LOCAL + k].pick_vc(t) is None:
             return None  # waiting for credits
         return max(t + 1, self.inj_free[k])

@@ -17,7 +17,8 @@ TIMINGS = {  # (P, L, I, E, F): tiny's unit timing, long pipelines and links, no
     "deep": {"router_pipeline_cycles": 3, "link_latency_cycles": 2, "injection_cycles": 2, "ejection_cycles": 4},
     "zero-io": {"injection_cycles": 0, "ejection_cycles": 0, "router_pipeline_cycles": 2},
     "multi-flit": {"flits": 3, "buffer_depth_flits": 3, "link_latency_cycles": 3, "ejection_cycles": 2},
-    "vc-setup": {"flits": 2, "buffer_depth_flits": 4, "vc_setup_cycles": 2, "router_pipeline_cycles": 4},
+    "vc-setup": {"flits": 2, "buffer_depth_flits": 4, "vc_setup_cycles": 2, "router_pipeline_cycles": 4,
+                 "credit_return": "flit", "vc_realloc_cycles": 2},
 }
 
 
