@@ -4,7 +4,8 @@ Cases: 8 x 8 and 4 x 4 meshes; uniform, transpose, bitcomp and tornado traffic; 
 packets; 4- and 8-flit VC buffers; 3- and 4-stage router pipelines (``--full``: all 192; default: the 48 with
 4-flit buffers and the 3-stage pipeline, plus the 4-stage pipeline with 8-flit buffers on uniform traffic).
 Our chip is ``benchmarks/booksim_iq.yaml`` with the case's mesh, VCs, packet size, buffer depth and pipeline
-(3 stages: ``router_pipeline_cycles`` 3, ``vc_setup_cycles`` 1; 4 stages: 4 and 2).
+(3 stages: ``router_pipeline_cycles`` 3, ``vc_setup_cycles`` 1; 4 stages: 4 and 2; ``credit_return: flit`` and
+``vc_realloc_cycles`` 1 in both).
 
 Both sides are measured the same way:
 
@@ -171,7 +172,7 @@ def merged(rows: list[dict], old: dict) -> list[dict]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--booksim", help="path of a BookSim2 binary (else BookSim's figures from the last results)")
-    ap.add_argument("--full", action="store_true", help="all 192 cases (default: 56)")
+    ap.add_argument("--full", action="store_true", help="all 192 cases (default: 60)")
     ap.add_argument("--only", default="", help="run only the cases whose key contains this text")
     args = ap.parse_args(argv)
     old, rows, t0 = previous_rows(), [], time.time()
