@@ -51,8 +51,9 @@ iteration, iSLIP pointer rule).
   (``E``); the core always accepts.
 - Credits: the sender reserves ``F`` flits of a downstream VC when it sends. They are returned when the
   packet's tail leaves that VC (``d + F - 1``) and become usable by the sender ``C`` cycles later, with ``C`` the
-  latency of the channel that feeds the port (``L`` for a mesh port, ``I`` for the local port) but at least one
-  cycle: a credit is never reused in the cycle it is freed. Nothing is ever dropped.
+  latency of the channel that feeds the port (``L`` for a mesh port, or ``credit_delay_cycles`` if given; ``I``
+  for the local port, or ``injection_credit_cycles``) but at least one cycle: a credit is never reused in the cycle it is freed. Nothing is
+  ever dropped.
 - Cycle discipline: every decision in cycle ``t`` sees the state at the start of ``t`` (credits returned and
   packets arrived by ``t``) and changes state only from ``t + 1`` on, as BookSim's read / evaluate / write
   phases do; so the order in which routers are evaluated within a cycle does not matter.
@@ -91,6 +92,10 @@ class RouterParams:
         ``D``, flits per VC buffer.
     vcs : int
         ``V``, virtual channels per input port.
+    credit_delay : int or None
+        Credit latency of mesh ports (``credit_delay_cycles``; None: ``max(1, L)``).
+    injection_credit : int or None
+        Credit latency of local ports (``injection_credit_cycles``; None: ``max(1, I)``).
     vc_realloc : int
         ``A``: a downstream VC that took a packet sent at ``d`` takes the next one at ``d + F + A`` at the earliest.
     flit_credits : bool
@@ -114,6 +119,8 @@ class RouterParams:
     vc_setup: int = 0
     flit_credits: bool = False
     vc_realloc: int = 0
+    credit_delay: int | None = None
+    injection_credit: int | None = None
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> RouterParams:
@@ -131,6 +138,8 @@ class RouterParams:
             vc_setup=n.vc_setup_cycles,
             flit_credits=n.credit_return == "flit",
             vc_realloc=n.vc_realloc_cycles,
+            credit_delay=n.credit_delay_cycles,
+            injection_credit=n.injection_credit_cycles,
         )
 
     @property
@@ -146,13 +155,15 @@ class RouterParams:
 
     @property
     def link_credit_delay(self) -> int:
-        """Cycles from a packet's tail leaving a mesh input port to its credits being usable upstream."""
-        return max(1, self.link)
+        """Cycles from a packet's tail leaving a mesh input port to its credits being usable upstream:
+        ``credit_delay_cycles``, by default the link latency (at least 1)."""
+        return max(1, self.link) if self.credit_delay is None else self.credit_delay
 
     @property
     def local_credit_delay(self) -> int:
-        """Cycles from a packet's tail leaving a local input port to its credits being usable by the core."""
-        return max(1, self.injection)
+        """Cycles from a packet's tail leaving a local input port to its credits being usable by the core:
+        ``injection_credit_cycles``, by default the injection latency (at least 1)."""
+        return max(1, self.injection) if self.injection_credit is None else self.injection_credit
 
     def zero_load_latency(self, hops):
         """``T0(h) = I + (h + 1) P + h L + E + F - 1`` cycles for ``hops`` router-to-router links (int or array)."""

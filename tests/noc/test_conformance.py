@@ -33,9 +33,10 @@ HEAVY = {  # name: (mesh w, h, cores per router, config overrides, packets, requ
     "slow links, long pipeline": (3, 4, 1, {"router_pipeline_cycles": 3, "link_latency_cycles": 4,
                                                 "injection_cycles": 0, "ejection_cycles": 3}, 800, 100),
     "VC setup 2, BookSim-like": (4, 4, 1, {"router_pipeline_cycles": 4, "vc_setup_cycles": 2, "vc_realloc_cycles": 1,
-                                           "injection_cycles": 2, "buffer_depth_flits": 4}, 1200, 100),
+                                           "injection_cycles": 2, "buffer_depth_flits": 4, "credit_delay_cycles": 2,
+                                           "injection_credit_cycles": 1}, 1200, 100),
     "VC realloc 3, 2 VCs, 2-flit packets": (4, 3, 2, {"flits": 2, "virtual_channels": 2, "buffer_depth_flits": 4,
-                                                      "vc_realloc_cycles": 3}, 1000, 100),
+                                                      "vc_realloc_cycles": 3, "credit_delay_cycles": 3}, 1000, 100),
     "VC setup 2, 4-flit packets, 2 VCs, flit credits": (3, 3, 2, {
         "flits": 4, "virtual_channels": 2, "buffer_depth_flits": 4, "router_pipeline_cycles": 3, "vc_setup_cycles": 2,
         "credit_return": "flit", "vc_realloc_cycles": 1}, 800, 100),
