@@ -223,3 +223,22 @@ def test_vc_setup_spaces_packets_of_one_vc_by_hand():
         for kind in ("fast", "simpy"):
             res = make_engine(cfg, kind).run([0, 0, 0], [1, 1, 1], [0, 0, 0])
             assert res.deliver_cycle.tolist() == expected, (setup, kind)
+
+
+def test_flit_credits_and_vc_realloc_by_hand():
+    # Core 0 sends three 4-flit packets at cycle 0 to the next router (2 x 1 mesh, I = P = L = E = 1, one VC of 4
+    # flits: one packet slot; local credits C = I = 1, mesh C = L = 1). Packet credits: P0 injected 0, leaves
+    # router 0 at 2 (its local slot usable at 2 + 3 + 1 = 6), leaves router 1 at 4 (slot usable 8), delivered
+    # 4 + 1 + 3 = 8; P1 injected 6, leaves 8, 10, delivered 14; P2 injected 12, delivered 20.
+    # Flit credits: a slot is usable at d + C: P1 is injected when the injection channel is free (4), leaves 6
+    # (router 1's slot usable at 5), 8, delivered 12; P2 injected 8, delivered 16.
+    # Flit credits and vc_realloc_cycles 2: router 1's VC takes the next packet at 2 + 4 + 2 = 8: P1 leaves router
+    # 0 at 8 (not 6), delivered 14; P2's local slot is usable at 9, so it is injected at 9, ready 11, but the VC
+    # is held until 8 + 6 = 14: leaves 14, delivered 20.
+    cases = (({}, [8, 14, 20]), ({"credit_return": "flit"}, [8, 12, 16]),
+             ({"credit_return": "flit", "vc_realloc_cycles": 2}, [8, 14, 20]))
+    for opts, expected in cases:
+        cfg = make_cfg(2, 1, flits=4, buffer_depth_flits=4, **opts)
+        for kind in ("fast", "simpy"):
+            res = make_engine(cfg, kind).run([0, 0, 0], [1, 1, 1], [0, 0, 0])
+            assert res.deliver_cycle.tolist() == expected, (opts, kind)
