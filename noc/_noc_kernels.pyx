@@ -148,6 +148,7 @@ cdef class CycleKernel:
                              # last departure ``d + F + Sc`` (route computation and VC allocation redone)
         int64_t *vc_hold     # per VC (only when ``Ac > 0``): cycle from which its sender may allocate it to a
                              # new packet, ``d + F + Ac`` after the last packet sent into it (VA before SA)
+        int64_t *ej_hold     # per core and VC of its ejection port (only when ``Ac > 0``): the same for ejection
         int S
         int32_t *tports
         int n_tports
@@ -264,6 +265,7 @@ cdef class CycleKernel:
         self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
         self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc else 0, 8)
         self.vc_hold = <int64_t*>_alloc(n_vc if self.Ac else 0, 8)
+        self.ej_hold = <int64_t*>_alloc(n_cores * self.V if self.Ac else 0, 8)
         self.tports = <int32_t*>_alloc(n_port, 4)
         self.NW = (self.NP + 63) // 64
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
@@ -283,7 +285,7 @@ cdef class CycleKernel:
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
-        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold)
+        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold); free(self.ej_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
@@ -578,7 +580,7 @@ cdef class CycleKernel:
                 self._send(r, i, self.req_vc[i], o, t, self.req_pd[i], self.req_dvc[i])
                 w = self._head_wake(r, base + i, self.req_vc[i], t)
             else:
-                w = max(t + 1, self.ports[base + o].out_free)  # lost the output: try when it is free
+                w = max(t + 1, self._out_free(r, o))  # lost the output: try when it is free
             if w != NEVER:
                 self._wake(r, w, (<uint64_t>1) << (i & 63))
             self.req_vc[i] = -1
@@ -737,7 +739,7 @@ cdef class CycleKernel:
                 w = min(w, self.pk[p].ready)
                 continue
             o = self.pk[p].out
-            of = self.ports[<Py_ssize_t>r * self.NP + o].out_free
+            of = self._out_free(r, o)
             if busy or of > t or self.req_vc[i] >= 0:
                 w = min(w, max(t + 1, max(self.ports[pidx].in_free, of)))
                 continue
@@ -764,7 +766,7 @@ cdef class CycleKernel:
         if ready > t:
             return ready
         o = self.pk[p].out
-        of = self.ports[<Py_ssize_t>r * self.NP + o].out_free
+        of = self._out_free(r, o)
         inf = self.ports[pidx].in_free
         if inf > t or of > t:
             return max(t + 1, max(inf, of))
@@ -785,7 +787,7 @@ cdef class CycleKernel:
         p = self._head(q)
         if self.pk[p].ready > t:
             return self.pk[p].ready
-        return max(self.ports[pidx].in_free, self.ports[<Py_ssize_t>r * self.NP + self.pk[p].out].out_free)
+        return max(self.ports[pidx].in_free, self._out_free(r, self.pk[p].out))
 
     cdef inline void _send(self, int r, int i, int v, int o, int64_t t, Py_ssize_t pidx2, int v2) noexcept nogil:
         """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t``; on a mesh output
@@ -816,6 +818,8 @@ cdef class CycleKernel:
             self._setup_next(q, t + F + self.Sc)
         self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + F
         if o >= N_MESH:
+            if self.Ac:
+                self._hold_ejection(r, o, t)
             self.deliver[p] = t + self.Ec + F - 1
             self.deliv_core[p] = r * self.C + o - N_MESH
             self.last = max(self.last, t + self.Ec + F - 1)
@@ -875,6 +879,30 @@ cdef class CycleKernel:
         if self.pk[p].ready < free:
             self.pk[p].ready = free
             self.slots[slot].ct = free
+
+    cdef inline int64_t _out_free(self, int r, int o) noexcept nogil:
+        """First cycle output ``o`` of router ``r`` can take a packet: when it is idle and, for an ejection port
+        with VC reallocation, one of its ``V`` VCs is no longer held."""
+        cdef int64_t of = self.ports[<Py_ssize_t>r * self.NP + o].out_free, held
+        cdef Py_ssize_t e
+        cdef int v
+        if self.Ac == 0 or o < N_MESH:
+            return of
+        e = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V
+        held = self.ej_hold[e]
+        for v in range(1, self.V):
+            held = min(held, self.ej_hold[e + v])
+        return max(of, held)
+
+    cdef inline void _hold_ejection(self, int r, int o, int64_t t) noexcept nogil:
+        """A packet is ejected through ``o`` in cycle ``t``: it takes the first free VC of the ejection port,
+        held until ``t + F + Ac``."""
+        cdef Py_ssize_t e = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V
+        cdef int v
+        for v in range(self.V):
+            if self.ej_hold[e + v] <= t:
+                self.ej_hold[e + v] = t + self.F + self.Ac
+                return
 
     # ----- small helpers -----------------------------------------------------------------------------
     cdef inline VCState* _vcp(self, Py_ssize_t q) noexcept nogil:
@@ -1051,6 +1079,7 @@ cdef class CycleKernel:
                 memset(&self.vc_setup[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
             if self.Ac:
                 memset(&self.vc_hold[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
+                memset(&self.ej_hold[<Py_ssize_t>r * self.C * self.V], 0, self.C * self.V * sizeof(int64_t))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0

@@ -42,7 +42,8 @@ iteration, iSLIP pointer rule).
   packet ``A`` cycles later, so the next packet into that VC leaves at ``d + F + A`` at the earliest (BookSim:
   the VC is freed when the tail is sent, ``BufferState::SendingFlit``, reallocated by the next VC allocation
   and used by the switch allocation after it: ``A`` = ``vc_alloc_delay`` = 1). With ``A = 0`` it is the
-  output's own ``d + F``. Injection into the local port is not held.
+  output's own ``d + F``. An ejection port has ``V`` VCs held the same way (a packet is ejected at ``t`` only if
+  one is free; it takes the first); injection into the local input port is not held.
 - Credit return (``credit_return``): ``packet`` (default, as above), or ``flit``: the ``F`` credits come back
   one per cycle as the flits leave, from ``d + C`` to ``d + F - 1 + C``; a packet slot is reusable once the first
   is back (``d + C``): the next packet sent into it needs its ``k``-th flit's slot at ``t + k``, exactly when

@@ -191,6 +191,8 @@ class _Router:
             _InputPort(net.env, p, p.link_credit_delay, self.next_router[port]) for port in range(LOCAL)
         ] + [_InputPort(net.env, p, p.local_credit_delay, r) for _ in range(LOCAL, n_ports)]
         self.out_free = [0] * n_ports  # each output carries one packet at a time, F cycles each
+        # per local output, its V VCs: held until d + F + A after a packet took one (``vc_realloc_cycles``)
+        self.eject_held = [[0] * p.vcs for _ in range(LOCAL, n_ports)]
         self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
         self.sources = [deque() for _ in range(net.topo.cores_per_router)]
         self.inj_free = [0] * net.topo.cores_per_router  # injection channel busy until
@@ -261,7 +263,7 @@ class _Router:
             return None
         pid = store.items[0].id
         o = self.net.out[pid]
-        if self.net.ready[pid] > t or self.out_free[o] > t:
+        if self.net.ready[pid] > t or self._out_ready(o) > t:
             return None
         if o < LOCAL and self._downstream(o).pick_vc(t) is None:
             return None
@@ -282,6 +284,7 @@ class _Router:
         net.at(back, lambda: (credits.put(p.flits), net.router(port.upstream).kick(back)))
         net.record(t, pkt, "depart", self.r)
         if o >= LOCAL:
+            self._hold_ejection(o, t)
             self._eject(pkt, o, t)
             return
         net.link_flits[net.topo.link_id[self.r, o]] += p.flits
@@ -319,6 +322,19 @@ class _Router:
         else:
             land()  # zero-latency injection: it lands in its own cycle, still p >= 1 cycles before it is ready
 
+    def _out_ready(self, o: int) -> int:
+        """First cycle output ``o`` can take a packet: idle and, for an ejection port, one of its VCs not held."""
+        if o < LOCAL or not self.net.p.vc_realloc:
+            return self.out_free[o]
+        return max(self.out_free[o], min(self.eject_held[o - LOCAL]))
+
+    def _hold_ejection(self, o: int, t: int) -> None:
+        """A packet ejected through ``o`` at ``t`` takes the first free VC there, held until ``t + F + A``."""
+        p, held = self.net.p, self.eject_held[o - LOCAL]
+        if p.vc_realloc:
+            v = next(v for v, h in enumerate(held) if h <= t)
+            held[v] = t + p.flits + p.vc_realloc
+
     def _setup_next(self, port: _InputPort, v: int, free: int) -> None:
         """A packet left VC ``v`` of ``port``: the next one (there now, or landing later) bids from ``free`` on."""
         port.setup_free[v] = free
@@ -352,7 +368,7 @@ class _Router:
             return ready
         if o < LOCAL and self._downstream(o).pick_vc(t) is None:
             return self._downstream(o).release_at(t)  # waiting for credits (they wake us) or a held VC
-        return max(t + 1, self.inputs[i].free_at, self.out_free[o])
+        return max(t + 1, self.inputs[i].free_at, self._out_ready(o))
 
     def _source_wake(self, k: int, t: int) -> int | None:
         queue = self.sources[k]

@@ -234,7 +234,8 @@ def test_flit_credits_and_vc_realloc_by_hand():
     # (router 1's slot usable at 5), 8, delivered 12; P2 injected 8, delivered 16.
     # Flit credits and vc_realloc_cycles 2: router 1's VC takes the next packet at 2 + 4 + 2 = 8: P1 leaves router
     # 0 at 8 (not 6), delivered 14; P2's local slot is usable at 9, so it is injected at 9, ready 11, but the VC
-    # is held until 8 + 6 = 14: leaves 14, delivered 20.
+    # is held until 8 + 6 = 14: leaves 14, delivered 20 (router 1's ejection VC, held likewise, is free again at
+    # 4 + 6 = 10 and 10 + 6 = 16, just when P1 and P2 reach it).
     cases = (({}, [8, 14, 20]), ({"credit_return": "flit"}, [8, 12, 16]),
              ({"credit_return": "flit", "vc_realloc_cycles": 2}, [8, 14, 20]))
     for opts, expected in cases:
