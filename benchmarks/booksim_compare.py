@@ -2,10 +2,11 @@
 
 Cases: 8 x 8 and 4 x 4 meshes; uniform, transpose, bitcomp and tornado traffic; 1, 2 and 4 VCs; 1- and 4-flit
 packets; 4- and 8-flit VC buffers; 3- and 4-stage router pipelines (``--full``: all 192; default: the 48 with
-4-flit buffers and the 3-stage pipeline, plus the 4-stage pipeline with 8-flit buffers on uniform traffic).
+4-flit buffers and the 3-stage pipeline, plus the 4-stage pipeline with 8-flit buffers on uniform traffic: 60).
 Our chip is ``benchmarks/booksim_iq.yaml`` with the case's mesh, VCs, packet size, buffer depth and pipeline
-(3 stages: ``router_pipeline_cycles`` 3, ``vc_setup_cycles`` 1; 4 stages: 4 and 2; ``credit_return: flit`` and
-``vc_realloc_cycles`` 1 in both).
+(3 stages: ``router_pipeline_cycles`` 3, ``vc_setup_cycles`` 1; 4 stages: 4 and 2; in both ``credit_return:
+flit``, ``vc_realloc_cycles`` 1, ``credit_delay_cycles`` 2, ``injection_credit_cycles`` 1). ``--full`` took
+about 15 minutes on a shared 2-core machine (BookSim's runs); our side alone about a minute.
 
 Both sides are measured the same way:
 
