@@ -18,7 +18,8 @@ Both sides are measured the same way:
   ``injection_rate = 1``, accepted packet rate over its measurement window; ours: accepted over 6,000 cycles
   after 3,000 of warm-up).
 
-Run: ``python benchmarks/booksim_compare.py [--booksim /work/booksim2/src/booksim] [--full]``. Without
+Run: ``python benchmarks/booksim_compare.py [--booksim /work/booksim2/src/booksim] [--full]``; ``--curves``:
+latency against offered load on 8 x 8 uniform, one and two VCs, to ``benchmarks/results/booksim_curves.json``. Without
 ``--booksim``, BookSim's figures are taken from the existing ``benchmarks/results/booksim_compare.json``
 (BookSim is neither packaged nor committed: build it from github.com/booksim/booksim2, ``make`` in ``src/``).
 Writes ``benchmarks/results/booksim_compare.json`` and prints the Markdown table of ``noc/README.md``.
@@ -122,6 +123,38 @@ def booksim(binary: str, case: dict) -> dict:
     return {"zero_load": zero["latency"], "saturation": sat["accepted"]}
 
 
+# ----- latency curves (--curves) --------------------------------------------------------------------------
+
+CURVES = {  # case key: offered rates (packets/node/cycle)
+    "8x8 uniform V1 F1 D4 P3": [0.02, 0.05, 0.08, 0.1, 0.12, 0.14, 0.15, 0.16, 0.17, 0.18],
+    "8x8 uniform V2 F1 D4 P3": [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.28, 0.3, 0.32, 0.34, 0.36],
+}
+CURVE_WARMUP, CURVE_CYCLES = 3_000, 10_000
+
+
+def curve_point(case: dict, rate: float, binary: str | None) -> dict:
+    """Average latency and accepted rate at ``rate``: ours (``noc-sweep``'s measurement) and BookSim's
+    (``sim_type = latency``; None where it declares the rate unstable)."""
+    cfg = our_config(case)
+    topo, params = MeshTopology.from_config(cfg), RouterParams.from_config(cfg)
+    row = measure_rate(make_engine(cfg, "fast"), topo, params, make_pattern(case["traffic"], topo), rate,
+                       CURVE_CYCLES, CURVE_WARMUP, CURVE_CYCLES, SEED)
+    point = {"rate": rate, "ours_latency": row["avg_latency_cycles"], "ours_accepted": row["accepted_rate"],
+             "ours_saturated": row["saturated"]}
+    if binary:
+        text = booksim_config(case, True).replace(f"injection_rate = {ZERO_RATE:g};", f"injection_rate = {rate:g};")
+        with tempfile.TemporaryDirectory() as tmp:
+            figs = booksim_run(binary, text, Path(tmp))
+        ok = figs["latency"] == figs["latency"]  # NaN: "Simulation unstable"
+        point.update(booksim_latency=figs["latency"] if ok else None, booksim_accepted=figs["accepted"] if ok else None)
+    return point
+
+
+def curves(binary: str | None) -> dict:
+    by_key = {c["key"]: c for c in cases(True)}
+    return {key: [curve_point(by_key[key], r, binary) for r in rates] for key, rates in CURVES.items()}
+
+
 # ----- comparison -----------------------------------------------------------------------------------------
 
 def compare(row: dict) -> dict:
@@ -175,7 +208,13 @@ def main(argv=None) -> int:
     ap.add_argument("--booksim", help="path of a BookSim2 binary (else BookSim's figures from the last results)")
     ap.add_argument("--full", action="store_true", help="all 192 cases (default: 60)")
     ap.add_argument("--only", default="", help="run only the cases whose key contains this text")
+    ap.add_argument("--curves", action="store_true", help="also latency curves of two cases (ours and BookSim's)")
     args = ap.parse_args(argv)
+    if args.curves:
+        out = curves(args.booksim)
+        atomic_write_json(RESULTS.with_name("booksim_curves.json"), out)
+        print(json.dumps(out, indent=1))
+        return 0
     old, rows, t0 = previous_rows(), [], time.time()
     for case in cases(args.full):
         if args.only not in case["key"]:
