@@ -53,8 +53,8 @@ iteration, iSLIP pointer rule).
 - Credits: the sender reserves ``F`` flits of a downstream VC when it sends. They are returned when the
   packet's tail leaves that VC (``d + F - 1``) and become usable by the sender ``C`` cycles later, with ``C`` the
   latency of the channel that feeds the port (``L`` for a mesh port, or ``credit_delay_cycles`` if given; ``I``
-  for the local port, or ``injection_credit_cycles``) but at least one cycle: a credit is never reused in the cycle it is freed. Nothing is
-  ever dropped.
+  for the local port, or ``injection_credit_cycles``) but at least one cycle: a credit is never reused in the
+  cycle it is freed. Nothing is ever dropped.
 - Cycle discipline: every decision in cycle ``t`` sees the state at the start of ``t`` (credits returned and
   packets arrived by ``t``) and changes state only from ``t + 1`` on, as BookSim's read / evaluate / write
   phases do; so the order in which routers are evaluated within a cycle does not matter.
