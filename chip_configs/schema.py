@@ -174,6 +174,11 @@ class NocConfig(_Block):
     ejection_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
     buffer_depth_flits: Annotated[int, Field(ge=1, le=4096, strict=True)] = 4
     virtual_channels: Annotated[int, Field(ge=1, le=16, strict=True)] = 1
+    vc_setup_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
+    credit_return: Literal["packet", "flit"] = "packet"
+    vc_realloc_cycles: Annotated[int, Field(ge=0, le=64, strict=True)] = 0
+    credit_delay_cycles: Annotated[int, Field(ge=1, le=64, strict=True)] | None = None
+    injection_credit_cycles: Annotated[int, Field(ge=1, le=64, strict=True)] | None = None
     flit_width_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
     packet_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
     routing: Literal["xy", "yx"] = "xy"

@@ -130,7 +130,7 @@ cdef class CycleKernel:
     """Reusable state of one mesh; :meth:`run` simulates one batch of packets from an empty network."""
 
     cdef:
-        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, lc_mesh, lc_local, WS, WM, n_links
+        int W, H, C, R, NP, V, cap, F, Pc, Lc, Ic, Ec, Sc, Kc, Ac, lc_mesh, lc_local, WS, WM, n_links
         int8_t route_tab[9]
         # static tables
         int32_t *core_router
@@ -144,6 +144,11 @@ cdef class CycleKernel:
         # per port, VC and slot
         PortState *ports
         Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
+        int64_t *vc_setup    # per VC (only when ``Sc > 0``): cycle from which its next packet may bid, the
+                             # last departure ``d + F + Sc`` (route computation and VC allocation redone)
+        int64_t *vc_hold     # per VC (only when ``Ac > 0``): cycle from which its sender may allocate it to a
+                             # new packet, ``d + F + Ac`` after the last packet sent into it (VA before SA)
+        int64_t *ej_hold     # per core and VC of its ejection port (only when ``Ac > 0``): the same for ejection
         int S
         int32_t *tports
         int n_tports
@@ -199,17 +204,20 @@ cdef class CycleKernel:
 
     def __init__(self, int width, int height, int cores_per_router, int vcs, int slots_per_vc, int flits,
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
-                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id):
+                 int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0,
+                 int credit_lag=-1, int vc_realloc=0):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
         self.NP = N_MESH + cores_per_router
         self.V, self.cap, self.F = vcs, slots_per_vc, flits
-        self.Pc, self.Lc, self.Ic, self.Ec = pipeline, link, injection, ejection
+        self.Pc, self.Lc, self.Ic, self.Ec, self.Sc = pipeline, link, injection, ejection, vc_setup
+        self.Kc = flits - 1 if credit_lag < 0 else credit_lag  # d to the departure whose credits free a slot
+        self.Ac = vc_realloc
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
         for k in range(9):
             self.route_tab[k] = route_table[k // 3, k % 3]
-        dmax = max(link + pipeline, injection + pipeline, flits, flits - 1 + max(lc_mesh, lc_local), 1)
+        dmax = max(link + pipeline, injection + pipeline, flits + max(vc_setup, vc_realloc), flits - 1 + max(lc_mesh, lc_local), 1)
         self.WS = 1
         while self.WS <= dmax:  # a wake is never more than dmax cycles ahead
             self.WS *= 2
@@ -237,7 +245,7 @@ cdef class CycleKernel:
 
     @specialised.setter
     def specialised(self, bint on):
-        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64
+        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64 and self.Sc == 0 and self.Ac == 0
 
     def _alloc_static(self, const int32_t[:, ::1] link_id):
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
@@ -255,6 +263,9 @@ cdef class CycleKernel:
         self.ports = <PortState*>_alloc(n_port, sizeof(PortState))
         self.S = self.cap + 1  # a VC's state (header) and ring are adjacent: an examination's cache misses
         self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
+        self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc else 0, 8)
+        self.vc_hold = <int64_t*>_alloc(n_vc if self.Ac else 0, 8)
+        self.ej_hold = <int64_t*>_alloc(n_cores * self.V if self.Ac else 0, 8)
         self.tports = <int32_t*>_alloc(n_port, 4)
         self.NW = (self.NP + 63) // 64
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
@@ -274,7 +285,7 @@ cdef class CycleKernel:
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
         free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
-        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports)
+        free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold); free(self.ej_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
@@ -523,12 +534,12 @@ cdef class CycleKernel:
             pidx = <Py_ssize_t>r * self.NP + N_MESH + k
             v = self._pick_vc(pidx, t)
             if v < 0:
-                self._await_credit(pidx, r, -1)
+                self._await_credit(pidx, r, -1, t)
                 continue
-            self.pk[p].ready = t + self.Ic + self.Pc
+            self.pk[p].ready = self._after_setup(pidx * self.V + v, t + self.Ic + self.Pc)
             self.pk[p].out = self._route(r, p)
             if self._push(r, pidx, N_MESH + k, v, p):  # the head of its VC: wake its port when it is ready
-                self._wake(r, t + self.Ic + self.Pc, (<uint64_t>1) << ((N_MESH + k) & 63))
+                self._wake(r, self.pk[p].ready, (<uint64_t>1) << ((N_MESH + k) & 63))
             self.inj_free[core] = t + self.F
             self.src_head[core] += 1
             self.n_req[r] -= 1
@@ -569,7 +580,7 @@ cdef class CycleKernel:
                 self._send(r, i, self.req_vc[i], o, t, self.req_pd[i], self.req_dvc[i])
                 w = self._head_wake(r, base + i, self.req_vc[i], t)
             else:
-                w = max(t + 1, self.ports[base + o].out_free)  # lost the output: try when it is free
+                w = max(t + 1, self._out_free(r, o))  # lost the output: try when it is free
             if w != NEVER:
                 self._wake(r, w, (<uint64_t>1) << (i & 63))
             self.req_vc[i] = -1
@@ -606,7 +617,7 @@ cdef class CycleKernel:
             if o < N_MESH:
                 pd = self._downstream_port(r, o)
                 if self._pick_vc1(pd, t) < 0:
-                    self._await_credit(pd, r, i)
+                    self._await_credit(pd, r, i, t)
                     continue
             self.req_o[i], self.req_pd[i] = o, pd
             self.req_in[nreq] = i
@@ -728,7 +739,7 @@ cdef class CycleKernel:
                 w = min(w, self.pk[p].ready)
                 continue
             o = self.pk[p].out
-            of = self.ports[<Py_ssize_t>r * self.NP + o].out_free
+            of = self._out_free(r, o)
             if busy or of > t or self.req_vc[i] >= 0:
                 w = min(w, max(t + 1, max(self.ports[pidx].in_free, of)))
                 continue
@@ -737,7 +748,7 @@ cdef class CycleKernel:
                 pd = self._downstream_port(r, o)
                 dv = self._pick_vc(pd, t)
                 if dv < 0:
-                    self._await_credit(pd, r, i)
+                    self._await_credit(pd, r, i, t)
                     continue
             self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
         return w
@@ -755,14 +766,14 @@ cdef class CycleKernel:
         if ready > t:
             return ready
         o = self.pk[p].out
-        of = self.ports[<Py_ssize_t>r * self.NP + o].out_free
+        of = self._out_free(r, o)
         inf = self.ports[pidx].in_free
         if inf > t or of > t:
             return max(t + 1, max(inf, of))
         if o < N_MESH:
             pd = self._downstream_port(r, o)
             if self._pick_vc1(pd, t) < 0:
-                self._await_credit(pd, r, i)
+                self._await_credit(pd, r, i, t)
                 return NEVER
         self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = 0, o, 0, pd
         return NEVER
@@ -776,7 +787,7 @@ cdef class CycleKernel:
         p = self._head(q)
         if self.pk[p].ready > t:
             return self.pk[p].ready
-        return max(self.ports[pidx].in_free, self.ports[<Py_ssize_t>r * self.NP + self.pk[p].out].out_free)
+        return max(self.ports[pidx].in_free, self._out_free(r, self.pk[p].out))
 
     cdef inline void _send(self, int r, int i, int v, int o, int64_t t, Py_ssize_t pidx2, int v2) noexcept nogil:
         """Move the head of VC ``v`` of input ``i`` out through output ``o`` in cycle ``t``; on a mesh output
@@ -784,7 +795,9 @@ cdef class CycleKernel:
         reserves that port in this cycle)."""
         cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i, q = pidx * self.V + v, slot
         cdef int p, r2, link, F = self.F
-        cdef int64_t ct = t + F - 1 + (self.lc_mesh if i < N_MESH else self.lc_local)  # tail leaves at t + F - 1
+        # slot reusable when the tail's credits are back (tail leaves at t + F - 1), or with flit credits the
+        # head's: the later flits' credits then come back one per cycle, as the next packet's flits need them
+        cdef int64_t ct = t + self.Kc + (self.lc_mesh if i < N_MESH else self.lc_local)
         cdef PortState* port = &self.ports[pidx]
         slot = self._head_slot(q)
         p = self.slots[slot].pkt
@@ -801,8 +814,12 @@ cdef class CycleKernel:
         if self.V > 1:
             port.in_rr = 0 if v + 1 == self.V else v + 1
         port.in_free = t + F
+        if self.Sc:
+            self._setup_next(q, t + F + self.Sc)
         self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + F
         if o >= N_MESH:
+            if self.Ac:
+                self._hold_ejection(r, o, t)
             self.deliver[p] = t + self.Ec + F - 1
             self.deliv_core[p] = r * self.C + o - N_MESH
             self.last = max(self.last, t + self.Ec + F - 1)
@@ -815,26 +832,77 @@ cdef class CycleKernel:
         self.link_acc[link] += F
         self.pk[p].hops += 1
         r2 = self._neighbour(r, o)
-        self.pk[p].ready = t + self.Lc + self.Pc
+        if self.Ac:
+            self.vc_hold[pidx2 * self.V + v2] = t + F + self.Ac
+        self.pk[p].ready = self._after_setup(pidx2 * self.V + v2, t + self.Lc + self.Pc)
         self.pk[p].out = self._route(r2, p)
         if self._push(r2, pidx2, (o + 2) & 3, v2, p):  # it is the head of its VC: nothing else would wake r2
-            self._wake(r2, t + self.Lc + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
+            self._wake(r2, self.pk[p].ready, (<uint64_t>1) << ((o + 2) & 3))
         self._note_peak(pidx2)
 
-    cdef void _await_credit(self, Py_ssize_t pd, int waiter, int i) noexcept nogil:
+    cdef void _await_credit(self, Py_ssize_t pd, int waiter, int i, int64_t t) noexcept nogil:
         """Input ``i`` of router ``waiter`` (``i = -1``: a source queue of ``waiter``) needs room in port ``pd``:
-        wake it when the first credit in flight there is usable, or flag the port so that the next packet to
-        leave it wakes the waiter (every slot holds a packet still there)."""
-        cdef int64_t first = NEVER
+        wake it when the first credit in flight there is usable or a VC held for reallocation is released, or
+        flag the port so that the next packet to leave it wakes the waiter (every slot holds a packet still
+        there)."""
+        cdef int64_t first = NEVER, held = NEVER
         cdef Py_ssize_t q
         cdef uint64_t bit = 0 if i < 0 else (<uint64_t>1) << (i & 63)
         for q in range(pd * self.V, (pd + 1) * self.V):
             if self._vcp(q).ndep > 0:
                 first = min(first, self.slots[q * self.S + 1 + self._vcp(q).start].ct)
-        if first == NEVER:
+            if self.Ac and self.vc_hold[q] > t:
+                held = min(held, self.vc_hold[q])
+        if first == NEVER:  # a departure frees room first (a held VC may be released only later)
             self.ports[pd].cwait |= bit if i >= 0 else 1
-        else:
+        first = min(first, held)
+        if first != NEVER:
             self._wake(waiter, first, bit)
+
+    # ----- VC setup (``vc_setup_cycles``) --------------------------------------------------------------
+    cdef inline int64_t _after_setup(self, Py_ssize_t q, int64_t ready) noexcept nogil:
+        """Ready cycle of a packet entering VC ``q`` that would be ready at ``ready``: not before the VC's
+        setup for it is done (``vc_setup[q]``, set when its predecessor left; 0 before any departure)."""
+        if self.Sc and self.vc_setup[q] > ready:
+            return self.vc_setup[q]
+        return ready
+
+    cdef inline void _setup_next(self, Py_ssize_t q, int64_t free) noexcept nogil:
+        """A packet left VC ``q``: its successor, already in it or still to come, bids from ``free`` on."""
+        cdef Py_ssize_t slot
+        cdef int p
+        self.vc_setup[q] = free
+        if self._vcp(q).nwait == 0:
+            return
+        slot = self._head_slot(q)
+        p = self.slots[slot].pkt
+        if self.pk[p].ready < free:
+            self.pk[p].ready = free
+            self.slots[slot].ct = free
+
+    cdef inline int64_t _out_free(self, int r, int o) noexcept nogil:
+        """First cycle output ``o`` of router ``r`` can take a packet: when it is idle and, for an ejection port
+        with VC reallocation, one of its ``V`` VCs is no longer held."""
+        cdef int64_t of = self.ports[<Py_ssize_t>r * self.NP + o].out_free, held
+        cdef Py_ssize_t e
+        cdef int v
+        if self.Ac == 0 or o < N_MESH:
+            return of
+        e = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V
+        held = self.ej_hold[e]
+        for v in range(1, self.V):
+            held = min(held, self.ej_hold[e + v])
+        return max(of, held)
+
+    cdef inline void _hold_ejection(self, int r, int o, int64_t t) noexcept nogil:
+        """A packet is ejected through ``o`` in cycle ``t``: it takes the first free VC of the ejection port,
+        held until ``t + F + Ac``."""
+        cdef Py_ssize_t e = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V
+        cdef int v
+        for v in range(self.V):
+            if self.ej_hold[e + v] <= t:
+                self.ej_hold[e + v] = t + self.F + self.Ac
+                return
 
     # ----- small helpers -----------------------------------------------------------------------------
     cdef inline VCState* _vcp(self, Py_ssize_t q) noexcept nogil:
@@ -883,6 +951,8 @@ cdef class CycleKernel:
             if vc.start == self.cap:
                 vc.start = 0
             vc.ndep -= 1
+        if self.Ac and self.vc_hold[pidx] > t:
+            return -1  # still allocated to the packet sent into it last
         return 0 if vc.ndep + vc.nwait < self.cap else -1
 
     cdef inline int _pick_vc(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
@@ -898,6 +968,8 @@ cdef class CycleKernel:
                     self._vcp(q).start = 0
                 self._vcp(q).ndep -= 1
             free = self.cap - self._vcp(q).ndep - self._vcp(q).nwait
+            if self.Ac and self.vc_hold[q] > t:
+                free = 0  # still allocated to the packet sent into it last
             if free > best_free:
                 best, best_free = v, free
             q += 1
@@ -1003,6 +1075,11 @@ cdef class CycleKernel:
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
             for q in range(base * self.V, (base + self.NP) * self.V):  # VC states only: rings need no reset
                 memset(self._vcp(q), 0, sizeof(VCState))
+            if self.Sc:
+                memset(&self.vc_setup[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
+            if self.Ac:
+                memset(&self.vc_hold[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
+                memset(&self.ej_hold[<Py_ssize_t>r * self.C * self.V], 0, self.C * self.V * sizeof(int64_t))
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0

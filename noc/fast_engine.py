@@ -50,7 +50,7 @@ class FastNoc:
         self._kernel = CycleKernel(
             topo.width, topo.height, topo.cores_per_router, p.vcs, p.slots_per_vc, p.flits,
             p.pipeline, p.link, p.injection, p.ejection, p.link_credit_delay, p.local_credit_delay,
-            table, topo.link_id,
+            table, topo.link_id, p.vc_setup, p.credit_lag, p.vc_realloc,
         )
 
     def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:

@@ -30,12 +30,31 @@ iteration, iSLIP pointer rule).
   cycles (one flit per cycle), i.e. free again at ``d + F``. On a mesh output it takes the downstream VC with
   the most free packet slots (lowest index on ties) -- VC allocation folded into the switch grant -- and its
   head arrives there at ``d + link_latency_cycles`` (``L``).
+- VC setup (``vc_setup_cycles``, ``S``; BookSim's ``iq`` router): an input VC serves one packet at a time, and
+  when a packet leaves it at ``d`` (head granted; its tail wins the switch at ``d + F - 1``), the next packet of
+  that VC must redo route computation and VC allocation before it may bid: it is ready at
+  ``max(a + P, d + F + S)``, ``a`` its landing cycle. The rule holds whether it landed before or after ``d``
+  (if after, ``a + P`` dominates unless ``F + S > L + P``, when BookSim too queues it behind the tail). With
+  ``S = 0`` it is the input port's own ``d + F``; a packet reaching an empty VC pays only ``P``, so the
+  zero-load latency does not depend on ``S``.
+- VC reallocation (``vc_realloc_cycles``, ``A``, default 0; BookSim's VC allocation before switch allocation):
+  a downstream VC belongs to the packet sent into it until its tail is sent and can be allocated to another
+  packet ``A`` cycles later, so the next packet into that VC leaves at ``d + F + A`` at the earliest (BookSim:
+  the VC is freed when the tail is sent, ``BufferState::SendingFlit``, reallocated by the next VC allocation
+  and used by the switch allocation after it: ``A`` = ``vc_alloc_delay`` = 1). With ``A = 0`` it is the
+  output's own ``d + F``. An ejection port has ``V`` VCs held the same way (a packet is ejected at ``t`` only if
+  one is free; it takes the first); injection into the local input port is not held.
+- Credit return (``credit_return``): ``packet`` (default, as above), or ``flit``: the ``F`` credits come back
+  one per cycle as the flits leave, from ``d + C`` to ``d + F - 1 + C``; a packet slot is reusable once the first
+  is back (``d + C``): the next packet sent into it needs its ``k``-th flit's slot at ``t + k``, exactly when
+  the ``k``-th credit is back (BookSim's default wormhole buffer reuse; packets still cross a link whole).
 - Ejection: on a local output the packet is fully delivered to the core at ``d + ejection_cycles + F - 1``
   (``E``); the core always accepts.
 - Credits: the sender reserves ``F`` flits of a downstream VC when it sends. They are returned when the
   packet's tail leaves that VC (``d + F - 1``) and become usable by the sender ``C`` cycles later, with ``C`` the
-  latency of the channel that feeds the port (``L`` for a mesh port, ``I`` for the local port) but at least one
-  cycle: a credit is never reused in the cycle it is freed. Nothing is ever dropped.
+  latency of the channel that feeds the port (``L`` for a mesh port, or ``credit_delay_cycles`` if given; ``I``
+  for the local port, or ``injection_credit_cycles``) but at least one cycle: a credit is never reused in the
+  cycle it is freed. Nothing is ever dropped.
 - Cycle discipline: every decision in cycle ``t`` sees the state at the start of ``t`` (credits returned and
   packets arrived by ``t``) and changes state only from ``t + 1`` on, as BookSim's read / evaluate / write
   phases do; so the order in which routers are evaluated within a cycle does not matter.
@@ -74,6 +93,17 @@ class RouterParams:
         ``D``, flits per VC buffer.
     vcs : int
         ``V``, virtual channels per input port.
+    credit_delay : int or None
+        Credit latency of mesh ports (``credit_delay_cycles``; None: ``max(1, L)``).
+    injection_credit : int or None
+        Credit latency of local ports (``injection_credit_cycles``; None: ``max(1, I)``).
+    vc_realloc : int
+        ``A``: a downstream VC that took a packet sent at ``d`` takes the next one at ``d + F + A`` at the earliest.
+    flit_credits : bool
+        Credits return flit by flit (``credit_return: flit``) instead of with the tail.
+    vc_setup : int
+        ``S``, cycles the next packet of an input VC waits after the previous one leaves (route computation
+        and VC allocation redone), beyond the ``F`` cycles the previous packet's flits occupy the port.
     routing, arbitration : str
         Names of the routing function and of the arbiter.
     """
@@ -87,6 +117,11 @@ class RouterParams:
     vcs: int
     routing: str
     arbitration: str
+    vc_setup: int = 0
+    flit_credits: bool = False
+    vc_realloc: int = 0
+    credit_delay: int | None = None
+    injection_credit: int | None = None
 
     @classmethod
     def from_config(cls, cfg: ChipConfig) -> RouterParams:
@@ -101,6 +136,11 @@ class RouterParams:
             vcs=n.virtual_channels,
             routing=n.routing,
             arbitration=n.arbitration,
+            vc_setup=n.vc_setup_cycles,
+            flit_credits=n.credit_return == "flit",
+            vc_realloc=n.vc_realloc_cycles,
+            credit_delay=n.credit_delay_cycles,
+            injection_credit=n.injection_credit_cycles,
         )
 
     @property
@@ -109,14 +149,22 @@ class RouterParams:
         return self.depth // self.flits
 
     @property
+    def credit_lag(self) -> int:
+        """Cycles from a packet leaving a VC (``d``) to the departure its slot's reuse waits for: the tail's
+        (``F - 1``), or with flit credits the head's (0)."""
+        return 0 if self.flit_credits else self.flits - 1
+
+    @property
     def link_credit_delay(self) -> int:
-        """Cycles from a packet's tail leaving a mesh input port to its credits being usable upstream."""
-        return max(1, self.link)
+        """Cycles from a packet's tail leaving a mesh input port to its credits being usable upstream:
+        ``credit_delay_cycles``, by default the link latency (at least 1)."""
+        return max(1, self.link) if self.credit_delay is None else self.credit_delay
 
     @property
     def local_credit_delay(self) -> int:
-        """Cycles from a packet's tail leaving a local input port to its credits being usable by the core."""
-        return max(1, self.injection)
+        """Cycles from a packet's tail leaving a local input port to its credits being usable by the core:
+        ``injection_credit_cycles``, by default the injection latency (at least 1)."""
+        return max(1, self.injection) if self.injection_credit is None else self.injection_credit
 
     def zero_load_latency(self, hops):
         """``T0(h) = I + (h + 1) P + h L + E + F - 1`` cycles for ``hops`` router-to-router links (int or array)."""

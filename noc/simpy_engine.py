@@ -81,12 +81,23 @@ class _InputPort:
         self.credit_delay = credit_delay
         self.upstream = upstream  # router to wake when credits come back
         self.free_at = 0  # the crossbar input is busy sending a packet until this cycle
+        # per VC: the cycle its next packet may bid from, ``d + F + S`` of the last departure (``vc_setup_cycles``:
+        # route computation and VC allocation redone for the packet behind a tail)
+        self.setup_free = [0] * p.vcs
+        # per VC: the cycle from which the sender may allocate it to a new packet (``vc_realloc_cycles``)
+        self.held = [0] * p.vcs
 
-    def pick_vc(self) -> int | None:
-        """VC with the most free whole-packet slots (lowest index on ties), or None if none has room."""
+    def release_at(self, t: int) -> int | None:
+        """First cycle after ``t`` at which a VC held for reallocation is released, or None."""
+        later = [h for h in self.held if h > t]
+        return min(later) if later else None
+
+    def pick_vc(self, t: int) -> int | None:
+        """VC with the most free whole-packet slots at cycle ``t`` (lowest index on ties), or None if none has
+        room; a VC still allocated to the packet sent into it last (``held``) has none."""
         best, best_free = None, 0
         for v, c in enumerate(self.credits):
-            free = int(c.level) // self.flits
+            free = int(c.level) // self.flits if self.held[v] <= t else 0
             if free > best_free:
                 best, best_free = v, free
         return best
@@ -180,6 +191,8 @@ class _Router:
             _InputPort(net.env, p, p.link_credit_delay, self.next_router[port]) for port in range(LOCAL)
         ] + [_InputPort(net.env, p, p.local_credit_delay, r) for _ in range(LOCAL, n_ports)]
         self.out_free = [0] * n_ports  # each output carries one packet at a time, F cycles each
+        # per local output, its V VCs: held until d + F + A after a packet took one (``vc_realloc_cycles``)
+        self.eject_held = [[0] * p.vcs for _ in range(LOCAL, n_ports)]
         self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
         self.sources = [deque() for _ in range(net.topo.cores_per_router)]
         self.inj_free = [0] * net.topo.cores_per_router  # injection channel busy until
@@ -227,7 +240,7 @@ class _Router:
         queue, port = self.sources[k], self.inputs[LOCAL + k]
         if not queue or queue[0].inject_cycle > t or self.inj_free[k] > t:
             return
-        v = port.pick_vc()
+        v = port.pick_vc(t)
         if v is None:
             return
         pkt = queue.popleft()
@@ -250,9 +263,9 @@ class _Router:
             return None
         pid = store.items[0].id
         o = self.net.out[pid]
-        if self.net.ready[pid] > t or self.out_free[o] > t:
+        if self.net.ready[pid] > t or self._out_ready(o) > t:
             return None
-        if o < LOCAL and self._downstream(o).pick_vc() is None:
+        if o < LOCAL and self._downstream(o).pick_vc(t) is None:
             return None
         return o
 
@@ -265,11 +278,13 @@ class _Router:
         pkt = port.vcs[v].get().value  # a Store hands over its item at once when it holds one
         port.arbiter.commit(v)
         port.free_at = self.out_free[o] = t + p.flits
+        self._setup_next(port, v, t + p.flits + p.vc_setup)
         credits = port.credits[v]
-        back = t + p.flits - 1 + port.credit_delay  # the tail leaves at t + F - 1
+        back = t + p.credit_lag + port.credit_delay  # the tail leaves at t + F - 1 (flit credits: the head's)
         net.at(back, lambda: (credits.put(p.flits), net.router(port.upstream).kick(back)))
         net.record(t, pkt, "depart", self.r)
         if o >= LOCAL:
+            self._hold_ejection(o, t)
             self._eject(pkt, o, t)
             return
         net.link_flits[net.topo.link_id[self.r, o]] += p.flits
@@ -280,7 +295,10 @@ class _Router:
             net.hops_ns += 1
         nxt = net.router(self.next_router[o])
         dport = nxt.inputs[opposite(o)]
-        nxt._reserve(pkt, dport, opposite(o), dport.pick_vc(), t, p.link)
+        v2 = dport.pick_vc(t)
+        if p.vc_realloc:
+            dport.held[v2] = t + p.flits + p.vc_realloc
+        nxt._reserve(pkt, dport, opposite(o), v2, t, p.link)
 
     def _reserve(self, pkt: Packet, port: _InputPort, port_no: int, v: int, t: int, latency: int) -> None:
         """``pkt`` is sent in cycle ``t`` to VC ``v`` of this router's input ``port``; it lands ``latency`` later."""
@@ -293,14 +311,36 @@ class _Router:
         net.out[pkt.id] = net.dst_local[pkt.id] if port_out == LOCAL else port_out
 
         def land():
+            # behind a packet that left before it landed: not before that packet's setup is done
+            net.ready[pkt.id] = max(net.ready[pkt.id], port.setup_free[v])
             port.vcs[v].put(pkt)
             net.record(arrive, pkt, "arrive", self.r)
-            self.kick(arrive + net.p.pipeline)
+            self.kick(net.ready[pkt.id])
 
         if latency:
             net.at(arrive, land)
         else:
             land()  # zero-latency injection: it lands in its own cycle, still p >= 1 cycles before it is ready
+
+    def _out_ready(self, o: int) -> int:
+        """First cycle output ``o`` can take a packet: idle and, for an ejection port, one of its VCs not held."""
+        if o < LOCAL or not self.net.p.vc_realloc:
+            return self.out_free[o]
+        return max(self.out_free[o], min(self.eject_held[o - LOCAL]))
+
+    def _hold_ejection(self, o: int, t: int) -> None:
+        """A packet ejected through ``o`` at ``t`` takes the first free VC there, held until ``t + F + A``."""
+        p, held = self.net.p, self.eject_held[o - LOCAL]
+        if p.vc_realloc:
+            v = next(v for v, h in enumerate(held) if h <= t)
+            held[v] = t + p.flits + p.vc_realloc
+
+    def _setup_next(self, port: _InputPort, v: int, free: int) -> None:
+        """A packet left VC ``v`` of ``port``: the next one (there now, or landing later) bids from ``free`` on."""
+        port.setup_free[v] = free
+        if port.vcs[v].items:
+            pid = port.vcs[v].items[0].id
+            self.net.ready[pid] = max(self.net.ready[pid], free)
 
     def _eject(self, pkt: Packet, o: int, t: int) -> None:
         net = self.net
@@ -326,9 +366,9 @@ class _Router:
         ready, o = self.net.ready[pid], self.net.out[pid]
         if ready > t:
             return ready
-        if o < LOCAL and self._downstream(o).pick_vc() is None:
-            return None  # waiting for credits
-        return max(t + 1, self.inputs[i].free_at, self.out_free[o])
+        if o < LOCAL and self._downstream(o).pick_vc(t) is None:
+            return self._downstream(o).release_at(t)  # waiting for credits (they wake us) or a held VC
+        return max(t + 1, self.inputs[i].free_at, self._out_ready(o))
 
     def _source_wake(self, k: int, t: int) -> int | None:
         queue = self.sources[k]
@@ -336,6 +376,6 @@ class _Router:
             return None
         if queue[0].inject_cycle > t:
             return queue[0].inject_cycle
-        if self.inputs[LOCAL + k].pick_vc() is None:
+        if self.inputs[LOCAL + k].pick_vc(t) is None:
             return None  # waiting for credits
         return max(t + 1, self.inj_free[k])

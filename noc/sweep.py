@@ -18,6 +18,16 @@ is delivered or at cycle ``warmup + cycles + drain`` (the drain cap, default ``c
   (3) the average latency exceeds 3 x the zero-load latency of the same packets (the usual "latency blows up"
   criterion; below saturation the average stays within a small multiple of it).
 
+Against BookSim2's measurement (``src/trafficmanager.cpp``, ``_SingleSim``), which this follows: warm-up,
+then a measurement window whose packets are tagged, then a drain with injection going on until every tagged
+packet is delivered; latency from the packet's creation (source queueing included) to its tail's ejection;
+accepted rate = everything ejected during the window / nodes / window. The differences: BookSim's warm-up is
+``warmup_periods`` (3) sample periods of ``sample_period`` (1,000) cycles and its window is as many periods as
+it takes for the latency and the accepted rate to change by less than 5 % between periods (at least 3, at most
+``max_samples`` (10) periods in all), where ours are fixed (``--warmup``, ``--cycles``); its accepted rate is in
+flits (ours in packets: flits / F); and it gives up on a rate ("unstable") when the mean latency, counting the
+packets still in flight, exceeds ``latency_thres`` (500 cycles), where ours reports the row as saturated.
+
 Every rate uses a generator seeded with ``seed`` (common random numbers: the curves are smooth and the result
 does not depend on which other rates are in the sweep).
 """

@@ -32,6 +32,18 @@ HEAVY = {  # name: (mesh w, h, cores per router, config overrides, packets, requ
     "2-flit packets, 3 VCs": (4, 3, 2, {"flits": 2, "virtual_channels": 3, "buffer_depth_flits": 3}, 1200, 100),
     "slow links, long pipeline": (3, 4, 1, {"router_pipeline_cycles": 3, "link_latency_cycles": 4,
                                                 "injection_cycles": 0, "ejection_cycles": 3}, 800, 100),
+    "VC setup 2, BookSim-like": (4, 4, 1, {"router_pipeline_cycles": 4, "vc_setup_cycles": 2, "vc_realloc_cycles": 1,
+                                           "injection_cycles": 2, "buffer_depth_flits": 4, "credit_delay_cycles": 2,
+                                           "injection_credit_cycles": 1}, 1200, 100),
+    "VC realloc 3, 2 VCs, 2-flit packets": (4, 3, 2, {"flits": 2, "virtual_channels": 2, "buffer_depth_flits": 4,
+                                                      "vc_realloc_cycles": 3, "credit_delay_cycles": 3}, 1000, 100),
+    "VC setup 2, 4-flit packets, 2 VCs, flit credits": (3, 3, 2, {
+        "flits": 4, "virtual_channels": 2, "buffer_depth_flits": 4, "router_pipeline_cycles": 3, "vc_setup_cycles": 2,
+        "credit_return": "flit", "vc_realloc_cycles": 1}, 800, 100),
+    "flit credits, 3-flit packets, 6-flit buffers": (4, 3, 1, {"flits": 3, "buffer_depth_flits": 6,
+                                                               "credit_return": "flit"}, 900, 100),
+    "VC setup 5 > L + P, 3 VCs, yx": (3, 4, 1, {"routing": "yx", "flits": 2, "virtual_channels": 3,
+                                                "buffer_depth_flits": 6, "vc_setup_cycles": 5}, 900, 80),
 }
 
 
@@ -198,3 +210,36 @@ def test_sparse_counters_match_the_dense_views(engine_kind):
     np.testing.assert_array_equal(res.add_link_flits(total), res.link_flits + 10)
     assert res.peak_buffer_max == res.peak_buffer_flits.max() > 0
     assert (np.diff(res.link_ids) > 0).all() and (res.link_counts > 0).all()
+
+
+def test_vc_setup_spaces_packets_of_one_vc_by_hand():
+    # One core sends three 1-flit packets at cycle 0 to the next router on a 2 x 1 mesh, tiny timing (I = P = L =
+    # E = 1), one VC of 4 flits, S = 2. Packet k is injected at k (one per flit cycle), lands in the local VC at
+    # k + 1. Packet 0: ready 2, leaves 2, lands east at 3, leaves 4, delivered 5. Packet 1: ready max(3, 2 + 1 +
+    # 2) = 5: leaves 5, its successor ready 8; east VC: lands 6, ready max(7, 4 + 1 + 2) = 7, leaves 7,
+    # delivered 8. Packet 2: leaves 8, lands 9, ready max(10, 7 + 3) = 10, delivered 11. With S = 0: 5, 6, 7.
+    for setup, expected in ((2, [5, 8, 11]), (0, [5, 6, 7])):
+        cfg = make_cfg(2, 1, buffer_depth_flits=4, vc_setup_cycles=setup)
+        for kind in ("fast", "simpy"):
+            res = make_engine(cfg, kind).run([0, 0, 0], [1, 1, 1], [0, 0, 0])
+            assert res.deliver_cycle.tolist() == expected, (setup, kind)
+
+
+def test_flit_credits_and_vc_realloc_by_hand():
+    # Core 0 sends three 4-flit packets at cycle 0 to the next router (2 x 1 mesh, I = P = L = E = 1, one VC of 4
+    # flits: one packet slot; local credits C = I = 1, mesh C = L = 1). Packet credits: P0 injected 0, leaves
+    # router 0 at 2 (its local slot usable at 2 + 3 + 1 = 6), leaves router 1 at 4 (slot usable 8), delivered
+    # 4 + 1 + 3 = 8; P1 injected 6, leaves 8, 10, delivered 14; P2 injected 12, delivered 20.
+    # Flit credits: a slot is usable at d + C: P1 is injected when the injection channel is free (4), leaves 6
+    # (router 1's slot usable at 5), 8, delivered 12; P2 injected 8, delivered 16.
+    # Flit credits and vc_realloc_cycles 2: router 1's VC takes the next packet at 2 + 4 + 2 = 8: P1 leaves router
+    # 0 at 8 (not 6), delivered 14; P2's local slot is usable at 9, so it is injected at 9, ready 11, but the VC
+    # is held until 8 + 6 = 14: leaves 14, delivered 20 (router 1's ejection VC, held likewise, is free again at
+    # 4 + 6 = 10 and 10 + 6 = 16, just when P1 and P2 reach it).
+    cases = (({}, [8, 14, 20]), ({"credit_return": "flit"}, [8, 12, 16]),
+             ({"credit_return": "flit", "vc_realloc_cycles": 2}, [8, 14, 20]))
+    for opts, expected in cases:
+        cfg = make_cfg(2, 1, flits=4, buffer_depth_flits=4, **opts)
+        for kind in ("fast", "simpy"):
+            res = make_engine(cfg, kind).run([0, 0, 0], [1, 1, 1], [0, 0, 0])
+            assert res.deliver_cycle.tolist() == expected, (opts, kind)

@@ -24,7 +24,10 @@ def networks_and_traffic(draw):
         virtual_channels=draw(st.integers(1, 3)),
         router_pipeline_cycles=draw(st.integers(1, 3)), link_latency_cycles=draw(st.integers(1, 3)),
         injection_cycles=draw(st.integers(0, 2)), ejection_cycles=draw(st.integers(0, 2)),
-        routing=draw(st.sampled_from(["xy", "yx"])),
+        routing=draw(st.sampled_from(["xy", "yx"])), vc_setup_cycles=draw(st.sampled_from([0, 0, 1, 2, 5])),
+        credit_return=draw(st.sampled_from(["packet", "flit"])), vc_realloc_cycles=draw(st.sampled_from([0, 1, 3])),
+        credit_delay_cycles=draw(st.sampled_from([None, 1, 2, 4])),
+        injection_credit_cycles=draw(st.sampled_from([None, 1, 3])),
     )
     n = draw(st.integers(1, 40))
     core = st.integers(0, cfg.num_cores - 1)
