@@ -35,7 +35,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chip_configs.errors import NeuroMeshError
+from chip_configs.errors import ConfigError, NeuroMeshError
 from chip_configs.npz import quote
 from chip_configs.schema import ChipConfig, config_to_dict, load_config
 from chip_configs.yaml_io import format_validation_error, load_yaml_mapping, parse_yaml
@@ -223,10 +223,12 @@ def _file_problems(model: SpecModel) -> list[str]:
 
 
 def _base_config(chip: str, problems: list[str]) -> ChipConfig | None:
+    """The base chip config; its problems (file, field path, value, allowed) as the spec's ``chip`` problems."""
     try:
         return load_config(chip)
-    except NeuroMeshError as exc:
-        problems.append(f"chip: {exc}")
+    except ConfigError as exc:
+        where = "" if exc.source == chip else f"{exc.source}: "
+        problems += [f"chip: {where}{p}" for p in exc.problems]
         return None
 
 
