@@ -147,12 +147,14 @@ def _progress_thread(client, futures: list) -> threading.Thread:
 
 
 def local_cluster(workers: int | None):
-    """An embedded ``LocalCluster``: ``workers`` processes (default: one per core), one thread each, no
-    dashboard (it would need bokeh), worker logs at warning level."""
+    """An embedded ``LocalCluster``: ``workers`` processes (default: one per core), one thread each, each
+    importing :mod:`emulator.sweep_worker` as it starts; no dashboard (it would need bokeh), worker logs at
+    warning level."""
     from distributed import LocalCluster
 
     n = workers if workers is not None else (os.cpu_count() or 1)
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                        preload=["emulator.sweep_worker"])
 
 
 def connect(scheduler: str, timeout_s: float = 10.0):

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from emulator.sweep import Sweep
+from emulator.sweep_exec import local_cluster
 from tests.emulator.sweep_evaluators import fail_at_3, interrupt_at_5
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +32,7 @@ SPEC = {
 
 @pytest.fixture(scope="module")
 def client():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as c:
+    with local_cluster(2) as cluster, Client(cluster) as c:  # what `neuromesh sweep --workers 2` starts
         yield c
 
 
