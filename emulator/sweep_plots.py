@@ -107,16 +107,20 @@ def _panel(ax, ok, col: str) -> None:
 
 def _positions(values):
     """Numeric values as they are; anything else (names, mixed) as category positions with their labels."""
-    v = values.to_numpy()
-    try:
-        x = v.astype(float)
-        if all(isinstance(i, (int, float, np.number)) and not isinstance(i, bool) for i in v):
-            return x, None
-    except (TypeError, ValueError):
-        pass
-    labels = sorted({str(i) for i in v})
+    v = [("null" if i is None or (isinstance(i, float) and math.isnan(i)) else i) for i in values.to_numpy()]
+    if all(isinstance(i, (int, float, np.number)) and not isinstance(i, bool) for i in v):
+        return np.asarray(v, dtype=float), None
+    labels = sorted({str(i) for i in v}, key=lambda s: (s != "null", _number_or_text(s)))
     pos = {s: k for k, s in enumerate(labels)}
     return np.asarray([pos[str(i)] for i in v], dtype=float), labels
+
+
+def _number_or_text(s: str):
+    """Sort key: numbers by value before text."""
+    try:
+        return (0, float(s), "")
+    except ValueError:
+        return (1, 0.0, s)
 
 
 def _save(fig, path: Path) -> Path:

@@ -51,9 +51,9 @@ class Point:
         """The row's varied columns: ``{column: value}`` (block values as JSON text)."""
         out = {"network": self.network}
         vals = dict(self.overrides) | {f"mapping.{k}": v for k, v in self.mapping}
-        for axis in spec.axes:
-            v = vals[axis.column]
-            out[axis.column] = json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
+        for col in spec.columns[1:]:
+            v = vals[col]
+            out[col] = json.dumps(v, sort_keys=True) if isinstance(v, dict) else v
         return out
 
     def mapping_options(self) -> dict:
@@ -101,7 +101,8 @@ def draw_range(r: Range, rng: np.random.Generator):
 
 
 def _point(index: int, network: str, values: tuple, axes: tuple[Axis, ...], base_key: dict) -> Point:
-    overrides = tuple((a.key, v) for a, v in zip(axes, values, strict=True) if a.kind == "config")
+    overrides = tuple((path, v if len(a.paths) == 1 else v[k]) for a, v in zip(axes, values, strict=True)
+                      if a.kind == "config" for k, path in enumerate(a.paths))
     mapping = tuple((a.key, v) for a, v in zip(axes, values, strict=True) if a.kind == "mapping")
     key = dict(base_key, network=base_key["networks"][network], overrides=overrides,
                mapping=sorted((MAPPING_DEFAULTS | dict(mapping)).items()))

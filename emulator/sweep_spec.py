@@ -102,9 +102,14 @@ class Axis:
     range: Range | None = None
 
     @property
-    def column(self) -> str:
-        """The results column: the config path as given, mapping options as ``mapping.<name>``."""
-        return self.key if self.kind == "config" else f"mapping.{self.key}"
+    def paths(self) -> tuple[str, ...]:
+        """The config paths the axis sets: one, or several joined by ``+`` (set together, value by value)."""
+        return tuple(k.strip() for k in self.key.split("+")) if self.kind == "config" else ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The results columns: each config path as given, a mapping option as ``mapping.<name>``."""
+        return self.paths if self.kind == "config" else (f"mapping.{self.key}",)
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ class Spec:
     @property
     def columns(self) -> tuple[str, ...]:
         """The varied columns of the results: the network, then each axis."""
-        return ("network", *(a.column for a in self.axes))
+        return ("network", *(c for a in self.axes for c in a.columns))
 
 
 def _check_positive_int(v) -> str | None:
@@ -237,17 +242,9 @@ def _axes(model: SpecModel, base_dict: dict, problems: list[str]) -> tuple[Axis,
     random = model.random is not None
     axes = []
     for key, raw in model.vary.items():
-        node = _config_node(base_dict, key)
-        if node is _MISSING:
-            problems.append(_unknown_path(key, base_dict))
-            continue
-        axis = _axis("config", key, raw, random, f"vary.{key}", problems)
-        if axis is not None and isinstance(node, dict):
-            bad = [i for i, v in enumerate(axis.values) if not isinstance(v, dict)] + ([0] if axis.range else [])
-            for i in bad[:1]:
-                problems.append(f"vary.{key}[{i}]: {key!r} is a block; allowed: mappings of its keys, merged into "
-                                "the base block")
-        axes.append(axis)
+        axis = _config_axis(key, raw, random, base_dict, problems)
+        if axis is not None:
+            axes.append(axis)
     for key, raw in model.mapping.items():
         if key not in MAPPING_OPTIONS:
             close = difflib.get_close_matches(key, list(MAPPING_OPTIONS), n=1, cutoff=0.6)
@@ -262,6 +259,30 @@ def _axes(model: SpecModel, base_dict: dict, problems: list[str]) -> tuple[Axis,
 
 
 _MISSING = object()
+
+
+def _config_axis(key: str, raw, random: bool, base_dict: dict, problems: list[str]) -> Axis | None:
+    """A ``vary`` axis: its path(s) checked against the base config, a block's values checked to be mappings,
+    joined paths (``a + b``) given lists of one value per path."""
+    paths = [k.strip() for k in key.split("+")]
+    nodes = [_config_node(base_dict, p) for p in paths]
+    missing = [p for p, n in zip(paths, nodes, strict=True) if n is _MISSING]
+    problems += [_unknown_path(p, base_dict) for p in missing]
+    axis = _axis("config", key, raw, random and len(paths) == 1, f"vary.{key}", problems)
+    if missing or axis is None:
+        return None
+    if len(paths) > 1:
+        bad = [i for i, v in enumerate(axis.values) if not (isinstance(v, list) and len(v) == len(paths))]
+        for i in bad[:1]:
+            problems.append(f"vary.{key}[{i}]: received {quote(axis.values[i])}; allowed: a list of {len(paths)} "
+                            f"values, one per path ({', '.join(paths)})")
+        return None if bad else axis
+    if isinstance(nodes[0], dict):
+        bad = [i for i, v in enumerate(axis.values) if not isinstance(v, dict)] + ([0] if axis.range else [])
+        for i in bad[:1]:
+            problems.append(f"vary.{key}[{i}]: {key!r} is a block; allowed: mappings of its keys, merged into "
+                            "the base block")
+    return axis
 
 
 def _config_node(base: dict, path: str):
