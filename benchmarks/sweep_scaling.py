@@ -17,8 +17,7 @@ Measured, one after the other:
 - ``cli_validate``: a few ``neuromesh validate`` processes (the hand-written loop a sweep replaces).
 
 speed-up = workers_1 / workers_2 (goal >= 1.8 on 2 cores); per-point overhead = (workers_1 - bare) / bare
-(goal < 10 %). Writes ``results/sweep_scaling.json`` and, from the 2-worker run's table, the pictures
-``results/sweep_pareto.png`` and ``results/sweep_params.png``.
+(goal < 10 %). Writes ``results/sweep_scaling.json``.
 
 Run from the repository root: ``python benchmarks/sweep_scaling.py`` (about 2 minutes on 2 cores).
 """
@@ -106,7 +105,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from emulator.sweep import Sweep
-    from emulator.sweep_plots import params_plot, pareto_plot
 
     info = machine_info()
     sweep = Sweep.from_dict(spec(args.samples, args.engine), "benchmarks/sweep_scaling.py")
@@ -120,9 +118,6 @@ def main() -> None:
     two = on_cluster(sweep, 2, tmp / "w2")
     same = all(d.drop(columns="wall_s").equals(inproc.drop(columns="wall_s")) for d in (one["table"], two["table"]))
     t_cli = cli_validate(3, args.samples, args.engine)
-    pareto_plot(two["table"], RESULTS / "sweep_pareto.png")
-    params_plot(two["table"], [c for c in sweep.spec.columns if two["table"][c].nunique() > 1],
-                RESULTS / "sweep_params.png")
     result = {
         "machine": info, "load_average_end": [round(x, 2) for x in __import__("os").getloadavg()],
         "points": n, "samples_per_point": args.samples, "engine": args.engine,

@@ -38,10 +38,10 @@ spec (YAML):
   random: {n: 200, seed: 0}                    # optional: draw n points; ranges {low, high, log: true}
 
 examples:
-  neuromesh sweep sweep.yaml --out runs/s1                    # one worker process per core
-  neuromesh sweep sweep.yaml --out runs/s1 --workers 0        # in this process (debugging)
-  neuromesh sweep sweep.yaml --out runs/s1 --scheduler tcp://10.0.0.5:8786   # an existing Dask cluster
-  neuromesh sweep --report runs/s1                            # the Pareto front as a table
+  neuromesh sweep examples/digits/sweep.yaml --out runs/digits              one worker process per core
+  neuromesh sweep examples/digits/sweep.yaml --out runs/digits --workers 0  in this process (debugging)
+  neuromesh sweep --report runs/digits                                      the Pareto front as a table
+  on a Dask cluster of your own: neuromesh sweep SPEC.yaml --out DIR --scheduler tcp://HOST:8786
 """
 
 

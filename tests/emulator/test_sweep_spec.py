@@ -126,3 +126,14 @@ def test_cli_in_process_sweep_and_report(tmp_path, capsys):
     df = pd.read_csv(out / "results.csv")
     assert list(df["index"]) == [0, 1, 2, 3] and df["energy_uj"].gt(0).all()
     assert not math.isnan(df["accuracy_chip"][0])
+
+
+def test_joined_paths_are_set_together():
+    key = "timing.syn_op_ns + energy.syn_op_pj"
+    sweep = Sweep.from_dict(BASE | {"vary": {key: [[2.5, 33.0], [5.0, 17.0]]}})
+    assert sweep.spec.columns == ("network", "timing.syn_op_ns", "energy.syn_op_pj")
+    assert [p.overrides for p in sweep.points] == [(("timing.syn_op_ns", 2.5), ("energy.syn_op_pj", 33.0)),
+                                                   (("timing.syn_op_ns", 5.0), ("energy.syn_op_pj", 17.0))]
+    problems = _problems(BASE | {"vary": {key: [[2.5, 33.0], [5.0]]}})
+    assert problems == [f"vary.{key}[1]: received [5.0]; allowed: a list of 2 values, one per path "
+                        "(timing.syn_op_ns, energy.syn_op_pj)"]
