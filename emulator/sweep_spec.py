@@ -18,7 +18,9 @@ random: {n: 200, seed: 0}                      # optional: n points drawn instea
 With ``random``, each varied key is drawn independently per point: from its list (uniformly), or from a range
 ``{low, high, log: false}`` (uniform, or log-uniform with ``log: true``; integers when ``low`` and ``high`` are
 both integers). A scalar instead of a list fixes the key for every point. A path may name a whole block
-(``energy``): its values are then mappings merged into the base block.
+(``energy``): its values are then mappings merged into the base block. Paths joined by ``+`` are set together,
+each value a list of one value per path (operating points: ``timing.syn_op_ns + energy.syn_op_pj:
+[[2.5, 33.0], [5.0, 17.0]]``).
 
 Validation follows the chip configs': every problem is listed at once, each with the file, the field path,
 the value received and what is allowed (:class:`SpecError`). The varied *values* are checked later, per
