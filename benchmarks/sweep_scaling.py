@@ -25,6 +25,7 @@ Run from the repository root: ``python benchmarks/sweep_scaling.py`` (about 2-3 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -32,12 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
+# One BLAS / OpenMP thread in this process too, as Dask's nanny sets for every worker process: the bare and
+# in-process runs then compute exactly as a worker does (2 BLAS threads here would compete for the same cores).
+# Set before NumPy is imported (the project modules are imported inside the functions below).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from _common import RESULTS, machine_info  # noqa: E402
-
-from chip_configs.files import atomic_write_json  # noqa: E402
+RESULTS = Path(__file__).resolve().parent / "results"
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = ROOT / "examples" / "digits"
@@ -111,6 +114,9 @@ def main() -> None:
     ap.add_argument("--json", default=str(RESULTS / "sweep_scaling.json"))
     args = ap.parse_args()
 
+    from _common import machine_info
+
+    from chip_configs.files import atomic_write_json
     from emulator.sweep import Sweep
 
     info = machine_info()
@@ -126,7 +132,7 @@ def main() -> None:
     same = all(d.drop(columns="wall_s").equals(inproc.drop(columns="wall_s")) for d in (one["table"], two["table"]))
     t_cli = cli_validate(3, args.samples, args.engine)
     result = {
-        "machine": info, "load_average_end": [round(x, 2) for x in __import__("os").getloadavg()],
+        "machine": info, "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "points": n, "samples_per_point": args.samples, "engine": args.engine,
         "statuses": inproc["status"].value_counts().to_dict(),
         "bare_validate_s": round(t_bare, 3), "bare_per_point_s": round(t_bare / n, 4),
