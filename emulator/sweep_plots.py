@@ -44,8 +44,11 @@ def pareto_plot(df, path: Path) -> Path:
         ax.scatter(nogo["latency_us"], nogo["energy_uj"], marker="x", c="0.6", label=f"no-go ({len(nogo)})")
     if not ok.empty:
         acc = ok["accuracy_chip"].astype(float)
+        lo, hi = (acc.min(), acc.max()) if acc.notna().any() else (0.0, 1.0)
+        lo = min(lo, hi - 0.05)  # one accuracy for every point: its colour at the top of a 5-point scale
         sc = ax.scatter(ok["latency_us"], ok["energy_uj"], c=acc if acc.notna().any() else "tab:blue",
-                        cmap="viridis", s=36, edgecolors="k", linewidths=0.4, label=f"go ({len(ok)})", zorder=3)
+                        cmap="viridis", vmin=lo, vmax=hi, s=36, edgecolors="k", linewidths=0.4,
+                        label=f"go ({len(ok)})", zorder=3)
         if acc.notna().any():
             fig.colorbar(sc, ax=ax, label="chip accuracy")
         _front(ax, pareto_front(df))
