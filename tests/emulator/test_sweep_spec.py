@@ -137,3 +137,12 @@ def test_joined_paths_are_set_together():
     problems = _problems(BASE | {"vary": {key: [[2.5, 33.0], [5.0]]}})
     assert problems == [f"vary.{key}[1]: received [5.0]; allowed: a list of 2 values, one per path "
                         "(timing.syn_op_ns, energy.syn_op_pj)"]
+
+
+def test_a_network_that_does_not_fit_is_a_no_go_row_with_its_resource():
+    data = BASE | {"samples": str(DIGITS / "digits_samples.npz"), "max_samples": 2, "engine": "loads",
+                   "vary": {"mesh.num_cores": [1]}, "mapping": {"neurons_per_core": [16]}}
+    row = Sweep.from_dict(data).run().iloc[0]
+    assert row["status"] == "no-go" and row["reasons"].startswith("capacity:")
+    assert row["tightest_resource"] == "cores" and row["tightest_utilisation"] > 1
+    assert math.isnan(row["energy_uj"])
