@@ -149,12 +149,15 @@ def _progress_thread(client, futures: list) -> threading.Thread:
 def local_cluster(workers: int | None):
     """An embedded ``LocalCluster``: ``workers`` processes (default: one per core), one thread each, each
     importing :mod:`emulator.sweep_worker` as it starts; no dashboard (it would need bokeh), worker logs at
-    warning level."""
+    warning level, and Dask's statistical profiler off: it samples the task thread's stack every 10 ms, which
+    cost about 8 % of a point's time in an A/B run (benchmarks/README.md), for a dashboard nobody sees."""
+    import dask
     from distributed import LocalCluster
 
     n = workers if workers is not None else (os.cpu_count() or 1)
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-                        preload=["emulator.sweep_worker"])
+    with dask.config.set({"distributed.worker.profile.enabled": False}):  # the nannies pass it to the workers
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                            preload=["emulator.sweep_worker"])
 
 
 def connect(scheduler: str, timeout_s: float = 10.0):
