@@ -113,6 +113,7 @@ def _positions(values):
     v = [("null" if i is None or (isinstance(i, float) and math.isnan(i)) else i) for i in values.to_numpy()]
     if all(isinstance(i, (int, float, np.number)) and not isinstance(i, bool) for i in v):
         return np.asarray(v, dtype=float), None
+    v = [int(i) if isinstance(i, float) and i.is_integer() else i for i in v]  # 16.0 (a column with nulls) -> 16
     labels = sorted({str(i) for i in v}, key=lambda s: (s != "null", _number_or_text(s)))
     pos = {s: k for k, s in enumerate(labels)}
     return np.asarray([pos[str(i)] for i in v], dtype=float), labels
