@@ -30,6 +30,7 @@ SUBCOMMAND_MODULES = (
     "mapping.cli",
     "noc.sweep",
     "emulator.cli_config",
+    "emulator.sweep_cli",
 )
 
 DESCRIPTION = """\

@@ -22,6 +22,7 @@ from chip_configs.errors import MappingError
 from chip_configs.files import OutputSet, atomic_write_json
 from chip_configs.npz import quote
 from chip_configs.schema import load_config
+from emulator.loops import ENGINE_NAMES
 from mapping.from_nir import read_nir
 from mapping.nir_frameworks import FRAMEWORKS
 from mapping.placement import PLACERS
@@ -198,6 +199,8 @@ def add_parsers(subparsers) -> None:
     v.add_argument("--min-agreement", type=fraction, default=0.95,
                    help="least fraction of samples whose predicted class must match the framework's "
                         "(reference_counts) or else the float reading's, 0 .. 1 (default: 0.95)")
+    v.add_argument("--engine", default="fast", choices=ENGINE_NAMES,
+                   help="network model of the run on the samples, as in 'neuromesh run --engine' (default: fast)")
     v.add_argument("--report", metavar="FILE.json", help="write the validation report as JSON (atomically)")
     v.add_argument("--out", metavar="MAPPED", help="also write the programmed chip when the verdict is go")
     v.set_defaults(func=cmd_validate)
@@ -270,7 +273,7 @@ def _validate(args) -> int:
                                                Limits(min_class_agreement=args.min_agreement),
                                                neurons_per_core=args.neurons_per_core,
                                                axon_copies=args.axon_copies, bit_cost=args.bit_cost,
-                                               calibration=_calibration(args, net))
+                                               calibration=_calibration(args, net), engine=args.engine)
     if summary is not None:
         print(summary.to_text() + "\n")
     print(result.to_text())

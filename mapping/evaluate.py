@@ -149,8 +149,10 @@ class ChipComparison:
     neuron_rates: dict  # chip core -> peak spikes per tick of each neuron (reference, chip timing)
 
 
-def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind: str = "run") -> ChipComparison:
-    """Run the float reference and the emulated chip on ``samples`` (``chip_kind``: 'run' or 'reference')."""
+def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind: str = "run",
+                    engine: str = "fast") -> ChipComparison:
+    """Run the float reference and the emulated chip on ``samples`` (``chip_kind``: 'run' or 'reference';
+    ``engine``: the chip's network model, any name of :data:`emulator.loops.ENGINE_NAMES`)."""
     from emulator.chip import Chip
 
     lat = int(mapped.metadata.get("latency_ticks", net.depth()))
@@ -158,7 +160,7 @@ def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind
     # the chip-timed reference starts from the same initial states as the chip (bias onset alignment)
     chip_net, _ = align_bias_onset(net, mapped.metadata.get("onset_ticks", {}))
     ref_chip = run_reference(chip_net, samples.inputs, ticks=samples.inputs.shape[1] + lat, timing="per_layer_delay")
-    chip = Chip.from_config(cfg, seed=seed)
+    chip = Chip.from_config(cfg, seed=seed, noc_engine=engine)
     chip.program(mapped)
     padded = pad_ticks(samples.inputs.astype(np.int64), lat)
     res = chip.run(padded) if chip_kind == "run" else chip.run_reference(padded)
@@ -189,16 +191,39 @@ def mean_rates(net, samples: Samples) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Validation:
+    """Everything a validation produced: the verdict, the mapped network and mapping summary (None when the
+    mapping was refused), and the chip-vs-reference comparison with the run's report (None without samples)."""
+
+    verdict: Verdict
+    mapped: object | None
+    summary: object | None
+    comparison: ChipComparison | None
+
+
 def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
-                     axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None):
+                     axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
+                     engine: str = "fast"):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
 
     The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
     :func:`mapping.mapper.map_network`; ``calibration`` samples give its ``activity`` (TrueNorth bias
     correction, :func:`mean_rates`). Calibrate on samples other than the validation ones to keep the
-    functional check honest.
+    functional check honest. ``engine`` is the chip's network model for the run on the samples.
     """
+    v = validate_full(net, cfg, samples, placer, seed, limits, neurons_per_core, axon_copies, bit_cost,
+                      calibration, engine)
+    return v.verdict, v.mapped, v.summary
+
+
+def validate_full(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
+                  limits: Limits | None = None, neurons_per_core: int | None = None,
+                  axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
+                  engine: str = "fast") -> Validation:
+    """:func:`validate_network`, returning the whole :class:`Validation` (the run's report included: sweeps
+    read energy, latency and NoC figures from it)."""
     from mapping.mapper import map_network
 
     limits = limits or Limits()
@@ -209,15 +234,15 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
                                       bit_cost=bit_cost,
                                       activity=mean_rates(net, calibration) if calibration is not None else None)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
-        return capacity_failure(exc), None, None
+        return Validation(capacity_failure(exc), None, None, None)
     cfg = cfg if not isinstance(cfg, (str, Path)) else _load(cfg)
-    comp = compare_on_chip(net, mapped, cfg, samples, seed) if samples is not None else None
+    comp = compare_on_chip(net, mapped, cfg, samples, seed, engine=engine) if samples is not None else None
     s = summary.to_dict()
     checks = [check_capacity(s, limits), check_precision(s, limits),
               check_functional(comp.numbers if comp else None, limits),
               check_timing(cfg, mapped, comp.report if comp else None, _core_rates(mapped, summary, rates)),
               check_energy(comp.report if comp else None)]
-    return verdict(checks), mapped, summary
+    return Validation(verdict(checks), mapped, summary, comp)
 
 
 def _load(cfg):
@@ -239,4 +264,4 @@ def _core_rates(mapped, summary, rates: dict | None) -> dict | None:
 
 
 __all__ = ["ChipComparison", "Samples", "Verdict", "compare_on_chip", "load_samples", "mean_rates", "pad_ticks",
-           "peak_rates", "rate_code", "validate_network"]
+           "peak_rates", "rate_code", "Validation", "validate_full", "validate_network"]
