@@ -130,8 +130,21 @@ def _check_outputs(m: MappedNetwork, sizes: CoreSizes) -> list[str]:
     return p
 
 
+def check_target(m: MappedNetwork, cfg: ChipConfig) -> None:
+    """Refuse at once a program mapped for another neuron model: its cores cannot fit, and listing why core by
+    core would hide the one thing to do (map the network again for this chip)."""
+    model = (m.metadata.get("summary") or {}).get("model")
+    if model and model != cfg.neuron.model:
+        raise ProgramError(
+            f"this programmed chip was mapped for chip '{m.chip_name}' (neuron model {model}); chip "
+            f"'{cfg.name}' has neuron model {cfg.neuron.model}: map the network again for it "
+            f"(neuromesh map {cfg.name} NETWORK --out mapped.npz), or run it on '{m.chip_name}'")
+
+
 def check_mapped(m: MappedNetwork, cfg: ChipConfig) -> None:
-    """Raise :class:`ProgramError` listing every problem (up to :data:`MAX_LISTED`)."""
+    """Raise :class:`ProgramError` listing every problem (up to :data:`MAX_LISTED`); a program for another
+    neuron model is refused first, in one line."""
+    check_target(m, cfg)
     problems = check_core_indices(m, cfg)
     sizes = CoreSizes.of(m, cfg)
     for mc in m.cores:
@@ -145,6 +158,8 @@ def check_mapped(m: MappedNetwork, cfg: ChipConfig) -> None:
         shown = problems[:MAX_LISTED]
         more = len(problems) - len(shown)
         tail = f"\n  ... and {more} more" if more else ""
+        other = f" (it was mapped for chip '{m.chip_name}')" if m.chip_name != cfg.name else ""
         raise ProgramError(
-            f"mapped network does not fit chip '{cfg.name}':\n" + "\n".join(f"  - {s}" for s in shown) + tail
+            f"mapped network does not fit chip '{cfg.name}'{other}:\n" + "\n".join(f"  - {s}" for s in shown)
+            + tail
         )

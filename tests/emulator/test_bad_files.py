@@ -147,3 +147,12 @@ def test_zip_with_a_corrupt_member_is_refused(tmp_path):
     path.write_bytes(bytes(bad))
     with pytest.raises(SimulationError, match=str(path)):
         load_samples(path, n_inputs=4)
+
+
+def test_a_program_for_another_chip_is_named_in_one_line(capsys):
+    from emulator.cli import main
+
+    code = main(["run", "loihi", "--network", "emulator/data/default_network_truenorth.npz"])
+    err = capsys.readouterr().err
+    assert code == 2 and "this programmed chip was mapped for chip 'truenorth' (neuron model truenorth)" in err
+    assert "neuromesh map loihi NETWORK" in err and len(err.strip().splitlines()) == 1
