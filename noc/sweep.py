@@ -30,6 +30,22 @@ packets still in flight, exceeds ``latency_thres`` (500 cycles), where ours repo
 
 Every rate uses a generator seeded with ``seed`` (common random numbers: the curves are smooth and the result
 does not depend on which other rates are in the sweep).
+
+Memory
+------
+What still scales with ``--cycles``: the packets of one rate, ``routers x rate x (warmup + cycles + drain)`` of
+them, at about :data:`PACKET_BYTES` each, because the exact engine (:class:`noc.fast_engine.FastNoc`, like
+``simpy``) simulates one batch of packets from an empty network until they are delivered and resets its state
+at the end of the call: it cannot be resumed, so the traffic of a rate cannot be fed to it in pieces without
+changing the results (a queue left at the end of one piece would start empty in the next). Per packet it
+holds the request (source and destination cores, int32; request cycle, int64: 16 bytes), the zero
+destination axons (4), the kernel's state (request order, its radix-sort buffer and source list, int32, and
+a 24-byte packet record: 36) and the results (delivery cycle int64, delivered core and hops int32: 16), about
+72 bytes; 90 bytes per packet measured as peak resident memory (tiny, uniform, rate 0.3, 960,278 packets).
+What does not: the measurement works on the contiguous slice of measured packets (the packets are sorted by
+request cycle) and keeps no mask or latency over all packets, and nothing is kept between rates but their
+rows. The bound is checked before any work (:func:`_check_sweep_memory`), so an oversized sweep is refused in
+one line instead of failing after minutes.
 """
 
 from __future__ import annotations
@@ -49,6 +65,7 @@ from chip_configs.schema import ChipConfig, load_config
 from noc.engine import ENGINES, make_engine
 from noc.errors import TrafficError
 from noc.model import RouterParams
+from noc.result import NOT_DELIVERED
 from noc.stats import latency_figures
 from noc.topology import MeshTopology
 from noc.traffic import PATTERNS, make_pattern, synthetic_packets, uniform_channel_bound
@@ -96,26 +113,33 @@ def run_sweep(cfg: ChipConfig, traffic, rates, cycles: int, warmup: int, seed: i
 
 def measure_rate(engine, topo: MeshTopology, params: RouterParams, pattern, rate: float, cycles: int,
                  warmup: int, drain: int, seed: int) -> dict:
-    """One sweep row: simulate, then measure as described in the module docstring."""
+    """One sweep row: simulate, then measure as described in the module docstring.
+
+    The packets come sorted by request cycle (:func:`noc.traffic.bernoulli_injections`), so the measured ones
+    (requested in ``[warmup, warmup + cycles)``) are one contiguous slice: their figures are taken on views of
+    that slice, never through masks or latencies over every simulated packet (which made the peak memory of a
+    rate ~25 bytes per simulated packet larger than the engine's own; see :data:`PACKET_BYTES`).
+    """
     start, end = warmup, warmup + cycles
     src, dst, inject = synthetic_packets(topo, pattern, rate, end + drain, np.random.default_rng(seed))
     res = engine.run(src, dst, inject, until=end + drain)
-    measured = (inject >= start) & (inject < end)
-    done = measured & res.delivered
-    lat = res.latency[done]
     nodes = topo.n_routers
-    accepted = np.count_nonzero((res.deliver_cycle >= start) & (res.deliver_cycle < end)) / nodes / cycles
-    requested = measured.sum() / nodes / cycles
+    deliver = res.deliver_cycle
+    accepted = np.count_nonzero((deliver >= start) & (deliver < end)) / nodes / cycles
+    lo, hi = np.searchsorted(inject, [start, end])
+    done = deliver[lo:hi] != NOT_DELIVERED
+    lat = (deliver[lo:hi] - inject[lo:hi])[done]
+    requested = (hi - lo) / nodes / cycles
     figs = latency_figures(lat)
-    zero_load = params.zero_load_latency(topo.hop_distance(src[measured], dst[measured]))
+    zero_load = params.zero_load_latency(topo.hop_distance(src[lo:hi], dst[lo:hi]))
     blown = lat.size > 0 and figs["latency_mean"] > LATENCY_BLOWUP * zero_load.mean()
     return {
         "offered_rate": rate,
         "accepted_rate": float(accepted),
         "avg_latency_cycles": figs["latency_mean"],
         "p99_latency_cycles": figs["latency_p99"],
-        "avg_hops": float(res.hops[done].mean()) if done.any() else float("nan"),
-        "saturated": bool(done.sum() < measured.sum() or accepted < ACCEPT_RATIO * requested or blown),
+        "avg_hops": float(res.hops[lo:hi][done].mean()) if done.any() else float("nan"),
+        "saturated": bool(lat.size < hi - lo or accepted < ACCEPT_RATIO * requested or blown),
     }
 
 
@@ -263,13 +287,15 @@ def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-PACKET_BYTES = 96   # per generated packet: source, destination, injection cycle, and the engine's per-packet results
+# Peak bytes per simulated packet: the request, the engine's state and its results (90 measured; see "Memory").
+PACKET_BYTES = 96
 
 
 def _check_sweep_memory(topo: MeshTopology, args: argparse.Namespace) -> None:
     """Refuse a sweep whose packets (expected count: routers x rate x simulated cycles) would not fit memory.
 
-    The packets of one rate are generated and simulated at once, so memory grows with --cycles; this bound
+    The packets of one rate are simulated at once by an engine that cannot be resumed, so memory grows with
+    --cycles (module docstring, "Memory"); this bound
     turns what would be a MemoryError (or a crash) after minutes into a refusal before any work.
     """
     from chip_configs.memory import check_memory

@@ -93,3 +93,26 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path, capsys, args, message):
     assert main([*args, "--out", str(out)]) == 2
     assert re.search(message, capsys.readouterr().err)
     assert not out.exists()
+
+
+# CSVs written by the code before the measured figures were taken on the measured slice only (commit a5c302f),
+# for tiny, --rates 0.05,0.3,0.9 --cycles 2000 --warmup 300 --drain 500 --seed 5: the rows must not change.
+BEFORE_SLICED_MEASUREMENT = {
+    "uniform": "0.05,0.050125,4.9801,7,0.977612,false\n0.3,0.29875,5.31268,9,0.982001,false\n"
+               "0.9,0.605375,534.108,916,1.00476,true\n",
+    "hotspot": "0.05,0.050125,5.06468,7,1.0199,false\n0.3,0.298625,5.41775,10,0.997907,false\n"
+               "0.9,0.559875,612.409,1182.25,1.00715,true\n",
+}
+
+
+@pytest.mark.parametrize("traffic", sorted(BEFORE_SLICED_MEASUREMENT))
+def test_sweep_csv_is_byte_identical_to_the_unsliced_measurement(traffic, tmp_path):
+    from chip_configs.schema import load_config
+    from noc.topology import MeshTopology
+    from noc.traffic import make_pattern
+
+    cfg = load_config("tiny")
+    rows = run_sweep(cfg, make_pattern(traffic, MeshTopology.from_config(cfg)), [0.05, 0.3, 0.9], cycles=2000,
+                     warmup=300, seed=5, drain=500)
+    out = write_csv(rows, tmp_path / "c.csv")
+    assert out.read_text() == ",".join(COLUMNS) + "\n" + BEFORE_SLICED_MEASUREMENT[traffic]
