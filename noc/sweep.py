@@ -248,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
 def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     from tqdm import tqdm
 
-    cfg = load_config(args.config).network_spec()
+    cfg = as_network_spec(load_config(args.config))
     topo = MeshTopology.from_config(cfg)
     pattern = _pattern_from_args(args, topo)
     _check_sweep_memory(topo, args)
