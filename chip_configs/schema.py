@@ -7,11 +7,18 @@ key names (``_ns``, ``_pj``, ``_mw``, ``_mhz``, ``_bits``, ``_cycles``).
 
 The resulting :class:`ChipConfig` is the single source of truth for widths, limits, timing and energy: no
 other module hard-codes a hardware number.
+
+``noc/`` and ``cores/`` never see a whole :class:`ChipConfig`: they take a frozen view of their own blocks,
+:class:`NetworkSpec` (mesh, NoC, packet layout) and :class:`CoreSpec` (core, neuron), from
+:meth:`ChipConfig.network_spec` / :meth:`ChipConfig.core_spec`. Their entry points accept either and
+normalise once with :func:`as_network_spec` / :func:`as_core_spec`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
@@ -274,6 +281,68 @@ class ChipConfig(_Block):
     def memory_bits_per_core(self) -> dict[str, int]:
         """Storage of one core in bits, by kind; see :func:`core_memory_bits`."""
         return core_memory_bits(self)
+
+    def network_spec(self) -> NetworkSpec:
+        """The view of this chip that ``noc/`` takes (cached: equal configs share one view)."""
+        return _network_spec(self)
+
+    def core_spec(self) -> CoreSpec:
+        """The view of this chip that ``cores/`` takes (cached: equal configs share one view)."""
+        return _core_spec(self)
+
+
+# ----- the views noc/ and cores/ take -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSpec:
+    """What ``noc/`` reads of a chip: its name, ``mesh`` and ``noc`` blocks, the resolved packet layout and
+    the axons per core (the largest ``dst_axon`` a packet may carry). Frozen and hashable, so caches keyed
+    on it (one :class:`noc.topology.MeshTopology` per geometry) keep working."""
+
+    name: str
+    mesh: MeshConfig
+    noc: NocConfig
+    layout: tuple[tuple[str, int], ...]   # resolved packet fields (name_bits, width) in layout order
+    axons_per_core: int
+
+    @property
+    def num_cores(self) -> int:
+        return self.mesh.cores
+
+    def packet_layout(self) -> dict[str, int]:
+        """Resolved packet bit fields, as :meth:`ChipConfig.packet_layout`."""
+        return dict(self.layout)
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSpec:
+    """What ``cores/`` reads of a chip: its name, ``core`` and ``neuron`` blocks and the number of cores."""
+
+    name: str
+    core: CoreConfig
+    neuron: NeuronConfig
+    num_cores: int
+
+
+@lru_cache(maxsize=64)
+def _network_spec(cfg: ChipConfig) -> NetworkSpec:
+    return NetworkSpec(cfg.name, cfg.mesh, cfg.noc, tuple(cfg.packet_layout().items()), cfg.core.axons_per_core)
+
+
+@lru_cache(maxsize=64)
+def _core_spec(cfg: ChipConfig) -> CoreSpec:
+    return CoreSpec(cfg.name, cfg.core, cfg.neuron, cfg.num_cores)
+
+
+def as_network_spec(cfg: ChipConfig | NetworkSpec) -> NetworkSpec:
+    """``cfg`` as the view ``noc/`` takes (a :class:`NetworkSpec` is returned as it is)."""
+    return cfg if isinstance(cfg, NetworkSpec) else cfg.network_spec()
+
+
+def as_core_spec(cfg: ChipConfig | CoreSpec) -> CoreSpec:
+    """``cfg`` as the view ``cores/`` takes (a :class:`CoreSpec` is returned as it is)."""
+    return cfg if isinstance(cfg, CoreSpec) else cfg.core_spec()
 
 
 def _bits_for(n_values: int) -> int:

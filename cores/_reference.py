@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from chip_configs.errors import ProgramError
+from chip_configs.schema import as_core_spec
 from cores import prng
 from cores.core_array import StateRegisters, _check_entries
 from cores.models import Draws, Synapses, model_of
@@ -38,6 +39,7 @@ class ReferenceCoreArray(StateRegisters):
     """NumPy twin of :class:`cores.CoreArray` (same indexing, timing contract, counters and state)."""
 
     def __init__(self, cfg, programs: Sequence[CoreProgram], seed: int | None = None):
+        cfg = as_core_spec(cfg)   # CoreSpec or ChipConfig; only the core view is kept
         if len(programs) > cfg.num_cores:
             raise ProgramError(f"{len(programs)} core programs given; the chip has {cfg.num_cores} cores")
         self.cfg = cfg

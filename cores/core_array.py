@@ -42,6 +42,7 @@ import numpy as np
 
 from chip_configs.errors import ProgramError, SimulationError
 from chip_configs.events import CORE_EVENTS
+from chip_configs.schema import as_core_spec
 from cores import tables
 from cores._compiled import _kernels
 from cores.models import model_of
@@ -104,8 +105,9 @@ class CoreArray(StateRegisters):
 
     Parameters
     ----------
-    cfg : ChipConfig
-        Widths, overflow policies, limits and the neuron model.
+    cfg : CoreSpec or ChipConfig
+        Widths, overflow policies, limits and the neuron model (a ChipConfig is reduced to its
+        :class:`~chip_configs.schema.CoreSpec`; the array keeps only that, as ``self.cfg``).
     programs : sequence of CoreProgram
         One per core; core index k = position in this sequence.
     seed : int, optional
@@ -119,6 +121,7 @@ class CoreArray(StateRegisters):
     """
 
     def __init__(self, cfg, programs: Sequence[CoreProgram], seed: int | None = None):
+        cfg = as_core_spec(cfg)
         if len(programs) > cfg.num_cores:
             raise ProgramError(f"{len(programs)} core programs given; the chip has {cfg.num_cores} cores")
         tables.check_headroom(cfg)

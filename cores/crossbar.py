@@ -32,6 +32,7 @@ import sys
 
 import numpy as np
 
+from chip_configs.schema import as_core_spec
 from cores._compiled import _kernels
 
 
@@ -45,7 +46,7 @@ class CsrCrossbar:
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : CoreSpec or ChipConfig
     axon_offset, neuron_offset : int64[C + 1]
         Global axon / neuron index of each core's first axon / neuron.
     n_synapses : int64[C]
@@ -53,6 +54,7 @@ class CsrCrossbar:
     """
 
     def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, n_synapses: np.ndarray):
+        cfg = as_core_spec(cfg)
         narrow = int(np.diff(neuron_offset).max(initial=0)) <= 1 << 16 and _fits(cfg, np.int16)
         self._half = 16 if narrow else 32
         self.syn_offset = np.concatenate([[0], np.cumsum(n_synapses, dtype=np.int64)])
@@ -130,7 +132,7 @@ class BitCrossbar:
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : CoreSpec or ChipConfig
     axon_offset, neuron_offset : int64[C + 1]
         Global axon / neuron index of each core's first axon / neuron.
     programs : sequence of CoreProgram
@@ -140,6 +142,7 @@ class BitCrossbar:
     """
 
     def __init__(self, cfg, axon_offset: np.ndarray, neuron_offset: np.ndarray, programs=(), *, binary: bool):
+        cfg = as_core_spec(cfg)
         self.binary = bool(binary)
         n_axons, n_neurons = int(axon_offset[-1]), int(neuron_offset[-1])
         n_words = max(1, -(-int(np.diff(neuron_offset).max(initial=0)) // 64))

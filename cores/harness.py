@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from chip_configs.errors import SimulationError
-from chip_configs.schema import load_config
+from chip_configs.schema import as_core_spec, load_config
 from cores import tables
 from cores.models import MODELS, model_of
 from cores.prng import seed_key
@@ -54,7 +54,7 @@ def simulate_neurons(model: str, params: dict, inputs, ticks: int, cfg=None, see
         Summed synaptic input per tick and neuron, in weight units (None: zeros).
     ticks : int
         Number of ticks; must equal ``inputs.shape[0]``.
-    cfg : ChipConfig, optional
+    cfg : CoreSpec or ChipConfig, optional
         Default: the model's preset (``loihi``, ``truenorth``).
     seed : int, optional
         PRNG seed of a stochastic model (default: the model's, ``cfg.neuron.prng_seed`` on TrueNorth); the
@@ -66,7 +66,7 @@ def simulate_neurons(model: str, params: dict, inputs, ticks: int, cfg=None, see
     ``spikes``; truenorth: ``v``, ``spikes``).
     """
     unit = _unit(model)
-    cfg = cfg if cfg is not None else load_config(unit.preset)
+    cfg = as_core_spec(cfg if cfg is not None else load_config(unit.preset))
     if model_of(cfg) is not unit:
         raise SimulationError(f"model {model!r} does not match cfg.neuron.model {cfg.neuron.model!r}")
     x = _inputs(inputs, int(ticks), _n_from_params(params))

@@ -16,6 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from chip_configs.errors import ProgramError
+from chip_configs.schema import as_core_spec
 from cores.fixed_point import half
 
 
@@ -44,7 +45,7 @@ def unsigned_range(bits: int) -> tuple[int, int]:
 
 def axon_types(cfg) -> int:
     """Columns of a typed parameter: ``cfg.core.axon_types`` (1 on chips without axon types)."""
-    return cfg.core.axon_types or 1
+    return as_core_spec(cfg).core.axon_types or 1
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class ParamRecord:
             Unknown name, non-integer dtype, wrong shape, or a value out of range (names core, parameter,
             neuron, value, allowed range and the count of offenders).
         """
+        cfg = as_core_spec(cfg)
         ranges = cls.ranges(cfg)
         unknown = sorted(set(params) - set(ranges))
         if unknown:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chip_configs.errors import ProgramError
+from chip_configs.schema import as_core_spec
 from cores.models import model_of, models_with
 from cores.params import ParamRecord
 
@@ -112,6 +113,7 @@ class CoreProgram:
         ProgramError
             Naming the core and the offending neuron, axon or synapse, the value and the limit.
         """
+        cfg = as_core_spec(cfg)
         model = model_of(cfg)
         caps = model.capabilities
         self._check_geometry(cfg, core_index)

@@ -1,4 +1,5 @@
-"""Derived per-neuron tables the kernels read, built once from validated parameter records and the config.
+"""Derived per-neuron tables the kernels read, built once from validated parameter records and the core view
+(:class:`chip_configs.schema.CoreSpec`; each function also accepts a ChipConfig and reduces it to that).
 
 The kernels take one record per neuron, of the model's ``record_dtype`` (:mod:`cores.models`); everything that
 can be computed once (decay multipliers, shifted threshold and bias, threshold masks, the "rest is a fixed
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from chip_configs.errors import ConfigError
+from chip_configs.schema import as_core_spec
 from cores._compiled import _kernels
 from cores.models import model_of
 from cores.params import ParamRecord
@@ -21,12 +23,14 @@ INT64_HEADROOM_BITS = 61
 
 def fill_records(cfg, out: np.ndarray, p: ParamRecord) -> None:
     """Write the kernel records of one core's validated parameters ``p`` into ``out`` (a slice of the table)."""
+    cfg = as_core_spec(cfg)
     for name, values in model_of(cfg).record_columns(cfg, p).items():
         out[name] = values
 
 
 def param_table(cfg, records: list[ParamRecord]) -> np.ndarray:
     """Record array (one per neuron, global order) for the validated parameter records of every core."""
+    cfg = as_core_spec(cfg)
     table = np.zeros(sum(p.n_neurons for p in records), dtype=model_of(cfg).record_dtype)
     start = 0
     for p in records:
@@ -41,6 +45,7 @@ def check_headroom(cfg) -> None:
     Bound (one spike per axon per tick): max_fan_in * 2**weight_bits * 2**(the model's input_scale_bits;
     Loihi: weight_exp_max + input_shift).
     """
+    cfg = as_core_spec(cfg)
     c = cfg.core
     worst = c.max_fan_in * (1 << c.weight_bits) << model_of(cfg).input_scale_bits(cfg)
     if worst.bit_length() > INT64_HEADROOM_BITS:
@@ -53,6 +58,7 @@ def check_headroom(cfg) -> None:
 
 def kernel_options(cfg) -> dict:
     """Scalar options passed to the kernel update functions for ``cfg``'s neuron model."""
+    cfg = as_core_spec(cfg)
     return model_of(cfg).kernel_options(cfg)
 
 

@@ -21,7 +21,7 @@ from importlib import import_module
 
 import numpy as np
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.errors import NocError
 
 
@@ -50,12 +50,13 @@ class NetworkModel:
     per_packet: bool
     summary: str
 
-    def build(self, cfg: ChipConfig, **options):
+    def build(self, cfg: ChipConfig | NetworkSpec, **options):
+        """The model for chip ``cfg``; its factory is given the chip's :class:`NetworkSpec` only."""
         module, path = self.factory.split(":")
         obj = import_module(module)
         for attr in path.split("."):
             obj = getattr(obj, attr)
-        return obj(cfg, **options)
+        return obj(as_network_spec(cfg), **options)
 
 
 NETWORK_MODELS: dict[str, NetworkModel] = {m.name: m for m in (
@@ -100,11 +101,12 @@ class BatchLimits:
     n_axons: int
 
     @classmethod
-    def from_config(cls, cfg: ChipConfig) -> BatchLimits:
-        return cls(cfg.num_cores, cfg.core.axons_per_core)
+    def from_config(cls, cfg: ChipConfig | NetworkSpec) -> BatchLimits:
+        spec = as_network_spec(cfg)
+        return cls(spec.num_cores, spec.axons_per_core)
 
 
-def make_engine(cfg: ChipConfig, kind: str = "fast", **options):
+def make_engine(cfg: ChipConfig | NetworkSpec, kind: str = "fast", **options):
     """The network model ``kind`` of :data:`NETWORK_MODELS` for ``cfg``.
 
     ``"fast"`` and ``"simpy"`` implement the router model of :mod:`noc.model` and agree packet for packet.
@@ -116,7 +118,7 @@ def make_engine(cfg: ChipConfig, kind: str = "fast", **options):
     return network_model(kind).build(cfg, **options)
 
 
-def check_batch(cfg: ChipConfig, src_core, dst_core, inject_cycle, dst_axon=None,
+def check_batch(cfg: ChipConfig | NetworkSpec, src_core, dst_core, inject_cycle, dst_axon=None,
                 limits: BatchLimits | None = None) -> PacketBatch:
     """Validate and convert the arrays given to ``run``; errors name the argument, index, value and range.
 

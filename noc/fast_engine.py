@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc._noc_kernels import CycleKernel
 from noc.engine import BatchLimits, check_batch
 from noc.errors import NocError
@@ -32,14 +32,14 @@ class FastNoc:
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : ChipConfig or NetworkSpec
         The chip; its ``noc`` block gives the router model's parameters.
     """
 
     kind = "fast"
 
-    def __init__(self, cfg: ChipConfig):
-        self.cfg = cfg
+    def __init__(self, cfg: ChipConfig | NetworkSpec):
+        self.cfg = cfg = as_network_spec(cfg)
         self.params = p = RouterParams.from_config(cfg)
         self.topology = topo = MeshTopology.from_config(cfg)
         self._limits = BatchLimits.from_config(cfg)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc._flow_kernels import FlowKernel
 from noc.engine import BatchLimits, check_batch
 from noc.flow_reference import UNIFORM_WIDTH, estimate, hol_work_scale, router_outputs, service_times
@@ -27,7 +27,7 @@ class FlowNoc:
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : ChipConfig or NetworkSpec
         The chip; its ``noc`` block gives the timing, buffering and routing.
     reference : bool
         Run the NumPy reference (:func:`noc.flow_reference.estimate`) instead of the compiled kernel.
@@ -35,8 +35,8 @@ class FlowNoc:
 
     kind = "flow"
 
-    def __init__(self, cfg: ChipConfig, reference: bool = False):
-        self.cfg = cfg
+    def __init__(self, cfg: ChipConfig | NetworkSpec, reference: bool = False):
+        self.cfg = cfg = as_network_spec(cfg)
         self.params = p = RouterParams.from_config(cfg)
         self.topology = topo = MeshTopology.from_config(cfg)
         self._limits = BatchLimits.from_config(cfg)

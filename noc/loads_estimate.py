@@ -49,6 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.contention import HOL_SATURATION, credit_service_times, hol_saturation, router_contenders
 from noc.model import RouterParams
 from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
@@ -92,8 +93,9 @@ class LoadsEstimate:
         return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, hol)
 
     @classmethod
-    def from_config(cls, cfg) -> LoadsEstimate:
-        return cls.from_router(RouterParams.from_config(cfg), cfg.mesh.cores_per_router)
+    def from_config(cls, cfg: ChipConfig | NetworkSpec) -> LoadsEstimate:
+        spec = as_network_spec(cfg)
+        return cls.from_router(RouterParams.from_config(spec), spec.mesh.cores_per_router)
 
     def t0(self, hops):
         """Zero-load latency ``T0(h)`` in cycles (float, as the compiled loop computes it)."""

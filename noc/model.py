@@ -76,7 +76,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 
 
 @dataclass(frozen=True)
@@ -124,8 +124,9 @@ class RouterParams:
     injection_credit: int | None = None
 
     @classmethod
-    def from_config(cls, cfg: ChipConfig) -> RouterParams:
-        n = cfg.noc
+    def from_config(cls, cfg: ChipConfig | NetworkSpec) -> RouterParams:
+        """The router of ``cfg``'s ``noc`` block."""
+        n = as_network_spec(cfg).noc
         return cls(
             pipeline=n.router_pipeline_cycles,
             link=n.link_latency_cycles,

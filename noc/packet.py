@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.errors import PacketError
 from noc.topology import MeshTopology
 
@@ -91,10 +91,11 @@ class PacketFormat:
             raise PacketError(f"packet fields need {used} bits but packet_bits is {self.packet_bits}")
 
     @classmethod
-    def from_config(cls, cfg: ChipConfig) -> PacketFormat:
-        """The layout of ``cfg`` (``cfg.packet_layout()`` widths, ``cfg.noc.packet_bits`` total)."""
-        lay = cfg.packet_layout()
-        return cls({f: lay[f"{f}_bits"] for f in FIELDS}, cfg.noc.packet_bits)
+    def from_config(cls, cfg: ChipConfig | NetworkSpec) -> PacketFormat:
+        """The layout of ``cfg`` (its view's ``packet_layout()`` widths, ``noc.packet_bits`` total)."""
+        spec = as_network_spec(cfg)
+        lay = spec.packet_layout()
+        return cls({f: lay[f"{f}_bits"] for f in FIELDS}, spec.noc.packet_bits)
 
     @property
     def field_bits(self) -> int:

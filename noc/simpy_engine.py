@@ -22,7 +22,7 @@ from collections import deque
 import numpy as np
 import simpy
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.arbitration import make_arbiter
 from noc.engine import check_batch
 from noc.model import RouterParams
@@ -39,7 +39,7 @@ class SimpyNoc:
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : ChipConfig or NetworkSpec
         The chip; its ``noc`` block gives the router model's parameters.
     log : bool
         Keep an event log (``result.log``: :class:`~noc.result.LogEvent` tuples sorted by cycle).
@@ -47,8 +47,8 @@ class SimpyNoc:
 
     kind = "simpy"
 
-    def __init__(self, cfg: ChipConfig, log: bool = False):
-        self.cfg = cfg
+    def __init__(self, cfg: ChipConfig | NetworkSpec, log: bool = False):
+        self.cfg = cfg = as_network_spec(cfg)
         self.params = RouterParams.from_config(cfg)
         self.topology = MeshTopology.from_config(cfg)
         self.route = get_routing(self.params.routing)

@@ -62,7 +62,7 @@ import numpy as np
 from chip_configs.cli_types import fraction, non_negative_int, positive_int
 from chip_configs.errors import NeuroMeshError
 from chip_configs.files import OutputSet, atomic_write_bytes, atomic_write_text
-from chip_configs.schema import ChipConfig, load_config
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec, load_config
 from noc.engine import ENGINES, make_engine
 from noc.errors import TrafficError
 from noc.model import RouterParams
@@ -76,13 +76,13 @@ ACCEPT_RATIO = 0.95  # accepted below this share of the requested rate: saturate
 LATENCY_BLOWUP = 3.0  # average latency above this multiple of zero-load latency: saturated
 
 
-def run_sweep(cfg: ChipConfig, traffic, rates, cycles: int, warmup: int, seed: int, engine="fast",
+def run_sweep(cfg: ChipConfig | NetworkSpec, traffic, rates, cycles: int, warmup: int, seed: int, engine="fast",
               progress=None, drain: int | None = None) -> list[dict]:
     """One row per offered rate with the columns of :data:`COLUMNS`.
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : ChipConfig or NetworkSpec
         The chip whose mesh and router model are swept.
     traffic : str or callable
         A pattern name from :data:`noc.traffic.PATTERNS` or a pattern object (e.g. a configured ``Hotspot``).
@@ -99,6 +99,7 @@ def run_sweep(cfg: ChipConfig, traffic, rates, cycles: int, warmup: int, seed: i
     drain : int, optional
         Cap on the cycles simulated after the window (default ``cycles``).
     """
+    cfg = as_network_spec(cfg)
     topo = MeshTopology.from_config(cfg)
     pattern = make_pattern(traffic, topo) if isinstance(traffic, str) else traffic
     eng = make_engine(cfg, engine) if isinstance(engine, str) else engine
@@ -272,7 +273,7 @@ def run(args: argparse.Namespace) -> int:
 def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     from tqdm import tqdm
 
-    cfg = load_config(args.config)
+    cfg = as_network_spec(load_config(args.config))
     topo = MeshTopology.from_config(cfg)
     pattern = _pattern_from_args(args, topo)
     _check_sweep_memory(topo, args)

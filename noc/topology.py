@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from chip_configs.schema import ChipConfig
+from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 
 N, E, S, W = 0, 1, 2, 3
 LOCAL = 4
@@ -72,10 +72,10 @@ class MeshTopology:
         return cls(width, height, cores_per_router, cores, link_id, src, dst, port)
 
     @classmethod
-    def from_config(cls, cfg: ChipConfig) -> MeshTopology:
+    def from_config(cls, cfg: ChipConfig | NetworkSpec) -> MeshTopology:
         """Topology of the chip's mesh (``cfg.mesh``): one shared, read-only object per mesh geometry, so every
         engine, estimate and mapping stage of a chip works on the same instance (built once)."""
-        m = cfg.mesh
+        m = as_network_spec(cfg).mesh
         return _shared(m.width, m.height, m.cores_per_router, m.cores)
 
     @property

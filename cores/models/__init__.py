@@ -39,6 +39,7 @@ A new model ``foo`` touches its unit, its kernels and, for its YAML, its config 
 from __future__ import annotations
 
 from chip_configs.errors import ConfigError
+from chip_configs.schema import as_core_spec
 from cores.models import loihi_lif, truenorth
 from cores.models.base import Capabilities, Draws, NeuronModel, Register, Synapses
 from cores.params import ParamRange, ParamRecord
@@ -67,6 +68,7 @@ def models_with(capability: str) -> tuple[str, ...]:
 
 def param_ranges(cfg) -> dict[str, ParamRange]:
     """Ranges of the parameters of the model ``cfg.neuron.model``."""
+    cfg = as_core_spec(cfg)
     return model_of(cfg).ranges(cfg)
 
 
@@ -75,7 +77,7 @@ def validate_params(cfg, params: dict, n_neurons: int, core_index: int = 0) -> P
 
     Parameters
     ----------
-    cfg : ChipConfig
+    cfg : CoreSpec or ChipConfig
         Gives the model (``cfg.neuron.model``) and the widths.
     params : dict
         Parameter name -> scalar or array (n,) / (n, axon_types); missing names default to 0.
@@ -90,6 +92,7 @@ def validate_params(cfg, params: dict, n_neurons: int, core_index: int = 0) -> P
         Unknown name, non-integer dtype, wrong shape, or a value out of range (names core, parameter, neuron,
         value, allowed range and the count of offenders).
     """
+    cfg = as_core_spec(cfg)
     return model_of(cfg).validate_params(cfg, params, n_neurons, core_index)
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from chip_configs.schema import as_core_spec
 from cores import fixed_point as fx
 from cores import prng
 from cores.params import ParamRange, ParamRecord
@@ -169,6 +170,9 @@ def flag_bits(table: dict[str, int], conds: dict[str, np.ndarray], n: int) -> np
 class NeuronModel(ABC):
     """One neuron model: everything model-specific, looked up by its YAML name (``cfg.neuron.model``).
 
+    Every method taking ``cfg`` reads only the core view (:class:`chip_configs.schema.CoreSpec`: ``name``,
+    ``core``, ``neuron``, ``num_cores``); the public ones also accept a ChipConfig and reduce it first.
+
     Class attributes
     ----------------
     name : the YAML name (the config block's ``model`` tag).
@@ -193,11 +197,11 @@ class NeuronModel(ABC):
     # ----- parameters -----------------------------------------------------------------------------------
     def ranges(self, cfg) -> dict[str, ParamRange]:
         """Allowed range of every parameter under ``cfg``."""
-        return self.Params.ranges(cfg)
+        return self.Params.ranges(as_core_spec(cfg))
 
     def validate_params(self, cfg, params: dict, n_neurons: int, core_index: int = 0) -> ParamRecord:
         """The validated, frozen parameter record of ``params`` (name -> scalar or array; missing: 0)."""
-        return self.Params.validate(cfg, params, n_neurons, core_index)
+        return self.Params.validate(as_core_spec(cfg), params, n_neurons, core_index)
 
     def default_seed(self, cfg) -> int:
         """PRNG seed when none is given (models without draws: 0)."""
@@ -209,7 +213,7 @@ class NeuronModel(ABC):
         """Every state register the kernels take, in their order (absent ones flagged ``present=False``)."""
 
     def state_names(self, cfg) -> tuple[str, ...]:
-        return tuple(r.name for r in self.registers(cfg) if r.present)
+        return tuple(r.name for r in self.registers(as_core_spec(cfg)) if r.present)
 
     @abstractmethod
     def synapse_memory_bits(self, cfg, n_axons, n_neurons, n_synapses):
@@ -229,6 +233,7 @@ class NeuronModel(ABC):
         weights = synapse memory + per-neuron weight tables; state = neurons x the widths of the present
         registers; spikes = axons x delay_slots (one bit per axon per pending tick).
         """
+        cfg = as_core_spec(cfg)
         n, a = np.asarray(n_neurons), np.asarray(n_axons)
         out = {"weights": self.synapse_memory_bits(cfg, a, n, n_synapses) + self.neuron_weight_bits(cfg, n),
                "state": n * sum(r.bits for r in self.registers(cfg) if r.present),

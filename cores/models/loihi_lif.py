@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from chip_configs.schema import LoihiLifNeuron
+from chip_configs.schema import LoihiLifNeuron, as_core_spec
 from cores import fixed_point as fx
 from cores._compiled import _kernels, check_record_size
 from cores.crossbar import CsrCrossbar
@@ -160,16 +160,18 @@ class LoihiLif(NeuronModel):
     step = staticmethod(step)
 
     def registers(self, cfg) -> tuple[Register, ...]:
+        cfg = as_core_spec(cfg)
         nn = cfg.neuron
         return (current_register(cfg), voltage_register(cfg),
                 Register("refractory", np.int32, _bits_for(nn.refractory_ticks_max + 1), present=_silicon(cfg)))
 
     def synapse_memory_bits(self, cfg, n_axons, n_neurons, n_synapses):
         """One weight per synapse: synapses x weight_bits."""
-        return np.asarray(n_synapses) * cfg.core.weight_bits
+        return np.asarray(n_synapses) * as_core_spec(cfg).core.weight_bits
 
     def synapse_capacity(self, cfg) -> int:
-        return cfg.core.synapse_memory_bits // max(cfg.core.weight_bits, 1)
+        c = as_core_spec(cfg).core
+        return c.synapse_memory_bits // max(c.weight_bits, 1)
 
     def input_scale_bits(self, cfg) -> int:
         return max(cfg.core.weight_exp_max, 0) + cfg.neuron.input_shift

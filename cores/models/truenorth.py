@@ -30,7 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from chip_configs.schema import TrueNorthNeuron
+from chip_configs.schema import TrueNorthNeuron, as_core_spec
 from cores import fixed_point as fx
 from cores import prng
 from cores._compiled import _kernels, check_record_size
@@ -210,7 +210,7 @@ class TrueNorth(NeuronModel):
         return cfg.neuron.prng_seed
 
     def registers(self, cfg) -> tuple[Register, ...]:
-        return (membrane_register(cfg),)
+        return (membrane_register(as_core_spec(cfg)),)
 
     def synapse_memory_bits(self, cfg, n_axons, n_neurons, n_synapses):
         """The binary crossbar: axons x neurons bits, connected or not."""
@@ -218,7 +218,7 @@ class TrueNorth(NeuronModel):
 
     def synapse_capacity(self, cfg) -> int:
         """One bit per crossbar point, so the crossbar size bounds the synapses, not the weight width."""
-        return cfg.core.max_synapses_per_core
+        return as_core_spec(cfg).core.max_synapses_per_core
 
     def neuron_weight_bits(self, cfg, n_neurons):
         """The typed weights: neurons x axon_types x weight_bits."""
