@@ -53,14 +53,15 @@ class ChipShape:
     crossbar: bool          # synapses stored as one bit per axon x neuron (TrueNorth)
 
 
-def chip_shape(cfg) -> ChipShape:
-    """:class:`ChipShape` of a ChipConfig."""
+def chip_shape(cfg, crossbar: bool) -> ChipShape:
+    """:class:`ChipShape` of a ChipConfig; ``crossbar``: its neuron model stores synapses as bits (the model
+    unit's ``bit_crossbar`` capability, which this foundation module cannot look up: cores/ sits above it)."""
     m, c = cfg.mesh, cfg.core
     routers = int(m.width) * int(m.height)
     return ChipShape(cores=routers * int(m.cores_per_router), routers=routers,
                      neurons_per_core=int(c.neurons_per_core), axons_per_core=int(c.axons_per_core),
                      synapses_per_core=int(c.max_synapses_per_core), delay_slots=int(c.delay_slots),
-                     buffer_flits=int(cfg.noc.buffer_depth_flits), crossbar=cfg.neuron.model == "truenorth")
+                     buffer_flits=int(cfg.noc.buffer_depth_flits), crossbar=bool(crossbar))
 
 
 def chip_terms(shape: ChipShape) -> dict[str, int]:

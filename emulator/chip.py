@@ -140,7 +140,7 @@ class Chip:
         self.cfg = cfg
         self.topology = MeshTopology.from_config(cfg)
         self.seed = int(seed)
-        shape = chip_shape(cfg)
+        shape = chip_shape(cfg, model_of(cfg).capabilities.bit_crossbar)
         check_memory(f"chip {cfg.name!r} ({shape.cores:,} cores, {shape.routers:,} routers)",
                      {k: v for k, v in chip_terms(shape).items() if k in ("per-core tables", "router buffers")})
         self.loop, self.network = resolve_engine(noc_engine)

@@ -7,6 +7,7 @@ import json
 
 from chip_configs.memory import check_memory, chip_shape, chip_terms
 from chip_configs.schema import config_to_dict, dump_config, load_config, resolve_config_path
+from cores.models import model_of
 from emulator.config_summary import summary_dict, summary_text
 
 
@@ -41,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     cfg = load_config(args.file)
-    shape = chip_shape(cfg)
+    shape = chip_shape(cfg, model_of(cfg).capabilities.bit_crossbar)
     check_memory(f"{args.file}: emulating chip {cfg.name!r} ({shape.cores:,} cores, every one programmed)",
                  chip_terms(shape))
     if args.json:

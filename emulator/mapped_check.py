@@ -14,6 +14,7 @@ import numpy as np
 
 from chip_configs.errors import ProgramError
 from chip_configs.schema import ChipConfig
+from cores.models import model_of
 
 if TYPE_CHECKING:
     from emulator.mapped import MappedCore, MappedNetwork
@@ -133,11 +134,11 @@ def _check_outputs(m: MappedNetwork, sizes: CoreSizes) -> list[str]:
 def check_target(m: MappedNetwork, cfg: ChipConfig) -> None:
     """Refuse at once a program mapped for another neuron model: its cores cannot fit, and listing why core by
     core would hide the one thing to do (map the network again for this chip)."""
-    model = (m.metadata.get("summary") or {}).get("model")
-    if model and model != cfg.neuron.model:
+    mapped_for, here = (m.metadata.get("summary") or {}).get("model"), model_of(cfg).name
+    if mapped_for and mapped_for != here:
         raise ProgramError(
-            f"this programmed chip was mapped for chip '{m.chip_name}' (neuron model {model}); chip "
-            f"'{cfg.name}' has neuron model {cfg.neuron.model}: map the network again for it "
+            f"this programmed chip was mapped for chip '{m.chip_name}' (neuron model {mapped_for}); chip "
+            f"'{cfg.name}' has neuron model {here}: map the network again for it "
             f"(neuromesh map {cfg.name} NETWORK --out mapped.npz), or run it on '{m.chip_name}'")
 
 
