@@ -9,7 +9,11 @@ The hand-written C sources and headers are dependencies of the extensions that i
 ``cores/nm_rules.h`` (the neuron rules of every compiled path) rebuilds every kernel that runs them.
 """
 
+import hashlib
 import os
+import shutil
+import sys
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -56,13 +60,50 @@ def _extensions():
     return exts
 
 
+# Compiled extensions are kept here, keyed by everything that goes into them, so that the README's second
+# quick-start command (`pip install -e ".[test]"`) reuses what the first (`pip install .`) compiled: pip builds
+# both from this source tree, each in a fresh temporary build directory, and would otherwise compile twice.
+CACHE = HERE / "build" / "ext-cache"
+
+
+def _cache_key(ext, compiler_args: list[str]) -> str:
+    """sha256 of the extension's name, every source and header it is built from, its flags, numpy's headers,
+    the interpreter and the compiler: equal keys can only come from equal builds."""
+    h = hashlib.sha256()
+    # numpy's include directory lives in pip's temporary build environment: its version stands for it
+    includes = [d for d in ext.include_dirs if d != np.get_include()]
+    for part in (ext.name, sys.version, sysconfig.get_config_var("EXT_SUFFIX") or "", np.__version__,
+                 os.environ.get("CC", ""), os.environ.get("CFLAGS", ""), repr(ext.define_macros),
+                 repr(includes), repr(compiler_args)):
+        h.update(part.encode() + b"\0")
+    for path in [*ext.sources, *ext.depends]:
+        h.update(Path(path).read_bytes() + b"\0")
+    return h.hexdigest()[:32]
+
+
 class ParallelBuildExt(build_ext):
-    """build_ext compiling the extensions in parallel (one job per CPU unless ``-j`` says otherwise)."""
+    """build_ext compiling the extensions in parallel (one job per CPU unless ``-j`` says otherwise), reusing an
+    identical earlier build from :data:`CACHE` (``--force`` compiles anyway)."""
 
     def finalize_options(self):
         super().finalize_options()
         if self.parallel is None:
             self.parallel = os.cpu_count() or 1
+
+    def build_extension(self, ext):
+        target = Path(self.get_ext_fullpath(ext.name))
+        cached = CACHE / _cache_key(ext, ext.extra_compile_args) / target.name
+        if cached.exists() and not self.force:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(cached, target)
+            print(f"reusing {ext.name} compiled earlier ({cached.parent.name[:12]})", flush=True)
+            return
+        print(f"compiling {ext.name} (one of {len(self.extensions)}; in parallel)", flush=True)
+        super().build_extension(ext)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        shutil.copy2(target, tmp)
+        os.replace(tmp, cached)   # whole or absent: a concurrent or interrupted build never leaves half a file
 
 
 setup(

@@ -164,8 +164,9 @@ def _cell(v) -> str:
 def plot_curve(rows, path, title: str = "", bound: float | None = None) -> Path:
     """Latency against offered load (left) and accepted against offered throughput (right), as PNG.
 
-    ``rows`` is one sweep (list of rows) or several, as ``{label: rows}``. Saturated points are drawn hollow;
-    ``bound`` (packets/node/cycle) is drawn as a dashed line.
+    ``rows`` is one sweep (list of rows) or several, as ``{label: rows}``. Saturated points are drawn hollow,
+    with their own legend entry, and the first saturated load is marked; ``bound`` (packets/node/cycle) is
+    drawn as a dashed line.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -197,13 +198,18 @@ def _plot_curve(lat_ax, thr_ax, rows, prefix):
     color = _plot_points(lat_ax, x, np.array([r["avg_latency_cycles"] for r in rows]), sat, f"{prefix}average")
     _plot_points(lat_ax, x, np.array([r["p99_latency_cycles"] for r in rows]), sat, f"{prefix}p99", ":", color)
     _plot_points(thr_ax, x, np.array([r["accepted_rate"] for r in rows]), sat, f"{prefix}accepted", "-", color)
+    if sat.any():   # the saturation point: the first offered load the network no longer accepts
+        first = float(x[sat].min())
+        for ax in (lat_ax, thr_ax):
+            ax.axvline(first, color=color, ls="-.", lw=0.9, label=f"{prefix}saturated from {first:.3g}")
 
 
 def _plot_points(ax, x, y, sat, label, ls="-", color=None):
-    """Unsaturated points joined by a line, saturated ones hollow; returns the colour used."""
+    """Unsaturated points joined by a line, saturated ones hollow (with a legend entry); returns the colour."""
     line = ax.plot(x[~sat], y[~sat], ls=ls, marker="o", ms=3.5, label=label, color=color)[0]
     if sat.any():
-        ax.plot(x[sat], y[sat], ls="none", marker="o", ms=4.5, mfc="none", color=line.get_color())
+        ax.plot(x[sat], y[sat], ls="none", marker="o", ms=4.5, mfc="none", color=line.get_color(),
+                label=f"{label} (saturated)")
     return line.get_color()
 
 
