@@ -76,8 +76,10 @@ def _cache_key(ext, compiler_args: list[str]) -> str:
                  os.environ.get("CC", ""), os.environ.get("CFLAGS", ""), repr(ext.define_macros),
                  repr(includes), repr(compiler_args)):
         h.update(part.encode() + b"\0")
+    # Cython's metadata comment names numpy's headers by their path in that temporary environment too
+    numpy_dir = str(Path(np.__file__).parent).encode()
     for path in [*ext.sources, *ext.depends]:
-        h.update(Path(path).read_bytes() + b"\0")
+        h.update(Path(path).read_bytes().replace(numpy_dir, b"<numpy>") + b"\0")
     return h.hexdigest()[:32]
 
 
