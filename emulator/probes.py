@@ -76,11 +76,9 @@ def _layer(chip, layers: dict, text: str, given: str) -> list[ProbeTarget]:
         return _unknown(chip, layers, given)
     size = max(stop for _, _, stop in layers[name])
     lo, hi = _index_range(index, size, given)
-    out = []
-    for core, start, stop in layers[name]:
-        for i in range(max(lo, start), min(hi, stop - 1) + 1):
-            out.append(ProbeTarget(chip.global_neuron(core, i - start), f"{name}[{i}]"))
-    return sorted(out, key=lambda p: int(p.label.rsplit("[", 1)[1].rstrip("]")))
+    parts = sorted(layers[name], key=lambda part: part[1])   # by the first layer index each core holds
+    return [ProbeTarget(chip.global_neuron(core, i - start), f"{name}[{i}]")
+            for core, start, stop in parts for i in range(max(lo, start), min(hi, stop - 1) + 1)]
 
 
 def _index_range(index: str, size: int, given: str) -> tuple[int, int]:

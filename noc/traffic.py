@@ -120,35 +120,37 @@ def _node_bits(topo: MeshTopology, name: str) -> int:
 
 
 @dataclass(frozen=True)
-class BitReverse:
-    """BookSim's ``bitrev``: destination = the source node number with its ``log2(nodes)`` bits reversed."""
+class _BitPermutation:
+    """A BookSim bit pattern: a fixed permutation of the ``log2(nodes)``-bit node number (power-of-two meshes)."""
 
     topo: MeshTopology
+    name = ""
 
     def __post_init__(self):
-        _node_bits(self.topo, "bitrev")
+        _node_bits(self.topo, self.name)
 
     def __call__(self, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        bits = _node_bits(self.topo, "bitrev")
-        src = np.asarray(src, dtype=np.int64)
+        return self.permute(np.asarray(src, dtype=np.int64), _node_bits(self.topo, self.name))
+
+
+class BitReverse(_BitPermutation):
+    """BookSim's ``bitrev``: destination = the source node number with its ``log2(nodes)`` bits reversed."""
+
+    name = "bitrev"
+
+    def permute(self, src: np.ndarray, bits: int) -> np.ndarray:
         out = np.zeros_like(src)
         for b in range(bits):
             out |= ((src >> b) & 1) << (bits - 1 - b)
         return out
 
 
-@dataclass(frozen=True)
-class Shuffle:
+class Shuffle(_BitPermutation):
     """BookSim's ``shuffle``: destination = the source node number rotated left by one bit."""
 
-    topo: MeshTopology
+    name = "shuffle"
 
-    def __post_init__(self):
-        _node_bits(self.topo, "shuffle")
-
-    def __call__(self, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        bits = _node_bits(self.topo, "shuffle")
-        src = np.asarray(src, dtype=np.int64)
+    def permute(self, src: np.ndarray, bits: int) -> np.ndarray:
         if bits == 0:
             return src
         return ((src << 1) & (self.topo.n_routers - 1)) | ((src >> (bits - 1)) & 1)
