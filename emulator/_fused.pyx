@@ -43,7 +43,8 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.string cimport memcpy
 from libc.string cimport memset
 
-from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
+from cores._lif cimport (F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, TnCfg, TrueNorthNeuron, loihi_at_rest, loihi_cfg,
+                         loihi_neuron, tn_cfg)
 
 cdef extern from "_events.h":
     enum:
@@ -92,6 +93,41 @@ cdef extern from "_lif32.h":
         int32_t* syn
     int64_t nm_lif32_cores(const nm_lif32_t* p, int64_t n_cores, const int64_t* noff, int32_t* acc, int32_t* u,
                            int32_t* v, int32_t* sp, int64_t* ctr) noexcept nogil
+
+cdef extern from "_tn_fused.h":
+    ctypedef struct nm_tn_t:
+        const uint64_t* words
+        const uint8_t* axon_type
+        const int16_t* w16
+        const int32_t* w32
+        const uint8_t* stoch
+        const uint8_t* core_stoch
+        const TrueNorthNeuron* prm
+        const int64_t* noff
+        const int64_t* aoff
+        const int64_t* abase
+        int64_t n_cores, n_neurons, bit_words, n_pad
+        int n_words, types, ring, simd, lanes32
+        uint64_t key
+        TnCfg cfg
+        const int32_t* soa
+        const int32_t* core_profile
+        const int32_t (*profile)[8]
+        const uint8_t* core_draws
+        const uint8_t* all_rest
+        uint64_t* abits
+        int64_t* dup
+        int32_t* acc
+        int32_t* eta
+        int32_t* rl
+        int32_t* v32
+        int64_t* v64
+        uint8_t* quiet
+    int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
+    void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const int32_t* src,
+                        const int32_t* count, int64_t n) noexcept nogil
+    void nm_tn_load(nm_tn_t* p) noexcept nogil
+    void nm_tn_store(nm_tn_t* p) noexcept nogil
 
 cdef extern from "_lif_batch.h":
     ctypedef struct nm_lif_batch_t:
@@ -350,13 +386,29 @@ cdef class FusedKernel:
     cdef int8_t[::1] p32_wexp
     cdef uint8_t[::1] quiet
     cdef readonly int cnt_bits
+    # A bit-crossbar chip (TrueNorth, emulator/_tn_fused.c; ``bits``): axons as bits per delay slot, the rows
+    # masked into the per-type weights, the lane rules of nm_rules.h; spikes and inputs set axon bits through
+    # packed (bit << 8) | delay entries. ``duplicates``: spikes dropped on binary axons since the last reset.
+    cdef readonly bint bits
+    cdef nm_tn_t tn
+    cdef object tn_plans
+    cdef uint64_t[::1] tn_abits
+    cdef int64_t[::1] tn_dup, tn_dest_ptr, tn_in_ptr
+    cdef int32_t[::1] tn_acc, tn_eta, tn_rl, tn_v32
+    cdef uint8_t[::1] tn_quiet
+    cdef uint32_t[::1] tn_dest, tn_in
+    cdef public int64_t duplicates
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
         ``TimingPlan``) and :mod:`emulator.fused_events` (``EventPlan``, ``MeshPlan``)."""
         import numpy as np
-        self._init_neurons(neurons)
-        self._init_synapses(synapses)
+        self.bits = hasattr(synapses, "words")
+        if self.bits:
+            self._init_bits(neurons, synapses)
+        else:
+            self._init_neurons(neurons)
+            self._init_synapses(synapses)
         self.ev, self.dl, self.meta = events.ev, events.dl, events.meta
         self._init_mesh(mesh)
         self.ctr = np.zeros(self.n_cores * NM_NEV + 4 * self.width * self.height, np.int64)
@@ -370,7 +422,70 @@ cdef class FusedKernel:
         self.n_spikes = 0
         self._init_timing(timing)
         self.tick = 0
-        self._init_compact(np.asarray(neurons.prm), neurons.options, neurons.cnt_bits)
+        self.duplicates = 0
+        if not self.bits:
+            self._init_compact(np.asarray(neurons.prm), neurons.options, neurons.cnt_bits)
+        self.tn.simd = self.evs.simd
+
+    def _init_bits(self, neurons, syn):
+        """A bit-crossbar chip (``emulator.fused.BitNeuronPlan`` and ``BitSynapsePlan``): the tables of
+        ``_tn_fused.c``, pointing into the plans' arrays (kept alive here), and its state."""
+        import numpy as np
+        self.tn_plans = (neurons, syn)
+        self.noff = neurons.noff
+        self.n_cores = self.noff.shape[0] - 1
+        self.n_neurons = self.noff[self.n_cores]
+        self.use_batch = self.refractory = self.compact = False
+        self.narrow = True
+        self.R, self.stride = 0, 0
+        cdef const uint64_t[:, ::1] words = syn.words
+        cdef const uint8_t[::1] axon_type = syn.axon_type, stoch = syn.stoch, core_stoch = syn.core_stoch
+        cdef const int16_t[::1] w16 = syn.w16
+        cdef const int32_t[::1] w32 = syn.w32
+        cdef const int64_t[::1] aoff = syn.aoff, abase = syn.abase, noff = neurons.noff
+        cdef const TrueNorthNeuron[::1] prm = neurons.prm
+        cdef const int32_t[:, ::1] soa = neurons.soa, profiles = neurons.profiles
+        cdef const int32_t[::1] core_profile = neurons.core_profile
+        cdef const uint8_t[::1] core_draws = neurons.core_draws, all_rest = neurons.all_rest
+        cdef int64_t[::1] v64 = neurons.v
+        t = &self.tn
+        t.words = &words[0, 0] if words.shape[0] else NULL
+        t.n_words = words.shape[1]
+        t.axon_type = &axon_type[0] if axon_type.shape[0] else NULL
+        t.w16 = &w16[0] if w16.shape[0] else NULL
+        t.w32 = &w32[0] if w32.shape[0] else NULL
+        t.stoch = &stoch[0] if stoch.shape[0] else NULL
+        t.core_stoch = &core_stoch[0] if core_stoch.shape[0] else NULL
+        t.types = syn.types
+        t.prm = &prm[0] if prm.shape[0] else NULL
+        t.noff, t.aoff, t.abase = &noff[0], &aoff[0], &abase[0]
+        t.n_cores, t.n_neurons = self.n_cores, self.n_neurons
+        t.bit_words = abase[self.n_cores]
+        t.ring = syn.ring
+        t.lanes32 = neurons.lanes32
+        t.key = neurons.key
+        o = neurons.options
+        t.cfg = tn_cfg(o["membrane_bits"], o["v_wrap"], o["v_twos_complement"])
+        t.soa = &soa[0, 0]
+        t.n_pad = soa.shape[1]
+        t.core_profile = &core_profile[0] if core_profile.shape[0] else NULL
+        t.profile = <const int32_t (*)[8]>&profiles[0, 0]
+        t.core_draws = &core_draws[0] if core_draws.shape[0] else NULL
+        t.all_rest = &all_rest[0] if all_rest.shape[0] else NULL
+        n_max = int(np.diff(np.asarray(neurons.noff)).max(initial=0)) + 32
+        self.tn_abits = np.zeros(syn.ring * int(abase[self.n_cores]) + 1, np.uint64)
+        self.tn_dup = np.zeros(max(syn.ring, 1), np.int64)
+        self.tn_acc, self.tn_eta, self.tn_rl = (np.zeros(n_max, np.int32) for _ in range(3))
+        self.tn_v32 = np.zeros(self.n_neurons + 16, np.int32)
+        self.tn_quiet = np.zeros(max(self.n_cores, 1), np.uint8)
+        t.abits, t.dup = &self.tn_abits[0], &self.tn_dup[0]
+        t.acc, t.eta, t.rl, t.v32 = &self.tn_acc[0], &self.tn_eta[0], &self.tn_rl[0], &self.tn_v32[0]
+        t.v64 = &v64[0] if v64.shape[0] else NULL
+        t.quiet = &self.tn_quiet[0]
+        self.tn_dest_ptr, self.tn_dest = syn.dest_ptr, syn.dest_rec
+        self.tn_in_ptr, self.tn_in = syn.in_ptr, syn.in_rec
+        self.ring = np.zeros(1, np.int64)
+        self.slot_base = np.zeros(1, np.int64)
 
     def _init_neurons(self, neurons):
         """The neuron registers and parameters (``NeuronPlan``) and the branch-free update's table."""
@@ -537,12 +652,14 @@ cdef class FusedKernel:
 
     @simd.setter
     def simd(self, str level):
-        self.evs.simd = self.l32.simd = self.batch.simd = check_simd(level)
+        self.evs.simd = self.l32.simd = self.batch.simd = self.tn.simd = check_simd(level)
 
     @property
     def update_path(self):
         """The neuron update that runs: "int32" (_lif32.c), "int64" (_lif_batch.c) or "rules" (the scalar
         one-neuron rules with silicon refractory), each at level :attr:`simd` ("rules" has one variant)."""
+        if self.bits:
+            return "bits-int32" if self.tn.lanes32 else "bits-int64"
         return "int32" if self.compact else ("int64" if self.use_batch else "rules")
 
     def reset(self):
@@ -550,6 +667,10 @@ cdef class FusedKernel:
         self.ring[:] = 0
         if self.compact:
             self.ring32[:] = 0
+        if self.bits:
+            self.tn_abits[:] = 0
+            self.tn_dup[:] = 0
+            self.duplicates = 0
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
@@ -585,6 +706,8 @@ cdef class FusedKernel:
         self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
         if self.compact and not self._load32():
             self.widen()
+        if self.bits:
+            nm_tn_load(&self.tn)
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -596,6 +719,8 @@ cdef class FusedKernel:
                 self.tick += 1
             if self.compact:
                 self._store32()
+            if self.bits:
+                nm_tn_store(&self.tn)
         return None
 
     cdef bint _load32(self) noexcept nogil:
@@ -619,7 +744,9 @@ cdef class FusedKernel:
 
     # ----- phase 1: neurons --------------------------------------------------------------------------
     cdef void _update(self) noexcept nogil:
-        if self.compact:
+        if self.bits:
+            self.n_spikes = nm_tn_tick(&self.tn, self.tick, &self.spikes[0], &self.ctr[0], &self.duplicates)
+        elif self.compact:
             self.n_spikes = nm_lif32_cores(&self.l32, self.n_cores, &self.noff[0],
                                            &self.ring32[(self.tick % self.R) * self.stride], &self.u32[0],
                                            &self.v32[0], &self.spikes[0], &self.ctr[0])
@@ -752,6 +879,11 @@ cdef class FusedKernel:
     cdef void _inputs(self, int64_t e0, int64_t e1, const int32_t[::1] in_line,
                       const int32_t[::1] in_count) noexcept nogil:
         cdef int64_t e
+        if self.bits:
+            if e1 > e0:
+                nm_tn_schedule(&self.tn, self.tick, &self.tn_in_ptr[0], &self.tn_in[0], &in_line[e0], &in_count[e0],
+                               e1 - e0)
+            return
         self._set_slots()
         for e in range(e0, e1):
             if e + SPIKE_AHEAD < e1:
@@ -767,7 +899,9 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
-        for m in range(n):
+        if self.bits and n:
+            nm_tn_schedule(&self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.spikes[0], NULL, n)
+        for m in range(0 if self.bits else n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:
                 self._prefetch_rows(self.spikes[m + SPIKE_AHEAD])

@@ -101,6 +101,50 @@ class TimingPlan:
     n_per_core: np.ndarray
 
 
+@dataclass(frozen=True)
+class BitNeuronPlan:
+    """The neurons of a bit-crossbar chip (TrueNorth, ``emulator/_tn_fused.c``): the kernel records and the
+    membrane register of the CoreArray (shared), its options (``nm_tn_cfg``), the PRNG key, and the 32-bit lanes'
+    tables: whether they are exact (``lanes32``, :func:`bit_lanes_exact`), parameter columns per neuron
+    (``soa`` [8, n + 16] int32, or a dummy when every core has a profile), each core's profile (-1: per neuron)
+    and the profiles [p, 8], whether a core draws (threshold mask or stochastic leak), whether it is all at rest."""
+
+    prm: np.ndarray
+    v: np.ndarray
+    noff: np.ndarray
+    options: dict
+    key: int
+    lanes32: bool
+    soa: np.ndarray
+    core_profile: np.ndarray
+    profiles: np.ndarray
+    core_draws: np.ndarray
+    all_rest: np.ndarray
+
+
+@dataclass(frozen=True)
+class BitSynapsePlan:
+    """The bit crossbar (``cores.crossbar.BitCrossbar``, shared: rows, axon types, weights per type as int16 or
+    int32, stochastic flags or empty), which types are stochastic per core, each core's first axon and first word
+    of a slot's axon bitmap, the slots held, and the destination entries of every neuron and input line packed as
+    ``(bitmap bit << 8) | delay``."""
+
+    words: np.ndarray
+    axon_type: np.ndarray
+    w16: np.ndarray
+    w32: np.ndarray
+    stoch: np.ndarray
+    core_stoch: np.ndarray
+    types: int
+    aoff: np.ndarray
+    abase: np.ndarray
+    ring: int
+    dest_ptr: np.ndarray
+    dest_rec: np.ndarray
+    in_ptr: np.ndarray
+    in_rec: np.ndarray
+
+
 class FusedPlan:
     """Pre-folded synapses, per-spike events and the compiled :class:`emulator._fused.FusedKernel` of a chip."""
 
@@ -114,15 +158,14 @@ class FusedPlan:
         self.chip = chip
         cores, w = chip.cores, chip.wiring
         self.n_neurons = cores.n_neurons
-        synapses, opts = self._synapses(chip)
+        # the model's part of the kernel, by the compiled record its unit names (cores.models: kernel_record)
+        neurons, synapses = MODEL_PLANS[model_of(chip.cfg).kernel_record](self, chip)
+        self.bits = isinstance(synapses, BitSynapsePlan)
         geo = Geometry(chip)
         events = self._events(geo, w, cores.n_cores)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         self._latency_pairs = self._packet_latencies()
-        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
-        neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
-                             self.bounds32.cnt_bits if self.bounds32 else 0)
         network = chip.network_params if isinstance(chip.network_params, LoadsEstimate) else \
             LoadsEstimate.from_router(self.params, chip.topology.cores_per_router)
         timing = TimingPlan(TickTiming.from_config(chip.cfg), network,
@@ -161,7 +204,10 @@ class FusedPlan:
         return EventPlan(ev, dl, dmask, np.argsort(geo.bit_of_pos).astype(np.int32), meta, routes)
 
     def check_counts(self, spikes: np.ndarray) -> None:
-        """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError)."""
+        """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError).
+        Binary axons take any count as one spike: nothing to check."""
+        if self.bits:
+            return
         cmax = int(spikes.max(initial=0))
         worst = int(self.fan_in[0].max(initial=0)) + int(self.fan_in[1].max(initial=0)) * max(cmax, 1)
         if worst >= 1 << CNT_BITS:
@@ -182,6 +228,7 @@ class FusedPlan:
         activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
         args = (in_ptr, in_line, in_count, self.is_out, rec.out_spikes, timed, rec.per_tick, rec.tick_ns,
                 rec.per_core, rec.link_flits, src_count, viol, activity, drain)
+        dup0 = self.kernel.duplicates
         step = probes.spike_neurons is not None or probes.state_neurons is not None
         chunk = 1 if step else (max(1, T // 50) if bar is not None else T)
         for t0 in range(0, T, chunk):
@@ -191,6 +238,7 @@ class FusedPlan:
                 rec.record_probes(t0, probes, self.kernel.last_spikes(), self.chip.cores)
             if bar is not None:
                 bar.update(t1 - t0)
+        rec.duplicate_axon_spikes = int(self.kernel.duplicates - dup0)
         if timed:
             rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
                                                            drain[:, 1])
@@ -264,6 +312,128 @@ run_batch_loads = run_batch_fused   # the name of the fused loop before the loop
 
 
 # ----- building the plan --------------------------------------------------------------------------------
+
+
+def _lif_plans(plan: FusedPlan, chip) -> tuple[NeuronPlan, SynapsePlan]:
+    """Loihi's part of the kernel: folded synapses and the LIF updates (and the 32-bit path's bounds)."""
+    cores = chip.cores
+    synapses, opts = plan._synapses(chip)
+    refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
+    neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
+                         plan.bounds32.cnt_bits if plan.bounds32 else 0)
+    return neurons, synapses
+
+
+# TrueNorth's profile columns, in the order of emulator/_tn_fused.h (NM_TP_*)
+_TN_COLUMNS = ("alpha", "beta", "eta_mask", "leak", "reset_value", "flags", "reset_mode")
+_PACKED_BITS = 24     # (bitmap bit << 8) | delay in a uint32
+
+
+def _bit_plans(plan: FusedPlan, chip) -> tuple[BitNeuronPlan, BitSynapsePlan]:
+    """A bit-crossbar chip's part of the kernel, from the tables its unit gives (``fused_tables``)."""
+    cores, w = chip.cores, chip.wiring
+    t = model_of(chip.cfg).fused_tables(cores)
+    noff, aoff = cores.neuron_offset, cores.axon_offset
+    prm = t["prm"]
+    weights = t["weight_t"]
+    reach = int(np.diff(aoff).max(initial=0)) * int(np.abs(weights).max(initial=0))
+    if reach >= 1 << 31:
+        raise SimulationError(f"engine 'loads': a neuron could integrate up to {reach:,} per tick (axons per core x "
+                              f"largest |weight|); the fused accumulators hold less than {1 << 31:,}; use --engine fast")
+    lanes32 = bit_lanes_exact(t["options"]["membrane_bits"], reach, prm)
+    profile, profiles, soa = _tn_profiles(prm, noff)
+    flags = prm["flags"].astype(np.int64)
+    draws = (prm["eta_mask"] != 0) | ((flags & t["flag_bits"]["leak_stochastic"]) != 0)
+    rest = (flags & t["flag_bits"]["rest"]) != 0
+    neurons = BitNeuronPlan(prm, t["v"], noff, t["options"], int(t["key"]), lanes32, soa, profile, profiles,
+                            _per_core(draws, noff, np.logical_or), _per_core(rest, noff, np.logical_and))
+    stoch = t["stoch_t"]
+    types = int(weights.shape[0])
+    core_stoch = (np.stack([_per_core(stoch[k] != 0, noff, np.logical_or) for k in range(types)], axis=1).reshape(-1)
+                  if stoch.size else np.zeros(0, np.uint8))
+    abase = np.concatenate([[0], np.cumsum(-(-np.diff(aoff) // 64))]).astype(np.int64)
+    ring = int(max(w.dest_delay.max(initial=1), w.in_delay.max(initial=1))) + 1
+    bit_of_axon = _axon_bits(aoff, abase)
+    synapses = BitSynapsePlan(
+        t["words"], t["axon_type"], weights.reshape(-1) if weights.dtype == np.int16 else np.zeros(0, np.int16),
+        weights.astype(np.int32).reshape(-1) if weights.dtype != np.int16 else np.zeros(0, np.int32),
+        stoch.reshape(-1) if stoch.size else np.zeros(0, np.uint8), core_stoch.astype(np.uint8), types, aoff, abase,
+        ring, w.dest_ptr.astype(np.int64), _packed(bit_of_axon, w.dest_axon, w.dest_delay, ring),
+        w.in_ptr.astype(np.int64), _packed(bit_of_axon, w.in_axon, w.in_delay, ring))
+    return neurons, synapses
+
+
+def bit_lanes_exact(membrane_bits: int, reach: int, prm: np.ndarray) -> bool:
+    """Whether the TrueNorth rule is exact in int32 lanes (``NM_TN_LANE_RULES`` of cores/nm_rules.h): with
+    ``h = 2**(b-1)`` the largest membrane, every intermediate stays below 2**31 in magnitude -- ``V + input``
+    (``h + reach``), ``V + leak`` (``h + 2**15``), ``V -/+ (alpha|beta + eta)`` (``h + alpha|beta + eta_mask``),
+    ``R``; and the register constants ``h`` and ``2h - 1`` fit (b <= 31). Wrapping registers need this too (the
+    saturating ones need it for min / max to see the true sum)."""
+    if membrane_bits > 31:
+        return False
+    h = 1 << (membrane_bits - 1)
+    lim = 1 << 31
+    p = np.asarray(prm)
+    if not p.size:
+        return h + reach < lim
+    thr = int(max(p["alpha"].max(), p["beta"].max())) + int(p["eta_mask"].max())
+    return (h + reach < lim and h + (1 << 15) < lim and h + thr < lim
+            and int(np.abs(p["reset_value"]).max()) < lim)
+
+
+def _per_core(x: np.ndarray, noff: np.ndarray, op) -> np.ndarray:
+    """uint8 per core: ``op`` (logical or / and) reduced over the core's neurons (an empty core: or 0, and 1)."""
+    sizes = np.diff(noff)
+    out = np.full(sizes.size, op is np.logical_and, bool)
+    nonempty = sizes > 0
+    if x.size:
+        out[nonempty] = op.reduceat(x, noff[:-1][nonempty])
+    return out.astype(np.uint8)
+
+
+def _tn_profiles(prm: np.ndarray, noff: np.ndarray):
+    """(profile per core or -1, profiles [p, 8] int32, per-neuron columns [8, n + 16] int32 or a dummy when every
+    core has a profile): the parameter columns of :data:`_TN_COLUMNS` a whole core shares."""
+    n = prm.size
+    cols = np.zeros((n, 8), np.int64)
+    for j, name in enumerate(_TN_COLUMNS):
+        cols[:, j] = prm[name]
+    sizes = np.diff(noff)
+    core_of = np.repeat(np.arange(sizes.size), sizes)
+    first = cols[np.minimum(noff[:-1], max(n - 1, 0))] if n else np.zeros((sizes.size, 8), np.int64)
+    same = sizes > 0
+    if n:
+        np.logical_and.at(same, core_of, (cols == first[core_of]).all(axis=1))
+    table, index = np.unique(first[same], axis=0, return_inverse=True)
+    profile = np.full(sizes.size, -1, np.int32)
+    profile[same] = index.reshape(-1)
+    profiles = np.vstack([table, np.zeros((1, 8), np.int64)]).astype(np.int32)
+    if (profile[sizes > 0] >= 0).all():
+        return profile, profiles, np.zeros((8, 16), np.int32)
+    soa = np.zeros((8, n + 16), np.int32)
+    soa[:, :n] = cols.T
+    return profile, profiles, soa
+
+
+def _axon_bits(aoff: np.ndarray, abase: np.ndarray) -> np.ndarray:
+    """Each global axon's bit in a slot's bitmap: its core's first word x 64 + its local index."""
+    sizes = np.diff(aoff)
+    core = np.repeat(np.arange(sizes.size), sizes)
+    return abase[core] * 64 + np.arange(int(aoff[-1]), dtype=np.int64) - aoff[core]
+
+
+def _packed(bit_of_axon: np.ndarray, axon: np.ndarray, delay: np.ndarray, ring: int) -> np.ndarray:
+    """Destination entries as uint32 ``(bitmap bit << 8) | delay`` (SimulationError when they do not fit)."""
+    bits = bit_of_axon[axon.astype(np.int64)] if axon.size else np.zeros(0, np.int64)
+    if ring > 256 or (bits.size and int(bits.max()) >= 1 << _PACKED_BITS):
+        raise SimulationError(f"engine 'loads': {bits.size and int(bits.max()) + 1:,} axon bits and delays up to "
+                              f"{ring - 1}; the packed entries hold fewer than {1 << _PACKED_BITS:,} bits and delays "
+                              "up to 255; use --engine fast")
+    return ((bits << 8) | delay.astype(np.int64)).astype(np.uint32)
+
+
+# The model's part of the fused kernel, by the compiled record its unit names (cores.models: ``kernel_record``).
+MODEL_PLANS = {"loihi": _lif_plans, "truenorth": _bit_plans}
 
 
 def _axon_rows(chip) -> tuple[np.ndarray, np.ndarray]:
