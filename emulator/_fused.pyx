@@ -123,6 +123,9 @@ cdef extern from "_tn_fused.h":
         int32_t* v32
         int64_t* v64
         uint8_t* quiet
+        int32_t* alist
+        int32_t* glist
+        int64_t* lptr
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const int32_t* src,
                         const int32_t* count, int64_t n) noexcept nogil
@@ -394,7 +397,8 @@ cdef class FusedKernel:
     cdef object tn_plans
     cdef uint64_t[::1] tn_abits
     cdef int64_t[::1] tn_dup, tn_dest_ptr, tn_in_ptr
-    cdef int32_t[::1] tn_acc, tn_eta, tn_rl, tn_v32
+    cdef int32_t[::1] tn_acc, tn_eta, tn_rl, tn_v32, tn_alist, tn_glist
+    cdef int64_t[::1] tn_lptr
     cdef uint8_t[::1] tn_quiet
     cdef uint32_t[::1] tn_dest, tn_in
     cdef public int64_t duplicates
@@ -482,6 +486,10 @@ cdef class FusedKernel:
         t.acc, t.eta, t.rl, t.v32 = &self.tn_acc[0], &self.tn_eta[0], &self.tn_rl[0], &self.tn_v32[0]
         t.v64 = &v64[0] if v64.shape[0] else NULL
         t.quiet = &self.tn_quiet[0]
+        self.tn_alist = np.zeros(int(abase[self.n_cores]) * 64 + 64, np.int32)
+        self.tn_glist = np.zeros(int(abase[self.n_cores]) * 64 + 64, np.int32)
+        self.tn_lptr = np.zeros(self.n_cores + 1, np.int64)
+        t.alist, t.glist, t.lptr = &self.tn_alist[0], &self.tn_glist[0], &self.tn_lptr[0]
         self.tn_dest_ptr, self.tn_dest = syn.dest_ptr, syn.dest_rec
         self.tn_in_ptr, self.tn_in = syn.in_ptr, syn.in_rec
         self.ring = np.zeros(1, np.int64)

@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include "nm_rules.h"
 
+/* Prefetch distance of the crossbar rows, in axons (a tick's list has this many entries of padding). */
+#define NM_TN_AHEAD 24
+
 /* Parameter columns of the 32-bit lanes (per neuron, or one profile per core). */
 enum { NM_TP_ALPHA = 0, NM_TP_BETA, NM_TP_ETA_MASK, NM_TP_LEAK, NM_TP_RESET, NM_TP_FLAGS, NM_TP_GAMMA, NM_TP_N = 8 };
 
@@ -38,6 +41,8 @@ typedef struct {
     int32_t *v32;                   /* [n_pad] the membrane on the 32-bit lanes (lanes32) ... */
     int64_t *v64;                   /* ... else the CoreArray's own register */
     uint8_t *quiet;                 /* [n_cores]: the core's last update was inactive throughout */
+    int32_t *alist, *glist;         /* [bit_words * 64 + NM_TN_AHEAD] a tick's set axons: local, global ids */
+    int64_t *lptr;                  /* [n_cores + 1] each core's range of them */
 } nm_tn_t;
 
 /* Run tick `tick` on every core: integrate the axons of the tick's slot (their bits cleared), update every
