@@ -313,6 +313,138 @@ DRAIN_COLS = 3
 VIOL_KIND = {1: "core", 2: "link", 3: "port"}
 
 
+cdef class BitCores:
+    """The cores of a bit-crossbar chip (TrueNorth) in the fused loop (``emulator/_tn_fused.c``): the tables of
+    ``nm_tn_t`` point into the plans' arrays (``emulator.fused.BitNeuronPlan``, ``BitSynapsePlan``, kept alive
+    here), and the state: axon bits per delay slot, their dropped duplicates, the 32-bit membrane and scratch.
+
+    :class:`FusedKernel` runs it inside its tick loop; the conformance suite (tests/cores/test_compiled_paths.py)
+    drives it alone through :meth:`schedule` and :meth:`step`, the interface of :class:`cores.CoreArray`.
+    """
+
+    cdef nm_tn_t tn
+    cdef object plans
+    cdef uint64_t[::1] abits
+    cdef int64_t[::1] dup, lptr
+    cdef int32_t[::1] acc, eta, rl, v32, alist, glist
+    cdef uint8_t[::1] quiet
+    cdef public int64_t duplicates
+    cdef int64_t step_tick
+    cdef int32_t[::1] sp
+    cdef int64_t[::1] ctr
+
+    def __init__(self, neurons, syn):
+        import numpy as np
+        self.plans = (neurons, syn)
+        cdef const uint64_t[:, ::1] words = syn.words
+        cdef const uint8_t[::1] axon_type = syn.axon_type, stoch = syn.stoch, core_stoch = syn.core_stoch
+        cdef const int16_t[::1] w16 = syn.w16
+        cdef const int32_t[::1] w32 = syn.w32
+        cdef const int64_t[::1] aoff = syn.aoff, abase = syn.abase, noff = neurons.noff
+        cdef const TrueNorthNeuron[::1] prm = neurons.prm
+        cdef const int32_t[:, ::1] soa = neurons.soa, profiles = neurons.profiles
+        cdef const int32_t[::1] core_profile = neurons.core_profile
+        cdef const uint8_t[::1] core_draws = neurons.core_draws, all_rest = neurons.all_rest
+        cdef int64_t[::1] v64 = neurons.v
+        cdef Py_ssize_t n_cores = noff.shape[0] - 1, n = noff[n_cores], bit_words = abase[n_cores]
+        t = &self.tn
+        t.words = &words[0, 0] if words.shape[0] else NULL
+        t.n_words = words.shape[1]
+        t.axon_type = &axon_type[0] if axon_type.shape[0] else NULL
+        t.w16 = &w16[0] if w16.shape[0] else NULL
+        t.w32 = &w32[0] if w32.shape[0] else NULL
+        t.stoch = &stoch[0] if stoch.shape[0] else NULL
+        t.core_stoch = &core_stoch[0] if core_stoch.shape[0] else NULL
+        t.types = syn.types
+        t.prm = &prm[0] if prm.shape[0] else NULL
+        t.noff, t.aoff, t.abase = &noff[0], &aoff[0], &abase[0]
+        t.n_cores, t.n_neurons, t.bit_words = n_cores, n, bit_words
+        t.ring = syn.ring
+        t.lanes32 = neurons.lanes32
+        t.key = neurons.key
+        o = neurons.options
+        t.cfg = tn_cfg(o["membrane_bits"], o["v_wrap"], o["v_twos_complement"])
+        t.soa = &soa[0, 0]
+        t.n_pad = soa.shape[1]
+        t.core_profile = &core_profile[0] if core_profile.shape[0] else NULL
+        t.profile = <const int32_t (*)[8]>&profiles[0, 0]
+        t.core_draws = &core_draws[0] if core_draws.shape[0] else NULL
+        t.all_rest = &all_rest[0] if all_rest.shape[0] else NULL
+        t.simd = best_simd()
+        n_max = int(np.diff(np.asarray(neurons.noff)).max(initial=0)) + 32
+        self.abits = np.zeros(syn.ring * bit_words + 1, np.uint64)
+        self.dup = np.zeros(max(syn.ring, 1), np.int64)
+        self.acc, self.eta, self.rl = (np.zeros(n_max, np.int32) for _ in range(3))
+        self.v32 = np.zeros(n + 16, np.int32)
+        self.quiet = np.zeros(max(n_cores, 1), np.uint8)
+        self.alist = np.zeros(bit_words * 64 + 64, np.int32)
+        self.glist = np.zeros(bit_words * 64 + 64, np.int32)
+        self.lptr = np.zeros(n_cores + 1, np.int64)
+        t.abits, t.dup = &self.abits[0], &self.dup[0]
+        t.acc, t.eta, t.rl, t.v32 = &self.acc[0], &self.eta[0], &self.rl[0], &self.v32[0]
+        t.v64 = &v64[0] if v64.shape[0] else NULL
+        t.quiet = &self.quiet[0]
+        t.alist, t.glist, t.lptr = &self.alist[0], &self.glist[0], &self.lptr[0]
+        self.sp = np.zeros(n + 16, np.int32)
+        self.ctr = np.zeros(max(n_cores, 1) * NM_NEV, np.int64)
+        self.step_tick = 0
+
+    @property
+    def lanes32(self):
+        """Whether the neurons run the 32-bit lanes (else the int64 rule on the CoreArray's register)."""
+        return bool(self.tn.lanes32)
+
+    @property
+    def simd(self):
+        """The level of its vector loops (:data:`SIMD_LEVELS`; settable, as :attr:`FusedKernel.simd`)."""
+        return SIMD_LEVELS[self.tn.simd]
+
+    @simd.setter
+    def simd(self, str level):
+        self.tn.simd = check_simd(level, "BitCores.simd")
+
+    def reset(self):
+        """No axon set, no duplicate pending; tick 0 of :meth:`step` (the registers are the CoreArray's)."""
+        self.abits[:] = 0
+        self.dup[:] = 0
+        self.duplicates = 0
+        self.step_tick = 0
+
+    def schedule(self, axons, delays):
+        """Spikes on global ``axons``, integrated at tick ``tick + delay - 1`` of :meth:`step` (as
+        :meth:`cores.CoreArray.schedule`; for the tests). Axons and delays must be in range."""
+        import numpy as np
+        axons = np.asarray(axons, np.int64).reshape(-1)
+        if axons.size == 0:
+            return
+        neurons, syn = self.plans
+        bits = _axon_bit(np.asarray(syn.aoff), np.asarray(syn.abase), axons)
+        rec = ((bits << 8) | np.broadcast_to(np.asarray(delays, np.int64), axons.shape)).astype(np.uint32)
+        cdef uint32_t[::1] r = rec
+        cdef int64_t[::1] ptr = np.arange(axons.size + 1, dtype=np.int64)
+        cdef int32_t[::1] src = np.arange(axons.size, dtype=np.int32)
+        nm_tn_schedule(&self.tn, self.step_tick - 1, &ptr[0], &r[0], &src[0], NULL, axons.size)
+
+    def step(self):
+        """Run one tick (for the tests): (sorted spiking neurons, counts [cores, 4], duplicates dropped)."""
+        import numpy as np
+        cdef int64_t dups = 0, nsp
+        self.ctr[:] = 0
+        nm_tn_load(&self.tn)
+        nsp = nm_tn_tick(&self.tn, self.step_tick, &self.sp[0], &self.ctr[0], &dups)
+        nm_tn_store(&self.tn)
+        self.step_tick += 1
+        counts = np.asarray(self.ctr).reshape(-1, NM_NEV)[:self.tn.n_cores, :4].copy()
+        return np.array(self.sp[:nsp]), counts, int(dups)
+
+
+def _axon_bit(aoff, abase, axons):
+    """The bitmap bit of each global axon (its core's first word x 64 + its local index)."""
+    import numpy as np
+    core = np.searchsorted(aoff, axons, side="right") - 1
+    return abase[core] * 64 + axons - aoff[core]
+
+
 cdef class FusedKernel:
     """State and tables of one programmed chip for the fused loop (built by :class:`emulator.fused.FusedPlan`).
 
@@ -393,15 +525,10 @@ cdef class FusedKernel:
     # masked into the per-type weights, the lane rules of nm_rules.h; spikes and inputs set axon bits through
     # packed (bit << 8) | delay entries. ``duplicates``: spikes dropped on binary axons since the last reset.
     cdef readonly bint bits
-    cdef nm_tn_t tn
-    cdef object tn_plans
-    cdef uint64_t[::1] tn_abits
-    cdef int64_t[::1] tn_dup, tn_dest_ptr, tn_in_ptr
-    cdef int32_t[::1] tn_acc, tn_eta, tn_rl, tn_v32, tn_alist, tn_glist
-    cdef int64_t[::1] tn_lptr
-    cdef uint8_t[::1] tn_quiet
+    cdef readonly BitCores bc
+    cdef nm_tn_t* tn
+    cdef int64_t[::1] tn_dest_ptr, tn_in_ptr
     cdef uint32_t[::1] tn_dest, tn_in
-    cdef public int64_t duplicates
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
@@ -426,70 +553,23 @@ cdef class FusedKernel:
         self.n_spikes = 0
         self._init_timing(timing)
         self.tick = 0
-        self.duplicates = 0
-        if not self.bits:
+        if self.bits:
+            self.tn.simd = self.evs.simd
+        else:
             self._init_compact(np.asarray(neurons.prm), neurons.options, neurons.cnt_bits)
-        self.tn.simd = self.evs.simd
 
     def _init_bits(self, neurons, syn):
-        """A bit-crossbar chip (``emulator.fused.BitNeuronPlan`` and ``BitSynapsePlan``): the tables of
-        ``_tn_fused.c``, pointing into the plans' arrays (kept alive here), and its state."""
+        """A bit-crossbar chip (``emulator.fused.BitNeuronPlan`` and ``BitSynapsePlan``): its cores
+        (:class:`BitCores`) and the packed destination entries of its neurons and input lines."""
         import numpy as np
-        self.tn_plans = (neurons, syn)
+        self.bc = BitCores(neurons, syn)
+        self.tn = &self.bc.tn
         self.noff = neurons.noff
         self.n_cores = self.noff.shape[0] - 1
         self.n_neurons = self.noff[self.n_cores]
         self.use_batch = self.refractory = self.compact = False
         self.narrow = True
         self.R, self.stride = 0, 0
-        cdef const uint64_t[:, ::1] words = syn.words
-        cdef const uint8_t[::1] axon_type = syn.axon_type, stoch = syn.stoch, core_stoch = syn.core_stoch
-        cdef const int16_t[::1] w16 = syn.w16
-        cdef const int32_t[::1] w32 = syn.w32
-        cdef const int64_t[::1] aoff = syn.aoff, abase = syn.abase, noff = neurons.noff
-        cdef const TrueNorthNeuron[::1] prm = neurons.prm
-        cdef const int32_t[:, ::1] soa = neurons.soa, profiles = neurons.profiles
-        cdef const int32_t[::1] core_profile = neurons.core_profile
-        cdef const uint8_t[::1] core_draws = neurons.core_draws, all_rest = neurons.all_rest
-        cdef int64_t[::1] v64 = neurons.v
-        t = &self.tn
-        t.words = &words[0, 0] if words.shape[0] else NULL
-        t.n_words = words.shape[1]
-        t.axon_type = &axon_type[0] if axon_type.shape[0] else NULL
-        t.w16 = &w16[0] if w16.shape[0] else NULL
-        t.w32 = &w32[0] if w32.shape[0] else NULL
-        t.stoch = &stoch[0] if stoch.shape[0] else NULL
-        t.core_stoch = &core_stoch[0] if core_stoch.shape[0] else NULL
-        t.types = syn.types
-        t.prm = &prm[0] if prm.shape[0] else NULL
-        t.noff, t.aoff, t.abase = &noff[0], &aoff[0], &abase[0]
-        t.n_cores, t.n_neurons = self.n_cores, self.n_neurons
-        t.bit_words = abase[self.n_cores]
-        t.ring = syn.ring
-        t.lanes32 = neurons.lanes32
-        t.key = neurons.key
-        o = neurons.options
-        t.cfg = tn_cfg(o["membrane_bits"], o["v_wrap"], o["v_twos_complement"])
-        t.soa = &soa[0, 0]
-        t.n_pad = soa.shape[1]
-        t.core_profile = &core_profile[0] if core_profile.shape[0] else NULL
-        t.profile = <const int32_t (*)[8]>&profiles[0, 0]
-        t.core_draws = &core_draws[0] if core_draws.shape[0] else NULL
-        t.all_rest = &all_rest[0] if all_rest.shape[0] else NULL
-        n_max = int(np.diff(np.asarray(neurons.noff)).max(initial=0)) + 32
-        self.tn_abits = np.zeros(syn.ring * int(abase[self.n_cores]) + 1, np.uint64)
-        self.tn_dup = np.zeros(max(syn.ring, 1), np.int64)
-        self.tn_acc, self.tn_eta, self.tn_rl = (np.zeros(n_max, np.int32) for _ in range(3))
-        self.tn_v32 = np.zeros(self.n_neurons + 16, np.int32)
-        self.tn_quiet = np.zeros(max(self.n_cores, 1), np.uint8)
-        t.abits, t.dup = &self.tn_abits[0], &self.tn_dup[0]
-        t.acc, t.eta, t.rl, t.v32 = &self.tn_acc[0], &self.tn_eta[0], &self.tn_rl[0], &self.tn_v32[0]
-        t.v64 = &v64[0] if v64.shape[0] else NULL
-        t.quiet = &self.tn_quiet[0]
-        self.tn_alist = np.zeros(int(abase[self.n_cores]) * 64 + 64, np.int32)
-        self.tn_glist = np.zeros(int(abase[self.n_cores]) * 64 + 64, np.int32)
-        self.tn_lptr = np.zeros(self.n_cores + 1, np.int64)
-        t.alist, t.glist, t.lptr = &self.tn_alist[0], &self.tn_glist[0], &self.tn_lptr[0]
         self.tn_dest_ptr, self.tn_dest = syn.dest_ptr, syn.dest_rec
         self.tn_in_ptr, self.tn_in = syn.in_ptr, syn.in_rec
         self.ring = np.zeros(1, np.int64)
@@ -660,7 +740,14 @@ cdef class FusedKernel:
 
     @simd.setter
     def simd(self, str level):
-        self.evs.simd = self.l32.simd = self.batch.simd = self.tn.simd = check_simd(level)
+        self.evs.simd = self.l32.simd = self.batch.simd = check_simd(level)
+        if self.bits:
+            self.tn.simd = self.evs.simd
+
+    @property
+    def duplicates(self):
+        """Spikes dropped on binary axons since the last reset (bit-crossbar chips; else 0)."""
+        return self.bc.duplicates if self.bits else 0
 
     @property
     def update_path(self):
@@ -676,9 +763,7 @@ cdef class FusedKernel:
         if self.compact:
             self.ring32[:] = 0
         if self.bits:
-            self.tn_abits[:] = 0
-            self.tn_dup[:] = 0
-            self.duplicates = 0
+            self.bc.reset()
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
@@ -715,7 +800,7 @@ cdef class FusedKernel:
         if self.compact and not self._load32():
             self.widen()
         if self.bits:
-            nm_tn_load(&self.tn)
+            nm_tn_load(self.tn)
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -728,7 +813,7 @@ cdef class FusedKernel:
             if self.compact:
                 self._store32()
             if self.bits:
-                nm_tn_store(&self.tn)
+                nm_tn_store(self.tn)
         return None
 
     cdef bint _load32(self) noexcept nogil:
@@ -753,7 +838,7 @@ cdef class FusedKernel:
     # ----- phase 1: neurons --------------------------------------------------------------------------
     cdef void _update(self) noexcept nogil:
         if self.bits:
-            self.n_spikes = nm_tn_tick(&self.tn, self.tick, &self.spikes[0], &self.ctr[0], &self.duplicates)
+            self.n_spikes = nm_tn_tick(self.tn, self.tick, &self.spikes[0], &self.ctr[0], &self.bc.duplicates)
         elif self.compact:
             self.n_spikes = nm_lif32_cores(&self.l32, self.n_cores, &self.noff[0],
                                            &self.ring32[(self.tick % self.R) * self.stride], &self.u32[0],
@@ -889,7 +974,7 @@ cdef class FusedKernel:
         cdef int64_t e
         if self.bits:
             if e1 > e0:
-                nm_tn_schedule(&self.tn, self.tick, &self.tn_in_ptr[0], &self.tn_in[0], &in_line[e0], &in_count[e0],
+                nm_tn_schedule(self.tn, self.tick, &self.tn_in_ptr[0], &self.tn_in[0], &in_line[e0], &in_count[e0],
                                e1 - e0)
             return
         self._set_slots()
@@ -908,7 +993,7 @@ cdef class FusedKernel:
         cdef int64_t i
         cdef int32_t o
         if self.bits and n:
-            nm_tn_schedule(&self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.spikes[0], NULL, n)
+            nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.spikes[0], NULL, n)
         for m in range(0 if self.bits else n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:

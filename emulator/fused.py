@@ -330,9 +330,15 @@ _PACKED_BITS = 24     # (bitmap bit << 8) | delay in a uint32
 
 
 def _bit_plans(plan: FusedPlan, chip) -> tuple[BitNeuronPlan, BitSynapsePlan]:
-    """A bit-crossbar chip's part of the kernel, from the tables its unit gives (``fused_tables``)."""
-    cores, w = chip.cores, chip.wiring
-    t = model_of(chip.cfg).fused_tables(cores)
+    """A bit-crossbar chip's part of the kernel: :func:`bit_plans` of its cores and wiring."""
+    return bit_plans(chip.cores, chip.wiring)
+
+
+def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
+    """The plans of :class:`emulator._fused.BitCores` from a CoreArray of a bit-crossbar model, through the tables
+    its unit gives (``fused_tables``), and the destination entries of wiring ``w`` (None: none, and slots for
+    every delay of the config; the conformance suite drives the cores alone)."""
+    t = model_of(cores.cfg).fused_tables(cores)
     noff, aoff = cores.neuron_offset, cores.axon_offset
     prm = t["prm"]
     weights = t["weight_t"]
@@ -352,14 +358,19 @@ def _bit_plans(plan: FusedPlan, chip) -> tuple[BitNeuronPlan, BitSynapsePlan]:
     core_stoch = (np.stack([_per_core(stoch[k] != 0, noff, np.logical_or) for k in range(types)], axis=1).reshape(-1)
                   if stoch.size else np.zeros(0, np.uint8))
     abase = np.concatenate([[0], np.cumsum(-(-np.diff(aoff) // 64))]).astype(np.int64)
-    ring = int(max(w.dest_delay.max(initial=1), w.in_delay.max(initial=1))) + 1
+    empty = np.zeros(0, np.int32)
+    dest_ptr, dest_axon, dest_delay, in_ptr, in_axon, in_delay = (
+        (w.dest_ptr, w.dest_axon, w.dest_delay, w.in_ptr, w.in_axon, w.in_delay) if w is not None else
+        (np.zeros(1, np.int64), empty, empty, np.zeros(1, np.int64), empty, empty))
+    ring = int(max(dest_delay.max(initial=1), in_delay.max(initial=1))) + 1 if w is not None else \
+        cores.delay_slots + 1
     bit_of_axon = _axon_bits(aoff, abase)
     synapses = BitSynapsePlan(
         t["words"], t["axon_type"], weights.reshape(-1) if weights.dtype == np.int16 else np.zeros(0, np.int16),
         weights.astype(np.int32).reshape(-1) if weights.dtype != np.int16 else np.zeros(0, np.int32),
         stoch.reshape(-1) if stoch.size else np.zeros(0, np.uint8), core_stoch.astype(np.uint8), types, aoff, abase,
-        ring, w.dest_ptr.astype(np.int64), _packed(bit_of_axon, w.dest_axon, w.dest_delay, ring),
-        w.in_ptr.astype(np.int64), _packed(bit_of_axon, w.in_axon, w.in_delay, ring))
+        ring, dest_ptr.astype(np.int64), _packed(bit_of_axon, dest_axon, dest_delay, ring),
+        in_ptr.astype(np.int64), _packed(bit_of_axon, in_axon, in_delay, ring))
     return neurons, synapses
 
 
