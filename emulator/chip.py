@@ -131,7 +131,7 @@ class Chip:
         delivery cycles; named, never a default) -- each in the stepped loop; ``loads``: the fused loop
         (:mod:`emulator.fused`: the whole tick loop in one compiled call; exact spikes, counts and energy)
         times the loads estimate (:mod:`noc.loads_estimate`: network phase from the link loads; models with
-        the fused-loop capability only; named, never a default).
+        the fused-loop capability only: Loihi LIF and TrueNorth; named, never a default).
     """
 
     def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):

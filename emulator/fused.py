@@ -3,14 +3,16 @@
 ``Chip.from_config(cfg, noc_engine="loads")`` (CLI ``--engine loads``): the fused loop times the loads estimate
 (:mod:`noc.loads_estimate`), :mod:`emulator.loops`. Named, never a default. Its timing follows
 :mod:`emulator.timing`; the kernel is built from the typed plan records below (:class:`NeuronPlan`,
-:class:`SynapsePlan`, :class:`EventPlan`, :class:`MeshPlan`, :class:`TimingPlan`). Chips whose neuron model has
-fused kernels only (:func:`fused_loop_supported`: Loihi LIF today).
+:class:`SynapsePlan`, :class:`EventPlan`, :class:`MeshPlan`, :class:`TimingPlan`; for a bit-crossbar chip
+:class:`BitNeuronPlan` and :class:`BitSynapsePlan`, :data:`MODEL_PLANS` picks by the unit's compiled record).
+Chips whose neuron model has fused kernels only (:func:`fused_loop_supported`: Loihi LIF and TrueNorth).
 
 What it keeps exact, and what it estimates (measured against the cycle-exact engine in
 ``tests/emulator/test_loads_engine.py``; figures in ``noc/README.md``):
 
-- **exact**: every spike and output (bit-exact Loihi neurons, the same rules as the per-core kernels), every
-  count and hence every energy figure (syn_ops, neuron updates, spikes, packets, hops east-west and
+- **exact**: every spike and output (bit-exact Loihi and TrueNorth neurons, the same rules as the per-core
+  kernels, TrueNorth's stochastic synapse, leak and threshold with the same counter-based draws), every
+  count and hence every energy figure (TrueNorth's dropped duplicate axon spikes too) (syn_ops, neuron updates, spikes, packets, hops east-west and
   north-south, deliveries, per core and per tick), the per-link flits, the compute phase of every tick;
 - **estimated**: the network phase of each tick (its drain time from the tick's link, injection and ejection
   loads, :mod:`noc.loads_estimate`), hence tick and inference latency and static energy; the packet latency
@@ -31,6 +33,19 @@ come from 16-bit counters per (source group, destination core) and (source route
 masked vector add per 32 destination cores (``_events.c``), read back once per tick, not per packet. CPUs
 without AVX-512 run scalar twins of every vector path (tested equal). One call runs all ticks of an inference
 without the GIL (one tick at a time when probes need Python between ticks).
+
+TrueNorth (issue 18, ``emulator/_tn_fused.c`` through :class:`emulator._fused.BitCores`): axons are bits per
+delay slot, as the chip's scheduler holds them; a spike or input line sets its destination axon's bit in the slot
+of its delivery tick (a bit already set: a dropped duplicate, counted when the slot is delivered, as the exact
+engine counts them). Per tick and core, the set axons are listed (their crossbar rows prefetched: they are random
+in 32 MiB) and each row is added as lane masks into the core's weights of the axon's type: ``acc[j] +=
+weights[j, type(a)]`` for the row's set bits j, one AVX-512 masked add per 16 synapses (AVX2: 8; scalar: one
+add per set bit); types with stochastic synapses on the core draw per synapse (scalar). The sums are int32
+(refused beyond: axons per core x largest |weight| >= 2**31). The neuron rule is ``NM_TN_LANE_RULES`` of
+cores/nm_rules.h -- the same definition as the per-core kernels' -- in int32 lanes when :func:`bit_lanes_exact`
+proves them exact (the int64 rule on the CoreArray's register otherwise), with each core's shared parameters
+as one profile; threshold and leak draws are made only on cores whose neurons draw. Events, timing, the
+fixed-period violations and the network estimate are the Loihi path's, from the wiring alone.
 """
 
 from __future__ import annotations
