@@ -19,7 +19,7 @@
 #include "_events.h"
 #include "nm_lanes_x86.h"
 
-#define NM_AHEAD 8   /* prefetch distance in spikes: the records of a spike list are random in memory */
+#define NM_AHEAD 16  /* prefetch distance in spikes: the records of a spike list are random in memory */
 
 /* The levels of cores/nm_lanes_x86.h (NM_SIMD_* = NM_LEVEL_*), one CPU check for every path of the kernel. */
 int nm_events_simd_available(void) { return nm_cpu_level(); }
@@ -96,6 +96,14 @@ static inline void nm_counts_avx2(const uint64_t *mask, int n_words, uint16_t *d
             const int64_t a = spikes[m + NM_AHEAD];                                                           \
             __builtin_prefetch(meta + a, 0, 3);                                                               \
             if (nw) __builtin_prefetch(e->lcnt + a * lp, 0, 3);                                               \
+        }                                                                                                     \
+        if (m + NM_AHEAD / 2 < n) {                                                                           \
+            /* the lists a record points to, half as far ahead (its record has arrived by then) */           \
+            const int64_t a = spikes[m + NM_AHEAD / 2];                                                       \
+            const nm_meta_t *q = meta + a;                                                                    \
+            __builtin_prefetch(e->src_count + a, 1, 3);                                                       \
+            if (q->ev_n) __builtin_prefetch(e->ev + q->ev_start, 0, 3);                                       \
+            if (q->dl_n) __builtin_prefetch(e->dl + q->dl_start, 0, 3);                                       \
         }                                                                                                     \
         const nm_meta_t *mp = meta + i;                                                                       \
         int64_t *c = ctr + (int64_t)mp->core * NM_NEV;                                                        \

@@ -6,7 +6,9 @@
 #include "nm_rules.h"
 
 /* Prefetch distance of the crossbar rows, in axons (a tick's list has this many entries of padding). */
+#ifndef NM_TN_AHEAD
 #define NM_TN_AHEAD 24
+#endif
 
 /* Parameter columns of the 32-bit lanes (per neuron, or one profile per core). */
 enum { NM_TP_ALPHA = 0, NM_TP_BETA, NM_TP_ETA_MASK, NM_TP_LEAK, NM_TP_RESET, NM_TP_FLAGS, NM_TP_GAMMA, NM_TP_N = 8 };
