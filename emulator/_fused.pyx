@@ -126,6 +126,12 @@ cdef extern from "_tn_fused.h":
         int32_t* alist
         int32_t* glist
         int64_t* lptr
+        int threads
+        int64_t split
+        int32_t* acc2
+        int32_t* eta2
+        int32_t* rl2
+        int32_t* sp2
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const int32_t* src,
                         const int32_t* count, int64_t n) noexcept nogil
@@ -326,7 +332,7 @@ cdef class BitCores:
     cdef object plans
     cdef uint64_t[::1] abits
     cdef int64_t[::1] dup, lptr
-    cdef int32_t[::1] acc, eta, rl, v32, alist, glist
+    cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
     cdef uint8_t[::1] quiet
     cdef public int64_t duplicates
     cdef int64_t step_tick
@@ -388,6 +394,24 @@ cdef class BitCores:
         self.sp = np.zeros(n + 16, np.int32)
         self.ctr = np.zeros(max(n_cores, 1) * NM_NEV, np.int64)
         self.step_tick = 0
+        # the second thread's scratch; the split balances the neurons of the two halves
+        self.acc2, self.eta2, self.rl2 = (np.zeros(n_max, np.int32) for _ in range(3))
+        self.sp2 = np.zeros(n + 16, np.int32)
+        t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
+        t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
+        self.threads = default_threads()
+
+    @property
+    def threads(self):
+        """Threads over cores within a tick: 1, or 2 (deterministic: the result does not depend on it). Default
+        from the environment variable ``NEUROMESH_THREADS`` (:func:`default_threads`)."""
+        return self.tn.threads
+
+    @threads.setter
+    def threads(self, int n):
+        if n not in (1, 2):
+            raise ValueError(f"threads: {n}; allowed: 1, 2")
+        self.tn.threads = n
 
     @property
     def lanes32(self):
@@ -436,6 +460,15 @@ cdef class BitCores:
         self.step_tick += 1
         counts = np.asarray(self.ctr).reshape(-1, NM_NEV)[:self.tn.n_cores, :4].copy()
         return np.array(self.sp[:nsp]), counts, int(dups)
+
+
+def default_threads():
+    """Threads of the fused loop's TrueNorth cores: ``NEUROMESH_THREADS`` (1 or 2), else 1 (one core)."""
+    import os
+    raw = os.environ.get("NEUROMESH_THREADS", "1")
+    if raw not in ("1", "2"):
+        raise ValueError(f"NEUROMESH_THREADS={raw!r}; allowed: 1, 2")
+    return int(raw)
 
 
 def _axon_bit(aoff, abase, axons):
@@ -745,6 +778,18 @@ cdef class FusedKernel:
             self.tn.simd = self.evs.simd
 
     @property
+    def threads(self):
+        """Threads over cores within a tick (bit-crossbar chips: :attr:`BitCores.threads`; else 1)."""
+        return self.bc.threads if self.bits else 1
+
+    @threads.setter
+    def threads(self, int n):
+        if self.bits:
+            self.bc.threads = n
+        elif n != 1:
+            raise ValueError(f"threads: {n}; only bit-crossbar chips (TrueNorth) run threads; allowed: 1")
+
+    @property
     def duplicates(self):
         """Spikes dropped on binary axons since the last reset (bit-crossbar chips; else 0)."""
         return self.bc.duplicates if self.bits else 0
@@ -1003,6 +1048,8 @@ cdef class FusedKernel:
             else:
                 self._fold(i, 1)
         for m in range(n):      # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait
+            if m + 4 * SPIKE_AHEAD < n:     # the output table is random in memory for a spread spike list
+                nmf_prefetch(&is_out[self.spikes[m + 4 * SPIKE_AHEAD]])
             o = is_out[self.spikes[m]]
             if o >= 0:
                 out_spikes[t, o] = 1

@@ -45,6 +45,11 @@ typedef struct {
     uint8_t *quiet;                 /* [n_cores]: the core's last update was inactive throughout */
     int32_t *alist, *glist;         /* [bit_words * 64 + NM_TN_AHEAD] a tick's set axons: local, global ids */
     int64_t *lptr;                  /* [n_cores + 1] each core's range of them */
+    /* threads over cores within a tick: with threads = 2 a second thread runs cores split .. n_cores - 1 with
+       its own scratch and spike list (the results do not depend on it) */
+    int threads;
+    int64_t split;
+    int32_t *acc2, *eta2, *rl2, *sp2;
 } nm_tn_t;
 
 /* Run tick `tick` on every core: integrate the axons of the tick's slot (their bits cleared), update every

@@ -593,3 +593,29 @@ def test_truenorth_operating_point_is_exact_in_small(simd):
     assert e.per_tick[:, 3].sum() > 0 and e.per_tick[:, 0].sum() > 0
     ee, fe = (r.report.to_dict()["mean"]["energy_pj"]["by_op"] for r in (exact, loads))
     assert {k: v for k, v in ee.items() if k != "static"} == {k: v for k, v in fe.items() if k != "static"}
+
+
+@pytest.mark.parametrize("simd", PATHS)
+def test_truenorth_two_threads_equal_the_exact_engine(simd):
+    """Threads over cores within a tick (``kernel.threads = 2``, ``NEUROMESH_THREADS``) change nothing: spikes,
+    counts, duplicates and registers equal the exact engine's (each thread owns whole cores and its spike list)."""
+    cfg = TN_CONFIGS["truenorth-40"]()
+    for seed in (1, 3):
+        mapped = random_mapped(cfg, 100 + seed)
+        spikes = random_inputs(100 + seed, 2, 25, mapped.n_inputs, p=0.5) * 2
+        exact = Chip.from_config(cfg).program(mapped)
+        chip = _loads_chip(cfg, mapped, simd)
+        chip.fused_plan().kernel.threads = 2
+        e, f = exact.run(spikes), chip.run(spikes)
+        _assert_same_run(e, f)
+        np.testing.assert_array_equal(exact.cores.state()["v"], chip.cores.state()["v"])
+    with pytest.raises(ValueError, match="allowed: 1, 2"):
+        chip.fused_plan().kernel.threads = 3
+
+
+def _assert_same_run(e, f) -> None:
+    np.testing.assert_array_equal(e.output_spikes, f.output_spikes)
+    for a, b in zip(e.records, f.records, strict=True):
+        np.testing.assert_array_equal(a.per_tick, b.per_tick)
+        np.testing.assert_array_equal(a.per_core, b.per_core)
+        assert a.duplicate_axon_spikes == b.duplicate_axon_spikes
