@@ -12,7 +12,8 @@ rest (leak 0, v = 0, no input; ``truenorth_operating_point(rate_hz=0)``). Memory
 that was the default before issue 18, and ~10x faster): with ``loads`` the fused plan is built in a stage of its
 own (``fused_plan``), ``kernel_loop_ms_per_tick`` is the fused kernel without events or timing (the exact
 engine's stepped kernels stay as ``stepped_kernel_loop_ms_per_tick``), and ``real_time_factor`` is the tick
-period over the wall time per tick (1.0: the chip emulated in real time), for the full model and the kernels.
+period over the wall time per tick (1.0: the chip emulated in real time), for the full model and the kernels, on
+one core and on two (``two_cores``: the fused loop's threads over cores within a tick).
 
     python benchmarks/truenorth_power.py [--ticks 100] [--cores 4096] [--synapses 128] [--engine loads]
                                          [--out benchmarks/results/truenorth_power.json]
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 import numpy as np
 from _common import RESULTS, fused_kernel_loop, write_results
@@ -72,13 +74,25 @@ def on_engine(chip: Chip, engine: str, meter: StageMeter, prefix: str = "") -> C
 
 def fused_kernels(chip: Chip, active: dict, ticks: int, period_ms: float) -> None:
     """With the fused loop: its kernels alone in ``active`` (the stepped ones kept beside), the synaptic events
-    per second and the real-time factors (tick period / wall time per tick)."""
-    k = fused_kernel_loop(chip, np.zeros((ticks, chip.mapped.n_inputs), np.int8), repeats=1)
+    per second and the real-time factors (tick period / wall time per tick) on one core, and on two (threads
+    over cores within a tick, ``kernel.threads = 2``: the full model and the kernels timed again)."""
+    zeros = np.zeros((ticks, chip.mapped.n_inputs), np.int8)
+    k = fused_kernel_loop(chip, zeros, repeats=1)
     active["stepped_kernel_loop_ms_per_tick"] = active["kernel_loop_ms_per_tick"]
     active["kernel_loop_ms_per_tick"] = 1e3 * k["loop_s"] / ticks
     active["kernel_syn_events_per_s"] = float(k["counts"][0]) / k["loop_s"]
-    active["real_time_factor"] = {"full": period_ms / active["full_ms_per_tick"],
-                                  "kernels": period_ms / active["kernel_loop_ms_per_tick"], "threads": 1}
+    rtf = {"one_core": {"full": period_ms / active["full_ms_per_tick"],
+                        "kernels": period_ms / active["kernel_loop_ms_per_tick"]}}
+    kernel = chip.fused_plan().kernel
+    kernel.threads = 2
+    t0 = time.perf_counter()
+    chip.run(None, ticks=ticks)
+    full2 = 1e3 * (time.perf_counter() - t0) / ticks
+    k2 = fused_kernel_loop(chip, zeros, repeats=1)
+    kernel.threads = 1
+    active["two_cores"] = {"full_ms_per_tick": full2, "kernel_loop_ms_per_tick": 1e3 * k2["loop_s"] / ticks}
+    rtf["two_cores"] = {"full": period_ms / full2, "kernels": period_ms * ticks / (1e3 * k2["loop_s"])}
+    active["real_time_factor"] = rtf
 
 
 def power_figures(report: dict, cfg, operating_point: bool) -> dict:
@@ -143,7 +157,11 @@ def run(args) -> dict:
 
 def _rtf(tick: dict) -> str:
     r = tick.get("real_time_factor")
-    return f"; real-time factor {r['full']:.3f} (kernels {r['kernels']:.3f})" if r else ""
+    if not r:
+        return ""
+    one, two = r["one_core"], r["two_cores"]
+    return (f"; real-time factor {one['full']:.3f} (kernels {one['kernels']:.3f}), two cores {two['full']:.3f} "
+            f"(kernels {two['kernels']:.3f})")
 
 
 def summary(out: dict) -> str:
