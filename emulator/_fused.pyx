@@ -133,8 +133,8 @@ cdef extern from "_tn_fused.h":
         int32_t* rl2
         int32_t* sp2
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
-    void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const int32_t* src,
-                        const int32_t* count, int64_t n) noexcept nogil
+    void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
+                        const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
     void nm_tn_load(nm_tn_t* p) noexcept nogil
     void nm_tn_store(nm_tn_t* p) noexcept nogil
 
@@ -447,7 +447,7 @@ cdef class BitCores:
         cdef uint32_t[::1] r = rec
         cdef int64_t[::1] ptr = np.arange(axons.size + 1, dtype=np.int64)
         cdef int32_t[::1] src = np.arange(axons.size, dtype=np.int32)
-        nm_tn_schedule(&self.tn, self.step_tick - 1, &ptr[0], &r[0], &src[0], NULL, axons.size)
+        nm_tn_schedule(&self.tn, self.step_tick - 1, &ptr[0], &r[0], NULL, &src[0], NULL, axons.size)
 
     def step(self):
         """Run one tick (for the tests): (sorted spiking neurons, counts [cores, 4], duplicates dropped)."""
@@ -561,7 +561,7 @@ cdef class FusedKernel:
     cdef readonly BitCores bc
     cdef nm_tn_t* tn
     cdef int64_t[::1] tn_dest_ptr, tn_in_ptr
-    cdef uint32_t[::1] tn_dest, tn_in
+    cdef uint32_t[::1] tn_dest, tn_in, tn_one
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
@@ -605,6 +605,7 @@ cdef class FusedKernel:
         self.R, self.stride = 0, 0
         self.tn_dest_ptr, self.tn_dest = syn.dest_ptr, syn.dest_rec
         self.tn_in_ptr, self.tn_in = syn.in_ptr, syn.in_rec
+        self.tn_one = syn.dest_one
         self.ring = np.zeros(1, np.int64)
         self.slot_base = np.zeros(1, np.int64)
 
@@ -1019,8 +1020,8 @@ cdef class FusedKernel:
         cdef int64_t e
         if self.bits:
             if e1 > e0:
-                nm_tn_schedule(self.tn, self.tick, &self.tn_in_ptr[0], &self.tn_in[0], &in_line[e0], &in_count[e0],
-                               e1 - e0)
+                nm_tn_schedule(self.tn, self.tick, &self.tn_in_ptr[0], &self.tn_in[0], NULL, &in_line[e0],
+                               &in_count[e0], e1 - e0)
             return
         self._set_slots()
         for e in range(e0, e1):
@@ -1038,7 +1039,8 @@ cdef class FusedKernel:
         cdef int64_t i
         cdef int32_t o
         if self.bits and n:
-            nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.spikes[0], NULL, n)
+            nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.tn_one[0],
+                           &self.spikes[0], NULL, n)
         for m in range(0 if self.bits else n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:

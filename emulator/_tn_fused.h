@@ -58,9 +58,11 @@ typedef struct {
 int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups);
 
 /* Schedule, after tick `tick`, the entries of rows src[0 .. n-1] (count[i] spikes each; count NULL: one):
-   rows ptr[s] .. ptr[s + 1] of rec, each (bit << 8) | delay, set the axon's bit in the slot of tick + delay. */
-void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const int32_t *src,
-                    const int32_t *count, int64_t n);
+   rows ptr[s] .. ptr[s + 1] of rec, each (bit << 8) | delay, set the axon's bit in the slot of tick + delay.
+   one (or NULL): per source, its only entry, or NM_TN_NONE (no entry) or NM_TN_MANY (several: the rows). */
+enum { NM_TN_MANY = 0xFFFFFFFE, NM_TN_NONE = 0xFFFFFFFF };
+void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
+                    const int32_t *src, const int32_t *count, int64_t n);
 
 /* The 32-bit membrane from / to the CoreArray's int64 register (lanes32; load also clears the quiet flags). */
 void nm_tn_load(nm_tn_t *p);

@@ -142,7 +142,8 @@ class BitSynapsePlan:
     """The bit crossbar (``cores.crossbar.BitCrossbar``, shared: rows, axon types, weights per type as int16 or
     int32, stochastic flags or empty), which types are stochastic per core, each core's first axon and first word
     of a slot's axon bitmap, the slots held, and the destination entries of every neuron and input line packed as
-    ``(bitmap bit << 8) | delay``."""
+    ``(bitmap bit << 8) | delay``; ``dest_one`` per neuron its only entry, or :data:`ONE_NONE` / :data:`ONE_MANY`
+    (no entry / several: the rows), so that a spike of a one-target neuron costs one random access."""
 
     words: np.ndarray
     axon_type: np.ndarray
@@ -158,6 +159,7 @@ class BitSynapsePlan:
     dest_rec: np.ndarray
     in_ptr: np.ndarray
     in_rec: np.ndarray
+    dest_one: np.ndarray
 
 
 class FusedPlan:
@@ -342,7 +344,8 @@ def _lif_plans(plan: FusedPlan, chip) -> tuple[NeuronPlan, SynapsePlan]:
 
 # TrueNorth's profile columns, in the order of emulator/_tn_fused.h (NM_TP_*)
 _TN_COLUMNS = ("alpha", "beta", "eta_mask", "leak", "reset_value", "flags", "reset_mode")
-_PACKED_BITS = 24     # (bitmap bit << 8) | delay in a uint32
+_PACKED_BITS = 24     # (bitmap bit << 8) | delay in a uint32, below ONE_MANY
+ONE_MANY, ONE_NONE = 0xFFFFFFFE, 0xFFFFFFFF   # NM_TN_MANY / NM_TN_NONE of emulator/_tn_fused.h
 
 
 def _bit_plans(plan: FusedPlan, chip) -> tuple[BitNeuronPlan, BitSynapsePlan]:
@@ -381,12 +384,13 @@ def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
     ring = int(max(dest_delay.max(initial=1), in_delay.max(initial=1))) + 1 if w is not None else \
         cores.delay_slots + 1
     bit_of_axon = _axon_bits(aoff, abase)
+    dest_rec = _packed(bit_of_axon, dest_axon, dest_delay, ring)
     synapses = BitSynapsePlan(
         t["words"], t["axon_type"], weights.reshape(-1) if weights.dtype == np.int16 else np.zeros(0, np.int16),
         weights.astype(np.int32).reshape(-1) if weights.dtype != np.int16 else np.zeros(0, np.int32),
         stoch.reshape(-1) if stoch.size else np.zeros(0, np.uint8), core_stoch.astype(np.uint8), types, aoff, abase,
-        ring, dest_ptr.astype(np.int64), _packed(bit_of_axon, dest_axon, dest_delay, ring),
-        in_ptr.astype(np.int64), _packed(bit_of_axon, in_axon, in_delay, ring))
+        ring, dest_ptr.astype(np.int64), dest_rec, in_ptr.astype(np.int64), _packed(bit_of_axon, in_axon, in_delay, ring),
+        _only_entries(dest_ptr, dest_rec, cores.n_neurons))
     return neurons, synapses
 
 
@@ -467,11 +471,24 @@ def _axon_bits(aoff: np.ndarray, abase: np.ndarray) -> np.ndarray:
 def _packed(bit_of_axon: np.ndarray, axon: np.ndarray, delay: np.ndarray, ring: int) -> np.ndarray:
     """Destination entries as uint32 ``(bitmap bit << 8) | delay`` (SimulationError when they do not fit)."""
     bits = bit_of_axon[axon.astype(np.int64)] if axon.size else np.zeros(0, np.int64)
-    if ring > 256 or (bits.size and int(bits.max()) >= 1 << _PACKED_BITS):
+    if ring > 256 or (bits.size and int(bits.max()) >= (1 << _PACKED_BITS) - 1):
         raise SimulationError(f"engine 'loads': {bits.size and int(bits.max()) + 1:,} axon bits and delays up to "
                               f"{ring - 1}; the packed entries hold fewer than {1 << _PACKED_BITS:,} bits and delays "
                               "up to 255; use --engine fast")
     return ((bits << 8) | delay.astype(np.int64)).astype(np.uint32)
+
+
+def _only_entries(ptr: np.ndarray, rec: np.ndarray, n: int) -> np.ndarray:
+    """uint32 per source: its only packed entry, ONE_NONE without one, ONE_MANY with several."""
+    ptr = np.asarray(ptr, np.int64)
+    lens = np.zeros(n, np.int64)
+    m = min(n, ptr.size - 1)
+    lens[:m] = np.diff(ptr)[:m]
+    out = np.full(n, ONE_MANY, np.uint32)
+    out[lens == 0] = ONE_NONE
+    single = np.flatnonzero(lens == 1)
+    out[single] = rec[ptr[single]]
+    return out
 
 
 # The model's part of the fused kernel, by the compiled record its unit names (cores.models: ``kernel_record``).
