@@ -44,8 +44,12 @@ add per set bit); types with stochastic synapses on the core draw per synapse (s
 (refused beyond: axons per core x largest |weight| >= 2**31). The neuron rule is ``NM_TN_LANE_RULES`` of
 cores/nm_rules.h -- the same definition as the per-core kernels' -- in int32 lanes when :func:`bit_lanes_exact`
 proves them exact (the int64 rule on the CoreArray's register otherwise), with each core's shared parameters
-as one profile; threshold and leak draws are made only on cores whose neurons draw. Events, timing, the
-fixed-period violations and the network estimate are the Loihi path's, from the wiring alone.
+as one profile; threshold and leak draws are made only on cores whose neurons draw. A one-target neuron's
+spike sets its axon bit in one random access. Events, timing, the fixed-period violations and the network
+estimate are the Loihi path's, from the wiring alone, so for TrueNorth too only the network phase (hence
+latency, static energy and packet latencies) is estimated. Optionally two threads over cores within a tick
+(``kernel.threads = 2`` or ``NEUROMESH_THREADS=2``): each owns whole cores, its scratch and its spike list,
+joined in core order, so the results are those of one thread (tested); one thread is the default.
 """
 
 from __future__ import annotations
