@@ -62,7 +62,7 @@ from chip_configs.errors import SimulationError
 from cores import tables
 from cores.models import model_of, models_with
 from emulator import _fused
-from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, spike_records
+from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, inline_lists, spike_records
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
 from noc.loads_estimate import TRUSTED_UTILISATION, LoadsEstimate, estimated_latency_histogram
@@ -223,6 +223,8 @@ class FusedPlan:
         self.uses_masks = routes is not None
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = spike_records(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
+        if dmask.shape[1] == 0:
+            inline_lists(meta, ev, dl)
         return EventPlan(ev, dl, dmask, np.argsort(geo.bit_of_pos).astype(np.int32), meta, routes)
 
     def check_counts(self, spikes: np.ndarray) -> None:

@@ -483,13 +483,14 @@ def test_widening_carries_pending_accumulators():
         np.testing.assert_array_equal(a.out_spikes, b.out_spikes)
 
 
-@pytest.mark.parametrize("routing", ["xy", "yx"])
+@pytest.mark.parametrize("routing", ["xy", "yx", "truenorth"])
 def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
     """Beyond 512 cores the kernel counts deliveries and link loads from per-packet lists instead of bit
-    masks and route counts: the same exact counts (forced here on a small chip)."""
+    masks and route counts, short lists held in the records themselves (``inline_lists``): the same exact
+    counts (forced here on a small chip; a Loihi chip on both routings, a TrueNorth one)."""
     import emulator.fused_events as fused_events
 
-    cfg = small_config("loihi_lif") if routing == "xy" else _yx()
+    cfg = {"xy": lambda: small_config("loihi_lif"), "yx": _yx, "truenorth": lambda: small_config("truenorth")}[routing]()
     mapped = random_mapped(cfg, 40)
     spikes = random_inputs(40, 1, 20, mapped.n_inputs, p=0.6) * 2
     planes = Chip.from_config(cfg, noc_engine="loads").program(mapped)
