@@ -271,14 +271,14 @@ static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_
 
 #ifdef NM_X86
 /* One vector update over W lanes: LOAD(x) reads W int32, FLAGS(col) the parameter column as lanes. */
-#define NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, LEAK, REV, LSTOCH, ALPHA, BETA, KAPPA, G0, G01, R)        \
+#define NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, LEAK, REV, LSTOCH, ALPHA, BETA, KAPPA, G0, G01, R, DRAWS) \
     {                                                                                                     \
         const int64_t i = n0 + j;                                                                         \
         const P##_v v0 = LOAD(p->v32 + i);                                                                \
         P##_v vn;                                                                                         \
         P##_m a;                                                                                          \
-        const P##_m s = P##_tn_step(v0, LOAD(p->acc + j), LEAK, REV, LSTOCH, draws ? LOAD(p->rl + j) : zero, \
-                                    draws ? LOAD(p->eta + j) : zero, ALPHA, BETA, KAPPA, G0, G01, R, h1, m2h, \
+        const P##_m s = P##_tn_step(v0, LOAD(p->acc + j), LEAK, REV, LSTOCH, DRAWS ? LOAD(p->rl + j) : zero, \
+                                    DRAWS ? LOAD(p->eta + j) : zero, ALPHA, BETA, KAPPA, G0, G01, R, h1, m2h, \
                                     p->cfg.wrap, &vn, &a);                                                \
         const unsigned lanes = n - j >= W ? (unsigned)((1ull << W) - 1) : (unsigned)((1u << (n - j)) - 1); \
         STORE(p->v32 + i, lanes, vn, v0);                                                                 \
@@ -301,8 +301,17 @@ static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_
         const P##_v beta = P##_set1(pr[NM_TP_BETA]), r = P##_set1(pr[NM_TP_RESET]);                       \
         const P##_m rev = P##_nz(P##_and(fl, frev)), lstoch = P##_nz(P##_and(fl, fstoch));                \
         const P##_m kappa = P##_nz(P##_and(fl, fkappa)), g0 = P##_gt(one, g), g01 = P##_gt(two, g);       \
-        for (int64_t j = 0; j < n; j += W)                                                                \
-            NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, leak, rev, lstoch, alpha, beta, kappa, g0, g01, r) \
+        if (!draws && !(pr[NM_TP_FLAGS] & (NM_TF_LEAK_REV | NM_TF_LEAK_STOCH))) {                          \
+            /* the common profile: a plain leak and no draws, known to the compiler, which drops those     \
+               branches of the rule */                                                                    \
+            for (int64_t j = 0; j < n; j += W)                                                            \
+                NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, leak, P##_mfalse(), P##_mfalse(), alpha, beta, \
+                            kappa, g0, g01, r, 0)                                                         \
+        } else {                                                                                          \
+            for (int64_t j = 0; j < n; j += W)                                                            \
+                NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, leak, rev, lstoch, alpha, beta, kappa, g0, g01, r, \
+                            draws)                                                                        \
+        }                                                                                                 \
     } else {                                                                                              \
         for (int64_t j = 0; j < n; j += W) {                                                              \
             const int32_t *c = p->soa + n0 + j;                                                           \
@@ -310,7 +319,7 @@ static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_
             NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, LOAD(c + NM_TP_LEAK * p->n_pad),               \
                         P##_nz(P##_and(fl, frev)), P##_nz(P##_and(fl, fstoch)), LOAD(c + NM_TP_ALPHA * p->n_pad), \
                         LOAD(c + NM_TP_BETA * p->n_pad), P##_nz(P##_and(fl, fkappa)), P##_gt(one, g),     \
-                        P##_gt(two, g), LOAD(c + NM_TP_RESET * p->n_pad))                                 \
+                        P##_gt(two, g), LOAD(c + NM_TP_RESET * p->n_pad), draws)                          \
         }                                                                                                 \
     }                                                                                                     \
     return nsp;
