@@ -225,6 +225,8 @@ class FusedPlan:
         meta = spike_records(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
         if dmask.shape[1] == 0:
             inline_lists(meta, ev, dl)
+            if (meta["ev_start"] < 0).all():     # every list is in its record: the lists are not kept
+                ev, dl = ev[:0].copy(), dl[:0].copy()
         return EventPlan(ev, dl, dmask, np.argsort(geo.bit_of_pos).astype(np.int32), meta, routes)
 
     def check_counts(self, spikes: np.ndarray) -> None:
