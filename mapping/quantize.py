@@ -18,8 +18,9 @@ for the whole population). The chip integrates ``u += (sum w_hw << e) << 6`` and
     du       = round(4096 * (1 - alpha)) - 1, clipped to 0..4095   (Lava decays u by (4096 - (du + 1)) / 4096)
                LIF/IF (no current state): du = 4095, u carries just this tick's input
 
-Approximations (named in the layer's notes): CubaLIF's ``current_bias`` (an Affine bias into the current)
-becomes a voltage bias ``current_bias / (1 - alpha)``, exact in steady state; alpha = 1 cannot be expressed
+CubaLIF's ``current_bias`` (an Affine bias into the current) becomes a voltage bias ``c = current_bias /
+(1 - alpha)`` and an initial current ``u0 = i0 - c``, exact up to rounding (:func:`_loihi_bias`).
+Approximations (named in the layer's notes): alpha = 1 cannot be expressed
 (du = 0 still decays by 1/4096); LI readouts are refused; resets other than zero, multi-spike and ``>=``
 are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
 
@@ -130,14 +131,45 @@ def _loihi_checks(pop: Population) -> None:
                 "LIF, CubaLIF, IF with spike-count readout; import LI readouts as LIF or read them in software")
 
 
+def silicon_refractory(cfg) -> bool:
+    """Whether the chip holds v = 0 for a programmable number of ticks after a spike (at least one).
+
+    Lava's bit-accurate rules (the ``loihi`` preset) have no refractory period; ``neuron.refractory:
+    silicon`` with ``refractory_ticks_max >= 1`` models the silicon's refractory counter.
+    """
+    nn = cfg.neuron
+    return getattr(nn, "refractory", "none") == "silicon" and getattr(nn, "refractory_ticks_max", 0) >= 1
+
+
+def loihi_reset(cfg, pop: Population) -> tuple[np.ndarray | None, list[str]]:
+    """``(refractory_ticks or None, notes)``: how the population's reset is built on a Loihi chip.
+
+    ``zero_next`` (snnTorch's Synaptic and RLeaky: ``v[t+1] = 0`` whatever the input after a spike at t) is
+    exactly Loihi's reset to zero at t followed by one refractory tick (v held at 0 at t + 1, u integrating),
+    on a chip with the silicon refractory counter; the two agree on v from t + 1 on, and neither spikes at
+    t + 1. Without the counter (Lava's rules) it is applied as reset to zero, a named approximation.
+    """
+    reset = getattr(pop.neuron, "reset", "zero")
+    if reset == "zero_next" and silicon_refractory(cfg):
+        return np.ones(pop.size, np.int64), ["reset = 'zero_next' built exactly as Loihi's reset to zero plus one "
+                                             "refractory tick (neuron.refractory: silicon)"]
+    if reset == "zero_next":
+        return None, ["approximation: reset = 'zero_next' applied as Loihi's 'zero' (mapping/README.md: measured "
+                      "error; exact on a chip config with neuron.refractory: silicon, refractory_ticks_max >= 1)"]
+    if reset != "zero":
+        return None, [f"approximation: reset = {reset!r} applied as Loihi's 'zero' (mapping/README.md: measured "
+                      "error)"]
+    return None, []
+
+
 def loihi_decays(pop: Population, decay_bits: int = 12) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``(du, dv, notes)``; see the module docstring for the formulas and Lava's ``du + 1``."""
+    """``(du, dv, notes)``; see the module docstring for the formulas and Lava's ``du + 1``. The reset's
+    notes come from :func:`loihi_reset`."""
     one = 1 << decay_bits
     beta, alpha = pop.param("beta"), pop.param("alpha")
     dv = np.clip(np.rint(one * (1.0 - beta)), 0, one - 1).astype(np.int64)
     notes = [f"approximation: {k} = {v!r} applied as Loihi's {ok!r} (mapping/README.md: measured error)"
-             for k, v, ok in (("reset", getattr(pop.neuron, "reset", "zero"), "zero"),
-                              ("spikes", getattr(pop.neuron, "spikes", "single"), "single"),
+             for k, v, ok in (("spikes", getattr(pop.neuron, "spikes", "single"), "single"),
                               ("spike_test", getattr(pop.neuron, "spike_test", ">"), ">")) if v != ok]
     if pop.neuron.kind == "CubaLIF":
         du = np.clip(np.rint(one * (1.0 - alpha)) - 1, 0, one - 1).astype(np.int64)
@@ -202,13 +234,17 @@ def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scalin
     vth_raw = np.rint(thr * big)
     vth = np.clip(vth_raw, 0, vth_max).astype(np.int64)
     du, dv, notes = loihi_decays(pop, nn.decay_bits)
-    bias_f = _loihi_bias(pop, notes)
+    refractory, reset_notes = loihi_reset(cfg, pop)
+    notes = reset_notes + notes
+    bias_f, offset = _loihi_bias(pop, notes)
     mant, bexp, bclip = split_bias((1 << nn.input_shift) * big * bias_f, nn.bias_mant_bits, nn.bias_exp_bits)
     if np.any(vth_raw != vth):
         notes.append(f"threshold clipped to 0..{vth_max} on {int(np.sum(vth_raw != vth))} neuron(s)")
     params = {"du": du, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": bexp, "weight_exp": e,
-              "u0": _state(pop.param("i0") * (1 << nn.input_shift) * big, nn.current_bits),
+              "u0": _state((pop.param("i0") - offset) * (1 << nn.input_shift) * big, nn.current_bits),
               "v0": _state(pop.param("v0") * (1 << nn.input_shift) * big, nn.membrane_bits)}
+    if refractory is not None:
+        params["refractory_ticks"] = refractory
     err = weight_error(w, w_hw, s[post], raw != w_hw)
     err.update(threshold_rel_err=_rel_err(thr, vth / big),
                bias_rel_err=_rel_err(bias_f, mant * 2.0 ** bexp / ((1 << nn.input_shift) * big)),
@@ -222,15 +258,21 @@ def _state(x: np.ndarray, bits: int) -> np.ndarray:
     return np.clip(np.rint(x), -lim, lim).astype(np.int64)
 
 
-def _loihi_bias(pop: Population, notes: list[str]) -> np.ndarray:
-    """Voltage bias per neuron in float units; a CubaLIF current bias is folded in at its steady state."""
-    bias = pop.param("bias")
+def _loihi_bias(pop: Population, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(voltage bias, current offset c)`` per neuron in float units.
+
+    Loihi's bias enters v only. A CubaLIF current bias ``cb`` (``i[t] = alpha i[t-1] + I[t] + cb``) is
+    built exactly from the chip's current without it, ``u = i - c`` with ``c = cb / (1 - alpha)``: then
+    ``u[t] = alpha u[t-1] + I[t]`` (as ``i - c`` obeys it), and ``v[t] = beta v[t-1] + u[t] + c + bias`` is
+    the framework's ``beta v[t-1] + i[t] + bias``, provided u starts at ``i0 - c`` (the caller's ``u0``).
+    """
+    bias, c = pop.param("bias"), np.zeros(pop.size)
     if pop.neuron.kind == "CubaLIF" and np.any(pop.param("current_bias")):
-        alpha = pop.param("alpha")
-        bias = bias + pop.param("current_bias") / np.maximum(1.0 - alpha, 1.0 / 4096)
-        notes.append("current_bias (Affine bias into the synaptic current) applied as a voltage bias "
-                     "current_bias / (1 - alpha): exact in steady state, off during the first ~1/(1-alpha) ticks")
-    return bias
+        c = pop.param("current_bias") / np.maximum(1.0 - pop.param("alpha"), 1.0 / 4096)
+        bias = bias + c
+        notes.append("current_bias (Affine bias into the synaptic current) built as a voltage bias c = "
+                     "current_bias / (1 - alpha) and an initial current u0 = i0 - c (exact up to rounding)")
+    return bias, c
 
 
 # ----- TrueNorth -------------------------------------------------------------------------------------------------
