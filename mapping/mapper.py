@@ -96,6 +96,7 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         raise MappingError(f"network {network.name!r} has no {'neuron populations' if not network.populations else 'outputs'}"
                            "; mapping it would program a chip that computes nothing")
     cfg = _cfg(cfg)
+    _check_readouts(network)
     opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
                       activity or {})
     part = partition(network, cfg, neurons_per_core, axon_copies)
@@ -118,7 +119,38 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
             "latency_ticks": summary.latency_ticks, "network": network.name, "onset_ticks": onsets,
             "layers": layer_placement(part, assign)}
+    readout = membrane_readout(network, quant, onset_ticks(network, part.extra_delay))
+    if readout:
+        meta["readout"] = readout
     return _with_metadata(mapped, meta), summary
+
+
+def _check_readouts(net: Network) -> None:
+    """An LI readout sends no spikes: it may only be read out, not project to other layers."""
+    for proj in net.projections:
+        if proj.pre in net.population_names and not net.population(proj.pre).neuron.spiking:
+            raise MappingError(f"projection {proj.label}: population {proj.pre!r} is an LI readout (non-spiking: "
+                               "its output is its membrane, which a chip cannot send to another layer); allowed: "
+                               "LI populations only as network outputs")
+
+
+def membrane_readout(net: Network, quant: dict, onsets: dict) -> dict:
+    """Output lines read as membranes (LI readouts): ``{"lines": [...], "scale": [...], "onset": [...]}``.
+
+    Line ``k``'s float membrane is the probed ``v / scale[k]``; framework step 0 is chip tick ``onset[k]`` (the
+    population's first input tick), so the framework's sum over ``T`` steps is the chip's over ticks
+    ``onset .. onset + T - 1``. Empty when every output spikes.
+    """
+    lines, scale, onset, k = [], [], [], 0
+    for out in net.outputs:
+        q = quant[out.source]
+        size = net.population(out.source).size
+        if q.readout_scale is not None:
+            lines += list(range(k, k + size))
+            scale += [float(x) for x in q.readout_scale]
+            onset += [int(onsets.get(out.source, 0))] * size
+        k += size
+    return {"lines": lines, "scale": scale, "onset": onset} if lines else {}
 
 
 def _source_activity(net: Network, part: Partition, activity: dict | None) -> np.ndarray | None:

@@ -155,7 +155,8 @@ class Norse(Reader):
 @dataclass(frozen=True)
 class Sinabs(Reader):
     """Sinabs 3.1: ``tau`` in steps (dt = 1), ``r = 1``, ``v_leak = 0``. LIF steps ``v = a v + (1 - a) I`` with
-    ``a = exp(-1/tau)`` (``norm_input=True``, the default; float32); IAF ``v = v + I``. MultiSpike
+    ``a = exp(-1/tau)`` (``norm_input=True``, the default; float32); ExpLeak (LI) ``v = a v + I`` (its default
+    ``norm_input=False``); IAF ``v = v + I``. MultiSpike
     (``floor(v / threshold)`` spikes, the default) and MembraneSubtract; ``v >= threshold``."""
 
     name: str = "sinabs"
@@ -168,7 +169,9 @@ class Sinabs(Reader):
     def lif_terms(self, b, key: str, node):
         tau = b.vec(key, node.tau)
         a = np.exp(-np.float32(self.dt) / tau.astype(np.float32)).astype(np.float64)
-        return a, (1.0 - a) * b.vec(key, node.r), np.zeros_like(a)
+        # ExpLeak (LI) defaults to norm_input=False, as Sinabs' own NIR import builds it: v = a v + I
+        norm = np.ones_like(a) if _type(node) == "LI" else 1.0 - a
+        return a, norm * b.vec(key, node.r), np.zeros_like(a)
 
     def if_gain(self, b, key: str, node) -> np.ndarray:
         return b.vec(key, node.r)

@@ -20,8 +20,10 @@ for the whole population). The chip integrates ``u += (sum w_hw << e) << 6`` and
 
 CubaLIF's ``current_bias`` (an Affine bias into the current) becomes a voltage bias ``c = current_bias /
 (1 - alpha)`` and an initial current ``u0 = i0 - c``, exact up to rounding (:func:`_loihi_bias`).
+LI readouts are non-spiking neurons (threshold mantissa at its maximum, out of reach of the worst-case |v|)
+whose ``v`` is probed and decoded as ``v / (64 S_j)`` (``readout_scale``).
 Approximations (named in the layer's notes): alpha = 1 cannot be expressed
-(du = 0 still decays by 1/4096); LI readouts are refused; resets other than zero, multi-spike and ``>=``
+(du = 0 still decays by 1/4096); resets other than zero, multi-spike and ``>=``
 are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
 
 TrueNorth (``truenorth``): integer membrane ``V`` in units of ``1 / s_j``; threshold ``alpha = floor(thr *
@@ -64,6 +66,9 @@ class QuantizedLayer:
     leak_terms : dict
         TrueNorth: ``bias_hw``, ``drain`` (float per neuron, hardware units) and ``leak_lim``, to re-encode
         the leak per core after a bias correction; empty for Loihi.
+    readout_scale : float64 ndarray (size,) or None
+        LI readouts (Loihi): hardware voltage units per float membrane unit (``64 S_j``), to decode the probed
+        ``v``; None for spiking populations.
     """
 
     name: str
@@ -72,6 +77,7 @@ class QuantizedLayer:
     scale: np.ndarray
     error: dict = field(default_factory=dict)
     leak_terms: dict = field(default_factory=dict)
+    readout_scale: np.ndarray | None = None
 
 
 # ----- shared helpers -------------------------------------------------------------------------------------
@@ -125,10 +131,27 @@ def _refuse(pop: Population, model: str, what: str, supported: str) -> None:
 # ----- Loihi ---------------------------------------------------------------------------------------------------
 
 
-def _loihi_checks(pop: Population) -> None:
-    if not pop.neuron.spiking:
-        _refuse(pop, "loihi_lif", "a non-spiking LI readout (the chip reads outputs as spike counts)",
-                "LIF, CubaLIF, IF with spike-count readout; import LI readouts as LIF or read them in software")
+def _li_bound(pop: Population, post: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Worst-case |v| of an LI readout in float units: every input at once plus the bias, accumulated by
+    ``1 / (1 - beta)`` (at most 4096 ticks' worth), or its initial state if larger."""
+    total = np.zeros(pop.size)
+    np.add.at(total, post, np.abs(w))
+    drive = (total + np.abs(pop.param("bias"))) / np.maximum(1.0 - pop.param("beta"), 1.0 / 4096)
+    return np.maximum(drive, np.abs(pop.param("v0")))
+
+
+def _loihi_threshold(cfg, pop: Population, post: np.ndarray, w: np.ndarray, notes: list[str]) -> np.ndarray:
+    """The float threshold that sets the weight exponent: the neuron's, or an LI readout's worst-case |v|.
+
+    An LI readout (``v = beta v + I + bias``, never spiking) is a Loihi neuron whose threshold mantissa is at
+    its maximum, ``2**threshold_mant_bits - 1``, while the weight exponent keeps its worst-case |v| at or below
+    half of it: it cannot spike, and its ``v`` is probed and decoded as ``v / (64 S_j)``.
+    """
+    if pop.neuron.spiking:
+        return pop.param("threshold")
+    notes.append("LI readout: non-spiking (threshold mantissa at its maximum, twice the worst-case |v|); its "
+                 "membrane is probed and decoded as v / (64 S_j)")
+    return _li_bound(pop, post, w)
 
 
 def silicon_refractory(cfg) -> bool:
@@ -221,21 +244,20 @@ def split_bias(b: np.ndarray, mant_bits: int, exp_bits: int) -> tuple[np.ndarray
 
 def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
     """Quantise population ``pop`` (synapses ``post`` index, float weight ``w``) for a ``loihi_lif`` chip."""
-    _loihi_checks(pop)
     nn, cc = cfg.neuron, cfg.core
     w_max = min(-cc.weight_min, cc.weight_max) if cc.weight_signed else cc.weight_max
     s = weight_scale(pop, post, w, w_max, scaling)
     raw = np.rint(w * s[post])
     w_hw = np.clip(raw, cc.weight_min, cc.weight_max).astype(np.int64)
-    thr = pop.param("threshold")
-    e = _choose_weight_exp(cfg, np.abs(thr), s, _u_bound(pop, post, w))
-    big = s * 2.0 ** e
-    vth_max = (1 << nn.threshold_mant_bits) - 1
-    vth_raw = np.rint(thr * big)
-    vth = np.clip(vth_raw, 0, vth_max).astype(np.int64)
     du, dv, notes = loihi_decays(pop, nn.decay_bits)
     refractory, reset_notes = loihi_reset(cfg, pop)
     notes = reset_notes + notes
+    thr = _loihi_threshold(cfg, pop, post, w, notes)
+    e = _choose_weight_exp(cfg, np.abs(thr), s, _u_bound(pop, post, w))
+    big = s * 2.0 ** e
+    vth_max = (1 << nn.threshold_mant_bits) - 1
+    vth_raw = np.rint(thr * big) if pop.neuron.spiking else np.full(pop.size, vth_max)
+    vth = np.clip(vth_raw, 0, vth_max).astype(np.int64)
     bias_f, offset = _loihi_bias(pop, notes)
     mant, bexp, bclip = split_bias((1 << nn.input_shift) * big * bias_f, nn.bias_mant_bits, nn.bias_exp_bits)
     if np.any(vth_raw != vth):
@@ -246,10 +268,11 @@ def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scalin
     if refractory is not None:
         params["refractory_ticks"] = refractory
     err = weight_error(w, w_hw, s[post], raw != w_hw)
-    err.update(threshold_rel_err=_rel_err(thr, vth / big),
+    err.update(threshold_rel_err=_rel_err(thr, vth / big) if pop.neuron.spiking else 0.0,
                bias_rel_err=_rel_err(bias_f, mant * 2.0 ** bexp / ((1 << nn.input_shift) * big)),
                frac_bias_clipped=float(np.mean(bclip)), weight_exp=[int(e.min()), int(e.max())], notes=notes)
-    return QuantizedLayer(pop.name, params, w_hw, s, err)
+    readout = None if pop.neuron.spiking else (1 << nn.input_shift) * big
+    return QuantizedLayer(pop.name, params, w_hw, s, err, readout_scale=readout)
 
 
 def _state(x: np.ndarray, bits: int) -> np.ndarray:

@@ -161,7 +161,7 @@ def check_functional(numbers: dict | None, limits: Limits) -> Check:
     fails = []
     if "framework_class_agreement_chip" in numbers:
         chip_fw, float_fw = numbers["framework_class_agreement_chip"], numbers["framework_class_agreement_float"]
-        msgs = [f"predicted classes agree with the framework's own outputs (reference_counts) on {pct(chip_fw)} "
+        msgs = [f"predicted classes agree with the framework's own outputs (reference_counts or reference_readout) on {pct(chip_fw)} "
                 f"of {n} samples {limit}; counts identical on {pct(numbers['framework_count_exact_chip'])}",
                 f"the float reading of the file agrees with the framework on {pct(float_fw)} (counts identical on "
                 f"{pct(numbers['framework_count_exact_float'])})", chip_float]
