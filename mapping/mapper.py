@@ -14,6 +14,7 @@ import numpy as np
 from chip_configs.errors import MappingError
 from chip_configs.schema import ChipConfig, load_config
 from emulator.mapped import MappedCore, MappedNetwork
+from mapping.fan_in import split_fan_in as fan_in_split
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
 from mapping.partition import SPLITTERS, Partition, partition
@@ -45,8 +46,8 @@ def _cfg(cfg) -> ChipConfig:
 
 def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
                 rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
-                axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None
-                ) -> tuple[MappedNetwork, MappingSummary]:
+                axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None,
+                split_fan_in: bool = False) -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -82,6 +83,9 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         input, a few hundredths of a threshold on digits).
     align_bias : bool
         Set initial states so that biases start with each layer's first input (:mod:`mapping.onset`).
+    split_fan_in : bool
+        Take the inputs of a neuron over ``max_fan_in`` through partial-sum relays (:mod:`mapping.fan_in`, a
+        named approximation noted in the layer's notes); False refuses such a neuron (CapacityError).
 
     Returns
     -------
@@ -97,6 +101,9 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
                            "; mapping it would program a chip that computes nothing")
     cfg = _cfg(cfg)
     _check_readouts(network)
+    split_notes = []
+    if split_fan_in:
+        network, split_notes = fan_in_split(network, cfg.core.max_fan_in)
     opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
                       activity or {})
     part = partition(network, cfg, neurons_per_core, axon_copies)
@@ -104,7 +111,7 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     aligned, onset_notes = align_bias_onset(network, onsets)
     quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
              for p in aligned.populations}
-    for note in onset_notes:
+    for note in onset_notes + split_notes:
         quant[note.split("'")[1]].error["notes"].append(note)
     programs, err_terms = _programs(cfg, part, quant, seed, bit_cost, _source_activity(network, part, activity))
     _note_corrections(quant, err_terms)
