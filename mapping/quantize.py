@@ -149,8 +149,8 @@ def _loihi_threshold(cfg, pop: Population, post: np.ndarray, w: np.ndarray, note
     """
     if pop.neuron.spiking:
         return pop.param("threshold")
-    notes.append("LI readout: non-spiking (threshold mantissa at its maximum, twice the worst-case |v|); its "
-                 "membrane is probed and decoded as v / (64 S_j)")
+    notes.append("exact: LI readout as a non-spiking neuron (threshold mantissa at its maximum, twice the "
+                 "worst-case |v|); its membrane is probed and decoded as v / (64 S_j)")
     return _li_bound(pop, post, w)
 
 
@@ -174,7 +174,7 @@ def loihi_reset(cfg, pop: Population) -> tuple[np.ndarray | None, list[str]]:
     """
     reset = getattr(pop.neuron, "reset", "zero")
     if reset == "zero_next" and silicon_refractory(cfg):
-        return np.ones(pop.size, np.int64), ["reset = 'zero_next' built exactly as Loihi's reset to zero plus one "
+        return np.ones(pop.size, np.int64), ["exact: reset = 'zero_next' built as Loihi's reset to zero plus one "
                                              "refractory tick (neuron.refractory: silicon)"]
     if reset == "zero_next":
         return None, ["approximation: reset = 'zero_next' applied as Loihi's 'zero' (mapping/README.md: measured "
@@ -293,7 +293,7 @@ def _loihi_bias(pop: Population, notes: list[str]) -> tuple[np.ndarray, np.ndarr
     if pop.neuron.kind == "CubaLIF" and np.any(pop.param("current_bias")):
         c = pop.param("current_bias") / np.maximum(1.0 - pop.param("alpha"), 1.0 / 4096)
         bias = bias + c
-        notes.append("current_bias (Affine bias into the synaptic current) built as a voltage bias c = "
+        notes.append("exact: current_bias (Affine bias into the synaptic current) built as a voltage bias c = "
                      "current_bias / (1 - alpha) and an initial current u0 = i0 - c (exact up to rounding)")
     return bias, c
 

@@ -115,7 +115,8 @@ def check_precision(summary: dict, limits: Limits) -> Check:
         msgs.append(f"layer {L['name']!r}: weight rel. RMS error {rms:.4f} (limit {limits.max_weight_rel_rms}), "
                     f"clipped {L.get('frac_clipped', 0):.4f}, zeroed {L.get('frac_zeroed', 0):.4f}, "
                     f"threshold rel. error {L.get('threshold_rel_err', 0):.2e}")
-        msgs += [f"layer {L['name']!r}: approximation: {n}" for n in L.get("notes", [])]
+        msgs += [f"layer {L['name']!r}: {n if n.startswith(('approximation:', 'exact:')) else 'approximation: ' + n}"
+                 for n in L.get("notes", [])]
         if rms > limits.max_weight_rel_rms:
             status = "warn"
     return Check("precision", status, msgs, {"layers": summary["layers"]})

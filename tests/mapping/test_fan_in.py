@@ -74,3 +74,26 @@ def test_one_copy_fit_separates_signs_of_sparse_sources():
     w[np.arange(n_src), np.arange(n_src) % n_neu] = np.where(np.arange(n_src) % 24 < 12, 255.0, -255.0)
     t, levels, xbar = truenorth_core_weights(w, 4, 255, seed=0, copies=1)
     assert np.array_equal(effective_weights(t, levels, xbar, 1), w)
+
+
+def test_cli_split_fan_in(tmp_path, capsys):
+    """`neuromesh map truenorth NET` refuses a fan-in of 300 naming --split-fan-in; with the flag it maps."""
+    import argparse
+
+    from mapping.cli import add_parsers
+    from mapping.network_io import save_network
+
+    path = tmp_path / "net.npz"
+    save_network(_net(LIF(beta=0.9, threshold=1.0)), path)
+
+    def cli(argv):
+        parser = argparse.ArgumentParser()
+        add_parsers(parser.add_subparsers())
+        args = parser.parse_args(argv)
+        return args.func(args)
+
+    out = str(tmp_path / "m.npz")
+    assert cli(["map", "truenorth", str(path), "--out", out, "--placer", "greedy"]) == 1
+    assert "fan-in 300 synapses; max_fan_in is 256" in capsys.readouterr().out
+    assert cli(["map", "truenorth", str(path), "--out", out, "--placer", "greedy", "--split-fan-in"]) == 0
+    assert "sigma-delta pairs" in capsys.readouterr().out

@@ -267,7 +267,7 @@ def test_zero_next_single_neuron_traces_on_the_chip(name, trace):
         out = chip.run(np.ones((1, len(trace) + lat, 1), np.int64)).output_spikes[0, lat:, 0]
         assert ("".join(str(int(s)) for s in out) == trace) is exact
         notes = " ".join(n for layer in summary.to_dict()["layers"] for n in layer["notes"])
-        assert ("built exactly as Loihi's reset to zero plus one refractory tick" in notes) is exact
+        assert ("exact: reset = 'zero_next' built as Loihi's reset to zero plus one refractory tick" in notes) is exact
         assert ("approximation: reset = 'zero_next'" in notes) is not exact
 
 
@@ -290,7 +290,7 @@ def test_li_readout_on_the_chip():
     fw = s.reference_readout
     assert np.mean(predicted_classes(comp.chip_counts) == predicted_classes(fw)) == 1.0
     assert np.max(np.abs(comp.chip_counts - fw)) <= 0.02 * np.max(np.abs(fw))
-    assert any("LI readout: non-spiking" in n for n in summary.to_dict()["layers"][-1]["notes"])
+    assert any("exact: LI readout as a non-spiking neuron" in n for n in summary.to_dict()["layers"][-1]["notes"])
 
 
 def test_li_readout_feeding_a_layer_is_refused():
