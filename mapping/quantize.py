@@ -22,9 +22,11 @@ CubaLIF's ``current_bias`` (an Affine bias into the current) becomes a voltage b
 (1 - alpha)`` and an initial current ``u0 = i0 - c``, exact up to rounding (:func:`_loihi_bias`).
 LI readouts are non-spiking neurons (threshold mantissa at its maximum, out of reach of the worst-case |v|)
 whose ``v`` is probed and decoded as ``v / (64 S_j)`` (``readout_scale``).
+snnTorch's ``zero_next`` reset is reset to zero plus ``refractory_ticks = 1`` on a chip with the silicon
+refractory counter (:func:`loihi_reset`), exact.
 Approximations (named in the layer's notes): alpha = 1 cannot be expressed
-(du = 0 still decays by 1/4096); resets other than zero, multi-spike and ``>=``
-are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
+(du = 0 still decays by 1/4096); ``zero_next`` without the refractory counter, ``subtract``, multi-spike
+and ``>=`` are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
 
 TrueNorth (``truenorth``): integer membrane ``V`` in units of ``1 / s_j``; threshold ``alpha = floor(thr *
 s_j) + 1`` (``V >= alpha`` <=> ``V > thr * s_j``); TrueNorth's leak is linear, not exponential: a decay
