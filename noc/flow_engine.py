@@ -2,7 +2,10 @@
 
 ``make_engine(cfg, kind="flow")``. Same API and :class:`~noc.result.NocResult` fields as the exact engines.
 Exact: routes, ``hops``, ``hops_ew`` / ``hops_ns``, per-link flits. Estimated: ``deliver_cycle`` (link
-loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``. The model is specified, in
+loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``. In a system of chips each
+packet's delivery is delayed by its off-chip links' extra zero-load latency, ``k (Lx + F (s - 1) - L)`` for
+``k`` crossings; the off-chip links' serialisation and deeper buffers are not in its service times (it
+underestimates queueing on them: use an exact engine for off-chip contention). The model is specified, in
 NumPy, in :mod:`noc.flow_reference`; this engine runs the same computation compiled (``_flow_kernels.pyx``),
 O(packets + links) per call, and the tests hold the two to identical results. Measured errors against the
 exact engine: ``noc/README.md``.
@@ -64,6 +67,11 @@ class FlowNoc:
         else:
             *out, ew, ns = self._kernel.run(b.src_core, b.dst_core, b.inject_cycle)
         deliver, link_ids, link_counts, ports, peaks = out
+        if p.has_off_chip and p.off_land != p.link:
+            # off-chip links: their own zero-load latency, ``Lx + F (s - 1)`` instead of ``L`` per crossing
+            # (an approximation of the approximation: their serialisation is not in the service times)
+            k = topo.chip_crossings(b.src_core, b.dst_core)
+            deliver = np.where(deliver >= 0, deliver + k * (p.off_land - p.link), deliver)
         if until is not None:
             deliver = np.where(deliver - (p.ejection + p.flits - 1) < until, deliver, NOT_DELIVERED)
         delivered = deliver != NOT_DELIVERED
