@@ -44,7 +44,8 @@ def onto_chip(mapped: MappedNetwork, cfg: ChipConfig, chip: int = 0) -> MappedNe
                               f"'{s.chip}' chips: map it for the system (neuromesh map {cfg.name} ...)")
 
     def move(core):
-        return system_core(cfg, chip, core).astype(np.asarray(core).dtype, copy=False)
+        # the archive may hold core indices in a narrow dtype (int8 for a 128-core chip): a system needs more
+        return system_core(cfg, chip, core).astype(np.int32 if cfg.num_cores < 2**31 else np.int64)
 
     cores = tuple(MappedCore(system_core(cfg, chip, c.index), c.program,
                              dataclasses.replace(c.dest, core=move(c.dest.core))) for c in mapped.cores)
