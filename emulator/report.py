@@ -19,6 +19,9 @@ every engine counts exactly; a link crossing a chip edge is off chip), prices af
                    (cycles; zero-load attribution, an estimate: queueing is not attributed)
 
 and the system barrier is the expanded config's ``sync.barrier_latency_ns``. Single chips carry none of it.
+The per-core rows (``per_core``) price every hop of a core's packets at the on-chip rate: the per-core counts
+do not say which hops crossed a chip edge, so in a system their sum differs from the total by the off-chip
+flits' price difference.
 
 A report is a tree of frozen records (:class:`Report` at the root). ``to_dict()`` is the JSON schema (field
 order = key order; the JSON is deterministic: sorted keys, no timestamps, so the same inputs and seed give
