@@ -44,7 +44,7 @@ from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
 from cores.models import model_of
 from emulator.energy import price, static_energy_pj
-from emulator.links import link_name
+from emulator.links import link_busy_cycles, link_name
 from emulator.report_text import render_text
 
 REPORT_VERSION = 1
@@ -318,7 +318,8 @@ def _per_core(chip, records) -> tuple[CoreRow, ...]:
 
 @dataclass(frozen=True)
 class NocLinkStats(_Record):
-    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle."""
+    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle (a system's
+    off-chip link: busy cycles, flits x serialisation, per cycle)."""
 
     flits_total: int
     utilisation_mean: float
@@ -327,7 +328,8 @@ class NocLinkStats(_Record):
 
 
 def _links(chip, flits: np.ndarray, util: np.ndarray) -> NocLinkStats:
-    k = int(np.argmax(flits)) if flits.size else 0
+    """Totals of the per-link flits; the busiest link is the most utilised (the most flits on one chip)."""
+    k = int(np.argmax(util if chip.cfg.system is not None else flits)) if flits.size else 0
     return NocLinkStats(
         flits_total=int(flits.sum()),
         utilisation_mean=float(util.mean()) if util.size else 0.0,
@@ -499,7 +501,8 @@ def build_report(chip, records) -> Report:
     meta = chip.mapped.metadata if chip.mapped is not None else {}
     flits = np.sum([r.link_flits for r in records], axis=0)
     cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / cfg.noc.cycle_ns
-    util = flits / cycles if cycles else flits * 0.0
+    busy = link_busy_cycles(cfg, chip.topology, flits)   # flits; on an off-chip link x its serialisation
+    util = busy / cycles if cycles else flits * 0.0
     per_core = _per_core(chip, records)
     memory = MemoryBits.of(chip)
     sparsity = _sparsity(mean, chip)
@@ -527,7 +530,7 @@ def build_report(chip, records) -> Report:
         neurobench=NeuroBenchMetrics.of(chip, mean, sparsity, memory),
         noc_estimate=_estimate_notes(records),
         arrays=RunArrays(
-            link_utilisation=flits / cycles if cycles else flits.astype(float),
+            link_utilisation=util if cycles else flits.astype(float),
             core_activity=np.asarray([c.syn_ops for c in per_core]),
             tick_ns=np.stack([r.tick_ns for r in records]),
             core_index=chip.wiring.core_index.copy(),
