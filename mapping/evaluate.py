@@ -207,18 +207,12 @@ def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind
 def chip_outputs(res, readout: dict, ticks: int) -> np.ndarray:
     """Per inference and output line, the chip's spike count over the run, or for an LI readout line its
     decoded membrane ``v / scale`` summed over the framework's ``ticks`` steps (chip ticks ``onset ..
-    onset + ticks - 1``; :func:`mapping.mapper.membrane_readout`)."""
-    out = np.asarray(res.output_counts, np.float64).copy()
+    onset + ticks - 1``; :func:`emulator.readout.decode`, :func:`mapping.mapper.membrane_readout`)."""
+    from emulator.readout import decode
+
     if not readout or not res.records or res.records[0].traces is None or "v" not in res.records[0].traces:
-        return out
-    lines, scale = np.asarray(readout["lines"]), np.asarray(readout["scale"], np.float64)
-    onset = np.asarray(readout["onset"])
-    for b, rec in enumerate(res.records):
-        v = np.asarray(rec.traces["v"], np.float64)  # [ticks, lines]
-        t = np.arange(v.shape[0])[:, None]
-        window = (t >= onset[None, :]) & (t < onset[None, :] + ticks)
-        out[b, lines] = np.sum(np.where(window, v, 0.0), axis=0) / scale
-    return out
+        return np.asarray(res.output_counts, np.float64).copy()
+    return decode(res.output_counts, np.stack([rec.traces["v"] for rec in res.records]), readout, ticks)
 
 
 def peak_rates(net, samples: Samples) -> dict:
