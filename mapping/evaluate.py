@@ -246,7 +246,7 @@ class Validation:
 def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
                      axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                     engine: str = "fast", split_fan_in: bool = False):
+                     engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero"):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
 
     The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
@@ -255,17 +255,18 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
     functional check honest. ``engine`` is the chip's network model for the run on the samples.
     """
     v = validate_full(net, cfg, samples, placer, seed, limits, neurons_per_core, axon_copies, bit_cost,
-                      calibration, engine, split_fan_in)
+                      calibration, engine, split_fan_in, subtract_reset)
     return v.verdict, v.mapped, v.summary
 
 
 def validate_full(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
                   limits: Limits | None = None, neurons_per_core: int | None = None,
                   axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                  engine: str = "fast", split_fan_in: bool = False) -> Validation:
+                  engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero") -> Validation:
     """:func:`validate_network`, returning the whole :class:`Validation` (the run's report included: sweeps
     read energy, latency and NoC figures from it). With ``split_fan_in`` the chip runs the split network
-    (:mod:`mapping.fan_in`) and is compared with the float reading of ``net`` itself."""
+    (:mod:`mapping.fan_in`) and is compared with the float reading of ``net`` itself; so with ``subtract_reset``
+    (:mod:`mapping.subtract_reset`)."""
     from mapping.mapper import map_network
 
     limits = limits or Limits()
@@ -273,7 +274,7 @@ def validate_full(net, cfg, samples: Samples | None = None, placer: str = "annea
     try:
         mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates,
                                       neurons_per_core=neurons_per_core, axon_copies=axon_copies,
-                                      bit_cost=bit_cost, split_fan_in=split_fan_in,
+                                      bit_cost=bit_cost, split_fan_in=split_fan_in, subtract_reset=subtract_reset,
                                       activity=mean_rates(net, calibration) if calibration is not None else None)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
         return Validation(capacity_failure(exc), None, None, None)

@@ -1,0 +1,136 @@
+"""Subtractive reset on Loihi (Lava's rules), built from the current register: a named approximation, optional
+(``map_network(subtract_reset="current")``, ``--subtract-reset current``).
+
+Loihi's soma resets ``v`` to zero at a spike and nothing else: the residue ``v - threshold`` that a subtractive
+reset keeps (Sinabs, Rockpool, snnTorch's ``reset_mechanism="subtract"``) is lost, and no synapse can give it
+back (a spike carries a fixed weight, the residue is any number). But Loihi does not reset the current ``u``.
+The construction keeps the framework's membrane in ``u`` and uses ``v`` as a memoryless comparator:
+
+    framework (LIF/IF, reset by subtraction):  V[t] = beta (V[t-1] - thr s[t-1]) + I[t] + b,   s[t] = V[t] > thr
+    chip:  u[t] = alpha u[t-1] + I[t] - w_self s[t-1]        (alpha = beta; a self-synapse of weight -w_self,
+                                                              delay 1: the subtraction, one tick later)
+           v[t] = v[t-1] / 4096 + u[t] + c                   (dv = 4095, Lava's largest decay: v ~ u + c)
+           spike where v > thr, v -> 0 (u keeps the residue)
+
+with ``w_self = beta thr`` for ``subtract`` (``V`` is reduced before it decays) and ``thr`` for snnTorch's
+``subtract_next`` (the subtraction applied to the next membrane). In the float model the population becomes
+``CubaLIF(alpha = beta, beta = 0, current_bias = b)`` with that self-projection, which steps exactly the
+framework's subtractive neuron (tested). The bias ``b`` must accumulate in ``u`` (Loihi's bias enters ``v``):
+
+- LIF (beta < 1): the current bias becomes ``c = b / (1 - alpha)`` in ``v`` with ``u0 = -c``
+  (:func:`mapping.quantize._loihi_bias`, exact up to rounding), so ``v = u + c = V``;
+- IF (beta = 1) has no such ``c``: a **bias neuron** (one per population, ``NAME~bias``: an IF neuron whose
+  bias exceeds its threshold, firing every tick from tick 0) sends ``b_j`` to neuron ``j`` over a delay equal
+  to the population's onset tick (its first input tick, :func:`mapping.onset.onset_ticks`), so the bias
+  enters ``u`` from framework step 0 on, as the framework's.
+
+What the chip adds, measured in mapping/README.md:
+
+- ``v`` keeps ``trunc(v[t-1] / 4096)`` (``dv`` cannot exceed 4095): ``v = V + V[t-1] / 4096``, a relative
+  error of 1/4096 of the previous membrane, only where ``V`` is within that of the threshold;
+- IF (beta = 1): ``alpha = 1`` cannot be expressed, ``du = 0`` still decays ``u`` by 1/4096 per tick (0.6 % of
+  the membrane over 25 ticks), and the bias's ``c = 4096 b`` widens ``u``'s range (a coarser weight exponent);
+- multi-spike (Sinabs, Rockpool): one spike per tick; the rest stays in ``u`` and fires on the next ticks (a
+  lag, not a loss, unlike the reset to zero, which drops it);
+- ``>=`` becomes ``>`` (the threshold's rounding absorbs it but on exact ties).
+
+A CubaLIF with a synaptic current (Rockpool) has no register left for the membrane: it keeps the reset to zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from mapping.network import IF, CubaLIF, Network, Population, Projection
+from mapping.onset import onset_ticks
+
+SUBTRACT_RESETS = ("zero", "current")
+_RESETS = ("subtract", "subtract_next")
+# Worst-case |u| of such a neuron, for its weight exponent: ``thr + (all inputs at once + |bias|) * min(1 / (1
+# - alpha), U_HORIZON)``. The membrane is bounded above by the reset (thr + one tick's input) but an IF neuron
+# integrates negative input without bound, and u wraps; 16 ticks of the worst case keep a 5.6-threshold
+# all-inputs-at-once layer (the shipped digits MLPs) under 90 thresholds (the framework reached 34) at one bit
+# of the summed input, where the 1000 ticks of a generic current would cost seven.
+U_HORIZON = 16.0
+
+
+def eligible(pop) -> bool:
+    """An LIF or IF population with a subtractive reset (the ones this construction applies to)."""
+    return pop.neuron.kind in ("LIF", "IF") and getattr(pop.neuron, "reset", "zero") in _RESETS
+
+
+def self_weight(pop) -> np.ndarray:
+    """``w_self`` per neuron: ``beta * thr`` (subtract) or ``thr`` (subtract_next); see the module docstring."""
+    thr = pop.param("threshold")
+    return thr if pop.neuron.reset == "subtract_next" else pop.param("beta") * thr
+
+
+def _no_leak(pop) -> np.ndarray:
+    """Neurons whose ``beta`` Loihi's current decay cannot express below 1 (``du = 0`` is the smallest decay)."""
+    return pop.param("beta") >= 1.0 - 0.5 / 4096
+
+
+def as_current_membrane(pop) -> CubaLIF:
+    """The population's neuron with its membrane in the current: ``CubaLIF(alpha = beta, beta = 0, ...)``; an
+    IF neuron's bias is left to the bias neuron (:func:`build_subtractive_reset`)."""
+    n = pop.neuron
+    bias = np.where(_no_leak(pop), 0.0, pop.param("bias"))
+    return CubaLIF(alpha=pop.param("beta"), beta=0.0, threshold=n.threshold, reset="zero", bias=0.0,
+                   current_bias=bias, v0=0.0, i0=pop.param("v0"), spike_test=n.spike_test, spikes="single")
+
+
+def _bias_neuron(pop, onset: int) -> tuple[Population, Projection] | tuple[None, None]:
+    """An always-firing neuron sending an IF population's bias into its current from its onset tick on."""
+    b = np.where(_no_leak(pop), pop.param("bias"), 0.0)
+    if not np.any(b):
+        return None, None
+    name = f"{pop.name}~bias"
+    idx = np.flatnonzero(b)
+    always = Population(name, 1, IF(threshold=0.5, bias=1.0))   # v = 1 > 0.5 every tick, then reset to 0
+    return always, Projection(name, pop.name, (idx, np.zeros(idx.size, np.int64), b[idx]), delay=max(onset, 1))
+
+
+def _self_projection(pop) -> Projection:
+    """The self-synapse ``-w_self`` of each neuron, delay 1. It is one synapse (a crossbar has one per axon and
+    neuron, duplicates are summed), so it takes part in the neuron's weight scale ``s_j = 255 / max |w|``: with
+    thresholds above the input weights (the shipped Sinabs MLPs: 1 against 0.26-0.46) the input weights get
+    70-120 levels instead of 255 (measured in mapping/README.md)."""
+    idx = np.arange(pop.size)
+    return Projection(pop.name, pop.name, (idx, idx, -self_weight(pop)), delay=1)
+
+
+def build_subtractive_reset(net: Network) -> tuple[Network, dict[str, list[str]]]:
+    """``net`` with every eligible population rebuilt (module docstring); notes per population."""
+    onsets = onset_ticks(net)
+    pops, projs, notes = [], list(net.projections), {}
+    for pop in net.populations:
+        if not eligible(pop):
+            pops.append(pop)
+            continue
+        always, feed = _bias_neuron(pop, onsets.get(pop.name, 1))
+        if always is not None:
+            pops.append(always)
+            projs.append(feed)
+        projs.append(_self_projection(pop))
+        pops.append(Population(pop.name, pop.size, as_current_membrane(pop)))
+        notes[pop.name] = [
+            f"approximation: reset = {pop.neuron.reset!r} built in Loihi's current register (membrane in u, a "
+            "self-synapse subtracting the threshold, v a comparator"
+            + (f", the bias through the always-firing neuron {always.name!r}" if always is not None else "")
+            + (", multi-spike as one spike per tick, the rest kept in u" if pop.neuron.spikes == "multi" else "")
+            + "; --subtract-reset current, mapping/README.md: measured error)"]
+    return replace(net, populations=tuple(pops), projections=tuple(projs)), notes
+
+
+def u_bound(pop, total: np.ndarray) -> np.ndarray:
+    """Worst-case |u| in float units of a population built here (see :data:`U_HORIZON`); ``total``: the sum
+    of |w| over each neuron's synapses (the self-synapse included)."""
+    alpha = pop.param("alpha")
+    ticks = np.minimum(1.0 / np.maximum(1.0 - alpha, 1e-9), U_HORIZON)
+    return np.abs(pop.param("threshold")) + (total + np.abs(pop.param("current_bias"))) * ticks
+
+
+__all__ = ["SUBTRACT_RESETS", "U_HORIZON", "as_current_membrane", "build_subtractive_reset", "eligible",
+           "self_weight", "u_bound"]
