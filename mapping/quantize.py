@@ -313,11 +313,26 @@ def _loihi_bias(pop: Population, notes: list[str]) -> tuple[np.ndarray, np.ndarr
 
 
 def _truenorth_checks(pop: Population) -> None:
+    """Refuse what a TrueNorth neuron cannot hold, naming the layer, why, and where it maps instead.
+
+    A TrueNorth neuron has one state register (the membrane ``V``), a linear leak (a constant per tick, not a
+    fraction of ``V``) and sends only spikes: an LI readout's membrane cannot be read out, and a CubaLIF's
+    decaying synaptic current has no register to live in.
+    """
+    n_alpha = int(np.sum(pop.param("alpha") != 0)) if pop.neuron.kind == "CubaLIF" else 0
+    if pop.neuron.spiking and not n_alpha:
+        return
     if not pop.neuron.spiking:
-        _refuse(pop, "truenorth", "a non-spiking LI readout", "LIF, IF (and CubaLIF with alpha = 0)")
-    if pop.neuron.kind == "CubaLIF" and np.any(pop.param("alpha") != 0):
-        _refuse(pop, "truenorth", "a synaptic current with memory (alpha > 0; TrueNorth has no current state)",
-                "LIF, IF, CubaLIF with alpha = 0")
+        what = ("is an LI readout (non-spiking: its output is its membrane): a TrueNorth neuron sends only "
+                "spikes, its membrane is not read out, and its leak is linear (a constant per tick), not the "
+                "readout's exponential decay")
+    else:
+        what = (f"is a CubaLIF with a synaptic current (alpha > 0 on {n_alpha} of {pop.size} neurons): a TrueNorth "
+                "neuron has one state register (its membrane) and a linear leak, so a decaying current has "
+                "nowhere to live")
+    raise MappingError(f"population {pop.name!r} ({pop.neuron.kind}) {what}; map it on Loihi (the loihi preset: "
+                       "LI readouts as probed non-spiking neurons, CubaLIF exactly), or change the layer "
+                       "(TrueNorth maps LIF, IF and CubaLIF with alpha = 0)")
 
 
 def _truenorth_leak(pop: Population, s: np.ndarray, leak_lim: int, notes: list[str]):
