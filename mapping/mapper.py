@@ -143,13 +143,12 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
 def _subtract_reset(net: Network, cfg, how: str) -> tuple[Network, dict[str, list[str]]]:
     """``net`` with Loihi's subtractive-reset construction applied (``how == 'current'``), and its notes per
     population; unchanged on chips that subtract natively or with ``how == 'zero'``."""
-    from mapping.subtract_reset import SUBTRACT_RESETS, build_subtractive_reset
+    from mapping.subtract_reset import BUILDERS, SUBTRACT_RESETS
 
     if how not in SUBTRACT_RESETS:
         raise MappingError(f"subtract_reset {how!r}; allowed: {list(SUBTRACT_RESETS)}")
-    if how == "zero" or cfg.neuron.model != "loihi_lif":
-        return net, {}
-    return build_subtractive_reset(net)
+    build = BUILDERS.get(cfg.neuron.model)
+    return build(net) if how == "current" and build is not None else (net, {})
 
 
 def _check_readouts(net: Network) -> None:

@@ -132,5 +132,9 @@ def u_bound(pop, total: np.ndarray) -> np.ndarray:
     return np.abs(pop.param("threshold")) + (total + np.abs(pop.param("current_bias"))) * ticks
 
 
-__all__ = ["SUBTRACT_RESETS", "U_HORIZON", "as_current_membrane", "build_subtractive_reset", "eligible",
+# The construction per neuron model (looked up by cfg.neuron.model); a model absent here subtracts natively
+# (TrueNorth's reset_mode 1) or cannot hold it.
+BUILDERS = {"loihi_lif": build_subtractive_reset}
+
+__all__ = ["BUILDERS", "SUBTRACT_RESETS", "U_HORIZON", "as_current_membrane", "build_subtractive_reset", "eligible",
            "self_weight", "u_bound"]
