@@ -4,7 +4,7 @@ silicon's refractory counter, the Loihi preset with ``--subtract-reset current``
 LIF/IF reset only) and TrueNorth. Prints the markdown table of mapping/README.md; ``--write`` replaces it there
 (between the ``measure_agreement`` markers), so the figures cannot drift from the code.
 
-    PYTHONPATH=. python examples/frameworks/measure_agreement.py [--write]
+    PYTHONPATH=. python examples/frameworks/measure_agreement.py [--write] [CASE ...]
 
 Each cell: predicted classes agreeing with the framework's (argmax, ties to the lowest output), then in
 brackets the samples whose output counts are identical; for LI readouts (membranes summed over the steps) the
@@ -31,14 +31,18 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "frameworks"
 README = ROOT / "mapping" / "README.md"
 BEGIN, END = "<!-- measure_agreement:begin -->", "<!-- measure_agreement:end -->"
-CASES = {"snntorch_leaky": ("snntorch", None), "snntorch_synaptic": ("snntorch", None),
-         "snntorch_rleaky": ("snntorch", None), "norse_lifbox": ("norse", None), "norse_lif": ("norse", None),
-         "norse_li_readout": ("norse", None), "sinabs_iaf_multi": ("sinabs", None),
-         "sinabs_iaf_single": ("sinabs", "single"), "sinabs_lif_multi": ("sinabs", None),
-         "sinabs_lif_single": ("sinabs", "single"), "sinabs_expleak_readout": ("sinabs", None),
-         "spikingjelly_if": ("spikingjelly", None), "spikingjelly_lif": ("spikingjelly", None),
-         "rockpool_lif": ("rockpool", None), "spikingjelly_cnn": ("spikingjelly", None),
-         "spikingjelly_conv1d": ("spikingjelly", None), "lavadl_cuba": ("lava-dl", None)}
+# name -> read_nir options (as exported, the framework named; what the file cannot say given as the user would)
+CASES = {"snntorch_leaky": {"framework": "snntorch"}, "snntorch_synaptic": {"framework": "snntorch"},
+         "snntorch_rleaky": {"framework": "snntorch"},
+         "snntorch_leaky_subtract": {"framework": "snntorch", "reset": "subtract"},
+         "norse_lifbox": {"framework": "norse"}, "norse_lif": {"framework": "norse"},
+         "norse_li_readout": {"framework": "norse"}, "sinabs_iaf_multi": {"framework": "sinabs"},
+         "sinabs_iaf_single": {"framework": "sinabs", "spikes": "single"}, "sinabs_lif_multi": {"framework": "sinabs"},
+         "sinabs_lif_single": {"framework": "sinabs", "spikes": "single"},
+         "sinabs_expleak_readout": {"framework": "sinabs"}, "spikingjelly_if": {"framework": "spikingjelly"},
+         "spikingjelly_lif": {"framework": "spikingjelly"}, "rockpool_lif": {"framework": "rockpool"},
+         "spikingjelly_cnn": {"framework": "spikingjelly"}, "spikingjelly_conv1d": {"framework": "spikingjelly"},
+         "lavadl_cuba": {"framework": "lava-dl"}}
 
 
 def silicon_loihi():
@@ -66,10 +70,10 @@ def chip_cell(net, s, cfg, **options) -> str:
 
 
 def row(name: str, chips: dict) -> list[str]:
-    framework, spikes = CASES[name]
-    net = read_nir(DATA / f"{name}.nir", framework=framework, spikes=spikes)
+    options = CASES[name]
+    net = read_nir(DATA / f"{name}.nir", **options)
     s = load_samples(DATA / f"{name}.npz", net.n_inputs, n_outputs=net.n_outputs)
-    cells = [f"`{name}` (`--framework {framework}`" + (f" `--spikes {spikes}`)" if spikes else ")"),
+    cells = [f"`{name}` (" + " ".join(f"`--{k} {v}`" for k, v in options.items()) + ")",
              cell(run_reference(net, s.inputs, timing="same_step").output_counts, s)]
     cells += [chip_cell(net, s, chips["loihi"]), chip_cell(net, s, chips["silicon"])]
     subtractive = any(eligible(p) for p in net.populations)
@@ -78,15 +82,24 @@ def row(name: str, chips: dict) -> list[str]:
     return cells
 
 
-def table() -> str:
+def table(only: list[str]) -> str:
+    """The markdown table; with ``only`` the rows of those cases (the others kept from mapping/README.md)."""
     chips = {"loihi": load_config("loihi"), "silicon": silicon_loihi(), "truenorth": load_config("truenorth")}
     head = ["case", "float reading", "Loihi (Lava rules)", "Loihi, `refractory: silicon`",
             "Loihi, `--subtract-reset current`", "TrueNorth"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    kept = _rows_in_readme()
     for name in CASES:
-        lines.append("| " + " | ".join(row(name, chips)) + " |")
+        lines.append("| " + " | ".join(row(name, chips)) + " |" if not only or name in only else kept[name])
         print(lines[-1], file=sys.stderr, flush=True)
     return "\n".join(lines)
+
+
+def _rows_in_readme() -> dict[str, str]:
+    """The table rows now in mapping/README.md, by case name."""
+    doc = README.read_text()
+    block = doc[doc.find(BEGIN):doc.find(END)] if BEGIN in doc else ""
+    return {m.group(1): line for line in block.splitlines() if (m := re.match(r"\| `(\w+)`", line))}
 
 
 def write(text: str) -> None:
@@ -99,9 +112,14 @@ def write(text: str) -> None:
 
 
 def main() -> None:
-    text = table()
+    args = sys.argv[1:]
+    only = [a for a in args if a != "--write"]
+    unknown = sorted(set(only) - set(CASES))
+    if unknown:
+        raise SystemExit(f"unknown case(s) {unknown}; known: {list(CASES)}")
+    text = table(only)
     print(text)
-    if "--write" in sys.argv[1:]:
+    if "--write" in args:
         write(text)
 
 

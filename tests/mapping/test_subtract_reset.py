@@ -76,3 +76,18 @@ def test_chip_agrees_more_often_than_reset_to_zero():
     assert same["zero"] == 0 and same["current"] >= 0.5
     with pytest.raises(MappingError, match="subtract_reset 'both'; allowed"):
         map_network(net, "loihi", subtract_reset="both")
+
+
+def test_snntorch_default_subtraction_vector():
+    """snnTorch's Leaky with its default reset_mechanism='subtract' (the exporter writes v_reset = 0 either way):
+    read with --reset subtract (subtract_next) the float reading is snnTorch's on every digit; read as exported
+    (reset to zero) it is not, and the rebuilt network (chip timing) spikes as the original."""
+    with np.load(DATA / "snntorch_leaky_subtract.npz") as z:
+        x, fw = z["inputs"], z["reference_counts"]
+    net = read_nir(DATA / "snntorch_leaky_subtract.nir", framework="snntorch", reset="subtract")
+    assert {p.neuron.reset for p in net.populations} == {"subtract_next"}
+    assert np.array_equal(run_reference(net, x, timing="same_step").output_counts, fw)
+    as_zero = read_nir(DATA / "snntorch_leaky_subtract.nir", framework="snntorch")
+    assert np.mean(np.all(run_reference(as_zero, x, timing="same_step").output_counts == fw, axis=1)) < 0.1
+    a, b = _chip_timed(net, x[:20], 27), _chip_timed(build_subtractive_reset(net)[0], x[:20], 27)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
