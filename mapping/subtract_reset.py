@@ -24,6 +24,16 @@ framework's subtractive neuron (tested). The bias ``b`` must accumulate in ``u``
   to the population's onset tick (its first input tick, :func:`mapping.onset.onset_ticks`), so the bias
   enters ``u`` from framework step 0 on, as the framework's.
 
+**Copies.** The self-synapse is one synapse (a crossbar has one per axon and neuron) and takes part in the
+neuron's weight scale ``s_j = 255 / max |w|``: a threshold above the input weights (the shipped Sinabs MLPs:
+1 against 0.26-0.46) would leave the input weights 70-120 levels instead of 255, the dominant error (with
+13-bit weights the LIF MLP's identical counts rise from 43 % to 93 %). So the layer is mapped ``k`` times
+(:func:`copies_for`: ``k = ceil(w_self / max_in)``, at most :data:`COPIES_MAX`): ``k`` identical populations
+with the same inputs, each subtracting ``w_self / k`` from every copy on every copy's spike. Identical integer
+state, identical spikes: each copy loses ``w_self`` per spike, through synapses no larger than its inputs.
+The first copy keeps the layer's name (outputs and later layers read it); the others (``NAME~copyI``) cost
+``k - 1`` times the layer's neurons and input synapses.
+
 What the chip adds, measured in mapping/README.md:
 
 - ``v`` keeps ``trunc(v[t-1] / 4096)`` (``dv`` cannot exceed 4095): ``v = V + V[t-1] / 4096``, a relative
@@ -32,7 +42,8 @@ What the chip adds, measured in mapping/README.md:
   the membrane over 25 ticks), and the bias's ``c = 4096 b`` widens ``u``'s range (a coarser weight exponent);
 - multi-spike (Sinabs, Rockpool): one spike per tick; the rest stays in ``u`` and fires on the next ticks (a
   lag, not a loss, unlike the reset to zero, which drops it);
-- ``>=`` becomes ``>`` (the threshold's rounding absorbs it but on exact ties).
+- ``>=`` becomes ``>`` (the threshold's rounding absorbs it but on exact ties);
+- the weights' rounding, and for IF the weight exponent that :data:`U_HORIZON` allows.
 
 A CubaLIF with a synaptic current (Rockpool) has no register left for the membrane: it keeps the reset to zero.
 """
@@ -54,6 +65,7 @@ _RESETS = ("subtract", "subtract_next")
 # all-inputs-at-once layer (the shipped digits MLPs) under 90 thresholds (the framework reached 34) at one bit
 # of the summed input, where the 1000 ticks of a generic current would cost seven.
 U_HORIZON = 16.0
+COPIES_MAX = 4
 
 
 def eligible(pop) -> bool:
@@ -92,13 +104,34 @@ def _bias_neuron(pop, onset: int) -> tuple[Population, Projection] | tuple[None,
     return always, Projection(name, pop.name, (idx, np.zeros(idx.size, np.int64), b[idx]), delay=max(onset, 1))
 
 
-def _self_projection(pop) -> Projection:
-    """The self-synapse ``-w_self`` of each neuron, delay 1. It is one synapse (a crossbar has one per axon and
-    neuron, duplicates are summed), so it takes part in the neuron's weight scale ``s_j = 255 / max |w|``: with
-    thresholds above the input weights (the shipped Sinabs MLPs: 1 against 0.26-0.46) the input weights get
-    70-120 levels instead of 255 (measured in mapping/README.md)."""
+def _max_in(net: Network, pop) -> np.ndarray:
+    """Largest |w| of each neuron's input synapses (an IF bias included: the bias neuron's weight)."""
+    out = np.abs(np.where(_no_leak(pop), pop.param("bias"), 0.0))
+    for proj in net.projections_into(pop.name):
+        post, _, w, _ = proj.coo()
+        np.maximum.at(out, post, np.abs(w))
+    return out
+
+
+def copies_for(net: Network, pop) -> int:
+    """How many identical copies of the population share its subtraction: ``k = ceil(w_self / max_in)`` (the
+    90th percentile over its neurons, at most :data:`COPIES_MAX`), so that no subtraction synapse outweighs
+    the input weights and sets the weight scale (see :func:`build_subtractive_reset`)."""
+    ratio = self_weight(pop) / np.maximum(_max_in(net, pop), 1e-12)
+    return int(min(COPIES_MAX, max(1.0, np.ceil(np.quantile(ratio, 0.9) - 1e-9))))
+
+
+def _copies(net: Network, pop, k: int, always, feed) -> tuple[list[Population], list[Projection]]:
+    """``k`` copies of the rebuilt population (the first keeps its name), each with the population's inputs
+    (and the bias neuron's), and every copy subtracting ``w_self / k`` from every copy (itself included)."""
+    names = [pop.name] + [f"{pop.name}~copy{i}" for i in range(1, k)]
+    neuron = as_current_membrane(pop)
+    incoming = list(net.projections_into(pop.name)) + ([feed] if feed is not None else [])
+    pops = ([always] if always is not None else []) + [Population(n, pop.size, neuron) for n in names]
     idx = np.arange(pop.size)
-    return Projection(pop.name, pop.name, (idx, idx, -self_weight(pop)), delay=1)
+    projs = [replace(p, post=n) for p in incoming for n in names[1:]] + ([feed] if feed is not None else [])
+    projs += [Projection(a, b, (idx, idx, -self_weight(pop) / k), delay=1) for a in names for b in names]
+    return pops, projs
 
 
 def build_subtractive_reset(net: Network) -> tuple[Network, dict[str, list[str]]]:
@@ -110,17 +143,20 @@ def build_subtractive_reset(net: Network) -> tuple[Network, dict[str, list[str]]
             pops.append(pop)
             continue
         always, feed = _bias_neuron(pop, onsets.get(pop.name, 1))
-        if always is not None:
-            pops.append(always)
-            projs.append(feed)
-        projs.append(_self_projection(pop))
-        pops.append(Population(pop.name, pop.size, as_current_membrane(pop)))
+        k = copies_for(net, pop)
+        new_pops, new_projs = _copies(net, pop, k, always, feed)
+        pops += new_pops
+        projs += new_projs
         notes[pop.name] = [
             f"approximation: reset = {pop.neuron.reset!r} built in Loihi's current register (membrane in u, a "
             "self-synapse subtracting the threshold, v a comparator"
+            + (f"; {k} identical copies of the layer share the subtraction, w_self / {k} each, so that it does "
+               "not coarsen the input weights" if k > 1 else "")
             + (f", the bias through the always-firing neuron {always.name!r}" if always is not None else "")
             + (", multi-spike as one spike per tick, the rest kept in u" if pop.neuron.spikes == "multi" else "")
             + "; --subtract-reset current, mapping/README.md: measured error)"]
+        for copy in new_pops[-(k - 1):] if k > 1 else []:
+            notes[copy.name] = [f"identical copy of {pop.name!r}, sharing its subtraction (--subtract-reset current)"]
     return replace(net, populations=tuple(pops), projections=tuple(projs)), notes
 
 

@@ -33,11 +33,14 @@ def test_rebuilt_float_network_is_the_framework(name):
     with np.load(DATA / f"{name}.npz") as z:
         x = z["inputs"][:20]
     rebuilt, notes = build_subtractive_reset(net)
-    assert set(notes) == {p.name for p in net.populations}
+    assert set(notes) >= {p.name for p in net.populations}
     a, b = _chip_timed(net, x, 27), _chip_timed(rebuilt, x, 27)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     if name == "sinabs_iaf_single":   # IF: the bias comes from an always-firing neuron, one per population
         assert {p.name for p in rebuilt.populations} >= {"1~bias", "3~bias"}
+    # the copies sharing the subtraction (thresholds 1 against input weights up to 0.26-0.46) spike as one
+    copies = [k for k in b if "~copy" in k]
+    assert copies and all(np.array_equal(b[k], b[k.split("~")[0]]) for k in copies)
 
 
 @pytest.mark.parametrize("reset", ["subtract", "subtract_next"])
@@ -56,8 +59,8 @@ def test_both_subtractions_and_leaks(reset):
 
 
 def test_chip_agrees_more_often_than_reset_to_zero():
-    """Sinabs IAF (single spike) on the Loihi preset, 30 digits: classes 96.7 % either way, identical counts 0 %
-    with the reset to zero and 60 % built in the current register (60 digits: classes 93.3 % and 98.3 %,
+    """Sinabs IAF (single spike) on the Loihi preset, 30 digits: classes 96.7 % and identical counts 0 % with
+    the reset to zero, 100 % and 60 % built in the current register (60 digits: 93.3 % (0 %) and 100 % (65 %),
     mapping/README.md)."""
     from mapping.evaluate import compare_on_chip, load_samples
     from mapping.mapper import map_network
@@ -72,7 +75,7 @@ def test_chip_agrees_more_often_than_reset_to_zero():
         same[how] = np.mean(np.all(chip == s.reference_counts, axis=1))
         notes = " ".join(n for layer in summary.to_dict()["layers"] for n in layer["notes"])
         assert ("built in Loihi's current register" in notes) is (how == "current")
-    assert agree["current"] >= agree["zero"] and agree["current"] >= 0.95
+    assert agree["current"] > agree["zero"] and agree["current"] == 1.0
     assert same["zero"] == 0 and same["current"] >= 0.5
     with pytest.raises(MappingError, match="subtract_reset 'both'; allowed"):
         map_network(net, "loihi", subtract_reset="both")
