@@ -467,22 +467,31 @@ class Report(_Record):
     neurobench: NeuroBenchMetrics
     accuracy: float | None = None  # fraction of inferences whose prediction equals the label; None: no labels
     noc_estimate: Mapping[str, object] | None = None  # an estimating network model's latency notes; None: exact
+    # the outputs as the framework reads them when some are LI readouts (emulator.readout.OutputReadout); None
+    # (and not in the JSON) when every output spikes
+    readout: object | None = None
     arrays: RunArrays | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """The JSON schema: every field but the plot arrays; ``accuracy`` only when labels were given,
-        ``noc_estimate`` only from an estimating network model."""
-        skip = ("accuracy", "noc_estimate", "arrays")
+        ``noc_estimate`` only from an estimating network model, ``readout`` only when outputs are LI readouts."""
+        skip = ("accuracy", "noc_estimate", "readout", "arrays")
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
         if self.noc_estimate is not None:
             out["noc_estimate"] = _plain(self.noc_estimate)
+        if self.readout is not None:
+            out["readout"] = _plain(self.readout)
         return out
 
     def with_accuracy(self, accuracy: float) -> Report:
         """This report with the accuracy against labels (a new record)."""
         return replace(self, accuracy=float(accuracy))
+
+    def with_readout(self, readout) -> Report:
+        """This report with the decoded outputs of LI readout lines (:class:`emulator.readout.OutputReadout`)."""
+        return replace(self, readout=readout)
 
     def save_json(self, path: str | Path) -> Path:
         return atomic_write_json(path, self.to_dict())

@@ -207,18 +207,12 @@ def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind
 def chip_outputs(res, readout: dict, ticks: int) -> np.ndarray:
     """Per inference and output line, the chip's spike count over the run, or for an LI readout line its
     decoded membrane ``v / scale`` summed over the framework's ``ticks`` steps (chip ticks ``onset ..
-    onset + ticks - 1``; :func:`mapping.mapper.membrane_readout`)."""
-    out = np.asarray(res.output_counts, np.float64).copy()
+    onset + ticks - 1``; :func:`emulator.readout.decode`, :func:`mapping.mapper.membrane_readout`)."""
+    from emulator.readout import decode
+
     if not readout or not res.records or res.records[0].traces is None or "v" not in res.records[0].traces:
-        return out
-    lines, scale = np.asarray(readout["lines"]), np.asarray(readout["scale"], np.float64)
-    onset = np.asarray(readout["onset"])
-    for b, rec in enumerate(res.records):
-        v = np.asarray(rec.traces["v"], np.float64)  # [ticks, lines]
-        t = np.arange(v.shape[0])[:, None]
-        window = (t >= onset[None, :]) & (t < onset[None, :] + ticks)
-        out[b, lines] = np.sum(np.where(window, v, 0.0), axis=0) / scale
-    return out
+        return np.asarray(res.output_counts, np.float64).copy()
+    return decode(res.output_counts, np.stack([rec.traces["v"] for rec in res.records]), readout, ticks)
 
 
 def peak_rates(net, samples: Samples) -> dict:
@@ -252,7 +246,7 @@ class Validation:
 def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
                      axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                     engine: str = "fast", split_fan_in: bool = False):
+                     engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero"):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
 
     The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
@@ -261,17 +255,18 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
     functional check honest. ``engine`` is the chip's network model for the run on the samples.
     """
     v = validate_full(net, cfg, samples, placer, seed, limits, neurons_per_core, axon_copies, bit_cost,
-                      calibration, engine, split_fan_in)
+                      calibration, engine, split_fan_in, subtract_reset)
     return v.verdict, v.mapped, v.summary
 
 
 def validate_full(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
                   limits: Limits | None = None, neurons_per_core: int | None = None,
                   axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                  engine: str = "fast", split_fan_in: bool = False) -> Validation:
+                  engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero") -> Validation:
     """:func:`validate_network`, returning the whole :class:`Validation` (the run's report included: sweeps
     read energy, latency and NoC figures from it). With ``split_fan_in`` the chip runs the split network
-    (:mod:`mapping.fan_in`) and is compared with the float reading of ``net`` itself."""
+    (:mod:`mapping.fan_in`) and is compared with the float reading of ``net`` itself; so with ``subtract_reset``
+    (:mod:`mapping.subtract_reset`)."""
     from mapping.mapper import map_network
 
     limits = limits or Limits()
@@ -279,7 +274,7 @@ def validate_full(net, cfg, samples: Samples | None = None, placer: str = "annea
     try:
         mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates,
                                       neurons_per_core=neurons_per_core, axon_copies=axon_copies,
-                                      bit_cost=bit_cost, split_fan_in=split_fan_in,
+                                      bit_cost=bit_cost, split_fan_in=split_fan_in, subtract_reset=subtract_reset,
                                       activity=mean_rates(net, calibration) if calibration is not None else None)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
         return Validation(capacity_failure(exc), None, None, None)

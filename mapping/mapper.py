@@ -47,7 +47,7 @@ def _cfg(cfg) -> ChipConfig:
 def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
                 rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
                 axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None,
-                split_fan_in: bool = False) -> tuple[MappedNetwork, MappingSummary]:
+                split_fan_in: bool = False, subtract_reset: str = "zero") -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -86,6 +86,10 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     split_fan_in : bool
         Take the inputs of a neuron over ``max_fan_in`` through partial-sum relays (:mod:`mapping.fan_in`, a
         named approximation noted in the layer's notes); False refuses such a neuron (CapacityError).
+    subtract_reset : {'zero', 'current'}
+        Loihi: LIF/IF populations with a subtractive reset applied as Loihi's reset to zero (the default), or
+        built in the current register (:mod:`mapping.subtract_reset`, a named approximation, closer to the
+        framework: measured in mapping/README.md). Other chips subtract natively and ignore it.
 
     Returns
     -------
@@ -104,15 +108,19 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     split_notes = []
     if split_fan_in:
         network, split_notes = fan_in_split(network, cfg.core.max_fan_in)
+    network, current_notes = _subtract_reset(network, cfg, subtract_reset)
     opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
                       activity or {})
     part = partition(network, cfg, neurons_per_core, axon_copies)
     onsets = onset_ticks(network, part.extra_delay) if align_bias else {}
     aligned, onset_notes = align_bias_onset(network, onsets)
-    quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
+    quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling,
+                              membrane_in_current=p.name in current_notes)
              for p in aligned.populations}
     for note in onset_notes + split_notes:
         quant[note.split("'")[1]].error["notes"].append(note)
+    for name, notes in current_notes.items():
+        quant[name].error["notes"][:0] = notes
     programs, err_terms = _programs(cfg, part, quant, seed, bit_cost, _source_activity(network, part, activity))
     _note_corrections(quant, err_terms)
     routes, in_routes = logical_routes(part)
@@ -130,6 +138,17 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     if readout:
         meta["readout"] = readout
     return _with_metadata(mapped, meta), summary
+
+
+def _subtract_reset(net: Network, cfg, how: str) -> tuple[Network, dict[str, list[str]]]:
+    """``net`` with Loihi's subtractive-reset construction applied (``how == 'current'``), and its notes per
+    population; unchanged on chips that subtract natively or with ``how == 'zero'``."""
+    from mapping.subtract_reset import BUILDERS, SUBTRACT_RESETS
+
+    if how not in SUBTRACT_RESETS:
+        raise MappingError(f"subtract_reset {how!r}; allowed: {list(SUBTRACT_RESETS)}")
+    build = BUILDERS.get(cfg.neuron.model)
+    return build(net) if how == "current" and build is not None else (net, {})
 
 
 def _check_readouts(net: Network) -> None:

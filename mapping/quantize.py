@@ -183,7 +183,7 @@ def loihi_reset(cfg, pop: Population) -> tuple[np.ndarray | None, list[str]]:
                       "error; exact on a chip config with neuron.refractory: silicon, refractory_ticks_max >= 1)"]
     if reset != "zero":
         return None, [f"approximation: reset = {reset!r} applied as Loihi's 'zero' (mapping/README.md: measured "
-                      "error)"]
+                      "error; LIF/IF: --subtract-reset current builds it in the current register, closer)"]
     return None, []
 
 
@@ -244,8 +244,11 @@ def split_bias(b: np.ndarray, mant_bits: int, exp_bits: int) -> tuple[np.ndarray
     return mant, exp, raw != mant
 
 
-def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
-    """Quantise population ``pop`` (synapses ``post`` index, float weight ``w``) for a ``loihi_lif`` chip."""
+def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron",
+                   membrane_in_current: bool = False) -> QuantizedLayer:
+    """Quantise population ``pop`` (synapses ``post`` index, float weight ``w``) for a ``loihi_lif`` chip;
+    ``membrane_in_current``: a subtractive-reset neuron built in the current register (its |u| bound is
+    :func:`mapping.subtract_reset.u_bound`)."""
     nn, cc = cfg.neuron, cfg.core
     w_max = min(-cc.weight_min, cc.weight_max) if cc.weight_signed else cc.weight_max
     s = weight_scale(pop, post, w, w_max, scaling)
@@ -255,7 +258,13 @@ def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scalin
     refractory, reset_notes = loihi_reset(cfg, pop)
     notes = reset_notes + notes
     thr = _loihi_threshold(cfg, pop, post, w, notes)
-    e = _choose_weight_exp(cfg, np.abs(thr), s, _u_bound(pop, post, w))
+    if membrane_in_current:
+        from mapping.subtract_reset import u_bound
+
+        u_max = u_bound(pop, np.bincount(post, np.abs(w), minlength=pop.size))
+    else:
+        u_max = _u_bound(pop, post, w)
+    e = _choose_weight_exp(cfg, np.abs(thr), s, u_max)
     big = s * 2.0 ** e
     vth_max = (1 << nn.threshold_mant_bits) - 1
     vth_raw = np.rint(thr * big) if pop.neuron.spiking else np.full(pop.size, vth_max)
@@ -304,11 +313,26 @@ def _loihi_bias(pop: Population, notes: list[str]) -> tuple[np.ndarray, np.ndarr
 
 
 def _truenorth_checks(pop: Population) -> None:
+    """Refuse what a TrueNorth neuron cannot hold, naming the layer, why, and where it maps instead.
+
+    A TrueNorth neuron has one state register (the membrane ``V``), a linear leak (a constant per tick, not a
+    fraction of ``V``) and sends only spikes: an LI readout's membrane cannot be read out, and a CubaLIF's
+    decaying synaptic current has no register to live in.
+    """
+    n_alpha = int(np.sum(pop.param("alpha") != 0)) if pop.neuron.kind == "CubaLIF" else 0
+    if pop.neuron.spiking and not n_alpha:
+        return
     if not pop.neuron.spiking:
-        _refuse(pop, "truenorth", "a non-spiking LI readout", "LIF, IF (and CubaLIF with alpha = 0)")
-    if pop.neuron.kind == "CubaLIF" and np.any(pop.param("alpha") != 0):
-        _refuse(pop, "truenorth", "a synaptic current with memory (alpha > 0; TrueNorth has no current state)",
-                "LIF, IF, CubaLIF with alpha = 0")
+        what = ("is an LI readout (non-spiking: its output is its membrane): a TrueNorth neuron sends only "
+                "spikes, its membrane is not read out, and its leak is linear (a constant per tick), not the "
+                "readout's exponential decay")
+    else:
+        what = (f"is a CubaLIF with a synaptic current (alpha > 0 on {n_alpha} of {pop.size} neurons): a TrueNorth "
+                "neuron has one state register (its membrane) and a linear leak, so a decaying current has "
+                "nowhere to live")
+    raise MappingError(f"population {pop.name!r} ({pop.neuron.kind}) {what}; map it on Loihi (the loihi preset: "
+                       "LI readouts as probed non-spiking neurons, CubaLIF exactly), or change the layer "
+                       "(TrueNorth maps LIF, IF and CubaLIF with alpha = 0)")
 
 
 def _truenorth_leak(pop: Population, s: np.ndarray, leak_lim: int, notes: list[str]):
@@ -372,14 +396,17 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
 QUANTIZERS = {"loihi_lif": quantize_loihi, "truenorth": quantize_truenorth}
 
 
-def quantize(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
-    """Quantise one population with the quantiser of ``cfg.neuron.model``."""
+def quantize(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron",
+             membrane_in_current: bool = False) -> QuantizedLayer:
+    """Quantise one population with the quantiser of ``cfg.neuron.model`` (``membrane_in_current``: Loihi's
+    subtractive-reset construction, :mod:`mapping.subtract_reset`)."""
     try:
         fn = QUANTIZERS[cfg.neuron.model]
     except KeyError:
         raise MappingError(f"no quantiser for neuron model {cfg.neuron.model!r}; "
                            f"supported: {sorted(QUANTIZERS)}") from None
-    return fn(cfg, pop, np.asarray(post, np.int64), np.asarray(w, np.float64), scaling)
+    extra = {"membrane_in_current": True} if membrane_in_current else {}
+    return fn(cfg, pop, np.asarray(post, np.int64), np.asarray(w, np.float64), scaling, **extra)
 
 
 __all__ = ["QUANTIZERS", "QuantizedLayer", "encode_truenorth_leak", "quantize", "quantize_loihi", "quantize_truenorth",

@@ -12,7 +12,9 @@ Versions checked: snnTorch 1.0.0, Norse 1.1.0, Sinabs 3.1.3, SpikingJelly 2.0.0,
 which one of them pulled in over 2.13.0). The exporters disagree on nir / nirtorch, so the shipped vectors were
 made in three runs of this script (case names as extra arguments):
 
-- snnTorch cases with nir 1.0.8 (its exporter writes ``v_reset``, which nir 1.0.4 does not take);
+- snnTorch cases with nir 1.0.8 (its exporter writes ``v_reset``, which nir 1.0.4 does not take; e.g.
+  ``pip install --target DIR --no-deps nir==1.0.8`` and ``PYTHONPATH=DIR``: ``snntorch_leaky_subtract``, Leaky
+  with snnTorch's default subtractive reset, was made so, and ``snntorch_leaky`` came out byte-identical);
 - Norse, Sinabs, Rockpool cases with nir 1.0.4 and nirtorch 2.0.2 (Sinabs pins nir <= 1.0.4; with 1.0.8 the
   graphs with batch/time dimensions are refused when built, which is how users meet them in files);
 - SpikingJelly cases (MLPs, a CNN, a Conv1d network; the last two with fixed random weights, as the check is
@@ -78,6 +80,9 @@ def snntorch_case(kind: str, weights):
 
     w1, b1, w2, b2 = weights
 
+    # snnTorch's own default reset is subtraction ("leaky_subtract"); the others reset to zero
+    reset = "subtract" if kind == "leaky_subtract" else "zero"
+
     def cell(n, output=False):
         # per-neuron parameters: the exporter writes scalar ones without a shape, which nir then refuses
         beta, alpha, thr = torch.full((n,), 0.9), torch.full((n,), 0.5), torch.ones(n)
@@ -86,7 +91,7 @@ def snntorch_case(kind: str, weights):
                                 output=output)
         if kind == "rleaky" and not output:
             return snn.RLeaky(beta=beta, threshold=thr, linear_features=n, init_hidden=True, reset_mechanism="zero")
-        return snn.Leaky(beta=beta, threshold=thr, init_hidden=True, reset_mechanism="zero", output=output)
+        return snn.Leaky(beta=beta, threshold=thr, init_hidden=True, reset_mechanism=reset, output=output)
 
     torch.manual_seed(0)
     l1, l2 = torch.nn.Linear(64, HIDDEN), torch.nn.Linear(HIDDEN, 10)
@@ -350,6 +355,9 @@ CASES = {
     "snntorch_leaky": (snntorch_case, "leaky", "snntorch"),
     "snntorch_synaptic": (snntorch_case, "synaptic", "snntorch"),
     "snntorch_rleaky": (snntorch_case, "rleaky", "snntorch"),
+    # snnTorch's default reset_mechanism="subtract" (the exporter writes v_reset = 0 whatever it was: read with
+    # --reset subtract)
+    "snntorch_leaky_subtract": (snntorch_case, "leaky_subtract", "snntorch"),
     "norse_lifbox": (norse_case, "lifbox", "norse"),
     "norse_lif": (norse_case, "lif", "norse"),
     "sinabs_iaf_multi": (sinabs_case, "iaf_multi", "sinabs"),
