@@ -32,7 +32,7 @@ Loihi, 24 TrueNorth) plus TrueNorth's typed weights (2 bytes per neuron and axon
 and accumulator, per-axon merge buffers and axon -> core map (12 bytes per axon; not with the Loihi axon
 records, whose delivery needs no merge) and the pending spike lists. Construction validates every program in
 vectorised passes (:mod:`cores.program_check`) before allocating, then stores them a group of cores at a time,
-so the build peak is these arrays plus one group's temporaries (~1 M values) and one int64 initial state.
+so the build peak is these arrays plus one group's temporaries (~64 k values) and one int64 initial state.
 """
 
 from __future__ import annotations

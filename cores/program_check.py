@@ -30,8 +30,9 @@ from cores.models import model_of
 from cores.params import ParamRecord, axon_types
 from cores.program import CoreProgram
 
-# Values concatenated at once by the vectorised checks and records: bounds their temporaries (8 MiB of int64).
-CHUNK_ELEMENTS = 1 << 20
+# Values concatenated at once by the vectorised checks, wiring and records: bounds their temporaries (a few
+# MiB per group: larger groups only raise the build's peak RSS, which glibc keeps after the free, not its speed).
+CHUNK_ELEMENTS = 1 << 16
 
 
 class _NotSure(Exception):
@@ -235,7 +236,7 @@ def synapse_counts(programs: Sequence[CoreProgram]) -> np.ndarray:
 
 
 def param_records(cfg, programs: Sequence[CoreProgram], neuron_offset: np.ndarray,
-                  limit: int = CHUNK_ELEMENTS // 16) -> Iterator[tuple[int, int, ParamRecord]]:
+                  limit: int = CHUNK_ELEMENTS // 4) -> Iterator[tuple[int, int, ParamRecord]]:
     """``(k0, k1, record)`` for consecutive groups of valid programs: the validated parameter record of the
     neurons of cores ``k0..k1-1`` in order (at most ``limit`` neurons per group, one core at least)."""
     cfg = as_core_spec(cfg)
