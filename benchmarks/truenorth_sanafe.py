@@ -16,7 +16,9 @@ NeuroMesh core ``c`` is mapped to SANA-FE core ``c``. The soma: ``threshold`` al
 kappa = 1: V < -beta -> -beta). Both integrate a spike of tick t at tick t + 1, so the spike counts are
 expected to be equal (they are compared).
 
-Reported for both: build seconds, run seconds for ``--ticks`` ticks, spikes, synaptic events (NeuroMesh:
+Reported for both: build seconds, resident-memory growth of the build and run (in one process a later run
+reuses memory an earlier one freed: read only the first SANA-FE run's figure; NeuroMesh also reports its
+programmed bytes), run seconds for ``--ticks`` ticks, spikes, synaptic events (NeuroMesh:
 ``syn_ops``; SANA-FE: its per-timestep ``spikes`` perf counter, one per synapse processed), the
 **synaptic-event rate** (events per wall second of the run) and the energy estimate. SANA-FE's bundled
 architecture prices every operation at 0 J, so its energy there is 0; a second SANA-FE run prices synaptic
@@ -125,7 +127,7 @@ def run_neuromesh(cfg: ChipConfig, m: MappedNetwork, ticks: int, engine: str, se
             "hops": int(mean["counts"]["hops_ew"] + mean["counts"]["hops_ns"]),
             "syn_events_per_wall_s": round(syn / run_s), "ms_per_tick": round(1e3 * run_s / ticks, 3),
             "energy_pj": round(mean["energy_pj"]["total"], 1), "power_mw": mean["power_mw"],
-            "rss_growth_mib": round(rss_mib() - rss0, 1),
+            "rss_growth_mib": round(rss_mib() - rss0, 1), "programmed_mib": round(chip.cores.nbytes()["total"] / 2**20, 2),
             "_per_tick": {"spikes": per_tick[:, SPIKES].astype(np.int64), "syn": per_tick[:, SYN].astype(np.int64)}}
 
 
