@@ -28,11 +28,14 @@ copy of the bundled YAML), so that the two energy estimates can be compared. SAN
 
 SANA-FE is not a NeuroMesh dependency. It is imported in this process when this Python has it; else from
 ``--sanafe-site DIR`` (the ``site-packages`` of another environment of the same Python version, e.g. a scratch
-venv: ``python3 -m venv /work/scratch-sanafe && /work/scratch-sanafe/bin/pip install sanafe``); without it the
-script writes a ``skipped`` result with the reason and exits 0.
+venv: ``python3 -m venv /work/scratch-sanafe && /work/scratch-sanafe/bin/pip install sanafe``); else, with
+``--sanafe-python PATH`` (an interpreter that has it), the same code (:mod:`_sanafe_worker`, standard library
+only) runs in a subprocess of that interpreter, timed inside it (``build_s``, ``run_s``) and around the call
+(``call_s``; ``in_process: false`` in the result). Without any of them the script writes a ``skipped`` result
+with the reason and exits 0.
 
     python benchmarks/truenorth_sanafe.py [--cores 64] [--ticks 200] [--engines fast]
-        [--sanafe-site /work/scratch-sanafe/lib/python3.11/site-packages]
+        [--sanafe-site /work/scratch-sanafe/lib/python3.11/site-packages | --sanafe-python PATH]
         [--out benchmarks/results/truenorth_sanafe.json]
 """
 
@@ -41,13 +44,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
+import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import _sanafe_worker
 import numpy as np
 from _common import RESULTS, machine_info, write_results
 from truenorth_common import rss_mib
@@ -134,29 +140,47 @@ def run_neuromesh(cfg: ChipConfig, m: MappedNetwork, ticks: int, engine: str, se
 # ----- SANA-FE ----------------------------------------------------------------------------------------------------
 
 
-def import_sanafe(site: str | None):
-    """The ``sanafe`` module, or a string saying why it is not available."""
+def import_sanafe(site: str | None, python: str | None = None):
+    """The ``sanafe`` module; else ``python`` (an interpreter that has it, to run it in a subprocess); else a
+    string saying why it is not available (as a ``dict`` with key ``skipped``)."""
     try:
         return importlib.import_module("sanafe")
     except ImportError as exc:
         first = exc
-    if not site:
-        return (f"sanafe is not installed in this Python ({first}); pip install sanafe, or pass --sanafe-site with "
-                "the site-packages of an environment of the same Python version that has it")
-    if not Path(site, "sanafe").is_dir():
-        return f"--sanafe-site {site}: no sanafe package there"
-    sys.path.append(site)
-    try:
-        return importlib.import_module("sanafe")
-    except ImportError as exc:
-        return f"sanafe from --sanafe-site {site} does not import into Python {sys.version.split()[0]}: {exc}"
+    if site:
+        if not Path(site, "sanafe").is_dir():
+            return {"skipped": f"--sanafe-site {site}: no sanafe package there"}
+        sys.path.append(site)
+        try:
+            return importlib.import_module("sanafe")
+        except ImportError as exc:
+            if not python:
+                return {"skipped": f"sanafe from --sanafe-site {site} does not import into Python "
+                                   f"{sys.version.split()[0]} ({exc}); pass --sanafe-python to run it in a subprocess"}
+    if python:
+        try:
+            probe = subprocess.run([python, "-c", "import sanafe"], capture_output=True, text=True, check=False)
+        except OSError as exc:
+            return {"skipped": f"--sanafe-python {python} cannot be run: {exc}"}
+        if probe.returncode:
+            return {"skipped": f"--sanafe-python {python} cannot import sanafe: {probe.stderr.strip()[-300:]}"}
+        return python
+    return {"skipped": f"sanafe is not installed in this Python ({first}); pip install sanafe, or pass "
+                       "--sanafe-site (the site-packages of an environment of the same Python version that has it) "
+                       "or --sanafe-python (an interpreter that has it, run as a subprocess)"}
 
 
 def bundled_arch(sanafe) -> Path:
-    """SANA-FE's bundled TrueNorth architecture file."""
+    """SANA-FE's bundled TrueNorth architecture file (asked of the other interpreter when run there)."""
+    if isinstance(sanafe, str):
+        where = subprocess.run([sanafe, "-c", _ARCH_PROBE], capture_output=True, text=True, check=True).stdout
+        return Path(where.strip())
     from importlib.resources import files
 
     return Path(str(files("sanafe.examples").joinpath("truenorth.yaml")))
+
+
+_ARCH_PROBE = 'from importlib.resources import files; print(files("sanafe.examples").joinpath("truenorth.yaml"))'
 
 
 def priced_arch(text: str, cfg: ChipConfig) -> str:
@@ -168,34 +192,45 @@ def priced_arch(text: str, cfg: ChipConfig) -> str:
 
 
 def run_sanafe(sanafe, arch_path: Path, m: MappedNetwork, edges, ticks: int, threads: int) -> dict:
-    """Build the network in SANA-FE's Python API, load it on its TrueNorth architecture, run ``ticks``."""
+    """Build the network in SANA-FE's Python API, load it on its TrueNorth architecture, run ``ticks``: in this
+    process when ``sanafe`` is a module, else (a path to another interpreter) in a subprocess of it, timed
+    inside the worker (the same code, :mod:`_sanafe_worker`) and around the call."""
     src, dst, wgt = edges
     n_core = m.cores[0].program.n_neurons
-    n = n_core * len(m.cores)
-    rss0, t0 = rss_mib(), time.perf_counter()
-    arch = sanafe.load_arch(str(arch_path))
-    net = sanafe.Network()
-    group = net.create_neuron_group("tn", n, model_attributes=soma_attributes(m), soma_hw_name=SANAFE_SOMA,
-                                    default_synapse_hw_name=SANAFE_SYNAPSE, default_dendrite_hw_name=SANAFE_DENDRITE)
-    group.connect_neurons_sparse(group, {"weight": wgt.tolist()}, list(zip(src.tolist(), dst.tolist(), strict=True)))
-    cores = arch.cores()
-    for i in range(n):
-        group[i].map_to_core(cores[m.cores[i // n_core].index])
-    chip = sanafe.SpikingChip(arch)
-    chip.load(net)
-    built = time.perf_counter()
-    res = chip.sim(ticks, processing_threads=threads, perf_trace=True)
-    run_s = time.perf_counter() - built
-    perf = res["perf_trace"]
-    syn = int(sum(perf["spikes"]))
-    return {"arch": arch_path.name, "processing_threads": threads, "build_s": round(built - t0, 3),
-            "run_s": round(run_s, 3), "spikes": int(res["neurons_fired"]), "syn_events": syn,
-            "packets": int(res["packets_sent"]), "hops": int(sum(perf["hops"])),
-            "syn_events_per_wall_s": round(syn / run_s), "ms_per_tick": round(1e3 * run_s / ticks, 3),
-            "energy_pj": round(res["energy"]["total"] * 1e12, 1),
-            "energy_by_unit_pj": {k: round(v * 1e12, 1) for k, v in res["energy"].items()},
-            "rss_growth_mib": round(rss_mib() - rss0, 1),
-            "_per_tick": {"spikes": np.asarray(perf["fired"], np.int64), "syn": np.asarray(perf["spikes"], np.int64)}}
+    spec = {"arch": str(arch_path), "neurons": n_core * len(m.cores), "neurons_per_core": n_core,
+            "core_of": [mc.index for mc in m.cores], "soma": soma_attributes(m), "soma_hw": SANAFE_SOMA,
+            "synapse_hw": SANAFE_SYNAPSE, "dendrite_hw": SANAFE_DENDRITE, "ticks": ticks, "threads": threads}
+    t0 = time.perf_counter()
+    if isinstance(sanafe, str):
+        res = _subprocess(sanafe, spec, edges)
+    else:
+        res = _sanafe_worker.simulate(sanafe, spec, src.tolist(), dst.tolist(), wgt.tolist())
+    call_s = time.perf_counter() - t0
+    syn = int(sum(res["synapses_processed"]))
+    return {"arch": arch_path.name, "processing_threads": threads, "in_process": not isinstance(sanafe, str),
+            "build_s": round(res["build_s"], 3), "run_s": round(res["run_s"], 3), "call_s": round(call_s, 3),
+            "spikes": res["neurons_fired"], "syn_events": syn, "packets": res["packets_sent"], "hops": res["hops"],
+            "syn_events_per_wall_s": round(syn / res["run_s"]), "ms_per_tick": round(1e3 * res["run_s"] / ticks, 3),
+            "energy_pj": round(res["energy_j"]["total"] * 1e12, 1),
+            "energy_by_unit_pj": {k: round(v * 1e12, 1) for k, v in res["energy_j"].items()},
+            "rss_growth_mib": round(res["rss_growth_mib"], 1),
+            "_per_tick": {"spikes": np.asarray(res["fired"], np.int64),
+                          "syn": np.asarray(res["synapses_processed"], np.int64)}}
+
+
+def _subprocess(python: str, spec: dict, edges) -> dict:
+    """Run :mod:`_sanafe_worker` under ``python`` with ``spec`` and the edges in files; its JSON result."""
+    with tempfile.TemporaryDirectory() as tmp:
+        edge_file = Path(tmp, "edges.bin")
+        edge_file.write_bytes(b"".join(np.ascontiguousarray(a, dtype=dt).tobytes()
+                                       for a, dt in zip(edges, (np.int64, np.int64, np.float64), strict=True)))
+        spec_file = Path(tmp, "spec.json")
+        spec_file.write_text(json.dumps(spec | {"edges": str(edge_file)}))
+        done = subprocess.run([python, str(Path(__file__).with_name("_sanafe_worker.py")), str(spec_file)],
+                              capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"SANA-FE worker under {python} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def same_per_tick(nm: dict, sf: dict) -> dict:
@@ -219,6 +254,8 @@ def parse(argv) -> argparse.Namespace:
     ap.add_argument("--engines", default="fast", help="NeuroMesh engines, comma-separated (default: fast, exact)")
     ap.add_argument("--sanafe-site", default=os.environ.get("SANAFE_SITE"),
                     help="site-packages holding sanafe when this Python has none (default: $SANAFE_SITE)")
+    ap.add_argument("--sanafe-python", default=None,
+                    help="an interpreter with sanafe, run as a subprocess when this Python cannot import it")
     ap.add_argument("--sanafe-threads", type=int, default=1, help="SANA-FE processing_threads")
     ap.add_argument("--out", default=str(RESULTS / "truenorth_sanafe.json"))
     return ap.parse_args(argv)
@@ -227,13 +264,13 @@ def parse(argv) -> argparse.Namespace:
 def run(args) -> dict:
     cfg = load_config("truenorth")
     context = {"machine": machine_info(), "args": vars(args) | {"out": os.path.relpath(os.path.abspath(args.out), REPO)}}
-    sanafe = import_sanafe(args.sanafe_site)
-    if isinstance(sanafe, str):
-        return {"skipped": sanafe, "context": context}
+    sanafe = import_sanafe(args.sanafe_site, args.sanafe_python)
+    if isinstance(sanafe, dict):
+        return sanafe | {"context": context}
     m = description(cfg, args.cores, args.seed)
     out = {"workload": {"cores": len(m.cores), "neurons": sum(mc.program.n_neurons for mc in m.cores),
                         "synapses": int(sum(mc.program.n_synapses for mc in m.cores)), "ticks": args.ticks,
-                        "v0": 0, "sanafe_version": getattr(sanafe, "__version__", None) or _dist_version()}}
+                        "v0": 0, "sanafe_version": _dist_version(sanafe)}}
     # Warm-ups (lazy imports, first allocations, SANA-FE's thread start): one small run each, discarded.
     small = description(cfg, 1, args.seed)
     run_neuromesh(cfg, small, 3, args.engines.split(",")[0], args.seed)
@@ -263,13 +300,17 @@ def run(args) -> dict:
     return out
 
 
-def _dist_version() -> str | None:
+def _dist_version(sanafe) -> str | None:
+    """SANA-FE's installed version (of the other interpreter when run there)."""
+    if isinstance(sanafe, str):
+        code = "from importlib.metadata import version; print(version('sanafe'))"
+        return subprocess.run([sanafe, "-c", code], capture_output=True, text=True, check=False).stdout.strip() or None
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("sanafe")
     except PackageNotFoundError:
-        return None
+        return getattr(sanafe, "__version__", None)
 
 
 def summary(out: dict) -> str:

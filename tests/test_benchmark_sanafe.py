@@ -63,3 +63,12 @@ def test_priced_architecture_takes_the_presets_energies(bench):
     priced = bench.priced_arch(text, TN)
     assert "energy_process_spike: 2.6e-11" in priced and "energy_north_hop: 2.3e-12" in priced
     assert "energy_east_hop: 2.3e-12" in priced and "latency_east_hop: 0.0" in priced
+
+
+def test_an_interpreter_without_sanafe_is_named(bench, monkeypatch):
+    real = importlib.import_module
+    monkeypatch.setattr(bench.importlib, "import_module",
+                        lambda name, *a: (_ for _ in ()).throw(ImportError(name)) if name == "sanafe" else real(name, *a))
+    missing = str(Path(sys.executable).with_name("no-such-python"))
+    assert "no-such-python cannot be run" in bench.import_sanafe(None, missing)["skipped"]
+    assert "not installed in this Python" in bench.import_sanafe(None, None)["skipped"]
