@@ -290,3 +290,58 @@ def test_random_crossbars_break_ties_exactly():
 
     bits = random_crossbars(Tied(), 2, 256, 16, 100)
     assert (np.unpackbits(bits, axis=-1, bitorder="little").sum(axis=1) == 100).all()
+
+
+# ----- groups of a few values: every grouped pass split over many groups -------------------------------------
+
+
+def _tiny_groups(monkeypatch, limit: int = 7) -> None:
+    from emulator import chip as chip_module
+
+    real = pc.core_groups
+
+    def tiny(sizes, limit_=limit):
+        return real(sizes, min(limit_, limit))
+
+    for module in (pc, chip_module, mapped_check):
+        monkeypatch.setattr(module, "core_groups", tiny)
+
+
+def _old_destinations(mapped, cores, lut):
+    """build_wiring's destination tables core by core (as before the groups)."""
+    n_entries = sum(len(mc.dest) for mc in mapped.cores)
+    ptr = np.zeros(cores.n_neurons + 1, dtype=np.int64)
+    pos, axon, delay = (np.empty(n_entries, dtype=np.int32) for _ in range(3))
+    e0 = 0
+    for k, mc in enumerate(mapped.cores):
+        d, n0 = mc.dest, int(cores.neuron_offset[k])
+        e1 = e0 + len(d)
+        ptr[n0 + 1: n0 + 1 + mc.program.n_neurons] = d.ptr[1:].astype(np.int64) + e0
+        pos[e0:e1] = lut[d.core]
+        axon[e0:e1] = cores.axon_offset[pos[e0:e1]] + d.axon
+        delay[e0:e1] = d.delay
+        e0 = e1
+    return ptr, pos, axon, delay
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_many_small_groups_give_the_same_chip(seed, monkeypatch):
+    from emulator import chip as chip_module
+
+    rng = np.random.default_rng(seed)
+    programs = _tn_crossbar_chip(rng, 6, shared=bool(seed % 2))
+    coo = [random_program(LOIHI, rng, int(rng.integers(1, 20)), 9, 0.4) for _ in range(5)]
+    with monkeypatch.context() as m:
+        _tiny_groups(m)
+        assert pc.synapse_counts(programs).tolist() == [p.n_synapses for p in programs]
+        _same_build(TN, programs, m)
+        _same_build(LOIHI, coo, m)
+        net = _network(LOIHI, coo)
+        sizes = mapped_check.CoreSizes.of(net, LOIHI)
+        assert mapped_check.destinations_ok(net, sizes, LOIHI)
+        mapped_check.check_mapped(net, LOIHI)            # valid: no error
+        cores = CoreArray(LOIHI, coo)
+        lut = chip_module._position_lut(net.core_indices)
+        new = chip_module._destinations(net, cores, lut)
+    old = _old_destinations(net, cores, lut)
+    assert all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(new, old, strict=True))
