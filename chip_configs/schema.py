@@ -241,6 +241,114 @@ class TimingConfig(_Block):
     spike_ns: NonNegFloat = 0.0
 
 
+EdgeSet = Literal["all", "east_west", "north_south"]
+# How a packet names its destination across chips: ``chip_id`` (Loihi's hierarchical addressing [Davies 2018]:
+# a destination chip id field plus chip-local dx/dy) or ``offsets`` (TrueNorth: the signed dx/dy of the whole
+# system's mesh, crossing chip edges, so they must span it).
+Addressing = Literal["chip_id", "offsets"]
+
+
+class OffChipLinkConfig(_Block):
+    """The links between neighbouring chips of a system: where the mesh crosses a chip edge, the router-to-router
+    link is an off-chip link instead of an on-chip one.
+
+    Each quantity may be given in either of two units (exactly one of each pair, or neither where a default is
+    stated); :meth:`latency` / :meth:`serialisation` / :meth:`energy_per_flit_pj` resolve them against the
+    chip's NoC clock and flit width:
+
+    - latency: ``latency_cycles`` (NoC cycles) or ``latency_ns``; replaces ``noc.link_latency_cycles`` on a
+      crossing;
+    - bandwidth: ``serialisation_cycles_per_flit`` (cycles the link is busy per flit, >= 1) or
+      ``flits_per_cycle`` (<= 1; cycles per flit = ceil(1 / flits_per_cycle)); default 1 (an on-chip link's);
+    - energy: ``energy_pj_per_flit`` or ``energy_pj_per_bit`` (x ``noc.flit_width_bits``), paid per flit per
+      crossing instead of the on-chip hop energy;
+    - ``buffer_depth_flits``: the input buffer behind an off-chip link (default: ``noc.buffer_depth_flits``);
+    - ``edges``: which chip edges are connected (``all``; ``east_west`` only for a single row of chips;
+      ``north_south`` only for a single column).
+    """
+
+    latency_cycles: Annotated[int, Field(ge=1, le=1 << 20, strict=True)] | None = None
+    latency_ns: PosFloat | None = None
+    serialisation_cycles_per_flit: Annotated[int, Field(ge=1, le=1 << 16, strict=True)] | None = None
+    flits_per_cycle: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = None
+    energy_pj_per_flit: NonNegFloat | None = None
+    energy_pj_per_bit: NonNegFloat | None = None
+    buffer_depth_flits: Annotated[int, Field(ge=1, le=4096, strict=True)] | None = None
+    edges: EdgeSet = "all"
+
+    @model_validator(mode="after")
+    def _one_unit_each(self) -> OffChipLinkConfig:
+        pairs = (("latency_cycles", "latency_ns", True), ("serialisation_cycles_per_flit", "flits_per_cycle", False),
+                 ("energy_pj_per_flit", "energy_pj_per_bit", True))
+        for a, b, required in pairs:
+            got_a, got_b = getattr(self, a) is not None, getattr(self, b) is not None
+            if got_a and got_b:
+                raise ValueError(f"system.off_chip: give {a} or {b}, not both")
+            if required and not (got_a or got_b):
+                raise ValueError(f"system.off_chip: missing {a} (or {b})")
+        return self
+
+    def latency(self, noc: NocConfig) -> int:
+        """Cycles a flit spends on the link (``latency_ns`` rounded up to whole NoC cycles)."""
+        if self.latency_cycles is not None:
+            return self.latency_cycles
+        return max(1, math.ceil(self.latency_ns * noc.clock_mhz / 1e3 - 1e-9))
+
+    def serialisation(self) -> int:
+        """Cycles the link is busy per flit (1: one flit per cycle, an on-chip link's rate)."""
+        if self.serialisation_cycles_per_flit is not None:
+            return self.serialisation_cycles_per_flit
+        return 1 if self.flits_per_cycle is None else math.ceil(1.0 / self.flits_per_cycle - 1e-9)
+
+    def energy_per_flit_pj(self, noc: NocConfig) -> float:
+        """Energy of one flit crossing the link [pJ]."""
+        if self.energy_pj_per_flit is not None:
+            return float(self.energy_pj_per_flit)
+        return float(self.energy_pj_per_bit) * noc.flit_width_bits
+
+    def buffer_depth(self, noc: NocConfig) -> int:
+        """Input buffer behind the link [flits]."""
+        return self.buffer_depth_flits if self.buffer_depth_flits is not None else noc.buffer_depth_flits
+
+
+class SystemConfig(_Block):
+    """A system of identical chips tiled ``chips_x`` x ``chips_y`` into one mesh (resolved form).
+
+    A *system document* (a YAML with ``system:`` and no ``mesh:``) names the chip (``system.chip``: a preset,
+    a path, or a nested chip block) and is expanded at load (:func:`expand_system`) into a :class:`ChipConfig`
+    whose blocks describe the whole system: ``mesh`` is the global mesh (``chips_x * chip width`` routers
+    along x; core and router numbering as one mesh, router ``r`` at ``x = r % width``), ``energy.static_power_mw``
+    the sum over chips, ``sync.barrier_latency_ns`` the system barrier; this block records how (the chip's
+    own figures included), so reports can split on-chip from off-chip. Chip ``(i, j)`` covers routers
+    ``x in [i * chip_width, (i + 1) * chip_width)``, ``y in [j * chip_height, ...)``; its id is
+    ``j * chips_x + i``.
+
+    System barrier [ns] (a barrier token crosses the system and back):
+    ``chip_barrier_latency_ns + 2 * barrier_hop_ns * ((chips_x - 1) + (chips_y - 1))``.
+    """
+
+    chip: Annotated[str, Field(min_length=1, max_length=120)]
+    chips_x: Annotated[int, Field(ge=1, le=1024, strict=True)]
+    chips_y: Annotated[int, Field(ge=1, le=1024, strict=True)] = 1
+    chip_width: Annotated[int, Field(ge=1, le=1024, strict=True)]
+    chip_height: Annotated[int, Field(ge=1, le=1024, strict=True)]
+    off_chip: OffChipLinkConfig
+    barrier_hop_ns: NonNegFloat = 0.0
+    addressing: Addressing = "offsets"
+    chip_barrier_latency_ns: NonNegFloat | None = None
+    chip_static_power_mw: NonNegFloat = 0.0
+
+    @property
+    def n_chips(self) -> int:
+        return self.chips_x * self.chips_y
+
+    def barrier_latency_ns(self) -> float | None:
+        """The system barrier [ns] (None for a fixed-period chip)."""
+        if self.chip_barrier_latency_ns is None:
+            return None
+        return self.chip_barrier_latency_ns + 2.0 * self.barrier_hop_ns * (self.chips_x - 1 + self.chips_y - 1)
+
+
 class ChipConfig(_Block):
     """A whole chip: mesh, cores, neuron model, NoC, synchronisation, energy and timing tables."""
 
@@ -253,6 +361,7 @@ class ChipConfig(_Block):
     sync: SyncConfig
     energy: EnergyConfig
     timing: TimingConfig
+    system: SystemConfig | None = None
 
     @model_validator(mode="after")
     def _cross_field_rules(self) -> ChipConfig:
@@ -265,6 +374,15 @@ class ChipConfig(_Block):
     @property
     def num_cores(self) -> int:
         return self.mesh.cores
+
+    @property
+    def n_chips(self) -> int:
+        """Chips in the system (1 for a single chip)."""
+        return 1 if self.system is None else self.system.n_chips
+
+    @property
+    def cores_per_chip(self) -> int:
+        return self.num_cores if self.system is None else self.num_cores // self.system.n_chips
 
     @property
     def total_neurons(self) -> int:
@@ -305,6 +423,7 @@ class NetworkSpec:
     noc: NocConfig
     layout: tuple[tuple[str, int], ...]   # resolved packet fields (name_bits, width) in layout order
     axons_per_core: int
+    system: SystemConfig | None = None    # chips tiled into the mesh and their off-chip links (None: one chip)
 
     @property
     def num_cores(self) -> int:
@@ -327,7 +446,8 @@ class CoreSpec:
 
 @lru_cache(maxsize=64)
 def _network_spec(cfg: ChipConfig) -> NetworkSpec:
-    return NetworkSpec(cfg.name, cfg.mesh, cfg.noc, tuple(cfg.packet_layout().items()), cfg.core.axons_per_core)
+    return NetworkSpec(cfg.name, cfg.mesh, cfg.noc, tuple(cfg.packet_layout().items()), cfg.core.axons_per_core,
+                       cfg.system)
 
 
 @lru_cache(maxsize=64)
@@ -350,32 +470,68 @@ def _bits_for(n_values: int) -> int:
     return max(0, math.ceil(math.log2(n_values))) if n_values > 1 else 0
 
 
+def _offset_span(cfg: ChipConfig) -> tuple[int, int]:
+    """Routers along x and y that a packet's dx / dy must span: the whole mesh, or one chip of a system with
+    ``chip_id`` addressing (the chip id names the chip; dx / dy are chip-local)."""
+    s = cfg.system
+    if s is not None and s.addressing == "chip_id":
+        return s.chip_width, s.chip_height
+    return cfg.mesh.width, cfg.mesh.height
+
+
 def _minimum_packet_fields(cfg: ChipConfig) -> dict[str, int]:
-    """Narrowest field widths that address this chip: signed dx/dy, core at router, axon, delay."""
-    return {
-        "dx_bits": _bits_for(cfg.mesh.width) + 1,
-        "dy_bits": _bits_for(cfg.mesh.height) + 1,
+    """Narrowest field widths that address this chip or system: signed dx/dy, core at router, axon, delay;
+    and for a system with ``chip_id`` addressing, the destination chip id (``chip_bits``, after ``dx``)."""
+    span_x, span_y = _offset_span(cfg)
+    fields = {
+        "dx_bits": _bits_for(span_x) + 1,
+        "dy_bits": _bits_for(span_y) + 1,
         "core_bits": _bits_for(cfg.mesh.cores_per_router),
         "axon_bits": max(1, _bits_for(cfg.core.axons_per_core)),
         "delay_bits": _bits_for(cfg.core.delay_slots + 1),
     }
+    if cfg.system is not None and cfg.system.addressing == "chip_id":
+        fields["chip_bits"] = _bits_for(cfg.system.n_chips)
+    return fields
 
 
 def resolve_packet_layout(cfg: ChipConfig) -> dict[str, int]:
-    """Packet fields in bits: the YAML's explicit widths, the minimum widths for the others."""
+    """Packet fields in bits: the YAML's explicit widths, the minimum widths for the others (``chip_bits``,
+    a system's chip id, is always derived)."""
     lay = cfg.noc.packet_layout
-    return {k: (getattr(lay, k) if getattr(lay, k) is not None else v)
+    return {k: (getattr(lay, k, None) if getattr(lay, k, None) is not None else v)
             for k, v in _minimum_packet_fields(cfg).items()}
+
+
+def _field_need(cfg: ChipConfig, key: str, got: int, need: int) -> str:
+    """Why ``key`` needs ``need`` bits: the offsets a system's mesh asks for, or this chip's geometry."""
+    if cfg.system is not None and key in ("dx_bits", "dy_bits") and cfg.system.addressing == "offsets":
+        span = cfg.mesh.width if key == "dx_bits" else cfg.mesh.height
+        lim = (1 << (got - 1)) - 1
+        return (f"noc.packet_layout.{key}: {got} bits reach offsets of +-{lim} routers, but this system's "
+                f"{span}-router {'width' if key == 'dx_bits' else 'height'} (system.addressing: offsets) needs "
+                f"+-{span - 1}: needs >= {need}; allowed: at most {lim + 1} routers along that axis")
+    return f"noc.packet_layout.{key}: {got} bits cannot address this chip; needs >= {need}"
 
 
 def _packet_problems(cfg: ChipConfig) -> list[str]:
     lay = cfg.noc.packet_layout
     problems = []
     for key, need in _minimum_packet_fields(cfg).items():
-        got = getattr(lay, key)
+        got = getattr(lay, key, None)
         if got is not None and got < need:
-            problems.append(f"noc.packet_layout.{key}: {got} bits cannot address this chip; needs >= {need}")
+            problems.append(_field_need(cfg, key, got, need))
     layout = resolve_packet_layout(cfg)
+    if "chip_bits" in layout and sum(layout.values()) > cfg.noc.packet_bits:
+        rest = sum(layout.values()) - layout["chip_bits"]
+        problems.append(
+            f"system.addressing: chip_id needs a {layout['chip_bits']}-bit chip field for "
+            f"{cfg.system.n_chips} chips, but noc.packet_bits {cfg.noc.packet_bits} leaves "
+            f"{cfg.noc.packet_bits - rest} bits beside the other fields; allowed: <= "
+            f"{1 << max(0, cfg.noc.packet_bits - rest)} chips, or noc.packet_bits >= {sum(layout.values())} "
+            "in the chip (an extra flit)"
+        )
+        return problems
     total = sum(layout.values())
     if total > cfg.noc.packet_bits:
         problems.append(
@@ -416,6 +572,34 @@ def cross_field_problems(cfg: ChipConfig) -> list[str]:
         )
     p += cfg.neuron.problems(cfg.core)
     p += _packet_problems(cfg)
+    p += _system_problems(cfg)
+    return p
+
+
+def _system_problems(cfg: ChipConfig) -> list[str]:
+    """A resolved system's mesh is its chips' meshes tiled, every core slot present, edges that connect it."""
+    s = cfg.system
+    if s is None:
+        return []
+    p = []
+    for axis, chips, chip_dim, total in (("x", s.chips_x, s.chip_width, cfg.mesh.width),
+                                         ("y", s.chips_y, s.chip_height, cfg.mesh.height)):
+        if chips * chip_dim != total:
+            p.append(f"system.chips_{axis}: {chips} chips x {chip_dim} routers != mesh "
+                     f"{'width' if axis == 'x' else 'height'} {total}; allowed: the product equals the mesh")
+    if cfg.mesh.num_cores is not None and cfg.mesh.num_cores != cfg.mesh.core_slots:
+        p.append(f"mesh.num_cores: {cfg.mesh.num_cores}; a system has every core slot of its chips "
+                 f"present (allowed: {cfg.mesh.core_slots} or unset)")
+    if s.chips_y > 1 and s.off_chip.edges == "east_west":
+        p.append(f"system.off_chip.edges: east_west leaves the {s.chips_y} rows of chips unconnected; "
+                 "allowed: all or north_south when chips_y > 1")
+    if s.chips_x > 1 and s.off_chip.edges == "north_south":
+        p.append(f"system.off_chip.edges: north_south leaves the {s.chips_x} columns of chips unconnected; "
+                 "allowed: all or east_west when chips_x > 1")
+    depth, flits = s.off_chip.buffer_depth(cfg.noc), cfg.noc.flits_per_packet
+    if depth < flits:
+        p.append(f"system.off_chip.buffer_depth_flits: {depth} cannot hold one {flits}-flit packet (virtual "
+                 f"cut-through); allowed: >= {flits}")
     return p
 
 
@@ -435,17 +619,90 @@ def core_memory_bits(cfg: ChipConfig) -> dict[str, int]:
 # ----- loading and dumping ----------------------------------------------------------------------------
 
 
-def config_from_dict(data: Any, source: str = "<dict>") -> ChipConfig:
-    """Validate a plain mapping into a :class:`ChipConfig`, raising :class:`ConfigError` on bad input."""
+def config_from_dict(data: Any, source: str = "<dict>", _depth: int = 0) -> ChipConfig:
+    """Validate a plain mapping into a :class:`ChipConfig`, raising :class:`ConfigError` on bad input. A
+    system document (``system:`` and no ``mesh:``) is expanded first (:func:`expand_system`)."""
     from pydantic import ValidationError
 
     if not isinstance(data, dict):
         raise ConfigError(f"<root>: expected a mapping of config blocks, got {type(data).__name__}", source)
+    if "system" in data and "mesh" not in data:
+        data = expand_system(data, source, _depth)
     try:
         return ChipConfig.model_validate(data)
     except ValidationError as exc:
         lines = format_validation_error(exc, ChipConfig, data, tags=tuple(NEURON_BLOCKS))
         raise ConfigError(lines, source) from None
+
+
+SYSTEM_DOC_KEYS = ("name", "description", "system")
+SYSTEM_RESOLVED_KEYS = ("chip_width", "chip_height", "chip_barrier_latency_ns", "chip_static_power_mw")
+
+
+def expand_system(doc: dict, source: str, depth: int = 0) -> dict:
+    """A system document as the plain data of the whole system's :class:`ChipConfig`.
+
+    ``system.chip`` is a preset name, a path (relative to the document's directory first) or a nested chip
+    block. The chip's blocks are kept, except: ``mesh.width`` x ``chips_x``, ``mesh.height`` x ``chips_y``
+    (every core slot present); ``energy.static_power_mw`` x chips; ``sync.barrier_latency_ns`` the system
+    barrier (:meth:`SystemConfig.barrier_latency_ns`); ``name`` / ``description`` the document's.
+    """
+    extra = sorted(set(doc) - set(SYSTEM_DOC_KEYS))
+    if extra:
+        raise ConfigError(f"{extra[0]}: not allowed in a system document (allowed: {', '.join(SYSTEM_DOC_KEYS)}); "
+                          "put changes to the chip in a nested chip block under system.chip", source)
+    sys_doc = doc["system"]
+    if not isinstance(sys_doc, dict):
+        raise ConfigError(f"system: expected a mapping, got {type(sys_doc).__name__}", source)
+    for key in SYSTEM_RESOLVED_KEYS:
+        if key in sys_doc:
+            raise ConfigError(f"system.{key}: derived from the chip; not allowed in a system document", source)
+    chip = _system_chip(sys_doc.get("chip"), source, depth)
+    if chip.system is not None:
+        raise ConfigError(f"system.chip: {chip.name!r} is itself a system; allowed: a single chip", source)
+    d = config_to_dict(chip)
+    cx, cy = sys_doc.get("chips_x", 1), sys_doc.get("chips_y", 1)
+    resolved = {**sys_doc, "chip": chip.name, "chip_width": chip.mesh.width, "chip_height": chip.mesh.height,
+                "chip_barrier_latency_ns": chip.sync.barrier_latency_ns,
+                "chip_static_power_mw": chip.energy.static_power_mw}
+    if chip.mesh.num_cores is not None and chip.mesh.num_cores != chip.mesh.core_slots:
+        raise ConfigError(f"system.chip: {chip.name!r} has mesh.num_cores {chip.mesh.num_cores} of "
+                          f"{chip.mesh.core_slots} slots; a system's chips have every core slot present", source)
+    if isinstance(cx, int) and isinstance(cy, int) and not isinstance(cx, bool) and not isinstance(cy, bool):
+        d["mesh"] = {**d["mesh"], "width": chip.mesh.width * cx, "height": chip.mesh.height * cy,
+                     "num_cores": None}
+        d["energy"] = {**d["energy"], "static_power_mw": chip.energy.static_power_mw * cx * cy}
+        barrier = _system_barrier(resolved)
+        if barrier is not None:
+            d["sync"] = {**d["sync"], "barrier_latency_ns": barrier}
+    d["name"] = doc.get("name", f"{chip.name}-x{cx}x{cy}")
+    d["description"] = doc.get("description", "")
+    d["system"] = resolved
+    return d
+
+
+def _system_barrier(resolved: dict) -> float | None:
+    """The system barrier of a resolved system block, or None when the block is invalid (the full validation
+    then reports the field with its path) or the chip has no barrier."""
+    from pydantic import ValidationError
+
+    try:
+        return SystemConfig.model_validate(resolved).barrier_latency_ns()
+    except ValidationError:
+        return None
+
+
+def _system_chip(chip, source: str, depth: int) -> ChipConfig:
+    """The chip of a system document: a preset or path (relative to the document first), or a nested block."""
+    if depth > 2:
+        raise ConfigError("system.chip: systems nested too deep", source)
+    if isinstance(chip, dict):
+        return config_from_dict(chip, f"{source}: system.chip", depth + 1)
+    if not isinstance(chip, str) or not chip:
+        raise ConfigError(f"system.chip: expected a preset name, a path or a chip block, got {chip!r}", source)
+    here = Path(source).parent / chip if source and not source.startswith("<") else None
+    path = here if here is not None and here.is_file() else resolve_config_path(chip)
+    return config_from_dict(load_yaml_mapping(path), str(path), depth + 1)
 
 
 def resolve_config_path(path: str | Path) -> Path:
@@ -494,6 +751,8 @@ __all__ = [
     "LoihiLifNeuron",
     "MeshConfig",
     "NEURON_BLOCKS",
+    "OffChipLinkConfig",
+    "SystemConfig",
     "NocConfig",
     "SyncConfig",
     "TimingConfig",
@@ -501,6 +760,7 @@ __all__ = [
     "config_from_dict",
     "config_to_dict",
     "dump_config",
+    "expand_system",
     "list_presets",
     "load_config",
     "loads_config",

@@ -25,7 +25,36 @@ def summary_dict(cfg: ChipConfig) -> dict:
         "packet_layout_bits": cfg.packet_layout(),
         "flits_per_packet": cfg.noc.flits_per_packet,
         "sync": cfg.sync.mode,
+        **_system_dict(cfg),
     }
+
+
+def _system_dict(cfg: ChipConfig) -> dict:
+    """A system's chips, per-chip totals and off-chip links (empty for a single chip)."""
+    s = cfg.system
+    if s is None:
+        return {}
+    from noc.topology import MeshTopology
+
+    topo = MeshTopology.from_config(cfg)
+    link = s.off_chip
+    return {"system": {
+        "chip": s.chip,
+        "chips": s.n_chips,
+        "arrangement": f"{s.chips_x} x {s.chips_y}",
+        "chip_mesh": f"{s.chip_width} x {s.chip_height} routers",
+        "cores_per_chip": cfg.cores_per_chip,
+        "neurons_per_chip": cfg.cores_per_chip * cfg.core.neurons_per_core,
+        "synapses_per_chip": cfg.cores_per_chip * cfg.core.max_synapses_per_core,
+        "off_chip_links": int(topo.link_off_chip.sum()),
+        "off_chip_latency_cycles": link.latency(cfg.noc),
+        "off_chip_cycles_per_flit": link.serialisation(),
+        "off_chip_energy_pj_per_flit": link.energy_per_flit_pj(cfg.noc),
+        "off_chip_buffer_flits": link.buffer_depth(cfg.noc),
+        "off_chip_edges": link.edges,
+        "chip_static_power_mw": s.chip_static_power_mw,
+        "static_power_mw": cfg.energy.static_power_mw,
+    }}
 
 
 def summary_text(cfg: ChipConfig, source: str) -> str:
@@ -57,4 +86,24 @@ def summary_text(cfg: ChipConfig, source: str) -> str:
                 f"{cfg.noc.virtual_channels} VC"),
         ("sync", sync),
     ]
+    if "system" in s:
+        pairs[5:7] = [("neurons", fmt_int(s["neurons"])), ("synapses", fmt_int(s["synapses"]))]
+        pairs[8] = ("memory", fmt_bits(mem_chip["total"]))
+        pairs += _system_pairs(s["system"], mem_chip["total"])
     return render_kv(pairs, title=f"{source}: OK")
+
+
+def _system_pairs(s: dict, memory_bits: int) -> list[tuple[str, str]]:
+    """The system lines of ``config check``: chips, per-chip totals, off-chip links."""
+    n = s["chips"]
+    return [
+        ("system", f"{n} x {s['chip']} chips ({s['arrangement']}), {s['chip_mesh']} each"),
+        ("per chip", f"{fmt_int(s['cores_per_chip'])} cores, {fmt_int(s['neurons_per_chip'])} neurons, "
+                     f"{fmt_int(s['synapses_per_chip'])} synapses, {fmt_bits(memory_bits // n)}, "
+                     f"static {s['chip_static_power_mw']:g} mW"),
+        ("off-chip links", f"{fmt_int(s['off_chip_links'])} directed ({s['off_chip_edges']} edges): "
+                           f"{s['off_chip_latency_cycles']} cycles, {s['off_chip_cycles_per_flit']} cycle(s) per "
+                           f"flit, {s['off_chip_energy_pj_per_flit']:g} pJ per flit, buffers "
+                           f"{s['off_chip_buffer_flits']} flits"),
+        ("system static power", f"{s['static_power_mw']:g} mW"),
+    ]

@@ -9,6 +9,20 @@ config's tables, so every figure traces back to a count and a table entry:
     power          = energy / latency                              (pJ / ns = mW)
     EDP            = energy x latency                              (J s)
 
+A system of chips (``cfg.system``) splits the network on-chip / off-chip, counts first (the per-link flits
+every engine counts exactly; a link crossing a chip edge is off chip), prices after::
+
+    hops_off[d]    = off-chip flits along direction d / F          (d = ew, ns; on chip: hops[d] - hops_off[d])
+    energy[hops_d] = (hops[d] - hops_off[d]) x hop_d_pj            (on-chip hops only)
+    energy[off_chip_flits] = off-chip flits x off_chip.energy_per_flit_pj    (instead of the hop energy)
+    off-chip share of the network phase = hops_off x (Lx + F (s - 1)) / sum over packets of T0(h, k)
+                   (cycles; zero-load attribution, an estimate: queueing is not attributed)
+
+and the system barrier is the expanded config's ``sync.barrier_latency_ns``. Single chips carry none of it.
+The per-core rows (``per_core``) price every hop of a core's packets at the on-chip rate: the per-core counts
+do not say which hops crossed a chip edge, so in a system their sum differs from the total by the off-chip
+flits' price difference.
+
 A report is a tree of frozen records (:class:`Report` at the root). ``to_dict()`` is the JSON schema (field
 order = key order; the JSON is deterministic: sorted keys, no timestamps, so the same inputs and seed give
 byte-identical files); ``to_text()`` the summary people read (:mod:`emulator.report_text`). What is known only
@@ -29,8 +43,9 @@ import numpy as np
 from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
 from cores.models import model_of
+from cores.program_check import synapse_counts
 from emulator.energy import price, static_energy_pj
-from emulator.links import link_name
+from emulator.links import link_busy_cycles, link_name
 from emulator.report_text import render_text
 
 REPORT_VERSION = 1
@@ -107,12 +122,76 @@ class EnergyBreakdown(_Record):
     by_op: Mapping[str, float]
 
     @classmethod
-    def priced(cls, counts: np.ndarray, cfg, latency_ns: float) -> EnergyBreakdown:
-        """``by_op[e] = counts[e] x energy_table[e]``; ``static = static_power x latency``; total = their sum."""
+    def priced(cls, counts: np.ndarray, cfg, latency_ns: float, off: OffChipCounts | None = None) -> EnergyBreakdown:
+        """``by_op[e] = counts[e] x energy_table[e]``; ``static = static_power x latency``; total = their sum. In a
+        system (``off``): hops priced on chip only, plus ``off_chip_flits`` x the off-chip energy per flit."""
+        counts = np.asarray(counts, dtype=np.float64)
+        if off is not None:
+            counts = counts.copy()
+            counts[Event.HOPS_EW] -= off.hops_ew
+            counts[Event.HOPS_NS] -= off.hops_ns
         dyn = price(counts, cfg)
         by_op = {name: float(v) for name, v in zip(EVENT_NAMES, dyn, strict=True)}
+        total = float(dyn.sum())
+        if off is not None:
+            by_op["off_chip_flits"] = off.flits * cfg.system.off_chip.energy_per_flit_pj(cfg.noc)
+            total += by_op["off_chip_flits"]
         by_op["static"] = static_energy_pj(cfg, latency_ns)
-        return cls(float(dyn.sum()) + by_op["static"], _frozen_map(by_op))
+        return cls(total + by_op["static"], _frozen_map(by_op))
+
+
+@dataclass(frozen=True)
+class OffChipCounts:
+    """A system's off-chip link traffic of one inference: hops along x and y, flits (from per-link flits)."""
+
+    hops_ew: int
+    hops_ns: int
+    flits: int
+
+    @classmethod
+    def of(cls, link_flits: np.ndarray, cfg) -> OffChipCounts:
+        from noc.topology import MeshTopology
+
+        topo = MeshTopology.from_config(cfg)
+        off = topo.link_off_chip
+        ew = int(link_flits[off & topo.link_is_ew].sum())
+        ns = int(link_flits[off & ~topo.link_is_ew].sum())
+        f = cfg.noc.flits_per_packet
+        return cls(ew // f, ns // f, ew + ns)
+
+
+@dataclass(frozen=True)
+class OffChipSummary(_Record):
+    """A system's network split on chip / off chip (module docstring): hops and flits, their energy (pJ), and
+    the off-chip share of the network phase (zero-load attribution, an estimate) with that share in ns."""
+
+    chips: Number
+    hops_on_chip: Number
+    hops_off_chip: Number
+    flits_on_chip: Number
+    flits_off_chip: Number
+    energy_on_chip_pj: float
+    energy_off_chip_pj: float
+    network_off_chip_share: float
+    network_off_chip_ns: float
+
+    @classmethod
+    def of(cls, counts: Mapping[str, Number], off: OffChipCounts, energy: EnergyBreakdown, network_ns: float,
+           cfg) -> OffChipSummary:
+        from noc.model import RouterParams
+
+        p = RouterParams.from_config(cfg)
+        hops = counts[Event.HOPS_EW.label] + counts[Event.HOPS_NS.label]
+        off_hops = off.hops_ew + off.hops_ns
+        # sum of the packets' zero-load latencies T0(h, k) (noc.model), and the off-chip links' part of it
+        zero_load = (counts[Event.PACKETS.label] * (p.injection + p.pipeline + p.ejection + p.flits - 1)
+                     + hops * p.pipeline + (hops - off_hops) * p.link + off_hops * p.off_land)
+        share = off_hops * p.off_land / zero_load if zero_load else 0.0
+        return cls(chips=cfg.n_chips, hops_on_chip=hops - off_hops, hops_off_chip=off_hops,
+                   flits_on_chip=hops * p.flits - off.flits, flits_off_chip=off.flits,
+                   energy_on_chip_pj=energy.by_op[Event.HOPS_EW.label] + energy.by_op[Event.HOPS_NS.label],
+                   energy_off_chip_pj=energy.by_op["off_chip_flits"], network_off_chip_share=share,
+                   network_off_chip_ns=share * network_ns)
 
 
 @dataclass(frozen=True)
@@ -148,11 +227,14 @@ class InferenceSummary(_Record):
     # spikes dropped on binary axons (TrueNorth ORs spikes that reach one axon for one tick); None (and not in
     # the JSON) on chips whose axons sum them
     duplicate_axon_spikes: Number | None = None
+    # a system of chips: the network split on chip / off chip; None (and not in the JSON) on a single chip
+    off_chip: OffChipSummary | None = None
 
     def to_dict(self) -> dict:
         out = super().to_dict()
-        if self.duplicate_axon_spikes is None:
-            del out["duplicate_axon_spikes"]
+        for key in ("duplicate_axon_spikes", "off_chip"):
+            if getattr(self, key) is None:
+                del out[key]
         return out
 
     @classmethod
@@ -160,7 +242,8 @@ class InferenceSummary(_Record):
         """Price one :class:`~emulator.simulator.InferenceRecord` with ``cfg``'s tables."""
         totals = rec.per_tick.sum(axis=0)
         latency = LatencyBreakdown.from_ticks(rec.tick_ns)
-        energy = EnergyBreakdown.priced(totals, cfg, latency.total)
+        off = OffChipCounts.of(rec.link_flits, cfg) if cfg.system is not None else None
+        energy = EnergyBreakdown.priced(totals, cfg, latency.total, off)
         counts = {name: int(v) for name, v in zip(EVENT_NAMES, totals, strict=True)}
         packets = counts[Event.PACKETS.label]
         hops = counts[Event.HOPS_EW.label] + counts[Event.HOPS_NS.label]
@@ -177,6 +260,7 @@ class InferenceSummary(_Record):
             power_mw=energy.total / latency.total if latency.total else 0.0,
             timing_violations=len(rec.violations),
             duplicate_axon_spikes=rec.duplicate_axon_spikes if model_of(cfg).capabilities.binary_axons else None,
+            off_chip=None if off is None else OffChipSummary.of(counts, off, energy, latency.network, cfg),
         )
 
 
@@ -235,7 +319,8 @@ def _per_core(chip, records) -> tuple[CoreRow, ...]:
 
 @dataclass(frozen=True)
 class NocLinkStats(_Record):
-    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle."""
+    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle (a system's
+    off-chip link: busy cycles, flits x serialisation, per cycle)."""
 
     flits_total: int
     utilisation_mean: float
@@ -244,7 +329,8 @@ class NocLinkStats(_Record):
 
 
 def _links(chip, flits: np.ndarray, util: np.ndarray) -> NocLinkStats:
-    k = int(np.argmax(flits)) if flits.size else 0
+    """Totals of the per-link flits; the busiest link is the most utilised (the most flits on one chip)."""
+    k = int(np.argmax(util if chip.cfg.system is not None else flits)) if flits.size else 0
     return NocLinkStats(
         flits_total=int(flits.sum()),
         utilisation_mean=float(util.mean()) if util.size else 0.0,
@@ -289,10 +375,18 @@ class UnitCosts(_Record):
     energy: Mapping[str, float]
     timing: Mapping[str, float]
     noc_cycle_ns: float
+    off_chip_flit_pj: float | None = None  # a system's off-chip energy per flit; None (not in the JSON): one chip
 
     @classmethod
     def of(cls, cfg) -> UnitCosts:
-        return cls(_frozen_map(cfg.energy.model_dump()), _frozen_map(cfg.timing.model_dump()), cfg.noc.cycle_ns)
+        off = None if cfg.system is None else cfg.system.off_chip.energy_per_flit_pj(cfg.noc)
+        return cls(_frozen_map(cfg.energy.model_dump()), _frozen_map(cfg.timing.model_dump()), cfg.noc.cycle_ns, off)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.off_chip_flit_pj is None:
+            del out["off_chip_flit_pj"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -336,9 +430,10 @@ class NeuroBenchMetrics(_Record):
     @classmethod
     def of(cls, chip, mean: InferenceSummary, activation_sparsity: float, memory: MemoryBits) -> NeuroBenchMetrics:
         progs = [c.program for c in chip.mapped.cores]
-        synapses = sum(int(p.n_synapses) for p in progs)
-        nonzero = sum(int(p.n_synapses) if p.syn_weight is None else int(np.count_nonzero(p.syn_weight))
-                      for p in progs)
+        per_core = synapse_counts(progs)   # one popcount pass over the crossbars, not one call per core
+        synapses = int(per_core.sum())
+        nonzero = sum(int(n) if p.syn_weight is None else int(np.count_nonzero(p.syn_weight))
+                      for n, p in zip(per_core, progs, strict=True))
         points = sum(int(p.n_axons) * int(p.n_neurons) for p in progs)
         ops = {"effective_acs": float(mean.counts[Event.SYN_OPS.label]), "effective_macs": 0.0,
                "dense": float(synapses) * float(mean.ticks)}
@@ -374,22 +469,31 @@ class Report(_Record):
     neurobench: NeuroBenchMetrics
     accuracy: float | None = None  # fraction of inferences whose prediction equals the label; None: no labels
     noc_estimate: Mapping[str, object] | None = None  # an estimating network model's latency notes; None: exact
+    # the outputs as the framework reads them when some are LI readouts (emulator.readout.OutputReadout); None
+    # (and not in the JSON) when every output spikes
+    readout: object | None = None
     arrays: RunArrays | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """The JSON schema: every field but the plot arrays; ``accuracy`` only when labels were given,
-        ``noc_estimate`` only from an estimating network model."""
-        skip = ("accuracy", "noc_estimate", "arrays")
+        ``noc_estimate`` only from an estimating network model, ``readout`` only when outputs are LI readouts."""
+        skip = ("accuracy", "noc_estimate", "readout", "arrays")
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
         if self.noc_estimate is not None:
             out["noc_estimate"] = _plain(self.noc_estimate)
+        if self.readout is not None:
+            out["readout"] = _plain(self.readout)
         return out
 
     def with_accuracy(self, accuracy: float) -> Report:
         """This report with the accuracy against labels (a new record)."""
         return replace(self, accuracy=float(accuracy))
+
+    def with_readout(self, readout) -> Report:
+        """This report with the decoded outputs of LI readout lines (:class:`emulator.readout.OutputReadout`)."""
+        return replace(self, readout=readout)
 
     def save_json(self, path: str | Path) -> Path:
         return atomic_write_json(path, self.to_dict())
@@ -408,7 +512,8 @@ def build_report(chip, records) -> Report:
     meta = chip.mapped.metadata if chip.mapped is not None else {}
     flits = np.sum([r.link_flits for r in records], axis=0)
     cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / cfg.noc.cycle_ns
-    util = flits / cycles if cycles else flits * 0.0
+    busy = link_busy_cycles(cfg, chip.topology, flits)   # flits; on an off-chip link x its serialisation
+    util = busy / cycles if cycles else flits * 0.0
     per_core = _per_core(chip, records)
     memory = MemoryBits.of(chip)
     sparsity = _sparsity(mean, chip)
@@ -436,7 +541,7 @@ def build_report(chip, records) -> Report:
         neurobench=NeuroBenchMetrics.of(chip, mean, sparsity, memory),
         noc_estimate=_estimate_notes(records),
         arrays=RunArrays(
-            link_utilisation=flits / cycles if cycles else flits.astype(float),
+            link_utilisation=util if cycles else flits.astype(float),
             core_activity=np.asarray([c.syn_ops for c in per_core]),
             tick_ns=np.stack([r.tick_ns for r in records]),
             core_index=chip.wiring.core_index.copy(),
@@ -464,5 +569,5 @@ def _sparsity(mean: InferenceSummary, chip) -> float:
     return 1.0 - mean.counts[Event.SPIKES.label] / denom if denom else 1.0
 
 
-__all__ = ["CoreRow", "EnergyBreakdown", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
+__all__ = ["CoreRow", "EnergyBreakdown", "OffChipCounts", "OffChipSummary", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
            "NeuroBenchMetrics", "NocLinkStats", "Report", "RunArrays", "UnitCosts", "Violation", "build_report", "mean_of"]

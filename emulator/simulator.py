@@ -37,7 +37,7 @@ import simpy
 
 from emulator import _tick
 from emulator.energy import EVENT_NAMES, N_EVENTS
-from emulator.links import link_name
+from emulator.links import chips_of_link, link_busy_cycles, link_name
 from emulator.timing import PKT, SYN, TickTiming, core_overrun, link_overrun, port_overrun
 
 LAT_HIST_BINS = 64  # initial size; grows by doubling
@@ -278,9 +278,10 @@ class InferenceRun:
         src, dst = self.timer.buffers.src[:n], self.timer.buffers.dst[:n]
         latest = f"core {int(src[last])} -> core {int(dst[last])}"
         if res.link_counts.size:
-            k = int(np.argmax(res.link_counts))
-            entry = link_overrun(t, period, net_end, link_name(self.chip.topology, int(res.link_ids[k])),
-                                 int(res.link_counts[k]), latest)
+            k = int(np.argmax(link_busy_cycles(self.chip.cfg, self.chip.topology, res.link_counts, res.link_ids)))
+            link = int(res.link_ids[k])
+            entry = link_overrun(t, period, net_end, link_name(self.chip.topology, link), int(res.link_counts[k]),
+                                 latest, chips_of_link(self.chip.topology, link))
         else:
             busiest = int(np.bincount(dst).argmax())
             entry = port_overrun(t, period, net_end, busiest, int(np.count_nonzero(dst == busiest)), latest)

@@ -10,6 +10,14 @@ Numbering
   router through its input ``S``: ``opposite(port) = (port + 2) % 4``.
 - Links are the directed router-to-router channels, numbered in order of source router and then output port
   (N, E, S, W); mesh edges have no link. East-west links are priced apart from north-south ones.
+
+Systems of chips
+----------------
+A system (``cfg.system``, :class:`chip_configs.schema.SystemConfig`) is one mesh numbered as above, cut into
+``chip_width`` x ``chip_height`` blocks of routers: chip ``(i, j)`` holds routers ``x // chip_width == i``,
+``y // chip_height == j`` and has id ``j * chips_x + i`` (:attr:`MeshTopology.chip_of_router`). A link whose
+two routers sit on different chips is an off-chip link (:attr:`MeshTopology.link_off_chip`); every other link
+is on-chip. A single chip is the system of one chip (every link on-chip).
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ class MeshTopology:
         Output port (N, E, S, W) of each link at its source router.
     link_is_ew : ndarray of bool, shape (n_links,)
         True for east-west links, False for north-south links.
+    chip_width, chip_height : routers of one chip along x and y (the whole mesh for a single chip).
     """
 
     width: int
@@ -63,20 +72,84 @@ class MeshTopology:
     link_src: np.ndarray = field(repr=False, compare=False)
     link_dst: np.ndarray = field(repr=False, compare=False)
     link_port: np.ndarray = field(repr=False, compare=False)
+    chip_width: int = 0
+    chip_height: int = 0
+
+    def __post_init__(self):
+        # 0 (the default): one chip covering the whole mesh
+        if self.chip_width == 0:
+            object.__setattr__(self, "chip_width", self.width)
+        if self.chip_height == 0:
+            object.__setattr__(self, "chip_height", self.height)
+        if self.width % self.chip_width or self.height % self.chip_height:
+            raise ValueError(f"a {self.width} x {self.height} mesh is not tiled by {self.chip_width} x "
+                             f"{self.chip_height} chips")
 
     @classmethod
-    def build(cls, width: int, height: int, cores_per_router: int = 1, n_cores: int | None = None):
-        """Topology of a mesh; ``n_cores`` defaults to every core slot."""
+    def build(cls, width: int, height: int, cores_per_router: int = 1, n_cores: int | None = None,
+              chip_width: int = 0, chip_height: int = 0):
+        """Topology of a mesh; ``n_cores`` defaults to every core slot; chips of ``chip_width`` x
+        ``chip_height`` routers (0: one chip)."""
         link_id, src, dst, port = _enumerate_links(width, height)
         cores = width * height * cores_per_router if n_cores is None else n_cores
-        return cls(width, height, cores_per_router, cores, link_id, src, dst, port)
+        return cls(width, height, cores_per_router, cores, link_id, src, dst, port, chip_width, chip_height)
 
     @classmethod
     def from_config(cls, cfg: ChipConfig | NetworkSpec) -> MeshTopology:
-        """Topology of the chip's mesh (``cfg.mesh``): one shared, read-only object per mesh geometry, so every
-        engine, estimate and mapping stage of a chip works on the same instance (built once)."""
-        m = as_network_spec(cfg).mesh
-        return _shared(m.width, m.height, m.cores_per_router, m.cores)
+        """Topology of the chip's or system's mesh (``cfg.mesh``, ``cfg.system``): one shared, read-only object
+        per geometry, so every engine, estimate and mapping stage of a chip works on the same instance."""
+        spec = as_network_spec(cfg)
+        m, sysc = spec.mesh, spec.system
+        cw, ch = (sysc.chip_width, sysc.chip_height) if sysc is not None else (0, 0)
+        return _shared(m.width, m.height, m.cores_per_router, m.cores, cw, ch)
+
+    # ----- chips of a system -----------------------------------------------------------------------------
+    @property
+    def chips_x(self) -> int:
+        return self.width // self.chip_width
+
+    @property
+    def chips_y(self) -> int:
+        return self.height // self.chip_height
+
+    @property
+    def n_chips(self) -> int:
+        return self.chips_x * self.chips_y
+
+    @property
+    def chip_of_router(self) -> np.ndarray:
+        """Chip id of every router (int32, ``[routers]``): ``(y // chip_height) * chips_x + x // chip_width``."""
+        return self._chip_arrays()[0]
+
+    @property
+    def link_off_chip(self) -> np.ndarray:
+        """Whether each link crosses a chip edge (bool, ``[n_links]``)."""
+        return self._chip_arrays()[1]
+
+    def chip_of_core(self, core):
+        """Chip id of core(s) ``core`` (scalar or array)."""
+        chip = self.chip_of_router[self.router_of_core(core)]
+        return chip if np.ndim(core) else int(chip)
+
+    def chip_crossings(self, src_core, dst_core):
+        """Off-chip links on every minimal route from ``src_core`` to ``dst_core`` (scalar or array): the chip
+        columns plus the chip rows it crosses, ``|sx // cw - tx // cw| + |sy // ch - ty // ch|``, whatever the
+        dimension order (an x run crosses the same chip columns on any row)."""
+        sx, sy = self.coords(self.router_of_core(src_core))
+        tx, ty = self.coords(self.router_of_core(dst_core))
+        return abs(sx // self.chip_width - tx // self.chip_width) + abs(sy // self.chip_height - ty // self.chip_height)
+
+    def _chip_arrays(self):
+        cached = self.__dict__.get("_chips")
+        if cached is None:
+            x, y = self.coords(np.arange(self.n_routers))
+            chip = ((y // self.chip_height) * self.chips_x + x // self.chip_width).astype(np.int32)
+            off = chip[self.link_src] != chip[self.link_dst]
+            for arr in (chip, off):
+                arr.flags.writeable = False
+            cached = (chip, off)
+            object.__setattr__(self, "_chips", cached)
+        return cached
 
     @property
     def n_routers(self) -> int:
@@ -154,31 +227,29 @@ class MeshTopology:
 
 
 @lru_cache(maxsize=32)
-def _shared(width: int, height: int, cores_per_router: int, n_cores: int) -> MeshTopology:
+def _shared(width: int, height: int, cores_per_router: int, n_cores: int, chip_width: int = 0,
+            chip_height: int = 0) -> MeshTopology:
     """The one :class:`MeshTopology` of a mesh geometry, its arrays read-only (it is shared)."""
-    topo = MeshTopology.build(width, height, cores_per_router, n_cores)
+    topo = MeshTopology.build(width, height, cores_per_router, n_cores, chip_width, chip_height)
     for arr in (topo.link_id, topo.link_src, topo.link_dst, topo.link_port):
         arr.flags.writeable = False
     return topo
 
 
 def _enumerate_links(width: int, height: int):
-    """Directed links in order (source router, port N/E/S/W): id table, endpoints and ports."""
+    """Directed links in order (source router, port N/E/S/W): id table, endpoints and ports (vectorised: a
+    system's mesh has up to 256 x 256 routers)."""
     n_routers = width * height
-    link_id = np.full((n_routers, 4), -1, dtype=np.int32)
-    src, dst, ports = [], [], []
-    for r in range(n_routers):
-        x, y = r % width, r // width
-        for p, (sx, sy) in enumerate(STEP):
-            nx, ny = x + sx, y + sy
-            if 0 <= nx < width and 0 <= ny < height:
-                link_id[r, p] = len(src)
-                src.append(r)
-                dst.append(ny * width + nx)
-                ports.append(p)
+    r = np.repeat(np.arange(n_routers, dtype=np.int64), 4)
+    p = np.tile(np.arange(4, dtype=np.int64), n_routers)
+    step = np.asarray(STEP, dtype=np.int64)
+    nx, ny = r % width + step[p, 0], r // width + step[p, 1]
+    ok = (nx >= 0) & (nx < width) & (ny >= 0) & (ny < height)
+    link_id = np.full(n_routers * 4, -1, dtype=np.int32)
+    link_id[ok] = np.arange(int(ok.sum()), dtype=np.int32)
     return (
-        link_id,
-        np.asarray(src, dtype=np.int32),
-        np.asarray(dst, dtype=np.int32),
-        np.asarray(ports, dtype=np.int8),
+        link_id.reshape(n_routers, 4),
+        r[ok].astype(np.int32),
+        (ny * width + nx)[ok].astype(np.int32),
+        p[ok].astype(np.int8),
     )

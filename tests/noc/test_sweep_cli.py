@@ -84,7 +84,7 @@ def test_bad_arguments_are_named(tmp_path, capsys, change, message):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["no-such-chip", *ARGS[1:]], r"file not found: no-such-chip \(presets: loihi, tiny, truenorth\)"),
+    (["no-such-chip", *ARGS[1:]], r"file not found: no-such-chip \(presets: loihi, loihi-kapoho-bay, loihi-nahuku32, tiny, truenorth, truenorth-ns16e\)"),
     ([*ARGS, "--hotspots", "1"], r"--hotspots: only used with --traffic hotspot"),
     ([*ARGS[:2], "hotspot", *ARGS[3:], "--hotspots", "9"], r"--hotspots: \[9\].*allowed: 0 \.\. 3"),
 ])

@@ -1,0 +1,113 @@
+"""Systems of chips in the config: the system document, its expansion, the presets' totals, and the topology's
+chips and off-chip links."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chip_configs.errors import ConfigError
+from chip_configs.schema import config_from_dict, config_to_dict, load_config, loads_config
+from noc.topology import MeshTopology
+
+SYSTEM_DOC = """
+name: two-tiny
+system:
+  chip: tiny
+  chips_x: 2
+  chips_y: 1
+  off_chip: {latency_ns: 7.5, flits_per_cycle: 0.25, energy_pj_per_bit: 1.5}
+  barrier_hop_ns: 10.0
+"""
+
+
+@pytest.mark.parametrize("preset, chips, neurons, static_mw", [
+    ("loihi-kapoho-bay", 2, 262_144, 208.0),
+    ("loihi-nahuku32", 32, 4_194_304, 3328.0),
+    ("truenorth-ns16e", 16, 16_777_216, 0.0),
+])
+def test_presets_totals(preset, chips, neurons, static_mw):
+    cfg = load_config(preset)
+    assert cfg.n_chips == chips
+    assert cfg.total_neurons == neurons
+    assert cfg.cores_per_chip * chips == cfg.num_cores
+    assert cfg.energy.static_power_mw == pytest.approx(static_mw)
+    # the expanded config round-trips as a plain chip config with its system block
+    assert config_from_dict(config_to_dict(cfg)) == cfg
+
+
+def test_expansion_from_the_chip():
+    tiny, cfg = load_config("tiny"), loads_config(SYSTEM_DOC)
+    assert (cfg.mesh.width, cfg.mesh.height) == (2 * tiny.mesh.width, tiny.mesh.height)
+    assert cfg.core == tiny.core and cfg.neuron == tiny.neuron and cfg.noc == tiny.noc
+    s = cfg.system
+    assert (s.chip, s.chip_width, s.chip_height) == ("tiny", tiny.mesh.width, tiny.mesh.height)
+    # 7.5 ns at the chip's NoC clock, rounded up to whole cycles; 1 / 0.25 = 4 cycles per flit; bits x width
+    assert s.off_chip.latency(cfg.noc) == int(np.ceil(7.5 * tiny.noc.clock_mhz / 1e3 - 1e-9))
+    assert s.off_chip.serialisation() == 4
+    assert s.off_chip.energy_per_flit_pj(cfg.noc) == 1.5 * tiny.noc.flit_width_bits
+    # barrier: chip's + 2 x hop x (chips_x - 1 + chips_y - 1)
+    if tiny.sync.barrier_latency_ns is not None:
+        assert cfg.sync.barrier_latency_ns == tiny.sync.barrier_latency_ns + 2 * 10.0
+    assert cfg.energy.static_power_mw == 2 * tiny.energy.static_power_mw
+
+
+def test_nested_chip_block():
+    tiny = config_to_dict(load_config("tiny"))
+    cfg = config_from_dict({"name": "nested", "system": {
+        "chip": tiny, "chips_x": 1, "chips_y": 3, "off_chip": {"latency_cycles": 3, "energy_pj_per_flit": 9.0}}})
+    assert cfg.n_chips == 3 and cfg.system.chip == tiny["name"]
+    assert cfg.system.off_chip.serialisation() == 1
+
+
+@pytest.mark.parametrize("change, expect", [
+    ({"mesh": None}, "core: missing"),        # mesh beside system: a resolved config, so complete it
+    ({"system.chip": "no-such-chip"}, "no-such-chip"),
+    ({"system.off_chip.latency_cycles": 3}, "latency_cycles or latency_ns"),
+    ({"system.off_chip.energy_pj_per_bit": None}, "energy_pj_per_flit"),
+    ({"system.chips_y": 2, "system.off_chip.edges": "east_west"}, "system.off_chip.edges"),
+    ({"system.chips_x": 0}, "chips_x"),
+    ({"system.chip_width": 3}, "system.chip_width"),
+    ({"system.off_chip.flits_per_cycle": 2.0}, "flits_per_cycle"),
+])
+def test_system_document_errors(change, expect):
+    from chip_configs.yaml_io import parse_yaml
+
+    doc = parse_yaml(SYSTEM_DOC, "doc")
+    for path, value in change.items():
+        if path == "mesh":
+            doc["mesh"] = {"width": 1, "height": 1}   # a chip config with a system block: must be complete
+            continue
+        *parents, leaf = path.split(".")
+        node = doc
+        for p in parents:
+            node = node[p]
+        if value is None:
+            node.pop(leaf)
+        else:
+            node[leaf] = value
+    with pytest.raises(ConfigError, match=expect.replace("(", r"\(")):
+        config_from_dict(doc, "doc.yaml")
+
+
+def test_topology_chips_and_off_chip_links():
+    cfg = load_config("loihi-kapoho-bay")
+    topo = MeshTopology.from_config(cfg)
+    assert (topo.chips_x, topo.chips_y, topo.n_chips) == (2, 1, 2)
+    x, _ = topo.coords(np.arange(topo.n_routers))
+    assert np.array_equal(topo.chip_of_router, (x >= 8).astype(np.int32))
+    # 4 rows of routers, one east and one west link across the chip edge in each
+    off = np.flatnonzero(topo.link_off_chip)
+    assert off.size == 8
+    sx, _ = topo.coords(topo.link_src[off])
+    tx, _ = topo.coords(topo.link_dst[off])
+    assert set(zip(sx.tolist(), tx.tolist(), strict=True)) == {(7, 8), (8, 7)}
+    assert topo.chip_of_core(8 * 4 - 1) == 0 and topo.chip_of_core(8 * 4) == 1
+    assert not MeshTopology.from_config(load_config("loihi")).link_off_chip.any()
+
+
+def test_links_enumerated_in_router_then_port_order():
+    topo = MeshTopology.build(5, 3)
+    order = topo.link_src.astype(np.int64) * 4 + topo.link_port
+    assert np.all(np.diff(order) > 0)
+    assert np.array_equal(topo.link_id[topo.link_src, topo.link_port], np.arange(topo.n_links))
