@@ -562,7 +562,7 @@ cdef class FusedKernel:
     cdef readonly bint bits
     cdef readonly BitCores bc
     cdef nm_tn_t* tn
-    cdef int64_t[::1] tn_dest_ptr, tn_in_ptr
+    cdef const int64_t[::1] tn_dest_ptr, tn_in_ptr
     cdef uint32_t[::1] tn_dest, tn_in, tn_one
 
     def __init__(self, neurons, synapses, events, mesh, timing):

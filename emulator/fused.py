@@ -406,7 +406,7 @@ def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
         t["words"], t["axon_type"], weights.reshape(-1) if weights.dtype == np.int16 else np.zeros(0, np.int16),
         weights.astype(np.int32).reshape(-1) if weights.dtype != np.int16 else np.zeros(0, np.int32),
         stoch.reshape(-1) if stoch.size else np.zeros(0, np.uint8), core_stoch.astype(np.uint8), types, aoff, abase,
-        ring, dest_ptr.astype(np.int64), dest_rec, in_ptr.astype(np.int64), _packed(bit_of_axon, in_axon, in_delay, ring),
+        ring, np.ascontiguousarray(dest_ptr, np.int64), dest_rec, np.ascontiguousarray(in_ptr, np.int64), _packed(bit_of_axon, in_axon, in_delay, ring),
         _only_entries(dest_ptr, dest_rec, cores.n_neurons))
     return neurons, synapses
 
