@@ -44,6 +44,13 @@ HEAVY = {  # name: (mesh w, h, cores per router, config overrides, packets, requ
                                                                "credit_return": "flit"}, 900, 100),
     "VC setup 5 > L + P, 3 VCs, yx": (3, 4, 1, {"routing": "yx", "flits": 2, "virtual_channels": 3,
                                                 "buffer_depth_flits": 6, "vc_setup_cycles": 5}, 900, 80),
+    "islip, 4 VCs, 2 cores, BookSim-like": (4, 4, 2, {"switch_allocator": "islip", "virtual_channels": 4,
+                                                      "buffer_depth_flits": 1, "router_pipeline_cycles": 3,
+                                                      "vc_setup_cycles": 1, "vc_realloc_cycles": 1,
+                                                      "credit_delay_cycles": 2, "injection_credit_cycles": 1,
+                                                      "credit_return": "flit", "injection_cycles": 2}, 1500, 80),
+    "islip, 2 VCs, 2-flit packets, yx": (4, 3, 1, {"switch_allocator": "islip", "routing": "yx", "flits": 2,
+                                                   "virtual_channels": 2, "buffer_depth_flits": 2}, 1000, 80),
 }
 
 
