@@ -299,3 +299,18 @@ def test_flit_credits_and_vc_realloc_by_hand():
         for kind in ("fast", "simpy"):
             res = make_engine(cfg, kind).run([0, 0, 0], [1, 1, 1], [0, 0, 0])
             assert res.deliver_cycle.tolist() == expected, (opts, kind)
+
+
+def test_islip_equals_input_first_with_one_vc():
+    """With one VC every input has at most one request, so iSLIP's grant-accept and the input-first allocator
+    decide alike (noc/README.md, ``switch_allocator``): identical results on congested one-VC traffic, both
+    engines; with two VCs they differ (the option is not vacuous)."""
+    opts = {"buffer_depth_flits": 2, "vc_setup_cycles": 1, "flits": 2}
+    cfgs = [make_cfg(4, 3, cores=2, switch_allocator=a, **opts) for a in ("input_first", "islip")]
+    traffic = _random_traffic(cfgs[0], 800, 60, seed=5)
+    ref = make_engine(cfgs[0], "fast").run(*traffic)
+    for kind in ("fast", "simpy"):
+        _assert_same(ref, make_engine(cfgs[1], kind).run(*traffic))
+    two = [make_cfg(4, 3, cores=2, switch_allocator=a, virtual_channels=2, **opts) for a in ("input_first", "islip")]
+    a, b = (make_engine(c, "fast").run(*traffic) for c in two)
+    assert (a.deliver_cycle != b.deliver_cycle).any()
