@@ -202,7 +202,7 @@ class Validation:
     comparison: ChipComparison | None
 
 
-def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
+def validate_network(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
                      axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
                      engine: str = "fast"):
@@ -218,7 +218,7 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
     return v.verdict, v.mapped, v.summary
 
 
-def validate_full(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
+def validate_full(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                   limits: Limits | None = None, neurons_per_core: int | None = None,
                   axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
                   engine: str = "fast") -> Validation:

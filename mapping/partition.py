@@ -485,8 +485,16 @@ def _check_cores(part: Partition, cfg) -> None:
     raise CapacityError(
         "cores", need, have, layer=worst, chip=cfg.name, layer_cores=by_layer[worst],
         bound_by=sorted({s.binding for s in part.slices if s.pop == worst}),
-        message="cores: the network needs {need} cores but the chip has {limit} (over by {over}); the largest "
+        holder=_holder(cfg),
+        message="cores: the network needs {need} cores but {holder} has {limit} (over by {over}); the largest "
                 "layer {layer!r} alone takes {layer_cores} cores, bound by {bound_by}")
+
+
+def _holder(cfg) -> str:
+    """'the chip', or for a system 'the system (N chips x C cores)'."""
+    if getattr(cfg, "system", None) is None:
+        return "the chip"
+    return f"the system ({cfg.n_chips} chips x {cfg.cores_per_chip} cores)"
 
 
 __all__ = ["Partition", "Slice", "SynapseTable", "copies_targets", "destinations", "partition", "slice_population",

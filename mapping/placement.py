@@ -20,6 +20,12 @@ Placers, looked up by name in :data:`PLACERS`, all deterministic for a seed:
   one of its neighbours (within two routers; 20 % of moves: any core), swapping with the occupant if any;
   accepted with probability ``exp(-delta / T)``, ``T`` cooling geometrically from the mean traffic
   weight to 1/1000 of it; the best placement seen is kept, so ``anneal <= greedy`` always.
+- ``hierarchical`` (the default for a system of chips, ``cfg.system``): slices to chips first, minimising the
+  traffic crossing chip edges weighted by chip distance within each chip's cores (:mod:`mapping.chips`), then
+  each chip's slices on its cores by ``anneal`` on that chip's own mesh and their traffic within the chip
+  (seed ``seed + chip id``); ``hierarchical-greedy`` the same with ``greedy`` within chips (faster). Traffic
+  leaving a chip does not steer where on the chip its slices sit (a named simplification). On a single chip
+  it is the within-chip placer.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.errors import CapacityError, MappingError
+from mapping.chips import ChipGrid, assign_chips
 from noc.topology import MeshTopology
 
 
@@ -85,6 +92,11 @@ def _check_fits(n: int, cfg) -> None:
     if n > cfg.num_cores:
         raise CapacityError("cores", n, cfg.num_cores, chip=cfg.name,
                             message="cores: {need} slices need {need} cores; the chip has {limit}")
+
+
+def default_placer(cfg) -> str:
+    """``hierarchical`` for a system of chips, ``anneal`` for one chip."""
+    return "hierarchical" if getattr(cfg, "system", None) is not None else "anneal"
 
 
 # ----- placers ------------------------------------------------------------------------------------------------
@@ -241,7 +253,57 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
     return best
 
 
-PLACERS = {"sequential": place_sequential, "greedy": place_greedy, "anneal": place_anneal}
+# ----- systems of chips -------------------------------------------------------------------------------------
+
+
+def chip_config(cfg):
+    """The config of one chip of system ``cfg``: its mesh (``chip_width`` x ``chip_height``), no system block."""
+    s = cfg.system
+    mesh = cfg.mesh.model_copy(update={"width": s.chip_width, "height": s.chip_height, "num_cores": None})
+    return cfg.model_copy(update={"mesh": mesh, "system": None, "name": f"{cfg.name}:chip"})
+
+
+def chip_core_to_global(cfg, chip: int, local: np.ndarray) -> np.ndarray:
+    """Global core index of core ``local`` of chip ``chip``: its router at ``(i * chip_width + lx, j *
+    chip_height + ly)`` of the system's mesh, same core slot within the router."""
+    s, cpr = cfg.system, cfg.mesh.cores_per_router
+    local = np.asarray(local, np.int64)
+    lr, slot = local // cpr, local % cpr
+    i, j = chip % s.chips_x, chip // s.chips_x
+    gx, gy = i * s.chip_width + lr % s.chip_width, j * s.chip_height + lr // s.chip_width
+    return (gy * cfg.mesh.width + gx) * cpr + slot
+
+
+def sub_traffic(traffic: Traffic, members: np.ndarray) -> Traffic:
+    """The traffic among slices ``members`` (renumbered 0..len-1 in the order given)."""
+    local = np.full(traffic.n_slices, -1, np.int64)
+    local[members] = np.arange(members.size)
+    keep = (local[traffic.a] >= 0) & (local[traffic.b] >= 0)
+    return Traffic(members.size, local[traffic.a[keep]], local[traffic.b[keep]], traffic.w[keep])
+
+
+def place_hierarchical(traffic: Traffic, cfg, seed: int = 0, within: str = "anneal") -> np.ndarray:
+    """Chips first (:func:`mapping.chips.assign_chips`), then cores within each chip by placer ``within``."""
+    _check_fits(traffic.n_slices, cfg)
+    if getattr(cfg, "system", None) is None:
+        return PLACERS[within](traffic, cfg, seed)
+    chip = assign_chips(traffic.n_slices, traffic.a, traffic.b, traffic.w, ChipGrid.from_config(cfg))
+    one = chip_config(cfg)
+    assign = np.full(traffic.n_slices, -1, np.int64)
+    for c in np.unique(chip).tolist():
+        members = np.flatnonzero(chip == c)
+        local = PLACERS[within](sub_traffic(traffic, members), one, seed + c)
+        assign[members] = chip_core_to_global(cfg, c, local)
+    return assign
+
+
+def place_hierarchical_greedy(traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
+    """:func:`place_hierarchical` with ``greedy`` within each chip."""
+    return place_hierarchical(traffic, cfg, seed, within="greedy")
+
+
+PLACERS = {"sequential": place_sequential, "greedy": place_greedy, "anneal": place_anneal,
+           "hierarchical": place_hierarchical, "hierarchical-greedy": place_hierarchical_greedy}
 
 
 def place(name: str, traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
@@ -253,4 +315,5 @@ def place(name: str, traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
     return fn(traffic, cfg, seed)
 
 
-__all__ = ["PLACERS", "Traffic", "core_xy", "hops", "place", "placement_cost"]
+__all__ = ["PLACERS", "Traffic", "chip_config", "chip_core_to_global", "core_xy", "default_placer", "hops", "place",
+           "placement_cost", "sub_traffic"]

@@ -82,8 +82,10 @@ def logical_routes(part: Partition) -> tuple[list[Routes], Routes]:
     return per_slice, inputs
 
 
-def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -> Traffic:
-    """Packets per tick between slices: each neuron sends one packet per distinct destination slice per spike.
+def slice_pairs(routes: list[Routes], rates: list[np.ndarray] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Directed packets per tick between slices ``(src, dst, w)``: each neuron sends one packet per distinct
+    destination slice per spike (pairs may repeat: one entry per sending neuron, self traffic included).
 
     ``rates[k]`` gives the expected spikes per tick of slice k's neurons (default 1).
     """
@@ -99,7 +101,13 @@ def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -
         w.append(rate[nrn])
     def cat(x):
         return (np.concatenate(x) if x else np.zeros(0))
-    return Traffic.from_directed(len(routes), cat(src), cat(dst), cat(w))
+    return cat(src).astype(np.int64), cat(dst).astype(np.int64), cat(w)
+
+
+def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -> Traffic:
+    """Packets per tick between slices (:func:`slice_pairs` merged into the placer's undirected graph)."""
+    src, dst, w = slice_pairs(routes, rates)
+    return Traffic.from_directed(len(routes), src, dst, w)
 
 
 # ----- physical tables ------------------------------------------------------------------------------------------------
@@ -158,4 +166,4 @@ def physical_inputs(routes: Routes, assign: np.ndarray, cfg) -> Destinations:
                         routes.delay.astype(np.int32))
 
 
-__all__ = ["Routes", "check_packet_fields", "logical_routes", "physical", "physical_inputs", "slice_traffic"]
+__all__ = ["Routes", "check_packet_fields", "logical_routes", "physical", "physical_inputs", "slice_pairs", "slice_traffic"]
