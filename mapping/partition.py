@@ -429,10 +429,23 @@ def _partition(net: Network, cfg, neurons_per_core: int | None, copies: int, shr
 
 
 def _limit_output_edges(slices: list[Slice], tables: dict, offsets: dict, n_src: int, cfg) -> list[Slice]:
-    """Cut slices whose neurons together send more than ``max_output_axons_per_core`` edges."""
+    """Cut slices whose neurons together send more than ``max_output_axons_per_core`` edges.
+
+    Cutting a slice gives the neurons that send to it one more destination each, so cuts can call for more
+    cuts: repeated until no slice is cut (slices only shrink, so this ends).
+    """
     limit = cfg.core.max_output_axons_per_core
     if limit is None:
         return slices
+    while True:
+        out = _cut_output_edges(slices, tables, offsets, n_src, cfg, limit)
+        if len(out) == len(slices):
+            return out
+        slices = out
+
+
+def _cut_output_edges(slices: list[Slice], tables: dict, offsets: dict, n_src: int, cfg, limit: int) -> list[Slice]:
+    """One pass of :func:`_limit_output_edges`."""
     ptr, *_ = destinations(slices, n_src)
     fan = np.diff(ptr)
     fan = np.where(fan > cfg.core.max_fan_out, 1, fan)  # split sources send one edge, to their splitter
@@ -444,22 +457,34 @@ def _limit_output_edges(slices: list[Slice], tables: dict, offsets: dict, n_src:
             raise CapacityError("output_axons", int(edges.max()), limit, layer=s.pop, chip=cfg.name,
                                 message="layer {layer!r}: a neuron sends {need} edges; max_output_axons_per_core "
                                         "is {limit}")
+        if edges.sum() <= limit:
+            out.append(s)
+            continue
         cuts = _cut_points(edges, limit)
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-            why = s.binding if (a, b) == (0, s.n_neurons) else "output_edges"
-            out.append(_make_slice(s.pop, tables[s.pop], s.start + a, s.start + b, why, s.copies))
+            out.append(_make_slice(s.pop, tables[s.pop], s.start + a, s.start + b, "output_edges", s.copies))
     return out
 
 
 def _cut_points(edges: np.ndarray, limit: int) -> list[int]:
-    """Greedy cuts of a sequence so that every piece sums to at most ``limit``."""
-    cuts, acc = [0], 0
-    for k, e in enumerate(edges.tolist()):
-        if acc + e > limit:
-            cuts.append(k)
-            acc = 0
-        acc += e
-    return cuts + [int(edges.size)]
+    """Cuts of a sequence into the fewest pieces of about equal sums, each at most ``limit``.
+
+    Equal pieces, not greedy fills: a greedy cut leaves a small tail piece, and every neuron that sends to
+    the cut slice then has one more destination for few neurons, which calls for more cuts (on the 16,384-neuron
+    modular network of :func:`mapping.synthetic.modular_network` greedy cuts ran away to 598 slices of ~8
+    neurons over 45 passes; equal pieces: 42 slices, one pass).
+    """
+    total = int(edges.sum())
+    if total <= limit:
+        return [0, int(edges.size)]
+    csum = np.cumsum(edges)
+    for parts in range(-(-total // limit), int(edges.size) + 1):
+        inner = np.searchsorted(csum, total * np.arange(1, parts) / parts, side="right")
+        cuts = np.unique(np.concatenate([[0], inner, [edges.size]])).astype(int)
+        sums = np.add.reduceat(edges, cuts[:-1]) if cuts.size > 1 else np.zeros(0)
+        if sums.max() <= limit:
+            return cuts.tolist()
+    return list(range(int(edges.size) + 1))
 
 
 def _check_relay_delays(net: Network, tables: dict, extra: dict, cfg) -> None:
