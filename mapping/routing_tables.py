@@ -40,27 +40,24 @@ def _csr(counts: np.ndarray) -> np.ndarray:
 
 
 def _population_routes(part: Partition, k: int, dest) -> Routes:
+    """Routes of a population slice's neurons, vectorised over neurons: a neuron's row is its range of the
+    destination CSR (delays + the population's ``extra_delay``), or one edge to its relay axon (delay 1)."""
     s = part.slices[k]
     ptr, sl, ax, dl = dest
     g = np.arange(part.offsets[s.pop] + s.start, part.offsets[s.pop] + s.stop)
     extra = part.extra_delay.get(s.pop, 0)
-    rows_sl, rows_ax, rows_dl, counts = [], [], [], []
-    for gid in g.tolist():
-        if gid in part.splitter_sources:
-            ss, sa = part.splitter_sources[gid]
-            rows_sl.append([ss])
-            rows_ax.append([sa])
-            rows_dl.append([1])
-            counts.append(1)
-        else:
-            lo, hi = ptr[gid], ptr[gid + 1]
-            rows_sl.append(sl[lo:hi])
-            rows_ax.append(ax[lo:hi])
-            rows_dl.append(dl[lo:hi] + extra)
-            counts.append(hi - lo)
-    def cat(parts):
-        return (np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
-    return Routes(_csr(np.asarray(counts, np.int64)), cat(rows_sl), cat(rows_ax), cat(rows_dl))
+    split_gid = np.fromiter(part.splitter_sources, np.int64, len(part.splitter_sources))
+    split = np.isin(g, split_gid)
+    lo = ptr[g]
+    counts = np.where(split, 1, ptr[g + 1] - lo)
+    out_ptr = _csr(counts)
+    idx = np.repeat(lo - out_ptr[:-1], counts) + np.arange(int(out_ptr[-1]))
+    rows_sl, rows_ax, rows_dl = sl[idx].astype(np.int64), ax[idx].astype(np.int64), dl[idx].astype(np.int64) + extra
+    for i in np.flatnonzero(split).tolist():
+        ss, sa = part.splitter_sources[int(g[i])]
+        at = out_ptr[i]
+        rows_sl[at], rows_ax[at], rows_dl[at] = ss, sa, 1
+    return Routes(out_ptr, rows_sl, rows_ax, rows_dl)
 
 
 def _relay_routes(part: Partition, k: int) -> Routes:
