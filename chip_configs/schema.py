@@ -242,6 +242,10 @@ class TimingConfig(_Block):
 
 
 EdgeSet = Literal["all", "east_west", "north_south"]
+# How a packet names its destination across chips: ``chip_id`` (Loihi's hierarchical addressing [Davies 2018]:
+# a destination chip id field plus chip-local dx/dy) or ``offsets`` (TrueNorth: the signed dx/dy of the whole
+# system's mesh, crossing chip edges, so they must span it).
+Addressing = Literal["chip_id", "offsets"]
 
 
 class OffChipLinkConfig(_Block):
@@ -330,6 +334,7 @@ class SystemConfig(_Block):
     chip_height: Annotated[int, Field(ge=1, le=1024, strict=True)]
     off_chip: OffChipLinkConfig
     barrier_hop_ns: NonNegFloat = 0.0
+    addressing: Addressing = "offsets"
     chip_barrier_latency_ns: NonNegFloat | None = None
     chip_static_power_mw: NonNegFloat = 0.0
 
@@ -465,32 +470,68 @@ def _bits_for(n_values: int) -> int:
     return max(0, math.ceil(math.log2(n_values))) if n_values > 1 else 0
 
 
+def _offset_span(cfg: ChipConfig) -> tuple[int, int]:
+    """Routers along x and y that a packet's dx / dy must span: the whole mesh, or one chip of a system with
+    ``chip_id`` addressing (the chip id names the chip; dx / dy are chip-local)."""
+    s = cfg.system
+    if s is not None and s.addressing == "chip_id":
+        return s.chip_width, s.chip_height
+    return cfg.mesh.width, cfg.mesh.height
+
+
 def _minimum_packet_fields(cfg: ChipConfig) -> dict[str, int]:
-    """Narrowest field widths that address this chip: signed dx/dy, core at router, axon, delay."""
-    return {
-        "dx_bits": _bits_for(cfg.mesh.width) + 1,
-        "dy_bits": _bits_for(cfg.mesh.height) + 1,
+    """Narrowest field widths that address this chip or system: signed dx/dy, core at router, axon, delay;
+    and for a system with ``chip_id`` addressing, the destination chip id (``chip_bits``, after ``dx``)."""
+    span_x, span_y = _offset_span(cfg)
+    fields = {
+        "dx_bits": _bits_for(span_x) + 1,
+        "dy_bits": _bits_for(span_y) + 1,
         "core_bits": _bits_for(cfg.mesh.cores_per_router),
         "axon_bits": max(1, _bits_for(cfg.core.axons_per_core)),
         "delay_bits": _bits_for(cfg.core.delay_slots + 1),
     }
+    if cfg.system is not None and cfg.system.addressing == "chip_id":
+        fields["chip_bits"] = _bits_for(cfg.system.n_chips)
+    return fields
 
 
 def resolve_packet_layout(cfg: ChipConfig) -> dict[str, int]:
-    """Packet fields in bits: the YAML's explicit widths, the minimum widths for the others."""
+    """Packet fields in bits: the YAML's explicit widths, the minimum widths for the others (``chip_bits``,
+    a system's chip id, is always derived)."""
     lay = cfg.noc.packet_layout
-    return {k: (getattr(lay, k) if getattr(lay, k) is not None else v)
+    return {k: (getattr(lay, k, None) if getattr(lay, k, None) is not None else v)
             for k, v in _minimum_packet_fields(cfg).items()}
+
+
+def _field_need(cfg: ChipConfig, key: str, got: int, need: int) -> str:
+    """Why ``key`` needs ``need`` bits: the offsets a system's mesh asks for, or this chip's geometry."""
+    if cfg.system is not None and key in ("dx_bits", "dy_bits") and cfg.system.addressing == "offsets":
+        span = cfg.mesh.width if key == "dx_bits" else cfg.mesh.height
+        lim = (1 << (got - 1)) - 1
+        return (f"noc.packet_layout.{key}: {got} bits reach offsets of +-{lim} routers, but this system's "
+                f"{span}-router {'width' if key == 'dx_bits' else 'height'} (system.addressing: offsets) needs "
+                f"+-{span - 1}: needs >= {need}; allowed: at most {lim + 1} routers along that axis")
+    return f"noc.packet_layout.{key}: {got} bits cannot address this chip; needs >= {need}"
 
 
 def _packet_problems(cfg: ChipConfig) -> list[str]:
     lay = cfg.noc.packet_layout
     problems = []
     for key, need in _minimum_packet_fields(cfg).items():
-        got = getattr(lay, key)
+        got = getattr(lay, key, None)
         if got is not None and got < need:
-            problems.append(f"noc.packet_layout.{key}: {got} bits cannot address this chip; needs >= {need}")
+            problems.append(_field_need(cfg, key, got, need))
     layout = resolve_packet_layout(cfg)
+    if "chip_bits" in layout and sum(layout.values()) > cfg.noc.packet_bits:
+        rest = sum(layout.values()) - layout["chip_bits"]
+        problems.append(
+            f"system.addressing: chip_id needs a {layout['chip_bits']}-bit chip field for "
+            f"{cfg.system.n_chips} chips, but noc.packet_bits {cfg.noc.packet_bits} leaves "
+            f"{cfg.noc.packet_bits - rest} bits beside the other fields; allowed: <= "
+            f"{1 << max(0, cfg.noc.packet_bits - rest)} chips, or noc.packet_bits >= {sum(layout.values())} "
+            "in the chip (an extra flit)"
+        )
+        return problems
     total = sum(layout.values())
     if total > cfg.noc.packet_bits:
         problems.append(
@@ -555,6 +596,10 @@ def _system_problems(cfg: ChipConfig) -> list[str]:
     if s.chips_x > 1 and s.off_chip.edges == "north_south":
         p.append(f"system.off_chip.edges: north_south leaves the {s.chips_x} columns of chips unconnected; "
                  "allowed: all or east_west when chips_x > 1")
+    depth, flits = s.off_chip.buffer_depth(cfg.noc), cfg.noc.flits_per_packet
+    if depth < flits:
+        p.append(f"system.off_chip.buffer_depth_flits: {depth} cannot hold one {flits}-flit packet (virtual "
+                 f"cut-through); allowed: >= {flits}")
     return p
 
 

@@ -330,6 +330,8 @@ cdef class FusedKernel:
     cdef int32_t[::1] cell_link
     cdef int32_t[:, ::1] cell_peers      # cells of the other mesh outputs of each link cell's source router
     cdef int64_t[::1] load               # this tick's packets per cell (link)
+    cdef bint has_off                    # a system of chips: per-cell service and extra latency, per-core X_k
+    cdef double[::1] cell_s, cell_x, core_x
     cdef double hol
     cdef int32_t[::1] spikes
     cdef Py_ssize_t n_spikes
@@ -425,6 +427,11 @@ cdef class FusedKernel:
         self.cell_link = mesh.cell_link
         self.cell_peers = mesh.cell_peers
         self.load = np.zeros(4 * mesh.width * mesh.height, np.int64)
+
+    def set_off_chip(self, cell_s, cell_x, core_x):
+        """A system's off-chip links (``noc.loads_estimate``): per link cell its cycles per packet and extra
+        latency, per core position ``X_k`` (cycles)."""
+        self.cell_s, self.cell_x, self.core_x, self.has_off = cell_s, cell_x, core_x, True
 
     def _init_timing(self, timing):
         """The tick semantics (``emulator.timing.TickTiming``) and the loads estimate
@@ -854,6 +861,7 @@ cdef class FusedKernel:
     cdef void _time(self, Py_ssize_t t, double[:, ::1] tick_ns, int64_t[::1] link_flits,
                     double[:, ::1] viol, double[:, ::1] drain) noexcept nogil:
         cdef Py_ssize_t k, line, u, n_lines, length, base, best_cell = -1, best_core = 0
+        cdef double best_t = -1.0
         cdef int64_t* c
         cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
         cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work, t_e = 0.0
@@ -880,7 +888,7 @@ cdef class FusedKernel:
                 t_e = busy if busy > t_e else t_e     # the core's last packet is requested at busy_k
                 end = a + c[NM_PKT] * self.s_inj * cyc
                 end = busy if busy > end else end
-                end += self.t0_cycles(self.core_hmax[k]) * cyc
+                end += (self.t0_cycles(self.core_hmax[k]) + (self.core_x[k] if self.has_off else 0.0)) * cyc
                 inj = end if end > inj else inj
                 self.core_hmax[k] = 0
         # Link loads: prefix sums along each line of the four grids (E, W rows; N, S columns), then zeroed.
@@ -896,12 +904,16 @@ cdef class FusedKernel:
                     self.load[k] = run
                     if run:
                         link_flits[self.cell_link[k]] += run * self.F
-                        if run > n_link:
+                        if self.has_off:    # a system: the link that drains last, x_l + n_l s_l
+                            if self.cell_x[k] + run * self.cell_s[k] > best_t:
+                                best_t, n_link, best_cell = self.cell_x[k] + run * self.cell_s[k], run, k
+                        elif run > n_link:
                             n_link = run
                             best_cell = k
         if npk:
             net = inj
-            end = t_a + (self.t0_cycles(1) - self.F + n_link * self._link_service(best_cell, n_link)) * cyc
+            end = t_a + (self.t0_cycles(1) + (self.cell_x[best_cell] if self.has_off and best_cell >= 0 else 0.0)
+                         - self.F + n_link * self._link_service(best_cell, n_link)) * cyc
             net = end if n_link and end > net else net
             end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
             net = end if end > net else net
@@ -937,11 +949,12 @@ cdef class FusedKernel:
         cdef Py_ssize_t j, other
         if cell < 0:
             return self.s_link
+        cdef double s = self.cell_s[cell] if self.has_off else self.s_link
         for j in range(3):
             other = self.cell_peers[cell, j]
             if other >= 0 and 2 * self.load[other] >= n_link:
-                return self.s_link / self.hol
-        return self.s_link
+                return s / self.hol
+        return s
 
     cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,
                          Py_ssize_t core, Py_ssize_t cell, int64_t n_link) noexcept nogil:

@@ -113,8 +113,15 @@ def _run(args: argparse.Namespace) -> str:
     from emulator.chip import Chip
 
     chip = Chip.from_config(args.config, seed=args.seed, noc_engine=args.engine)
-    net_path, input_path = (Path(args.network), None) if args.network else bundled_network(chip.cfg.name)
-    chip.program(net_path)
+    if args.network or chip.cfg.system is None:
+        net_path, input_path = (Path(args.network), None) if args.network else bundled_network(chip.cfg.name)
+        chip.program(net_path)
+    else:  # a system preset: its chip's demo network, placed on chip 0
+        from emulator.mapped import MappedNetwork
+        from emulator.system_place import onto_chip
+
+        net_path, input_path = bundled_network(chip.cfg.system.chip)
+        chip.program(onto_chip(MappedNetwork.load(net_path), chip.cfg, 0))
     src = Path(args.input) if args.input else input_path
     if src is None:
         if args.ticks is None:

@@ -46,7 +46,13 @@ from emulator import _fused
 from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, spike_records
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
-from noc.loads_estimate import TRUSTED_UTILISATION, LoadsEstimate, estimated_latency_histogram
+from noc.loads_estimate import (
+    TRUSTED_UTILISATION,
+    LoadsEstimate,
+    cell_tables,
+    core_off_chip_extra,
+    estimated_latency_histogram,
+)
 from noc.model import RouterParams
 
 CNT_BITS = 24  # the accumulator trick of emulator._fused: weight << 24 | syn-event count
@@ -129,6 +135,8 @@ class FusedPlan:
                             np.maximum(np.diff(cores.neuron_offset), 1).astype(np.float64))
         mesh = MeshPlan(geo.width, geo.height, geo.cell_link, geo.cell_peers)
         self.kernel = _fused.FusedKernel(neurons, synapses, events, mesh, timing)
+        if network.has_off_chip:  # a system of chips: off-chip links estimated with their own figures
+            self.kernel.set_off_chip(*off_chip_tables(network, chip, geo.cell_link))
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
 
@@ -202,7 +210,7 @@ class FusedPlan:
     def _packet_latencies(self):
         """(neuron, T0 in cycles, packets per spike, bins): every neuron's packets grouped by zero-load latency."""
         w = self.chip.wiring
-        lat = self.params.zero_load_latency(self.entry_hops).astype(np.int64)
+        lat = self.params.zero_load_latency(self.entry_hops, _entry_crossings(self.chip)).astype(np.int64)
         bins = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
         src = np.repeat(np.arange(self.n_neurons, dtype=np.int64), np.diff(w.dest_ptr))
         key, count = np.unique(src * bins + lat, return_counts=True)
@@ -216,7 +224,7 @@ class FusedPlan:
 
     def _violations(self, viol: np.ndarray) -> list[dict]:
         """Fixed-period overruns, named by the rules of :mod:`emulator.timing` (core, link or local port)."""
-        from emulator.links import link_name
+        from emulator.links import chips_of_link, link_name
 
         out = []
         period = self.chip.cfg.sync.tick_period_ns or 0.0
@@ -228,8 +236,9 @@ class FusedPlan:
                 out.append(core_overrun(t, int(core_index[k]), float(viol[t, 2]), period, int(viol[t, 3]),
                                         int(viol[t, 4])))
             elif kind == "link":
-                out.append(link_overrun(t, period, net, link_name(self.chip.topology, int(viol[t, 5])),
-                                        int(viol[t, 6])))
+                link = int(viol[t, 5])
+                out.append(link_overrun(t, period, net, link_name(self.chip.topology, link), int(viol[t, 6]),
+                                        chips=chips_of_link(self.chip.topology, link)))
             else:
                 out.append(port_overrun(t, period, net, int(core_index[k]), int(viol[t, 4])))
         return out
@@ -424,3 +433,23 @@ def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     split = int(syn_ptr[n_neurons])
     tgt = rec & ((1 << CNT_BITS) - 1)
     return (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
+
+
+def _entry_crossings(chip) -> np.ndarray | int:
+    """Chip crossings of every packet route of the wiring (entries in ``dest_ptr`` order; 0 on one chip)."""
+    if chip.cfg.system is None:
+        return 0
+    w = chip.wiring
+    src_pos = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))]
+    return chip.topology.chip_crossings(w.core_index[src_pos].astype(np.int64),
+                                        w.core_index[w.dest_pos].astype(np.int64))
+
+
+def off_chip_tables(network: LoadsEstimate, chip, cell_link: np.ndarray):
+    """The compiled loop's off-chip tables (``FusedKernel.set_off_chip``): per link cell its cycles per packet
+    and extra latency, per core position ``X_k`` (:func:`noc.loads_estimate.core_off_chip_extra`)."""
+    w = chip.wiring
+    src_pos = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))].astype(np.int64)
+    core_x = core_off_chip_extra(network, chip.topology, src_pos, w.core_index[src_pos].astype(np.int64),
+                                 w.core_index[w.dest_pos].astype(np.int64), len(w.core_index))
+    return (*cell_tables(network, chip.topology, cell_link), core_x)

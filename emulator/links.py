@@ -17,6 +17,14 @@ def link_name(topo: MeshTopology, link: int) -> str:
     return f"({x},{y})->({x + dx},{y + dy}) {DIRECTION_NAMES[PORT_NAMES[port]]}"
 
 
+def chips_of_link(topo: MeshTopology, link: int) -> tuple[int, int] | None:
+    """``(source chip, destination chip)`` of an off-chip link of a system; None for an on-chip link."""
+    if not topo.link_off_chip[link]:
+        return None
+    chip = topo.chip_of_router
+    return int(chip[topo.link_src[link]]), int(chip[topo.link_dst[link]])
+
+
 def link_grids(topo: MeshTopology, values: np.ndarray) -> dict[str, np.ndarray]:
     """Per-link values on [height, width] grids, one per direction, at the link's source router (NaN: none)."""
     grids = {}

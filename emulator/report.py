@@ -9,6 +9,17 @@ config's tables, so every figure traces back to a count and a table entry:
     power          = energy / latency                              (pJ / ns = mW)
     EDP            = energy x latency                              (J s)
 
+A system of chips (``cfg.system``) splits the network on-chip / off-chip, counts first (the per-link flits
+every engine counts exactly; a link crossing a chip edge is off chip), prices after::
+
+    hops_off[d]    = off-chip flits along direction d / F          (d = ew, ns; on chip: hops[d] - hops_off[d])
+    energy[hops_d] = (hops[d] - hops_off[d]) x hop_d_pj            (on-chip hops only)
+    energy[off_chip_flits] = off-chip flits x off_chip.energy_per_flit_pj    (instead of the hop energy)
+    off-chip share of the network phase = hops_off x (Lx + F (s - 1)) / sum over packets of T0(h, k)
+                   (cycles; zero-load attribution, an estimate: queueing is not attributed)
+
+and the system barrier is the expanded config's ``sync.barrier_latency_ns``. Single chips carry none of it.
+
 A report is a tree of frozen records (:class:`Report` at the root). ``to_dict()`` is the JSON schema (field
 order = key order; the JSON is deterministic: sorted keys, no timestamps, so the same inputs and seed give
 byte-identical files); ``to_text()`` the summary people read (:mod:`emulator.report_text`). What is known only
@@ -107,12 +118,76 @@ class EnergyBreakdown(_Record):
     by_op: Mapping[str, float]
 
     @classmethod
-    def priced(cls, counts: np.ndarray, cfg, latency_ns: float) -> EnergyBreakdown:
-        """``by_op[e] = counts[e] x energy_table[e]``; ``static = static_power x latency``; total = their sum."""
+    def priced(cls, counts: np.ndarray, cfg, latency_ns: float, off: OffChipCounts | None = None) -> EnergyBreakdown:
+        """``by_op[e] = counts[e] x energy_table[e]``; ``static = static_power x latency``; total = their sum. In a
+        system (``off``): hops priced on chip only, plus ``off_chip_flits`` x the off-chip energy per flit."""
+        counts = np.asarray(counts, dtype=np.float64)
+        if off is not None:
+            counts = counts.copy()
+            counts[Event.HOPS_EW] -= off.hops_ew
+            counts[Event.HOPS_NS] -= off.hops_ns
         dyn = price(counts, cfg)
         by_op = {name: float(v) for name, v in zip(EVENT_NAMES, dyn, strict=True)}
+        total = float(dyn.sum())
+        if off is not None:
+            by_op["off_chip_flits"] = off.flits * cfg.system.off_chip.energy_per_flit_pj(cfg.noc)
+            total += by_op["off_chip_flits"]
         by_op["static"] = static_energy_pj(cfg, latency_ns)
-        return cls(float(dyn.sum()) + by_op["static"], _frozen_map(by_op))
+        return cls(total + by_op["static"], _frozen_map(by_op))
+
+
+@dataclass(frozen=True)
+class OffChipCounts:
+    """A system's off-chip link traffic of one inference: hops along x and y, flits (from per-link flits)."""
+
+    hops_ew: int
+    hops_ns: int
+    flits: int
+
+    @classmethod
+    def of(cls, link_flits: np.ndarray, cfg) -> OffChipCounts:
+        from noc.topology import MeshTopology
+
+        topo = MeshTopology.from_config(cfg)
+        off = topo.link_off_chip
+        ew = int(link_flits[off & topo.link_is_ew].sum())
+        ns = int(link_flits[off & ~topo.link_is_ew].sum())
+        f = cfg.noc.flits_per_packet
+        return cls(ew // f, ns // f, ew + ns)
+
+
+@dataclass(frozen=True)
+class OffChipSummary(_Record):
+    """A system's network split on chip / off chip (module docstring): hops and flits, their energy (pJ), and
+    the off-chip share of the network phase (zero-load attribution, an estimate) with that share in ns."""
+
+    chips: Number
+    hops_on_chip: Number
+    hops_off_chip: Number
+    flits_on_chip: Number
+    flits_off_chip: Number
+    energy_on_chip_pj: float
+    energy_off_chip_pj: float
+    network_off_chip_share: float
+    network_off_chip_ns: float
+
+    @classmethod
+    def of(cls, counts: Mapping[str, Number], off: OffChipCounts, energy: EnergyBreakdown, network_ns: float,
+           cfg) -> OffChipSummary:
+        from noc.model import RouterParams
+
+        p = RouterParams.from_config(cfg)
+        hops = counts[Event.HOPS_EW.label] + counts[Event.HOPS_NS.label]
+        off_hops = off.hops_ew + off.hops_ns
+        # sum of the packets' zero-load latencies T0(h, k) (noc.model), and the off-chip links' part of it
+        zero_load = (counts[Event.PACKETS.label] * (p.injection + p.pipeline + p.ejection + p.flits - 1)
+                     + hops * p.pipeline + (hops - off_hops) * p.link + off_hops * p.off_land)
+        share = off_hops * p.off_land / zero_load if zero_load else 0.0
+        return cls(chips=cfg.n_chips, hops_on_chip=hops - off_hops, hops_off_chip=off_hops,
+                   flits_on_chip=hops * p.flits - off.flits, flits_off_chip=off.flits,
+                   energy_on_chip_pj=energy.by_op[Event.HOPS_EW.label] + energy.by_op[Event.HOPS_NS.label],
+                   energy_off_chip_pj=energy.by_op["off_chip_flits"], network_off_chip_share=share,
+                   network_off_chip_ns=share * network_ns)
 
 
 @dataclass(frozen=True)
@@ -148,11 +223,14 @@ class InferenceSummary(_Record):
     # spikes dropped on binary axons (TrueNorth ORs spikes that reach one axon for one tick); None (and not in
     # the JSON) on chips whose axons sum them
     duplicate_axon_spikes: Number | None = None
+    # a system of chips: the network split on chip / off chip; None (and not in the JSON) on a single chip
+    off_chip: OffChipSummary | None = None
 
     def to_dict(self) -> dict:
         out = super().to_dict()
-        if self.duplicate_axon_spikes is None:
-            del out["duplicate_axon_spikes"]
+        for key in ("duplicate_axon_spikes", "off_chip"):
+            if getattr(self, key) is None:
+                del out[key]
         return out
 
     @classmethod
@@ -160,7 +238,8 @@ class InferenceSummary(_Record):
         """Price one :class:`~emulator.simulator.InferenceRecord` with ``cfg``'s tables."""
         totals = rec.per_tick.sum(axis=0)
         latency = LatencyBreakdown.from_ticks(rec.tick_ns)
-        energy = EnergyBreakdown.priced(totals, cfg, latency.total)
+        off = OffChipCounts.of(rec.link_flits, cfg) if cfg.system is not None else None
+        energy = EnergyBreakdown.priced(totals, cfg, latency.total, off)
         counts = {name: int(v) for name, v in zip(EVENT_NAMES, totals, strict=True)}
         packets = counts[Event.PACKETS.label]
         hops = counts[Event.HOPS_EW.label] + counts[Event.HOPS_NS.label]
@@ -177,6 +256,7 @@ class InferenceSummary(_Record):
             power_mw=energy.total / latency.total if latency.total else 0.0,
             timing_violations=len(rec.violations),
             duplicate_axon_spikes=rec.duplicate_axon_spikes if model_of(cfg).capabilities.binary_axons else None,
+            off_chip=None if off is None else OffChipSummary.of(counts, off, energy, latency.network, cfg),
         )
 
 
@@ -289,10 +369,18 @@ class UnitCosts(_Record):
     energy: Mapping[str, float]
     timing: Mapping[str, float]
     noc_cycle_ns: float
+    off_chip_flit_pj: float | None = None  # a system's off-chip energy per flit; None (not in the JSON): one chip
 
     @classmethod
     def of(cls, cfg) -> UnitCosts:
-        return cls(_frozen_map(cfg.energy.model_dump()), _frozen_map(cfg.timing.model_dump()), cfg.noc.cycle_ns)
+        off = None if cfg.system is None else cfg.system.off_chip.energy_per_flit_pj(cfg.noc)
+        return cls(_frozen_map(cfg.energy.model_dump()), _frozen_map(cfg.timing.model_dump()), cfg.noc.cycle_ns, off)
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.off_chip_flit_pj is None:
+            del out["off_chip_flit_pj"]
+        return out
 
 
 @dataclass(frozen=True)
@@ -464,5 +552,5 @@ def _sparsity(mean: InferenceSummary, chip) -> float:
     return 1.0 - mean.counts[Event.SPIKES.label] / denom if denom else 1.0
 
 
-__all__ = ["CoreRow", "EnergyBreakdown", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
+__all__ = ["CoreRow", "EnergyBreakdown", "OffChipCounts", "OffChipSummary", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
            "NeuroBenchMetrics", "NocLinkStats", "Report", "RunArrays", "UnitCosts", "Violation", "build_report", "mean_of"]

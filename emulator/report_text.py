@@ -39,6 +39,10 @@ def _energy_rows(r) -> list[tuple]:
             continue
         if op == "static":
             how = f"{unit['static_power_mw']:g} mW x {fmt_si(m.latency_ns.total * 1e-9, 's')}"
+        elif op == "off_chip_flits":
+            how = f"{m.off_chip.flits_off_chip:,.1f} x {r.unit_costs.off_chip_flit_pj:g} pJ"
+        elif m.off_chip is not None and op in ("hops_ew", "hops_ns"):  # a system: on-chip hops priced here
+            how = f"{pj / unit[ENERGY_KEY[Event[op.upper()]]]:,.1f} on chip x {unit[ENERGY_KEY[Event[op.upper()]]]:g} pJ"
         else:
             how = f"{m.counts[op]:,.1f} x {unit[ENERGY_KEY[Event[op.upper()]]]:g} pJ"
         rows.append((op, how, fmt_si(pj * 1e-12, "J"), f"{100 * pj / total:5.1f} %" if total else "-"))
@@ -65,6 +69,21 @@ def _head(r) -> str:
     ], title="NeuroMesh run report (mean per inference)")
 
 
+def _off_chip(r) -> str:
+    """A system's on-chip / off-chip split of the network (empty for a single chip)."""
+    o = r.mean.off_chip
+    if o is None:
+        return ""
+    return "".join(f"\n{k:<22} {v}" for k, v in [
+        ("off chip", f"{r.chip}: {int(o.chips)} chips; hops {o.hops_on_chip:,.1f} on chip + {o.hops_off_chip:,.1f} "
+                     f"off chip, flits {o.flits_on_chip:,.1f} + {o.flits_off_chip:,.1f} per inference"),
+        ("off-chip energy", f"{fmt_si(o.energy_off_chip_pj * 1e-12, 'J')} off chip vs "
+                            f"{fmt_si(o.energy_on_chip_pj * 1e-12, 'J')} on-chip hops"),
+        ("off-chip latency", f"{100 * o.network_off_chip_share:.1f} % of the network phase "
+                             f"({fmt_si(o.network_off_chip_ns * 1e-9, 's')}; zero-load share, estimate)"),
+    ])
+
+
 def _timing(r) -> str:
     """No violations, or how many and the first one (tick, culprit, overrun)."""
     if not r.timing_violations:
@@ -86,6 +105,7 @@ def render_text(r) -> str:
         head += (f"\nnote: {r.mean.duplicate_axon_spikes:,.1f} spikes per inference reached an axon already set for "
                  "their tick and were dropped (binary axons: they OR, as on the chip)")
     head += _estimate_note(r)
+    head += _off_chip(r)
     energy = render_table(_energy_rows(r), header=("energy by operation", "count x unit cost", "per inference",
                                                    "share"))
     return "\n\n".join([head, energy, _timing(r)])

@@ -123,11 +123,16 @@ def _network(tick: int, period: float, network_end: float, latest_packet: str | 
 
 
 def link_overrun(tick: int, period: float, network_end: float, link: str, flits: int,
-                 latest_packet: str | None = None) -> dict:
+                 latest_packet: str | None = None, chips: tuple[int, int] | None = None) -> dict:
     """A network overrun blamed on the busiest link (named ``link``, ``flits`` in the tick); ``latest_packet``
-    names the last delivery when the network model times packets one by one."""
-    return {**_network(tick, period, network_end, latest_packet), "kind": "link", "culprit": f"link {link}",
-            "link_flits": flits}
+    names the last delivery when the network model times packets one by one; ``chips`` (source, destination
+    chip) marks an off-chip link of a system: the culprit reads ``off-chip link chip 0 -> chip 1 (<link>)``."""
+    culprit = f"link {link}" if chips is None else f"off-chip link chip {chips[0]} -> chip {chips[1]} ({link})"
+    entry = {**_network(tick, period, network_end, latest_packet), "kind": "link", "culprit": culprit,
+             "link_flits": flits}
+    if chips is not None:
+        entry["off_chip"] = True
+    return entry
 
 
 def port_overrun(tick: int, period: float, network_end: float, core: int, packets: int,

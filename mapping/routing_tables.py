@@ -126,9 +126,10 @@ def check_packet_fields(cfg, src_core: int, dst_core: np.ndarray, axon: np.ndarr
         return
     lim = _field_limits(cfg)
     topo = MeshTopology.from_config(cfg)
-    dx, dy = topo.offsets(np.full(dst_core.shape, src_core, np.int64), np.asarray(dst_core, np.int64))
-    checks = {"dx": dx, "dy": dy, "core": topo.local_index(np.asarray(dst_core, np.int64)), "axon": axon,
-              "delay": delay}
+    # the packet's address fields (a system addressed by chip id: chip + chip-local dx/dy; noc.packet)
+    address = PacketFormat.from_config(cfg).address(topo, np.full(dst_core.shape, src_core, np.int64),
+                                                    np.asarray(dst_core, np.int64))
+    checks = {**address, "axon": axon, "delay": delay}
     for name, val in checks.items():
         lo, hi = lim[name]
         if val.max() > hi:

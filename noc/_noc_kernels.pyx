@@ -23,6 +23,12 @@ cycles. State lives in C arrays allocated once per engine (per-packet arrays gro
 resets only the routers, cores, links and ports it touched. The per-link flit counts and per-port buffer
 peaks are returned sparse (the entries touched), so a call does no O(mesh) work.
 
+Off-chip links (systems of chips, ``noc/model.py``): ``off_out[r * 4 + o]`` marks an output whose link crosses a
+chip edge (it lands ``Lx + F (s - 1)`` cycles after the send, ``off_land``, and is busy ``F s`` cycles, ``off_busy``),
+``off_in[r * 4 + i]`` an input port behind one (its VCs hold ``off_slots`` packets, its credits return after
+``off_credit`` cycles). Rings are ``cap = max(on-chip, off-chip slots)`` long; a port's room is checked against
+its own slot count (:meth:`_cap_of`). On one chip none of this is read (``has_off`` is False).
+
 Indices: port ``pidx = router * NP + port`` (ports N, E, S, W, then one local port per core); virtual channel
 ``q = pidx * V + v``, its state (``VCState``, in the slot at ``q * (cap + 1)``) followed by its buffer, a ring of
 ``cap = D // F`` packet slots (state and ring adjacent: one visit's cache misses). A ring holds, in
@@ -141,6 +147,11 @@ cdef class CycleKernel:
         int32_t *ry
         int32_t *link_id
         int8_t *link_dir
+        # off-chip links (systems of chips; only read when ``has_off``)
+        bint has_off
+        int off_land, off_busy, off_credit, cap_on, cap_off
+        int8_t *off_out      # per router and mesh output: its link crosses a chip edge
+        int8_t *off_in       # per router and mesh input: it is fed by a link crossing a chip edge
         # per port, VC and slot
         PortState *ports
         Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
@@ -205,19 +216,26 @@ cdef class CycleKernel:
     def __init__(self, int width, int height, int cores_per_router, int vcs, int slots_per_vc, int flits,
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
                  int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0,
-                 int credit_lag=-1, int vc_realloc=0):
+                 int credit_lag=-1, int vc_realloc=0, const int8_t[::1] link_off=None, int off_land=0,
+                 int off_busy=0, int off_credit=0, int off_slots=0):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
         self.NP = N_MESH + cores_per_router
-        self.V, self.cap, self.F = vcs, slots_per_vc, flits
+        self.has_off = link_off is not None and off_busy > 0
+        self.cap_on, self.cap_off = slots_per_vc, (off_slots if self.has_off else slots_per_vc)
+        self.off_land = off_land if self.has_off else link
+        self.off_busy = off_busy if self.has_off else flits
+        self.off_credit = off_credit if self.has_off else lc_mesh
+        self.V, self.cap, self.F = vcs, max(self.cap_on, self.cap_off), flits
         self.Pc, self.Lc, self.Ic, self.Ec, self.Sc = pipeline, link, injection, ejection, vc_setup
         self.Kc = flits - 1 if credit_lag < 0 else credit_lag  # d to the departure whose credits free a slot
         self.Ac = vc_realloc
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
         for k in range(9):
             self.route_tab[k] = route_table[k // 3, k % 3]
-        dmax = max(link + pipeline, injection + pipeline, flits + max(vc_setup, vc_realloc), flits - 1 + max(lc_mesh, lc_local), 1)
+        dmax = max(link + pipeline, injection + pipeline, flits + max(vc_setup, vc_realloc), flits - 1 + max(lc_mesh, lc_local), 1,
+                   self.off_land + pipeline, self.off_busy, flits - 1 + self.off_credit)
         self.WS = 1
         while self.WS <= dmax:  # a wake is never more than dmax cycles ahead
             self.WS *= 2
@@ -225,6 +243,11 @@ cdef class CycleKernel:
         self._alloc_static(link_id)
         for r in range(self.R):
             self.rx[r], self.ry[r] = r % width, r // width
+        if self.has_off:
+            for k in range(self.R * N_MESH):
+                if self.link_id[k] >= 0 and link_off[self.link_id[k]]:
+                    self.off_out[k] = 1
+                    self.off_in[self._neighbour(k // N_MESH, k % N_MESH) * N_MESH + ((k % N_MESH + 2) & 3)] = 1
         for c in range(self.R * self.C):
             self.core_router[c] = c // cores_per_router
             self.core_x[c] = self.rx[c // cores_per_router]
@@ -252,6 +275,8 @@ cdef class CycleKernel:
         cdef Py_ssize_t n_vc = n_port * self.V, k
         self.n_links = 0
         self.link_id, self.link_dir = <int32_t*>_alloc(R * N_MESH, 4), <int8_t*>_alloc(R * N_MESH, 1)
+        self.off_out = <int8_t*>_alloc(R * N_MESH if self.has_off else 0, 1)
+        self.off_in = <int8_t*>_alloc(R * N_MESH if self.has_off else 0, 1)
         for k in range(R * N_MESH):
             self.link_id[k] = link_id[k // N_MESH, k % N_MESH]
             if self.link_id[k] >= 0:
@@ -284,7 +309,7 @@ cdef class CycleKernel:
 
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
-        free(self.link_id); free(self.link_dir); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
+        free(self.link_id); free(self.link_dir); free(self.off_out); free(self.off_in); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold); free(self.ej_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
         free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
@@ -614,6 +639,9 @@ cdef class CycleKernel:
                 continue
             o = sl.out
             pd = 0
+            if self.has_off and o < N_MESH and self.ports[base + o].out_free > t:
+                self._wake(r, self.ports[base + o].out_free, bit)  # an off-chip link still serialising
+                continue
             if o < N_MESH:
                 pd = self._downstream_port(r, o)
                 if self._pick_vc1(pd, t) < 0:
@@ -664,8 +692,15 @@ cdef class CycleKernel:
         cdef Py_ssize_t pidx = <Py_ssize_t>r * self.NP + i
         cdef int p, r2, link, pos
         cdef int64_t ct = t + (self.lc_mesh if i < N_MESH else self.lc_local)
+        cdef int lat = self.Lc
         cdef PortState* port = &self.ports[pidx]
         cdef VCState* vc = self._vcp(pidx)
+        if self.has_off:
+            if i < N_MESH and self.off_in[r * N_MESH + i]:
+                ct = t + self.off_credit
+            if o < N_MESH and self.off_out[r * N_MESH + o]:
+                lat = self.off_land
+                self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + self.off_busy
         pos = vc.start + vc.ndep
         pos -= self.cap if pos >= self.cap else 0
         p = self.slots[pidx * self.S + 1 + pos].pkt
@@ -690,10 +725,10 @@ cdef class CycleKernel:
         self.link_acc[link] += 1
         self.pk[p].hops += 1
         r2 = self._neighbour(r, o)
-        self.pk[p].ready = t + self.Lc + self.Pc
+        self.pk[p].ready = t + lat + self.Pc
         self.pk[p].out = self._route(r2, p)
         if self._push(r2, pidx2, (o + 2) & 3, 0, p):  # it is the head of its VC: nothing else would wake r2
-            self._wake(r2, t + self.Lc + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
+            self._wake(r2, t + lat + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
         self._note_peak(pidx2)
 
     cdef void _arbitrate(self, Py_ssize_t base, int nreq) noexcept nogil:
@@ -798,7 +833,13 @@ cdef class CycleKernel:
         # slot reusable when the tail's credits are back (tail leaves at t + F - 1), or with flit credits the
         # head's: the later flits' credits then come back one per cycle, as the next packet's flits need them
         cdef int64_t ct = t + self.Kc + (self.lc_mesh if i < N_MESH else self.lc_local)
+        cdef int lat = self.Lc, busy = F
         cdef PortState* port = &self.ports[pidx]
+        if self.has_off:
+            if i < N_MESH and self.off_in[r * N_MESH + i]:
+                ct = t + self.Kc + self.off_credit
+            if o < N_MESH and self.off_out[r * N_MESH + o]:
+                lat, busy = self.off_land, self.off_busy
         slot = self._head_slot(q)
         p = self.slots[slot].pkt
         self.slots[slot].ct = ct
@@ -816,7 +857,7 @@ cdef class CycleKernel:
         port.in_free = t + F
         if self.Sc:
             self._setup_next(q, t + F + self.Sc)
-        self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + F
+        self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + busy
         if o >= N_MESH:
             if self.Ac:
                 self._hold_ejection(r, o, t)
@@ -834,7 +875,7 @@ cdef class CycleKernel:
         r2 = self._neighbour(r, o)
         if self.Ac:
             self.vc_hold[pidx2 * self.V + v2] = t + F + self.Ac
-        self.pk[p].ready = self._after_setup(pidx2 * self.V + v2, t + self.Lc + self.Pc)
+        self.pk[p].ready = self._after_setup(pidx2 * self.V + v2, t + lat + self.Pc)
         self.pk[p].out = self._route(r2, p)
         if self._push(r2, pidx2, (o + 2) & 3, v2, p):  # it is the head of its VC: nothing else would wake r2
             self._wake(r2, self.pk[p].ready, (<uint64_t>1) << ((o + 2) & 3))
@@ -942,6 +983,15 @@ cdef class CycleKernel:
     cdef inline int _head(self, Py_ssize_t q) noexcept nogil:
         return self.slots[self._head_slot(q)].pkt
 
+    cdef inline int _cap_of(self, Py_ssize_t pidx) noexcept nogil:
+        """Packet slots of each VC of port ``pidx`` (``Dx // F`` behind an off-chip link, else ``D // F``)."""
+        cdef Py_ssize_t r, i
+        if not self.has_off:
+            return self.cap_on
+        r = pidx // self.NP
+        i = pidx - r * self.NP
+        return self.cap_off if i < N_MESH and self.off_in[r * N_MESH + i] else self.cap_on
+
     cdef inline int _pick_vc1(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
         """:meth:`_pick_vc` for one VC per port: 0 if it has a free slot at cycle ``t``, else -1."""
         cdef VCState* vc = self._vcp(pidx)
@@ -953,13 +1003,13 @@ cdef class CycleKernel:
             vc.ndep -= 1
         if self.Ac and self.vc_hold[pidx] > t:
             return -1  # still allocated to the packet sent into it last
-        return 0 if vc.ndep + vc.nwait < self.cap else -1
+        return 0 if vc.ndep + vc.nwait < self._cap_of(pidx) else -1
 
     cdef inline int _pick_vc(self, Py_ssize_t pidx, int64_t t) noexcept nogil:
         """VC of port ``pidx`` with the most free packet slots at cycle ``t`` (lowest on ties), or -1."""
         if self.V == 1:
             return self._pick_vc1(pidx, t)
-        cdef int v, free, best = -1, best_free = 0
+        cdef int v, free, best = -1, best_free = 0, cap = self._cap_of(pidx)
         cdef Py_ssize_t q = pidx * self.V
         for v in range(self.V):
             while self._vcp(q).ndep > 0 and self.slots[q * self.S + 1 + self._vcp(q).start].ct <= t:
@@ -967,7 +1017,7 @@ cdef class CycleKernel:
                 if self._vcp(q).start == self.cap:
                     self._vcp(q).start = 0
                 self._vcp(q).ndep -= 1
-            free = self.cap - self._vcp(q).ndep - self._vcp(q).nwait
+            free = cap - self._vcp(q).ndep - self._vcp(q).nwait
             if self.Ac and self.vc_hold[q] > t:
                 free = 0  # still allocated to the packet sent into it last
             if free > best_free:

@@ -64,3 +64,14 @@ def credit_service_times(p: RouterParams) -> tuple[float, float, float]:
     inj = max(p.flits, (p.injection + p.pipeline + p.flits - 1 + p.local_credit_delay) / slots)
     link = max(p.flits, (p.link + p.pipeline + p.flits - 1 + p.link_credit_delay) / slots)
     return float(inj), float(link), float(p.flits)
+
+
+def off_chip_service_time(p: RouterParams) -> float:
+    """Credit-limited cycles per packet of an off-chip link (a system's, :mod:`noc.model`):
+    ``max(F s, RTTx / (V (Dx // F)))``, ``RTTx = (Lx + F (s - 1)) + P + F - 1 + max(1, Lx)`` -- the link is busy
+    ``F s`` cycles per packet, and a slot of the buffer behind it comes back after the landing latency, the
+    pipeline, the tail and the credit's trip back over the link. On one chip: the on-chip link's."""
+    if not p.has_off_chip:
+        return credit_service_times(p)[1]
+    rtt = p.off_land + p.pipeline + p.flits - 1 + p.off_credit_delay
+    return float(max(p.off_busy, rtt / (p.vcs * p.off_slots_per_vc)))

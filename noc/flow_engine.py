@@ -2,7 +2,10 @@
 
 ``make_engine(cfg, kind="flow")``. Same API and :class:`~noc.result.NocResult` fields as the exact engines.
 Exact: routes, ``hops``, ``hops_ew`` / ``hops_ns``, per-link flits. Estimated: ``deliver_cycle`` (link
-loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``. The model is specified, in
+loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``. In a system of chips each
+packet's delivery is delayed by its off-chip links' extra zero-load latency, ``k (Lx + F (s - 1) - L)`` for
+``k`` crossings, and by its waits in a first-come first-served queue at each off-chip link it crosses
+(:func:`off_chip_waits`), after the flow model's own bottleneck wait. The model is specified, in
 NumPy, in :mod:`noc.flow_reference`; this engine runs the same computation compiled (``_flow_kernels.pyx``),
 O(packets + links) per call, and the tests hold the two to identical results. Measured errors against the
 exact engine: ``noc/README.md``.
@@ -19,7 +22,7 @@ from noc.flow_reference import UNIFORM_WIDTH, estimate, hol_work_scale, router_o
 from noc.model import RouterParams
 from noc.result import NOT_DELIVERED, NocResult
 from noc.routing import first_axis
-from noc.topology import DIRECTIONS, MeshTopology
+from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
 
 
 class FlowNoc:
@@ -64,6 +67,12 @@ class FlowNoc:
         else:
             *out, ew, ns = self._kernel.run(b.src_core, b.dst_core, b.inject_cycle)
         deliver, link_ids, link_counts, ports, peaks = out
+        if p.has_off_chip:
+            # off-chip links: their own zero-load latency, ``Lx + F (s - 1)`` instead of ``L`` per crossing, and a
+            # first-come first-served queue at each (:func:`off_chip_waits`)
+            k = topo.chip_crossings(b.src_core, b.dst_core)
+            extra = k * (p.off_land - p.link) + off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
+            deliver = np.where(deliver >= 0, deliver + extra, deliver)
         if until is not None:
             deliver = np.where(deliver - (p.ejection + p.flits - 1) < until, deliver, NOT_DELIVERED)
         delivered = deliver != NOT_DELIVERED
@@ -75,3 +84,66 @@ class FlowNoc:
             b.src_core, b.dst_core, b.inject_cycle, deliver, core, axon, hops, ew, ns, link_ids, link_counts,
             ports, peaks, n_delivered, int(deliver.max()) if n_delivered else NOT_DELIVERED, p.flits, topo,
         )
+
+
+def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, dst_core: np.ndarray,
+                   inject: np.ndarray) -> np.ndarray:
+    """Cycles each packet waits at the off-chip links of its route (int64 ``[packets]``; an approximation).
+
+    Every off-chip link serves its packets first come, first served, one per ``s_off`` cycles
+    (:func:`noc.contention.off_chip_service_time`), on their zero-load arrival times at the link,
+    ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)`` (``j`` links and ``c`` of them off chip before it):
+    ``d_i = max(tau_i, d_(i-1) + s_off)``, wait ``d_i - tau_i``. Links are queued independently (a wait at one
+    does not delay the arrival at the next) and after the flow model's own bottleneck wait: both can count
+    the same queueing once more. Rounded up to whole cycles.
+    """
+    from noc.contention import off_chip_service_time
+
+    n = len(src_core)
+    ent = _crossings(topo, first_axis(p.routing) == 0, src_core, dst_core)
+    if ent is None:
+        return np.zeros(n, np.int64)
+    pkt, link, hops_before, off_before = ent
+    tau = inject[pkt] + p.injection + p.pipeline + hops_before * (p.pipeline + p.link) \
+        + off_before * (p.off_land - p.link)
+    s = off_chip_service_time(p)
+    order = np.lexsort((tau, link))
+    lk, t = link[order], tau[order].astype(np.float64)
+    start = np.r_[0, np.flatnonzero(np.diff(lk)) + 1]
+    group = np.cumsum(np.r_[0, np.diff(lk) != 0])
+    rank = np.arange(lk.size) - start[group]
+    v = t - rank * s
+    lift = group * (v.max() - v.min() + 1.0)     # a segmented running maximum: later groups lie above
+    d = rank * s + np.maximum.accumulate(v + lift) - lift
+    wait = np.zeros(lk.size)
+    wait[order] = d - t
+    return np.ceil(np.bincount(pkt, weights=wait, minlength=n) - 1e-9).astype(np.int64)
+
+
+def _crossings(topo: MeshTopology, x_first: bool, src_core, dst_core):
+    """Each chip crossing of each packet's dimension-order route: (packet, link id, links before it on the
+    route, off-chip links before it), or None if no route crosses a chip edge."""
+    sx, sy = topo.coords(topo.router_of_core(np.asarray(src_core, np.int64)))
+    tx, ty = topo.coords(topo.router_of_core(np.asarray(dst_core, np.int64)))
+    kx = np.abs(sx // topo.chip_width - tx // topo.chip_width)
+    ky = np.abs(sy // topo.chip_height - ty // topo.chip_height)
+    if not (kx.sum() + ky.sum()):
+        return None
+    parts = []
+    for axis, k in ((0, kx), (1, ky)):
+        first = x_first == (axis == 0)
+        pkt = np.repeat(np.arange(k.size), k)
+        m = np.arange(pkt.size) - np.repeat(np.cumsum(k) - k, k)          # m-th crossing along this axis
+        s, t, size = (sx, tx, topo.chip_width) if axis == 0 else (sy, ty, topo.chip_height)
+        s, t = s[pkt], t[pkt]
+        up = t > s
+        b = np.where(up, s // size + 1 + m, s // size - m)                # chip edge between b size - 1 and b size
+        at = np.where(up, b * size - 1, b * size)                          # the link's source position on the axis
+        other = (sy[pkt] if first else ty[pkt]) if axis == 0 else (tx[pkt] if not first else sx[pkt])
+        x, y = (at, other) if axis == 0 else (other, at)
+        port = np.where(up, E, W) if axis == 0 else np.where(up, N, S)
+        link = topo.link_id[y * topo.width + x, port]
+        before = np.abs(at - s) + (0 if first else (np.abs(ty - sy) if axis == 0 else np.abs(tx - sx))[pkt])
+        off_before = m + (0 if first else (ky if axis == 0 else kx)[pkt])
+        parts.append((pkt, link.astype(np.int64), before, off_before))
+    return tuple(np.concatenate([q[i] for q in parts]) for i in range(4))

@@ -25,6 +25,19 @@ Karol et al.'s finite-switch value; Loihi, 7 inputs: 0.623; one core per router:
 (:meth:`noc.topology.MeshTopology.line_links`: E rows, W rows, N columns, S columns; cell by cell). Its error
 against the cycle-exact engine is measured and asserted (tests/emulator/test_loads_engine.py, noc/README.md).
 
+**Systems of chips** (``cfg.system``): off-chip links are estimated like on-chip ones with their own figures
+(:mod:`noc.model`): service ``s_off`` (:func:`noc.contention.off_chip_service_time`: ``F s`` or the credit round
+trip over their ``Dx // F`` slots) and extra latency ``x = Lx + F (s - 1) - L`` cycles per crossing. Then::
+
+    inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + (T0(hmax_k) + X_k) cyc ]
+    link  = t_a + (T0(1) + x_l - F + n_l s_l') cyc      l: the link with the largest x_l + n_l s_l
+    (s_l = s_off, x_l = x on an off-chip link; s_link, 0 on chip; s_l' = s_l / h when contended, as above)
+
+``X_k`` is ``x`` times the most chip crossings of any route of core ``k``'s neurons (static, from the wiring:
+:func:`core_off_chip_extra`), not of this tick's spiking neurons only: an approximation that can only lengthen
+the injection bound. The busiest link's utilisation ``rho_t`` keeps the on-chip ``s_link``. On one chip every
+``x`` and ``X_k`` is 0 and the estimate is the one above, to the bit.
+
 **Packet latency: the drain-backlog model** (approximate, named; its error in ``noc/README.md``). The exact
 engine's congested ticks (bench-A) drain in a burst: every packet waits, the waits are nearly independent of the
 request order (correlation 0.1 - 0.3: round-robin arbitration mixes the queues) and spread from 0 to about the
@@ -50,7 +63,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
-from noc.contention import HOL_SATURATION, credit_service_times, hol_saturation, router_contenders
+from noc.contention import (
+    HOL_SATURATION,
+    credit_service_times,
+    hol_saturation,
+    off_chip_service_time,
+    router_contenders,
+)
 from noc.model import RouterParams
 from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
 
@@ -74,6 +93,9 @@ class LoadsEstimate:
         Credit-limited cycles per packet of an injection channel, a link, an ejection port.
     hol : float
         Head-of-line share applied to a contended busiest link (:func:`noc.contention.hol_saturation`).
+    s_off, off_extra : float
+        A system's off-chip links: cycles per packet, and latency beyond an on-chip link's per crossing
+        (``Lx + F (s - 1) - L``); ``off_extra`` 0 and ``s_off`` = ``s_link`` on one chip.
     """
 
     injection: int
@@ -85,12 +107,27 @@ class LoadsEstimate:
     s_link: float
     s_ej: float
     hol: float = HOL_SATURATION
+    s_off: float = 0.0
+    off_extra: float = 0.0
 
     @classmethod
     def from_router(cls, p: RouterParams, cores_per_router: int) -> LoadsEstimate:
         s_inj, s_link, s_ej = credit_service_times(p)
         hol = hol_saturation(router_contenders(cores_per_router))
-        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, hol)
+        if not p.has_off_chip:
+            return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, hol)
+        return cls(p.injection, p.pipeline, p.link, p.ejection, p.flits, s_inj, s_link, s_ej, hol,
+                   off_chip_service_time(p), float(p.off_land - p.link))
+
+    @property
+    def has_off_chip(self) -> bool:
+        """Whether off-chip links have figures of their own (a system of chips)."""
+        return self.s_off > 0.0
+
+    def link_tables(self, topo: MeshTopology) -> tuple[np.ndarray, np.ndarray]:
+        """Per link id: cycles per packet (``s_off`` off chip, ``s_link`` on chip) and extra latency (cycles)."""
+        off = topo.link_off_chip
+        return np.where(off, self.s_off, self.s_link), np.where(off, self.off_extra, 0.0)
 
     @classmethod
     def from_config(cls, cfg: ChipConfig | NetworkSpec) -> LoadsEstimate:
@@ -101,12 +138,13 @@ class LoadsEstimate:
         """Zero-load latency ``T0(h)`` in cycles (float, as the compiled loop computes it)."""
         return self.injection + (hops + 1) * self.pipeline + hops * self.link + self.ejection + self.flits - 1
 
-    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray) -> float:
-        """Cycles per packet of link ``busiest`` (index into ``loads``) given the loads of its router's other
-        mesh outputs (indices ``peers``, -1: none)."""
+    def link_service(self, loads: np.ndarray, busiest: int, peers: np.ndarray, s: float | None = None) -> float:
+        """Cycles per packet of link ``busiest`` (index into ``loads``; its own rate ``s``, default ``s_link``)
+        given the loads of its router's other mesh outputs (indices ``peers``, -1: none)."""
+        s = self.s_link if s is None else s
         n = loads[busiest]
         contended = any(q >= 0 and 2 * loads[q] >= n for q in peers)
-        return self.s_link / self.hol if contended else self.s_link
+        return s / self.hol if contended else s
 
 
 def grid_links(topo: MeshTopology) -> np.ndarray:
@@ -120,28 +158,63 @@ def router_peers(topo: MeshTopology, link: int) -> np.ndarray:
     return outs[(outs >= 0) & (outs != link)]
 
 
+def core_off_chip_extra(est: LoadsEstimate, topo: MeshTopology, src_pos: np.ndarray, src_core: np.ndarray,
+                        dst_core: np.ndarray, n_pos: int) -> np.ndarray:
+    """``X_k`` (cycles, float64 ``[n_pos]``): ``off_extra`` times the most chip crossings of the routes
+    ``src_core -> dst_core`` (one entry per packet route of the wiring) of each core position ``src_pos``."""
+    out = np.zeros(n_pos)
+    if est.has_off_chip and len(src_pos):
+        np.maximum.at(out, src_pos, topo.chip_crossings(src_core, dst_core) * est.off_extra)
+    return out
+
+
+def cell_tables(est: LoadsEstimate, topo: MeshTopology, cell_link: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`LoadsEstimate.link_tables` per cell of the compiled loop's link grids (``cell_link``: link id per
+    cell, -1 where there is none: on-chip figures)."""
+    s_l, x_l = est.link_tables(topo)
+    real = cell_link >= 0
+    ids = np.where(real, cell_link, 0)
+    return (np.ascontiguousarray(np.where(real, s_l[ids], est.s_link), np.float64),
+            np.ascontiguousarray(np.where(real, x_l[ids], 0.0), np.float64))
+
+
+def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarray) -> int | None:
+    """The link the estimate blames (id; None without link traffic): the most packets on one chip, in a system
+    the latest drain ``x_l + n_l s_l``; the first in the scan order (:func:`grid_links`) on ties."""
+    order = grid_links(topo)
+    scan = link_packets[order]
+    if not scan.size or scan.max() <= 0:
+        return None
+    if not est.has_off_chip:
+        return int(order[int(np.argmax(scan))])
+    s_l, x_l = est.link_tables(topo)
+    return int(order[int(np.argmax(np.where(scan > 0, x_l[order] + scan * s_l[order], -np.inf)))])
+
+
 def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: MeshTopology, core: dict,
                 link_packets: np.ndarray, deliveries: np.ndarray) -> float:
     """The tick's network end (ns) by the module docstring.
 
     ``core``: per-core arrays ``integ``, ``update``, ``busy`` (ns), ``packets``, ``hmax`` (longest route, hops),
-    ``n`` (neurons); ``link_packets``: packets per link id; ``deliveries``: packets delivered per core.
+    ``n`` (neurons), and in a system ``off_x`` (``X_k``, :func:`core_off_chip_extra`); ``link_packets``:
+    packets per link id; ``deliveries``: packets delivered per core.
     """
     has = core["packets"] > 0
     if not has.any():
         return 0.0
     a = core["integ"][has] + core["update"][has] / core["n"][has] + spike_ns
     inj_end = np.maximum(core["busy"][has], a + core["packets"][has] * est.s_inj * cycle_ns)
-    inj = float((inj_end + est.t0(core["hmax"][has]) * cycle_ns).max())
+    t0 = est.t0(core["hmax"][has]) + (core["off_x"][has] if est.has_off_chip else 0.0)
+    inj = float((inj_end + t0 * cycle_ns).max())
     t_a = float(a.min())
-    order = grid_links(topo)
-    scan = link_packets[order]
     net = inj
-    if scan.size and scan.max() > 0:
-        k = int(np.argmax(scan))
-        busiest = int(order[k])
-        s = est.link_service(link_packets, busiest, router_peers(topo, busiest))
-        net = max(net, t_a + (est.t0(1) - est.flits + scan[k] * s) * cycle_ns)
+    busiest = busiest_link(est, topo, link_packets)
+    if busiest is not None:
+        s_l, x_l = est.link_tables(topo) if est.has_off_chip else (None, None)
+        x = 0.0 if s_l is None else float(x_l[busiest])
+        s = est.link_service(link_packets, busiest, router_peers(topo, busiest),
+                             None if s_l is None else float(s_l[busiest]))
+        net = max(net, t_a + (est.t0(1) + x - est.flits + link_packets[busiest] * s) * cycle_ns)
     return max(net, t_a + (est.t0(0) - est.flits + int(deliveries.max(initial=0)) * est.s_ej) * cycle_ns)
 
 
@@ -152,10 +225,13 @@ def drain_record(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mes
     has = core["packets"] > 0
     a = core["integ"][has] + core["update"][has] / core["n"][has] + spike_ns
     inj_end = np.maximum(core["busy"][has], a + core["packets"][has] * est.s_inj * cycle_ns)
-    inj = float((inj_end + est.t0(core["hmax"][has]) * cycle_ns).max())
+    t0 = est.t0(core["hmax"][has]) + (core["off_x"][has] if est.has_off_chip else 0.0)
+    inj = float((inj_end + t0 * cycle_ns).max())
     net = network_end(est, cycle_ns, spike_ns, topo, core, link_packets, deliveries)
     window = float(core["busy"][has].max() - a.min())
-    rho = float(link_packets.max(initial=0)) * est.s_link * cycle_ns / max(window, cycle_ns)
+    busiest = busiest_link(est, topo, link_packets)
+    n_link = 0.0 if busiest is None else float(link_packets[busiest])
+    rho = n_link * est.s_link * cycle_ns / max(window, cycle_ns)
     return float(core["packets"].sum()), (net - inj) / cycle_ns, rho
 
 

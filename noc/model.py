@@ -59,6 +59,27 @@ iteration, iSLIP pointer rule).
   packets arrived by ``t``) and changes state only from ``t + 1`` on, as BookSim's read / evaluate / write
   phases do; so the order in which routers are evaluated within a cycle does not matter.
 
+Off-chip links (systems of chips)
+---------------------------------
+In a system (``cfg.system``) the mesh is the chips' meshes tiled; a router-to-router link whose ends sit on
+different chips is an off-chip link (:attr:`noc.topology.MeshTopology.link_off_chip`) with its own figures
+(``system.off_chip``): latency ``Lx`` cycles (``latency(noc)``, instead of ``L``), serialisation ``s`` cycles
+per flit (``serialisation()``: the link carries one flit every ``s`` cycles), buffer depth ``Dx`` flits
+(``buffer_depth(noc)``: the VCs of the input port behind the link hold ``Dx // F`` packets each) and credit
+latency ``max(1, Lx)`` (credits travel back over the link). Everything else is the router model above:
+
+- the off-chip link's transmitter takes a granted packet at crossbar speed (its input port is busy ``F``
+  cycles, as on chip) and serialises it: the output port -- the link -- is busy ``F s`` cycles, so packets
+  queue for it as for any busy output (contention), at one packet per ``F s`` cycles at best;
+- a packet sent over it at ``d`` lands at ``d + Lx + F (s - 1)``: its tail's last flit arrives ``F s - 1``
+  cycles after the head starts, and the landing cycle is the one at which a packet forwarded at one flit per
+  cycle from then on never overtakes its tail (``s = 1``: ``d + Lx``, an on-chip link with latency ``Lx``).
+
+So an off-chip hop costs ``Lx + F (s - 1)`` cycles of latency instead of ``L``, and bandwidth ``1 / (F s)``
+packets per cycle instead of ``1 / F``. Not modelled: the physical pins an edge's links share (TrueNorth's
+merge/split blocks merge a chip edge's links onto fewer pins; Loihi's off-chip interfaces likewise): each
+crossing link is its own channel, and the serialisation estimate stands for the narrower pins.
+
 Latency and zero-load latency
 -----------------------------
 A packet's latency is its delivery cycle minus its request (``inject_cycle``) cycle, source queueing
@@ -67,7 +88,9 @@ included. A lone packet crossing ``h`` router-to-router links passes ``h + 1`` r
     T0(h) = I + (h + 1) * P + h * L + E + (F - 1)
 
 e.g. ``tiny.yaml`` (I = P = L = E = 1, F = 1): ``T0(h) = 2 h + 3`` cycles. A packet to a core on its own router
-has ``h = 0``: it goes through the router once.
+has ``h = 0``: it goes through the router once. In a system, ``k`` of the ``h`` links off-chip::
+
+    T0(h, k) = I + (h + 1) * P + (h - k) * L + k * (Lx + F (s - 1)) + E + (F - 1)
 """
 
 from __future__ import annotations
@@ -122,11 +145,15 @@ class RouterParams:
     vc_realloc: int = 0
     credit_delay: int | None = None
     injection_credit: int | None = None
+    off_latency: int | None = None
+    off_serialisation: int = 1
+    off_depth: int | None = None
 
     @classmethod
     def from_config(cls, cfg: ChipConfig | NetworkSpec) -> RouterParams:
         """The router of ``cfg``'s ``noc`` block."""
-        n = as_network_spec(cfg).noc
+        spec = as_network_spec(cfg)
+        n, off = spec.noc, (spec.system.off_chip if spec.system is not None else None)
         return cls(
             pipeline=n.router_pipeline_cycles,
             link=n.link_latency_cycles,
@@ -142,7 +169,35 @@ class RouterParams:
             vc_realloc=n.vc_realloc_cycles,
             credit_delay=n.credit_delay_cycles,
             injection_credit=n.injection_credit_cycles,
+            off_latency=None if off is None else off.latency(n),
+            off_serialisation=1 if off is None else off.serialisation(),
+            off_depth=None if off is None else off.buffer_depth(n),
         )
+
+    @property
+    def has_off_chip(self) -> bool:
+        """Whether the mesh is a system of chips (its off-chip links have their own figures)."""
+        return self.off_latency is not None
+
+    @property
+    def off_land(self) -> int:
+        """Cycles from a packet leaving on an off-chip link to its landing: ``Lx + F (s - 1)``."""
+        return self.link if self.off_latency is None else self.off_latency + self.flits * (self.off_serialisation - 1)
+
+    @property
+    def off_busy(self) -> int:
+        """Cycles an off-chip link is busy per packet: ``F s``."""
+        return self.flits * self.off_serialisation
+
+    @property
+    def off_slots_per_vc(self) -> int:
+        """Whole packets one VC behind an off-chip link holds (``Dx // F``)."""
+        return (self.depth if self.off_depth is None else self.off_depth) // self.flits
+
+    @property
+    def off_credit_delay(self) -> int:
+        """Credit latency of an input port behind an off-chip link: ``max(1, Lx)`` (back over the link)."""
+        return self.link_credit_delay if self.off_latency is None else max(1, self.off_latency)
 
     @property
     def slots_per_vc(self) -> int:
@@ -167,7 +222,12 @@ class RouterParams:
         ``injection_credit_cycles``, by default the injection latency (at least 1)."""
         return max(1, self.injection) if self.injection_credit is None else self.injection_credit
 
-    def zero_load_latency(self, hops):
-        """``T0(h) = I + (h + 1) P + h L + E + F - 1`` cycles for ``hops`` router-to-router links (int or array)."""
+    def zero_load_latency(self, hops, off_hops=0):
+        """``T0(h, k) = I + (h + 1) P + (h - k) L + k (Lx + F (s - 1)) + E + F - 1`` cycles for ``hops``
+        router-to-router links of which ``off_hops`` are off-chip (ints or arrays)."""
         h = np.asarray(hops, dtype=np.int64) if np.ndim(hops) else int(hops)
-        return self.injection + (h + 1) * self.pipeline + h * self.link + self.ejection + self.flits - 1
+        t0 = self.injection + (h + 1) * self.pipeline + h * self.link + self.ejection + self.flits - 1
+        if np.ndim(off_hops) or off_hops:
+            k = np.asarray(off_hops, dtype=np.int64) if np.ndim(off_hops) else int(off_hops)
+            t0 = t0 + k * (self.off_land - self.link)
+        return t0

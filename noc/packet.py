@@ -12,6 +12,20 @@ geometry). TrueNorth's 32-bit packet::
      31 30 | 29 ...... 21 | 20 ...... 12 | 11 ... 4 | 3 ... 0
      spare |  dx (9, s.)  |  dy (9, s.)  | axon (8) | delay (4)        (core_bits = 0)
 
+Systems of chips (``cfg.system``): with ``system.addressing: offsets`` (TrueNorth, NS16e) ``dx`` / ``dy`` are the
+offsets across the whole system's mesh, crossing chip edges, so the 9-bit fields (+-255) must span it (NS16e's
+256 x 256 cores: offsets up to +-255, exactly); with ``chip_id`` (Loihi's hierarchical addressing [Davies 2018])
+a ``chip`` field above ``dx`` names the destination chip and ``dx`` / ``dy`` are chip-local offsets (destination
+router's position in its chip minus the source router's position in its own chip), so they keep the chip's
+widths. The field is as wide as the chip count needs (Kapoho Bay 1 bit, Nahuku-32 5 bits); the 32-bit Loihi
+message carries it in the bits its derived layout leaves spare (27 of 32 used: up to 32 chips, Nahuku-32
+exactly). Loihi's message format is not published: carrying the chip id in the spare bits is an **estimate**;
+a larger system needs ``noc.packet_bits`` > 32 in its chip (a second flit, standing for a header flit), and
+the config check says so, naming the field, its need and the limit. Loihi::
+
+     31 ... 27 | 26 .. 23 | 22 .. 20 | 19 18 | 17 ...... 6 | 5 ... 0
+     chip (5)  |  dx (4)  |  dy (3)  |  core |  axon (12)  | delay (6)        (loihi-nahuku32)
+
 A value outside its field's range raises :class:`~noc.errors.PacketError` naming the field, the value and
 the allowed range; nothing is ever truncated.
 """
@@ -27,7 +41,7 @@ from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.errors import PacketError
 from noc.topology import MeshTopology
 
-FIELDS = ("delay", "axon", "core", "dy", "dx")  # least significant first
+FIELDS = ("delay", "axon", "core", "dy", "dx", "chip")  # least significant first; chip: 0 bits on one chip
 SIGNED = frozenset({"dx", "dy"})
 
 
@@ -39,6 +53,7 @@ class AerFields(NamedTuple):
     core: int | np.ndarray
     axon: int | np.ndarray
     delay: int | np.ndarray
+    chip: int | np.ndarray = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +92,8 @@ class PacketFormat:
     Attributes
     ----------
     widths : dict of str to int
-        Field widths in bits, keyed ``dx, dy, core, axon, delay``.
+        Field widths in bits, keyed ``dx, dy, core, axon, delay, chip`` (``chip``: 0 unless the system
+        addresses chips by id).
     packet_bits : int
         Total packet width; bits above the fields are spare.
     """
@@ -95,7 +111,7 @@ class PacketFormat:
         """The layout of ``cfg`` (its view's ``packet_layout()`` widths, ``noc.packet_bits`` total)."""
         spec = as_network_spec(cfg)
         lay = spec.packet_layout()
-        return cls({f: lay[f"{f}_bits"] for f in FIELDS}, spec.noc.packet_bits)
+        return cls({f: lay.get(f"{f}_bits", 0) for f in FIELDS}, spec.noc.packet_bits)
 
     @property
     def field_bits(self) -> int:
@@ -113,7 +129,12 @@ class PacketFormat:
             return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
         return 0, (1 << bits) - 1
 
-    def encode(self, dx, dy, core, axon, delay):
+    @property
+    def hierarchical(self) -> bool:
+        """True when packets name their destination chip (``chip`` field) and carry chip-local offsets."""
+        return self.widths["chip"] > 0
+
+    def encode(self, dx, dy, core, axon, delay, chip=0):
         """Pack fields into packet words: an int for scalar fields, a ``uint64`` array for array fields.
 
         Raises
@@ -121,7 +142,7 @@ class PacketFormat:
         PacketError
             If a field is out of its range (the message names field, value, index and range) or not integer.
         """
-        values = {"dx": dx, "dy": dy, "core": core, "axon": axon, "delay": delay}
+        values = {"dx": dx, "dy": dy, "core": core, "axon": axon, "delay": delay, "chip": chip}
         if all(np.ndim(v) == 0 for v in values.values()):
             return self._encode_scalar(values)
         return self._encode_array(values)
@@ -132,10 +153,26 @@ class PacketFormat:
             return self._decode_scalar(_as_int("word", word))
         return self._decode_array(np.asarray(word))
 
+    def address(self, topo: MeshTopology, src_core, dst_core) -> dict:
+        """The address fields of packets from ``src_core`` to ``dst_core`` (scalars or arrays): ``dx``, ``dy``,
+        ``core`` and ``chip``. On one chip, or a system addressed by offsets, ``dx`` / ``dy`` are the offsets
+        across the mesh and ``chip`` is 0; with chip ids, ``chip`` is the destination's chip and ``dx`` / ``dy``
+        are chip-local: ``(x_dst mod chip_width) - (x_src mod chip_width)``, likewise y."""
+        if not self.hierarchical:
+            dx, dy = topo.offsets(src_core, dst_core)
+            chip = np.zeros_like(dx) if np.ndim(dx) else 0
+        else:
+            sx, sy = topo.coords(topo.router_of_core(src_core))
+            tx, ty = topo.coords(topo.router_of_core(dst_core))
+            dx = tx % topo.chip_width - sx % topo.chip_width
+            dy = ty % topo.chip_height - sy % topo.chip_height
+            chip = topo.chip_of_core(dst_core)
+        return {"dx": dx, "dy": dy, "core": topo.local_index(dst_core), "chip": chip}
+
     def encode_packet(self, packet: Packet, topo: MeshTopology) -> int:
-        """Word for ``packet``: offsets from its source router to its destination router, local core index."""
-        dx, dy = topo.offsets(packet.src_core, packet.dst_core)
-        return self.encode(int(dx), int(dy), topo.local_index(packet.dst_core), packet.axon, packet.delay)
+        """Word for ``packet``: its address (:meth:`address`), axon and delay."""
+        a = self.address(topo, packet.src_core, packet.dst_core)
+        return self.encode(int(a["dx"]), int(a["dy"]), int(a["core"]), packet.axon, packet.delay, int(a["chip"]))
 
     def describe(self) -> str:
         """One line per field, most significant first: name, bit range, signedness."""

@@ -72,12 +72,14 @@ class _InputPort:
     and gets them back ``credit_delay`` cycles after the packet's tail leaves.
     """
 
-    def __init__(self, env: simpy.Environment, p: RouterParams, credit_delay: int, upstream: int):
-        self.vcs = [simpy.Store(env, capacity=p.slots_per_vc) for _ in range(p.vcs)]
-        self.credits = [simpy.Container(env, capacity=p.depth, init=p.depth) for _ in range(p.vcs)]
+    def __init__(self, env: simpy.Environment, p: RouterParams, credit_delay: int, upstream: int,
+                 depth: int | None = None):
+        depth = p.depth if depth is None else depth  # behind an off-chip link: ``Dx``
+        self.vcs = [simpy.Store(env, capacity=depth // p.flits) for _ in range(p.vcs)]
+        self.credits = [simpy.Container(env, capacity=depth, init=depth) for _ in range(p.vcs)]
         self.arbiter = make_arbiter(p.arbitration, p.vcs)
         self.flits = p.flits
-        self.depth = p.depth
+        self.depth = depth
         self.credit_delay = credit_delay
         self.upstream = upstream  # router to wake when credits come back
         self.free_at = 0  # the crossbar input is busy sending a packet until this cycle
@@ -187,10 +189,19 @@ class _Router:
         self.xy = net.topo.coords(r)
         self.next_router = [net.topo.neighbour(r, port) for port in range(LOCAL)]
         n_ports = net.topo.n_ports
+        # off-chip links (systems of chips): out of each mesh port, and into each mesh input port
+        off_out = [_off_chip(net.topo, r, port) for port in range(LOCAL)]
+        off_in = [self.next_router[port] >= 0 and _off_chip(net.topo, self.next_router[port], opposite(port))
+                  for port in range(LOCAL)]
         self.inputs = [
-            _InputPort(net.env, p, p.link_credit_delay, self.next_router[port]) for port in range(LOCAL)
+            _InputPort(net.env, p, p.off_credit_delay, self.next_router[port], p.off_slots_per_vc * p.flits)
+            if off_in[port] else _InputPort(net.env, p, p.link_credit_delay, self.next_router[port])
+            for port in range(LOCAL)
         ] + [_InputPort(net.env, p, p.local_credit_delay, r) for _ in range(LOCAL, n_ports)]
-        self.out_free = [0] * n_ports  # each output carries one packet at a time, F cycles each
+        # per output: cycles busy per packet (``F``; ``F s`` on an off-chip link) and landing latency
+        self.busy = [p.off_busy if o < LOCAL and off_out[o] else p.flits for o in range(n_ports)]
+        self.latency = [p.off_land if off_out[o] else p.link for o in range(LOCAL)]
+        self.out_free = [0] * n_ports  # each output carries one packet at a time, ``busy[o]`` cycles each
         # per local output, its V VCs: held until d + F + A after a packet took one (``vc_realloc_cycles``)
         self.eject_held = [[0] * p.vcs for _ in range(LOCAL, n_ports)]
         self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
@@ -277,7 +288,7 @@ class _Router:
         net, p, port = self.net, self.net.p, self.inputs[i]
         pkt = port.vcs[v].get().value  # a Store hands over its item at once when it holds one
         port.arbiter.commit(v)
-        port.free_at = self.out_free[o] = t + p.flits
+        port.free_at, self.out_free[o] = t + p.flits, t + self.busy[o]
         self._setup_next(port, v, t + p.flits + p.vc_setup)
         credits = port.credits[v]
         back = t + p.credit_lag + port.credit_delay  # the tail leaves at t + F - 1 (flit credits: the head's)
@@ -298,7 +309,7 @@ class _Router:
         v2 = dport.pick_vc(t)
         if p.vc_realloc:
             dport.held[v2] = t + p.flits + p.vc_realloc
-        nxt._reserve(pkt, dport, opposite(o), v2, t, p.link)
+        nxt._reserve(pkt, dport, opposite(o), v2, t, self.latency[o])
 
     def _reserve(self, pkt: Packet, port: _InputPort, port_no: int, v: int, t: int, latency: int) -> None:
         """``pkt`` is sent in cycle ``t`` to VC ``v`` of this router's input ``port``; it lands ``latency`` later."""
@@ -379,3 +390,12 @@ class _Router:
         if self.inputs[LOCAL + k].pick_vc(t) is None:
             return None  # waiting for credits
         return max(t + 1, self.inj_free[k])
+
+
+def _off_chip(topo: MeshTopology, r: int, port: int) -> bool:
+    """Whether the link out of router ``r`` through mesh port ``port`` crosses a chip edge (False at the mesh's
+    edge, where there is no link)."""
+    if r < 0:
+        return False
+    link = int(topo.link_id[r, port])
+    return link >= 0 and bool(topo.link_off_chip[link])

@@ -131,6 +131,14 @@ class MeshTopology:
         chip = self.chip_of_router[self.router_of_core(core)]
         return chip if np.ndim(core) else int(chip)
 
+    def chip_crossings(self, src_core, dst_core):
+        """Off-chip links on every minimal route from ``src_core`` to ``dst_core`` (scalar or array): the chip
+        columns plus the chip rows it crosses, ``|sx // cw - tx // cw| + |sy // ch - ty // ch|``, whatever the
+        dimension order (an x run crosses the same chip columns on any row)."""
+        sx, sy = self.coords(self.router_of_core(src_core))
+        tx, ty = self.coords(self.router_of_core(dst_core))
+        return abs(sx // self.chip_width - tx // self.chip_width) + abs(sy // self.chip_height - ty // self.chip_height)
+
     def _chip_arrays(self):
         cached = self.__dict__.get("_chips")
         if cached is None:

@@ -106,3 +106,72 @@ def test_memory_and_cores(result):
     # per core: weights 1 synapse x 9 bits; state 1 neuron x (24 + 24) bits; spikes 1 axon x 4 delay slots
     assert d["memory_bits"] == {"weights": 18, "state": 96, "spikes": 8, "total": 122}
     assert (d["cores_used"], d["cores_available"]) == (2, 4)
+
+
+# ----- the same network across two chips ----------------------------------------------------------------------
+#
+# System: two tiny chips side by side (4 x 2 mesh; chip 0 at x = 0..1, chip 1 at x = 2..3), off-chip links of
+# latency Lx = 5 cycles, serialisation s = 3 cycles per flit, 100 pJ per flit, 4-flit buffers; barrier_hop_ns 20:
+# system barrier = 10 + 2 x 20 x ((2 - 1) + (1 - 1)) = 50 ns; static power 2 chips x 1 mW = 2 mW.
+# Network: as above, but core 0 neuron 0 -> system core 3 (router (3, 0), chip 1): XY route (0,0) -> (1,0) on
+# chip, (1,0) -> (2,0) off chip, (2,0) -> (3,0) on chip: h = 3 east-west hops, k = 1 off chip.
+#   t0  both cores inactive, 1 ns. Tick = 1 + 50 = 51 ns.
+#   t1  core 0 busy 4 ns, its packet requested at cycle 4. Latency: injection I 1 + 4 routers x P 1 + 2 on-chip
+#       links x L 1 + off-chip link (Lx 5 + F (s - 1) = 2) + ejection E 1 + F - 1 0 = 1 + 4 + 2 + 7 + 1 = 15 cycles:
+#       delivered at 19 ns. Tick = 19 + 50 = 69 ns (compute 4, network 15, sync 50).
+#   t2  core 0 2 ns, core 3 3 ns: 3 + 50 = 53 ns.   t3  core 0 1 ns, core 3 2 ns: 2 + 50 = 52 ns.
+# Latency = 51 + 69 + 53 + 52 = 225 ns (compute 10, network 15, sync 200).
+# Counts: syn 2, active 4, inactive 4, spikes 2, packets 1, hops E-W 3 (2 on chip, 1 off chip), N-S 0, deliveries 1.
+# Energy: syn 2, active 8, inactive 4, spikes 6, packet 4, on-chip hops E-W 2 x 5 = 10, N-S 0, off-chip flits
+# 1 x 100 = 100 (instead of a 5 pJ hop), delivery 7 -> dynamic 141 pJ; static 2 mW x 225 ns = 450 pJ; total 591 pJ.
+# Off-chip share of the network phase (zero-load attribution): the off-chip hop's 7 of the packet's 15 cycles,
+# 7/15 of 15 ns = 7 ns.
+
+TWO_TINY = """
+name: two-tiny
+system:
+  chip: tiny
+  chips_x: 2
+  off_chip: {latency_cycles: 5, serialisation_cycles_per_flit: 3, energy_pj_per_flit: 100.0, buffer_depth_flits: 4}
+  barrier_hop_ns: 20.0
+"""
+
+
+def _two_chip_result(engine: str):
+    from chip_configs.schema import loads_config
+
+    cfg = loads_config(TWO_TINY)
+    net = MappedNetwork.build(cfg.name, cores={0: (_one_neuron_core(), {0: [(3, 0, 1)]}), 3: (_one_neuron_core(), {})},
+                              inputs={0: [(0, 0, 1)]}, outputs=[(3, 0)], metadata={"name": "hand, two chips"})
+    spikes = np.zeros((4, 1), np.int32)
+    spikes[0, 0] = 1
+    return Chip.from_config(cfg, noc_engine=engine).program(net).run(spikes)
+
+
+@pytest.mark.parametrize("engine", ["fast", "simpy", "flow"])  # the exact engines, and flow (exact at zero load)
+def test_two_chips_by_hand(engine):
+    res = _two_chip_result(engine)
+    assert res.output_spikes[0, :, 0].tolist() == [0, 0, 1, 0]
+    ticks = res.records[0].tick_ns
+    assert ticks[:, 0].tolist() == [51.0, 69.0, 53.0, 52.0]
+    m = res.report.to_dict()["mean"]
+    assert m["latency_ns"] == {"total": 225.0, "compute": 10.0, "network": 15.0, "sync": 200.0}
+    assert m["counts"] == {"syn_ops": 2, "neuron_updates_active": 4, "neuron_updates_inactive": 4, "spikes": 2,
+                           "packets": 1, "hops_ew": 3, "hops_ns": 0, "deliveries": 1}
+    assert m["energy_pj"]["by_op"] == {
+        "syn_ops": 2.0, "neuron_updates_active": 8.0, "neuron_updates_inactive": 4.0, "spikes": 6.0,
+        "packets": 4.0, "hops_ew": 10.0, "hops_ns": 0.0, "deliveries": 7.0, "off_chip_flits": 100.0, "static": 450.0}
+    assert m["energy_pj"]["total"] == 591.0
+    assert m["noc_latency_cycles"]["max"] == 15.0
+    assert m["off_chip"] == {"chips": 2.0, "hops_on_chip": 2.0, "hops_off_chip": 1.0, "flits_on_chip": 2.0,
+                             "flits_off_chip": 1.0, "energy_on_chip_pj": 10.0, "energy_off_chip_pj": 100.0,
+                             "network_off_chip_share": 7 / 15, "network_off_chip_ns": 7.0}
+    assert res.report.to_dict()["unit_costs"]["off_chip_flit_pj"] == 100.0
+    text = res.report.to_text()
+    assert "off chip" in text and "1.0 x 100 pJ" in text and "2.0 on chip x 5 pJ" in text
+
+
+def test_single_chip_reports_carry_no_off_chip_keys(result):
+    d = result.report.to_dict()
+    assert "off_chip" not in d["mean"] and "off_chip_flit_pj" not in d["unit_costs"]
+    assert "off_chip_flits" not in d["mean"]["energy_pj"]["by_op"] and "off chip" not in result.report.to_text()

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from chip_configs.errors import SimulationError
-from chip_configs.schema import PRESET_DIR, config_from_dict, load_config
+from chip_configs.schema import PRESET_DIR, config_from_dict, config_to_dict, load_config
 from emulator import _fused
 from emulator.chip import Chip
 from tests.emulator.random_chips import random_inputs, random_mapped, small_config
@@ -38,12 +38,20 @@ CONFIGS = {
     "wrap-v-saturate-u": lambda: _variant(membrane_overflow="wrap", current_overflow="saturate"),
     "silicon-refractory": lambda: _variant(refractory="silicon", refractory_ticks_max=3),
     "yx-routing": lambda: _yx(),
+    "two-chips": lambda: _two_chips(),
     # register widths, decay and input shift off the Loihi defaults: the 32-bit path with other constants, and
     # registers too wide for it (the int64 rules)
     "narrow-registers": lambda: _variant(membrane_bits=14, current_bits=16, decay_bits=10, input_shift=3),
     "wide-registers": lambda: _variant(membrane_bits=40, current_bits=36),
 }
 NOT_32_BIT = {"silicon-refractory", "wide-registers"}
+
+
+def _two_chips(sync: str = "barrier", **off) -> object:
+    """Two small_config chips side by side (a 6 x 2 mesh): an off-chip link slower and narrower than on chip."""
+    link = {"latency_cycles": 4, "serialisation_cycles_per_flit": 3, "energy_pj_per_flit": 50.0, **off}
+    return config_from_dict({"name": "two-small", "system": {
+        "chip": config_to_dict(small_config("loihi_lif", sync=sync)), "chips_x": 2, "off_chip": link}})
 
 
 def _yx():
@@ -138,6 +146,20 @@ def test_fixed_period_overruns_are_named():
         assert v["culprit"].startswith(("core ", "link ", "local port of core "))
 
 
+@pytest.mark.parametrize("engine", ["fast", "loads"])
+def test_overruns_on_an_off_chip_link_name_it(engine):
+    """Two chips joined by a slow, narrow link, in fixed-period ticks: the overruns blamed on the network name
+    the off-chip link with its chips (exact engine and loads estimate alike)."""
+    cfg = _two_chips(sync="fixed", latency_cycles=6, serialisation_cycles_per_flit=16)
+    mapped = random_mapped(cfg, 21)
+    spikes = random_inputs(21, 1, 15, mapped.n_inputs, p=0.9) * 3
+    viol = Chip.from_config(cfg, noc_engine=engine).program(mapped).run(spikes).report.to_dict()["timing_violations"]
+    off = [v for v in viol if v.get("off_chip")]
+    assert off, viol
+    for v in off:
+        assert v["culprit"].startswith("off-chip link chip ") and "->" in v["culprit"], v
+
+
 def test_loads_engine_refuses_what_it_does_not_model():
     with pytest.raises(SimulationError, match="neuron.model is 'truenorth'; allowed: 'loihi_lif'"):
         chip = Chip.from_config(small_config("truenorth"), noc_engine="loads")
@@ -189,8 +211,8 @@ def _digits():
     return cfg, chip.mapped, spikes
 
 
-def _random_small(seed):
-    cfg = small_config("loihi_lif")
+def _random_small(seed, cfg=None):
+    cfg = small_config("loihi_lif") if cfg is None else cfg
     mapped = random_mapped(cfg, 200 + seed)
     return cfg, mapped, random_inputs(200 + seed, 2, 30, mapped.n_inputs, p=0.7) * 2
 
@@ -257,12 +279,13 @@ def test_untrusted_estimate_is_flagged(monkeypatch):
 # Asserted bounds on |error| (latency per inference, worst tick); measured values: the table printed with -s,
 # recorded in noc/README.md.
 ERROR_BOUNDS = {"bench-A slice (congested)": (0.05, 0.40), "digits (light)": (0.05, 0.40),
-                "random small chips": (0.10, 0.60)}
+                "random small chips": (0.10, 0.60), "random two-chip systems": (0.10, 0.60)}
 
 
 def test_network_estimate_error_is_bounded():
     cases = {"bench-A slice (congested)": [_bench_slice()], "digits (light)": [_digits()],
-             "random small chips": [_random_small(s) for s in range(3)]}
+             "random small chips": [_random_small(s) for s in range(3)],
+             "random two-chip systems": [_random_small(s, _two_chips()) for s in range(3)]}
     for name, runs in cases.items():
         errs = [_errors(*r) for r in runs]
         print(f"{name:28s} " + "; ".join(f"latency {100 * a:+.1f} %, worst tick {100 * b:+.1f} %, network phase "
@@ -490,13 +513,15 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
     (emulator.timing), from the tick's spikes and counts: link loads from the chip's routes
     (noc.routing.links), deliveries and longest routes per core."""
     from emulator.timing import PKT, TickTiming
-    from noc.loads_estimate import LoadsEstimate, drain_record, network_end
+    from noc.loads_estimate import LoadsEstimate, core_off_chip_extra, drain_record, network_end
     from noc.routing import links
 
     topo, w, tm = chip.topology, chip.wiring, TickTiming.from_config(chip.cfg)
     est = LoadsEstimate.from_config(chip.cfg)
     router = topo.router_of_core(w.core_index.astype(np.int64))
     n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
+    every = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))]
+    off_x = core_off_chip_extra(est, topo, every, w.core_index[every], w.core_index[w.dest_pos], len(w.core_index))
     out = np.zeros(rec.tick_ns.shape[0])
     drains = np.zeros((out.size, 3))
     for t in range(out.size):
@@ -510,7 +535,7 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
         integ, update = tm.core_time(counts)
         busy = tm.busy(integ, update, counts[:, PKT])
         core = {"integ": integ, "update": update, "busy": busy, "packets": counts[:, PKT], "hmax": hmax,
-                "n": n_per_core}
+                "n": n_per_core, "off_x": off_x}
         loads = np.bincount(link, minlength=topo.n_links), np.bincount(dst_pos, minlength=counts.shape[0])
         net = network_end(est, tm.cycle_ns, tm.spk_ns, topo, core, *loads)
         out[t] = tm.phases(float(busy.max()), net)[2]
@@ -519,7 +544,7 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
     return out, drains
 
 
-@pytest.mark.parametrize("name", ["default", "yx-routing"])
+@pytest.mark.parametrize("name", ["default", "yx-routing", "two-chips"])
 def test_compiled_estimate_equals_its_numpy_specification(name):
     """The fused loop's network phase equals noc.loads_estimate.network_end, tick by tick, bit for bit."""
     cfg = CONFIGS[name]()

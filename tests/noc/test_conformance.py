@@ -8,7 +8,7 @@ import pytest
 from noc.engine import make_engine
 from noc.errors import NocError
 from noc.model import RouterParams
-from tests.noc.conftest import make_cfg
+from tests.noc.conftest import make_cfg, make_system
 
 FIELDS_COMPARED = ("deliver_cycle", "delivered_core", "delivered_axon", "hops", "link_flits", "peak_buffer_flits")
 
@@ -59,6 +59,54 @@ def test_engines_agree_packet_for_packet_under_congestion(case):
     queued = fast.latency - params.zero_load_latency(fast.hops)
     assert queued.max() > 3 * params.zero_load_latency(w + h - 2)  # packets waited: heavy congestion
     assert fast.peak_buffer_flits[:, :4].max() == params.vcs * params.slots_per_vc * params.flits  # full
+
+
+SYSTEMS = {  # name: (chip: mesh w, h, cores, noc overrides; chips x, y; off-chip link; packets, request span)
+    "2 x 1 tiny chips, slow narrow link": ((2, 2, 1, {}), (2, 1), {"latency_cycles": 5,
+                                            "serialisation_cycles_per_flit": 3, "buffer_depth_flits": 4}, 800, 60),
+    "2 x 2 chips, 2 cores, shallow off-chip buffers": ((3, 2, 2, {"buffer_depth_flits": 2}), (2, 2), {
+        "latency_cycles": 2, "serialisation_cycles_per_flit": 2, "buffer_depth_flits": 1}, 1200, 80),
+    "3 x 1 chips of width 1 (consecutive off-chip links), yx": ((1, 3, 1, {"routing": "yx"}), (3, 1), {
+        "latency_cycles": 4, "serialisation_cycles_per_flit": 4, "buffer_depth_flits": 8}, 700, 60),
+    "2 x 2 chips, 2 VCs, 2-flit packets, VC setup": ((2, 2, 1, {"flits": 2, "virtual_channels": 2,
+                                                               "buffer_depth_flits": 4, "vc_setup_cycles": 1}),
+                                                     (2, 2), {"latency_cycles": 3, "flits_per_cycle": 0.5,
+                                                              "buffer_depth_flits": 2}, 900, 80),
+    "1 x 2 chips, flit credits, VC realloc, 3-flit packets": ((3, 2, 1, {"flits": 3, "buffer_depth_flits": 6,
+                                                                         "credit_return": "flit",
+                                                                         "vc_realloc_cycles": 2}),
+                                                              (1, 2), {"latency_cycles": 6,
+                                                                       "buffer_depth_flits": 9}, 700, 80),
+}
+
+
+def _system(case):
+    (w, h, cores, opts), (cx, cy), off, n, span = SYSTEMS[case]
+    return make_system(make_cfg(w, h, cores=cores, **opts), cx, cy, **off), n, span
+
+
+@pytest.mark.parametrize("case", sorted(SYSTEMS))
+def test_engines_agree_packet_for_packet_on_multi_chip_traffic(case):
+    """Systems of chips: off-chip links with their own latency, serialisation (contention) and buffers; both
+    exact engines, and the kernel's one-VC path against its general path where it applies."""
+    cfg, n, span = _system(case)
+    traffic = _random_traffic(cfg, n, span, seed=len(case))
+    fast_engine = make_engine(cfg, "fast")
+    fast = fast_engine.run(*traffic)
+    _assert_same(fast, make_engine(cfg, "simpy").run(*traffic))
+    assert fast.n_delivered == n
+    if fast_engine._kernel.specialised:
+        general = make_engine(cfg, "fast")
+        general._kernel.specialised = False
+        _assert_same(fast, general.run(*traffic))
+        _assert_same(fast_engine.run(*traffic, until=span), general.run(*traffic, until=span))
+    params, topo = RouterParams.from_config(cfg), make_engine(cfg, "fast").topology
+    off = topo.link_off_chip[fast.link_ids]
+    assert fast.link_counts[off].sum() > 0  # traffic crossed chips
+    crossings = topo.chip_crossings(traffic[0], traffic[1])
+    assert (fast.latency >= params.zero_load_latency(fast.hops, crossings)).all()
+    queued = fast.latency - params.zero_load_latency(fast.hops, crossings)
+    assert queued.max() > params.off_busy  # packets queued
 
 
 def _chip_tick(cfg, n, seed):

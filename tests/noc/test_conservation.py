@@ -1,4 +1,5 @@
-"""Property test: on random meshes, buffers and traffic every packet arrives exactly once, where it should."""
+"""Property test: on random meshes and systems of chips, buffers and traffic every packet arrives exactly once,
+where it should."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from noc.engine import make_engine
 from noc.model import RouterParams
 from noc.routing import get_routing, route_links
 from noc.topology import MeshTopology
-from tests.noc.conftest import make_cfg
+from tests.noc.conftest import make_cfg, make_system
 
 
 @st.composite
@@ -29,6 +30,11 @@ def networks_and_traffic(draw):
         credit_delay_cycles=draw(st.sampled_from([None, 1, 2, 4])),
         injection_credit_cycles=draw(st.sampled_from([None, 1, 3])),
     )
+    if draw(st.booleans()):  # a system of such chips, its off-chip links with their own figures
+        cfg = make_system(cfg, draw(st.integers(1, 3)), draw(st.integers(1, 3)),
+                          latency_cycles=draw(st.integers(1, 6)),
+                          serialisation_cycles_per_flit=draw(st.integers(1, 4)),
+                          buffer_depth_flits=draw(st.integers(flits, 3 * flits + 1)))
     n = draw(st.integers(1, 40))
     core = st.integers(0, cfg.num_cores - 1)
     src = draw(st.lists(core, min_size=n, max_size=n))
@@ -61,9 +67,11 @@ def test_every_packet_delivered_once_to_its_core_and_axon(case):
         assert res.n_delivered == len(src) and res.delivered.all()
         assert np.array_equal(res.delivered_core, dst) and np.array_equal(res.delivered_axon, axon)
         assert np.array_equal(res.hops, topo.hop_distance(src, dst))
-        assert (res.deliver_cycle >= inject + params.zero_load_latency(res.hops)).all()
+        t0 = params.zero_load_latency(res.hops, topo.chip_crossings(src, dst))
+        assert (res.deliver_cycle >= inject + t0).all()
         assert np.array_equal(res.link_flits, _expected_link_flits(cfg, src, dst))
-        assert res.peak_buffer_flits.max() <= params.vcs * params.slots_per_vc * params.flits
+        slots = max(params.slots_per_vc, params.off_slots_per_vc)
+        assert res.peak_buffer_flits.max() <= params.vcs * slots * params.flits
     log = results["simpy"].log
     assert sorted(e.packet for e in log if e.event == "deliver") == list(range(len(src)))  # exactly once each
     np.testing.assert_array_equal(results["fast"].deliver_cycle, results["simpy"].deliver_cycle)

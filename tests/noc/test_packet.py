@@ -21,7 +21,7 @@ def _field_values(fmt: PacketFormat):
 
 def test_truenorth_layout_is_9_9_8_4_plus_2_spare():
     fmt = FORMATS["truenorth"]
-    assert fmt.widths == {"dx": 9, "dy": 9, "core": 0, "axon": 8, "delay": 4}
+    assert fmt.widths == {"dx": 9, "dy": 9, "core": 0, "axon": 8, "delay": 4, "chip": 0}  # chip: systems only
     assert (fmt.packet_bits, fmt.field_bits) == (32, 30)
     assert fmt.field_range("dx") == (-256, 255)
     # delay in bits 0-3, axon 4-11, dy 12-20, dx 21-29, bits 30-31 spare
@@ -91,4 +91,4 @@ def test_packet_record_encodes_offsets_from_the_topology():
     fmt, topo = PacketFormat.from_config(cfg), MeshTopology.from_config(cfg)
     pkt = Packet(id=0, src_core=0, dst_core=4 * 9 + 3, axon=7, delay=2, src_neuron=5)  # router 9 = (1, 1)
     assert fmt.decode(fmt.encode_packet(pkt, topo))._asdict() == {"dx": 1, "dy": 1, "core": 3, "axon": 7,
-                                                                 "delay": 2}
+                                                                 "delay": 2, "chip": 0}
