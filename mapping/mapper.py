@@ -16,7 +16,7 @@ from chip_configs.schema import ChipConfig, load_config
 from emulator.mapped import MappedCore, MappedNetwork
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
-from mapping.partition import SPLITTERS, Partition, partition
+from mapping.partition import SPLITTERS, Partition, partition, without_synapses
 from mapping.placement import Traffic, default_placer, place, placement_cost
 from mapping.programs import builder_for
 from mapping.quantize import quantize
@@ -112,13 +112,14 @@ def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0,
         quant[note.split("'")[1]].error["notes"].append(note)
     programs, err_terms = _programs(cfg, part, quant, seed, bit_cost, _source_activity(network, part, activity))
     _note_corrections(quant, err_terms)
+    part = without_synapses(part)  # the programs hold the synapses now
     routes, in_routes = logical_routes(part)
     pairs = slice_pairs(routes, _slice_rates(network, part, opts.rates))
     traffic = Traffic.from_directed(len(routes), *pairs)
     assign = place(opts.placer, traffic, cfg, seed)
     costs = _baseline_costs(traffic, cfg, seed)
     costs[opts.placer] = placement_cost(traffic, assign, cfg)
-    system = _check_system(cfg, part, assign, pairs)
+    system = _check_system(cfg, programs, assign, pairs)
     mapped = _assemble(network, cfg, part, programs, routes, in_routes, assign)
     summary = _summary(network, cfg, part, quant, err_terms, assign, mapped, costs, opts, system)
     meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
@@ -141,14 +142,14 @@ def _baseline_costs(traffic: Traffic, cfg, seed: int) -> dict:
     return costs
 
 
-def _check_system(cfg, part: Partition, assign: np.ndarray, pairs) -> dict | None:
+def _check_system(cfg, programs: list, assign: np.ndarray, pairs) -> dict | None:
     """Per-chip and off-chip-link checks of a system (:mod:`mapping.system_checks`); None on one chip."""
     if cfg.system is None:
         return None
     from mapping.system_checks import check_system
 
-    neurons = np.asarray([s.n_neurons for s in part.slices], np.float64)
-    synapses = np.asarray([s.n_synapses for s in part.slices], np.float64)
+    neurons = np.asarray([p.n_neurons for p in programs], np.float64)
+    synapses = np.asarray([p.n_synapses for p in programs], np.float64)
     return check_system(cfg, assign, neurons, synapses, pairs)
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.errors import CapacityError, MappingError
+from emulator.system_place import system_core  # chip-local core -> system core: one rule, shared with `run`
 from mapping.chips import ChipGrid, assign_chips
 from noc.topology import MeshTopology
 
@@ -263,17 +264,6 @@ def chip_config(cfg):
     return cfg.model_copy(update={"mesh": mesh, "system": None, "name": f"{cfg.name}:chip"})
 
 
-def chip_core_to_global(cfg, chip: int, local: np.ndarray) -> np.ndarray:
-    """Global core index of core ``local`` of chip ``chip``: its router at ``(i * chip_width + lx, j *
-    chip_height + ly)`` of the system's mesh, same core slot within the router."""
-    s, cpr = cfg.system, cfg.mesh.cores_per_router
-    local = np.asarray(local, np.int64)
-    lr, slot = local // cpr, local % cpr
-    i, j = chip % s.chips_x, chip // s.chips_x
-    gx, gy = i * s.chip_width + lr % s.chip_width, j * s.chip_height + lr // s.chip_width
-    return (gy * cfg.mesh.width + gx) * cpr + slot
-
-
 def sub_traffic(traffic: Traffic, members: np.ndarray) -> Traffic:
     """The traffic among slices ``members`` (renumbered 0..len-1 in the order given)."""
     local = np.full(traffic.n_slices, -1, np.int64)
@@ -293,7 +283,7 @@ def place_hierarchical(traffic: Traffic, cfg, seed: int = 0, within: str = "anne
     for c in np.unique(chip).tolist():
         members = np.flatnonzero(chip == c)
         local = PLACERS[within](sub_traffic(traffic, members), one, seed + c)
-        assign[members] = chip_core_to_global(cfg, c, local)
+        assign[members] = system_core(cfg, c, local)
     return assign
 
 
@@ -315,5 +305,5 @@ def place(name: str, traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
     return fn(traffic, cfg, seed)
 
 
-__all__ = ["PLACERS", "Traffic", "chip_config", "chip_core_to_global", "core_xy", "default_placer", "hops", "place",
+__all__ = ["PLACERS", "Traffic", "chip_config", "core_xy", "default_placer", "hops", "place",
            "placement_cost", "sub_traffic"]
