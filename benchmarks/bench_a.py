@@ -14,10 +14,9 @@ fused tick loop of :mod:`emulator.fused`: spikes, counts and energy exact, each 
 from its link loads, error measured in tests/emulator/test_loads_engine.py), ``fast`` (the cycle-exact engine)
 or ``flow``. Seeds: network ``seed``, inputs ``seed + 1``.
 
-Reported: wall time of build, mapping, programming and run separately; on-chip and off-chip traffic (flits on
-the links inside chips and on the links between them, from the run's per-link counts and
-:attr:`noc.topology.MeshTopology.link_off_chip`, with the mapper's expected off-chip packets per tick beside
-them); synaptic events (the report's
+Reported: wall time of build, mapping, programming and run separately; on-chip and off-chip traffic (the
+report's split: hops, flits, energy, share of the network phase; the busiest off-chip link from the per-link
+counts; the mapper's expected off-chip packets per tick beside them); synaptic events (the report's
 ``syn_ops``), events per wall-second, neuron updates, packets and hops per second, peak RSS; the same for the
 core kernels alone (the fused loop without events, NoC or timing: pre-folded synapses and neuron updates) and
 for the per-core step loop (``chip.cores``: schedule inputs, step, schedule the spikes' destinations through
@@ -172,27 +171,24 @@ def mapping_figures(cfg, summary, seconds: float) -> dict:
 
 
 def traffic_figures(cfg, result, report: dict) -> dict:
-    """On-chip and off-chip flits of the run, from the per-link flit counts split by
-    :attr:`MeshTopology.link_off_chip`, per tick; and the energy of the off-chip crossings at the system's
-    off-chip price (``energy_per_flit_pj``) against the on-chip hop price the report charges them today
-    (the report's own on-chip / off-chip split comes with the network side of issue 16)."""
+    """On-chip and off-chip traffic of the run: the report's split (``mean.off_chip``: hops, flits, energy and
+    the off-chip share of the network phase, issue 16's network side), per tick, and the busiest off-chip
+    link from the per-link flit counts (:attr:`MeshTopology.link_off_chip`)."""
     from noc.topology import MeshTopology
 
+    m = report["mean"]
+    off = m.get("off_chip")
+    if off is None:  # a single chip
+        return {"flits_off_chip": 0, "off_chip_flit_share": 0.0, "off_chip_flits_per_tick": 0.0}
     topo = MeshTopology.from_config(cfg)
-    flits = np.sum([r.link_flits for r in result.records], axis=0).astype(np.float64)
-    off = topo.link_off_chip
-    ticks = report["mean"]["ticks"] * len(result.records)
-    out = {"flits_on_chip": float(flits[~off].sum()), "flits_off_chip": float(flits[off].sum()),
-           "off_chip_flit_share": float(flits[off].sum() / flits.sum()) if flits.sum() else 0.0,
-           "off_chip_flits_per_tick": float(flits[off].sum()) / ticks if ticks else 0.0,
-           "busiest_off_chip_link_flits_per_tick": float(flits[off].max()) / ticks if off.any() and ticks else 0.0}
-    if cfg.system is not None:
-        e = cfg.energy
-        per_hop = np.where(topo.link_is_ew, e.hop_ew_pj, e.hop_ns_pj) / cfg.noc.flits_per_packet
-        out["off_chip_energy_uj"] = float(flits[off].sum()) * cfg.system.off_chip.energy_per_flit_pj(cfg.noc) * 1e-6
-        out["off_chip_energy_at_on_chip_hop_price_uj"] = float((flits * per_hop)[off].sum()) * 1e-6
-        out["off_chip_serialisation_cycles_per_flit"] = cfg.system.off_chip.serialisation()
-    return out
+    flits = np.sum([r.link_flits for r in result.records], axis=0)
+    ticks = m["ticks"]
+    total_flits = off["flits_on_chip"] + off["flits_off_chip"]
+    return {**off, "off_chip_flit_share": off["flits_off_chip"] / total_flits if total_flits else 0.0,
+            "off_chip_flits_per_tick": off["flits_off_chip"] / ticks,
+            "off_chip_energy_share": off["energy_off_chip_pj"] / m["energy_pj"]["total"],
+            "busiest_off_chip_link_flits_per_tick": float(flits[topo.link_off_chip].max()) / ticks / len(result.records),
+            "off_chip_serialisation_cycles_per_flit": cfg.system.off_chip.serialisation()}
 
 
 # ----- Brian2 ----------------------------------------------------------------------------------------------
@@ -226,9 +222,9 @@ def print_summary(out: dict) -> None:
         f"off-chip: {100 * tr['off_chip_flit_share']:.1f} % of the flits ({tr['off_chip_flits_per_tick']:,.1f} per tick; "
         f"mapper expected {m['expected_off_chip_packets_per_tick']:,.1f} packets per tick at {m['nominal_rate']} "
         f"spikes per neuron); busiest off-chip link {tr['busiest_off_chip_link_flits_per_tick']:,.1f} flits per tick"
-        + (f"; off-chip energy {tr['off_chip_energy_uj']:.2f} uJ at the system's price (the report charges "
-           f"{tr['off_chip_energy_at_on_chip_hop_price_uj']:.2f} uJ as on-chip hops)" if "off_chip_energy_uj" in tr
-           else ""),
+        + (f"; off-chip energy {tr['energy_off_chip_pj'] * 1e-6:,.1f} uJ ({100 * tr['off_chip_energy_share']:.1f} % "
+           f"of the total), {100 * tr['network_off_chip_share']:.1f} % of the network phase (zero-load)"
+           if "energy_off_chip_pj" in tr else ""),
         f"wall: build {out['wall']['build_s']:.2f} s, map {m['map_s']:.2f} s, program {out['wall']['program_s']:.2f} s, "
         f"run {f['run_s']:.2f} s",
         f"full model: {f['syn_events']:.0f} syn events, {f['syn_events_per_s']:.3g} /s; neuron updates "

@@ -19,8 +19,8 @@ the process's peak RSS after it (``ru_maxrss``, never reset, so it is the peak s
    tick loop of :mod:`emulator.fused`: integer neurons and synapses, counts and energy exact; each tick's
    network phase estimated from its link loads, barrier synchronisation).
 
-Reported also: cores and chips used, the mapper's expected off-chip packets per tick, and the run's on-chip
-and off-chip flits (per-link counts split by :attr:`noc.topology.MeshTopology.link_off_chip`), memory per
+Reported also: cores and chips used, the mapper's expected off-chip packets per tick, the run's on-chip and
+off-chip flits and energy (the report's split), the busiest off-chip link (per-link counts), memory per
 neuron and per synapse.
 
     python benchmarks/scale_nahuku.py                      # 1 M neurons, 100 ticks -> results/scale_nahuku.json
@@ -84,20 +84,23 @@ def program(cfg, mapped, seed: int) -> Chip:
     return chip
 
 
-def traffic(cfg, result, ticks: int) -> dict:
-    """On-chip and off-chip flits of the run from the per-link counts."""
-    topo = MeshTopology.from_config(cfg)
+def traffic(cfg, result, report: dict, ticks: int) -> dict:
+    """On-chip and off-chip traffic per tick (the report's split, ``mean.off_chip``) and the busiest off-chip
+    link from the per-link counts."""
+    off = report["mean"]["off_chip"]
     flits = np.sum([r.link_flits for r in result.records], axis=0).astype(np.float64)
-    off = topo.link_off_chip
-    return {"flits_on_chip_per_tick": float(flits[~off].sum()) / ticks,
-            "flits_off_chip_per_tick": float(flits[off].sum()) / ticks,
-            "off_chip_flit_share": float(flits[off].sum() / flits.sum()) if flits.sum() else 0.0,
-            "busiest_off_chip_link_flits_per_tick": float(flits[off].max()) / ticks if off.any() else 0.0,
-            "off_chip_energy_uj": float(flits[off].sum()) * cfg.system.off_chip.energy_per_flit_pj(cfg.noc) * 1e-6}
+    on_links = MeshTopology.from_config(cfg).link_off_chip
+    total = off["flits_on_chip"] + off["flits_off_chip"]
+    return {"flits_on_chip_per_tick": off["flits_on_chip"] / ticks, "flits_off_chip_per_tick": off["flits_off_chip"] / ticks,
+            "off_chip_flit_share": off["flits_off_chip"] / total if total else 0.0,
+            "busiest_off_chip_link_flits_per_tick": float(flits[on_links].max()) / ticks,
+            "off_chip_energy_uj": off["energy_off_chip_pj"] * 1e-6,
+            "off_chip_energy_share": off["energy_off_chip_pj"] / report["mean"]["energy_pj"]["total"],
+            "network_off_chip_share": off["network_off_chip_share"]}
 
 
-def run_figures(result, seconds: float, ticks: int, n_neurons: int) -> dict:
-    m = result.report.to_dict()["mean"]
+def run_figures(report: dict, result, seconds: float, ticks: int, n_neurons: int) -> dict:
+    m = report["mean"]
     c = m["counts"]
     frac = result.output_spikes[0].sum(axis=1) / n_neurons
     return {"ticks": ticks, "run_s": seconds, "s_per_tick": seconds / ticks, "syn_events": c["syn_ops"],
@@ -157,12 +160,13 @@ def main(argv=None) -> int:
     del net
     chip = st.run("program", program, cfg, mapped, args.seed)
     result = st.run("run", chip.run, spikes, progress=False)
+    report = result.report.to_dict()
     out.update({"network": {"neurons": n_neurons, "modules": args.modules, "module_size": MODULE_SIZE,
                             "input_lines": args.modules * INPUTS_PER_MODULE, "synapses": n_syn, "fan_out": FAN_OUT,
                             "far_synapses_per_neuron": FAR, "reach_modules": REACH, "p_input": P_INPUT},
                 "mapping": mapping_figures(cfg, summary), "stages": st.out,
-                "run": run_figures(result, st.out["run"]["wall_s"], args.ticks, n_neurons),
-                "traffic": traffic(cfg, result, args.ticks)})
+                "run": run_figures(report, result, st.out["run"]["wall_s"], args.ticks, n_neurons),
+                "traffic": traffic(cfg, result, report, args.ticks)})
     out["memory"] = per_unit(out, n_neurons, n_syn)
     path = args.json or RESULTS / "scale_nahuku.json"
     write_results(path, out)

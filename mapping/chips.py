@@ -20,6 +20,12 @@ holds at most ``C`` slices (one per core). :func:`assign_chips` minimises it in 
 
 Cost is kept per slice and chip in ``TD = T @ D`` (``T[s, c]``: traffic of slice ``s`` to the slices on chip
 ``c``), updated along the moved slice's neighbour list only, so a pass is ``O(n (n + degree x chips))``.
+
+Within a chip, a slice's traffic to other chips is kept as :class:`Anchors`: fixed points in the chip's local
+coordinates that the within-chip placers pull towards. For a neighbour on a chip to the east the hop count
+``gx_t - gx_s`` is ``const - lx_s`` exactly, as to a point just beyond the east edge (``lx = chip_width``);
+likewise west (``-1``), north and south; along an axis where both chips share the column (row) the point is
+the neighbour's own local coordinate when its chip is placed already, else the chip's middle (an estimate).
 """
 
 from __future__ import annotations
@@ -191,4 +197,54 @@ def assign_chips(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, grid: Chip
     return _Refiner(adj, chip, grid.distance(), grid.capacity).run(max_passes)
 
 
-__all__ = ["Adjacency", "ChipGrid", "assign_chips", "chip_cost", "grow"]
+@dataclass(frozen=True)
+class Anchors:
+    """Traffic of a chip's slices to fixed points (chip-local router coordinates, possibly just outside the
+    chip): CSR over the chip's slices, ``x[ptr[s]:ptr[s+1]]``, ``y``, ``w`` [packets per tick]. The cost of
+    slice s at router (x, y) is ``sum w (|x - ax| + |y - ay|)`` [packet-hops per tick]."""
+
+    ptr: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+
+    def has(self, s: int) -> bool:
+        return bool(self.ptr[s + 1] > self.ptr[s])
+
+    def cost(self, s: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Cost of slice ``s`` at each of the positions ``(x, y)`` (arrays of one shape)."""
+        lo, hi = self.ptr[s], self.ptr[s + 1]
+        x, y = np.asarray(x, np.float64)[..., None], np.asarray(y, np.float64)[..., None]
+        return (self.w[lo:hi] * (np.abs(x - self.x[lo:hi]) + np.abs(y - self.y[lo:hi]))).sum(axis=-1)
+
+    def weights(self) -> np.ndarray:
+        """Anchor traffic of every slice."""
+        n = self.ptr.size - 1
+        return np.bincount(np.repeat(np.arange(n), np.diff(self.ptr)), weights=self.w, minlength=n)
+
+
+def chip_anchors(members: np.ndarray, c: int, chip: np.ndarray, a: np.ndarray, b: np.ndarray, w: np.ndarray,
+                 grid_x: int, width: int, height: int, local_x: np.ndarray, local_y: np.ndarray) -> Anchors:
+    """The :class:`Anchors` of chip ``c``'s slices ``members`` (module docstring): every edge ``(a, b, w)`` with
+    one end on chip ``c``; ``local_x/y`` the chip-local router coordinates of slices already placed (NaN:
+    not yet)."""
+    inside, outside = chip[a] == c, chip[b] == c
+    one = inside ^ outside
+    s = np.where(inside, a, b)[one]
+    t = np.where(inside, b, a)[one]
+    ww = np.asarray(w, np.float64)[one]
+    ci, cj, qi, qj = c % grid_x, c // grid_x, chip[t] % grid_x, chip[t] // grid_x
+
+    def point(q, mine, size, known):
+        mid = np.where(np.isnan(known), (size - 1) / 2.0, known)
+        return np.where(q < mine, -1.0, np.where(q > mine, float(size), mid))
+
+    ax, ay = point(qi, ci, width, local_x[t]), point(qj, cj, height, local_y[t])
+    local = np.full(chip.size, -1, np.int64)
+    local[members] = np.arange(members.size)
+    order = np.argsort(local[s], kind="stable")
+    ptr = np.searchsorted(local[s][order], np.arange(members.size + 1)).astype(np.int64)
+    return Anchors(ptr, ax[order], ay[order], ww[order])
+
+
+__all__ = ["Adjacency", "Anchors", "ChipGrid", "assign_chips", "chip_anchors", "chip_cost", "grow"]

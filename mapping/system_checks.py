@@ -100,8 +100,8 @@ def off_chip_loads(cfg, src_core: np.ndarray, dst_core: np.ndarray, packets: np.
 
 def busiest_link(cfg, loads: dict) -> dict | None:
     """The off-chip link with the most busy cycles per tick: its ends, chips, load and the tick budget."""
-    if loads["link"].size == 0 or not loads["busy_cycles"].size:
-        return None
+    if loads["link"].size == 0 or not np.any(loads["busy_cycles"]):
+        return None  # no off-chip link, or none carries anything
     topo = MeshTopology.from_config(cfg)
     k = int(np.argmax(loads["busy_cycles"]))
     link = int(loads["link"][k])
