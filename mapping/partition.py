@@ -83,7 +83,7 @@ class Slice:
     pop : str                         population name, or ``"<splitters>"``
     start, stop : int                 neuron range within the population
     axon_src, axon_delay : int64[A]   the (source, delay) feeding each local axon
-    syn_axon, syn_neuron : int64[S]   local synapses
+    syn_axon, syn_neuron : int32[S]   local synapses (relay slices: int64)
     syn_index : int64[S]              index into the population's SynapseTable (-1 for relays)
     binding : str                     the limit that ended the slice
     relay_dest : list                 splitters only: per relay neuron, its destinations (slice, axon, delay)
@@ -244,8 +244,10 @@ def _make_slice(name: str, table: SynapseTable, a: int, b: int, reason: str, cop
     lo, hi = table.ptr[a], table.ptr[b]
     keys = table.keys(lo, hi)
     uniq, inv = np.unique(keys, return_inverse=True)
-    return Slice(name, a, b, np.repeat(uniq // 1024, copies), np.repeat(uniq % 1024, copies), inv.astype(np.int64),
-                 table.post[lo:hi] - a, np.arange(lo, hi, dtype=np.int64), reason, copies=copies)
+    # local axon and neuron indices fit int32 (a core has < 2**31 of either): half the memory of int64, and
+    # the core program takes them as they are
+    return Slice(name, a, b, np.repeat(uniq // 1024, copies), np.repeat(uniq % 1024, copies), inv.astype(np.int32),
+                 (table.post[lo:hi] - a).astype(np.int32), np.arange(lo, hi, dtype=np.int64), reason, copies=copies)
 
 
 def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
