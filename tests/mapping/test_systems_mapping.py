@@ -137,3 +137,19 @@ def test_off_chip_link_over_a_fixed_tick_is_refused_with_numbers():
     _, summary = map_network(net, cfg, rates={"a": 0.5, "b": 0.5, "c": 0.5})
     link = summary.system["busiest_off_chip_link"]
     assert (link["busy_cycles_per_tick"], link["tick_budget_cycles"]) == (16.0, 20.0)
+
+
+def test_traffic_to_another_chip_pulls_to_the_facing_edge():
+    # 5 slices on 4-core chips: a heavy chain 0-1-2-3 and a light edge 3-4, cut there (slice 4 alone on the
+    # second chip); within the chips, 3 and 4 are pulled to the routers facing each other across the edge
+    a, b = np.asarray([0, 1, 2, 3]), np.asarray([1, 2, 3, 4])
+    w = np.asarray([100.0, 100.0, 100.0, 5.0])
+    cfg = tiny_system()
+    traffic = Traffic.from_directed(5, a, b, w)
+    topo = MeshTopology.from_config(cfg)
+    for placer in ("hierarchical", "hierarchical-greedy"):
+        assign = place(placer, traffic, cfg, seed=0)
+        chip = topo.chip_of_core(assign)
+        assert chip[4] != chip[3] and len(set(chip[:4].tolist())) == 1
+        r = topo.router_of_core(assign)
+        assert int(topo.hops(r[3], r[4])) == 1
