@@ -134,9 +134,10 @@ GREEDY_BASELINE_MAX = 4_000_000  # slices x cores up to which the greedy baselin
 
 
 def _baseline_costs(traffic: Traffic, cfg, seed: int) -> dict:
-    """Placement cost of the naive and greedy placements (greedy left out, None, on meshes too large for it:
-    it weighs every free core for every slice)."""
-    names = ("sequential", "greedy") if traffic.n_slices * cfg.num_cores <= GREEDY_BASELINE_MAX else ("sequential",)
+    """Placement cost of the naive and greedy placements (greedy left out, None, on a system too large for it:
+    it weighs every free core of the whole system for every slice)."""
+    small = cfg.system is None or traffic.n_slices * cfg.num_cores <= GREEDY_BASELINE_MAX
+    names = ("sequential", "greedy") if small else ("sequential",)
     costs = {name: placement_cost(traffic, place(name, traffic, cfg, seed), cfg) for name in names}
     costs.setdefault("greedy", None)
     return costs
