@@ -153,3 +153,16 @@ def test_traffic_to_another_chip_pulls_to_the_facing_edge():
         assert chip[4] != chip[3] and len(set(chip[:4].tolist())) == 1
         r = topo.router_of_core(assign)
         assert int(topo.hops(r[3], r[4])) == 1
+
+
+def test_validate_timing_names_the_busiest_off_chip_link():
+    # mapped at 0.5 spikes per tick (16 busy cycles of a 20-cycle tick); validate's worst case (every neuron
+    # every tick) is 8 flits x 4 cycles = 32: a warning naming the link
+    from mapping.validate import check_timing
+
+    cfg = tiny_system(mode="fixed", tick_period_ns=20.0)
+    mapped, _ = map_network(chain({"a": 16, "b": 16, "c": 8}), cfg, rates={"a": 0.5, "b": 0.5, "c": 0.5})
+    check = check_timing(cfg, mapped, None, None)
+    assert check.status == "warn"
+    assert any("busiest off-chip link" in m and "8.0 flits x 4 cycles = 32 busy cycles" in m and "20-cycle tick" in m
+               for m in check.messages)
