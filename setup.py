@@ -99,7 +99,10 @@ class ParallelBuildExt(build_ext):
         cached = CACHE / _cache_key(ext, ext.extra_compile_args) / target.name
         if cached.exists() and not self.force:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(cached, target)
+            # a fresh modification time, not the cached file's: `build_ext --inplace` copies build/lib into the
+            # source tree only when the build copy is newer, so an old time would leave a stale module in place
+            shutil.copyfile(cached, target)
+            shutil.copymode(cached, target)
             print(f"reusing {ext.name} compiled earlier ({cached.parent.name[:12]})", flush=True)
             return
         before = target.stat().st_mtime_ns if target.exists() else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -135,18 +136,20 @@ def _run(args: argparse.Namespace) -> str:
     batch = _batch(x, args.encoder or enc)
     if labels is not None and len(labels) != batch:
         raise SimulationError(f"{src}: 'labels' has {len(labels)} entries for {batch} inferences")
-    targets = [t for text in args.probe for t in resolve_probe(chip, text)]
+    targets = [t for text in args.probe for t in resolve_probe(chip, text)] + _readout_targets(chip)
     probe_ids, probe_labels = [t.neuron for t in targets], [t.label for t in targets]
     _check_run_memory(chip, x, batch, args, len(probe_ids))
     try:
         spikes = chip.prepare_inputs(x, args.ticks, args.encoder or enc)
     except SimulationError as exc:
         raise SimulationError(f"{src}: {exc}" if src is not None else str(exc)) from None
+    steps = _input_steps(x, args.encoder or enc, spikes.shape[1])   # what an LI readout line sums over
     spikes, note = _cover_latency(chip, spikes, args)
     result = chip.run(spikes, probes={"spikes": args.raster, "state": probe_ids or None}, progress=args.progress)
-    report = result.report
+    report, predictions = _with_readout(chip, result, steps)
+    result = replace(result, report=report)   # plots read the decoded readout from the report
     if labels is not None:
-        report = report.with_accuracy(np.mean(result.predictions == np.asarray(labels)[: len(result.predictions)]))
+        report = report.with_accuracy(np.mean(predictions == np.asarray(labels)[: len(predictions)]))
     if args.report:
         report.save_json(args.report)
     if args.save_probes:
@@ -156,6 +159,44 @@ def _run(args: argparse.Namespace) -> str:
 
         write_all(chip, result, Path(args.plots), probe_labels=probe_labels, probe_ids=probe_ids)
     return json.dumps(report.to_dict(), indent=2, sort_keys=True) if args.json else report.to_text() + note
+
+
+def _input_steps(x, encoder: str | None, ticks: int) -> int:
+    """The framework's steps: the spike trains' own length (ticks past it are silent padding, e.g. ``--ticks T +
+    latency``), at most the ``ticks`` run; encoded values run for ``ticks``."""
+    if x is None or encoder is not None:
+        return ticks
+    return min(int(np.shape(x)[-2]), ticks)
+
+
+def _readout_targets(chip) -> list:
+    """The LI readout lines of the program (probed: their membrane is the output), labelled as such."""
+    from emulator.probes import ProbeTarget, output_labels
+    from emulator.readout import readout_neurons, readout_of
+
+    readout = readout_of(chip.mapped)
+    if not readout:
+        return []
+    names = output_labels(chip)
+    return [ProbeTarget(int(n), f"{names[k]} (LI readout)")
+            for k, n in zip(readout["lines"], readout_neurons(chip, readout), strict=True)]
+
+
+def _with_readout(chip, result, steps: int) -> tuple:
+    """(report, predicted classes): with LI readout lines, their decoded membranes summed over the framework's
+    ``steps`` (:mod:`emulator.readout`; they are the last probed state columns) join the report and decide
+    the classes; otherwise the report as run and the argmax of the spike counts."""
+    from emulator.probes import output_labels
+    from emulator.readout import OutputReadout, decode, readout_of
+
+    readout = readout_of(chip.mapped)
+    if not readout:
+        return result.report, result.predictions
+    n = len(readout["lines"])
+    v = np.stack([rec.traces["v"][:, -n:] for rec in result.records])
+    values = decode(result.output_counts, v, readout, steps)
+    out = OutputReadout.of(values, readout, steps, v.shape[1], output_labels(chip))
+    return result.report.with_readout(out), np.asarray(out.predictions)
 
 
 def _batch(x, encoder: str | None) -> int:

@@ -25,6 +25,15 @@ def chips_of_link(topo: MeshTopology, link: int) -> tuple[int, int] | None:
     return int(chip[topo.link_src[link]]), int(chip[topo.link_dst[link]])
 
 
+def link_busy_cycles(cfg, topo: MeshTopology, flits: np.ndarray, link_ids: np.ndarray | None = None) -> np.ndarray:
+    """Cycles each link was busy: its flits, times the serialisation on a system's off-chip links (``flits``
+    per link id, or for the links ``link_ids``). The busiest link of a run or tick is the one busy longest."""
+    if cfg.system is None:
+        return flits
+    off = topo.link_off_chip if link_ids is None else topo.link_off_chip[link_ids]
+    return flits * np.where(off, cfg.system.off_chip.serialisation(), 1)
+
+
 def link_grids(topo: MeshTopology, values: np.ndarray) -> dict[str, np.ndarray]:
     """Per-link values on [height, width] grids, one per direction, at the link's source router (NaN: none)."""
     grids = {}

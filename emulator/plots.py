@@ -6,6 +6,7 @@
 - ``energy_breakdown.png``: energy per inference by operation type and by core;
 - ``tick_duration.png``: duration of each tick split into compute, network and synchronisation;
 - ``traces.png``: state registers of probed neurons (when any are probed), with each neuron's threshold and reset;
+- ``readout.png``: LI readout lines (when the outputs are membranes): their decoded membranes and summed outputs;
 - ``summary.png``: one page with energy, tick durations, the output raster and the mesh activity.
 
 Every file is written atomically.
@@ -73,6 +74,9 @@ def _are_outputs(chip, neurons) -> bool:
 
 def _class_rows(ax, chip, n_out: int) -> None:
     labels = output_labels(chip) if chip is not None else [str(i) for i in range(n_out)]
+    if chip is not None and chip.mapped.metadata.get("readout"):   # LI readouts never spike: say so on their rows
+        for k in chip.mapped.metadata["readout"]["lines"]:
+            labels[k] += " (LI: membrane, readout.png)"
     ax.set_yticks(range(n_out), labels if n_out <= 40 else None, fontsize="small")
     ax.set_ylabel("output (class)")
 
@@ -329,12 +333,58 @@ def traces(result, path: Path, labels: list[str], inference: int = 0, lines: dic
             line, = ax.step(np.arange(rec.traces[name].shape[0]), rec.traces[name][:, k], where="post",
                             label=labels[k] if k < len(labels) else str(k))
             for style, (what, values) in zip(styles, levels.items(), strict=False):
+                if not np.isfinite(float(values[k])):   # no such level (an LI readout never spikes)
+                    continue
                 ax.axhline(float(values[k]), color=line.get_color(), ls=style, lw=0.8,
                            label=what if k == 0 else None)
         ax.set_ylabel(f"{name} (register LSB)")
         ax.legend(loc="upper left", fontsize="x-small", bbox_to_anchor=(1.01, 1.0))
     axes[-1].set_xlabel("tick")
     axes[0].set_title(f"state traces, inference {inference}")
+    return _save(plt, fig, path)
+
+
+def _levels(chip, probe_ids) -> dict:
+    """The model's threshold and reset of each probed neuron; none (NaN) for LI readout lines, whose threshold
+    is set out of reach (it would squash their traces)."""
+    if not probe_ids:
+        return {}
+    from emulator.readout import readout_neurons, readout_of
+
+    ids = np.asarray(probe_ids, np.int64)
+    lines = model_of(chip.cfg).trace_lines(chip.cores._prm[ids])
+    ro = readout_of(chip.mapped)
+    if not ro:
+        return lines
+    li = np.isin(ids, readout_neurons(chip, ro))
+    return {reg: {what: np.where(li, np.nan, np.asarray(v, np.float64)) for what, v in levels.items()}
+            for reg, levels in lines.items()}
+
+
+def readout(chip, result, path: Path, inference: int = 0) -> Path:
+    """LI readout lines of one inference: each line's decoded membrane ``v / scale`` over the ticks, the
+    framework's steps it is summed over shaded, and the sums (the outputs) as bars, the predicted class marked."""
+    from emulator.readout import readout_of
+
+    ro, out = readout_of(chip.mapped), result.report.readout
+    n = len(ro["lines"])
+    v = result.records[inference].traces["v"][:, -n:] / np.asarray(ro["scale"], np.float64)
+    plt, fig, _ = _figure(11, 3.8)
+    fig.clf()
+    ax_v, ax_s = fig.subplots(1, 2, width_ratios=(1.6, 1))
+    for j, k in enumerate(ro["lines"]):
+        ax_v.step(np.arange(v.shape[0]), v[:, j], where="post", lw=1, label=out.labels[k])
+    lo = min(ro["onset"])
+    ax_v.axvspan(lo - 0.5, max(ro["onset"]) + out.steps - 0.5, color="0.92", zorder=0, label="summed steps")
+    ax_v.set_xlabel("tick")
+    ax_v.set_ylabel("membrane (float units)")
+    ax_v.set_title(f"LI readout membranes, inference {inference}", fontsize="medium")
+    ax_v.legend(loc="upper left", fontsize="x-small", bbox_to_anchor=(1.01, 1.0))
+    values, pred = np.asarray(out.values[inference]), out.predictions[inference]
+    colors = ["tab:red" if k == pred else "tab:blue" for k in range(values.size)]
+    ax_s.bar(np.arange(values.size), values, color=colors)
+    ax_s.set_xticks(range(values.size), out.labels if values.size <= 20 else None, rotation=90, fontsize="x-small")
+    ax_s.set_title(f"outputs (sum over {out.steps} steps); class {pred} in red", fontsize="medium")
     return _save(plt, fig, path)
 
 
@@ -346,9 +396,10 @@ def write_all(chip, result, out_dir: Path, probe_labels: list[str] | None = None
     rep = result.report
     extra = []
     if result.records[0].traces:
-        lines = model_of(chip.cfg).trace_lines(chip.cores._prm[np.asarray(probe_ids, np.int64)]) \
-            if probe_ids else {}
+        lines = _levels(chip, probe_ids)
         extra = [traces(result, out_dir / "traces.png", probe_labels or [], lines=lines)]
+    if rep.readout is not None:
+        extra.append(readout(chip, result, out_dir / "readout.png"))
     return extra + [
         raster(result, out_dir / "raster.png", chip=chip),
         core_activity(chip, rep, out_dir / "core_activity.png"),

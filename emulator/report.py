@@ -19,6 +19,9 @@ every engine counts exactly; a link crossing a chip edge is off chip), prices af
                    (cycles; zero-load attribution, an estimate: queueing is not attributed)
 
 and the system barrier is the expanded config's ``sync.barrier_latency_ns``. Single chips carry none of it.
+The per-core rows (``per_core``) price every hop of a core's packets at the on-chip rate: the per-core counts
+do not say which hops crossed a chip edge, so in a system their sum differs from the total by the off-chip
+flits' price difference.
 
 A report is a tree of frozen records (:class:`Report` at the root). ``to_dict()`` is the JSON schema (field
 order = key order; the JSON is deterministic: sorted keys, no timestamps, so the same inputs and seed give
@@ -41,7 +44,7 @@ from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
 from cores.models import model_of
 from emulator.energy import price, static_energy_pj
-from emulator.links import link_name
+from emulator.links import link_busy_cycles, link_name
 from emulator.report_text import render_text
 
 REPORT_VERSION = 1
@@ -315,7 +318,8 @@ def _per_core(chip, records) -> tuple[CoreRow, ...]:
 
 @dataclass(frozen=True)
 class NocLinkStats(_Record):
-    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle."""
+    """Flits on the mesh links over the whole run; utilisation = flits per link per NoC cycle (a system's
+    off-chip link: busy cycles, flits x serialisation, per cycle)."""
 
     flits_total: int
     utilisation_mean: float
@@ -324,7 +328,8 @@ class NocLinkStats(_Record):
 
 
 def _links(chip, flits: np.ndarray, util: np.ndarray) -> NocLinkStats:
-    k = int(np.argmax(flits)) if flits.size else 0
+    """Totals of the per-link flits; the busiest link is the most utilised (the most flits on one chip)."""
+    k = int(np.argmax(util if chip.cfg.system is not None else flits)) if flits.size else 0
     return NocLinkStats(
         flits_total=int(flits.sum()),
         utilisation_mean=float(util.mean()) if util.size else 0.0,
@@ -462,22 +467,31 @@ class Report(_Record):
     neurobench: NeuroBenchMetrics
     accuracy: float | None = None  # fraction of inferences whose prediction equals the label; None: no labels
     noc_estimate: Mapping[str, object] | None = None  # an estimating network model's latency notes; None: exact
+    # the outputs as the framework reads them when some are LI readouts (emulator.readout.OutputReadout); None
+    # (and not in the JSON) when every output spikes
+    readout: object | None = None
     arrays: RunArrays | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """The JSON schema: every field but the plot arrays; ``accuracy`` only when labels were given,
-        ``noc_estimate`` only from an estimating network model."""
-        skip = ("accuracy", "noc_estimate", "arrays")
+        ``noc_estimate`` only from an estimating network model, ``readout`` only when outputs are LI readouts."""
+        skip = ("accuracy", "noc_estimate", "readout", "arrays")
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
         if self.noc_estimate is not None:
             out["noc_estimate"] = _plain(self.noc_estimate)
+        if self.readout is not None:
+            out["readout"] = _plain(self.readout)
         return out
 
     def with_accuracy(self, accuracy: float) -> Report:
         """This report with the accuracy against labels (a new record)."""
         return replace(self, accuracy=float(accuracy))
+
+    def with_readout(self, readout) -> Report:
+        """This report with the decoded outputs of LI readout lines (:class:`emulator.readout.OutputReadout`)."""
+        return replace(self, readout=readout)
 
     def save_json(self, path: str | Path) -> Path:
         return atomic_write_json(path, self.to_dict())
@@ -496,7 +510,8 @@ def build_report(chip, records) -> Report:
     meta = chip.mapped.metadata if chip.mapped is not None else {}
     flits = np.sum([r.link_flits for r in records], axis=0)
     cycles = sum(float(r.tick_ns[:, 0].sum()) for r in records) / cfg.noc.cycle_ns
-    util = flits / cycles if cycles else flits * 0.0
+    busy = link_busy_cycles(cfg, chip.topology, flits)   # flits; on an off-chip link x its serialisation
+    util = busy / cycles if cycles else flits * 0.0
     per_core = _per_core(chip, records)
     memory = MemoryBits.of(chip)
     sparsity = _sparsity(mean, chip)
@@ -524,7 +539,7 @@ def build_report(chip, records) -> Report:
         neurobench=NeuroBenchMetrics.of(chip, mean, sparsity, memory),
         noc_estimate=_estimate_notes(records),
         arrays=RunArrays(
-            link_utilisation=flits / cycles if cycles else flits.astype(float),
+            link_utilisation=util if cycles else flits.astype(float),
             core_activity=np.asarray([c.syn_ops for c in per_core]),
             tick_ns=np.stack([r.tick_ns for r in records]),
             core_index=chip.wiring.core_index.copy(),

@@ -108,7 +108,10 @@ def render_text(r) -> str:
     head += _off_chip(r)
     energy = render_table(_energy_rows(r), header=("energy by operation", "count x unit cost", "per inference",
                                                    "share"))
-    return "\n\n".join([head, energy, _timing(r)])
+    parts = [head, energy, _timing(r)]
+    if r.readout is not None:   # outputs read as membranes (LI readouts): the values a user asks the run for
+        parts.insert(1, r.readout.to_text())
+    return "\n\n".join(parts)
 
 
 __all__ = ["ENGINE_NOTES", "render_text"]

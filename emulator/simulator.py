@@ -37,7 +37,7 @@ import simpy
 
 from emulator import _tick
 from emulator.energy import EVENT_NAMES, N_EVENTS
-from emulator.links import chips_of_link, link_name
+from emulator.links import chips_of_link, link_busy_cycles, link_name
 from emulator.timing import PKT, SYN, TickTiming, core_overrun, link_overrun, port_overrun
 
 LAT_HIST_BINS = 64  # initial size; grows by doubling
@@ -278,7 +278,7 @@ class InferenceRun:
         src, dst = self.timer.buffers.src[:n], self.timer.buffers.dst[:n]
         latest = f"core {int(src[last])} -> core {int(dst[last])}"
         if res.link_counts.size:
-            k = int(np.argmax(_link_busy(self.chip.cfg, self.chip.topology, res.link_ids, res.link_counts)))
+            k = int(np.argmax(link_busy_cycles(self.chip.cfg, self.chip.topology, res.link_counts, res.link_ids)))
             link = int(res.link_ids[k])
             entry = link_overrun(t, period, net_end, link_name(self.chip.topology, link), int(res.link_counts[k]),
                                  latest, chips_of_link(self.chip.topology, link))
@@ -286,14 +286,6 @@ class InferenceRun:
             busiest = int(np.bincount(dst).argmax())
             entry = port_overrun(t, period, net_end, busiest, int(np.count_nonzero(dst == busiest)), latest)
         self.rec.violations.append(entry)
-
-
-def _link_busy(cfg, topo, link_ids: np.ndarray, flits: np.ndarray) -> np.ndarray:
-    """Cycles each link was busy (flits; an off-chip link of a system: flits x its serialisation), so the
-    busiest link of a system is the one whose serialisation held traffic longest."""
-    if cfg.system is None:
-        return flits
-    return flits * np.where(topo.link_off_chip[link_ids], cfg.system.off_chip.serialisation(), 1)
 
 
 def _progress_bar(total: int, progress: bool | None):

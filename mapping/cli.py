@@ -161,6 +161,15 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="TrueNorth: price of a connected crossbar point (a synaptic event per spike) as a "
                         "fraction of a full-scale weight; e.g. 0.08 halves the events on digits for a little "
                         "weight error (default 0: weight error only)")
+    p.add_argument("--split-fan-in", action="store_true",
+                   help="take the inputs of a neuron over the chip's max_fan_in (TrueNorth: 256) through "
+                        "partial-sum relay neurons, a named approximation (mapping/README.md: measured error); "
+                        "default: refuse such a neuron")
+    p.add_argument("--subtract-reset", choices=("zero", "current"), default="zero",
+                   help="Loihi: LIF/IF layers with a subtractive reset (Sinabs, snnTorch --reset subtract): "
+                        "zero applies Loihi's reset to zero (default); current builds the subtraction in the "
+                        "current register, a named approximation closer to the framework (mapping/README.md: "
+                        "measured agreement)")
     p.add_argument("--calibrate", metavar="FILE.npz",
                    help="TrueNorth: samples (as --samples) whose mean input and neuron activity correct each "
                         "neuron's bias for the mean current of its weight errors; use other samples than those "
@@ -241,7 +250,8 @@ def _map(args) -> tuple[int, str]:
     try:
         mapped, summary = map_network(net, cfg, placer=args.placer, seed=args.seed,
                                       neurons_per_core=args.neurons_per_core, axon_copies=args.axon_copies,
-                                      bit_cost=args.bit_cost,
+                                      bit_cost=args.bit_cost, split_fan_in=args.split_fan_in,
+                                      subtract_reset=args.subtract_reset,
                                       activity=mean_rates(net, cal) if cal is not None else None)
     except MappingError as exc:
         return 1, f"NO-GO: {exc}"
@@ -274,7 +284,9 @@ def _validate(args) -> int:
                                                Limits(min_class_agreement=args.min_agreement),
                                                neurons_per_core=args.neurons_per_core,
                                                axon_copies=args.axon_copies, bit_cost=args.bit_cost,
-                                               calibration=_calibration(args, net), engine=args.engine)
+                                               calibration=_calibration(args, net), engine=args.engine,
+                                               split_fan_in=args.split_fan_in,
+                                               subtract_reset=args.subtract_reset)
     if summary is not None:
         print(summary.to_text() + "\n")
     print(result.to_text())

@@ -34,11 +34,19 @@ from mapping.validate import (
 @dataclass(frozen=True)
 class Samples:
     """Input spike trains [batch, ticks, n_inputs], optional integer labels [batch] and optional
-    ``reference_counts`` [batch, n_outputs]: the framework's own output spike counts on these inputs."""
+    ``reference_counts`` [batch, n_outputs]: the framework's own output spike counts on these inputs, or
+    for a network read out from LI membranes ``reference_readout`` [batch, n_outputs]: the framework's output
+    (spike counts, membranes) summed over the steps (floats)."""
 
     inputs: np.ndarray
     labels: np.ndarray | None = None
     reference_counts: np.ndarray | None = None
+    reference_readout: np.ndarray | None = None
+
+    @property
+    def framework_outputs(self) -> np.ndarray | None:
+        """The framework's own outputs summed over the steps: ``reference_readout`` if given, else the counts."""
+        return self.reference_readout if self.reference_readout is not None else self.reference_counts
 
 
 def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int | None = None,
@@ -57,10 +65,12 @@ def load_samples(path, n_inputs: int, ticks: int = 25, seed: int = 0, limit: int
                               "zero); a functional check on them would be meaningless")
     labels = _labels(path, z, x.shape[0], n_outputs) if "labels" in z else None
     ref = _reference_counts(path, z, x.shape[0], n_outputs) if "reference_counts" in z else None
+    readout = _reference_readout(path, z, x.shape[0], n_outputs) if "reference_readout" in z else None
     if limit is not None:
         x, labels = x[:limit], (labels[:limit] if labels is not None else None)
         ref = ref[:limit] if ref is not None else None
-    return Samples(x, labels, ref)
+        readout = readout[:limit] if readout is not None else None
+    return Samples(x, labels, ref, readout)
 
 
 def _sample_spikes(path: Path, z, ticks: int, seed: int) -> np.ndarray:
@@ -99,6 +109,22 @@ def _reference_counts(path: Path, z, batch: int, n_outputs: int | None) -> np.nd
         raise SimulationError(f"{path}: 'reference_counts' has shape {list(ref.shape)}; expected {want} (the "
                               "framework's output spike counts per sample and output line)")
     return ref
+
+
+def _reference_readout(path: Path, z, batch: int, n_outputs: int | None) -> np.ndarray:
+    """The framework's summed outputs [batch, n_outputs] as float64 (finite), or an error naming the file."""
+    a = z["reference_readout"]
+    if a.dtype.kind not in "iuf":
+        raise SimulationError(f"{path}: 'reference_readout' has dtype {a.dtype}; expected numbers (the framework's "
+                              "output summed over the steps)")
+    a = a.astype(np.float64)
+    want = f"[{batch}, {n_outputs if n_outputs is not None else 'outputs'}]"
+    if a.ndim != 2 or a.shape[0] != batch or (n_outputs is not None and a.shape[1] != n_outputs):
+        raise SimulationError(f"{path}: 'reference_readout' has shape {list(a.shape)}; expected {want}")
+    if not np.all(np.isfinite(a)):
+        raise SimulationError(f"{path}: 'reference_readout' holds {int(np.sum(~np.isfinite(a)))} non-finite "
+                              "value(s); allowed: finite numbers")
+    return a
 
 
 def _integer_array(path: Path, key: str, a: np.ndarray, lo: int) -> np.ndarray:
@@ -163,15 +189,30 @@ def compare_on_chip(net, mapped, cfg, samples: Samples, seed: int = 0, chip_kind
     chip = Chip.from_config(cfg, seed=seed, noc_engine=engine)
     chip.program(mapped)
     padded = pad_ticks(samples.inputs.astype(np.int64), lat)
-    res = chip.run(padded) if chip_kind == "run" else chip.run_reference(padded)
-    chip_counts = np.asarray(res.output_counts, np.float64)
-    numbers = functional_numbers(ref.output_counts, chip_counts, samples.labels, samples.reference_counts)
+    readout = mapped.metadata.get("readout") or {}
+    if readout and chip_kind == "run":
+        res = chip.run(padded, probes={"state": chip.wiring.out_neuron[np.asarray(readout["lines"])]})
+    else:
+        res = chip.run(padded) if chip_kind == "run" else chip.run_reference(padded)
+    chip_counts = chip_outputs(res, readout, samples.inputs.shape[1])
+    numbers = functional_numbers(ref.output_counts, chip_counts, samples.labels, samples.framework_outputs)
     numbers["agreement_per_layer_delay"] = float(np.mean(predicted_classes(ref_chip.output_counts)
                                                          == predicted_classes(chip_counts)))
     numbers["float_timing_agreement"] = float(np.mean(predicted_classes(ref_chip.output_counts)
                                                       == predicted_classes(ref.output_counts)))
     report = res.report.to_dict() if getattr(res, "report", None) is not None else {}
     return ChipComparison(numbers, report, ref.output_counts, chip_counts, {})
+
+
+def chip_outputs(res, readout: dict, ticks: int) -> np.ndarray:
+    """Per inference and output line, the chip's spike count over the run, or for an LI readout line its
+    decoded membrane ``v / scale`` summed over the framework's ``ticks`` steps (chip ticks ``onset ..
+    onset + ticks - 1``; :func:`emulator.readout.decode`, :func:`mapping.mapper.membrane_readout`)."""
+    from emulator.readout import decode
+
+    if not readout or not res.records or res.records[0].traces is None or "v" not in res.records[0].traces:
+        return np.asarray(res.output_counts, np.float64).copy()
+    return decode(res.output_counts, np.stack([rec.traces["v"] for rec in res.records]), readout, ticks)
 
 
 def peak_rates(net, samples: Samples) -> dict:
@@ -205,7 +246,7 @@ class Validation:
 def validate_network(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
                      axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                     engine: str = "fast"):
+                     engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero"):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
 
     The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
@@ -214,16 +255,18 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str | Non
     functional check honest. ``engine`` is the chip's network model for the run on the samples.
     """
     v = validate_full(net, cfg, samples, placer, seed, limits, neurons_per_core, axon_copies, bit_cost,
-                      calibration, engine)
+                      calibration, engine, split_fan_in, subtract_reset)
     return v.verdict, v.mapped, v.summary
 
 
 def validate_full(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                   limits: Limits | None = None, neurons_per_core: int | None = None,
                   axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                  engine: str = "fast") -> Validation:
+                  engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero") -> Validation:
     """:func:`validate_network`, returning the whole :class:`Validation` (the run's report included: sweeps
-    read energy, latency and NoC figures from it)."""
+    read energy, latency and NoC figures from it). With ``split_fan_in`` the chip runs the split network
+    (:mod:`mapping.fan_in`) and is compared with the float reading of ``net`` itself; so with ``subtract_reset``
+    (:mod:`mapping.subtract_reset`)."""
     from mapping.mapper import map_network
 
     limits = limits or Limits()
@@ -231,7 +274,7 @@ def validate_full(net, cfg, samples: Samples | None = None, placer: str | None =
     try:
         mapped, summary = map_network(net, cfg, placer=placer, seed=seed, rates=rates,
                                       neurons_per_core=neurons_per_core, axon_copies=axon_copies,
-                                      bit_cost=bit_cost,
+                                      bit_cost=bit_cost, split_fan_in=split_fan_in, subtract_reset=subtract_reset,
                                       activity=mean_rates(net, calibration) if calibration is not None else None)
     except MappingError as exc:  # CapacityError included: a clear no-go, never a crash
         return Validation(capacity_failure(exc), None, None, None)

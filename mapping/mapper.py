@@ -14,6 +14,7 @@ import numpy as np
 from chip_configs.errors import MappingError
 from chip_configs.schema import ChipConfig, load_config
 from emulator.mapped import MappedCore, MappedNetwork
+from mapping.fan_in import split_fan_in as fan_in_split
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
 from mapping.partition import SPLITTERS, Partition, partition, without_synapses
@@ -45,8 +46,8 @@ def _cfg(cfg) -> ChipConfig:
 
 def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0, scaling: str = "neuron",
                 rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
-                axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None
-                ) -> tuple[MappedNetwork, MappingSummary]:
+                axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None,
+                split_fan_in: bool = False, subtract_reset: str = "zero") -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -83,6 +84,13 @@ def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0,
         input, a few hundredths of a threshold on digits).
     align_bias : bool
         Set initial states so that biases start with each layer's first input (:mod:`mapping.onset`).
+    split_fan_in : bool
+        Take the inputs of a neuron over ``max_fan_in`` through partial-sum relays (:mod:`mapping.fan_in`, a
+        named approximation noted in the layer's notes); False refuses such a neuron (CapacityError).
+    subtract_reset : {'zero', 'current'}
+        Loihi: LIF/IF populations with a subtractive reset applied as Loihi's reset to zero (the default), or
+        built in the current register (:mod:`mapping.subtract_reset`, a named approximation, closer to the
+        framework: measured in mapping/README.md). Other chips subtract natively and ignore it.
 
     Returns
     -------
@@ -101,15 +109,23 @@ def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0,
         raise MappingError(f"network {network.name!r} has no {'neuron populations' if not network.populations else 'outputs'}"
                            "; mapping it would program a chip that computes nothing")
     cfg = _cfg(cfg)
+    _check_readouts(network)
+    split_notes = []
+    if split_fan_in:
+        network, split_notes = fan_in_split(network, cfg.core.max_fan_in)
+    network, current_notes = _subtract_reset(network, cfg, subtract_reset)
     opts = MapOptions(placer or default_placer(cfg), seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
                       activity or {})
     part = partition(network, cfg, neurons_per_core, axon_copies)
     onsets = onset_ticks(network, part.extra_delay) if align_bias else {}
     aligned, onset_notes = align_bias_onset(network, onsets)
-    quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling)
+    quant = {p.name: quantize(cfg, p, part.tables[p.name].post, part.tables[p.name].weight, scaling,
+                              membrane_in_current=p.name in current_notes)
              for p in aligned.populations}
-    for note in onset_notes:
+    for note in onset_notes + split_notes:
         quant[note.split("'")[1]].error["notes"].append(note)
+    for name, notes in current_notes.items():
+        quant[name].error["notes"][:0] = notes
     programs, err_terms = _programs(cfg, part, quant, seed, bit_cost, _source_activity(network, part, activity))
     _note_corrections(quant, err_terms)
     part = without_synapses(part)  # the programs hold the synapses now
@@ -125,6 +141,9 @@ def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0,
     meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
             "latency_ticks": summary.latency_ticks, "network": network.name, "onset_ticks": onsets,
             "layers": layer_placement(part, assign)}
+    readout = membrane_readout(network, quant, onset_ticks(network, part.extra_delay))
+    if readout:
+        meta["readout"] = readout
     if system is not None:
         meta["off_chip_packets_per_tick"] = system["off_chip_packets_per_tick"]
     return _with_metadata(mapped, meta), summary
@@ -152,6 +171,45 @@ def _check_system(cfg, programs: list, assign: np.ndarray, pairs) -> dict | None
     neurons = np.asarray([p.n_neurons for p in programs], np.float64)
     synapses = np.asarray([p.n_synapses for p in programs], np.float64)
     return check_system(cfg, assign, neurons, synapses, pairs)
+
+
+def _subtract_reset(net: Network, cfg, how: str) -> tuple[Network, dict[str, list[str]]]:
+    """``net`` with Loihi's subtractive-reset construction applied (``how == 'current'``), and its notes per
+    population; unchanged on chips that subtract natively or with ``how == 'zero'``."""
+    from mapping.subtract_reset import BUILDERS, SUBTRACT_RESETS
+
+    if how not in SUBTRACT_RESETS:
+        raise MappingError(f"subtract_reset {how!r}; allowed: {list(SUBTRACT_RESETS)}")
+    build = BUILDERS.get(cfg.neuron.model)
+    return build(net) if how == "current" and build is not None else (net, {})
+
+
+def _check_readouts(net: Network) -> None:
+    """An LI readout sends no spikes: it may only be read out, not project to other layers."""
+    for proj in net.projections:
+        if proj.pre in net.population_names and not net.population(proj.pre).neuron.spiking:
+            raise MappingError(f"projection {proj.label}: population {proj.pre!r} is an LI readout (non-spiking: "
+                               "its output is its membrane, which a chip cannot send to another layer); allowed: "
+                               "LI populations only as network outputs")
+
+
+def membrane_readout(net: Network, quant: dict, onsets: dict) -> dict:
+    """Output lines read as membranes (LI readouts): ``{"lines": [...], "scale": [...], "onset": [...]}``.
+
+    Line ``k``'s float membrane is the probed ``v / scale[k]``; framework step 0 is chip tick ``onset[k]`` (the
+    population's first input tick), so the framework's sum over ``T`` steps is the chip's over ticks
+    ``onset .. onset + T - 1``. Empty when every output spikes.
+    """
+    lines, scale, onset, k = [], [], [], 0
+    for out in net.outputs:
+        q = quant[out.source]
+        size = net.population(out.source).size
+        if q.readout_scale is not None:
+            lines += list(range(k, k + size))
+            scale += [float(x) for x in q.readout_scale]
+            onset += [int(onsets.get(out.source, 0))] * size
+        k += size
+    return {"lines": lines, "scale": scale, "onset": onset} if lines else {}
 
 
 def _source_activity(net: Network, part: Partition, activity: dict | None) -> np.ndarray | None:

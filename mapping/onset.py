@@ -56,7 +56,10 @@ def _initial_state(pop, ticks: int) -> tuple[np.ndarray, np.ndarray, int]:
     v_free, _, _ = _free_run(pop, zero, i0, ticks)
     v0 = np.where(beta > 0, -v_free / np.where(beta > 0, beta, 1) ** ticks, 0.0)
     _, _, vmax = _free_run(pop, v0, i0, ticks)
-    bad = (vmax > pop.param("threshold")) | (beta <= 0) | ((pop.neuron.kind == "CubaLIF") & (alpha <= 0)
+    # beta = 0 keeps no voltage to cancel (v0 is irrelevant: v[0] = i[0] + bias), but a CubaLIF's current
+    # still is (mapping.subtract_reset's neurons); a CubaLIF with alpha = 0 keeps no current to cancel
+    no_memory = (beta <= 0) & ((pop.neuron.kind != "CubaLIF") | (alpha <= 0))
+    bad = (vmax > pop.param("threshold")) | no_memory | ((pop.neuron.kind == "CubaLIF") & (alpha <= 0)
                                                           & (pop.param("current_bias") != 0))
     return np.where(bad, 0.0, v0), np.where(bad, 0.0, i0), int(bad.sum())
 

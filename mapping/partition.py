@@ -258,7 +258,10 @@ def _check_fan_in(name: str, table: SynapseTable, cfg) -> None:
             "fan_in", int(fan_in[j]), cfg.core.max_fan_in, layer=name, chip=cfg.name, neuron=j,
             n_over=int((fan_in > cfg.core.max_fan_in).sum()),
             message="layer {layer!r}: neuron {neuron} has fan-in {need} synapses; max_fan_in is {limit} "
-                    "({n_over} neuron(s) over, by up to {over}); this chip has no dendritic splitting")
+                    "({n_over} neuron(s) over, by up to {over}); this chip has no dendritic splitting, and a "
+                    "split through partial-sum neurons is not exact (a neuron sends one spike per tick, not its "
+                    "sum): --split-fan-in (map_network(split_fan_in=True)) maps it as a named approximation "
+                    "(mapping/README.md: measured error)")
 
 
 def _slice_copies(name: str, table: SynapseTable, a: int, limits: dict, target: int) -> int:

@@ -18,10 +18,15 @@ for the whole population). The chip integrates ``u += (sum w_hw << e) << 6`` and
     du       = round(4096 * (1 - alpha)) - 1, clipped to 0..4095   (Lava decays u by (4096 - (du + 1)) / 4096)
                LIF/IF (no current state): du = 4095, u carries just this tick's input
 
-Approximations (named in the layer's notes): CubaLIF's ``current_bias`` (an Affine bias into the current)
-becomes a voltage bias ``current_bias / (1 - alpha)``, exact in steady state; alpha = 1 cannot be expressed
-(du = 0 still decays by 1/4096); LI readouts are refused; resets other than zero, multi-spike and ``>=``
-are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
+CubaLIF's ``current_bias`` (an Affine bias into the current) becomes a voltage bias ``c = current_bias /
+(1 - alpha)`` and an initial current ``u0 = i0 - c``, exact up to rounding (:func:`_loihi_bias`).
+LI readouts are non-spiking neurons (threshold mantissa at its maximum, out of reach of the worst-case |v|)
+whose ``v`` is probed and decoded as ``v / (64 S_j)`` (``readout_scale``).
+snnTorch's ``zero_next`` reset is reset to zero plus ``refractory_ticks = 1`` on a chip with the silicon
+refractory counter (:func:`loihi_reset`), exact.
+Approximations (named in the layer's notes): alpha = 1 cannot be expressed
+(du = 0 still decays by 1/4096); ``zero_next`` without the refractory counter, ``subtract``, multi-spike
+and ``>=`` are applied as Loihi's reset to zero, one spike, ``>`` (named in the notes).
 
 TrueNorth (``truenorth``): integer membrane ``V`` in units of ``1 / s_j``; threshold ``alpha = floor(thr *
 s_j) + 1`` (``V >= alpha`` <=> ``V > thr * s_j``); TrueNorth's leak is linear, not exponential: a decay
@@ -63,6 +68,9 @@ class QuantizedLayer:
     leak_terms : dict
         TrueNorth: ``bias_hw``, ``drain`` (float per neuron, hardware units) and ``leak_lim``, to re-encode
         the leak per core after a bias correction; empty for Loihi.
+    readout_scale : float64 ndarray (size,) or None
+        LI readouts (Loihi): hardware voltage units per float membrane unit (``64 S_j``), to decode the probed
+        ``v``; None for spiking populations.
     """
 
     name: str
@@ -71,6 +79,7 @@ class QuantizedLayer:
     scale: np.ndarray
     error: dict = field(default_factory=dict)
     leak_terms: dict = field(default_factory=dict)
+    readout_scale: np.ndarray | None = None
 
 
 # ----- shared helpers -------------------------------------------------------------------------------------
@@ -134,20 +143,68 @@ def _refuse(pop: Population, model: str, what: str, supported: str) -> None:
 # ----- Loihi ---------------------------------------------------------------------------------------------------
 
 
-def _loihi_checks(pop: Population) -> None:
-    if not pop.neuron.spiking:
-        _refuse(pop, "loihi_lif", "a non-spiking LI readout (the chip reads outputs as spike counts)",
-                "LIF, CubaLIF, IF with spike-count readout; import LI readouts as LIF or read them in software")
+def _li_bound(pop: Population, post: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Worst-case |v| of an LI readout in float units: every input at once plus the bias, accumulated by
+    ``1 / (1 - beta)`` (at most 4096 ticks' worth), or its initial state if larger."""
+    total = np.zeros(pop.size)
+    np.add.at(total, post, np.abs(w))
+    drive = (total + np.abs(pop.param("bias"))) / np.maximum(1.0 - pop.param("beta"), 1.0 / 4096)
+    return np.maximum(drive, np.abs(pop.param("v0")))
+
+
+def _loihi_threshold(cfg, pop: Population, post: np.ndarray, w: np.ndarray, notes: list[str]) -> np.ndarray:
+    """The float threshold that sets the weight exponent: the neuron's, or an LI readout's worst-case |v|.
+
+    An LI readout (``v = beta v + I + bias``, never spiking) is a Loihi neuron whose threshold mantissa is at
+    its maximum, ``2**threshold_mant_bits - 1``, while the weight exponent keeps its worst-case |v| at or below
+    half of it: it cannot spike, and its ``v`` is probed and decoded as ``v / (64 S_j)``.
+    """
+    if pop.neuron.spiking:
+        return pop.param("threshold")
+    notes.append("exact: LI readout as a non-spiking neuron (threshold mantissa at its maximum, twice the "
+                 "worst-case |v|); its membrane is probed and decoded as v / (64 S_j)")
+    return _li_bound(pop, post, w)
+
+
+def silicon_refractory(cfg) -> bool:
+    """Whether the chip holds v = 0 for a programmable number of ticks after a spike (at least one).
+
+    Lava's bit-accurate rules (the ``loihi`` preset) have no refractory period; ``neuron.refractory:
+    silicon`` with ``refractory_ticks_max >= 1`` models the silicon's refractory counter.
+    """
+    nn = cfg.neuron
+    return getattr(nn, "refractory", "none") == "silicon" and getattr(nn, "refractory_ticks_max", 0) >= 1
+
+
+def loihi_reset(cfg, pop: Population) -> tuple[np.ndarray | None, list[str]]:
+    """``(refractory_ticks or None, notes)``: how the population's reset is built on a Loihi chip.
+
+    ``zero_next`` (snnTorch's Synaptic and RLeaky: ``v[t+1] = 0`` whatever the input after a spike at t) is
+    exactly Loihi's reset to zero at t followed by one refractory tick (v held at 0 at t + 1, u integrating),
+    on a chip with the silicon refractory counter; the two agree on v from t + 1 on, and neither spikes at
+    t + 1. Without the counter (Lava's rules) it is applied as reset to zero, a named approximation.
+    """
+    reset = getattr(pop.neuron, "reset", "zero")
+    if reset == "zero_next" and silicon_refractory(cfg):
+        return np.ones(pop.size, np.int64), ["exact: reset = 'zero_next' built as Loihi's reset to zero plus one "
+                                             "refractory tick (neuron.refractory: silicon)"]
+    if reset == "zero_next":
+        return None, ["approximation: reset = 'zero_next' applied as Loihi's 'zero' (mapping/README.md: measured "
+                      "error; exact on a chip config with neuron.refractory: silicon, refractory_ticks_max >= 1)"]
+    if reset != "zero":
+        return None, [f"approximation: reset = {reset!r} applied as Loihi's 'zero' (mapping/README.md: measured "
+                      "error; LIF/IF: --subtract-reset current builds it in the current register, closer)"]
+    return None, []
 
 
 def loihi_decays(pop: Population, decay_bits: int = 12) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """``(du, dv, notes)``; see the module docstring for the formulas and Lava's ``du + 1``."""
+    """``(du, dv, notes)``; see the module docstring for the formulas and Lava's ``du + 1``. The reset's
+    notes come from :func:`loihi_reset`."""
     one = 1 << decay_bits
     beta, alpha = pop.param("beta"), pop.param("alpha")
     dv = np.clip(np.rint(one * (1.0 - beta)), 0, one - 1).astype(np.int64)
     notes = [f"approximation: {k} = {v!r} applied as Loihi's {ok!r} (mapping/README.md: measured error)"
-             for k, v, ok in (("reset", getattr(pop.neuron, "reset", "zero"), "zero"),
-                              ("spikes", getattr(pop.neuron, "spikes", "single"), "single"),
+             for k, v, ok in (("spikes", getattr(pop.neuron, "spikes", "single"), "single"),
                               ("spike_test", getattr(pop.neuron, "spike_test", ">"), ">")) if v != ok]
     if pop.neuron.kind == "CubaLIF":
         du = np.clip(np.rint(one * (1.0 - alpha)) - 1, 0, one - 1).astype(np.int64)
@@ -197,35 +254,48 @@ def split_bias(b: np.ndarray, mant_bits: int, exp_bits: int) -> tuple[np.ndarray
     return mant, exp, raw != mant
 
 
-def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
-    """Quantise population ``pop`` (synapses ``post`` index, float weight ``w``) for a ``loihi_lif`` chip."""
-    _loihi_checks(pop)
+def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron",
+                   membrane_in_current: bool = False) -> QuantizedLayer:
+    """Quantise population ``pop`` (synapses ``post`` index, float weight ``w``) for a ``loihi_lif`` chip;
+    ``membrane_in_current``: a subtractive-reset neuron built in the current register (its |u| bound is
+    :func:`mapping.subtract_reset.u_bound`)."""
     nn, cc = cfg.neuron, cfg.core
     w_max = min(-cc.weight_min, cc.weight_max) if cc.weight_signed else cc.weight_max
     s = weight_scale(pop, post, w, w_max, scaling)
     s_post = s[post]  # one per-synapse scale array, shared with the error below (10^8 synapses: 0.8 GB each)
     raw = np.rint(w * s_post)
     w_hw = np.clip(raw, cc.weight_min, cc.weight_max).astype(np.int64)
-    thr = pop.param("threshold")
-    e = _choose_weight_exp(cfg, np.abs(thr), s, _u_bound(pop, post, w))
+    du, dv, notes = loihi_decays(pop, nn.decay_bits)
+    refractory, reset_notes = loihi_reset(cfg, pop)
+    notes = reset_notes + notes
+    thr = _loihi_threshold(cfg, pop, post, w, notes)
+    if membrane_in_current:
+        from mapping.subtract_reset import u_bound
+
+        u_max = u_bound(pop, np.bincount(post, np.abs(w), minlength=pop.size))
+    else:
+        u_max = _u_bound(pop, post, w)
+    e = _choose_weight_exp(cfg, np.abs(thr), s, u_max)
     big = s * 2.0 ** e
     vth_max = (1 << nn.threshold_mant_bits) - 1
-    vth_raw = np.rint(thr * big)
+    vth_raw = np.rint(thr * big) if pop.neuron.spiking else np.full(pop.size, vth_max)
     vth = np.clip(vth_raw, 0, vth_max).astype(np.int64)
-    du, dv, notes = loihi_decays(pop, nn.decay_bits)
-    bias_f = _loihi_bias(pop, notes)
+    bias_f, offset = _loihi_bias(pop, notes)
     mant, bexp, bclip = split_bias((1 << nn.input_shift) * big * bias_f, nn.bias_mant_bits, nn.bias_exp_bits)
     if np.any(vth_raw != vth):
         notes.append(f"threshold clipped to 0..{vth_max} on {int(np.sum(vth_raw != vth))} neuron(s)")
     params = {"du": du, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": bexp, "weight_exp": e,
-              "u0": _state(pop.param("i0") * (1 << nn.input_shift) * big, nn.current_bits),
+              "u0": _state((pop.param("i0") - offset) * (1 << nn.input_shift) * big, nn.current_bits),
               "v0": _state(pop.param("v0") * (1 << nn.input_shift) * big, nn.membrane_bits)}
+    if refractory is not None:
+        params["refractory_ticks"] = refractory
     err = weight_error(w, w_hw, s_post, raw != w_hw)
     del raw, s_post
-    err.update(threshold_rel_err=_rel_err(thr, vth / big),
+    err.update(threshold_rel_err=_rel_err(thr, vth / big) if pop.neuron.spiking else 0.0,
                bias_rel_err=_rel_err(bias_f, mant * 2.0 ** bexp / ((1 << nn.input_shift) * big)),
                frac_bias_clipped=float(np.mean(bclip)), weight_exp=[int(e.min()), int(e.max())], notes=notes)
-    return QuantizedLayer(pop.name, params, w_hw, s, err)
+    readout = None if pop.neuron.spiking else (1 << nn.input_shift) * big
+    return QuantizedLayer(pop.name, params, w_hw, s, err, readout_scale=readout)
 
 
 def _state(x: np.ndarray, bits: int) -> np.ndarray:
@@ -234,26 +304,47 @@ def _state(x: np.ndarray, bits: int) -> np.ndarray:
     return np.clip(np.rint(x), -lim, lim).astype(np.int64)
 
 
-def _loihi_bias(pop: Population, notes: list[str]) -> np.ndarray:
-    """Voltage bias per neuron in float units; a CubaLIF current bias is folded in at its steady state."""
-    bias = pop.param("bias")
+def _loihi_bias(pop: Population, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(voltage bias, current offset c)`` per neuron in float units.
+
+    Loihi's bias enters v only. A CubaLIF current bias ``cb`` (``i[t] = alpha i[t-1] + I[t] + cb``) is
+    built exactly from the chip's current without it, ``u = i - c`` with ``c = cb / (1 - alpha)``: then
+    ``u[t] = alpha u[t-1] + I[t]`` (as ``i - c`` obeys it), and ``v[t] = beta v[t-1] + u[t] + c + bias`` is
+    the framework's ``beta v[t-1] + i[t] + bias``, provided u starts at ``i0 - c`` (the caller's ``u0``).
+    """
+    bias, c = pop.param("bias"), np.zeros(pop.size)
     if pop.neuron.kind == "CubaLIF" and np.any(pop.param("current_bias")):
-        alpha = pop.param("alpha")
-        bias = bias + pop.param("current_bias") / np.maximum(1.0 - alpha, 1.0 / 4096)
-        notes.append("current_bias (Affine bias into the synaptic current) applied as a voltage bias "
-                     "current_bias / (1 - alpha): exact in steady state, off during the first ~1/(1-alpha) ticks")
-    return bias
+        c = pop.param("current_bias") / np.maximum(1.0 - pop.param("alpha"), 1.0 / 4096)
+        bias = bias + c
+        notes.append("exact: current_bias (Affine bias into the synaptic current) built as a voltage bias c = "
+                     "current_bias / (1 - alpha) and an initial current u0 = i0 - c (exact up to rounding)")
+    return bias, c
 
 
 # ----- TrueNorth -------------------------------------------------------------------------------------------------
 
 
 def _truenorth_checks(pop: Population) -> None:
+    """Refuse what a TrueNorth neuron cannot hold, naming the layer, why, and where it maps instead.
+
+    A TrueNorth neuron has one state register (the membrane ``V``), a linear leak (a constant per tick, not a
+    fraction of ``V``) and sends only spikes: an LI readout's membrane cannot be read out, and a CubaLIF's
+    decaying synaptic current has no register to live in.
+    """
+    n_alpha = int(np.sum(pop.param("alpha") != 0)) if pop.neuron.kind == "CubaLIF" else 0
+    if pop.neuron.spiking and not n_alpha:
+        return
     if not pop.neuron.spiking:
-        _refuse(pop, "truenorth", "a non-spiking LI readout", "LIF, IF (and CubaLIF with alpha = 0)")
-    if pop.neuron.kind == "CubaLIF" and np.any(pop.param("alpha") != 0):
-        _refuse(pop, "truenorth", "a synaptic current with memory (alpha > 0; TrueNorth has no current state)",
-                "LIF, IF, CubaLIF with alpha = 0")
+        what = ("is an LI readout (non-spiking: its output is its membrane): a TrueNorth neuron sends only "
+                "spikes, its membrane is not read out, and its leak is linear (a constant per tick), not the "
+                "readout's exponential decay")
+    else:
+        what = (f"is a CubaLIF with a synaptic current (alpha > 0 on {n_alpha} of {pop.size} neurons): a TrueNorth "
+                "neuron has one state register (its membrane) and a linear leak, so a decaying current has "
+                "nowhere to live")
+    raise MappingError(f"population {pop.name!r} ({pop.neuron.kind}) {what}; map it on Loihi (the loihi preset: "
+                       "LI readouts as probed non-spiking neurons, CubaLIF exactly), or change the layer "
+                       "(TrueNorth maps LIF, IF and CubaLIF with alpha = 0)")
 
 
 def _truenorth_leak(pop: Population, s: np.ndarray, leak_lim: int, notes: list[str]):
@@ -317,14 +408,17 @@ def quantize_truenorth(cfg, pop: Population, post: np.ndarray, w: np.ndarray, sc
 QUANTIZERS = {"loihi_lif": quantize_loihi, "truenorth": quantize_truenorth}
 
 
-def quantize(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron") -> QuantizedLayer:
-    """Quantise one population with the quantiser of ``cfg.neuron.model``."""
+def quantize(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scaling: str = "neuron",
+             membrane_in_current: bool = False) -> QuantizedLayer:
+    """Quantise one population with the quantiser of ``cfg.neuron.model`` (``membrane_in_current``: Loihi's
+    subtractive-reset construction, :mod:`mapping.subtract_reset`)."""
     try:
         fn = QUANTIZERS[cfg.neuron.model]
     except KeyError:
         raise MappingError(f"no quantiser for neuron model {cfg.neuron.model!r}; "
                            f"supported: {sorted(QUANTIZERS)}") from None
-    return fn(cfg, pop, np.asarray(post, np.int64), np.asarray(w, np.float64), scaling)
+    extra = {"membrane_in_current": True} if membrane_in_current else {}
+    return fn(cfg, pop, np.asarray(post, np.int64), np.asarray(w, np.float64), scaling, **extra)
 
 
 __all__ = ["QUANTIZERS", "QuantizedLayer", "encode_truenorth_leak", "quantize", "quantize_loihi", "quantize_truenorth",

@@ -269,14 +269,37 @@ def _regroup(w, m, levels, lam) -> np.ndarray:
     return np.argmin(cost, axis=1)
 
 
+def value_groups(w: np.ndarray, m: np.ndarray, k: int) -> np.ndarray:
+    """Sources binned into ``k`` groups by the mean of their non-zero weights (equal-count bins by rank).
+
+    A start for sparse sources (one synapse each, e.g. partial-sum relays: k-means on such rows groups them by
+    their target neuron, mixing signs in a group, while the value bins keep +q and -q apart)."""
+    n = np.maximum(m.sum(axis=1), 1)
+    mean = np.where(m, w, 0.0).sum(axis=1) / n
+    rank = np.argsort(np.argsort(mean, kind="stable"), kind="stable")
+    return (rank * k // max(w.shape[0], 1)).astype(np.int64)
+
+
 def choose_groups(w: np.ndarray, m: np.ndarray, n_groups: int, copies: int, lo: int, hi: int, seed: int,
                   lam: float = 0.0, rounds: int = 4):
-    """Alternate groups and levels (k-means start); returns the best (groups (S,), levels (G, N, c))."""
+    """Alternate groups and levels from a k-means start and, with one copy, from value bins
+    (:func:`value_groups`); returns the best (groups (S,), levels (G, N, c))."""
     k = min(n_groups, max(w.shape[0], 1))
-    labels = kmeans_rows(w, k, seed) if k > 1 else np.zeros(w.shape[0], np.int64)
+    starts = [kmeans_rows(w, k, seed) if k > 1 else np.zeros(w.shape[0], np.int64)]
+    if copies == 1 and k > 1:
+        starts.append(value_groups(w, m, k))
+    best = None
+    for labels in starts:
+        run = _alternate_groups(w, m, labels, n_groups, copies, lo, hi, lam, rounds if k > 1 else 0)
+        best = run if best is None or run[0] < best[0] else best
+    return best[1], best[2]
+
+
+def _alternate_groups(w, m, labels, n_groups, copies, lo, hi, lam, rounds):
+    """(total error, groups, levels): the best of alternating levels and groups from ``labels``."""
     levels, total = _fit_groups(w, m, labels, n_groups, copies, lo, hi, lam)
     best = (total, labels, levels)
-    for _ in range(rounds if k > 1 else 0):
+    for _ in range(rounds):
         new = _regroup(w, m, levels, lam)
         if np.array_equal(new, labels):
             break
@@ -284,7 +307,7 @@ def choose_groups(w: np.ndarray, m: np.ndarray, n_groups: int, copies: int, lo: 
         levels, total = _fit_groups(w, m, labels, n_groups, copies, lo, hi, lam)
         if total < best[0]:
             best = (total, labels, levels)
-    return best[1], best[2]
+    return best
 
 
 # ----- type sets: each source's copies take any c of the T types ---------------------------------------

@@ -116,7 +116,8 @@ def check_precision(summary: dict, limits: Limits) -> Check:
         msgs.append(f"layer {L['name']!r}: weight rel. RMS error {rms:.4f} (limit {limits.max_weight_rel_rms}), "
                     f"clipped {L.get('frac_clipped', 0):.4f}, zeroed {L.get('frac_zeroed', 0):.4f}, "
                     f"threshold rel. error {L.get('threshold_rel_err', 0):.2e}")
-        msgs += [f"layer {L['name']!r}: approximation: {n}" for n in L.get("notes", [])]
+        msgs += [f"layer {L['name']!r}: {n if n.startswith(('approximation:', 'exact:')) else 'approximation: ' + n}"
+                 for n in L.get("notes", [])]
         if rms > limits.max_weight_rel_rms:
             status = "warn"
     return Check("precision", status, msgs, {"layers": summary["layers"]})
@@ -162,7 +163,7 @@ def check_functional(numbers: dict | None, limits: Limits) -> Check:
     fails = []
     if "framework_class_agreement_chip" in numbers:
         chip_fw, float_fw = numbers["framework_class_agreement_chip"], numbers["framework_class_agreement_float"]
-        msgs = [f"predicted classes agree with the framework's own outputs (reference_counts) on {pct(chip_fw)} "
+        msgs = [f"predicted classes agree with the framework's own outputs (reference_counts or reference_readout) on {pct(chip_fw)} "
                 f"of {n} samples {limit}; counts identical on {pct(numbers['framework_count_exact_chip'])}",
                 f"the float reading of the file agrees with the framework on {pct(float_fw)} (counts identical on "
                 f"{pct(numbers['framework_count_exact_float'])})", chip_float]

@@ -12,7 +12,9 @@ Versions checked: snnTorch 1.0.0, Norse 1.1.0, Sinabs 3.1.3, SpikingJelly 2.0.0,
 which one of them pulled in over 2.13.0). The exporters disagree on nir / nirtorch, so the shipped vectors were
 made in three runs of this script (case names as extra arguments):
 
-- snnTorch cases with nir 1.0.8 (its exporter writes ``v_reset``, which nir 1.0.4 does not take);
+- snnTorch cases with nir 1.0.8 (its exporter writes ``v_reset``, which nir 1.0.4 does not take; e.g.
+  ``pip install --target DIR --no-deps nir==1.0.8`` and ``PYTHONPATH=DIR``: ``snntorch_leaky_subtract``, Leaky
+  with snnTorch's default subtractive reset, was made so, and ``snntorch_leaky`` came out byte-identical);
 - Norse, Sinabs, Rockpool cases with nir 1.0.4 and nirtorch 2.0.2 (Sinabs pins nir <= 1.0.4; with 1.0.8 the
   graphs with batch/time dimensions are refused when built, which is how users meet them in files);
 - SpikingJelly cases (MLPs, a CNN, a Conv1d network; the last two with fixed random weights, as the check is
@@ -24,7 +26,8 @@ Weights: one ReLU MLP 64-32-10 trained by scikit-learn on the digits, converted 
 data-based normalisation (each layer's weights divided by the 99th percentile of its activations, so
 thresholds of 1 give rates in [0, 1]), the same float32 weights for every framework. Per case
 ``<name>.nir`` and ``<name>.npz``: ``inputs`` [samples, 25, 64] uint8 spikes (p = pixel / 16 per step, seed 0),
-``labels``, ``reference_counts`` [samples, 10] (the framework's own output spike counts) and, from a single
+``labels``, ``reference_counts`` [samples, 10] (the framework's own output spike counts; for the LI readout
+cases ``reference_readout``, its output membrane summed over the steps, instead) and, from a single
 neuron driven by a constant input of ``trace_input`` per step for 12 steps, ``trace`` (its spikes per step).
 """
 
@@ -77,6 +80,9 @@ def snntorch_case(kind: str, weights):
 
     w1, b1, w2, b2 = weights
 
+    # snnTorch's own default reset is subtraction ("leaky_subtract"); the others reset to zero
+    reset = "subtract" if kind == "leaky_subtract" else "zero"
+
     def cell(n, output=False):
         # per-neuron parameters: the exporter writes scalar ones without a shape, which nir then refuses
         beta, alpha, thr = torch.full((n,), 0.9), torch.full((n,), 0.5), torch.ones(n)
@@ -85,7 +91,7 @@ def snntorch_case(kind: str, weights):
                                 output=output)
         if kind == "rleaky" and not output:
             return snn.RLeaky(beta=beta, threshold=thr, linear_features=n, init_hidden=True, reset_mechanism="zero")
-        return snn.Leaky(beta=beta, threshold=thr, init_hidden=True, reset_mechanism="zero", output=output)
+        return snn.Leaky(beta=beta, threshold=thr, init_hidden=True, reset_mechanism=reset, output=output)
 
     torch.manual_seed(0)
     l1, l2 = torch.nn.Linear(64, HIDDEN), torch.nn.Linear(HIDDEN, 10)
@@ -154,6 +160,27 @@ def norse_case(kind: str, weights):
     return graph, run, None
 
 
+def norse_readout_case(kind: str, weights):
+    """Norse LIFBoxCell hidden layer and an LIBoxCell readout (no spikes: the output is the membrane)."""
+    import norse.torch as norse
+
+    w1, b1, w2, b2 = weights
+    l1, l2 = torch.nn.Linear(64, HIDDEN), torch.nn.Linear(HIDDEN, 10)
+    _load_linear(l1, w1 * 10.0, b1 * 10.0)
+    _load_linear(l2, w2, b2)
+    net = norse.SequentialState(l1, norse.LIFBoxCell(), l2, norse.LIBoxCell())
+
+    def run(x):
+        state, out = None, []
+        with torch.no_grad():
+            for t in range(x.shape[1]):
+                z, state = net(torch.tensor(x[:, t], dtype=torch.float32), state)
+                out.append(z)
+        return torch.stack(out, 1).numpy()
+
+    return norse.to_nir(net, torch.zeros(1, 64)), run, None
+
+
 # ----- Sinabs ----------------------------------------------------------------------------------------
 
 
@@ -185,6 +212,28 @@ def sinabs_case(kind: str, weights):
     run(np.zeros((1, T, 64)))
     graph = to_nir(net, torch.zeros(1, T, 64))
     return graph, run, None
+
+
+def sinabs_readout_case(kind: str, weights):
+    """Sinabs IAF hidden layer (its defaults) and an ExpLeak readout (tau 5 steps, its default norm_input=False)."""
+    import sinabs.layers as sl
+    from sinabs.nir import to_nir
+
+    w1, b1, w2, b2 = weights
+    l1, l2 = torch.nn.Linear(64, HIDDEN), torch.nn.Linear(HIDDEN, 10)
+    _load_linear(l1, w1, b1)
+    _load_linear(l2, w2, b2)
+    net = torch.nn.Sequential(l1, sl.IAF(), l2, sl.ExpLeak(tau_mem=5.0))
+
+    def run(x):
+        for m in net:
+            if hasattr(m, "reset_states"):
+                m.reset_states()
+        with torch.no_grad():
+            return net(torch.tensor(x, dtype=torch.float32)).numpy()
+
+    run(np.zeros((1, T, 64)))
+    return to_nir(net, torch.zeros(1, T, 64)), run, None
 
 
 # ----- SpikingJelly -------------------------------------------------------------------------------------
@@ -306,6 +355,9 @@ CASES = {
     "snntorch_leaky": (snntorch_case, "leaky", "snntorch"),
     "snntorch_synaptic": (snntorch_case, "synaptic", "snntorch"),
     "snntorch_rleaky": (snntorch_case, "rleaky", "snntorch"),
+    # snnTorch's default reset_mechanism="subtract" (the exporter writes v_reset = 0 whatever it was: read with
+    # --reset subtract)
+    "snntorch_leaky_subtract": (snntorch_case, "leaky_subtract", "snntorch"),
     "norse_lifbox": (norse_case, "lifbox", "norse"),
     "norse_lif": (norse_case, "lif", "norse"),
     "sinabs_iaf_multi": (sinabs_case, "iaf_multi", "sinabs"),
@@ -317,6 +369,9 @@ CASES = {
     "rockpool_lif": (rockpool_case, "lif", "rockpool"),
     "spikingjelly_cnn": (cnn_case, "spikingjelly", "spikingjelly"),
     "spikingjelly_conv1d": (conv1d_case, "conv1d", "spikingjelly"),
+    # LI readouts (no spikes): the npz carries reference_readout, the framework's output summed over the steps
+    "norse_li_readout": (norse_readout_case, "li", "norse"),
+    "sinabs_expleak_readout": (sinabs_readout_case, "expleak", "sinabs"),
 }
 
 
@@ -337,11 +392,15 @@ def main(out_dir: str, only: list[str]) -> None:
             extra = {"trace": tr.astype(np.uint8), "trace_input": np.float64(TRACE_INPUT)}
             nir.write(out / f"{name}_neuron.nir", tgraph)
         nir.write(out / f"{name}.nir", graph)
+        if name.endswith("_readout"):
+            extra["reference_readout"] = counts.astype(np.float64)
+        else:
+            extra["reference_counts"] = np.rint(counts).astype(np.int64)
         np.savez_compressed(out / f"{name}.npz", inputs=spikes, labels=labels.astype(np.int64),
-                            reference_counts=np.rint(counts).astype(np.int64), framework=np.str_(framework), **extra)
+                            framework=np.str_(framework), **extra)
         acc = float(np.mean(np.argmax(counts, 1) == labels))
         print(f"{name}: accuracy {acc:.3f}, mean output count {counts.mean():.2f}"
-              + (f", trace {''.join(str(int(v)) for v in extra['trace'])}" if extra else ""))
+              + (f", trace {''.join(str(int(v)) for v in extra['trace'])}" if "trace" in extra else ""))
 
 
 if __name__ == "__main__":

@@ -167,6 +167,10 @@ def test_two_chips_by_hand(engine):
                              "flits_off_chip": 1.0, "energy_on_chip_pj": 10.0, "energy_off_chip_pj": 100.0,
                              "network_off_chip_share": 7 / 15, "network_off_chip_ns": 7.0}
     assert res.report.to_dict()["unit_costs"]["off_chip_flit_pj"] == 100.0
+    # each link carried 1 flit; the off-chip one was busy s = 3 cycles of the 225 (1 ns cycles): the busiest
+    links = res.report.to_dict()["noc_links"]
+    assert links["busiest_link"] == "(1,0)->(2,0) east" and links["utilisation_max"] == 3 / 225
+    assert links["flits_total"] == 3
     text = res.report.to_text()
     assert "off chip" in text and "1.0 x 100 pJ" in text and "2.0 on chip x 5 pJ" in text
 

@@ -36,7 +36,7 @@ def test_records_are_frozen(report):
 def test_to_dict_is_plain_json_with_the_typed_fields(report):
     d = report.to_dict()
     assert json.loads(json.dumps(d)) == d
-    assert list(d) == [f.name for f in dataclasses.fields(Report) if f.name not in ("accuracy", "noc_estimate", "arrays")]
+    assert list(d) == [f.name for f in dataclasses.fields(Report) if f.name not in ("accuracy", "noc_estimate", "readout", "arrays")]
     assert d["mean"]["counts"] == dict(report.mean.counts)
     assert d["per_core"][0] == dataclasses.asdict(report.per_core[0])
     assert d["mean"]["latency_ns"] == {"total": report.mean.latency_ns.total, "compute": report.mean.latency_ns.compute,

@@ -9,7 +9,7 @@ from emulator.chip import Chip
 from emulator.mapped import MappedNetwork
 from mapping.evaluate import pad_ticks
 from mapping.mapper import map_network
-from mapping.network import IF, LI, LIF, Input, Network, Output, Population, Projection
+from mapping.network import IF, LI, LIF, CubaLIF, Input, Network, Output, Population, Projection
 from mapping.placement import Traffic, place, placement_cost
 from mapping.quantize import quantize_loihi, split_bias
 from mapping.reference import run_reference
@@ -46,8 +46,15 @@ def test_loihi_quantisation_error_bounds():
 def test_loihi_refuses_what_it_cannot_express():
     net = Network([Input("x", 2)], [Population("r", 2, LI(beta=0.5))], [Projection("x", "r", np.eye(2))],
                   [Output("o", "r")])
-    with pytest.raises(MappingError, match=r"population 'r' \(LI\): a non-spiking LI readout .* supported: LIF"):
-        map_network(net, "loihi")
+    # an LI readout maps on Loihi (a probed non-spiking neuron), not on TrueNorth (no membrane readout)
+    mapped, _ = map_network(net, "loihi")
+    assert mapped.metadata["readout"]["lines"] == [0, 1]
+    with pytest.raises(MappingError, match=r"population 'r' \(LI\) is an LI readout .*its membrane is not read "
+                                           r"out, and its leak is linear.*; map it on Loihi"):
+        map_network(net, "truenorth")
+    with pytest.raises(MappingError, match=r"population 'r' \(CubaLIF\) is a CubaLIF with a synaptic current "
+                                           r"\(alpha > 0 on 2 of 2 neurons\): .* one state register .*map it on Loihi"):
+        map_network(net.with_neuron("r", CubaLIF(alpha=0.5, beta=0.9)), "truenorth")
     # subtraction, multi-spike and >= are mapped as Loihi's reset to zero, one spike, > (a named approximation)
     net2 = net.with_neuron("r", LIF(reset="subtract", spikes="multi"))
     _, summary = map_network(net2, "loihi")

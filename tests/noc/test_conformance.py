@@ -92,8 +92,9 @@ def test_engines_agree_packet_for_packet_on_multi_chip_traffic(case):
     cfg, n, span = _system(case)
     traffic = _random_traffic(cfg, n, span, seed=len(case))
     fast_engine = make_engine(cfg, "fast")
-    fast = fast_engine.run(*traffic)
-    _assert_same(fast, make_engine(cfg, "simpy").run(*traffic))
+    fast, simpy = fast_engine.run(*traffic), make_engine(cfg, "simpy")
+    _assert_same(fast, simpy.run(*traffic))
+    _assert_same(fast_engine.run(*traffic, until=span), simpy.run(*traffic, until=span))  # stopped mid-run
     assert fast.n_delivered == n
     if fast_engine._kernel.specialised:
         general = make_engine(cfg, "fast")

@@ -19,8 +19,9 @@ from tests.noc.conftest import make_cfg, make_system
 @st.composite
 def networks_and_traffic(draw):
     flits = draw(st.integers(1, 3))
+    w, h = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     cfg = make_cfg(
-        draw(st.integers(1, 4)), draw(st.integers(1, 4)), cores=draw(st.integers(1, 3)), flits=flits,
+        w, h, cores=draw(st.integers(1, 3)), flits=flits,
         buffer_depth_flits=draw(st.integers(flits, 3 * flits + 1)),
         virtual_channels=draw(st.integers(1, 3)),
         router_pipeline_cycles=draw(st.integers(1, 3)), link_latency_cycles=draw(st.integers(1, 3)),
@@ -30,8 +31,8 @@ def networks_and_traffic(draw):
         credit_delay_cycles=draw(st.sampled_from([None, 1, 2, 4])),
         injection_credit_cycles=draw(st.sampled_from([None, 1, 3])),
     )
-    if draw(st.booleans()):  # a system of such chips, its off-chip links with their own figures
-        cfg = make_system(cfg, draw(st.integers(1, 3)), draw(st.integers(1, 3)),
+    if w * h <= 4 and draw(st.booleans()):  # a system of such (small) chips, off-chip links with their own figures
+        cfg = make_system(cfg, draw(st.integers(1, 3)), draw(st.integers(1, 2)),
                           latency_cycles=draw(st.integers(1, 6)),
                           serialisation_cycles_per_flit=draw(st.integers(1, 4)),
                           buffer_depth_flits=draw(st.integers(flits, 3 * flits + 1)))

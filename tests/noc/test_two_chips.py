@@ -88,3 +88,18 @@ def test_systems_whose_packets_cannot_address_them_are_refused(doc, words):
         loads_config(doc)
     for w in words:
         assert w in str(err.value)
+
+
+@pytest.mark.parametrize("kind", EXACT)
+def test_traffic_on_one_chip_of_a_system_is_the_chip_alone(kind):
+    """Congested traffic that stays on chip 1 of the system: packet for packet the chip on its own."""
+    from emulator.system_place import system_core
+
+    cfg, tiny = loads_config(TWO_TINY), load_config("tiny")
+    rng = np.random.default_rng(3)
+    src, dst, inject = rng.integers(0, 4, 300), rng.integers(0, 4, 300), rng.integers(0, 40, 300)
+    alone = make_engine(tiny, kind).run(src, dst, inject)
+    placed = make_engine(cfg, kind).run(system_core(cfg, 1, src), system_core(cfg, 1, dst), inject)
+    np.testing.assert_array_equal(placed.deliver_cycle, alone.deliver_cycle)
+    assert alone.latency.max() > 3 * RouterParams.from_config(tiny).zero_load_latency(2)  # it queued
+    assert placed.link_counts.sum() == alone.link_counts.sum() and placed.n_delivered == 300
