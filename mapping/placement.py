@@ -153,6 +153,7 @@ def _best_core(s: int, adj, assign, free, centre, cfg, anchors=None) -> int:
 
 
 _FULL_HOP_ROUTERS = 1024  # up to this many routers the annealer keeps a router x router hop matrix
+_ANCHOR_TABLE_MAX = 4_000_000  # up to this many slice x router entries it keeps every slice's anchor cost
 
 
 class _Annealer:
@@ -167,6 +168,7 @@ class _Annealer:
     def __init__(self, traffic: Traffic, assign: np.ndarray, cfg, anchors: Anchors | None = None):
         m = cfg.mesh
         self.anchors = anchors
+        self.anchor_cost = self._anchor_table(anchors, m.width, m.height, traffic.n_slices)
         self.cpr, self.width, self.height, self.num_cores = m.cores_per_router, m.width, m.height, cfg.num_cores
         self.adj = traffic.adjacency()
         self.nb_list = [nb.tolist() for nb, _ in self.adj]
@@ -209,11 +211,22 @@ class _Annealer:
                     + (self.hy[rn // wd] - self.hy[ro // wd])[self.ry[nb]])
         return float((w * diff).sum()) + anchor
 
+    @staticmethod
+    def _anchor_table(anchors, width: int, height: int, n: int):
+        """Anchor cost of every slice at every router (``float[n, routers]``), when it is small enough to
+        keep (a move then reads two entries); None to evaluate it per move."""
+        if anchors is None or n * width * height > _ANCHOR_TABLE_MAX:
+            return None
+        r = np.arange(width * height)
+        return np.stack([anchors.cost(s, r % width, r // width) for s in range(n)]) if n else None
+
     def _anchor_delta(self, s: int, ro: int, rn: int) -> float:
         """Change of slice s's anchor cost from router ``ro`` to ``rn`` (0 without anchors)."""
         a = self.anchors
         if a is None or not a.has(s):
             return 0.0
+        if self.anchor_cost is not None:
+            return float(self.anchor_cost[s, rn] - self.anchor_cost[s, ro])
         x = np.asarray([ro % self.width, rn % self.width])
         y = np.asarray([ro // self.width, rn // self.width])
         old, new = a.cost(s, x, y)
