@@ -246,7 +246,7 @@ class Validation:
 def validate_network(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
                      axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                     engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero"):
+                     engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "current"):
     """Map and validate; returns (Verdict, MappedNetwork or None, MappingSummary or None).
 
     The mapping knobs (``neurons_per_core``, ``axon_copies``, ``bit_cost``) are those of
@@ -262,7 +262,7 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str | Non
 def validate_full(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                   limits: Limits | None = None, neurons_per_core: int | None = None,
                   axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
-                  engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "zero") -> Validation:
+                  engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "current") -> Validation:
     """:func:`validate_network`, returning the whole :class:`Validation` (the run's report included: sweeps
     read energy, latency and NoC figures from it). With ``split_fan_in`` the chip runs the split network
     (:mod:`mapping.fan_in`) and is compared with the float reading of ``net`` itself; so with ``subtract_reset``

@@ -47,7 +47,7 @@ def _cfg(cfg) -> ChipConfig:
 def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0, scaling: str = "neuron",
                 rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
                 axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None,
-                split_fan_in: bool = False, subtract_reset: str = "zero") -> tuple[MappedNetwork, MappingSummary]:
+                split_fan_in: bool = False, subtract_reset: str = "current") -> tuple[MappedNetwork, MappingSummary]:
     """Map ``network`` onto chip ``cfg`` (a ChipConfig, a YAML path or a preset name).
 
     Parameters
@@ -88,9 +88,10 @@ def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0,
         Take the inputs of a neuron over ``max_fan_in`` through partial-sum relays (:mod:`mapping.fan_in`, a
         named approximation noted in the layer's notes); False refuses such a neuron (CapacityError).
     subtract_reset : {'zero', 'current'}
-        Loihi: LIF/IF populations with a subtractive reset applied as Loihi's reset to zero (the default), or
-        built in the current register (:mod:`mapping.subtract_reset`, a named approximation, closer to the
-        framework: measured in mapping/README.md). Other chips subtract natively and ignore it.
+        Loihi: LIF/IF populations with a subtractive reset built in the current register (``'current'``, the
+        default: :mod:`mapping.subtract_reset`, a named approximation that agrees with the framework, measured
+        in mapping/README.md, at up to 4 copies of those layers' neurons), or applied as Loihi's reset to zero
+        (``'zero'``). Other chips subtract natively and ignore it.
 
     Returns
     -------

@@ -55,9 +55,10 @@ def test_loihi_refuses_what_it_cannot_express():
     with pytest.raises(MappingError, match=r"population 'r' \(CubaLIF\) is a CubaLIF with a synaptic current "
                                            r"\(alpha > 0 on 2 of 2 neurons\): .* one state register .*map it on Loihi"):
         map_network(net.with_neuron("r", CubaLIF(alpha=0.5, beta=0.9)), "truenorth")
-    # subtraction, multi-spike and >= are mapped as Loihi's reset to zero, one spike, > (a named approximation)
+    # with subtract_reset='zero' (not the default), subtraction, multi-spike and >= are mapped as Loihi's reset
+    # to zero, one spike, > (a named approximation)
     net2 = net.with_neuron("r", LIF(reset="subtract", spikes="multi"))
-    _, summary = map_network(net2, "loihi")
+    _, summary = map_network(net2, "loihi", subtract_reset="zero")
     notes = " | ".join(summary.to_dict()["layers"][0]["notes"])
     assert "reset = 'subtract' applied as Loihi's 'zero'" in notes and "spikes = 'multi'" in notes
 
