@@ -1,4 +1,7 @@
-"""Helpers shared by the benchmark scripts: machine facts, wall clocks, peak memory, multi-chip Loihi systems.
+"""Helpers shared by the benchmark scripts: machine facts, wall clocks, peak memory, the kernels-alone loops.
+
+Multi-chip systems are presets now (``loihi-kapoho-bay``, ``loihi-nahuku32``: chip_configs/, issue 16), with
+their off-chip links; the stitched ``loihi_system`` mesh that priced a chip-to-chip link as an on-chip one is gone.
 
 Run the scripts from the repository root (``python benchmarks/bench_a.py``); they import the project
 packages from the working tree and this module by its file name.
@@ -18,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from chip_configs.files import atomic_write_json
-from chip_configs.schema import ChipConfig, config_from_dict, config_to_dict, load_config
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -83,44 +85,6 @@ def per_second(count: float, seconds: float) -> float:
     return float(count) / seconds if seconds > 0 else 0.0
 
 
-def chip_tiling(n_chips: int) -> tuple[int, int]:
-    """(chips along x, chips along y): the fewest chips >= ``n_chips``, then the squarest (wider on ties)."""
-    best = None
-    for cy in range(1, n_chips + 1):
-        cx = -(-n_chips // cy)
-        key = (cx * cy, abs(cx - cy), -cx)
-        if cx >= cy and (best is None or key < best[0]):
-            best = (key, (cx, cy))
-    return best[1]
-
-
-def loihi_system(n_chips: int, preset: str = "loihi") -> ChipConfig:
-    """A multi-chip Loihi system: ``n_chips`` copies of the preset's mesh tiled into one larger mesh.
-
-    Changes to the preset's dict (everything else unchanged):
-
-    - ``mesh.width`` x chips along x, ``mesh.height`` x chips along y (see :func:`chip_tiling`; 2 chips side
-      by side: 16 x 4 tiles, 256 cores);
-    - ``energy.static_power_mw`` x the number of chips in the tiling;
-    - ``name`` ``loihi-x{N}`` and the description.
-
-    Estimate: chip-to-chip links are modelled as on-chip mesh links (same latency, bandwidth and hop energy;
-    real Loihi boards cross chips through slower off-chip links), and the barrier latency stays the one-chip
-    figure.
-    """
-    cx, cy = chip_tiling(n_chips)
-    if cx * cy == 1:
-        return load_config(preset)
-    d = config_to_dict(load_config(preset))
-    d["mesh"]["width"] *= cx
-    d["mesh"]["height"] *= cy
-    d["energy"]["static_power_mw"] *= cx * cy
-    d["name"] = f"{d['name']}-x{cx * cy}"
-    d["description"] = (f"{cx * cy} Loihi chips ({cx} x {cy}) tiled into one {d['mesh']['width']} x "
-                        f"{d['mesh']['height']} mesh; inter-chip links modelled as on-chip links (estimate)")
-    return config_from_dict(d, source=f"benchmarks: {preset} x {cx * cy}")
-
-
 def kernel_loop(chip, spikes: np.ndarray) -> dict:
     """The core kernels alone over ``spikes`` [T, n_in], in the simulator's order: step, inputs, spikes.
 
@@ -174,5 +138,5 @@ def write_results(path: str | Path, obj: dict) -> Path:
     return atomic_write_json(path, obj)
 
 
-__all__ = ["RESULTS", "chip_tiling", "code_revision", "cpu_model", "fused_kernel_loop", "kernel_loop", "loihi_system", "machine_info", "peak_rss_mb",
+__all__ = ["RESULTS", "code_revision", "cpu_model", "fused_kernel_loop", "kernel_loop", "machine_info", "peak_rss_mb",
            "per_second", "timed", "write_results"]

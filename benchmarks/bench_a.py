@@ -5,14 +5,18 @@ neuron sends 100 synapses to distinct random neurons (1,000,000 recurrent synaps
 neurons excitatory, the rest inhibitory); weights and threshold of :func:`mapping.synthetic.random_network`
 (input 0.5, excitatory 0.5, inhibitory -4, threshold 4, beta 0.9) give 2 % of the neurons firing per tick
 (measured and printed). Built with the mapping network API, mapped with :func:`mapping.mapper.map_network`
-onto the smallest multi-chip Loihi system it fits (one chip has 128 cores; bench-A needs ~219: see
-``_common.loihi_system``), and run with the full hardware model (integer neurons, NoC with contention,
-barrier synchronisation, energy and latency accounting) by the NoC engine ``--noc``: ``loads`` (default, the
+(placer ``hierarchical``, the default for systems: chips first, then cores) onto the system preset ``--system``
+(default ``loihi-kapoho-bay``: two Loihi chips, 256 cores; one chip has 128 and bench-A needs 219; a system too
+small is refused with the CapacityError's resource, need and limit), and run with the full hardware model
+(integer neurons, NoC with contention, barrier synchronisation, energy and latency accounting) by the NoC
+engine ``--noc``: ``loads`` (default, the
 fused tick loop of :mod:`emulator.fused`: spikes, counts and energy exact, each tick's network phase estimated
 from its link loads, error measured in tests/emulator/test_loads_engine.py), ``fast`` (the cycle-exact engine)
 or ``flow``. Seeds: network ``seed``, inputs ``seed + 1``.
 
-Reported: wall time of build, mapping, programming and run separately; synaptic events (the report's
+Reported: wall time of build, mapping, programming and run separately; on-chip and off-chip traffic (the
+report's split: hops, flits, energy, share of the network phase; the busiest off-chip link from the per-link
+counts; the mapper's expected off-chip packets per tick beside them); synaptic events (the report's
 ``syn_ops``), events per wall-second, neuron updates, packets and hops per second, peak RSS; the same for the
 core kernels alone (the fused loop without events, NoC or timing: pre-folded synapses and neuron updates) and
 for the per-core step loop (``chip.cores``: schedule inputs, step, schedule the spikes' destinations through
@@ -30,14 +34,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 import numpy as np
 from _common import (
     RESULTS,
     fused_kernel_loop,
     kernel_loop,
-    loihi_system,
     machine_info,
     peak_rss_mb,
     per_second,
@@ -46,14 +48,14 @@ from _common import (
 )
 
 from chip_configs.errors import CapacityError
+from chip_configs.schema import load_config
 from emulator.chip import Chip
 from mapping.mapper import map_network
 from mapping.synthetic import poisson_inputs, random_network
 
 N_INPUTS, N_NEURONS, FAN_OUT, P_INPUT, EXC_FRACTION = 1000, 10_000, 100, 0.05, 0.8
 FIRING_TARGET = (0.01, 0.05)
-CORES_PER_CHIP = 128
-MAX_CHIPS = 16
+NOMINAL_RATE = 0.02  # spikes per neuron per tick the mapper weighs traffic with (bench-A fires ~2 %)
 
 
 # ----- build and map ---------------------------------------------------------------------------------------
@@ -63,33 +65,22 @@ def build(seed: int, ticks: int):
     return net, poisson_inputs(N_INPUTS, ticks, P_INPUT, seed=seed + 1)
 
 
-def _cores_needed(err: CapacityError) -> int | None:
-    """Cores the network needs, when that is what did not fit (then more chips can help)."""
-    return err.need if err.resource == "cores" else None
+def map_onto_system(net, seed: int, placer: str | None, system: str = "loihi-kapoho-bay"):
+    """Map onto the system preset ``system`` (placer None: the system's default, ``hierarchical``).
 
-
-def map_onto_loihi(net, seed: int, placer: str, chips: int = 0):
-    """Map onto ``chips`` Loihi chips, or (0) the smallest system that fits, trying one chip first.
-
-    Returns (cfg, mapped, summary, seconds of the successful mapping, attempts that did not fit).
+    Returns (cfg, mapped, summary, seconds of the mapping). A system too small raises :class:`CapacityError`;
+    :func:`refusal` reads its numbers.
     """
-    n = chips or 1
-    attempts = []
-    while n <= MAX_CHIPS:
-        cfg = loihi_system(n)
-        try:
-            (mapped, summary), seconds = timed(map_network, net, cfg, placer=placer, seed=seed)
-            return cfg, mapped, summary, seconds, attempts
-        except CapacityError as err:
-            if chips:
-                raise
-            last = err
-            attempts.append({"chips": n, "cores": cfg.num_cores, "error": str(err), "resource": err.resource,
-                             "need": err.need, "limit": err.limit})
-            need = _cores_needed(err)
-            n = max(n + 1, -(-need // CORES_PER_CHIP)) if need else n + 1
-    raise CapacityError(last.resource, last.need, last.limit, layer=last.layer, chip=last.chip, chips=MAX_CHIPS,
-                        cause=str(last), message="bench-A does not fit {chips} Loihi chips: {cause}")
+    cfg = load_config(system)
+    (mapped, summary), seconds = timed(map_network, net, cfg, placer=placer, seed=seed,
+                                       rates={"neurons": NOMINAL_RATE})
+    return cfg, mapped, summary, seconds
+
+
+def refusal(err: CapacityError, system: str) -> dict:
+    """Why bench-A did not fit ``system``: the exception's numbers, never its text parsed."""
+    return {"system": system, "resource": err.resource, "need": err.need, "limit": err.limit, "layer": err.layer,
+            "chip": err.chip, "message": str(err)}
 
 
 # ----- runs ------------------------------------------------------------------------------------------------
@@ -105,9 +96,12 @@ def make_chip(cfg, mapped, noc: str, seed: int) -> Chip:
         sys.exit(f"bench_a: the {noc!r} NoC model is not available in this tree ({type(exc).__name__}: {exc})")
 
 
-def run_full(chip: Chip, spikes: np.ndarray):
-    """Run with the full hardware model; (RunResult, wall seconds)."""
-    return timed(chip.run, spikes, progress=False)
+def run_full(chip: Chip, spikes: np.ndarray, repeats: int = 1):
+    """Run with the full hardware model ``repeats`` times (the same chip and inputs: the same results); the
+    fastest: (RunResult, wall seconds, every run's seconds)."""
+    runs = [timed(chip.run, spikes, progress=False) for _ in range(max(repeats, 1))]
+    result, seconds = min(runs, key=lambda r: r[1])
+    return result, seconds, [s for _, s in runs]
 
 
 def best_kernel_loop(chip: Chip, spikes: np.ndarray, repeats: int) -> dict:
@@ -166,21 +160,48 @@ def kernel_figures(k: dict, ticks: int) -> dict:
             "neuron_updates_per_s_step_only": per_second(act + inact, k["step_s"])}
 
 
-def mapping_figures(cfg, summary, seconds: float, attempts: list) -> dict:
+def mapping_figures(cfg, summary, seconds: float) -> dict:
+    sysm = summary.system or {}
     return {"chip": cfg.name, "chip_description": cfg.description, "mesh": [cfg.mesh.width, cfg.mesh.height],
+            "chips": cfg.n_chips, "chips_used": sysm.get("chips_used", 1), "cores_per_chip": cfg.cores_per_chip,
             "cores_available": cfg.num_cores, "cores_used": summary.cores_used, "placer": summary.placer,
             "placement_cost_packet_hops_per_tick": summary.placement_cost, "greedy_cost": summary.greedy_cost,
             "naive_cost": summary.naive_cost, "latency_ticks": summary.latency_ticks, "map_s": seconds,
-            "did_not_fit": attempts, "tightest": summary.tightest[:3]}
+            "nominal_rate": NOMINAL_RATE,
+            "expected_off_chip_packets_per_tick": sysm.get("off_chip_packets_per_tick", 0.0),
+            "expected_packets_per_tick": sysm.get("packets_per_tick"),
+            "per_chip": sysm.get("per_chip"), "tightest": summary.tightest[:3]}
+
+
+def traffic_figures(cfg, result, report: dict) -> dict:
+    """On-chip and off-chip traffic of the run: the report's split (``mean.off_chip``: hops, flits, energy and
+    the off-chip share of the network phase, issue 16's network side), per tick, and the busiest off-chip
+    link from the per-link flit counts (:attr:`MeshTopology.link_off_chip`)."""
+    from noc.topology import MeshTopology
+
+    m = report["mean"]
+    off = m.get("off_chip")
+    if off is None:  # a single chip
+        return {"flits_off_chip": 0, "off_chip_flit_share": 0.0, "off_chip_flits_per_tick": 0.0}
+    topo = MeshTopology.from_config(cfg)
+    flits = np.sum([r.link_flits for r in result.records], axis=0)
+    ticks = m["ticks"]
+    total_flits = off["flits_on_chip"] + off["flits_off_chip"]
+    return {**off, "off_chip_flit_share": off["flits_off_chip"] / total_flits if total_flits else 0.0,
+            "off_chip_flits_per_tick": off["flits_off_chip"] / ticks,
+            "off_chip_energy_share": off["energy_off_chip_pj"] / m["energy_pj"]["total"],
+            "busiest_off_chip_link_flits_per_tick": float(flits[topo.link_off_chip].max()) / ticks / len(result.records),
+            "off_chip_serialisation_cycles_per_flit": cfg.system.off_chip.serialisation()}
 
 
 # ----- Brian2 ----------------------------------------------------------------------------------------------
-def compare_brian2(net, spikes: np.ndarray, ours: dict) -> dict:
-    """Brian2 C++ standalone on the same network and inputs; the ratio of our rates to its own."""
+def compare_brian2(net, spikes: np.ndarray, ours: dict, repeats: int = 1) -> dict:
+    """Brian2 C++ standalone on the same network and inputs (the fastest of ``repeats`` runs of its binary);
+    the ratio of our rates to its own."""
     from _brian2 import run_brian2
 
     try:
-        b = run_brian2(net, spikes)
+        b = run_brian2(net, spikes, repeats=repeats)
     except (ImportError, RuntimeError, OSError) as exc:  # not installed, or its C++ build failed
         print(f"--compare-brian2: Brian2 did not run: {type(exc).__name__}: {exc}", file=sys.stderr)
         return {"error": f"{type(exc).__name__}: {exc}"}
@@ -193,17 +214,23 @@ def compare_brian2(net, spikes: np.ndarray, ours: dict) -> dict:
 # ----- output ----------------------------------------------------------------------------------------------
 def print_summary(out: dict) -> None:
     """The headline figures, one per line."""
-    f, k, m, fr = out["full"], out["kernels"], out["mapping"], out["firing_fraction"]
+    f, k, m, fr, tr = out["full"], out["kernels"], out["mapping"], out["firing_fraction"], out["traffic"]
     pk = out["kernels_per_core_loop"]
     lines = [
         f"bench-A: {N_NEURONS} neurons, {N_INPUTS} inputs, fan-out {FAN_OUT}, {f['ticks']:.0f} ticks, "
         f"seed {out['seed']}, NoC engine {out['noc']}",
         f"firing fraction per tick: mean {100 * fr['mean']:.2f} % (p5 {100 * fr['p5']:.2f}, p95 "
         f"{100 * fr['p95']:.2f}); ticks within 1-5 %: {100 * fr['ticks_within_target']:.1f} %",
-        f"chip {m['chip']} ({m['mesh'][0]} x {m['mesh'][1]} tiles, {m['cores_available']} cores): "
-        f"{m['cores_used']} cores used",
-        f"wall: build {out['wall']['build_s']:.2f} s, map {m['map_s']:.2f} s (+ {out['wall']['sizing_s']:.2f} s "
-        f"sizing), program {out['wall']['program_s']:.2f} s, run {f['run_s']:.2f} s",
+        f"system {m['chip']} ({m['chips']} chips, {m['mesh'][0]} x {m['mesh'][1]} tiles, {m['cores_available']} "
+        f"cores): {m['cores_used']} cores used on {m['chips_used']} chips ({m['placer']})",
+        f"off-chip: {100 * tr['off_chip_flit_share']:.1f} % of the flits ({tr['off_chip_flits_per_tick']:,.1f} per tick; "
+        f"mapper expected {m['expected_off_chip_packets_per_tick']:,.1f} packets per tick at {m['nominal_rate']} "
+        f"spikes per neuron); busiest off-chip link {tr['busiest_off_chip_link_flits_per_tick']:,.1f} flits per tick"
+        + (f"; off-chip energy {tr['energy_off_chip_pj'] * 1e-6:,.1f} uJ ({100 * tr['off_chip_energy_share']:.1f} % "
+           f"of the total), {100 * tr['network_off_chip_share']:.1f} % of the network phase (zero-load)"
+           if "energy_off_chip_pj" in tr else ""),
+        f"wall: build {out['wall']['build_s']:.2f} s, map {m['map_s']:.2f} s, program {out['wall']['program_s']:.2f} s, "
+        f"run {f['run_s']:.2f} s",
         f"full model: {f['syn_events']:.0f} syn events, {f['syn_events_per_s']:.3g} /s; neuron updates "
         f"{f['neuron_updates_per_s']:.3g} /s; packets {f['packets_per_s']:.3g} /s; hops {f['hops_per_s']:.3g} /s",
         f"kernels alone (fused): {k['syn_events_per_s']:.3g} syn events/s ({k['loop_s']:.3f} s; plan "
@@ -232,35 +259,45 @@ def parse_args(argv):
     ap.add_argument("--noc", choices=("loads", "fast", "flow"), default="loads",
                     help="loads: the fused tick loop (exact spikes, counts and energy; network phase estimated from "
                     "link loads); fast: the exact cycle-level engine; flow: the approximate flow model")
-    ap.add_argument("--placer", default="anneal", help="mapping placer (sequential, greedy, anneal)")
-    ap.add_argument("--chips", type=int, default=0, help="Loihi chips to tile (default: the fewest that fit)")
+    ap.add_argument("--placer", default=None, help="mapping placer (default: the system's, hierarchical; sequential, "
+                    "greedy, anneal, hierarchical-greedy)")
+    ap.add_argument("--system", default="loihi-kapoho-bay", help="system (or chip) preset or YAML to map onto")
     ap.add_argument("--kernel-repeats", type=int, default=3, help="kernel loops to run; the fastest is reported")
     ap.add_argument("--compare-brian2", action="store_true", help="also run Brian2 C++ standalone (one thread)")
+    ap.add_argument("--repeats", type=int, default=1, help="full-model runs, and Brian2 runs of its compiled binary; "
+                    "the fastest of each is compared (a shared machine disturbs single runs)")
     ap.add_argument("--json", default=None, help="output JSON (default results/bench_a_<noc>.json)")
     return ap.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    out = {"benchmark": "bench-A", "issue": 6, "seed": args.seed, "noc": args.noc, "machine": machine_info()}
+    out = {"benchmark": "bench-A", "issue": 6, "system": args.system, "seed": args.seed, "noc": args.noc, "machine": machine_info()}
     (net, spikes), build_s = timed(build, args.seed, args.ticks)
     rss = {"after_build": peak_rss_mb()}
-    t0 = time.perf_counter()
-    cfg, mapped, summary, map_s, attempts = map_onto_loihi(net, args.seed, args.placer, args.chips)
-    sizing_s = time.perf_counter() - t0 - map_s
+    try:
+        cfg, mapped, summary, map_s = map_onto_system(net, args.seed, args.placer, args.system)
+    except CapacityError as err:
+        out["did_not_fit"] = refusal(err, args.system)
+        write_results(args.json or RESULTS / f"bench_a_{args.noc}_refused.json", out)
+        print(f"bench-A does not fit {args.system}: needs {err.need} {err.resource}, the limit is {err.limit}",
+              file=sys.stderr)
+        return 2
     rss["after_map"] = peak_rss_mb()
     chip, program_s = timed(make_chip, cfg, mapped, args.noc, args.seed)
     _, plan_s = timed(chip.fused_plan)   # the loads engine's pre-folded tables (also the fused kernels')
-    result, run_s = run_full(chip, spikes)
+    result, run_s, run_all = run_full(chip, spikes, args.repeats)
     rss["after_run"] = peak_rss_mb()
     fused = fused_kernel_loop(chip, spikes[0], args.kernel_repeats)
     kern = best_kernel_loop(chip, spikes[0], args.kernel_repeats)
     rss["after_kernels"] = peak_rss_mb()
+    report = result.report.to_dict()
     out.update({
-        "wall": {"build_s": build_s, "sizing_s": sizing_s, "map_s": map_s, "program_s": program_s, "plan_s": plan_s,
-                 "run_s": run_s},
-        "mapping": mapping_figures(cfg, summary, map_s, attempts),
-        "full": full_figures(result.report.to_dict(), run_s),
+        "wall": {"build_s": build_s, "map_s": map_s, "program_s": program_s, "plan_s": plan_s, "run_s": run_s,
+                 "run_all_s": run_all},
+        "mapping": mapping_figures(cfg, summary, map_s),
+        "full": full_figures(report, run_s),
+        "traffic": traffic_figures(cfg, result, report),
         "kernels": fused_figures(fused, args.ticks, plan_s),
         "kernels_per_core_loop": kernel_figures(kern, args.ticks),
         "kernels_match_full": bool(np.array_equal(fused["raster"], result.output_spikes[0])
@@ -269,7 +306,7 @@ def main(argv=None) -> int:
         "peak_rss_mb": rss,
     })
     if args.compare_brian2:
-        out["brian2"] = compare_brian2(net, spikes[0], out)
+        out["brian2"] = compare_brian2(net, spikes[0], out, args.repeats)
     path = args.json or RESULTS / f"bench_a_{args.noc}.json"
     write_results(path, out)
     print_summary(out)

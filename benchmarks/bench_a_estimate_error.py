@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from _common import RESULTS, machine_info, timed, write_results
-from bench_a import build, make_chip, map_onto_loihi
+from bench_a import build, make_chip, map_onto_system
 
 # The issue's bounds on the estimates' errors against the exact engine (bench-A).
 BOUNDS = {"latency_per_inference": 0.05, "packet_latency_mean": 0.25, "packet_latency_p99": 0.25}
@@ -70,7 +70,8 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ticks", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--placer", default="anneal")
+    ap.add_argument("--placer", default=None, help="mapping placer (default: the system's, hierarchical)")
+    ap.add_argument("--system", default="loihi-kapoho-bay", help="system (or chip) preset or YAML")
     ap.add_argument("--engines", default="loads,flow", help="estimates to compare with fast (comma-separated)")
     ap.add_argument("--json", default=None, help="output JSON (default results/bench_a_estimate_error.json)")
     return ap.parse_args(argv)
@@ -79,7 +80,7 @@ def parse_args(argv):
 def main(argv=None) -> int:
     args = parse_args(argv)
     net, spikes = build(args.seed, args.ticks)
-    cfg, mapped, summary, _, _ = map_onto_loihi(net, args.seed, args.placer)
+    cfg, mapped, summary, _ = map_onto_system(net, args.seed, args.placer, args.system)
     out = {"benchmark": "bench-A estimate error", "issue": 12, "ticks": args.ticks, "seed": args.seed,
            "chip": cfg.name, "cores_used": summary.cores_used, "bounds": BOUNDS, "machine": machine_info(),
            "engines": {}, "errors": {}}

@@ -133,8 +133,9 @@ def _user_line(exc: BaseException, path: Path) -> str:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", metavar="CONFIG", help="chip config YAML or preset name (loihi, truenorth, tiny)")
     p.add_argument("network", metavar="NETWORK", help=NETWORK_HELP)
-    p.add_argument("--placer", default="anneal", choices=sorted(PLACERS),
-                   help="placement strategy (default: anneal, simulated annealing on traffic x hops)")
+    p.add_argument("--placer", default=None, choices=sorted(PLACERS),
+                   help="placement strategy (default: anneal, simulated annealing on traffic x hops; on a system "
+                   "of chips hierarchical: chips first, minimising off-chip traffic, then anneal within each chip)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the placer, clustering and encoders (default 0)")
     p.add_argument("--framework", default="auto", choices=["auto", *FRAMEWORKS],
                    help="the framework that exported the NIR file, read as that framework steps it (dt, "

@@ -243,7 +243,7 @@ class Validation:
     comparison: ChipComparison | None
 
 
-def validate_network(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
+def validate_network(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                      limits: Limits | None = None, neurons_per_core: int | None = None,
                      axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
                      engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "current"):
@@ -259,7 +259,7 @@ def validate_network(net, cfg, samples: Samples | None = None, placer: str = "an
     return v.verdict, v.mapped, v.summary
 
 
-def validate_full(net, cfg, samples: Samples | None = None, placer: str = "anneal", seed: int = 0,
+def validate_full(net, cfg, samples: Samples | None = None, placer: str | None = None, seed: int = 0,
                   limits: Limits | None = None, neurons_per_core: int | None = None,
                   axon_copies: int | str = "auto", bit_cost: float = 0.0, calibration: Samples | None = None,
                   engine: str = "fast", split_fan_in: bool = False, subtract_reset: str = "current") -> Validation:

@@ -17,11 +17,11 @@ from emulator.mapped import MappedCore, MappedNetwork
 from mapping.fan_in import split_fan_in as fan_in_split
 from mapping.network import Network
 from mapping.onset import align_bias_onset, onset_ticks
-from mapping.partition import SPLITTERS, Partition, partition
-from mapping.placement import place, placement_cost
+from mapping.partition import SPLITTERS, Partition, partition, without_synapses
+from mapping.placement import Traffic, default_placer, place, placement_cost
 from mapping.programs import builder_for
 from mapping.quantize import quantize
-from mapping.routing_tables import logical_routes, physical, physical_inputs, slice_traffic
+from mapping.routing_tables import logical_routes, physical, physical_inputs, slice_pairs
 from mapping.summary import MappingSummary, core_usage, layer_errors, tightest
 
 
@@ -44,7 +44,7 @@ def _cfg(cfg) -> ChipConfig:
     return cfg if isinstance(cfg, ChipConfig) else load_config(cfg)
 
 
-def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, scaling: str = "neuron",
+def map_network(network: Network, cfg, placer: str | None = None, seed: int = 0, scaling: str = "neuron",
                 rates: dict | None = None, neurons_per_core: int | None = None, align_bias: bool = True,
                 axon_copies: int | str = "auto", bit_cost: float = 0.0, activity: dict | None = None,
                 split_fan_in: bool = False, subtract_reset: str = "current") -> tuple[MappedNetwork, MappingSummary]:
@@ -54,8 +54,9 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     ----------
     network : Network
     cfg : ChipConfig or str
-    placer : str
-        A name in :data:`mapping.placement.PLACERS` (``sequential``, ``greedy``, ``anneal``).
+    placer : str, optional
+        A name in :data:`mapping.placement.PLACERS` (``sequential``, ``greedy``, ``anneal``, ``hierarchical``,
+        ``hierarchical-greedy``); default ``hierarchical`` for a system of chips, else ``anneal``.
     seed : int
         Seeds the placer and the TrueNorth axon-type clustering: same inputs, same mapping.
     scaling : {'neuron', 'layer'}
@@ -94,12 +95,16 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
 
     Returns
     -------
-    (MappedNetwork, MappingSummary); the summary's dict is also ``mapped.metadata["summary"]``.
+    (MappedNetwork, MappingSummary); the summary's dict is also ``mapped.metadata["summary"]``. On a system
+    of chips the summary's ``system`` block (:func:`mapping.system_checks.system_summary`) has the per-chip
+    usage and the expected off-chip traffic; ``mapped.metadata["off_chip_packets_per_tick"]`` too.
 
     Raises
     ------
     MappingError / CapacityError
-        Unsupported features or a network that does not fit (names the layer, resource, need and limit).
+        Unsupported features or a network that does not fit (names the layer, resource, need and limit); on a
+        system also a chip over its capacity or a fixed-period off-chip link over the tick
+        (:mod:`mapping.system_checks`).
     """
     if not network.populations or not network.outputs:
         raise MappingError(f"network {network.name!r} has no {'neuron populations' if not network.populations else 'outputs'}"
@@ -110,7 +115,7 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
     if split_fan_in:
         network, split_notes = fan_in_split(network, cfg.core.max_fan_in)
     network, current_notes = _subtract_reset(network, cfg, subtract_reset)
-    opts = MapOptions(placer, seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
+    opts = MapOptions(placer or default_placer(cfg), seed, scaling, rates or {}, neurons_per_core, align_bias, axon_copies, bit_cost,
                       activity or {})
     part = partition(network, cfg, neurons_per_core, axon_copies)
     onsets = onset_ticks(network, part.extra_delay) if align_bias else {}
@@ -124,21 +129,49 @@ def map_network(network: Network, cfg, placer: str = "anneal", seed: int = 0, sc
         quant[name].error["notes"][:0] = notes
     programs, err_terms = _programs(cfg, part, quant, seed, bit_cost, _source_activity(network, part, activity))
     _note_corrections(quant, err_terms)
+    part = without_synapses(part)  # the programs hold the synapses now
     routes, in_routes = logical_routes(part)
-    traffic = slice_traffic(routes, _slice_rates(network, part, opts.rates))
+    pairs = slice_pairs(routes, _slice_rates(network, part, opts.rates))
+    traffic = Traffic.from_directed(len(routes), *pairs)
     assign = place(opts.placer, traffic, cfg, seed)
-    costs = {name: placement_cost(traffic, place(name, traffic, cfg, seed), cfg)
-             for name in ("sequential", "greedy")}
+    costs = _baseline_costs(traffic, cfg, seed)
     costs[opts.placer] = placement_cost(traffic, assign, cfg)
+    system = _check_system(cfg, programs, assign, pairs)
     mapped = _assemble(network, cfg, part, programs, routes, in_routes, assign)
-    summary = _summary(network, cfg, part, quant, err_terms, assign, mapped, costs, opts)
+    summary = _summary(network, cfg, part, quant, err_terms, assign, mapped, costs, opts, system)
     meta = {"summary": summary.to_dict(), "output_labels": network.output_labels(),
             "latency_ticks": summary.latency_ticks, "network": network.name, "onset_ticks": onsets,
             "layers": layer_placement(part, assign)}
     readout = membrane_readout(network, quant, onset_ticks(network, part.extra_delay))
     if readout:
         meta["readout"] = readout
+    if system is not None:
+        meta["off_chip_packets_per_tick"] = system["off_chip_packets_per_tick"]
     return _with_metadata(mapped, meta), summary
+
+
+GREEDY_BASELINE_MAX = 4_000_000  # slices x cores up to which the greedy baseline is placed for the summary
+
+
+def _baseline_costs(traffic: Traffic, cfg, seed: int) -> dict:
+    """Placement cost of the naive and greedy placements (greedy left out, None, on a system too large for it:
+    it weighs every free core of the whole system for every slice)."""
+    small = cfg.system is None or traffic.n_slices * cfg.num_cores <= GREEDY_BASELINE_MAX
+    names = ("sequential", "greedy") if small else ("sequential",)
+    costs = {name: placement_cost(traffic, place(name, traffic, cfg, seed), cfg) for name in names}
+    costs.setdefault("greedy", None)
+    return costs
+
+
+def _check_system(cfg, programs: list, assign: np.ndarray, pairs) -> dict | None:
+    """Per-chip and off-chip-link checks of a system (:mod:`mapping.system_checks`); None on one chip."""
+    if cfg.system is None:
+        return None
+    from mapping.system_checks import check_system
+
+    neurons = np.asarray([p.n_neurons for p in programs], np.float64)
+    synapses = np.asarray([p.n_synapses for p in programs], np.float64)
+    return check_system(cfg, assign, neurons, synapses, pairs)
 
 
 def _subtract_reset(net: Network, cfg, how: str) -> tuple[Network, dict[str, list[str]]]:
@@ -282,7 +315,7 @@ def latency_ticks(net: Network, part: Partition) -> int:
     return max((reach.get(o.source, 0) for o in net.outputs), default=0)
 
 
-def _summary(net, cfg, part, quant, err_terms, assign, mapped, costs, opts) -> MappingSummary:
+def _summary(net, cfg, part, quant, err_terms, assign, mapped, costs, opts, system=None) -> MappingSummary:
     usage = core_usage(cfg, part, assign, mapped)
     return MappingSummary(
         chip=cfg.name, network=net.name, model=cfg.neuron.model,
@@ -292,6 +325,7 @@ def _summary(net, cfg, part, quant, err_terms, assign, mapped, costs, opts) -> M
         latency_ticks=latency_ticks(net, part), layers=layer_errors(net, part, quant, err_terms),
         cores=usage, tightest=tightest(usage), placer=opts.placer, seed=opts.seed,
         placement_cost=costs[opts.placer], naive_cost=costs["sequential"], greedy_cost=costs["greedy"],
+        system=system,
     )
 
 

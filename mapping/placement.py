@@ -20,6 +20,13 @@ Placers, looked up by name in :data:`PLACERS`, all deterministic for a seed:
   one of its neighbours (within two routers; 20 % of moves: any core), swapping with the occupant if any;
   accepted with probability ``exp(-delta / T)``, ``T`` cooling geometrically from the mean traffic
   weight to 1/1000 of it; the best placement seen is kept, so ``anneal <= greedy`` always.
+- ``hierarchical`` (the default for a system of chips, ``cfg.system``): slices to chips first, minimising the
+  traffic crossing chip edges weighted by chip distance within each chip's cores (:mod:`mapping.chips`), then
+  each chip's slices on its cores by ``anneal`` on that chip's own mesh and their traffic within the chip
+  (seed ``seed + chip id``), a slice's traffic to other chips counting as traffic to fixed points beyond the
+  chip's edge facing them (:class:`mapping.chips.Anchors`: exact along an axis where the chips differ, an
+  estimate along a shared one); ``hierarchical-greedy`` the same with ``greedy`` within chips (faster). On a
+  single chip it is the within-chip placer.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from chip_configs.errors import CapacityError, MappingError
+from emulator.system_place import system_core  # chip-local core -> system core: one rule, shared with `run`
+from mapping.chips import Anchors, ChipGrid, assign_chips, chip_anchors
 from noc.topology import MeshTopology
 
 
@@ -87,6 +96,11 @@ def _check_fits(n: int, cfg) -> None:
                             message="cores: {need} slices need {need} cores; the chip has {limit}")
 
 
+def default_placer(cfg) -> str:
+    """``hierarchical`` for a system of chips, ``anneal`` for one chip."""
+    return "hierarchical" if getattr(cfg, "system", None) is not None else "anneal"
+
+
 # ----- placers ------------------------------------------------------------------------------------------------
 
 
@@ -103,37 +117,43 @@ def _centre_order(cfg) -> np.ndarray:
     return np.lexsort((np.arange(cfg.num_cores), d))
 
 
-def place_greedy(traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
-    """Traffic-aware constructive placement (see the module docstring)."""
+def place_greedy(traffic: Traffic, cfg, seed: int = 0, anchors: Anchors | None = None) -> np.ndarray:
+    """Traffic-aware constructive placement (see the module docstring); ``anchors`` (a chip of a system: its
+    slices' traffic to other chips as fixed points, :class:`mapping.chips.Anchors`) count as placed
+    neighbours."""
     n = traffic.n_slices
     _check_fits(n, cfg)
     adj = traffic.adjacency()
     total = np.asarray([w.sum() for _, w in adj]) if n else np.zeros(0)
     assign = np.full(n, -1, np.int64)
     free = np.ones(cfg.num_cores, bool)
-    pull = np.zeros(n)  # traffic of each unplaced slice to placed ones
+    pull = np.zeros(n) if anchors is None else anchors.weights()  # traffic of each unplaced slice to placed ones
     centre = _centre_order(cfg)
     for _ in range(n):
         cand = np.where(assign < 0, pull + 1e-9 * total, -np.inf)
         s = int(np.argmax(cand))
-        core = _best_core(s, adj, assign, free, centre, cfg)
+        core = _best_core(s, adj, assign, free, centre, cfg, anchors)
         assign[s], free[core] = core, False
         nb, w = adj[s]
         np.add.at(pull, nb, w)
     return assign
 
 
-def _best_core(s: int, adj, assign, free, centre, cfg) -> int:
+def _best_core(s: int, adj, assign, free, centre, cfg, anchors=None) -> int:
     nb, w = adj[s]
     placed = assign[nb] >= 0
     cores = centre[free[centre]]
-    if not placed.any():
+    anchored = anchors is not None and anchors.has(s)
+    if not placed.any() and not anchored:
         return int(cores[0])
     cost = (w[placed][None, :] * hops(cfg, cores[:, None], assign[nb][placed][None, :])).sum(axis=1)
+    if anchored:
+        cost = cost + anchors.cost(s, *core_xy(cfg, cores))
     return int(cores[int(np.argmin(cost))])
 
 
 _FULL_HOP_ROUTERS = 1024  # up to this many routers the annealer keeps a router x router hop matrix
+_ANCHOR_TABLE_MAX = 4_000_000  # up to this many slice x router entries it keeps every slice's anchor cost
 
 
 class _Annealer:
@@ -145,8 +165,10 @@ class _Annealer:
     same floats, so the same accept / reject decisions and the same placement for a seed).
     """
 
-    def __init__(self, traffic: Traffic, assign: np.ndarray, cfg):
+    def __init__(self, traffic: Traffic, assign: np.ndarray, cfg, anchors: Anchors | None = None):
         m = cfg.mesh
+        self.anchors = anchors
+        self.anchor_cost = self._anchor_table(anchors, m.width, m.height, traffic.n_slices)
         self.cpr, self.width, self.height, self.num_cores = m.cores_per_router, m.width, m.height, cfg.num_cores
         self.adj = traffic.adjacency()
         self.nb_list = [nb.tolist() for nb, _ in self.adj]
@@ -172,11 +194,12 @@ class _Annealer:
     def delta(self, s: int, old: int, new: int, skip: int = -1) -> float:
         """Cost change of moving slice ``s`` from core ``old`` to core ``new`` (its edge to ``skip`` left out)."""
         nb, w = self.adj[s]
-        if nb.size == 0:
-            return 0.0
         ro, rn = old // self.cpr, new // self.cpr
         if ro == rn:  # every term is w * 0
             return 0.0
+        anchor = self._anchor_delta(s, ro, rn)
+        if nb.size == 0:
+            return anchor
         if skip >= 0 and skip in self.nb_set[s]:
             m = nb != skip
             nb, w = nb[m], w[m]
@@ -186,7 +209,28 @@ class _Annealer:
             wd = self.width
             diff = ((self.hx[rn % wd] - self.hx[ro % wd])[self.rx[nb]]
                     + (self.hy[rn // wd] - self.hy[ro // wd])[self.ry[nb]])
-        return float((w * diff).sum())
+        return float((w * diff).sum()) + anchor
+
+    @staticmethod
+    def _anchor_table(anchors, width: int, height: int, n: int):
+        """Anchor cost of every slice at every router (``float[n, routers]``), when it is small enough to
+        keep (a move then reads two entries); None to evaluate it per move."""
+        if anchors is None or n * width * height > _ANCHOR_TABLE_MAX:
+            return None
+        r = np.arange(width * height)
+        return np.stack([anchors.cost(s, r % width, r // width) for s in range(n)]) if n else None
+
+    def _anchor_delta(self, s: int, ro: int, rn: int) -> float:
+        """Change of slice s's anchor cost from router ``ro`` to ``rn`` (0 without anchors)."""
+        a = self.anchors
+        if a is None or not a.has(s):
+            return 0.0
+        if self.anchor_cost is not None:
+            return float(self.anchor_cost[s, rn] - self.anchor_cost[s, ro])
+        x = np.asarray([ro % self.width, rn % self.width])
+        y = np.asarray([ro // self.width, rn // self.width])
+        old, new = a.cost(s, x, y)
+        return float(new - old)
 
     def propose(self, s: int, rng) -> int:
         """A target core: mostly near a random neighbour of ``s`` (local moves get accepted), else anywhere."""
@@ -201,14 +245,16 @@ class _Annealer:
         return core if core < self.num_cores else int(rng.integers(self.num_cores))
 
 
-def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None) -> np.ndarray:
-    """Simulated annealing from the greedy placement; returns the best placement seen."""
+def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None,
+                 anchors: Anchors | None = None) -> np.ndarray:
+    """Simulated annealing from the greedy placement; returns the best placement seen (``anchors``: see
+    :func:`place_greedy`; their cost is part of the annealed cost)."""
     n = traffic.n_slices
-    assign = place_greedy(traffic, cfg, seed)
-    if n < 2 or traffic.a.size == 0:
+    assign = place_greedy(traffic, cfg, seed, anchors)
+    if n < 2 or (traffic.a.size == 0 and anchors is None):
         return assign
     rng = np.random.default_rng(seed)
-    ann = _Annealer(traffic, assign, cfg)
+    ann = _Annealer(traffic, assign, cfg, anchors)
     occupant = [-1] * cfg.num_cores
     for i, c in enumerate(assign.tolist()):
         occupant[c] = i
@@ -216,7 +262,7 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
     steps = steps if steps is not None else int(min(max(3000, 150 * n), 60000))
     cost = best_cost = placement_cost(traffic, assign, cfg)
     best = assign.copy()
-    t0 = max(float(np.mean(traffic.w)), 1e-9)
+    t0 = max(float(np.mean(traffic.w if traffic.w.size else anchors.w)), 1e-9)
     for k in range(steps):
         temp = t0 * (1e-3 ** (k / steps))
         s = int(rng.integers(n))
@@ -241,7 +287,51 @@ def place_anneal(traffic: Traffic, cfg, seed: int = 0, steps: int | None = None)
     return best
 
 
-PLACERS = {"sequential": place_sequential, "greedy": place_greedy, "anneal": place_anneal}
+# ----- systems of chips -------------------------------------------------------------------------------------
+
+
+def chip_config(cfg):
+    """The config of one chip of system ``cfg``: its mesh (``chip_width`` x ``chip_height``), no system block."""
+    s = cfg.system
+    mesh = cfg.mesh.model_copy(update={"width": s.chip_width, "height": s.chip_height, "num_cores": None})
+    return cfg.model_copy(update={"mesh": mesh, "system": None, "name": f"{cfg.name}:chip"})
+
+
+def sub_traffic(traffic: Traffic, members: np.ndarray) -> Traffic:
+    """The traffic among slices ``members`` (renumbered 0..len-1 in the order given)."""
+    local = np.full(traffic.n_slices, -1, np.int64)
+    local[members] = np.arange(members.size)
+    keep = (local[traffic.a] >= 0) & (local[traffic.b] >= 0)
+    return Traffic(members.size, local[traffic.a[keep]], local[traffic.b[keep]], traffic.w[keep])
+
+
+def place_hierarchical(traffic: Traffic, cfg, seed: int = 0, within: str = "anneal") -> np.ndarray:
+    """Chips first (:func:`mapping.chips.assign_chips`), then cores within each chip by placer ``within``."""
+    _check_fits(traffic.n_slices, cfg)
+    if getattr(cfg, "system", None) is None:
+        return PLACERS[within](traffic, cfg, seed)
+    chip = assign_chips(traffic.n_slices, traffic.a, traffic.b, traffic.w, ChipGrid.from_config(cfg))
+    one, s = chip_config(cfg), cfg.system
+    assign = np.full(traffic.n_slices, -1, np.int64)
+    local_x, local_y = np.full(traffic.n_slices, np.nan), np.full(traffic.n_slices, np.nan)
+    placer = {"anneal": place_anneal, "greedy": place_greedy}[within]
+    for c in np.unique(chip).tolist():
+        members = np.flatnonzero(chip == c)
+        anchors = chip_anchors(members, c, chip, traffic.a, traffic.b, traffic.w, s.chips_x, s.chip_width,
+                               s.chip_height, local_x, local_y)
+        local = placer(sub_traffic(traffic, members), one, seed + c, anchors=anchors)
+        local_x[members], local_y[members] = core_xy(one, local)
+        assign[members] = system_core(cfg, c, local)
+    return assign
+
+
+def place_hierarchical_greedy(traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
+    """:func:`place_hierarchical` with ``greedy`` within each chip."""
+    return place_hierarchical(traffic, cfg, seed, within="greedy")
+
+
+PLACERS = {"sequential": place_sequential, "greedy": place_greedy, "anneal": place_anneal,
+           "hierarchical": place_hierarchical, "hierarchical-greedy": place_hierarchical_greedy}
 
 
 def place(name: str, traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
@@ -253,4 +343,5 @@ def place(name: str, traffic: Traffic, cfg, seed: int = 0) -> np.ndarray:
     return fn(traffic, cfg, seed)
 
 
-__all__ = ["PLACERS", "Traffic", "core_xy", "hops", "place", "placement_cost"]
+__all__ = ["PLACERS", "Traffic", "chip_config", "core_xy", "default_placer", "hops", "place",
+           "placement_cost", "sub_traffic"]

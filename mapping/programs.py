@@ -29,7 +29,7 @@ def loihi_program(cfg, s: Slice, table: SynapseTable | None, q: QuantizedLayer |
     if q is None:
         return _loihi_relays(cfg, s), {}
     w = q.weights[s.syn_index].astype(np.int32)
-    return CoreProgram(s.n_neurons, s.n_axons, s.syn_axon.astype(np.int32), s.syn_neuron.astype(np.int32), w,
+    return CoreProgram(s.n_neurons, s.n_axons, s.syn_axon.astype(np.int32, copy=False), s.syn_neuron.astype(np.int32, copy=False), w,
                        _param_slice(q, s)), {}
 
 
@@ -37,7 +37,7 @@ def _loihi_relays(cfg, s: Slice) -> CoreProgram:
     n = s.n_neurons
     one = (1 << cfg.neuron.decay_bits) - 1
     params = {"du": np.full(n, one), "dv": np.full(n, one), "vth": np.zeros(n, np.int64)}
-    return CoreProgram(n, s.n_axons, s.syn_axon.astype(np.int32), s.syn_neuron.astype(np.int32),
+    return CoreProgram(n, s.n_axons, s.syn_axon.astype(np.int32, copy=False), s.syn_neuron.astype(np.int32, copy=False),
                        np.ones(n, np.int32), params)
 
 
@@ -106,7 +106,7 @@ def _truenorth_relays(cfg, s: Slice) -> CoreProgram:
     floor = min((1 << cfg.neuron.threshold_bits) - 1, (1 << (cfg.neuron.membrane_bits - 1)) - 1)
     params = {"weights": weights, "alpha": np.ones(n, np.int64), "beta": np.full(n, floor, np.int64),
               "kappa": np.ones(n, np.int64)}
-    return CoreProgram(n, s.n_axons, s.syn_axon.astype(np.int32), s.syn_neuron.astype(np.int32), None, params,
+    return CoreProgram(n, s.n_axons, s.syn_axon.astype(np.int32, copy=False), s.syn_neuron.astype(np.int32, copy=False), None, params,
                        np.zeros(s.n_axons, np.int8))
 
 

@@ -105,14 +105,24 @@ def weight_error(w: np.ndarray, w_hw: np.ndarray, scale: np.ndarray, clipped: np
     """Relative RMS error ``||w_hw / s - w|| / ||w||`` and the fractions clipped and zeroed."""
     if w.size == 0:
         return {"weight_rel_rms": 0.0, "frac_clipped": 0.0, "frac_zeroed": 0.0, "n_synapses": 0}
-    err = w_hw / scale - w
-    norm = float(np.sqrt(np.sum(w * w)))
+    err2 = w2 = 0.0
+    zeroed = 0
+    for lo in range(0, w.size, _CHUNK):  # in chunks: each temporary is per synapse (10^8 synapses: 0.8 GB)
+        sl = slice(lo, lo + _CHUNK)
+        err = w_hw[sl] / scale[sl] - w[sl]
+        err2 += float(np.sum(err * err))
+        w2 += float(np.sum(w[sl] * w[sl]))
+        zeroed += int(np.count_nonzero((w_hw[sl] == 0) & (w[sl] != 0)))
+    norm = float(np.sqrt(w2))
     return {
-        "weight_rel_rms": float(np.sqrt(np.sum(err * err)) / norm) if norm else 0.0,
+        "weight_rel_rms": float(np.sqrt(err2) / norm) if norm else 0.0,
         "frac_clipped": float(np.mean(clipped)),
-        "frac_zeroed": float(np.mean((w_hw == 0) & (w != 0))),
+        "frac_zeroed": zeroed / w.size,
         "n_synapses": int(w.size),
     }
+
+
+_CHUNK = 1 << 22  # synapses per chunk of weight_error (one chunk, the same floats, below 4 M synapses)
 
 
 def _rel_err(exact: np.ndarray, approx: np.ndarray) -> float:
@@ -252,7 +262,8 @@ def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scalin
     nn, cc = cfg.neuron, cfg.core
     w_max = min(-cc.weight_min, cc.weight_max) if cc.weight_signed else cc.weight_max
     s = weight_scale(pop, post, w, w_max, scaling)
-    raw = np.rint(w * s[post])
+    s_post = s[post]  # one per-synapse scale array, shared with the error below (10^8 synapses: 0.8 GB each)
+    raw = np.rint(w * s_post)
     w_hw = np.clip(raw, cc.weight_min, cc.weight_max).astype(np.int64)
     du, dv, notes = loihi_decays(pop, nn.decay_bits)
     refractory, reset_notes = loihi_reset(cfg, pop)
@@ -278,7 +289,8 @@ def quantize_loihi(cfg, pop: Population, post: np.ndarray, w: np.ndarray, scalin
               "v0": _state(pop.param("v0") * (1 << nn.input_shift) * big, nn.membrane_bits)}
     if refractory is not None:
         params["refractory_ticks"] = refractory
-    err = weight_error(w, w_hw, s[post], raw != w_hw)
+    err = weight_error(w, w_hw, s_post, raw != w_hw)
+    del raw, s_post
     err.update(threshold_rel_err=_rel_err(thr, vth / big) if pop.neuron.spiking else 0.0,
                bias_rel_err=_rel_err(bias_f, mant * 2.0 ** bexp / ((1 << nn.input_shift) * big)),
                frac_bias_clipped=float(np.mean(bclip)), weight_exp=[int(e.min()), int(e.max())], notes=notes)

@@ -40,27 +40,24 @@ def _csr(counts: np.ndarray) -> np.ndarray:
 
 
 def _population_routes(part: Partition, k: int, dest) -> Routes:
+    """Routes of a population slice's neurons, vectorised over neurons: a neuron's row is its range of the
+    destination CSR (delays + the population's ``extra_delay``), or one edge to its relay axon (delay 1)."""
     s = part.slices[k]
     ptr, sl, ax, dl = dest
     g = np.arange(part.offsets[s.pop] + s.start, part.offsets[s.pop] + s.stop)
     extra = part.extra_delay.get(s.pop, 0)
-    rows_sl, rows_ax, rows_dl, counts = [], [], [], []
-    for gid in g.tolist():
-        if gid in part.splitter_sources:
-            ss, sa = part.splitter_sources[gid]
-            rows_sl.append([ss])
-            rows_ax.append([sa])
-            rows_dl.append([1])
-            counts.append(1)
-        else:
-            lo, hi = ptr[gid], ptr[gid + 1]
-            rows_sl.append(sl[lo:hi])
-            rows_ax.append(ax[lo:hi])
-            rows_dl.append(dl[lo:hi] + extra)
-            counts.append(hi - lo)
-    def cat(parts):
-        return (np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
-    return Routes(_csr(np.asarray(counts, np.int64)), cat(rows_sl), cat(rows_ax), cat(rows_dl))
+    split_gid = np.fromiter(part.splitter_sources, np.int64, len(part.splitter_sources))
+    split = np.isin(g, split_gid)
+    lo = ptr[g]
+    counts = np.where(split, 1, ptr[g + 1] - lo)
+    out_ptr = _csr(counts)
+    idx = np.repeat(lo - out_ptr[:-1], counts) + np.arange(int(out_ptr[-1]))
+    rows_sl, rows_ax, rows_dl = sl[idx].astype(np.int64), ax[idx].astype(np.int64), dl[idx].astype(np.int64) + extra
+    for i in np.flatnonzero(split).tolist():
+        ss, sa = part.splitter_sources[int(g[i])]
+        at = out_ptr[i]
+        rows_sl[at], rows_ax[at], rows_dl[at] = ss, sa, 1
+    return Routes(out_ptr, rows_sl, rows_ax, rows_dl)
 
 
 def _relay_routes(part: Partition, k: int) -> Routes:
@@ -82,8 +79,10 @@ def logical_routes(part: Partition) -> tuple[list[Routes], Routes]:
     return per_slice, inputs
 
 
-def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -> Traffic:
-    """Packets per tick between slices: each neuron sends one packet per distinct destination slice per spike.
+def slice_pairs(routes: list[Routes], rates: list[np.ndarray] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Directed packets per tick between slices ``(src, dst, w)``: each neuron sends one packet per distinct
+    destination slice per spike (pairs may repeat: one entry per sending neuron, self traffic included).
 
     ``rates[k]`` gives the expected spikes per tick of slice k's neurons (default 1).
     """
@@ -99,7 +98,13 @@ def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -
         w.append(rate[nrn])
     def cat(x):
         return (np.concatenate(x) if x else np.zeros(0))
-    return Traffic.from_directed(len(routes), cat(src), cat(dst), cat(w))
+    return cat(src).astype(np.int64), cat(dst).astype(np.int64), cat(w)
+
+
+def slice_traffic(routes: list[Routes], rates: list[np.ndarray] | None = None) -> Traffic:
+    """Packets per tick between slices (:func:`slice_pairs` merged into the placer's undirected graph)."""
+    src, dst, w = slice_pairs(routes, rates)
+    return Traffic.from_directed(len(routes), src, dst, w)
 
 
 # ----- physical tables ------------------------------------------------------------------------------------------------
@@ -159,4 +164,4 @@ def physical_inputs(routes: Routes, assign: np.ndarray, cfg) -> Destinations:
                         routes.delay.astype(np.int32))
 
 
-__all__ = ["Routes", "check_packet_fields", "logical_routes", "physical", "physical_inputs", "slice_traffic"]
+__all__ = ["Routes", "check_packet_fields", "logical_routes", "physical", "physical_inputs", "slice_pairs", "slice_traffic"]

@@ -30,10 +30,14 @@ class MappingSummary:
     seed: int
     placement_cost: float
     naive_cost: float
-    greedy_cost: float
+    greedy_cost: float | None
+    system: dict | None = None  # a system of chips: mapping.system_checks.system_summary (left out on one chip)
 
     def to_dict(self) -> dict:
-        return _jsonable(asdict(self))
+        d = asdict(self)
+        if d["system"] is None:
+            del d["system"]
+        return _jsonable(d)
 
     def to_text(self) -> str:
         """A human-readable table."""
@@ -52,11 +56,38 @@ class MappingSummary:
             lines.append(f"  {t['resource']:20} {100 * t['utilisation']:6.1f} %  core {t['core']} "
                          f"(layer {t['layer']!r}: {t['value']} of {t['limit']})")
         ratio = self.placement_cost / self.naive_cost if self.naive_cost else 1.0
+        greedy = "-" if self.greedy_cost is None else f"{self.greedy_cost:.1f}"
         lines += ["", f"placement ({self.placer}, seed {self.seed}): {self.placement_cost:.1f} packet-hops/tick; "
-                  f"greedy {self.greedy_cost:.1f}; naive (sequential) {self.naive_cost:.1f}; ratio to naive "
+                  f"greedy {greedy}; naive (sequential) {self.naive_cost:.1f}; ratio to naive "
                   f"{ratio:.3f}"]
+        lines += _system_lines(self.system)
         notes = [f"  {L['name']}: {n}" for L in self.layers for n in L.get("notes", [])]
         return "\n".join(lines + (["", "approximations:"] + notes if notes else []))
+
+
+def _system_lines(s: dict | None) -> list[str]:
+    """The system block as text: chips used, expected off-chip traffic, busiest off-chip link."""
+    if not s:
+        return []
+    lim = s["chip_limits"]
+    out = ["", f"system: {s['chips_used']} of {s['chips']} chips used (a chip holds {lim['cores']} cores, "
+               f"{lim['neurons']} neurons, {lim['synapses']} synapses)",
+           f"expected off-chip traffic: {s['off_chip_packets_per_tick']:.1f} of {s['packets_per_tick']:.1f} packets "
+           f"per tick leave their chip ({100 * s['off_chip_share']:.1f} %); {s['off_chip_crossings_per_tick']:.1f} "
+           f"off-chip link crossings, {s['off_chip_flits_per_tick']:.1f} flits per tick"]
+    for row in s["per_chip"][:8]:
+        out.append(f"  chip {row['chip']:4d}: {row['cores']:5d} cores {row['neurons']:9d} neurons "
+                   f"{row['synapses']:11d} synapses")
+    if len(s["per_chip"]) > 8:
+        out.append(f"  ... {len(s['per_chip']) - 8} more chips")
+    b = s.get("busiest_off_chip_link")
+    if b:
+        budget = (f" of a {b['tick_budget_cycles']:.0f}-cycle tick ({100 * b['utilisation']:.2f} %)"
+                  if b["tick_budget_cycles"] else " (barrier: the tick stretches to drain it)")
+        out.append(f"busiest off-chip link {tuple(b['from'])}->{tuple(b['to'])} (chips {b['chips'][0]}->"
+                   f"{b['chips'][1]}): {b['flits_per_tick']:.1f} flits, {b['busy_cycles_per_tick']:.0f} busy "
+                   f"cycles per tick{budget}")
+    return out
 
 
 def _copies(layer: dict) -> str:

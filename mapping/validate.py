@@ -10,7 +10,8 @@ quantity, the value and the limit:
 - ``functional``: the float reference (framework timing, ``same_step``, over the input's T ticks) against
   the emulated chip (T + latency ticks, inputs zero-padded): agreement of predicted classes and of output
   spike counts, accuracy of both with labels; no-go under ``min_class_agreement``.
-- ``timing``: worst-case packets per tick on each link, estimated from the chip's routes (its ``noc.routing``,
+- ``timing``: worst-case packets per tick on each link (on a system of chips also the busiest off-chip link's
+  flits x serialisation cycles against the tick), estimated from the chip's routes (its ``noc.routing``,
   XY or YX, through :func:`noc.routing.link_loads`) with every neuron of the network firing at its peak rate
   in the reference run, and busy time per core (all its synapses
   active, every neuron updated and spiking) against the tick budget of a fixed-period chip; plus the
@@ -217,6 +218,14 @@ def link_load(cfg, mapped, neuron_rates: dict | None = None) -> dict:
     """Packets per tick on every directed mesh link used, under the chip's routing (``cfg.noc.routing``):
     ``{((x, y), (x', y')): packets}``; ``neuron_rates[core]`` spikes per tick (default 1 per neuron)."""
     topo = MeshTopology.from_config(cfg)
+    loads, used = _link_packets(cfg, mapped, neuron_rates)
+    return {(topo.coords(int(topo.link_src[k])), topo.coords(int(topo.link_dst[k]))): float(loads[k])
+            for k in used.tolist()}
+
+
+def _link_packets(cfg, mapped, neuron_rates: dict | None) -> tuple[np.ndarray, np.ndarray]:
+    """Packets per tick on every link (float [n_links]) and the ids of the links used."""
+    topo = MeshTopology.from_config(cfg)
     src, dst, rate = [], [], []
     for mc in mapped.cores:
         rates = np.ones(mc.program.n_neurons) if neuron_rates is None else neuron_rates.get(mc.index)
@@ -229,13 +238,30 @@ def link_load(cfg, mapped, neuron_rates: dict | None = None) -> dict:
             dst.append(d)
             rate.append(float(np.sum(rates[np.unique(owner[inv == k])])))  # one packet per (neuron, core)
     if not src:
-        return {}
+        return np.zeros(topo.n_links), np.zeros(0, np.int64)
     pkt, link = links(topo, cfg.noc.routing, topo.router_of_core(np.asarray(src, np.int64)),
                       topo.router_of_core(np.asarray(dst, np.int64)))
-    loads = np.bincount(link, weights=np.asarray(rate)[pkt], minlength=topo.n_links)
-    used = np.unique(link)
-    return {(topo.coords(int(topo.link_src[k])), topo.coords(int(topo.link_dst[k]))): float(loads[k])
-            for k in used.tolist()}
+    return np.bincount(link, weights=np.asarray(rate)[pkt], minlength=topo.n_links), np.unique(link)
+
+
+def off_chip_message(cfg, loads: np.ndarray, budget_ns: float | None) -> tuple[str, bool]:
+    """The busiest off-chip link of a system at peak rates (flits x serialisation cycles per flit, against a
+    fixed tick) and whether it is over the tick; ('', False) on one chip."""
+    if cfg.system is None:
+        return "", False
+    topo = MeshTopology.from_config(cfg)
+    off = np.flatnonzero(topo.link_off_chip)
+    if off.size == 0 or not np.any(loads[off]):
+        return "no packet crosses a chip edge", False
+    k = int(off[np.argmax(loads[off])])
+    ser = cfg.system.off_chip.serialisation()
+    flits = float(loads[k]) * cfg.noc.flits_per_packet
+    budget = budget_ns / cfg.noc.cycle_ns if budget_ns else None
+    over = budget is not None and flits * ser > budget
+    tail = f" of a {budget:.0f}-cycle tick" if budget else " (barrier sync: the tick stretches to drain it)"
+    return (f"busiest off-chip link {topo.coords(int(topo.link_src[k]))}->{topo.coords(int(topo.link_dst[k]))}: "
+            f"{flits:.1f} flits x {ser} cycles = {flits * ser:.0f} busy cycles per tick at peak rates{tail}; "
+            f"{float(loads[off].sum()) * cfg.noc.flits_per_packet:.1f} off-chip flits per tick in all"), over
 
 
 def core_busy_ns(cfg, mapped) -> dict[int, float]:
@@ -258,6 +284,10 @@ def check_timing(cfg, mapped, report: dict | None, neuron_rates: dict | None) ->
     msgs, status = [], "ok"
     load = link_load(cfg, mapped, neuron_rates)
     budget = cfg.sync.tick_period_ns if cfg.sync.mode == "fixed" else None
+    off_msg, off_over = off_chip_message(cfg, _link_packets(cfg, mapped, neuron_rates)[0], budget)
+    if off_msg:
+        msgs.append(off_msg)
+        status = "warn" if off_over else status
     per_link = budget / (cfg.noc.cycle_ns * cfg.noc.flits_per_packet) if budget else None
     if load:
         link, worst = max(load.items(), key=lambda kv: kv[1])
