@@ -213,7 +213,7 @@ class FusedPlan:
         self.max_delay = int(delay.max(initial=1))
         syn_ptr, rec, syn_delay, delay0 = _fold(src_ptr, axon, delay, targets, weights, self.n_neurons)
         self.fan_in = _fan_in(rec, syn_ptr, self.n_neurons)
-        opts = tables.kernel_options(chip.cfg)
+        opts = _without_idle_refractory(tables.kernel_options(chip.cfg), cores._prm)
         self.bounds32 = _Bounds32.of(opts, cores._prm, rec, syn_ptr, self.fan_in,
                                      int(np.diff(cores.neuron_offset).max(initial=0)))
         rec, rec32 = _narrow(rec, self.n_neurons)
@@ -344,6 +344,19 @@ def run_batch_fused(chip, spikes: np.ndarray, probes=None, progress: bool | None
 
 
 run_batch_loads = run_batch_fused   # the name of the fused loop before the loop registry
+
+
+def _without_idle_refractory(opts: dict, prm) -> dict:
+    """``opts`` with the silicon refractory counter switched off when no neuron of the chip holds
+    (``refractory_ticks`` 0 everywhere). Exact: such a neuron's counter is set to 0 when it spikes and never
+    holds v, so it stays 0 and the update is the one without the counter; the vectorised updates (which have
+    no counter) then run instead of the one-neuron rules. The CoreArray keeps its (zero) register."""
+    if not opts.get("refractory"):
+        return opts
+    p = np.asarray(prm)
+    if p.size and "refractory_ticks" in p.dtype.names and np.any(p["refractory_ticks"] > 0):
+        return opts
+    return {**opts, "refractory": False}
 
 
 # ----- building the plan --------------------------------------------------------------------------------

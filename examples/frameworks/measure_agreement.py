@@ -1,7 +1,8 @@
 """Float reading and chip against the framework's own outputs on every shipped framework vector: the float
-reading (``run_reference``, the framework's timing), the Loihi preset (Lava's rules), the Loihi preset with the
-silicon's refractory counter, the Loihi preset with ``--subtract-reset current`` (cases with a subtractive
-LIF/IF reset only) and TrueNorth. Prints the markdown table of mapping/README.md; ``--write`` replaces it there
+reading (``run_reference``, the framework's timing), Loihi with Lava's rules alone (no refractory counter,
+reset to zero), the Loihi preset (the silicon's refractory counter) with ``--subtract-reset zero``, the Loihi
+preset with its default ``--subtract-reset current`` (cases with a subtractive LIF/IF reset only) and
+TrueNorth. Prints the markdown table of mapping/README.md; ``--write`` replaces it there
 (between the ``measure_agreement`` markers), so the figures cannot drift from the code.
 
     PYTHONPATH=. python examples/frameworks/measure_agreement.py [--write] [CASE ...]
@@ -45,10 +46,10 @@ CASES = {"snntorch_leaky": {"framework": "snntorch"}, "snntorch_synaptic": {"fra
          "lavadl_cuba": {"framework": "lava-dl"}}
 
 
-def silicon_loihi():
-    """The Loihi preset with ``refractory: silicon`` (refractory_ticks_max 1)."""
+def lava_loihi():
+    """The Loihi preset without the silicon's refractory counter (Lava's rules alone)."""
     d = load_config("loihi").model_dump(mode="json")
-    d["neuron"].update(refractory="silicon", refractory_ticks_max=1)
+    d["neuron"].update(refractory="none", refractory_ticks_max=0)
     return config_from_dict(d)
 
 
@@ -75,7 +76,8 @@ def row(name: str, chips: dict) -> list[str]:
     s = load_samples(DATA / f"{name}.npz", net.n_inputs, n_outputs=net.n_outputs)
     cells = [f"`{name}` (" + " ".join(f"`--{k} {v}`" for k, v in options.items()) + ")",
              cell(run_reference(net, s.inputs, timing="same_step").output_counts, s)]
-    cells += [chip_cell(net, s, chips["loihi"]), chip_cell(net, s, chips["silicon"])]
+    cells += [chip_cell(net, s, chips["lava"], subtract_reset="zero"),
+              chip_cell(net, s, chips["loihi"], subtract_reset="zero")]
     subtractive = any(eligible(p) for p in net.populations)
     cells.append(chip_cell(net, s, chips["loihi"], subtract_reset="current") if subtractive else "-")
     cells.append(chip_cell(net, s, chips["truenorth"]))
@@ -84,9 +86,9 @@ def row(name: str, chips: dict) -> list[str]:
 
 def table(only: list[str]) -> str:
     """The markdown table; with ``only`` the rows of those cases (the others kept from mapping/README.md)."""
-    chips = {"loihi": load_config("loihi"), "silicon": silicon_loihi(), "truenorth": load_config("truenorth")}
-    head = ["case", "float reading", "Loihi (Lava rules)", "Loihi, `refractory: silicon`",
-            "Loihi, `--subtract-reset current`", "TrueNorth"]
+    chips = {"loihi": load_config("loihi"), "lava": lava_loihi(), "truenorth": load_config("truenorth")}
+    head = ["case", "float reading", "Loihi, Lava rules alone", "Loihi preset, `--subtract-reset zero`",
+            "Loihi preset (default `--subtract-reset current`)", "TrueNorth"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     kept = _rows_in_readme()
     for name in CASES:

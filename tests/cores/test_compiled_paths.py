@@ -44,8 +44,10 @@ COUNT_MAX = 40               # input spikes per axon and tick
 CNT_BITS = 8                 # the 32-bit accumulator's count field: 2 axons x 40 < 2**8
 
 CONFIGS = {
-    "loihi": lambda: variant("loihi"),
-    "loihi_saturate_u": lambda: variant("loihi", **{"neuron.current_overflow": "saturate",
+    # the preset with its refractory counter off (the config "loihi_refractory" covers the counter)
+    "loihi": lambda: variant("loihi", **{"neuron.refractory": "none", "neuron.refractory_ticks_max": 0}),
+    "loihi_saturate_u": lambda: variant("loihi", **{"neuron.refractory": "none", "neuron.refractory_ticks_max": 0,
+                                                    "neuron.current_overflow": "saturate",
                                                     "neuron.membrane_overflow": "wrap"}),
     "loihi_narrow": lambda: variant("tiny", **{
         "neuron.current_bits": 12, "neuron.membrane_bits": 10, "neuron.decay_bits": 8,

@@ -39,6 +39,9 @@ def _loihi_params(rng, n, cfg) -> dict:
         "weight_exp": rng.integers(cfg.core.weight_exp_min, 3, n),
         "u0": rng.integers(-1000, 1000, n),
         "v0": rng.integers(-1000, 1000, n),
+        # the counter's hold, drawn only where the chip has it (other chips' draws unchanged)
+        **({"refractory_ticks": rng.integers(0, nn.refractory_ticks_max + 1, n)}
+           if nn.refractory == "silicon" else {}),
     }
 
 

@@ -645,3 +645,17 @@ def _assert_same_run(e, f) -> None:
         np.testing.assert_array_equal(a.per_tick, b.per_tick)
         np.testing.assert_array_equal(a.per_core, b.per_core)
         assert a.duplicate_axon_spikes == b.duplicate_axon_spikes
+
+
+def test_idle_refractory_counter_keeps_the_vectorised_update():
+    """A chip with the silicon refractory counter whose neurons never hold (refractory_ticks 0 everywhere, the
+    Loihi preset's demo network) runs the fused loop's vectorised update, exactly; one holding neuron switches
+    the one-neuron rules back on."""
+    from emulator.fused import _without_idle_refractory
+
+    opts = {"refractory": True, "decay_bits": 12}
+    prm = np.zeros(3, dtype=[("refractory_ticks", "<i2")])
+    assert _without_idle_refractory(opts, prm)["refractory"] is False
+    prm["refractory_ticks"][1] = 1
+    assert _without_idle_refractory(opts, prm) is opts
+    assert _without_idle_refractory({"refractory": False}, prm)["refractory"] is False

@@ -222,12 +222,12 @@ def test_li_readout_reference_reproduces_the_framework(name):
 # ----- on the chip: the Loihi mapping against the framework ------------------------------------------------
 
 
-def _silicon_loihi():
-    """The Loihi preset with the silicon's refractory counter (Lava's rules have none)."""
+def _lava_loihi():
+    """The Loihi preset without the silicon's refractory counter (Lava's rules alone)."""
     from chip_configs.schema import config_from_dict, load_config
 
     d = load_config("loihi").model_dump(mode="json")
-    d["neuron"].update(refractory="silicon", refractory_ticks_max=1)
+    d["neuron"].update(refractory="none", refractory_ticks_max=0)
     return config_from_dict(d)
 
 
@@ -245,8 +245,8 @@ def _chip_vs_framework(name, framework, cfg, spikes=None, limit=None):
 @pytest.mark.parametrize("name, trace", [("snntorch_synaptic", "010101010101"), ("snntorch_rleaky", "010010010010")])
 def test_zero_next_single_neuron_traces_on_the_chip(name, trace):
     """snnTorch's Synaptic and RLeaky zero the whole step after a spike: on a Loihi with the silicon refractory
-    counter that is reset to zero plus one refractory tick, and the chip's trace is the framework's exactly;
-    Lava's rules (the preset, no refractory period) apply it as an immediate reset, named in the notes."""
+    counter (the preset) that is reset to zero plus one refractory tick, and the chip's trace is the framework's
+    exactly; Lava's rules alone (no refractory counter) apply it as an immediate reset, named in the notes."""
     import dataclasses
 
     from emulator.chip import Chip
@@ -259,7 +259,7 @@ def test_zero_next_single_neuron_traces_on_the_chip(name, trace):
     scaled = tuple(dataclasses.replace(p, weights=np.asarray(p.dense(1, 1)) * x) if p.pre == "input" else p
                    for p in net.projections)
     net = dataclasses.replace(net, projections=scaled)
-    for cfg, exact in ((_silicon_loihi(), True), ("loihi", False)):
+    for cfg, exact in (("loihi", True), (_lava_loihi(), False)):
         mapped, summary = map_network(net, cfg, placer="greedy", seed=0)
         lat = int(mapped.metadata["latency_ticks"])
         chip = Chip.from_config(cfg, seed=0)
@@ -275,10 +275,10 @@ def test_zero_next_single_neuron_traces_on_the_chip(name, trace):
                                                     ("snntorch_rleaky", "snntorch", 0.95),
                                                     ("norse_lif", "norse", 1.0), ("lavadl_cuba", "lava-dl", 0.95)])
 def test_chip_agrees_with_the_framework(name, framework, least):
-    """Loihi with the silicon refractory counter against the framework's own counts on the shipped vectors
-    (60 digits): Synaptic 98.3 %, RLeaky 98.3 %, Norse LIF (CubaLIF with a current bias, exact through u0) 100 %,
-    lava-dl CUBA 98.3 %."""
-    comp, _, s = _chip_vs_framework(name, framework, _silicon_loihi())
+    """The Loihi preset (with the silicon refractory counter) against the framework's own counts on the shipped
+    vectors (60 digits): Synaptic 98.3 %, RLeaky 98.3 %, Norse LIF (CubaLIF with a current bias, exact through
+    u0) 100 %, lava-dl CUBA 98.3 %."""
+    comp, _, s = _chip_vs_framework(name, framework, "loihi")
     agree = np.mean(predicted_classes(comp.chip_counts) == predicted_classes(s.reference_counts))
     assert agree >= least
 
