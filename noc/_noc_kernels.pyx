@@ -689,8 +689,9 @@ cdef class CycleKernel:
         self.t_now = t
 
     def stream_state(self):
-        """``(t_now, live packets, delivered, measured delivered)`` of the open stream."""
-        return self.t_now, self.n_live, self.delivered, self.n_meas
+        """``(t_now, live packets, delivered, measured delivered, largest measured latency)`` of the open
+        stream."""
+        return self.t_now, self.n_live, self.delivered, self.n_meas, self.max_lat
 
     def stream_end(self):
         """Close the stream and return its counters: ``(measured delivered, latency sum, hops sum, accepted,

@@ -128,6 +128,12 @@ class NocStream:
         """Packets requested in the window and delivered so far."""
         return int(self._engine._kernel.stream_state()[3])
 
+    def held_bytes(self, per_live_packet: int) -> int:
+        """Memory the stream holds beyond its fixed state: ``per_live_packet`` bytes per live packet and the
+        latency histogram (8 bytes per cycle of the largest measured latency)."""
+        _, live, _, _, max_lat = self._engine._kernel.stream_state()
+        return int(live) * per_live_packet + 8 * (int(max_lat) + 1)
+
     def close(self) -> StreamTotals:
         """End the stream (the engine is empty and reusable) and return its counters."""
         if not self._open:

@@ -233,7 +233,7 @@ def _copy_rng(rng: np.random.Generator) -> np.random.Generator:
     return np.random.Generator(bits)
 
 
-def _discard(rng: np.random.Generator, total: int, draw, block: int = 1 << 20) -> None:
+def _discard(rng: np.random.Generator, total: int, draw, block: int = WINDOW_DRAWS) -> None:
     """Advance ``rng`` past ``draw(rng, total)`` by drawing in blocks (the same numbers, in the same order:
     numpy's fills draw value by value, so a fill of ``a + b`` values equals a fill of ``a`` then one of ``b``)."""
     for k in range(0, total, block):
@@ -261,9 +261,14 @@ def destination_pieces(pattern: Pattern, rng: np.random.Generator, total) -> Cal
     return None
 
 
+def streamable(pattern: Pattern) -> bool:
+    """True if :func:`synthetic_windows` can draw ``pattern``'s destinations window by window."""
+    return isinstance(pattern, (Hotspot, *_STATELESS))
+
+
 def bernoulli_count(n_nodes: int, rate: float, cycles: int, rng: np.random.Generator) -> int:
     """How many requests :func:`bernoulli_injections` draws (from a copy of ``rng``: ``rng`` is not moved)."""
-    g, count, block = _copy_rng(rng), 0, max(1, (1 << 22) // max(1, n_nodes))
+    g, count, block = _copy_rng(rng), 0, max(1, WINDOW_DRAWS // max(1, n_nodes))
     for t0 in range(0, cycles, block):
         count += int(np.count_nonzero(g.random((min(block, cycles - t0), n_nodes)) < rate))
     return count

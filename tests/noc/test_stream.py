@@ -10,7 +10,7 @@ from noc.engine import make_engine
 from noc.errors import NocError
 from noc.stats import latency_figures, percentile_from_counts
 from tests.noc.conftest import make_cfg
-from tests.noc.test_conformance import HEAVY, SYSTEMS, _system
+from tests.noc.test_conformance import HEAVY, _system
 
 
 def _sorted_traffic(cfg, n, span, seed):
