@@ -91,6 +91,17 @@ class FastNoc:
         return NocStream(self, window, record)
 
 
+def check_feed(engine, src_core, dst_core, inject_cycle, now: int, until: int):
+    """The checked packets of one feed of a stream of ``engine`` (either exact engine): in range, request
+    cycles sorted and within ``[now, until)`` (the cycles already simulated cannot take new requests)."""
+    b = check_batch(engine.cfg, src_core, dst_core, inject_cycle, None, getattr(engine, "_limits", None))
+    if len(b) and (np.any(np.diff(b.inject_cycle) < 0) or b.inject_cycle[0] < now or b.inject_cycle[-1] >= until):
+        raise NocError(f"inject_cycle: a stream's feed must be sorted and within [{now}, {until}) (the cycles "
+                       f"already simulated cannot take new requests); got {b.inject_cycle.min()} .. "
+                       f"{b.inject_cycle.max()}")
+    return b
+
+
 class NocStream:
     """An open stream of :class:`FastNoc` (one at a time per engine; a context manager that closes it)."""
 
@@ -104,13 +115,7 @@ class NocStream:
         and simulate every cycle before ``until``. Returns ``(seq, deliver_cycle, delivered_core, hops)`` of
         the packets delivered by this feed when recording (``seq``: the packet's number in feeding order)."""
         eng = self._engine
-        b = check_batch(eng.cfg, src_core, dst_core, inject_cycle, None, eng._limits)
-        now = self.now
-        if len(b) and (np.any(np.diff(b.inject_cycle) < 0) or b.inject_cycle[0] < now
-                       or b.inject_cycle[-1] >= until):
-            raise NocError(f"inject_cycle: a stream's feed must be sorted and within [{now}, {until}) (the cycles "
-                           f"already simulated cannot take new requests); got {b.inject_cycle.min()} .. "
-                           f"{b.inject_cycle.max()}")
+        b = check_feed(eng, src_core, dst_core, inject_cycle, self.now, until)
         return eng._kernel.stream_feed(b.src_core, b.dst_core, b.inject_cycle, int(until))
 
     @property

@@ -33,20 +33,27 @@ does not depend on which other rates are in the sweep).
 
 Memory
 ------
-What still scales with ``--cycles``: the packets of one rate, ``routers x rate x (warmup + cycles + drain)`` of
-them, at about :data:`PACKET_BYTES` each, because the exact engine (:class:`noc.fast_engine.FastNoc`, like
-``simpy``) simulates one batch of packets from an empty network until they are delivered and resets its state
-at the end of the call: it cannot be resumed, so the traffic of a rate cannot be fed to it in pieces without
-changing the results (a queue left at the end of one piece would start empty in the next). Per packet it
-holds the request (source and destination cores, int32; request cycle, int64: 16 bytes), the zero
-destination axons (4), the kernel's state (request order, its radix-sort buffer and source list, int32, and
-a 24-byte packet record: 36) and the results (delivery cycle int64, delivered core and hops int32: 16), about
-72 bytes; 90 bytes per packet measured as peak resident memory (tiny, uniform, rate 0.3, 960,278 packets).
-What does not add to it: the measurement works on the contiguous slice of measured packets (the packets are
-sorted by request cycle) and keeps no mask or latency over all packets, and nothing is kept between rates
-but their rows (peak resident memory 77.6 MB at --cycles 100000 and 147.0 MB at 400000, --warmup 0, the
-same before and after that change: the engine call is the peak). The bound is checked before any work (:func:`_check_sweep_memory`), so an oversized sweep is refused in
-one line instead of failing after minutes.
+Independent of ``--cycles`` with either exact engine (:func:`_measure_streamed`): the traffic is generated
+window by window (:func:`noc.traffic.synthetic_windows`: exactly the packets of one batch, the same draws in
+the same order) and fed into one stream of the engine (:meth:`noc.fast_engine.FastNoc.stream`, :meth:`noc.simpy_engine.SimpyNoc.stream`), which carries
+the network's state (buffers, credits, VC state, arbiters, source queues, pending wakes, the clock) from one
+window to the next and folds each delivery into counters -- latency sum and histogram of the measured
+packets, their hops, the deliveries in the window -- instead of per-packet arrays; packet ids are recycled.
+What is held: one window (:data:`noc.traffic.WINDOW_DRAWS` node-cycles of draws, their packets) and the live
+packets (in flight and in source queues), a few per node below saturation. A rate the network cannot carry
+queues ``(offered - accepted) x nodes`` packets per cycle at its sources (open-loop sources, as in BookSim),
+so its live packets grow with the run: they are checked against the memory limit after every window
+(:func:`_refuse_backlog`: a clean refusal instead of an allocation failure). The rows are those of the batch
+measurement (:func:`_measure_batch`), bit for bit: mean = integer sum / count (numpy's float64 mean of the
+same integers, the sums being below 2^53), p99 from the histogram as ``np.percentile`` computes it
+(:func:`noc.stats.percentile_from_counts`). The stream stops once the window is over and every measured packet
+is delivered: nothing simulated after that changes a figure of the row.
+
+Through the API, a pattern that is not one of :data:`noc.traffic.PATTERNS` is run as one batch
+(:func:`_measure_batch`): ``routers x rate x (warmup + cycles + drain)`` packets of about :data:`PACKET_BYTES`
+(90 bytes measured as peak resident memory per packet, compiled engine). :func:`_check_sweep_memory` checks
+the command's estimate before any work and refuses more than :data:`MAX_SWEEP_PACKETS` packets per rate (time,
+not memory).
 """
 
 from __future__ import annotations
@@ -125,8 +132,9 @@ def measure_rate(engine, topo: MeshTopology, params: RouterParams, pattern, rate
                  warmup: int, drain: int, seed: int) -> dict:
     """One sweep row: simulate, then measure as described in the module docstring.
 
-    An engine that can be fed in windows (``stream``: the compiled one) is, in memory independent of the run's
-    length (:func:`_measure_streamed`); otherwise the run is one batch (:func:`_measure_batch`). Both give the
+    The exact engines (``fast``, ``simpy``) are fed window by window, in memory independent of the run's length
+    (:func:`_measure_streamed`); an engine without streams, or a pattern that cannot be drawn in windows (one
+    not in :data:`noc.traffic.PATTERNS`), takes the run as one batch (:func:`_measure_batch`). Both give the
     same row, bit for bit (tests/noc/test_sweep_stream.py).
     """
     if hasattr(engine, "stream") and streamable(pattern):
@@ -379,8 +387,8 @@ def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-# Peak bytes per simulated packet of a batch run (``--engine simpy``): the request, the engine's state and its
-# results (90 measured; see "Memory").
+# Peak bytes per simulated packet of a batch run (:func:`_measure_batch`, used only for a pattern that cannot be
+# drawn window by window): the request, the engine's state and its results (90 measured; see "Memory").
 PACKET_BYTES = 96
 # Bytes per packet of a window being fed: the Bernoulli draws' nonzero indices (2 x int64), the request arrays
 # (int32 cores, int64 cycle) and their checked copies.
@@ -393,12 +401,11 @@ MAX_SWEEP_PACKETS = 1 << 32
 def _check_sweep_memory(topo: MeshTopology, params: RouterParams, args: argparse.Namespace) -> None:
     """Refuse, before any work, a sweep that would not fit memory or would run for hours.
 
-    With the compiled engine the traffic is streamed (module docstring, "Memory"): what is held is one window
+    The traffic is streamed into either exact engine (module docstring, "Memory"): what is held is one window
     of draws and packets and the live packets (the network's buffer slots full, plus a window's packets queued
     at their sources), none of it growing with --cycles; a saturated rate's growing source queues are checked
-    while it runs (:func:`_refuse_backlog`). The SimPy engine takes the run as one batch: routers x rate x
-    simulated cycles packets of :data:`PACKET_BYTES`. Either way a rate whose expected packets exceed
-    :data:`MAX_SWEEP_PACKETS` is refused (time, not memory).
+    while it runs (:func:`_refuse_backlog`). A rate whose expected packets exceed :data:`MAX_SWEEP_PACKETS` is
+    refused (time, not memory).
     """
     from chip_configs.memory import check_memory
 
@@ -410,9 +417,6 @@ def _check_sweep_memory(topo: MeshTopology, params: RouterParams, args: argparse
     if packets > MAX_SWEEP_PACKETS:
         raise TrafficError(f"{what}: about {packets:,} packets per rate to simulate; at most {MAX_SWEEP_PACKETS:,} "
                            "(hours of simulation) are accepted: lower --cycles, --warmup, --drain or the rate")
-    if args.engine == "simpy":
-        check_memory(what, {"packets (routers x rate x cycles)": packets * PACKET_BYTES})
-        return
     draws = max(1, WINDOW_DRAWS // topo.n_routers) * topo.n_routers
     window_packets = int(draws * rate) + 1
     slots = topo.n_routers * topo.n_ports * params.vcs * max(params.slots_per_vc, params.off_slots_per_vc)

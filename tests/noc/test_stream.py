@@ -44,12 +44,13 @@ def _cuts(rng, until, max_window):
     return cuts
 
 
-def _check_equal(cfg, traffic, until, seed, specialised=True):
-    engine = make_engine(cfg, "fast")
-    engine._kernel.specialised = specialised
+def _check_equal(cfg, traffic, until, seed, specialised=True, kind="fast"):
+    engine = make_engine(cfg, kind)
+    if kind == "fast":
+        engine._kernel.specialised = specialised
     whole = engine.run(*traffic, until=until)
     rng = np.random.default_rng(seed)
-    for max_window in (1, 7, 40, until):
+    for max_window in (1, 7, 40, until) if kind == "fast" else (5, until):
         deliver, core, hops, totals = _streamed(engine, traffic, _cuts(rng, until, max_window), until)
         np.testing.assert_array_equal(deliver, whole.deliver_cycle)
         np.testing.assert_array_equal(core, whole.delivered_core)
@@ -92,6 +93,25 @@ def test_windows_equal_one_batch_when_stopped_early_and_on_both_kernel_paths():
         assert 0 < whole.n_delivered < len(traffic[0])  # stopped with packets in flight and queued
 
 
+SIMPY_CASES = ("yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like")
+
+
+@pytest.mark.parametrize("case", SIMPY_CASES)
+def test_simpy_windows_equal_one_batch_packet_for_packet(case):
+    w, h, cores, opts, n, span = HEAVY[case]
+    cfg = make_cfg(w, h, cores=cores, **opts)
+    traffic = _sorted_traffic(cfg, n // 5, span // 2, seed=len(case))
+    _check_equal(cfg, traffic, until=span + 400, seed=1, kind="simpy")
+
+
+def test_simpy_windows_equal_one_batch_on_a_two_chip_system_and_when_stopped_early():
+    cfg, n, span = _system("2 x 2 chips, 2 VCs, 2-flit packets, VC setup")
+    _check_equal(cfg, _sorted_traffic(cfg, n // 4, span, seed=3), until=span + 400, seed=2, kind="simpy")
+    cfg = make_cfg(3, 3, buffer_depth_flits=1)
+    whole = _check_equal(cfg, _sorted_traffic(cfg, 300, 40, seed=4), until=45, seed=5, kind="simpy")
+    assert 0 < whole.n_delivered < 300
+
+
 def test_stream_counters_give_the_batch_figures():
     """Latency sum, histogram (mean, p99), hops and accepted deliveries over a measurement window equal the
     figures computed from the per-packet arrays."""
@@ -114,7 +134,7 @@ def test_stream_counters_give_the_batch_figures():
 
 def test_percentile_from_counts_is_numpys():
     rng = np.random.default_rng(7)
-    for _ in range(300):
+    for _ in range(100):
         lat = rng.geometric(rng.uniform(0.01, 0.5), int(rng.integers(1, 300)))
         for q in (50, 90, 99):
             assert percentile_from_counts(np.bincount(lat), q) == float(np.percentile(lat, q))

@@ -44,6 +44,14 @@ def test_streamed_rows_equal_batch_rows_bit_for_bit(case):
     assert batch["saturated"] or case.startswith("two")  # the last rate of the others is beyond saturation
 
 
+def test_simpy_streamed_rows_equal_batch_rows():
+    cfg = make_cfg(3, 2, virtual_channels=2, vc_setup_cycles=1)
+    topo, params = MeshTopology.from_config(cfg), RouterParams.from_config(cfg)
+    for rate in (0.1, 0.7):
+        args = (make_engine(cfg, "simpy"), topo, params, make_pattern("uniform", topo), rate, 100, 20, 60, 5)
+        assert repr(_measure_streamed(*args)) == repr(_measure_batch(*args))
+
+
 def test_small_windows_give_the_same_row(monkeypatch):
     """Windows of a few cycles (many feeds, wakes pending across every boundary) change nothing."""
     import noc.traffic
