@@ -23,6 +23,13 @@ cycles. State lives in C arrays allocated once per engine (per-packet arrays gro
 resets only the routers, cores, links and ports it touched. The per-link flit counts and per-port buffer
 peaks are returned sparse (the entries touched), so a call does no O(mesh) work.
 
+Streams (:meth:`CycleKernel.stream_begin` / ``stream_feed`` / ``stream_end``, used by ``noc-sweep``): the
+packets of a long run are fed window by window into the running network -- the state above, the source queues
+(one linked list per core), the wheel's pending wakes and the clock carry over from one feed to the next, so
+the result is the one batch's, cycle for cycle -- and each delivery is folded into counters (latency sum and
+histogram of the packets requested in a measurement window, their hops, the deliveries in it) instead of
+per-packet arrays; packet ids are recycled on delivery, so the per-packet arrays hold only the live packets.
+
 Off-chip links (systems of chips, ``noc/model.py``): ``off_out[r * 4 + o]`` marks an output whose link crosses a
 chip edge (it lands ``Lx + F (s - 1)`` cycles after the send, ``off_land``, and is busy ``F s`` cycles, ``off_busy``),
 ``off_in[r * 4 + i]`` an input port behind one (its VCs hold ``off_slots`` packets, its credits return after
@@ -566,10 +573,14 @@ cdef class CycleKernel:
     def stream_begin(self, int64_t m_start, int64_t m_end, bint record=False):
         """Open a stream from an empty network at cycle 0; deliveries of packets requested in
         ``[m_start, m_end)`` are measured. ``record``: also return every delivery of each feed (tests)."""
-        cdef Py_ssize_t k
         if self.streaming:
             raise RuntimeError("NoC kernel: a stream is already open")
-        self.streaming, self.recording = True, record
+        self.recording = record
+        self._free_packets()  # the per-packet arrays of :meth:`run` are not a stream's
+        self.n_free = 0
+        self._grow_stream(64)  # fills the free-id stack (a MemoryError leaves no stream open)
+        self.inject = self.p_inject
+        self.streaming = True
         self.t_now, self.n_fed, self.n_live, self.n_log = 0, 0, 0, 0
         self.delivered, self.last = 0, -1
         self.m_start, self.m_end = m_start, m_end
@@ -578,16 +589,6 @@ cdef class CycleKernel:
         self.oom = False
         if self.hist_cap:
             memset(self.hist, 0, self.hist_cap * sizeof(int64_t))
-        if self.free_ids == NULL:  # the per-packet arrays were sized by :meth:`run`: add the stream's
-            self._free_packets()
-        self.n_free = 0
-        if self.pkt_cap == 0:
-            self._grow_stream(64)  # fills the free-id stack
-        else:
-            self.n_free = self.pkt_cap
-            for k in range(self.pkt_cap):
-                self.free_ids[k] = <int32_t>(self.pkt_cap - 1 - k)
-        self.inject = self.p_inject
 
     def _grow_stream(self, Py_ssize_t n):
         """Room for ``n`` live packets, keeping the live ones (ids, fields, queues): new blocks are allocated,
@@ -602,8 +603,8 @@ cdef class CycleKernel:
         for j in range(12):
             blocks[j] = NULL
         try:
-            for j in range(12):
-                blocks[j] = _alloc(cap, sizes[j])
+            for j in range(12):  # the feed numbers and the delivery log only when recording; no radix sort
+                blocks[j] = _alloc(0 if (j == 4 or j == 7 or j >= 8) and not self.recording else cap, sizes[j])
         except MemoryError:
             for j in range(12):
                 free(blocks[j])
@@ -613,7 +614,8 @@ cdef class CycleKernel:
             memcpy(blocks[1], self.src_next, old * 4)
             memcpy(blocks[2], self.p_inject, old * 8)
             memcpy(blocks[3], self.p_src, old * 4)
-            memcpy(blocks[4], self.p_seq, old * 8)
+            if self.recording:
+                memcpy(blocks[4], self.p_seq, old * 8)
             memcpy(blocks[5], self.free_ids, self.n_free * 4)
         self._free_packets()
         self.pk, self.src_next = <PacketState*>blocks[0], <int32_t*>blocks[1]
@@ -653,7 +655,9 @@ cdef class CycleKernel:
                 self.n_free -= 1
                 p = self.free_ids[self.n_free]
                 self.order[j] = p
-                self.p_inject[p], self.p_src[p], self.p_seq[p] = c[j], s[j], self.n_fed + j
+                self.p_inject[p], self.p_src[p] = c[j], s[j]
+                if self.recording:
+                    self.p_seq[p] = self.n_fed + j
                 self._packet_fields(p, d[j])
                 self._enqueue(p, s[j])
             self.n_fed += n
@@ -706,6 +710,8 @@ cdef class CycleKernel:
         with nogil:
             self._reset()
         self.streaming = self.recording = False
+        self._free_packets()  # the stream's arrays (sized for it, some not at all) go; :meth:`run` makes its own
+        free(self.hist); self.hist = NULL; self.hist_cap = 0
         return out + (self.n_ew, self.n_ns) + links + ports
 
     cdef inline void _cycle(self, int64_t t) noexcept nogil:

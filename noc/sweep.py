@@ -221,9 +221,9 @@ def _row(rate: float, totals, requested: int, zero_load: int, nodes: int, cycles
 
 
 # Bytes per live packet of a stream: the kernel's per-packet state (32-byte record, queue link, request cycle,
-# source, feed number, free-id stack, request order and its sort buffer, a delivery log row: 80) with
-# geometric growth (up to 2x).
-LIVE_PACKET_BYTES = 160
+# source core, free-id stack, request order: 56) with geometric growth (capacity up to 2x the live packets, and
+# the old arrays beside the new ones while they are copied: 3x).
+LIVE_PACKET_BYTES = 168
 
 
 def _refuse_backlog(live: int, rate: float, cycle: int, held: int, limit: int) -> None:
