@@ -61,7 +61,7 @@ _STREAM_SCRIPT = textwrap.dedent(
             return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
 
     eng = make_engine(load_config("tiny"), kind="fast")
-    n = 20_000_000
+    n = 10_000_000
     src, inject = np.zeros(n, np.int32), np.arange(n, dtype=np.int64)
     dst, later = src + 1, inject + 3
     st = eng.stream((0, 10))
@@ -69,7 +69,7 @@ _STREAM_SCRIPT = textwrap.dedent(
     limit = vm_bytes() + (64 << 20)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        eng._kernel.stream_feed(src, dst, later, n + 3)               # ~1.1 GB of live packets: cannot fit
+        eng._kernel.stream_feed(src, dst, later, n + 3)               # ~0.6 GB of live packets: cannot fit
     except MemoryError as exc:
         print("clean:", exc)
     st.feed(src[:2], src[:2] + 1, inject[3:5], until=40)             # the stream goes on
