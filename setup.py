@@ -24,12 +24,14 @@ from setuptools.command.build_ext import build_ext
 HERE = Path(__file__).parent
 PACKAGES_WITH_KERNELS = ("cores", "noc", "emulator", "mapping")
 # Plain C sources compiled into an extension beside its .pyx.
-EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_events.c", "emulator/_lif32.c"]}
+EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_events.c", "emulator/_lif32.c",
+                                     "emulator/_tn_fused.c"]}
 # Headers an extension's sources include (its .pyx through cores/_lif.pxd, or its C files).
 RULES = ["cores/nm_rules.h", "cores/nm_lanes_x86.h", "cores/_lif.pxd"]
 DEPENDS = {
     "cores._kernels": RULES,
-    "emulator._fused": [*RULES, "emulator/_lif_batch.h", "emulator/_lif32.h", "emulator/_events.h"],
+    "emulator._fused": [*RULES, "emulator/_lif_batch.h", "emulator/_lif32.h", "emulator/_events.h",
+                        "emulator/_tn_fused.h"],
 }
 # -O3 where its loop optimisations pay: the kernels' hot loops (vectorised neuron updates, the fused loop, the
 # NoC engines); anything else added later builds at -O2. Measured 2026-12-03 (AMD EPYC Zen 4, 2 cores, three

@@ -8,7 +8,14 @@ and hops at 2.3 pJ, so power = (syn events/s x 26 pJ + hops/s x 2.3 pJ). The idl
 rest (leak 0, v = 0, no input; ``truenorth_operating_point(rate_hz=0)``). Memory definitions: see
 ``truenorth_common``.
 
-    python benchmarks/truenorth_power.py [--ticks 100] [--cores 4096] [--synapses 128]
+``--engine`` (default ``loads``, the fused loop: exact spikes, counts and energy like ``fast``, the exact engine
+that was the default before issue 18, and ~10x faster): with ``loads`` the fused plan is built in a stage of its
+own (``fused_plan``), ``kernel_loop_ms_per_tick`` is the fused kernel without events or timing (the exact
+engine's stepped kernels stay as ``stepped_kernel_loop_ms_per_tick``), and ``real_time_factor`` is the tick
+period over the wall time per tick (1.0: the chip emulated in real time), for the full model and the kernels, on
+one core and on two (``two_cores``: the fused loop's threads over cores within a tick).
+
+    python benchmarks/truenorth_power.py [--ticks 100] [--cores 4096] [--synapses 128] [--engine loads]
                                          [--out benchmarks/results/truenorth_power.json]
 """
 
@@ -16,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
-from _common import RESULTS, write_results
+import numpy as np
+from _common import RESULTS, fused_kernel_loop, write_results
 from truenorth_common import (
     StageMeter,
     build_chip,
@@ -29,6 +38,8 @@ from truenorth_common import (
 )
 
 from chip_configs.schema import load_config
+from emulator.chip import Chip
+from emulator.loops import ENGINE_NAMES
 
 PUBLISHED_MW = (65.0, 72.0)
 BUILD_STAGES = ("workload", "check", "cores", "wiring")
@@ -42,8 +53,46 @@ def parse(argv, default_out: str, default_synapses: int = 128) -> argparse.Names
     ap.add_argument("--synapses", type=int, default=default_synapses, help="crossbar connections per neuron")
     ap.add_argument("--rate-hz", type=float, default=20.0)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--engine", default="loads", choices=ENGINE_NAMES,
+                    help="engine of the full-model run (default loads: exact counts and energy, fused loop)")
     ap.add_argument("--out", default=str(RESULTS / default_out))
     return ap.parse_args(argv)
+
+
+def on_engine(chip: Chip, engine: str, meter: StageMeter, prefix: str = "") -> Chip:
+    """``chip``'s cores and wiring on a chip of engine ``engine``; with ``loads`` its fused plan built (stage
+    ``<prefix>fused_plan``) so that the run stage times ticks only."""
+    if engine != chip.noc_engine:
+        other = Chip.from_config(chip.cfg, seed=chip.seed, noc_engine=engine)
+        other.cores, other.wiring, other.mapped = chip.cores, chip.wiring, chip.mapped
+        chip = other
+    if engine == "loads":
+        with meter.stage(f"{prefix}fused_plan"):
+            chip.fused_plan()
+    return chip
+
+
+def fused_kernels(chip: Chip, active: dict, ticks: int, period_ms: float) -> None:
+    """With the fused loop: its kernels alone in ``active`` (the stepped ones kept beside), the synaptic events
+    per second and the real-time factors (tick period / wall time per tick) on one core, and on two (threads
+    over cores within a tick, ``kernel.threads = 2``: the full model and the kernels timed again)."""
+    zeros = np.zeros((ticks, chip.mapped.n_inputs), np.int8)
+    k = fused_kernel_loop(chip, zeros, repeats=1)
+    active["stepped_kernel_loop_ms_per_tick"] = active["kernel_loop_ms_per_tick"]
+    active["kernel_loop_ms_per_tick"] = 1e3 * k["loop_s"] / ticks
+    active["kernel_syn_events_per_s"] = float(k["counts"][0]) / k["loop_s"]
+    rtf = {"one_core": {"full": period_ms / active["full_ms_per_tick"],
+                        "kernels": period_ms / active["kernel_loop_ms_per_tick"]}}
+    kernel = chip.fused_plan().kernel
+    kernel.threads = 2
+    t0 = time.perf_counter()
+    chip.run(None, ticks=ticks)
+    full2 = 1e3 * (time.perf_counter() - t0) / ticks
+    k2 = fused_kernel_loop(chip, zeros, repeats=1)
+    kernel.threads = 1
+    active["two_cores"] = {"full_ms_per_tick": full2, "kernel_loop_ms_per_tick": 1e3 * k2["loop_s"] / ticks}
+    rtf["two_cores"] = {"full": period_ms / full2, "kernels": period_ms * ticks / (1e3 * k2["loop_s"])}
+    active["real_time_factor"] = rtf
 
 
 def power_figures(report: dict, cfg, operating_point: bool) -> dict:
@@ -67,6 +116,17 @@ def power_figures(report: dict, cfg, operating_point: bool) -> dict:
     return out
 
 
+def idle_on_engine(cfg, meter: StageMeter, args) -> dict:
+    """``truenorth_common.idle_costs`` on engine ``args.engine`` (the idle chip, its fused plan, its ticks)."""
+    chip, _ = build_chip(cfg, StageMeter(), args.seed, rate_hz=0, n_cores=args.cores)
+    chip = on_engine(chip, args.engine, meter, "idle_")
+    out = tick_costs(chip, meter, args.idle_ticks, "idle_")
+    if args.engine == "loads":
+        fused_kernels(chip, out, args.idle_ticks, cfg.sync.tick_period_ns * 1e-6)
+    spikes = int(out.pop("result").report.to_dict()["mean"]["counts"]["spikes"])
+    return out | {"spikes": spikes}
+
+
 def run(args) -> dict:
     """Build, run, measure; the result dict written to ``args.out``."""
     cfg = load_config("truenorth")
@@ -74,20 +134,35 @@ def run(args) -> dict:
     meter = StageMeter()
     chip, mapped = build_chip(cfg, meter, args.seed, n_cores=args.cores, active_synapses=args.synapses,
                               rate_hz=args.rate_hz)
+    chip = on_engine(chip, args.engine, meter)
     active = tick_costs(chip, meter, args.ticks, "")
+    if args.engine == "loads":
+        fused_kernels(chip, active, args.ticks, cfg.sync.tick_period_ns * 1e-6)
     at_paper = args.synapses == 128 and args.rate_hz == 20.0 and not args.cores
     out = power_figures(active.pop("result").report.to_dict(), cfg, at_paper)
     out["memory"] = memory_summary(chip, mapped, meter, baseline, BUILD_STAGES + ("run", "kernels"))
+    if args.engine == "loads":   # the fused loop's tables, apart from the build (their residency is in run's peak)
+        out["fused_plan"] = meter.stages["fused_plan"]
     out["build_s"] = round(sum(meter.stages[s]["wall_s"] for s in BUILD_STAGES), 2)
     out["active_tick"] = active
     del chip, mapped
     if args.idle_ticks:
-        idle = idle_costs(cfg, meter, args.seed, args.idle_ticks, args.cores)
+        idle = idle_costs(cfg, meter, args.seed, args.idle_ticks, args.cores) if args.engine == "fast" else \
+            idle_on_engine(cfg, meter, args)
         out["idle_tick"] = idle
         out["idle_over_active"] = {k: round(idle[k] / active[k], 4) for k in active if k.endswith("_per_tick")}
     out["stages"] = meter.stages
     out["context"] = context(args)
     return out
+
+
+def _rtf(tick: dict) -> str:
+    r = tick.get("real_time_factor")
+    if not r:
+        return ""
+    one, two = r["one_core"], r["two_cores"]
+    return (f"; real-time factor {one['full']:.3f} (kernels {one['kernels']:.3f}), two cores {two['full']:.3f} "
+            f"(kernels {two['kernels']:.3f})")
 
 
 def summary(out: dict) -> str:
@@ -97,7 +172,8 @@ def summary(out: dict) -> str:
              f"synapses",
              "build: " + ", ".join(f"{s} {st[s]['wall_s']:.2f} s" for s in BUILD_STAGES) + f" = {out['build_s']} s",
              f"run {out['ticks']:g} ticks: {st['run']['wall_s']:.1f} s ({out['active_tick']['full_ms_per_tick']:.0f} "
-             f"ms/tick; kernels alone {out['active_tick']['kernel_loop_ms_per_tick']:.1f} ms/tick)",
+             f"ms/tick; kernels alone {out['active_tick']['kernel_loop_ms_per_tick']:.1f} ms/tick; engine "
+             f"{out['context']['args']['engine']}{_rtf(out['active_tick'])})",
              f"peak RSS {m['peak_rss_mib']:.0f} MiB (baseline {m['baseline_rss_mib']:.0f}); programmed "
              f"{m['programmed_bytes']['total'] / 2**20:.0f} MiB; (peak - baseline) / programmed = "
              f"{m['peak_above_baseline_over_programmed']}; peak / programmed = {m['peak_over_programmed']}; "

@@ -190,6 +190,10 @@ class NocConfig(_Block):
     packet_bits: Annotated[int, Field(ge=1, le=1024, strict=True)] = 32
     routing: Literal["xy", "yx"] = "xy"
     arbitration: Literal["round_robin"] = "round_robin"
+    # switch allocator (noc/README.md "Router model"): "input_first" (each input picks one VC, outputs grant);
+    # "islip" (BookSim2's default: each input requests every output its ready heads want, outputs grant,
+    # inputs accept, one iteration)
+    switch_allocator: Literal["input_first", "islip"] = "input_first"
     packet_layout: PacketLayout = PacketLayout()
 
     @property

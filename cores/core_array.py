@@ -30,8 +30,9 @@ bits, n_axons x ceil(n / 64) x 8 bytes; Loihi's as CSR with 4-byte records and, 
 16-byte record per axon in place of the row pointers), one packed parameter record per neuron (32 bytes
 Loihi, 24 TrueNorth) plus TrueNorth's typed weights (2 bytes per neuron and axon type), int64 state registers
 and accumulator, per-axon merge buffers and axon -> core map (12 bytes per axon; not with the Loihi axon
-records, whose delivery needs no merge) and the pending spike lists. Construction validates and stores one core at a time, so the build peak is these arrays plus one
-core's temporaries.
+records, whose delivery needs no merge) and the pending spike lists. Construction validates every program in
+vectorised passes (:mod:`cores.program_check`) before allocating, then stores them a group of cores at a time,
+so the build peak is these arrays plus one group's temporaries (~64 k values) and one int64 initial state.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from cores._compiled import _kernels
 from cores.models import model_of
 from cores.prng import seed_key
 from cores.program import CoreProgram
+from cores.program_check import param_records, synapse_counts, validate_programs
 
 COUNTER_NAMES = tuple(e.label for e in CORE_EVENTS)  # columns of last_counts / total_counts
 _INITIAL_PENDING = 256
@@ -136,7 +138,9 @@ class CoreArray(StateRegisters):
         self.n_neurons = int(self.neuron_offset[-1])
         self.n_axons = int(self.axon_offset[-1])
         self.delay_slots = cfg.core.delay_slots
-        self._syn_per_core = np.array([p.n_synapses for p in programs], dtype=np.int64)
+        # Every program checked (vectorised) before anything chip-sized is allocated from its sizes.
+        validate_programs(cfg, programs)
+        self._syn_per_core = synapse_counts(programs)
         self._axon_core = np.repeat(np.arange(self.n_cores, dtype=np.int32), np.diff(self.axon_offset))
         self._opts = self.unit.kernel_options(cfg)
         self._program(programs)
@@ -145,19 +149,19 @@ class CoreArray(StateRegisters):
 
     # ----- construction helpers ---------------------------------------------------------------------
     def _program(self, programs: Sequence[CoreProgram]) -> None:
-        """Validate and store the programs one core at a time: per-core temporaries only, final arrays once."""
+        """Store the (validated) programs a group of cores at a time (:func:`cores.program_check.param_records`):
+        group-sized temporaries only, final arrays once."""
         self._xbar = self.unit.make_crossbar(self.cfg, self.axon_offset, self.neuron_offset, self._syn_per_core,
                                              programs)
         self._prm = np.zeros(self.n_neurons, dtype=self.unit.record_dtype)
         initial = {r.name: (r.initial, np.zeros(self.n_neurons, dtype=np.int64))
                    for r in self.unit.registers(self.cfg) if r.present and r.initial}
-        for k, prog in enumerate(programs):
-            p = prog.validate(self.cfg, k)
-            sl = slice(int(self.neuron_offset[k]), int(self.neuron_offset[k + 1]))
+        for k0, k1, p in param_records(self.cfg, programs, self.neuron_offset):
+            sl = slice(int(self.neuron_offset[k0]), int(self.neuron_offset[k1]))
             tables.fill_records(self.cfg, self._prm[sl], p)
             for param, values in initial.values():
                 values[sl] = getattr(p, param)
-            self._xbar.add(k, prog, p)
+            self._xbar.add_cores(k0, k1, programs[k0:k1], p)
         if hasattr(self._xbar, "finish"):
             self._xbar.finish()
         # Initial states kept for reset(), narrowed (they are mostly small).

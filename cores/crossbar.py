@@ -76,6 +76,12 @@ class CsrCrossbar:
         records = (weight_bits << np.uint64(self._half)) | n[order].astype(np.uint64)
         self.syn[s0: s0 + a.size] = records
 
+    def add_cores(self, k0: int, k1: int, progs, params) -> None:
+        """Store cores ``k0..k1-1`` (``progs``; ``params``, their record, is not needed: weights are per
+        synapse). Each core's rows are sorted on their own (one argsort per core)."""
+        for k, prog in enumerate(progs, start=k0):
+            self.add(k, prog, None)
+
     def finish(self) -> None:
         """Turn ``axon_ptr`` into the per-axon records ``rec`` when the compact layout holds the chip.
 
@@ -167,6 +173,25 @@ class BitCrossbar:
             # layout of the program; big-endian hosts swap the words once in finish().
             self.words.view(np.uint8)[a0:a1, :packed.shape[1]] = packed
         self.axon_type[a0:a1] = prog.axon_type
+        self.weight_t[:, n0:n1] = params.weights.T
+        stoch = params.syn_stochastic
+        if stoch.any():
+            if self.stoch_t.size == 0:
+                self.stoch_t = np.zeros(self.weight_t.shape, dtype=np.uint8)
+            self.stoch_t[:, n0:n1] = stoch.T
+
+    def add_cores(self, k0: int, k1: int, progs, params) -> None:
+        """Store cores ``k0..k1-1`` at once: ``progs`` their programs, ``params`` the validated record of their
+        neurons in order (:func:`cores.program_check.param_records`). Same arrays as :meth:`add` core by core;
+        only a crossbar not shared is copied core by core (one row block each)."""
+        a0, a1 = int(self._axon_offset[k0]), int(self._axon_offset[k1])
+        n0, n1 = int(self._neuron_offset[k0]), int(self._neuron_offset[k1])
+        if not self.shared:
+            for k, prog in enumerate(progs, start=k0):
+                packed = prog.packed_crossbar()
+                self.words.view(np.uint8)[self._axon_offset[k]: self._axon_offset[k + 1], :packed.shape[1]] = packed
+        if a1 > a0:
+            self.axon_type[a0:a1] = np.concatenate([prog.axon_type for prog in progs])
         self.weight_t[:, n0:n1] = params.weights.T
         stoch = params.syn_stochastic
         if stoch.any():

@@ -2,7 +2,7 @@
  *
  * nm_v8: eight int32 lanes (AVX2; masks are vectors of 0 / -1). nm_v16: sixteen int32 lanes (AVX-512F; masks
  * are __mmask16). Each operation is one instruction or two; NM_LANE_RULES then writes the Loihi rules for them
- * from the same definition as the scalar paths, so a vector path cannot drift from the scalar ones.
+ * (and TrueNorth's, NM_TN_LANE_RULES) from the same definition as the scalar paths, so a vector path cannot drift from the scalar ones.
  * The functions carry their target attribute: this file compiles for the x86-64 baseline, and a vector
  * function runs only after nm_cpu_level() says the CPU has its instructions.
  */
@@ -69,6 +69,7 @@ NM_AVX2 static inline __m256i nm_v8_mandnot(__m256i a, __m256i b) { return _mm25
 NM_AVX2 static inline __m256i nm_v8_mfalse(void) { return _mm256_setzero_si256(); }
 NM_AVX2 static inline __m256i nm_v8_sel(__m256i m, __m256i a, __m256i b) { return _mm256_blendv_epi8(b, a, m); }
 NM_LANE_RULES(nm_v8, NM_AVX2)
+NM_TN_LANE_RULES(nm_v8, NM_AVX2)
 
 /* ----- AVX-512: sixteen int32 lanes ------------------------------------------------------------------- */
 typedef __m512i nm_v16_v;
@@ -98,6 +99,7 @@ NM_AVX512 static inline __mmask16 nm_v16_mandnot(__mmask16 a, __mmask16 b) { ret
 NM_AVX512 static inline __mmask16 nm_v16_mfalse(void) { return 0; }
 NM_AVX512 static inline __m512i nm_v16_sel(__mmask16 m, __m512i a, __m512i b) { return _mm512_mask_blend_epi32(m, b, a); }
 NM_LANE_RULES(nm_v16, NM_AVX512)
+NM_TN_LANE_RULES(nm_v16, NM_AVX512)
 #endif
 
 #endif

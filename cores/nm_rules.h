@@ -280,22 +280,6 @@ static inline nm_tn_cfg_t nm_tn_cfg(int membrane_bits, int wrap, int twos) {
 
 static inline int64_t nm_sign64(int64_t x) { return (x > 0) - (x < 0); }
 
-/* V + x under the membrane register's overflow policy. */
-static inline int64_t nm_tn_add(int64_t vv, int64_t x, const nm_tn_cfg_t *c) {
-    return nm_s64_ovf(nm_s64_add(vv, x), c->h1, c->m2h, c->wrap);
-}
-
-/* Leak added this tick: with leak reversal its sign follows sign(V) (V = 0: none); the stochastic leak adds
-   sign(leak) when (draw & 0xFF) < |leak|. The draw is made only when needed. */
-static inline int64_t nm_tn_leak(const nm_tn_neuron_t *p, int64_t vv, uint64_t h_ct, int64_t local) {
-    int64_t lk = p->leak;
-    if (p->flags & NM_TF_LEAK_REV)
-        lk *= nm_sign64(vv);
-    if (lk == 0 || !(p->flags & NM_TF_LEAK_STOCH))
-        return lk;
-    return (int64_t)(nm_draw(h_ct, local, NM_SLOT_LEAK) & 0xFF) < (lk > 0 ? lk : -lk) ? nm_sign64(lk) : 0;
-}
-
 /* Stochastic threshold: eta = draw & (2**threshold_mask_bits - 1) (0 without a mask). */
 static inline int64_t nm_tn_eta(const nm_tn_neuron_t *p, uint64_t h_ct, int64_t local) {
     if (!p->eta_mask)
@@ -303,34 +287,69 @@ static inline int64_t nm_tn_eta(const nm_tn_neuron_t *p, uint64_t h_ct, int64_t 
     return (int64_t)(nm_draw(h_ct, local, NM_SLOT_THRESHOLD) & (uint64_t)p->eta_mask);
 }
 
-/* Threshold and the six (gamma, kappa) resets:
-       V >= alpha + eta:                 spike; V = R (gamma 0) | V - (alpha + eta) (gamma 1) | V (gamma 2)
-       kappa and V < -beta:              V = -beta (negative saturation ignores eta)
-       not kappa and V < -(beta + eta):  V = -R (gamma 0) | V + (beta + eta) (gamma 1) | V (gamma 2) */
-static inline int64_t nm_tn_reset(const nm_tn_neuron_t *p, int64_t vv, int64_t eta, int *spike) {
-    const int64_t pos = (int64_t)p->alpha + eta, neg = (int64_t)p->beta + eta;
-    if (vv >= pos) {
-        *spike = 1;
-        return p->reset_mode == 0 ? p->reset_value : (p->reset_mode == 1 ? nm_s64_sub(vv, pos) : vv);
+/* ----- TrueNorth over a lane vocabulary, once for every path ------------------------------------------------
+ *
+ * NM_TN_LANE_RULES(P, A) defines P_tn_step over lane vocabulary P: the scalar int64 rule below (the per-core
+ * kernels, the direct path and the fused loop's wide fallback), the fused loop's int32 scalar path (nm_s32) and
+ * its AVX2 / AVX-512 lanes (nm_v8, nm_v16 in nm_lanes_x86.h) all run this one definition. Branch-free: every
+ * branch of Cassidy 2013's rule is a select. The draws come in as lanes (the caller draws, or passes zeros where
+ * no neuron draws): eta = draw(SLOT_THRESHOLD) & eta_mask, rl = draw(SLOT_LEAK) & 0xFF.
+ *
+ *     vv = ovf(v0 + a_in)
+ *     lk = rev ? leak * sign(vv) : leak;  lk = lstoch ? (rl < |lk| ? sign(lk) : 0) : lk;  vv = ovf(vv + lk)
+ *     pos = alpha + eta, neg = beta + eta
+ *     vv >= pos:                       spike; V = R (gamma 0) | vv - pos (gamma 1) | vv (gamma 2)
+ *     kappa and vv < -beta:            V = -beta (negative saturation ignores eta)
+ *     not kappa and vv < -neg:         V = -R (gamma 0) | vv + neg (gamma 1) | vv (gamma 2)
+ *     V = ovf(V)
+ * g0: gamma == 0; g01: gamma <= 1. Returns the spike mask; *vout the new V, *act the active mask (spike, or V
+ * before or after, or the input, non-zero). In 32-bit lanes this is exact when the sums stay below 2**31
+ * (emulator.fused checks the bounds: |V| <= 2**(b-1), |a_in|, |leak|, alpha, beta, eta, |R|). */
+#define NM_TN_LANE_RULES(P, A)                                                                               \
+    A static inline P##_v P##_sgn(P##_v x) {                                                               \
+        return P##_sel(P##_gt(x, P##_set1(0)), P##_set1(1), P##_sel(P##_ltz(x), P##_set1(-1), P##_set1(0))); \
+    }                                                                                                      \
+    A static inline P##_m P##_tn_step(P##_v v0, P##_v a_in, P##_v leak, P##_m rev, P##_m lstoch, P##_v rl,     \
+                                      P##_v eta, P##_v alpha, P##_v beta, P##_m kappa, P##_m g0, P##_m g01,   \
+                                      P##_v r, P##_v h1, P##_v m2h, int wrap, P##_v *vout, P##_m *act) {      \
+        const P##_v zero = P##_set1(0);                                                                    \
+        P##_v vv = P##_ovf(P##_add(v0, a_in), h1, m2h, wrap);                                              \
+        P##_v lk = P##_sel(rev, P##_sel(P##_gt(vv, zero), leak, P##_sel(P##_ltz(vv), P##_neg(leak), zero)), leak); \
+        lk = P##_sel(lstoch, P##_sel(P##_gt(P##_abs(lk), rl), P##_sgn(lk), zero), lk);                     \
+        vv = P##_ovf(P##_add(vv, lk), h1, m2h, wrap);                                                      \
+        const P##_v pos = P##_add(alpha, eta), neg = P##_add(beta, eta);                                   \
+        const P##_m spike = P##_gt(vv, P##_sub(pos, P##_set1(1)));                                          \
+        const P##_v up = P##_sel(g0, r, P##_sub(vv, P##_sel(g01, pos, zero)));                             \
+        const P##_v down = P##_sel(g0, P##_neg(r), P##_add(vv, P##_sel(g01, neg, zero)));                  \
+        const P##_v nbeta = P##_neg(beta);                                                                 \
+        const P##_v below = P##_sel(kappa, P##_sel(P##_gt(nbeta, vv), nbeta, vv),                          \
+                                    P##_sel(P##_gt(P##_neg(neg), vv), down, vv));                          \
+        const P##_v vn = P##_ovf(P##_sel(spike, up, below), h1, m2h, wrap);                                \
+        *vout = vn;                                                                                        \
+        *act = P##_mor(P##_mor(spike, P##_nz(v0)), P##_mor(P##_nz(a_in), P##_nz(vn)));                     \
+        return spike;                                                                                      \
     }
-    if (p->flags & NM_TF_KAPPA)
-        return vv < -(int64_t)p->beta ? -(int64_t)p->beta : vv;
-    if (vv < -neg)
-        return p->reset_mode == 0 ? -p->reset_value : (p->reset_mode == 1 ? nm_s64_add(vv, neg) : vv);
-    return vv;
+
+NM_TN_LANE_RULES(nm_s64, )
+NM_TN_LANE_RULES(nm_s32, )
+
+/* The leak draw's low byte (0 when the neuron's leak is not stochastic: then it is not read). */
+static inline int64_t nm_tn_rl(const nm_tn_neuron_t *p, uint64_t h_ct, int64_t local) {
+    return (p->flags & NM_TF_LEAK_STOCH) ? (int64_t)(nm_draw(h_ct, local, NM_SLOT_LEAK) & 0xFF) : 0;
 }
 
-/* One neuron, one tick: integrate the summed input, leak, threshold and reset, the overflow policy after each
-   stage. Its draws hash (h_ct, local neuron). Returns NM_F_* flags. */
+/* One neuron, one tick: the lane rule with one int64 lane. Its draws hash (h_ct, local neuron). Returns NM_F_*
+   flags. */
 static inline int nm_tn_neuron(const nm_tn_neuron_t *p, int64_t *v, int64_t a_in, uint64_t h_ct, int64_t local,
                                const nm_tn_cfg_t *c) {
-    const int64_t v0 = *v;
-    int spike = 0;
-    int64_t vv = nm_tn_add(v0, a_in, c);
-    vv = nm_tn_add(vv, nm_tn_leak(p, vv, h_ct, local), c);
-    vv = nm_tn_add(nm_tn_reset(p, vv, nm_tn_eta(p, h_ct, local), &spike), 0, c);
-    *v = vv;
-    return (spike || v0 != 0 || a_in != 0 || vv != 0) ? NM_F_ACTIVE | (spike ? NM_F_SPIKE : 0) : 0;
+    int64_t act = 0;
+    const int64_t g = p->reset_mode;
+    const int64_t spike = nm_s64_tn_step(*v, a_in, p->leak, (p->flags & NM_TF_LEAK_REV) != 0,
+                                         (p->flags & NM_TF_LEAK_STOCH) != 0, nm_tn_rl(p, h_ct, local),
+                                         nm_tn_eta(p, h_ct, local), p->alpha, p->beta,
+                                         (p->flags & NM_TF_KAPPA) != 0, g == 0, g <= 1, p->reset_value, c->h1,
+                                         c->m2h, c->wrap, v, &act);
+    return act ? NM_F_ACTIVE | (spike ? NM_F_SPIKE : 0) : 0;
 }
 
 /* A neuron with V = 0, no input and NM_TF_REST: leak 0 (or reversed at V = 0) keeps V = 0 and alpha > 0 with

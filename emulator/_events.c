@@ -19,7 +19,7 @@
 #include "_events.h"
 #include "nm_lanes_x86.h"
 
-#define NM_AHEAD 8   /* prefetch distance in spikes: the records of a spike list are random in memory */
+#define NM_AHEAD 16  /* prefetch distance in spikes: the records of a spike list are random in memory */
 
 /* The levels of cores/nm_lanes_x86.h (NM_SIMD_* = NM_LEVEL_*), one CPU check for every path of the kernel. */
 int nm_events_simd_available(void) { return nm_cpu_level(); }
@@ -97,18 +97,36 @@ static inline void nm_counts_avx2(const uint64_t *mask, int n_words, uint16_t *d
             __builtin_prefetch(meta + a, 0, 3);                                                               \
             if (nw) __builtin_prefetch(e->lcnt + a * lp, 0, 3);                                               \
         }                                                                                                     \
+        if (m + NM_AHEAD / 2 < n) {                                                                           \
+            /* the lists a record points to, half as far ahead (its record has arrived by then) */           \
+            const int64_t a = spikes[m + NM_AHEAD / 2];                                                       \
+            const nm_meta_t *q = meta + a;                                                                    \
+            __builtin_prefetch(e->src_count + a, 1, 3);                                                       \
+            if (q->ev_start >= 0 && q->ev_n) __builtin_prefetch(e->ev + q->ev_start, 0, 3);                   \
+            if (q->ev_start >= 0 && q->dl_n) __builtin_prefetch(e->dl + q->dl_start, 0, 3);                   \
+        }                                                                                                     \
         const nm_meta_t *mp = meta + i;                                                                       \
         int64_t *c = ctr + (int64_t)mp->core * NM_NEV;                                                        \
         e->src_count[i] += 1;                                                                                 \
         c[NM_PKT] += mp->pkt;                                                                                 \
         c[NM_HEW] += mp->hew;                                                                                 \
         c[NM_HNS] += mp->hns;                                                                                 \
-        for (int32_t x = mp->ev_start; x < mp->ev_start + mp->ev_n; x++) {                                  \
-            const uint32_t v = e->ev[x];                                                                      \
-            ctr[v & 0xFFFF] += (int16_t)(v >> 16);                                                            \
+        if (mp->ev_start < 0) {                                                                               \
+            /* lists held in the record's unused mask words (emulator.fused_events.inline_lists) */          \
+            const uint32_t *iev = (const uint32_t *)mp->mask;                                                 \
+            const uint16_t *idl = (const uint16_t *)mp->mask + 12;                                            \
+            for (int x = 0; x < mp->ev_n; x++)                                                                \
+                ctr[iev[x] & 0xFFFF] += (int16_t)(iev[x] >> 16);                                              \
+            for (int x = 0; x < mp->dl_n; x++)                                                                \
+                e->dlv[idl[x]] += 1;                                                                          \
+        } else {                                                                                              \
+            for (int32_t x = mp->ev_start; x < mp->ev_start + mp->ev_n; x++) {                              \
+                const uint32_t v = e->ev[x];                                                                  \
+                ctr[v & 0xFFFF] += (int16_t)(v >> 16);                                                        \
+            }                                                                                                 \
+            for (int32_t x = mp->dl_start; x < mp->dl_start + mp->dl_n; x++)                                \
+                e->dlv[e->dl[x]] += 1;                                                                        \
         }                                                                                                     \
-        for (int32_t x = mp->dl_start; x < mp->dl_start + mp->dl_n; x++)                                    \
-            e->dlv[e->dl[x]] += 1;                                                                            \
         if (nw) {                                                                                             \
             const uint64_t *mask = nw <= 4 ? mp->mask : e->dmask + i * nw;                                   \
             COUNTS(mask, nw, e->dg + (int64_t)mp->group * lanes, e->lcnt + i * lp, lp,                        \

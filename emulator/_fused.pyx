@@ -43,7 +43,8 @@ from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, u
 from libc.string cimport memcpy
 from libc.string cimport memset
 
-from cores._lif cimport F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, loihi_at_rest, loihi_cfg, loihi_neuron
+from cores._lif cimport (F_ACTIVE, F_SPIKE, LoihiCfg, LoihiNeuron, TnCfg, TrueNorthNeuron, loihi_at_rest, loihi_cfg,
+                         loihi_neuron, tn_cfg)
 
 cdef extern from "_events.h":
     enum:
@@ -92,6 +93,50 @@ cdef extern from "_lif32.h":
         int32_t* syn
     int64_t nm_lif32_cores(const nm_lif32_t* p, int64_t n_cores, const int64_t* noff, int32_t* acc, int32_t* u,
                            int32_t* v, int32_t* sp, int64_t* ctr) noexcept nogil
+
+cdef extern from "_tn_fused.h":
+    ctypedef struct nm_tn_t:
+        const uint64_t* words
+        const uint8_t* axon_type
+        const int16_t* w16
+        const int32_t* w32
+        const uint8_t* stoch
+        const uint8_t* core_stoch
+        const TrueNorthNeuron* prm
+        const int64_t* noff
+        const int64_t* aoff
+        const int64_t* abase
+        int64_t n_cores, n_neurons, bit_words, n_pad
+        int n_words, types, ring, simd, lanes32
+        uint64_t key
+        TnCfg cfg
+        const int32_t* soa
+        const int32_t* core_profile
+        const int32_t (*profile)[8]
+        const uint8_t* core_draws
+        const uint8_t* all_rest
+        uint64_t* abits
+        int64_t* dup
+        int32_t* acc
+        int32_t* eta
+        int32_t* rl
+        int32_t* v32
+        int64_t* v64
+        uint8_t* quiet
+        int32_t* alist
+        int32_t* glist
+        int64_t* lptr
+        int threads
+        int64_t split
+        int32_t* acc2
+        int32_t* eta2
+        int32_t* rl2
+        int32_t* sp2
+    int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
+    void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
+                        const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
+    void nm_tn_load(nm_tn_t* p) noexcept nogil
+    void nm_tn_store(nm_tn_t* p) noexcept nogil
 
 cdef extern from "_lif_batch.h":
     ctypedef struct nm_lif_batch_t:
@@ -274,6 +319,165 @@ DRAIN_COLS = 3
 VIOL_KIND = {1: "core", 2: "link", 3: "port"}
 
 
+cdef class BitCores:
+    """The cores of a bit-crossbar chip (TrueNorth) in the fused loop (``emulator/_tn_fused.c``): the tables of
+    ``nm_tn_t`` point into the plans' arrays (``emulator.fused.BitNeuronPlan``, ``BitSynapsePlan``, kept alive
+    here), and the state: axon bits per delay slot, their dropped duplicates, the 32-bit membrane and scratch.
+
+    :class:`FusedKernel` runs it inside its tick loop; the conformance suite (tests/cores/test_compiled_paths.py)
+    drives it alone through :meth:`schedule` and :meth:`step`, the interface of :class:`cores.CoreArray`.
+    """
+
+    cdef nm_tn_t tn
+    cdef object plans
+    cdef uint64_t[::1] abits
+    cdef int64_t[::1] dup, lptr
+    cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
+    cdef uint8_t[::1] quiet
+    cdef public int64_t duplicates
+    cdef int64_t step_tick
+    cdef int32_t[::1] sp
+    cdef int64_t[::1] ctr
+
+    def __init__(self, neurons, syn):
+        import numpy as np
+        self.plans = (neurons, syn)
+        cdef const uint64_t[:, ::1] words = syn.words
+        cdef const uint8_t[::1] axon_type = syn.axon_type, stoch = syn.stoch, core_stoch = syn.core_stoch
+        cdef const int16_t[::1] w16 = syn.w16
+        cdef const int32_t[::1] w32 = syn.w32
+        cdef const int64_t[::1] aoff = syn.aoff, abase = syn.abase, noff = neurons.noff
+        cdef const TrueNorthNeuron[::1] prm = neurons.prm
+        cdef const int32_t[:, ::1] soa = neurons.soa, profiles = neurons.profiles
+        cdef const int32_t[::1] core_profile = neurons.core_profile
+        cdef const uint8_t[::1] core_draws = neurons.core_draws, all_rest = neurons.all_rest
+        cdef int64_t[::1] v64 = neurons.v
+        cdef Py_ssize_t n_cores = noff.shape[0] - 1, n = noff[n_cores], bit_words = abase[n_cores]
+        t = &self.tn
+        t.words = &words[0, 0] if words.shape[0] else NULL
+        t.n_words = words.shape[1]
+        t.axon_type = &axon_type[0] if axon_type.shape[0] else NULL
+        t.w16 = &w16[0] if w16.shape[0] else NULL
+        t.w32 = &w32[0] if w32.shape[0] else NULL
+        t.stoch = &stoch[0] if stoch.shape[0] else NULL
+        t.core_stoch = &core_stoch[0] if core_stoch.shape[0] else NULL
+        t.types = syn.types
+        t.prm = &prm[0] if prm.shape[0] else NULL
+        t.noff, t.aoff, t.abase = &noff[0], &aoff[0], &abase[0]
+        t.n_cores, t.n_neurons, t.bit_words = n_cores, n, bit_words
+        t.ring = syn.ring
+        t.lanes32 = neurons.lanes32
+        t.key = neurons.key
+        o = neurons.options
+        t.cfg = tn_cfg(o["membrane_bits"], o["v_wrap"], o["v_twos_complement"])
+        t.soa = &soa[0, 0]
+        t.n_pad = soa.shape[1]
+        t.core_profile = &core_profile[0] if core_profile.shape[0] else NULL
+        t.profile = <const int32_t (*)[8]>&profiles[0, 0]
+        t.core_draws = &core_draws[0] if core_draws.shape[0] else NULL
+        t.all_rest = &all_rest[0] if all_rest.shape[0] else NULL
+        t.simd = best_simd()
+        n_max = int(np.diff(np.asarray(neurons.noff)).max(initial=0)) + 32
+        self.abits = np.zeros(syn.ring * bit_words + 1, np.uint64)
+        self.dup = np.zeros(max(syn.ring, 1), np.int64)
+        self.acc, self.eta, self.rl = (np.zeros(n_max, np.int32) for _ in range(3))
+        self.v32 = np.zeros(n + 16, np.int32)
+        self.quiet = np.zeros(max(n_cores, 1), np.uint8)
+        self.alist = np.zeros(bit_words * 64 + 64, np.int32)
+        self.glist = np.zeros(bit_words * 64 + 64, np.int32)
+        self.lptr = np.zeros(n_cores + 1, np.int64)
+        t.abits, t.dup = &self.abits[0], &self.dup[0]
+        t.acc, t.eta, t.rl, t.v32 = &self.acc[0], &self.eta[0], &self.rl[0], &self.v32[0]
+        t.v64 = &v64[0] if v64.shape[0] else NULL
+        t.quiet = &self.quiet[0]
+        t.alist, t.glist, t.lptr = &self.alist[0], &self.glist[0], &self.lptr[0]
+        self.sp = np.zeros(n + 16, np.int32)
+        self.ctr = np.zeros(max(n_cores, 1) * NM_NEV, np.int64)
+        self.step_tick = 0
+        # the second thread's scratch; the split balances the neurons of the two halves
+        self.acc2, self.eta2, self.rl2 = (np.zeros(n_max, np.int32) for _ in range(3))
+        self.sp2 = np.zeros(n + 16, np.int32)
+        t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
+        t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
+        self.threads = default_threads()
+
+    @property
+    def threads(self):
+        """Threads over cores within a tick: 1, or 2 (deterministic: the result does not depend on it). Default
+        from the environment variable ``NEUROMESH_THREADS`` (:func:`default_threads`)."""
+        return self.tn.threads
+
+    @threads.setter
+    def threads(self, int n):
+        if n not in (1, 2):
+            raise ValueError(f"threads: {n}; allowed: 1, 2")
+        self.tn.threads = n
+
+    @property
+    def lanes32(self):
+        """Whether the neurons run the 32-bit lanes (else the int64 rule on the CoreArray's register)."""
+        return bool(self.tn.lanes32)
+
+    @property
+    def simd(self):
+        """The level of its vector loops (:data:`SIMD_LEVELS`; settable, as :attr:`FusedKernel.simd`)."""
+        return SIMD_LEVELS[self.tn.simd]
+
+    @simd.setter
+    def simd(self, str level):
+        self.tn.simd = check_simd(level, "BitCores.simd")
+
+    def reset(self):
+        """No axon set, no duplicate pending; tick 0 of :meth:`step` (the registers are the CoreArray's)."""
+        self.abits[:] = 0
+        self.dup[:] = 0
+        self.duplicates = 0
+        self.step_tick = 0
+
+    def schedule(self, axons, delays):
+        """Spikes on global ``axons``, integrated at tick ``tick + delay - 1`` of :meth:`step` (as
+        :meth:`cores.CoreArray.schedule`; for the tests). Axons and delays must be in range."""
+        import numpy as np
+        axons = np.asarray(axons, np.int64).reshape(-1)
+        if axons.size == 0:
+            return
+        neurons, syn = self.plans
+        bits = _axon_bit(np.asarray(syn.aoff), np.asarray(syn.abase), axons)
+        rec = ((bits << 8) | np.broadcast_to(np.asarray(delays, np.int64), axons.shape)).astype(np.uint32)
+        cdef uint32_t[::1] r = rec
+        cdef int64_t[::1] ptr = np.arange(axons.size + 1, dtype=np.int64)
+        cdef int32_t[::1] src = np.arange(axons.size, dtype=np.int32)
+        nm_tn_schedule(&self.tn, self.step_tick - 1, &ptr[0], &r[0], NULL, &src[0], NULL, axons.size)
+
+    def step(self):
+        """Run one tick (for the tests): (sorted spiking neurons, counts [cores, 4], duplicates dropped)."""
+        import numpy as np
+        cdef int64_t dups = 0, nsp
+        self.ctr[:] = 0
+        nm_tn_load(&self.tn)
+        nsp = nm_tn_tick(&self.tn, self.step_tick, &self.sp[0], &self.ctr[0], &dups)
+        nm_tn_store(&self.tn)
+        self.step_tick += 1
+        counts = np.asarray(self.ctr).reshape(-1, NM_NEV)[:self.tn.n_cores, :4].copy()
+        return np.array(self.sp[:nsp]), counts, int(dups)
+
+
+def default_threads():
+    """Threads of the fused loop's TrueNorth cores: ``NEUROMESH_THREADS`` (1 or 2), else 1 (one core)."""
+    import os
+    raw = os.environ.get("NEUROMESH_THREADS", "1")
+    if raw not in ("1", "2"):
+        raise ValueError(f"NEUROMESH_THREADS={raw!r}; allowed: 1, 2")
+    return int(raw)
+
+
+def _axon_bit(aoff, abase, axons):
+    """The bitmap bit of each global axon (its core's first word x 64 + its local index)."""
+    import numpy as np
+    core = np.searchsorted(aoff, axons, side="right") - 1
+    return abase[core] * 64 + axons - aoff[core]
+
+
 cdef class FusedKernel:
     """State and tables of one programmed chip for the fused loop (built by :class:`emulator.fused.FusedPlan`).
 
@@ -352,13 +556,25 @@ cdef class FusedKernel:
     cdef int8_t[::1] p32_wexp
     cdef uint8_t[::1] quiet
     cdef readonly int cnt_bits
+    # A bit-crossbar chip (TrueNorth, emulator/_tn_fused.c; ``bits``): axons as bits per delay slot, the rows
+    # masked into the per-type weights, the lane rules of nm_rules.h; spikes and inputs set axon bits through
+    # packed (bit << 8) | delay entries. ``duplicates``: spikes dropped on binary axons since the last reset.
+    cdef readonly bint bits
+    cdef readonly BitCores bc
+    cdef nm_tn_t* tn
+    cdef const int64_t[::1] tn_dest_ptr, tn_in_ptr
+    cdef uint32_t[::1] tn_dest, tn_in, tn_one
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
         ``TimingPlan``) and :mod:`emulator.fused_events` (``EventPlan``, ``MeshPlan``)."""
         import numpy as np
-        self._init_neurons(neurons)
-        self._init_synapses(synapses)
+        self.bits = hasattr(synapses, "words")
+        if self.bits:
+            self._init_bits(neurons, synapses)
+        else:
+            self._init_neurons(neurons)
+            self._init_synapses(synapses)
         self.ev, self.dl, self.meta = events.ev, events.dl, events.meta
         self._init_mesh(mesh)
         self.ctr = np.zeros(self.n_cores * NM_NEV + 4 * self.width * self.height, np.int64)
@@ -372,7 +588,28 @@ cdef class FusedKernel:
         self.n_spikes = 0
         self._init_timing(timing)
         self.tick = 0
-        self._init_compact(np.asarray(neurons.prm), neurons.options, neurons.cnt_bits)
+        if self.bits:
+            self.tn.simd = self.evs.simd
+        else:
+            self._init_compact(np.asarray(neurons.prm), neurons.options, neurons.cnt_bits)
+
+    def _init_bits(self, neurons, syn):
+        """A bit-crossbar chip (``emulator.fused.BitNeuronPlan`` and ``BitSynapsePlan``): its cores
+        (:class:`BitCores`) and the packed destination entries of its neurons and input lines."""
+        import numpy as np
+        self.bc = BitCores(neurons, syn)
+        self.tn = &self.bc.tn
+        self.noff = neurons.noff
+        self.n_cores = self.noff.shape[0] - 1
+        self.n_neurons = self.noff[self.n_cores]
+        self.use_batch = self.refractory = self.compact = False
+        self.narrow = True
+        self.R, self.stride = 0, 0
+        self.tn_dest_ptr, self.tn_dest = syn.dest_ptr, syn.dest_rec
+        self.tn_in_ptr, self.tn_in = syn.in_ptr, syn.in_rec
+        self.tn_one = syn.dest_one
+        self.ring = np.zeros(1, np.int64)
+        self.slot_base = np.zeros(1, np.int64)
 
     def _init_neurons(self, neurons):
         """The neuron registers and parameters (``NeuronPlan``) and the branch-free update's table."""
@@ -545,11 +782,32 @@ cdef class FusedKernel:
     @simd.setter
     def simd(self, str level):
         self.evs.simd = self.l32.simd = self.batch.simd = check_simd(level)
+        if self.bits:
+            self.tn.simd = self.evs.simd
+
+    @property
+    def threads(self):
+        """Threads over cores within a tick (bit-crossbar chips: :attr:`BitCores.threads`; else 1)."""
+        return self.bc.threads if self.bits else 1
+
+    @threads.setter
+    def threads(self, int n):
+        if self.bits:
+            self.bc.threads = n
+        elif n != 1:
+            raise ValueError(f"threads: {n}; only bit-crossbar chips (TrueNorth) run threads; allowed: 1")
+
+    @property
+    def duplicates(self):
+        """Spikes dropped on binary axons since the last reset (bit-crossbar chips; else 0)."""
+        return self.bc.duplicates if self.bits else 0
 
     @property
     def update_path(self):
         """The neuron update that runs: "int32" (_lif32.c), "int64" (_lif_batch.c) or "rules" (the scalar
         one-neuron rules with silicon refractory), each at level :attr:`simd` ("rules" has one variant)."""
+        if self.bits:
+            return "bits-int32" if self.tn.lanes32 else "bits-int64"
         return "int32" if self.compact else ("int64" if self.use_batch else "rules")
 
     def reset(self):
@@ -557,6 +815,8 @@ cdef class FusedKernel:
         self.ring[:] = 0
         if self.compact:
             self.ring32[:] = 0
+        if self.bits:
+            self.bc.reset()
         self.ctr[:] = 0
         self.core_hmax[:] = 0
         self.dlv[:] = 0
@@ -592,6 +852,8 @@ cdef class FusedKernel:
         self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
         if self.compact and not self._load32():
             self.widen()
+        if self.bits:
+            nm_tn_load(self.tn)
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -603,6 +865,8 @@ cdef class FusedKernel:
                 self.tick += 1
             if self.compact:
                 self._store32()
+            if self.bits:
+                nm_tn_store(self.tn)
         return None
 
     cdef bint _load32(self) noexcept nogil:
@@ -626,7 +890,9 @@ cdef class FusedKernel:
 
     # ----- phase 1: neurons --------------------------------------------------------------------------
     cdef void _update(self) noexcept nogil:
-        if self.compact:
+        if self.bits:
+            self.n_spikes = nm_tn_tick(self.tn, self.tick, &self.spikes[0], &self.ctr[0], &self.bc.duplicates)
+        elif self.compact:
             self.n_spikes = nm_lif32_cores(&self.l32, self.n_cores, &self.noff[0],
                                            &self.ring32[(self.tick % self.R) * self.stride], &self.u32[0],
                                            &self.v32[0], &self.spikes[0], &self.ctr[0])
@@ -759,6 +1025,11 @@ cdef class FusedKernel:
     cdef void _inputs(self, int64_t e0, int64_t e1, const int32_t[::1] in_line,
                       const int32_t[::1] in_count) noexcept nogil:
         cdef int64_t e
+        if self.bits:
+            if e1 > e0:
+                nm_tn_schedule(self.tn, self.tick, &self.tn_in_ptr[0], &self.tn_in[0], NULL, &in_line[e0],
+                               &in_count[e0], e1 - e0)
+            return
         self._set_slots()
         for e in range(e0, e1):
             if e + SPIKE_AHEAD < e1:
@@ -774,7 +1045,10 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
-        for m in range(n):
+        if self.bits and n:
+            nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.tn_one[0],
+                           &self.spikes[0], NULL, n)
+        for m in range(0 if self.bits else n):
             i = self.spikes[m]
             if m + SPIKE_AHEAD < n:
                 self._prefetch_rows(self.spikes[m + SPIKE_AHEAD])
@@ -783,6 +1057,8 @@ cdef class FusedKernel:
             else:
                 self._fold(i, 1)
         for m in range(n):      # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait
+            if m + 4 * SPIKE_AHEAD < n:     # the output table is random in memory for a spread spike list
+                nmf_prefetch(&is_out[self.spikes[m + 4 * SPIKE_AHEAD]])
             o = is_out[self.spikes[m]]
             if o >= 0:
                 out_spikes[t, o] = 1

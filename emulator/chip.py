@@ -22,6 +22,7 @@ from chip_configs.memory import check_memory, chip_shape, chip_terms
 from chip_configs.npz import quote
 from chip_configs.schema import ChipConfig, load_config
 from cores import CoreArray, model_of
+from cores.program_check import core_groups
 from emulator.encoders import encode
 from emulator.loops import ENGINE_NAMES, resolve_engine
 from emulator.mapped import MappedNetwork
@@ -77,19 +78,22 @@ def _neuron_tables(cores: CoreArray) -> tuple[np.ndarray, np.ndarray]:
 
 def _destinations(mapped: MappedNetwork, cores: CoreArray, lut: np.ndarray) -> tuple[np.ndarray, ...]:
     """(dest_ptr int64[N+1], dest_pos, dest_axon, dest_delay int32[E]): every core's destination table in
-    global indices, written core by core into the final arrays (no chip-sized temporaries)."""
-    n_entries = sum(len(mc.dest) for mc in mapped.cores)
+    global indices, written a group of cores at a time into the final arrays (group-sized temporaries only,
+    :func:`cores.program_check.core_groups`)."""
+    lens = np.fromiter((len(mc.dest) for mc in mapped.cores), dtype=np.int64, count=len(mapped.cores))
+    entry0 = np.concatenate([[0], np.cumsum(lens)])
     ptr = np.zeros(cores.n_neurons + 1, dtype=np.int64)
-    pos, axon, delay = (np.empty(n_entries, dtype=np.int32) for _ in range(3))
-    e0 = 0
-    for k, mc in enumerate(mapped.cores):
-        d, n0 = mc.dest, int(cores.neuron_offset[k])
-        e1 = e0 + len(d)
-        ptr[n0 + 1: n0 + 1 + mc.program.n_neurons] = d.ptr[1:].astype(np.int64) + e0   # widen: narrow files
-        pos[e0:e1] = lut[d.core]
-        axon[e0:e1] = cores.axon_offset[pos[e0:e1]] + d.axon
-        delay[e0:e1] = d.delay
-        e0 = e1
+    pos, axon, delay = (np.empty(int(entry0[-1]), dtype=np.int32) for _ in range(3))
+    for k0, k1 in core_groups(lens + np.diff(cores.neuron_offset)):
+        group = mapped.cores[k0:k1]
+        e0, e1 = int(entry0[k0]), int(entry0[k1])
+        n0, n1 = int(cores.neuron_offset[k0]), int(cores.neuron_offset[k1])
+        # Each core's row ends (widened: narrow files), shifted by the core's first entry.
+        ends = np.concatenate([mc.dest.ptr[1:].astype(np.int64) for mc in group])
+        ptr[n0 + 1: n1 + 1] = ends + np.repeat(entry0[k0:k1], np.diff(cores.neuron_offset[k0:k1 + 1]))
+        pos[e0:e1] = lut[np.concatenate([mc.dest.core for mc in group]).astype(np.int64)]
+        axon[e0:e1] = cores.axon_offset[pos[e0:e1]] + np.concatenate([mc.dest.axon for mc in group])
+        delay[e0:e1] = np.concatenate([mc.dest.delay for mc in group])
     return ptr, pos, axon, delay
 
 
@@ -131,7 +135,7 @@ class Chip:
         delivery cycles; named, never a default) -- each in the stepped loop; ``loads``: the fused loop
         (:mod:`emulator.fused`: the whole tick loop in one compiled call; exact spikes, counts and energy)
         times the loads estimate (:mod:`noc.loads_estimate`: network phase from the link loads; models with
-        the fused-loop capability only; named, never a default).
+        the fused-loop capability only: Loihi LIF and TrueNorth; named, never a default).
     """
 
     def __init__(self, cfg: ChipConfig, seed: int = 0, noc_engine: str = "fast"):

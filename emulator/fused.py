@@ -3,14 +3,16 @@
 ``Chip.from_config(cfg, noc_engine="loads")`` (CLI ``--engine loads``): the fused loop times the loads estimate
 (:mod:`noc.loads_estimate`), :mod:`emulator.loops`. Named, never a default. Its timing follows
 :mod:`emulator.timing`; the kernel is built from the typed plan records below (:class:`NeuronPlan`,
-:class:`SynapsePlan`, :class:`EventPlan`, :class:`MeshPlan`, :class:`TimingPlan`). Chips whose neuron model has
-fused kernels only (:func:`fused_loop_supported`: Loihi LIF today).
+:class:`SynapsePlan`, :class:`EventPlan`, :class:`MeshPlan`, :class:`TimingPlan`; for a bit-crossbar chip
+:class:`BitNeuronPlan` and :class:`BitSynapsePlan`, :data:`MODEL_PLANS` picks by the unit's compiled record).
+Chips whose neuron model has fused kernels only (:func:`fused_loop_supported`: Loihi LIF and TrueNorth).
 
 What it keeps exact, and what it estimates (measured against the cycle-exact engine in
 ``tests/emulator/test_loads_engine.py``; figures in ``noc/README.md``):
 
-- **exact**: every spike and output (bit-exact Loihi neurons, the same rules as the per-core kernels), every
-  count and hence every energy figure (syn_ops, neuron updates, spikes, packets, hops east-west and
+- **exact**: every spike and output (bit-exact Loihi and TrueNorth neurons, the same rules as the per-core
+  kernels, TrueNorth's stochastic synapse, leak and threshold with the same counter-based draws), every
+  count and hence every energy figure (TrueNorth's dropped duplicate axon spikes too) (syn_ops, neuron updates, spikes, packets, hops east-west and
   north-south, deliveries, per core and per tick), the per-link flits, the compute phase of every tick;
 - **estimated**: the network phase of each tick (its drain time from the tick's link, injection and ejection
   loads, :mod:`noc.loads_estimate`), hence tick and inference latency and static energy; the packet latency
@@ -31,6 +33,23 @@ come from 16-bit counters per (source group, destination core) and (source route
 masked vector add per 32 destination cores (``_events.c``), read back once per tick, not per packet. CPUs
 without AVX-512 run scalar twins of every vector path (tested equal). One call runs all ticks of an inference
 without the GIL (one tick at a time when probes need Python between ticks).
+
+TrueNorth (issue 18, ``emulator/_tn_fused.c`` through :class:`emulator._fused.BitCores`): axons are bits per
+delay slot, as the chip's scheduler holds them; a spike or input line sets its destination axon's bit in the slot
+of its delivery tick (a bit already set: a dropped duplicate, counted when the slot is delivered, as the exact
+engine counts them). Per tick and core, the set axons are listed (their crossbar rows prefetched: they are random
+in 32 MiB) and each row is added as lane masks into the core's weights of the axon's type: ``acc[j] +=
+weights[j, type(a)]`` for the row's set bits j, one AVX-512 masked add per 16 synapses (AVX2: 8; scalar: one
+add per set bit); types with stochastic synapses on the core draw per synapse (scalar). The sums are int32
+(refused beyond: axons per core x largest |weight| >= 2**31). The neuron rule is ``NM_TN_LANE_RULES`` of
+cores/nm_rules.h -- the same definition as the per-core kernels' -- in int32 lanes when :func:`bit_lanes_exact`
+proves them exact (the int64 rule on the CoreArray's register otherwise), with each core's shared parameters
+as one profile; threshold and leak draws are made only on cores whose neurons draw. A one-target neuron's
+spike sets its axon bit in one random access. Events, timing, the fixed-period violations and the network
+estimate are the Loihi path's, from the wiring alone, so for TrueNorth too only the network phase (hence
+latency, static energy and packet latencies) is estimated. Optionally two threads over cores within a tick
+(``kernel.threads = 2`` or ``NEUROMESH_THREADS=2``): each owns whole cores, its scratch and its spike list,
+joined in core order, so the results are those of one thread (tested); one thread is the default.
 """
 
 from __future__ import annotations
@@ -43,7 +62,7 @@ from chip_configs.errors import SimulationError
 from cores import tables
 from cores.models import model_of, models_with
 from emulator import _fused
-from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, spike_records
+from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, inline_lists, spike_records
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
 from noc.loads_estimate import (
@@ -107,6 +126,52 @@ class TimingPlan:
     n_per_core: np.ndarray
 
 
+@dataclass(frozen=True)
+class BitNeuronPlan:
+    """The neurons of a bit-crossbar chip (TrueNorth, ``emulator/_tn_fused.c``): the kernel records and the
+    membrane register of the CoreArray (shared), its options (``nm_tn_cfg``), the PRNG key, and the 32-bit lanes'
+    tables: whether they are exact (``lanes32``, :func:`bit_lanes_exact`), parameter columns per neuron
+    (``soa`` [8, n + 16] int32, or a dummy when every core has a profile), each core's profile (-1: per neuron)
+    and the profiles [p, 8], whether a core draws (threshold mask or stochastic leak), whether it is all at rest."""
+
+    prm: np.ndarray
+    v: np.ndarray
+    noff: np.ndarray
+    options: dict
+    key: int
+    lanes32: bool
+    soa: np.ndarray
+    core_profile: np.ndarray
+    profiles: np.ndarray
+    core_draws: np.ndarray
+    all_rest: np.ndarray
+
+
+@dataclass(frozen=True)
+class BitSynapsePlan:
+    """The bit crossbar (``cores.crossbar.BitCrossbar``, shared: rows, axon types, weights per type as int16 or
+    int32, stochastic flags or empty), which types are stochastic per core, each core's first axon and first word
+    of a slot's axon bitmap, the slots held, and the destination entries of every neuron and input line packed as
+    ``(bitmap bit << 8) | delay``; ``dest_one`` per neuron its only entry, or :data:`ONE_NONE` / :data:`ONE_MANY`
+    (no entry / several: the rows), so that a spike of a one-target neuron costs one random access."""
+
+    words: np.ndarray
+    axon_type: np.ndarray
+    w16: np.ndarray
+    w32: np.ndarray
+    stoch: np.ndarray
+    core_stoch: np.ndarray
+    types: int
+    aoff: np.ndarray
+    abase: np.ndarray
+    ring: int
+    dest_ptr: np.ndarray
+    dest_rec: np.ndarray
+    in_ptr: np.ndarray
+    in_rec: np.ndarray
+    dest_one: np.ndarray
+
+
 class FusedPlan:
     """Pre-folded synapses, per-spike events and the compiled :class:`emulator._fused.FusedKernel` of a chip."""
 
@@ -120,15 +185,14 @@ class FusedPlan:
         self.chip = chip
         cores, w = chip.cores, chip.wiring
         self.n_neurons = cores.n_neurons
-        synapses, opts = self._synapses(chip)
+        # the model's part of the kernel, by the compiled record its unit names (cores.models: kernel_record)
+        neurons, synapses = MODEL_PLANS[model_of(chip.cfg).kernel_record](self, chip)
+        self.bits = isinstance(synapses, BitSynapsePlan)
         geo = Geometry(chip)
         events = self._events(geo, w, cores.n_cores)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         self._latency_pairs = self._packet_latencies()
-        refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
-        neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
-                             self.bounds32.cnt_bits if self.bounds32 else 0)
         network = chip.network_params if isinstance(chip.network_params, LoadsEstimate) else \
             LoadsEstimate.from_router(self.params, chip.topology.cores_per_router)
         timing = TimingPlan(TickTiming.from_config(chip.cfg), network,
@@ -137,6 +201,7 @@ class FusedPlan:
         self.kernel = _fused.FusedKernel(neurons, synapses, events, mesh, timing)
         if network.has_off_chip:  # a system of chips: off-chip links estimated with their own figures
             self.kernel.set_off_chip(*off_chip_tables(network, chip, geo.cell_link))
+        _return_freed_memory()
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
 
@@ -166,10 +231,17 @@ class FusedPlan:
         self.uses_masks = routes is not None
         ev_ptr, ev, per_neuron = geo.events(w, grid_for=None if routes is None else ~first)
         meta = spike_records(dmask, per_neuron, ev_ptr, dl_ptr, w.neuron_pos, routes)
+        if dmask.shape[1] == 0:
+            inline_lists(meta, ev, dl)
+            if (meta["ev_start"] < 0).all():     # every list is in its record: the lists are not kept
+                ev, dl = ev[:0].copy(), dl[:0].copy()
         return EventPlan(ev, dl, dmask, np.argsort(geo.bit_of_pos).astype(np.int32), meta, routes)
 
     def check_counts(self, spikes: np.ndarray) -> None:
-        """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError)."""
+        """The accumulator holds fewer than 2**24 synaptic events per neuron and tick (else SimulationError).
+        Binary axons take any count as one spike: nothing to check."""
+        if self.bits:
+            return
         cmax = int(spikes.max(initial=0))
         worst = int(self.fan_in[0].max(initial=0)) + int(self.fan_in[1].max(initial=0)) * max(cmax, 1)
         if worst >= 1 << CNT_BITS:
@@ -190,6 +262,7 @@ class FusedPlan:
         activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
         args = (in_ptr, in_line, in_count, self.is_out, rec.out_spikes, timed, rec.per_tick, rec.tick_ns,
                 rec.per_core, rec.link_flits, src_count, viol, activity, drain)
+        dup0 = self.kernel.duplicates
         step = probes.spike_neurons is not None or probes.state_neurons is not None
         chunk = 1 if step else (max(1, T // 50) if bar is not None else T)
         for t0 in range(0, T, chunk):
@@ -199,6 +272,7 @@ class FusedPlan:
                 rec.record_probes(t0, probes, self.kernel.last_spikes(), self.chip.cores)
             if bar is not None:
                 bar.update(t1 - t0)
+        rec.duplicate_axon_spikes = int(self.kernel.duplicates - dup0)
         if timed:
             rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
                                                            drain[:, 1])
@@ -273,6 +347,169 @@ run_batch_loads = run_batch_fused   # the name of the fused loop before the loop
 
 
 # ----- building the plan --------------------------------------------------------------------------------
+
+
+def _lif_plans(plan: FusedPlan, chip) -> tuple[NeuronPlan, SynapsePlan]:
+    """Loihi's part of the kernel: folded synapses and the LIF updates (and the 32-bit path's bounds)."""
+    cores = chip.cores
+    synapses, opts = plan._synapses(chip)
+    refr = cores.refractory if cores.refractory.size else np.zeros(1, np.int32)
+    neurons = NeuronPlan(cores._prm, cores.u, cores.v, refr, cores.neuron_offset, opts,
+                         plan.bounds32.cnt_bits if plan.bounds32 else 0)
+    return neurons, synapses
+
+
+# TrueNorth's profile columns, in the order of emulator/_tn_fused.h (NM_TP_*)
+_TN_COLUMNS = ("alpha", "beta", "eta_mask", "leak", "reset_value", "flags", "reset_mode")
+_PACKED_BITS = 24     # (bitmap bit << 8) | delay in a uint32, below ONE_MANY
+ONE_MANY, ONE_NONE = 0xFFFFFFFE, 0xFFFFFFFF   # NM_TN_MANY / NM_TN_NONE of emulator/_tn_fused.h
+
+
+def _bit_plans(plan: FusedPlan, chip) -> tuple[BitNeuronPlan, BitSynapsePlan]:
+    """A bit-crossbar chip's part of the kernel: :func:`bit_plans` of its cores and wiring."""
+    return bit_plans(chip.cores, chip.wiring)
+
+
+def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
+    """The plans of :class:`emulator._fused.BitCores` from a CoreArray of a bit-crossbar model, through the tables
+    its unit gives (``fused_tables``), and the destination entries of wiring ``w`` (None: none, and slots for
+    every delay of the config; the conformance suite drives the cores alone)."""
+    t = model_of(cores.cfg).fused_tables(cores)
+    noff, aoff = cores.neuron_offset, cores.axon_offset
+    prm = t["prm"]
+    weights = t["weight_t"]
+    reach = int(np.diff(aoff).max(initial=0)) * int(np.abs(weights).max(initial=0))
+    if reach >= 1 << 31:
+        raise SimulationError(f"engine 'loads': a neuron could integrate up to {reach:,} per tick (axons per core x "
+                              f"largest |weight|); the fused accumulators hold less than {1 << 31:,}; use --engine fast")
+    lanes32 = bit_lanes_exact(t["options"]["membrane_bits"], reach, prm)
+    profile, profiles, soa = _tn_profiles(prm, noff)
+    flags = prm["flags"].astype(np.int64)
+    draws = (prm["eta_mask"] != 0) | ((flags & t["flag_bits"]["leak_stochastic"]) != 0)
+    rest = (flags & t["flag_bits"]["rest"]) != 0
+    neurons = BitNeuronPlan(prm, t["v"], noff, t["options"], int(t["key"]), lanes32, soa, profile, profiles,
+                            _per_core(draws, noff, np.logical_or), _per_core(rest, noff, np.logical_and))
+    stoch = t["stoch_t"]
+    types = int(weights.shape[0])
+    core_stoch = (np.stack([_per_core(stoch[k] != 0, noff, np.logical_or) for k in range(types)], axis=1).reshape(-1)
+                  if stoch.size else np.zeros(0, np.uint8))
+    abase = np.concatenate([[0], np.cumsum(-(-np.diff(aoff) // 64))]).astype(np.int64)
+    empty = np.zeros(0, np.int32)
+    dest_ptr, dest_axon, dest_delay, in_ptr, in_axon, in_delay = (
+        (w.dest_ptr, w.dest_axon, w.dest_delay, w.in_ptr, w.in_axon, w.in_delay) if w is not None else
+        (np.zeros(1, np.int64), empty, empty, np.zeros(1, np.int64), empty, empty))
+    ring = int(max(dest_delay.max(initial=1), in_delay.max(initial=1))) + 1 if w is not None else \
+        cores.delay_slots + 1
+    bit_of_axon = _axon_bits(aoff, abase)
+    dest_rec = _packed(bit_of_axon, dest_axon, dest_delay, ring)
+    synapses = BitSynapsePlan(
+        t["words"], t["axon_type"], weights.reshape(-1) if weights.dtype == np.int16 else np.zeros(0, np.int16),
+        weights.astype(np.int32).reshape(-1) if weights.dtype != np.int16 else np.zeros(0, np.int32),
+        stoch.reshape(-1) if stoch.size else np.zeros(0, np.uint8), core_stoch.astype(np.uint8), types, aoff, abase,
+        ring, np.ascontiguousarray(dest_ptr, np.int64), dest_rec, np.ascontiguousarray(in_ptr, np.int64), _packed(bit_of_axon, in_axon, in_delay, ring),
+        _only_entries(dest_ptr, dest_rec, cores.n_neurons))
+    return neurons, synapses
+
+
+def bit_lanes_exact(membrane_bits: int, reach: int, prm: np.ndarray) -> bool:
+    """Whether the TrueNorth rule is exact in int32 lanes (``NM_TN_LANE_RULES`` of cores/nm_rules.h): with
+    ``h = 2**(b-1)`` the largest membrane, every intermediate stays below 2**31 in magnitude -- ``V + input``
+    (``h + reach``), ``V + leak`` (``h + 2**15``), ``V -/+ (alpha|beta + eta)`` (``h + alpha|beta + eta_mask``),
+    ``R``; and the register constants ``h`` and ``2h - 1`` fit (b <= 31). Wrapping registers need this too (the
+    saturating ones need it for min / max to see the true sum)."""
+    if membrane_bits > 31:
+        return False
+    h = 1 << (membrane_bits - 1)
+    lim = 1 << 31
+    p = np.asarray(prm)
+    if not p.size:
+        return h + reach < lim
+    thr = int(max(p["alpha"].max(), p["beta"].max())) + int(p["eta_mask"].max())
+    return (h + reach < lim and h + (1 << 15) < lim and h + thr < lim
+            and int(np.abs(p["reset_value"]).max()) < lim)
+
+
+def _per_core(x: np.ndarray, noff: np.ndarray, op) -> np.ndarray:
+    """uint8 per core: ``op`` (logical or / and) reduced over the core's neurons (an empty core: or 0, and 1)."""
+    sizes = np.diff(noff)
+    out = np.full(sizes.size, op is np.logical_and, bool)
+    nonempty = sizes > 0
+    if x.size:
+        out[nonempty] = op.reduceat(x, noff[:-1][nonempty])
+    return out.astype(np.uint8)
+
+
+def _tn_profiles(prm: np.ndarray, noff: np.ndarray):
+    """(profile per core or -1, profiles [p, 8] int32, per-neuron columns [8, n + 16] int32 or a dummy when every
+    core has a profile): the parameter columns of :data:`_TN_COLUMNS` a whole core shares."""
+    n = prm.size
+    sizes = np.diff(noff)
+    nonempty = sizes > 0
+    starts = noff[:-1][nonempty]
+    first = np.zeros((sizes.size, 8), np.int64)
+    same = nonempty.copy()
+    for j, name in enumerate(_TN_COLUMNS):
+        x = prm[name]
+        if not n:
+            continue
+        first[nonempty, j] = x[starts]
+        same[nonempty] &= np.logical_and.reduceat(x == np.repeat(x[starts], sizes[nonempty]), starts)
+    table, index = np.unique(first[same], axis=0, return_inverse=True)
+    profile = np.full(sizes.size, -1, np.int32)
+    profile[same] = index.reshape(-1)
+    profiles = np.vstack([table, np.zeros((1, 8), np.int64)]).astype(np.int32)
+    if (profile[nonempty] >= 0).all():
+        return profile, profiles, np.zeros((8, 16), np.int32)
+    soa = np.zeros((8, n + 16), np.int32)
+    for j, name in enumerate(_TN_COLUMNS):
+        soa[j, :n] = prm[name]
+    return profile, profiles, soa
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's freed pages back to the OS (glibc ``malloc_trim``; elsewhere nothing): the plan's
+    temporaries of a many-core chip (routes of every packet) are freed in pieces below the mmap threshold, and
+    the process would otherwise keep ~400 MiB of them resident at TrueNorth's operating point (measured)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _axon_bits(aoff: np.ndarray, abase: np.ndarray) -> np.ndarray:
+    """Each global axon's bit in a slot's bitmap: its core's first word x 64 + its local index."""
+    sizes = np.diff(aoff)
+    core = np.repeat(np.arange(sizes.size), sizes)
+    return abase[core] * 64 + np.arange(int(aoff[-1]), dtype=np.int64) - aoff[core]
+
+
+def _packed(bit_of_axon: np.ndarray, axon: np.ndarray, delay: np.ndarray, ring: int) -> np.ndarray:
+    """Destination entries as uint32 ``(bitmap bit << 8) | delay`` (SimulationError when they do not fit)."""
+    bits = bit_of_axon[axon.astype(np.int64)] if axon.size else np.zeros(0, np.int64)
+    if ring > 256 or (bits.size and int(bits.max()) >= (1 << _PACKED_BITS) - 1):
+        raise SimulationError(f"engine 'loads': {bits.size and int(bits.max()) + 1:,} axon bits and delays up to "
+                              f"{ring - 1}; the packed entries hold fewer than {1 << _PACKED_BITS:,} bits and delays "
+                              "up to 255; use --engine fast")
+    return ((bits << 8) | delay.astype(np.int64)).astype(np.uint32)
+
+
+def _only_entries(ptr: np.ndarray, rec: np.ndarray, n: int) -> np.ndarray:
+    """uint32 per source: its only packed entry, ONE_NONE without one, ONE_MANY with several."""
+    ptr = np.asarray(ptr, np.int64)
+    lens = np.zeros(n, np.int64)
+    m = min(n, ptr.size - 1)
+    lens[:m] = np.diff(ptr)[:m]
+    out = np.full(n, ONE_MANY, np.uint32)
+    out[lens == 0] = ONE_NONE
+    single = np.flatnonzero(lens == 1)
+    out[single] = rec[ptr[single]]
+    return out
+
+
+# The model's part of the fused kernel, by the compiled record its unit names (cores.models: ``kernel_record``).
+MODEL_PLANS = {"loihi": _lif_plans, "truenorth": _bit_plans}
 
 
 def _axon_rows(chip) -> tuple[np.ndarray, np.ndarray]:

@@ -92,6 +92,28 @@ def spike_records(dmask, per_neuron: dict, ev_ptr, dl_ptr, neuron_pos, routes) -
     return meta
 
 
+INLINE_EV, INLINE_DL = 6, 4   # list entries a record holds in its unused mask words (_events.c)
+
+
+def inline_lists(meta: np.ndarray, ev: np.ndarray, dl: np.ndarray) -> None:
+    """Without destination masks (beyond :data:`MASK_WORDS_MAX` x 64 cores) a record's 32 mask bytes are free:
+    a neuron with at most :data:`INLINE_EV` route-difference entries and :data:`INLINE_DL` deliveries keeps them
+    there (bytes 0-23 and 24-31), marked ``ev_start = -1``, so that its spike costs one random access instead of
+    three (TrueNorth's operating point: every neuron, 4 entries and 1 delivery)."""
+    ev_n, dl_n = meta["ev_n"].astype(np.int64), meta["dl_n"].astype(np.int64)
+    inline = np.flatnonzero((ev_n <= INLINE_EV) & (dl_n <= INLINE_DL))
+    words = meta["mask"].view(np.uint32).reshape(meta.size, 8)
+    halves = meta["mask"].view(np.uint16).reshape(meta.size, 16)
+    ev_start, dl_start = meta["ev_start"].astype(np.int64), meta["dl_start"].astype(np.int64)
+    for j in range(INLINE_EV):
+        rows = inline[ev_n[inline] > j]
+        words[rows, j] = ev[ev_start[rows] + j]
+    for j in range(INLINE_DL):
+        rows = inline[dl_n[inline] > j]
+        halves[rows, 12 + j] = dl[dl_start[rows] + j]
+    meta["ev_start"][inline] = -1
+
+
 def delivery_tables(w, n_cores: int, bit_of_pos: np.ndarray,
                 masks: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each neuron's deliveries: (list pointers, destination cores uint16 of the list, bit masks uint64[N, W],

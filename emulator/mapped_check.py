@@ -15,6 +15,7 @@ import numpy as np
 from chip_configs.errors import ProgramError
 from chip_configs.schema import ChipConfig
 from cores.models import model_of
+from cores.program_check import core_groups, programs_valid
 
 if TYPE_CHECKING:
     from emulator.mapped import MappedCore, MappedNetwork
@@ -80,6 +81,32 @@ def check_destinations(mc: MappedCore, sizes: CoreSizes, cfg: ChipConfig) -> lis
         p.append(f"core {mc.index}: {len(d)} output edges exceed core.max_output_axons_per_core {lim}")
     p += _check_targets(f"core {mc.index}", d.core, d.axon, d.delay, sizes, cfg, row_of=d.ptr)
     return p
+
+
+def destinations_ok(m: MappedNetwork, sizes: CoreSizes, cfg: ChipConfig) -> bool:
+    """True when :func:`check_destinations` finds nothing on any core, checked over groups of cores at once
+    (row pointers per core in Python, the entries' values concatenated); False: not sure (check core by core).
+    """
+    lim, max_fan_out = cfg.core.max_output_axons_per_core, cfg.core.max_fan_out
+    lens = []
+    for mc in m.cores:
+        d, n = mc.dest, mc.program.n_neurons
+        if (d.ptr.shape != (n + 1,) or int(d.ptr[0]) != 0 or int(d.ptr[-1]) != len(d)
+                or (lim is not None and len(d) > lim)):
+            return False
+        lens.append(len(d))
+    for k0, k1 in core_groups(lens):
+        dests = [mc.dest for mc in m.cores[k0:k1]]
+        fan_out = np.diff(np.concatenate([d.ptr.astype(np.int64) for d in dests]))
+        ends = np.cumsum([d.ptr.size for d in dests])[:-1] - 1   # diffs across two cores' pointers
+        fan_out[ends] = 0
+        core = np.concatenate([d.core for d in dests]).astype(np.int64)
+        axon, delay = np.concatenate([d.axon for d in dests]), np.concatenate([d.delay for d in dests])
+        limit = sizes.lookup(sizes.axons, core)
+        if (fan_out.max(initial=0) > max_fan_out or (limit < 0).any() or (axon < 0).any() or (axon >= limit).any()
+                or (delay < 1).any() or (delay > cfg.core.delay_slots).any()):
+            return False
+    return True
 
 
 def _row(ptr: np.ndarray, entry: int) -> int:
@@ -148,12 +175,17 @@ def check_mapped(m: MappedNetwork, cfg: ChipConfig) -> None:
     check_target(m, cfg)
     problems = check_core_indices(m, cfg)
     sizes = CoreSizes.of(m, cfg)
-    for mc in m.cores:
-        try:
-            mc.program.validate(cfg, mc.index)
-        except ProgramError as exc:
-            problems.append(str(exc))
-        problems += check_destinations(mc, sizes, cfg)
+    # Vectorised over all cores first; core by core (the messages) only where something may be wrong.
+    programs_ok = programs_valid(cfg, [mc.program for mc in m.cores])
+    dests_ok = destinations_ok(m, sizes, cfg)
+    for mc in m.cores if not (programs_ok and dests_ok) else ():
+        if not programs_ok:
+            try:
+                mc.program.validate(cfg, mc.index)
+            except ProgramError as exc:
+                problems.append(str(exc))
+        if not dests_ok:
+            problems += check_destinations(mc, sizes, cfg)
     problems += check_io(m, sizes, cfg)
     if problems:
         shown = problems[:MAX_LISTED]

@@ -43,6 +43,7 @@ import numpy as np
 from chip_configs.events import EVENT_NAMES, Event
 from chip_configs.files import atomic_write_json
 from cores.models import model_of
+from cores.program_check import synapse_counts
 from emulator.energy import price, static_energy_pj
 from emulator.links import link_busy_cycles, link_name
 from emulator.report_text import render_text
@@ -429,9 +430,10 @@ class NeuroBenchMetrics(_Record):
     @classmethod
     def of(cls, chip, mean: InferenceSummary, activation_sparsity: float, memory: MemoryBits) -> NeuroBenchMetrics:
         progs = [c.program for c in chip.mapped.cores]
-        synapses = sum(int(p.n_synapses) for p in progs)
-        nonzero = sum(int(p.n_synapses) if p.syn_weight is None else int(np.count_nonzero(p.syn_weight))
-                      for p in progs)
+        per_core = synapse_counts(progs)   # one popcount pass over the crossbars, not one call per core
+        synapses = int(per_core.sum())
+        nonzero = sum(int(n) if p.syn_weight is None else int(np.count_nonzero(p.syn_weight))
+                      for n, p in zip(per_core, progs, strict=True))
         points = sum(int(p.n_axons) * int(p.n_neurons) for p in progs)
         ops = {"effective_acs": float(mean.counts[Event.SYN_OPS.label]), "effective_macs": 0.0,
                "dense": float(synapses) * float(mean.ticks)}

@@ -25,7 +25,8 @@ cdef class FlowKernel:
     cdef:
         int W, H, C, NP, Pc, Lc, Ic, Ec, F, full, n_cores
         bint x_first
-        double s_inj, s_link, s_ej, uw, step, hol_scale
+        double s_inj, s_link, s_ej, uw, step
+        object hol_scale    # float, or float64 [links] (noc.flow_reference.hol_work_scale)
         object outputs      # int64 [links, 4]: other outputs of each link's router (noc.flow_reference.router_outputs)
         int rows[4]
         int cols[4]
@@ -35,7 +36,7 @@ cdef class FlowKernel:
     def __init__(self, int width, int height, int cores_per_router, bint x_first, int pipeline, int link,
                  int injection, int ejection, int flits, double s_inj, double s_link, double s_ej, int full,
                  double uniform_width, int n_cores, list line_links, const int32_t[::1] link_dst,
-                 double hol_scale=1.0, outputs=None):
+                 hol_scale=1.0, outputs=None):
         """``line_links``: the link grids of directions N, E, S, W (``MeshTopology.line_links``); ``x_first``:
         the routing's first dimension (``noc.routing.first_axis``); ``hol_scale`` and ``outputs``: the
         head-of-line work factor of links that queue beside another queueing output of their router
@@ -118,7 +119,7 @@ cdef class FlowKernel:
     def _work_scale(self, list grids):
         """Per direction, the work factor of each link cell (as ``flow_reference._Loads.set_work_scale``)."""
         from noc.flow_reference import link_work_scale
-        if self.outputs is None or self.hol_scale == 1.0:
+        if self.outputs is None or (np.ndim(self.hol_scale) == 0 and self.hol_scale == 1.0):
             return [np.ones((self.rows[d], self.cols[d])) for d in range(4)]
         ex = np.full(self.link_dst.shape[0] + 1, -np.inf)
         for d in range(4):

@@ -93,6 +93,7 @@ ctypedef struct PortState:        # input port ``pidx`` and the output port with
     int64_t peak                   # peak flits held or reserved (reported; V = 1: ``VCState.peak``)
     int32_t nwait                  # packets sent to this port's VCs that have not left (V > 1; V = 1: the VC's)
     int32_t in_rr, out_rr          # round-robin pointers: input arbiter (over VCs), output arbiter (inputs)
+    int32_t acc_rr                 # ``islip``: the input's accept pointer (over outputs)
     uint64_t cwait                 # input ports of the sender feeding this port that wait for room (bit i & 63);
                                    # any non-zero value on a local port: its core's source queue waits
 
@@ -209,6 +210,11 @@ cdef class CycleKernel:
         uint64_t *req_mask   # fast path: per output, the inputs requesting it (bit i)
         int32_t *win_of      # fast path: per output, the input granted
         bint fast1           # one VC, one-flit packets, at most 64 ports per router: :meth:`_allocate1`
+        bint islip           # ``switch_allocator: islip`` (V > 1; with one VC both allocators decide alike)
+        int32_t *isl_vc      # islip, per input i and output o (i * NP + o): the VC requesting o, or -1
+        int32_t *isl_dvc     # ... its downstream VC
+        Py_ssize_t *isl_pd   # ... its downstream port
+        int32_t *isl_grant   # islip, per output: the input it grants, or -1
         # per call
         int64_t n_ew, n_ns, delivered, last
         public int64_t n_steps, n_cycles  # diagnostics (router visits, cycles simulated), cumulative
@@ -246,7 +252,7 @@ cdef class CycleKernel:
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
                  int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0,
                  int credit_lag=-1, int vc_realloc=0, const int8_t[::1] link_off=None, int off_land=0,
-                 int off_busy=0, int off_credit=0, int off_slots=0):
+                 int off_busy=0, int off_credit=0, int off_slots=0, bint islip=False):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
@@ -260,6 +266,7 @@ cdef class CycleKernel:
         self.Pc, self.Lc, self.Ic, self.Ec, self.Sc = pipeline, link, injection, ejection, vc_setup
         self.Kc = flits - 1 if credit_lag < 0 else credit_lag  # d to the departure whose credits free a slot
         self.Ac = vc_realloc
+        self.islip = islip and vcs > 1
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
         for k in range(9):
             self.route_tab[k] = route_table[k // 3, k % 3]
@@ -337,6 +344,11 @@ cdef class CycleKernel:
         self.req_dvc, self.req_pd = <int32_t*>_alloc(self.NP, 4), <Py_ssize_t*>_alloc(self.NP, sizeof(Py_ssize_t))
         self.radix_cnt = <int32_t*>_alloc(1 << RADIX_BITS, 4)
         self.req_mask, self.win_of = <uint64_t*>_alloc(self.NP, 8), <int32_t*>_alloc(self.NP, 4)
+        k = self.NP * self.NP if self.islip else 0
+        self.isl_vc, self.isl_dvc = <int32_t*>_alloc(k, 4), <int32_t*>_alloc(k, 4)
+        self.isl_pd, self.isl_grant = <Py_ssize_t*>_alloc(k, sizeof(Py_ssize_t)), <int32_t*>_alloc(self.NP, 4)
+        for k in range(self.NP * self.NP if self.islip else 0):
+            self.isl_vc[k] = -1
 
     def __dealloc__(self):
         # free(NULL) is a no-op: safe if __init__ failed half-way
@@ -346,7 +358,8 @@ cdef class CycleKernel:
         free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_tail)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
-        free(self.req_mask); free(self.win_of)
+        free(self.req_mask); free(self.win_of); free(self.isl_vc); free(self.isl_dvc); free(self.isl_pd)
+        free(self.isl_grant)
         self._free_packets()
         free(self.hist); self.hist = NULL; self.hist_cap = 0
 
@@ -772,6 +785,8 @@ cdef class CycleKernel:
         if ports:
             if self.fast1:
                 self._allocate1(r, t, ports)
+            elif self.islip:
+                self._allocate_islip(r, t, ports)
             else:
                 self._allocate(r, t, ports)
 
@@ -965,6 +980,61 @@ cdef class CycleKernel:
             self._wake(r2, t + lat + self.Pc, (<uint64_t>1) << ((o + 2) & 3))
         self._note_peak(pidx2)
 
+    cdef void _allocate_islip(self, int r, int64_t t, uint64_t ports) noexcept nogil:
+        """``switch_allocator: islip`` (V > 1), one iteration: the occupied input ports in ``ports`` request
+        every output one of their ready heads wants (:meth:`_examine`), each output grants the requesting input
+        nearest after its pointer, each input accepts the granting output nearest after its accept pointer; an
+        accept moves both pointers and sends. A port that requested is woken at ``t + 1`` if it lost, at its
+        ``in_free`` if it sent (its other VCs wait for the port)."""
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, q
+        cdef int i, o, j, wd, nreq = 0, NP = self.NP, best, d, dbest
+        cdef int64_t w
+        cdef uint64_t m
+        for wd in range(self.NW):
+            m = self.occ_mask[<Py_ssize_t>r * self.NW + wd] & ports
+            while m:
+                i = (wd << 6) + ctz64(m)
+                m &= m - 1
+                w = self._examine(r, base + i, i, t)
+                if w != NEVER:
+                    self._wake(r, w, (<uint64_t>1) << (i & 63))
+                if self.req_vc[i] >= 0:
+                    self.req_in[nreq] = i
+                    nreq += 1
+        if nreq == 0:
+            return
+        for o in range(NP):  # grant: per output, the requesting input nearest after its pointer
+            best, dbest = -1, NP
+            for j in range(nreq):
+                i = self.req_in[j]
+                if self.isl_vc[i * NP + o] >= 0:
+                    d = i - self.ports[base + o].out_rr
+                    d += NP if d < 0 else 0
+                    if d < dbest:
+                        best, dbest = i, d
+            self.isl_grant[o] = best
+        for j in range(nreq):  # accept: per input, the granting output nearest after its accept pointer
+            i = self.req_in[j]
+            best, dbest = -1, NP
+            for o in range(NP):
+                if self.isl_grant[o] == i:
+                    d = o - self.ports[base + i].acc_rr
+                    d += NP if d < 0 else 0
+                    if d < dbest:
+                        best, dbest = o, d
+            if best >= 0:
+                q = i * NP + best
+                self.ports[base + best].out_rr = 0 if i + 1 == NP else i + 1
+                self.ports[base + i].acc_rr = 0 if best + 1 == NP else best + 1
+                self._send(r, i, self.isl_vc[q], best, t, self.isl_pd[q], self.isl_dvc[q])
+                w = self.ports[base + i].in_free
+            else:
+                w = t + 1
+            self._wake(r, w, (<uint64_t>1) << (i & 63))
+            for o in range(NP):
+                self.isl_vc[i * NP + o] = -1
+            self.req_vc[i] = -1
+
     cdef void _arbitrate(self, Py_ssize_t base, int nreq) noexcept nogil:
         """Output arbiters: each output grants the requesting input nearest after its round-robin pointer
         (``req_win``). All requests were formed before any grant, so one output's grant cannot change another's."""
@@ -989,7 +1059,7 @@ cdef class CycleKernel:
         of this port could move."""
         cdef int k, v, p, o, dv
         cdef int64_t w = NEVER, of
-        cdef Py_ssize_t q, pd
+        cdef Py_ssize_t q, pd, qo
         cdef bint busy = self.ports[pidx].in_free > t
         cdef int V = self.V
         if V == 1:
@@ -1009,7 +1079,7 @@ cdef class CycleKernel:
                 continue
             o = self.pk[p].out
             of = self._out_free(r, o)
-            if busy or of > t or self.req_vc[i] >= 0:
+            if busy or of > t or (self.isl_vc[i * self.NP + o] >= 0 if self.islip else self.req_vc[i] >= 0):
                 w = min(w, max(t + 1, max(self.ports[pidx].in_free, of)))
                 continue
             dv, pd = 0, 0
@@ -1020,6 +1090,9 @@ cdef class CycleKernel:
                     self._await_credit(pd, r, i, t)
                     continue
             self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
+            if self.islip:  # every output its heads want: the first VC in round-robin order asks for it
+                qo = i * self.NP + o
+                self.isl_vc[qo], self.isl_dvc[qo], self.isl_pd[qo] = v, dv, pd
         return w
 
     cdef inline int64_t _examine1(self, int r, Py_ssize_t pidx, int i, int64_t t) noexcept nogil:

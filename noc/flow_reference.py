@@ -47,7 +47,7 @@ import numpy as np
 
 from noc.contention import HOL_EFFICIENCY, credit_service_times, hol_saturation, router_contenders
 from noc.model import RouterParams
-from noc.routing import segments
+from noc.routing import first_axis, segments
 from noc.topology import E, MeshTopology, N, S, W
 
 UNIFORM_WIDTH = np.sqrt(12.0)  # width of a uniform distribution over its standard deviation
@@ -73,14 +73,29 @@ def estimate(topo: MeshTopology, p: RouterParams, src, dst, inject) -> FlowEstim
     return FlowEstimate(deliver, *loads.link_counts(p.flits), *_peak_estimate(loads, routes, topo, p, service))
 
 
-def hol_work_scale(topo: MeshTopology, p: RouterParams) -> float:
-    """Factor on the work of a link that queues beside another queueing output of its router, when its buffers
-    are credit-limited (``V (D // F)`` slots below the credit round trip): ``HOL_EFFICIENCY / h``, ``h`` the
-    finite-switch head-of-line share of a ``3 + C``-input router (:func:`noc.contention.hol_saturation`); 1
-    with deeper buffers, which absorb the conflicts (the exact engine's share rises to ~0.78 with 8 slots)."""
+def hol_work_scale(topo: MeshTopology, p: RouterParams) -> np.ndarray | float:
+    """Per link, the factor on its work when it queues beside another queueing output of its router, with
+    credit-limited buffers (``V (D // F)`` slots below the credit round trip): ``HOL_EFFICIENCY / h``, ``h`` the
+    head-of-line share of an output requested by ``N`` FIFO input ports (:func:`noc.contention.hol_saturation`),
+    ``N`` = :func:`output_contenders`; 1 with deeper buffers, which absorb the conflicts (the exact engine's
+    share rises to ~0.78 with 8 slots). float64 [n_links], or the scalar 1.0."""
     if credit_service_times(p)[1] <= p.flits:
         return 1.0
-    return HOL_EFFICIENCY / hol_saturation(router_contenders(topo.cores_per_router))
+    n = output_contenders(topo, p.routing)
+    share = np.array([hol_saturation(k) for k in range(n.max(initial=0) + 1)])
+    return HOL_EFFICIENCY / share[n]
+
+
+def output_contenders(topo: MeshTopology, routing: str) -> np.ndarray:
+    """int64 [n_links]: the input ports of a link's router that can request it under dimension-order routing
+    (issue 12, "contenders per dimension"). A packet turns only from the first dimension into the second, so an
+    output of the first dimension (E / W for ``xy``) is requested by the opposite input of that dimension and
+    the ``C`` local ports, ``1 + C``; an output of the second by the other three mesh inputs and the local
+    ports, ``3 + C`` (:func:`noc.contention.router_contenders`, which the loads estimate uses for every
+    link)."""
+    first = topo.link_is_ew if first_axis(routing) == 0 else ~topo.link_is_ew
+    c = topo.cores_per_router
+    return np.where(first, 1 + c, router_contenders(c)).astype(np.int64)
 
 
 def router_outputs(topo: MeshTopology) -> np.ndarray:

@@ -26,6 +26,16 @@ iteration, iSLIP pointer rule).
   whose output port is idle and, for a mesh output, whose downstream input port has a VC with room for ``F``
   flits; (2) each output port's arbiter grants one of the input ports that picked it. Arbiters are
   round-robin (:mod:`noc.arbitration`); the input arbiter's priority moves only on an output grant (iSLIP).
+  This is ``switch_allocator: input_first`` (the default).
+- ``switch_allocator: islip`` (BookSim2's default ``sw_allocator = islip`` with ``alloc_iters = 1``,
+  ``allocators/islip.cpp`` and ``IQRouter::_SWAllocAddReq``): (1) every ready head of an idle input port whose
+  output is idle and (mesh outputs) has room downstream is a request; an input requests each output once, for
+  the first such VC in round-robin order from its VC pointer; (2) each output's arbiter grants, round-robin from
+  its pointer, one of the input ports requesting it; (3) each input port's accept arbiter (round-robin over
+  outputs) accepts one of the outputs that granted it, and that VC's head leaves. An output whose grant is not
+  accepted stays idle this cycle. Only an accept moves pointers: the output's to the input after the accepted
+  one, the input's accept pointer to the output after the accepted one, its VC pointer to the VC after the
+  one sent. With one VC each input has at most one request and both allocators decide alike.
 - Traversal: the granted packet leaves at cycle ``d = t``. Its input port and output port are busy for ``F``
   cycles (one flit per cycle), i.e. free again at ``d + F``. On a mesh output it takes the downstream VC with
   the most free packet slots (lowest index on ties) -- VC allocation folded into the switch grant -- and its
@@ -129,6 +139,8 @@ class RouterParams:
         and VC allocation redone), beyond the ``F`` cycles the previous packet's flits occupy the port.
     routing, arbitration : str
         Names of the routing function and of the arbiter.
+    switch_allocator : str
+        ``input_first`` (the default) or ``islip`` (BookSim2's ``sw_allocator = islip``); see the module text.
     """
 
     pipeline: int
@@ -141,6 +153,7 @@ class RouterParams:
     routing: str
     arbitration: str
     vc_setup: int = 0
+    switch_allocator: str = "input_first"
     flit_credits: bool = False
     vc_realloc: int = 0
     credit_delay: int | None = None
@@ -165,6 +178,7 @@ class RouterParams:
             routing=n.routing,
             arbitration=n.arbitration,
             vc_setup=n.vc_setup_cycles,
+            switch_allocator=n.switch_allocator,
             flit_credits=n.credit_return == "flit",
             vc_realloc=n.vc_realloc_cycles,
             credit_delay=n.credit_delay_cycles,

@@ -327,6 +327,8 @@ class _Router:
         # per local output, its V VCs: held until d + F + A after a packet took one (``vc_realloc_cycles``)
         self.eject_held = [[0] * p.vcs for _ in range(LOCAL, n_ports)]
         self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
+        # ``switch_allocator: islip``: per input, the arbiter accepting one of the outputs that granted it
+        self.accept_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
         self.sources = [deque() for _ in range(net.topo.cores_per_router)]
         self.inj_free = [0] * net.topo.cores_per_router  # injection channel busy until
         self.wake = net.env.event()
@@ -360,13 +362,48 @@ class _Router:
     def _step(self, t: int) -> None:
         for k in range(len(self.sources)):
             self._inject(k, t)
+        if self.net.p.switch_allocator == "islip":
+            self._allocate_islip(t)
+        else:
+            self._allocate_input_first(t)
+        self._plan_wake(t)
+
+    def _allocate_input_first(self, t: int) -> None:
+        """Each input picks one VC, each output grants one of the inputs that picked it."""
         choice = [self._input_request(i, t) for i in range(len(self.inputs))]
         for o in {c[1] for c in choice if c is not None}:
             arb = self.out_arbiters[o]
             i = arb.pick([c is not None and c[1] == o for c in choice])
             arb.commit(i)
             self._send(i, choice[i][0], o, t)
-        self._plan_wake(t)
+
+    def _allocate_islip(self, t: int) -> None:
+        """iSLIP, one iteration: inputs request every output their ready heads want, outputs grant, inputs
+        accept; only accepts move the pointers."""
+        requests = [self._input_requests(i, t) for i in range(len(self.inputs))]
+        grant = {o: self.out_arbiters[o].pick([o in req for req in requests]) for req in requests for o in req}
+        for i, req in enumerate(requests):
+            o = self.accept_arbiters[i].pick([grant.get(o) == i for o in range(len(self.inputs))])
+            if o is None:
+                continue
+            self.accept_arbiters[i].commit(o)
+            self.out_arbiters[o].commit(i)
+            self._send(i, req[o], o, t)
+
+    def _input_requests(self, i: int, t: int) -> dict[int, int]:
+        """``{output: vc}`` of input ``i``'s iSLIP requests: per output, the first VC wanting it in round-robin
+        order from the VC pointer (empty while the input is busy)."""
+        port = self.inputs[i]
+        if port.free_at > t:
+            return {}
+        req: dict[int, int] = {}
+        n = len(port.vcs)
+        for k in range(n):
+            v = (port.arbiter.pointer + k) % n
+            o = self._head_request(port.vcs[v], t)
+            if o is not None and o not in req:
+                req[o] = v
+        return req
 
     def _inject(self, k: int, t: int) -> None:
         """Local core ``k`` hands its oldest requested packet to the local input port if there is room."""

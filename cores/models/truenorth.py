@@ -196,7 +196,8 @@ class TrueNorth(NeuronModel):
     record_dtype = RECORD_DTYPE
     kernel_record = "truenorth"
     rest_flag = _kernels.TRUENORTH_FLAGS["rest"]
-    capabilities = Capabilities(typed_axons=True, bit_crossbar=True, stochastic=True, binary_axons=True)
+    capabilities = Capabilities(typed_axons=True, bit_crossbar=True, stochastic=True, binary_axons=True,
+                                fused_loop=True)
 
     integrate = staticmethod(integrate)
     step = staticmethod(step)
@@ -244,6 +245,15 @@ class TrueNorth(NeuronModel):
         """The membrane's width and overflow as the compiled rule takes them (``nm_tn_cfg``)."""
         v = membrane_register(cfg)
         return {"membrane_bits": v.bits, "v_wrap": v.overflow == "wrap", "v_twos_complement": v.twos_complement}
+
+    def fused_tables(self, ca) -> dict:
+        """What the fused loop's bit-crossbar kernel (``emulator/_tn_fused.c``) takes from CoreArray ``ca`` of
+        this model, shared, not copied: the kernel records and membrane register, the crossbar's rows, axon types,
+        typed weights and stochastic flags, the PRNG key, the rule's options and the record's flag bits."""
+        x = ca._xbar
+        return {"prm": ca._prm, "v": ca.v, "words": x.words, "axon_type": x.axon_type, "weight_t": x.weight_t,
+                "stoch_t": x.stoch_t, "key": ca._key, "options": self.kernel_options(ca.cfg),
+                "flag_bits": _kernels.TRUENORTH_FLAGS}
 
     def make_crossbar(self, cfg, axon_offset, neuron_offset, n_synapses, programs):
         return BitCrossbar(cfg, axon_offset, neuron_offset, programs, binary=self.capabilities.binary_axons)

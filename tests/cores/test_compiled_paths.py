@@ -9,7 +9,11 @@ spikes per core):
 - ``direct/<model>``: the direct-input entry points (:func:`cores.simulate_neurons`);
 - ``fused/<update>/<level>``: the fused loop's neuron updates by name (:func:`emulator._fused.run_update`):
   ``rules`` (the one-neuron rules, with silicon refractory), ``int64`` (``_lif_batch.c``) and ``int32``
-  (``_lif32.c``) at every instruction-set level, whatever the CPU's best would be.
+  (``_lif32.c``) at every instruction-set level, whatever the CPU's best would be;
+- ``fused/bits/<level>``: the fused loop's TrueNorth cores (:class:`emulator._fused.BitCores`,
+  ``_tn_fused.c``: axon bits per delay slot, bit-parallel crossbar integration, the lane rule in int32 lanes or,
+  beyond their bounds (``truenorth_wide``), the int64 rule) at every level, driven through the CoreArray's
+  interface, duplicates included.
 
 Parameters come from the range tables (:func:`cores.param_ranges`): each value is an edge (min, max, 0, and
 one off each of them, within range) or uniform in the range. Inputs reach an axon up to COUNT_MAX times per
@@ -31,6 +35,7 @@ import pytest
 from cores import CoreArray, CoreProgram, model_of, param_ranges, simulate_neurons, tables
 from cores._reference import ReferenceCoreArray
 from emulator import _fused
+from emulator.fused import bit_plans
 from tests.cores._factories import variant
 
 TICKS = 24
@@ -60,7 +65,10 @@ CONFIGS = {
         "neuron.membrane_bits": 9, "neuron.threshold_bits": 8, "neuron.threshold_mask_bits": 6,
         "neuron.membrane_overflow": "wrap"}),
 }
-TRUENORTH = {"truenorth", "truenorth_narrow", "truenorth_wrap9"}
+# beyond the fused loop's int32 lanes (emulator.fused.bit_lanes_exact): its int64 rule runs
+CONFIGS["truenorth_wide"] = lambda: variant("truenorth", **{"neuron.membrane_bits": 40,
+                                                            "neuron.membrane_overflow": "wrap"})
+TRUENORTH = {"truenorth", "truenorth_narrow", "truenorth_wrap9", "truenorth_wide"}
 REFRACTORY = {"loihi_refractory"}
 NOT_32_BIT = REFRACTORY | {"loihi_wide"}     # beyond the 32-bit bounds of _lif32.c (the plan never picks it)
 LEVELS = _fused.SIMD_LEVELS
@@ -261,6 +269,49 @@ def test_fused_updates_equal_the_oracle(update, level, config, profiles, seed):
     assert_same(got, want, ("spikes", "counts", *_registers(cfg)), f"fused/{update}/{level} {config}")
 
 
+class FusedBitCores:
+    """The fused loop's TrueNorth cores behind the CoreArray interface of :func:`run_chip` (at ``LEVEL``)."""
+
+    LEVEL = "scalar"
+
+    def __init__(self, cfg, progs, seed):
+        self.cores = CoreArray(cfg, progs, seed=seed)
+        self.bc = _fused.BitCores(*bit_plans(self.cores))
+        self.bc.simd = self.LEVEL
+        self.n_neurons = self.cores.n_neurons
+        self.last_counts, self.last_duplicates = None, 0
+
+    def schedule(self, axons, delays):
+        self.bc.schedule(axons, delays)
+
+    def step(self):
+        spikes, self.last_counts, self.last_duplicates = self.bc.step()
+        return spikes
+
+    def state(self):
+        return self.cores.state()
+
+
+def _bit_cases():
+    for level in LEVELS:
+        for config in sorted(TRUENORTH):
+            marks = [] if level in AVAILABLE else [pytest.mark.skip(
+                reason=f"fused/bits/{level}: this CPU lacks {level} (it runs {', '.join(AVAILABLE)})")]
+            yield pytest.param(level, config, marks=marks, id=f"fused/bits/{level}-{config}")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("level", "config"), list(_bit_cases()))
+def test_fused_bit_cores_equal_the_oracle(level, config, seed):
+    """fused/bits/<level>: the fused loop's TrueNorth cores, fed the oracle's spikes through their axon bits:
+    spikes, v after every tick, counts and dropped duplicates."""
+    cfg, progs, _, counts, want = _case(config, seed)
+    cls = type("Cores", (FusedBitCores,), {"LEVEL": level})
+    got = run_chip(cls, cfg, progs, counts, seed)
+    assert_same(got, want, ("spikes", "counts", "duplicates", "v"), f"fused/bits/{level} {config}")
+    assert _fused.BitCores(*bit_plans(CoreArray(cfg, progs, seed=seed))).lanes32 == (config != "truenorth_wide")
+
+
 def test_every_level_refuses_cleanly_where_the_cpu_lacks_it():
     """Naming a level the CPU lacks raises an error naming it and what the CPU runs, never a crash; unknown
     names are refused with the known ones."""
@@ -279,4 +330,5 @@ def compiled_paths() -> dict[str, bool]:
     paths = {f"cores/{m}": True for m in ("loihi_lif", "truenorth")}
     paths.update({f"direct/{m}": True for m in ("loihi_lif", "truenorth")})
     paths.update({f"fused/{u}/{lv}": lv in AVAILABLE for u, lv in _fused.update_paths()})
+    paths.update({f"fused/bits/{lv}": lv in AVAILABLE for lv in LEVELS})
     return paths

@@ -7,8 +7,9 @@ cores, crossbars, parameters, destinations with delays, outputs) and random inpu
   core (every energy operation);
 - the tick-level reference run (:meth:`emulator.chip.Chip.run_reference`: the NumPy oracle cores, no NoC)
   gives the same output spikes;
-- on Loihi models, the ``loads`` engine (the fused loop) gives the same output spikes, counts and dynamic
-  energy per operation (its network phase is an estimate, so static energy and times are not compared).
+- the ``loads`` engine (the fused loop; Loihi and TrueNorth) gives the same output spikes, counts, dropped
+  duplicates and dynamic energy per operation (its network phase is an estimate, so static energy and times are
+  not compared).
 
 Few examples on tiny chips keep this to a few seconds; CI derandomises the search (tests/conftest.py).
 """
@@ -52,7 +53,7 @@ def test_exact_engines_and_reference_agree_on_random_chips(model, sync, seed, ba
     if runs["fast"].report.to_dict()["timing_violations"] == []:
         ref = Chip.from_config(cfg, seed=seed).program(mapped).run_reference(spikes)
         np.testing.assert_array_equal(runs["fast"].output_spikes, ref.output_spikes)
-    if model == "loihi_lif":
-        loads = Chip.from_config(cfg, seed=seed, noc_engine="loads").program(mapped).run(spikes)
-        _assert_same_counts(runs["fast"], loads)
-        assert _dynamic_energy(runs["fast"]) == _dynamic_energy(loads)
+    loads = Chip.from_config(cfg, seed=seed, noc_engine="loads").program(mapped).run(spikes)
+    _assert_same_counts(runs["fast"], loads)
+    assert _dynamic_energy(runs["fast"]) == _dynamic_energy(loads)
+    assert [r.duplicate_axon_spikes for r in loads.records] == [r.duplicate_axon_spikes for r in runs["fast"].records]

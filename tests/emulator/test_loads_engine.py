@@ -47,6 +47,28 @@ CONFIGS = {
 NOT_32_BIT = {"silicon-refractory", "wide-registers"}
 
 
+def _truenorth(**neuron) -> object:
+    """small_config('truenorth') with larger cores (vector chunks and tails) and neuron options changed."""
+    d = yaml.safe_load((PRESET_DIR / "tiny.yaml").read_text())
+    d["mesh"] = {"width": 3, "height": 2, "cores_per_router": 2}
+    d["core"].update(axons_per_core=48, neurons_per_core=40, max_synapses_per_core=1920, synapse_memory_bits=1920,
+                     max_fan_in=48, max_fan_out=6, delay_slots=5, axon_types=4, weight_exp_min=0, weight_exp_max=0)
+    d["neuron"] = {"model": "truenorth", "prng_seed": 7, **neuron}
+    return config_from_dict(d, "truenorth-variant")
+
+
+# TrueNorth chips (emulator/_tn_fused.c): every neuron feature with stochastic modes on (random_chips), duplicates
+# from repeated inputs and merged destinations, fixed sync with violations, a wrapping 12-bit membrane and one
+# beyond the int32 lanes (the int64 rule).
+TN_CONFIGS = {
+    "truenorth": lambda: small_config("truenorth"),
+    "truenorth-fixed": lambda: small_config("truenorth", sync="fixed"),
+    "truenorth-40": lambda: _truenorth(),
+    "truenorth-wrap12": lambda: _truenorth(membrane_bits=12, threshold_bits=10, membrane_overflow="wrap"),
+    "truenorth-wide": lambda: _truenorth(membrane_bits=40, membrane_overflow="wrap"),
+}
+
+
 def _two_chips(sync: str = "barrier", **off) -> object:
     """Two small_config chips side by side (a 6 x 2 mesh): an off-chip link slower and narrower than on chip."""
     link = {"latency_cycles": 4, "serialisation_cycles_per_flit": 3, "energy_pj_per_flit": 50.0, **off}
@@ -80,12 +102,13 @@ def _both(cfg, mapped, spikes, probes=None, simd=None):
 
 
 @pytest.mark.parametrize("simd", PATHS)
-@pytest.mark.parametrize("name", sorted(CONFIGS))
+@pytest.mark.parametrize("name", sorted(CONFIGS) + sorted(TN_CONFIGS))
 @pytest.mark.parametrize("seed", range(4))
 def test_loads_engine_is_exact_where_it_claims(name, seed, simd):
-    """Spikes, counts per tick and core, link flits and compute phases equal the cycle-exact engine's, on random
-    chips with mixed delays, repeated input spikes and a batch (state carried or reset as configured)."""
-    cfg = CONFIGS[name]()
+    """Spikes, counts per tick and core, link flits, compute phases and dropped duplicates equal the cycle-exact
+    engine's, on random chips with mixed delays, repeated input spikes and a batch (state carried or reset as
+    configured); Loihi and TrueNorth chips alike."""
+    cfg = {**CONFIGS, **TN_CONFIGS}[name]()
     mapped = random_mapped(cfg, 100 + seed)
     rng = np.random.default_rng(seed)
     spikes = random_inputs(100 + seed, 2, 25, mapped.n_inputs, p=0.5) * rng.integers(1, 4, (2, 25, mapped.n_inputs))
@@ -97,6 +120,9 @@ def test_loads_engine_is_exact_where_it_claims(name, seed, simd):
         np.testing.assert_array_equal(e.link_flits, f.link_flits)
         np.testing.assert_array_equal(e.tick_ns[:, 1], f.tick_ns[:, 1])
         assert f.latency_hist.sum() == e.latency_hist.sum() == e.per_tick[:, 4].sum()
+        assert f.duplicate_axon_spikes == e.duplicate_axon_spikes
+        assert [v["tick"] for v in f.violations if v["kind"] == "core"] == \
+            [v["tick"] for v in e.violations if v["kind"] == "core"]
     ee, fe = exact.report.to_dict()["mean"]["energy_pj"]["by_op"], loads.report.to_dict()["mean"]["energy_pj"]["by_op"]
     assert {k: v for k, v in ee.items() if k != "static"} == {k: v for k, v in fe.items() if k != "static"}
 
@@ -160,10 +186,17 @@ def test_overruns_on_an_off_chip_link_name_it(engine):
         assert v["culprit"].startswith("off-chip link chip ") and "->" in v["culprit"], v
 
 
-def test_loads_engine_refuses_what_it_does_not_model():
+def test_loads_engine_refuses_what_it_does_not_model(monkeypatch):
+    from dataclasses import replace
+
+    from cores.models.truenorth import TrueNorth
+
+    # a model without the fused-loop capability is refused by name (every registered model has it today)
+    monkeypatch.setattr(TrueNorth, "capabilities", replace(TrueNorth.capabilities, fused_loop=False))
     with pytest.raises(SimulationError, match="neuron.model is 'truenorth'; allowed: 'loihi_lif'"):
         chip = Chip.from_config(small_config("truenorth"), noc_engine="loads")
         chip.program(random_mapped(small_config("truenorth"), 1)).run(ticks=2)
+    monkeypatch.undo()
     with pytest.raises(SimulationError, match="allowed: fast, simpy, flow, loads"):
         Chip.from_config("tiny", noc_engine="load")
     cfg = small_config("loihi_lif")
@@ -473,13 +506,14 @@ def test_widening_carries_pending_accumulators():
         np.testing.assert_array_equal(a.out_spikes, b.out_spikes)
 
 
-@pytest.mark.parametrize("routing", ["xy", "yx"])
+@pytest.mark.parametrize("routing", ["xy", "yx", "truenorth"])
 def test_list_path_for_large_chips_is_exact_too(monkeypatch, routing):
     """Beyond 512 cores the kernel counts deliveries and link loads from per-packet lists instead of bit
-    masks and route counts: the same exact counts (forced here on a small chip)."""
+    masks and route counts, short lists held in the records themselves (``inline_lists``): the same exact
+    counts (forced here on a small chip; a Loihi chip on both routings, a TrueNorth one)."""
     import emulator.fused_events as fused_events
 
-    cfg = small_config("loihi_lif") if routing == "xy" else _yx()
+    cfg = {"xy": lambda: small_config("loihi_lif"), "yx": _yx, "truenorth": lambda: small_config("truenorth")}[routing]()
     mapped = random_mapped(cfg, 40)
     spikes = random_inputs(40, 1, 20, mapped.n_inputs, p=0.6) * 2
     planes = Chip.from_config(cfg, noc_engine="loads").program(mapped)
@@ -557,3 +591,57 @@ def test_compiled_estimate_equals_its_numpy_specification(name):
         np.testing.assert_array_equal(rec.tick_ns[:, 2], phases)
         # the drain-backlog record (packets, backlog, utilisation) to rounding: the kernel sums in another order
         np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
+
+
+@functools.cache
+def _operating_point_slice():
+    """(config, 16-core slice of the operating point, the exact engine's 60-tick run), shared by the paths."""
+    from emulator.workloads import truenorth_operating_point
+
+    cfg = load_config("truenorth")
+    mapped = truenorth_operating_point(cfg, n_cores=16, seed=3)
+    return cfg, mapped, Chip.from_config(cfg).program(mapped).run(None, ticks=60)
+
+
+@pytest.mark.parametrize("simd", PATHS)
+def test_truenorth_operating_point_is_exact_in_small(simd):
+    """A 16-core slice of TrueNorth's published operating point (benchmarks/truenorth_power.py: 20 Hz, 128 synapses
+    per neuron, every core busy, fixed 1 ms ticks): spikes, counts, link flits and dynamic energy equal the exact
+    engine's, on the int32 lanes and per-core parameter profiles the full chip takes."""
+    cfg, mapped, exact = _operating_point_slice()
+    chip = _loads_chip(cfg, mapped, simd)
+    loads = chip.run(None, ticks=60)
+    assert chip.fused_plan().kernel.update_path == "bits-int32"
+    np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
+    e, f = exact.records[0], loads.records[0]
+    for name in ("per_tick", "per_core", "link_flits"):
+        np.testing.assert_array_equal(getattr(e, name), getattr(f, name))
+    assert e.per_tick[:, 3].sum() > 0 and e.per_tick[:, 0].sum() > 0
+    ee, fe = (r.report.to_dict()["mean"]["energy_pj"]["by_op"] for r in (exact, loads))
+    assert {k: v for k, v in ee.items() if k != "static"} == {k: v for k, v in fe.items() if k != "static"}
+
+
+@pytest.mark.parametrize("simd", PATHS)
+def test_truenorth_two_threads_equal_the_exact_engine(simd):
+    """Threads over cores within a tick (``kernel.threads = 2``, ``NEUROMESH_THREADS``) change nothing: spikes,
+    counts, duplicates and registers equal the exact engine's (each thread owns whole cores and its spike list)."""
+    cfg = TN_CONFIGS["truenorth-40"]()
+    for seed in (1, 3):
+        mapped = random_mapped(cfg, 100 + seed)
+        spikes = random_inputs(100 + seed, 2, 25, mapped.n_inputs, p=0.5) * 2
+        exact = Chip.from_config(cfg).program(mapped)
+        chip = _loads_chip(cfg, mapped, simd)
+        chip.fused_plan().kernel.threads = 2
+        e, f = exact.run(spikes), chip.run(spikes)
+        _assert_same_run(e, f)
+        np.testing.assert_array_equal(exact.cores.state()["v"], chip.cores.state()["v"])
+    with pytest.raises(ValueError, match="allowed: 1, 2"):
+        chip.fused_plan().kernel.threads = 3
+
+
+def _assert_same_run(e, f) -> None:
+    np.testing.assert_array_equal(e.output_spikes, f.output_spikes)
+    for a, b in zip(e.records, f.records, strict=True):
+        np.testing.assert_array_equal(a.per_tick, b.per_tick)
+        np.testing.assert_array_equal(a.per_core, b.per_core)
+        assert a.duplicate_axon_spikes == b.duplicate_axon_spikes

@@ -1,0 +1,491 @@
+/* TrueNorth in the fused loop: a whole chip's tick, core by core, with nothing allocated and no Python inside.
+ *
+ * Axons (binary, as TrueNorth's scheduler SRAM): one bit per axon and delay slot. A spike or input line sets the
+ * bit of its destination axon in the slot of its delivery tick; a spike finding the bit already set is a dropped
+ * duplicate (OR, not sum), counted in the slot and reported when the slot is delivered, as the exact engine
+ * counts them (cores.crossbar.BitCrossbar.deliver).
+ *
+ * Integration (per core and tick): for each set bit of the slot (axon a of type t), every neuron j of the core
+ * with crossbar bit (a, j) adds weights[j, t]: the row's 16-bit chunks are lane masks, so one masked add of
+ * sixteen int32 lanes covers sixteen synapses (AVX-512: the chunk is the __mmask16 itself; AVX2: eight lanes,
+ * the byte broadcast and compared with the lane bits; scalar: one add per set bit). syn-ops += popcount(row).
+ * A type with stochastic synapses on the core takes the scalar loop, drawing as cores._kernels does
+ * (nm_draw(h_ct, j, SLOT_SYNAPSE + (local axon << 32)): one draw per axon and tick). The sums are exact in int32
+ * (emulator.fused checks max axons per core x max |weight| < 2**31).
+ *
+ * Update: the rule of cores/nm_rules.h (NM_TN_LANE_RULES), in int32 lanes when exact (lanes32, the plan's
+ * bounds), sixteen (AVX-512) or eight (AVX2) neurons per instruction or one (scalar); else the int64 rule on the
+ * CoreArray's register. Draws (threshold mask, stochastic leak) are made per neuron only on cores that have
+ * them (core_draws). A quiet core (its last update inactive throughout; every neuron NM_TF_REST) with no axon
+ * set is counted inactive without an update: its update would change nothing (cores._kernels skips it too).
+ */
+#include "_tn_fused.h"
+#include "_events.h"
+#include "nm_lanes_x86.h"
+#include <pthread.h>
+#include <string.h>
+
+/* ----- scheduling -------------------------------------------------------------------------------------------- */
+
+static inline void nm_tn_set(nm_tn_t *p, const int64_t *base, const int64_t *slot, uint32_t r, int64_t c) {
+    const uint32_t bit = r >> 8, d = r & 0xFF;
+    uint64_t *w = p->abits + base[d] + (bit >> 6);
+    const uint64_t m = (uint64_t)1 << (bit & 63);
+    p->dup[slot[d]] += c - ((*w & m) == 0);
+    *w |= m;
+}
+
+void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
+                    const int32_t *src, const int32_t *count, int64_t n) {
+    int64_t base[256], slot[256];
+    for (int d = 0; d < p->ring && d < 256; d++) {
+        slot[d] = (tick + d) % p->ring;
+        base[d] = slot[d] * p->bit_words;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t s = src[i];
+        const int64_t c = count ? count[i] : 1;
+        if (one) {
+            /* a source's only entry, in one random access (TrueNorth: every neuron targets one axon) */
+            if (i + NM_TN_AHEAD < n)
+                __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
+            const uint32_t r = one[s];
+            if (r < NM_TN_MANY) {
+                nm_tn_set(p, base, slot, r, c);
+                continue;
+            }
+            if (r == NM_TN_NONE)
+                continue;
+        } else {
+            /* the row pointers and entries of a spike list are random in memory: both fetched ahead, the
+               pointer twice as far ahead as the entries it locates */
+            if (i + 2 * NM_TN_AHEAD < n)
+                __builtin_prefetch(ptr + src[i + 2 * NM_TN_AHEAD], 0, 3);
+            if (i + NM_TN_AHEAD < n)
+                __builtin_prefetch(rec + ptr[src[i + NM_TN_AHEAD]], 0, 3);
+        }
+        for (int64_t e = ptr[s]; e < ptr[s + 1]; e++)
+            nm_tn_set(p, base, slot, rec[e], c);
+    }
+}
+
+/* ----- integration ---------------------------------------------------------------------------------------- */
+
+static inline int32_t nm_tn_w(const nm_tn_t *p, int64_t i) { return p->w16 ? p->w16[i] : p->w32[i]; }
+
+/* acc[j] += w[j] for the set bits j >= j0 of the row (j0 a multiple of 8); w: the core's weights of the type. */
+static void nm_tn_row_scalar(const nm_tn_t *p, int32_t *acc, const uint64_t *row, int64_t w0, int64_t j0,
+                             int64_t n) {
+    for (int64_t i = j0 >> 6; i * 64 < n; i++) {
+        uint64_t x = row[i];
+        if (i * 64 < j0)
+            x &= ~0ULL << (j0 - i * 64);
+        while (x) {
+            const int64_t j = i * 64 + __builtin_ctzll(x);
+            acc[j] += nm_tn_w(p, w0 + j);
+            x &= x - 1;
+        }
+    }
+}
+
+/* The same where some neurons take the type stochastically: sign(w) when the draw's low byte < |w|. */
+static void nm_tn_row_stoch(const nm_tn_t *p, int32_t *acc, const uint64_t *row, int64_t w0, int64_t n,
+                            uint64_t h_ct, int64_t local_axon) {
+    const uint64_t slot = (uint64_t)NM_SLOT_SYNAPSE + ((uint64_t)local_axon << 32);
+    const uint8_t *st = p->stoch + w0;
+    for (int64_t i = 0; i * 64 < n; i++) {
+        uint64_t x = row[i];
+        while (x) {
+            const int64_t j = i * 64 + __builtin_ctzll(x);
+            const int32_t w = nm_tn_w(p, w0 + j);
+            if (!st[j])
+                acc[j] += w;
+            else if ((int64_t)(nm_draw(h_ct, j, slot) & 0xFF) < (w < 0 ? -(int64_t)w : w))
+                acc[j] += (w > 0) - (w < 0);
+            x &= x - 1;
+        }
+    }
+}
+
+/* Deterministic rows of one core, at most NM_TN_BATCH: rows[q] with the core's weights of its type at
+   p->w16 / w32 + w0[q]. The vector versions add them chunk by chunk, the chunk's sums in one register. */
+#define NM_TN_BATCH 64
+
+static void nm_tn_rows_scalar(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0, int nb,
+                              int64_t n) {
+    for (int q = 0; q < nb; q++)
+        nm_tn_row_scalar(p, acc, rows[q], w0[q], 0, n);
+}
+
+#ifdef NM_X86
+/* Sixteen lanes per chunk: the row's 16 bits are the add's lane mask; the last chunk's weights are loaded under
+   the lane mask of the core's neurons (no read past the array; acc is padded by 16). */
+NM_AVX512 static void nm_tn_rows16(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0,
+                                   int nb, int64_t n) {
+    if (!p->w16) {
+        nm_tn_rows_scalar(p, acc, rows, w0, nb, n);
+        return;
+    }
+    for (int64_t j = 0; j < n; j += 16) {
+        const __mmask16 lanes = n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+        __m512i a = _mm512_loadu_si512((const void *)(acc + j));
+        for (int q = 0; q < nb; q++) {
+            const __mmask16 m = (__mmask16)(rows[q][j >> 6] >> (j & 63));
+            const __m512i wv = _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(lanes, p->w16 + w0[q] + j));
+            a = _mm512_mask_add_epi32(a, m, a, wv);
+        }
+        _mm512_storeu_si512((void *)(acc + j), a);
+    }
+}
+
+/* Eight lanes per chunk: the row's byte broadcast and compared with each lane's bit; the tail (fewer than
+   eight neurons left) one add per set bit. */
+NM_AVX2 static void nm_tn_rows8(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0,
+                                int nb, int64_t n) {
+    if (!p->w16) {
+        nm_tn_rows_scalar(p, acc, rows, w0, nb, n);
+        return;
+    }
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const int64_t full = n & ~(int64_t)7;
+    for (int64_t j = 0; j < full; j += 8) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(acc + j));
+        for (int q = 0; q < nb; q++) {
+            const __m256i b = _mm256_set1_epi32((int32_t)((rows[q][j >> 6] >> (j & 63)) & 0xFF));
+            const __m256i m = _mm256_cmpeq_epi32(_mm256_and_si256(b, bit), bit);
+            const __m256i wv = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(p->w16 + w0[q] + j)));
+            a = _mm256_add_epi32(a, _mm256_and_si256(m, wv));
+        }
+        _mm256_storeu_si256((__m256i *)(acc + j), a);
+    }
+    for (int q = 0; full < n && q < nb; q++)
+        nm_tn_row_scalar(p, acc, rows[q], w0[q], full, n);
+}
+#endif
+
+/* Integrate core k's axons set in the slot, alist[0 .. m - 1] (local indices, ascending); returns the syn-ops.
+   Rows of types with stochastic synapses on the core go one by one (scalar draws), the others in batches
+   (ROWS). The rows are random in the crossbar (a cache miss each): the row NM_TN_AHEAD axons further on in the
+   tick's list (which runs on into the next cores) is prefetched while this one is taken. One function per
+   level (ATTR: its target, so that popcount is one instruction where the level has it). */
+#define NM_TN_INTEGRATE(NAME, ATTR, ROWS)                                                                      \
+    ATTR static int64_t NAME(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int32_t *alist, int64_t m,     \
+                             const int32_t *ahead, int32_t *acc, int64_t n) {                                \
+        const uint64_t *rows[NM_TN_BATCH];                                                                  \
+        int64_t w0[NM_TN_BATCH];                                                                            \
+        int nb = 0;                                                                                         \
+        int64_t syn = 0;                                                                                    \
+        const int64_t a0 = p->aoff[k], n0 = p->noff[k];                                                     \
+        for (int64_t q = 0; q < m; q++) {                                                                   \
+            __builtin_prefetch(p->words + (int64_t)ahead[q] * p->n_words, 0, 3);                            \
+            const int64_t l = alist[q], a = a0 + l;                                                         \
+            const uint64_t *row = p->words + a * p->n_words;                                                \
+            const int t = p->axon_type[a];                                                                  \
+            int64_t pc = 0;                                                                                 \
+            for (int i = 0; i < p->n_words; i++)                                                            \
+                pc += __builtin_popcountll(row[i]);                                                         \
+            syn += pc;                                                                                      \
+            if (!pc)                                                                                        \
+                continue;                                                                                   \
+            const int64_t wo = (int64_t)t * p->n_neurons + n0;                                              \
+            if (p->stoch && p->core_stoch[k * p->types + t]) {                                              \
+                nm_tn_row_stoch(p, acc, row, wo, n, h_ct, l);                                               \
+                continue;                                                                                   \
+            }                                                                                               \
+            rows[nb] = row;                                                                                 \
+            w0[nb++] = wo;                                                                                  \
+            if (nb == NM_TN_BATCH) {                                                                        \
+                ROWS(p, acc, rows, w0, nb, n);                                                              \
+                nb = 0;                                                                                     \
+            }                                                                                               \
+        }                                                                                                   \
+        if (nb)                                                                                             \
+            ROWS(p, acc, rows, w0, nb, n);                                                                  \
+        return syn;                                                                                         \
+    }
+
+NM_TN_INTEGRATE(nm_tn_integrate_s, , nm_tn_rows_scalar)
+#ifdef NM_X86
+NM_TN_INTEGRATE(nm_tn_integrate16, NM_AVX512, nm_tn_rows16)
+NM_TN_INTEGRATE(nm_tn_integrate8, NM_AVX2, nm_tn_rows8)
+#endif
+
+static int64_t nm_tn_integrate(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int32_t *alist, int64_t m,
+                               const int32_t *ahead, int32_t *acc, int64_t n) {
+#ifdef NM_X86
+    if (p->simd == NM_LEVEL_AVX512)
+        return nm_tn_integrate16(p, k, h_ct, alist, m, ahead, acc, n);
+    if (p->simd == NM_LEVEL_AVX2)
+        return nm_tn_integrate8(p, k, h_ct, alist, m, ahead, acc, n);
+#endif
+    return nm_tn_integrate_s(p, k, h_ct, alist, m, ahead, acc, n);
+}
+
+/* ----- the neuron update ------------------------------------------------------------------------------------ */
+
+/* The draws of core k's neurons this tick (only on cores whose neurons draw). */
+static void nm_tn_draws(const nm_tn_t *p, int64_t n0, int64_t n, uint64_t h_ct) {
+    for (int64_t j = 0; j < n; j++) {
+        p->eta[j] = (int32_t)nm_tn_eta(p->prm + n0 + j, h_ct, j);
+        p->rl[j] = (int32_t)nm_tn_rl(p->prm + n0 + j, h_ct, j);
+    }
+}
+
+/* Column c of neuron i's parameters: its core's profile pr, or per neuron. */
+static inline int32_t nm_tn_col(const nm_tn_t *p, const int32_t *pr, int c, int64_t i) {
+    return pr ? pr[c] : p->soa[c * p->n_pad + i];
+}
+
+static int64_t nm_tn_update_s32(const nm_tn_t *p, int64_t n0, int64_t n, const int32_t *pr, int draws,
+                                int32_t *sp, int64_t *act) {
+    const int32_t *acc = p->acc;
+    int64_t nsp = 0;
+    for (int64_t j = 0; j < n; j++) {
+        const int64_t i = n0 + j;
+        const int32_t fl = nm_tn_col(p, pr, NM_TP_FLAGS, i), g = nm_tn_col(p, pr, NM_TP_GAMMA, i);
+        int32_t vn, a;
+        const int32_t s = nm_s32_tn_step(p->v32[i], acc[j], nm_tn_col(p, pr, NM_TP_LEAK, i), (fl & NM_TF_LEAK_REV) != 0,
+                                         (fl & NM_TF_LEAK_STOCH) != 0, draws ? p->rl[j] : 0, draws ? p->eta[j] : 0,
+                                         nm_tn_col(p, pr, NM_TP_ALPHA, i), nm_tn_col(p, pr, NM_TP_BETA, i),
+                                         (fl & NM_TF_KAPPA) != 0, g == 0, g <= 1, nm_tn_col(p, pr, NM_TP_RESET, i),
+                                         (int32_t)p->cfg.h1, (int32_t)p->cfg.m2h, p->cfg.wrap, &vn, &a);
+        p->v32[i] = vn;
+        *act += a;
+        if (s)
+            sp[nsp++] = (int32_t)i;
+    }
+    return nsp;
+}
+
+static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_t h_ct, int32_t *sp,
+                                int64_t *act) {
+    int64_t nsp = 0;
+    for (int64_t j = 0; j < n; j++) {
+        const int f = nm_tn_neuron(p->prm + n0 + j, p->v64 + n0 + j, p->acc[j], h_ct, j, &p->cfg);
+        *act += (f & NM_F_ACTIVE) != 0;
+        if (f & NM_F_SPIKE)
+            sp[nsp++] = (int32_t)(n0 + j);
+    }
+    return nsp;
+}
+
+#ifdef NM_X86
+/* One vector update over W lanes: LOAD(x) reads W int32, FLAGS(col) the parameter column as lanes. */
+#define NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, LEAK, REV, LSTOCH, ALPHA, BETA, KAPPA, G0, G01, R, DRAWS) \
+    {                                                                                                     \
+        const int64_t i = n0 + j;                                                                         \
+        const P##_v v0 = LOAD(p->v32 + i);                                                                \
+        P##_v vn;                                                                                         \
+        P##_m a;                                                                                          \
+        const P##_m s = P##_tn_step(v0, LOAD(p->acc + j), LEAK, REV, LSTOCH, DRAWS ? LOAD(p->rl + j) : zero, \
+                                    DRAWS ? LOAD(p->eta + j) : zero, ALPHA, BETA, KAPPA, G0, G01, R, h1, m2h, \
+                                    p->cfg.wrap, &vn, &a);                                                \
+        const unsigned lanes = n - j >= W ? (unsigned)((1ull << W) - 1) : (unsigned)((1u << (n - j)) - 1); \
+        STORE(p->v32 + i, lanes, vn, v0);                                                                 \
+        *act += POPCNT(MASKOF(a) & lanes);                                                                \
+        for (unsigned b = MASKOF(s) & lanes; b; b &= b - 1)                                               \
+            sp[nsp++] = (int32_t)(i + __builtin_ctz(b));                                                  \
+    }
+
+/* A core's neurons, W lanes a block: with a profile (pr) its parameters and the masks made of them are
+   constants of the loop; else every column is loaded per block. */
+#define NM_TN_BLOCKS(P, W, LOAD, MASKOF, STORE, POPCNT)                                                       \
+    const P##_v h1 = P##_set1((int32_t)p->cfg.h1), m2h = P##_set1((int32_t)p->cfg.m2h), zero = P##_set1(0); \
+    const P##_v one = P##_set1(1), two = P##_set1(2);                                                      \
+    const P##_v frev = P##_set1(NM_TF_LEAK_REV), fstoch = P##_set1(NM_TF_LEAK_STOCH);                      \
+    const P##_v fkappa = P##_set1(NM_TF_KAPPA);                                                            \
+    int64_t nsp = 0;                                                                                      \
+    if (pr) {                                                                                             \
+        const P##_v fl = P##_set1(pr[NM_TP_FLAGS]), g = P##_set1(pr[NM_TP_GAMMA]);                        \
+        const P##_v leak = P##_set1(pr[NM_TP_LEAK]), alpha = P##_set1(pr[NM_TP_ALPHA]);                   \
+        const P##_v beta = P##_set1(pr[NM_TP_BETA]), r = P##_set1(pr[NM_TP_RESET]);                       \
+        const P##_m rev = P##_nz(P##_and(fl, frev)), lstoch = P##_nz(P##_and(fl, fstoch));                \
+        const P##_m kappa = P##_nz(P##_and(fl, fkappa)), g0 = P##_gt(one, g), g01 = P##_gt(two, g);       \
+        if (!draws && !(pr[NM_TP_FLAGS] & (NM_TF_LEAK_REV | NM_TF_LEAK_STOCH))) {                          \
+            /* the common profile: a plain leak and no draws, known to the compiler, which drops those     \
+               branches of the rule */                                                                    \
+            for (int64_t j = 0; j < n; j += W)                                                            \
+                NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, leak, P##_mfalse(), P##_mfalse(), alpha, beta, \
+                            kappa, g0, g01, r, 0)                                                         \
+        } else {                                                                                          \
+            for (int64_t j = 0; j < n; j += W)                                                            \
+                NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, leak, rev, lstoch, alpha, beta, kappa, g0, g01, r, \
+                            draws)                                                                        \
+        }                                                                                                 \
+    } else {                                                                                              \
+        for (int64_t j = 0; j < n; j += W) {                                                              \
+            const int32_t *c = p->soa + n0 + j;                                                           \
+            const P##_v fl = LOAD(c + NM_TP_FLAGS * p->n_pad), g = LOAD(c + NM_TP_GAMMA * p->n_pad);      \
+            NM_TN_BLOCK(P, W, LOAD, MASKOF, STORE, POPCNT, LOAD(c + NM_TP_LEAK * p->n_pad),               \
+                        P##_nz(P##_and(fl, frev)), P##_nz(P##_and(fl, fstoch)), LOAD(c + NM_TP_ALPHA * p->n_pad), \
+                        LOAD(c + NM_TP_BETA * p->n_pad), P##_nz(P##_and(fl, fkappa)), P##_gt(one, g),     \
+                        P##_gt(two, g), LOAD(c + NM_TP_RESET * p->n_pad), draws)                          \
+        }                                                                                                 \
+    }                                                                                                     \
+    return nsp;
+
+NM_AVX512 static inline __m512i nm_tn_load16(const int32_t *x) { return _mm512_loadu_si512((const void *)x); }
+NM_AVX512 static inline unsigned nm_tn_mask16(__mmask16 m) { return (unsigned)m; }
+NM_AVX512 static inline void nm_tn_store16(int32_t *x, unsigned lanes, __m512i vn, __m512i old) {
+    (void)old;
+    _mm512_mask_storeu_epi32(x, (__mmask16)lanes, vn);
+}
+
+NM_AVX512 static int64_t nm_tn_update16(const nm_tn_t *p, int64_t n0, int64_t n, const int32_t *pr, int draws,
+                                        int32_t *sp, int64_t *act) {
+    NM_TN_BLOCKS(nm_v16, 16, nm_tn_load16, nm_tn_mask16, nm_tn_store16, __builtin_popcount)
+}
+
+NM_AVX2 static inline __m256i nm_tn_load8(const int32_t *x) { return _mm256_loadu_si256((const __m256i *)x); }
+NM_AVX2 static inline unsigned nm_tn_mask8(__m256i m) { return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(m)); }
+/* the lanes past the core belong to the next core, maybe to another thread: a core's last block is stored
+   under its lane mask (slow on AMD, but one block per core at most) */
+NM_AVX2 static inline void nm_tn_store8(int32_t *x, unsigned lanes, __m256i vn, __m256i old) {
+    (void)old;
+    if (lanes == 0xFF) {
+        _mm256_storeu_si256((__m256i *)x, vn);
+        return;
+    }
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(__builtin_popcount(lanes)),
+                                         _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_maskstore_epi32(x, m, vn);
+}
+
+NM_AVX2 static int64_t nm_tn_update8(const nm_tn_t *p, int64_t n0, int64_t n, const int32_t *pr, int draws,
+                                     int32_t *sp, int64_t *act) {
+    NM_TN_BLOCKS(nm_v8, 8, nm_tn_load8, nm_tn_mask8, nm_tn_store8, __builtin_popcount)
+}
+#endif
+
+/* Update core k's neurons from p->acc; returns its spikes (listed at sp), its active updates in *act. */
+static int64_t nm_tn_update(const nm_tn_t *p, int64_t k, int64_t n0, int64_t n, uint64_t h_ct, int32_t *sp,
+                            int64_t *act) {
+    if (!p->lanes32)
+        return nm_tn_update_s64(p, n0, n, h_ct, sp, act);
+    const int draws = p->core_draws[k];
+    if (draws)
+        nm_tn_draws(p, n0, n, h_ct);
+    const int32_t *pr = p->core_profile[k] >= 0 ? p->profile[p->core_profile[k]] : NULL;
+#ifdef NM_X86
+    if (p->simd == NM_LEVEL_AVX512)
+        return nm_tn_update16(p, n0, n, pr, draws, sp, act);
+    if (p->simd == NM_LEVEL_AVX2)
+        return nm_tn_update8(p, n0, n, pr, draws, sp, act);
+#endif
+    return nm_tn_update_s32(p, n0, n, pr, draws, sp, act);
+}
+
+/* ----- a tick ------------------------------------------------------------------------------------------------ */
+
+static int64_t nm_tn_core(nm_tn_t *p, int64_t k, int64_t tick, const int32_t *alist, int64_t m,
+                          const int32_t *ahead, int32_t *sp, int64_t *c) {
+    const int64_t n0 = p->noff[k], n = p->noff[k + 1] - n0;
+    if (!m && p->quiet[k] && p->all_rest[k]) {
+        c[NM_INACT] += n;
+        return 0;
+    }
+    const uint64_t h_ct = nm_core_tick_hash(p->key, k, tick);
+    memset(p->acc, 0, (size_t)(n + 16) * sizeof(int32_t));
+    const int64_t syn = m ? nm_tn_integrate(p, k, h_ct, alist, m, ahead, p->acc, n) : 0;
+    int64_t act = 0;
+    const int64_t nsp = nm_tn_update(p, k, n0, n, h_ct, sp, &act);
+    c[NM_SYN] += syn;
+    c[NM_ACT] += act;
+    c[NM_INACT] += n - act;
+    c[NM_SPK] += nsp;
+    p->quiet[k] = act == 0;
+    return nsp;
+}
+
+/* The slot's set axons, core by core: alist gets each core's local axons (ascending), lptr[k] .. lptr[k + 1]
+   its range, glist the same axons' global ids (the prefetch targets); the bits are cleared. */
+static void nm_tn_list(nm_tn_t *p, uint64_t *bits) {
+    int64_t m = 0;
+    for (int64_t k = 0; k < p->n_cores; k++) {
+        p->lptr[k] = m;
+        const int64_t a0 = p->aoff[k];
+        for (int64_t wi = p->abase[k]; wi < p->abase[k + 1]; wi++) {
+            uint64_t x = bits[wi];
+            if (!x)
+                continue;
+            bits[wi] = 0;
+            const int64_t l0 = (wi - p->abase[k]) * 64;
+            for (; x; x &= x - 1) {
+                const int32_t l = (int32_t)(l0 + __builtin_ctzll(x));
+                p->alist[m] = l;
+                p->glist[m++] = (int32_t)(a0 + l);
+                /* every row fetched towards the outer caches now (most of a tick's rows fit in L2 and L3), and
+                   into L1 again NM_TN_AHEAD axons before its use */
+                __builtin_prefetch(p->words + (a0 + l) * p->n_words, 0, 1);
+            }
+        }
+    }
+    p->lptr[p->n_cores] = m;
+    for (int64_t j = 0; j < NM_TN_AHEAD; j++)   /* the prefetches run past the end onto the first rows */
+        p->glist[m + j] = p->glist[j < m ? j : 0];
+}
+
+/* Cores k0 .. k1 - 1 of the tick (their axons listed); spikes at sp, in order. */
+static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t tick, int32_t *sp, int64_t *ctr) {
+    int64_t nsp = 0;
+    for (int64_t k = k0; k < k1; k++) {
+        const int64_t q = p->lptr[k];
+        nsp += nm_tn_core(p, k, tick, p->alist + q, p->lptr[k + 1] - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
+                          ctr + k * NM_NEV);
+    }
+    return nsp;
+}
+
+/* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
+typedef struct {
+    nm_tn_t q;
+    int64_t tick, nsp;
+    int64_t *ctr;
+} nm_tn_part_t;
+
+static void *nm_tn_worker(void *arg) {
+    nm_tn_part_t *w = (nm_tn_part_t *)arg;
+    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->tick, w->q.sp2, w->ctr);
+    return NULL;
+}
+
+int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups) {
+    const int64_t slot = tick % p->ring;
+    *dups += p->dup[slot];
+    p->dup[slot] = 0;
+    p->glist[0] = 0;
+    nm_tn_list(p, p->abits + slot * p->bit_words);
+    for (int64_t j = 0; j < NM_TN_AHEAD && j < p->lptr[p->n_cores]; j++)
+        __builtin_prefetch(p->words + (int64_t)p->glist[j] * p->n_words, 0, 3);
+    if (p->threads > 1 && p->split > 0 && p->split < p->n_cores) {
+        /* two threads over disjoint cores: each writes only its cores' registers, counts and quiet flags, and its
+           own spike list; the lists are joined in core order, so the result is the one-thread result */
+        nm_tn_part_t w;
+        w.q = *p;
+        w.q.acc = p->acc2;
+        w.q.eta = p->eta2;
+        w.q.rl = p->rl2;
+        w.tick = tick;
+        w.ctr = ctr;
+        w.nsp = 0;
+        pthread_t th;
+        if (pthread_create(&th, NULL, nm_tn_worker, &w) == 0) {
+            const int64_t nsp = nm_tn_cores(p, 0, p->split, tick, sp, ctr);
+            pthread_join(th, NULL);
+            memcpy(sp + nsp, p->sp2, (size_t)w.nsp * sizeof(int32_t));
+            return nsp + w.nsp;
+        }
+    }
+    return nm_tn_cores(p, 0, p->n_cores, tick, sp, ctr);
+}
+
+void nm_tn_load(nm_tn_t *p) {
+    for (int64_t i = 0; p->lanes32 && i < p->n_neurons; i++)
+        p->v32[i] = (int32_t)p->v64[i];
+    memset(p->quiet, 0, (size_t)p->n_cores);   /* the register may have been written between calls */
+}
+
+void nm_tn_store(nm_tn_t *p) {
+    for (int64_t i = 0; p->lanes32 && i < p->n_neurons; i++)
+        p->v64[i] = p->v32[i];
+}

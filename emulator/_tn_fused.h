@@ -1,0 +1,71 @@
+/* TrueNorth in the fused loop (emulator/_tn_fused.c): binary axons as bits per delay slot, bit-parallel crossbar
+   integration and the neuron rule of cores/nm_rules.h in 32-bit lanes, core by core. */
+#ifndef NM_TN_FUSED_H
+#define NM_TN_FUSED_H
+#include <stdint.h>
+#include "nm_rules.h"
+
+/* Prefetch distance of the crossbar rows, in axons (a tick's list has this many entries of padding). */
+#ifndef NM_TN_AHEAD
+#define NM_TN_AHEAD 24
+#endif
+
+/* Parameter columns of the 32-bit lanes (per neuron, or one profile per core). */
+enum { NM_TP_ALPHA = 0, NM_TP_BETA, NM_TP_ETA_MASK, NM_TP_LEAK, NM_TP_RESET, NM_TP_FLAGS, NM_TP_GAMMA, NM_TP_N = 8 };
+
+typedef struct {
+    /* the crossbar (cores.crossbar.BitCrossbar), read only */
+    const uint64_t *words;          /* [n_axons][n_words] row bits: bit j = local neuron j of the axon's core */
+    const uint8_t *axon_type;       /* [n_axons] */
+    const int16_t *w16;             /* [types][n_neurons] weight of each neuron per axon type, or NULL ... */
+    const int32_t *w32;             /* ... the same as int32 (weights beyond int16; scalar integration only) */
+    const uint8_t *stoch;           /* [types][n_neurons] stochastic synapse flags, or NULL (none) */
+    const uint8_t *core_stoch;      /* [n_cores][types]: some neuron of core k takes type t stochastically */
+    const nm_tn_neuron_t *prm;      /* [n_neurons] the kernel records (cores._kernels) */
+    const int64_t *noff, *aoff;     /* [n_cores + 1] first neuron / axon of each core */
+    const int64_t *abase;           /* [n_cores + 1] first word of each core in a slot's axon bitmap */
+    int64_t n_cores, n_neurons, bit_words, n_pad;
+    int n_words, types, ring;       /* ring: delay slots held (> the largest delay) */
+    int simd;                       /* NM_LEVEL_* of cores/nm_lanes_x86.h: the variant of the vector loops */
+    int lanes32;                    /* the int32 lane rules are exact for this chip (emulator.fused checks) */
+    uint64_t key;                   /* cores.prng.seed_key of the chip's seed */
+    nm_tn_cfg_t cfg;                /* the membrane register */
+    /* parameters of the 32-bit lanes */
+    const int32_t *soa;             /* [NM_TP_N][n_pad] per neuron (padded by 16) */
+    const int32_t *core_profile;    /* [n_cores]: the core's profile, or -1 (per neuron) */
+    const int32_t (*profile)[NM_TP_N];
+    const uint8_t *core_draws;      /* [n_cores]: a neuron of core k draws (threshold mask or stochastic leak) */
+    const uint8_t *all_rest;        /* [n_cores]: every neuron of core k has NM_TF_REST */
+    /* state */
+    uint64_t *abits;                /* [ring][bit_words]: an axon's bit in the slot of its delivery tick */
+    int64_t *dup;                   /* [ring]: spikes ORed into a set bit, counted when the slot is delivered */
+    int32_t *acc, *eta, *rl;        /* [max core neurons + 16] one core's input and draws (scratch) */
+    int32_t *v32;                   /* [n_pad] the membrane on the 32-bit lanes (lanes32) ... */
+    int64_t *v64;                   /* ... else the CoreArray's own register */
+    uint8_t *quiet;                 /* [n_cores]: the core's last update was inactive throughout */
+    int32_t *alist, *glist;         /* [bit_words * 64 + NM_TN_AHEAD] a tick's set axons: local, global ids */
+    int64_t *lptr;                  /* [n_cores + 1] each core's range of them */
+    /* threads over cores within a tick: with threads = 2 a second thread runs cores split .. n_cores - 1 with
+       its own scratch and spike list (the results do not depend on it) */
+    int threads;
+    int64_t split;
+    int32_t *acc2, *eta2, *rl2, *sp2;
+} nm_tn_t;
+
+/* Run tick `tick` on every core: integrate the axons of the tick's slot (their bits cleared), update every
+   neuron, list the spikes in sp (ascending), add each core's syn-ops, active / inactive updates and spikes to
+   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups. Returns the number of spikes. */
+int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups);
+
+/* Schedule, after tick `tick`, the entries of rows src[0 .. n-1] (count[i] spikes each; count NULL: one):
+   rows ptr[s] .. ptr[s + 1] of rec, each (bit << 8) | delay, set the axon's bit in the slot of tick + delay.
+   one (or NULL): per source, its only entry, or NM_TN_NONE (no entry) or NM_TN_MANY (several: the rows). */
+enum { NM_TN_MANY = 0xFFFFFFFE, NM_TN_NONE = 0xFFFFFFFF };
+void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
+                    const int32_t *src, const int32_t *count, int64_t n);
+
+/* The 32-bit membrane from / to the CoreArray's int64 register (lanes32; load also clears the quiet flags). */
+void nm_tn_load(nm_tn_t *p);
+void nm_tn_store(nm_tn_t *p);
+
+#endif
