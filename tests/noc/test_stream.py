@@ -67,7 +67,7 @@ def _check_equal(cfg, traffic, until, seed, specialised=True, kind="fast"):
 
 # Congested cases of the conformance suite: VCs, VC setup and reallocation, flit credits, multi-flit packets.
 STREAM_CASES = ("depth-1 buffers, 1 VC", "yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like",
-                "VC setup 2, 4-flit packets, 2 VCs, flit credits")
+                "VC setup 2, 4-flit packets, 2 VCs, flit credits", "islip, 4 VCs, 2 cores, BookSim-like")
 
 
 @pytest.mark.parametrize("case", STREAM_CASES)
@@ -93,7 +93,7 @@ def test_windows_equal_one_batch_when_stopped_early_and_on_both_kernel_paths():
         assert 0 < whole.n_delivered < len(traffic[0])  # stopped with packets in flight and queued
 
 
-SIMPY_CASES = ("yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like")
+SIMPY_CASES = ("yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like", "islip, 2 VCs, 2-flit packets, yx")
 
 
 @pytest.mark.parametrize("case", SIMPY_CASES)
