@@ -23,6 +23,13 @@ cycles. State lives in C arrays allocated once per engine (per-packet arrays gro
 resets only the routers, cores, links and ports it touched. The per-link flit counts and per-port buffer
 peaks are returned sparse (the entries touched), so a call does no O(mesh) work.
 
+Streams (:meth:`CycleKernel.stream_begin` / ``stream_feed`` / ``stream_end``, used by ``noc-sweep``): the
+packets of a long run are fed window by window into the running network -- the state above, the source queues
+(one linked list per core), the wheel's pending wakes and the clock carry over from one feed to the next, so
+the result is the one batch's, cycle for cycle -- and each delivery is folded into counters (latency sum and
+histogram of the packets requested in a measurement window, their hops, the deliveries in it) instead of
+per-packet arrays; packet ids are recycled on delivery, so the per-packet arrays hold only the live packets.
+
 Off-chip links (systems of chips, ``noc/model.py``): ``off_out[r * 4 + o]`` marks an output whose link crosses a
 chip edge (it lands ``Lx + F (s - 1)`` cycles after the send, ``off_land``, and is busy ``F s`` cycles, ``off_busy``),
 ``off_in[r * 4 + i]`` an input port behind one (its VCs hold ``off_slots`` packets, its credits return after
@@ -42,8 +49,8 @@ import numpy as np
 cimport cython
 cimport numpy as cnp
 from libc.stdint cimport int8_t, int32_t, int64_t, uint64_t
-from libc.stdlib cimport calloc, free
-from libc.string cimport memset
+from libc.stdlib cimport calloc, free, realloc
+from libc.string cimport memcpy, memset
 
 cnp.import_array()
 
@@ -177,9 +184,9 @@ cdef class CycleKernel:
         int64_t n_sched
         # per core
         int64_t *inj_free
-        int32_t *src_head
-        int32_t *src_end
-        int32_t *src_cnt
+        int32_t *src_head    # per core: its oldest packet not yet injected (its source queue's head), or -1
+        int32_t *src_tail    # per core: its newest queued packet (valid while ``src_head >= 0``)
+        int32_t *src_cnt     # per core: packets given this call (non-zero: the core is in ``tcores``)
         int32_t *tcores
         int n_tcores
         # per link
@@ -188,7 +195,7 @@ cdef class CycleKernel:
         int n_tlinks
         # per packet (grown geometrically)
         Py_ssize_t pkt_cap
-        int32_t *src_list
+        int32_t *src_next    # per packet: the next packet of its core's source queue, or -1
         int32_t *order
         int32_t *order_tmp
         PacketState *pk
@@ -215,6 +222,28 @@ cdef class CycleKernel:
         int64_t *deliver
         int32_t *hops
         int32_t *deliv_core
+        # streaming (:meth:`stream_begin`, :meth:`stream_feed`, :meth:`stream_end`): packets are fed window by
+        # window into the running network; packet ids are recycled on delivery, so the per-packet arrays hold
+        # only the live packets (fed and not delivered) and per-packet results are folded into the counters
+        bint streaming, recording
+        int64_t t_now                        # the clock: every cycle before it is simulated
+        int64_t *p_inject                    # per packet id: request cycle (``inject`` points to it)
+        int32_t *p_src                       # per packet id: source core
+        int64_t *p_seq                       # per packet id (recording): its number in feeding order
+        int32_t *free_ids                    # stack of free packet ids
+        Py_ssize_t n_free, n_live
+        int64_t n_fed
+        int64_t m_start, m_end               # measurement window [m_start, m_end) (cycles)
+        int64_t n_meas, sum_lat, sum_hops, n_acc
+        int64_t *hist                        # latency histogram of the measured packets (index: cycles)
+        Py_ssize_t hist_cap
+        int64_t max_lat
+        bint oom                             # a histogram regrowth failed (raised after the loop)
+        int64_t *log_seq                     # recording: the deliveries of the current feed
+        int64_t *log_cycle
+        int32_t *log_core
+        int32_t *log_hops
+        Py_ssize_t n_log
 
     def __cinit__(self):
         self.pkt_cap = 0
@@ -305,7 +334,9 @@ cdef class CycleKernel:
         self.wheel_head = <int32_t*>_alloc(self.WS, 4)
         self.wheel = <WheelEntry*>_alloc(R * self.WS, sizeof(WheelEntry))
         self.inj_free, self.src_head = <int64_t*>_alloc(n_cores, 8), <int32_t*>_alloc(n_cores, 4)
-        self.src_end, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
+        self.src_tail, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
+        for k in range(n_cores):
+            self.src_head[k] = -1  # empty source queues
         self.tcores = <int32_t*>_alloc(n_cores, 4)
         self.link_acc, self.tlinks = <int64_t*>_alloc(R * N_MESH, 8), <int32_t*>_alloc(R * N_MESH, 4)
         self.req_in, self.req_o = <int32_t*>_alloc(self.NP, 4), <int32_t*>_alloc(self.NP, 4)
@@ -324,29 +355,36 @@ cdef class CycleKernel:
         free(self.link_id); free(self.link_dir); free(self.off_out); free(self.off_in); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold); free(self.ej_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
-        free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_end)
+        free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_tail)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
         free(self.req_mask); free(self.win_of); free(self.isl_vc); free(self.isl_dvc); free(self.isl_pd)
         free(self.isl_grant)
         self._free_packets()
+        free(self.hist); self.hist = NULL; self.hist_cap = 0
 
     cdef void _free_packets(self) noexcept:
         # Every pointer is cleared as it is freed and the capacity zeroed: a failed regrowth below leaves NULLs
         # (free(NULL) is a no-op), so __dealloc__ never frees a block twice.
-        free(self.src_list); free(self.order); free(self.order_tmp); free(self.pk)
-        self.src_list = NULL; self.order = NULL; self.order_tmp = NULL; self.pk = NULL
+        free(self.src_next); free(self.order); free(self.order_tmp); free(self.pk)
+        self.src_next = NULL; self.order = NULL; self.order_tmp = NULL; self.pk = NULL
+        free(self.p_inject); free(self.p_src); free(self.p_seq); free(self.free_ids)
+        self.p_inject = NULL; self.p_src = NULL; self.p_seq = NULL; self.free_ids = NULL
+        free(self.log_seq); free(self.log_cycle); free(self.log_core); free(self.log_hops)
+        self.log_seq = NULL; self.log_cycle = NULL; self.log_core = NULL; self.log_hops = NULL
         self.pkt_cap = 0
 
     def _ensure_packets(self, Py_ssize_t n):
         """Grow the per-packet arrays geometrically so that they hold ``n`` packets."""
         if n <= self.pkt_cap:
             return
+        if self.streaming:
+            raise RuntimeError("NoC kernel: a stream is open (call stream_end first)")
         cdef Py_ssize_t cap = max(n, 2 * self.pkt_cap)
         self._free_packets()
         # One assignment per allocation: each block is owned by self as soon as it exists, so a MemoryError
         # part-way leaks nothing and leaves the kernel empty (pkt_cap 0) and reusable.
-        self.src_list = <int32_t*>_alloc(cap, 4)
+        self.src_next = <int32_t*>_alloc(cap, 4)
         self.order = <int32_t*>_alloc(cap, 4)
         self.order_tmp = <int32_t*>_alloc(cap, 4)
         self.pk = <PacketState*>_alloc(cap, sizeof(PacketState))
@@ -363,6 +401,8 @@ cdef class CycleKernel:
         """
         cdef Py_ssize_t n = src.shape[0], p
         cdef cnp.npy_intp dims[1]
+        if self.streaming:
+            raise RuntimeError("NoC kernel: a stream is open (call stream_end first)")
         dims[0] = n
         deliver = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT64, 0)
         deliv_core = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INT32, 0)
@@ -447,58 +487,47 @@ cdef class CycleKernel:
         self.order_tmp = tmp
 
     cdef void _setup(self, const int32_t* src, const int32_t* dst, Py_ssize_t n) noexcept nogil:
-        """Per-core source queues in request order (counting sort over the cores used), per-packet fields."""
+        """Per-core source queues in request order, per-packet fields."""
         cdef Py_ssize_t p, j
-        cdef int c, k, acc = 0
         for p in range(n):
-            c = src[p]
-            if self.src_cnt[c] == 0:
-                self.tcores[self.n_tcores] = c
-                self.n_tcores += 1
-            self.src_cnt[c] += 1
-            c = dst[p]
-            self.pk[p].x, self.pk[p].y, self.pk[p].port = self.core_x[c], self.core_y[c], self.core_port[c]
-            self.pk[p].hops = 0
+            self._packet_fields(<int>p, dst[p])
             self.deliver[p] = -1
             self.deliv_core[p] = -1
-        for k in range(self.n_tcores):
-            c = self.tcores[k]
-            self.src_head[c] = acc
-            self.src_end[c] = acc
-            acc += self.src_cnt[c]
-            self._touch(self.core_router[c])
         for j in range(n):
             p = self.order[j]
-            c = src[p]
-            self.src_list[self.src_end[c]] = <int32_t>p
-            self.src_end[c] += 1
+            self._enqueue(<int>p, src[p])
+
+    cdef inline void _packet_fields(self, int p, int dst) noexcept nogil:
+        """Packet ``p`` for core ``dst``: its destination router, ejection port, no hop yet."""
+        self.pk[p].x, self.pk[p].y, self.pk[p].port = self.core_x[dst], self.core_y[dst], self.core_port[dst]
+        self.pk[p].hops = 0
+
+    cdef inline void _enqueue(self, int p, int c) noexcept nogil:
+        """Append packet ``p`` to core ``c``'s source queue (packets come in request order)."""
+        if self.src_cnt[c] == 0:
+            self.tcores[self.n_tcores] = c
+            self.n_tcores += 1
+            self._touch(self.core_router[c])
+            self.src_cnt[c] = 1
+        self.src_next[p] = -1
+        if self.src_head[c] < 0:
+            self.src_head[c] = p
+        else:
+            self.src_next[self.src_tail[c]] = p
+        self.src_tail[c] = p
 
     # ----- main loop ---------------------------------------------------------------------------------
     cdef void _loop(self, const int32_t* src, Py_ssize_t n, int64_t until) noexcept nogil:
         cdef Py_ssize_t next_new = 0
         cdef int64_t t = self.inject[self.order[0]]
-        cdef int r, slot, nxt
-        cdef Py_ssize_t k
-        cdef uint64_t ports
+        cdef int r
         while t < until:
             while next_new < n and self.inject[self.order[next_new]] <= t:
                 r = self.core_router[src[self.order[next_new]]]
                 self.n_req[r] += 1  # requested and not injected yet
                 self._wake(r, t, 0)
                 next_new += 1
-            slot = <int>(t & self.WM)
-            self.n_cycles += 1
-            r = self.wheel_head[slot]
-            self.wheel_head[slot] = -1
-            while r >= 0:
-                k = <Py_ssize_t>r * self.WS + slot
-                nxt, ports = self.wheel[k].next, self.wheel[k].mask
-                self.wheel[k].in_slot = 0
-                self.wheel[k].mask = 0
-                self.n_sched -= 1
-                self.n_steps += 1
-                self._step(r, t, ports)
-                r = nxt
+            self._cycle(t)
             if self.delivered == n:
                 break
             if self.n_sched > 0:
@@ -507,6 +536,214 @@ cdef class CycleKernel:
                 t = self.inject[self.order[next_new]]  # nothing in flight: jump to the next request
             else:
                 break  # unreachable: an undelivered packet always has a wake pending or a credit to wait for
+
+    # ----- delivery: per-packet results (one batch) or bounded counters (a stream) -------------------
+    cdef inline void _deliver(self, int p, int core, int64_t c) noexcept nogil:
+        """Packet ``p`` is fully ejected into ``core`` in cycle ``c``."""
+        self.last = max(self.last, c)
+        self.delivered += 1
+        if not self.streaming:
+            self.deliver[p] = c
+            self.deliv_core[p] = core
+            return
+        self._record(p, core, c)
+
+    cdef void _record(self, int p, int core, int64_t c) noexcept nogil:
+        """A stream's delivery: count it as accepted if ``c`` is in the measurement window, add the latency
+        ``c - request`` and hops of a packet requested in the window to the sums and the histogram, then free
+        the packet's id (nothing reads a packet's state once it has been ejected)."""
+        cdef int64_t req = self.inject[p], lat = c - self.inject[p]
+        cdef Py_ssize_t cap
+        cdef int64_t* grown
+        if self.m_start <= c < self.m_end:
+            self.n_acc += 1
+        if self.m_start <= req < self.m_end:
+            self.n_meas += 1
+            self.sum_lat += lat
+            self.sum_hops += self.pk[p].hops
+            if lat >= self.hist_cap:  # latencies stay small below saturation: grow on demand
+                cap = max(2 * self.hist_cap, lat + 1)
+                grown = <int64_t*>realloc(self.hist, cap * sizeof(int64_t))
+                if grown == NULL:
+                    self.oom = True  # the old block is still ours; the run stops and raises MemoryError
+                else:
+                    memset(&grown[self.hist_cap], 0, (cap - self.hist_cap) * sizeof(int64_t))
+                    self.hist, self.hist_cap = grown, cap
+            if lat < self.hist_cap:
+                self.hist[lat] += 1
+            self.max_lat = max(self.max_lat, lat)
+        if self.recording:
+            self.log_seq[self.n_log] = self.p_seq[p]
+            self.log_cycle[self.n_log] = c
+            self.log_core[self.n_log] = core
+            self.log_hops[self.n_log] = self.pk[p].hops
+            self.n_log += 1
+        self.free_ids[self.n_free] = p
+        self.n_free += 1
+        self.n_live -= 1
+
+    # ----- streaming: windows of packets fed into the running network ----------------------------------
+    def stream_begin(self, int64_t m_start, int64_t m_end, bint record=False):
+        """Open a stream from an empty network at cycle 0; deliveries of packets requested in
+        ``[m_start, m_end)`` are measured. ``record``: also return every delivery of each feed (tests)."""
+        if self.streaming:
+            raise RuntimeError("NoC kernel: a stream is already open")
+        self.recording = record
+        self._free_packets()  # the per-packet arrays of :meth:`run` are not a stream's
+        self.n_free = 0
+        self._grow_stream(64)  # fills the free-id stack (a MemoryError leaves no stream open)
+        self.inject = self.p_inject
+        self.streaming = True
+        self.t_now, self.n_fed, self.n_live, self.n_log = 0, 0, 0, 0
+        self.delivered, self.last = 0, -1
+        self.m_start, self.m_end = m_start, m_end
+        self.n_meas = self.sum_lat = self.sum_hops = self.n_acc = 0
+        self.max_lat = -1
+        self.oom = False
+        if self.hist_cap:
+            memset(self.hist, 0, self.hist_cap * sizeof(int64_t))
+
+    def _grow_stream(self, Py_ssize_t n):
+        """Room for ``n`` live packets, keeping the live ones (ids, fields, queues): new blocks are allocated,
+        filled and swapped in; if an allocation fails the old ones stay in place (MemoryError)."""
+        if n <= self.pkt_cap:
+            return
+        cdef Py_ssize_t cap = max(n, 2 * self.pkt_cap), old = self.pkt_cap, k
+        cdef void* blocks[12]
+        cdef size_t sizes[12]
+        cdef int j
+        sizes[:] = [sizeof(PacketState), 4, 8, 4, 8, 4, 4, 4, 8, 8, 4, 4]
+        for j in range(12):
+            blocks[j] = NULL
+        try:
+            for j in range(12):  # the feed numbers and the delivery log only when recording; no radix sort
+                blocks[j] = _alloc(0 if (j == 4 or j == 7 or j >= 8) and not self.recording else cap, sizes[j])
+        except MemoryError:
+            for j in range(12):
+                free(blocks[j])
+            raise
+        if old:
+            memcpy(blocks[0], self.pk, old * sizeof(PacketState))
+            memcpy(blocks[1], self.src_next, old * 4)
+            memcpy(blocks[2], self.p_inject, old * 8)
+            memcpy(blocks[3], self.p_src, old * 4)
+            if self.recording:
+                memcpy(blocks[4], self.p_seq, old * 8)
+            memcpy(blocks[5], self.free_ids, self.n_free * 4)
+        self._free_packets()
+        self.pk, self.src_next = <PacketState*>blocks[0], <int32_t*>blocks[1]
+        self.p_inject, self.p_src, self.p_seq = <int64_t*>blocks[2], <int32_t*>blocks[3], <int64_t*>blocks[4]
+        self.free_ids, self.order, self.order_tmp = <int32_t*>blocks[5], <int32_t*>blocks[6], <int32_t*>blocks[7]
+        self.log_seq, self.log_cycle = <int64_t*>blocks[8], <int64_t*>blocks[9]
+        self.log_core, self.log_hops = <int32_t*>blocks[10], <int32_t*>blocks[11]
+        self.pkt_cap = cap
+        self.inject = self.p_inject
+        for k in range(cap - 1, old - 1, -1):  # the new ids, lowest on top
+            self.free_ids[self.n_free] = <int32_t>k
+            self.n_free += 1
+
+    def stream_feed(self, cnp.ndarray src, cnp.ndarray dst, cnp.ndarray inject, int64_t t_end):
+        """Add checked packets requested in ``[t_now, t_end)`` (int32 cores, int64 cycles sorted ascending,
+        ties in array order) to the running network and simulate every cycle before ``t_end``.
+
+        The state -- buffers, credits, VC state, arbiters, the packets in flight and in the source queues,
+        the wheel of pending wakes and the clock -- carries over from the previous feed, so feeding a run's
+        packets in windows gives what one :meth:`run` of them all gives, cycle for cycle. Returns the
+        deliveries of this feed as ``(seq, cycle, core, hops)`` arrays when recording (``seq``: the packet's
+        number in feeding order), else None."""
+        cdef Py_ssize_t n = src.shape[0], j
+        cdef int p
+        cdef const int32_t* s = <int32_t*>cnp.PyArray_DATA(src)
+        cdef const int32_t* d = <int32_t*>cnp.PyArray_DATA(dst)
+        cdef const int64_t* c = <int64_t*>cnp.PyArray_DATA(inject)
+        if not self.streaming:
+            raise RuntimeError("NoC kernel: no stream is open (call stream_begin first)")
+        if n and (c[0] < self.t_now or c[n - 1] >= t_end):
+            raise ValueError(f"NoC kernel: a feed's requests must lie in [{self.t_now}, {t_end}); "
+                             f"got {c[0]} .. {c[n - 1]}")
+        self._grow_stream(self.n_live + n)
+        with nogil:
+            self.n_log = 0
+            for j in range(n):
+                self.n_free -= 1
+                p = self.free_ids[self.n_free]
+                self.order[j] = p
+                self.p_inject[p], self.p_src[p] = c[j], s[j]
+                if self.recording:
+                    self.p_seq[p] = self.n_fed + j
+                self._packet_fields(p, d[j])
+                self._enqueue(p, s[j])
+            self.n_fed += n
+            self.n_live += n
+            self._loop_stream(n, t_end)
+        if self.oom:
+            raise MemoryError("NoC kernel: cannot grow the latency histogram")
+        if not self.recording:
+            return None
+        return (np.array(<int64_t[:self.n_log]>self.log_seq) if self.n_log else np.zeros(0, np.int64),
+                np.array(<int64_t[:self.n_log]>self.log_cycle) if self.n_log else np.zeros(0, np.int64),
+                np.array(<int32_t[:self.n_log]>self.log_core) if self.n_log else np.zeros(0, np.int32),
+                np.array(<int32_t[:self.n_log]>self.log_hops) if self.n_log else np.zeros(0, np.int32))
+
+    cdef void _loop_stream(self, Py_ssize_t n, int64_t t_end) noexcept nogil:
+        """:meth:`_loop` over the cycles ``[t_now, t_end)`` with this feed's ``n`` packets (``order``)."""
+        cdef Py_ssize_t next_new = 0
+        cdef int64_t t = self.t_now
+        cdef int r
+        while t < t_end and not self.oom:
+            while next_new < n and self.inject[self.order[next_new]] <= t:
+                r = self.core_router[self.p_src[self.order[next_new]]]
+                self.n_req[r] += 1  # requested and not injected yet
+                self._wake(r, t, 0)
+                next_new += 1
+            self._cycle(t)
+            if self.n_sched > 0:
+                t += 1
+            elif next_new < n:
+                t = self.inject[self.order[next_new]]  # nothing in flight: jump to the next request
+            else:
+                t = t_end  # nothing in flight and no request left before t_end
+        self.t_now = t
+
+    def stream_state(self):
+        """``(t_now, live packets, delivered, measured delivered, largest measured latency)`` of the open
+        stream."""
+        return self.t_now, self.n_live, self.delivered, self.n_meas, self.max_lat
+
+    def stream_end(self):
+        """Close the stream and return its counters: ``(measured delivered, latency sum, hops sum, accepted,
+        histogram (index: latency in cycles), delivered, last delivery cycle, live packets, hops_ew,
+        hops_ns, link_ids, link_flits, port_ids, port_peaks)``; the kernel is empty again."""
+        if not self.streaming:
+            raise RuntimeError("NoC kernel: no stream is open")
+        hist = np.array(<int64_t[:self.max_lat + 1]>self.hist) if self.max_lat >= 0 else np.zeros(0, np.int64)
+        out = (self.n_meas, self.sum_lat, self.sum_hops, self.n_acc, hist, self.delivered, self.last, self.n_live)
+        links = self._take_links()
+        ports = self._take_ports()
+        with nogil:
+            self._reset()
+        self.streaming = self.recording = False
+        self._free_packets()  # the stream's arrays (sized for it, some not at all) go; :meth:`run` makes its own
+        free(self.hist); self.hist = NULL; self.hist_cap = 0
+        return out + (self.n_ew, self.n_ns) + links + ports
+
+    cdef inline void _cycle(self, int64_t t) noexcept nogil:
+        """Visit the routers woken for cycle ``t`` (its wheel slot), each examining the ports in its mask."""
+        cdef int slot = <int>(t & self.WM), r, nxt
+        cdef Py_ssize_t k
+        cdef uint64_t ports
+        self.n_cycles += 1
+        r = self.wheel_head[slot]
+        self.wheel_head[slot] = -1
+        while r >= 0:
+            k = <Py_ssize_t>r * self.WS + slot
+            nxt, ports = self.wheel[k].next, self.wheel[k].mask
+            self.wheel[k].in_slot = 0
+            self.wheel[k].mask = 0
+            self.n_sched -= 1
+            self.n_steps += 1
+            self._step(r, t, ports)
+            r = nxt
 
     cdef inline void _wake(self, int r, int64_t c, uint64_t ports) noexcept nogil:
         """Visit router ``r`` in cycle ``c`` (``t <= c <= t + Dmax``; once per router and slot) and examine its
@@ -563,9 +800,9 @@ cdef class CycleKernel:
         cdef Py_ssize_t pidx
         for k in range(self.C):
             core = r * self.C + k
-            if self.src_head[core] >= self.src_end[core]:
+            p = self.src_head[core]
+            if p < 0:
                 continue
-            p = self.src_list[self.src_head[core]]
             if self.inject[p] > t:
                 continue  # its request wakes the router
             if self.inj_free[core] > t:
@@ -581,10 +818,10 @@ cdef class CycleKernel:
             if self._push(r, pidx, N_MESH + k, v, p):  # the head of its VC: wake its port when it is ready
                 self._wake(r, self.pk[p].ready, (<uint64_t>1) << ((N_MESH + k) & 63))
             self.inj_free[core] = t + self.F
-            self.src_head[core] += 1
+            self.src_head[core] = p = self.src_next[p]
             self.n_req[r] -= 1
             self._note_peak(pidx)
-            if self.src_head[core] < self.src_end[core] and self.inject[self.src_list[self.src_head[core]]] <= t:
+            if p >= 0 and self.inject[p] <= t:
                 w = min(w, t + self.F)
         return w
 
@@ -728,10 +965,7 @@ cdef class CycleKernel:
             self._wake(self._upstream(r, i), ct, port.cwait if i < N_MESH else 0)
             port.cwait = 0
         if o >= N_MESH:
-            self.deliver[p] = t + self.Ec
-            self.deliv_core[p] = r * self.C + o - N_MESH
-            self.last = max(self.last, t + self.Ec)
-            self.delivered += 1
+            self._deliver(p, r * self.C + o - N_MESH, t + self.Ec)
             return
         link = self.link_id[r * N_MESH + o]
         if self.link_acc[link] == 0:
@@ -934,10 +1168,7 @@ cdef class CycleKernel:
         if o >= N_MESH:
             if self.Ac:
                 self._hold_ejection(r, o, t)
-            self.deliver[p] = t + self.Ec + F - 1
-            self.deliv_core[p] = r * self.C + o - N_MESH
-            self.last = max(self.last, t + self.Ec + F - 1)
-            self.delivered += 1
+            self._deliver(p, r * self.C + o - N_MESH, t + self.Ec + F - 1)
             return
         link = self.link_id[r * N_MESH + o]
         if self.link_acc[link] == 0:
@@ -1210,6 +1441,7 @@ cdef class CycleKernel:
             c = self.tcores[k]
             self.inj_free[c] = 0
             self.src_cnt[c] = 0
+            self.src_head[c] = -1
         for k in range(self.WS):  # wakes still pending (a visit clears its own entry): unlink them
             r = self.wheel_head[k]
             while r >= 0:

@@ -141,3 +141,49 @@ def sparse_counts(dense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     flat = np.ravel(dense)
     ids = np.flatnonzero(flat).astype(np.int32)
     return ids, flat[ids].astype(np.int64)
+
+
+@dataclass(frozen=True)
+class StreamTotals:
+    """What a stream (:meth:`noc.fast_engine.FastNoc.stream`) keeps instead of per-packet arrays: counters of a
+    run fed window by window, in memory independent of its length.
+
+    Attributes
+    ----------
+    window : tuple of int
+        The measurement window ``[start, end)`` (cycles): packets requested in it are *measured*.
+    measured_delivered : int
+        Measured packets delivered.
+    latency_sum, hops_sum : int
+        Sums over the measured packets delivered of latency (delivery - request, cycles) and of hops.
+    latency_counts : ndarray of int64
+        Histogram of those latencies: ``latency_counts[c]`` packets took ``c`` cycles (length: the largest
+        latency + 1; below saturation a few times the zero-load latency, whatever the run's length).
+    accepted : int
+        Packets (measured or not) delivered in a cycle of the window.
+    delivered, cycles : int
+        Deliveries in all; last delivery cycle (-1 if none).
+    live : int
+        Packets fed and not delivered when the stream was closed.
+    fed : int
+        Packets fed in all.
+    hops_ew, hops_ns, link_ids, link_counts, buffer_ports, buffer_peaks :
+        As in :class:`NocResult`, over the whole stream.
+    """
+
+    window: tuple[int, int]
+    measured_delivered: int
+    latency_sum: int
+    hops_sum: int
+    latency_counts: np.ndarray
+    accepted: int
+    delivered: int
+    cycles: int
+    live: int
+    fed: int
+    hops_ew: int
+    hops_ns: int
+    link_ids: np.ndarray
+    link_counts: np.ndarray
+    buffer_ports: np.ndarray
+    buffer_peaks: np.ndarray

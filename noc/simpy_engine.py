@@ -27,7 +27,7 @@ from noc.arbitration import make_arbiter
 from noc.engine import check_batch
 from noc.model import RouterParams
 from noc.packet import Packet
-from noc.result import NOT_DELIVERED, LogEvent, NocResult, sparse_counts
+from noc.result import NOT_DELIVERED, LogEvent, NocResult, StreamTotals, sparse_counts
 from noc.routing import get_routing
 from noc.topology import LOCAL, E, MeshTopology, W, opposite
 
@@ -62,6 +62,122 @@ class SimpyNoc:
         if until is None or until > 0:  # SimPy refuses to run until its start time; nothing happens before 0
             net.env.run(until=until)
         return net.result()
+
+    def stream(self, window: tuple[int, int] = (0, 1 << 62), *, record: bool = False) -> SimpyStream:
+        """Open a stream, as :meth:`noc.fast_engine.FastNoc.stream` (same interface and counters)."""
+        return SimpyStream(self, window, record)
+
+
+class _StreamNetwork:
+    """The state of a stream: a :class:`_Network` whose per-packet fields are dicts of the live packets (ids
+    in feeding order), fed window by window; deliveries go to counters (:class:`noc.result.StreamTotals`)."""
+
+    def __init__(self, engine: SimpyNoc, window: tuple[int, int], record: bool):
+        net = self.net = _Network.__new__(_Network)
+        net.env = simpy.Environment()
+        net.p, net.topo, net.route = engine.params, engine.topology, engine.route
+        net.packets, net.dst_xy, net.dst_local, net.ready, net.out, net.hops = [], {}, {}, {}, {}, {}
+        net.link_flits = np.zeros(net.topo.n_links, np.int64)
+        net.peak = np.zeros((net.topo.n_routers, net.topo.n_ports), np.int64)
+        net.hops_ew = net.hops_ns = net.n_delivered = 0
+        net.log, net.routers = None, {}
+        net.delivered = self._delivered
+        self.window, self.record = window, record
+        self.counts: dict[int, int] = {}
+        self.n_meas = self.sum_lat = self.sum_hops = self.accepted = self.fed = self.last = 0
+        self.last, self.now, self.log = -1, 0, []
+
+    def _delivered(self, pkt: Packet, core: int, cycle: int) -> None:
+        net, (start, end) = self.net, self.window
+        hops = net.hops.pop(pkt.id)
+        for table in (net.dst_xy, net.dst_local, net.ready, net.out):
+            del table[pkt.id]
+        self.last = max(self.last, cycle)
+        self.accepted += start <= cycle < end
+        if start <= pkt.inject_cycle < end:
+            lat = cycle - pkt.inject_cycle
+            self.n_meas += 1
+            self.sum_lat += lat
+            self.sum_hops += hops
+            self.counts[lat] = self.counts.get(lat, 0) + 1
+        if self.record:
+            self.log.append((pkt.id, cycle, core, hops))
+
+    def feed(self, batch, until: int) -> None:
+        net, topo = self.net, self.net.topo
+        dst_router = topo.router_of_core(batch.dst_core)
+        xs, ys = (c.tolist() for c in topo.coords(dst_router))
+        local = (LOCAL + topo.local_index(batch.dst_core)).tolist()
+        kicks: dict[int, int] = {}
+        for j, (s, d, c) in enumerate(zip(batch.src_core.tolist(), batch.dst_core.tolist(),
+                                          batch.inject_cycle.tolist(), strict=True)):
+            pkt = Packet(self.fed + j, s, d, 0, inject_cycle=c)
+            net.dst_xy[pkt.id], net.dst_local[pkt.id] = (xs[j], ys[j]), local[j]
+            net.ready[pkt.id], net.out[pkt.id], net.hops[pkt.id] = 0, 0, 0
+            r = int(topo.router_of_core(s))
+            queue = net.router(r).sources[int(topo.local_index(s))]
+            if not queue:  # an empty source queue planned no wake: its new head's request wakes the router
+                kicks[r] = min(kicks.get(r, c), c)
+            queue.append(pkt)
+        self.fed += len(batch)
+        for r, c in kicks.items():
+            net.routers[r].kick(c)
+        if until > net.env.now:  # events at ``until`` and later stay queued for the next feed
+            net.env.run(until=until)
+        self.now = until
+
+
+class SimpyStream:
+    """An open stream of :class:`SimpyNoc` (the interface of :class:`noc.fast_engine.NocStream`)."""
+
+    def __init__(self, engine: SimpyNoc, window: tuple[int, int], record: bool):
+        self._engine, self.window = engine, (int(window[0]), int(window[1]))
+        self._state = _StreamNetwork(engine, self.window, record)
+
+    def feed(self, src_core, dst_core, inject_cycle, until: int):
+        """See :meth:`noc.fast_engine.NocStream.feed`."""
+        from noc.fast_engine import check_feed
+
+        st = self._state
+        b = check_feed(self._engine, src_core, dst_core, inject_cycle, st.now, until)
+        st.log = []
+        st.feed(b, int(until))
+        if not st.record:
+            return None
+        rows = sorted(st.log)
+        return (np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64),
+                np.array([r[2] for r in rows], np.int32), np.array([r[3] for r in rows], np.int32))
+
+    @property
+    def now(self) -> int:
+        return self._state.now
+
+    @property
+    def live(self) -> int:
+        return len(self._state.net.ready)
+
+    @property
+    def measured_delivered(self) -> int:
+        return self._state.n_meas
+
+    def held_bytes(self, per_live_packet: int) -> int:
+        """See :meth:`noc.fast_engine.NocStream.held_bytes` (the histogram is a dict: 100 bytes an entry)."""
+        return self.live * per_live_packet + 100 * len(self._state.counts)
+
+    def close(self) -> StreamTotals:
+        st, net = self._state, self._state.net
+        hist = np.zeros(max(st.counts) + 1 if st.counts else 0, np.int64)
+        for lat, k in st.counts.items():
+            hist[lat] = k
+        return StreamTotals(self.window, st.n_meas, st.sum_lat, st.sum_hops, hist, st.accepted, net.n_delivered,
+                            st.last, self.live, st.fed, net.hops_ew, net.hops_ns, *sparse_counts(net.link_flits),
+                            *sparse_counts(net.peak))
+
+    def __enter__(self) -> SimpyStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
 
 
 class _InputPort:
@@ -147,6 +263,12 @@ class _Network:
             self.router(r).sources[self.topo.local_index(pkt.src_core)].append(pkt)
         for router in list(self.routers.values()):
             router.kick(min(q[0].inject_cycle for q in router.sources if q))
+
+    def delivered(self, pkt: Packet, core: int, cycle: int) -> None:
+        """``pkt`` is fully ejected into ``core`` in ``cycle``: its per-packet results."""
+        self.deliver[pkt.id] = cycle
+        self.deliv_core[pkt.id] = core
+        self.deliv_axon[pkt.id] = pkt.axon
 
     def router(self, r: int) -> _Router:
         if r not in self.routers:
@@ -393,11 +515,9 @@ class _Router:
     def _eject(self, pkt: Packet, o: int, t: int) -> None:
         net = self.net
         done = t + net.p.ejection + net.p.flits - 1
-        net.deliver[pkt.id] = done
-        net.deliv_core[pkt.id] = self.r * net.topo.cores_per_router + o - LOCAL
-        net.deliv_axon[pkt.id] = pkt.axon
-        net.n_delivered += 1
         net.record(done, pkt, "deliver", self.r)
+        net.n_delivered += 1
+        net.delivered(pkt, self.r * net.topo.cores_per_router + o - LOCAL, done)
 
     def _plan_wake(self, t: int) -> None:
         """Wake again at the first cycle something here could move; credit returns wake us themselves."""

@@ -33,20 +33,27 @@ does not depend on which other rates are in the sweep).
 
 Memory
 ------
-What still scales with ``--cycles``: the packets of one rate, ``routers x rate x (warmup + cycles + drain)`` of
-them, at about :data:`PACKET_BYTES` each, because the exact engine (:class:`noc.fast_engine.FastNoc`, like
-``simpy``) simulates one batch of packets from an empty network until they are delivered and resets its state
-at the end of the call: it cannot be resumed, so the traffic of a rate cannot be fed to it in pieces without
-changing the results (a queue left at the end of one piece would start empty in the next). Per packet it
-holds the request (source and destination cores, int32; request cycle, int64: 16 bytes), the zero
-destination axons (4), the kernel's state (request order, its radix-sort buffer and source list, int32, and
-a 24-byte packet record: 36) and the results (delivery cycle int64, delivered core and hops int32: 16), about
-72 bytes; 90 bytes per packet measured as peak resident memory (tiny, uniform, rate 0.3, 960,278 packets).
-What does not add to it: the measurement works on the contiguous slice of measured packets (the packets are
-sorted by request cycle) and keeps no mask or latency over all packets, and nothing is kept between rates
-but their rows (peak resident memory 77.6 MB at --cycles 100000 and 147.0 MB at 400000, --warmup 0, the
-same before and after that change: the engine call is the peak). The bound is checked before any work (:func:`_check_sweep_memory`), so an oversized sweep is refused in
-one line instead of failing after minutes.
+Independent of ``--cycles`` with either exact engine (:func:`_measure_streamed`): the traffic is generated
+window by window (:func:`noc.traffic.synthetic_windows`: exactly the packets of one batch, the same draws in
+the same order) and fed into one stream of the engine (:meth:`noc.fast_engine.FastNoc.stream`, :meth:`noc.simpy_engine.SimpyNoc.stream`), which carries
+the network's state (buffers, credits, VC state, arbiters, source queues, pending wakes, the clock) from one
+window to the next and folds each delivery into counters -- latency sum and histogram of the measured
+packets, their hops, the deliveries in the window -- instead of per-packet arrays; packet ids are recycled.
+What is held: one window (:data:`noc.traffic.WINDOW_DRAWS` node-cycles of draws, their packets) and the live
+packets (in flight and in source queues), a few per node below saturation. A rate the network cannot carry
+queues ``(offered - accepted) x nodes`` packets per cycle at its sources (open-loop sources, as in BookSim),
+so its live packets grow with the run: they are checked against the memory limit after every window
+(:func:`_refuse_backlog`: a clean refusal instead of an allocation failure). The rows are those of the batch
+measurement (:func:`_measure_batch`), bit for bit: mean = integer sum / count (numpy's float64 mean of the
+same integers, the sums being below 2^53), p99 from the histogram as ``np.percentile`` computes it
+(:func:`noc.stats.percentile_from_counts`). The stream stops once the window is over and every measured packet
+is delivered: nothing simulated after that changes a figure of the row.
+
+Through the API, a pattern that is not one of :data:`noc.traffic.PATTERNS` is run as one batch
+(:func:`_measure_batch`): ``routers x rate x (warmup + cycles + drain)`` packets of about :data:`PACKET_BYTES`
+(90 bytes measured as peak resident memory per packet, compiled engine). :func:`_check_sweep_memory` checks
+the command's estimate before any work and refuses more than :data:`MAX_SWEEP_PACKETS` packets per rate (time,
+not memory).
 """
 
 from __future__ import annotations
@@ -67,9 +74,17 @@ from noc.engine import ENGINES, make_engine
 from noc.errors import TrafficError
 from noc.model import RouterParams
 from noc.result import NOT_DELIVERED
-from noc.stats import latency_figures
+from noc.stats import latency_figures, percentile_from_counts
 from noc.topology import MeshTopology
-from noc.traffic import PATTERNS, make_pattern, synthetic_packets, uniform_channel_bound
+from noc.traffic import (
+    PATTERNS,
+    WINDOW_DRAWS,
+    make_pattern,
+    streamable,
+    synthetic_packets,
+    synthetic_windows,
+    uniform_channel_bound,
+)
 
 COLUMNS = ("offered_rate", "accepted_rate", "avg_latency_cycles", "p99_latency_cycles", "avg_hops", "saturated")
 ACCEPT_RATIO = 0.95  # accepted below this share of the requested rate: saturated
@@ -117,6 +132,20 @@ def measure_rate(engine, topo: MeshTopology, params: RouterParams, pattern, rate
                  warmup: int, drain: int, seed: int) -> dict:
     """One sweep row: simulate, then measure as described in the module docstring.
 
+    The exact engines (``fast``, ``simpy``) are fed window by window, in memory independent of the run's length
+    (:func:`_measure_streamed`); an engine without streams, or a pattern that cannot be drawn in windows (one
+    not in :data:`noc.traffic.PATTERNS`), takes the run as one batch (:func:`_measure_batch`). Both give the
+    same row, bit for bit (tests/noc/test_sweep_stream.py).
+    """
+    if hasattr(engine, "stream") and streamable(pattern):
+        return _measure_streamed(engine, topo, params, pattern, rate, cycles, warmup, drain, seed)
+    return _measure_batch(engine, topo, params, pattern, rate, cycles, warmup, drain, seed)
+
+
+def _measure_batch(engine, topo: MeshTopology, params: RouterParams, pattern, rate: float, cycles: int,
+                   warmup: int, drain: int, seed: int) -> dict:
+    """:func:`measure_rate` with every packet of the run generated and simulated at once.
+
     The packets come sorted by request cycle (:func:`noc.traffic.bernoulli_injections`), so the measured ones
     (requested in ``[warmup, warmup + cycles)``) are one contiguous slice: their figures are taken on views of
     that slice, never through masks or latencies over every simulated packet (about 25 bytes per simulated
@@ -143,6 +172,69 @@ def measure_rate(engine, topo: MeshTopology, params: RouterParams, pattern, rate
         "avg_hops": float(res.hops[lo:hi][done].mean()) if done.any() else float("nan"),
         "saturated": bool(lat.size < hi - lo or accepted < ACCEPT_RATIO * requested or blown),
     }
+
+
+def _measure_streamed(engine, topo: MeshTopology, params: RouterParams, pattern, rate: float, cycles: int,
+                      warmup: int, drain: int, seed: int) -> dict:
+    """:func:`measure_rate` fed window by window (:func:`noc.traffic.synthetic_windows`: the same packets)
+    into one stream of the engine, which keeps counters instead of per-packet arrays; the zero-load latencies
+    of the measured packets are summed as they are generated. The run stops when the window is over and
+    every measured packet is delivered (what is simulated after that changes no figure of the row), or at
+    the drain cap. Memory: one window of packets plus the live ones (in flight and in source queues); a rate
+    whose source queues outgrow the memory limit (a saturated rate run for long) is refused by
+    :func:`_refuse_backlog`."""
+    from chip_configs.npz import memory_limit_bytes
+
+    start, end = warmup, warmup + cycles
+    nodes, requested, zero_load, limit = topo.n_routers, 0, 0, memory_limit_bytes()
+    with engine.stream((start, end)) as st:
+        for src, dst, inject, t1 in synthetic_windows(topo, pattern, rate, end + drain, np.random.default_rng(seed)):
+            lo, hi = np.searchsorted(inject, [start, end])
+            if hi > lo:
+                requested += int(hi - lo)
+                zero_load += int(params.zero_load_latency(topo.hop_distance(src[lo:hi], dst[lo:hi])).sum())
+            st.feed(src, dst, inject, until=t1)
+            if t1 >= end and st.measured_delivered == requested:
+                break
+            if st.held_bytes(LIVE_PACKET_BYTES) > limit:
+                _refuse_backlog(st.live, rate, t1, st.held_bytes(LIVE_PACKET_BYTES), limit)
+        totals = st.close()
+    return _row(rate, totals, requested, zero_load, nodes, cycles)
+
+
+def _row(rate: float, totals, requested: int, zero_load: int, nodes: int, cycles: int) -> dict:
+    """The sweep row from a stream's counters; the figures are those :func:`_measure_batch` computes from
+    per-packet arrays, bit for bit: sums of integers below 2^53 divided once are what numpy's float64 mean
+    gives, and :func:`noc.stats.percentile_from_counts` is ``np.percentile`` on the histogram."""
+    n = totals.measured_delivered
+    accepted = totals.accepted / nodes / cycles
+    mean = totals.latency_sum / n if n else float("nan")
+    blown = n > 0 and mean > LATENCY_BLOWUP * (zero_load / requested)
+    return {
+        "offered_rate": rate,
+        "accepted_rate": float(accepted),
+        "avg_latency_cycles": mean,
+        "p99_latency_cycles": percentile_from_counts(totals.latency_counts, 99),
+        "avg_hops": totals.hops_sum / n if n else float("nan"),
+        "saturated": bool(n < requested or accepted < ACCEPT_RATIO * (requested / nodes / cycles) or blown),
+    }
+
+
+# Bytes per live packet of a stream: the kernel's per-packet state (32-byte record, queue link, request cycle,
+# source core, free-id stack, request order: 56) with geometric growth (capacity up to 2x the live packets, and
+# the old arrays beside the new ones while they are copied: 3x).
+LIVE_PACKET_BYTES = 168
+
+
+def _refuse_backlog(live: int, rate: float, cycle: int, held: int, limit: int) -> None:
+    """Refuse a rate whose live packets (mostly source queues: an open-loop source above the saturation
+    throughput queues ``(offered - accepted) x nodes`` packets per cycle, as in BookSim) outgrow the memory
+    limit; below saturation they stay a few per node, whatever the run's length."""
+    from chip_configs.memory import check_memory
+
+    check_memory(f"noc-sweep at rate {rate}: after {cycle:,} cycles the network is not carrying the offered load "
+                 f"and {live:,} packets wait in its source queues and buffers (lower the rate, --cycles or "
+                 f"--drain)", {"live packets and latency histogram": held}, limit)
 
 
 def write_csv(rows: list[dict], path) -> Path:
@@ -282,7 +374,7 @@ def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     cfg = as_network_spec(load_config(args.config))
     topo = MeshTopology.from_config(cfg)
     pattern = _pattern_from_args(args, topo)
-    _check_sweep_memory(topo, args)
+    _check_sweep_memory(topo, RouterParams.from_config(cfg), args)
     with tqdm(total=len(args.rates), desc="noc-sweep", unit="rate", file=sys.stderr,
               disable=not sys.stderr.isatty()) as bar:
         rows = run_sweep(cfg, pattern, args.rates, args.cycles, args.warmup, args.seed, args.engine,
@@ -295,23 +387,44 @@ def _sweep_and_write(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-# Peak bytes per simulated packet: the request, the engine's state and its results (90 measured; see "Memory").
+# Peak bytes per simulated packet of a batch run (:func:`_measure_batch`, used only for a pattern that cannot be
+# drawn window by window): the request, the engine's state and its results (90 measured; see "Memory").
 PACKET_BYTES = 96
+# Bytes per packet of a window being fed: the Bernoulli draws' nonzero indices (2 x int64), the request arrays
+# (int32 cores, int64 cycle) and their checked copies.
+WINDOW_PACKET_BYTES = 64
+# Packets simulated per rate beyond which a sweep is refused: not for memory (a stream's does not grow with
+# --cycles) but for time; at the exact engine's few million packets per second this is hours.
+MAX_SWEEP_PACKETS = 1 << 32
 
 
-def _check_sweep_memory(topo: MeshTopology, args: argparse.Namespace) -> None:
-    """Refuse a sweep whose packets (expected count: routers x rate x simulated cycles) would not fit memory.
+def _check_sweep_memory(topo: MeshTopology, params: RouterParams, args: argparse.Namespace) -> None:
+    """Refuse, before any work, a sweep that would not fit memory or would run for hours.
 
-    The packets of one rate are simulated at once by an engine that cannot be resumed, so memory grows with
-    --cycles (module docstring, "Memory"); this bound
-    turns what would be a MemoryError (or a crash) after minutes into a refusal before any work.
+    The traffic is streamed into either exact engine (module docstring, "Memory"): what is held is one window
+    of draws and packets and the live packets (the network's buffer slots full, plus a window's packets queued
+    at their sources), none of it growing with --cycles; a saturated rate's growing source queues are checked
+    while it runs (:func:`_refuse_backlog`). A rate whose expected packets exceed :data:`MAX_SWEEP_PACKETS` is
+    refused (time, not memory).
     """
     from chip_configs.memory import check_memory
 
+    rate = max(args.rates)
     simulated = args.warmup + args.cycles + (args.cycles if args.drain is None else args.drain)
-    packets = int(topo.n_routers * max(args.rates) * simulated)
-    check_memory(f"noc-sweep at rate {max(args.rates)} over {simulated:,} cycles (--warmup + --cycles + --drain) "
-                 f"on {topo.n_routers:,} routers", {"packets (routers x rate x cycles)": packets * PACKET_BYTES})
+    packets = int(topo.n_routers * rate * simulated)
+    what = (f"noc-sweep at rate {rate} over {simulated:,} cycles (--warmup + --cycles + --drain) on "
+            f"{topo.n_routers:,} routers")
+    if packets > MAX_SWEEP_PACKETS:
+        raise TrafficError(f"{what}: about {packets:,} packets per rate to simulate; at most {MAX_SWEEP_PACKETS:,} "
+                           "(hours of simulation) are accepted: lower --cycles, --warmup, --drain or the rate")
+    draws = max(1, WINDOW_DRAWS // topo.n_routers) * topo.n_routers
+    window_packets = int(draws * rate) + 1
+    slots = topo.n_routers * topo.n_ports * params.vcs * max(params.slots_per_vc, params.off_slots_per_vc)
+    check_memory(f"noc-sweep at rate {rate} on {topo.n_routers:,} routers (streamed: independent of --cycles)", {
+        "window of Bernoulli draws (float64 + mask)": draws * 9,
+        "window of packets": window_packets * WINDOW_PACKET_BYTES,
+        "live packets (buffers full + a window queued)": (slots + window_packets) * LIVE_PACKET_BYTES,
+    })
 
 
 def _pattern_from_args(args, topo):

@@ -97,6 +97,25 @@ class Hotspot:
         spots = np.asarray(self.hotspots)[rng.integers(0, len(self.hotspots), len(src))]
         return np.where(rng.random(len(src)) < self.fraction, spots, uniform)
 
+    def windowed(self, rng: np.random.Generator, total: int) -> Callable[[np.ndarray], np.ndarray]:
+        """The destinations of one call on ``total`` sources, drawn piece by piece: a call draws three
+        sequences of ``total`` numbers one after the other (uniform routers, hotspot choices, coin flips), so
+        each piece draws from three generators started where each sequence starts (found by drawing and
+        discarding the earlier ones in blocks: memory O(block))."""
+        spots = np.asarray(self.hotspots)
+        uniform_rng = _copy_rng(rng)
+        _discard(rng, total, lambda g, m: g.integers(0, self.topo.n_routers, m))
+        spot_rng = _copy_rng(rng)
+        _discard(rng, total, lambda g, m: g.integers(0, len(spots), m))
+
+        def piece(src: np.ndarray) -> np.ndarray:
+            m = len(src)
+            uniform = uniform_rng.integers(0, self.topo.n_routers, m)
+            chosen = spots[spot_rng.integers(0, len(spots), m)]
+            return np.where(rng.random(m) < self.fraction, chosen, uniform)
+
+        return piece
+
 
 @dataclass(frozen=True)
 class Tornado:
@@ -201,17 +220,106 @@ def bernoulli_injections(n_nodes: int, rate: float, cycles: int, rng: np.random.
     return np.concatenate(nodes), np.concatenate(times)
 
 
+# Node-cycles of Bernoulli draws per window of a stream (:func:`synthetic_windows`): 512 KiB of draws and at
+# most 64 Ki packets per window, whatever the run's length.
+WINDOW_DRAWS = 1 << 16
+_STATELESS = (Uniform, Transpose, BitComplement, Neighbor, Tornado, _BitPermutation)
+
+
+def _copy_rng(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator in ``rng``'s exact state (the bit generator's, buffered half-words included)."""
+    bits = type(rng.bit_generator)()
+    bits.state = rng.bit_generator.state
+    return np.random.Generator(bits)
+
+
+def _discard(rng: np.random.Generator, total: int, draw, block: int = WINDOW_DRAWS) -> None:
+    """Advance ``rng`` past ``draw(rng, total)`` by drawing in blocks (the same numbers, in the same order:
+    numpy's fills draw value by value, so a fill of ``a + b`` values equals a fill of ``a`` then one of ``b``)."""
+    for k in range(0, total, block):
+        draw(rng, min(block, total - k))
+
+
+def _skip_uniforms(rng: np.random.Generator, count: int) -> None:
+    """Advance ``rng`` past ``count`` doubles of ``rng.random`` (one 64-bit output each): a jump for the
+    counter-like bit generators (PCG64 family, Philox) when no half-word is buffered, else by drawing."""
+    bits = rng.bit_generator
+    if hasattr(bits, "advance") and not bits.state.get("has_uint32", 0):
+        bits.advance(count)
+    else:
+        _discard(rng, count, lambda g, m: g.random(m))
+
+
+def destination_pieces(pattern: Pattern, rng: np.random.Generator, total) -> Callable[[np.ndarray], np.ndarray] | None:
+    """``piece(src)`` giving, call after call on consecutive pieces of the sources, what one ``pattern(src,
+    rng)`` on all of them gives; ``total()`` is their count (only asked for if the pattern needs it). None for a
+    pattern this module does not know (the caller then draws everything at once)."""
+    if isinstance(pattern, Hotspot):
+        return pattern.windowed(rng, total())
+    if isinstance(pattern, _STATELESS):  # one fill (uniform) or no draw at all: pieces draw in order
+        return lambda src: pattern(src, rng)
+    return None
+
+
+def streamable(pattern: Pattern) -> bool:
+    """True if :func:`synthetic_windows` can draw ``pattern``'s destinations window by window."""
+    return isinstance(pattern, (Hotspot, *_STATELESS))
+
+
+def bernoulli_count(n_nodes: int, rate: float, cycles: int, rng: np.random.Generator) -> int:
+    """How many requests :func:`bernoulli_injections` draws (from a copy of ``rng``: ``rng`` is not moved)."""
+    g, count, block = _copy_rng(rng), 0, max(1, WINDOW_DRAWS // max(1, n_nodes))
+    for t0 in range(0, cycles, block):
+        count += int(np.count_nonzero(g.random((min(block, cycles - t0), n_nodes)) < rate))
+    return count
+
+
+def synthetic_windows(topo: MeshTopology, pattern: Pattern, rate: float, cycles: int, rng: np.random.Generator,
+                      window: int | None = None):
+    """:func:`synthetic_packets` window by window: yields ``(src_core, dst_core, inject_cycle, end)`` for the
+    consecutive cycle windows ``[end - window, end)`` covering ``[0, cycles)``, whose concatenation is exactly
+    what :func:`synthetic_packets` returns for the same generator state (the same draws in the same order).
+
+    :func:`synthetic_packets` draws every request first (``cycles x nodes`` doubles, cycle by cycle), then the
+    destinations of all of them. So the requests are drawn from ``rng`` window by window, and the destinations
+    from a copy of it moved past all the request draws (a jump: :func:`_skip_uniforms`); patterns that draw
+    several sequences get a generator per sequence (:meth:`Hotspot.windowed`). Memory: one window
+    (``window x nodes`` draws, default :data:`WINDOW_DRAWS`), independent of ``cycles``. Raises TrafficError for
+    a pattern that cannot be drawn in pieces (see :func:`destination_pieces`).
+    """
+    _check_core0(topo)
+    n, c = topo.n_routers, topo.cores_per_router
+    if not 0.0 <= rate <= 1.0:
+        raise TrafficError(f"rate: {rate} packets/node/cycle is out of range; allowed: 0 .. 1")
+    window = window or max(1, WINDOW_DRAWS // n)
+    dest_rng = _copy_rng(rng)
+    _skip_uniforms(dest_rng, cycles * n)
+    piece = destination_pieces(pattern, dest_rng, lambda: bernoulli_count(n, rate, cycles, rng))
+    if piece is None:
+        raise TrafficError(f"traffic pattern {pattern!r} cannot be drawn window by window")
+    for t0 in range(0, cycles, window):
+        t1 = min(cycles, t0 + window)
+        t, node = np.nonzero(rng.random((t1 - t0, n)) < rate)
+        dst = np.asarray(piece(node)) if node.size else np.zeros(0, np.int64)
+        yield (node * c).astype(np.int32), (dst * c).astype(np.int32), (t + t0).astype(np.int64), t1
+    rng.bit_generator.state = dest_rng.bit_generator.state  # where synthetic_packets leaves it
+
+
+def _check_core0(topo: MeshTopology) -> None:
+    if (topo.n_routers - 1) * topo.cores_per_router >= topo.n_cores:
+        raise TrafficError(
+            f"synthetic traffic injects through local core 0 of every router, but router {topo.n_routers - 1} "
+            f"has no core 0 (the chip has {topo.n_cores} cores); use a config with a core on every router"
+        )
+
+
 def synthetic_packets(topo: MeshTopology, pattern: Pattern, rate: float, cycles: int, rng: np.random.Generator):
     """Packets for ``cycles`` cycles of Bernoulli injection at ``rate`` with destinations from ``pattern``.
 
     Returns ``(src_core, dst_core, inject_cycle)``, ready for ``engine.run``.
     """
     c = topo.cores_per_router
-    if (topo.n_routers - 1) * c >= topo.n_cores:
-        raise TrafficError(
-            f"synthetic traffic injects through local core 0 of every router, but router {topo.n_routers - 1} "
-            f"has no core 0 (the chip has {topo.n_cores} cores); use a config with a core on every router"
-        )
+    _check_core0(topo)
     node, cycle = bernoulli_injections(topo.n_routers, rate, cycles, rng)
     dst = pattern(node, rng)
     return (node * c).astype(np.int32), (np.asarray(dst) * c).astype(np.int32), cycle.astype(np.int64)

@@ -430,7 +430,7 @@ def _option_cases(fx: Fixtures) -> list[Case]:
     cases.append(Case("run --ticks huge needs memory", (*run, "--ticks", "1000000000"), ("memory",)))
     cases.append(Case("noc-sweep --cycles huge needs memory",
                       ("noc-sweep", "tiny", "--traffic", "uniform", "--rates", "0.1", "--cycles", "100000000000",
-                       "--warmup", "0", "--out", "/tmp/never.csv"), ("--cycles", "memory")))
+                       "--warmup", "0", "--out", "/tmp/never.csv"), ("--cycles", "packets")))
     cases.append(Case("config check --max-memory tiny limit", ("--max-memory", "1K", "config", "check", "loihi"),
                       ("memory", "--max-memory")))
     return cases
