@@ -144,7 +144,7 @@ class LoadsEstimate:
         s = self.s_link if s is None else s
         n = loads[busiest]
         contended = any(q >= 0 and 2 * loads[q] >= n for q in peers)
-        return s / self.hol if contended else s
+        return max(s, self.s_link / self.hol) if contended else s
 
 
 def grid_links(topo: MeshTopology) -> np.ndarray:
@@ -180,7 +180,8 @@ def cell_tables(est: LoadsEstimate, topo: MeshTopology, cell_link: np.ndarray) -
 
 def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarray) -> int | None:
     """The link the estimate blames (id; None without link traffic): the most packets on one chip, in a system
-    the latest drain ``x_l + n_l s_l``; the first in the scan order (:func:`grid_links`) on ties."""
+    the latest drain ``x_l + n_l s_l'`` (``s_l'``: :meth:`LoadsEstimate.link_service`, the head-of-line share
+    included); the first in the scan order (:func:`grid_links`) on ties."""
     order = grid_links(topo)
     scan = link_packets[order]
     if not scan.size or scan.max() <= 0:
@@ -188,7 +189,9 @@ def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarra
     if not est.has_off_chip:
         return int(order[int(np.argmax(scan))])
     s_l, x_l = est.link_tables(topo)
-    return int(order[int(np.argmax(np.where(scan > 0, x_l[order] + scan * s_l[order], -np.inf)))])
+    drain = [x_l[lk] + link_packets[lk] * est.link_service(link_packets, lk, router_peers(topo, lk), s_l[lk])
+             if link_packets[lk] > 0 else -np.inf for lk in order]
+    return int(order[int(np.argmax(drain))])
 
 
 def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: MeshTopology, core: dict,
