@@ -31,7 +31,14 @@ trip over their ``Dx // F`` slots) and extra latency ``x = Lx + F (s - 1) - L`` 
 
     inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + (T0(hmax_k) + X_k) cyc ]
     link  = t_a + (T0(1) + x_l - F + n_l s_l') cyc      l: the link with the largest x_l + n_l s_l
-    (s_l = s_off, x_l = x on an off-chip link; s_link, 0 on chip; s_l' = s_l / h when contended, as above)
+    (s_l = s_off, x_l = x on an off-chip link; s_link, 0 on chip; s_l' = max(s_l, s_link / h) when contended)
+
+The **head-of-line feed bound** ``s_link / h``: a contended output loses service because the router's FIFO
+inputs present packets for it at most ``h`` per on-chip service time; an output slower than that (an off-chip
+link, ``s_off`` = 4.06 against ``s_link / h`` = 2.41 on Kapoho Bay) always finds a head waiting for it and serves
+at its own rate (the exact engine drains bench-A's busiest off-chip link at 4.06-4.2 cycles per packet; scaling
+``s_off`` by ``1 / h`` made the estimate +48.5 %). On chip ``s_l = s_link`` and ``s_l'`` is ``s_link / h`` as
+above, to the bit. The blamed link is the one with the latest ``x_l + n_l s_l'`` (peers' loads included).
 
 ``X_k`` is ``x`` times the most chip crossings of any route of core ``k``'s neurons (static, from the wiring:
 :func:`core_off_chip_extra`), not of this tick's spiking neurons only: an approximation that can only lengthen
