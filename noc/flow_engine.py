@@ -107,8 +107,8 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     (:func:`noc.contention.off_chip_service_time`), on their zero-load arrival times at the link,
     ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)`` (``j`` links and ``c`` of them off chip before it):
     ``d_i = max(tau_i, d_(i-1) + s_off)``, wait ``d_i - tau_i``. Links are queued independently (a wait at one
-    does not delay the arrival at the next) and after the flow model's own bottleneck wait: both can count
-    the same queueing once more. Rounded up to whole cycles.
+    does not delay the arrival at the next); :func:`_off_chip_delivery` keeps the larger of this wait and the
+    flow model's own bottleneck wait. Rounded up to whole cycles.
     """
     from noc.contention import off_chip_service_time
 
