@@ -1180,12 +1180,14 @@ cdef class FusedKernel:
                     self.load[k] = run
                     if run:
                         link_flits[self.cell_link[k]] += run * self.F
-                        if self.has_off:    # a system: the link that drains last, x_l + n_l s_l
-                            if self.cell_x[k] + run * self.cell_s[k] > best_t:
-                                best_t, n_link, best_cell = self.cell_x[k] + run * self.cell_s[k], run, k
-                        elif run > n_link:
+                        if not self.has_off and run > n_link:
                             n_link = run
                             best_cell = k
+        if self.has_off:    # a system: the link that drains last, x_l + n_l s_l' (every peer's load known now)
+            for k in range(4 * self.width * self.height):
+                run = self.load[k]
+                if run and self.cell_x[k] + run * self._link_service(k, run) > best_t:
+                    best_t, n_link, best_cell = self.cell_x[k] + run * self._link_service(k, run), run, k
         if npk:
             net = inj
             end = t_a + (self.t0_cycles(1) + (self.cell_x[best_cell] if self.has_off and best_cell >= 0 else 0.0)
@@ -1219,17 +1221,20 @@ cdef class FusedKernel:
         drain[t, 2] = n_link * self.s_link * cyc / (window_ns if window_ns > cyc else cyc)
 
     cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
-        """Cycles per packet of the busiest link: its credit-limited rate, or that rate over the head-of-line
-        efficiency when another output of the same router carries at least half as much (packets at the heads
-        of the router's input queues then wait for different outputs and block those behind them)."""
+        """Cycles per packet of the busiest link: its credit-limited rate, or, when another output of the same
+        router carries at least half as much (packets at the heads of the router's input queues then wait for
+        different outputs and block those behind them), the slower of that rate and the head-of-line feed bound
+        ``s_link / h`` (the router's inputs deliver an output at most ``h`` packets per on-chip service time; an
+        off-chip link slower than that is kept busy at its own rate). On one chip ``s = s_link``: ``s_link / h``."""
         cdef Py_ssize_t j, other
         if cell < 0:
             return self.s_link
         cdef double s = self.cell_s[cell] if self.has_off else self.s_link
+        cdef double fed = self.s_link / self.hol    # the head-of-line feed bound: s_link / h
         for j in range(3):
             other = self.cell_peers[cell, j]
             if other >= 0 and 2 * self.load[other] >= n_link:
-                return s / self.hol
+                return s if s > fed else fed
         return s
 
     cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,

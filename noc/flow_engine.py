@@ -4,8 +4,8 @@
 Exact: routes, ``hops``, ``hops_ew`` / ``hops_ns``, per-link flits. Estimated: ``deliver_cycle`` (link
 loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``. In a system of chips each
 packet's delivery is delayed by its off-chip links' extra zero-load latency, ``k (Lx + F (s - 1) - L)`` for
-``k`` crossings, and by its waits in a first-come first-served queue at each off-chip link it crosses
-(:func:`off_chip_waits`), after the flow model's own bottleneck wait. The model is specified, in
+``k`` crossings, and its wait is the larger of the flow model's own bottleneck wait and its waits in a
+first-come first-served queue at each off-chip link it crosses (:func:`off_chip_waits`; one wait per packet). The model is specified, in
 NumPy, in :mod:`noc.flow_reference`; this engine runs the same computation compiled (``_flow_kernels.pyx``),
 O(packets + links) per call, and the tests hold the two to identical results. Measured errors against the
 exact engine: ``noc/README.md``.
@@ -68,11 +68,7 @@ class FlowNoc:
             *out, ew, ns = self._kernel.run(b.src_core, b.dst_core, b.inject_cycle)
         deliver, link_ids, link_counts, ports, peaks = out
         if p.has_off_chip:
-            # off-chip links: their own zero-load latency, ``Lx + F (s - 1)`` instead of ``L`` per crossing, and a
-            # first-come first-served queue at each (:func:`off_chip_waits`)
-            k = topo.chip_crossings(b.src_core, b.dst_core)
-            extra = k * (p.off_land - p.link) + off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
-            deliver = np.where(deliver >= 0, deliver + extra, deliver)
+            deliver = _off_chip_delivery(topo, p, b, deliver)
         if until is not None:
             deliver = np.where(deliver - (p.ejection + p.flits - 1) < until, deliver, NOT_DELIVERED)
         delivered = deliver != NOT_DELIVERED
@@ -86,6 +82,23 @@ class FlowNoc:
         )
 
 
+def _off_chip_delivery(topo: MeshTopology, p: RouterParams, b, deliver: np.ndarray) -> np.ndarray:
+    """Delivery cycles in a system of chips (the on-chip model's ``deliver``, -1: none, adjusted).
+
+    Off-chip links have their own zero-load latency, ``Lx + F (s - 1)`` instead of ``L`` per crossing, and a
+    first-come first-served queue each (:func:`off_chip_waits`). **One wait per packet** (the flow model's
+    rule, issue 12): a packet waits ``max(w_flow, w_off)`` cycles, the larger of its wait at the on-chip model's
+    bottleneck ``w_flow = deliver - inject - T0(h)`` and its off-chip queueing ``w_off``, not their sum: a
+    saturated off-chip link sets the pace of the packets behind it, and the on-chip model's wait of a packet
+    crossing it is mostly the same queue seen at the on-chip rate (summing them counted it twice: bench-A on
+    Kapoho Bay, network phase +53 %)."""
+    k = topo.chip_crossings(b.src_core, b.dst_core)
+    zero = b.inject_cycle + p.zero_load_latency(topo.hop_distance(b.src_core, b.dst_core))
+    w_off = off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
+    late = zero + k * (p.off_land - p.link) + np.maximum(deliver - zero, w_off)
+    return np.where(deliver >= 0, late, deliver)
+
+
 def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, dst_core: np.ndarray,
                    inject: np.ndarray) -> np.ndarray:
     """Cycles each packet waits at the off-chip links of its route (int64 ``[packets]``; an approximation).
@@ -94,8 +107,8 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     (:func:`noc.contention.off_chip_service_time`), on their zero-load arrival times at the link,
     ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)`` (``j`` links and ``c`` of them off chip before it):
     ``d_i = max(tau_i, d_(i-1) + s_off)``, wait ``d_i - tau_i``. Links are queued independently (a wait at one
-    does not delay the arrival at the next) and after the flow model's own bottleneck wait: both can count
-    the same queueing once more. Rounded up to whole cycles.
+    does not delay the arrival at the next); :func:`_off_chip_delivery` keeps the larger of this wait and the
+    flow model's own bottleneck wait. Rounded up to whole cycles.
     """
     from noc.contention import off_chip_service_time
 

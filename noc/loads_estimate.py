@@ -31,7 +31,14 @@ trip over their ``Dx // F`` slots) and extra latency ``x = Lx + F (s - 1) - L`` 
 
     inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + (T0(hmax_k) + X_k) cyc ]
     link  = t_a + (T0(1) + x_l - F + n_l s_l') cyc      l: the link with the largest x_l + n_l s_l
-    (s_l = s_off, x_l = x on an off-chip link; s_link, 0 on chip; s_l' = s_l / h when contended, as above)
+    (s_l = s_off, x_l = x on an off-chip link; s_link, 0 on chip; s_l' = max(s_l, s_link / h) when contended)
+
+The **head-of-line feed bound** ``s_link / h``: a contended output loses service because the router's FIFO
+inputs present packets for it at most ``h`` per on-chip service time; an output slower than that (an off-chip
+link, ``s_off`` = 4.06 against ``s_link / h`` = 2.41 on Kapoho Bay) always finds a head waiting for it and serves
+at its own rate (the exact engine drains bench-A's busiest off-chip link at 4.06-4.2 cycles per packet; scaling
+``s_off`` by ``1 / h`` made the estimate +48.5 %). On chip ``s_l = s_link`` and ``s_l'`` is ``s_link / h`` as
+above, to the bit. The blamed link is the one with the latest ``x_l + n_l s_l'`` (peers' loads included).
 
 ``X_k`` is ``x`` times the most chip crossings of any route of core ``k``'s neurons (static, from the wiring:
 :func:`core_off_chip_extra`), not of this tick's spiking neurons only: an approximation that can only lengthen
@@ -144,7 +151,7 @@ class LoadsEstimate:
         s = self.s_link if s is None else s
         n = loads[busiest]
         contended = any(q >= 0 and 2 * loads[q] >= n for q in peers)
-        return s / self.hol if contended else s
+        return max(s, self.s_link / self.hol) if contended else s
 
 
 def grid_links(topo: MeshTopology) -> np.ndarray:
@@ -180,7 +187,8 @@ def cell_tables(est: LoadsEstimate, topo: MeshTopology, cell_link: np.ndarray) -
 
 def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarray) -> int | None:
     """The link the estimate blames (id; None without link traffic): the most packets on one chip, in a system
-    the latest drain ``x_l + n_l s_l``; the first in the scan order (:func:`grid_links`) on ties."""
+    the latest drain ``x_l + n_l s_l'`` (``s_l'``: :meth:`LoadsEstimate.link_service`, the head-of-line share
+    included); the first in the scan order (:func:`grid_links`) on ties."""
     order = grid_links(topo)
     scan = link_packets[order]
     if not scan.size or scan.max() <= 0:
@@ -188,7 +196,9 @@ def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarra
     if not est.has_off_chip:
         return int(order[int(np.argmax(scan))])
     s_l, x_l = est.link_tables(topo)
-    return int(order[int(np.argmax(np.where(scan > 0, x_l[order] + scan * s_l[order], -np.inf)))])
+    drain = [x_l[lk] + link_packets[lk] * est.link_service(link_packets, lk, router_peers(topo, lk), s_l[lk])
+             if link_packets[lk] > 0 else -np.inf for lk in order]
+    return int(order[int(np.argmax(drain))])
 
 
 def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: MeshTopology, core: dict,
