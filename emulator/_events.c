@@ -170,3 +170,54 @@ void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n) {
 #endif
     nm_events_scalar(e, spikes, n);
 }
+
+/* ----- one-target neurons (nm_one_t) ---------------------------------------------------------------------- */
+
+/* A straight run along one line from coordinate a to b: +1 at its first cell, -1 one past its last, on the
+   positive (pos) or negative (neg) direction's line starting at cell `line0` of either grid. */
+static inline void nm_one_run(int64_t *grid, int64_t pos, int64_t neg, int64_t line0, int64_t a, int64_t b) {
+    if (b > a) {
+        grid[pos + line0 + a] += 1;
+        grid[pos + line0 + b] -= 1;
+    } else if (b < a) {
+        grid[neg + line0 + b] += 1;
+        grid[neg + line0 + a] -= 1;
+    }
+}
+
+void nm_events_one(nm_events_t *e, const nm_one_t *o, const int32_t *spikes, int64_t n) {
+    int64_t *ctr = e->ctr, *grid = e->ctr + o->n_cores * NM_NEV;
+    const int64_t w = o->width, h = o->height, wh = w * h;
+    const uint32_t *pair = o->pair;
+    for (int64_t m = 0; m < n; m++) {
+        if (m + NM_AHEAD < n) {
+            /* the spike list ascends through the table: one line each, fetched ahead with the spike count */
+            __builtin_prefetch(pair + spikes[m + NM_AHEAD], 0, 3);
+            if (e->src_count)
+                __builtin_prefetch(e->src_count + spikes[m + NM_AHEAD], 1, 3);
+        }
+        const int64_t i = spikes[m];
+        if (e->src_count)
+            e->src_count[i] += 1;
+        const uint32_t pr = pair[i];
+        if (pr == NM_ONE_NONE)
+            continue;
+        const int64_t s = pr >> 16, d = pr & 0xFFFF;
+        const int64_t xs = o->x[s], ys = o->y[s], xd = o->x[d], yd = o->y[d];
+        const int64_t dx = xd > xs ? xd - xs : xs - xd, dy = yd > ys ? yd - ys : ys - yd;
+        int64_t *c = ctr + s * NM_NEV;
+        c[NM_PKT] += 1;
+        c[NM_HEW] += dx;
+        c[NM_HNS] += dy;
+        if (dx + dy > e->core_hmax[s])
+            e->core_hmax[s] = (int32_t)(dx + dy);
+        e->dlv[d] += 1;
+        if (o->x_first) {   /* XY: along the source row (E / W), then the destination column (N / S) */
+            nm_one_run(grid, 0, wh, ys * w, xs, xd);
+            nm_one_run(grid, 2 * wh, 3 * wh, xd * h, ys, yd);
+        } else {            /* YX: along the source column, then the destination row */
+            nm_one_run(grid, 2 * wh, 3 * wh, xs * h, ys, yd);
+            nm_one_run(grid, 0, wh, yd * w, xs, xd);
+        }
+    }
+}

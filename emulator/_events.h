@@ -54,4 +54,21 @@ int nm_events_simd_available(void);
    route differences, and, with masks, the route counts of dg and cr. */
 void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n);
 
+/* One-target neurons (TrueNorth: each neuron drives exactly one axon): a spike is one packet from its core to
+   one destination core, so its events follow from the two cores' router coordinates, with no per-neuron record
+   beyond 4 bytes. pair[i]: (source core position << 16) | destination core position, or NM_ONE_NONE (no
+   packet); x, y: the router coordinates of each core position; x_first: XY routing (else YX). Per spike: the
+   source core's packets += 1, hops east-west += |xd - xs|, north-south += |yd - ys|, longest route max= their
+   sum; the destination's deliveries += 1; the route's two straight runs as +1 / -1 entries of the difference
+   grids (the layout of emulator.fused_events.Geometry: E, W lines of `width` cells, N, S of `height`). */
+#define NM_ONE_NONE 0xFFFFFFFFu
+typedef struct {
+    const uint32_t *pair;      /* [N] */
+    const int32_t *x, *y;      /* [C] */
+    int64_t n_cores, width, height;
+    int x_first;
+} nm_one_t;
+
+void nm_events_one(nm_events_t *e, const nm_one_t *o, const int32_t *spikes, int64_t n);
+
 #endif

@@ -75,6 +75,13 @@ cdef extern from "_events.h":
         int32_t n_r_list
     int nm_events_simd_available() noexcept nogil
     void nm_events_tick(nm_events_t* e, const int32_t* spikes, int64_t n) noexcept nogil
+    ctypedef struct nm_one_t:
+        const uint32_t* pair
+        const int32_t* x
+        const int32_t* y
+        int64_t n_cores, width, height
+        int x_first
+    void nm_events_one(nm_events_t* e, const nm_one_t* o, const int32_t* spikes, int64_t n) noexcept nogil
 
 cdef extern from "_lif32.h":
     ctypedef struct nm_lif32_t:
@@ -564,6 +571,11 @@ cdef class FusedKernel:
     cdef nm_tn_t* tn
     cdef const int64_t[::1] tn_dest_ptr, tn_in_ptr
     cdef uint32_t[::1] tn_dest, tn_in, tn_one
+    # One-target neurons (emulator.fused_events.OnePlan): events from (source, destination) core pairs
+    cdef readonly bint one_target
+    cdef nm_one_t one
+    cdef const uint32_t[::1] one_pair
+    cdef const int32_t[::1] one_x, one_y
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
@@ -584,6 +596,7 @@ cdef class FusedKernel:
         self.pos_of_bit = events.pos_of_bit
         self.n_words = events.dmask.shape[1]
         self._init_routes(events.routes)
+        self._init_one(events.one)
         self.spikes = np.zeros(self.n_neurons + 16, np.int32)
         self.n_spikes = 0
         self._init_timing(timing)
@@ -737,6 +750,17 @@ cdef class FusedKernel:
         r32 = np.asarray(self.ring32)[:self.R * self.stride].astype(np.int64)
         np.asarray(self.ring)[:] = ((r32 >> self.cnt_bits) << CNT_BITS) + (r32 & ((1 << self.cnt_bits) - 1))
         self.compact = False
+
+    def _init_one(self, one):
+        """``one``: None, or the (source, destination) core pairs of one-target neurons (``OnePlan``)."""
+        self.one_target = one is not None
+        if not self.one_target:
+            return
+        self.one_pair, self.one_x, self.one_y = one.pair, one.x, one.y
+        self.one.pair = &self.one_pair[0] if self.one_pair.shape[0] else NULL
+        self.one.x, self.one.y = &self.one_x[0], &self.one_y[0]
+        self.one.n_cores, self.one.width, self.one.height = self.n_cores, self.width, self.height
+        self.one.x_first = one.x_first
 
     def _init_routes(self, routes):
         """``routes``: None (link loads from the per-spike difference entries), or the route-count tables
@@ -1062,7 +1086,9 @@ cdef class FusedKernel:
             o = is_out[self.spikes[m]]
             if o >= 0:
                 out_spikes[t, o] = 1
-        if timed and n:
+        if timed and n and self.one_target:
+            nm_events_one(&self.evs, &self.one, &self.spikes[0], n)
+        elif timed and n:
             nm_events_tick(&self.evs, &self.spikes[0], n)
 
     cdef void _routes_to_grid(self) noexcept nogil:

@@ -62,7 +62,15 @@ from chip_configs.errors import SimulationError
 from cores import tables
 from cores.models import model_of, models_with
 from emulator import _fused
-from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, inline_lists, spike_records
+from emulator.fused_events import (
+    META_DTYPE,
+    EventPlan,
+    Geometry,
+    MeshPlan,
+    delivery_tables,
+    inline_lists,
+    spike_records,
+)
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
 from noc.loads_estimate import (
@@ -221,7 +229,14 @@ class FusedPlan:
         return SynapsePlan(syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1), opts
 
     def _events(self, geo: Geometry, w, n_cores: int) -> EventPlan:
-        """Each spike's events: masks and route counts when they fit, else per-packet lists."""
+        """Each spike's events: for one-target neurons (TrueNorth) their source and destination cores alone;
+        else masks and route counts when they fit, else per-packet lists."""
+        one = geo.one_target(w) if self.bits else None
+        if one is not None:
+            self.uses_masks = False
+            empty = np.zeros(0, np.uint32)
+            return EventPlan(empty, np.zeros(0, np.uint16), np.zeros((0, 0), np.uint64), np.zeros(0, np.int32),
+                             np.zeros(0, META_DTYPE), None, one)
         dl_ptr, dl, dmask, first = delivery_tables(w, n_cores, geo.bit_of_pos)
         # Route counts carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks, or when a count could overflow).

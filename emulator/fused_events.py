@@ -39,9 +39,25 @@ class RouteCountPlan:
 
 
 @dataclass(frozen=True)
+class OnePlan:
+    """Events of a chip whose neurons have at most one packet each (``nm_one_t`` of ``emulator/_events.h``):
+    ``pair[i] = (source core position << 16) | destination core position`` (``ONE_NONE``: no packet), the router
+    coordinates ``x``, ``y`` of each core position, and the routing's first axis."""
+
+    pair: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    x_first: bool
+
+
+ONE_NONE = 0xFFFFFFFF   # NM_ONE_NONE
+
+
+@dataclass(frozen=True)
 class EventPlan:
     """Each spike's events: difference entries ``ev``, delivery lists ``dl``, destination masks, the mask bit
-    order, the per-neuron records (:data:`META_DTYPE`) and the route counts (None: per-spike lists)."""
+    order, the per-neuron records (:data:`META_DTYPE`) and the route counts (None: per-spike lists); or, for
+    one-target neurons, ``one`` (the others empty)."""
 
     ev: np.ndarray
     dl: np.ndarray
@@ -49,6 +65,7 @@ class EventPlan:
     pos_of_bit: np.ndarray
     meta: np.ndarray
     routes: RouteCountPlan | None
+    one: OnePlan | None = None
 
 
 @dataclass(frozen=True)
@@ -254,6 +271,25 @@ class Geometry:
                               router_group=group_of_router.astype(np.int32), router_x=(all_r % w).astype(np.int32),
                               router_y=(all_r // w).astype(np.int32), router_bits=bits, lcnt=lcnt,
                               n_lines=n_lines, n_groups=n_groups)
+
+    def one_target(self, wiring) -> OnePlan | None:
+        """The events of a wiring whose neurons have at most one destination entry each (TrueNorth: one axon
+        per neuron) as :class:`OnePlan`, and :attr:`entry_hops`; None when some neuron has more, or when core
+        positions do not fit 16 bits. Built from coordinates alone: no per-packet route is materialised."""
+        per = np.diff(wiring.dest_ptr)
+        if per.size and int(per.max()) > 1 or self.C >= 0xFFFF:
+            return None
+        topo = self.topo
+        router = topo.router_of_core(wiring.core_index).astype(np.int64)
+        x, y = topo.coords(router)
+        src = np.flatnonzero(per)
+        s_pos = wiring.neuron_pos[src].astype(np.int64)
+        d_pos = wiring.dest_pos.astype(np.int64)
+        route = segments(topo, self.routing, router[s_pos], router[d_pos])
+        self.entry_hops = sum(seg.length for seg in route).astype(np.int64)
+        pair = np.full(per.size, ONE_NONE, np.uint32)
+        pair[src] = ((s_pos << 16) | d_pos).astype(np.uint32)
+        return OnePlan(pair, np.ascontiguousarray(x, np.int32), np.ascontiguousarray(y, np.int32), self.x_first)
 
     def events(self, wiring, grid_for: np.ndarray | None = None):
         """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's
