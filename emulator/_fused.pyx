@@ -76,12 +76,11 @@ cdef extern from "_events.h":
     int nm_events_simd_available() noexcept nogil
     void nm_events_tick(nm_events_t* e, const int32_t* spikes, int64_t n) noexcept nogil
     ctypedef struct nm_one_t:
-        const uint32_t* pair
         const int32_t* x
         const int32_t* y
+        int64_t* hops
         int64_t n_cores, width, height
         int x_first
-    void nm_events_one(nm_events_t* e, const nm_one_t* o, const int32_t* spikes, int64_t n) noexcept nogil
 
 cdef extern from "_lif32.h":
     ctypedef struct nm_lif32_t:
@@ -113,6 +112,7 @@ cdef extern from "_tn_fused.h":
         const int64_t* noff
         const int64_t* aoff
         const int64_t* abase
+        const int32_t* word_core
         int64_t n_cores, n_neurons, bit_words, n_pad
         int n_words, types, ring, simd, lanes32
         uint64_t key
@@ -142,6 +142,8 @@ cdef extern from "_tn_fused.h":
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
                         const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
+    void nm_tn_schedule_one(nm_tn_t* p, int64_t tick, const uint32_t* one, const int32_t* src, int64_t n,
+                            nm_events_t* e, const nm_one_t* o) noexcept nogil
     void nm_tn_load(nm_tn_t* p) noexcept nogil
     void nm_tn_store(nm_tn_t* p) noexcept nogil
 
@@ -338,6 +340,7 @@ cdef class BitCores:
     cdef nm_tn_t tn
     cdef object plans
     cdef uint64_t[::1] abits
+    cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, lptr
     cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
     cdef uint8_t[::1] quiet
@@ -371,6 +374,8 @@ cdef class BitCores:
         t.types = syn.types
         t.prm = &prm[0] if prm.shape[0] else NULL
         t.noff, t.aoff, t.abase = &noff[0], &aoff[0], &abase[0]
+        self.word_core = np.repeat(np.arange(n_cores, dtype=np.int32), np.diff(np.asarray(abase)))
+        t.word_core = &self.word_core[0] if self.word_core.shape[0] else NULL
         t.n_cores, t.n_neurons, t.bit_words = n_cores, n, bit_words
         t.ring = syn.ring
         t.lanes32 = neurons.lanes32
@@ -574,7 +579,6 @@ cdef class FusedKernel:
     # One-target neurons (emulator.fused_events.OnePlan): events from (source, destination) core pairs
     cdef readonly bint one_target
     cdef nm_one_t one
-    cdef const uint32_t[::1] one_pair
     cdef const int32_t[::1] one_x, one_y
 
     def __init__(self, neurons, synapses, events, mesh, timing):
@@ -756,9 +760,9 @@ cdef class FusedKernel:
         self.one_target = one is not None
         if not self.one_target:
             return
-        self.one_pair, self.one_x, self.one_y = one.pair, one.x, one.y
-        self.one.pair = &self.one_pair[0] if self.one_pair.shape[0] else NULL
+        self.one_x, self.one_y = one.x, one.y
         self.one.x, self.one.y = &self.one_x[0], &self.one_y[0]
+        self.one.hops = NULL
         self.one.n_cores, self.one.width, self.one.height = self.n_cores, self.width, self.height
         self.one.x_first = one.x_first
 
@@ -874,6 +878,7 @@ cdef class FusedKernel:
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
         self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
+        self.one.hops = self.evs.src_count    # one-target chips: packets by hop count instead (count_size)
         if self.compact and not self._load32():
             self.widen()
         if self.bits:
@@ -1069,7 +1074,10 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
-        if self.bits and n:
+        if self.bits and n and timed and self.one_target:
+            # one pass: each spike's axon bit set and its packet's events counted (_tn_fused.c)
+            nm_tn_schedule_one(self.tn, self.tick, &self.tn_one[0], &self.spikes[0], n, &self.evs, &self.one)
+        elif self.bits and n:
             nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.tn_one[0],
                            &self.spikes[0], NULL, n)
         for m in range(0 if self.bits else n):
@@ -1086,9 +1094,7 @@ cdef class FusedKernel:
             o = is_out[self.spikes[m]]
             if o >= 0:
                 out_spikes[t, o] = 1
-        if timed and n and self.one_target:
-            nm_events_one(&self.evs, &self.one, &self.spikes[0], n)
-        elif timed and n:
+        if timed and n and not self.one_target:
             nm_events_tick(&self.evs, &self.spikes[0], n)
 
     cdef void _routes_to_grid(self) noexcept nogil:

@@ -69,6 +69,28 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
     }
 }
 
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
+                        nm_events_t *e, const nm_one_t *o) {
+    int64_t base[256], slot[256];
+    for (int d = 0; d < p->ring && d < 256; d++) {
+        slot[d] = (tick + d) % p->ring;
+        base[d] = slot[d] * p->bit_words;
+    }
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t s = src[i];
+        if (i + NM_TN_AHEAD < n)
+            __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
+        while (p->noff[k + 1] <= s)
+            k++;
+        const uint32_t r = one[s];
+        if (r >= NM_TN_MANY)
+            continue;
+        nm_tn_set(p, base, slot, r, 1);
+        nm_one_packet(e, o, k, p->word_core[(r >> 8) >> 6]);
+    }
+}
+
 /* ----- integration ---------------------------------------------------------------------------------------- */
 
 static inline int32_t nm_tn_w(const nm_tn_t *p, int64_t i) { return p->w16 ? p->w16[i] : p->w32[i]; }

@@ -40,17 +40,13 @@ class RouteCountPlan:
 
 @dataclass(frozen=True)
 class OnePlan:
-    """Events of a chip whose neurons have at most one packet each (``nm_one_t`` of ``emulator/_events.h``):
-    ``pair[i] = (source core position << 16) | destination core position`` (``ONE_NONE``: no packet), the router
-    coordinates ``x``, ``y`` of each core position, and the routing's first axis."""
+    """Events of a chip whose neurons have at most one packet each (``nm_one_t`` of ``emulator/_events.h``): the
+    router coordinates ``x``, ``y`` of each core position and the routing's first axis; the kernel finds each
+    packet's source and destination cores as it schedules the spike."""
 
-    pair: np.ndarray
     x: np.ndarray
     y: np.ndarray
     x_first: bool
-
-
-ONE_NONE = 0xFFFFFFFF   # NM_ONE_NONE
 
 
 @dataclass(frozen=True)
@@ -176,6 +172,7 @@ class Geometry:
         self.routing = chip.cfg.noc.routing
         self.x_first = first_axis(self.routing) == 0
         self.C = chip.cores.n_cores
+        self.system = chip.cfg.system is not None
         w, h = self.width, self.height
         self.base = {E: 0, W: w * h, N: 2 * w * h, S: 3 * w * h}
         # The topology's line grids (noc.topology.MeshTopology.line_links), each line padded by a closing cell.
@@ -273,11 +270,12 @@ class Geometry:
                               n_lines=n_lines, n_groups=n_groups)
 
     def one_target(self, wiring) -> OnePlan | None:
-        """The events of a wiring whose neurons have at most one destination entry each (TrueNorth: one axon
-        per neuron) as :class:`OnePlan`, and :attr:`entry_hops`; None when some neuron has more, or when core
-        positions do not fit 16 bits. Built from coordinates alone: no per-packet route is materialised."""
+        """The events of a single chip's wiring whose neurons have at most one destination entry each
+        (TrueNorth: one axon per neuron) as :class:`OnePlan`, and :attr:`entry_hops`; None when some neuron has
+        more, or for a system of chips (its off-chip hops price packets by more than their hop count). Built
+        from coordinates alone: no per-packet route is materialised."""
         per = np.diff(wiring.dest_ptr)
-        if per.size and int(per.max()) > 1 or self.C >= 0xFFFF:
+        if per.size and int(per.max()) > 1 or self.system:
             return None
         topo = self.topo
         router = topo.router_of_core(wiring.core_index).astype(np.int64)
@@ -287,9 +285,7 @@ class Geometry:
         d_pos = wiring.dest_pos.astype(np.int64)
         route = segments(topo, self.routing, router[s_pos], router[d_pos])
         self.entry_hops = sum(seg.length for seg in route).astype(np.int64)
-        pair = np.full(per.size, ONE_NONE, np.uint32)
-        pair[src] = ((s_pos << 16) | d_pos).astype(np.uint32)
-        return OnePlan(pair, np.ascontiguousarray(x, np.int32), np.ascontiguousarray(y, np.int32), self.x_first)
+        return OnePlan(np.ascontiguousarray(x, np.int32), np.ascontiguousarray(y, np.int32), self.x_first)
 
     def events(self, wiring, grid_for: np.ndarray | None = None):
         """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's

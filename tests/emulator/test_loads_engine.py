@@ -604,9 +604,12 @@ def _one_target_chip(routing: str):
 
 
 @pytest.mark.parametrize("routing", ["xy", "yx"])
-def test_one_target_events_are_exact(routing):
-    """One-target neurons take the (source, destination) core path (``OnePlan``, ``nm_events_one``): counts, link
-    flits and the network phase equal the exact engine and the NumPy specification of the loads estimate."""
+def test_one_target_events_are_exact(monkeypatch, routing):
+    """One-target neurons take the (source, destination) core path (``OnePlan``, ``nm_tn_schedule_one``): counts,
+    link flits and the network phase equal the exact engine and the NumPy specification of the loads estimate,
+    and the whole report (latency histogram included) the per-packet path's."""
+    import emulator.fused_events as fused_events
+
     cfg, mapped = _one_target_chip(routing)
     exact = Chip.from_config(cfg).program(mapped).run(None, ticks=40).records[0]
     chip = _loads_chip(cfg, mapped)
@@ -618,6 +621,11 @@ def test_one_target_events_are_exact(routing):
     phases, drains = _reference_network_phases(chip, rec)
     np.testing.assert_array_equal(rec.tick_ns[:, 2], phases)
     np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
+    one = _loads_chip(cfg, mapped).run(None, ticks=40)
+    monkeypatch.setattr(fused_events.Geometry, "one_target", lambda self, w: None)
+    general = _loads_chip(cfg, mapped)
+    assert not general.fused_plan().kernel.one_target
+    assert one.report.to_dict() == general.run(None, ticks=40).report.to_dict()
 
 
 @functools.cache
