@@ -4,6 +4,9 @@
  * bit of its destination axon in the slot of its delivery tick; a spike finding the bit already set is a dropped
  * duplicate (OR, not sum), counted in the slot and reported when the slot is delivered, as the exact engine
  * counts them (cores.crossbar.BitCrossbar.deliver).
+ * Timed runs of one-target chips (every neuron one entry; emulator.fused_events.OnePlan) schedule a tick's spikes
+ * and count their packets' events in one pass (nm_tn_schedule_one, nm_one_packet of _events.h): the events need
+ * only the source core (the spike list ascends through the neuron offsets) and the destination axon's core.
  *
  * Integration (per core and tick): for each set bit of the slot (axon a of type t), every neuron j of the core
  * with crossbar bit (a, j) adds weights[j, t]: the row's 16-bit chunks are lane masks, so one masked add of
