@@ -170,3 +170,4 @@ void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n) {
 #endif
     nm_events_scalar(e, spikes, n);
 }
+

@@ -54,4 +54,55 @@ int nm_events_simd_available(void);
    route differences, and, with masks, the route counts of dg and cr. */
 void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n);
 
+/* One-target neurons (TrueNorth: each neuron drives exactly one axon): a spike is one packet from its core s to
+   one destination core d, so its events follow from the two cores' router coordinates x, y alone, with no
+   per-neuron record (emulator/_tn_fused.c finds s and d while it schedules the spike). Per packet: the source
+   core's packets += 1, hops east-west += |xd - xs|, north-south += |yd - ys|, longest route max= h = their
+   sum; the destination's deliveries += 1; hops[h] += 1 (the zero-load latency histogram, by hop count); the
+   route's two straight runs (XY: the source row, then the destination column; YX: the other way round) as
+   +1 / -1 entries of the difference grids after the per-core block (the layout of
+   emulator.fused_events.Geometry: E, W lines of `width` cells, N, S lines of `height` cells). */
+typedef struct {
+    const int32_t *x, *y;      /* [C] router coordinates of each core position */
+    int64_t *hops;             /* [width + height - 1] this run's packets by hop count */
+    int64_t n_cores, width, height;
+    int x_first;
+} nm_one_t;
+
+/* A straight run along a line from coordinate a to b: +1 at its first cell, -1 one past its last, on the
+   positive (pos) or negative (neg) direction's line starting at cell `line0` of either grid. */
+static inline void nm_one_run(int64_t *grid, int64_t pos, int64_t neg, int64_t line0, int64_t a, int64_t b) {
+    if (b > a) {
+        grid[pos + line0 + a] += 1;
+        grid[pos + line0 + b] -= 1;
+    } else if (b < a) {
+        grid[neg + line0 + b] += 1;
+        grid[neg + line0 + a] -= 1;
+    }
+}
+
+static inline void nm_one_packet(nm_events_t *e, const nm_one_t *o, int64_t s, int64_t d) {
+    int64_t *grid = e->ctr + o->n_cores * NM_NEV;
+    const int64_t w = o->width, h = o->height, wh = w * h;
+    const int64_t xs = o->x[s], ys = o->y[s], xd = o->x[d], yd = o->y[d];
+    const int64_t dx = xd > xs ? xd - xs : xs - xd, dy = yd > ys ? yd - ys : ys - yd;
+    int64_t *c = e->ctr + s * NM_NEV;
+    c[NM_PKT] += 1;
+    c[NM_HEW] += dx;
+    c[NM_HNS] += dy;
+    if (dx + dy > e->core_hmax[s])
+        e->core_hmax[s] = (int32_t)(dx + dy);
+    e->dlv[d] += 1;
+    if (o->hops)
+        o->hops[dx + dy] += 1;
+    if (o->x_first) {
+        nm_one_run(grid, 0, wh, ys * w, xs, xd);
+        nm_one_run(grid, 2 * wh, 3 * wh, xd * h, ys, yd);
+    } else {
+        nm_one_run(grid, 2 * wh, 3 * wh, xs * h, ys, yd);
+        nm_one_run(grid, 0, wh, yd * w, xs, xd);
+    }
+}
+
+
 #endif

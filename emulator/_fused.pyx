@@ -75,6 +75,12 @@ cdef extern from "_events.h":
         int32_t n_r_list
     int nm_events_simd_available() noexcept nogil
     void nm_events_tick(nm_events_t* e, const int32_t* spikes, int64_t n) noexcept nogil
+    ctypedef struct nm_one_t:
+        const int32_t* x
+        const int32_t* y
+        int64_t* hops
+        int64_t n_cores, width, height
+        int x_first
 
 cdef extern from "_lif32.h":
     ctypedef struct nm_lif32_t:
@@ -106,6 +112,7 @@ cdef extern from "_tn_fused.h":
         const int64_t* noff
         const int64_t* aoff
         const int64_t* abase
+        const int32_t* word_core
         int64_t n_cores, n_neurons, bit_words, n_pad
         int n_words, types, ring, simd, lanes32
         uint64_t key
@@ -135,6 +142,8 @@ cdef extern from "_tn_fused.h":
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
                         const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
+    void nm_tn_schedule_one(nm_tn_t* p, int64_t tick, const uint32_t* one, const int32_t* src, int64_t n,
+                            nm_events_t* e, const nm_one_t* o) noexcept nogil
     void nm_tn_load(nm_tn_t* p) noexcept nogil
     void nm_tn_store(nm_tn_t* p) noexcept nogil
 
@@ -331,6 +340,7 @@ cdef class BitCores:
     cdef nm_tn_t tn
     cdef object plans
     cdef uint64_t[::1] abits
+    cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, lptr
     cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
     cdef uint8_t[::1] quiet
@@ -364,6 +374,8 @@ cdef class BitCores:
         t.types = syn.types
         t.prm = &prm[0] if prm.shape[0] else NULL
         t.noff, t.aoff, t.abase = &noff[0], &aoff[0], &abase[0]
+        self.word_core = np.repeat(np.arange(n_cores, dtype=np.int32), np.diff(np.asarray(abase)))
+        t.word_core = &self.word_core[0] if self.word_core.shape[0] else NULL
         t.n_cores, t.n_neurons, t.bit_words = n_cores, n, bit_words
         t.ring = syn.ring
         t.lanes32 = neurons.lanes32
@@ -564,6 +576,10 @@ cdef class FusedKernel:
     cdef nm_tn_t* tn
     cdef const int64_t[::1] tn_dest_ptr, tn_in_ptr
     cdef uint32_t[::1] tn_dest, tn_in, tn_one
+    # One-target neurons (emulator.fused_events.OnePlan): events from (source, destination) core pairs
+    cdef readonly bint one_target
+    cdef nm_one_t one
+    cdef const int32_t[::1] one_x, one_y
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
@@ -584,6 +600,7 @@ cdef class FusedKernel:
         self.pos_of_bit = events.pos_of_bit
         self.n_words = events.dmask.shape[1]
         self._init_routes(events.routes)
+        self._init_one(events.one)
         self.spikes = np.zeros(self.n_neurons + 16, np.int32)
         self.n_spikes = 0
         self._init_timing(timing)
@@ -738,6 +755,17 @@ cdef class FusedKernel:
         np.asarray(self.ring)[:] = ((r32 >> self.cnt_bits) << CNT_BITS) + (r32 & ((1 << self.cnt_bits) - 1))
         self.compact = False
 
+    def _init_one(self, one):
+        """``one``: None, or the (source, destination) core pairs of one-target neurons (``OnePlan``)."""
+        self.one_target = one is not None
+        if not self.one_target:
+            return
+        self.one_x, self.one_y = one.x, one.y
+        self.one.x, self.one.y = &self.one_x[0], &self.one_y[0]
+        self.one.hops = NULL
+        self.one.n_cores, self.one.width, self.one.height = self.n_cores, self.width, self.height
+        self.one.x_first = one.x_first
+
     def _init_routes(self, routes):
         """``routes``: None (link loads from the per-spike difference entries), or the route-count tables
         (``emulator.fused_events.RouteCountPlan``, built by ``Geometry.route_counts``)."""
@@ -850,6 +878,7 @@ cdef class FusedKernel:
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
         self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
+        self.one.hops = self.evs.src_count    # one-target chips: packets by hop count instead (count_size)
         if self.compact and not self._load32():
             self.widen()
         if self.bits:
@@ -1045,7 +1074,10 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
-        if self.bits and n:
+        if self.bits and n and timed and self.one_target:
+            # one pass: each spike's axon bit set and its packet's events counted (_tn_fused.c)
+            nm_tn_schedule_one(self.tn, self.tick, &self.tn_one[0], &self.spikes[0], n, &self.evs, &self.one)
+        elif self.bits and n:
             nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.tn_one[0],
                            &self.spikes[0], NULL, n)
         for m in range(0 if self.bits else n):
@@ -1062,7 +1094,7 @@ cdef class FusedKernel:
             o = is_out[self.spikes[m]]
             if o >= 0:
                 out_spikes[t, o] = 1
-        if timed and n:
+        if timed and n and not self.one_target:
             nm_events_tick(&self.evs, &self.spikes[0], n)
 
     cdef void _routes_to_grid(self) noexcept nogil:

@@ -4,6 +4,9 @@
  * bit of its destination axon in the slot of its delivery tick; a spike finding the bit already set is a dropped
  * duplicate (OR, not sum), counted in the slot and reported when the slot is delivered, as the exact engine
  * counts them (cores.crossbar.BitCrossbar.deliver).
+ * Timed runs of one-target chips (every neuron one entry; emulator.fused_events.OnePlan) schedule a tick's spikes
+ * and count their packets' events in one pass (nm_tn_schedule_one, nm_one_packet of _events.h): the events need
+ * only the source core (the spike list ascends through the neuron offsets) and the destination axon's core.
  *
  * Integration (per core and tick): for each set bit of the slot (axon a of type t), every neuron j of the core
  * with crossbar bit (a, j) adds weights[j, t]: the row's 16-bit chunks are lane masks, so one masked add of
@@ -66,6 +69,28 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
         }
         for (int64_t e = ptr[s]; e < ptr[s + 1]; e++)
             nm_tn_set(p, base, slot, rec[e], c);
+    }
+}
+
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
+                        nm_events_t *e, const nm_one_t *o) {
+    int64_t base[256], slot[256];
+    for (int d = 0; d < p->ring && d < 256; d++) {
+        slot[d] = (tick + d) % p->ring;
+        base[d] = slot[d] * p->bit_words;
+    }
+    int64_t k = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const int32_t s = src[i];
+        if (i + NM_TN_AHEAD < n)
+            __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
+        while (p->noff[k + 1] <= s)
+            k++;
+        const uint32_t r = one[s];
+        if (r >= NM_TN_MANY)
+            continue;
+        nm_tn_set(p, base, slot, r, 1);
+        nm_one_packet(e, o, k, p->word_core[(r >> 8) >> 6]);
     }
 }
 

@@ -4,6 +4,7 @@
 #define NM_TN_FUSED_H
 #include <stdint.h>
 #include "nm_rules.h"
+#include "_events.h"
 
 /* Prefetch distance of the crossbar rows, in axons (a tick's list has this many entries of padding). */
 #ifndef NM_TN_AHEAD
@@ -24,6 +25,7 @@ typedef struct {
     const nm_tn_neuron_t *prm;      /* [n_neurons] the kernel records (cores._kernels) */
     const int64_t *noff, *aoff;     /* [n_cores + 1] first neuron / axon of each core */
     const int64_t *abase;           /* [n_cores + 1] first word of each core in a slot's axon bitmap */
+    const int32_t *word_core;       /* [bit_words] the core of each word of a slot's axon bitmap */
     int64_t n_cores, n_neurons, bit_words, n_pad;
     int n_words, types, ring;       /* ring: delay slots held (> the largest delay) */
     int simd;                       /* NM_LEVEL_* of cores/nm_lanes_x86.h: the variant of the vector loops */
@@ -63,6 +65,12 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
 enum { NM_TN_MANY = 0xFFFFFFFE, NM_TN_NONE = 0xFFFFFFFF };
 void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
                     const int32_t *src, const int32_t *count, int64_t n);
+
+/* nm_tn_schedule of one-target neurons (one: every entry < NM_TN_MANY or NM_TN_NONE) with their packets' events
+   (nm_one_packet of _events.h): the spike's source core found by walking the neuron offsets (src ascending),
+   its destination core as the core of its axon bit (word_core). */
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
+                        nm_events_t *e, const nm_one_t *o);
 
 /* The 32-bit membrane from / to the CoreArray's int64 register (lanes32; load also clears the quiet flags). */
 void nm_tn_load(nm_tn_t *p);

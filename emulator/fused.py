@@ -62,7 +62,15 @@ from chip_configs.errors import SimulationError
 from cores import tables
 from cores.models import model_of, models_with
 from emulator import _fused
-from emulator.fused_events import EventPlan, Geometry, MeshPlan, delivery_tables, inline_lists, spike_records
+from emulator.fused_events import (
+    META_DTYPE,
+    EventPlan,
+    Geometry,
+    MeshPlan,
+    delivery_tables,
+    inline_lists,
+    spike_records,
+)
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
 from noc.loads_estimate import (
@@ -190,6 +198,9 @@ class FusedPlan:
         self.bits = isinstance(synapses, BitSynapsePlan)
         geo = Geometry(chip)
         events = self._events(geo, w, cores.n_cores)
+        self.one_target = events.one is not None
+        # the kernel's spike counts: per neuron, or for one-target chips packets per hop count (0 .. w + h - 2)
+        self._count_size = geo.width + geo.height - 1 if self.one_target else self.n_neurons
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         self._latency_pairs = self._packet_latencies()
@@ -221,7 +232,14 @@ class FusedPlan:
         return SynapsePlan(syn_ptr, rec, rec32, u_ptr, rec16, src_inc, syn_delay, delay0, self.max_delay + 1), opts
 
     def _events(self, geo: Geometry, w, n_cores: int) -> EventPlan:
-        """Each spike's events: masks and route counts when they fit, else per-packet lists."""
+        """Each spike's events: for one-target neurons (TrueNorth) their source and destination cores alone;
+        else masks and route counts when they fit, else per-packet lists."""
+        one = geo.one_target(w) if self.bits and _positions_are_cores(self.chip) else None
+        if one is not None:
+            self.uses_masks = False
+            empty = np.zeros(0, np.uint32)
+            return EventPlan(empty, np.zeros(0, np.uint16), np.zeros((0, 0), np.uint64), np.zeros(0, np.int32),
+                             np.zeros(0, META_DTYPE), None, one)
         dl_ptr, dl, dmask, first = delivery_tables(w, n_cores, geo.bit_of_pos)
         # Route counts carry the links of every neuron's first packet to each core; the difference entries
         # only the rest (all packets when there are no masks, or when a count could overflow).
@@ -257,7 +275,7 @@ class FusedPlan:
         in_ptr, in_line, in_count, total = _fused.input_lists(np.ascontiguousarray(spikes_in))
         rec = InferenceRecord.empty(self.chip, T, int(total), probes)
         drain = np.zeros((T if timed else 0, _fused.DRAIN_COLS))
-        src_count = np.zeros(self.n_neurons, np.int64)
+        src_count = np.zeros(self._count_size, np.int64)
         viol = np.full((T, _fused.VIOL_COLS), -1.0)
         activity = rec.activity if rec.activity is not None else np.zeros((0, 0, 0), np.int64)
         args = (in_ptr, in_line, in_count, self.is_out, rec.out_spikes, timed, rec.per_tick, rec.tick_ns,
@@ -282,8 +300,13 @@ class FusedPlan:
         return rec
 
     def _packet_latencies(self):
-        """(neuron, T0 in cycles, packets per spike, bins): every neuron's packets grouped by zero-load latency."""
+        """(neuron, T0 in cycles, packets per spike, bins): every neuron's packets grouped by zero-load latency;
+        for one-target chips (None, T0 of each hop count, None, bins)."""
         w = self.chip.wiring
+        if self.one_target:
+            top = self.params.zero_load_latency(int(self.entry_hops.max())) if self.entry_hops.size else 0
+            lat = self.params.zero_load_latency(np.arange(self._count_size, dtype=np.int64)).astype(np.int64)
+            return None, lat, None, max(LAT_HIST_BINS, int(top) + 1)
         lat = self.params.zero_load_latency(self.entry_hops, _entry_crossings(self.chip)).astype(np.int64)
         bins = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
         src = np.repeat(np.arange(self.n_neurons, dtype=np.int64), np.diff(w.dest_ptr))
@@ -293,6 +316,8 @@ class FusedPlan:
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
         """Histogram of every packet's zero-load latency T0(hops) in cycles (before the drain-backlog waits)."""
         neuron, lat, count, bins = self._latency_pairs
+        if neuron is None:    # one-target chips: src_count holds packets per hop count
+            return np.rint(np.bincount(lat, weights=src_count, minlength=bins)).astype(np.int64)
         # float64 weights: exact while a bin holds fewer than 2**53 packets
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
 
@@ -683,6 +708,15 @@ def _fan_in(rec, syn_ptr, n_neurons: int) -> tuple[np.ndarray, np.ndarray]:
     split = int(syn_ptr[n_neurons])
     tgt = rec & ((1 << CNT_BITS) - 1)
     return (np.bincount(tgt[:split], minlength=n_neurons), np.bincount(tgt[split:], minlength=n_neurons))
+
+
+def _positions_are_cores(chip) -> bool:
+    """Whether the wiring's core positions are the CoreArray's core indices (each neuron's and each destination
+    axon's), as the bit-crossbar kernel's one-target events assume (``nm_tn_schedule_one``)."""
+    w, cores = chip.wiring, chip.cores
+    by_neuron = np.searchsorted(cores.neuron_offset, np.arange(cores.n_neurons), side="right") - 1
+    by_axon = np.searchsorted(cores.axon_offset, w.dest_axon, side="right") - 1
+    return np.array_equal(by_neuron, w.neuron_pos) and np.array_equal(by_axon, w.dest_pos)
 
 
 def _entry_crossings(chip) -> np.ndarray | int:

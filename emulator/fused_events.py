@@ -39,9 +39,21 @@ class RouteCountPlan:
 
 
 @dataclass(frozen=True)
+class OnePlan:
+    """Events of a chip whose neurons have at most one packet each (``nm_one_t`` of ``emulator/_events.h``): the
+    router coordinates ``x``, ``y`` of each core position and the routing's first axis; the kernel finds each
+    packet's source and destination cores as it schedules the spike."""
+
+    x: np.ndarray
+    y: np.ndarray
+    x_first: bool
+
+
+@dataclass(frozen=True)
 class EventPlan:
     """Each spike's events: difference entries ``ev``, delivery lists ``dl``, destination masks, the mask bit
-    order, the per-neuron records (:data:`META_DTYPE`) and the route counts (None: per-spike lists)."""
+    order, the per-neuron records (:data:`META_DTYPE`) and the route counts (None: per-spike lists); or, for
+    one-target neurons, ``one`` (the others empty)."""
 
     ev: np.ndarray
     dl: np.ndarray
@@ -49,6 +61,7 @@ class EventPlan:
     pos_of_bit: np.ndarray
     meta: np.ndarray
     routes: RouteCountPlan | None
+    one: OnePlan | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,7 @@ class Geometry:
         self.routing = chip.cfg.noc.routing
         self.x_first = first_axis(self.routing) == 0
         self.C = chip.cores.n_cores
+        self.system = chip.cfg.system is not None
         w, h = self.width, self.height
         self.base = {E: 0, W: w * h, N: 2 * w * h, S: 3 * w * h}
         # The topology's line grids (noc.topology.MeshTopology.line_links), each line padded by a closing cell.
@@ -254,6 +268,24 @@ class Geometry:
                               router_group=group_of_router.astype(np.int32), router_x=(all_r % w).astype(np.int32),
                               router_y=(all_r // w).astype(np.int32), router_bits=bits, lcnt=lcnt,
                               n_lines=n_lines, n_groups=n_groups)
+
+    def one_target(self, wiring) -> OnePlan | None:
+        """The events of a single chip's wiring whose neurons have at most one destination entry each
+        (TrueNorth: one axon per neuron) as :class:`OnePlan`, and :attr:`entry_hops`; None when some neuron has
+        more, or for a system of chips (its off-chip hops price packets by more than their hop count). Built
+        from coordinates alone: no per-packet route is materialised."""
+        per = np.diff(wiring.dest_ptr)
+        if per.size and int(per.max()) > 1 or self.system:
+            return None
+        topo = self.topo
+        router = topo.router_of_core(wiring.core_index).astype(np.int64)
+        x, y = topo.coords(router)
+        src = np.flatnonzero(per)
+        s_pos = wiring.neuron_pos[src].astype(np.int64)
+        d_pos = wiring.dest_pos.astype(np.int64)
+        route = segments(topo, self.routing, router[s_pos], router[d_pos])
+        self.entry_hops = sum(seg.length for seg in route).astype(np.int64)
+        return OnePlan(np.ascontiguousarray(x, np.int32), np.ascontiguousarray(y, np.int32), self.x_first)
 
     def events(self, wiring, grid_for: np.ndarray | None = None):
         """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's

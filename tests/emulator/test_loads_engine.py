@@ -593,6 +593,41 @@ def test_compiled_estimate_equals_its_numpy_specification(name):
         np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
 
 
+def _one_target_chip(routing: str):
+    """TrueNorth's operating point on a 4 x 3 mesh (one core per router): every neuron one target axon, routes
+    along both axes; 250 Hz so that 40 ticks carry packets."""
+    from emulator.workloads import truenorth_operating_point
+
+    cfg = small_config("truenorth", width=4, height=3, cores_per_router=1)
+    cfg = cfg.model_copy(update={"noc": cfg.noc.model_copy(update={"routing": routing})})
+    return cfg, truenorth_operating_point(cfg, rate_hz=250.0, active_synapses=8, seed=5)
+
+
+@pytest.mark.parametrize("routing", ["xy", "yx"])
+def test_one_target_events_are_exact(monkeypatch, routing):
+    """One-target neurons take the (source, destination) core path (``OnePlan``, ``nm_tn_schedule_one``): counts,
+    link flits and the network phase equal the exact engine and the NumPy specification of the loads estimate,
+    and the whole report (latency histogram included) the per-packet path's."""
+    import emulator.fused_events as fused_events
+
+    cfg, mapped = _one_target_chip(routing)
+    exact = Chip.from_config(cfg).program(mapped).run(None, ticks=40).records[0]
+    chip = _loads_chip(cfg, mapped)
+    assert chip.fused_plan().kernel.one_target
+    rec = chip.run(None, ticks=40, probes={"spikes": "all", "activity": True}).records[0]
+    for name in ("per_tick", "per_core", "link_flits"):
+        np.testing.assert_array_equal(getattr(exact, name), getattr(rec, name))
+    assert exact.per_tick[:, 5].sum() > 0 and exact.per_tick[:, 6].sum() > 0   # hops along both axes
+    phases, drains = _reference_network_phases(chip, rec)
+    np.testing.assert_array_equal(rec.tick_ns[:, 2], phases)
+    np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
+    one = _loads_chip(cfg, mapped).run(None, ticks=40)
+    monkeypatch.setattr(fused_events.Geometry, "one_target", lambda self, w: None)
+    general = _loads_chip(cfg, mapped)
+    assert not general.fused_plan().kernel.one_target
+    assert one.report.to_dict() == general.run(None, ticks=40).report.to_dict()
+
+
 @functools.cache
 def _operating_point_slice():
     """(config, 16-core slice of the operating point, the exact engine's 60-tick run), shared by the paths."""
