@@ -825,11 +825,11 @@ cdef class CycleKernel:
                 w = min(w, t + self.F)
         return w
 
-    cdef void _allocate(self, int r, int64_t t, uint64_t ports) noexcept nogil:
-        """Separable input-first switch allocation (one iteration, iSLIP pointers) among the occupied input
-        ports in ``ports``, then the traversals; every port examined is woken again when it could move."""
-        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP
-        cdef int i, o, j, wd, nreq = 0
+    cdef inline int _requests(self, int r, Py_ssize_t base, int64_t t, uint64_t ports) noexcept nogil:
+        """Examine the occupied input ports in ``ports`` (:meth:`_examine`), wake each again when it could
+        move, and list those whose head requests an output in ``req_in``; returns how many. The first stage of
+        both switch allocators."""
+        cdef int i, wd, nreq = 0
         cdef int64_t w
         cdef uint64_t m
         for wd in range(self.NW):
@@ -843,6 +843,14 @@ cdef class CycleKernel:
                 if self.req_vc[i] >= 0:
                     self.req_in[nreq] = i
                     nreq += 1
+        return nreq
+
+    cdef void _allocate(self, int r, int64_t t, uint64_t ports) noexcept nogil:
+        """Separable input-first switch allocation (one iteration, iSLIP pointers) among the occupied input
+        ports in ``ports``, then the traversals; every port examined is woken again when it could move."""
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP
+        cdef int i, o, j
+        cdef int nreq = self._requests(r, base, t, ports)
         if nreq == 0:
             return
         if nreq > 1:
@@ -987,20 +995,8 @@ cdef class CycleKernel:
         accept moves both pointers and sends. A port that requested is woken at ``t + 1`` if it lost, at its
         ``in_free`` if it sent (its other VCs wait for the port)."""
         cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, q
-        cdef int i, o, j, wd, nreq = 0, NP = self.NP, best, d, dbest
-        cdef int64_t w
-        cdef uint64_t m
-        for wd in range(self.NW):
-            m = self.occ_mask[<Py_ssize_t>r * self.NW + wd] & ports
-            while m:
-                i = (wd << 6) + ctz64(m)
-                m &= m - 1
-                w = self._examine(r, base + i, i, t)
-                if w != NEVER:
-                    self._wake(r, w, (<uint64_t>1) << (i & 63))
-                if self.req_vc[i] >= 0:
-                    self.req_in[nreq] = i
-                    nreq += 1
+        cdef int i, o, j, NP = self.NP, best, d, dbest
+        cdef int nreq = self._requests(r, base, t, ports)
         if nreq == 0:
             return
         for o in range(NP):  # grant: per output, the requesting input nearest after its pointer
