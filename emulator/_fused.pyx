@@ -1227,7 +1227,7 @@ cdef class FusedKernel:
             net = end if n_link and end > net else net
             end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
             net = end if end > net else net
-            self._drain(t, drain, npk, net - inj, n_link, t_e - t_a)
+            self._drain(t, drain, npk, net - inj, n_link, best_cell, t_e - t_a)
         work = busy_max if busy_max > net else net
         tick_ns[t, 1] = busy_max
         tick_ns[t, 2] = work - busy_max
@@ -1241,16 +1241,18 @@ cdef class FusedKernel:
             tick_ns[t, 3] = self.barrier
 
     cdef inline void _drain(self, Py_ssize_t t, double[:, ::1] drain, int64_t npk, double backlog_ns,
-                            int64_t n_link, double window_ns) noexcept nogil:
+                            int64_t n_link, Py_ssize_t cell, double window_ns) noexcept nogil:
         """The drain-backlog record of tick t (``noc.loads_estimate.drain_backlog``): packets, the backlog
         ``B = (network end - injection bound) / cycle`` (cycles by which queueing stretches the drain), and the
-        busiest link's offered utilisation ``n_link s_link cycle / (t_e - t_a)`` over the injection window."""
+        busiest link's offered utilisation ``n_link s_l cycle / (t_e - t_a)`` over the injection window, ``s_l``
+        the link's own cycles per packet (``s_link`` on chip; an off-chip link's serialisation in a system)."""
         cdef double cyc = self.cycle_ns
+        cdef double s = self.cell_s[cell] if self.has_off and cell >= 0 else self.s_link
         if drain.shape[0] == 0:
             return
         drain[t, 0] = npk
         drain[t, 1] = backlog_ns / cyc
-        drain[t, 2] = n_link * self.s_link * cyc / (window_ns if window_ns > cyc else cyc)
+        drain[t, 2] = n_link * s * cyc / (window_ns if window_ns > cyc else cyc)
 
     cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
         """Cycles per packet of the busiest link: its credit-limited rate, or, when another output of the same

@@ -42,8 +42,9 @@ above, to the bit. The blamed link is the one with the latest ``x_l + n_l s_l'``
 
 ``X_k`` is ``x`` times the most chip crossings of any route of core ``k``'s neurons (static, from the wiring:
 :func:`core_off_chip_extra`), not of this tick's spiking neurons only: an approximation that can only lengthen
-the injection bound. The busiest link's utilisation ``rho_t`` keeps the on-chip ``s_link``. On one chip every
-``x`` and ``X_k`` is 0 and the estimate is the one above, to the bit.
+the injection bound. The busiest link's utilisation ``rho_t`` takes that link's own cycles per packet
+(``s_off`` for an off-chip link), so the trust flag sees an off-chip bottleneck at its real load. On one chip
+every ``x`` and ``X_k`` is 0 and the estimate is the one above, to the bit.
 
 **Packet latency: the drain-backlog model** (approximate, named; its error in ``noc/README.md``). The exact
 engine's congested ticks (bench-A) drain in a burst: every packet waits, the waits are nearly independent of the
@@ -57,8 +58,8 @@ drawn uniformly from ``[0, B_t]`` cycles, with the tick's *backlog*::
 the zero-load ones, exactly as before). The report's histogram is the zero-load histogram (exact counts per
 ``T0(hops)``) convolved with the mixture over ticks of ``U[0, B_t]`` weighted by the tick's packets
 (:func:`estimated_latency_histogram`); the fused loop writes ``(packets, B_t, rho_t)`` per tick
-(:func:`drain_record` is the NumPy specification), with no per-packet work. ``rho_t = n_link s_link cyc /
-(t_e - t_a)`` is the busiest link's offered utilisation over the tick's injection window (``t_e`` the last
+(:func:`drain_record` is the NumPy specification), with no per-packet work. ``rho_t = n_link s_l cyc /
+(t_e - t_a)`` (``s_l``: the link's own cycles per packet) is the busiest link's offered utilisation over the tick's injection window (``t_e`` the last
 request: the largest ``busy_k`` of a core with packets); above :data:`TRUSTED_UTILISATION` the report flags the
 latencies as untrusted (``noc_estimate`` in the JSON).
 """
@@ -241,7 +242,10 @@ def drain_record(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mes
     window = float(core["busy"][has].max() - a.min())
     busiest = busiest_link(est, topo, link_packets)
     n_link = 0.0 if busiest is None else float(link_packets[busiest])
-    rho = n_link * est.s_link * cycle_ns / max(window, cycle_ns)
+    s_own = est.s_link    # the busiest link's own cycles per packet: an off-chip link's in a system
+    if est.has_off_chip and busiest is not None:
+        s_own = float(est.link_tables(topo)[0][busiest])
+    rho = n_link * s_own * cycle_ns / max(window, cycle_ns)
     return float(core["packets"].sum()), (net - inj) / cycle_ns, rho
 
 

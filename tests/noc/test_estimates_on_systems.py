@@ -52,3 +52,24 @@ def test_flow_counts_an_off_chip_queue_once():
     exact, flow = make_engine(cfg, "fast").run(*traffic), make_engine(cfg, "flow").run(*traffic)
     assert abs(flow.cycles / exact.cycles - 1) <= 0.02
     assert abs(flow.latency.mean() / exact.latency.mean() - 1) <= 0.02
+
+
+def test_trust_flag_sees_an_off_chip_bottleneck_at_its_own_rate():
+    """The drain record's utilisation rho = n_link s_l cycle / window takes the busiest link's own cycles per
+    packet: 100 packets on Kapoho Bay's off-chip link over a 200-cycle window are 100 x 4.0625 / 200 = 2.03 (at
+    the on-chip 1.5 they would read 0.75, far below the trust bound, whatever the off-chip load)."""
+    from noc.loads_estimate import drain_record
+
+    cfg, topo, est = _kapoho()
+    off = int(np.flatnonzero(topo.link_off_chip)[0])
+    loads = np.zeros(topo.n_links, np.int64)
+    loads[off] = 100
+    src = int(topo.link_src[off]) * cfg.mesh.cores_per_router      # a core on the link's source router
+    n = cfg.num_cores
+    core = {k: np.zeros(n) for k in ("integ", "update", "busy", "off_x")}
+    core.update(packets=np.zeros(n, np.int64), hmax=np.zeros(n, np.int64), n=np.ones(n))
+    core["packets"][src], core["hmax"][src], core["busy"][src] = 100, 1, 200.0   # window 0 .. 200 ns
+    cyc = cfg.noc.cycle_ns
+    deliveries = np.zeros(n, np.int64)
+    _, _, rho = drain_record(est, cyc, 0.0, topo, core, loads, deliveries)
+    assert rho == 100 * est.s_off * cyc / 200.0
