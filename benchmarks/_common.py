@@ -14,6 +14,7 @@ import os
 import platform
 import resource
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -138,5 +139,14 @@ def write_results(path: str | Path, obj: dict) -> Path:
     return atomic_write_json(path, obj)
 
 
+def report_and_write(out_path: str | Path, out: dict, summary) -> int:
+    """The end of a benchmark's ``main``: ``out`` written to ``out_path``, ``summary(out)`` printed, the path
+    named on stderr; exit status 0."""
+    write_results(out_path, out)
+    print(summary(out))
+    print(f"-> {out_path}", file=sys.stderr)
+    return 0
+
+
 __all__ = ["RESULTS", "code_revision", "cpu_model", "fused_kernel_loop", "kernel_loop", "machine_info", "peak_rss_mb",
-           "per_second", "timed", "write_results"]
+           "per_second", "report_and_write", "timed", "write_results"]

@@ -22,11 +22,10 @@ one core and on two (``two_cores``: the fused loop's threads over cores within a
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import numpy as np
-from _common import RESULTS, fused_kernel_loop, write_results
+from _common import RESULTS, fused_kernel_loop, report_and_write
 from truenorth_common import (
     StageMeter,
     build_chip,
@@ -187,11 +186,7 @@ def summary(out: dict) -> str:
 
 def main(argv=None, default_out: str = "truenorth_power.json", default_synapses: int = 128) -> int:
     args = parse(argv, default_out, default_synapses)
-    out = run(args)
-    write_results(args.out, out)
-    print(summary(out))
-    print(f"-> {args.out}", file=sys.stderr)
-    return 0
+    return report_and_write(args.out, run(args), summary)
 
 
 if __name__ == "__main__":

@@ -26,12 +26,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sys
 import time
 from collections import defaultdict
 
 import numpy as np
-from _common import RESULTS, kernel_loop, machine_info, write_results
+from _common import RESULTS, kernel_loop, machine_info, report_and_write
 from truenorth_common import StageMeter, build_chip
 
 from chip_configs.schema import load_config
@@ -215,11 +214,7 @@ def summary(out: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    out = run(args)
-    write_results(args.out, out)
-    print(summary(out))
-    print(f"-> {args.out}", file=sys.stderr)
-    return 0
+    return report_and_write(args.out, run(args), summary)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ from pathlib import Path
 
 import _sanafe_worker
 import numpy as np
-from _common import RESULTS, machine_info, write_results
+from _common import RESULTS, machine_info, report_and_write
 from truenorth_common import rss_mib
 
 from chip_configs.schema import ChipConfig, load_config
@@ -330,11 +330,7 @@ def summary(out: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse(argv)
-    out = run(args)
-    write_results(args.out, out)
-    print(summary(out))
-    print(f"-> {args.out}", file=sys.stderr)
-    return 0
+    return report_and_write(args.out, run(args), summary)
 
 
 if __name__ == "__main__":
