@@ -184,6 +184,20 @@ def norse_readout_case(kind: str, weights):
 # ----- Sinabs ----------------------------------------------------------------------------------------
 
 
+def _sinabs_runner(net):
+    """The forward pass of a Sinabs ``Sequential`` over a whole batch ``x`` [batch, T, 64], its layers' states
+    reset first (Sinabs layers keep their state between calls)."""
+
+    def run(x):
+        for m in net:
+            if hasattr(m, "reset_states"):
+                m.reset_states()
+        with torch.no_grad():
+            return net(torch.tensor(x, dtype=torch.float32)).numpy()
+
+    return run
+
+
 def sinabs_case(kind: str, weights):
     import sinabs.layers as sl
     from sinabs.activation import MultiSpike, SingleSpike
@@ -202,13 +216,7 @@ def sinabs_case(kind: str, weights):
     _load_linear(l2, w2 * gain, b2 * gain)
     net = torch.nn.Sequential(l1, cell(), l2, cell())
 
-    def run(x):
-        for m in net:
-            if hasattr(m, "reset_states"):
-                m.reset_states()
-        with torch.no_grad():
-            return net(torch.tensor(x, dtype=torch.float32)).numpy()
-
+    run = _sinabs_runner(net)
     run(np.zeros((1, T, 64)))
     graph = to_nir(net, torch.zeros(1, T, 64))
     return graph, run, None
@@ -225,13 +233,7 @@ def sinabs_readout_case(kind: str, weights):
     _load_linear(l2, w2, b2)
     net = torch.nn.Sequential(l1, sl.IAF(), l2, sl.ExpLeak(tau_mem=5.0))
 
-    def run(x):
-        for m in net:
-            if hasattr(m, "reset_states"):
-                m.reset_states()
-        with torch.no_grad():
-            return net(torch.tensor(x, dtype=torch.float32)).numpy()
-
+    run = _sinabs_runner(net)
     run(np.zeros((1, T, 64)))
     return to_nir(net, torch.zeros(1, T, 64)), run, None
 
