@@ -287,9 +287,10 @@ class OffChipLinkConfig(_Block):
         for a, b, required in pairs:
             got_a, got_b = getattr(self, a) is not None, getattr(self, b) is not None
             if got_a and got_b:
-                raise ValueError(f"system.off_chip: give {a} or {b}, not both")
+                raise ValueError(f"system.off_chip: {a} = {getattr(self, a)!r} and {b} = {getattr(self, b)!r}; "
+                                 f"allowed: one of them (the same quantity in two units)")
             if required and not (got_a or got_b):
-                raise ValueError(f"system.off_chip: missing {a} (or {b})")
+                raise ValueError(f"system.off_chip: missing {a} (or {b}); allowed: one of them")
         return self
 
     def latency(self, noc: NocConfig) -> int:

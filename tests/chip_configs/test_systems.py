@@ -63,7 +63,7 @@ def test_nested_chip_block():
 @pytest.mark.parametrize("change, expect", [
     ({"mesh": None}, "core: missing"),        # mesh beside system: a resolved config, so complete it
     ({"system.chip": "no-such-chip"}, "no-such-chip"),
-    ({"system.off_chip.latency_cycles": 3}, "latency_cycles or latency_ns"),
+    ({"system.off_chip.latency_cycles": 3}, "latency_cycles = 3 and latency_ns = 7.5"),
     ({"system.off_chip.energy_pj_per_bit": None}, "energy_pj_per_flit"),
     ({"system.chips_y": 2, "system.off_chip.edges": "east_west"}, "system.off_chip.edges"),
     ({"system.chips_x": 0}, "chips_x"),
