@@ -121,6 +121,7 @@ class ParallelBuildExt(build_ext):
         def compile_each_in_a_slot(sources, *args, **kwargs):
             def one(src):
                 with self._slots:
+                    print(f"compiling {src}", flush=True)
                     return compile_all([src], *args, **kwargs)
 
             with ThreadPoolExecutor(max_workers=len(sources) or 1) as pool:
@@ -141,11 +142,12 @@ class ParallelBuildExt(build_ext):
             print(f"reusing {ext.name} compiled earlier ({cached.parent.name[:12]})", flush=True)
             return
         before = target.stat().st_mtime_ns if target.exists() else None
-        print(f"building {ext.name} ({len(ext.sources)} C file(s); {self.parallel} compile jobs at a time)",
-              flush=True)
         super().build_extension(ext)
         if not target.exists() or target.stat().st_mtime_ns == before:
-            return   # setuptools found the target up to date and kept it: it may have other flags, don't store it
+            # setuptools found the target newer than its sources and kept it: it may have other flags, so it is
+            # not stored (`--force` rebuilds it)
+            print(f"{ext.name} is up to date in {target.parent}", flush=True)
+            return
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".tmp")
         shutil.copy2(target, tmp)
