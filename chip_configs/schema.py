@@ -700,13 +700,22 @@ def _system_barrier(resolved: dict) -> float | None:
 def _system_chip(chip, source: str, depth: int) -> ChipConfig:
     """The chip of a system document: a preset or path (relative to the document first), or a nested block."""
     if depth > 2:
-        raise ConfigError("system.chip: systems nested too deep", source)
+        raise ConfigError(f"system.chip: received {chip!r}, which nests systems more than two documents deep "
+                          "(a system naming a system naming a system); allowed: a chip", source)
     if isinstance(chip, dict):
         return config_from_dict(chip, f"{source}: system.chip", depth + 1)
     if not isinstance(chip, str) or not chip:
         raise ConfigError(f"system.chip: expected a preset name, a path or a chip block, got {chip!r}", source)
     here = Path(source).parent / chip if source and not source.startswith("<") else None
-    path = here if here is not None and here.is_file() else resolve_config_path(chip)
+    if here is not None and here.is_file():
+        path = here
+    else:
+        try:
+            path = resolve_config_path(chip)
+        except ConfigError:   # name the document and the field that asked for it, not only the missing file
+            where = f"{here.parent}/, the working directory or " if here is not None else ""
+            raise ConfigError(f"system.chip: received {chip!r}: no such file in {where}the presets "
+                              f"({', '.join(list_presets())})", source) from None
     return config_from_dict(load_yaml_mapping(path), str(path), depth + 1)
 
 
@@ -718,8 +727,8 @@ def resolve_config_path(path: str | Path) -> Path:
     for cand in (PRESET_DIR / p.name, PRESET_DIR / f"{p.name}.yaml"):
         if not p.parent.parts and cand.exists():
             return cand
-    presets = ", ".join(sorted(q.stem for q in PRESET_DIR.glob("*.yaml")))
-    raise ConfigError(f"file not found: {path} (presets: {presets})", str(path))
+    raise ConfigError(f"file not found: {path} (presets: {', '.join(list_presets())})", str(path))
+
 
 
 def load_config(path: str | Path) -> ChipConfig:
@@ -746,6 +755,7 @@ def dump_config(cfg: ChipConfig) -> str:
 
 
 def list_presets() -> list[str]:
+    """The bundled presets' names (``chip_configs/*.yaml``), sorted."""
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
 

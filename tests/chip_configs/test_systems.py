@@ -62,7 +62,8 @@ def test_nested_chip_block():
 
 @pytest.mark.parametrize("change, expect", [
     ({"mesh": None}, "core: missing"),        # mesh beside system: a resolved config, so complete it
-    ({"system.chip": "no-such-chip"}, "no-such-chip"),
+    ({"system.chip": "no-such-chip"}, "doc.yaml: 1 problem in chip config:\n  - system.chip: received 'no-such-chip': "
+                                      "no such file in ./, the working directory or the presets (loihi, "),
     ({"system.off_chip.latency_cycles": 3}, "latency_cycles = 3 and latency_ns = 7.5"),
     ({"system.off_chip.energy_pj_per_bit": None}, "energy_pj_per_flit"),
     ({"system.chips_y": 2, "system.off_chip.edges": "east_west"}, "system.off_chip.edges"),
@@ -88,6 +89,14 @@ def test_system_document_errors(change, expect):
             node[leaf] = value
     with pytest.raises(ConfigError, match=expect.replace("(", r"\(")):
         config_from_dict(doc, "doc.yaml")
+
+
+def test_a_system_of_systems_of_systems_is_refused_by_name(tmp_path):
+    """Three documents deep (a system naming a system naming a system): the field and what is allowed."""
+    (tmp_path / "loop.yaml").write_text("name: loop\nsystem: {chip: loop.yaml, chips_x: 2, chips_y: 1}\n")
+    with pytest.raises(ConfigError, match=r"system.chip: received 'loop.yaml', which nests systems more than "
+                                          r"two documents deep .*; allowed: a chip"):
+        load_config(tmp_path / "loop.yaml")
 
 
 def test_topology_chips_and_off_chip_links():
