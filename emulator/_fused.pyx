@@ -78,6 +78,8 @@ cdef extern from "_events.h":
     ctypedef struct nm_one_t:
         const int32_t* x
         const int32_t* y
+        const int32_t* cx
+        const int32_t* cy
         int64_t* hops
         int64_t n_cores, width, height
         int x_first
@@ -579,7 +581,7 @@ cdef class FusedKernel:
     # One-target neurons (emulator.fused_events.OnePlan): events from (source, destination) core pairs
     cdef readonly bint one_target
     cdef nm_one_t one
-    cdef const int32_t[::1] one_x, one_y
+    cdef const int32_t[::1] one_x, one_y, one_cx, one_cy
 
     def __init__(self, neurons, synapses, events, mesh, timing):
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
@@ -762,6 +764,10 @@ cdef class FusedKernel:
             return
         self.one_x, self.one_y = one.x, one.y
         self.one.x, self.one.y = &self.one_x[0], &self.one_y[0]
+        self.one.cx = self.one.cy = NULL
+        if one.cx is not None:   # a system of chips: the zero-load histogram counts chip crossings too
+            self.one_cx, self.one_cy = one.cx, one.cy
+            self.one.cx, self.one.cy = &self.one_cx[0], &self.one_cy[0]
         self.one.hops = NULL
         self.one.n_cores, self.one.width, self.one.height = self.n_cores, self.width, self.height
         self.one.x_first = one.x_first

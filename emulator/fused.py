@@ -200,7 +200,10 @@ class FusedPlan:
         events = self._events(geo, w, cores.n_cores)
         self.one_target = events.one is not None
         # the kernel's spike counts: per neuron, or for one-target chips packets per hop count (0 .. w + h - 2)
-        self._count_size = geo.width + geo.height - 1 if self.one_target else self.n_neurons
+        # and chip crossings (0 .. chips_x + chips_y - 2; 0 on one chip), hop count fastest
+        topo = chip.topology
+        self._count_size = (geo.width + geo.height - 1) * (topo.chips_x + topo.chips_y - 1) if self.one_target \
+            else self.n_neurons
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         self._latency_pairs = self._packet_latencies()
@@ -301,13 +304,19 @@ class FusedPlan:
 
     def _packet_latencies(self):
         """(neuron, T0 in cycles, packets per spike, bins): every neuron's packets grouped by zero-load latency;
-        for one-target chips (None, T0 of each hop count, None, bins)."""
+        for one-target chips (None, T0 of each (hop count, chip crossings) bin of the kernel's counts, None,
+        bins)."""
         w = self.chip.wiring
+        crossings = _entry_crossings(self.chip)
         if self.one_target:
-            top = self.params.zero_load_latency(int(self.entry_hops.max())) if self.entry_hops.size else 0
-            lat = self.params.zero_load_latency(np.arange(self._count_size, dtype=np.int64)).astype(np.int64)
-            return None, lat, None, max(LAT_HIST_BINS, int(top) + 1)
-        lat = self.params.zero_load_latency(self.entry_hops, _entry_crossings(self.chip)).astype(np.int64)
+            top = self.params.zero_load_latency(self.entry_hops, crossings).max(initial=0)
+            lines = self.chip.topology.width + self.chip.topology.height - 1
+            hops, off = np.divmod(np.arange(self._count_size, dtype=np.int64), lines)[::-1]
+            lat = self.params.zero_load_latency(hops, off if self.chip.cfg.system is not None else 0)
+            bins = max(LAT_HIST_BINS, int(top) + 1)
+            # bins no packet of this wiring can reach (beyond its longest route) stay empty: kept in range
+            return None, np.minimum(lat, bins - 1).astype(np.int64), None, bins
+        lat = self.params.zero_load_latency(self.entry_hops, crossings).astype(np.int64)
         bins = max(LAT_HIST_BINS, int(lat.max(initial=0)) + 1)
         src = np.repeat(np.arange(self.n_neurons, dtype=np.int64), np.diff(w.dest_ptr))
         key, count = np.unique(src * bins + lat, return_counts=True)

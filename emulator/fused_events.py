@@ -18,7 +18,7 @@ from chip_configs.errors import SimulationError
 from chip_configs.npz import memory_limit_bytes
 from emulator import _fused
 from emulator.energy import N_EVENTS
-from noc.loads_estimate import router_peers
+from noc.loads_estimate import router_peers_table
 from noc.routing import first_axis, segments
 from noc.topology import E, N, S, W
 
@@ -41,12 +41,15 @@ class RouteCountPlan:
 @dataclass(frozen=True)
 class OnePlan:
     """Events of a chip whose neurons have at most one packet each (``nm_one_t`` of ``emulator/_events.h``): the
-    router coordinates ``x``, ``y`` of each core position and the routing's first axis; the kernel finds each
-    packet's source and destination cores as it schedules the spike."""
+    router coordinates ``x``, ``y`` of each core position and the routing's first axis, and in a system of chips
+    each core position's chip column ``cx`` and row ``cy`` (None on one chip); the kernel finds each packet's
+    source and destination cores as it schedules the spike."""
 
     x: np.ndarray
     y: np.ndarray
     x_first: bool
+    cx: np.ndarray | None = None
+    cy: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,8 @@ class Geometry:
         real = cell_link >= 0
         cell_of_link[cell_link[real]] = np.flatnonzero(real)
         peers = np.full((cell_link.size, 3), -1, np.int32)
-        for c in np.flatnonzero(real):
-            others = cell_of_link[router_peers(topo, int(cell_link[c]))]
-            peers[c, :others.size] = others
+        ids = router_peers_table(topo, cell_link[real])
+        peers[real] = np.where(ids >= 0, cell_of_link[np.maximum(ids, 0)], -1)
         return peers
 
     def _segment(self, seg):
@@ -270,12 +272,13 @@ class Geometry:
                               n_lines=n_lines, n_groups=n_groups)
 
     def one_target(self, wiring) -> OnePlan | None:
-        """The events of a single chip's wiring whose neurons have at most one destination entry each
-        (TrueNorth: one axon per neuron) as :class:`OnePlan`, and :attr:`entry_hops`; None when some neuron has
-        more, or for a system of chips (its off-chip hops price packets by more than their hop count). Built
-        from coordinates alone: no per-packet route is materialised."""
+        """The events of a wiring whose neurons have at most one destination entry each (TrueNorth: one axon
+        per neuron) as :class:`OnePlan`, and :attr:`entry_hops`; None when some neuron has more. Built from
+        coordinates alone: no per-packet route is materialised. In a system of chips the plan also carries each
+        core's chip column and row: a packet's off-chip links (its chip crossings) add to its zero-load latency,
+        and the link loads and off-chip figures come from the same grids as on one chip."""
         per = np.diff(wiring.dest_ptr)
-        if per.size and int(per.max()) > 1 or self.system:
+        if per.size and int(per.max()) > 1:
             return None
         topo = self.topo
         router = topo.router_of_core(wiring.core_index).astype(np.int64)
@@ -285,7 +288,11 @@ class Geometry:
         d_pos = wiring.dest_pos.astype(np.int64)
         route = segments(topo, self.routing, router[s_pos], router[d_pos])
         self.entry_hops = sum(seg.length for seg in route).astype(np.int64)
-        return OnePlan(np.ascontiguousarray(x, np.int32), np.ascontiguousarray(y, np.int32), self.x_first)
+        cx = cy = None
+        if self.system:
+            cx, cy = x // topo.chip_width, y // topo.chip_height
+            cx, cy = np.ascontiguousarray(cx, np.int32), np.ascontiguousarray(cy, np.int32)
+        return OnePlan(np.ascontiguousarray(x, np.int32), np.ascontiguousarray(y, np.int32), self.x_first, cx, cy)
 
     def events(self, wiring, grid_for: np.ndarray | None = None):
         """(ev_ptr int64[N+1], ev uint32 ``(increment << 16) | counter``, per-neuron sums) of every neuron's

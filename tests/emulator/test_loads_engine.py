@@ -593,24 +593,30 @@ def test_compiled_estimate_equals_its_numpy_specification(name):
         np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
 
 
-def _one_target_chip(routing: str):
-    """TrueNorth's operating point on a 4 x 3 mesh (one core per router): every neuron one target axon, routes
-    along both axes; 250 Hz so that 40 ticks carry packets."""
+def _one_target_chip(routing: str, chips: int = 1):
+    """TrueNorth's operating point on a 4 x 3 mesh (one core per router), or on ``chips`` x ``chips`` of them
+    tiled into a system (an off-chip link slower, narrower and dearer than on chip): every neuron one target
+    axon, routes along both axes (and across chip edges); 250 Hz so that 40 ticks carry packets."""
     from emulator.workloads import truenorth_operating_point
 
     cfg = small_config("truenorth", width=4, height=3, cores_per_router=1)
     cfg = cfg.model_copy(update={"noc": cfg.noc.model_copy(update={"routing": routing})})
+    if chips > 1:
+        link = {"latency_cycles": 4, "serialisation_cycles_per_flit": 3, "energy_pj_per_flit": 50.0}
+        cfg = config_from_dict({"name": "tn-system", "system": {
+            "chip": config_to_dict(cfg), "chips_x": chips, "chips_y": chips, "off_chip": link}})
     return cfg, truenorth_operating_point(cfg, rate_hz=250.0, active_synapses=8, seed=5)
 
 
-@pytest.mark.parametrize("routing", ["xy", "yx"])
-def test_one_target_events_are_exact(monkeypatch, routing):
+@pytest.mark.parametrize("routing, chips", [("xy", 1), ("yx", 1), ("xy", 2), ("yx", 2)])
+def test_one_target_events_are_exact(monkeypatch, routing, chips):
     """One-target neurons take the (source, destination) core path (``OnePlan``, ``nm_tn_schedule_one``): counts,
     link flits and the network phase equal the exact engine and the NumPy specification of the loads estimate,
-    and the whole report (latency histogram included) the per-packet path's."""
+    and the whole report (latency histogram included) the per-packet path's; on one chip and on a 2 x 2 system
+    (off-chip crossings add to a packet's zero-load latency and price its off-chip flits)."""
     import emulator.fused_events as fused_events
 
-    cfg, mapped = _one_target_chip(routing)
+    cfg, mapped = _one_target_chip(routing, chips)
     exact = Chip.from_config(cfg).program(mapped).run(None, ticks=40).records[0]
     chip = _loads_chip(cfg, mapped)
     assert chip.fused_plan().kernel.one_target
@@ -622,6 +628,8 @@ def test_one_target_events_are_exact(monkeypatch, routing):
     np.testing.assert_array_equal(rec.tick_ns[:, 2], phases)
     np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
     one = _loads_chip(cfg, mapped).run(None, ticks=40)
+    if chips > 1:
+        assert one.report.to_dict()["mean"]["off_chip"]["flits_off_chip"] > 0
     monkeypatch.setattr(fused_events.Geometry, "one_target", lambda self, w: None)
     general = _loads_chip(cfg, mapped)
     assert not general.fused_plan().kernel.one_target

@@ -18,7 +18,8 @@ from noc.topology import MeshTopology
 
 
 @pytest.mark.parametrize("preset, engine", [("loihi-kapoho-bay", "fast"), ("loihi-kapoho-bay", "loads"),
-                                            ("loihi-nahuku32", "fast"), ("truenorth-ns16e", "fast")])
+                                            ("loihi-nahuku32", "fast"), ("truenorth-ns16e", "fast"),
+                                            ("truenorth-ns16e", "loads")])
 def test_system_presets_run_end_to_end(capsys, tmp_path, preset, engine):
     out = tmp_path / "r.json"
     code = main(["run", preset, "--engine", engine, "--batch", "2", "--no-progress", "--report", str(out)])
