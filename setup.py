@@ -34,6 +34,7 @@ DEPENDS = {
     "cores._kernels": RULES,
     "emulator._fused": [*RULES, "emulator/_lif_batch.h", "emulator/_lif32.h", "emulator/_events.h",
                         "emulator/_tn_fused.h"],
+    "emulator._tick": ["emulator/_events.h"],   # its event columns (cdef extern): part of the compile cache's key
 }
 # -O3 where its loop optimisations pay: the kernels' hot loops (vectorised neuron updates, the fused loop, the
 # NoC engines); anything else added later builds at -O2. Measured 2026-12-03 (AMD EPYC Zen 4, 2 cores, three
