@@ -45,11 +45,14 @@ NonNegFloat = Annotated[float, Field(ge=0.0, le=FLOAT_MAX, allow_inf_nan=False)]
 PosFloat = Annotated[float, Field(gt=0.0, le=FLOAT_MAX, allow_inf_nan=False)]
 
 
+MESH_SIDE_MAX = 1024   # routers along one side of a mesh (a system's whole mesh included)
+
+
 class MeshConfig(_Block):
     """2D mesh of routers; each router serves ``cores_per_router`` cores (Loihi groups four per tile)."""
 
-    width: Annotated[int, Field(ge=1, le=1024, strict=True, description="routers along x")]
-    height: Annotated[int, Field(ge=1, le=1024, strict=True, description="routers along y")]
+    width: Annotated[int, Field(ge=1, le=MESH_SIDE_MAX, strict=True, description="routers along x")]
+    height: Annotated[int, Field(ge=1, le=MESH_SIDE_MAX, strict=True, description="routers along y")]
     cores_per_router: Annotated[int, Field(ge=1, le=64, strict=True)] = 1
     num_cores: Annotated[int | None, Field(ge=1, strict=True, description="cores present; default all")] = None
 
@@ -673,7 +676,8 @@ def expand_system(doc: dict, source: str, depth: int = 0) -> dict:
     if chip.mesh.num_cores is not None and chip.mesh.num_cores != chip.mesh.core_slots:
         raise ConfigError(f"system.chip: {chip.name!r} has mesh.num_cores {chip.mesh.num_cores} of "
                           f"{chip.mesh.core_slots} slots; a system's chips have every core slot present", source)
-    if isinstance(cx, int) and isinstance(cy, int) and not isinstance(cx, bool) and not isinstance(cy, bool):
+    if _chip_counts_valid(cx, cy):
+        _check_system_mesh(chip, cx, cy, source)
         d["mesh"] = {**d["mesh"], "width": chip.mesh.width * cx, "height": chip.mesh.height * cy,
                      "num_cores": None}
         d["energy"] = {**d["energy"], "static_power_mw": chip.energy.static_power_mw * cx * cy}
@@ -684,6 +688,22 @@ def expand_system(doc: dict, source: str, depth: int = 0) -> dict:
     d["description"] = doc.get("description", "")
     d["system"] = resolved
     return d
+
+
+def _chip_counts_valid(cx, cy) -> bool:
+    """Both chip counts are whole numbers >= 1 (anything else is refused by the system block's own fields,
+    and the mesh is then left as the chip's so that no derived field is blamed)."""
+    return all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in (cx, cy))
+
+
+def _check_system_mesh(chip: ChipConfig, cx: int, cy: int, source: str) -> None:
+    """The whole system's mesh fits :data:`MESH_SIDE_MAX` routers per side, refused by the chip count that
+    overflows it (not by the derived ``mesh.width`` / ``mesh.height`` the user did not write)."""
+    for axis, n, side in (("x", cx, chip.mesh.width), ("y", cy, chip.mesh.height)):
+        if n * side > MESH_SIDE_MAX:
+            raise ConfigError(f"system.chips_{axis}: received {n}; {n} chips x {side} routers = {n * side} routers "
+                              f"along {axis}; allowed: <= {MESH_SIDE_MAX // side} chips of {chip.name!r} "
+                              f"(a mesh has at most {MESH_SIDE_MAX} routers per side)", source)
 
 
 def _system_barrier(resolved: dict) -> float | None:
@@ -716,6 +736,9 @@ def _system_chip(chip, source: str, depth: int) -> ChipConfig:
             where = f"{here.parent}/, the working directory or " if here is not None else ""
             raise ConfigError(f"system.chip: received {chip!r}: no such file in {where}the presets "
                               f"({', '.join(list_presets())})", source) from None
+    if not path.is_file():
+        raise ConfigError(f"system.chip: received {chip!r}, which is not a file ({path}); allowed: a preset name, "
+                          "a chip config file or a chip block", source)
     return config_from_dict(load_yaml_mapping(path), str(path), depth + 1)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chip_configs.errors import ConfigError
 from chip_configs.schema import config_from_dict, config_to_dict, load_config, loads_config
@@ -120,3 +122,40 @@ def test_links_enumerated_in_router_then_port_order():
     order = topo.link_src.astype(np.int64) * 4 + topo.link_port
     assert np.all(np.diff(order) > 0)
     assert np.array_equal(topo.link_id[topo.link_src, topo.link_port], np.arange(topo.n_links))
+
+
+# Every field of a system document, with any value YAML can give it: the document loads (and its resolved form
+# reads back to the same config) or is refused with a ConfigError that names the document and the field.
+SYSTEM_FIELDS = ["chip", "chips_x", "chips_y", "barrier_hop_ns", "addressing", "edges_typo",
+                 *(f"off_chip.{k}" for k in ("latency_cycles", "latency_ns", "serialisation_cycles_per_flit",
+                                              "flits_per_cycle", "energy_pj_per_flit", "energy_pj_per_bit",
+                                              "buffer_depth_flits", "edges"))]
+ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["tiny", "loihi", "truenorth", ".", "..", "/", "", "all", "east_west", "chip_id", "offsets",
+                     "two-tiny.yaml", "1e3", "0x10"]),
+    st.text(max_size=12), st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.sampled_from(["name", "mesh", "core", "x"]), st.integers(-2, 2), max_size=2))
+
+
+@settings(max_examples=150)
+@given(field=st.sampled_from(SYSTEM_FIELDS), value=ANY_VALUE)
+def test_any_value_of_a_system_field_loads_or_names_the_field(tmp_path_factory, field, value):
+    from chip_configs.schema import dump_config
+    from chip_configs.yaml_io import parse_yaml
+
+    doc = parse_yaml(SYSTEM_DOC, "doc")
+    *parents, leaf = ["system", *field.split(".")]
+    node = doc
+    for p in parents:
+        node = node[p]
+    node[leaf] = value
+    source = str(tmp_path_factory.mktemp("sys") / "doc.yaml")
+    try:
+        cfg = config_from_dict(doc, source)
+    except ConfigError as exc:
+        text = str(exc)
+        assert text.startswith(source) or "system.chip" in text, text
+        assert "system." in text and (leaf in text or "system.chip" in text), text
+        return
+    assert loads_config(dump_config(cfg), "resolved.yaml") == cfg
