@@ -141,6 +141,9 @@ class RouterParams:
         Names of the routing function and of the arbiter.
     switch_allocator : str
         ``input_first`` (the default) or ``islip`` (BookSim2's ``sw_allocator = islip``); see the module text.
+    vc_binding : str
+        ``at_switch`` (the default: the downstream VC is chosen at the switch grant) or ``at_vc_allocation``
+        (BookSim2: bound by a VC allocator before switch allocation); see the module text.
     """
 
     pipeline: int
@@ -154,6 +157,7 @@ class RouterParams:
     arbitration: str
     vc_setup: int = 0
     switch_allocator: str = "input_first"
+    vc_binding: str = "at_switch"
     flit_credits: bool = False
     vc_realloc: int = 0
     credit_delay: int | None = None
@@ -179,6 +183,7 @@ class RouterParams:
             arbitration=n.arbitration,
             vc_setup=n.vc_setup_cycles,
             switch_allocator=n.switch_allocator,
+            vc_binding=n.vc_binding,
             flit_credits=n.credit_return == "flit",
             vc_realloc=n.vc_realloc_cycles,
             credit_delay=n.credit_delay_cycles,
