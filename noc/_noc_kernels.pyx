@@ -163,7 +163,7 @@ cdef class CycleKernel:
         # per port, VC and slot
         PortState *ports
         Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
-        int64_t *vc_setup    # per VC (only when ``Sc > 0``): cycle from which its next packet may bid, the
+        int64_t *vc_setup    # per VC (only when ``Sc > 0`` or ``bind``): cycle from which its next packet may bid, the
                              # last departure ``d + F + Sc`` (route computation and VC allocation redone)
         int64_t *vc_hold     # per VC (only when ``Ac > 0``): cycle from which its sender may allocate it to a
                              # new packet, ``d + F + Ac`` after the last packet sent into it (VA before SA)
@@ -194,6 +194,7 @@ cdef class CycleKernel:
         int64_t n_sched
         # per core
         int64_t *inj_free
+        int32_t *inj_last    # per core (``bind``): the local VC its last packet entered (-1: none yet)
         int32_t *src_head    # per core: its oldest packet not yet injected (its source queue's head), or -1
         int32_t *src_tail    # per core: its newest queued packet (valid while ``src_head >= 0``)
         int32_t *src_cnt     # per core: packets given this call (non-zero: the core is in ``tcores``)
@@ -336,7 +337,7 @@ cdef class CycleKernel:
         self.ports = <PortState*>_alloc(n_port, sizeof(PortState))
         self.S = self.cap + 1  # a VC's state (header) and ring are adjacent: an examination's cache misses
         self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
-        self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc else 0, 8)
+        self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc or self.bind else 0, 8)
         self.vc_hold = <int64_t*>_alloc(n_vc if self.Ac else 0, 8)
         self.ej_hold = <int64_t*>_alloc(n_cores * self.V if self.Ac else 0, 8)
         self.va_out = <int8_t*>_alloc(n_vc if self.bind else 0, 1)
@@ -355,6 +356,9 @@ cdef class CycleKernel:
         self.wheel_head = <int32_t*>_alloc(self.WS, 4)
         self.wheel = <WheelEntry*>_alloc(R * self.WS, sizeof(WheelEntry))
         self.inj_free, self.src_head = <int64_t*>_alloc(n_cores, 8), <int32_t*>_alloc(n_cores, 4)
+        self.inj_last = <int32_t*>_alloc(n_cores if self.bind else 0, 4)
+        for k in range(n_cores if self.bind else 0):
+            self.inj_last[k] = -1
         self.src_tail, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         for k in range(n_cores):
             self.src_head[k] = -1  # empty source queues
@@ -376,7 +380,7 @@ cdef class CycleKernel:
         free(self.link_id); free(self.link_dir); free(self.off_out); free(self.off_in); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold); free(self.ej_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
-        free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_tail)
+        free(self.wheel); free(self.inj_free); free(self.inj_last); free(self.src_head); free(self.src_tail)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
         free(self.req_mask); free(self.win_of); free(self.isl_vc); free(self.isl_dvc); free(self.isl_pd)
@@ -928,7 +932,7 @@ cdef class CycleKernel:
                 w = min(w, self.inj_free[core])
                 continue
             pidx = <Py_ssize_t>r * self.NP + N_MESH + k
-            v = self._pick_vc(pidx, t)
+            v = self._pick_vc_rr(pidx, core, t) if self.bind else self._pick_vc(pidx, t)
             if v < 0:
                 self._await_credit(pidx, r, -1, t)
                 continue
@@ -1294,7 +1298,7 @@ cdef class CycleKernel:
         if self.V > 1:
             port.in_rr = 0 if v + 1 == self.V else v + 1
         port.in_free = t + F
-        if self.Sc:
+        if self.Sc or self.bind:  # binding: VC allocation does not wait for the input port, so it reads this
             self._setup_next(q, t + F + self.Sc)
         self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + busy
         if o >= N_MESH:
@@ -1343,7 +1347,7 @@ cdef class CycleKernel:
     cdef inline int64_t _after_setup(self, Py_ssize_t q, int64_t ready) noexcept nogil:
         """Ready cycle of a packet entering VC ``q`` that would be ready at ``ready``: not before the VC's
         setup for it is done (``vc_setup[q]``, set when its predecessor left; 0 before any departure)."""
-        if self.Sc and self.vc_setup[q] > ready:
+        if (self.Sc or self.bind) and self.vc_setup[q] > ready:
             return self.vc_setup[q]
         return ready
 
@@ -1469,6 +1473,19 @@ cdef class CycleKernel:
             q += 1
         return best
 
+    cdef inline int _pick_vc_rr(self, Py_ssize_t pidx, int core, int64_t t) noexcept nogil:
+        """Injection VC of ``core`` (``vc_binding: at_vc_allocation``; BookSim2's source, ``TrafficManager::_Step``):
+        the first VC of its local port with a free packet slot at cycle ``t`` in round-robin order after the one
+        its last packet entered (before any: VC 0 only), or -1; the choice is remembered."""
+        cdef int k, v, last = self.inj_last[core]
+        self._pick_vc(pidx, t)  # brings every VC's credits up to date (the port's peak is noted after)
+        for k in range(1, self.V + 1):
+            v = 0 if last < 0 else (last + k) % self.V
+            if self._vc_room(pidx, v, t):
+                self.inj_last[core] = v
+                return v
+        return -1
+
     cdef inline bint _push(self, int r, Py_ssize_t pidx, int i, int v, int p) noexcept nogil:
         """Append packet ``p`` to VC ``v`` of port ``pidx`` (port ``i`` of router ``r``); True if the VC was
         empty (``p`` is its head)."""
@@ -1569,7 +1586,7 @@ cdef class CycleKernel:
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
             for q in range(base * self.V, (base + self.NP) * self.V):  # VC states only: rings need no reset
                 memset(self._vcp(q), 0, sizeof(VCState))
-            if self.Sc:
+            if self.Sc or self.bind:
                 memset(&self.vc_setup[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
             if self.Ac:
                 memset(&self.vc_hold[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
@@ -1586,6 +1603,8 @@ cdef class CycleKernel:
         for k in range(self.n_tcores):
             c = self.tcores[k]
             self.inj_free[c] = 0
+            if self.bind:
+                self.inj_last[c] = -1
             self.src_cnt[c] = 0
             self.src_head[c] = -1
         for k in range(self.WS):  # wakes still pending (a visit clears its own entry): unlink them

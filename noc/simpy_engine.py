@@ -342,6 +342,7 @@ class _Router:
         self.accept_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
         self.sources = [deque() for _ in range(net.topo.cores_per_router)]
         self.inj_free = [0] * net.topo.cores_per_router  # injection channel busy until
+        self.inj_last = [-1] * net.topo.cores_per_router  # at_vc_allocation: local VC of the last packet injected
         self.wake = net.env.event()
         self.kicks: set[int] = set()
         self.last_step = -1
@@ -462,13 +463,26 @@ class _Router:
         queue, port = self.sources[k], self.inputs[LOCAL + k]
         if not queue or queue[0].inject_cycle > t or self.inj_free[k] > t:
             return
-        v = port.pick_vc(t)
+        v = self._injection_vc(k, t) if self.bind else port.pick_vc(t)
         if v is None:
             return
         pkt = queue.popleft()
+        if self.bind:
+            self.inj_last[k] = v
         self.inj_free[k] = t + self.net.p.flits
         self.net.record(t, pkt, "inject", self.r)
         self._reserve(pkt, port, LOCAL + k, v, t, self.net.p.injection)
+
+    def _injection_vc(self, k: int, t: int) -> int | None:
+        """Local VC for core ``k``'s next packet (``vc_binding: at_vc_allocation``; BookSim2's source,
+        ``TrafficManager::_Step``): the first VC with a free packet slot in round-robin order after the one its
+        last packet entered (before any: VC 0 only), or None."""
+        port, last = self.inputs[LOCAL + k], self.inj_last[k]
+        for j in range(1, len(port.vcs) + 1):
+            v = 0 if last < 0 else (last + j) % len(port.vcs)
+            if int(port.credits[v].level) >= self.net.p.flits:
+                return v
+        return None
 
     def _input_request(self, i: int, t: int) -> tuple[int, int] | None:
         """Input arbiter of port ``i``: ``(vc, output)`` its chosen ready head asks for, or None."""
@@ -617,7 +631,7 @@ class _Router:
             return None
         if queue[0].inject_cycle > t:
             return queue[0].inject_cycle
-        if self.inputs[LOCAL + k].pick_vc(t) is None:
+        if (self._injection_vc(k, t) if self.bind else self.inputs[LOCAL + k].pick_vc(t)) is None:
             return None  # waiting for credits
         return max(t + 1, self.inj_free[k])
 
