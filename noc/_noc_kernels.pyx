@@ -175,7 +175,8 @@ cdef class CycleKernel:
         int8_t *ej_bound     # per core and VC of its ejection port: the same
         int32_t *va_grant    # per router and output VC (``o V + w``): grant pointer over the input VCs
         int32_t *va_accept   # per router and input VC (``i V + v``): accept pointer over the output VCs
-        int32_t *va_iv       # per step scratch: the requesting input VCs, their outputs, per output VC its grant
+        int32_t *va_iv       # per step scratch: the requesting input VCs (in priority order, :meth:`_rank`), their
+        int32_t *va_in       # input VCs (``i V + v``), their outputs, per output VC (priority order) its grant
         int32_t *va_o
         int32_t *va_gr
         int S
@@ -347,6 +348,7 @@ cdef class CycleKernel:
         self.va_accept = <int32_t*>_alloc(n_vc if self.bind else 0, 4)
         k = self.NP * self.V if self.bind else 0
         self.va_iv, self.va_o, self.va_gr = <int32_t*>_alloc(k, 4), <int32_t*>_alloc(k, 4), <int32_t*>_alloc(k, 4)
+        self.va_in = <int32_t*>_alloc(k, 4)
         for k in range(self.NP * self.V if self.bind else 0):
             self.va_gr[k] = -1
         self.tports = <int32_t*>_alloc(n_port, 4)
@@ -386,7 +388,7 @@ cdef class CycleKernel:
         free(self.req_mask); free(self.win_of); free(self.isl_vc); free(self.isl_dvc); free(self.isl_pd)
         free(self.isl_grant)
         free(self.va_out); free(self.ovc_bound); free(self.ej_bound); free(self.va_grant); free(self.va_accept)
-        free(self.va_iv); free(self.va_o); free(self.va_gr)
+        free(self.va_iv); free(self.va_in); free(self.va_o); free(self.va_gr)
         self._free_packets()
         free(self.hist); self.hist = NULL; self.hist_cap = 0
 
@@ -842,12 +844,13 @@ cdef class CycleKernel:
                         continue
                     p = self._head(q)
                     if self.pk[p].ready <= t:
-                        self.va_iv[n], self.va_o[n] = i * V + v, self.pk[p].out
+                        self.va_iv[n], self.va_in[n] = self._rank(i) * V + v, i * V + v
+                        self.va_o[n] = self.pk[p].out
                         n += 1
         for j in range(n):  # grant: per free output VC, the requesting input VC nearest after its pointer
             o, iv = self.va_o[j], self.va_iv[j]
             for w in range(V):
-                k = o * V + w
+                k = self._rank(o) * V + w
                 if not self._ovc_free(r, o, w, t):
                     continue
                 d = iv - self.va_grant[base * V + k]
@@ -862,17 +865,17 @@ cdef class CycleKernel:
             o, iv = self.va_o[j], self.va_iv[j]
             best, dbest = -1, NV
             for w in range(V):
-                k = o * V + w
+                k = self._rank(o) * V + w
                 if self.va_gr[k] == iv:
                     d = k - self.va_accept[base * V + iv]
                     d += NV if d < 0 else 0
                     if d < dbest:
                         best, dbest = w, d
             if best >= 0:
-                k = o * V + best
+                k = self._rank(o) * V + best
                 self.va_grant[base * V + k] = 0 if iv + 1 == NV else iv + 1
                 self.va_accept[base * V + iv] = 0 if k + 1 == NV else k + 1
-                self.va_out[base * V + iv] = <int8_t>(best + 1)
+                self.va_out[base * V + self.va_in[j]] = <int8_t>(best + 1)
                 if o < N_MESH:
                     self.ovc_bound[self._downstream_port(r, o) * V + best] = 1
                     self._touch(self._neighbour(r, o))  # its state is reset with the router's (early stops)
@@ -880,7 +883,14 @@ cdef class CycleKernel:
                     self.ej_bound[(<Py_ssize_t>r * self.C + o - N_MESH) * V + best] = 1
         for j in range(n):
             for w in range(V):
-                self.va_gr[self.va_o[j] * V + w] = -1
+                self.va_gr[self._rank(self.va_o[j]) * V + w] = -1
+
+    cdef inline int _rank(self, int port) noexcept nogil:
+        """Place of ``port`` in the VC allocator's round-robin order, BookSim's port numbering: E, W, N, S (its
+        +x, -x, +y, -y), then the local ports (ours: N 0, E 1, S 2, W 3 -> 2, 0, 3, 1)."""
+        if port >= N_MESH:
+            return port
+        return (0 if port & 1 else 2) + (port >> 1)
 
     cdef inline bint _ovc_free(self, int r, int o, int w, int64_t t) noexcept nogil:
         """Whether VC ``w`` of output ``o`` of router ``r`` may be bound in cycle ``t``: not bound and not held

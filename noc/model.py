@@ -112,6 +112,13 @@ import numpy as np
 from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 
 
+def booksim_port_rank(port: int) -> int:
+    """Place of ``port`` in the VC allocator's round-robin order (``vc_binding: at_vc_allocation``): BookSim2's
+    port numbering, E, W, N, S (its +x, -x, +y, -y; ``KNCube::_BuildNet``), then the local ports. Ours are N 0,
+    E 1, S 2, W 3, so 0, 1, 2, 3 -> 2, 0, 3, 1 (the compiled kernel's ``_rank`` is the same rule)."""
+    return port if port >= 4 else (0 if port & 1 else 2) + (port >> 1)
+
+
 @dataclass(frozen=True)
 class RouterParams:
     """Timing and buffering of the router model, in cycles and flits (see the module docstring).

@@ -25,7 +25,7 @@ import simpy
 from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.arbitration import make_arbiter
 from noc.engine import check_batch
-from noc.model import RouterParams
+from noc.model import RouterParams, booksim_port_rank
 from noc.packet import Packet
 from noc.result import NOT_DELIVERED, LogEvent, NocResult, StreamTotals, sparse_counts
 from noc.routing import get_routing
@@ -410,27 +410,29 @@ class _Router:
         bound, not held: ``held <= t``; credits are not looked at, BookSim's ``vc_busy_when_full = 0``); each
         output VC ``o V + w`` grants the requesting input VC ``i V + v`` nearest at or after its grant pointer,
         each input VC accepts the granting output VC nearest at or after its accept pointer (both cyclic over
-        the router's ``ports x V`` VCs) and is bound to it; an accept moves both pointers past the pair. Runs
-        before switch allocation, on the state at the start of the cycle; a head bound now may bid now."""
-        net, V = self.net, self.net.p.vcs
+        the router's ``ports x V`` VCs, ports in BookSim's order, :func:`noc.model.booksim_port_rank`) and is
+        bound to it; an accept moves both pointers past the pair. Runs before switch allocation, on the state at
+        the start of the cycle; a head bound now may bid now."""
+        net, V, rank = self.net, self.net.p.vcs, booksim_port_rank
         n = len(self.inputs) * V
-        want: dict[int, int] = {}  # requesting input VC -> its output
+        want: dict[int, tuple[int, int, int]] = {}  # requesting input VC (priority index) -> (input, VC, output)
         for i, port in enumerate(self.inputs):
             for v, store in enumerate(port.vcs):
                 if store.items and port.va_out[v] is None and net.ready[store.items[0].id] <= t:
-                    want[i * V + v] = net.out[store.items[0].id]
+                    want[rank(i) * V + v] = (i, v, net.out[store.items[0].id])
         granted: dict[int, list[int]] = {}  # input VC -> the output VCs granting it
-        for o in sorted(set(want.values())):
-            asking = [iv for iv, oo in want.items() if oo == o]
+        for o in sorted({w[2] for w in want.values()}):
+            asking = [iv for iv, w in want.items() if w[2] == o]
             for w in range(V):
                 if self._ovc_free(o, w, t):
-                    k = o * V + w
+                    k = rank(o) * V + w
                     granted.setdefault(min(asking, key=lambda iv, k=k: (iv - self.va_grant[k]) % n), []).append(k)
         for iv, ks in granted.items():
             k = min(ks, key=lambda k, iv=iv: (k - self.va_accept[iv]) % n)
             self.va_grant[k], self.va_accept[iv] = (iv + 1) % n, (k + 1) % n
-            o, w = divmod(k, V)
-            self.inputs[iv // V].va_out[iv % V] = w
+            i, v, o = want[iv]
+            w = k % V
+            self.inputs[i].va_out[v] = w
             if o < LOCAL:
                 self._downstream(o).bound[w] = True
             else:
