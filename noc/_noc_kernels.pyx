@@ -36,6 +36,13 @@ chip edge (it lands ``Lx + F (s - 1)`` cycles after the send, ``off_land``, and 
 ``off_credit`` cycles). Rings are ``cap = max(on-chip, off-chip slots)`` long; a port's room is checked against
 its own slot count (:meth:`_cap_of`). On one chip none of this is read (``has_off`` is False).
 
+VC binding (``vc_binding: at_vc_allocation``, ``bind``): before switch allocation a visit runs BookSim's iSLIP VC
+allocator (:meth:`_allocate_vcs`) over the unbound ready heads of the ports it examines; ``va_out`` holds each
+input VC's bound downstream VC, ``ovc_bound`` / ``ej_bound`` the sender-side "bound" flag of each VC. A head that
+fails VC allocation wakes its port the next cycle (whatever its ports' state), so every unbound ready head is
+examined every cycle, as the SimPy engine examines them all; a bound head waits for a credit of its own VC only
+(:meth:`_await_vc`). The one-VC path (:meth:`_allocate1`, :meth:`_examine1`) is not taken.
+
 Indices: port ``pidx = router * NP + port`` (ports N, E, S, W, then one local port per core); virtual channel
 ``q = pidx * V + v``, its state (``VCState``, in the slot at ``q * (cap + 1)``) followed by its buffer, a ring of
 ``cap = D // F`` packet slots (state and ring adjacent: one visit's cache misses). A ring holds, in
