@@ -5,8 +5,10 @@ packets; 4- and 8-flit VC buffers; 3- and 4-stage router pipelines (``--full``: 
 4-flit buffers and the 3-stage pipeline, plus the 4-stage pipeline with 8-flit buffers on uniform traffic: 60).
 Our chip is ``benchmarks/booksim_iq.yaml`` with the case's mesh, VCs, packet size, buffer depth and pipeline
 (3 stages: ``router_pipeline_cycles`` 3, ``vc_setup_cycles`` 1; 4 stages: 4 and 2; in both ``credit_return:
-flit``, ``vc_realloc_cycles`` 1, ``credit_delay_cycles`` 2, ``injection_credit_cycles`` 1). ``--full`` took
-about 15 minutes on a shared 2-core machine (BookSim's runs); our side alone about a minute.
+flit``, ``vc_realloc_cycles`` 1, ``credit_delay_cycles`` 2, ``injection_credit_cycles`` 1, ``switch_allocator:
+islip``, ``vc_binding: at_vc_allocation``). ``--full`` took about 15 minutes on a shared 2-core machine (BookSim's
+runs); our side alone about half a minute. ``--booksim-option LINE`` adds a line to every BookSim configuration
+(e.g. ``hold_switch_for_packet = 1``) and ``--out`` names the results file, for experiments on BookSim's rules.
 
 Both sides are measured the same way:
 
@@ -94,14 +96,19 @@ def ours(case: dict) -> dict:
 
 # ----- BookSim's side -------------------------------------------------------------------------------------
 
+BOOKSIM_OPTIONS: list[str] = []  # extra BookSim lines (``--booksim-option``), e.g. ``hold_switch_for_packet = 1``
+
+
 def booksim_config(case: dict, zero_load: bool) -> str:
-    """BookSim2 configuration text for ``case`` (its defaults otherwise: islip allocators, one iteration)."""
+    """BookSim2 configuration text for ``case`` (its defaults otherwise: islip allocators, one iteration), then
+    the ``--booksim-option`` lines."""
     routing_delay = PIPELINES[case["stages"]][0]
     run = (f"sim_type = latency;\ninjection_rate = {ZERO_RATE:g};\n" if zero_load else
            "sim_type = throughput;\ninjection_rate_uses_flits = 1;\ninjection_rate = 1.0;\n")
     return (f"topology = mesh;\nk = {case['k']};\nn = 2;\nrouting_function = dim_order;\n"
             f"num_vcs = {case['vcs']};\nvc_buf_size = {case['depth']};\npacket_size = {case['flits']};\n"
-            f"traffic = {case['traffic']};\nrouting_delay = {routing_delay};\nseed = {SEED};\n" + run)
+            f"traffic = {case['traffic']};\nrouting_delay = {routing_delay};\nseed = {SEED};\n" + run
+            + "".join(f"{line};\n" for line in BOOKSIM_OPTIONS))
 
 
 def booksim_run(binary: str, text: str, workdir: Path) -> dict:
@@ -189,11 +196,11 @@ def summary(rows: list[dict]) -> dict:
             "saturation_mean_abs_error_pct": float(sat.mean()), "saturation_within_10_pct": int((sat <= 10).sum())}
 
 
-def previous_rows() -> dict:
-    """The rows of the last results by key (empty if none)."""
-    if not RESULTS.exists():
+def previous_rows(path: Path = RESULTS) -> dict:
+    """The rows of the last results in ``path`` by key (empty if none)."""
+    if not path.exists():
         return {}
-    return {r["key"]: r for r in json.loads(RESULTS.read_text())["rows"]}
+    return {r["key"]: r for r in json.loads(path.read_text())["rows"]}
 
 
 def merged(rows: list[dict], old: dict) -> list[dict]:
@@ -209,13 +216,17 @@ def main(argv=None) -> int:
     ap.add_argument("--full", action="store_true", help="all 192 cases (default: 60)")
     ap.add_argument("--only", default="", help="run only the cases whose key contains this text")
     ap.add_argument("--curves", action="store_true", help="also latency curves of two cases (ours and BookSim's)")
+    ap.add_argument("--booksim-option", action="append", default=[], metavar="LINE",
+                    help="an extra BookSim configuration line (repeatable), e.g. 'hold_switch_for_packet = 1'")
+    ap.add_argument("--out", type=Path, default=RESULTS, help=f"results file (default {RESULTS.name})")
     args = ap.parse_args(argv)
+    BOOKSIM_OPTIONS[:] = args.booksim_option
     if args.curves:
         out = curves(args.booksim)
         atomic_write_json(RESULTS.with_name("booksim_curves.json"), out)
         print(json.dumps(out, indent=1))
         return 0
-    old, rows, t0 = previous_rows(), [], time.time()
+    old, rows, t0 = previous_rows(args.out), [], time.time()
     for case in cases(args.full):
         if args.only not in case["key"]:
             continue
@@ -224,9 +235,10 @@ def main(argv=None) -> int:
         rows.append(compare(row))
         print(table(rows[-1:]).splitlines()[-1], flush=True)
     rows = merged(rows, old)
-    atomic_write_json(RESULTS, {
+    atomic_write_json(args.out, {
         "machine": f"{platform.processor() or platform.machine()}, {platform.system()}", "seconds": time.time() - t0,
-        "config": str(CONFIG.relative_to(HERE.parent)), "summary": summary(rows), "rows": rows})
+        "config": str(CONFIG.relative_to(HERE.parent)), "booksim_options": BOOKSIM_OPTIONS, "summary": summary(rows),
+        "rows": rows})
     print(table(rows))
     print(json.dumps(summary(rows), indent=1))
     return 0

@@ -197,6 +197,10 @@ class NocConfig(_Block):
     # "islip" (BookSim2's default: each input requests every output its ready heads want, outputs grant,
     # inputs accept, one iteration)
     switch_allocator: Literal["input_first", "islip"] = "input_first"
+    # when a packet gets its downstream VC (noc/README.md "Router model"): "at_switch" (the VC with the most free
+    # slots, chosen at the switch grant); "at_vc_allocation" (BookSim2: a VC allocator binds a free output VC to
+    # the ready head, which keeps it while it waits and bids for the switch only while that VC has room)
+    vc_binding: Literal["at_switch", "at_vc_allocation"] = "at_switch"
     packet_layout: PacketLayout = PacketLayout()
 
     @property

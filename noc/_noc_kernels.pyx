@@ -36,6 +36,13 @@ chip edge (it lands ``Lx + F (s - 1)`` cycles after the send, ``off_land``, and 
 ``off_credit`` cycles). Rings are ``cap = max(on-chip, off-chip slots)`` long; a port's room is checked against
 its own slot count (:meth:`_cap_of`). On one chip none of this is read (``has_off`` is False).
 
+VC binding (``vc_binding: at_vc_allocation``, ``bind``): before switch allocation a visit runs BookSim's iSLIP VC
+allocator (:meth:`_allocate_vcs`) over the unbound ready heads of the ports it examines; ``va_out`` holds each
+input VC's bound downstream VC, ``ovc_bound`` / ``ej_bound`` the sender-side "bound" flag of each VC. A head that
+fails VC allocation wakes its port the next cycle (whatever its ports' state), so every unbound ready head is
+examined every cycle, as the SimPy engine examines them all; a bound head waits for a credit of its own VC only
+(:meth:`_await_vc`). The one-VC path (:meth:`_allocate1`, :meth:`_examine1`) is not taken.
+
 Indices: port ``pidx = router * NP + port`` (ports N, E, S, W, then one local port per core); virtual channel
 ``q = pidx * V + v``, its state (``VCState``, in the slot at ``q * (cap + 1)``) followed by its buffer, a ring of
 ``cap = D // F`` packet slots (state and ring adjacent: one visit's cache misses). A ring holds, in
@@ -163,11 +170,22 @@ cdef class CycleKernel:
         # per port, VC and slot
         PortState *ports
         Slot *slots          # per VC, ``S = cap + 1`` slots: its VCState, then its ring of ``cap``
-        int64_t *vc_setup    # per VC (only when ``Sc > 0``): cycle from which its next packet may bid, the
+        int64_t *vc_setup    # per VC (only when ``Sc > 0`` or ``bind``): cycle from which its next packet may bid, the
                              # last departure ``d + F + Sc`` (route computation and VC allocation redone)
         int64_t *vc_hold     # per VC (only when ``Ac > 0``): cycle from which its sender may allocate it to a
                              # new packet, ``d + F + Ac`` after the last packet sent into it (VA before SA)
         int64_t *ej_hold     # per core and VC of its ejection port (only when ``Ac > 0``): the same for ejection
+        # ``vc_binding: at_vc_allocation`` (only allocated when ``bind``): the VC allocator's state
+        bint bind
+        int8_t *va_out       # per input VC: 1 + the downstream VC bound to its head (0: not bound yet)
+        int8_t *ovc_bound    # per VC: its sender's VC allocator has bound it to a packet waiting upstream
+        int8_t *ej_bound     # per core and VC of its ejection port: the same
+        int32_t *va_grant    # per router and output VC (``o V + w``): grant pointer over the input VCs
+        int32_t *va_accept   # per router and input VC (``i V + v``): accept pointer over the output VCs
+        int32_t *va_iv       # per step scratch: the requesting input VCs (in priority order, :meth:`_rank`), their
+        int32_t *va_in       # input VCs (``i V + v``), their outputs, per output VC (priority order) its grant
+        int32_t *va_o
+        int32_t *va_gr
         int S
         int32_t *tports
         int n_tports
@@ -184,6 +202,7 @@ cdef class CycleKernel:
         int64_t n_sched
         # per core
         int64_t *inj_free
+        int32_t *inj_last    # per core (``bind``): the local VC its last packet entered (-1: none yet)
         int32_t *src_head    # per core: its oldest packet not yet injected (its source queue's head), or -1
         int32_t *src_tail    # per core: its newest queued packet (valid while ``src_head >= 0``)
         int32_t *src_cnt     # per core: packets given this call (non-zero: the core is in ``tcores``)
@@ -252,7 +271,7 @@ cdef class CycleKernel:
                  int pipeline, int link, int injection, int ejection, int lc_mesh, int lc_local,
                  int8_t[:, ::1] route_table, const int32_t[:, ::1] link_id, int vc_setup=0,
                  int credit_lag=-1, int vc_realloc=0, const int8_t[::1] link_off=None, int off_land=0,
-                 int off_busy=0, int off_credit=0, int off_slots=0, bint islip=False):
+                 int off_busy=0, int off_credit=0, int off_slots=0, bint islip=False, bint vc_binding=False):
         cdef int k, r, c
         self.W, self.H, self.C = width, height, cores_per_router
         self.R = width * height
@@ -267,6 +286,7 @@ cdef class CycleKernel:
         self.Kc = flits - 1 if credit_lag < 0 else credit_lag  # d to the departure whose credits free a slot
         self.Ac = vc_realloc
         self.islip = islip and vcs > 1
+        self.bind = vc_binding
         self.lc_mesh, self.lc_local = lc_mesh, lc_local
         for k in range(9):
             self.route_tab[k] = route_table[k // 3, k % 3]
@@ -304,7 +324,8 @@ cdef class CycleKernel:
 
     @specialised.setter
     def specialised(self, bint on):
-        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64 and self.Sc == 0 and self.Ac == 0
+        self.fast1 = on and self.V == 1 and self.F == 1 and self.NP <= 64 and self.Sc == 0 and self.Ac == 0 \
+            and not self.bind
 
     def _alloc_static(self, const int32_t[:, ::1] link_id):
         cdef Py_ssize_t R = self.R, n_cores = self.R * self.C, n_port = self.R * self.NP
@@ -324,9 +345,19 @@ cdef class CycleKernel:
         self.ports = <PortState*>_alloc(n_port, sizeof(PortState))
         self.S = self.cap + 1  # a VC's state (header) and ring are adjacent: an examination's cache misses
         self.slots = <Slot*>_alloc(n_vc * self.S, sizeof(Slot))
-        self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc else 0, 8)
+        self.vc_setup = <int64_t*>_alloc(n_vc if self.Sc or self.bind else 0, 8)
         self.vc_hold = <int64_t*>_alloc(n_vc if self.Ac else 0, 8)
         self.ej_hold = <int64_t*>_alloc(n_cores * self.V if self.Ac else 0, 8)
+        self.va_out = <int8_t*>_alloc(n_vc if self.bind else 0, 1)
+        self.ovc_bound = <int8_t*>_alloc(n_vc if self.bind else 0, 1)
+        self.ej_bound = <int8_t*>_alloc(n_cores * self.V if self.bind else 0, 1)
+        self.va_grant = <int32_t*>_alloc(n_vc if self.bind else 0, 4)
+        self.va_accept = <int32_t*>_alloc(n_vc if self.bind else 0, 4)
+        k = self.NP * self.V if self.bind else 0
+        self.va_iv, self.va_o, self.va_gr = <int32_t*>_alloc(k, 4), <int32_t*>_alloc(k, 4), <int32_t*>_alloc(k, 4)
+        self.va_in = <int32_t*>_alloc(k, 4)
+        for k in range(self.NP * self.V if self.bind else 0):
+            self.va_gr[k] = -1
         self.tports = <int32_t*>_alloc(n_port, 4)
         self.NW = (self.NP + 63) // 64
         self.occ_mask, self.n_req = <uint64_t*>_alloc(R * self.NW, 8), <int32_t*>_alloc(R, 4)
@@ -334,6 +365,9 @@ cdef class CycleKernel:
         self.wheel_head = <int32_t*>_alloc(self.WS, 4)
         self.wheel = <WheelEntry*>_alloc(R * self.WS, sizeof(WheelEntry))
         self.inj_free, self.src_head = <int64_t*>_alloc(n_cores, 8), <int32_t*>_alloc(n_cores, 4)
+        self.inj_last = <int32_t*>_alloc(n_cores if self.bind else 0, 4)
+        for k in range(n_cores if self.bind else 0):
+            self.inj_last[k] = -1
         self.src_tail, self.src_cnt = <int32_t*>_alloc(n_cores, 4), <int32_t*>_alloc(n_cores, 4)
         for k in range(n_cores):
             self.src_head[k] = -1  # empty source queues
@@ -355,11 +389,13 @@ cdef class CycleKernel:
         free(self.link_id); free(self.link_dir); free(self.off_out); free(self.off_in); free(self.core_router); free(self.core_x); free(self.core_y); free(self.core_port)
         free(self.rx); free(self.ry); free(self.ports); free(self.slots); free(self.tports); free(self.vc_setup); free(self.vc_hold); free(self.ej_hold)
         free(self.occ_mask); free(self.n_req); free(self.is_touched); free(self.touched); free(self.wheel_head)
-        free(self.wheel); free(self.inj_free); free(self.src_head); free(self.src_tail)
+        free(self.wheel); free(self.inj_free); free(self.inj_last); free(self.src_head); free(self.src_tail)
         free(self.src_cnt); free(self.tcores); free(self.link_acc); free(self.tlinks); free(self.req_in)
         free(self.req_o); free(self.req_vc); free(self.req_dvc); free(self.req_pd); free(self.req_win); free(self.radix_cnt)
         free(self.req_mask); free(self.win_of); free(self.isl_vc); free(self.isl_dvc); free(self.isl_pd)
         free(self.isl_grant)
+        free(self.va_out); free(self.ovc_bound); free(self.ej_bound); free(self.va_grant); free(self.va_accept)
+        free(self.va_iv); free(self.va_in); free(self.va_o); free(self.va_gr)
         self._free_packets()
         free(self.hist); self.hist = NULL; self.hist_cap = 0
 
@@ -783,12 +819,116 @@ cdef class CycleKernel:
             if w != NEVER:
                 self._wake(r, w, 0)
         if ports:
+            if self.bind:
+                self._allocate_vcs(r, t, ports)
             if self.fast1:
                 self._allocate1(r, t, ports)
             elif self.islip:
                 self._allocate_islip(r, t, ports)
             else:
                 self._allocate(r, t, ports)
+
+    # ----- VC allocation (``vc_binding: at_vc_allocation``) ---------------------------------------------
+    cdef void _allocate_vcs(self, int r, int64_t t, uint64_t ports) noexcept nogil:
+        """BookSim2's iSLIP VC allocator, one iteration (``IQRouter::_VCAllocEvaluate``), before switch
+        allocation and on the state at the start of cycle ``t``: every ready head not bound yet (of the occupied
+        ports in ``ports``; an unbound ready head's port is woken every cycle) requests each free VC of its
+        output (:meth:`_ovc_free`); each output VC ``o V + w`` grants the requesting input VC ``i V + v``
+        nearest at or after its grant pointer, each input VC accepts the granting output VC nearest at or after
+        its accept pointer (cyclic over the router's ``NP V`` VCs) and is bound to it; an accept moves both
+        pointers past the pair. A head bound now may bid in this cycle's switch allocation."""
+        cdef Py_ssize_t base = <Py_ssize_t>r * self.NP, q
+        cdef int V = self.V, NV = self.NP * self.V, wd, i, v, p, n = 0, j, o, w, k, d, dbest, best, iv
+        cdef uint64_t m
+        for wd in range(self.NW):
+            m = self.occ_mask[<Py_ssize_t>r * self.NW + wd] & ports
+            while m:
+                i = (wd << 6) + ctz64(m)
+                m &= m - 1
+                for v in range(V):
+                    q = (base + i) * V + v
+                    if self._vcp(q).nwait == 0 or self.va_out[q]:
+                        continue
+                    p = self._head(q)
+                    if self.pk[p].ready <= t:
+                        self.va_iv[n], self.va_in[n] = self._rank(i) * V + v, i * V + v
+                        self.va_o[n] = self.pk[p].out
+                        n += 1
+        for j in range(n):  # grant: per free output VC, the requesting input VC nearest after its pointer
+            o, iv = self.va_o[j], self.va_iv[j]
+            for w in range(V):
+                k = self._rank(o) * V + w
+                if not self._ovc_free(r, o, w, t):
+                    continue
+                d = iv - self.va_grant[base * V + k]
+                d += NV if d < 0 else 0
+                if self.va_gr[k] >= 0:
+                    dbest = self.va_gr[k] - self.va_grant[base * V + k]
+                    dbest += NV if dbest < 0 else 0
+                    if dbest <= d:
+                        continue
+                self.va_gr[k] = iv
+        for j in range(n):  # accept: per input VC, the granting output VC nearest after its pointer
+            o, iv = self.va_o[j], self.va_iv[j]
+            best, dbest = -1, NV
+            for w in range(V):
+                k = self._rank(o) * V + w
+                if self.va_gr[k] == iv:
+                    d = k - self.va_accept[base * V + iv]
+                    d += NV if d < 0 else 0
+                    if d < dbest:
+                        best, dbest = w, d
+            if best >= 0:
+                k = self._rank(o) * V + best
+                self.va_grant[base * V + k] = 0 if iv + 1 == NV else iv + 1
+                self.va_accept[base * V + iv] = 0 if k + 1 == NV else k + 1
+                self.va_out[base * V + self.va_in[j]] = <int8_t>(best + 1)
+                if o < N_MESH:
+                    self.ovc_bound[self._downstream_port(r, o) * V + best] = 1
+                    self._touch(self._neighbour(r, o))  # its state is reset with the router's (early stops)
+                else:
+                    self.ej_bound[(<Py_ssize_t>r * self.C + o - N_MESH) * V + best] = 1
+        for j in range(n):
+            for w in range(V):
+                self.va_gr[self._rank(self.va_o[j]) * V + w] = -1
+
+    cdef inline int _rank(self, int port) noexcept nogil:
+        """Place of ``port`` in the VC allocator's round-robin order, BookSim's port numbering: E, W, N, S (its
+        +x, -x, +y, -y), then the local ports (ours: N 0, E 1, S 2, W 3 -> 2, 0, 3, 1)."""
+        if port >= N_MESH:
+            return port
+        return (0 if port & 1 else 2) + (port >> 1)
+
+    cdef inline bint _ovc_free(self, int r, int o, int w, int64_t t) noexcept nogil:
+        """Whether VC ``w`` of output ``o`` of router ``r`` may be bound in cycle ``t``: not bound and not held
+        (``vc_realloc_cycles``); its credits are not looked at (BookSim's ``vc_busy_when_full = 0``)."""
+        cdef Py_ssize_t q
+        if o < N_MESH:
+            q = self._downstream_port(r, o) * self.V + w
+            return not self.ovc_bound[q] and (self.Ac == 0 or self.vc_hold[q] <= t)
+        q = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V + w
+        return not self.ej_bound[q] and (self.Ac == 0 or self.ej_hold[q] <= t)
+
+    cdef inline bint _vc_room(self, Py_ssize_t pd, int w, int64_t t) noexcept nogil:
+        """Whether VC ``w`` of port ``pd`` has a free packet slot at cycle ``t`` (the VC bound to a head)."""
+        cdef Py_ssize_t q = pd * self.V + w
+        while self._vcp(q).ndep > 0 and self.slots[q * self.S + 1 + self._vcp(q).start].ct <= t:
+            self._vcp(q).start += 1  # credits are back: free the slot
+            if self._vcp(q).start == self.cap:
+                self._vcp(q).start = 0
+            self._vcp(q).ndep -= 1
+        return self._vcp(q).ndep + self._vcp(q).nwait < self._cap_of(pd)
+
+    cdef inline void _await_vc(self, Py_ssize_t pd, int w, int waiter, int i) noexcept nogil:
+        """Input ``i`` of router ``waiter`` waits for room in VC ``w`` of port ``pd`` (bound to its head): wake it
+        when that VC's first credit in flight is usable, or flag the port so that the next packet to leave it
+        wakes the waiter (credits come back in departure order, a fixed delay after it)."""
+        cdef Py_ssize_t q = pd * self.V + w
+        cdef uint64_t bit = (<uint64_t>1) << (i & 63)
+        if self._vcp(q).ndep > 0:
+            self._wake(waiter, self.slots[q * self.S + 1 + self._vcp(q).start].ct, bit)
+        else:
+            self.ports[pd].cwait |= bit
 
     cdef int64_t _inject(self, int r, int64_t t) noexcept nogil:
         """Each local core hands its oldest requested packet to its local input port if there is room.
@@ -809,7 +949,7 @@ cdef class CycleKernel:
                 w = min(w, self.inj_free[core])
                 continue
             pidx = <Py_ssize_t>r * self.NP + N_MESH + k
-            v = self._pick_vc(pidx, t)
+            v = self._pick_vc_rr(pidx, core, t) if self.bind else self._pick_vc(pidx, t)
             if v < 0:
                 self._await_credit(pidx, r, -1, t)
                 continue
@@ -1024,6 +1164,8 @@ cdef class CycleKernel:
                 self.ports[base + i].acc_rr = 0 if best + 1 == NP else best + 1
                 self._send(r, i, self.isl_vc[q], best, t, self.isl_pd[q], self.isl_dvc[q])
                 w = self.ports[base + i].in_free
+                if self.bind:  # the sent VC's new head allocates its VC while the port is busy
+                    w = min(w, self._head_wake(r, base + i, self.isl_vc[q], t))
             else:
                 w = t + 1
             self._wake(r, w, (<uint64_t>1) << (i & 63))
@@ -1058,7 +1200,7 @@ cdef class CycleKernel:
         cdef Py_ssize_t q, pd, qo
         cdef bint busy = self.ports[pidx].in_free > t
         cdef int V = self.V
-        if V == 1:
+        if V == 1 and not self.bind:
             return self._examine1(r, pidx, i, t)
         self.req_vc[i] = -1
         for k in range(V):
@@ -1073,6 +1215,9 @@ cdef class CycleKernel:
             if self.pk[p].ready > t:
                 w = min(w, self.pk[p].ready)
                 continue
+            if self.bind and not self.va_out[q]:
+                w = min(w, t + 1)  # VC allocation again next cycle (it runs whether or not the ports are busy)
+                continue
             o = self.pk[p].out
             of = self._out_free(r, o)
             if busy or of > t or (self.isl_vc[i * self.NP + o] >= 0 if self.islip else self.req_vc[i] >= 0):
@@ -1081,10 +1226,16 @@ cdef class CycleKernel:
             dv, pd = 0, 0
             if o < N_MESH:
                 pd = self._downstream_port(r, o)
-                dv = self._pick_vc(pd, t)
-                if dv < 0:
-                    self._await_credit(pd, r, i, t)
-                    continue
+                if self.bind:
+                    dv = self.va_out[q] - 1
+                    if not self._vc_room(pd, dv, t):
+                        self._await_vc(pd, dv, r, i)
+                        continue
+                else:
+                    dv = self._pick_vc(pd, t)
+                    if dv < 0:
+                        self._await_credit(pd, r, i, t)
+                        continue
             self.req_vc[i], self.req_o[i], self.req_dvc[i], self.req_pd[i] = v, o, dv, pd
             if self.islip:  # every output its heads want: the first VC in round-robin order asks for it
                 qo = i * self.NP + o
@@ -1125,6 +1276,8 @@ cdef class CycleKernel:
         p = self._head(q)
         if self.pk[p].ready > t:
             return self.pk[p].ready
+        if self.bind and not self.va_out[q]:
+            return t + 1  # its VC allocation: next cycle
         return max(self.ports[pidx].in_free, self._out_free(r, self.pk[p].out))
 
     cdef inline void _send(self, int r, int i, int v, int o, int64_t t, Py_ssize_t pidx2, int v2) noexcept nogil:
@@ -1143,6 +1296,10 @@ cdef class CycleKernel:
                 ct = t + self.Kc + self.off_credit
             if o < N_MESH and self.off_out[r * N_MESH + o]:
                 lat, busy = self.off_land, self.off_busy
+        cdef int bv = -1
+        if self.bind:
+            bv = self.va_out[q] - 1  # the VC bound to it; its successor's VC allocation comes after its setup
+            self.va_out[q] = 0
         slot = self._head_slot(q)
         p = self.slots[slot].pkt
         self.slots[slot].ct = ct
@@ -1158,12 +1315,12 @@ cdef class CycleKernel:
         if self.V > 1:
             port.in_rr = 0 if v + 1 == self.V else v + 1
         port.in_free = t + F
-        if self.Sc:
+        if self.Sc or self.bind:  # binding: VC allocation does not wait for the input port, so it reads this
             self._setup_next(q, t + F + self.Sc)
         self.ports[<Py_ssize_t>r * self.NP + o].out_free = t + busy
         if o >= N_MESH:
-            if self.Ac:
-                self._hold_ejection(r, o, t)
+            if self.Ac or self.bind:
+                self._hold_ejection(r, o, t, bv)
             self._deliver(p, r * self.C + o - N_MESH, t + self.Ec + F - 1)
             return
         link = self.link_id[r * N_MESH + o]
@@ -1173,6 +1330,9 @@ cdef class CycleKernel:
         self.link_acc[link] += F
         self.pk[p].hops += 1
         r2 = self._neighbour(r, o)
+        if self.bind:
+            self.ovc_bound[pidx2 * self.V + v2] = 0
+            self._pick_vc(pidx2, t)  # brings every VC's credits up to date (only the bound one was) for the peak
         if self.Ac:
             self.vc_hold[pidx2 * self.V + v2] = t + F + self.Ac
         self.pk[p].ready = self._after_setup(pidx2 * self.V + v2, t + lat + self.Pc)
@@ -1204,7 +1364,7 @@ cdef class CycleKernel:
     cdef inline int64_t _after_setup(self, Py_ssize_t q, int64_t ready) noexcept nogil:
         """Ready cycle of a packet entering VC ``q`` that would be ready at ``ready``: not before the VC's
         setup for it is done (``vc_setup[q]``, set when its predecessor left; 0 before any departure)."""
-        if self.Sc and self.vc_setup[q] > ready:
+        if (self.Sc or self.bind) and self.vc_setup[q] > ready:
             return self.vc_setup[q]
         return ready
 
@@ -1227,7 +1387,7 @@ cdef class CycleKernel:
         cdef int64_t of = self.ports[<Py_ssize_t>r * self.NP + o].out_free, held
         cdef Py_ssize_t e
         cdef int v
-        if self.Ac == 0 or o < N_MESH:
+        if self.Ac == 0 or o < N_MESH or self.bind:  # binding: its ejection VC is already bound
             return of
         e = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V
         held = self.ej_hold[e]
@@ -1235,11 +1395,16 @@ cdef class CycleKernel:
             held = min(held, self.ej_hold[e + v])
         return max(of, held)
 
-    cdef inline void _hold_ejection(self, int r, int o, int64_t t) noexcept nogil:
-        """A packet is ejected through ``o`` in cycle ``t``: it takes the first free VC of the ejection port,
-        held until ``t + F + Ac``."""
+    cdef inline void _hold_ejection(self, int r, int o, int64_t t, int bv) noexcept nogil:
+        """A packet is ejected through ``o`` in cycle ``t``: it takes the VC bound to it (``bv``) or else the
+        first free VC of the ejection port, held until ``t + F + Ac``."""
         cdef Py_ssize_t e = (<Py_ssize_t>r * self.C + o - N_MESH) * self.V
         cdef int v
+        if bv >= 0:
+            self.ej_bound[e + bv] = 0
+            if self.Ac:
+                self.ej_hold[e + bv] = t + self.F + self.Ac
+            return
         for v in range(self.V):
             if self.ej_hold[e + v] <= t:
                 self.ej_hold[e + v] = t + self.F + self.Ac
@@ -1324,6 +1489,19 @@ cdef class CycleKernel:
                 best, best_free = v, free
             q += 1
         return best
+
+    cdef inline int _pick_vc_rr(self, Py_ssize_t pidx, int core, int64_t t) noexcept nogil:
+        """Injection VC of ``core`` (``vc_binding: at_vc_allocation``; BookSim2's source, ``TrafficManager::_Step``):
+        the first VC of its local port with a free packet slot at cycle ``t`` in round-robin order after the one
+        its last packet entered (before any: VC 0 only), or -1; the choice is remembered."""
+        cdef int k, v, last = self.inj_last[core]
+        self._pick_vc(pidx, t)  # brings every VC's credits up to date (the port's peak is noted after)
+        for k in range(1, self.V + 1):
+            v = 0 if last < 0 else (last + k) % self.V
+            if self._vc_room(pidx, v, t):
+                self.inj_last[core] = v
+                return v
+        return -1
 
     cdef inline bint _push(self, int r, Py_ssize_t pidx, int i, int v, int p) noexcept nogil:
         """Append packet ``p`` to VC ``v`` of port ``pidx`` (port ``i`` of router ``r``); True if the VC was
@@ -1425,17 +1603,25 @@ cdef class CycleKernel:
             memset(&self.ports[base], 0, self.NP * sizeof(PortState))
             for q in range(base * self.V, (base + self.NP) * self.V):  # VC states only: rings need no reset
                 memset(self._vcp(q), 0, sizeof(VCState))
-            if self.Sc:
+            if self.Sc or self.bind:
                 memset(&self.vc_setup[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
             if self.Ac:
                 memset(&self.vc_hold[base * self.V], 0, self.NP * self.V * sizeof(int64_t))
                 memset(&self.ej_hold[<Py_ssize_t>r * self.C * self.V], 0, self.C * self.V * sizeof(int64_t))
+            if self.bind:
+                memset(&self.va_out[base * self.V], 0, self.NP * self.V)
+                memset(&self.ovc_bound[base * self.V], 0, self.NP * self.V)
+                memset(&self.va_grant[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
+                memset(&self.va_accept[base * self.V], 0, self.NP * self.V * sizeof(int32_t))
+                memset(&self.ej_bound[<Py_ssize_t>r * self.C * self.V], 0, self.C * self.V)
             memset(&self.occ_mask[<Py_ssize_t>r * self.NW], 0, self.NW * sizeof(uint64_t))
             self.n_req[r] = 0
             self.is_touched[r] = 0
         for k in range(self.n_tcores):
             c = self.tcores[k]
             self.inj_free[c] = 0
+            if self.bind:
+                self.inj_last[c] = -1
             self.src_cnt[c] = 0
             self.src_head[c] = -1
         for k in range(self.WS):  # wakes still pending (a visit clears its own entry): unlink them

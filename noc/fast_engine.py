@@ -54,6 +54,7 @@ class FastNoc:
             # off-chip links of a system of chips (None on one chip: the kernel reads none of it)
             np.ascontiguousarray(topo.link_off_chip, dtype=np.int8) if p.has_off_chip else None,
             p.off_land, p.off_busy, p.off_credit_delay, p.off_slots_per_vc, p.switch_allocator == "islip",
+            p.vc_binding == "at_vc_allocation",
         )
 
     def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:

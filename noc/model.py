@@ -38,7 +38,8 @@ iteration, iSLIP pointer rule).
   one sent. With one VC each input has at most one request and both allocators decide alike.
 - Traversal: the granted packet leaves at cycle ``d = t``. Its input port and output port are busy for ``F``
   cycles (one flit per cycle), i.e. free again at ``d + F``. On a mesh output it takes the downstream VC with
-  the most free packet slots (lowest index on ties) -- VC allocation folded into the switch grant -- and its
+  the most free packet slots (lowest index on ties) -- VC allocation folded into the switch grant,
+  ``vc_binding: at_switch`` -- or the VC bound to it (``at_vc_allocation``, below) -- and its
   head arrives there at ``d + link_latency_cycles`` (``L``).
 - VC setup (``vc_setup_cycles``, ``S``; BookSim's ``iq`` router): an input VC serves one packet at a time, and
   when a packet leaves it at ``d`` (head granted; its tail wins the switch at ``d + F - 1``), the next packet of
@@ -54,6 +55,24 @@ iteration, iSLIP pointer rule).
   and used by the switch allocation after it: ``A`` = ``vc_alloc_delay`` = 1). With ``A = 0`` it is the
   output's own ``d + F``. An ejection port has ``V`` VCs held the same way (a packet is ejected at ``t`` only if
   one is free; it takes the first); injection into the local input port is not held.
+- VC binding (``vc_binding``): ``at_switch`` (default) is the rule above, the downstream VC chosen at the
+  switch grant. ``at_vc_allocation`` is BookSim2's (``IQRouter::_VCAllocEvaluate`` / ``_SWAllocEvaluate``,
+  ``vc_allocator = islip``, one iteration): in cycle ``t``, before switch allocation and on the state at the
+  start of ``t``, every head with ``ready <= t`` that holds no VC requests each VC of its output (mesh: the
+  downstream port's; local: the ejection port's) that is neither bound to another packet nor held
+  (``vc_realloc_cycles``); credits are not looked at (BookSim's ``vc_busy_when_full = 0``). Each output VC
+  ``o V + w`` grants the requesting input VC ``i V + v`` nearest at or after its grant pointer, each input VC
+  accepts the granting output VC nearest at or after its accept pointer, both cyclic over the router's
+  ``ports x V`` VCs with the ports in BookSim's order (E, W, N, S, then the local ports:
+  :func:`booksim_port_rank`); an accept binds the pair and moves the grant pointer past the input VC and the
+  accept pointer past the output VC. A bound head keeps its VC while it waits, bids for the switch (in the same
+  cycle on) only while that VC has room for ``F`` flits, and is sent into it; the VC is free again when the
+  packet is sent (then held ``A`` cycles, as above). VC allocation runs every cycle whether or not the head's
+  input and output ports are busy. Sources take their local VC as BookSim's does (``TrafficManager::_Step``):
+  the first VC with room in round-robin order after the one the core's last packet entered (before any: VC 0
+  only). BookSim allocates VCs one cycle before the switch (``vc_alloc_delay``), on the state of that cycle;
+  allocating in the switch's cycle with a VC held until ``d + F + A`` (``A = 1``) takes the same decisions,
+  one cycle later on both sides.
 - Credit return (``credit_return``): ``packet`` (default, as above), or ``flit``: the ``F`` credits come back
   one per cycle as the flits leave, from ``d + C`` to ``d + F - 1 + C``; a packet slot is reusable once the first
   is back (``d + C``): the next packet sent into it needs its ``k``-th flit's slot at ``t + k``, exactly when
@@ -112,6 +131,13 @@ import numpy as np
 from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 
 
+def booksim_port_rank(port: int) -> int:
+    """Place of ``port`` in the VC allocator's round-robin order (``vc_binding: at_vc_allocation``): BookSim2's
+    port numbering, E, W, N, S (its +x, -x, +y, -y; ``KNCube::_BuildNet``), then the local ports. Ours are N 0,
+    E 1, S 2, W 3, so 0, 1, 2, 3 -> 2, 0, 3, 1 (the compiled kernel's ``_rank`` is the same rule)."""
+    return port if port >= 4 else (0 if port & 1 else 2) + (port >> 1)
+
+
 @dataclass(frozen=True)
 class RouterParams:
     """Timing and buffering of the router model, in cycles and flits (see the module docstring).
@@ -141,6 +167,9 @@ class RouterParams:
         Names of the routing function and of the arbiter.
     switch_allocator : str
         ``input_first`` (the default) or ``islip`` (BookSim2's ``sw_allocator = islip``); see the module text.
+    vc_binding : str
+        ``at_switch`` (the default: the downstream VC is chosen at the switch grant) or ``at_vc_allocation``
+        (BookSim2: bound by a VC allocator before switch allocation); see the module text.
     """
 
     pipeline: int
@@ -154,6 +183,7 @@ class RouterParams:
     arbitration: str
     vc_setup: int = 0
     switch_allocator: str = "input_first"
+    vc_binding: str = "at_switch"
     flit_credits: bool = False
     vc_realloc: int = 0
     credit_delay: int | None = None
@@ -179,6 +209,7 @@ class RouterParams:
             arbitration=n.arbitration,
             vc_setup=n.vc_setup_cycles,
             switch_allocator=n.switch_allocator,
+            vc_binding=n.vc_binding,
             flit_credits=n.credit_return == "flit",
             vc_realloc=n.vc_realloc_cycles,
             credit_delay=n.credit_delay_cycles,

@@ -25,7 +25,7 @@ import simpy
 from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
 from noc.arbitration import make_arbiter
 from noc.engine import check_batch
-from noc.model import RouterParams
+from noc.model import RouterParams, booksim_port_rank
 from noc.packet import Packet
 from noc.result import NOT_DELIVERED, LogEvent, NocResult, StreamTotals, sparse_counts
 from noc.routing import get_routing
@@ -204,6 +204,11 @@ class _InputPort:
         self.setup_free = [0] * p.vcs
         # per VC: the cycle from which the sender may allocate it to a new packet (``vc_realloc_cycles``)
         self.held = [0] * p.vcs
+        # ``vc_binding: at_vc_allocation``: per VC, whether the sender's VC allocator has bound it to a packet
+        # waiting upstream (sender-side state, kept here beside ``held``), and per VC of this port, the
+        # downstream VC bound to its head (None: not bound yet)
+        self.bound = [False] * p.vcs
+        self.va_out: list[int | None] = [None] * p.vcs
 
     def release_at(self, t: int) -> int | None:
         """First cycle after ``t`` at which a VC held for reallocation is released, or None."""
@@ -326,11 +331,18 @@ class _Router:
         self.out_free = [0] * n_ports  # each output carries one packet at a time, ``busy[o]`` cycles each
         # per local output, its V VCs: held until d + F + A after a packet took one (``vc_realloc_cycles``)
         self.eject_held = [[0] * p.vcs for _ in range(LOCAL, n_ports)]
+        # ``vc_binding: at_vc_allocation``: per local output, its VCs bound to a waiting packet; the VC
+        # allocator's pointers: per output VC (``o V + v``) its grant pointer, per input VC its accept pointer
+        self.bind = p.vc_binding == "at_vc_allocation"
+        self.eject_bound = [[False] * p.vcs for _ in range(LOCAL, n_ports)]
+        self.va_grant = [0] * (n_ports * p.vcs)
+        self.va_accept = [0] * (n_ports * p.vcs)
         self.out_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
         # ``switch_allocator: islip``: per input, the arbiter accepting one of the outputs that granted it
         self.accept_arbiters = [make_arbiter(p.arbitration, n_ports) for _ in range(n_ports)]
         self.sources = [deque() for _ in range(net.topo.cores_per_router)]
         self.inj_free = [0] * net.topo.cores_per_router  # injection channel busy until
+        self.inj_last = [-1] * net.topo.cores_per_router  # at_vc_allocation: local VC of the last packet injected
         self.wake = net.env.event()
         self.kicks: set[int] = set()
         self.last_step = -1
@@ -362,6 +374,8 @@ class _Router:
     def _step(self, t: int) -> None:
         for k in range(len(self.sources)):
             self._inject(k, t)
+        if self.bind:
+            self._allocate_vcs(t)
         if self.net.p.switch_allocator == "islip":
             self._allocate_islip(t)
         else:
@@ -390,6 +404,47 @@ class _Router:
             self.out_arbiters[o].commit(i)
             self._send(i, req[o], o, t)
 
+    def _allocate_vcs(self, t: int) -> None:
+        """VC allocation (``vc_binding: at_vc_allocation``; BookSim2's ``vc_allocator = islip``, one iteration,
+        ``IQRouter::_VCAllocEvaluate``): every ready head not bound yet requests each free VC of its output (not
+        bound, not held: ``held <= t``; credits are not looked at, BookSim's ``vc_busy_when_full = 0``); each
+        output VC ``o V + w`` grants the requesting input VC ``i V + v`` nearest at or after its grant pointer,
+        each input VC accepts the granting output VC nearest at or after its accept pointer (both cyclic over
+        the router's ``ports x V`` VCs, ports in BookSim's order, :func:`noc.model.booksim_port_rank`) and is
+        bound to it; an accept moves both pointers past the pair. Runs before switch allocation, on the state at
+        the start of the cycle; a head bound now may bid now."""
+        net, V, rank = self.net, self.net.p.vcs, booksim_port_rank
+        n = len(self.inputs) * V
+        want: dict[int, tuple[int, int, int]] = {}  # requesting input VC (priority index) -> (input, VC, output)
+        for i, port in enumerate(self.inputs):
+            for v, store in enumerate(port.vcs):
+                if store.items and port.va_out[v] is None and net.ready[store.items[0].id] <= t:
+                    want[rank(i) * V + v] = (i, v, net.out[store.items[0].id])
+        granted: dict[int, list[int]] = {}  # input VC -> the output VCs granting it
+        for o in sorted({w[2] for w in want.values()}):
+            asking = [iv for iv, w in want.items() if w[2] == o]
+            for w in range(V):
+                if self._ovc_free(o, w, t):
+                    k = rank(o) * V + w
+                    granted.setdefault(min(asking, key=lambda iv, k=k: (iv - self.va_grant[k]) % n), []).append(k)
+        for iv, ks in granted.items():
+            k = min(ks, key=lambda k, iv=iv: (k - self.va_accept[iv]) % n)
+            self.va_grant[k], self.va_accept[iv] = (iv + 1) % n, (k + 1) % n
+            i, v, o = want[iv]
+            w = k % V
+            self.inputs[i].va_out[v] = w
+            if o < LOCAL:
+                self._downstream(o).bound[w] = True
+            else:
+                self.eject_bound[o - LOCAL][w] = True
+
+    def _ovc_free(self, o: int, w: int, t: int) -> bool:
+        """Whether VC ``w`` of output ``o`` may be bound in cycle ``t`` (not bound, not held)."""
+        if o < LOCAL:
+            d = self._downstream(o)
+            return not d.bound[w] and d.held[w] <= t
+        return not self.eject_bound[o - LOCAL][w] and self.eject_held[o - LOCAL][w] <= t
+
     def _input_requests(self, i: int, t: int) -> dict[int, int]:
         """``{output: vc}`` of input ``i``'s iSLIP requests: per output, the first VC wanting it in round-robin
         order from the VC pointer (empty while the input is busy)."""
@@ -400,7 +455,7 @@ class _Router:
         n = len(port.vcs)
         for k in range(n):
             v = (port.arbiter.pointer + k) % n
-            o = self._head_request(port.vcs[v], t)
+            o = self._head_request(port, v, t)
             if o is not None and o not in req:
                 req[o] = v
         return req
@@ -410,34 +465,57 @@ class _Router:
         queue, port = self.sources[k], self.inputs[LOCAL + k]
         if not queue or queue[0].inject_cycle > t or self.inj_free[k] > t:
             return
-        v = port.pick_vc(t)
+        v = self._injection_vc(k, t) if self.bind else port.pick_vc(t)
         if v is None:
             return
         pkt = queue.popleft()
+        if self.bind:
+            self.inj_last[k] = v
         self.inj_free[k] = t + self.net.p.flits
         self.net.record(t, pkt, "inject", self.r)
         self._reserve(pkt, port, LOCAL + k, v, t, self.net.p.injection)
+
+    def _injection_vc(self, k: int, t: int) -> int | None:
+        """Local VC for core ``k``'s next packet (``vc_binding: at_vc_allocation``; BookSim2's source,
+        ``TrafficManager::_Step``): the first VC with a free packet slot in round-robin order after the one its
+        last packet entered (before any: VC 0 only), or None."""
+        port, last = self.inputs[LOCAL + k], self.inj_last[k]
+        for j in range(1, len(port.vcs) + 1):
+            v = 0 if last < 0 else (last + j) % len(port.vcs)
+            if int(port.credits[v].level) >= self.net.p.flits:
+                return v
+        return None
 
     def _input_request(self, i: int, t: int) -> tuple[int, int] | None:
         """Input arbiter of port ``i``: ``(vc, output)`` its chosen ready head asks for, or None."""
         port = self.inputs[i]
         if port.free_at > t:
             return None
-        wants = [self._head_request(store, t) for store in port.vcs]
+        wants = [self._head_request(port, v, t) for v in range(len(port.vcs))]
         v = port.arbiter.pick([w is not None for w in wants])
         return None if v is None else (v, wants[v])
 
-    def _head_request(self, store: simpy.Store, t: int) -> int | None:
-        """Output the head of ``store`` can use in cycle ``t`` (ready, output idle, room downstream)."""
+    def _head_request(self, port: _InputPort, v: int, t: int) -> int | None:
+        """Output the head of VC ``v`` of ``port`` can use in cycle ``t`` (ready, bound to a downstream VC if
+        binding at VC allocation, output idle, room downstream)."""
+        store = port.vcs[v]
         if not store.items:
             return None
         pid = store.items[0].id
         o = self.net.out[pid]
-        if self.net.ready[pid] > t or self._out_ready(o) > t:
+        if self.net.ready[pid] > t or self._out_ready(o) > t or (self.bind and port.va_out[v] is None):
             return None
-        if o < LOCAL and self._downstream(o).pick_vc(t) is None:
+        if o < LOCAL and not self._room(o, port.va_out[v], t):
             return None
         return o
+
+    def _room(self, o: int, bound: int | None, t: int) -> bool:
+        """Whether mesh output ``o``'s downstream port has room for a packet: in the VC bound to it (``bound``),
+        else in some VC."""
+        d = self._downstream(o)
+        if bound is None:
+            return d.pick_vc(t) is not None
+        return int(d.credits[bound].level) >= self.net.p.flits
 
     def _downstream(self, o: int) -> _InputPort:
         return self.net.router(self.next_router[o]).inputs[opposite(o)]
@@ -446,6 +524,8 @@ class _Router:
         """The head of VC ``v`` of input ``i`` leaves through output ``o`` in cycle ``t``."""
         net, p, port = self.net, self.net.p, self.inputs[i]
         pkt = port.vcs[v].get().value  # a Store hands over its item at once when it holds one
+        bound, port.va_out[v] = port.va_out[v], None  # at_vc_allocation: the VC bound to it (its successor's
+        # own VC allocation comes after its setup)
         port.arbiter.commit(v)
         port.free_at, self.out_free[o] = t + p.flits, t + self.busy[o]
         self._setup_next(port, v, t + p.flits + p.vc_setup)
@@ -454,7 +534,7 @@ class _Router:
         net.at(back, lambda: (credits.put(p.flits), net.router(port.upstream).kick(back)))
         net.record(t, pkt, "depart", self.r)
         if o >= LOCAL:
-            self._hold_ejection(o, t)
+            self._hold_ejection(o, t, bound)
             self._eject(pkt, o, t)
             return
         net.link_flits[net.topo.link_id[self.r, o]] += p.flits
@@ -465,7 +545,8 @@ class _Router:
             net.hops_ns += 1
         nxt = net.router(self.next_router[o])
         dport = nxt.inputs[opposite(o)]
-        v2 = dport.pick_vc(t)
+        v2 = dport.pick_vc(t) if bound is None else bound
+        dport.bound[v2] = False
         if p.vc_realloc:
             dport.held[v2] = t + p.flits + p.vc_realloc
         nxt._reserve(pkt, dport, opposite(o), v2, t, self.latency[o])
@@ -494,15 +575,18 @@ class _Router:
 
     def _out_ready(self, o: int) -> int:
         """First cycle output ``o`` can take a packet: idle and, for an ejection port, one of its VCs not held."""
-        if o < LOCAL or not self.net.p.vc_realloc:
+        if o < LOCAL or not self.net.p.vc_realloc or self.bind:  # binding: its ejection VC is already bound
             return self.out_free[o]
         return max(self.out_free[o], min(self.eject_held[o - LOCAL]))
 
-    def _hold_ejection(self, o: int, t: int) -> None:
-        """A packet ejected through ``o`` at ``t`` takes the first free VC there, held until ``t + F + A``."""
+    def _hold_ejection(self, o: int, t: int, bound: int | None) -> None:
+        """A packet ejected through ``o`` at ``t`` takes the VC bound to it (``bound``) or else the first free VC
+        there, held until ``t + F + A``."""
         p, held = self.net.p, self.eject_held[o - LOCAL]
+        if bound is not None:
+            self.eject_bound[o - LOCAL][bound] = False
         if p.vc_realloc:
-            v = next(v for v, h in enumerate(held) if h <= t)
+            v = next(v for v, h in enumerate(held) if h <= t) if bound is None else bound
             held[v] = t + p.flits + p.vc_realloc
 
     def _setup_next(self, port: _InputPort, v: int, free: int) -> None:
@@ -521,21 +605,26 @@ class _Router:
 
     def _plan_wake(self, t: int) -> None:
         """Wake again at the first cycle something here could move; credit returns wake us themselves."""
-        times = [self._head_wake(i, store, t) for i in range(len(self.inputs)) for store in self.inputs[i].vcs]
+        times = [self._head_wake(i, v, t) for i in range(len(self.inputs)) for v in range(len(self.inputs[i].vcs))]
         times += [self._source_wake(k, t) for k in range(len(self.sources))]
         times = [c for c in times if c is not None]
         if times:
             self.kick(min(times))
 
-    def _head_wake(self, i: int, store: simpy.Store, t: int) -> int | None:
+    def _head_wake(self, i: int, v: int, t: int) -> int | None:
+        port = self.inputs[i]
+        store = port.vcs[v]
         if not store.items:
             return None
         pid = store.items[0].id
         ready, o = self.net.ready[pid], self.net.out[pid]
         if ready > t:
             return ready
-        if o < LOCAL and self._downstream(o).pick_vc(t) is None:
-            return self._downstream(o).release_at(t)  # waiting for credits (they wake us) or a held VC
+        if self.bind and port.va_out[v] is None:
+            return t + 1  # VC allocation again next cycle (it runs whether or not the ports are busy)
+        if o < LOCAL and not self._room(o, port.va_out[v], t):
+            # waiting for credits (they wake us) or a held VC
+            return None if self.bind else self._downstream(o).release_at(t)
         return max(t + 1, self.inputs[i].free_at, self._out_ready(o))
 
     def _source_wake(self, k: int, t: int) -> int | None:
@@ -544,7 +633,7 @@ class _Router:
             return None
         if queue[0].inject_cycle > t:
             return queue[0].inject_cycle
-        if self.inputs[LOCAL + k].pick_vc(t) is None:
+        if (self._injection_vc(k, t) if self.bind else self.inputs[LOCAL + k].pick_vc(t)) is None:
             return None  # waiting for credits
         return max(t + 1, self.inj_free[k])
 

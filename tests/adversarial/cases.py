@@ -164,6 +164,7 @@ CONFIG_VALUES = [
     ("mesh", "height", "-4", "height"), ("core", "neurons_per_core", "0", "neurons_per_core"),
     ("core", "weight_bits", "99", "weight_bits"), ("core", "delay_slots", "0", "delay_slots"),
     ("noc", "routing", "zigzag", "routing"), ("sync", "mode", "sometimes", "mode"),
+    ("noc", "vc_binding", "eventually", "vc_binding"),
     ("neuron", "model", "hodgkin", "model"), ("noc", "buffer_depth_flits", "0", "buffer_depth_flits"),
     ("core", "axons_per_core", "[1, 2]", "axons_per_core"), ("core", "bogus_key", "1", "bogus_key"),
     ("timing", "syn_op_ns", "-0.5", "syn_op_ns"),

@@ -51,6 +51,15 @@ HEAVY = {  # name: (mesh w, h, cores per router, config overrides, packets, requ
                                                       "credit_return": "flit", "injection_cycles": 2}, 1500, 80),
     "islip, 2 VCs, 2-flit packets, yx": (4, 3, 1, {"switch_allocator": "islip", "routing": "yx", "flits": 2,
                                                    "virtual_channels": 2, "buffer_depth_flits": 2}, 1000, 80),
+    "VC binding, islip, 4 VCs, 2 cores, BookSim-like": (4, 4, 2, {
+        "vc_binding": "at_vc_allocation", "switch_allocator": "islip", "virtual_channels": 4, "buffer_depth_flits": 1,
+        "router_pipeline_cycles": 3, "vc_setup_cycles": 1, "vc_realloc_cycles": 1, "credit_delay_cycles": 2,
+        "injection_credit_cycles": 1, "credit_return": "flit", "injection_cycles": 2}, 1500, 80),
+    "VC binding, input_first, 2 VCs, 2-flit packets, no realloc, yx": (4, 3, 2, {
+        "vc_binding": "at_vc_allocation", "routing": "yx", "flits": 2, "virtual_channels": 2,
+        "buffer_depth_flits": 2}, 1000, 80),
+    "VC binding, 1 VC, VC setup 2": (3, 3, 1, {"vc_binding": "at_vc_allocation", "buffer_depth_flits": 2,
+                                               "vc_setup_cycles": 2, "vc_realloc_cycles": 1}, 800, 60),
 }
 
 

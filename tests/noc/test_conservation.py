@@ -31,6 +31,7 @@ def networks_and_traffic(draw):
         credit_delay_cycles=draw(st.sampled_from([None, 1, 2, 4])),
         injection_credit_cycles=draw(st.sampled_from([None, 1, 3])),
         switch_allocator=draw(st.sampled_from(["input_first", "islip"])),
+        vc_binding=draw(st.sampled_from(["at_switch", "at_vc_allocation"])),
     )
     if w * h <= 4 and draw(st.booleans()):  # a system of such (small) chips, off-chip links with their own figures
         cfg = make_system(cfg, draw(st.integers(1, 3)), draw(st.integers(1, 2)),

@@ -67,7 +67,8 @@ def _check_equal(cfg, traffic, until, seed, specialised=True, kind="fast"):
 
 # Congested cases of the conformance suite: VCs, VC setup and reallocation, flit credits, multi-flit packets.
 STREAM_CASES = ("depth-1 buffers, 1 VC", "yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like",
-                "VC setup 2, 4-flit packets, 2 VCs, flit credits", "islip, 4 VCs, 2 cores, BookSim-like")
+                "VC setup 2, 4-flit packets, 2 VCs, flit credits", "islip, 4 VCs, 2 cores, BookSim-like",
+                "VC binding, islip, 4 VCs, 2 cores, BookSim-like")
 
 
 @pytest.mark.parametrize("case", STREAM_CASES)
@@ -93,7 +94,15 @@ def test_windows_equal_one_batch_when_stopped_early_and_on_both_kernel_paths():
         assert 0 < whole.n_delivered < len(traffic[0])  # stopped with packets in flight and queued
 
 
-SIMPY_CASES = ("yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like", "islip, 2 VCs, 2-flit packets, yx")
+def test_windows_equal_one_batch_with_vc_binding_when_stopped_early():
+    """Bindings made for packets still waiting at the stop are cleared: the engine's next run starts empty."""
+    cfg = make_cfg(4, 4, buffer_depth_flits=1, virtual_channels=2, vc_binding="at_vc_allocation")
+    whole = _check_equal(cfg, _sorted_traffic(cfg, 800, 60, seed=4), until=70, seed=5)
+    assert 0 < whole.n_delivered < 800
+
+
+SIMPY_CASES = ("yx, 2 VCs, 3 cores", "VC setup 2, BookSim-like", "islip, 2 VCs, 2-flit packets, yx",
+               "VC binding, input_first, 2 VCs, 2-flit packets, no realloc, yx")
 
 
 @pytest.mark.parametrize("case", SIMPY_CASES)
