@@ -114,7 +114,8 @@ cdef extern from "_tn_fused.h":
         const int64_t* abase
         const int32_t* word_core
         int64_t n_cores, n_neurons, bit_words, n_pad
-        int n_words, types, ring, simd, lanes32
+        int n_words, types, ring, simd, lanes32, lanes16
+        const int32_t* w_uni
         uint64_t key
         TnCfg cfg
         const int32_t* soa
@@ -127,6 +128,7 @@ cdef extern from "_tn_fused.h":
         int32_t* acc
         int32_t* eta
         int32_t* rl
+        int16_t* acc16
         int32_t* v32
         int64_t* v64
         uint8_t* quiet
@@ -139,6 +141,7 @@ cdef extern from "_tn_fused.h":
         int32_t* eta2
         int32_t* rl2
         int32_t* sp2
+        int16_t* acc16b
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
                         const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
@@ -343,6 +346,8 @@ cdef class BitCores:
     cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, lptr
     cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
+    cdef int16_t[::1] acc16, acc16b
+    cdef const int32_t[::1] w_uni
     cdef uint8_t[::1] quiet
     cdef public int64_t duplicates
     cdef int64_t step_tick
@@ -379,6 +384,9 @@ cdef class BitCores:
         t.n_cores, t.n_neurons, t.bit_words = n_cores, n, bit_words
         t.ring = syn.ring
         t.lanes32 = neurons.lanes32
+        t.lanes16 = syn.sums16
+        self.w_uni = syn.w_uni
+        t.w_uni = &self.w_uni[0] if self.w_uni.shape[0] else NULL
         t.key = neurons.key
         o = neurons.options
         t.cfg = tn_cfg(o["membrane_bits"], o["v_wrap"], o["v_twos_complement"])
@@ -400,6 +408,8 @@ cdef class BitCores:
         self.lptr = np.zeros(n_cores + 1, np.int64)
         t.abits, t.dup = &self.abits[0], &self.dup[0]
         t.acc, t.eta, t.rl, t.v32 = &self.acc[0], &self.eta[0], &self.rl[0], &self.v32[0]
+        self.acc16, self.acc16b = np.zeros(n_max, np.int16), np.zeros(n_max, np.int16)
+        t.acc16, t.acc16b = &self.acc16[0], &self.acc16b[0]
         t.v64 = &v64[0] if v64.shape[0] else NULL
         t.quiet = &self.quiet[0]
         t.alist, t.glist, t.lptr = &self.alist[0], &self.glist[0], &self.lptr[0]
@@ -424,6 +434,18 @@ cdef class BitCores:
         if n not in (1, 2):
             raise ValueError(f"threads: {n}; allowed: 1, 2")
         self.tn.threads = n
+
+    @property
+    def lanes16(self):
+        """Whether the vector levels sum the crossbar in int16 lanes (``emulator.fused.bit_sums16``); settable to
+        False (the int32 sums: the same results, for the tests and benchmarks)."""
+        return bool(self.tn.lanes16)
+
+    @lanes16.setter
+    def lanes16(self, bint on):
+        if on and not self.plans[1].sums16:
+            raise ValueError("lanes16: this chip's crossbar sums are not exact in int16 (bit_sums16)")
+        self.tn.lanes16 = on
 
     @property
     def lanes32(self):
