@@ -142,6 +142,13 @@ cdef extern from "_tn_fused.h":
         int32_t* rl2
         int32_t* sp2
         int16_t* acc16b
+        int sched_mode
+        const uint32_t* sched_one
+        const uint32_t* sched_rec
+        const int64_t* sched_ptr
+        nm_events_t* sched_e
+        const nm_one_t* sched_o
+    enum: NM_TN_SCHED_NONE, NM_TN_SCHED_ONE, NM_TN_SCHED_PLAIN
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
                         const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
@@ -905,6 +912,7 @@ cdef class FusedKernel:
             self.widen()
         if self.bits:
             nm_tn_load(self.tn)
+            self._tn_sched(timed)
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -919,6 +927,23 @@ cdef class FusedKernel:
             if self.bits:
                 nm_tn_store(self.tn)
         return None
+
+    cdef void _tn_sched(self, bint timed):
+        """Who schedules a TrueNorth tick's spikes: nm_tn_tick itself (one-target chips when timed, with their
+        events; every chip untimed), so that with two threads the first half's are scheduled while the second
+        half still runs; else _spikes_out (timed chips of multi-target neurons: their events come after)."""
+        t = self.tn
+        t.sched_mode = NM_TN_SCHED_NONE
+        if self.tn_one.shape[0] == 0:
+            return
+        t.sched_one = &self.tn_one[0]
+        t.sched_ptr = &self.tn_dest_ptr[0]
+        t.sched_rec = &self.tn_dest[0] if self.tn_dest.shape[0] else NULL
+        t.sched_e, t.sched_o = &self.evs, &self.one
+        if timed and self.one_target:
+            t.sched_mode = NM_TN_SCHED_ONE
+        elif not timed:
+            t.sched_mode = NM_TN_SCHED_PLAIN
 
     cdef bint _load32(self) noexcept nogil:
         """The CoreArray's registers into the 32-bit ones; False if one is beyond the path's bound (2**29)."""
@@ -1096,9 +1121,8 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
-        if self.bits and n and timed and self.one_target:
-            # one pass: each spike's axon bit set and its packet's events counted (_tn_fused.c)
-            nm_tn_schedule_one(self.tn, self.tick, &self.tn_one[0], &self.spikes[0], n, &self.evs, &self.one)
+        if self.bits and self.tn.sched_mode != NM_TN_SCHED_NONE:
+            pass    # scheduled inside the tick (_tn_sched)
         elif self.bits and n:
             nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.tn_one[0],
                            &self.spikes[0], NULL, n)

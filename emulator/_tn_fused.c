@@ -511,11 +511,13 @@ static int64_t nm_tn_core(nm_tn_t *p, int64_t k, int64_t tick, const int32_t *al
     return nsp;
 }
 
-/* The slot's set axons, core by core: alist gets each core's local axons (ascending), lptr[k] .. lptr[k + 1]
-   its range, glist the same axons' global ids (the prefetch targets); the bits are cleared. */
-static void nm_tn_list(nm_tn_t *p, uint64_t *bits) {
-    int64_t m = 0;
-    for (int64_t k = 0; k < p->n_cores; k++) {
+/* The slot's set axons of cores k0 .. k1 - 1, core by core, from entry m0 of the lists on: alist gets each core's
+   local axons (ascending), lptr[k] its first entry, glist the same axons' global ids (the prefetch targets, padded
+   NM_TN_AHEAD entries past the end); the bits are cleared. Returns the end of the range. Each half of a
+   two-thread tick lists its own cores (from m0 = its first bitmap word x 64: no overlap). */
+static int64_t nm_tn_list(nm_tn_t *p, uint64_t *bits, int64_t k0, int64_t k1, int64_t m0) {
+    int64_t m = m0;
+    for (int64_t k = k0; k < k1; k++) {
         p->lptr[k] = m;
         const int64_t a0 = p->aoff[k];
         for (int64_t wi = p->abase[k]; wi < p->abase[k + 1]; wi++) {
@@ -534,20 +536,36 @@ static void nm_tn_list(nm_tn_t *p, uint64_t *bits) {
             }
         }
     }
-    p->lptr[p->n_cores] = m;
     for (int64_t j = 0; j < NM_TN_AHEAD; j++)   /* the prefetches run past the end onto the first rows */
-        p->glist[m + j] = p->glist[j < m ? j : 0];
+        p->glist[m + j] = m > m0 ? p->glist[m0 + (j < m - m0 ? j : 0)] : 0;
+    for (int64_t j = 0; j < NM_TN_AHEAD && m0 + j < m; j++)
+        __builtin_prefetch(p->words + (int64_t)p->glist[m0 + j] * p->n_words, 0, 3);
+    return m;
 }
 
-/* Cores k0 .. k1 - 1 of the tick (their axons listed); spikes at sp, in order. */
-static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t tick, int32_t *sp, int64_t *ctr) {
+/* Cores k0 .. k1 - 1 of the tick: their axons listed, then integrated and updated core by core; spikes at sp,
+   in order. */
+static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64_t tick, int32_t *sp,
+                           int64_t *ctr) {
+    const int64_t end = nm_tn_list(p, p->abits + (tick % p->ring) * p->bit_words, k0, k1, m0);
     int64_t nsp = 0;
     for (int64_t k = k0; k < k1; k++) {
-        const int64_t q = p->lptr[k];
-        nsp += nm_tn_core(p, k, tick, p->alist + q, p->lptr[k + 1] - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
+        const int64_t q = p->lptr[k], q1 = k + 1 < k1 ? p->lptr[k + 1] : end;
+        nsp += nm_tn_core(p, k, tick, p->alist + q, q1 - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
                           ctr + k * NM_NEV);
     }
     return nsp;
+}
+
+/* The spikes sp[0 .. n - 1] of tick `tick` scheduled as the tick's caller asked (sched_mode): with their
+   packets' events (one-target chips, timed), or alone (NM_TN_SCHED_PLAIN), or not at all (the caller does). */
+static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) {
+    if (!n)
+        return;
+    if (p->sched_mode == NM_TN_SCHED_ONE)
+        nm_tn_schedule_one(p, tick, p->sched_one, sp, n, p->sched_e, p->sched_o);
+    else if (p->sched_mode == NM_TN_SCHED_PLAIN)
+        nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
 }
 
 /* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
@@ -559,7 +577,7 @@ typedef struct {
 
 static void *nm_tn_worker(void *arg) {
     nm_tn_part_t *w = (nm_tn_part_t *)arg;
-    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->tick, w->q.sp2, w->ctr);
+    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->q.abase[w->q.split] * 64, w->tick, w->q.sp2, w->ctr);
     return NULL;
 }
 
@@ -567,13 +585,12 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
     const int64_t slot = tick % p->ring;
     *dups += p->dup[slot];
     p->dup[slot] = 0;
-    p->glist[0] = 0;
-    nm_tn_list(p, p->abits + slot * p->bit_words);
-    for (int64_t j = 0; j < NM_TN_AHEAD && j < p->lptr[p->n_cores]; j++)
-        __builtin_prefetch(p->words + (int64_t)p->glist[j] * p->n_words, 0, 3);
     if (p->threads > 1 && p->split > 0 && p->split < p->n_cores) {
-        /* two threads over disjoint cores: each writes only its cores' registers, counts and quiet flags, and its
-           own spike list; the lists are joined in core order, so the result is the one-thread result */
+        /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
+           counts and quiet flags, and its own spike list; this thread then schedules its spikes while the other
+           one still runs (the spikes set bits of the next slots only, which neither thread's cores read this
+           tick). The lists are joined and scheduled in core order, so every operation is the one-thread one,
+           in the same order. */
         nm_tn_part_t w;
         w.q = *p;
         w.q.acc = p->acc2;
@@ -585,13 +602,17 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w.nsp = 0;
         pthread_t th;
         if (pthread_create(&th, NULL, nm_tn_worker, &w) == 0) {
-            const int64_t nsp = nm_tn_cores(p, 0, p->split, tick, sp, ctr);
+            const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
+            nm_tn_sched(p, tick, sp, nsp);
             pthread_join(th, NULL);
             memcpy(sp + nsp, p->sp2, (size_t)w.nsp * sizeof(int32_t));
+            nm_tn_sched(p, tick, sp + nsp, w.nsp);
             return nsp + w.nsp;
         }
     }
-    return nm_tn_cores(p, 0, p->n_cores, tick, sp, ctr);
+    const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr);
+    nm_tn_sched(p, tick, sp, nsp);
+    return nsp;
 }
 
 void nm_tn_load(nm_tn_t *p) {

@@ -59,11 +59,22 @@ typedef struct {
     int64_t split;
     int32_t *acc2, *eta2, *rl2, *sp2;
     int16_t *acc16b;
+    /* the tick's spikes scheduled by nm_tn_tick itself (sched_mode; NM_TN_SCHED_NONE: by the caller): in the
+       one-target pass with their events (sched_one, sched_e, sched_o), or plain (sched_ptr, sched_rec,
+       sched_one: nm_tn_schedule's tables) */
+    int sched_mode;
+    const uint32_t *sched_one, *sched_rec;
+    const int64_t *sched_ptr;
+    nm_events_t *sched_e;
+    const nm_one_t *sched_o;
 } nm_tn_t;
+
+enum { NM_TN_SCHED_NONE = 0, NM_TN_SCHED_ONE = 1, NM_TN_SCHED_PLAIN = 2 };
 
 /* Run tick `tick` on every core: integrate the axons of the tick's slot (their bits cleared), update every
    neuron, list the spikes in sp (ascending), add each core's syn-ops, active / inactive updates and spikes to
-   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups. Returns the number of spikes. */
+   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups; then schedule the spikes (sched_mode).
+   Returns the number of spikes. */
 int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups);
 
 /* Schedule, after tick `tick`, the entries of rows src[0 .. n-1] (count[i] spikes each; count NULL: one):
