@@ -1134,7 +1134,9 @@ cdef class FusedKernel:
                 self._fold32(i, 1)
             else:
                 self._fold(i, 1)
-        for m in range(n):      # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait
+        # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait; none without
+        # output neurons (TrueNorth's operating point)
+        for m in range(n if out_spikes.shape[1] else 0):
             if m + 4 * SPIKE_AHEAD < n:     # the output table is random in memory for a spread spike list
                 nmf_prefetch(&is_out[self.spikes[m + 4 * SPIKE_AHEAD]])
             o = is_out[self.spikes[m]]
