@@ -443,6 +443,18 @@ cdef class BitCores:
         self.tn.threads = n
 
     @property
+    def split(self):
+        """With two threads, the first core of the second thread's half (default: half the neurons each);
+        settable (1 .. cores - 1): the results do not depend on it."""
+        return self.tn.split
+
+    @split.setter
+    def split(self, int64_t k):
+        if not 0 < k < self.tn.n_cores:
+            raise ValueError(f"split: {k}; allowed: 1 .. {self.tn.n_cores - 1}")
+        self.tn.split = k
+
+    @property
     def lanes16(self):
         """Whether the vector levels sum the crossbar in int16 lanes (``emulator.fused.bit_sums16``); settable to
         False (the int32 sums: the same results, for the tests and benchmarks)."""

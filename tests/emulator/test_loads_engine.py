@@ -652,7 +652,10 @@ def test_truenorth_operating_point_is_exact_in_small(simd):
     assert kernel.update_path == "bits-int32" and kernel.bc.lanes16   # int16 sums, uniform weights broadcast
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
     kernel.threads = 2      # each half lists its cores; the first half's spikes scheduled while the second runs
+    kernel.bc.split = 5     # halves of 5 and 11 cores: the results do not depend on the split
     two = chip.run(None, ticks=60)
+    with pytest.raises(ValueError, match="allowed: 1 .. 15"):
+        kernel.bc.split = 16
     alone = []      # the kernels alone (untimed: the spikes scheduled without events), one and two threads
     for threads in (2, 1):
         kernel.threads = threads
