@@ -116,7 +116,8 @@ cdef extern from "_tn_fused.h":
         const int64_t* abase
         const int32_t* word_core
         int64_t n_cores, n_neurons, bit_words, n_pad
-        int n_words, types, ring, simd, lanes32
+        int n_words, types, ring, simd, lanes32, lanes16
+        const int32_t* w_uni
         uint64_t key
         TnCfg cfg
         const int32_t* soa
@@ -129,6 +130,7 @@ cdef extern from "_tn_fused.h":
         int32_t* acc
         int32_t* eta
         int32_t* rl
+        int16_t* acc16
         int32_t* v32
         int64_t* v64
         uint8_t* quiet
@@ -141,6 +143,14 @@ cdef extern from "_tn_fused.h":
         int32_t* eta2
         int32_t* rl2
         int32_t* sp2
+        int16_t* acc16b
+        int sched_mode
+        const uint32_t* sched_one
+        const uint32_t* sched_rec
+        const int64_t* sched_ptr
+        nm_events_t* sched_e
+        const nm_one_t* sched_o
+    enum: NM_TN_SCHED_NONE, NM_TN_SCHED_ONE, NM_TN_SCHED_PLAIN
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
                         const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
@@ -345,6 +355,8 @@ cdef class BitCores:
     cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, lptr
     cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
+    cdef int16_t[::1] acc16, acc16b
+    cdef const int32_t[::1] w_uni
     cdef uint8_t[::1] quiet
     cdef public int64_t duplicates
     cdef int64_t step_tick
@@ -381,6 +393,9 @@ cdef class BitCores:
         t.n_cores, t.n_neurons, t.bit_words = n_cores, n, bit_words
         t.ring = syn.ring
         t.lanes32 = neurons.lanes32
+        t.lanes16 = syn.sums16
+        self.w_uni = syn.w_uni
+        t.w_uni = &self.w_uni[0] if self.w_uni.shape[0] else NULL
         t.key = neurons.key
         o = neurons.options
         t.cfg = tn_cfg(o["membrane_bits"], o["v_wrap"], o["v_twos_complement"])
@@ -402,6 +417,8 @@ cdef class BitCores:
         self.lptr = np.zeros(n_cores + 1, np.int64)
         t.abits, t.dup = &self.abits[0], &self.dup[0]
         t.acc, t.eta, t.rl, t.v32 = &self.acc[0], &self.eta[0], &self.rl[0], &self.v32[0]
+        self.acc16, self.acc16b = np.zeros(n_max, np.int16), np.zeros(n_max, np.int16)
+        t.acc16, t.acc16b = &self.acc16[0], &self.acc16b[0]
         t.v64 = &v64[0] if v64.shape[0] else NULL
         t.quiet = &self.quiet[0]
         t.alist, t.glist, t.lptr = &self.alist[0], &self.glist[0], &self.lptr[0]
@@ -426,6 +443,30 @@ cdef class BitCores:
         if n not in (1, 2):
             raise ValueError(f"threads: {n}; allowed: 1, 2")
         self.tn.threads = n
+
+    @property
+    def split(self):
+        """With two threads, the first core of the second thread's half (default: half the neurons each);
+        settable (1 .. cores - 1): the results do not depend on it."""
+        return self.tn.split
+
+    @split.setter
+    def split(self, int64_t k):
+        if not 0 < k < self.tn.n_cores:
+            raise ValueError(f"split: {k}; allowed: 1 .. {self.tn.n_cores - 1}")
+        self.tn.split = k
+
+    @property
+    def lanes16(self):
+        """Whether the vector levels sum the crossbar in int16 lanes (``emulator.fused.bit_sums16``); settable to
+        False (the int32 sums: the same results, for the tests and benchmarks)."""
+        return bool(self.tn.lanes16)
+
+    @lanes16.setter
+    def lanes16(self, bint on):
+        if on and not self.plans[1].sums16:
+            raise ValueError("lanes16: this chip's crossbar sums are not exact in int16 (bit_sums16)")
+        self.tn.lanes16 = on
 
     @property
     def lanes32(self):
@@ -889,6 +930,7 @@ cdef class FusedKernel:
             self.widen()
         if self.bits:
             nm_tn_load(self.tn)
+            self._tn_sched(timed)
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -903,6 +945,23 @@ cdef class FusedKernel:
             if self.bits:
                 nm_tn_store(self.tn)
         return None
+
+    cdef void _tn_sched(self, bint timed):
+        """Who schedules a TrueNorth tick's spikes: nm_tn_tick itself (one-target chips when timed, with their
+        events; every chip untimed), so that with two threads the first half's are scheduled while the second
+        half still runs; else _spikes_out (timed chips of multi-target neurons: their events come after)."""
+        t = self.tn
+        t.sched_mode = NM_TN_SCHED_NONE
+        if self.tn_one.shape[0] == 0:
+            return
+        t.sched_one = &self.tn_one[0]
+        t.sched_ptr = &self.tn_dest_ptr[0]
+        t.sched_rec = &self.tn_dest[0] if self.tn_dest.shape[0] else NULL
+        t.sched_e, t.sched_o = &self.evs, &self.one
+        if timed and self.one_target:
+            t.sched_mode = NM_TN_SCHED_ONE
+        elif not timed:
+            t.sched_mode = NM_TN_SCHED_PLAIN
 
     cdef bint _load32(self) noexcept nogil:
         """The CoreArray's registers into the 32-bit ones; False if one is beyond the path's bound (2**29)."""
@@ -1080,9 +1139,8 @@ cdef class FusedKernel:
         cdef Py_ssize_t m, n = self.n_spikes
         cdef int64_t i
         cdef int32_t o
-        if self.bits and n and timed and self.one_target:
-            # one pass: each spike's axon bit set and its packet's events counted (_tn_fused.c)
-            nm_tn_schedule_one(self.tn, self.tick, &self.tn_one[0], &self.spikes[0], n, &self.evs, &self.one)
+        if self.bits and self.tn.sched_mode != NM_TN_SCHED_NONE:
+            pass    # scheduled inside the tick (_tn_sched)
         elif self.bits and n:
             nm_tn_schedule(self.tn, self.tick, &self.tn_dest_ptr[0], &self.tn_dest[0], &self.tn_one[0],
                            &self.spikes[0], NULL, n)
@@ -1094,7 +1152,9 @@ cdef class FusedKernel:
                 self._fold32(i, 1)
             else:
                 self._fold(i, 1)
-        for m in range(n):      # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait
+        # a pass of its own: these stores miss (a fresh raster row), the adds above must not wait; none without
+        # output neurons (TrueNorth's operating point)
+        for m in range(n if out_spikes.shape[1] else 0):
             if m + 4 * SPIKE_AHEAD < n:     # the output table is random in memory for a spread spike list
                 nmf_prefetch(&is_out[self.spikes[m + 4 * SPIKE_AHEAD]])
             o = is_out[self.spikes[m]]

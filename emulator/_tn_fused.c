@@ -14,7 +14,10 @@
  * the byte broadcast and compared with the lane bits; scalar: one add per set bit). syn-ops += popcount(row).
  * A type with stochastic synapses on the core takes the scalar loop, drawing as cores._kernels does
  * (nm_draw(h_ct, j, SLOT_SYNAPSE + (local axon << 32)): one draw per axon and tick). The sums are exact in int32
- * (emulator.fused checks max axons per core x max |weight| < 2**31).
+ * (emulator.fused checks max axons per core x max |weight| < 2**31). Where that bound is below 2**15 and no
+ * synapse is stochastic (lanes16, emulator.fused.bit_sums16; the operating point: 256 x 1) the vector levels sum
+ * in int16 lanes instead, 32 (AVX-512 masked add) or 16 (AVX2) synapses per instruction, a core's weight of a
+ * type broadcast when all its neurons share it, and widen the sums to int32 for the update.
  *
  * Update: the rule of cores/nm_rules.h (NM_TN_LANE_RULES), in int32 lanes when exact (lanes32, the plan's
  * bounds), sixteen (AVX-512) or eight (AVX2) neurons per instruction or one (scalar); else the int64 rule on the
@@ -136,8 +139,9 @@ static void nm_tn_row_stoch(const nm_tn_t *p, int32_t *acc, const uint64_t *row,
    p->w16 / w32 + w0[q]. The vector versions add them chunk by chunk, the chunk's sums in one register. */
 #define NM_TN_BATCH 64
 
-static void nm_tn_rows_scalar(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0, int nb,
-                              int64_t n) {
+static void nm_tn_rows_scalar(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0,
+                              const int32_t *wu, int nb, int64_t n) {
+    (void)wu;
     for (int q = 0; q < nb; q++)
         nm_tn_row_scalar(p, acc, rows[q], w0[q], 0, n);
 }
@@ -146,9 +150,9 @@ static void nm_tn_rows_scalar(const nm_tn_t *p, int32_t *acc, const uint64_t *co
 /* Sixteen lanes per chunk: the row's 16 bits are the add's lane mask; the last chunk's weights are loaded under
    the lane mask of the core's neurons (no read past the array; acc is padded by 16). */
 NM_AVX512 static void nm_tn_rows16(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0,
-                                   int nb, int64_t n) {
+                                   const int32_t *wu, int nb, int64_t n) {
     if (!p->w16) {
-        nm_tn_rows_scalar(p, acc, rows, w0, nb, n);
+        nm_tn_rows_scalar(p, acc, rows, w0, wu, nb, n);
         return;
     }
     for (int64_t j = 0; j < n; j += 16) {
@@ -166,9 +170,9 @@ NM_AVX512 static void nm_tn_rows16(const nm_tn_t *p, int32_t *acc, const uint64_
 /* Eight lanes per chunk: the row's byte broadcast and compared with each lane's bit; the tail (fewer than
    eight neurons left) one add per set bit. */
 NM_AVX2 static void nm_tn_rows8(const nm_tn_t *p, int32_t *acc, const uint64_t *const *rows, const int64_t *w0,
-                                int nb, int64_t n) {
+                                const int32_t *wu, int nb, int64_t n) {
     if (!p->w16) {
-        nm_tn_rows_scalar(p, acc, rows, w0, nb, n);
+        nm_tn_rows_scalar(p, acc, rows, w0, wu, nb, n);
         return;
     }
     const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
@@ -186,6 +190,64 @@ NM_AVX2 static void nm_tn_rows8(const nm_tn_t *p, int32_t *acc, const uint64_t *
     for (int q = 0; full < n && q < nb; q++)
         nm_tn_row_scalar(p, acc, rows[q], w0[q], full, n);
 }
+
+/* The int16 lanes (lanes16): the same sums, twice the synapses per instruction. Exact: every partial sum of a
+   neuron is bounded by axons per core x max |weight| < 2**15 (emulator.fused.bit_sums16). A row's weights are
+   its type's weight broadcast when the whole core shares it (wu[q], the operating point's case: no weight
+   stream at all), else the core's weights loaded; bits past the core's neurons are 0 (the crossbar's padding,
+   checked by the program check), so the lanes past n add nothing, and loads past n are masked. */
+NM_AVX512 static void nm_tn_rows32h(const nm_tn_t *p, int16_t *acc, const uint64_t *const *rows, const int64_t *w0,
+                                    const int32_t *wu, int nb, int64_t n) {
+    for (int64_t j = 0; j < n; j += 32) {
+        const __mmask32 lanes = n - j >= 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << (n - j)) - 1);
+        __m512i a = _mm512_loadu_si512((const void *)(acc + j));
+        for (int q = 0; q < nb; q++) {
+            const __mmask32 m = (__mmask32)(rows[q][j >> 6] >> (j & 63));
+            const __m512i wv = wu[q] != NM_TN_MIXED ? _mm512_set1_epi16((int16_t)wu[q])
+                                                    : _mm512_maskz_loadu_epi16(lanes, p->w16 + w0[q] + j);
+            a = _mm512_mask_add_epi16(a, m, a, wv);
+        }
+        _mm512_storeu_si512((void *)(acc + j), a);
+    }
+}
+
+/* Sixteen int16 lanes per chunk on AVX2: the chunk's 16 bits broadcast and compared with each lane's bit. */
+NM_AVX2 static void nm_tn_rows16h(const nm_tn_t *p, int16_t *acc, const uint64_t *const *rows, const int64_t *w0,
+                                  const int32_t *wu, int nb, int64_t n) {
+    const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384,
+                                          (int16_t)0x8000);
+    for (int64_t j = 0; j < n; j += 16) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(acc + j));
+        for (int q = 0; q < nb; q++) {
+            const __m256i b = _mm256_set1_epi16((int16_t)(rows[q][j >> 6] >> (j & 63)));
+            const __m256i m = _mm256_cmpeq_epi16(_mm256_and_si256(b, bit), bit);
+            __m256i wv;
+            if (wu[q] != NM_TN_MIXED) {
+                wv = _mm256_set1_epi16((int16_t)wu[q]);
+            } else if (n - j >= 16) {
+                wv = _mm256_loadu_si256((const __m256i *)(p->w16 + w0[q] + j));
+            } else {
+                int16_t t[16] = {0};
+                memcpy(t, p->w16 + w0[q] + j, (size_t)(n - j) * sizeof(int16_t));
+                wv = _mm256_loadu_si256((const __m256i *)t);
+            }
+            a = _mm256_add_epi16(a, _mm256_and_si256(m, wv));
+        }
+        _mm256_storeu_si256((__m256i *)(acc + j), a);
+    }
+}
+
+/* The int16 sums as the update's int32 input (acc16 and acc padded by 32 and 16). */
+NM_AVX512 static void nm_tn_widen16(const int16_t *a16, int32_t *acc, int64_t n) {
+    for (int64_t j = 0; j < n; j += 16)
+        _mm512_storeu_si512((void *)(acc + j),
+                            _mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(a16 + j))));
+}
+
+NM_AVX2 static void nm_tn_widen8(const int16_t *a16, int32_t *acc, int64_t n) {
+    for (int64_t j = 0; j < n; j += 8)
+        _mm256_storeu_si256((__m256i *)(acc + j), _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(a16 + j))));
+}
 #endif
 
 /* Integrate core k's axons set in the slot, alist[0 .. m - 1] (local indices, ascending); returns the syn-ops.
@@ -193,50 +255,78 @@ NM_AVX2 static void nm_tn_rows8(const nm_tn_t *p, int32_t *acc, const uint64_t *
    (ROWS). The rows are random in the crossbar (a cache miss each): the row NM_TN_AHEAD axons further on in the
    tick's list (which runs on into the next cores) is prefetched while this one is taken. One function per
    level (ATTR: its target, so that popcount is one instruction where the level has it). */
-#define NM_TN_INTEGRATE(NAME, ATTR, ROWS)                                                                      \
-    ATTR static int64_t NAME(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int32_t *alist, int64_t m,     \
-                             const int32_t *ahead, int32_t *acc, int64_t n) {                                \
-        const uint64_t *rows[NM_TN_BATCH];                                                                  \
-        int64_t w0[NM_TN_BATCH];                                                                            \
-        int nb = 0;                                                                                         \
-        int64_t syn = 0;                                                                                    \
-        const int64_t a0 = p->aoff[k], n0 = p->noff[k];                                                     \
-        for (int64_t q = 0; q < m; q++) {                                                                   \
-            __builtin_prefetch(p->words + (int64_t)ahead[q] * p->n_words, 0, 3);                            \
-            const int64_t l = alist[q], a = a0 + l;                                                         \
-            const uint64_t *row = p->words + a * p->n_words;                                                \
-            const int t = p->axon_type[a];                                                                  \
-            int64_t pc = 0;                                                                                 \
-            for (int i = 0; i < p->n_words; i++)                                                            \
-                pc += __builtin_popcountll(row[i]);                                                         \
-            syn += pc;                                                                                      \
-            if (!pc)                                                                                        \
-                continue;                                                                                   \
-            const int64_t wo = (int64_t)t * p->n_neurons + n0;                                              \
-            if (p->stoch && p->core_stoch[k * p->types + t]) {                                              \
-                nm_tn_row_stoch(p, acc, row, wo, n, h_ct, l);                                               \
-                continue;                                                                                   \
-            }                                                                                               \
-            rows[nb] = row;                                                                                 \
-            w0[nb++] = wo;                                                                                  \
-            if (nb == NM_TN_BATCH) {                                                                        \
-                ROWS(p, acc, rows, w0, nb, n);                                                              \
-                nb = 0;                                                                                     \
-            }                                                                                               \
-        }                                                                                                   \
-        if (nb)                                                                                             \
-            ROWS(p, acc, rows, w0, nb, n);                                                                  \
-        return syn;                                                                                         \
+#define NM_TN_INTEGRATE(NAME, ATTR, ROWS, ACC_T, STOCH)                                                           \
+    ATTR static int64_t NAME(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int32_t *alist, int64_t m,         \
+                             const int32_t *ahead, ACC_T *acc, int64_t n) {                                       \
+        const uint64_t *rows[NM_TN_BATCH];                                                                        \
+        int64_t w0[NM_TN_BATCH];                                                                                  \
+        int32_t wu[NM_TN_BATCH];                                                                                  \
+        const int32_t *uni = p->w_uni ? p->w_uni + k * p->types : NULL;                                           \
+        int nb = 0;                                                                                               \
+        int64_t syn = 0;                                                                                          \
+        const int64_t a0 = p->aoff[k], n0 = p->noff[k];                                                           \
+        for (int64_t q = 0; q < m; q++) {                                                                         \
+            __builtin_prefetch(p->words + (int64_t)ahead[q] * p->n_words, 0, 3);                                  \
+            const int64_t l = alist[q], a = a0 + l;                                                               \
+            const uint64_t *row = p->words + a * p->n_words;                                                      \
+            const int t = p->axon_type[a];                                                                        \
+            int64_t pc = 0;                                                                                       \
+            for (int i = 0; i < p->n_words; i++)                                                                  \
+                pc += __builtin_popcountll(row[i]);                                                               \
+            syn += pc;                                                                                            \
+            if (!pc)                                                                                              \
+                continue;                                                                                         \
+            const int64_t wo = (int64_t)t * p->n_neurons + n0;                                                    \
+            if (p->stoch && p->core_stoch[k * p->types + t]) {                                                    \
+                STOCH(p, acc, row, wo, n, h_ct, l);                                                               \
+                continue;                                                                                         \
+            }                                                                                                     \
+            rows[nb] = row;                                                                                       \
+            wu[nb] = uni ? uni[t] : NM_TN_MIXED;                                                                  \
+            w0[nb++] = wo;                                                                                        \
+            if (nb == NM_TN_BATCH) {                                                                              \
+                ROWS(p, acc, rows, w0, wu, nb, n);                                                                \
+                nb = 0;                                                                                           \
+            }                                                                                                     \
+        }                                                                                                         \
+        if (nb)                                                                                                   \
+            ROWS(p, acc, rows, w0, wu, nb, n);                                                                    \
+        return syn;                                                                                               \
     }
 
-NM_TN_INTEGRATE(nm_tn_integrate_s, , nm_tn_rows_scalar)
+/* lanes16 chips have no stochastic synapse (p->stoch NULL): their STOCH branch is never taken */
+#define NM_TN_NO_STOCH(p, acc, row, wo, n, h_ct, l) (void)0
+
+NM_TN_INTEGRATE(nm_tn_integrate_s, , nm_tn_rows_scalar, int32_t, nm_tn_row_stoch)
 #ifdef NM_X86
-NM_TN_INTEGRATE(nm_tn_integrate16, NM_AVX512, nm_tn_rows16)
-NM_TN_INTEGRATE(nm_tn_integrate8, NM_AVX2, nm_tn_rows8)
+NM_TN_INTEGRATE(nm_tn_integrate16, NM_AVX512, nm_tn_rows16, int32_t, nm_tn_row_stoch)
+NM_TN_INTEGRATE(nm_tn_integrate8, NM_AVX2, nm_tn_rows8, int32_t, nm_tn_row_stoch)
+NM_TN_INTEGRATE(nm_tn_integrate32h, NM_AVX512, nm_tn_rows32h, int16_t, NM_TN_NO_STOCH)
+NM_TN_INTEGRATE(nm_tn_integrate16h, NM_AVX2, nm_tn_rows16h, int16_t, NM_TN_NO_STOCH)
 #endif
 
-static int64_t nm_tn_integrate(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int32_t *alist, int64_t m,
-                               const int32_t *ahead, int32_t *acc, int64_t n) {
+/* Core k's input from its axons alist[0 .. m - 1] into p->acc[0 .. n + 16) (zeros past n); returns the syn-ops.
+   lanes16 chips on a vector level sum in int16 lanes (acc16) and widen the sums for the update. */
+static int64_t nm_tn_input(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int32_t *alist, int64_t m,
+                           const int32_t *ahead, int64_t n) {
+    int32_t *acc = p->acc;
+#ifdef NM_X86
+    if (m && p->lanes16 && p->simd != NM_LEVEL_SCALAR) {
+        memset(p->acc16, 0, (size_t)(n + 32) * sizeof(int16_t));
+        int64_t syn;
+        if (p->simd == NM_LEVEL_AVX512) {
+            syn = nm_tn_integrate32h(p, k, h_ct, alist, m, ahead, p->acc16, n);
+            nm_tn_widen16(p->acc16, acc, n);
+        } else {
+            syn = nm_tn_integrate16h(p, k, h_ct, alist, m, ahead, p->acc16, n);
+            nm_tn_widen8(p->acc16, acc, n);
+        }
+        return syn;
+    }
+#endif
+    memset(acc, 0, (size_t)(n + 16) * sizeof(int32_t));
+    if (!m)
+        return 0;
 #ifdef NM_X86
     if (p->simd == NM_LEVEL_AVX512)
         return nm_tn_integrate16(p, k, h_ct, alist, m, ahead, acc, n);
@@ -410,8 +500,7 @@ static int64_t nm_tn_core(nm_tn_t *p, int64_t k, int64_t tick, const int32_t *al
         return 0;
     }
     const uint64_t h_ct = nm_core_tick_hash(p->key, k, tick);
-    memset(p->acc, 0, (size_t)(n + 16) * sizeof(int32_t));
-    const int64_t syn = m ? nm_tn_integrate(p, k, h_ct, alist, m, ahead, p->acc, n) : 0;
+    const int64_t syn = nm_tn_input(p, k, h_ct, alist, m, ahead, n);
     int64_t act = 0;
     const int64_t nsp = nm_tn_update(p, k, n0, n, h_ct, sp, &act);
     c[NM_SYN] += syn;
@@ -422,11 +511,13 @@ static int64_t nm_tn_core(nm_tn_t *p, int64_t k, int64_t tick, const int32_t *al
     return nsp;
 }
 
-/* The slot's set axons, core by core: alist gets each core's local axons (ascending), lptr[k] .. lptr[k + 1]
-   its range, glist the same axons' global ids (the prefetch targets); the bits are cleared. */
-static void nm_tn_list(nm_tn_t *p, uint64_t *bits) {
-    int64_t m = 0;
-    for (int64_t k = 0; k < p->n_cores; k++) {
+/* The slot's set axons of cores k0 .. k1 - 1, core by core, from entry m0 of the lists on: alist gets each core's
+   local axons (ascending), lptr[k] its first entry, glist the same axons' global ids (the prefetch targets, padded
+   NM_TN_AHEAD entries past the end); the bits are cleared. Returns the end of the range. Each half of a
+   two-thread tick lists its own cores (from m0 = its first bitmap word x 64: no overlap). */
+static int64_t nm_tn_list(nm_tn_t *p, uint64_t *bits, int64_t k0, int64_t k1, int64_t m0) {
+    int64_t m = m0;
+    for (int64_t k = k0; k < k1; k++) {
         p->lptr[k] = m;
         const int64_t a0 = p->aoff[k];
         for (int64_t wi = p->abase[k]; wi < p->abase[k + 1]; wi++) {
@@ -445,20 +536,36 @@ static void nm_tn_list(nm_tn_t *p, uint64_t *bits) {
             }
         }
     }
-    p->lptr[p->n_cores] = m;
     for (int64_t j = 0; j < NM_TN_AHEAD; j++)   /* the prefetches run past the end onto the first rows */
-        p->glist[m + j] = p->glist[j < m ? j : 0];
+        p->glist[m + j] = m > m0 ? p->glist[m0 + (j < m - m0 ? j : 0)] : 0;
+    for (int64_t j = 0; j < NM_TN_AHEAD && m0 + j < m; j++)
+        __builtin_prefetch(p->words + (int64_t)p->glist[m0 + j] * p->n_words, 0, 3);
+    return m;
 }
 
-/* Cores k0 .. k1 - 1 of the tick (their axons listed); spikes at sp, in order. */
-static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t tick, int32_t *sp, int64_t *ctr) {
+/* Cores k0 .. k1 - 1 of the tick: their axons listed, then integrated and updated core by core; spikes at sp,
+   in order. */
+static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64_t tick, int32_t *sp,
+                           int64_t *ctr) {
+    const int64_t end = nm_tn_list(p, p->abits + (tick % p->ring) * p->bit_words, k0, k1, m0);
     int64_t nsp = 0;
     for (int64_t k = k0; k < k1; k++) {
-        const int64_t q = p->lptr[k];
-        nsp += nm_tn_core(p, k, tick, p->alist + q, p->lptr[k + 1] - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
+        const int64_t q = p->lptr[k], q1 = k + 1 < k1 ? p->lptr[k + 1] : end;
+        nsp += nm_tn_core(p, k, tick, p->alist + q, q1 - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
                           ctr + k * NM_NEV);
     }
     return nsp;
+}
+
+/* The spikes sp[0 .. n - 1] of tick `tick` scheduled as the tick's caller asked (sched_mode): with their
+   packets' events (one-target chips, timed), or alone (NM_TN_SCHED_PLAIN), or not at all (the caller does). */
+static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) {
+    if (!n)
+        return;
+    if (p->sched_mode == NM_TN_SCHED_ONE)
+        nm_tn_schedule_one(p, tick, p->sched_one, sp, n, p->sched_e, p->sched_o);
+    else if (p->sched_mode == NM_TN_SCHED_PLAIN)
+        nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
 }
 
 /* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
@@ -470,7 +577,7 @@ typedef struct {
 
 static void *nm_tn_worker(void *arg) {
     nm_tn_part_t *w = (nm_tn_part_t *)arg;
-    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->tick, w->q.sp2, w->ctr);
+    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->q.abase[w->q.split] * 64, w->tick, w->q.sp2, w->ctr);
     return NULL;
 }
 
@@ -478,30 +585,34 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
     const int64_t slot = tick % p->ring;
     *dups += p->dup[slot];
     p->dup[slot] = 0;
-    p->glist[0] = 0;
-    nm_tn_list(p, p->abits + slot * p->bit_words);
-    for (int64_t j = 0; j < NM_TN_AHEAD && j < p->lptr[p->n_cores]; j++)
-        __builtin_prefetch(p->words + (int64_t)p->glist[j] * p->n_words, 0, 3);
     if (p->threads > 1 && p->split > 0 && p->split < p->n_cores) {
-        /* two threads over disjoint cores: each writes only its cores' registers, counts and quiet flags, and its
-           own spike list; the lists are joined in core order, so the result is the one-thread result */
+        /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
+           counts and quiet flags, and its own spike list; this thread then schedules its spikes while the other
+           one still runs (the spikes set bits of the next slots only, which neither thread's cores read this
+           tick). The lists are joined and scheduled in core order, so every operation is the one-thread one,
+           in the same order. */
         nm_tn_part_t w;
         w.q = *p;
         w.q.acc = p->acc2;
         w.q.eta = p->eta2;
         w.q.rl = p->rl2;
+        w.q.acc16 = p->acc16b;
         w.tick = tick;
         w.ctr = ctr;
         w.nsp = 0;
         pthread_t th;
         if (pthread_create(&th, NULL, nm_tn_worker, &w) == 0) {
-            const int64_t nsp = nm_tn_cores(p, 0, p->split, tick, sp, ctr);
+            const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
+            nm_tn_sched(p, tick, sp, nsp);
             pthread_join(th, NULL);
             memcpy(sp + nsp, p->sp2, (size_t)w.nsp * sizeof(int32_t));
+            nm_tn_sched(p, tick, sp + nsp, w.nsp);
             return nsp + w.nsp;
         }
     }
-    return nm_tn_cores(p, 0, p->n_cores, tick, sp, ctr);
+    const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr);
+    nm_tn_sched(p, tick, sp, nsp);
+    return nsp;
 }
 
 void nm_tn_load(nm_tn_t *p) {

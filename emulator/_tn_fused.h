@@ -30,6 +30,11 @@ typedef struct {
     int n_words, types, ring;       /* ring: delay slots held (> the largest delay) */
     int simd;                       /* NM_LEVEL_* of cores/nm_lanes_x86.h: the variant of the vector loops */
     int lanes32;                    /* the int32 lane rules are exact for this chip (emulator.fused checks) */
+    int lanes16;                    /* the crossbar sums are exact in int16 lanes (emulator.fused.bit_sums16: no
+                                       stochastic synapse, axons per core x max |weight| < 2**15): the vector
+                                       levels integrate 32 (AVX-512) or 16 (AVX2) synapses per instruction */
+    const int32_t *w_uni;           /* [n_cores * types]: the type's weight when every neuron of core k has it,
+                                       else NM_TN_MIXED (lanes16; the weight broadcast instead of loaded) */
     uint64_t key;                   /* cores.prng.seed_key of the chip's seed */
     nm_tn_cfg_t cfg;                /* the membrane register */
     /* parameters of the 32-bit lanes */
@@ -42,6 +47,7 @@ typedef struct {
     uint64_t *abits;                /* [ring][bit_words]: an axon's bit in the slot of its delivery tick */
     int64_t *dup;                   /* [ring]: spikes ORed into a set bit, counted when the slot is delivered */
     int32_t *acc, *eta, *rl;        /* [max core neurons + 16] one core's input and draws (scratch) */
+    int16_t *acc16;                 /* [max core neurons + 32] one core's input in int16 lanes (lanes16) */
     int32_t *v32;                   /* [n_pad] the membrane on the 32-bit lanes (lanes32) ... */
     int64_t *v64;                   /* ... else the CoreArray's own register */
     uint8_t *quiet;                 /* [n_cores]: the core's last update was inactive throughout */
@@ -52,17 +58,32 @@ typedef struct {
     int threads;
     int64_t split;
     int32_t *acc2, *eta2, *rl2, *sp2;
+    int16_t *acc16b;
+    /* the tick's spikes scheduled by nm_tn_tick itself (sched_mode; NM_TN_SCHED_NONE: by the caller): in the
+       one-target pass with their events (sched_one, sched_e, sched_o), or plain (sched_ptr, sched_rec,
+       sched_one: nm_tn_schedule's tables) */
+    int sched_mode;
+    const uint32_t *sched_one, *sched_rec;
+    const int64_t *sched_ptr;
+    nm_events_t *sched_e;
+    const nm_one_t *sched_o;
 } nm_tn_t;
+
+enum { NM_TN_SCHED_NONE = 0, NM_TN_SCHED_ONE = 1, NM_TN_SCHED_PLAIN = 2 };
 
 /* Run tick `tick` on every core: integrate the axons of the tick's slot (their bits cleared), update every
    neuron, list the spikes in sp (ascending), add each core's syn-ops, active / inactive updates and spikes to
-   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups. Returns the number of spikes. */
+   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups; then schedule the spikes (sched_mode).
+   Returns the number of spikes. */
 int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups);
 
 /* Schedule, after tick `tick`, the entries of rows src[0 .. n-1] (count[i] spikes each; count NULL: one):
    rows ptr[s] .. ptr[s + 1] of rec, each (bit << 8) | delay, set the axon's bit in the slot of tick + delay.
    one (or NULL): per source, its only entry, or NM_TN_NONE (no entry) or NM_TN_MANY (several: the rows). */
 enum { NM_TN_MANY = 0xFFFFFFFE, NM_TN_NONE = 0xFFFFFFFF };
+
+/* w_uni of a core and type whose neurons' weights differ (outside int16). */
+#define NM_TN_MIXED (1 << 30)
 void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
                     const int32_t *src, const int32_t *count, int64_t n);
 

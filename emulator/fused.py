@@ -161,7 +161,9 @@ class BitSynapsePlan:
     int32, stochastic flags or empty), which types are stochastic per core, each core's first axon and first word
     of a slot's axon bitmap, the slots held, and the destination entries of every neuron and input line packed as
     ``(bitmap bit << 8) | delay``; ``dest_one`` per neuron its only entry, or :data:`ONE_NONE` / :data:`ONE_MANY`
-    (no entry / several: the rows), so that a spike of a one-target neuron costs one random access."""
+    (no entry / several: the rows), so that a spike of a one-target neuron costs one random access; whether the
+    crossbar sums are exact in int16 lanes (:func:`bit_sums16`) and each core's uniform weight per type
+    (:func:`_uniform_weights`)."""
 
     words: np.ndarray
     axon_type: np.ndarray
@@ -178,6 +180,8 @@ class BitSynapsePlan:
     in_ptr: np.ndarray
     in_rec: np.ndarray
     dest_one: np.ndarray
+    sums16: bool
+    w_uni: np.ndarray
 
 
 class FusedPlan:
@@ -454,8 +458,35 @@ def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
         weights.astype(np.int32).reshape(-1) if weights.dtype != np.int16 else np.zeros(0, np.int32),
         stoch.reshape(-1) if stoch.size else np.zeros(0, np.uint8), core_stoch.astype(np.uint8), types, aoff, abase,
         ring, np.ascontiguousarray(dest_ptr, np.int64), dest_rec, np.ascontiguousarray(in_ptr, np.int64), _packed(bit_of_axon, in_axon, in_delay, ring),
-        _only_entries(dest_ptr, dest_rec, cores.n_neurons))
+        _only_entries(dest_ptr, dest_rec, cores.n_neurons), bit_sums16(reach, core_stoch, weights.dtype),
+        _uniform_weights(weights, noff))
     return neurons, synapses
+
+
+W_MIXED = 1 << 30    # NM_TN_MIXED of emulator/_tn_fused.h: a core's neurons differ in the type's weight
+
+
+def bit_sums16(reach: int, core_stoch: np.ndarray, dtype) -> bool:
+    """Whether a tick's crossbar sums are exact in int16 lanes (``lanes16`` of emulator/_tn_fused.h): each axon's
+    bit is set at most once per tick, so every partial sum of neuron j is a sum of distinct axons' weights,
+    ``|sum| <= axons per core x max |weight| = reach``; exact when ``reach < 2**15``, the weights are int16 and
+    no synapse is stochastic (those rows take the scalar draws on int32)."""
+    return bool(reach < 1 << 15 and dtype == np.int16 and not np.any(core_stoch))
+
+
+def _uniform_weights(weights: np.ndarray, noff: np.ndarray) -> np.ndarray:
+    """[cores x types] int32: the type's weight where every neuron of the core has the same one (the integration
+    broadcasts it instead of loading the core's weights), else :data:`W_MIXED`."""
+    n_cores, types = noff.size - 1, weights.shape[0]
+    out = np.full((n_cores, types), W_MIXED, np.int32)
+    has = np.flatnonzero(np.diff(noff) > 0)
+    if weights.size and has.size:
+        w = weights[:, : noff[-1]]
+        lo = np.minimum.reduceat(w, noff[has], axis=1)
+        hi = np.maximum.reduceat(w, noff[has], axis=1)
+        same = (lo == hi).T
+        out[has] = np.where(same, lo.T.astype(np.int32), W_MIXED)
+    return out.reshape(-1)
 
 
 def bit_lanes_exact(membrane_bits: int, reach: int, prm: np.ndarray) -> bool:

@@ -13,7 +13,8 @@ spikes per core):
 - ``fused/bits/<level>``: the fused loop's TrueNorth cores (:class:`emulator._fused.BitCores`,
   ``_tn_fused.c``: axon bits per delay slot, bit-parallel crossbar integration, the lane rule in int32 lanes or,
   beyond their bounds (``truenorth_wide``), the int64 rule) at every level, driven through the CoreArray's
-  interface, duplicates included.
+  interface, duplicates included; ``fused/bits16/<level>``: the same with the crossbar summed in int16 lanes
+  (dense rows, no stochastic synapse, uniform weights broadcast).
 
 Parameters come from the range tables (:func:`cores.param_ranges`): each value is an edge (min, max, 0, and
 one off each of them, within range) or uniform in the range. Inputs reach an axon up to COUNT_MAX times per
@@ -35,7 +36,7 @@ import pytest
 from cores import CoreArray, CoreProgram, model_of, param_ranges, simulate_neurons, tables
 from cores._reference import ReferenceCoreArray
 from emulator import _fused
-from emulator.fused import bit_plans
+from emulator.fused import W_MIXED, bit_plans, bit_sums16
 from tests.cores._factories import variant
 
 TICKS = 24
@@ -275,11 +276,14 @@ class FusedBitCores:
     """The fused loop's TrueNorth cores behind the CoreArray interface of :func:`run_chip` (at ``LEVEL``)."""
 
     LEVEL = "scalar"
+    LANES16 = None      # None: the plan's choice; False: the int32 sums
 
     def __init__(self, cfg, progs, seed):
         self.cores = CoreArray(cfg, progs, seed=seed)
         self.bc = _fused.BitCores(*bit_plans(self.cores))
         self.bc.simd = self.LEVEL
+        if self.LANES16 is not None:
+            self.bc.lanes16 = self.LANES16
         self.n_neurons = self.cores.n_neurons
         self.last_counts, self.last_duplicates = None, 0
 
@@ -312,6 +316,60 @@ def test_fused_bit_cores_equal_the_oracle(level, config, seed):
     got = run_chip(cls, cfg, progs, counts, seed)
     assert_same(got, want, ("spikes", "counts", "duplicates", "v"), f"fused/bits/{level} {config}")
     assert _fused.BitCores(*bit_plans(CoreArray(cfg, progs, seed=seed))).lanes32 == (config != "truenorth_wide")
+
+
+def dense_chip(cfg, rng, n: int = 40) -> list:
+    """TrueNorth cores of n neurons and 2n axons, each axon on about half of the neurons (sums of many rows in
+    every lane; n = 40 spans a full 32-lane chunk and a tail), no stochastic synapse (the int16 sums' case),
+    core 1 with one weight per axon type for all its neurons (broadcast instead of loaded)."""
+    progs = []
+    for k in range(3):
+        p = edge_params(cfg, rng, n)
+        p["syn_stochastic"][:] = 0
+        if k == 0:
+            _quiet_core(cfg, p)
+        if k == 1:
+            p["weights"][:] = p["weights"][0]
+        axon, neuron = np.nonzero(rng.random((2 * n, n)) < 0.5)
+        types = np.tile(np.arange(2, dtype=np.int8), n)
+        progs.append(CoreProgram(n, 2 * n, axon.astype(np.int32), neuron.astype(np.int32), None, p, types))
+    return progs
+
+
+def _sums16_cases():
+    for level in LEVELS:
+        marks = [] if level in AVAILABLE else [pytest.mark.skip(
+            reason=f"fused/bits16/{level}: this CPU lacks {level} (it runs {', '.join(AVAILABLE)})")]
+        for config in ("truenorth", "truenorth_wrap9"):
+            yield pytest.param(level, config, marks=marks, id=f"fused/bits16/{level}-{config}")
+
+
+@pytest.mark.parametrize(("level", "config"), list(_sums16_cases()))
+def test_fused_bit_cores_int16_sums_equal_the_oracle(level, config):
+    """fused/bits16/<level>: the crossbar summed in int16 lanes (``bit_sums16``: no stochastic synapse, 80 axons
+    x |weight| <= 256 < 2**15), dense rows, a core of uniform weights: the oracle's spikes, v and counts;
+    the int32 sums (``lanes16 = False``) the same."""
+    cfg = CONFIGS[config]()
+    rng = np.random.default_rng([7, len(config)])
+    progs = dense_chip(cfg, rng)
+    counts = traffic(rng, sum(p.n_axons for p in progs))
+    want = run_chip(ReferenceCoreArray, cfg, progs, counts, 3)
+    for on in (True, False):
+        cls = type("Cores", (FusedBitCores,), {"LEVEL": level, "LANES16": on})
+        got = run_chip(cls, cfg, progs, counts, 3)
+        assert_same(got, want, ("spikes", "counts", "duplicates", "v"), f"fused/bits16/{level} {config} {on}")
+    syn = bit_plans(CoreArray(cfg, progs, seed=3))[1]
+    assert syn.sums16 and (syn.w_uni.reshape(3, -1)[1, :2] != W_MIXED).all()
+    assert (syn.w_uni.reshape(3, -1)[[0, 2], :2] == W_MIXED).all()
+
+
+def test_int16_sums_only_where_exact():
+    """bit_sums16 takes int16 lanes only below 2**15, with int16 weights and no stochastic synapse."""
+    none = np.zeros(4, np.uint8)
+    assert bit_sums16((1 << 15) - 1, none, np.int16)
+    assert not bit_sums16(1 << 15, none, np.int16)
+    assert not bit_sums16(10, np.array([0, 1], np.uint8), np.int16)
+    assert not bit_sums16(10, none, np.int32)
 
 
 def test_every_level_refuses_cleanly_where_the_cpu_lacks_it():

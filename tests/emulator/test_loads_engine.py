@@ -650,15 +650,34 @@ def _operating_point_slice():
 def test_truenorth_operating_point_is_exact_in_small(simd):
     """A 16-core slice of TrueNorth's published operating point (benchmarks/truenorth_power.py: 20 Hz, 128 synapses
     per neuron, every core busy, fixed 1 ms ticks): spikes, counts, link flits and dynamic energy equal the exact
-    engine's, on the int32 lanes and per-core parameter profiles the full chip takes."""
+    engine's, on the int32 lanes and per-core parameter profiles the full chip takes, with one and two threads."""
+    from emulator.simulator import Probes
+
     cfg, mapped, exact = _operating_point_slice()
     chip = _loads_chip(cfg, mapped, simd)
     loads = chip.run(None, ticks=60)
-    assert chip.fused_plan().kernel.update_path == "bits-int32"
+    kernel = chip.fused_plan().kernel
+    assert kernel.update_path == "bits-int32" and kernel.bc.lanes16   # int16 sums, uniform weights broadcast
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
+    kernel.threads = 2      # each half lists its cores; the first half's spikes scheduled while the second runs
+    kernel.bc.split = 5     # halves of 5 and 11 cores: the results do not depend on the split
+    two = chip.run(None, ticks=60)
+    with pytest.raises(ValueError, match="allowed: 1 .. 15"):
+        kernel.bc.split = 16
+    alone = []      # the kernels alone (untimed: the spikes scheduled without events), one and two threads
+    for threads in (2, 1):
+        kernel.threads = threads
+        chip.cores.reset()
+        kernel.reset()
+        alone.append(chip.fused_plan().run_inference(np.zeros((30, mapped.n_inputs), np.int8), Probes(),
+                                                     timed=False).per_tick)
+    np.testing.assert_array_equal(alone[0], alone[1])
+    np.testing.assert_array_equal(alone[1][:, :4], e_tick := exact.records[0].per_tick[:30, :4])
+    assert e_tick[:, 3].sum() > 0
     e, f = exact.records[0], loads.records[0]
     for name in ("per_tick", "per_core", "link_flits"):
         np.testing.assert_array_equal(getattr(e, name), getattr(f, name))
+        np.testing.assert_array_equal(getattr(e, name), getattr(two.records[0], name))
     assert e.per_tick[:, 3].sum() > 0 and e.per_tick[:, 0].sum() > 0
     ee, fe = (r.report.to_dict()["mean"]["energy_pj"]["by_op"] for r in (exact, loads))
     assert {k: v for k, v in ee.items() if k != "static"} == {k: v for k, v in fe.items() if k != "static"}
