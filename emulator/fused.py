@@ -71,6 +71,7 @@ from emulator.fused_events import (
     inline_lists,
     spike_records,
 )
+from emulator.off_chip import SourceCrossings
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
 from noc.loads_estimate import (
@@ -215,6 +216,7 @@ class FusedPlan:
         _return_freed_memory()
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+        self.crossings = SourceCrossings.of(chip)   # a system's off-chip hops per spike of each neuron; None: one chip
 
     def _synapses(self, chip) -> tuple[SynapsePlan, dict]:
         """The folded synapses (and the 32-bit path's bounds, :attr:`bounds32`), and the kernel options."""
@@ -291,6 +293,8 @@ class FusedPlan:
             if bar is not None:
                 bar.update(t1 - t0)
         rec.duplicate_axon_spikes = int(self.kernel.duplicates - dup0)
+        if self.crossings is not None:   # systems never take the one-target events: src_count is per neuron
+            rec.per_core_off_chip = self.crossings.per_core(src_count)
         if timed:
             rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
                                                            drain[:, 1])
