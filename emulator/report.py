@@ -585,7 +585,9 @@ def build_report(chip, records) -> Report:
 
 def _estimate_notes(records) -> Mapping | None:
     """The estimating network model's notes over all inferences (worst case of each), with ``trusted``: whether
-    no tick passed the utilisation up to which its latencies were measured; None for exact models."""
+    no tick passed the utilisation up to which its latencies were measured, and, when some fixed-period ticks
+    ended within the estimate's measured error below the period, ``ticks_near_period`` and
+    ``fixed_period_trusted`` (False: an overrun may have been missed); None for exact models."""
     notes = [r.noc_estimate for r in records if getattr(r, "noc_estimate", None)]
     if not notes:
         return None
@@ -594,6 +596,13 @@ def _estimate_notes(records) -> Mapping | None:
     out["backlog_cycles_max"] = max(n["backlog_cycles_max"] for n in notes)
     out["ticks_above_trusted"] = sum(n["ticks_above_trusted"] for n in notes)
     out["trusted"] = out["ticks_above_trusted"] == 0
+    # fixed sync: ticks that ended within the estimate's measured error below the period (may have overrun);
+    # only when there are any
+    near = sum(n.get("ticks_near_period", 0) for n in notes)
+    if near:
+        out["ticks_near_period"] = near
+        out["near_period_margin"] = next(n["near_period_margin"] for n in notes if "near_period_margin" in n)
+        out["fixed_period_trusted"] = False
     return _frozen_map(out)
 
 
