@@ -760,9 +760,8 @@ def off_chip_tables(network: LoadsEstimate, chip, cell_link: np.ndarray):
     src_pos = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))].astype(np.int64)
     core_x = core_off_chip_extra(network, topo, src_pos, w.core_index[src_pos].astype(np.int64),
                                  w.core_index[w.dest_pos].astype(np.int64), len(w.core_index))
-    router = topo.router_of_core(w.core_index.astype(np.int64)).astype(np.int64)
-    ptr, pos, reach = off_chip_sources(network, topo, chip.cfg.noc.routing, src_pos, router[src_pos],
-                                       router[w.dest_pos])
+    core = w.core_index.astype(np.int64)
+    ptr, pos, reach = off_chip_sources(network, topo, chip.cfg.noc.routing, src_pos, core[src_pos], core[w.dest_pos])
     return (*cell_tables(network, topo, cell_link), core_x, *_rows_by_cell(ptr, pos, reach, cell_link))
 
 

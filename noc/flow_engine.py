@@ -113,7 +113,7 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     from noc.contention import off_chip_service_time
 
     n = len(src_core)
-    ent = _crossings(topo, first_axis(p.routing) == 0, src_core, dst_core)
+    ent = route_crossings(topo, first_axis(p.routing) == 0, src_core, dst_core)
     if ent is None:
         return np.zeros(n, np.int64)
     pkt, link, hops_before, off_before = ent
@@ -133,9 +133,10 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     return np.ceil(np.bincount(pkt, weights=wait, minlength=n) - 1e-9).astype(np.int64)
 
 
-def _crossings(topo: MeshTopology, x_first: bool, src_core, dst_core):
+def route_crossings(topo: MeshTopology, x_first: bool, src_core, dst_core):
     """Each chip crossing of each packet's dimension-order route: (packet, link id, links before it on the
-    route, off-chip links before it), or None if no route crosses a chip edge."""
+    route, off-chip links before it), or None if no route crosses a chip edge. Also the sources of the loads
+    estimate's first-arrival wait (:func:`noc.loads_estimate.off_chip_sources`)."""
     sx, sy = topo.coords(topo.router_of_core(np.asarray(src_core, np.int64)))
     tx, ty = topo.coords(topo.router_of_core(np.asarray(dst_core, np.int64)))
     kx = np.abs(sx // topo.chip_width - tx // topo.chip_width)

@@ -196,23 +196,29 @@ def core_off_chip_extra(est: LoadsEstimate, topo: MeshTopology, src_pos: np.ndar
 
 
 def off_chip_sources(est: LoadsEstimate, topo: MeshTopology, routing: str, src_pos: np.ndarray,
-                     src_router: np.ndarray, dst_router: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     src_core: np.ndarray, dst_core: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sources of every off-chip link (module docstring, ``w_l``) as CSR rows by link id: ``(ptr int64
     [n_links + 1], pos int32, reach float64 cycles)``, one entry per (link, core position) with the fewest hops
     ``r`` before the link of any of that core's routes, ``reach = r (P + L)`` (every hop priced on chip: a lower
-    bound). The routes are ``src_router -> dst_router`` of core positions ``src_pos`` (one per packet route of
-    the wiring); empty rows on one chip."""
-    from noc.routing import segments
+    bound). The routes are ``src_core -> dst_core`` (chip core ids) of core positions ``src_pos`` (one per packet
+    route of the wiring); their chip crossings are :func:`noc.flow_engine.route_crossings`'. Empty rows on one
+    chip."""
+    from noc.flow_engine import route_crossings
+    from noc.routing import first_axis
 
     ptr = np.zeros(topo.n_links + 1, np.int64)
+    empty = ptr, np.zeros(0, np.int32), np.zeros(0)
     if not est.has_off_chip or not len(src_pos):
-        return ptr, np.zeros(0, np.int32), np.zeros(0)
-    key = np.unique(np.asarray(src_pos, np.int64) * topo.n_routers + np.asarray(dst_router, np.int64))
-    pos = key // topo.n_routers
-    first = np.zeros(int(pos.max()) + 1, np.int64)
-    first[np.asarray(src_pos, np.int64)] = np.asarray(src_router, np.int64)
-    parts = [_crossings(topo, seg, pos) for seg in segments(topo, routing, first[pos], key % topo.n_routers)]
-    link, at, hops = (np.concatenate([p[i] for p in parts]) for i in range(3))
+        return empty
+    key = np.unique(np.asarray(src_pos, np.int64) * topo.n_cores + np.asarray(dst_core, np.int64))
+    pos = key // topo.n_cores
+    core_of_pos = np.zeros(int(pos.max()) + 1, np.int64)
+    core_of_pos[np.asarray(src_pos, np.int64)] = np.asarray(src_core, np.int64)
+    ent = route_crossings(topo, first_axis(routing) == 0, core_of_pos[pos], key % topo.n_cores)
+    if ent is None:
+        return empty
+    pair, link, hops, _ = ent
+    at = pos[pair]
     order = np.lexsort((hops, at, link))          # per (link, position) the fewest hops first
     link, at, hops = link[order], at[order], hops[order]
     keep = np.ones(link.size, bool)
@@ -220,25 +226,6 @@ def off_chip_sources(est: LoadsEstimate, topo: MeshTopology, routing: str, src_p
     link, at, hops = link[keep], at[keep], hops[keep]
     ptr[1:] = np.cumsum(np.bincount(link, minlength=topo.n_links))
     return ptr, at.astype(np.int32), hops * float(est.pipeline + est.link)
-
-
-def _crossings(topo: MeshTopology, seg, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(link id, core position, hops before it) of every chip edge the runs ``seg`` cross: the edge between
-    coordinates ``c - 1`` and ``c`` (``c`` a multiple of the chip's size along the run) when ``lo < c <= hi``."""
-    size, chips = (topo.chip_width, topo.chips_x) if seg.axis == 0 else (topo.chip_height, topo.chips_y)
-    pos_d, neg_d = seg.directions
-    out = []
-    for m in range(1, chips):
-        c = m * size
-        cross = np.flatnonzero((np.minimum(seg.a, seg.b) < c) & (c <= np.maximum(seg.a, seg.b)))
-        up = seg.b[cross] > seg.a[cross]
-        at = np.where(up, c - 1, c)                  # the router the crossing link leaves
-        line = seg.line[cross]
-        router = topo.router_at(at, line) if seg.axis == 0 else topo.router_at(line, at)
-        link = topo.link_id[router, np.where(up, pos_d, neg_d)].astype(np.int64)
-        out.append((link, pos[cross], seg.k0[cross] + np.abs(at - seg.a[cross])))
-    empty = np.zeros(0, np.int64)
-    return tuple(np.concatenate([o[i] for o in out] + [empty]) for i in range(3))
 
 
 def link_waits(est: LoadsEstimate, cycle_ns: float, core: dict, a: np.ndarray, t_a: float,

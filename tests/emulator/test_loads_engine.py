@@ -594,7 +594,7 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
     n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
     every = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))]
     off_x = core_off_chip_extra(est, topo, every, w.core_index[every], w.core_index[w.dest_pos], len(w.core_index))
-    sources = off_chip_sources(est, topo, chip.cfg.noc.routing, every, router[every], router[w.dest_pos])
+    sources = off_chip_sources(est, topo, chip.cfg.noc.routing, every, w.core_index[every], w.core_index[w.dest_pos])
     out = np.zeros(rec.tick_ns.shape[0])
     drains = np.zeros((out.size, 3))
     for t in range(out.size):

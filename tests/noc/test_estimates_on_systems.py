@@ -90,9 +90,9 @@ def _brute_sources(topo, routing, pos, src_router, dst_router) -> dict:
 
 
 def test_off_chip_sources_equal_the_routes_link_by_link():
-    """The first-arrival wait's sources (noc.loads_estimate.off_chip_sources: chip edges crossed, found per edge
-    without listing routes) equal the off-chip links of every route listed link by link, with the fewest hops
-    before each, on 3 x 2 chips of 2 x 2 routers under XY and YX routing."""
+    """The first-arrival wait's sources (noc.loads_estimate.off_chip_sources: the chip edges each route crosses,
+    found edge by edge without listing routes) equal the off-chip links of every route listed link by link,
+    with the fewest hops before each, on 3 x 2 chips of 2 x 2 routers under XY and YX routing."""
     from noc.loads_estimate import off_chip_sources
 
     topo = MeshTopology.build(6, 4, 1, chip_width=2, chip_height=2)
@@ -121,7 +121,7 @@ def test_first_arrival_wait_by_hand():
     assert topo.link_off_chip[off] and est.t0(1) == 8 and est.off_extra == 31
     n, cpr = cfg.num_cores, cfg.mesh.cores_per_router
     far, near = 4 * cpr, 0                                # a core on router 4 and one on router 0
-    sources = off_chip_sources(est, topo, "xy", np.array([far]), np.array([4]), np.array([9]))
+    sources = off_chip_sources(est, topo, "xy", np.array([far]), np.array([far]), np.array([9 * cpr]))
     assert sources[1].tolist() == [far] and sources[2].tolist() == [12.0]   # 3 hops x (P + L) before the link
     loads = np.zeros(topo.n_links, np.int64)
     loads[off] = 100

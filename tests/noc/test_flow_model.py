@@ -138,7 +138,7 @@ def test_flow_until_and_empty_batch():
 def test_off_chip_crossings_are_the_routes_off_chip_links():
     """The flow model's off-chip queue entries are exactly the off-chip links of each dimension-order route, with
     the links and off-chip links before them."""
-    from noc.flow_engine import _crossings
+    from noc.flow_engine import route_crossings
     from noc.routing import get_routing, route_links
     from tests.noc.conftest import make_system
 
@@ -147,7 +147,7 @@ def test_off_chip_crossings_are_the_routes_off_chip_links():
         topo = MeshTopology.from_config(cfg)
         rng = np.random.default_rng(1)
         src, dst = rng.integers(0, cfg.num_cores, 150), rng.integers(0, cfg.num_cores, 150)
-        pkt, link, before, off_before = _crossings(topo, routing == "xy", src, dst)
+        pkt, link, before, off_before = route_crossings(topo, routing == "xy", src, dst)
         route = get_routing(routing)
         for i in range(src.size):
             links = route_links(topo, route, int(topo.router_of_core(src[i])), int(topo.router_of_core(dst[i])))
