@@ -135,6 +135,8 @@ def tree_saturation_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndar
     last_off = np.full(n, -1, np.int64)
     np.maximum.at(last_off, pkt[off], hop[off])
     blocker = ~off & (w_off[pkt] > 0) & (hop < last_off[pkt])
+    if not blocker.any():      # the queued packets meet their off-chip link first: no on-chip link held
+        return np.zeros(n, np.int64)
     # only the links some blocker passes can make anyone wait
     busy = np.zeros(topo.n_links, bool)
     busy[link[blocker]] = True

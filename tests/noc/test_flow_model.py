@@ -200,3 +200,6 @@ def test_tree_saturation_wait_by_hand():
     src, dst, inject = np.array([0, 0, 2, 0]), np.array([3, 1, 3, 1]), np.array([0, 1, 1, -1]) + 1
     w_off = np.array([10, 0, 0, 0])
     assert tree_saturation_waits(topo, p, src, dst, inject, w_off).tolist() == [0, 9, 0, 0]
+    # q from router 1: its off-chip link is its first, it holds no on-chip link
+    assert tree_saturation_waits(topo, p, np.array([1, 0]), np.array([3, 1]), np.array([1, 2]),
+                                 np.array([10, 0])).tolist() == [0, 0]
