@@ -591,6 +591,12 @@ cdef class FusedKernel:
     cdef int64_t[::1] load               # this tick's packets per cell (link)
     cdef bint has_off                    # a system of chips: per-cell service and extra latency, per-core X_k
     cdef double[::1] cell_s, cell_x, core_x
+    # and per link cell the sources of its first-arrival wait (noc.loads_estimate.off_chip_sources, CSR by cell:
+    # core position, reach in cycles), with each core's earliest packet of the tick (a_k, ns)
+    cdef const int64_t[::1] src_ptr
+    cdef const int32_t[::1] src_pos
+    cdef const double[::1] src_reach
+    cdef double[::1] core_a
     cdef double hol
     cdef int32_t[::1] spikes
     cdef Py_ssize_t n_spikes
@@ -725,10 +731,14 @@ cdef class FusedKernel:
         self.cell_peers = mesh.cell_peers
         self.load = np.zeros(4 * mesh.width * mesh.height, np.int64)
 
-    def set_off_chip(self, cell_s, cell_x, core_x):
+    def set_off_chip(self, cell_s, cell_x, core_x, src_ptr, src_pos, src_reach):
         """A system's off-chip links (``noc.loads_estimate``): per link cell its cycles per packet and extra
-        latency, per core position ``X_k`` (cycles)."""
+        latency, per core position ``X_k`` (cycles), and per link cell the sources of its first-arrival wait
+        ``w_l`` (CSR ``src_ptr`` [cells + 1] over core positions ``src_pos`` and reaches ``src_reach``, cycles)."""
+        import numpy as np
         self.cell_s, self.cell_x, self.core_x, self.has_off = cell_s, cell_x, core_x, True
+        self.src_ptr, self.src_pos, self.src_reach = src_ptr, src_pos, src_reach
+        self.core_a = np.zeros(self.n_cores)
 
     def _init_timing(self, timing):
         """The tick semantics (``emulator.timing.TickTiming``) and the loads estimate
@@ -1235,7 +1245,7 @@ cdef class FusedKernel:
     cdef void _time(self, Py_ssize_t t, double[:, ::1] tick_ns, int64_t[::1] link_flits,
                     double[:, ::1] viol, double[:, ::1] drain) noexcept nogil:
         cdef Py_ssize_t k, line, u, n_lines, length, base, best_cell = -1, best_core = 0
-        cdef double best_t = -1.0
+        cdef double best_t = -1.0, w, best_w = 0.0
         cdef int64_t* c
         cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
         cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work, t_e = 0.0
@@ -1259,6 +1269,8 @@ cdef class FusedKernel:
                 npk += c[NM_PKT]
                 a = integ + upd / self.n_per_core[k] + self.spk_ns
                 t_a = a if a < t_a else t_a
+                if self.has_off:
+                    self.core_a[k] = a
                 t_e = busy if busy > t_e else t_e     # the core's last packet is requested at busy_k
                 end = a + c[NM_PKT] * self.s_inj * cyc
                 end = busy if busy > end else end
@@ -1281,15 +1293,18 @@ cdef class FusedKernel:
                         if not self.has_off and run > n_link:
                             n_link = run
                             best_cell = k
-        if self.has_off:    # a system: the link that drains last, x_l + n_l s_l' (every peer's load known now)
+        if self.has_off:    # a system: the link that drains last, x_l + w_l + n_l s_l' (every peer's load known now)
             for k in range(4 * self.width * self.height):
                 run = self.load[k]
-                if run and self.cell_x[k] + run * self._link_service(k, run) > best_t:
-                    best_t, n_link, best_cell = self.cell_x[k] + run * self._link_service(k, run), run, k
+                if run:
+                    w = self._link_wait(k, t_a)
+                    end = self.cell_x[k] + w + run * self._link_service(k, run)
+                    if end > best_t:
+                        best_t, n_link, best_cell, best_w = end, run, k, w
         if npk:
             net = inj
             end = t_a + (self.t0_cycles(1) + (self.cell_x[best_cell] if self.has_off and best_cell >= 0 else 0.0)
-                         - self.F + n_link * self._link_service(best_cell, n_link)) * cyc
+                         + best_w - self.F + n_link * self._link_service(best_cell, n_link)) * cyc
             net = end if n_link and end > net else net
             end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
             net = end if end > net else net
@@ -1319,6 +1334,19 @@ cdef class FusedKernel:
         drain[t, 0] = npk
         drain[t, 1] = backlog_ns / cyc
         drain[t, 2] = n_link * s * cyc / (window_ns if window_ns > cyc else cyc)
+
+    cdef double _link_wait(self, Py_ssize_t cell, double t_a) noexcept nogil:
+        """The first-arrival wait ``w_l`` of a link cell (cycles; ``noc.loads_estimate.link_waits``): the least
+        ``(a_k - t_a) / cycle + reach`` over its sources with packets this tick; 0 without any (on chip)."""
+        cdef int64_t e
+        cdef int32_t k
+        cdef double w = 1e300, v
+        for e in range(self.src_ptr[cell], self.src_ptr[cell + 1]):
+            k = self.src_pos[e]
+            if self.ctr[k * NM_NEV + NM_PKT] > 0:
+                v = (self.core_a[k] - t_a) / self.cycle_ns + self.src_reach[e]
+                w = v if v < w else w
+        return w if w < 1e300 else 0.0
 
     cdef double _link_service(self, Py_ssize_t cell, int64_t n_link) noexcept nogil:
         """Cycles per packet of the busiest link: its credit-limited rate, or, when another output of the same

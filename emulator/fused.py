@@ -71,14 +71,17 @@ from emulator.fused_events import (
     inline_lists,
     spike_records,
 )
+from emulator.off_chip import SourceCrossings
 from emulator.simulator import LAT_HIST_BINS, InferenceRecord, Probes, RunResult, batch_result
 from emulator.timing import TickTiming, core_overrun, link_overrun, port_overrun
 from noc.loads_estimate import (
     TRUSTED_UTILISATION,
+    WORK_END_LOW_MARGIN,
     LoadsEstimate,
     cell_tables,
     core_off_chip_extra,
     estimated_latency_histogram,
+    off_chip_sources,
 )
 from noc.model import RouterParams
 
@@ -222,6 +225,7 @@ class FusedPlan:
         _return_freed_memory()
         self.is_out = np.full(self.n_neurons, -1, np.int32)
         self.is_out[w.out_neuron] = np.arange(w.out_neuron.size, dtype=np.int32)
+        self.crossings = SourceCrossings.of(chip)   # a system's off-chip hops per spike of each neuron; None: one chip
 
     def _synapses(self, chip) -> tuple[SynapsePlan, dict]:
         """The folded synapses (and the 32-bit path's bounds, :attr:`bounds32`), and the kernel options."""
@@ -298,10 +302,12 @@ class FusedPlan:
             if bar is not None:
                 bar.update(t1 - t0)
         rec.duplicate_axon_spikes = int(self.kernel.duplicates - dup0)
+        if self.crossings is not None:   # systems never take the one-target events: src_count is per neuron
+            rec.per_core_off_chip = self.crossings.per_core(src_count)
         if timed:
             rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
                                                            drain[:, 1])
-            rec.noc_estimate = estimate_note(drain)
+            rec.noc_estimate = estimate_note(drain, near_period_ticks(rec.tick_ns, drain, self.chip.cfg))
             self.last_drain = drain      # the per-tick drain records of the last timed inference (tests)
             rec.violations = self._violations(viol)
         return rec
@@ -356,14 +362,31 @@ class FusedPlan:
         return out
 
 
-def estimate_note(drain: np.ndarray) -> dict:
+def estimate_note(drain: np.ndarray, near_period: int = 0) -> dict:
     """What the report says about the estimated packet latencies of one inference (``drain``: the kernel's
-    per-tick (packets, backlog cycles, busiest-link utilisation))."""
+    per-tick (packets, backlog cycles, busiest-link utilisation)), and, when some fixed-period ticks ended
+    within the estimate's measured error below the period (``near_period``, :func:`near_period_ticks`), how
+    many (the keys are left out otherwise)."""
     busy = drain[drain[:, 0] > 0]
     rho = busy[:, 2] if busy.size else np.zeros(1)
-    return {"latency_model": "drain-backlog (estimated)", "busiest_link_utilisation_max": float(rho.max()),
+    note = {"latency_model": "drain-backlog (estimated)", "busiest_link_utilisation_max": float(rho.max()),
             "trusted_utilisation": TRUSTED_UTILISATION, "ticks_above_trusted": int((rho > TRUSTED_UTILISATION).sum()),
             "backlog_cycles_max": float(busy[:, 1].max()) if busy.size else 0.0}
+    if near_period:
+        note.update(ticks_near_period=near_period, near_period_margin=WORK_END_LOW_MARGIN)
+    return note
+
+
+def near_period_ticks(tick_ns: np.ndarray, drain: np.ndarray, cfg) -> int:
+    """Fixed-period ticks with packets whose estimated work ``max(compute, network end)`` (``tick_ns``: compute
+    + network phase) ended no later than the period but within :data:`~noc.loads_estimate.WORK_END_LOW_MARGIN`
+    of it: the estimate can err low by that much, so these may have overrun (0 under barrier sync)."""
+    period = cfg.sync.tick_period_ns
+    if cfg.sync.mode != "fixed" or not period:
+        return 0
+    work = tick_ns[:, 1] + tick_ns[:, 2]
+    near = (drain[:, 0] > 0) & (work <= period) & (work > period * (1.0 - WORK_END_LOW_MARGIN))
+    return int(np.count_nonzero(near))
 
 
 def run_batch_fused(chip, spikes: np.ndarray, probes=None, progress: bool | None = None) -> RunResult:
@@ -771,9 +794,24 @@ def _entry_crossings(chip) -> np.ndarray | int:
 
 def off_chip_tables(network: LoadsEstimate, chip, cell_link: np.ndarray):
     """The compiled loop's off-chip tables (``FusedKernel.set_off_chip``): per link cell its cycles per packet
-    and extra latency, per core position ``X_k`` (:func:`noc.loads_estimate.core_off_chip_extra`)."""
-    w = chip.wiring
+    and extra latency, per core position ``X_k`` (:func:`noc.loads_estimate.core_off_chip_extra`), and per link
+    cell the sources of its first-arrival wait (:func:`noc.loads_estimate.off_chip_sources`, rows by cell)."""
+    w, topo = chip.wiring, chip.topology
     src_pos = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))].astype(np.int64)
-    core_x = core_off_chip_extra(network, chip.topology, src_pos, w.core_index[src_pos].astype(np.int64),
+    core_x = core_off_chip_extra(network, topo, src_pos, w.core_index[src_pos].astype(np.int64),
                                  w.core_index[w.dest_pos].astype(np.int64), len(w.core_index))
-    return (*cell_tables(network, chip.topology, cell_link), core_x)
+    core = w.core_index.astype(np.int64)
+    ptr, pos, reach = off_chip_sources(network, topo, chip.cfg.noc.routing, src_pos, core[src_pos], core[w.dest_pos])
+    return (*cell_tables(network, topo, cell_link), core_x, *_rows_by_cell(ptr, pos, reach, cell_link))
+
+
+def _rows_by_cell(ptr: np.ndarray, pos: np.ndarray, reach: np.ndarray, cell_link: np.ndarray):
+    """CSR rows by link id re-indexed by the compiled loop's link cells (``cell_link``: link id per cell, -1:
+    none): ``(ptr int64 [cells + 1], pos int32, reach float64)``."""
+    real = cell_link >= 0
+    link = np.where(real, cell_link, 0)
+    n = np.where(real, ptr[link + 1] - ptr[link], 0)
+    cell_ptr = np.zeros(cell_link.size + 1, np.int64)
+    cell_ptr[1:] = np.cumsum(n)
+    idx = np.repeat(ptr[link] - cell_ptr[:-1], n) + np.arange(int(cell_ptr[-1]), dtype=np.int64)
+    return cell_ptr, np.ascontiguousarray(pos[idx], np.int32), np.ascontiguousarray(reach[idx], np.float64)

@@ -19,9 +19,13 @@ every engine counts exactly; a link crossing a chip edge is off chip), prices af
                    (cycles; zero-load attribution, an estimate: queueing is not attributed)
 
 and the system barrier is the expanded config's ``sync.barrier_latency_ns``. Single chips carry none of it.
-The per-core rows (``per_core``) price every hop of a core's packets at the on-chip rate: the per-core counts
-do not say which hops crossed a chip edge, so in a system their sum differs from the total by the off-chip
-flits' price difference.
+The per-core rows (``per_core``, dynamic energy) split a source core's hops the same way, from its off-chip
+hops (``InferenceRecord.per_core_off_chip``, :mod:`emulator.off_chip`: the chip crossings of its packets'
+routes times its neurons' spikes)::
+
+    energy[k] = price(counts[k] with hops_d[k] - off_d[k]) + (off_ew[k] + off_ns[k]) x F x off-chip pJ per flit
+
+so in a system as on one chip they add up to the dynamic total (``total - static``), on chip and off chip.
 
 A report is a tree of frozen records (:class:`Report` at the root). ``to_dict()`` is the JSON schema (field
 order = key order; the JSON is deterministic: sorted keys, no timestamps, so the same inputs and seed give
@@ -320,6 +324,27 @@ class CoreRow(_Record):
     spikes: float
     packets: float
     memory_bits: int
+    # a system of chips: the flits this core's packets sent across chip edges; None (not in the JSON): one chip
+    off_chip_flits: float | None = None
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.off_chip_flits is None:
+            del out["off_chip_flits"]
+        return out
+
+
+def _per_core_energy(counts: np.ndarray, off: np.ndarray | None, cfg) -> tuple[np.ndarray, np.ndarray | None]:
+    """Dynamic energy (pJ) of each core from its mean counts [C, events]; in a system (``off``: mean off-chip
+    hops [C, 2], east-west and north-south) the off-chip hops priced as flits instead (module docstring).
+    Returns (energy [C], off-chip flits [C] or None)."""
+    if off is None:
+        return price(counts, cfg).sum(axis=1), None
+    on = counts.copy()
+    on[:, Event.HOPS_EW] -= off[:, 0]
+    on[:, Event.HOPS_NS] -= off[:, 1]
+    flits = off.sum(axis=1) * cfg.noc.flits_per_packet
+    return price(on, cfg).sum(axis=1) + flits * cfg.system.off_chip.energy_per_flit_pj(cfg.noc), flits
 
     def __post_init__(self):
         pass    # scalar fields only: nothing to freeze (a report has one row per core: 4,096 on TrueNorth)
@@ -327,13 +352,22 @@ class CoreRow(_Record):
 
 def _per_core(chip, records) -> tuple[CoreRow, ...]:
     counts = np.sum([r.per_core for r in records], axis=0) / len(records)
-    energy = price(counts, chip.cfg).sum(axis=1)
+    off = None
+    if chip.cfg.system is not None:
+        off = np.sum([_off_chip_hops(r, counts.shape[0]) for r in records], axis=0) / len(records)
+    energy, flits = _per_core_energy(counts, off, chip.cfg)
     mem = chip.cores.memory_bits()
     return tuple(
         CoreRow(int(c), float(energy[k]), float(counts[k, Event.SYN_OPS]), float(counts[k, Event.SPIKES]),
-                float(counts[k, Event.PACKETS]), int(mem["total"][k]))
+                float(counts[k, Event.PACKETS]), int(mem["total"][k]), None if flits is None else float(flits[k]))
         for k, c in enumerate(chip.wiring.core_index.tolist())
     )
+
+
+def _off_chip_hops(rec, n_cores: int) -> np.ndarray:
+    """A system's per-core off-chip hops of one inference (zeros from a loop that did not count them)."""
+    off = getattr(rec, "per_core_off_chip", None)
+    return np.zeros((n_cores, 2), np.int64) if off is None else off
 
 
 @dataclass(frozen=True)
@@ -565,7 +599,9 @@ def build_report(chip, records) -> Report:
 
 def _estimate_notes(records) -> Mapping | None:
     """The estimating network model's notes over all inferences (worst case of each), with ``trusted``: whether
-    no tick passed the utilisation up to which its latencies were measured; None for exact models."""
+    no tick passed the utilisation up to which its latencies were measured, and, when some fixed-period ticks
+    ended within the estimate's measured error below the period, ``ticks_near_period`` and
+    ``fixed_period_trusted`` (False: an overrun may have been missed); None for exact models."""
     notes = [r.noc_estimate for r in records if getattr(r, "noc_estimate", None)]
     if not notes:
         return None
@@ -574,6 +610,13 @@ def _estimate_notes(records) -> Mapping | None:
     out["backlog_cycles_max"] = max(n["backlog_cycles_max"] for n in notes)
     out["ticks_above_trusted"] = sum(n["ticks_above_trusted"] for n in notes)
     out["trusted"] = out["ticks_above_trusted"] == 0
+    # fixed sync: ticks that ended within the estimate's measured error below the period (may have overrun);
+    # only when there are any
+    near = sum(n.get("ticks_near_period", 0) for n in notes)
+    if near:
+        out["ticks_near_period"] = near
+        out["near_period_margin"] = next(n["near_period_margin"] for n in notes if "near_period_margin" in n)
+        out["fixed_period_trusted"] = False
     return _frozen_map(out)
 
 

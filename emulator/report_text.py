@@ -16,10 +16,23 @@ ENGINE_NOTES = {
 
 
 def _estimate_note(r) -> str:
-    """The estimating network model's trust flag on its packet latencies ('' for exact models)."""
+    """The estimating network model's trust flags: its packet latencies, and (fixed sync) ticks that may have
+    overrun the period unseen ('' for exact models)."""
     e = r.noc_estimate
     if e is None:
         return ""
+    return _latency_note(e) + _near_period_note(e)
+
+
+def _near_period_note(e) -> str:
+    if not e.get("ticks_near_period"):
+        return ""
+    return (f"\nWARNING fixed period: in {e['ticks_near_period']} tick(s) the estimated work ended within "
+            f"{100 * e['near_period_margin']:.0f} % below the period, the estimate's largest measured "
+            "underestimate: an overrun may have been missed (run --engine fast to check; noc/README.md)")
+
+
+def _latency_note(e) -> str:
     if e["trusted"]:
         return (f"\npacket latencies: {e['latency_model']}; busiest link offered up to "
                 f"{e['busiest_link_utilisation_max']:.2f} of its capacity (measured up to {e['trusted_utilisation']:g})")

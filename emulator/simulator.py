@@ -38,6 +38,7 @@ import simpy
 from emulator import _tick
 from emulator.energy import EVENT_NAMES, N_EVENTS
 from emulator.links import chips_of_link, link_busy_cycles, link_name
+from emulator.off_chip import SourceCrossings
 from emulator.timing import PKT, SYN, TickTiming, core_overrun, link_overrun, port_overrun
 
 LAT_HIST_BINS = 64  # initial size; grows by doubling
@@ -62,6 +63,9 @@ class InferenceRecord:
     # spikes dropped on binary axons (TrueNorth: a second spike on one axon for one tick ORs), whole inference
     duplicate_axon_spikes: int = 0
     noc_estimate: dict | None = None  # an estimating network model's notes on its latencies (emulator.fused)
+    # a system of chips: off-chip hops (east-west, north-south) of each source core position, int64 [C, 2]
+    # (emulator.off_chip); None on a single chip
+    per_core_off_chip: np.ndarray | None = None
 
     @classmethod
     def empty(cls, chip, ticks: int, input_events: int, probes: Probes) -> InferenceRecord:
@@ -168,6 +172,7 @@ class TickTimer:
         self.x, self.y = np.asarray(x, np.int32), np.asarray(y, np.int32)
         self.buffers = PacketBuffers()
         self.n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
+        self.crossings = SourceCrossings.of(chip)   # a system's off-chip hops per spike of each neuron; None: one chip
 
 
 class InferenceRun:
@@ -184,6 +189,14 @@ class InferenceRun:
         self.counts = np.zeros((C, N_EVENTS), np.int64)  # this tick's counts, reused
         self.is_out = np.full(self.cores.n_neurons, -1, np.int64)
         self.is_out[self.w.out_neuron] = np.arange(self.w.out_neuron.size)
+        # a system: each neuron's spikes, turned into per-core off-chip hops when the inference ends (finish)
+        self.spike_count = np.zeros(self.cores.n_neurons, np.int64) if timer.crossings is not None else None
+
+    def finish(self) -> InferenceRecord:
+        """The inference's record, with a system's per-core off-chip hops (:mod:`emulator.off_chip`)."""
+        if self.spike_count is not None:
+            self.rec.per_core_off_chip = self.timer.crossings.per_core(self.spike_count)
+        return self.rec
 
     def process(self, env: simpy.Environment):
         for t in range(self.spikes_in.shape[0]):
@@ -204,6 +217,8 @@ class InferenceRun:
         counts[:, :4] = self.cores.last_counts
         self.rec.duplicate_axon_spikes += self.cores.last_duplicates
         self._record_outputs(t, spikes)
+        if self.spike_count is not None:
+            self.spike_count[spikes] += 1      # a tick's spikes are distinct neurons
         self._deliver_inputs(t)
         busy_max, net_end = self._send_packets(t, spikes, counts)
         ph = self.timer.timing.phases(busy_max, net_end)
@@ -309,7 +324,7 @@ def run_batch(chip, spikes: np.ndarray, probes=None, progress: bool | None = Non
         run = InferenceRun(chip, spikes_in, probes, timer, bar)
         env.process(run.process(env))
         env.run()
-        return run.rec
+        return run.finish()
 
     return batch_result(chip, spikes, probes, progress, one, chip.cores.reset)
 

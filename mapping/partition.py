@@ -155,39 +155,49 @@ def source_offsets(net: Network) -> dict[str, int]:
 def synapse_table(net: Network, pop: str, offsets: dict[str, int]) -> SynapseTable:
     """All synapses into ``pop``, duplicates (same post, source, delay) summed.
 
-    One sort of the packed key ``(post, source, delay)`` orders the table and finds the duplicates; the
-    projections are copied into the table's arrays one at a time, so besides the table itself the peak holds
-    one projection's COO, the key and the sort order (about 40 bytes per synapse on top of the table's 32).
+    Each projection's COO is packed, one projection at a time, into one int64 key per synapse,
+    ``key = (post x M + source) x 1024 + delay`` (``M``: the global source ids, > every source), beside its
+    weight; one stable sort of the keys orders the table and finds the duplicates (summed in their original
+    order), and post, source and delay are unpacked from the sorted keys (sequential arithmetic, no gathers).
+    Besides the table the peak holds one projection's COO, the keys, the weights and the sort order (about 32
+    bytes per synapse on top of the table's 32).
     """
     projs = net.projections_into(pop)
     size = net.population(pop).size
     n = sum(_n_entries(p) for p in projs)
-    post, src = np.empty(n, np.int64), np.empty(n, np.int64)
-    delay, w = np.empty(n, np.int64), np.empty(n, np.float64)
+    n_src = max((offsets[item.name] + int(item.size) for item in (*net.inputs, *net.populations)), default=1)
+    key, w = np.empty(n, np.int64), np.empty(n, np.float64)
     k = 0
     for proj in projs:
         r, c, v, d = proj.coo()
+        _check_delays(pop, d)
         m = r.size
-        post[k:k + m], src[k:k + m], delay[k:k + m], w[k:k + m] = r, c + offsets[proj.pre], d, v
+        key[k:k + m] = (r * n_src + (c + offsets[proj.pre])) * 1024 + d
+        w[k:k + m] = v
         k += m
         del r, c, v, d
-    post, src, delay, w = post[:k], src[:k], delay[:k], w[:k]
+    key, w = key[:k], w[:k]
     if not k:
         z = np.zeros(0, np.int64)
         return SynapseTable(z, z, z, np.zeros(0), np.zeros(size + 1, np.int64))
-    if delay.max() >= 1024:
-        raise MappingError(f"population {pop!r}: delay {int(delay.max())} ticks is beyond any chip (< 1024)")
-    key = (post * (src.max() + 1) + src) * 1024 + delay
     order = np.argsort(key, kind="stable")
     key = key[order]
     start = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    del key
-    first = order[start]
     summed = np.add.reduceat(w[order], start) if start.size < k else w[order]
-    del order
-    post, src, delay = post[first], src[first], delay[first]
+    del order, w
+    if start.size < k:
+        key = key[start]
+    src_delay = key % (n_src * 1024)
+    post, src, delay = key // (n_src * 1024), src_delay // 1024, src_delay % 1024
+    del key, src_delay
     ptr = np.searchsorted(post, np.arange(size + 1)).astype(np.int64)
     return SynapseTable(post, src, delay, summed, ptr)
+
+
+def _check_delays(pop: str, delay: np.ndarray) -> None:
+    """Delays fit the packed key's 10-bit field (sources are in range: the network checked its indices)."""
+    if delay.size and delay.max() >= 1024:
+        raise MappingError(f"population {pop!r}: delay {int(delay.max())} ticks is beyond any chip (< 1024)")
 
 
 def _n_entries(proj) -> int:
@@ -243,7 +253,10 @@ def _largest_end(table: SynapseTable, a: int, n: int, limits: dict, copies: int 
 def _make_slice(name: str, table: SynapseTable, a: int, b: int, reason: str, copies: int = 1) -> Slice:
     lo, hi = table.ptr[a], table.ptr[b]
     keys = table.keys(lo, hi)
-    uniq, inv = np.unique(keys, return_inverse=True)
+    # np.unique(keys, return_inverse=True) without sorting every synapse: the range's first occurrences (the
+    # table's cached prev) are its distinct keys; sort those and look each synapse's key up among them
+    uniq = np.sort(keys[table.prev[lo:hi] < lo])
+    inv = np.searchsorted(uniq, keys)
     # local axon and neuron indices fit int32 (a core has < 2**31 of either): half the memory of int64, and
     # the core program takes them as they are
     return Slice(name, a, b, np.repeat(uniq // 1024, copies), np.repeat(uniq % 1024, copies), inv.astype(np.int32),

@@ -4,8 +4,9 @@
 Exact: routes, ``hops``, ``hops_ew`` / ``hops_ns``, per-link flits. Estimated: ``deliver_cycle`` (link
 loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``. In a system of chips each
 packet's delivery is delayed by its off-chip links' extra zero-load latency, ``k (Lx + F (s - 1) - L)`` for
-``k`` crossings, and its wait is the larger of the flow model's own bottleneck wait and its waits in a
-first-come first-served queue at each off-chip link it crosses (:func:`off_chip_waits`; one wait per packet). The model is specified, in
+``k`` crossings, and its wait is the largest of the flow model's own bottleneck wait, its waits in a
+first-come first-served queue at each off-chip link it crosses (:func:`off_chip_waits`) and its wait behind
+packets queued for an off-chip link upstream of it (:func:`tree_saturation_waits`; one wait per packet). The model is specified, in
 NumPy, in :mod:`noc.flow_reference`; this engine runs the same computation compiled (``_flow_kernels.pyx``),
 O(packets + links) per call, and the tests hold the two to identical results. Measured errors against the
 exact engine: ``noc/README.md``.
@@ -21,7 +22,7 @@ from noc.engine import BatchLimits, check_batch
 from noc.flow_reference import UNIFORM_WIDTH, estimate, hol_work_scale, router_outputs, service_times
 from noc.model import RouterParams
 from noc.result import NOT_DELIVERED, NocResult
-from noc.routing import first_axis
+from noc.routing import first_axis, route_entries
 from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
 
 
@@ -95,8 +96,75 @@ def _off_chip_delivery(topo: MeshTopology, p: RouterParams, b, deliver: np.ndarr
     k = topo.chip_crossings(b.src_core, b.dst_core)
     zero = b.inject_cycle + p.zero_load_latency(topo.hop_distance(b.src_core, b.dst_core))
     w_off = off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
-    late = zero + k * (p.off_land - p.link) + np.maximum(deliver - zero, w_off)
+    w_tree = tree_saturation_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle, w_off)
+    late = zero + k * (p.off_land - p.link) + np.maximum(np.maximum(deliver - zero, w_off), w_tree)
     return np.where(deliver >= 0, late, deliver)
+
+
+def tree_saturation_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, dst_core: np.ndarray,
+                          inject: np.ndarray, w_off: np.ndarray) -> np.ndarray:
+    """Cycles each packet waits behind packets queued for an off-chip link (int64 ``[packets]``; an
+    approximation: *tree saturation*).
+
+    A packet that queues for an off-chip link (``w_off > 0``, :func:`off_chip_waits`) holds the FIFO input
+    buffers of its route upstream of that link until it leaves the queue, so it blocks the packets behind it on
+    those on-chip links, whether they cross a chip edge or not (with one VC the queue spreads back along the
+    feeding line). So on every on-chip link ``l`` a crossing packet ``q`` passes before its last off-chip link,
+    at its zero-load time ``tau_ql``, it is *released* at ``r_ql = tau_ql + w_off(q)``, and any other packet
+    ``p`` passing ``l`` at ``tau_pl >= tau_ql`` (first come, first served) waits::
+
+        w_tree(p) = max over p's on-chip links l of max(0, max{ r_ql : tau_ql <= tau_pl } - tau_pl)
+
+    (``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)``, ``j`` links and ``c`` of them off chip before
+    ``l``). :func:`_off_chip_delivery` keeps the largest of it, ``w_off`` and the flow model's own wait. It
+    ignores how far back the queue really reaches (the buffers it fills), so it can overestimate a packet
+    that joins the feeding line far upstream of a short queue; and a packet's own wait does not delay its
+    arrival at its later links (the queue it joins there is not lengthened by it), so it can underestimate
+    where blocked packets block others in turn. Whole cycles (every time is an integer)."""
+    n = len(src_core)
+    if not (w_off > 0).any():
+        return np.zeros(n, np.int64)
+    src = topo.router_of_core(np.asarray(src_core, np.int64))
+    pkt, hop, link = route_entries(topo, p.routing, src, topo.router_of_core(np.asarray(dst_core, np.int64)))
+    off = topo.link_off_chip[link]
+    # off-chip links before each link: the chip columns and rows between the source and the link's router
+    sx, sy = topo.coords(src[pkt])
+    lx, ly = topo.coords(topo.link_src[link])
+    off_before = (np.abs(sx // topo.chip_width - lx // topo.chip_width)
+                  + np.abs(sy // topo.chip_height - ly // topo.chip_height))
+    last_off = np.full(n, -1, np.int64)
+    np.maximum.at(last_off, pkt[off], hop[off])
+    blocker = ~off & (w_off[pkt] > 0) & (hop < last_off[pkt])
+    if not blocker.any():      # the queued packets meet their off-chip link first: no on-chip link held
+        return np.zeros(n, np.int64)
+    # only the links some blocker passes can make anyone wait
+    busy = np.zeros(topo.n_links, bool)
+    busy[link[blocker]] = True
+    keep = busy[link] & ~off
+    pkt, link, blocker = pkt[keep], link[keep], blocker[keep]
+    tau = (inject[pkt] + p.injection + p.pipeline + hop[keep] * (p.pipeline + p.link)
+           + off_before[keep] * (p.off_land - p.link))
+    return _released_after(link, tau, np.where(blocker, tau + w_off[pkt], -1), blocker, pkt, n)
+
+
+def _released_after(link, tau, release, blocker, pkt, n: int) -> np.ndarray:
+    """Per packet (int64 ``[n]``): the largest ``max(0, R - tau)`` over its entries that are not ``blocker``,
+    ``R`` the latest ``release`` of the blockers on the same link at or before its ``tau`` (blockers first on
+    ties): a segmented running maximum over the entries sorted by (link, tau, blocker first); integer cycles."""
+    t0 = int(tau.min())
+    span = 2 * (int(tau.max()) - t0 + 1)
+    order = np.argsort(link.astype(np.int64) * span + 2 * (tau - t0) + ~blocker)   # equal keys: any order
+    lk, t, r = link[order], tau[order], release[order]
+    group = np.r_[0, np.cumsum(lk[1:] != lk[:-1])]
+    floor = min(int(r.min()), t0) - 1                                  # below every tau: no wait without a blocker
+    lift = group * (int(r.max()) - floor + 1)                          # later links lie above earlier ones
+    run = np.maximum.accumulate(np.where(blocker[order], r, floor) + lift) - lift
+    wait = np.zeros(link.size, np.int64)
+    wait[order] = np.maximum(run - t, 0)
+    out = np.zeros(n, np.int64)
+    ask = ~blocker
+    np.maximum.at(out, pkt[ask], wait[ask])
+    return out
 
 
 def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, dst_core: np.ndarray,
@@ -113,7 +181,7 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     from noc.contention import off_chip_service_time
 
     n = len(src_core)
-    ent = _crossings(topo, first_axis(p.routing) == 0, src_core, dst_core)
+    ent = route_crossings(topo, first_axis(p.routing) == 0, src_core, dst_core)
     if ent is None:
         return np.zeros(n, np.int64)
     pkt, link, hops_before, off_before = ent
@@ -133,9 +201,10 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     return np.ceil(np.bincount(pkt, weights=wait, minlength=n) - 1e-9).astype(np.int64)
 
 
-def _crossings(topo: MeshTopology, x_first: bool, src_core, dst_core):
+def route_crossings(topo: MeshTopology, x_first: bool, src_core, dst_core):
     """Each chip crossing of each packet's dimension-order route: (packet, link id, links before it on the
-    route, off-chip links before it), or None if no route crosses a chip edge."""
+    route, off-chip links before it), or None if no route crosses a chip edge. Also the sources of the loads
+    estimate's first-arrival wait (:func:`noc.loads_estimate.off_chip_sources`)."""
     sx, sy = topo.coords(topo.router_of_core(np.asarray(src_core, np.int64)))
     tx, ty = topo.coords(topo.router_of_core(np.asarray(dst_core, np.int64)))
     kx = np.abs(sx // topo.chip_width - tx // topo.chip_width)

@@ -30,8 +30,19 @@ against the cycle-exact engine is measured and asserted (tests/emulator/test_loa
 trip over their ``Dx // F`` slots) and extra latency ``x = Lx + F (s - 1) - L`` cycles per crossing. Then::
 
     inj   = max_k [ max(busy_k, a_k + pkt_k s_inj cyc) + (T0(hmax_k) + X_k) cyc ]
-    link  = t_a + (T0(1) + x_l - F + n_l s_l') cyc      l: the link with the largest x_l + n_l s_l
+    link  = t_a + (T0(1) + x_l + w_l - F + n_l s_l') cyc      l: the link with the largest x_l + w_l + n_l s_l'
     (s_l = s_off, x_l = x on an off-chip link; s_link, 0 on chip; s_l' = max(s_l, s_link / h) when contended)
+    w_l   = min over the sources (k, r) of link l with packets this tick of (a_k - t_a) / cyc + r (P + L)
+            (0 on chip)
+
+The **first-arrival wait** ``w_l`` (cycles): an off-chip link's packets come from the cores whose routes cross
+it (``(k, r)``: core position ``k``, its routes reach the link after at least ``r`` hops; static, from the wiring:
+:func:`off_chip_sources`), so its busy period cannot start before the earliest of those cores' first packet has
+travelled to it. ``t_a`` (the earliest packet of any core) starts it too early when the cores feeding the link
+start late in the tick or far from the chip edge (60 random two-chip systems, ``benchmarks/loads_systems_error.py``:
+latency per inference -15.2 .. +14.2 % without it, -7.8 .. +14.2 % with it, mean of abs 3.6 %; noc/README.md).
+It is a lower bound of the arrival of the link's first packet, so the link bound stays a lower bound of that
+link's drain. The estimate can still end a tick's work early (:data:`WORK_END_LOW_MARGIN`).
 
 The **head-of-line feed bound** ``s_link / h``: a contended output loses service because the router's FIFO
 inputs present packets for it at most ``h`` per on-chip service time; an output slower than that (an off-chip
@@ -84,6 +95,14 @@ from noc.topology import DIRECTIONS, E, MeshTopology, N, S, W
 # Busiest-link offered utilisation (over the tick's injection window) beyond which the report flags the
 # drain-backlog latencies: the highest measured (bench-A, 3.2, errors within 25 %: noc/README.md) plus 25 %.
 TRUSTED_UTILISATION = 4.0
+
+# The estimate's network end can err low (it has no per-packet times: queues upstream of a bottleneck, credits
+# returned late by a blocked downstream port). The largest underestimate of a tick's work end max(compute,
+# network end) measured against the exact engine (noc/README.md, "Loads estimate" under "Off-chip links":
+# random two-chip systems and single chips, benchmarks/loads_systems_error.py; the bench-A slice): a fixed-period
+# tick with packets whose estimated work ends within this fraction below the period may have overrun it, and
+# the report says so (``noc_estimate.ticks_near_period``, emulator.fused.near_period_ticks).
+WORK_END_LOW_MARGIN = 0.36
 
 # The order in which the estimate (and the compiled loop) scans the link grids for the busiest link.
 GRID_ORDER = (E, W, N, S)
@@ -186,6 +205,57 @@ def core_off_chip_extra(est: LoadsEstimate, topo: MeshTopology, src_pos: np.ndar
     return out
 
 
+def off_chip_sources(est: LoadsEstimate, topo: MeshTopology, routing: str, src_pos: np.ndarray,
+                     src_core: np.ndarray, dst_core: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sources of every off-chip link (module docstring, ``w_l``) as CSR rows by link id: ``(ptr int64
+    [n_links + 1], pos int32, reach float64 cycles)``, one entry per (link, core position) with the fewest hops
+    ``r`` before the link of any of that core's routes, ``reach = r (P + L)`` (every hop priced on chip: a lower
+    bound). The routes are ``src_core -> dst_core`` (chip core ids) of core positions ``src_pos`` (one per packet
+    route of the wiring); their chip crossings are :func:`noc.flow_engine.route_crossings`'. Empty rows on one
+    chip."""
+    from noc.flow_engine import route_crossings
+    from noc.routing import first_axis
+
+    ptr = np.zeros(topo.n_links + 1, np.int64)
+    empty = ptr, np.zeros(0, np.int32), np.zeros(0)
+    if not est.has_off_chip or not len(src_pos):
+        return empty
+    key = np.unique(np.asarray(src_pos, np.int64) * topo.n_cores + np.asarray(dst_core, np.int64))
+    pos = key // topo.n_cores
+    core_of_pos = np.zeros(int(pos.max()) + 1, np.int64)
+    core_of_pos[np.asarray(src_pos, np.int64)] = np.asarray(src_core, np.int64)
+    ent = route_crossings(topo, first_axis(routing) == 0, core_of_pos[pos], key % topo.n_cores)
+    if ent is None:
+        return empty
+    pair, link, hops, _ = ent
+    at = pos[pair]
+    order = np.lexsort((hops, at, link))          # per (link, position) the fewest hops first
+    link, at, hops = link[order], at[order], hops[order]
+    keep = np.ones(link.size, bool)
+    keep[1:] = (link[1:] != link[:-1]) | (at[1:] != at[:-1])
+    link, at, hops = link[keep], at[keep], hops[keep]
+    ptr[1:] = np.cumsum(np.bincount(link, minlength=topo.n_links))
+    return ptr, at.astype(np.int32), hops * float(est.pipeline + est.link)
+
+
+def link_waits(est: LoadsEstimate, cycle_ns: float, core: dict, a: np.ndarray, t_a: float,
+               link_packets: np.ndarray) -> np.ndarray:
+    """``w_l`` (cycles, float64 per link id; module docstring) of the links with packets, from the sources of
+    ``core["link_sources"]`` (:func:`off_chip_sources`; none: all 0) and ``a`` (each core's earliest packet, ns;
+    cores without packets are not sources this tick)."""
+    w = np.zeros(link_packets.size)
+    sources = core.get("link_sources")
+    if sources is None:
+        return w
+    ptr, pos, reach = sources
+    for lk in np.flatnonzero((link_packets > 0) & (np.diff(ptr) > 0)).tolist():
+        k, r = pos[ptr[lk]:ptr[lk + 1]], reach[ptr[lk]:ptr[lk + 1]]
+        live = core["packets"][k] > 0
+        if live.any():
+            w[lk] = float(((a[k[live]] - t_a) / cycle_ns + r[live]).min())
+    return w
+
+
 def cell_tables(est: LoadsEstimate, topo: MeshTopology, cell_link: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:meth:`LoadsEstimate.link_tables` per cell of the compiled loop's link grids (``cell_link``: link id per
     cell, -1 where there is none: on-chip figures)."""
@@ -196,10 +266,12 @@ def cell_tables(est: LoadsEstimate, topo: MeshTopology, cell_link: np.ndarray) -
             np.ascontiguousarray(np.where(real, x_l[ids], 0.0), np.float64))
 
 
-def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarray) -> int | None:
+def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarray,
+                 wait: np.ndarray | None = None) -> int | None:
     """The link the estimate blames (id; None without link traffic): the most packets on one chip, in a system
-    the latest drain ``x_l + n_l s_l'`` (``s_l'``: :meth:`LoadsEstimate.link_service`, the head-of-line share
-    included); the first in the scan order (:func:`grid_links`) on ties."""
+    the latest drain ``x_l + w_l + n_l s_l'`` (``s_l'``: :meth:`LoadsEstimate.link_service`, the head-of-line
+    share included; ``w_l``: ``wait``, :func:`link_waits`, default 0); the first in the scan order
+    (:func:`grid_links`) on ties."""
     order = grid_links(topo)
     scan = link_packets[order]
     if not scan.size or scan.max() <= 0:
@@ -207,7 +279,8 @@ def busiest_link(est: LoadsEstimate, topo: MeshTopology, link_packets: np.ndarra
     if not est.has_off_chip:
         return int(order[int(np.argmax(scan))])
     s_l, x_l = est.link_tables(topo)
-    drain = [x_l[lk] + link_packets[lk] * est.link_service(link_packets, lk, router_peers(topo, lk), s_l[lk])
+    w = np.zeros(link_packets.size) if wait is None else wait
+    drain = [x_l[lk] + w[lk] + link_packets[lk] * est.link_service(link_packets, lk, router_peers(topo, lk), s_l[lk])
              if link_packets[lk] > 0 else -np.inf for lk in order]
     return int(order[int(np.argmax(drain))])
 
@@ -217,25 +290,29 @@ def network_end(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mesh
     """The tick's network end (ns) by the module docstring.
 
     ``core``: per-core arrays ``integ``, ``update``, ``busy`` (ns), ``packets``, ``hmax`` (longest route, hops),
-    ``n`` (neurons), and in a system ``off_x`` (``X_k``, :func:`core_off_chip_extra`); ``link_packets``:
-    packets per link id; ``deliveries``: packets delivered per core.
+    ``n`` (neurons), and in a system ``off_x`` (``X_k``, :func:`core_off_chip_extra`) and ``link_sources``
+    (:func:`off_chip_sources`; optional: no first-arrival waits); ``link_packets``: packets per link id;
+    ``deliveries``: packets delivered per core.
     """
     has = core["packets"] > 0
     if not has.any():
         return 0.0
-    a = core["integ"][has] + core["update"][has] / core["n"][has] + spike_ns
+    a_all = core["integ"] + core["update"] / core["n"] + spike_ns
+    a = a_all[has]
     inj_end = np.maximum(core["busy"][has], a + core["packets"][has] * est.s_inj * cycle_ns)
     t0 = est.t0(core["hmax"][has]) + (core["off_x"][has] if est.has_off_chip else 0.0)
     inj = float((inj_end + t0 * cycle_ns).max())
     t_a = float(a.min())
     net = inj
-    busiest = busiest_link(est, topo, link_packets)
+    wait = link_waits(est, cycle_ns, core, a_all, t_a, link_packets) if est.has_off_chip else None
+    busiest = busiest_link(est, topo, link_packets, wait)
     if busiest is not None:
         s_l, x_l = est.link_tables(topo) if est.has_off_chip else (None, None)
         x = 0.0 if s_l is None else float(x_l[busiest])
+        w = 0.0 if wait is None else float(wait[busiest])
         s = est.link_service(link_packets, busiest, router_peers(topo, busiest),
                              None if s_l is None else float(s_l[busiest]))
-        net = max(net, t_a + (est.t0(1) + x - est.flits + link_packets[busiest] * s) * cycle_ns)
+        net = max(net, t_a + (est.t0(1) + x + w - est.flits + link_packets[busiest] * s) * cycle_ns)
     return max(net, t_a + (est.t0(0) - est.flits + int(deliveries.max(initial=0)) * est.s_ej) * cycle_ns)
 
 
@@ -250,7 +327,11 @@ def drain_record(est: LoadsEstimate, cycle_ns: float, spike_ns: float, topo: Mes
     inj = float((inj_end + t0 * cycle_ns).max())
     net = network_end(est, cycle_ns, spike_ns, topo, core, link_packets, deliveries)
     window = float(core["busy"][has].max() - a.min())
-    busiest = busiest_link(est, topo, link_packets)
+    wait = None
+    if est.has_off_chip:
+        wait = link_waits(est, cycle_ns, core, core["integ"] + core["update"] / core["n"] + spike_ns, float(a.min()),
+                          link_packets)
+    busiest = busiest_link(est, topo, link_packets, wait)
     n_link = 0.0 if busiest is None else float(link_packets[busiest])
     s_own = est.s_link    # the busiest link's own cycles per packet: an off-chip link's in a system
     if est.has_off_chip and busiest is not None:

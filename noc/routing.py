@@ -205,12 +205,16 @@ def segments(topo: MeshTopology, routing: str, src_router, dst_router) -> tuple[
 def links(topo: MeshTopology, routing: str, src_router, dst_router) -> tuple[np.ndarray, np.ndarray]:
     """Every link of every route: ``(packet int64[K], link int32[K])``, packet by packet in route order (the
     vectorised :func:`route_links`)."""
-    parts = [_segment_links(topo, seg) for seg in segments(topo, routing, src_router, dst_router)]
-    pkt = np.concatenate([p[0] for p in parts])
-    hop = np.concatenate([p[1] for p in parts])
-    link = np.concatenate([p[2] for p in parts])
+    pkt, hop, link = route_entries(topo, routing, src_router, dst_router)
     order = np.lexsort((hop, pkt))
     return pkt[order], link[order]
+
+
+def route_entries(topo: MeshTopology, routing: str, src_router, dst_router):
+    """Every link of every route, unordered: ``(packet int64[K], hop int64[K], link int32[K])``, ``hop`` the
+    links before it on its route (:func:`links` sorts them into route order)."""
+    parts = [_segment_links(topo, seg) for seg in segments(topo, routing, src_router, dst_router)]
+    return tuple(np.concatenate([q[i] for q in parts]) for i in range(3))
 
 
 def _segment_links(topo: MeshTopology, seg: Segment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

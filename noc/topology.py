@@ -135,9 +135,15 @@ class MeshTopology:
         """Off-chip links on every minimal route from ``src_core`` to ``dst_core`` (scalar or array): the chip
         columns plus the chip rows it crosses, ``|sx // cw - tx // cw| + |sy // ch - ty // ch|``, whatever the
         dimension order (an x run crosses the same chip columns on any row)."""
+        ew, ns = self.chip_crossings_xy(src_core, dst_core)
+        return ew + ns
+
+    def chip_crossings_xy(self, src_core, dst_core):
+        """The off-chip links of :meth:`chip_crossings` by direction: ``(|sx // cw - tx // cw|, |sy // ch - ty //
+        ch|)``, the east-west ones (chip columns crossed) and the north-south ones (chip rows crossed)."""
         sx, sy = self.coords(self.router_of_core(src_core))
         tx, ty = self.coords(self.router_of_core(dst_core))
-        return abs(sx // self.chip_width - tx // self.chip_width) + abs(sy // self.chip_height - ty // self.chip_height)
+        return abs(sx // self.chip_width - tx // self.chip_width), abs(sy // self.chip_height - ty // self.chip_height)
 
     def _chip_arrays(self):
         cached = self.__dict__.get("_chips")

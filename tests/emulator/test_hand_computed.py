@@ -175,7 +175,21 @@ def test_two_chips_by_hand(engine):
     assert "off chip" in text and "1.0 x 100 pJ" in text and "2.0 on chip x 5 pJ" in text
 
 
+# Per-core rows of the two-chip run (dynamic energy, the off-chip hop priced as a flit):
+#   core 0: syn 1 x 1 + active 2 x 2 (t1, t2) + inactive 2 x 1 (t0, t3) + spike 3 + packet 4 + its 3 E-W hops:
+#           2 on chip x 5 + 1 off chip x 1 flit x 100 = 1 + 4 + 2 + 3 + 4 + 10 + 100 = 124 pJ, 1 off-chip flit;
+#   core 3: syn 1 + active 2 x 2 (t2, t3) + inactive 2 x 1 (t0, t1) + spike 3 + delivery 7 = 17 pJ, 0 flits;
+#   sum 141 pJ = the dynamic total, and 1 off-chip flit = mean.off_chip.flits_off_chip.
+@pytest.mark.parametrize("engine", ["fast", "simpy", "flow", "loads"])   # counts are exact on every engine
+def test_two_chips_per_core_rows_by_hand(engine):
+    rep = _two_chip_result(engine).report
+    rows = [c.to_dict() for c in rep.per_core]
+    assert [(r["core"], r["energy_pj"], r["off_chip_flits"]) for r in rows] == [(0, 124.0, 1.0), (3, 17.0, 0.0)]
+    assert sum(r["energy_pj"] for r in rows) == rep.mean.energy_pj.total - rep.mean.energy_pj.by_op["static"] == 141.0
+
+
 def test_single_chip_reports_carry_no_off_chip_keys(result):
     d = result.report.to_dict()
     assert "off_chip" not in d["mean"] and "off_chip_flit_pj" not in d["unit_costs"]
     assert "off_chip_flits" not in d["mean"]["energy_pj"]["by_op"] and "off chip" not in result.report.to_text()
+    assert all("off_chip_flits" not in row for row in d["per_core"])

@@ -39,6 +39,7 @@ CONFIGS = {
     "silicon-refractory": lambda: _variant(refractory="silicon", refractory_ticks_max=3),
     "yx-routing": lambda: _yx(),
     "two-chips": lambda: _two_chips(),
+    "stacked-chips-yx": lambda: _stacked_yx(),
     # register widths, decay and input shift off the Loihi defaults: the 32-bit path with other constants, and
     # registers too wide for it (the int64 rules)
     "narrow-registers": lambda: _variant(membrane_bits=14, current_bits=16, decay_bits=10, input_shift=3),
@@ -74,6 +75,13 @@ def _two_chips(sync: str = "barrier", **off) -> object:
     link = {"latency_cycles": 4, "serialisation_cycles_per_flit": 3, "energy_pj_per_flit": 50.0, **off}
     return config_from_dict({"name": "two-small", "system": {
         "chip": config_to_dict(small_config("loihi_lif", sync=sync)), "chips_x": 2, "off_chip": link}})
+
+
+def _stacked_yx() -> object:
+    """Two small_config chips stacked (a 3 x 4 mesh), YX routing: crossings along y, after the x run."""
+    link = {"latency_cycles": 6, "serialisation_cycles_per_flit": 2, "energy_pj_per_flit": 50.0}
+    d = config_to_dict(_yx())
+    return config_from_dict({"name": "stacked-small", "system": {"chip": d, "chips_x": 1, "chips_y": 2, "off_chip": link}})
 
 
 def _yx():
@@ -307,6 +315,30 @@ def test_untrusted_estimate_is_flagged(monkeypatch):
     rep = Chip.from_config(cfg, noc_engine="loads").program(mapped).run(spikes[:, :10]).report
     assert not rep.noc_estimate["trusted"] and rep.noc_estimate["ticks_above_trusted"] > 0
     assert "NOT TRUSTED" in rep.to_text()
+
+
+def test_ticks_near_a_fixed_period_are_flagged():
+    """The estimate can err low (by up to noc.loads_estimate.WORK_END_LOW_MARGIN of a tick's work end, measured):
+    fixed-period ticks with packets whose estimated work ends that close below the period may have overrun, and
+    the report counts them and marks the fixed-period check untrusted (JSON and text); on this two-chip system
+    (60 ns period, 2 inferences) 4 light ticks end between 38.4 and 60 ns; most others overran the period.
+    Barrier runs carry no such keys."""
+    from noc.loads_estimate import WORK_END_LOW_MARGIN
+
+    cfg = _two_chips(sync="fixed")
+    mapped = random_mapped(cfg, 201)
+    spikes = random_inputs(201, 2, 20, mapped.n_inputs, p=0.7) * 2
+    res = _loads_chip(cfg, mapped).run(spikes)
+    near = 0
+    for rec in res.records:
+        work = rec.tick_ns[:, 1] + rec.tick_ns[:, 2]
+        near += int(((rec.per_tick[:, 4] > 0) & (work <= 60.0) & (work > 60.0 * (1 - WORK_END_LOW_MARGIN))).sum())
+    e = res.report.noc_estimate
+    assert near == e["ticks_near_period"] == 4 and e["fixed_period_trusted"] is False
+    assert e["near_period_margin"] == WORK_END_LOW_MARGIN and "ticks_near_period" in res.report.to_dict()["noc_estimate"]
+    assert "WARNING fixed period: in 4 tick(s)" in res.report.to_text()
+    barrier = _loads_chip(_two_chips(), mapped).run(spikes).report
+    assert "ticks_near_period" not in barrier.noc_estimate and "fixed period" not in barrier.to_text()
 
 
 # Asserted bounds on |error| (latency per inference, worst tick); measured values: the table printed with -s,
@@ -547,7 +579,13 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
     (emulator.timing), from the tick's spikes and counts: link loads from the chip's routes
     (noc.routing.links), deliveries and longest routes per core."""
     from emulator.timing import PKT, TickTiming
-    from noc.loads_estimate import LoadsEstimate, core_off_chip_extra, drain_record, network_end
+    from noc.loads_estimate import (
+        LoadsEstimate,
+        core_off_chip_extra,
+        drain_record,
+        network_end,
+        off_chip_sources,
+    )
     from noc.routing import links
 
     topo, w, tm = chip.topology, chip.wiring, TickTiming.from_config(chip.cfg)
@@ -556,6 +594,7 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
     n_per_core = np.maximum(np.diff(chip.cores.neuron_offset), 1).astype(np.float64)
     every = w.neuron_pos[np.repeat(np.arange(w.dest_ptr.size - 1), np.diff(w.dest_ptr))]
     off_x = core_off_chip_extra(est, topo, every, w.core_index[every], w.core_index[w.dest_pos], len(w.core_index))
+    sources = off_chip_sources(est, topo, chip.cfg.noc.routing, every, w.core_index[every], w.core_index[w.dest_pos])
     out = np.zeros(rec.tick_ns.shape[0])
     drains = np.zeros((out.size, 3))
     for t in range(out.size):
@@ -569,7 +608,7 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
         integ, update = tm.core_time(counts)
         busy = tm.busy(integ, update, counts[:, PKT])
         core = {"integ": integ, "update": update, "busy": busy, "packets": counts[:, PKT], "hmax": hmax,
-                "n": n_per_core, "off_x": off_x}
+                "n": n_per_core, "off_x": off_x, "link_sources": sources}
         loads = np.bincount(link, minlength=topo.n_links), np.bincount(dst_pos, minlength=counts.shape[0])
         net = network_end(est, tm.cycle_ns, tm.spk_ns, topo, core, *loads)
         out[t] = tm.phases(float(busy.max()), net)[2]
@@ -578,7 +617,7 @@ def _reference_network_phases(chip, rec) -> tuple[np.ndarray, np.ndarray]:
     return out, drains
 
 
-@pytest.mark.parametrize("name", ["default", "yx-routing", "two-chips"])
+@pytest.mark.parametrize("name", ["default", "yx-routing", "two-chips", "stacked-chips-yx"])
 def test_compiled_estimate_equals_its_numpy_specification(name):
     """The fused loop's network phase equals noc.loads_estimate.network_end, tick by tick, bit for bit."""
     cfg = CONFIGS[name]()

@@ -21,6 +21,38 @@ def test_distinct_key_counts_equal_unique():
             assert np.array_equal(table.keys(lo, hi), table.key[lo:hi])
 
 
+def test_slice_axons_equal_unique():
+    """A slice's axons and synapse-to-axon indices (first occurrences sorted, then looked up) are np.unique's."""
+    from mapping.partition import _make_slice
+
+    rng = np.random.default_rng(4)
+    for _ in range(30):
+        n = int(rng.integers(1, 300))
+        post = np.sort(rng.integers(0, 12, n))
+        table = SynapseTable(post, rng.integers(0, 40, n), rng.integers(1, 4, n), np.zeros(n),
+                             np.searchsorted(post, np.arange(13)).astype(np.int64))
+        a = int(rng.integers(0, 12))
+        b = int(rng.integers(a + 1, 13))
+        sl = _make_slice("p", table, a, b, "")
+        lo, hi = table.ptr[a], table.ptr[b]
+        uniq, inv = np.unique(table.key[lo:hi], return_inverse=True)
+        assert np.array_equal(sl.axon_src * 1024 + sl.axon_delay, uniq) and np.array_equal(sl.syn_axon, inv)
+
+
+def test_synapse_table_sums_duplicates_in_their_order():
+    """Duplicate (post, source, delay) synapses are summed in the order given, the table sorted by (post,
+    source, delay) and unpacked from the packed keys (mapping.partition.synapse_table)."""
+    from mapping.network import LIF, Input, Network, Population, Projection
+    from mapping.partition import source_offsets, synapse_table
+
+    w = (np.array([1, 0, 1, 1]), np.array([2, 1, 2, 0]), np.array([0.1, 0.2, 0.7, 0.4]))
+    net = Network([Input("in", 3)], [Population("p", 2, LIF(beta=0.9, threshold=1.0))],
+                  [Projection("in", "p", w, delay=2)], [])
+    t = synapse_table(net, "p", source_offsets(net))
+    assert t.post.tolist() == [0, 1, 1] and t.src.tolist() == [1, 0, 2] and t.delay.tolist() == [2, 2, 2]
+    assert t.weight.tolist() == [0.2, 0.4, 0.1 + 0.7] and t.ptr.tolist() == [0, 1, 3]
+
+
 def _reference_anneal(traffic, cfg, seed):
     """The annealer as first written (per-move ``hops`` on core indices); the fast one must match it."""
     n = traffic.n_slices

@@ -138,7 +138,7 @@ def test_flow_until_and_empty_batch():
 def test_off_chip_crossings_are_the_routes_off_chip_links():
     """The flow model's off-chip queue entries are exactly the off-chip links of each dimension-order route, with
     the links and off-chip links before them."""
-    from noc.flow_engine import _crossings
+    from noc.flow_engine import route_crossings
     from noc.routing import get_routing, route_links
     from tests.noc.conftest import make_system
 
@@ -147,7 +147,7 @@ def test_off_chip_crossings_are_the_routes_off_chip_links():
         topo = MeshTopology.from_config(cfg)
         rng = np.random.default_rng(1)
         src, dst = rng.integers(0, cfg.num_cores, 150), rng.integers(0, cfg.num_cores, 150)
-        pkt, link, before, off_before = _crossings(topo, routing == "xy", src, dst)
+        pkt, link, before, off_before = route_crossings(topo, routing == "xy", src, dst)
         route = get_routing(routing)
         for i in range(src.size):
             links = route_links(topo, route, int(topo.router_of_core(src[i])), int(topo.router_of_core(dst[i])))
@@ -164,9 +164,10 @@ FLOW_SYSTEMS = [((4, 4, 1, 4), (2, 1), {"latency_cycles": 8, "serialisation_cycl
 
 
 def test_flow_error_on_systems_of_chips_is_bounded():
-    """Measured (noc/README.md, "Off-chip links"): drain time within 1 %, mean latency within 9 % below
-    saturation and -35 % at it (the off-chip queue is first come, first served on zero-load arrivals: tree
-    saturation upstream of a saturated off-chip link is not modelled). Asserted: 5 % and 40 %."""
+    """Measured (noc/README.md, "Off-chip links"): drain time within 1 %, mean latency within 8 % below
+    saturation and -19 % at it (the off-chip queue is first come, first served on zero-load arrivals; tree
+    saturation upstream of a saturated off-chip link is priced one level deep: was -35 % without it).
+    Asserted: 5 % and 25 %."""
     from tests.noc.conftest import make_system
 
     for (w, h, cores, depth), (cx, cy), off in FLOW_SYSTEMS:
@@ -180,4 +181,25 @@ def test_flow_error_on_systems_of_chips_is_bounded():
             drain, mean = b.cycles / a.cycles - 1, b.latency.mean() / a.latency.mean() - 1
             print(f"system {cx} x {cy} of {w} x {h}, {n} packets / {span} cycles: drain {100 * drain:+.1f} %, "
                   f"mean latency {100 * mean:+.1f} %")
-            assert abs(drain) <= 0.05 and abs(mean) <= 0.40, (w, h, n, drain, mean)
+            assert abs(drain) <= 0.05 and abs(mean) <= 0.25, (w, h, n, drain, mean)
+
+
+def test_tree_saturation_wait_by_hand():
+    """Two 2 x 1 tiny chips side by side (routers 0 1 | 2 3; I = P = L = 1). Packet q (router 0 -> 3, requested
+    at cycle 1) queues 10 cycles at the off-chip link 1 -> 2; it passes the on-chip link 0 -> 1 at its zero-load
+    time tau = 1 + I + P = 3 and holds it until 13. Packet p (0 -> 1), requested at 2, reaches link 0 -> 1 at 4
+    and waits 13 - 4 = 9 behind it; p3 (0 -> 1, requested at 0, ahead of q) and p2 (2 -> 3, on the far side of
+    q's off-chip link) do not wait."""
+    from noc.flow_engine import tree_saturation_waits
+    from noc.model import RouterParams
+    from tests.noc.conftest import make_cfg, make_system
+
+    cfg = make_system(make_cfg(2, 1, cores=1), 2, 1)
+    topo, p = MeshTopology.from_config(cfg), RouterParams.from_config(cfg)
+    assert (p.injection, p.pipeline, p.link) == (1, 1, 1)
+    src, dst, inject = np.array([0, 0, 2, 0]), np.array([3, 1, 3, 1]), np.array([0, 1, 1, -1]) + 1
+    w_off = np.array([10, 0, 0, 0])
+    assert tree_saturation_waits(topo, p, src, dst, inject, w_off).tolist() == [0, 9, 0, 0]
+    # q from router 1: its off-chip link is its first, it holds no on-chip link
+    assert tree_saturation_waits(topo, p, np.array([1, 0]), np.array([3, 1]), np.array([1, 2]),
+                                 np.array([10, 0])).tolist() == [0, 0]
