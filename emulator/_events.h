@@ -59,13 +59,16 @@ void nm_events_tick(nm_events_t *e, const int32_t *spikes, int64_t n);
    per-neuron record (emulator/_tn_fused.c finds s and d while it schedules the spike). Per packet: the source
    core's packets += 1, hops east-west += |xd - xs|, north-south += |yd - ys|, longest route max= h = their
    sum; the destination's deliveries += 1; hops[h + (width + height - 1) k] += 1 (the zero-load latency
-   histogram, by hop count h and, in a system of chips, off-chip crossings k = |cxd - cxs| + |cyd - cys|); the
+   histogram, by hop count h and, in a system of chips, off-chip crossings k = |cxd - cxs| + |cyd - cys|, which
+   also add to the source core's off-chip hops off[s]); the
    route's two straight runs (XY: the source row, then the destination column; YX: the other way round) as
    +1 / -1 entries of the difference grids after the per-core block (the layout of
    emulator.fused_events.Geometry: E, W lines of `width` cells, N, S lines of `height` cells). */
 typedef struct {
     const int32_t *x, *y;      /* [C] router coordinates of each core position */
     const int32_t *cx, *cy;    /* [C] chip column and row of each core position; NULL on a single chip */
+    int64_t *off;              /* [C][2] off-chip hops (east-west, north-south) by source core position, in a
+                                  system (NULL otherwise): the per-core rows' off-chip flits (emulator/off_chip.py) */
     int64_t *hops;             /* [(width + height - 1) x (chip crossings + 1)] this run's packets by hop count
                                   and crossings */
     int64_t n_cores, width, height;
@@ -96,14 +99,18 @@ static inline void nm_one_packet(nm_events_t *e, const nm_one_t *o, int64_t s, i
     if (dx + dy > e->core_hmax[s])
         e->core_hmax[s] = (int32_t)(dx + dy);
     e->dlv[d] += 1;
-    if (o->hops) {
-        int64_t k = dx + dy;
-        if (o->cx) {   /* a system: off-chip links on the route, whatever the dimension order */
-            const int64_t kx = o->cx[d] - o->cx[s], ky = o->cy[d] - o->cy[s];
-            k += (w + h - 1) * ((kx < 0 ? -kx : kx) + (ky < 0 ? -ky : ky));
+    int64_t k = dx + dy;
+    if (o->cx) {   /* a system: off-chip links on the route, whatever the dimension order */
+        const int64_t kx = o->cx[d] > o->cx[s] ? o->cx[d] - o->cx[s] : o->cx[s] - o->cx[d];
+        const int64_t ky = o->cy[d] > o->cy[s] ? o->cy[d] - o->cy[s] : o->cy[s] - o->cy[d];
+        if (o->off) {
+            o->off[2 * s] += kx;
+            o->off[2 * s + 1] += ky;
         }
-        o->hops[k] += 1;
+        k += (w + h - 1) * (kx + ky);
     }
+    if (o->hops)
+        o->hops[k] += 1;
     if (o->x_first) {
         nm_one_run(grid, 0, wh, ys * w, xs, xd);
         nm_one_run(grid, 2 * wh, 3 * wh, xd * h, ys, yd);

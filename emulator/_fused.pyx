@@ -80,6 +80,7 @@ cdef extern from "_events.h":
         const int32_t* y
         const int32_t* cx
         const int32_t* cy
+        int64_t* off
         int64_t* hops
         int64_t n_cores, width, height
         int x_first
@@ -936,6 +937,9 @@ cdef class FusedKernel:
         cdef bint act = activity.shape[0] > 0
         self.evs.src_count = &src_count[0] if src_count.shape[0] else NULL
         self.one.hops = self.evs.src_count    # one-target chips: packets by hop count instead (count_size)
+        # ... and in a system, after the histogram, each core position's off-chip hops [C][2]
+        self.one.off = &src_count[src_count.shape[0] - 2 * self.n_cores] \
+            if self.one.cx != NULL and src_count.shape[0] >= 2 * self.n_cores else NULL
         if self.compact and not self._load32():
             self.widen()
         if self.bits:

@@ -207,10 +207,12 @@ class FusedPlan:
         events = self._events(geo, w, cores.n_cores)
         self.one_target = events.one is not None
         # the kernel's spike counts: per neuron, or for one-target chips packets per hop count (0 .. w + h - 2)
-        # and chip crossings (0 .. chips_x + chips_y - 2; 0 on one chip), hop count fastest
+        # and chip crossings (0 .. chips_x + chips_y - 2; 0 on one chip), hop count fastest, then in a system
+        # each core position's off-chip hops (east-west, north-south)
         topo = chip.topology
-        self._count_size = (geo.width + geo.height - 1) * (topo.chips_x + topo.chips_y - 1) if self.one_target \
-            else self.n_neurons
+        self._hist_size = (geo.width + geo.height - 1) * (topo.chips_x + topo.chips_y - 1)
+        self._count_size = self.n_neurons if not self.one_target else \
+            self._hist_size + (2 * cores.n_cores if chip.cfg.system is not None else 0)
         self.entry_hops = geo.entry_hops
         self.params = RouterParams.from_config(chip.cfg)
         self._latency_pairs = self._packet_latencies()
@@ -302,8 +304,9 @@ class FusedPlan:
             if bar is not None:
                 bar.update(t1 - t0)
         rec.duplicate_axon_spikes = int(self.kernel.duplicates - dup0)
-        if self.crossings is not None:   # systems never take the one-target events: src_count is per neuron
-            rec.per_core_off_chip = self.crossings.per_core(src_count)
+        if self.crossings is not None:   # a system: each source core's off-chip hops
+            rec.per_core_off_chip = src_count[self._hist_size:].reshape(-1, 2).copy() if self.one_target \
+                else self.crossings.per_core(src_count)
         if timed:
             rec.latency_hist = estimated_latency_histogram(self._zero_load_histogram(src_count), drain[:, 0],
                                                            drain[:, 1])
@@ -321,7 +324,7 @@ class FusedPlan:
         if self.one_target:
             top = self.params.zero_load_latency(self.entry_hops, crossings).max(initial=0)
             lines = self.chip.topology.width + self.chip.topology.height - 1
-            hops, off = np.divmod(np.arange(self._count_size, dtype=np.int64), lines)[::-1]
+            hops, off = np.divmod(np.arange(self._hist_size, dtype=np.int64), lines)[::-1]
             lat = self.params.zero_load_latency(hops, off if self.chip.cfg.system is not None else 0)
             bins = max(LAT_HIST_BINS, int(top) + 1)
             # bins no packet of this wiring can reach (beyond its longest route) stay empty: kept in range
@@ -335,8 +338,8 @@ class FusedPlan:
     def _zero_load_histogram(self, src_count: np.ndarray) -> np.ndarray:
         """Histogram of every packet's zero-load latency T0(hops) in cycles (before the drain-backlog waits)."""
         neuron, lat, count, bins = self._latency_pairs
-        if neuron is None:    # one-target chips: src_count holds packets per hop count
-            return np.rint(np.bincount(lat, weights=src_count, minlength=bins)).astype(np.int64)
+        if neuron is None:    # one-target chips: src_count holds packets per hop count (and crossings) first
+            return np.rint(np.bincount(lat, weights=src_count[:lat.size], minlength=bins)).astype(np.int64)
         # float64 weights: exact while a bin holds fewer than 2**53 packets
         return np.rint(np.bincount(lat, weights=src_count[neuron] * count, minlength=bins)).astype(np.int64)
 

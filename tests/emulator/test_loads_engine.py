@@ -663,6 +663,9 @@ def test_one_target_events_are_exact(monkeypatch, routing, chips):
     for name in ("per_tick", "per_core", "link_flits"):
         np.testing.assert_array_equal(getattr(exact, name), getattr(rec, name))
     assert exact.per_tick[:, 5].sum() > 0 and exact.per_tick[:, 6].sum() > 0   # hops along both axes
+    if chips > 1:   # each source core's off-chip hops, counted by the kernel as it schedules the spike
+        assert rec.per_core_off_chip.sum() > 0
+        np.testing.assert_array_equal(exact.per_core_off_chip, rec.per_core_off_chip)
     phases, drains = _reference_network_phases(chip, rec)
     np.testing.assert_array_equal(rec.tick_ns[:, 2], phases)
     np.testing.assert_allclose(chip.fused_plan().last_drain, drains, rtol=1e-9, atol=1e-6)
