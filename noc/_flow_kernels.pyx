@@ -11,7 +11,7 @@ import numpy as np
 
 cimport numpy as cnp
 from libc.math cimport INFINITY, rint, sqrt
-from libc.stdint cimport int32_t, int64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t
 
 cnp.import_array()
 
@@ -375,3 +375,266 @@ def _fifo_waits(int64_t[::1] resource, double[::1] arrive, double[::1] work):
         svc = work[order[i]] / sz[i]
         wt[order[i]] = ((i - start) * svc + m - lift) - arrive[order[i]]
     return waits
+
+
+# ----- tree saturation on systems of chips ------------------------------------------------------------------
+
+cdef struct _Seg:
+    # one straight run of a dimension-order route: source positions a, a + dirn, ... (b excluded) along
+    # ``axis`` on ``line``; its first link is the route's link number k0; cprev off-chip links lie before it
+    int axis, line, a, b, dirn, k0, cprev, size, port
+
+
+cdef class TreeSaturation:
+    """Compiled :func:`noc.flow_engine.tree_saturation_waits` (the NumPy function is its specification; the
+    tests hold the two to identical waits). Walks each packet's dimension-order route in place (no route
+    entries are materialised), in three passes:
+
+    1. the *blockers*: each packet ``q`` with ``w_off(q) > 0`` and its on-chip links before its last off-chip
+       link (link number ``j < last_off(q)``), at ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)``,
+       released at ``r = tau + w_off(q)``; counted per link;
+    2. sorted by (link, tau) with a radix sort on ``tau`` and a stable counting sort on the link, then a
+       running maximum of ``r`` per link;
+    3. the *queries*: every other on-chip route link ``l`` of every packet (all of them for ``w_off = 0``, those
+       after ``last_off`` otherwise), clipped to the span of blocked links of its line, waits
+       ``max(0, max{r : tau_q <= tau} - tau)`` (a binary search in its link's run); a packet keeps its largest.
+
+    Integer cycles throughout; the buffers are kept between calls and grown when a call needs more."""
+
+    cdef:
+        int W, H, cw, ch, C, n_lines
+        Py_ssize_t cap
+        bint x_first
+        int64_t t_first, step, off_extra
+        const int32_t[::1] link_id       # [routers * 4]: link leaving each router through port N, E, S, W; -1: none
+        const uint8_t[::1] link_off      # [links]: crosses a chip edge
+        int64_t[::1] start               # [links + 1]: blockers per link, then the start of each link's run
+        int64_t[::1] fill
+        int32_t[::1] busy_lo, busy_hi    # [4 * lines]: span of blocked link source positions per (port, line)
+        int32_t[::1] e_link              # blockers in walk order
+        int64_t[::1] e_tau, e_rel, s_tau, s_max, digit
+        int32_t[::1] ord_a, ord_b
+
+    def __init__(self, int width, int height, int chip_width, int chip_height, int cores_per_router,
+                 bint x_first, const int32_t[::1] link_id, const uint8_t[::1] link_off, int injection,
+                 int pipeline, int link, int off_land):
+        """``link_id``: ``MeshTopology.link_id`` flattened; ``link_off``: ``MeshTopology.link_off_chip`` as
+        bytes; the times of ``RouterParams`` (cycles)."""
+        self.W, self.H, self.cw, self.ch, self.C = width, height, chip_width, chip_height, cores_per_router
+        self.x_first = x_first
+        self.t_first, self.step, self.off_extra = injection + pipeline, pipeline + link, off_land - link
+        self.link_id, self.link_off = link_id, link_off
+        self.n_lines = max(width, height)
+        self.start = np.zeros(link_off.shape[0] + 1, np.int64)
+        self.fill = np.zeros(link_off.shape[0] + 1, np.int64)
+        self.busy_lo = np.empty(4 * self.n_lines, np.int32)
+        self.busy_hi = np.empty(4 * self.n_lines, np.int32)
+        self.cap = -1
+        self._grow(0)
+        self.digit = np.empty(1, np.int64)
+
+    cdef void _grow(self, Py_ssize_t m) except *:
+        """Blocker buffers for at least ``m`` entries (kept between calls)."""
+        if self.cap >= m:
+            return
+        m = max(m, 2 * self.cap, 1024)
+        self.cap = m
+        self.e_link, self.ord_a, self.ord_b = np.empty(m, np.int32), np.empty(m, np.int32), np.empty(m, np.int32)
+        self.e_tau, self.e_rel = np.empty(m, np.int64), np.empty(m, np.int64)
+        self.s_tau, self.s_max = np.empty(m, np.int64), np.empty(m, np.int64)
+
+    cdef inline void _route(self, int32_t s, int32_t d, _Seg* seg) noexcept:
+        """The two runs of the route from core ``s`` to core ``d`` (XY: row then column; YX: column then row)."""
+        cdef int sr = s // self.C, dr = d // self.C
+        cdef int sx = sr % self.W, sy = sr // self.W, tx = dr % self.W, ty = dr // self.W
+        if self.x_first:
+            _set_seg(&seg[0], 0, sy, sx, tx, 0, 0, self.cw)
+            _set_seg(&seg[1], 1, tx, sy, ty, abs(tx - sx), abs(sx // self.cw - tx // self.cw), self.ch)
+        else:
+            _set_seg(&seg[0], 1, sx, sy, ty, 0, 0, self.ch)
+            _set_seg(&seg[1], 0, ty, sx, tx, abs(ty - sy), abs(sy // self.ch - ty // self.ch), self.cw)
+
+    cdef inline int _lid(self, const _Seg* g, int pos) noexcept:
+        """Link id of the run's link leaving source position ``pos``."""
+        cdef int router = g.line * self.W + pos if g.axis == 0 else pos * self.W + g.line
+        return self.link_id[4 * router + g.port]
+
+    def waits(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+              const int64_t[::1] w_off):
+        """Per packet, int64 ``[n]``: its tree-saturation wait (cycles)."""
+        cdef Py_ssize_t n = src.shape[0], p, m = 0
+        cdef _Seg seg[2]
+        cdef int last
+        out = np.zeros(n, np.int64)
+        for p in range(n):          # only the packets queued for an off-chip link block anyone
+            if w_off[p] > 0:
+                self._route(src[p], dst[p], seg)
+                last = _last_off(seg)
+                if last >= 0:       # its on-chip links before its last crossing: all but the other crossings
+                    m += last - (_crossings(&seg[0]) + _crossings(&seg[1]) - 1)
+        if m == 0:
+            return out
+        self._grow(m)
+        m = self._blockers(src, dst, inject, w_off)
+        if m == 0:
+            return out
+        self._sort(m)
+        self._queries(src, dst, inject, w_off, out)
+        return out
+
+    cdef Py_ssize_t _blockers(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                              const int64_t[::1] w_off) except -1:
+        """Pass 1: every blocker entry (link, tau, release) in walk order; counts per link and the span of blocked
+        positions per (port, line)."""
+        cdef Py_ssize_t p, m = 0
+        cdef _Seg seg[2]
+        cdef int k, last, hop, pos, lid, key
+        cdef int64_t tau
+        cdef _Seg* g
+        self.start[:] = 0
+        self.busy_lo[:] = 2147483647
+        self.busy_hi[:] = -1
+        for p in range(src.shape[0]):
+            if w_off[p] <= 0:
+                continue
+            self._route(src[p], dst[p], seg)
+            last = _last_off(seg)
+            for k in range(2):
+                g = &seg[k]
+                for hop in range(g.k0, min(g.k0 + abs(g.b - g.a), last)):
+                    pos = g.a + g.dirn * (hop - g.k0)
+                    lid = self._lid(g, pos)
+                    if self.link_off[lid]:
+                        continue
+                    tau = (inject[p] + self.t_first + hop * self.step
+                           + (g.cprev + abs(g.a // g.size - pos // g.size)) * self.off_extra)
+                    self.e_link[m], self.e_tau[m], self.e_rel[m] = lid, tau, tau + w_off[p]
+                    m += 1
+                    self.start[lid + 1] += 1
+                    key = g.port * self.n_lines + g.line
+                    self.busy_lo[key] = min(self.busy_lo[key], pos)
+                    self.busy_hi[key] = max(self.busy_hi[key], pos)
+        return m
+
+    cdef void _sort(self, Py_ssize_t m) except *:
+        """Pass 2: blockers by (link, tau) into ``s_tau`` / ``s_max`` (LSD radix on tau, then a stable counting
+        sort on the link), ``s_max`` the running maximum of the releases within each link."""
+        cdef Py_ssize_t i, j, nl = self.start.shape[0] - 1
+        cdef int64_t tmin = self.e_tau[0], tmax = self.e_tau[0], span, run
+        cdef int bits = 0, passes, dbits, shift, d
+        for i in range(m):
+            tmin, tmax = min(tmin, self.e_tau[i]), max(tmax, self.e_tau[i])
+        span = tmax - tmin
+        while (span >> bits) > 0:
+            bits += 1
+        passes = max(1, (bits + 15) // 16)
+        dbits = max(1, (bits + passes - 1) // passes)
+        if self.digit.shape[0] < (1 << dbits) + 1:
+            self.digit = np.empty((1 << dbits) + 1, np.int64)
+        cdef int32_t[::1] cur = self.ord_a, nxt = self.ord_b, tmp
+        for i in range(m):
+            cur[i] = <int32_t>i
+        shift = 0
+        while shift < bits:
+            self.digit[:(1 << dbits) + 1] = 0
+            for i in range(m):
+                self.digit[(((self.e_tau[i] - tmin) >> shift) & ((1 << dbits) - 1)) + 1] += 1
+            for d in range(1 << dbits):
+                self.digit[d + 1] += self.digit[d]
+            for i in range(m):
+                j = cur[i]
+                d = ((self.e_tau[j] - tmin) >> shift) & ((1 << dbits) - 1)
+                nxt[self.digit[d]] = <int32_t>j
+                self.digit[d] += 1
+            tmp = cur
+            cur = nxt
+            nxt = tmp
+            shift += dbits
+        for i in range(nl):
+            self.start[i + 1] += self.start[i]
+            self.fill[i] = self.start[i]
+        for i in range(m):
+            j = cur[i]
+            d = self.e_link[j]
+            self.s_tau[self.fill[d]] = self.e_tau[j]
+            self.s_max[self.fill[d]] = self.e_rel[j]
+            self.fill[d] += 1
+        for d in range(nl):
+            run = -9223372036854775807
+            for i in range(self.start[d], self.start[d + 1]):
+                run = max(run, self.s_max[i])
+                self.s_max[i] = run
+
+    cdef void _queries(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                       const int64_t[::1] w_off, int64_t[::1] out) noexcept:
+        """Pass 3: each packet's largest wait over its non-blocker on-chip links that some blocker passes."""
+        cdef Py_ssize_t p
+        cdef _Seg seg[2]
+        cdef int k, first, hi, lo_b, hi_b, hop, pos, lid, key
+        cdef int64_t tau, wait, best
+        cdef _Seg* g
+        for p in range(src.shape[0]):
+            self._route(src[p], dst[p], seg)
+            first = _last_off(seg) + 1 if w_off[p] > 0 else 0     # a queued packet blocks up to its last crossing
+            best = 0
+            for k in range(2):
+                g = &seg[k]
+                if g.dirn == 0:
+                    continue
+                key = g.port * self.n_lines + g.line
+                if self.busy_hi[key] < 0:
+                    continue
+                # the blocked span of this line as link numbers of the run
+                if g.dirn > 0:
+                    lo_b, hi_b = g.k0 + self.busy_lo[key] - g.a, g.k0 + self.busy_hi[key] - g.a
+                else:
+                    lo_b, hi_b = g.k0 + g.a - self.busy_hi[key], g.k0 + g.a - self.busy_lo[key]
+                hi = min(g.k0 + abs(g.b - g.a) - 1, hi_b)
+                for hop in range(max(g.k0, first, lo_b), hi + 1):
+                    pos = g.a + g.dirn * (hop - g.k0)
+                    lid = self._lid(g, pos)
+                    if self.start[lid + 1] == self.start[lid] or self.link_off[lid]:
+                        continue
+                    tau = (inject[p] + self.t_first + hop * self.step
+                           + (g.cprev + abs(g.a // g.size - pos // g.size)) * self.off_extra)
+                    wait = _released(&self.s_tau[0], &self.s_max[0], self.start[lid], self.start[lid + 1], tau) - tau
+                    best = max(best, wait)
+            out[p] = best
+
+
+cdef inline void _set_seg(_Seg* g, int axis, int line, int a, int b, int k0, int cprev, int size) noexcept:
+    g.axis, g.line, g.a, g.b, g.k0, g.cprev, g.size = axis, line, a, b, k0, cprev, size
+    g.dirn = 1 if b > a else (-1 if b < a else 0)
+    # ports N = 0, E = 1, S = 2, W = 3 (noc.topology): x grows east, y grows north
+    g.port = (1 if b > a else 3) if axis == 0 else (0 if b > a else 2)
+
+
+cdef inline int _crossings(const _Seg* g) noexcept:
+    """Chip edges the run crosses."""
+    return abs(g.a // g.size - g.b // g.size)
+
+
+cdef inline int _last_off(const _Seg* seg) noexcept:
+    """Link number of the route's last off-chip link (-1: none): the last chip edge of the last run that crosses
+    one, the link into the destination's chip along that run."""
+    cdef int k, at
+    cdef const _Seg* g
+    for k in range(1, -1, -1):
+        g = &seg[k]
+        if _crossings(g):
+            at = (g.b // g.size) * g.size - 1 if g.dirn > 0 else (g.b // g.size + 1) * g.size
+            return g.k0 + abs(at - g.a)
+    return -1
+
+
+cdef inline int64_t _released(const int64_t* tau, const int64_t* run, int64_t lo, int64_t hi, int64_t t) noexcept:
+    """The latest release of the blockers of one link's run ``lo .. hi - 1`` (sorted by ``tau``, ``run`` their
+    running maximum) that arrived at or before ``t``; ``t`` if none or all released by then (no wait)."""
+    if t < tau[lo] or run[hi - 1] <= t:
+        return t
+    while hi - lo > 1:          # invariant: tau[lo] <= t, and t < tau[hi] (hi past the end counts as infinite)
+        if tau[(lo + hi) // 2] <= t:
+            lo = (lo + hi) // 2
+        else:
+            hi = (lo + hi) // 2
+    return max(run[lo], t)
