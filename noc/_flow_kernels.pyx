@@ -381,8 +381,10 @@ def _fifo_waits(int64_t[::1] resource, double[::1] arrive, double[::1] work):
 
 cdef struct _Seg:
     # one straight run of a dimension-order route: source positions a, a + dirn, ... (b excluded) along
-    # ``axis`` on ``line``; its first link is the route's link number k0; cprev off-chip links lie before it
+    # ``axis`` on ``line``; its first link is the route's link number k0; cprev off-chip links lie before it;
+    # chip[pos]: the chip column (axis 0) or row (axis 1) of a position, ``pos // size``
     int axis, line, a, b, dirn, k0, cprev, size, port
+    const int32_t* chip
 
 
 cdef class TreeSaturation:
@@ -394,7 +396,7 @@ cdef class TreeSaturation:
        link (link number ``j < last_off(q)``), at ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)``,
        released at ``r = tau + w_off(q)``; counted per link;
     2. sorted by (link, tau) with a radix sort on ``tau`` and a stable counting sort on the link, then a
-       running maximum of ``r`` per link;
+       running maximum of ``r`` per link, kept only where it rises (a step function of ``tau``);
     3. the *queries*: every other on-chip route link ``l`` of every packet (all of them for ``w_off = 0``, those
        after ``last_off`` otherwise), clipped to the span of blocked links of its line, waits
        ``max(0, max{r : tau_q <= tau} - tau)`` (a binary search in its link's run); a packet keeps its largest.
@@ -408,8 +410,10 @@ cdef class TreeSaturation:
         int64_t t_first, step, off_extra
         const int32_t[::1] link_id       # [routers * 4]: link leaving each router through port N, E, S, W; -1: none
         const uint8_t[::1] link_off      # [links]: crosses a chip edge
+        int32_t[::1] core_x, core_y      # [core slots]: the router coordinates of each core
+        int32_t[::1] chip_x, chip_y      # [width], [height]: chip column / row of each router coordinate
         int64_t[::1] start               # [links + 1]: blockers per link, then the start of each link's run
-        int64_t[::1] fill
+        int64_t[::1] fill                # [links]: end of each link's run (after the sort)
         int32_t[::1] busy_lo, busy_hi    # [4 * lines]: span of blocked link source positions per (port, line)
         int32_t[::1] e_link              # blockers in walk order
         int64_t[::1] e_tau, e_rel, s_tau, s_max, digit
@@ -425,6 +429,10 @@ cdef class TreeSaturation:
         self.t_first, self.step, self.off_extra = injection + pipeline, pipeline + link, off_land - link
         self.link_id, self.link_off = link_id, link_off
         self.n_lines = max(width, height)
+        router = np.arange(width * height * cores_per_router, dtype=np.int32) // cores_per_router
+        self.core_x, self.core_y = router % width, router // width
+        self.chip_x = np.arange(width, dtype=np.int32) // chip_width
+        self.chip_y = np.arange(height, dtype=np.int32) // chip_height
         self.start = np.zeros(link_off.shape[0] + 1, np.int64)
         self.fill = np.zeros(link_off.shape[0] + 1, np.int64)
         self.busy_lo = np.empty(4 * self.n_lines, np.int32)
@@ -433,26 +441,30 @@ cdef class TreeSaturation:
         self._grow(0)
         self.digit = np.empty(1, np.int64)
 
-    cdef void _grow(self, Py_ssize_t m) except *:
-        """Blocker buffers for at least ``m`` entries (kept between calls)."""
+    cdef void _grow(self, Py_ssize_t m, Py_ssize_t keep=0) except *:
+        """Blocker buffers for at least ``m`` entries (kept between calls), the first ``keep`` of the walk kept."""
         if self.cap >= m:
             return
         m = max(m, 2 * self.cap, 1024)
         self.cap = m
+        link, tau, rel = self.e_link, self.e_tau, self.e_rel
         self.e_link, self.ord_a, self.ord_b = np.empty(m, np.int32), np.empty(m, np.int32), np.empty(m, np.int32)
         self.e_tau, self.e_rel = np.empty(m, np.int64), np.empty(m, np.int64)
         self.s_tau, self.s_max = np.empty(m, np.int64), np.empty(m, np.int64)
+        if keep:
+            self.e_link[:keep], self.e_tau[:keep], self.e_rel[:keep] = link[:keep], tau[:keep], rel[:keep]
 
     cdef inline void _route(self, int32_t s, int32_t d, _Seg* seg) noexcept:
         """The two runs of the route from core ``s`` to core ``d`` (XY: row then column; YX: column then row)."""
-        cdef int sr = s // self.C, dr = d // self.C
-        cdef int sx = sr % self.W, sy = sr // self.W, tx = dr % self.W, ty = dr // self.W
+        cdef int sx = self.core_x[s], sy = self.core_y[s], tx = self.core_x[d], ty = self.core_y[d]
+        cdef const int32_t* cx = &self.chip_x[0]
+        cdef const int32_t* cy = &self.chip_y[0]
         if self.x_first:
-            _set_seg(&seg[0], 0, sy, sx, tx, 0, 0, self.cw)
-            _set_seg(&seg[1], 1, tx, sy, ty, abs(tx - sx), abs(sx // self.cw - tx // self.cw), self.ch)
+            _set_seg(&seg[0], 0, sy, sx, tx, 0, 0, self.cw, cx)
+            _set_seg(&seg[1], 1, tx, sy, ty, _iabs(tx - sx), _iabs(cx[sx] - cx[tx]), self.ch, cy)
         else:
-            _set_seg(&seg[0], 1, sx, sy, ty, 0, 0, self.ch)
-            _set_seg(&seg[1], 0, ty, sx, tx, abs(ty - sy), abs(sy // self.ch - ty // self.ch), self.cw)
+            _set_seg(&seg[0], 1, sx, sy, ty, 0, 0, self.ch, cy)
+            _set_seg(&seg[1], 0, ty, sx, tx, _iabs(ty - sy), _iabs(cy[sy] - cy[ty]), self.cw, cx)
 
     cdef inline int _lid(self, const _Seg* g, int pos) noexcept:
         """Link id of the run's link leaving source position ``pos``."""
@@ -462,19 +474,13 @@ cdef class TreeSaturation:
     def waits(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
               const int64_t[::1] w_off):
         """Per packet, int64 ``[n]``: its tree-saturation wait (cycles)."""
-        cdef Py_ssize_t n = src.shape[0], p, m = 0
-        cdef _Seg seg[2]
-        cdef int last
+        cdef Py_ssize_t n = src.shape[0], p, m
         out = np.zeros(n, np.int64)
         for p in range(n):          # only the packets queued for an off-chip link block anyone
             if w_off[p] > 0:
-                self._route(src[p], dst[p], seg)
-                last = _last_off(seg)
-                if last >= 0:       # its on-chip links before its last crossing: all but the other crossings
-                    m += last - (_crossings(&seg[0]) + _crossings(&seg[1]) - 1)
-        if m == 0:
+                break
+        else:
             return out
-        self._grow(m)
         m = self._blockers(src, dst, inject, w_off)
         if m == 0:
             return out
@@ -499,15 +505,19 @@ cdef class TreeSaturation:
                 continue
             self._route(src[p], dst[p], seg)
             last = _last_off(seg)
+            if last <= 0:
+                continue
+            if m + last > self.cap:
+                self._grow(m + last, m)
             for k in range(2):
                 g = &seg[k]
-                for hop in range(g.k0, min(g.k0 + abs(g.b - g.a), last)):
+                for hop in range(g.k0, min(g.k0 + _iabs(g.b - g.a), last)):
                     pos = g.a + g.dirn * (hop - g.k0)
                     lid = self._lid(g, pos)
                     if self.link_off[lid]:
                         continue
                     tau = (inject[p] + self.t_first + hop * self.step
-                           + (g.cprev + abs(g.a // g.size - pos // g.size)) * self.off_extra)
+                           + (g.cprev + _iabs(g.chip[g.a] - g.chip[pos])) * self.off_extra)
                     self.e_link[m], self.e_tau[m], self.e_rel[m] = lid, tau, tau + w_off[p]
                     m += 1
                     self.start[lid + 1] += 1
@@ -559,11 +569,15 @@ cdef class TreeSaturation:
             self.s_tau[self.fill[d]] = self.e_tau[j]
             self.s_max[self.fill[d]] = self.e_rel[j]
             self.fill[d] += 1
-        for d in range(nl):
+        for d in range(nl):         # the running maximum, only where it rises (the rest answers no query)
             run = -9223372036854775807
+            j = self.start[d]
             for i in range(self.start[d], self.start[d + 1]):
-                run = max(run, self.s_max[i])
-                self.s_max[i] = run
+                if self.s_max[i] > run:
+                    run = self.s_max[i]
+                    self.s_tau[j], self.s_max[j] = self.s_tau[i], run
+                    j += 1
+            self.fill[d] = j
 
     cdef void _queries(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
                        const int64_t[::1] w_off, int64_t[::1] out) noexcept:
@@ -589,21 +603,26 @@ cdef class TreeSaturation:
                     lo_b, hi_b = g.k0 + self.busy_lo[key] - g.a, g.k0 + self.busy_hi[key] - g.a
                 else:
                     lo_b, hi_b = g.k0 + g.a - self.busy_hi[key], g.k0 + g.a - self.busy_lo[key]
-                hi = min(g.k0 + abs(g.b - g.a) - 1, hi_b)
+                hi = min(g.k0 + _iabs(g.b - g.a) - 1, hi_b)
                 for hop in range(max(g.k0, first, lo_b), hi + 1):
                     pos = g.a + g.dirn * (hop - g.k0)
                     lid = self._lid(g, pos)
-                    if self.start[lid + 1] == self.start[lid] or self.link_off[lid]:
+                    if self.fill[lid] == self.start[lid] or self.link_off[lid]:
                         continue
                     tau = (inject[p] + self.t_first + hop * self.step
-                           + (g.cprev + abs(g.a // g.size - pos // g.size)) * self.off_extra)
-                    wait = _released(&self.s_tau[0], &self.s_max[0], self.start[lid], self.start[lid + 1], tau) - tau
+                           + (g.cprev + _iabs(g.chip[g.a] - g.chip[pos])) * self.off_extra)
+                    wait = _released(&self.s_tau[0], &self.s_max[0], self.start[lid], self.fill[lid], tau) - tau
                     best = max(best, wait)
             out[p] = best
 
 
-cdef inline void _set_seg(_Seg* g, int axis, int line, int a, int b, int k0, int cprev, int size) noexcept:
-    g.axis, g.line, g.a, g.b, g.k0, g.cprev, g.size = axis, line, a, b, k0, cprev, size
+cdef inline int _iabs(int v) noexcept:
+    return v if v >= 0 else -v
+
+
+cdef inline void _set_seg(_Seg* g, int axis, int line, int a, int b, int k0, int cprev, int size,
+                          const int32_t* chip) noexcept:
+    g.axis, g.line, g.a, g.b, g.k0, g.cprev, g.size, g.chip = axis, line, a, b, k0, cprev, size, chip
     g.dirn = 1 if b > a else (-1 if b < a else 0)
     # ports N = 0, E = 1, S = 2, W = 3 (noc.topology): x grows east, y grows north
     g.port = (1 if b > a else 3) if axis == 0 else (0 if b > a else 2)
@@ -611,7 +630,7 @@ cdef inline void _set_seg(_Seg* g, int axis, int line, int a, int b, int k0, int
 
 cdef inline int _crossings(const _Seg* g) noexcept:
     """Chip edges the run crosses."""
-    return abs(g.a // g.size - g.b // g.size)
+    return _iabs(g.chip[g.a] - g.chip[g.b])
 
 
 cdef inline int _last_off(const _Seg* seg) noexcept:
@@ -622,8 +641,8 @@ cdef inline int _last_off(const _Seg* seg) noexcept:
     for k in range(1, -1, -1):
         g = &seg[k]
         if _crossings(g):
-            at = (g.b // g.size) * g.size - 1 if g.dirn > 0 else (g.b // g.size + 1) * g.size
-            return g.k0 + abs(at - g.a)
+            at = g.chip[g.b] * g.size - 1 if g.dirn > 0 else (g.chip[g.b] + 1) * g.size
+            return g.k0 + _iabs(at - g.a)
     return -1
 
 
@@ -632,9 +651,9 @@ cdef inline int64_t _released(const int64_t* tau, const int64_t* run, int64_t lo
     running maximum) that arrived at or before ``t``; ``t`` if none or all released by then (no wait)."""
     if t < tau[lo] or run[hi - 1] <= t:
         return t
-    while hi - lo > 1:          # invariant: tau[lo] <= t, and t < tau[hi] (hi past the end counts as infinite)
-        if tau[(lo + hi) // 2] <= t:
-            lo = (lo + hi) // 2
-        else:
-            hi = (lo + hi) // 2
+    cdef int64_t size = hi - lo, half
+    while size > 1:             # branch-free: the answer lies in lo .. lo + size - 1, and tau[lo] <= t
+        half = size >> 1
+        lo = lo + half if tau[lo + half] <= t else lo
+        size -= half
     return max(run[lo], t)
