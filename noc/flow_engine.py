@@ -6,7 +6,8 @@ loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``.
 packet's delivery is delayed by its off-chip links' extra zero-load latency, ``k (Lx + F (s - 1) - L)`` for
 ``k`` crossings, and its wait is the largest of the flow model's own bottleneck wait, its waits in a
 first-come first-served queue at each off-chip link it crosses (:func:`off_chip_waits`) and its wait behind
-packets queued for an off-chip link upstream of it (:func:`tree_saturation_waits`; one wait per packet). The model is specified, in
+packets queued for an off-chip link upstream of it (:func:`tree_saturation_waits`, compiled:
+``TreeSaturation``; one wait per packet). The model is specified, in
 NumPy, in :mod:`noc.flow_reference`; this engine runs the same computation compiled (``_flow_kernels.pyx``),
 O(packets + links) per call, and the tests hold the two to identical results. Measured errors against the
 exact engine: ``noc/README.md``.
@@ -135,7 +136,11 @@ def tree_saturation_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndar
     ignores how far back the queue really reaches (the buffers it fills), so it can overestimate a packet
     that joins the feeding line far upstream of a short queue; and a packet's own wait does not delay its
     arrival at its later links (the queue it joins there is not lengthened by it), so it can underestimate
-    where blocked packets block others in turn. Whole cycles (every time is an integer)."""
+    where blocked packets block others in turn. Whole cycles (every time is an integer).
+
+    This NumPy function is the specification (and ``FlowNoc(reference=True)`` runs it); the engine runs the
+    compiled :class:`noc._flow_kernels.TreeSaturation` (:func:`tree_saturation_kernel`), which walks the routes
+    in place, and the tests hold the two to identical waits."""
     n = len(src_core)
     if not (w_off > 0).any():
         return np.zeros(n, np.int64)
