@@ -207,6 +207,20 @@ def test_tree_saturation_wait_by_hand():
         assert kernel.waits(*args).tolist() == want
 
 
+def test_flow_engine_on_a_saturated_system_equals_its_numpy_reference():
+    """On a system the engine (compiled tree-saturation step) delivers every packet at the cycle its NumPy
+    reference (``reference=True``: the NumPy flow model and tree-saturation step) does."""
+    from tests.noc.conftest import make_system
+
+    cfg = make_system(make_cfg(3, 2, cores=2), 2, 1, latency_cycles=6, serialisation_cycles_per_flit=3)
+    rng = np.random.default_rng(5)
+    traffic = rng.integers(0, cfg.num_cores, 800), rng.integers(0, cfg.num_cores, 800), rng.integers(0, 300, 800)
+    engine = make_engine(cfg, "flow")
+    assert engine._tree is not None
+    fast, ref = engine.run(*traffic), make_engine(cfg, "flow", reference=True).run(*traffic)
+    np.testing.assert_array_equal(fast.deliver_cycle, ref.deliver_cycle)
+
+
 @pytest.mark.parametrize("routing", ["xy", "yx"])
 @pytest.mark.parametrize("chips", [(3, 1), (1, 3), (2, 2)], ids=["side-by-side", "stacked", "2x2"])
 def test_compiled_tree_saturation_equals_its_numpy_specification(routing, chips):
