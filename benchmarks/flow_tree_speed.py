@@ -5,11 +5,12 @@ One call of 22,000 packets to uniformly random cores of ``loihi-kapoho-bay``, re
 off-chip link saturates: most crossing packets queue there). Timed in one process, best of ``--repeats``:
 
 - ``exact``: the cycle-exact engine (``fast``);
-- ``flow``: the flow engine with the compiled tree-saturation step (``noc._flow_kernels.TreeSaturation``);
-- ``flow_numpy_tree``: the same with the step's NumPy specification (``noc.flow_engine.tree_saturation_waits``,
-  what ``flow`` ran before the compiled step);
-- ``flow_no_tree``: without the step (``flow`` before tree saturation was priced);
-- the step alone, compiled and NumPy, on the same inputs, and ``off_chip_waits`` (its input).
+- ``flow``: the flow engine with the compiled off-chip queue and tree-saturation steps
+  (``noc._flow_kernels.TreeSaturation``);
+- ``flow_numpy_tree``: the same with both steps' NumPy specifications (``noc.flow_engine.off_chip_waits`` and
+  ``tree_saturation_waits``, what ``flow`` ran before they were compiled);
+- ``flow_no_tree``: NumPy off-chip queue, no tree step (``flow`` before tree saturation was priced);
+- each step alone, compiled and NumPy, on the same inputs.
 
 The compiled and NumPy variants must give identical deliveries (checked). Run:
 ``python benchmarks/flow_tree_speed.py`` (about 10 s).
@@ -30,6 +31,7 @@ from _common import best_time, machine_info  # noqa: E402
 import noc.flow_engine as fe  # noqa: E402
 from chip_configs.files import atomic_write_json  # noqa: E402
 from chip_configs.schema import load_config  # noqa: E402
+from noc.contention import off_chip_service_time  # noqa: E402
 from noc.engine import make_engine  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -63,6 +65,8 @@ def main(argv=None) -> int:
     a, b = flow.run(src, dst, inject), numpy_tree.run(src, dst, inject)
     assert np.array_equal(a.deliver_cycle, b.deliver_cycle), "compiled and NumPy tree steps differ"
     kernel = fe.tree_saturation_kernel(topo, p)
+    s_off = off_chip_service_time(p)
+    assert np.array_equal(kernel.off_chip_waits(src, dst, inject, s_off), w_off), "off-chip steps differ"
     s = out["seconds"]
     s["exact"] = best_time(lambda: exact.run(src, dst, inject), args.repeats)
     s["flow"] = best_time(lambda: flow.run(src, dst, inject), args.repeats)
@@ -75,7 +79,8 @@ def main(argv=None) -> int:
         fe.tree_saturation_waits = spec
     s["tree_step_compiled"] = best_time(lambda: kernel.waits(src, dst, inject, w_off), args.repeats)
     s["tree_step_numpy"] = best_time(lambda: spec(topo, p, src, dst, inject, w_off), args.repeats)
-    s["off_chip_waits"] = best_time(lambda: fe.off_chip_waits(topo, p, src, dst, inject), args.repeats)
+    s["off_chip_step_compiled"] = best_time(lambda: kernel.off_chip_waits(src, dst, inject, s_off), args.repeats)
+    s["off_chip_step_numpy"] = best_time(lambda: fe.off_chip_waits(topo, p, src, dst, inject), args.repeats)
     out["load_average_1min_after"] = round(__import__("os").getloadavg()[0], 2)
     atomic_write_json(args.json, out)
     print(f"{args.system}, {args.packets} packets over {args.span} cycles ({out['queued_packets']} queued "

@@ -10,7 +10,7 @@ cell ``u`` of a grid is the link ``u -> u + 1`` (N, E) or ``u + 1 -> u`` (S, W).
 import numpy as np
 
 cimport numpy as cnp
-from libc.math cimport INFINITY, rint, sqrt
+from libc.math cimport INFINITY, ceil, rint, sqrt
 from libc.stdint cimport int32_t, int64_t, uint8_t
 
 cnp.import_array()
@@ -415,9 +415,10 @@ cdef class TreeSaturation:
         int64_t[::1] start               # [links + 1]: blockers per link, then the start of each link's run
         int64_t[::1] fill                # [links]: end of each link's run (after the sort)
         int32_t[::1] busy_lo, busy_hi    # [4 * lines]: span of blocked link source positions per (port, line)
-        int32_t[::1] e_link              # blockers in walk order
+        int32_t[::1] e_link, e_pkt       # blockers (crossings) in walk order
+        double[::1] e_wait
         int64_t[::1] e_tau, e_rel, s_tau, s_max, digit
-        int32_t[::1] ord_a, ord_b
+        int32_t[::1] ord_a, ord_b, ord_c
 
     def __init__(self, int width, int height, int chip_width, int chip_height, int cores_per_router,
                  bint x_first, const int32_t[::1] link_id, const uint8_t[::1] link_off, int injection,
@@ -449,6 +450,7 @@ cdef class TreeSaturation:
         self.cap = m
         link, tau, rel = self.e_link, self.e_tau, self.e_rel
         self.e_link, self.ord_a, self.ord_b = np.empty(m, np.int32), np.empty(m, np.int32), np.empty(m, np.int32)
+        self.e_pkt, self.e_wait, self.ord_c = np.empty(m, np.int32), np.empty(m), np.empty(m, np.int32)
         self.e_tau, self.e_rel = np.empty(m, np.int64), np.empty(m, np.int64)
         self.s_tau, self.s_max = np.empty(m, np.int64), np.empty(m, np.int64)
         if keep:
@@ -487,6 +489,100 @@ cdef class TreeSaturation:
         self._sort(m)
         self._queries(src, dst, inject, w_off, out)
         return out
+
+    def off_chip_waits(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                       double s_off):
+        """Compiled :func:`noc.flow_engine.off_chip_waits` (its specification; identical waits): each off-chip
+        link a first-come first-served queue of service ``s_off`` cycles on zero-load arrivals, the same float
+        operations in the same order (the crossings in :func:`noc.flow_engine.route_crossings` order, sorted
+        stably by (link, tau), the lifted running maximum, per-packet sums in crossing order)."""
+        cdef Py_ssize_t n = src.shape[0], p, m = 0
+        out = np.zeros(n, np.int64)
+        for p in range(n):
+            m += (_iabs(self.chip_x[self.core_x[src[p]]] - self.chip_x[self.core_x[dst[p]]])
+                  + _iabs(self.chip_y[self.core_y[src[p]]] - self.chip_y[self.core_y[dst[p]]]))
+        if m == 0:
+            return out
+        self._grow(m)
+        self._crossings(src, dst, inject, 1, self._crossings(src, dst, inject, 0, 0))
+        self._fifo(m, s_off, n)
+        cdef int64_t[::1] o = out
+        cdef double[::1] total = np.zeros(n)
+        for p in range(m):          # as np.bincount(pkt, weights=wait): summed in crossing order from 0.0
+            total[self.e_pkt[p]] += self.e_wait[p]
+        for p in range(n):
+            o[p] = <int64_t>ceil(total[p] - 1e-9)
+        return out
+
+    cdef Py_ssize_t _crossings(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                               int axis, Py_ssize_t at0) except -2:
+        """The crossings of ``axis`` (0: x, 1: y) of every packet, packet by packet, written from entry
+        ``at0`` (-1: only counted); their number."""
+        cdef Py_ssize_t p, m = 0
+        cdef int sx, sy, tx, ty, s, t, size, k, kx, ky, j, b, at, other, port, router, before, off_before
+        cdef bint first = self.x_first == (axis == 0), up
+        cdef const int32_t* chip = &self.chip_x[0] if axis == 0 else &self.chip_y[0]
+        for p in range(src.shape[0]):
+            sx, sy, tx, ty = self.core_x[src[p]], self.core_y[src[p]], self.core_x[dst[p]], self.core_y[dst[p]]
+            kx = _iabs(self.chip_x[sx] - self.chip_x[tx])
+            ky = _iabs(self.chip_y[sy] - self.chip_y[ty])
+            k = kx if axis == 0 else ky
+            if at0 < 0:
+                m += k
+                continue
+            s, t, size = (sx, tx, self.cw) if axis == 0 else (sy, ty, self.ch)
+            up = t > s
+            for j in range(k):
+                b = chip[s] + 1 + j if up else chip[s] - j         # the chip edge between b size - 1 and b size
+                at = b * size - 1 if up else b * size              # the link's source position on the axis
+                if axis == 0:
+                    other = sy if first else ty
+                    router, port = other * self.W + at, (1 if up else 3)
+                    before = _iabs(at - s) + (0 if first else _iabs(ty - sy))
+                    off_before = j + (0 if first else ky)
+                else:
+                    other = tx if not first else sx
+                    router, port = at * self.W + other, (0 if up else 2)
+                    before = _iabs(at - s) + (0 if first else _iabs(tx - sx))
+                    off_before = j + (0 if first else kx)
+                self.e_pkt[at0 + m] = <int32_t>p
+                self.e_link[at0 + m] = self.link_id[4 * router + port]
+                self.e_tau[at0 + m] = (inject[p] + self.t_first + before * self.step
+                                       + off_before * self.off_extra)
+                m += 1
+        return m
+
+    cdef void _fifo(self, Py_ssize_t m, double s, Py_ssize_t n) except *:
+        """``e_wait``: each crossing's wait in its link's FIFO, ``d_i = max(tau_i, d_(i-1) + s)``, computed as
+        the specification does: ``v = t - rank s``, ``d = rank s + max-accumulate(v + lift) - lift``."""
+        cdef int32_t[::1] cur = self._by_tau(m), order = self.ord_c
+        cdef Py_ssize_t i, j, nl = self.start.shape[0] - 1, first = 0, group = 0
+        cdef int d
+        cdef double vmax = -INFINITY, vmin = INFINITY, lift, acc = -INFINITY, v
+        self.start[:] = 0
+        for i in range(m):
+            self.start[self.e_link[i] + 1] += 1
+        for i in range(nl):
+            self.start[i + 1] += self.start[i]
+            self.fill[i] = self.start[i]
+        for i in range(m):          # stable by link: the order of np.lexsort((tau, link))
+            j = cur[i]
+            d = self.e_link[j]
+            order[self.fill[d]] = <int32_t>j
+            self.fill[d] += 1
+        for i in range(m):
+            if i > 0 and self.e_link[order[i]] != self.e_link[order[i - 1]]:
+                first = i
+            v = <double>self.e_tau[order[i]] - <double>(i - first) * s
+            vmax, vmin = max(vmax, v), min(vmin, v)
+        first = 0
+        for i in range(m):
+            if i > 0 and self.e_link[order[i]] != self.e_link[order[i - 1]]:
+                first, group = i, group + 1
+            lift = <double>group * (vmax - vmin + 1.0)
+            v = <double>self.e_tau[order[i]] - <double>(i - first) * s
+            acc = max(acc, v + lift)
+            self.e_wait[order[i]] = (<double>(i - first) * s + acc - lift) - <double>self.e_tau[order[i]]
 
     cdef Py_ssize_t _blockers(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
                               const int64_t[::1] w_off) except -1:
@@ -530,7 +626,33 @@ cdef class TreeSaturation:
         """Pass 2: blockers by (link, tau) into ``s_tau`` / ``s_max`` (LSD radix on tau, then a stable counting
         sort on the link), ``s_max`` the running maximum of the releases within each link."""
         cdef Py_ssize_t i, j, nl = self.start.shape[0] - 1
-        cdef int64_t tmin = self.e_tau[0], tmax = self.e_tau[0], span, run
+        cdef int64_t run
+        cdef int d
+        cdef int32_t[::1] cur = self._by_tau(m)
+        for i in range(nl):
+            self.start[i + 1] += self.start[i]
+            self.fill[i] = self.start[i]
+        for i in range(m):
+            j = cur[i]
+            d = self.e_link[j]
+            self.s_tau[self.fill[d]] = self.e_tau[j]
+            self.s_max[self.fill[d]] = self.e_rel[j]
+            self.fill[d] += 1
+        for d in range(nl):         # the running maximum, only where it rises (the rest answers no query)
+            run = -9223372036854775807
+            j = self.start[d]
+            for i in range(self.start[d], self.start[d + 1]):
+                if self.s_max[i] > run:
+                    run = self.s_max[i]
+                    self.s_tau[j], self.s_max[j] = self.s_tau[i], run
+                    j += 1
+            self.fill[d] = j
+
+    cdef int32_t[::1] _by_tau(self, Py_ssize_t m):
+        """The entries ``0 .. m - 1`` in order of ``e_tau``, equal ones in entry order (a stable LSD radix sort,
+        16-bit digits or fewer): ``ord_a`` or ``ord_b``, the other one free."""
+        cdef Py_ssize_t i, j
+        cdef int64_t tmin = self.e_tau[0], tmax = self.e_tau[0], span
         cdef int bits = 0, passes, dbits, shift, d
         for i in range(m):
             tmin, tmax = min(tmin, self.e_tau[i]), max(tmax, self.e_tau[i])
@@ -560,24 +682,7 @@ cdef class TreeSaturation:
             cur = nxt
             nxt = tmp
             shift += dbits
-        for i in range(nl):
-            self.start[i + 1] += self.start[i]
-            self.fill[i] = self.start[i]
-        for i in range(m):
-            j = cur[i]
-            d = self.e_link[j]
-            self.s_tau[self.fill[d]] = self.e_tau[j]
-            self.s_max[self.fill[d]] = self.e_rel[j]
-            self.fill[d] += 1
-        for d in range(nl):         # the running maximum, only where it rises (the rest answers no query)
-            run = -9223372036854775807
-            j = self.start[d]
-            for i in range(self.start[d], self.start[d + 1]):
-                if self.s_max[i] > run:
-                    run = self.s_max[i]
-                    self.s_tau[j], self.s_max[j] = self.s_tau[i], run
-                    j += 1
-            self.fill[d] = j
+        return cur
 
     cdef void _queries(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
                        const int64_t[::1] w_off, int64_t[::1] out) noexcept:

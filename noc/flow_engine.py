@@ -104,14 +104,18 @@ def _off_chip_delivery(topo: MeshTopology, p: RouterParams, b, deliver: np.ndarr
     bottleneck ``w_flow = deliver - inject - T0(h)`` and its off-chip queueing ``w_off``, not their sum: a
     saturated off-chip link sets the pace of the packets behind it, and the on-chip model's wait of a packet
     crossing it is mostly the same queue seen at the on-chip rate (summing them counted it twice: bench-A on
-    Kapoho Bay, network phase +53 %). ``tree``: the compiled tree-saturation step (:func:`tree_saturation_kernel`;
-    None: the NumPy specification, :func:`tree_saturation_waits`)."""
+    Kapoho Bay, network phase +53 %). ``tree``: the compiled off-chip queue and tree-saturation steps
+    (:func:`tree_saturation_kernel`; None: their NumPy specifications, :func:`off_chip_waits` and
+    :func:`tree_saturation_waits`)."""
     k = topo.chip_crossings(b.src_core, b.dst_core)
     zero = b.inject_cycle + p.zero_load_latency(topo.hop_distance(b.src_core, b.dst_core))
-    w_off = off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
     if tree is None:
+        w_off = off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
         w_tree = tree_saturation_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle, w_off)
     else:
+        from noc.contention import off_chip_service_time
+
+        w_off = tree.off_chip_waits(b.src_core, b.dst_core, b.inject_cycle, off_chip_service_time(p))
         w_tree = tree.waits(b.src_core, b.dst_core, b.inject_cycle, w_off)
     late = zero + k * (p.off_land - p.link) + np.maximum(np.maximum(deliver - zero, w_off), w_tree)
     return np.where(deliver >= 0, late, deliver)
@@ -196,7 +200,8 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)`` (``j`` links and ``c`` of them off chip before it):
     ``d_i = max(tau_i, d_(i-1) + s_off)``, wait ``d_i - tau_i``. Links are queued independently (a wait at one
     does not delay the arrival at the next); :func:`_off_chip_delivery` keeps the larger of this wait and the
-    flow model's own bottleneck wait. Rounded up to whole cycles.
+    flow model's own bottleneck wait. Rounded up to whole cycles. The specification of the compiled
+    ``TreeSaturation.off_chip_waits`` (identical waits; the engine runs that one).
     """
     from noc.contention import off_chip_service_time
 

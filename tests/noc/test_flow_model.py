@@ -224,10 +224,12 @@ def test_flow_engine_on_a_saturated_system_equals_its_numpy_reference():
 @pytest.mark.parametrize("routing", ["xy", "yx"])
 @pytest.mark.parametrize("chips", [(3, 1), (1, 3), (2, 2)], ids=["side-by-side", "stacked", "2x2"])
 def test_compiled_tree_saturation_equals_its_numpy_specification(routing, chips):
-    """``TreeSaturation.waits`` (compiled) gives the waits of :func:`noc.flow_engine.tree_saturation_waits`
-    (NumPy, the specification), packet for packet: random chips of 1-3 x 1-3 routers (1-2 cores each), random
-    off-chip latency and serialisation, light to congested traffic, the off-chip queue's own waits and random
-    ones (also on packets that cross no chip edge); one kernel reused across calls (its buffers grow)."""
+    """``TreeSaturation.waits`` and ``.off_chip_waits`` (compiled) give the waits of
+    :func:`noc.flow_engine.tree_saturation_waits` and :func:`~noc.flow_engine.off_chip_waits` (NumPy, the
+    specifications), packet for packet: random chips of 1-3 x 1-3 routers (1-2 cores each, 1-2 flit packets),
+    random off-chip latency and serialisation, light to congested traffic, the off-chip queue's own waits and
+    random ones (also on packets that cross no chip edge); one kernel reused across calls (its buffers grow)."""
+    from noc.contention import off_chip_service_time
     from noc.flow_engine import off_chip_waits, tree_saturation_kernel, tree_saturation_waits
     from tests.noc.conftest import make_system
 
@@ -236,13 +238,14 @@ def test_compiled_tree_saturation_equals_its_numpy_specification(routing, chips)
     for _ in range(6):
         (w, h), cores = rng.integers(1, 4, 2).tolist(), int(rng.integers(1, 3))
         off = {"latency_cycles": int(rng.integers(1, 9)), "serialisation_cycles_per_flit": int(rng.integers(1, 4))}
-        cfg = make_system(make_cfg(w, h, cores=cores, routing=routing), *chips, **off)
+        cfg = make_system(make_cfg(w, h, cores=cores, flits=int(rng.integers(1, 3)), routing=routing), *chips, **off)
         topo, p = MeshTopology.from_config(cfg), RouterParams.from_config(cfg)
         kernel = tree_saturation_kernel(topo, p)
         for n, span in ((20, 2000), (300, 300), (1500, 200)):       # light .. congested
             src, dst = (rng.integers(0, cfg.num_cores, n).astype(np.int32) for _ in range(2))
             inject = rng.integers(0, span, n).astype(np.int64)
             queued = off_chip_waits(topo, p, src, dst, inject)
+            np.testing.assert_array_equal(kernel.off_chip_waits(src, dst, inject, off_chip_service_time(p)), queued)
             drawn = np.where(rng.random(n) < 0.3, rng.integers(0, 60, n), 0).astype(np.int64)
             for w_off in (queued, drawn):
                 want = tree_saturation_waits(topo, p, src, dst, inject, w_off)
