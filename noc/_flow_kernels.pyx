@@ -10,8 +10,8 @@ cell ``u`` of a grid is the link ``u -> u + 1`` (N, E) or ``u + 1 -> u`` (S, W).
 import numpy as np
 
 cimport numpy as cnp
-from libc.math cimport INFINITY, rint, sqrt
-from libc.stdint cimport int32_t, int64_t
+from libc.math cimport INFINITY, ceil, rint, sqrt
+from libc.stdint cimport int32_t, int64_t, uint8_t
 
 cnp.import_array()
 
@@ -375,3 +375,390 @@ def _fifo_waits(int64_t[::1] resource, double[::1] arrive, double[::1] work):
         svc = work[order[i]] / sz[i]
         wt[order[i]] = ((i - start) * svc + m - lift) - arrive[order[i]]
     return waits
+
+
+# ----- tree saturation on systems of chips ------------------------------------------------------------------
+
+cdef struct _Seg:
+    # one straight run of a dimension-order route: source positions a, a + dirn, ... (b excluded) along
+    # ``axis`` on ``line``; its first link is the route's link number k0; cprev off-chip links lie before it;
+    # chip[pos]: the chip column (axis 0) or row (axis 1) of a position, ``pos // size``
+    int axis, line, a, b, dirn, k0, cprev, size, port
+    const int32_t* chip
+
+
+cdef class TreeSaturation:
+    """Compiled :func:`noc.flow_engine.tree_saturation_waits` (the NumPy function is its specification; the
+    tests hold the two to identical waits). Walks each packet's dimension-order route in place (no route
+    entries are materialised), in three passes:
+
+    1. the *blockers*: each packet ``q`` with ``w_off(q) > 0`` and its on-chip links before its last off-chip
+       link (link number ``j < last_off(q)``), at ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)``,
+       released at ``r = tau + w_off(q)``; counted per link;
+    2. sorted by (link, tau) with a radix sort on ``tau`` and a stable counting sort on the link, then a
+       running maximum of ``r`` per link, kept only where it rises (a step function of ``tau``);
+    3. the *queries*: every other on-chip route link ``l`` of every packet (all of them for ``w_off = 0``, those
+       after ``last_off`` otherwise), clipped to the span of blocked links of its line, waits
+       ``max(0, max{r : tau_q <= tau} - tau)`` (a binary search in its link's run); a packet keeps its largest.
+
+    Integer cycles throughout; the buffers are kept between calls and grown when a call needs more."""
+
+    cdef:
+        int W, H, cw, ch, C, n_lines
+        Py_ssize_t cap
+        bint x_first
+        int64_t t_first, step, off_extra
+        const int32_t[::1] link_id       # [routers * 4]: link leaving each router through port N, E, S, W; -1: none
+        const uint8_t[::1] link_off      # [links]: crosses a chip edge
+        int32_t[::1] core_x, core_y      # [core slots]: the router coordinates of each core
+        int32_t[::1] chip_x, chip_y      # [width], [height]: chip column / row of each router coordinate
+        int64_t[::1] start               # [links + 1]: blockers per link, then the start of each link's run
+        int64_t[::1] fill                # [links]: end of each link's run (after the sort)
+        int32_t[::1] busy_lo, busy_hi    # [4 * lines]: span of blocked link source positions per (port, line)
+        int32_t[::1] e_link, e_pkt       # blockers (crossings) in walk order
+        double[::1] e_wait
+        int64_t[::1] e_tau, e_rel, s_tau, s_max, digit
+        int32_t[::1] ord_a, ord_b, ord_c
+
+    def __init__(self, int width, int height, int chip_width, int chip_height, int cores_per_router,
+                 bint x_first, const int32_t[::1] link_id, const uint8_t[::1] link_off, int injection,
+                 int pipeline, int link, int off_land):
+        """``link_id``: ``MeshTopology.link_id`` flattened; ``link_off``: ``MeshTopology.link_off_chip`` as
+        bytes; the times of ``RouterParams`` (cycles)."""
+        self.W, self.H, self.cw, self.ch, self.C = width, height, chip_width, chip_height, cores_per_router
+        self.x_first = x_first
+        self.t_first, self.step, self.off_extra = injection + pipeline, pipeline + link, off_land - link
+        self.link_id, self.link_off = link_id, link_off
+        self.n_lines = max(width, height)
+        router = np.arange(width * height * cores_per_router, dtype=np.int32) // cores_per_router
+        self.core_x, self.core_y = router % width, router // width
+        self.chip_x = np.arange(width, dtype=np.int32) // chip_width
+        self.chip_y = np.arange(height, dtype=np.int32) // chip_height
+        self.start = np.zeros(link_off.shape[0] + 1, np.int64)
+        self.fill = np.zeros(link_off.shape[0] + 1, np.int64)
+        self.busy_lo = np.empty(4 * self.n_lines, np.int32)
+        self.busy_hi = np.empty(4 * self.n_lines, np.int32)
+        self.cap = -1
+        self._grow(0)
+        self.digit = np.empty(1, np.int64)
+
+    cdef void _grow(self, Py_ssize_t m, Py_ssize_t keep=0) except *:
+        """Blocker buffers for at least ``m`` entries (kept between calls), the first ``keep`` of the walk kept."""
+        if self.cap >= m:
+            return
+        m = max(m, 2 * self.cap, 1024)
+        self.cap = m
+        link, tau, rel = self.e_link, self.e_tau, self.e_rel
+        self.e_link, self.ord_a, self.ord_b = np.empty(m, np.int32), np.empty(m, np.int32), np.empty(m, np.int32)
+        self.e_pkt, self.e_wait, self.ord_c = np.empty(m, np.int32), np.empty(m), np.empty(m, np.int32)
+        self.e_tau, self.e_rel = np.empty(m, np.int64), np.empty(m, np.int64)
+        self.s_tau, self.s_max = np.empty(m, np.int64), np.empty(m, np.int64)
+        if keep:
+            self.e_link[:keep], self.e_tau[:keep], self.e_rel[:keep] = link[:keep], tau[:keep], rel[:keep]
+
+    cdef inline void _route(self, int32_t s, int32_t d, _Seg* seg) noexcept:
+        """The two runs of the route from core ``s`` to core ``d`` (XY: row then column; YX: column then row)."""
+        cdef int sx = self.core_x[s], sy = self.core_y[s], tx = self.core_x[d], ty = self.core_y[d]
+        cdef const int32_t* cx = &self.chip_x[0]
+        cdef const int32_t* cy = &self.chip_y[0]
+        if self.x_first:
+            _set_seg(&seg[0], 0, sy, sx, tx, 0, 0, self.cw, cx)
+            _set_seg(&seg[1], 1, tx, sy, ty, _iabs(tx - sx), _iabs(cx[sx] - cx[tx]), self.ch, cy)
+        else:
+            _set_seg(&seg[0], 1, sx, sy, ty, 0, 0, self.ch, cy)
+            _set_seg(&seg[1], 0, ty, sx, tx, _iabs(ty - sy), _iabs(cy[sy] - cy[ty]), self.cw, cx)
+
+    cdef inline int _lid(self, const _Seg* g, int pos) noexcept:
+        """Link id of the run's link leaving source position ``pos``."""
+        cdef int router = g.line * self.W + pos if g.axis == 0 else pos * self.W + g.line
+        return self.link_id[4 * router + g.port]
+
+    def waits(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+              const int64_t[::1] w_off):
+        """Per packet, int64 ``[n]``: its tree-saturation wait (cycles)."""
+        cdef Py_ssize_t n = src.shape[0], p, m
+        out = np.zeros(n, np.int64)
+        for p in range(n):          # only the packets queued for an off-chip link block anyone
+            if w_off[p] > 0:
+                break
+        else:
+            return out
+        m = self._blockers(src, dst, inject, w_off)
+        if m == 0:
+            return out
+        self._sort(m)
+        self._queries(src, dst, inject, w_off, out)
+        return out
+
+    def off_chip_waits(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                       double s_off):
+        """Compiled :func:`noc.flow_engine.off_chip_waits` (its specification; identical waits): each off-chip
+        link a first-come first-served queue of service ``s_off`` cycles on zero-load arrivals, the same float
+        operations in the same order (the crossings in :func:`noc.flow_engine.route_crossings` order, sorted
+        stably by (link, tau), the lifted running maximum, per-packet sums in crossing order)."""
+        cdef Py_ssize_t n = src.shape[0], p, m = 0
+        out = np.zeros(n, np.int64)
+        for p in range(n):
+            m += (_iabs(self.chip_x[self.core_x[src[p]]] - self.chip_x[self.core_x[dst[p]]])
+                  + _iabs(self.chip_y[self.core_y[src[p]]] - self.chip_y[self.core_y[dst[p]]]))
+        if m == 0:
+            return out
+        self._grow(m)
+        self._crossings(src, dst, inject, 1, self._crossings(src, dst, inject, 0, 0))
+        self._fifo(m, s_off, n)
+        cdef int64_t[::1] o = out
+        cdef double[::1] total = np.zeros(n)
+        for p in range(m):          # as np.bincount(pkt, weights=wait): summed in crossing order from 0.0
+            total[self.e_pkt[p]] += self.e_wait[p]
+        for p in range(n):
+            o[p] = <int64_t>ceil(total[p] - 1e-9)
+        return out
+
+    cdef Py_ssize_t _crossings(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                               int axis, Py_ssize_t at0) except -2:
+        """The crossings of ``axis`` (0: x, 1: y) of every packet, packet by packet, written from entry
+        ``at0`` (-1: only counted); their number."""
+        cdef Py_ssize_t p, m = 0
+        cdef int sx, sy, tx, ty, s, t, size, k, kx, ky, j, b, at, other, port, router, before, off_before
+        cdef bint first = self.x_first == (axis == 0), up
+        cdef const int32_t* chip = &self.chip_x[0] if axis == 0 else &self.chip_y[0]
+        for p in range(src.shape[0]):
+            sx, sy, tx, ty = self.core_x[src[p]], self.core_y[src[p]], self.core_x[dst[p]], self.core_y[dst[p]]
+            kx = _iabs(self.chip_x[sx] - self.chip_x[tx])
+            ky = _iabs(self.chip_y[sy] - self.chip_y[ty])
+            k = kx if axis == 0 else ky
+            if at0 < 0:
+                m += k
+                continue
+            s, t, size = (sx, tx, self.cw) if axis == 0 else (sy, ty, self.ch)
+            up = t > s
+            for j in range(k):
+                b = chip[s] + 1 + j if up else chip[s] - j         # the chip edge between b size - 1 and b size
+                at = b * size - 1 if up else b * size              # the link's source position on the axis
+                if axis == 0:
+                    other = sy if first else ty
+                    router, port = other * self.W + at, (1 if up else 3)
+                    before = _iabs(at - s) + (0 if first else _iabs(ty - sy))
+                    off_before = j + (0 if first else ky)
+                else:
+                    other = tx if not first else sx
+                    router, port = at * self.W + other, (0 if up else 2)
+                    before = _iabs(at - s) + (0 if first else _iabs(tx - sx))
+                    off_before = j + (0 if first else kx)
+                self.e_pkt[at0 + m] = <int32_t>p
+                self.e_link[at0 + m] = self.link_id[4 * router + port]
+                self.e_tau[at0 + m] = (inject[p] + self.t_first + before * self.step
+                                       + off_before * self.off_extra)
+                m += 1
+        return m
+
+    cdef void _fifo(self, Py_ssize_t m, double s, Py_ssize_t n) except *:
+        """``e_wait``: each crossing's wait in its link's FIFO, ``d_i = max(tau_i, d_(i-1) + s)``, computed as
+        the specification does: ``v = t - rank s``, ``d = rank s + max-accumulate(v + lift) - lift``."""
+        cdef int32_t[::1] cur = self._by_tau(m), order = self.ord_c
+        cdef Py_ssize_t i, j, nl = self.start.shape[0] - 1, first = 0, group = 0
+        cdef int d
+        cdef double vmax = -INFINITY, vmin = INFINITY, lift, acc = -INFINITY, v
+        self.start[:] = 0
+        for i in range(m):
+            self.start[self.e_link[i] + 1] += 1
+        for i in range(nl):
+            self.start[i + 1] += self.start[i]
+            self.fill[i] = self.start[i]
+        for i in range(m):          # stable by link: the order of np.lexsort((tau, link))
+            j = cur[i]
+            d = self.e_link[j]
+            order[self.fill[d]] = <int32_t>j
+            self.fill[d] += 1
+        for i in range(m):
+            if i > 0 and self.e_link[order[i]] != self.e_link[order[i - 1]]:
+                first = i
+            v = <double>self.e_tau[order[i]] - <double>(i - first) * s
+            vmax, vmin = max(vmax, v), min(vmin, v)
+        first = 0
+        for i in range(m):
+            if i > 0 and self.e_link[order[i]] != self.e_link[order[i - 1]]:
+                first, group = i, group + 1
+            lift = <double>group * (vmax - vmin + 1.0)
+            v = <double>self.e_tau[order[i]] - <double>(i - first) * s
+            acc = max(acc, v + lift)
+            self.e_wait[order[i]] = (<double>(i - first) * s + acc - lift) - <double>self.e_tau[order[i]]
+
+    cdef Py_ssize_t _blockers(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                              const int64_t[::1] w_off) except -1:
+        """Pass 1: every blocker entry (link, tau, release) in walk order; counts per link and the span of blocked
+        positions per (port, line)."""
+        cdef Py_ssize_t p, m = 0
+        cdef _Seg seg[2]
+        cdef int k, last, hop, pos, lid, key
+        cdef int64_t tau
+        cdef _Seg* g
+        self.start[:] = 0
+        self.busy_lo[:] = 2147483647
+        self.busy_hi[:] = -1
+        for p in range(src.shape[0]):
+            if w_off[p] <= 0:
+                continue
+            self._route(src[p], dst[p], seg)
+            last = _last_off(seg)
+            if last <= 0:
+                continue
+            if m + last > self.cap:
+                self._grow(m + last, m)
+            for k in range(2):
+                g = &seg[k]
+                for hop in range(g.k0, min(g.k0 + _iabs(g.b - g.a), last)):
+                    pos = g.a + g.dirn * (hop - g.k0)
+                    lid = self._lid(g, pos)
+                    if self.link_off[lid]:
+                        continue
+                    tau = (inject[p] + self.t_first + hop * self.step
+                           + (g.cprev + _iabs(g.chip[g.a] - g.chip[pos])) * self.off_extra)
+                    self.e_link[m], self.e_tau[m], self.e_rel[m] = lid, tau, tau + w_off[p]
+                    m += 1
+                    self.start[lid + 1] += 1
+                    key = g.port * self.n_lines + g.line
+                    self.busy_lo[key] = min(self.busy_lo[key], pos)
+                    self.busy_hi[key] = max(self.busy_hi[key], pos)
+        return m
+
+    cdef void _sort(self, Py_ssize_t m) except *:
+        """Pass 2: blockers by (link, tau) into ``s_tau`` / ``s_max`` (LSD radix on tau, then a stable counting
+        sort on the link), ``s_max`` the running maximum of the releases within each link."""
+        cdef Py_ssize_t i, j, nl = self.start.shape[0] - 1
+        cdef int64_t run
+        cdef int d
+        cdef int32_t[::1] cur = self._by_tau(m)
+        for i in range(nl):
+            self.start[i + 1] += self.start[i]
+            self.fill[i] = self.start[i]
+        for i in range(m):
+            j = cur[i]
+            d = self.e_link[j]
+            self.s_tau[self.fill[d]] = self.e_tau[j]
+            self.s_max[self.fill[d]] = self.e_rel[j]
+            self.fill[d] += 1
+        for d in range(nl):         # the running maximum, only where it rises (the rest answers no query)
+            run = -9223372036854775807
+            j = self.start[d]
+            for i in range(self.start[d], self.start[d + 1]):
+                if self.s_max[i] > run:
+                    run = self.s_max[i]
+                    self.s_tau[j], self.s_max[j] = self.s_tau[i], run
+                    j += 1
+            self.fill[d] = j
+
+    cdef int32_t[::1] _by_tau(self, Py_ssize_t m):
+        """The entries ``0 .. m - 1`` in order of ``e_tau``, equal ones in entry order (a stable LSD radix sort,
+        16-bit digits or fewer): ``ord_a`` or ``ord_b``, the other one free."""
+        cdef Py_ssize_t i, j
+        cdef int64_t tmin = self.e_tau[0], tmax = self.e_tau[0], span
+        cdef int bits = 0, passes, dbits, shift, d
+        for i in range(m):
+            tmin, tmax = min(tmin, self.e_tau[i]), max(tmax, self.e_tau[i])
+        span = tmax - tmin
+        while (span >> bits) > 0:
+            bits += 1
+        passes = max(1, (bits + 15) // 16)
+        dbits = max(1, (bits + passes - 1) // passes)
+        if self.digit.shape[0] < (1 << dbits) + 1:
+            self.digit = np.empty((1 << dbits) + 1, np.int64)
+        cdef int32_t[::1] cur = self.ord_a, nxt = self.ord_b, tmp
+        for i in range(m):
+            cur[i] = <int32_t>i
+        shift = 0
+        while shift < bits:
+            self.digit[:(1 << dbits) + 1] = 0
+            for i in range(m):
+                self.digit[(((self.e_tau[i] - tmin) >> shift) & ((1 << dbits) - 1)) + 1] += 1
+            for d in range(1 << dbits):
+                self.digit[d + 1] += self.digit[d]
+            for i in range(m):
+                j = cur[i]
+                d = ((self.e_tau[j] - tmin) >> shift) & ((1 << dbits) - 1)
+                nxt[self.digit[d]] = <int32_t>j
+                self.digit[d] += 1
+            tmp = cur
+            cur = nxt
+            nxt = tmp
+            shift += dbits
+        return cur
+
+    cdef void _queries(self, const int32_t[::1] src, const int32_t[::1] dst, const int64_t[::1] inject,
+                       const int64_t[::1] w_off, int64_t[::1] out) noexcept:
+        """Pass 3: each packet's largest wait over its non-blocker on-chip links that some blocker passes."""
+        cdef Py_ssize_t p
+        cdef _Seg seg[2]
+        cdef int k, first, hi, lo_b, hi_b, hop, pos, lid, key
+        cdef int64_t tau, wait, best
+        cdef _Seg* g
+        for p in range(src.shape[0]):
+            self._route(src[p], dst[p], seg)
+            first = _last_off(seg) + 1 if w_off[p] > 0 else 0     # a queued packet blocks up to its last crossing
+            best = 0
+            for k in range(2):
+                g = &seg[k]
+                if g.dirn == 0:
+                    continue
+                key = g.port * self.n_lines + g.line
+                if self.busy_hi[key] < 0:
+                    continue
+                # the blocked span of this line as link numbers of the run
+                if g.dirn > 0:
+                    lo_b, hi_b = g.k0 + self.busy_lo[key] - g.a, g.k0 + self.busy_hi[key] - g.a
+                else:
+                    lo_b, hi_b = g.k0 + g.a - self.busy_hi[key], g.k0 + g.a - self.busy_lo[key]
+                hi = min(g.k0 + _iabs(g.b - g.a) - 1, hi_b)
+                for hop in range(max(g.k0, first, lo_b), hi + 1):
+                    pos = g.a + g.dirn * (hop - g.k0)
+                    lid = self._lid(g, pos)
+                    if self.fill[lid] == self.start[lid] or self.link_off[lid]:
+                        continue
+                    tau = (inject[p] + self.t_first + hop * self.step
+                           + (g.cprev + _iabs(g.chip[g.a] - g.chip[pos])) * self.off_extra)
+                    wait = _released(&self.s_tau[0], &self.s_max[0], self.start[lid], self.fill[lid], tau) - tau
+                    best = max(best, wait)
+            out[p] = best
+
+
+cdef inline int _iabs(int v) noexcept:
+    return v if v >= 0 else -v
+
+
+cdef inline void _set_seg(_Seg* g, int axis, int line, int a, int b, int k0, int cprev, int size,
+                          const int32_t* chip) noexcept:
+    g.axis, g.line, g.a, g.b, g.k0, g.cprev, g.size, g.chip = axis, line, a, b, k0, cprev, size, chip
+    g.dirn = 1 if b > a else (-1 if b < a else 0)
+    # ports N = 0, E = 1, S = 2, W = 3 (noc.topology): x grows east, y grows north
+    g.port = (1 if b > a else 3) if axis == 0 else (0 if b > a else 2)
+
+
+cdef inline int _crossings(const _Seg* g) noexcept:
+    """Chip edges the run crosses."""
+    return _iabs(g.chip[g.a] - g.chip[g.b])
+
+
+cdef inline int _last_off(const _Seg* seg) noexcept:
+    """Link number of the route's last off-chip link (-1: none): the last chip edge of the last run that crosses
+    one, the link into the destination's chip along that run."""
+    cdef int k, at
+    cdef const _Seg* g
+    for k in range(1, -1, -1):
+        g = &seg[k]
+        if _crossings(g):
+            at = g.chip[g.b] * g.size - 1 if g.dirn > 0 else (g.chip[g.b] + 1) * g.size
+            return g.k0 + _iabs(at - g.a)
+    return -1
+
+
+cdef inline int64_t _released(const int64_t* tau, const int64_t* run, int64_t lo, int64_t hi, int64_t t) noexcept:
+    """The latest release of the blockers of one link's run ``lo .. hi - 1`` (sorted by ``tau``, ``run`` their
+    running maximum) that arrived at or before ``t``; ``t`` if none or all released by then (no wait)."""
+    if t < tau[lo] or run[hi - 1] <= t:
+        return t
+    cdef int64_t size = hi - lo, half
+    while size > 1:             # branch-free: the answer lies in lo .. lo + size - 1, and tau[lo] <= t
+        half = size >> 1
+        lo = lo + half if tau[lo + half] <= t else lo
+        size -= half
+    return max(run[lo], t)

@@ -6,7 +6,8 @@ loads and one bottleneck queue per packet) and, coarsely, ``peak_buffer_flits``.
 packet's delivery is delayed by its off-chip links' extra zero-load latency, ``k (Lx + F (s - 1) - L)`` for
 ``k`` crossings, and its wait is the largest of the flow model's own bottleneck wait, its waits in a
 first-come first-served queue at each off-chip link it crosses (:func:`off_chip_waits`) and its wait behind
-packets queued for an off-chip link upstream of it (:func:`tree_saturation_waits`; one wait per packet). The model is specified, in
+packets queued for an off-chip link upstream of it (:func:`tree_saturation_waits`, compiled:
+``TreeSaturation``; one wait per packet). The model is specified, in
 NumPy, in :mod:`noc.flow_reference`; this engine runs the same computation compiled (``_flow_kernels.pyx``),
 O(packets + links) per call, and the tests hold the two to identical results. Measured errors against the
 exact engine: ``noc/README.md``.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from chip_configs.schema import ChipConfig, NetworkSpec, as_network_spec
-from noc._flow_kernels import FlowKernel
+from noc._flow_kernels import FlowKernel, TreeSaturation
 from noc.engine import BatchLimits, check_batch
 from noc.flow_reference import UNIFORM_WIDTH, estimate, hol_work_scale, router_outputs, service_times
 from noc.model import RouterParams
@@ -52,6 +53,7 @@ class FlowNoc:
             float(UNIFORM_WIDTH), topo.n_cores, [topo.line_links(d) for d in DIRECTIONS],
             np.ascontiguousarray(topo.link_dst), hol_work_scale(topo, p), router_outputs(topo),
         )
+        self._tree = tree_saturation_kernel(topo, p) if p.has_off_chip and not reference else None
 
     def run(self, src_core, dst_core, inject_cycle, dst_axon=None, *, until: int | None = None) -> NocResult:
         """Estimate the delivery of the packets (arguments as for ``FastNoc.run``; ``until`` drops the
@@ -69,7 +71,7 @@ class FlowNoc:
             *out, ew, ns = self._kernel.run(b.src_core, b.dst_core, b.inject_cycle)
         deliver, link_ids, link_counts, ports, peaks = out
         if p.has_off_chip:
-            deliver = _off_chip_delivery(topo, p, b, deliver)
+            deliver = _off_chip_delivery(topo, p, b, deliver, self._tree)
         if until is not None:
             deliver = np.where(deliver - (p.ejection + p.flits - 1) < until, deliver, NOT_DELIVERED)
         delivered = deliver != NOT_DELIVERED
@@ -83,7 +85,17 @@ class FlowNoc:
         )
 
 
-def _off_chip_delivery(topo: MeshTopology, p: RouterParams, b, deliver: np.ndarray) -> np.ndarray:
+def tree_saturation_kernel(topo: MeshTopology, p: RouterParams) -> TreeSaturation:
+    """The compiled :func:`tree_saturation_waits` of one system (its buffers are reused from call to call)."""
+    return TreeSaturation(
+        topo.width, topo.height, topo.chip_width, topo.chip_height, topo.cores_per_router,
+        first_axis(p.routing) == 0, np.ascontiguousarray(topo.link_id, np.int32).ravel(),
+        np.ascontiguousarray(topo.link_off_chip, np.uint8), p.injection, p.pipeline, p.link, p.off_land,
+    )
+
+
+def _off_chip_delivery(topo: MeshTopology, p: RouterParams, b, deliver: np.ndarray,
+                       tree: TreeSaturation | None = None) -> np.ndarray:
     """Delivery cycles in a system of chips (the on-chip model's ``deliver``, -1: none, adjusted).
 
     Off-chip links have their own zero-load latency, ``Lx + F (s - 1)`` instead of ``L`` per crossing, and a
@@ -92,11 +104,19 @@ def _off_chip_delivery(topo: MeshTopology, p: RouterParams, b, deliver: np.ndarr
     bottleneck ``w_flow = deliver - inject - T0(h)`` and its off-chip queueing ``w_off``, not their sum: a
     saturated off-chip link sets the pace of the packets behind it, and the on-chip model's wait of a packet
     crossing it is mostly the same queue seen at the on-chip rate (summing them counted it twice: bench-A on
-    Kapoho Bay, network phase +53 %)."""
+    Kapoho Bay, network phase +53 %). ``tree``: the compiled off-chip queue and tree-saturation steps
+    (:func:`tree_saturation_kernel`; None: their NumPy specifications, :func:`off_chip_waits` and
+    :func:`tree_saturation_waits`)."""
     k = topo.chip_crossings(b.src_core, b.dst_core)
     zero = b.inject_cycle + p.zero_load_latency(topo.hop_distance(b.src_core, b.dst_core))
-    w_off = off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
-    w_tree = tree_saturation_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle, w_off)
+    if tree is None:
+        w_off = off_chip_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle)
+        w_tree = tree_saturation_waits(topo, p, b.src_core, b.dst_core, b.inject_cycle, w_off)
+    else:
+        from noc.contention import off_chip_service_time
+
+        w_off = tree.off_chip_waits(b.src_core, b.dst_core, b.inject_cycle, off_chip_service_time(p))
+        w_tree = tree.waits(b.src_core, b.dst_core, b.inject_cycle, w_off)
     late = zero + k * (p.off_land - p.link) + np.maximum(np.maximum(deliver - zero, w_off), w_tree)
     return np.where(deliver >= 0, late, deliver)
 
@@ -120,7 +140,11 @@ def tree_saturation_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndar
     ignores how far back the queue really reaches (the buffers it fills), so it can overestimate a packet
     that joins the feeding line far upstream of a short queue; and a packet's own wait does not delay its
     arrival at its later links (the queue it joins there is not lengthened by it), so it can underestimate
-    where blocked packets block others in turn. Whole cycles (every time is an integer)."""
+    where blocked packets block others in turn. Whole cycles (every time is an integer).
+
+    This NumPy function is the specification (and ``FlowNoc(reference=True)`` runs it); the engine runs the
+    compiled :class:`noc._flow_kernels.TreeSaturation` (:func:`tree_saturation_kernel`), which walks the routes
+    in place, and the tests hold the two to identical waits."""
     n = len(src_core)
     if not (w_off > 0).any():
         return np.zeros(n, np.int64)
@@ -176,7 +200,8 @@ def off_chip_waits(topo: MeshTopology, p: RouterParams, src_core: np.ndarray, ds
     ``tau = a + I + P + j (P + L) + c (Lx + F (s - 1) - L)`` (``j`` links and ``c`` of them off chip before it):
     ``d_i = max(tau_i, d_(i-1) + s_off)``, wait ``d_i - tau_i``. Links are queued independently (a wait at one
     does not delay the arrival at the next); :func:`_off_chip_delivery` keeps the larger of this wait and the
-    flow model's own bottleneck wait. Rounded up to whole cycles.
+    flow model's own bottleneck wait. Rounded up to whole cycles. The specification of the compiled
+    ``TreeSaturation.off_chip_waits`` (identical waits; the engine runs that one).
     """
     from noc.contention import off_chip_service_time
 

@@ -190,16 +190,65 @@ def test_tree_saturation_wait_by_hand():
     time tau = 1 + I + P = 3 and holds it until 13. Packet p (0 -> 1), requested at 2, reaches link 0 -> 1 at 4
     and waits 13 - 4 = 9 behind it; p3 (0 -> 1, requested at 0, ahead of q) and p2 (2 -> 3, on the far side of
     q's off-chip link) do not wait."""
-    from noc.flow_engine import tree_saturation_waits
+    from noc.flow_engine import tree_saturation_kernel, tree_saturation_waits
     from noc.model import RouterParams
     from tests.noc.conftest import make_cfg, make_system
 
     cfg = make_system(make_cfg(2, 1, cores=1), 2, 1)
     topo, p = MeshTopology.from_config(cfg), RouterParams.from_config(cfg)
     assert (p.injection, p.pipeline, p.link) == (1, 1, 1)
-    src, dst, inject = np.array([0, 0, 2, 0]), np.array([3, 1, 3, 1]), np.array([0, 1, 1, -1]) + 1
-    w_off = np.array([10, 0, 0, 0])
-    assert tree_saturation_waits(topo, p, src, dst, inject, w_off).tolist() == [0, 9, 0, 0]
-    # q from router 1: its off-chip link is its first, it holds no on-chip link
-    assert tree_saturation_waits(topo, p, np.array([1, 0]), np.array([3, 1]), np.array([1, 2]),
-                                 np.array([10, 0])).tolist() == [0, 0]
+    kernel = tree_saturation_kernel(topo, p)
+    cases = (([0, 0, 2, 0], [3, 1, 3, 1], [1, 2, 2, 0], [10, 0, 0, 0], [0, 9, 0, 0]),
+             # q from router 1: its off-chip link is its first, it holds no on-chip link
+             ([1, 0], [3, 1], [1, 2], [10, 0], [0, 0]))
+    for src, dst, inject, w_off, want in cases:
+        args = (np.array(src, np.int32), np.array(dst, np.int32), np.array(inject, np.int64), np.array(w_off))
+        assert tree_saturation_waits(topo, p, *args).tolist() == want
+        assert kernel.waits(*args).tolist() == want
+
+
+def test_flow_engine_on_a_saturated_system_equals_its_numpy_reference():
+    """On a system the engine (compiled tree-saturation step) delivers every packet at the cycle its NumPy
+    reference (``reference=True``: the NumPy flow model and tree-saturation step) does."""
+    from tests.noc.conftest import make_system
+
+    cfg = make_system(make_cfg(3, 2, cores=2), 2, 1, latency_cycles=6, serialisation_cycles_per_flit=3)
+    rng = np.random.default_rng(5)
+    traffic = rng.integers(0, cfg.num_cores, 800), rng.integers(0, cfg.num_cores, 800), rng.integers(0, 300, 800)
+    engine = make_engine(cfg, "flow")
+    assert engine._tree is not None
+    fast, ref = engine.run(*traffic), make_engine(cfg, "flow", reference=True).run(*traffic)
+    np.testing.assert_array_equal(fast.deliver_cycle, ref.deliver_cycle)
+
+
+@pytest.mark.parametrize("routing", ["xy", "yx"])
+@pytest.mark.parametrize("chips", [(3, 1), (1, 3), (2, 2)], ids=["side-by-side", "stacked", "2x2"])
+def test_compiled_tree_saturation_equals_its_numpy_specification(routing, chips):
+    """``TreeSaturation.waits`` and ``.off_chip_waits`` (compiled) give the waits of
+    :func:`noc.flow_engine.tree_saturation_waits` and :func:`~noc.flow_engine.off_chip_waits` (NumPy, the
+    specifications), packet for packet: random chips of 1-3 x 1-3 routers (1-2 cores each, 1-2 flit packets),
+    random off-chip latency and serialisation, light to congested traffic, the off-chip queue's own waits and
+    random ones (also on packets that cross no chip edge); one kernel reused across calls (its buffers grow)."""
+    from noc.contention import off_chip_service_time
+    from noc.flow_engine import off_chip_waits, tree_saturation_kernel, tree_saturation_waits
+    from tests.noc.conftest import make_system
+
+    rng = np.random.default_rng(sum(chips) * 7 + len(routing) + (routing == "yx"))
+    nonzero = 0
+    for _ in range(6):
+        (w, h), cores = rng.integers(1, 4, 2).tolist(), int(rng.integers(1, 3))
+        off = {"latency_cycles": int(rng.integers(1, 9)), "serialisation_cycles_per_flit": int(rng.integers(1, 4))}
+        cfg = make_system(make_cfg(w, h, cores=cores, flits=int(rng.integers(1, 3)), routing=routing), *chips, **off)
+        topo, p = MeshTopology.from_config(cfg), RouterParams.from_config(cfg)
+        kernel = tree_saturation_kernel(topo, p)
+        for n, span in ((20, 2000), (300, 300), (1500, 200)):       # light .. congested
+            src, dst = (rng.integers(0, cfg.num_cores, n).astype(np.int32) for _ in range(2))
+            inject = rng.integers(0, span, n).astype(np.int64)
+            queued = off_chip_waits(topo, p, src, dst, inject)
+            np.testing.assert_array_equal(kernel.off_chip_waits(src, dst, inject, off_chip_service_time(p)), queued)
+            drawn = np.where(rng.random(n) < 0.3, rng.integers(0, 60, n), 0).astype(np.int64)
+            for w_off in (queued, drawn):
+                want = tree_saturation_waits(topo, p, src, dst, inject, w_off)
+                np.testing.assert_array_equal(kernel.waits(src, dst, inject, w_off), want)
+                nonzero += int((want > 0).any())
+    assert nonzero >= 12           # the cases do exercise the waits
