@@ -158,6 +158,7 @@ cdef extern from "_tn_fused.h":
     void nm_tn_schedule_one(nm_tn_t* p, int64_t tick, const uint32_t* one, const int32_t* src, int64_t n,
                             nm_events_t* e, const nm_one_t* o) noexcept nogil
     void nm_tn_load(nm_tn_t* p) noexcept nogil
+    void nm_tn_pool_stop(nm_tn_t* p) noexcept nogil
     void nm_tn_store(nm_tn_t* p) noexcept nogil
 
 cdef extern from "_lif_batch.h":
@@ -433,6 +434,10 @@ cdef class BitCores:
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
         self.threads = default_threads()
 
+    def __dealloc__(self):
+        # the persistent second thread (started by the first two-thread tick) joined and freed with the kernel
+        nm_tn_pool_stop(&self.tn)
+
     @property
     def threads(self):
         """Threads over cores within a tick: 1, or 2 (deterministic: the result does not depend on it). Default
@@ -444,6 +449,8 @@ cdef class BitCores:
         if n not in (1, 2):
             raise ValueError(f"threads: {n}; allowed: 1, 2")
         self.tn.threads = n
+        if n == 1:
+            nm_tn_pool_stop(&self.tn)   # the second thread released; the next two-thread tick starts one again
 
     @property
     def split(self):

@@ -29,7 +29,9 @@
 #include "_events.h"
 #include "nm_lanes_x86.h"
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ----- scheduling -------------------------------------------------------------------------------------------- */
 
@@ -575,40 +577,157 @@ typedef struct {
     int64_t *ctr;
 } nm_tn_part_t;
 
-static void *nm_tn_worker(void *arg) {
-    nm_tn_part_t *w = (nm_tn_part_t *)arg;
+static void nm_tn_part(nm_tn_part_t *w) {
     w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->q.abase[w->q.split] * 64, w->tick, w->q.sp2, w->ctr);
-    return NULL;
+}
+
+/* The persistent second thread: created once (the first two-thread tick), woken per tick by a generation count
+   (spinning NM_TN_SPIN rounds first, as the next tick usually follows within microseconds, then sleeping on a
+   condition variable, so an idle kernel costs no CPU), joined by nm_tn_pool_stop. `pid`: the creating process
+   (a forked child has no such thread and starts its own). Nothing is allocated per tick. */
+#ifndef NM_TN_SPIN
+#define NM_TN_SPIN 4096
+#endif
+
+typedef struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    uint64_t gen, done;             /* ticks posted / finished (atomics; written under mu) */
+    int stop, sleeping, waiting;    /* under mu: quit; the worker / the tick's thread sleeps on its condition */
+    pid_t pid;
+    nm_tn_part_t w;                 /* the posted tick */
+} nm_tn_pool_t;
+
+static inline void nm_tn_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* Spin up to NM_TN_SPIN rounds until *x differs from `old` (want_diff) or equals it (!want_diff). */
+static inline uint64_t nm_tn_spin(const uint64_t *x, uint64_t old, int want_diff) {
+    uint64_t v = __atomic_load_n(x, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < NM_TN_SPIN && (v != old) != want_diff; i++) {
+        nm_tn_relax();
+        v = __atomic_load_n(x, __ATOMIC_ACQUIRE);
+    }
+    return v;
+}
+
+static void *nm_tn_pool_main(void *arg) {
+    nm_tn_pool_t *t = (nm_tn_pool_t *)arg;
+    uint64_t seen = 0;
+    for (;;) {
+        uint64_t g = nm_tn_spin(&t->gen, seen, 1);
+        pthread_mutex_lock(&t->mu);
+        while ((g = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE)) == seen) {
+            t->sleeping = 1;
+            pthread_cond_wait(&t->cv_work, &t->mu);
+        }
+        t->sleeping = 0;
+        const int stop = t->stop;
+        pthread_mutex_unlock(&t->mu);
+        seen = g;
+        if (stop)
+            return NULL;
+        nm_tn_part(&t->w);
+        pthread_mutex_lock(&t->mu);
+        __atomic_store_n(&t->done, g, __ATOMIC_RELEASE);
+        if (t->waiting)
+            pthread_cond_signal(&t->cv_done);
+        pthread_mutex_unlock(&t->mu);
+    }
+}
+
+/* The kernel's pool, started if it has none (NULL if no thread can be made: the tick runs on one). */
+static nm_tn_pool_t *nm_tn_pool(nm_tn_t *p) {
+    nm_tn_pool_t *t = (nm_tn_pool_t *)p->pool;
+    if (t && t->pid == getpid())
+        return t;
+    p->pool = NULL;     /* a forked child's copy: the thread is not in this process (its memory leaks, once) */
+    t = (nm_tn_pool_t *)calloc(1, sizeof(nm_tn_pool_t));
+    if (!t)
+        return NULL;
+    t->pid = getpid();
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv_work, NULL);
+    pthread_cond_init(&t->cv_done, NULL);
+    if (pthread_create(&t->th, NULL, nm_tn_pool_main, t) != 0) {
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv_work);
+        pthread_cond_destroy(&t->cv_done);
+        free(t);
+        return NULL;
+    }
+    p->pool = t;
+    return t;
+}
+
+static void nm_tn_post(nm_tn_pool_t *t, int stop) {
+    pthread_mutex_lock(&t->mu);
+    t->stop = stop;
+    __atomic_store_n(&t->gen, t->gen + 1, __ATOMIC_RELEASE);
+    if (t->sleeping)
+        pthread_cond_signal(&t->cv_work);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void nm_tn_wait(nm_tn_pool_t *t) {
+    const uint64_t g = t->gen;
+    if (nm_tn_spin(&t->done, g, 0) == g)
+        return;
+    pthread_mutex_lock(&t->mu);
+    while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) != g) {
+        t->waiting = 1;
+        pthread_cond_wait(&t->cv_done, &t->mu);
+    }
+    t->waiting = 0;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void nm_tn_pool_stop(nm_tn_t *p) {
+    nm_tn_pool_t *t = (nm_tn_pool_t *)p->pool;
+    p->pool = NULL;
+    if (!t || t->pid != getpid())
+        return;
+    nm_tn_post(t, 1);
+    pthread_join(t->th, NULL);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv_work);
+    pthread_cond_destroy(&t->cv_done);
+    free(t);
 }
 
 int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups) {
     const int64_t slot = tick % p->ring;
     *dups += p->dup[slot];
     p->dup[slot] = 0;
-    if (p->threads > 1 && p->split > 0 && p->split < p->n_cores) {
+    nm_tn_pool_t *t = p->threads > 1 && p->split > 0 && p->split < p->n_cores ? nm_tn_pool(p) : NULL;
+    if (t) {
         /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
            counts and quiet flags, and its own spike list; this thread then schedules its spikes while the other
            one still runs (the spikes set bits of the next slots only, which neither thread's cores read this
            tick). The lists are joined and scheduled in core order, so every operation is the one-thread one,
            in the same order. */
-        nm_tn_part_t w;
-        w.q = *p;
-        w.q.acc = p->acc2;
-        w.q.eta = p->eta2;
-        w.q.rl = p->rl2;
-        w.q.acc16 = p->acc16b;
-        w.tick = tick;
-        w.ctr = ctr;
-        w.nsp = 0;
-        pthread_t th;
-        if (pthread_create(&th, NULL, nm_tn_worker, &w) == 0) {
-            const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
-            nm_tn_sched(p, tick, sp, nsp);
-            pthread_join(th, NULL);
-            memcpy(sp + nsp, p->sp2, (size_t)w.nsp * sizeof(int32_t));
-            nm_tn_sched(p, tick, sp + nsp, w.nsp);
-            return nsp + w.nsp;
-        }
+        nm_tn_part_t *w = &t->w;
+        w->q = *p;
+        w->q.acc = p->acc2;
+        w->q.eta = p->eta2;
+        w->q.rl = p->rl2;
+        w->q.acc16 = p->acc16b;
+        w->tick = tick;
+        w->ctr = ctr;
+        w->nsp = 0;
+        nm_tn_post(t, 0);
+        const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
+        nm_tn_sched(p, tick, sp, nsp);
+        nm_tn_wait(t);
+        memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
+        nm_tn_sched(p, tick, sp + nsp, w->nsp);
+        return nsp + w->nsp;
     }
     const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr);
     nm_tn_sched(p, tick, sp, nsp);

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 
 import numpy as np
 import pytest
@@ -741,6 +742,39 @@ def test_truenorth_two_threads_equal_the_exact_engine(simd):
         np.testing.assert_array_equal(exact.cores.state()["v"], chip.cores.state()["v"])
     with pytest.raises(ValueError, match="allowed: 1, 2"):
         chip.fused_plan().kernel.threads = 3
+
+
+def _threads_now() -> int:
+    """The process's threads (Linux: /proc/self/task), the C threads the kernels start included."""
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through /proc")
+def test_truenorth_second_thread_is_persistent_and_released():
+    """The second thread is created once (at the first two-thread tick) and woken per tick, not created per tick;
+    setting one thread joins it, and a kernel dropped with its chip (garbage-collected) leaves no thread behind."""
+    import gc
+
+    cfg = TN_CONFIGS["truenorth-40"]()
+    mapped = random_mapped(cfg, 101)
+    spikes = random_inputs(101, 1, 20, mapped.n_inputs, p=0.5) * 2
+    gc.collect()
+    before = _threads_now()
+    chip = _loads_chip(cfg, mapped)
+    kernel = chip.fused_plan().kernel
+    kernel.threads = 2
+    chip.run(spikes)
+    assert _threads_now() == before + 1      # one worker, kept over every tick of the run
+    chip.run(spikes)
+    assert _threads_now() == before + 1
+    kernel.threads = 1
+    assert _threads_now() == before
+    kernel.threads = 2
+    chip.run(spikes)
+    assert _threads_now() == before + 1
+    del chip, kernel
+    gc.collect()
+    assert _threads_now() == before
 
 
 def _assert_same_run(e, f) -> None:
