@@ -43,8 +43,11 @@ static inline void nm_tn_set(nm_tn_t *p, const int64_t *base, const int64_t *slo
     *w |= m;
 }
 
-void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
-                    const int32_t *src, const int32_t *count, int64_t n) {
+/* nm_tn_schedule, with the sources' only entries already gathered by position (pre[i] = one[src[i]]), or
+   read here (pre NULL). */
+static void nm_tn_schedule_pre(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec,
+                               const uint32_t *one, const uint32_t *pre, const int32_t *src, const int32_t *count,
+                               int64_t n) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -55,9 +58,9 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
         const int64_t c = count ? count[i] : 1;
         if (one) {
             /* a source's only entry, in one random access (TrueNorth: every neuron targets one axon) */
-            if (i + NM_TN_AHEAD < n)
+            if (!pre && i + NM_TN_AHEAD < n)
                 __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
-            const uint32_t r = one[s];
+            const uint32_t r = pre ? pre[i] : one[s];
             if (r < NM_TN_MANY) {
                 nm_tn_set(p, base, slot, r, c);
                 continue;
@@ -77,8 +80,14 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
     }
 }
 
-void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
-                        nm_events_t *e, const nm_one_t *o) {
+void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
+                    const int32_t *src, const int32_t *count, int64_t n) {
+    nm_tn_schedule_pre(p, tick, ptr, rec, one, NULL, src, count, n);
+}
+
+/* nm_tn_schedule_one, the entries gathered by position (pre) or read here (pre NULL). */
+static void nm_tn_schedule_one_pre(nm_tn_t *p, int64_t tick, const uint32_t *one, const uint32_t *pre,
+                                   const int32_t *src, int64_t n, nm_events_t *e, const nm_one_t *o) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -87,16 +96,21 @@ void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
         const int32_t s = src[i];
-        if (i + NM_TN_AHEAD < n)
+        if (!pre && i + NM_TN_AHEAD < n)
             __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
         while (p->noff[k + 1] <= s)
             k++;
-        const uint32_t r = one[s];
+        const uint32_t r = pre ? pre[i] : one[s];
         if (r >= NM_TN_MANY)
             continue;
         nm_tn_set(p, base, slot, r, 1);
         nm_one_packet(e, o, k, p->word_core[(r >> 8) >> 6]);
     }
+}
+
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
+                        nm_events_t *e, const nm_one_t *o) {
+    nm_tn_schedule_one_pre(p, tick, one, NULL, src, n, e, o);
 }
 
 /* ----- integration ---------------------------------------------------------------------------------------- */
@@ -561,24 +575,42 @@ static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64
 
 /* The spikes sp[0 .. n - 1] of tick `tick` scheduled as the tick's caller asked (sched_mode): with their
    packets' events (one-target chips, timed), or alone (NM_TN_SCHED_PLAIN), or not at all (the caller does). */
-static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) {
+static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, const uint32_t *pre, int64_t n) {
     if (!n)
         return;
     if (p->sched_mode == NM_TN_SCHED_ONE)
-        nm_tn_schedule_one(p, tick, p->sched_one, sp, n, p->sched_e, p->sched_o);
+        nm_tn_schedule_one_pre(p, tick, p->sched_one, pre, sp, n, p->sched_e, p->sched_o);
     else if (p->sched_mode == NM_TN_SCHED_PLAIN)
-        nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
+        nm_tn_schedule_pre(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, pre, sp, NULL, n);
 }
 
 /* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
 typedef struct {
     nm_tn_t q;
-    int64_t tick, nsp;
+    int64_t tick, nsp, ng;
     int64_t *ctr;
+    uint32_t pre[NM_TN_GATHER];     /* one[spike] of its first ng spikes */
 } nm_tn_part_t;
 
+/* The second half's cores, then (when the tick schedules through the only-entry table) its spikes' entries
+   gathered by position: their random reads leave the serial part of the tick (its scheduling after the join)
+   for this thread, which would otherwise wait. */
 static void nm_tn_part(nm_tn_part_t *w) {
-    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->q.abase[w->q.split] * 64, w->tick, w->q.sp2, w->ctr);
+    const nm_tn_t *q = &w->q;
+    w->nsp = nm_tn_cores(&w->q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr);
+    w->ng = 0;
+    if (q->sched_mode == NM_TN_SCHED_NONE || !q->sched_one)
+        return;
+    const int64_t cap = q->gather < NM_TN_GATHER ? q->gather : NM_TN_GATHER;
+    const int64_t ng = w->nsp < cap ? w->nsp : cap;
+    const uint32_t *one = q->sched_one;
+    const int32_t *sp = q->sp2;
+    for (int64_t i = 0; i < ng; i++) {
+        if (i + NM_TN_AHEAD < ng)
+            __builtin_prefetch(one + sp[i + NM_TN_AHEAD], 0, 3);
+        w->pre[i] = one[sp[i]];
+    }
+    w->ng = ng;
 }
 
 /* The persistent second thread: created once (the first two-thread tick), woken per tick by a generation count
@@ -723,14 +755,15 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w->nsp = 0;
         nm_tn_post(t, 0);
         const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
-        nm_tn_sched(p, tick, sp, nsp);
+        nm_tn_sched(p, tick, sp, NULL, nsp);
         nm_tn_wait(t);
         memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
-        nm_tn_sched(p, tick, sp + nsp, w->nsp);
+        nm_tn_sched(p, tick, sp + nsp, w->ng ? w->pre : NULL, w->ng);
+        nm_tn_sched(p, tick, sp + nsp + w->ng, NULL, w->nsp - w->ng);
         return nsp + w->nsp;
     }
     const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr);
-    nm_tn_sched(p, tick, sp, nsp);
+    nm_tn_sched(p, tick, sp, NULL, nsp);
     return nsp;
 }
 

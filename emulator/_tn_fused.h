@@ -70,7 +70,14 @@ typedef struct {
     /* the second thread, created at the first two-thread tick and kept (woken per tick) until nm_tn_pool_stop;
        NULL: none (opaque: nm_tn_pool_t of _tn_fused.c) */
     void *pool;
+    int64_t gather;                 /* the most of its spikes' only entries the second thread gathers for the
+                                       scheduling after the join (<= NM_TN_GATHER; the rest read there) */
 } nm_tn_t;
+
+/* Capacity of the second thread's gathered entries (64 KiB, held by its pool). */
+#ifndef NM_TN_GATHER
+#define NM_TN_GATHER 16384
+#endif
 
 enum { NM_TN_SCHED_NONE = 0, NM_TN_SCHED_ONE = 1, NM_TN_SCHED_PLAIN = 2 };
 

@@ -704,7 +704,11 @@ def test_truenorth_operating_point_is_exact_in_small(simd):
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
     kernel.threads = 2      # each half lists its cores; the first half's spikes scheduled while the second runs
     kernel.bc.split = 5     # halves of 5 and 11 cores: the results do not depend on the split
+    kernel.bc.gather = 7    # the second half's first 7 entries gathered by its thread, the rest read after the join
     two = chip.run(None, ticks=60)
+    kernel.bc.gather = 16384   # the default: every entry of these small halves gathered (the untimed runs below)
+    with pytest.raises(ValueError, match="allowed: 0 .. 16384"):
+        kernel.bc.gather = -1
     with pytest.raises(ValueError, match="allowed: 1 .. 15"):
         kernel.bc.split = 16
     alone = []      # the kernels alone (untimed: the spikes scheduled without events), one and two threads
