@@ -151,6 +151,8 @@ cdef extern from "_tn_fused.h":
         const int64_t* sched_ptr
         nm_events_t* sched_e
         const nm_one_t* sched_o
+        int64_t gather
+    enum: NM_TN_GATHER
     enum: NM_TN_SCHED_NONE, NM_TN_SCHED_ONE, NM_TN_SCHED_PLAIN
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
@@ -158,6 +160,7 @@ cdef extern from "_tn_fused.h":
     void nm_tn_schedule_one(nm_tn_t* p, int64_t tick, const uint32_t* one, const int32_t* src, int64_t n,
                             nm_events_t* e, const nm_one_t* o) noexcept nogil
     void nm_tn_load(nm_tn_t* p) noexcept nogil
+    void nm_tn_pool_stop(nm_tn_t* p) noexcept nogil
     void nm_tn_store(nm_tn_t* p) noexcept nogil
 
 cdef extern from "_lif_batch.h":
@@ -432,6 +435,11 @@ cdef class BitCores:
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
         self.threads = default_threads()
+        t.gather = NM_TN_GATHER
+
+    def __dealloc__(self):
+        # the persistent second thread (started by the first two-thread tick) joined and freed with the kernel
+        nm_tn_pool_stop(&self.tn)
 
     @property
     def threads(self):
@@ -444,6 +452,8 @@ cdef class BitCores:
         if n not in (1, 2):
             raise ValueError(f"threads: {n}; allowed: 1, 2")
         self.tn.threads = n
+        if n == 1:
+            nm_tn_pool_stop(&self.tn)   # the second thread released; the next two-thread tick starts one again
 
     @property
     def split(self):
@@ -456,6 +466,19 @@ cdef class BitCores:
         if not 0 < k < self.tn.n_cores:
             raise ValueError(f"split: {k}; allowed: 1 .. {self.tn.n_cores - 1}")
         self.tn.split = k
+
+    @property
+    def gather(self):
+        """With two threads, the most of its spikes' only entries the second thread gathers for the scheduling
+        after the join (0 .. NM_TN_GATHER, the default; the rest are read there): settable, the results do not
+        depend on it."""
+        return self.tn.gather
+
+    @gather.setter
+    def gather(self, int64_t n):
+        if not 0 <= n <= NM_TN_GATHER:
+            raise ValueError(f"gather: {n}; allowed: 0 .. {NM_TN_GATHER}")
+        self.tn.gather = n
 
     @property
     def lanes16(self):

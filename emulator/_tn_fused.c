@@ -29,7 +29,9 @@
 #include "_events.h"
 #include "nm_lanes_x86.h"
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ----- scheduling -------------------------------------------------------------------------------------------- */
 
@@ -41,8 +43,11 @@ static inline void nm_tn_set(nm_tn_t *p, const int64_t *base, const int64_t *slo
     *w |= m;
 }
 
-void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
-                    const int32_t *src, const int32_t *count, int64_t n) {
+/* nm_tn_schedule, with the sources' only entries already gathered by position (pre[i] = one[src[i]]), or
+   read here (pre NULL). */
+static void nm_tn_schedule_pre(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec,
+                               const uint32_t *one, const uint32_t *pre, const int32_t *src, const int32_t *count,
+                               int64_t n) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -53,9 +58,9 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
         const int64_t c = count ? count[i] : 1;
         if (one) {
             /* a source's only entry, in one random access (TrueNorth: every neuron targets one axon) */
-            if (i + NM_TN_AHEAD < n)
+            if (!pre && i + NM_TN_AHEAD < n)
                 __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
-            const uint32_t r = one[s];
+            const uint32_t r = pre ? pre[i] : one[s];
             if (r < NM_TN_MANY) {
                 nm_tn_set(p, base, slot, r, c);
                 continue;
@@ -75,8 +80,14 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
     }
 }
 
-void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
-                        nm_events_t *e, const nm_one_t *o) {
+void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
+                    const int32_t *src, const int32_t *count, int64_t n) {
+    nm_tn_schedule_pre(p, tick, ptr, rec, one, NULL, src, count, n);
+}
+
+/* nm_tn_schedule_one, the entries gathered by position (pre) or read here (pre NULL). */
+static void nm_tn_schedule_one_pre(nm_tn_t *p, int64_t tick, const uint32_t *one, const uint32_t *pre,
+                                   const int32_t *src, int64_t n, nm_events_t *e, const nm_one_t *o) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -85,16 +96,21 @@ void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
         const int32_t s = src[i];
-        if (i + NM_TN_AHEAD < n)
+        if (!pre && i + NM_TN_AHEAD < n)
             __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
         while (p->noff[k + 1] <= s)
             k++;
-        const uint32_t r = one[s];
+        const uint32_t r = pre ? pre[i] : one[s];
         if (r >= NM_TN_MANY)
             continue;
         nm_tn_set(p, base, slot, r, 1);
         nm_one_packet(e, o, k, p->word_core[(r >> 8) >> 6]);
     }
+}
+
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
+                        nm_events_t *e, const nm_one_t *o) {
+    nm_tn_schedule_one_pre(p, tick, one, NULL, src, n, e, o);
 }
 
 /* ----- integration ---------------------------------------------------------------------------------------- */
@@ -559,59 +575,195 @@ static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64
 
 /* The spikes sp[0 .. n - 1] of tick `tick` scheduled as the tick's caller asked (sched_mode): with their
    packets' events (one-target chips, timed), or alone (NM_TN_SCHED_PLAIN), or not at all (the caller does). */
-static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) {
+static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, const uint32_t *pre, int64_t n) {
     if (!n)
         return;
     if (p->sched_mode == NM_TN_SCHED_ONE)
-        nm_tn_schedule_one(p, tick, p->sched_one, sp, n, p->sched_e, p->sched_o);
+        nm_tn_schedule_one_pre(p, tick, p->sched_one, pre, sp, n, p->sched_e, p->sched_o);
     else if (p->sched_mode == NM_TN_SCHED_PLAIN)
-        nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
+        nm_tn_schedule_pre(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, pre, sp, NULL, n);
 }
 
 /* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
 typedef struct {
     nm_tn_t q;
-    int64_t tick, nsp;
+    int64_t tick, nsp, ng;
     int64_t *ctr;
+    uint32_t pre[NM_TN_GATHER];     /* one[spike] of its first ng spikes */
 } nm_tn_part_t;
 
-static void *nm_tn_worker(void *arg) {
-    nm_tn_part_t *w = (nm_tn_part_t *)arg;
-    w->nsp = nm_tn_cores(&w->q, w->q.split, w->q.n_cores, w->q.abase[w->q.split] * 64, w->tick, w->q.sp2, w->ctr);
-    return NULL;
+/* The second half's cores, then (when the tick schedules through the only-entry table) its spikes' entries
+   gathered by position: their random reads leave the serial part of the tick (its scheduling after the join)
+   for this thread, which would otherwise wait. */
+static void nm_tn_part(nm_tn_part_t *w) {
+    const nm_tn_t *q = &w->q;
+    w->nsp = nm_tn_cores(&w->q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr);
+    w->ng = 0;
+    if (q->sched_mode == NM_TN_SCHED_NONE || !q->sched_one)
+        return;
+    const int64_t cap = q->gather < NM_TN_GATHER ? q->gather : NM_TN_GATHER;
+    const int64_t ng = w->nsp < cap ? w->nsp : cap;
+    const uint32_t *one = q->sched_one;
+    const int32_t *sp = q->sp2;
+    for (int64_t i = 0; i < ng; i++) {
+        if (i + NM_TN_AHEAD < ng)
+            __builtin_prefetch(one + sp[i + NM_TN_AHEAD], 0, 3);
+        w->pre[i] = one[sp[i]];
+    }
+    w->ng = ng;
+}
+
+/* The persistent second thread: created once (the first two-thread tick), woken per tick by a generation count
+   (spinning NM_TN_SPIN rounds first, as the next tick usually follows within microseconds, then sleeping on a
+   condition variable, so an idle kernel costs no CPU), joined by nm_tn_pool_stop. `pid`: the creating process
+   (a forked child has no such thread and starts its own). Nothing is allocated per tick. */
+#ifndef NM_TN_SPIN
+#define NM_TN_SPIN 4096
+#endif
+
+typedef struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_work, cv_done;
+    uint64_t gen, done;             /* ticks posted / finished (atomics; written under mu) */
+    int stop, sleeping, waiting;    /* under mu: quit; the worker / the tick's thread sleeps on its condition */
+    pid_t pid;
+    nm_tn_part_t w;                 /* the posted tick */
+} nm_tn_pool_t;
+
+static inline void nm_tn_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+/* Spin up to NM_TN_SPIN rounds until *x differs from `old` (want_diff) or equals it (!want_diff). */
+static inline uint64_t nm_tn_spin(const uint64_t *x, uint64_t old, int want_diff) {
+    uint64_t v = __atomic_load_n(x, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < NM_TN_SPIN && (v != old) != want_diff; i++) {
+        nm_tn_relax();
+        v = __atomic_load_n(x, __ATOMIC_ACQUIRE);
+    }
+    return v;
+}
+
+static void *nm_tn_pool_main(void *arg) {
+    nm_tn_pool_t *t = (nm_tn_pool_t *)arg;
+    uint64_t seen = 0;
+    for (;;) {
+        uint64_t g = nm_tn_spin(&t->gen, seen, 1);
+        pthread_mutex_lock(&t->mu);
+        while ((g = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE)) == seen) {
+            t->sleeping = 1;
+            pthread_cond_wait(&t->cv_work, &t->mu);
+        }
+        t->sleeping = 0;
+        const int stop = t->stop;
+        pthread_mutex_unlock(&t->mu);
+        seen = g;
+        if (stop)
+            return NULL;
+        nm_tn_part(&t->w);
+        pthread_mutex_lock(&t->mu);
+        __atomic_store_n(&t->done, g, __ATOMIC_RELEASE);
+        if (t->waiting)
+            pthread_cond_signal(&t->cv_done);
+        pthread_mutex_unlock(&t->mu);
+    }
+}
+
+/* The kernel's pool, started if it has none (NULL if no thread can be made: the tick runs on one). */
+static nm_tn_pool_t *nm_tn_pool(nm_tn_t *p) {
+    nm_tn_pool_t *t = (nm_tn_pool_t *)p->pool;
+    if (t && t->pid == getpid())
+        return t;
+    p->pool = NULL;     /* a forked child's copy: the thread is not in this process (its memory leaks, once) */
+    t = (nm_tn_pool_t *)calloc(1, sizeof(nm_tn_pool_t));
+    if (!t)
+        return NULL;
+    t->pid = getpid();
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv_work, NULL);
+    pthread_cond_init(&t->cv_done, NULL);
+    if (pthread_create(&t->th, NULL, nm_tn_pool_main, t) != 0) {
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv_work);
+        pthread_cond_destroy(&t->cv_done);
+        free(t);
+        return NULL;
+    }
+    p->pool = t;
+    return t;
+}
+
+static void nm_tn_post(nm_tn_pool_t *t, int stop) {
+    pthread_mutex_lock(&t->mu);
+    t->stop = stop;
+    __atomic_store_n(&t->gen, t->gen + 1, __ATOMIC_RELEASE);
+    if (t->sleeping)
+        pthread_cond_signal(&t->cv_work);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void nm_tn_wait(nm_tn_pool_t *t) {
+    const uint64_t g = t->gen;
+    if (nm_tn_spin(&t->done, g, 0) == g)
+        return;
+    pthread_mutex_lock(&t->mu);
+    while (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) != g) {
+        t->waiting = 1;
+        pthread_cond_wait(&t->cv_done, &t->mu);
+    }
+    t->waiting = 0;
+    pthread_mutex_unlock(&t->mu);
+}
+
+void nm_tn_pool_stop(nm_tn_t *p) {
+    nm_tn_pool_t *t = (nm_tn_pool_t *)p->pool;
+    p->pool = NULL;
+    if (!t || t->pid != getpid())
+        return;
+    nm_tn_post(t, 1);
+    pthread_join(t->th, NULL);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv_work);
+    pthread_cond_destroy(&t->cv_done);
+    free(t);
 }
 
 int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups) {
     const int64_t slot = tick % p->ring;
     *dups += p->dup[slot];
     p->dup[slot] = 0;
-    if (p->threads > 1 && p->split > 0 && p->split < p->n_cores) {
+    nm_tn_pool_t *t = p->threads > 1 && p->split > 0 && p->split < p->n_cores ? nm_tn_pool(p) : NULL;
+    if (t) {
         /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
            counts and quiet flags, and its own spike list; this thread then schedules its spikes while the other
            one still runs (the spikes set bits of the next slots only, which neither thread's cores read this
            tick). The lists are joined and scheduled in core order, so every operation is the one-thread one,
            in the same order. */
-        nm_tn_part_t w;
-        w.q = *p;
-        w.q.acc = p->acc2;
-        w.q.eta = p->eta2;
-        w.q.rl = p->rl2;
-        w.q.acc16 = p->acc16b;
-        w.tick = tick;
-        w.ctr = ctr;
-        w.nsp = 0;
-        pthread_t th;
-        if (pthread_create(&th, NULL, nm_tn_worker, &w) == 0) {
-            const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
-            nm_tn_sched(p, tick, sp, nsp);
-            pthread_join(th, NULL);
-            memcpy(sp + nsp, p->sp2, (size_t)w.nsp * sizeof(int32_t));
-            nm_tn_sched(p, tick, sp + nsp, w.nsp);
-            return nsp + w.nsp;
-        }
+        nm_tn_part_t *w = &t->w;
+        w->q = *p;
+        w->q.acc = p->acc2;
+        w->q.eta = p->eta2;
+        w->q.rl = p->rl2;
+        w->q.acc16 = p->acc16b;
+        w->tick = tick;
+        w->ctr = ctr;
+        w->nsp = 0;
+        nm_tn_post(t, 0);
+        const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
+        nm_tn_sched(p, tick, sp, NULL, nsp);
+        nm_tn_wait(t);
+        memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
+        nm_tn_sched(p, tick, sp + nsp, w->ng ? w->pre : NULL, w->ng);
+        nm_tn_sched(p, tick, sp + nsp + w->ng, NULL, w->nsp - w->ng);
+        return nsp + w->nsp;
     }
     const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr);
-    nm_tn_sched(p, tick, sp, nsp);
+    nm_tn_sched(p, tick, sp, NULL, nsp);
     return nsp;
 }
 

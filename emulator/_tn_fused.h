@@ -67,7 +67,17 @@ typedef struct {
     const int64_t *sched_ptr;
     nm_events_t *sched_e;
     const nm_one_t *sched_o;
+    /* the second thread, created at the first two-thread tick and kept (woken per tick) until nm_tn_pool_stop;
+       NULL: none (opaque: nm_tn_pool_t of _tn_fused.c) */
+    void *pool;
+    int64_t gather;                 /* the most of its spikes' only entries the second thread gathers for the
+                                       scheduling after the join (<= NM_TN_GATHER; the rest read there) */
 } nm_tn_t;
+
+/* Capacity of the second thread's gathered entries (64 KiB, held by its pool). */
+#ifndef NM_TN_GATHER
+#define NM_TN_GATHER 16384
+#endif
 
 enum { NM_TN_SCHED_NONE = 0, NM_TN_SCHED_ONE = 1, NM_TN_SCHED_PLAIN = 2 };
 
@@ -92,6 +102,10 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
    its destination core as the core of its axon bit (word_core). */
 void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
                         nm_events_t *e, const nm_one_t *o);
+
+/* The persistent second thread stopped and joined, its resources freed (the kernel's destructor; threads = 1).
+   Idempotent; the next two-thread tick starts a new one. */
+void nm_tn_pool_stop(nm_tn_t *p);
 
 /* The 32-bit membrane from / to the CoreArray's int64 register (lanes32; load also clears the quiet flags). */
 void nm_tn_load(nm_tn_t *p);

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 
 import numpy as np
 import pytest
@@ -703,7 +704,11 @@ def test_truenorth_operating_point_is_exact_in_small(simd):
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
     kernel.threads = 2      # each half lists its cores; the first half's spikes scheduled while the second runs
     kernel.bc.split = 5     # halves of 5 and 11 cores: the results do not depend on the split
+    kernel.bc.gather = 7    # the second half's first 7 entries gathered by its thread, the rest read after the join
     two = chip.run(None, ticks=60)
+    kernel.bc.gather = 16384   # the default: every entry of these small halves gathered (the untimed runs below)
+    with pytest.raises(ValueError, match="allowed: 0 .. 16384"):
+        kernel.bc.gather = -1
     with pytest.raises(ValueError, match="allowed: 1 .. 15"):
         kernel.bc.split = 16
     alone = []      # the kernels alone (untimed: the spikes scheduled without events), one and two threads
@@ -741,6 +746,39 @@ def test_truenorth_two_threads_equal_the_exact_engine(simd):
         np.testing.assert_array_equal(exact.cores.state()["v"], chip.cores.state()["v"])
     with pytest.raises(ValueError, match="allowed: 1, 2"):
         chip.fused_plan().kernel.threads = 3
+
+
+def _threads_now() -> int:
+    """The process's threads (Linux: /proc/self/task), the C threads the kernels start included."""
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through /proc")
+def test_truenorth_second_thread_is_persistent_and_released():
+    """The second thread is created once (at the first two-thread tick) and woken per tick, not created per tick;
+    setting one thread joins it, and a kernel dropped with its chip (garbage-collected) leaves no thread behind."""
+    import gc
+
+    cfg = TN_CONFIGS["truenorth-40"]()
+    mapped = random_mapped(cfg, 101)
+    spikes = random_inputs(101, 1, 20, mapped.n_inputs, p=0.5) * 2
+    gc.collect()
+    before = _threads_now()
+    chip = _loads_chip(cfg, mapped)
+    kernel = chip.fused_plan().kernel
+    kernel.threads = 2
+    chip.run(spikes)
+    assert _threads_now() == before + 1      # one worker, kept over every tick of the run
+    chip.run(spikes)
+    assert _threads_now() == before + 1
+    kernel.threads = 1
+    assert _threads_now() == before
+    kernel.threads = 2
+    chip.run(spikes)
+    assert _threads_now() == before + 1
+    del chip, kernel
+    gc.collect()
+    assert _threads_now() == before
 
 
 def _assert_same_run(e, f) -> None:
