@@ -116,12 +116,12 @@ class ParallelBuildExt(build_ext):
                 ext.extra_compile_args = [a for a in ext.extra_compile_args if a not in NO_DEBUG_INFO]
         # largest first (by the size of the C the extension compiles): the longest job must not start last
         self.extensions.sort(key=lambda ext: -sum(Path(src).stat().st_size for src in ext.sources))
-        self._slots = threading.BoundedSemaphore(max(1, int(self.parallel)))
+        slots = threading.BoundedSemaphore(max(1, int(self.parallel)))
         compile_all = self.compiler.compile
 
         def compile_each_in_a_slot(sources, *args, **kwargs):
             def one(src):
-                with self._slots:
+                with slots:
                     print(f"compiling {src}", flush=True)
                     return compile_all([src], *args, **kwargs)
 

@@ -19,20 +19,16 @@ The compiled and NumPy variants must give identical deliveries (checked). Run:
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
+from _common import best_time, machine_info
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import best_time, machine_info  # noqa: E402
-
-import noc.flow_engine as fe  # noqa: E402
-from chip_configs.files import atomic_write_json  # noqa: E402
-from chip_configs.schema import load_config  # noqa: E402
-from noc.contention import off_chip_service_time  # noqa: E402
-from noc.engine import make_engine  # noqa: E402
+import noc.flow_engine as fe
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import load_config
+from noc.contention import off_chip_service_time
+from noc.engine import make_engine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

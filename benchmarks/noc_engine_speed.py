@@ -17,19 +17,15 @@ Run: ``python benchmarks/noc_engine_speed.py`` (about a minute).
 from __future__ import annotations
 
 import platform
-import sys
 from pathlib import Path
 
 import numpy as np
+from _common import best_time
+from noc_workloads import chip_tick, mesh8_uniform, random_calls
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import best_time  # noqa: E402
-from noc_workloads import chip_tick, mesh8_uniform, random_calls  # noqa: E402
-
-from chip_configs.files import atomic_write_json  # noqa: E402
-from chip_configs.schema import load_config  # noqa: E402
-from noc.engine import make_engine  # noqa: E402
+from chip_configs.files import atomic_write_json
+from chip_configs.schema import load_config
+from noc.engine import make_engine
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BEFORE = {  # exact engine before this work: benchmarks/noc_profile.py at bfda348, best of repeats

@@ -9,16 +9,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import pstats
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import best_time
+from noc_workloads import chip_tick, mesh8_uniform, random_calls
 
-from _common import best_time  # noqa: E402
-from noc_workloads import chip_tick, mesh8_uniform, random_calls  # noqa: E402
-
-from chip_configs.schema import load_config  # noqa: E402
-from noc.engine import make_engine  # noqa: E402
+from chip_configs.schema import load_config
+from noc.engine import make_engine
 
 
 def main() -> None:
