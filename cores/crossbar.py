@@ -34,6 +34,7 @@ import numpy as np
 
 from chip_configs.schema import as_core_spec
 from cores._compiled import _kernels
+from cores.buffers import CACHE_LINE, aligned_zeros
 
 
 def _fits(cfg, dtype) -> bool:
@@ -156,7 +157,7 @@ class BitCrossbar:
         self.words = shared_words(programs, n_axons, n_words)
         self.shared = self.words is not None
         if not self.shared:
-            self.words = np.zeros((n_axons, n_words), dtype=np.uint64)
+            self.words = aligned_zeros((n_axons, n_words), np.uint64)   # rows read at random: cores.buffers
         self.axon_type = np.zeros(n_axons, dtype=np.uint8)
         self.weight_t = np.zeros((self.types, n_neurons), dtype=np.int16 if _fits(cfg, np.int16) else np.int32)
         # Allocated on the first stochastic synapse type; empty means "no synapse is stochastic".
@@ -233,7 +234,8 @@ def _address(x: np.ndarray) -> int:
 def shared_words(programs, n_axons: int, n_words: int) -> np.ndarray | None:
     """The programs' packed crossbars as one read-only uint64[n_axons, n_words] view, when they already are
     consecutive rows of one buffer (as :func:`emulator.workloads.truenorth_operating_point` and
-    :meth:`emulator.mapped.MappedNetwork.load` build them) with rows of exactly ``8 n_words`` bytes; else None.
+    :meth:`emulator.mapped.MappedNetwork.load` build them) with rows of exactly ``8 n_words`` bytes, starting at
+    a cache line (:mod:`cores.buffers`: a row straddling two lines costs the kernels two misses); else None.
 
     Sharing keeps one copy of the largest programmed structure (32 MiB on a full TrueNorth chip) instead of
     two. Programs are immutable by contract (frozen dataclasses), and the kernel only reads the words.
@@ -251,7 +253,7 @@ def shared_words(programs, n_axons: int, n_words: int) -> np.ndarray | None:
             return None
         end += x.nbytes
     offset = start - _address(root)
-    if start % 8 or not root.flags.c_contiguous or offset < 0 or offset + (end - start) > root.nbytes:
+    if start % CACHE_LINE or not root.flags.c_contiguous or offset < 0 or offset + (end - start) > root.nbytes:
         return None
     flat = root.reshape(-1).view(np.uint8)[offset: offset + (end - start)]
     words = flat.view(np.uint64).reshape(n_axons, n_words)

@@ -55,6 +55,7 @@ from chip_configs.files import atomic_write_bytes
 from chip_configs.npz import json_header, quote, read_npz, require
 from chip_configs.schema import ChipConfig
 from cores import CoreProgram
+from cores.buffers import aligned_empty
 
 FORMAT_NAME = "neuromesh-mapped-network"
 FORMAT_VERSION = 1
@@ -259,9 +260,13 @@ def _pack_crossbars(arrays: dict[str, np.ndarray], n_cores: int) -> None:
     """Replace equal-width per-core crossbars by consecutive views of one block, which the cores' bit crossbar
     then shares instead of copying (:func:`cores.crossbar.shared_words`)."""
     keys = [f"c{k}/crossbar" for k in range(n_cores)]
-    if not keys or any(k not in arrays for k in keys) or len({arrays[k].shape[1:] for k in keys}) != 1:
+    if (not keys or any(k not in arrays for k in keys)
+            or len({(arrays[k].shape[1:], arrays[k].dtype) for k in keys}) != 1):
         return
-    block = np.concatenate([arrays[k] for k in keys], axis=0)
+    first = arrays[keys[0]]
+    # cache-line aligned: the fused loop reads the rows at random (cores.buffers)
+    block = aligned_empty((sum(arrays[k].shape[0] for k in keys),) + first.shape[1:], first.dtype)
+    np.concatenate([arrays[k] for k in keys], axis=0, out=block)
     start = 0
     for k in keys:
         rows = arrays[k].shape[0]

@@ -20,6 +20,7 @@ import numpy as np
 from chip_configs.errors import SimulationError
 from chip_configs.schema import ChipConfig
 from cores import CoreProgram, model_of
+from cores.buffers import aligned_empty
 from cores.core_array import narrowest
 from emulator.mapped import Destinations, MappedCore, MappedNetwork, input_table
 
@@ -36,7 +37,8 @@ def random_crossbars(rng: np.random.Generator, n_cores: int, n_axons: int, n_neu
     tie at that rank are redone with argpartition, which breaks ties); ``per_neuron >= n_axons`` gives the
     full crossbar without drawing anything.
     """
-    out = np.empty((n_cores, n_axons, -(-n_neurons // 8)), dtype=np.uint8)
+    # cache-line aligned: the fused loop reads its rows at random (cores.buffers)
+    out = aligned_empty((n_cores, n_axons, -(-n_neurons // 8)), np.uint8)
     if per_neuron >= n_axons:
         out[:] = np.packbits(np.ones((n_axons, n_neurons), dtype=bool), axis=1, bitorder="little")
         return out

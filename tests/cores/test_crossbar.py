@@ -9,6 +9,7 @@ from chip_configs.errors import ProgramError
 from chip_configs.schema import load_config
 from cores import CoreArray, CoreProgram
 from cores._reference import ReferenceCoreArray
+from cores.buffers import aligned_empty, aligned_zeros, is_aligned
 from cores.core_array import narrowest
 from tests.cores._factories import random_params, random_program, variant
 from tests.cores.test_conformance import CONFIGS, _traffic
@@ -155,7 +156,8 @@ def _block_programs(bits: np.ndarray) -> list[CoreProgram]:
 
 def test_contiguous_crossbars_are_shared_not_copied():
     rng = np.random.default_rng(0)
-    bits = rng.integers(0, 256, (3, 10, 16), dtype=np.uint8)          # 3 cores x 10 axons x 128 neurons
+    bits = aligned_empty((3, 10, 16), np.uint8)                       # 3 cores x 10 axons x 128 neurons
+    bits[:] = rng.integers(0, 256, bits.shape, dtype=np.uint8)
     shared = CoreArray(TN, _block_programs(bits))
     assert shared._xbar.shared and np.shares_memory(shared._xbar.words, bits)
     assert shared.shared_bytes() == bits.nbytes
@@ -163,12 +165,21 @@ def test_contiguous_crossbars_are_shared_not_copied():
     copied = CoreArray(TN, _block_programs(bits.copy()[::-1]))        # reversed order: not one block
     assert not copied._xbar.shared and not np.shares_memory(copied._xbar.words, bits)
     assert copied.shared_bytes() == 0
+    # one block, but its rows start off a cache line: copied into aligned rows (the kernels read them at random)
+    raw = aligned_empty(bits.nbytes + 16, np.uint8)
+    off = raw[16:].reshape(bits.shape)
+    off[:] = bits
+    unaligned = CoreArray(TN, _block_programs(off))
+    assert not unaligned._xbar.shared and unaligned.shared_bytes() == 0
     separate = CoreArray(TN, _block_programs(np.stack([b.copy() for b in bits])))
-    for cores in (copied, separate):
+    for cores in (shared, copied, unaligned, separate):
+        assert is_aligned(cores._xbar.words)
+    for cores in (copied, unaligned, separate):
         cores.schedule(np.arange(cores.n_axons), 1)
     shared.schedule(np.arange(shared.n_axons), 1)
-    shared.step(), separate.step()
+    shared.step(), separate.step(), unaligned.step()
     np.testing.assert_array_equal(shared.state()["v"], separate.state()["v"])
+    np.testing.assert_array_equal(unaligned.state()["v"], separate.state()["v"])
     assert shared.state()["v"].any()
 
 
@@ -224,3 +235,12 @@ def test_loihi_axon_records_match_the_oracle():
         np.testing.assert_array_equal(fast.last_counts, ref.last_counts)
         for name, value in fast.state().items():
             np.testing.assert_array_equal(value, ref.state()[name])
+
+
+@pytest.mark.parametrize("shape, dtype", [((3, 10, 16), np.uint8), (7, np.uint64), ((0, 4), np.int16)])
+def test_aligned_buffers_start_a_cache_line(shape, dtype):
+    for _ in range(5):      # allocations land at various offsets
+        x = aligned_empty(shape, dtype)
+        assert is_aligned(x) and x.flags.c_contiguous and x.dtype == dtype
+        assert x.shape == ((shape,) if np.isscalar(shape) else shape)
+    assert not aligned_zeros(shape, dtype).any()

@@ -11,6 +11,7 @@ import pytest
 from chip_configs.errors import SimulationError
 from chip_configs.schema import load_config
 from cores import CoreProgram
+from cores.buffers import is_aligned
 from emulator.chip import Chip
 from emulator.mapped import MappedCore, MappedNetwork
 from emulator.workloads import random_crossbars, truenorth_operating_point
@@ -103,9 +104,12 @@ def test_npz_round_trip_keeps_bits_and_narrows(tmp_path):
         np.testing.assert_array_equal(x.dest.axon, y.dest.axon)
         assert x.program.params.keys() == y.program.params.keys()
     assert Chip(TN).program(back).cores.nbytes() == Chip(TN).program(m).cores.nbytes()
-    # The loaded crossbars are one block, which the cores share instead of copying.
-    cores = Chip(TN).program(back).cores
-    assert cores._xbar.shared and np.shares_memory(cores._xbar.words, back.cores[2].program.crossbar)
+    # The generated and the loaded crossbars are one cache-line aligned block each, which the cores share
+    # instead of copying (cores.buffers: the kernels read its rows at random).
+    for net in (m, back):
+        cores = Chip(TN).program(net).cores
+        assert cores._xbar.shared and np.shares_memory(cores._xbar.words, net.cores[2].program.crossbar)
+        assert is_aligned(cores._xbar.words)
 
 
 def test_loihi_chip_refused():
