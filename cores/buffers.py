@@ -34,8 +34,8 @@ def aligned_zeros(shape, dtype, align: int = CACHE_LINE) -> np.ndarray:
 
 
 def is_aligned(x: np.ndarray, align: int = CACHE_LINE) -> bool:
-    """Whether ``x``'s data starts at a multiple of ``align`` bytes."""
-    return x.__array_interface__["data"][0] % align == 0
+    """Whether ``x``'s data starts at a multiple of ``align`` bytes (an empty array has no data: True)."""
+    return x.size == 0 or x.__array_interface__["data"][0] % align == 0
 
 
 __all__ = ["CACHE_LINE", "aligned_empty", "aligned_zeros", "is_aligned"]
