@@ -369,6 +369,8 @@ cdef class BitCores:
 
     def __init__(self, neurons, syn):
         import numpy as np
+
+        from cores.buffers import aligned_zeros
         self.plans = (neurons, syn)
         cdef const uint64_t[:, ::1] words = syn.words
         cdef const uint8_t[::1] axon_type = syn.axon_type, stoch = syn.stoch, core_stoch = syn.core_stoch
@@ -413,15 +415,16 @@ cdef class BitCores:
         n_max = int(np.diff(np.asarray(neurons.noff)).max(initial=0)) + 32
         self.abits = np.zeros(syn.ring * bit_words + 1, np.uint64)
         self.dup = np.zeros(max(syn.ring, 1), np.int64)
-        self.acc, self.eta, self.rl = (np.zeros(n_max, np.int32) for _ in range(3))
-        self.v32 = np.zeros(n + 16, np.int32)
+        # the vector loops' arrays start a cache line (cores.buffers: no load or store split across two lines)
+        self.acc, self.eta, self.rl = (aligned_zeros(n_max, np.int32) for _ in range(3))
+        self.v32 = aligned_zeros(n + 16, np.int32)
         self.quiet = np.zeros(max(n_cores, 1), np.uint8)
         self.alist = np.zeros(bit_words * 64 + 64, np.int32)
         self.glist = np.zeros(bit_words * 64 + 64, np.int32)
         self.lptr = np.zeros(n_cores + 1, np.int64)
         t.abits, t.dup = &self.abits[0], &self.dup[0]
         t.acc, t.eta, t.rl, t.v32 = &self.acc[0], &self.eta[0], &self.rl[0], &self.v32[0]
-        self.acc16, self.acc16b = np.zeros(n_max, np.int16), np.zeros(n_max, np.int16)
+        self.acc16, self.acc16b = aligned_zeros(n_max, np.int16), aligned_zeros(n_max, np.int16)
         t.acc16, t.acc16b = &self.acc16[0], &self.acc16b[0]
         t.v64 = &v64[0] if v64.shape[0] else NULL
         t.quiet = &self.quiet[0]
@@ -430,7 +433,7 @@ cdef class BitCores:
         self.ctr = np.zeros(max(n_cores, 1) * NM_NEV, np.int64)
         self.step_tick = 0
         # the second thread's scratch; the split balances the neurons of the two halves
-        self.acc2, self.eta2, self.rl2 = (np.zeros(n_max, np.int32) for _ in range(3))
+        self.acc2, self.eta2, self.rl2 = (aligned_zeros(n_max, np.int32) for _ in range(3))
         self.sp2 = np.zeros(n + 16, np.int32)
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))

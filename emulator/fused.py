@@ -60,6 +60,7 @@ import numpy as np
 
 from chip_configs.errors import SimulationError
 from cores import tables
+from cores.buffers import aligned_zeros
 from cores.models import model_of, models_with
 from emulator import _fused
 from emulator.fused_events import (
@@ -564,7 +565,8 @@ def _tn_profiles(prm: np.ndarray, noff: np.ndarray):
     profiles = np.vstack([table, np.zeros((1, 8), np.int64)]).astype(np.int32)
     if (profile[nonempty] >= 0).all():
         return profile, profiles, np.zeros((8, 16), np.int32)
-    soa = np.zeros((8, n + 16), np.int32)
+    # each column starts a cache line (the update loads 16 lanes at a time): n_pad a multiple of 16
+    soa = aligned_zeros((8, -(-n // 16) * 16 + 16), np.int32)
     for j, name in enumerate(_TN_COLUMNS):
         soa[j, :n] = prm[name]
     return profile, profiles, soa
