@@ -152,6 +152,11 @@ cdef extern from "_tn_fused.h":
         nm_events_t* sched_e
         const nm_one_t* sched_o
         int64_t gather
+        int64_t* ctr_b
+        int64_t* hops_b
+        int64_t* dup_b
+        int32_t* dlv_b
+        int64_t ctr_n, hops_n
     enum: NM_TN_GATHER
     enum: NM_TN_SCHED_NONE, NM_TN_SCHED_ONE, NM_TN_SCHED_PLAIN
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
@@ -652,6 +657,9 @@ cdef class FusedKernel:
     cdef nm_tn_t* tn
     cdef const int64_t[::1] tn_dest_ptr, tn_in_ptr
     cdef uint32_t[::1] tn_dest, tn_in, tn_one
+    # the second thread's own event accumulators (both threads schedule at once; nm_tn_t.ctr_b ...)
+    cdef int64_t[::1] tn_ctr_b, tn_hops_b, tn_dup_b
+    cdef int32_t[::1] tn_dlv_b
     # One-target neurons (emulator.fused_events.OnePlan): events from (source, destination) core pairs
     cdef readonly bint one_target
     cdef nm_one_t one
@@ -970,7 +978,7 @@ cdef class FusedKernel:
             self.widen()
         if self.bits:
             nm_tn_load(self.tn)
-            self._tn_sched(timed)
+            self._tn_sched(timed, src_count.shape[0])
         with nogil:
             for t in range(t0, t1):
                 self._update()
@@ -986,12 +994,16 @@ cdef class FusedKernel:
                 nm_tn_store(self.tn)
         return None
 
-    cdef void _tn_sched(self, bint timed):
+    cdef void _tn_sched(self, bint timed, Py_ssize_t hops_n):
         """Who schedules a TrueNorth tick's spikes: nm_tn_tick itself (one-target chips when timed, with their
-        events; every chip untimed), so that with two threads the first half's are scheduled while the second
-        half still runs; else _spikes_out (timed chips of multi-target neurons: their events come after)."""
+        events, each thread its own half's at once, the second into its own accumulators; every chip untimed:
+        the first half's while the second half still runs), else _spikes_out (timed chips of multi-target
+        neurons: their events come after). ``hops_n``: the size of the run's hop histogram (src_count)."""
+        import numpy as np
         t = self.tn
         t.sched_mode = NM_TN_SCHED_NONE
+        t.ctr_b = t.hops_b = t.dup_b = NULL
+        t.dlv_b = NULL
         if self.tn_one.shape[0] == 0:
             return
         t.sched_one = &self.tn_one[0]
@@ -1000,6 +1012,15 @@ cdef class FusedKernel:
         t.sched_e, t.sched_o = &self.evs, &self.one
         if timed and self.one_target:
             t.sched_mode = NM_TN_SCHED_ONE
+            if self.tn_ctr_b is None or self.tn_ctr_b.shape[0] != self.ctr.shape[0] \
+                    or self.tn_hops_b.shape[0] != max(hops_n, 1):
+                self.tn_ctr_b = np.zeros(self.ctr.shape[0], np.int64)
+                self.tn_dlv_b = np.zeros(max(self.n_cores, 1), np.int32)
+                self.tn_hops_b = np.zeros(max(hops_n, 1), np.int64)
+                self.tn_dup_b = np.zeros(max(t.ring, 1), np.int64)
+            t.ctr_b, t.dlv_b = &self.tn_ctr_b[0], &self.tn_dlv_b[0]
+            t.hops_b, t.dup_b = &self.tn_hops_b[0], &self.tn_dup_b[0]
+            t.ctr_n, t.hops_n = self.ctr.shape[0], hops_n
         elif not timed:
             t.sched_mode = NM_TN_SCHED_PLAIN
 

@@ -43,6 +43,15 @@ static inline void nm_tn_set(nm_tn_t *p, const int64_t *base, const int64_t *slo
     *w |= m;
 }
 
+/* The same while the other thread may set bits of the same words (both threads schedule at once): the OR is
+   atomic, and its previous value says whether the spike is a duplicate; dup: this thread's counts per slot. */
+static inline void nm_tn_set_atomic(nm_tn_t *p, const int64_t *base, const int64_t *slot, uint32_t r, int64_t *dup) {
+    const uint32_t bit = r >> 8, d = r & 0xFF;
+    const uint64_t m = (uint64_t)1 << (bit & 63);
+    const uint64_t old = __atomic_fetch_or(p->abits + base[d] + (bit >> 6), m, __ATOMIC_RELAXED);
+    dup[slot[d]] += (old & m) != 0;
+}
+
 /* nm_tn_schedule, with the sources' only entries already gathered by position (pre[i] = one[src[i]]), or
    read here (pre NULL). */
 static void nm_tn_schedule_pre(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec,
@@ -85,9 +94,10 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
     nm_tn_schedule_pre(p, tick, ptr, rec, one, NULL, src, count, n);
 }
 
-/* nm_tn_schedule_one, the entries gathered by position (pre) or read here (pre NULL). */
+/* nm_tn_schedule_one, the entries gathered by position (pre) or read here (pre NULL); with `dup` (not NULL)
+   the bits are set atomically and the duplicates counted there (nm_tn_set_atomic). */
 static void nm_tn_schedule_one_pre(nm_tn_t *p, int64_t tick, const uint32_t *one, const uint32_t *pre,
-                                   const int32_t *src, int64_t n, nm_events_t *e, const nm_one_t *o) {
+                                   const int32_t *src, int64_t n, nm_events_t *e, const nm_one_t *o, int64_t *dup) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -103,14 +113,17 @@ static void nm_tn_schedule_one_pre(nm_tn_t *p, int64_t tick, const uint32_t *one
         const uint32_t r = pre ? pre[i] : one[s];
         if (r >= NM_TN_MANY)
             continue;
-        nm_tn_set(p, base, slot, r, 1);
+        if (dup)
+            nm_tn_set_atomic(p, base, slot, r, dup);
+        else
+            nm_tn_set(p, base, slot, r, 1);
         nm_one_packet(e, o, k, p->word_core[(r >> 8) >> 6]);
     }
 }
 
 void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
                         nm_events_t *e, const nm_one_t *o) {
-    nm_tn_schedule_one_pre(p, tick, one, NULL, src, n, e, o);
+    nm_tn_schedule_one_pre(p, tick, one, NULL, src, n, e, o, NULL);
 }
 
 /* ----- integration ---------------------------------------------------------------------------------------- */
@@ -579,7 +592,7 @@ static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, const uint3
     if (!n)
         return;
     if (p->sched_mode == NM_TN_SCHED_ONE)
-        nm_tn_schedule_one_pre(p, tick, p->sched_one, pre, sp, n, p->sched_e, p->sched_o);
+        nm_tn_schedule_one_pre(p, tick, p->sched_one, pre, sp, n, p->sched_e, p->sched_o, NULL);
     else if (p->sched_mode == NM_TN_SCHED_PLAIN)
         nm_tn_schedule_pre(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, pre, sp, NULL, n);
 }
@@ -588,17 +601,68 @@ static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, const uint3
 typedef struct {
     nm_tn_t q;
     int64_t tick, nsp, ng;
+    int own;                        /* it scheduled its spikes with their events itself (nm_tn_parallel) */
     int64_t *ctr;
     uint32_t pre[NM_TN_GATHER];     /* one[spike] of its first ng spikes */
 } nm_tn_part_t;
 
-/* The second half's cores, then (when the tick schedules through the only-entry table) its spikes' entries
-   gathered by position: their random reads leave the serial part of the tick (its scheduling after the join)
-   for this thread, which would otherwise wait. */
+/* Both threads schedule their own spikes at once (timed one-target chips with the second thread's
+   accumulators): the bits atomically, the second thread's events into its own counters. */
+static int nm_tn_parallel(const nm_tn_t *p) {
+    return p->sched_mode == NM_TN_SCHED_ONE && p->ctr_b && p->dlv_b && p->hops_b && p->dup_b;
+}
+
+/* The second thread's spikes scheduled with their events into its own accumulators (the bits set atomically:
+   the first thread sets bits of the same slots meanwhile). Its source cores are its own, so the per-core
+   counters and longest routes it writes are its cores' (nobody else's); the shared grids, deliveries, hop
+   histogram and duplicate counts are its copies, added after the join (nm_tn_merge). */
+static void nm_tn_part_sched(nm_tn_part_t *w) {
+    nm_tn_t *q = &w->q;
+    nm_events_t e = *q->sched_e;
+    nm_one_t o = *q->sched_o;
+    e.ctr = q->ctr_b;
+    e.dlv = q->dlv_b;
+    if (o.off)
+        o.off = q->hops_b + (o.off - o.hops);
+    o.hops = o.hops ? q->hops_b : NULL;
+    nm_tn_schedule_one_pre(q, w->tick, q->sched_one, NULL, q->sp2, w->nsp, &e, &o, q->dup_b);
+}
+
+/* The second thread's accumulators added to the shared ones, and zeroed for the next tick. Its per-core block
+   of ctr_b holds only the events of its own source cores (packets, hops), the rest of that block is 0. */
+static void nm_tn_merge(nm_tn_t *p) {
+    int64_t *ctr = p->sched_e->ctr;
+    for (int64_t i = 0; i < p->ctr_n; i++) {
+        ctr[i] += p->ctr_b[i];
+        p->ctr_b[i] = 0;
+    }
+    for (int64_t k = 0; k < p->n_cores; k++) {
+        p->sched_e->dlv[k] += p->dlv_b[k];
+        p->dlv_b[k] = 0;
+    }
+    int64_t *hops = p->sched_o->hops;
+    for (int64_t i = 0; hops && i < p->hops_n; i++) {
+        hops[i] += p->hops_b[i];
+        p->hops_b[i] = 0;
+    }
+    for (int d = 0; d < p->ring; d++) {
+        p->dup[d] += p->dup_b[d];
+        p->dup_b[d] = 0;
+    }
+}
+
+/* The second half's cores, then its spikes: scheduled here with their events (nm_tn_parallel), or (when the
+   tick schedules through the only-entry table) their entries gathered by position: their random reads leave
+   the serial part of the tick (its scheduling after the join) for this thread, which would otherwise wait. */
 static void nm_tn_part(nm_tn_part_t *w) {
     const nm_tn_t *q = &w->q;
     w->nsp = nm_tn_cores(&w->q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr);
     w->ng = 0;
+    w->own = nm_tn_parallel(q);
+    if (w->own) {
+        nm_tn_part_sched(w);
+        return;
+    }
     if (q->sched_mode == NM_TN_SCHED_NONE || !q->sched_one)
         return;
     const int64_t cap = q->gather < NM_TN_GATHER ? q->gather : NM_TN_GATHER;
@@ -755,6 +819,15 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w->nsp = 0;
         nm_tn_post(t, 0);
         const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
+        if (nm_tn_parallel(p)) {
+            /* both halves schedule at once, the bits atomically; the counts are sums, so the totals are the
+               one-thread ones whatever the interleaving */
+            nm_tn_schedule_one_pre(p, tick, p->sched_one, NULL, sp, nsp, p->sched_e, p->sched_o, p->dup);
+            nm_tn_wait(t);
+            nm_tn_merge(p);
+            memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
+            return nsp + w->nsp;
+        }
         nm_tn_sched(p, tick, sp, NULL, nsp);
         nm_tn_wait(t);
         memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));

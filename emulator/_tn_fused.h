@@ -72,6 +72,14 @@ typedef struct {
     void *pool;
     int64_t gather;                 /* the most of its spikes' only entries the second thread gathers for the
                                        scheduling after the join (<= NM_TN_GATHER; the rest read there) */
+    /* the second thread's own accumulators, when it schedules its spikes with their events itself (timed
+       one-target chips, NM_TN_SCHED_ONE; NULL: it gathers entries for the scheduling after the join instead):
+       the events' counters and grids (ctr_b [ctr_n], like sched_e->ctr), deliveries (dlv_b [n_cores]), the
+       hop-count histogram with the off-chip hops (hops_b [hops_n], like sched_o->hops) and the dropped
+       duplicates per slot (dup_b [ring]); added to the shared ones after the join, and zeroed */
+    int64_t *ctr_b, *hops_b, *dup_b;
+    int32_t *dlv_b;
+    int64_t ctr_n, hops_n;
 } nm_tn_t;
 
 /* Capacity of the second thread's gathered entries (64 KiB, held by its pool). */
