@@ -629,10 +629,16 @@ static void nm_tn_part_sched(nm_tn_part_t *w) {
 }
 
 /* The second thread's accumulators added to the shared ones, and zeroed for the next tick. Its per-core block
-   of ctr_b holds only the events of its own source cores (packets, hops), the rest of that block is 0. */
+   of ctr_b holds only its own source cores' packets and hops (nm_one_packet writes nothing else there). */
 static void nm_tn_merge(nm_tn_t *p) {
     int64_t *ctr = p->sched_e->ctr;
-    for (int64_t i = 0; i < p->ctr_n; i++) {
+    for (int64_t k = p->split; k < p->n_cores; k++) {       /* its source cores' packets and hops */
+        for (int c = NM_PKT; c <= NM_HNS; c++) {
+            ctr[k * NM_NEV + c] += p->ctr_b[k * NM_NEV + c];
+            p->ctr_b[k * NM_NEV + c] = 0;
+        }
+    }
+    for (int64_t i = p->n_cores * NM_NEV; i < p->ctr_n; i++) {   /* the route grids */
         ctr[i] += p->ctr_b[i];
         p->ctr_b[i] = 0;
     }
