@@ -47,6 +47,7 @@ NM_AVX2 static inline __m256i nm_v8_add(__m256i a, __m256i b) { return _mm256_ad
 NM_AVX2 static inline __m256i nm_v8_sub(__m256i a, __m256i b) { return _mm256_sub_epi32(a, b); }
 NM_AVX2 static inline __m256i nm_v8_mul(__m256i a, __m256i b) { return _mm256_mullo_epi32(a, b); }
 NM_AVX2 static inline __m256i nm_v8_and(__m256i a, __m256i b) { return _mm256_and_si256(a, b); }
+NM_AVX2 static inline __m256i nm_v8_or(__m256i a, __m256i b) { return _mm256_or_si256(a, b); }
 NM_AVX2 static inline __m256i nm_v8_sll(__m256i a, int s) { return _mm256_sll_epi32(a, _mm_cvtsi32_si128(s)); }
 NM_AVX2 static inline __m256i nm_v8_sra(__m256i a, int s) { return _mm256_sra_epi32(a, _mm_cvtsi32_si128(s)); }
 NM_AVX2 static inline __m256i nm_v8_srl(__m256i a, int s) { return _mm256_srl_epi32(a, _mm_cvtsi32_si128(s)); }
@@ -79,6 +80,7 @@ NM_AVX512 static inline __m512i nm_v16_add(__m512i a, __m512i b) { return _mm512
 NM_AVX512 static inline __m512i nm_v16_sub(__m512i a, __m512i b) { return _mm512_sub_epi32(a, b); }
 NM_AVX512 static inline __m512i nm_v16_mul(__m512i a, __m512i b) { return _mm512_mullo_epi32(a, b); }
 NM_AVX512 static inline __m512i nm_v16_and(__m512i a, __m512i b) { return _mm512_and_si512(a, b); }
+NM_AVX512 static inline __m512i nm_v16_or(__m512i a, __m512i b) { return _mm512_or_si512(a, b); }
 NM_AVX512 static inline __m512i nm_v16_sll(__m512i a, int s) { return _mm512_sll_epi32(a, _mm_cvtsi32_si128(s)); }
 NM_AVX512 static inline __m512i nm_v16_sra(__m512i a, int s) { return _mm512_sra_epi32(a, _mm_cvtsi32_si128(s)); }
 NM_AVX512 static inline __m512i nm_v16_srl(__m512i a, int s) { return _mm512_srl_epi32(a, _mm_cvtsi32_si128(s)); }

@@ -46,6 +46,7 @@ _Static_assert((-8 >> 1) == -4 && ((int64_t)-1 >> 63) == -1, "signed right shift
     static inline T P##_sub(T a, T b) { return (T)((U)a - (U)b); }                                         \
     static inline T P##_mul(T a, T b) { return (T)((U)a * (U)b); }                                         \
     static inline T P##_and(T a, T b) { return a & b; }                                                    \
+    static inline T P##_or(T a, T b) { return a | b; }                                                     \
     static inline T P##_sll(T a, int s) { return (T)((U)a << s); }                                        \
     static inline T P##_sra(T a, int s) { return a >> s; }                                                 \
     static inline T P##_srl(T a, int s) { return (T)((U)a >> s); }                                         \
@@ -139,7 +140,7 @@ _Static_assert((-8 >> 1) == -4 && ((int64_t)-1 >> 63) == -1, "signed right shift
     /* Active update: anything but a neuron at rest (u = v = 0, no input) left at rest; the caller ors in   \
        the refractory count. */                                                                            \
     A static inline P##_m P##_active(P##_m s, P##_v u0, P##_v v0, P##_v a_in, P##_v vn) {                  \
-        return P##_mor(P##_mor(s, P##_mor(P##_nz(u0), P##_nz(v0))), P##_mor(P##_nz(a_in), P##_nz(vn)));    \
+        return P##_mor(s, P##_nz(P##_or(P##_or(u0, v0), P##_or(a_in, vn))));   /* one test of the four */     \
     }
 
 NM_SCALAR_LANES(nm_s64, int64_t, uint64_t, 64)
@@ -326,7 +327,7 @@ static inline int64_t nm_tn_eta(const nm_tn_neuron_t *p, uint64_t h_ct, int64_t 
                                     P##_sel(P##_gt(P##_neg(neg), vv), down, vv));                          \
         const P##_v vn = P##_ovf(P##_sel(spike, up, below), h1, m2h, wrap);                                \
         *vout = vn;                                                                                        \
-        *act = P##_mor(P##_mor(spike, P##_nz(v0)), P##_mor(P##_nz(a_in), P##_nz(vn)));                     \
+        *act = P##_mor(spike, P##_nz(P##_or(P##_or(v0, a_in), vn)));   /* one test of the three values */   \
         return spike;                                                                                      \
     }
 

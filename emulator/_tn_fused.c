@@ -426,7 +426,7 @@ static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_
                                     p->cfg.wrap, &vn, &a);                                                \
         const unsigned lanes = n - j >= W ? (unsigned)((1ull << W) - 1) : (unsigned)((1u << (n - j)) - 1); \
         STORE(p->v32 + i, lanes, vn, v0);                                                                 \
-        *act += POPCNT(MASKOF(a) & lanes);                                                                \
+        nact += POPCNT(MASKOF(a) & lanes);                                                                \
         for (unsigned b = MASKOF(s) & lanes; b; b &= b - 1)                                               \
             sp[nsp++] = (int32_t)(i + __builtin_ctz(b));                                                  \
     }
@@ -438,7 +438,7 @@ static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_
     const P##_v one = P##_set1(1), two = P##_set1(2);                                                      \
     const P##_v frev = P##_set1(NM_TF_LEAK_REV), fstoch = P##_set1(NM_TF_LEAK_STOCH);                      \
     const P##_v fkappa = P##_set1(NM_TF_KAPPA);                                                            \
-    int64_t nsp = 0;                                                                                      \
+    int64_t nsp = 0, nact = 0;  /* counted in registers (through *act, every spike's store could alias it) */ \
     if (pr) {                                                                                             \
         const P##_v fl = P##_set1(pr[NM_TP_FLAGS]), g = P##_set1(pr[NM_TP_GAMMA]);                        \
         const P##_v leak = P##_set1(pr[NM_TP_LEAK]), alpha = P##_set1(pr[NM_TP_ALPHA]);                   \
@@ -466,6 +466,7 @@ static int64_t nm_tn_update_s64(const nm_tn_t *p, int64_t n0, int64_t n, uint64_
                         P##_gt(two, g), LOAD(c + NM_TP_RESET * p->n_pad), draws)                          \
         }                                                                                                 \
     }                                                                                                     \
+    *act += nact;                                                                                         \
     return nsp;
 
 NM_AVX512 static inline __m512i nm_tn_load16(const int32_t *x) { return _mm512_loadu_si512((const void *)x); }
