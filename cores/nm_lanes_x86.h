@@ -102,6 +102,50 @@ NM_AVX512 static inline __mmask16 nm_v16_mfalse(void) { return 0; }
 NM_AVX512 static inline __m512i nm_v16_sel(__mmask16 m, __m512i a, __m512i b) { return _mm512_mask_blend_epi32(m, b, a); }
 NM_LANE_RULES(nm_v16, NM_AVX512)
 NM_TN_LANE_RULES(nm_v16, NM_AVX512)
+
+/* ----- int16 lanes of the TrueNorth update (emulator.fused.bit_update16: every value the rule compares or keeps
+   is proven inside int16 and inside the membrane register, so the register's overflow rule is the identity) --- */
+typedef __m256i nm_h16_v;
+typedef __m256i nm_h16_m;
+NM_AVX2 static inline __m256i nm_h16_set1(int64_t x) { return _mm256_set1_epi16((int16_t)x); }
+NM_AVX2 static inline __m256i nm_h16_add(__m256i a, __m256i b) { return _mm256_add_epi16(a, b); }
+NM_AVX2 static inline __m256i nm_h16_sub(__m256i a, __m256i b) { return _mm256_sub_epi16(a, b); }
+NM_AVX2 static inline __m256i nm_h16_or(__m256i a, __m256i b) { return _mm256_or_si256(a, b); }
+NM_AVX2 static inline __m256i nm_h16_neg(__m256i a) { return _mm256_sub_epi16(_mm256_setzero_si256(), a); }
+NM_AVX2 static inline __m256i nm_h16_abs(__m256i a) { return _mm256_abs_epi16(a); }
+NM_AVX2 static inline __m256i nm_h16_gt(__m256i a, __m256i b) { return _mm256_cmpgt_epi16(a, b); }
+NM_AVX2 static inline __m256i nm_h16_ltz(__m256i a) { return _mm256_srai_epi16(a, 15); }
+NM_AVX2 static inline __m256i nm_h16_nz(__m256i a) {
+    return _mm256_xor_si256(_mm256_cmpeq_epi16(a, _mm256_setzero_si256()), _mm256_set1_epi16(-1));
+}
+NM_AVX2 static inline __m256i nm_h16_mor(__m256i a, __m256i b) { return _mm256_or_si256(a, b); }
+NM_AVX2 static inline __m256i nm_h16_mfalse(void) { return _mm256_setzero_si256(); }
+NM_AVX2 static inline __m256i nm_h16_sel(__m256i m, __m256i a, __m256i b) { return _mm256_blendv_epi8(b, a, m); }
+NM_AVX2 static inline __m256i nm_h16_ovf(__m256i x, __m256i h1, __m256i m2h, int wrap) {
+    (void)h1, (void)m2h, (void)wrap;
+    return x;
+}
+NM_TN_LANE_RULES(nm_h16, NM_AVX2)
+
+typedef __m512i nm_h32_v;
+typedef __mmask32 nm_h32_m;
+NM_AVX512 static inline __m512i nm_h32_set1(int64_t x) { return _mm512_set1_epi16((int16_t)x); }
+NM_AVX512 static inline __m512i nm_h32_add(__m512i a, __m512i b) { return _mm512_add_epi16(a, b); }
+NM_AVX512 static inline __m512i nm_h32_sub(__m512i a, __m512i b) { return _mm512_sub_epi16(a, b); }
+NM_AVX512 static inline __m512i nm_h32_or(__m512i a, __m512i b) { return _mm512_or_si512(a, b); }
+NM_AVX512 static inline __m512i nm_h32_neg(__m512i a) { return _mm512_sub_epi16(_mm512_setzero_si512(), a); }
+NM_AVX512 static inline __m512i nm_h32_abs(__m512i a) { return _mm512_abs_epi16(a); }
+NM_AVX512 static inline __mmask32 nm_h32_gt(__m512i a, __m512i b) { return _mm512_cmpgt_epi16_mask(a, b); }
+NM_AVX512 static inline __mmask32 nm_h32_ltz(__m512i a) { return _mm512_movepi16_mask(a); }
+NM_AVX512 static inline __mmask32 nm_h32_nz(__m512i a) { return _mm512_test_epi16_mask(a, a); }
+NM_AVX512 static inline __mmask32 nm_h32_mor(__mmask32 a, __mmask32 b) { return (__mmask32)(a | b); }
+NM_AVX512 static inline __mmask32 nm_h32_mfalse(void) { return 0; }
+NM_AVX512 static inline __m512i nm_h32_sel(__mmask32 m, __m512i a, __m512i b) { return _mm512_mask_blend_epi16(m, b, a); }
+NM_AVX512 static inline __m512i nm_h32_ovf(__m512i x, __m512i h1, __m512i m2h, int wrap) {
+    (void)h1, (void)m2h, (void)wrap;
+    return x;
+}
+NM_TN_LANE_RULES(nm_h32, NM_AVX512)
 #endif
 
 #endif

@@ -132,6 +132,9 @@ cdef extern from "_tn_fused.h":
         int32_t* eta
         int32_t* rl
         int16_t* acc16
+        int upd16, v16_on
+        int32_t v16_lo, v16_hi
+        int16_t* v16
         int32_t* v32
         int64_t* v64
         uint8_t* quiet
@@ -364,7 +367,7 @@ cdef class BitCores:
     cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, lptr
     cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
-    cdef int16_t[::1] acc16, acc16b
+    cdef int16_t[::1] acc16, acc16b, v16
     cdef const int32_t[::1] w_uni
     cdef uint8_t[::1] quiet
     cdef public int64_t duplicates
@@ -423,6 +426,10 @@ cdef class BitCores:
         # the vector loops' arrays start a cache line (cores.buffers: no load or store split across two lines)
         self.acc, self.eta, self.rl = (aligned_zeros(n_max, np.int32) for _ in range(3))
         self.v32 = aligned_zeros(n + 16, np.int32)
+        self.v16 = aligned_zeros(n + 32, np.int16)
+        t.v16 = &self.v16[0]
+        t.upd16 = neurons.v16_range is not None       # emulator.fused.bit_update16
+        t.v16_lo, t.v16_hi = neurons.v16_range or (0, 0)
         self.quiet = np.zeros(max(n_cores, 1), np.uint8)
         self.alist = np.zeros(bit_words * 64 + 64, np.int32)
         self.glist = np.zeros(bit_words * 64 + 64, np.int32)
@@ -499,6 +506,13 @@ cdef class BitCores:
         if on and not self.plans[1].sums16:
             raise ValueError("lanes16: this chip's crossbar sums are not exact in int16 (bit_sums16)")
         self.tn.lanes16 = on
+
+    @property
+    def update16(self):
+        """Whether the last run or step updated the neurons in int16 lanes (``emulator.fused.bit_update16``: the
+        chip qualifies, a vector level runs, and every register value was inside the proven range at its start;
+        otherwise the 32-bit lanes ran)."""
+        return bool(self.tn.v16_on)
 
     @property
     def lanes32(self):
@@ -925,8 +939,11 @@ cdef class FusedKernel:
     @property
     def update_path(self):
         """The neuron update that runs: "int32" (_lif32.c), "int64" (_lif_batch.c) or "rules" (the scalar
-        one-neuron rules with silicon refractory), each at level :attr:`simd` ("rules" has one variant)."""
+        one-neuron rules with silicon refractory), each at level :attr:`simd` ("rules" has one variant); TrueNorth
+        chips "bits-int16", "bits-int32" or "bits-int64" (emulator/_tn_fused.c)."""
         if self.bits:
+            if self.tn.upd16 and SIMD_LEVELS[self.tn.simd] != "scalar":
+                return "bits-int16"     # while the registers lie in the range bit_update16 proves (else int32)
             return "bits-int32" if self.tn.lanes32 else "bits-int64"
         return "int32" if self.compact else ("int64" if self.use_batch else "rules")
 

@@ -340,6 +340,13 @@ static int64_t nm_tn_input(const nm_tn_t *p, int64_t k, uint64_t h_ct, const int
                            const int32_t *ahead, int64_t n) {
     int32_t *acc = p->acc;
 #ifdef NM_X86
+    if (p->v16_on) {    /* the int16 update reads the int16 sums themselves */
+        memset(p->acc16, 0, (size_t)(n + 32) * sizeof(int16_t));
+        if (!m)
+            return 0;
+        return p->simd == NM_LEVEL_AVX512 ? nm_tn_integrate32h(p, k, h_ct, alist, m, ahead, p->acc16, n)
+                                          : nm_tn_integrate16h(p, k, h_ct, alist, m, ahead, p->acc16, n);
+    }
     if (m && p->lanes16 && p->simd != NM_LEVEL_SCALAR) {
         memset(p->acc16, 0, (size_t)(n + 32) * sizeof(int16_t));
         int64_t syn;
@@ -502,11 +509,80 @@ NM_AVX2 static int64_t nm_tn_update8(const nm_tn_t *p, int64_t n0, int64_t n, co
 }
 #endif
 
+/* The update in int16 lanes (v16_on): the core's profile as constants, its int16 sums (acc16) as input, the
+   int16 membrane (v16); W lanes a block, the last block of a core stored under its lane mask (the lanes past it
+   are the next core's, maybe another thread's). */
+#define NM_TN_BLOCKS16(P, W, LOAD, MASKOF, STORE)                                                           \
+    const P##_v zero = P##_set1(0);                                                                       \
+    const int fl = pr[NM_TP_FLAGS];                                                                       \
+    const P##_m all = (P##_m)P##_gt(P##_set1(1), zero), none = P##_mfalse();                              \
+    const P##_m rev = (fl & NM_TF_LEAK_REV) ? all : none, kappa = (fl & NM_TF_KAPPA) ? all : none;         \
+    const P##_v leak = P##_set1(pr[NM_TP_LEAK]), alpha = P##_set1(pr[NM_TP_ALPHA]);                       \
+    const P##_v beta = P##_set1(pr[NM_TP_BETA]), r = P##_set1(pr[NM_TP_RESET]);                           \
+    int64_t nsp = 0, nact = 0;                                                                            \
+    for (int64_t j = 0; j < n; j += W) {                                                                  \
+        const int64_t i = n0 + j;                                                                         \
+        const P##_v v0 = LOAD(p->v16 + i);                                                                \
+        P##_v vn;                                                                                         \
+        P##_m a;                                                                                          \
+        const P##_m s = P##_tn_step(v0, LOAD(acc + j), leak, rev, none, zero, zero, alpha, beta, kappa, all, all, \
+                                    r, zero, zero, 0, &vn, &a);                                           \
+        const uint64_t lanes = n - j >= W ? (W == 64 ? ~0ull : (1ull << W) - 1) : (1ull << (n - j)) - 1;     \
+        STORE(p->v16 + i, lanes, vn);                                                                     \
+        nact += __builtin_popcountll(MASKOF(a) & lanes);                                                  \
+        for (uint64_t b = MASKOF(s) & lanes; b; b &= b - 1)                                               \
+            sp[nsp++] = (int32_t)(i + __builtin_ctzll(b));                                                \
+    }                                                                                                     \
+    *act += nact;                                                                                         \
+    return nsp;
+
+#ifdef NM_X86
+NM_AVX512 static inline __m512i nm_tn_load32h(const int16_t *x) { return _mm512_loadu_si512((const void *)x); }
+NM_AVX512 static inline uint64_t nm_tn_mask32h(__mmask32 m) { return (uint64_t)m; }
+NM_AVX512 static inline void nm_tn_store32h(int16_t *x, uint64_t lanes, __m512i v) {
+    _mm512_mask_storeu_epi16(x, (__mmask32)lanes, v);
+}
+
+NM_AVX512 static int64_t nm_tn_update32h(const nm_tn_t *p, const int16_t *acc, int64_t n0, int64_t n,
+                                         const int32_t *pr, int32_t *sp, int64_t *act) {
+    NM_TN_BLOCKS16(nm_h32, 32, nm_tn_load32h, nm_tn_mask32h, nm_tn_store32h)
+}
+
+NM_AVX2 static inline __m256i nm_tn_load16h(const int16_t *x) { return _mm256_loadu_si256((const __m256i *)x); }
+/* a 16-bit lane mask from sixteen 0 / -1 words (packed to bytes, then their sign bits) */
+NM_AVX2 static inline uint64_t nm_tn_mask16h(__m256i m) {
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_packs_epi16(_mm256_castsi256_si128(m),
+                                                                 _mm256_extracti128_si256(m, 1)));
+}
+NM_AVX2 static inline void nm_tn_store16h(int16_t *x, uint64_t lanes, __m256i v) {
+    if (lanes == 0xFFFF) {
+        _mm256_storeu_si256((__m256i *)x, v);
+        return;
+    }
+    int16_t t[16];
+    _mm256_storeu_si256((__m256i *)t, v);
+    for (int l = 0; l < 16 && (lanes >> l) & 1; l++)
+        x[l] = t[l];
+}
+
+NM_AVX2 static int64_t nm_tn_update16h(const nm_tn_t *p, const int16_t *acc, int64_t n0, int64_t n,
+                                       const int32_t *pr, int32_t *sp, int64_t *act) {
+    NM_TN_BLOCKS16(nm_h16, 16, nm_tn_load16h, nm_tn_mask16h, nm_tn_store16h)
+}
+#endif
+
 /* Update core k's neurons from p->acc; returns its spikes (listed at sp), its active updates in *act. */
 static int64_t nm_tn_update(const nm_tn_t *p, int64_t k, int64_t n0, int64_t n, uint64_t h_ct, int32_t *sp,
                             int64_t *act) {
     if (!p->lanes32)
         return nm_tn_update_s64(p, n0, n, h_ct, sp, act);
+#ifdef NM_X86
+    if (p->v16_on) {    /* profiles only, no draws (emulator.fused.bit_update16) */
+        const int32_t *pr16 = p->profile[p->core_profile[k]];
+        return p->simd == NM_LEVEL_AVX512 ? nm_tn_update32h(p, p->acc16, n0, n, pr16, sp, act)
+                                          : nm_tn_update16h(p, p->acc16, n0, n, pr16, sp, act);
+    }
+#endif
     const int draws = p->core_draws[k];
     if (draws)
         nm_tn_draws(p, n0, n, h_ct);
@@ -848,12 +924,21 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
 }
 
 void nm_tn_load(nm_tn_t *p) {
-    for (int64_t i = 0; p->lanes32 && i < p->n_neurons; i++)
+    /* the int16 update while every value lies in the range the rule keeps it in (it may have been written from
+       outside between calls) */
+    p->v16_on = p->upd16 && p->v16 && p->simd != NM_LEVEL_SCALAR;
+    for (int64_t i = 0; p->v16_on && i < p->n_neurons; i++)
+        p->v16_on = p->v64[i] >= p->v16_lo && p->v64[i] <= p->v16_hi;
+    for (int64_t i = 0; p->v16_on && i < p->n_neurons; i++)
+        p->v16[i] = (int16_t)p->v64[i];
+    for (int64_t i = 0; !p->v16_on && p->lanes32 && i < p->n_neurons; i++)
         p->v32[i] = (int32_t)p->v64[i];
     memset(p->quiet, 0, (size_t)p->n_cores);   /* the register may have been written between calls */
 }
 
 void nm_tn_store(nm_tn_t *p) {
-    for (int64_t i = 0; p->lanes32 && i < p->n_neurons; i++)
+    for (int64_t i = 0; p->v16_on && i < p->n_neurons; i++)
+        p->v64[i] = p->v16[i];
+    for (int64_t i = 0; !p->v16_on && p->lanes32 && i < p->n_neurons; i++)
         p->v64[i] = p->v32[i];
 }

@@ -48,6 +48,12 @@ typedef struct {
     int64_t *dup;                   /* [ring]: spikes ORed into a set bit, counted when the slot is delivered */
     int32_t *acc, *eta, *rl;        /* [max core neurons + 16] one core's input and draws (scratch) */
     int16_t *acc16;                 /* [max core neurons + 32] one core's input in int16 lanes (lanes16) */
+    int upd16;                      /* the update is exact in int16 lanes on a vector level (emulator.fused.
+                                       bit_update16: profiles only, no draws, reset to R, the sums int16) while
+                                       every register value lies in [v16_lo, v16_hi] (checked at load) */
+    int32_t v16_lo, v16_hi;
+    int v16_on;                     /* this run's update in int16 lanes (set by nm_tn_load) */
+    int16_t *v16;                   /* [n_pad] the membrane in int16 lanes (v16_on) */
     int32_t *v32;                   /* [n_pad] the membrane on the 32-bit lanes (lanes32) ... */
     int64_t *v64;                   /* ... else the CoreArray's own register */
     uint8_t *quiet;                 /* [n_cores]: the core's last update was inactive throughout */
@@ -115,7 +121,8 @@ void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int
    Idempotent; the next two-thread tick starts a new one. */
 void nm_tn_pool_stop(nm_tn_t *p);
 
-/* The 32-bit membrane from / to the CoreArray's int64 register (lanes32; load also clears the quiet flags). */
+/* The 32-bit (or, with upd16 and every value in its range, the 16-bit) membrane from / to the CoreArray's int64
+   register (lanes32; load also clears the quiet flags and decides v16_on). */
 void nm_tn_load(nm_tn_t *p);
 void nm_tn_store(nm_tn_t *p);
 

@@ -54,7 +54,7 @@ joined in core order, so the results are those of one thread (tested); one threa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -144,7 +144,8 @@ class BitNeuronPlan:
     membrane register of the CoreArray (shared), its options (``nm_tn_cfg``), the PRNG key, and the 32-bit lanes'
     tables: whether they are exact (``lanes32``, :func:`bit_lanes_exact`), parameter columns per neuron
     (``soa`` [8, n + 16] int32, or a dummy when every core has a profile), each core's profile (-1: per neuron)
-    and the profiles [p, 8], whether a core draws (threshold mask or stochastic leak), whether it is all at rest."""
+    and the profiles [p, 8], whether a core draws (threshold mask or stochastic leak), whether it is all at rest;
+    the range of the membrane when the update is exact in int16 lanes (:func:`bit_update16`), else None."""
 
     prm: np.ndarray
     v: np.ndarray
@@ -157,6 +158,7 @@ class BitNeuronPlan:
     profiles: np.ndarray
     core_draws: np.ndarray
     all_rest: np.ndarray
+    v16_range: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -487,7 +489,9 @@ def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
         ring, np.ascontiguousarray(dest_ptr, np.int64), dest_rec, np.ascontiguousarray(in_ptr, np.int64), _packed(bit_of_axon, in_axon, in_delay, ring),
         _only_entries(dest_ptr, dest_rec, cores.n_neurons), bit_sums16(reach, core_stoch, weights.dtype),
         _uniform_weights(weights, noff))
-    return neurons, synapses
+    v16 = bit_update16(t["options"]["membrane_bits"], reach, synapses.sums16 and lanes32, neurons.core_profile,
+                       neurons.profiles, neurons.core_draws, noff)
+    return replace(neurons, v16_range=v16), synapses
 
 
 W_MIXED = 1 << 30    # NM_TN_MIXED of emulator/_tn_fused.h: a core's neurons differ in the type's weight
@@ -499,6 +503,42 @@ def bit_sums16(reach: int, core_stoch: np.ndarray, dtype) -> bool:
     ``|sum| <= axons per core x max |weight| = reach``; exact when ``reach < 2**15``, the weights are int16 and
     no synapse is stochastic (those rows take the scalar draws on int32)."""
     return bool(reach < 1 << 15 and dtype == np.int16 and not np.any(core_stoch))
+
+
+def bit_update16(membrane_bits: int, reach: int, sums16: bool, core_profile: np.ndarray, profiles: np.ndarray,
+                 core_draws: np.ndarray, noff: np.ndarray) -> tuple[int, int] | None:
+    """The range ``(lo, hi)`` of every membrane value the TrueNorth rule can produce when its update is exact in
+    int16 lanes (``upd16`` of emulator/_tn_fused.h), else None. The update then runs 32 (AVX-512) or 16 (AVX2)
+    neurons per instruction on an int16 register, on the int16 crossbar sums directly.
+
+    When: the sums are int16 (``sums16``), every core has a parameter profile and draws nothing (no threshold
+    mask, no stochastic leak), and every neuron resets to R on a spike (gamma 0). Then a tick ends with
+
+        V = R                            (spike)
+        V = -beta  (kappa)  or  -R       (below the negative threshold -beta)
+        V in [-beta, alpha - 1]          (otherwise)
+
+    so every register value stays in ``[lo, hi] = [min(R, -R, -beta), max(R, -R, alpha - 1)]`` over the
+    profiles (-R only for profiles without kappa), provided it starts there (``nm_tn_load`` checks the register
+    each run and takes the int32 lanes when it does not). Within a tick ``V + input`` and ``V + input + leak``
+    stay in ``[lo - reach - |leak|, hi + reach + |leak|]``; when that is inside int16 and inside the membrane
+    register (so its overflow rule never applies), every compared and kept value is exact in int16 (discarded
+    alternatives of the rule's selects may wrap; they are not kept)."""
+    used = core_profile[np.diff(noff) > 0]
+    if not sums16 or used.size == 0 or (used < 0).any() or np.any(core_draws):
+        return None
+    pr = profiles[np.unique(used)].astype(np.int64)
+    alpha, beta, eta, leak, r, flags, gamma = (pr[:, j] for j in range(7))
+    if (gamma != 0).any() or (eta != 0).any() or (flags & 2).any():    # 2: NM_TF_LEAK_STOCH
+        return None
+    no_kappa = (flags & 4) == 0                                         # 4: NM_TF_KAPPA
+    lo = int(min(r.min(), (-r)[no_kappa].min(initial=0), (-beta).min()))
+    hi = int(max(r.max(), (-r)[no_kappa].max(initial=0), (alpha - 1).max()))
+    span = reach + int(np.abs(leak).max())
+    h = min(1 << 15, 1 << (membrane_bits - 1))
+    if lo - span < -h or hi + span > h - 1 or int(max(alpha.max(), beta.max())) > h - 1:
+        return None
+    return lo, hi
 
 
 def _uniform_weights(weights: np.ndarray, noff: np.ndarray) -> np.ndarray:

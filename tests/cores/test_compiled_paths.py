@@ -36,7 +36,7 @@ import pytest
 from cores import CoreArray, CoreProgram, model_of, param_ranges, simulate_neurons, tables
 from cores._reference import ReferenceCoreArray
 from emulator import _fused
-from emulator.fused import W_MIXED, bit_plans, bit_sums16
+from emulator.fused import W_MIXED, bit_plans, bit_sums16, bit_update16
 from tests.cores._factories import variant
 
 TICKS = 24
@@ -361,6 +361,82 @@ def test_fused_bit_cores_int16_sums_equal_the_oracle(level, config):
     syn = bit_plans(CoreArray(cfg, progs, seed=3))[1]
     assert syn.sums16 and (syn.w_uni.reshape(3, -1)[1, :2] != W_MIXED).all()
     assert (syn.w_uni.reshape(3, -1)[[0, 2], :2] == W_MIXED).all()
+
+
+def int16_update_chip(cfg, rng, n: int = 40) -> list:
+    """TrueNorth cores whose update is exact in int16 lanes (``bit_update16``): one parameter profile per core,
+    reset to R (gamma 0), no draws; core 1 with kappa, core 2 with leak reversal; n = 40 neurons spans a full
+    32-lane block and a tail; dense rows of small per-neuron weights; initial registers in the proven range."""
+    progs = []
+    for k in range(3):
+        p = edge_params(cfg, rng, n)
+        p["syn_stochastic"][:] = 0
+        p["weights"][:] = rng.integers(-4, 5, p["weights"].shape)
+        alpha, beta = int(rng.integers(5, 40)), int(rng.integers(0, 30))
+        p.update(alpha=np.full(n, alpha), beta=np.full(n, beta), threshold_mask_bits=np.zeros(n, np.int64),
+                 leak=np.full(n, int(rng.integers(-3, 4))), leak_reversal=np.full(n, int(k == 2)),
+                 leak_stochastic=np.zeros(n, np.int64), reset_mode=np.zeros(n, np.int64),
+                 kappa=np.full(n, int(k == 1)), reset_value=np.full(n, int(rng.integers(-10, 11))),
+                 v0=rng.integers(-beta, alpha, n))
+        axon, neuron = np.nonzero(rng.random((2 * n, n)) < 0.5)
+        types = np.tile(np.arange(2, dtype=np.int8), n)
+        progs.append(CoreProgram(n, 2 * n, axon.astype(np.int32), neuron.astype(np.int32), None, p, types))
+    return progs
+
+
+def _update16_cases():
+    for level in LEVELS[1:]:
+        marks = [] if level in AVAILABLE else [pytest.mark.skip(
+            reason=f"fused/bits-update16/{level}: this CPU lacks {level} (it runs {', '.join(AVAILABLE)})")]
+        yield pytest.param(level, marks=marks, id=f"fused/bits-update16/{level}")
+
+
+@pytest.mark.parametrize("level", list(_update16_cases()))
+def test_fused_bit_cores_int16_update_equals_the_oracle(level):
+    """fused/bits-update16/<level>: the neuron update in int16 lanes (profiles, reset to R, no draws): the oracle's
+    spikes, v and counts; a register written outside the proven range takes the 32-bit lanes for that step (the
+    same results), and the int16 lanes again once the rule has brought it back."""
+    cfg = CONFIGS["truenorth"]()
+    rng = np.random.default_rng(11)
+    progs = int16_update_chip(cfg, rng)
+    counts = traffic(rng, sum(p.n_axons for p in progs))
+    cls = type("Cores", (FusedBitCores,), {"LEVEL": level})
+    for case in ("in range", "outside"):
+        if case == "outside":   # one register far beyond every threshold, inside the 20-bit register
+            progs[2].params["v0"][7] = 5000
+        want = run_chip(ReferenceCoreArray, cfg, progs, counts, 3)
+        got = run_chip(cls, cfg, progs, counts, 3)
+        assert_same(got, want, ("spikes", "counts", "duplicates", "v"), f"fused/bits-update16/{level} {case}")
+        cores = cls(cfg, progs, seed=3)
+        cores.step()
+        assert cores.bc.update16 == (case == "in range")
+        cores.step()            # the neuron beyond the threshold fired and reset to R: back in range
+        assert cores.bc.update16
+
+
+def test_int16_update_only_where_exact():
+    """bit_update16: the range [min(R, -R without kappa, -beta), max(R, -R without kappa, alpha - 1)] where every
+    core has a profile, resets to R and draws nothing, and the sums plus the leak stay inside int16 and the
+    register; else None."""
+    #                  alpha beta eta leak  R  flags gamma
+    kappa = np.array([[10, 5, 0, -1, 2, 4, 0, 0]], np.int32)
+    plain = np.array([[10, 5, 0, -1, 20, 0, 0, 0]], np.int32)
+    noff, one, none = np.array([0, 4, 8]), np.zeros(2, np.int32), np.zeros(2, np.uint8)
+    assert bit_update16(20, 100, True, one, kappa, none, noff) == (-5, 9)
+    assert bit_update16(20, 100, True, one, plain, none, noff) == (-20, 20)
+    both = np.vstack([kappa, plain])
+    assert bit_update16(20, 100, True, np.array([0, 1], np.int32), both, none, noff) == (-20, 20)
+    assert bit_update16(20, 100, False, one, kappa, none, noff) is None               # int32 sums
+    assert bit_update16(20, 100, True, np.array([0, -1], np.int32), kappa, none, noff) is None   # per neuron
+    assert bit_update16(20, 100, True, one, kappa, np.array([0, 1], np.uint8), noff) is None    # draws
+    for col, value in ((6, 1), (2, 3), (5, 2)):      # linear reset, threshold mask, stochastic leak
+        bad = kappa.copy()
+        bad[0, col] = value
+        assert bit_update16(20, 100, True, one, bad, none, noff) is None
+    assert bit_update16(20, (1 << 15) - 10, True, one, kappa, none, noff) is None    # sums beyond int16
+    assert bit_update16(8, 100, True, one, kappa, none, noff) == (-5, 9)              # -106 .. 110: 8 bits hold it
+    assert bit_update16(8, 200, True, one, kappa, none, noff) is None                 # beyond an 8-bit register
+    assert bit_update16(8, 100, True, one, kappa, none, np.array([0, 0, 0])) is None  # no neuron
 
 
 def test_int16_sums_only_where_exact():
