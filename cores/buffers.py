@@ -18,19 +18,21 @@ CACHE_LINE = 64
 def aligned_empty(shape, dtype, align: int = CACHE_LINE) -> np.ndarray:
     """An uninitialised C-contiguous array of ``shape`` and ``dtype`` whose data starts at a multiple of
     ``align`` bytes (a view into a slightly larger byte buffer, which it keeps alive)."""
-    dtype = np.dtype(dtype)
-    shape = (shape,) if np.isscalar(shape) else tuple(shape)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    raw = np.empty(nbytes + align, dtype=np.uint8)
-    skip = -raw.__array_interface__["data"][0] % align
-    return raw[skip: skip + nbytes].view(dtype).reshape(shape)
+    return _aligned(np.empty, shape, dtype, align)
 
 
 def aligned_zeros(shape, dtype, align: int = CACHE_LINE) -> np.ndarray:
-    """:func:`aligned_empty`, zeroed."""
-    out = aligned_empty(shape, dtype, align)
-    out.fill(0)
-    return out
+    """:func:`aligned_empty`, zeroed (as ``np.zeros``: a large buffer's pages stay untouched until written)."""
+    return _aligned(np.zeros, shape, dtype, align)
+
+
+def _aligned(make, shape, dtype, align: int) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    shape = (shape,) if np.isscalar(shape) else tuple(shape)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    raw = make(nbytes + align, dtype=np.uint8)
+    skip = -raw.__array_interface__["data"][0] % align
+    return raw[skip: skip + nbytes].view(dtype).reshape(shape)
 
 
 def is_aligned(x: np.ndarray, align: int = CACHE_LINE) -> bool:
