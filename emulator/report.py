@@ -327,6 +327,9 @@ class CoreRow(_Record):
     # a system of chips: the flits this core's packets sent across chip edges; None (not in the JSON): one chip
     off_chip_flits: float | None = None
 
+    def __post_init__(self):
+        pass    # scalar fields only: nothing to freeze (a report has one row per core: 4,096 on TrueNorth)
+
     def to_dict(self) -> dict:
         out = super().to_dict()
         if self.off_chip_flits is None:
@@ -346,9 +349,6 @@ def _per_core_energy(counts: np.ndarray, off: np.ndarray | None, cfg) -> tuple[n
     flits = off.sum(axis=1) * cfg.noc.flits_per_packet
     return price(on, cfg).sum(axis=1) + flits * cfg.system.off_chip.energy_per_flit_pj(cfg.noc), flits
 
-    def __post_init__(self):
-        pass    # scalar fields only: nothing to freeze (a report has one row per core: 4,096 on TrueNorth)
-
 
 def _per_core(chip, records) -> tuple[CoreRow, ...]:
     counts = np.sum([r.per_core for r in records], axis=0) / len(records)
@@ -357,11 +357,11 @@ def _per_core(chip, records) -> tuple[CoreRow, ...]:
         off = np.sum([_off_chip_hops(r, counts.shape[0]) for r in records], axis=0) / len(records)
     energy, flits = _per_core_energy(counts, off, chip.cfg)
     mem = chip.cores.memory_bits()
-    return tuple(
-        CoreRow(int(c), float(energy[k]), float(counts[k, Event.SYN_OPS]), float(counts[k, Event.SPIKES]),
-                float(counts[k, Event.PACKETS]), int(mem["total"][k]), None if flits is None else float(flits[k]))
-        for k, c in enumerate(chip.wiring.core_index.tolist())
-    )
+    cols = (chip.wiring.core_index.tolist(), energy.astype(float).tolist(),
+            counts[:, Event.SYN_OPS].astype(float).tolist(), counts[:, Event.SPIKES].astype(float).tolist(),
+            counts[:, Event.PACKETS].astype(float).tolist(), np.asarray(mem["total"]).astype(int).tolist(),
+            [None] * len(energy) if flits is None else flits.astype(float).tolist())
+    return tuple(CoreRow(*row) for row in zip(*cols, strict=True))
 
 
 def _off_chip_hops(rec, n_cores: int) -> np.ndarray:
