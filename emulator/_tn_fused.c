@@ -21,7 +21,13 @@
  *
  * Update: the rule of cores/nm_rules.h (NM_TN_LANE_RULES), in int32 lanes when exact (lanes32, the plan's
  * bounds), sixteen (AVX-512) or eight (AVX2) neurons per instruction or one (scalar); else the int64 rule on the
- * CoreArray's register. Draws (threshold mask, stochastic leak) are made per neuron only on cores that have
+ * CoreArray's register. Where the plan proves the rule keeps every value inside int16 (upd16,
+ * emulator.fused.bit_update16: profiles, reset to R, no draws, small sums) and the register starts inside that
+ * range (checked per run), the vector levels update 32 (AVX-512) or 16 (AVX2) neurons per instruction on an int16
+ * membrane, reading the int16 crossbar sums directly.
+ *
+ * Every array a vector loop reads or writes starts a cache line (cores/buffers.py), the crossbar's rows too: a
+ * 32-byte row 16 bytes past a line straddles two lines, two misses instead of one. Draws (threshold mask, stochastic leak) are made per neuron only on cores that have
  * them (core_draws). A quiet core (its last update inactive throughout; every neuron NM_TF_REST) with no axon
  * set is counted inactive without an update: its update would change nothing (cores._kernels skips it too).
  */
@@ -887,10 +893,12 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
     nm_tn_pool_t *t = p->threads > 1 && p->split > 0 && p->split < p->n_cores ? nm_tn_pool(p) : NULL;
     if (t) {
         /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
-           counts and quiet flags, and its own spike list; this thread then schedules its spikes while the other
-           one still runs (the spikes set bits of the next slots only, which neither thread's cores read this
-           tick). The lists are joined and scheduled in core order, so every operation is the one-thread one,
-           in the same order. */
+           counts and quiet flags, and its own spike list; the spikes set bits of the next slots only, which
+           neither thread's cores read this tick. Timed one-target chips (nm_tn_parallel): each thread then
+           schedules its own spikes with their events at once, the bits atomically, the second thread's events
+           into its own accumulators, added after the join (sums: the one-thread totals). Otherwise this thread
+           schedules its half while the other still runs, and the second half after the join, in core order:
+           every operation the one-thread one, in the same order. */
         nm_tn_part_t *w = &t->w;
         w->q = *p;
         w->q.acc = p->acc2;
