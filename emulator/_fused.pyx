@@ -1346,6 +1346,10 @@ cdef class FusedKernel:
                 inj = end if end > inj else inj
                 self.core_hmax[k] = 0
         # Link loads: prefix sums along each line of the four grids (E, W rows; N, S columns), then zeroed.
+        cdef int64_t* load = &self.load[0]          # local pointers: the loop's stores could otherwise alias
+        cdef const int32_t* cell_link = &self.cell_link[0]     # the memoryviews' data pointers (reloaded)
+        cdef int64_t F = self.F
+        cdef bint one_chip = not self.has_off
         for base in range(4):
             n_lines = self.height if base < 2 else self.width
             length = self.width if base < 2 else self.height
@@ -1355,10 +1359,10 @@ cdef class FusedKernel:
                     k = (base * self.width * self.height) + line * length + u
                     run += grid[k]
                     grid[k] = 0
-                    self.load[k] = run
+                    load[k] = run
                     if run:
-                        link_flits[self.cell_link[k]] += run * self.F
-                        if not self.has_off and run > n_link:
+                        link_flits[cell_link[k]] += run * F
+                        if one_chip and run > n_link:
                             n_link = run
                             best_cell = k
         if self.has_off:    # a system: the link that drains last, x_l + w_l + n_l s_l' (every peer's load known now)
@@ -1464,14 +1468,24 @@ cdef class FusedKernel:
                      int64_t[:, :, ::1] activity, bint act) noexcept nogil:
         cdef Py_ssize_t k, j
         cdef int64_t x
+        cdef int64_t tot[16]    # the tick's totals in registers (NM_NEV <= 16): per_tick[t, j] += x per core
+        cdef int64_t* c = &self.ctr[0]   # was a chain of 4,096 dependent read-modify-writes per column
+        cdef int64_t* pc
+        for j in range(NM_NEV):
+            tot[j] = 0
         for k in range(self.n_cores):
+            pc = &per_core[k, 0]
             for j in range(NM_NEV):
-                x = self.ctr[k * NM_NEV + j]
-                per_tick[t, j] += x
-                per_core[k, j] += x
-                if act:
-                    activity[t, k, j] = x
-        memset(&self.ctr[0], 0, self.n_cores * NM_NEV * sizeof(int64_t))
+                x = c[k * NM_NEV + j]
+                tot[j] += x
+                pc[j] += x
+        if act:
+            for k in range(self.n_cores):
+                for j in range(NM_NEV):
+                    activity[t, k, j] = c[k * NM_NEV + j]
+        for j in range(NM_NEV):
+            per_tick[t, j] += tot[j]
+        memset(c, 0, self.n_cores * NM_NEV * sizeof(int64_t))
 
 
 # ----- helpers around the call (one pass each, instead of NumPy temporaries) --------------------------------
