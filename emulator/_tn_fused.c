@@ -533,7 +533,7 @@ NM_AVX2 static int64_t nm_tn_update8(const nm_tn_t *p, int64_t n0, int64_t n, co
         P##_m a;                                                                                          \
         const P##_m s = P##_tn_step(v0, LOAD(acc + j), leak, rev, none, zero, zero, alpha, beta, kappa, all, all, \
                                     r, zero, zero, 0, &vn, &a);                                           \
-        const uint64_t lanes = n - j >= W ? (W == 64 ? ~0ull : (1ull << W) - 1) : (1ull << (n - j)) - 1;     \
+        const uint64_t lanes = (1ull << (n - j >= W ? W : n - j)) - 1;  /* W <= 32 */                  \
         STORE(p->v16 + i, lanes, vn);                                                                     \
         nact += __builtin_popcountll(MASKOF(a) & lanes);                                                  \
         for (uint64_t b = MASKOF(s) & lanes; b; b &= b - 1)                                               \
@@ -684,7 +684,6 @@ static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, const uint3
 typedef struct {
     nm_tn_t q;
     int64_t tick, nsp, ng;
-    int own;                        /* it scheduled its spikes with their events itself (nm_tn_parallel) */
     int64_t *ctr;
     uint32_t pre[NM_TN_GATHER];     /* one[spike] of its first ng spikes */
 } nm_tn_part_t;
@@ -747,8 +746,7 @@ static void nm_tn_part(nm_tn_part_t *w) {
     const nm_tn_t *q = &w->q;
     w->nsp = nm_tn_cores(&w->q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr);
     w->ng = 0;
-    w->own = nm_tn_parallel(q);
-    if (w->own) {
+    if (nm_tn_parallel(q)) {
         nm_tn_part_sched(w);
         return;
     }

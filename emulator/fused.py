@@ -490,7 +490,7 @@ def bit_plans(cores, w=None) -> tuple[BitNeuronPlan, BitSynapsePlan]:
         _only_entries(dest_ptr, dest_rec, cores.n_neurons), bit_sums16(reach, core_stoch, weights.dtype),
         _uniform_weights(weights, noff))
     v16 = bit_update16(t["options"]["membrane_bits"], reach, synapses.sums16 and lanes32, neurons.core_profile,
-                       neurons.profiles, neurons.core_draws, noff)
+                       neurons.profiles, neurons.core_draws, noff, t["flag_bits"])
     return replace(neurons, v16_range=v16), synapses
 
 
@@ -506,7 +506,7 @@ def bit_sums16(reach: int, core_stoch: np.ndarray, dtype) -> bool:
 
 
 def bit_update16(membrane_bits: int, reach: int, sums16: bool, core_profile: np.ndarray, profiles: np.ndarray,
-                 core_draws: np.ndarray, noff: np.ndarray) -> tuple[int, int] | None:
+                 core_draws: np.ndarray, noff: np.ndarray, flag_bits: dict) -> tuple[int, int] | None:
     """The range ``(lo, hi)`` of every membrane value the TrueNorth rule can produce when its update is exact in
     int16 lanes (``upd16`` of emulator/_tn_fused.h), else None. The update then runs 32 (AVX-512) or 16 (AVX2)
     neurons per instruction on an int16 register, on the int16 crossbar sums directly.
@@ -519,8 +519,9 @@ def bit_update16(membrane_bits: int, reach: int, sums16: bool, core_profile: np.
         V in [-beta, alpha - 1]          (otherwise)
 
     so every register value stays in ``[lo, hi] = [min(R, -R, -beta), max(R, -R, alpha - 1)]`` over the
-    profiles (-R only for profiles without kappa), provided it starts there (``nm_tn_load`` checks the register
-    each run and takes the int32 lanes when it does not). Within a tick ``V + input`` and ``V + input + leak``
+    profiles (-R only for profiles without kappa; ``flag_bits``: the model's flag values, from ``fused_tables``),
+    provided it starts there (``nm_tn_load`` checks the register each run and takes the int32 lanes when it does
+    not). Within a tick ``V + input`` and ``V + input + leak``
     stay in ``[lo - reach - |leak|, hi + reach + |leak|]``; when that is inside int16 and inside the membrane
     register (so its overflow rule never applies), every compared and kept value is exact in int16 (discarded
     alternatives of the rule's selects may wrap; they are not kept)."""
@@ -529,9 +530,9 @@ def bit_update16(membrane_bits: int, reach: int, sums16: bool, core_profile: np.
         return None
     pr = profiles[np.unique(used)].astype(np.int64)
     alpha, beta, eta, leak, r, flags, gamma = (pr[:, j] for j in range(7))
-    if (gamma != 0).any() or (eta != 0).any() or (flags & 2).any():    # 2: NM_TF_LEAK_STOCH
+    if (gamma != 0).any() or (eta != 0).any() or (flags & flag_bits["leak_stochastic"]).any():
         return None
-    no_kappa = (flags & 4) == 0                                         # 4: NM_TF_KAPPA
+    no_kappa = (flags & flag_bits["kappa"]) == 0
     lo = int(min(r.min(), (-r)[no_kappa].min(initial=0), (-beta).min()))
     hi = int(max(r.max(), (-r)[no_kappa].max(initial=0), (alpha - 1).max()))
     span = reach + int(np.abs(leak).max())

@@ -34,9 +34,10 @@ import numpy as np
 import pytest
 
 from cores import CoreArray, CoreProgram, model_of, param_ranges, simulate_neurons, tables
+from cores._compiled import _kernels
 from cores._reference import ReferenceCoreArray
-from emulator import _fused
-from emulator.fused import W_MIXED, bit_plans, bit_sums16, bit_update16
+from emulator import _fused, fused
+from emulator.fused import W_MIXED, bit_plans, bit_sums16
 from tests.cores._factories import variant
 
 TICKS = 24
@@ -422,6 +423,12 @@ def test_int16_update_only_where_exact():
     kappa = np.array([[10, 5, 0, -1, 2, 4, 0, 0]], np.int32)
     plain = np.array([[10, 5, 0, -1, 20, 0, 0, 0]], np.int32)
     noff, one, none = np.array([0, 4, 8]), np.zeros(2, np.int32), np.zeros(2, np.uint8)
+    flags = _kernels.TRUENORTH_FLAGS
+    assert flags["kappa"] == 4 and flags["leak_stochastic"] == 2          # the flag values of the table above
+
+    def bit_update16(*args):
+        return fused.bit_update16(*args, flags)
+
     assert bit_update16(20, 100, True, one, kappa, none, noff) == (-5, 9)
     assert bit_update16(20, 100, True, one, plain, none, noff) == (-20, 20)
     both = np.vstack([kappa, plain])
