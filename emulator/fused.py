@@ -521,7 +521,7 @@ def bit_update16(membrane_bits: int, reach: int, sums16: bool, core_profile: np.
     so every register value stays in ``[lo, hi] = [min(R, -R, -beta), max(R, -R, alpha - 1)]`` over the
     profiles (-R only for profiles without kappa; ``flag_bits``: the model's flag values, from ``fused_tables``),
     provided it starts there (``nm_tn_load`` checks the register each run and takes the int32 lanes when it does
-    not). Within a tick ``V + input`` and ``V + input + leak``
+    not); 0 is kept in the range (a conservative widening). Within a tick ``V + input`` and ``V + input + leak``
     stay in ``[lo - reach - |leak|, hi + reach + |leak|]``; when that is inside int16 and inside the membrane
     register (so its overflow rule never applies), every compared and kept value is exact in int16 (discarded
     alternatives of the rule's selects may wrap; they are not kept)."""
