@@ -127,7 +127,10 @@ cdef extern from "_tn_fused.h":
         const uint8_t* core_draws
         const uint8_t* all_rest
         uint64_t* abits
+        uint64_t* abits_b
+        int b_live
         int64_t* dup
+        int64_t* dup_b
         int32_t* acc
         int32_t* eta
         int32_t* rl
@@ -154,13 +157,10 @@ cdef extern from "_tn_fused.h":
         const int64_t* sched_ptr
         nm_events_t* sched_e
         const nm_one_t* sched_o
-        int64_t gather
         int64_t* ctr_b
         int64_t* hops_b
-        int64_t* dup_b
         int32_t* dlv_b
         int64_t ctr_n, hops_n
-    enum: NM_TN_GATHER
     enum: NM_TN_SCHED_NONE, NM_TN_SCHED_ONE, NM_TN_SCHED_PLAIN
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
@@ -363,9 +363,9 @@ cdef class BitCores:
 
     cdef nm_tn_t tn
     cdef object plans
-    cdef uint64_t[::1] abits
+    cdef uint64_t[::1] abits, abits_b
     cdef int32_t[::1] word_core
-    cdef int64_t[::1] dup, lptr
+    cdef int64_t[::1] dup, dup_b, lptr
     cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
     cdef int16_t[::1] acc16, acc16b, v16
     cdef const int32_t[::1] w_uni
@@ -421,8 +421,11 @@ cdef class BitCores:
         t.all_rest = &all_rest[0] if all_rest.shape[0] else NULL
         t.simd = best_simd()
         n_max = int(np.diff(np.asarray(neurons.noff)).max(initial=0)) + 32
-        self.abits = np.zeros(syn.ring * bit_words + 1, np.uint64)
-        self.dup = np.zeros(max(syn.ring, 1), np.int64)
+        # the axon bits per slot: the first thread's, and the second's (two-thread ticks, each thread scheduling
+        # its own spikes; its pages are not touched before)
+        self.abits = aligned_zeros(syn.ring * bit_words + 1, np.uint64)
+        self.abits_b = aligned_zeros(syn.ring * bit_words + 1, np.uint64)
+        self.dup, self.dup_b = np.zeros(max(syn.ring, 1), np.int64), np.zeros(max(syn.ring, 1), np.int64)
         # the vector loops' arrays start a cache line (cores.buffers: no load or store split across two lines)
         self.acc, self.eta, self.rl = (aligned_zeros(n_max, np.int32) for _ in range(3))
         self.v32 = aligned_zeros(n + 16, np.int32)
@@ -434,7 +437,8 @@ cdef class BitCores:
         self.alist = np.zeros(bit_words * 64 + 64, np.int32)
         self.glist = np.zeros(bit_words * 64 + 64, np.int32)
         self.lptr = np.zeros(n_cores + 1, np.int64)
-        t.abits, t.dup = &self.abits[0], &self.dup[0]
+        t.abits, t.dup, t.abits_b, t.dup_b = &self.abits[0], &self.dup[0], &self.abits_b[0], &self.dup_b[0]
+        t.b_live = 0
         t.acc, t.eta, t.rl, t.v32 = &self.acc[0], &self.eta[0], &self.rl[0], &self.v32[0]
         self.acc16, self.acc16b = aligned_zeros(n_max, np.int16), aligned_zeros(n_max, np.int16)
         t.acc16, t.acc16b = &self.acc16[0], &self.acc16b[0]
@@ -450,7 +454,6 @@ cdef class BitCores:
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
         self.threads = default_threads()
-        t.gather = NM_TN_GATHER
 
     def __dealloc__(self):
         # the persistent second thread (started by the first two-thread tick) joined and freed with the kernel
@@ -481,19 +484,6 @@ cdef class BitCores:
         if not 0 < k < self.tn.n_cores:
             raise ValueError(f"split: {k}; allowed: 1 .. {self.tn.n_cores - 1}")
         self.tn.split = k
-
-    @property
-    def gather(self):
-        """With two threads, the most of its spikes' only entries the second thread gathers for the scheduling
-        after the join (0 .. NM_TN_GATHER, the default; the rest are read there): settable, the results do not
-        depend on it."""
-        return self.tn.gather
-
-    @gather.setter
-    def gather(self, int64_t n):
-        if not 0 <= n <= NM_TN_GATHER:
-            raise ValueError(f"gather: {n}; allowed: 0 .. {NM_TN_GATHER}")
-        self.tn.gather = n
 
     @property
     def lanes16(self):
@@ -531,7 +521,10 @@ cdef class BitCores:
     def reset(self):
         """No axon set, no duplicate pending; tick 0 of :meth:`step` (the registers are the CoreArray's)."""
         self.abits[:] = 0
+        self.abits_b[:] = 0
+        self.tn.b_live = 0
         self.dup[:] = 0
+        self.dup_b[:] = 0
         self.duplicates = 0
         self.step_tick = 0
 
@@ -672,7 +665,7 @@ cdef class FusedKernel:
     cdef const int64_t[::1] tn_dest_ptr, tn_in_ptr
     cdef uint32_t[::1] tn_dest, tn_in, tn_one
     # the second thread's own event accumulators (both threads schedule at once; nm_tn_t.ctr_b ...)
-    cdef int64_t[::1] tn_ctr_b, tn_hops_b, tn_dup_b
+    cdef int64_t[::1] tn_ctr_b, tn_hops_b
     cdef int32_t[::1] tn_dlv_b
     # One-target neurons (emulator.fused_events.OnePlan): events from (source, destination) core pairs
     cdef readonly bint one_target
@@ -1012,14 +1005,14 @@ cdef class FusedKernel:
         return None
 
     cdef void _tn_sched(self, bint timed, Py_ssize_t hops_n):
-        """Who schedules a TrueNorth tick's spikes: nm_tn_tick itself (one-target chips when timed, with their
-        events, each thread its own half's at once, the second into its own accumulators; every chip untimed:
-        the first half's while the second half still runs), else _spikes_out (timed chips of multi-target
+        """Who schedules a TrueNorth tick's spikes: nm_tn_tick itself, each thread its own half's at once into its
+        own bitmap (one-target chips when timed, with their events, the second thread's into its own
+        accumulators; every chip untimed, without events), else _spikes_out (timed chips of multi-target
         neurons: their events come after). ``hops_n``: the size of the run's hop histogram (src_count)."""
         import numpy as np
         t = self.tn
         t.sched_mode = NM_TN_SCHED_NONE
-        t.ctr_b = t.hops_b = t.dup_b = NULL
+        t.ctr_b = t.hops_b = NULL
         t.dlv_b = NULL
         if self.tn_one.shape[0] == 0:
             return
@@ -1034,9 +1027,8 @@ cdef class FusedKernel:
                 self.tn_ctr_b = np.zeros(self.ctr.shape[0], np.int64)
                 self.tn_dlv_b = np.zeros(max(self.n_cores, 1), np.int32)
                 self.tn_hops_b = np.zeros(max(hops_n, 1), np.int64)
-                self.tn_dup_b = np.zeros(max(t.ring, 1), np.int64)
             t.ctr_b, t.dlv_b = &self.tn_ctr_b[0], &self.tn_dlv_b[0]
-            t.hops_b, t.dup_b = &self.tn_hops_b[0], &self.tn_dup_b[0]
+            t.hops_b = &self.tn_hops_b[0]
             t.ctr_n, t.hops_n = self.ctr.shape[0], hops_n
         elif not timed:
             t.sched_mode = NM_TN_SCHED_PLAIN

@@ -3,7 +3,8 @@
  * Axons (binary, as TrueNorth's scheduler SRAM): one bit per axon and delay slot. A spike or input line sets the
  * bit of its destination axon in the slot of its delivery tick; a spike finding the bit already set is a dropped
  * duplicate (OR, not sum), counted in the slot and reported when the slot is delivered, as the exact engine
- * counts them (cores.crossbar.BitCrossbar.deliver).
+ * counts them (cores.crossbar.BitCrossbar.deliver). Two threads schedule at once, each into its own bitmap (no
+ * line written by both, no atomics); the listing ORs them and counts an axon set in both as one more duplicate.
  * Timed runs of one-target chips (every neuron one entry; emulator.fused_events.OnePlan) schedule a tick's spikes
  * and count their packets' events in one pass (nm_tn_schedule_one, nm_one_packet of _events.h): the events need
  * only the source core (the spike list ascends through the neuron offsets) and the destination axon's core.
@@ -49,20 +50,8 @@ static inline void nm_tn_set(nm_tn_t *p, const int64_t *base, const int64_t *slo
     *w |= m;
 }
 
-/* The same while the other thread may set bits of the same words (both threads schedule at once): the OR is
-   atomic, and its previous value says whether the spike is a duplicate; dup: this thread's counts per slot. */
-static inline void nm_tn_set_atomic(nm_tn_t *p, const int64_t *base, const int64_t *slot, uint32_t r, int64_t *dup) {
-    const uint32_t bit = r >> 8, d = r & 0xFF;
-    const uint64_t m = (uint64_t)1 << (bit & 63);
-    const uint64_t old = __atomic_fetch_or(p->abits + base[d] + (bit >> 6), m, __ATOMIC_RELAXED);
-    dup[slot[d]] += (old & m) != 0;
-}
-
-/* nm_tn_schedule, with the sources' only entries already gathered by position (pre[i] = one[src[i]]), or
-   read here (pre NULL). */
-static void nm_tn_schedule_pre(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec,
-                               const uint32_t *one, const uint32_t *pre, const int32_t *src, const int32_t *count,
-                               int64_t n) {
+void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
+                    const int32_t *src, const int32_t *count, int64_t n) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -73,9 +62,9 @@ static void nm_tn_schedule_pre(nm_tn_t *p, int64_t tick, const int64_t *ptr, con
         const int64_t c = count ? count[i] : 1;
         if (one) {
             /* a source's only entry, in one random access (TrueNorth: every neuron targets one axon) */
-            if (!pre && i + NM_TN_AHEAD < n)
+            if (i + NM_TN_AHEAD < n)
                 __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
-            const uint32_t r = pre ? pre[i] : one[s];
+            const uint32_t r = one[s];
             if (r < NM_TN_MANY) {
                 nm_tn_set(p, base, slot, r, c);
                 continue;
@@ -95,15 +84,8 @@ static void nm_tn_schedule_pre(nm_tn_t *p, int64_t tick, const int64_t *ptr, con
     }
 }
 
-void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t *rec, const uint32_t *one,
-                    const int32_t *src, const int32_t *count, int64_t n) {
-    nm_tn_schedule_pre(p, tick, ptr, rec, one, NULL, src, count, n);
-}
-
-/* nm_tn_schedule_one, the entries gathered by position (pre) or read here (pre NULL); with `dup` (not NULL)
-   the bits are set atomically and the duplicates counted there (nm_tn_set_atomic). */
-static void nm_tn_schedule_one_pre(nm_tn_t *p, int64_t tick, const uint32_t *one, const uint32_t *pre,
-                                   const int32_t *src, int64_t n, nm_events_t *e, const nm_one_t *o, int64_t *dup) {
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
+                        nm_events_t *e, const nm_one_t *o) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
@@ -112,24 +94,16 @@ static void nm_tn_schedule_one_pre(nm_tn_t *p, int64_t tick, const uint32_t *one
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
         const int32_t s = src[i];
-        if (!pre && i + NM_TN_AHEAD < n)
+        if (i + NM_TN_AHEAD < n)
             __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
         while (p->noff[k + 1] <= s)
             k++;
-        const uint32_t r = pre ? pre[i] : one[s];
+        const uint32_t r = one[s];
         if (r >= NM_TN_MANY)
             continue;
-        if (dup)
-            nm_tn_set_atomic(p, base, slot, r, dup);
-        else
-            nm_tn_set(p, base, slot, r, 1);
+        nm_tn_set(p, base, slot, r, 1);
         nm_one_packet(e, o, k, p->word_core[(r >> 8) >> 6]);
     }
-}
-
-void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
-                        nm_events_t *e, const nm_one_t *o) {
-    nm_tn_schedule_one_pre(p, tick, one, NULL, src, n, e, o, NULL);
 }
 
 /* ----- integration ---------------------------------------------------------------------------------------- */
@@ -626,14 +600,26 @@ static int64_t nm_tn_core(nm_tn_t *p, int64_t k, int64_t tick, const int32_t *al
 /* The slot's set axons of cores k0 .. k1 - 1, core by core, from entry m0 of the lists on: alist gets each core's
    local axons (ascending), lptr[k] its first entry, glist the same axons' global ids (the prefetch targets, padded
    NM_TN_AHEAD entries past the end); the bits are cleared. Returns the end of the range. Each half of a
-   two-thread tick lists its own cores (from m0 = its first bitmap word x 64: no overlap). */
-static int64_t nm_tn_list(nm_tn_t *p, uint64_t *bits, int64_t k0, int64_t k1, int64_t m0) {
-    int64_t m = m0;
+   two-thread tick lists its own cores (from m0 = its first bitmap word x 64: no overlap).
+   An axon is set when its bit is set in the first thread's bitmap (abits) or in the second's (abits_b, written
+   by two-thread ticks only: b_live); one set in both took a spike from each thread, of which the second is a
+   dropped duplicate as in one bitmap: their number is added to *dups. */
+static int64_t nm_tn_list(nm_tn_t *p, int64_t slot, int64_t k0, int64_t k1, int64_t m0, int64_t *dups) {
+    uint64_t *bits = p->abits + slot * p->bit_words;
+    uint64_t *bits_b = p->b_live ? p->abits_b + slot * p->bit_words : NULL;
+    int64_t m = m0, both = 0;
     for (int64_t k = k0; k < k1; k++) {
         p->lptr[k] = m;
         const int64_t a0 = p->aoff[k];
         for (int64_t wi = p->abase[k]; wi < p->abase[k + 1]; wi++) {
             uint64_t x = bits[wi];
+            if (bits_b && bits_b[wi]) {
+                const uint64_t twice = x & bits_b[wi];
+                if (twice)      /* rare (and popcount a call on this file's baseline target) */
+                    both += __builtin_popcountll(twice);
+                x |= bits_b[wi];
+                bits_b[wi] = 0;
+            }
             if (!x)
                 continue;
             bits[wi] = 0;
@@ -652,14 +638,15 @@ static int64_t nm_tn_list(nm_tn_t *p, uint64_t *bits, int64_t k0, int64_t k1, in
         p->glist[m + j] = m > m0 ? p->glist[m0 + (j < m - m0 ? j : 0)] : 0;
     for (int64_t j = 0; j < NM_TN_AHEAD && m0 + j < m; j++)
         __builtin_prefetch(p->words + (int64_t)p->glist[m0 + j] * p->n_words, 0, 3);
+    *dups += both;
     return m;
 }
 
 /* Cores k0 .. k1 - 1 of the tick: their axons listed, then integrated and updated core by core; spikes at sp,
-   in order. */
+   in order; duplicates found by the listing added to *dups. */
 static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64_t tick, int32_t *sp,
-                           int64_t *ctr) {
-    const int64_t end = nm_tn_list(p, p->abits + (tick % p->ring) * p->bit_words, k0, k1, m0);
+                           int64_t *ctr, int64_t *dups) {
+    const int64_t end = nm_tn_list(p, tick % p->ring, k0, k1, m0, dups);
     int64_t nsp = 0;
     for (int64_t k = k0; k < k1; k++) {
         const int64_t q = p->lptr[k], q1 = k + 1 < k1 ? p->lptr[k + 1] : end;
@@ -671,35 +658,47 @@ static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64
 
 /* The spikes sp[0 .. n - 1] of tick `tick` scheduled as the tick's caller asked (sched_mode): with their
    packets' events (one-target chips, timed), or alone (NM_TN_SCHED_PLAIN), or not at all (the caller does). */
-static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, const uint32_t *pre, int64_t n) {
+static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) {
     if (!n)
         return;
     if (p->sched_mode == NM_TN_SCHED_ONE)
-        nm_tn_schedule_one_pre(p, tick, p->sched_one, pre, sp, n, p->sched_e, p->sched_o, NULL);
+        nm_tn_schedule_one(p, tick, p->sched_one, sp, n, p->sched_e, p->sched_o);
     else if (p->sched_mode == NM_TN_SCHED_PLAIN)
-        nm_tn_schedule_pre(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, pre, sp, NULL, n);
+        nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
 }
 
 /* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
 typedef struct {
     nm_tn_t q;
-    int64_t tick, nsp, ng;
+    int64_t tick, nsp, dups;
     int64_t *ctr;
-    uint32_t pre[NM_TN_GATHER];     /* one[spike] of its first ng spikes */
 } nm_tn_part_t;
 
-/* Both threads schedule their own spikes at once (timed one-target chips with the second thread's
-   accumulators): the bits atomically, the second thread's events into its own counters. */
-static int nm_tn_parallel(const nm_tn_t *p) {
-    return p->sched_mode == NM_TN_SCHED_ONE && p->ctr_b && p->dlv_b && p->hops_b && p->dup_b;
+/* Whether both threads of a two-thread tick schedule their own spikes, at once: plain, or with their events
+   when the second thread has its own accumulators (timed one-target chips); else (the caller schedules, or no
+   accumulators) the first thread schedules them all after the join. */
+static int nm_tn_both(const nm_tn_t *p) {
+    return p->sched_mode == NM_TN_SCHED_PLAIN ||
+           (p->sched_mode == NM_TN_SCHED_ONE && p->ctr_b && p->dlv_b && p->hops_b);
 }
 
-/* The second thread's spikes scheduled with their events into its own accumulators (the bits set atomically:
-   the first thread sets bits of the same slots meanwhile). Its source cores are its own, so the per-core
-   counters and longest routes it writes are its cores' (nobody else's); the shared grids, deliveries, hop
-   histogram and duplicate counts are its copies, added after the join (nm_tn_merge). */
-static void nm_tn_part_sched(nm_tn_part_t *w) {
+/* The second half's cores, then (nm_tn_both) its spikes: scheduled into its own bitmap (abits_b) with its own
+   duplicate counts (dup_b), so that neither thread writes a line the other writes (an atomic OR on a shared
+   bitmap waits for its line, one spike after the other: half the scheduling's time). With their events, into
+   its own accumulators: its source cores are its own, so the per-core counters and longest routes it writes are
+   its cores' (nobody else's); the shared grids, deliveries and hop histogram are its copies, added after the
+   join (nm_tn_merge). */
+static void nm_tn_part(nm_tn_part_t *w) {
     nm_tn_t *q = &w->q;
+    w->nsp = nm_tn_cores(q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr, &w->dups);
+    if (!nm_tn_both(q))
+        return;
+    q->abits = q->abits_b;
+    q->dup = q->dup_b;
+    if (q->sched_mode == NM_TN_SCHED_PLAIN) {
+        nm_tn_sched(q, w->tick, q->sp2, w->nsp);
+        return;
+    }
     nm_events_t e = *q->sched_e;
     nm_one_t o = *q->sched_o;
     e.ctr = q->ctr_b;
@@ -707,12 +706,19 @@ static void nm_tn_part_sched(nm_tn_part_t *w) {
     if (o.off)
         o.off = q->hops_b + (o.off - o.hops);
     o.hops = o.hops ? q->hops_b : NULL;
-    nm_tn_schedule_one_pre(q, w->tick, q->sched_one, NULL, q->sp2, w->nsp, &e, &o, q->dup_b);
+    nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, w->nsp, &e, &o);
 }
 
-/* The second thread's accumulators added to the shared ones, and zeroed for the next tick. Its per-core block
-   of ctr_b holds only its own source cores' packets and hops (nm_one_packet writes nothing else there). */
+/* The second thread's accumulators added to the shared ones, and zeroed for the next tick: its duplicates per
+   slot, and (with events) its per-core block of ctr_b (only its own source cores' packets and hops:
+   nm_one_packet writes nothing else there), grids, deliveries and hop histogram. */
 static void nm_tn_merge(nm_tn_t *p) {
+    for (int d = 0; d < p->ring; d++) {
+        p->dup[d] += p->dup_b[d];
+        p->dup_b[d] = 0;
+    }
+    if (p->sched_mode != NM_TN_SCHED_ONE)
+        return;
     int64_t *ctr = p->sched_e->ctr;
     for (int64_t k = p->split; k < p->n_cores; k++) {       /* its source cores' packets and hops */
         for (int c = NM_PKT; c <= NM_HNS; c++) {
@@ -733,35 +739,6 @@ static void nm_tn_merge(nm_tn_t *p) {
         hops[i] += p->hops_b[i];
         p->hops_b[i] = 0;
     }
-    for (int d = 0; d < p->ring; d++) {
-        p->dup[d] += p->dup_b[d];
-        p->dup_b[d] = 0;
-    }
-}
-
-/* The second half's cores, then its spikes: scheduled here with their events (nm_tn_parallel), or (when the
-   tick schedules through the only-entry table) their entries gathered by position: their random reads leave
-   the serial part of the tick (its scheduling after the join) for this thread, which would otherwise wait. */
-static void nm_tn_part(nm_tn_part_t *w) {
-    const nm_tn_t *q = &w->q;
-    w->nsp = nm_tn_cores(&w->q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr);
-    w->ng = 0;
-    if (nm_tn_parallel(q)) {
-        nm_tn_part_sched(w);
-        return;
-    }
-    if (q->sched_mode == NM_TN_SCHED_NONE || !q->sched_one)
-        return;
-    const int64_t cap = q->gather < NM_TN_GATHER ? q->gather : NM_TN_GATHER;
-    const int64_t ng = w->nsp < cap ? w->nsp : cap;
-    const uint32_t *one = q->sched_one;
-    const int32_t *sp = q->sp2;
-    for (int64_t i = 0; i < ng; i++) {
-        if (i + NM_TN_AHEAD < ng)
-            __builtin_prefetch(one + sp[i + NM_TN_AHEAD], 0, 3);
-        w->pre[i] = one[sp[i]];
-    }
-    w->ng = ng;
 }
 
 /* The persistent second thread: created once (the first two-thread tick), woken per tick by a generation count
@@ -892,11 +869,12 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
     if (t) {
         /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
            counts and quiet flags, and its own spike list; the spikes set bits of the next slots only, which
-           neither thread's cores read this tick. Timed one-target chips (nm_tn_parallel): each thread then
-           schedules its own spikes with their events at once, the bits atomically, the second thread's events
-           into its own accumulators, added after the join (sums: the one-thread totals). Otherwise this thread
-           schedules its half while the other still runs, and the second half after the join, in core order:
-           every operation the one-thread one, in the same order. */
+           neither thread's cores read this tick. Each thread then schedules its own spikes (nm_tn_both), into
+           its own bitmap, the second thread's duplicates and events into its own accumulators, added after the
+           join: sums, so the totals are the one-thread ones whatever the interleaving. Otherwise the first
+           thread schedules them all after the join, in core order. */
+        const int both = nm_tn_both(p);
+        p->b_live |= both;
         nm_tn_part_t *w = &t->w;
         w->q = *p;
         w->q.acc = p->acc2;
@@ -905,27 +883,22 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w->q.acc16 = p->acc16b;
         w->tick = tick;
         w->ctr = ctr;
-        w->nsp = 0;
+        w->nsp = w->dups = 0;
         nm_tn_post(t, 0);
-        const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr);
-        if (nm_tn_parallel(p)) {
-            /* both halves schedule at once, the bits atomically; the counts are sums, so the totals are the
-               one-thread ones whatever the interleaving */
-            nm_tn_schedule_one_pre(p, tick, p->sched_one, NULL, sp, nsp, p->sched_e, p->sched_o, p->dup);
-            nm_tn_wait(t);
-            nm_tn_merge(p);
-            memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
-            return nsp + w->nsp;
-        }
-        nm_tn_sched(p, tick, sp, NULL, nsp);
+        const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr, dups);
+        if (both)
+            nm_tn_sched(p, tick, sp, nsp);
         nm_tn_wait(t);
+        *dups += w->dups;
         memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
-        nm_tn_sched(p, tick, sp + nsp, w->ng ? w->pre : NULL, w->ng);
-        nm_tn_sched(p, tick, sp + nsp + w->ng, NULL, w->nsp - w->ng);
+        if (both)
+            nm_tn_merge(p);
+        else
+            nm_tn_sched(p, tick, sp, nsp + w->nsp);
         return nsp + w->nsp;
     }
-    const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr);
-    nm_tn_sched(p, tick, sp, NULL, nsp);
+    const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr, dups);
+    nm_tn_sched(p, tick, sp, nsp);
     return nsp;
 }
 

@@ -45,7 +45,11 @@ typedef struct {
     const uint8_t *all_rest;        /* [n_cores]: every neuron of core k has NM_TF_REST */
     /* state */
     uint64_t *abits;                /* [ring][bit_words]: an axon's bit in the slot of its delivery tick */
+    uint64_t *abits_b;              /* [ring][bit_words]: the same, set by the second thread's spikes (two
+                                       threads, each scheduling its own: no line written by both) ... */
+    int b_live;                     /* ... since the first such tick (the listing ORs it in from then on) */
     int64_t *dup;                   /* [ring]: spikes ORed into a set bit, counted when the slot is delivered */
+    int64_t *dup_b;                 /* [ring]: the same, the second thread's; added to dup after the join */
     int32_t *acc, *eta, *rl;        /* [max core neurons + 16] one core's input and draws (scratch) */
     int16_t *acc16;                 /* [max core neurons + 32] one core's input in int16 lanes (lanes16) */
     int upd16;                      /* the update is exact in int16 lanes on a vector level (emulator.fused.
@@ -76,22 +80,15 @@ typedef struct {
     /* the second thread, created at the first two-thread tick and kept (woken per tick) until nm_tn_pool_stop;
        NULL: none (opaque: nm_tn_pool_t of _tn_fused.c) */
     void *pool;
-    int64_t gather;                 /* the most of its spikes' only entries the second thread gathers for the
-                                       scheduling after the join (<= NM_TN_GATHER; the rest read there) */
     /* the second thread's own accumulators, when it schedules its spikes with their events itself (timed
-       one-target chips, NM_TN_SCHED_ONE; NULL: it gathers entries for the scheduling after the join instead):
-       the events' counters and grids (ctr_b [ctr_n], like sched_e->ctr), deliveries (dlv_b [n_cores]), the
-       hop-count histogram with the off-chip hops (hops_b [hops_n], like sched_o->hops) and the dropped
-       duplicates per slot (dup_b [ring]); added to the shared ones after the join, and zeroed */
-    int64_t *ctr_b, *hops_b, *dup_b;
+       one-target chips, NM_TN_SCHED_ONE; NULL: the first thread schedules every spike after the join instead):
+       the events' counters and grids (ctr_b [ctr_n], like sched_e->ctr), deliveries (dlv_b [n_cores]) and the
+       hop-count histogram with the off-chip hops (hops_b [hops_n], like sched_o->hops); added to the shared
+       ones after the join, and zeroed */
+    int64_t *ctr_b, *hops_b;
     int32_t *dlv_b;
     int64_t ctr_n, hops_n;
 } nm_tn_t;
-
-/* Capacity of the second thread's gathered entries (64 KiB, held by its pool). */
-#ifndef NM_TN_GATHER
-#define NM_TN_GATHER 16384
-#endif
 
 enum { NM_TN_SCHED_NONE = 0, NM_TN_SCHED_ONE = 1, NM_TN_SCHED_PLAIN = 2 };
 

@@ -99,3 +99,18 @@ def random_mapped(cfg: ChipConfig, seed: int, n_inputs: int = 6) -> MappedNetwor
 def random_inputs(seed: int, batch: int, ticks: int, n_inputs: int, p: float = 0.3) -> np.ndarray:
     rng = np.random.default_rng(seed + 10_000)
     return (rng.random((batch, ticks, n_inputs)) < p).astype(np.int32)
+
+
+def funnel_mapped(cfg: ChipConfig, seed: int, n_inputs: int = 6, targets: int = 3) -> MappedNetwork:
+    """:func:`random_mapped`'s cores with every neuron one destination among ``targets`` (core, axon, delay)
+    triples: one-target neurons whose spikes meet on the same axons in the same tick (dropped duplicates, from
+    cores far apart: both halves of a two-thread tick)."""
+    rng = np.random.default_rng(seed)
+    used = sorted(rng.choice(cfg.num_cores, int(rng.integers(4, cfg.num_cores + 1)), replace=False).tolist())
+    progs = {k: _core_program(rng, cfg) for k in used}
+    dests = [(k, int(rng.integers(progs[k].n_axons)), int(rng.integers(1, cfg.core.delay_slots + 1)))
+             for k in (used[int(i)] for i in rng.integers(len(used), size=targets))]
+    cores = {k: (p, {j: [dests[int(rng.integers(targets))]] for j in range(p.n_neurons)}) for k, p in progs.items()}
+    inputs = {i: [dests[i % targets]] for i in range(n_inputs)}
+    return MappedNetwork.build(cfg.name, cores, inputs, [(used[0], 0)], n_inputs=n_inputs,
+                               metadata={"name": f"funnel-{seed}"})

@@ -20,7 +20,7 @@ from chip_configs.errors import SimulationError
 from chip_configs.schema import PRESET_DIR, config_from_dict, config_to_dict, load_config
 from emulator import _fused
 from emulator.chip import Chip
-from tests.emulator.random_chips import random_inputs, random_mapped, small_config
+from tests.emulator.random_chips import funnel_mapped, random_inputs, random_mapped, small_config
 
 
 def _variant(**neuron) -> object:
@@ -705,11 +705,7 @@ def test_truenorth_operating_point_is_exact_in_small(simd):
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
     kernel.threads = 2      # each half lists its cores and schedules its spikes with their events at once
     kernel.bc.split = 5     # halves of 5 and 11 cores: the results do not depend on the split
-    kernel.bc.gather = 7    # the second half's first 7 entries gathered by its thread, the rest read after the join
     two = chip.run(None, ticks=60)
-    kernel.bc.gather = 16384   # the default: every entry of these small halves gathered (the untimed runs below)
-    with pytest.raises(ValueError, match="allowed: 0 .. 16384"):
-        kernel.bc.gather = -1
     with pytest.raises(ValueError, match="allowed: 1 .. 15"):
         kernel.bc.split = 16
     alone = []      # the kernels alone (untimed: the spikes scheduled without events), one and two threads
@@ -750,6 +746,36 @@ def test_truenorth_two_threads_equal_the_exact_engine(simd):
         np.testing.assert_array_equal(exact.cores.state()["v"], chip.cores.state()["v"])
     with pytest.raises(ValueError, match="allowed: 1, 2"):
         chip.fused_plan().kernel.threads = 3
+
+
+@pytest.mark.parametrize("simd", PATHS)
+def test_truenorth_two_threads_count_duplicates_across_halves(simd):
+    """Two threads schedule their spikes at once, each into its own axon bitmap: a spike of one half onto an axon a
+    spike of the other half set in the same slot is dropped as a duplicate all the same (counted when the slot is
+    listed), timed (with the events) and untimed (the kernels alone): every count and duplicate the exact
+    engine's, on one-target chips whose neurons all aim at three axons."""
+    from emulator.simulator import Probes
+
+    cfg = TN_CONFIGS["truenorth-40"]()
+    for seed in (1, 2):
+        mapped = funnel_mapped(cfg, seed)
+        spikes = random_inputs(200 + seed, 1, 30, mapped.n_inputs, p=0.6) * 2
+        exact = Chip.from_config(cfg).program(mapped).run(spikes)
+        chip = _loads_chip(cfg, mapped, simd)
+        kernel = chip.fused_plan().kernel
+        assert kernel.one_target
+        kernel.threads = 2
+        _assert_same_run(exact, chip.run(spikes))
+        assert exact.records[0].duplicate_axon_spikes > 0
+        alone = []
+        for threads in (1, 2):
+            kernel.threads = threads
+            chip.cores.reset()
+            kernel.reset()
+            per_tick = chip.fused_plan().run_inference(spikes[0], Probes(), timed=False).per_tick
+            alone.append((per_tick, kernel.duplicates))
+        np.testing.assert_array_equal(alone[0][0], alone[1][0])
+        assert alone[0][1] == alone[1][1] == exact.records[0].duplicate_axon_spikes
 
 
 def _threads_now() -> int:
