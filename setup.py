@@ -27,13 +27,13 @@ HERE = Path(__file__).parent
 PACKAGES_WITH_KERNELS = ("cores", "noc", "emulator", "mapping")
 # Plain C sources compiled into an extension beside its .pyx.
 EXTRA_SOURCES = {"emulator._fused": ["emulator/_lif_batch.c", "emulator/_events.c", "emulator/_lif32.c",
-                                     "emulator/_tn_fused.c"]}
+                                     "emulator/_tn_fused.c", "emulator/_close.c"]}
 # Headers an extension's sources include (its .pyx through cores/_lif.pxd, or its C files).
 RULES = ["cores/nm_rules.h", "cores/nm_lanes_x86.h", "cores/_lif.pxd"]
 DEPENDS = {
     "cores._kernels": RULES,
     "emulator._fused": [*RULES, "emulator/_lif_batch.h", "emulator/_lif32.h", "emulator/_events.h",
-                        "emulator/_tn_fused.h"],
+                        "emulator/_tn_fused.h", "emulator/_close.h"],
     "emulator._tick": ["emulator/_events.h"],   # its event columns (cdef extern): part of the compile cache's key
 }
 # -O3 where its loop optimisations pay: the kernels' hot loops (vectorised neuron updates, the fused loop, the

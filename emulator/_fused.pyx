@@ -34,7 +34,7 @@ count per neuron. Integer sums do not depend on order, so this equals the per-ax
 
 Timing of a tick: the compute phase, synchronisation and violations by the rules of :mod:`emulator.timing`
 (fields of its ``TickTiming`` record), the network end by the loads estimate of :mod:`noc.loads_estimate`
-(its ``LoadsEstimate`` record; ``noc.loads_estimate.network_end`` is the NumPy specification of ``_time`` and
+(its ``LoadsEstimate`` record; ``noc.loads_estimate.network_end`` is the NumPy specification of ``_finish`` and
 ``_link_service``, held equal tick by tick in tests/emulator/test_loads_engine.py). Its error against the
 cycle-exact engine is measured and asserted there too (noc/README.md).
 """
@@ -84,6 +84,32 @@ cdef extern from "_events.h":
         int64_t* hops
         int64_t n_cores, width, height
         int x_first
+
+cdef extern from "_close.h":
+    ctypedef struct nm_close_t:
+        double syn_ns, act_ns, inact_ns, spk_ns, cycle_ns, s_inj
+        int64_t I, P, L, E, F
+        const double* n_per_core
+        const double* core_x
+        double* core_a
+        int32_t* core_hmax
+        int32_t* dlv
+        int64_t n_cores, width, height
+        int64_t* load
+        const int32_t* cell_link
+        int timed
+        int64_t* per_core
+        int64_t* link_flits
+        int64_t* activity
+    ctypedef struct nm_part_t:
+        double busy_max, t_a, t_e, inj
+        int64_t best_core, best_syn, best_pkt, n_dlv, dlv_core, npk, n_link, best_cell
+        int64_t tot[8]
+    void nm_close_cores(const nm_close_t* c, int64_t* ctr, int64_t* ctr_b, int32_t* dlv_b, int64_t k0, int64_t k1,
+                        nm_part_t* o) noexcept nogil
+    void nm_close_lines(const nm_close_t* c, int64_t* grid, int64_t* grid_b, int64_t l0, int64_t l1,
+                        nm_part_t* o) noexcept nogil
+    int64_t nm_close_lines_n(const nm_close_t* c) noexcept nogil
 
 cdef extern from "_lif32.h":
     ctypedef struct nm_lif32_t:
@@ -161,6 +187,8 @@ cdef extern from "_tn_fused.h":
         int64_t* hops_b
         int32_t* dlv_b
         int64_t ctr_n, hops_n
+        const nm_close_t* close
+        nm_part_t* parts
     enum: NM_TN_SCHED_NONE, NM_TN_SCHED_ONE, NM_TN_SCHED_PLAIN
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
@@ -453,6 +481,7 @@ cdef class BitCores:
         self.sp2 = np.zeros(n + 16, np.int32)
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
+        t.close, t.parts = NULL, NULL     # the caller closes its ticks (FusedKernel.run sets them)
         self.threads = default_threads()
 
     def __dealloc__(self):
@@ -646,6 +675,9 @@ cdef class FusedKernel:
     cdef bint fixed
     cdef double[::1] n_per_core
     cdef public int64_t tick
+    # the tick's end (emulator/_close.h): its tables, and the parts of a TrueNorth tick's two threads
+    cdef nm_close_t cl
+    cdef nm_part_t parts[2]
     # The 32-bit path (emulator/_lif32.c), when the plan's bounds allow it: int32 accumulators holding
     # (summed weight << cnt_bits) + count, and int32 copies of u and v (loaded from and stored back to the
     # CoreArray's int64 registers around every call).
@@ -695,6 +727,7 @@ cdef class FusedKernel:
         self.spikes = np.zeros(self.n_neurons + 16, np.int32)
         self.n_spikes = 0
         self._init_timing(timing)
+        self._init_close()
         self.tick = 0
         if self.bits:
             self.tn.simd = self.evs.simd
@@ -780,7 +813,8 @@ cdef class FusedKernel:
         import numpy as np
         self.cell_s, self.cell_x, self.core_x, self.has_off = cell_s, cell_x, core_x, True
         self.src_ptr, self.src_pos, self.src_reach = src_ptr, src_pos, src_reach
-        self.core_a = np.zeros(self.n_cores)
+        self.core_a = np.full(self.n_cores, np.inf)   # a core's first packet; +inf: none this tick
+        self.cl.core_x, self.cl.core_a = &self.core_x[0], &self.core_a[0]
 
     def _init_timing(self, timing):
         """The tick semantics (``emulator.timing.TickTiming``) and the loads estimate
@@ -792,6 +826,20 @@ cdef class FusedKernel:
         self.s_inj, self.s_link, self.s_ej, self.hol = net.s_inj, net.s_link, net.s_ej, net.hol
         self.I, self.P, self.L, self.E, self.F = net.injection, net.pipeline, net.link, net.ejection, net.flits
         self.n_per_core = timing.n_per_core
+
+    def _init_close(self):
+        """The tick's end (``nm_close_t``) over this kernel's arrays; the run's outputs are set per run."""
+        c = &self.cl
+        c.syn_ns, c.act_ns, c.inact_ns, c.spk_ns = self.syn_ns, self.act_ns, self.inact_ns, self.spk_ns
+        c.cycle_ns, c.s_inj = self.cycle_ns, self.s_inj
+        c.I, c.P, c.L, c.E, c.F = self.I, self.P, self.L, self.E, self.F
+        c.n_per_core = &self.n_per_core[0] if self.n_per_core.shape[0] else NULL
+        c.core_x = c.core_a = NULL     # one chip (set_off_chip: a system)
+        c.core_hmax, c.dlv = &self.core_hmax[0], &self.dlv[0]
+        c.n_cores, c.width, c.height = self.n_cores, self.width, self.height
+        c.load, c.cell_link = &self.load[0], &self.cell_link[0]
+        c.timed = 0
+        c.per_core = c.link_flits = c.activity = NULL
 
     def _init_compact(self, p, dict lif_opts, int cnt_bits):
         """The 32-bit path's tables (``cnt_bits`` 0: not used; the plan checked its bounds)."""
@@ -975,7 +1023,7 @@ cdef class FusedKernel:
         (spikes). ``timed`` false runs the neurons and synapses alone (the "kernels alone" of the benchmarks:
         no events, no timing; ``per_tick`` still gets the core counts). ``activity`` with a first dimension of
         0 is not recorded. ``drain`` [T, DRAIN_COLS] gets each timed tick's packets, queueing backlog (cycles) and
-        busiest-link utilisation (``_time``), from which the caller builds the estimated latency distribution.
+        busiest-link utilisation (``_finish``), from which the caller builds the estimated latency distribution.
         """
         cdef Py_ssize_t t
         cdef bint act = activity.shape[0] > 0
@@ -986,22 +1034,28 @@ cdef class FusedKernel:
             if self.one.cx != NULL and src_count.shape[0] >= 2 * self.n_cores else NULL
         if self.compact and not self._load32():
             self.widen()
+        self.cl.timed = timed
+        self.cl.per_core = &per_core[0, 0]
+        self.cl.link_flits = &link_flits[0] if link_flits.shape[0] else NULL
         if self.bits:
             nm_tn_load(self.tn)
             self._tn_sched(timed, src_count.shape[0])
+            # a tick that schedules its own spikes (and events) also closes itself, each thread its half
+            self.tn.close = &self.cl if self.tn.sched_mode != NM_TN_SCHED_NONE else NULL
+            self.tn.parts = &self.parts[0]
         with nogil:
             for t in range(t0, t1):
+                self.cl.activity = &activity[t, 0, 0] if act else NULL
                 self._update()
                 self._inputs(in_ptr[t], in_ptr[t + 1], in_line, in_count)
                 self._spikes_out(t, is_out, out_spikes, timed, src_count)
-                if timed:
-                    self._time(t, tick_ns, link_flits, viol, drain)
-                self._close(t, per_tick, per_core, activity, act)
+                self._end(t, timed, per_tick, tick_ns, viol, drain)
                 self.tick += 1
             if self.compact:
                 self._store32()
             if self.bits:
                 nm_tn_store(self.tn)
+                self.tn.close = NULL
         return None
 
     cdef void _tn_sched(self, bint timed, Py_ssize_t hops_n):
@@ -1302,61 +1356,34 @@ cdef class FusedKernel:
     cdef inline double t0_cycles(self, int64_t h) noexcept nogil:
         return self.I + (h + 1) * self.P + h * self.L + self.E + self.F - 1
 
-    cdef void _time(self, Py_ssize_t t, double[:, ::1] tick_ns, int64_t[::1] link_flits,
-                    double[:, ::1] viol, double[:, ::1] drain) noexcept nogil:
-        cdef Py_ssize_t k, line, u, n_lines, length, base, best_cell = -1, best_core = 0
-        cdef double best_t = -1.0, w, best_w = 0.0
-        cdef int64_t* c
-        cdef int64_t run, n_link = 0, n_dlv = 0, npk = 0
-        cdef double integ, upd, busy, busy_max = 0.0, a, t_a = 1e300, inj = 0.0, end, net = 0.0, work, t_e = 0.0
+    cdef void _end(self, Py_ssize_t t, bint timed, int64_t[:, ::1] per_tick, double[:, ::1] tick_ns,
+                   double[:, ::1] viol, double[:, ::1] drain) noexcept nogil:
+        """The tick's end: closed by the tick itself (a TrueNorth tick that schedules its spikes: each thread
+        its half, combined into parts[0]) or here over the whole chip (emulator/_close.h); then, timed, the
+        network phase and the tick's time (``_finish``); the totals into ``per_tick``."""
+        cdef Py_ssize_t j
+        cdef nm_part_t* part = &self.parts[0]
+        if not (self.bits and self.tn.close != NULL):
+            if timed and self.route_counts:
+                self._routes_to_grid()
+            nm_close_cores(&self.cl, &self.ctr[0], NULL, NULL, 0, self.n_cores, part)
+            if timed:
+                nm_close_lines(&self.cl, &self.ctr[self.n_cores * NM_NEV], NULL, 0, nm_close_lines_n(&self.cl),
+                               part)
+        if timed:
+            self._finish(t, part, tick_ns, viol, drain)
+        for j in range(NM_NEV):
+            per_tick[t, j] += part.tot[j]
+
+    cdef void _finish(self, Py_ssize_t t, const nm_part_t* part, double[:, ::1] tick_ns, double[:, ::1] viol,
+                      double[:, ::1] drain) noexcept nogil:
+        """The network phase and the tick's time from the closed tick (``part``: the compute phase, the
+        injection bound, the busiest link; ``noc.loads_estimate.network_end`` is its NumPy specification)."""
+        cdef Py_ssize_t k, best_cell = part.best_cell
+        cdef double best_t = -1.0, w, best_w = 0.0, end, net = 0.0, work
+        cdef double busy_max = part.busy_max, t_a = part.t_a, inj = part.inj
+        cdef int64_t run, n_link = part.n_link
         cdef double cyc = self.cycle_ns
-        cdef int64_t* grid = &self.ctr[self.n_cores * NM_NEV]
-        if self.route_counts:
-            self._routes_to_grid()
-        for k in range(self.n_cores):
-            c = &self.ctr[k * NM_NEV]
-            c[NM_DLV] += self.dlv[k]
-            self.dlv[k] = 0
-            integ = c[NM_SYN] * self.syn_ns
-            upd = c[NM_ACT] * self.act_ns + c[NM_INACT] * self.inact_ns
-            busy = integ + upd + c[NM_PKT] * self.spk_ns
-            if busy > busy_max:
-                busy_max = busy
-                best_core = k
-            if c[NM_DLV] > n_dlv:
-                n_dlv = c[NM_DLV]
-            if c[NM_PKT] > 0:
-                npk += c[NM_PKT]
-                a = integ + upd / self.n_per_core[k] + self.spk_ns
-                t_a = a if a < t_a else t_a
-                if self.has_off:
-                    self.core_a[k] = a
-                t_e = busy if busy > t_e else t_e     # the core's last packet is requested at busy_k
-                end = a + c[NM_PKT] * self.s_inj * cyc
-                end = busy if busy > end else end
-                end += (self.t0_cycles(self.core_hmax[k]) + (self.core_x[k] if self.has_off else 0.0)) * cyc
-                inj = end if end > inj else inj
-                self.core_hmax[k] = 0
-        # Link loads: prefix sums along each line of the four grids (E, W rows; N, S columns), then zeroed.
-        cdef int64_t* load = &self.load[0]          # local pointers: the loop's stores could otherwise alias
-        cdef const int32_t* cell_link = &self.cell_link[0]     # the memoryviews' data pointers (reloaded)
-        cdef int64_t F = self.F
-        cdef bint one_chip = not self.has_off
-        for base in range(4):
-            n_lines = self.height if base < 2 else self.width
-            length = self.width if base < 2 else self.height
-            for line in range(n_lines):
-                run = 0
-                for u in range(length):
-                    k = (base * self.width * self.height) + line * length + u
-                    run += grid[k]
-                    grid[k] = 0
-                    load[k] = run
-                    if run:
-                        link_flits[cell_link[k]] += run * F
-                        if one_chip and run > n_link:
-                            n_link = run
-                            best_cell = k
         if self.has_off:    # a system: the link that drains last, x_l + w_l + n_l s_l' (every peer's load known now)
             for k in range(4 * self.width * self.height):
                 run = self.load[k]
@@ -1365,14 +1392,14 @@ cdef class FusedKernel:
                     end = self.cell_x[k] + w + run * self._link_service(k, run)
                     if end > best_t:
                         best_t, n_link, best_cell, best_w = end, run, k, w
-        if npk:
+        if part.npk:
             net = inj
             end = t_a + (self.t0_cycles(1) + (self.cell_x[best_cell] if self.has_off and best_cell >= 0 else 0.0)
                          + best_w - self.F + n_link * self._link_service(best_cell, n_link)) * cyc
             net = end if n_link and end > net else net
-            end = t_a + (self.t0_cycles(0) - self.F + n_dlv * self.s_ej) * cyc
+            end = t_a + (self.t0_cycles(0) - self.F + part.n_dlv * self.s_ej) * cyc
             net = end if end > net else net
-            self._drain(t, drain, npk, net - inj, n_link, best_cell, t_e - t_a)
+            self._drain(t, drain, part.npk, net - inj, n_link, best_cell, part.t_e - t_a)
         work = busy_max if busy_max > net else net
         tick_ns[t, 1] = busy_max
         tick_ns[t, 2] = work - busy_max
@@ -1380,7 +1407,7 @@ cdef class FusedKernel:
             tick_ns[t, 0] = self.period
             tick_ns[t, 3] = self.period - work if self.period > work else 0.0
             if work > self.period:
-                self._violation(t, viol, busy_max, net, best_core, best_cell, n_link)
+                self._violation(t, viol, part, net, best_cell, n_link)
         else:
             tick_ns[t, 0] = work + self.barrier
             tick_ns[t, 3] = self.barrier
@@ -1407,7 +1434,7 @@ cdef class FusedKernel:
         cdef double w = 1e300, v
         for e in range(self.src_ptr[cell], self.src_ptr[cell + 1]):
             k = self.src_pos[e]
-            if self.ctr[k * NM_NEV + NM_PKT] > 0:
+            if self.core_a[k] < 1e300:    # the source sent packets this tick (+inf: none)
                 v = (self.core_a[k] - t_a) / self.cycle_ns + self.src_reach[e]
                 w = v if v < w else w
         return w if w < 1e300 else 0.0
@@ -1429,18 +1456,16 @@ cdef class FusedKernel:
                 return s if s > fed else fed
         return s
 
-    cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, double busy_max, double net,
-                         Py_ssize_t core, Py_ssize_t cell, int64_t n_link) noexcept nogil:
+    cdef void _violation(self, Py_ssize_t t, double[:, ::1] viol, const nm_part_t* part, double net,
+                         Py_ssize_t cell, int64_t n_link) noexcept nogil:
         """Name the culprit of an overrun: the busiest core (compute), else the busiest link or, for traffic
         that never left its router, the busiest ejection port."""
-        cdef Py_ssize_t k
-        cdef int64_t most = -1
-        viol[t, 1] = core
-        viol[t, 2] = busy_max
+        viol[t, 1] = part.best_core
+        viol[t, 2] = part.busy_max
         viol[t, 7] = net
-        viol[t, 3] = self.ctr[core * NM_NEV + NM_SYN]
-        viol[t, 4] = self.ctr[core * NM_NEV + NM_PKT]
-        if busy_max > self.period:
+        viol[t, 3] = part.best_syn
+        viol[t, 4] = part.best_pkt
+        if part.busy_max > self.period:
             viol[t, 0] = 1
             return
         if cell >= 0:
@@ -1449,35 +1474,8 @@ cdef class FusedKernel:
             viol[t, 6] = n_link * self.F
             return
         viol[t, 0] = 3
-        for k in range(self.n_cores):
-            if self.ctr[k * NM_NEV + NM_DLV] > most:
-                most = self.ctr[k * NM_NEV + NM_DLV]
-                viol[t, 1] = k
-        viol[t, 4] = most
-
-    # ----- end of tick ---------------------------------------------------------------------------------
-    cdef void _close(self, Py_ssize_t t, int64_t[:, ::1] per_tick, int64_t[:, ::1] per_core,
-                     int64_t[:, :, ::1] activity, bint act) noexcept nogil:
-        cdef Py_ssize_t k, j
-        cdef int64_t x
-        cdef int64_t tot[16]    # the tick's totals in registers (NM_NEV <= 16): per_tick[t, j] += x per core
-        cdef int64_t* c = &self.ctr[0]   # was a chain of 4,096 dependent read-modify-writes per column
-        cdef int64_t* pc
-        for j in range(NM_NEV):
-            tot[j] = 0
-        for k in range(self.n_cores):
-            pc = &per_core[k, 0]
-            for j in range(NM_NEV):
-                x = c[k * NM_NEV + j]
-                tot[j] += x
-                pc[j] += x
-        if act:
-            for k in range(self.n_cores):
-                for j in range(NM_NEV):
-                    activity[t, k, j] = c[k * NM_NEV + j]
-        for j in range(NM_NEV):
-            per_tick[t, j] += tot[j]
-        memset(c, 0, self.n_cores * NM_NEV * sizeof(int64_t))
+        viol[t, 1] = part.dlv_core
+        viol[t, 4] = part.n_dlv
 
 
 # ----- helpers around the call (one pass each, instead of NumPy temporaries) --------------------------------

@@ -32,10 +32,12 @@
  * them (core_draws). A quiet core (its last update inactive throughout; every neuron NM_TF_REST) with no axon
  * set is counted inactive without an update: its update would change nothing (cores._kernels skips it too).
  */
+#define _GNU_SOURCE     /* pthread_setname_np */
 #include "_tn_fused.h"
 #include "_events.h"
 #include "nm_lanes_x86.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -672,6 +674,8 @@ typedef struct {
     nm_tn_t q;
     int64_t tick, nsp, dups;
     int64_t *ctr;
+    uint64_t gen;                   /* the tick's generation (the pool's count) ... */
+    uint64_t sched_a, sched_b;      /* ... stored by each thread once its spikes are scheduled (atomics) */
 } nm_tn_part_t;
 
 /* Whether both threads of a two-thread tick schedule their own spikes, at once: plain, or with their events
@@ -679,15 +683,44 @@ typedef struct {
    accumulators) the first thread schedules them all after the join. */
 static int nm_tn_both(const nm_tn_t *p) {
     return p->sched_mode == NM_TN_SCHED_PLAIN ||
-           (p->sched_mode == NM_TN_SCHED_ONE && p->ctr_b && p->dlv_b && p->hops_b);
+           (p->sched_mode == NM_TN_SCHED_ONE && p->ctr_b && p->dlv_b && p->hops_b && p->close);
+}
+
+#ifndef NM_TN_SPIN
+#define NM_TN_SPIN 4096
+#endif
+
+/* Both threads of a tick meet once each has scheduled its spikes (its accumulators complete): store the
+   generation in `mine`, wait until `other` holds it (spinning, yielding now and then: a descheduled partner
+   gets the core back). */
+static void nm_tn_meet(uint64_t *mine, const uint64_t *other, uint64_t g) {
+    __atomic_store_n(mine, g, __ATOMIC_RELEASE);
+    for (int i = 1; __atomic_load_n(other, __ATOMIC_ACQUIRE) != g; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if (i % NM_TN_SPIN == 0)
+            sched_yield();
+    }
+}
+
+/* The tick's close over cores k0 .. k1 - 1 and link lines l0 .. l1 - 1 (the lines only when timed) into *o,
+   the second thread's accumulators (ctr_b, dlv_b: NULL when it has none) added in. */
+static void nm_tn_close(const nm_tn_t *p, int64_t *ctr, int64_t k0, int64_t k1, int64_t l0, int64_t l1,
+                        nm_part_t *o) {
+    const int b = p->sched_mode == NM_TN_SCHED_ONE && p->ctr_b;
+    nm_close_cores(p->close, ctr, b ? p->ctr_b : NULL, b ? p->dlv_b : NULL, k0, k1, o);
+    if (p->close->timed)
+        nm_close_lines(p->close, ctr + p->n_cores * NM_NEV, b ? p->ctr_b + p->n_cores * NM_NEV : NULL, l0, l1, o);
 }
 
 /* The second half's cores, then (nm_tn_both) its spikes: scheduled into its own bitmap (abits_b) with its own
-   duplicate counts (dup_b), so that neither thread writes a line the other writes (an atomic OR on a shared
-   bitmap waits for its line, one spike after the other: half the scheduling's time). With their events, into
-   its own accumulators: its source cores are its own, so the per-core counters and longest routes it writes are
-   its cores' (nobody else's); the shared grids, deliveries and hop histogram are its copies, added after the
-   join (nm_tn_merge). */
+   duplicate counts (dup_b), so that neither thread writes a word the other writes (no atomics). With their
+   events, into its own accumulators: its source cores are its own, so the longest routes it writes are its
+   cores' (nobody else's); its packets and hops per core, deliveries, route grids and hop histogram are its
+   copies. Then, once the first thread has scheduled too (nm_tn_meet), it closes its half of the cores and of the
+   link lines, adding its copies in (nm_tn_close); the duplicates and the histogram are added after the join
+   (nm_tn_merge). */
 static void nm_tn_part(nm_tn_part_t *w) {
     nm_tn_t *q = &w->q;
     w->nsp = nm_tn_cores(q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr, &w->dups);
@@ -697,6 +730,10 @@ static void nm_tn_part(nm_tn_part_t *w) {
     q->dup = q->dup_b;
     if (q->sched_mode == NM_TN_SCHED_PLAIN) {
         nm_tn_sched(q, w->tick, q->sp2, w->nsp);
+        if (q->close) {
+            nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
+            nm_tn_close(q, w->ctr, q->split, q->n_cores, 0, 0, q->parts + 1);
+        }
         return;
     }
     nm_events_t e = *q->sched_e;
@@ -707,34 +744,19 @@ static void nm_tn_part(nm_tn_part_t *w) {
         o.off = q->hops_b + (o.off - o.hops);
     o.hops = o.hops ? q->hops_b : NULL;
     nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, w->nsp, &e, &o);
+    nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
+    nm_tn_close(q, w->ctr, q->split, q->n_cores, nm_close_lines_n(q->close) / 2, nm_close_lines_n(q->close),
+                q->parts + 1);
 }
 
-/* The second thread's accumulators added to the shared ones, and zeroed for the next tick: its duplicates per
-   slot, and (with events) its per-core block of ctr_b (only its own source cores' packets and hops:
-   nm_one_packet writes nothing else there), grids, deliveries and hop histogram. */
+/* The second thread's duplicates per slot and (with events) hop histogram added to the shared ones, and zeroed
+   for the next tick (its packets, deliveries and route grids are added in by the close: nm_tn_close). */
 static void nm_tn_merge(nm_tn_t *p) {
     for (int d = 0; d < p->ring; d++) {
         p->dup[d] += p->dup_b[d];
         p->dup_b[d] = 0;
     }
-    if (p->sched_mode != NM_TN_SCHED_ONE)
-        return;
-    int64_t *ctr = p->sched_e->ctr;
-    for (int64_t k = p->split; k < p->n_cores; k++) {       /* its source cores' packets and hops */
-        for (int c = NM_PKT; c <= NM_HNS; c++) {
-            ctr[k * NM_NEV + c] += p->ctr_b[k * NM_NEV + c];
-            p->ctr_b[k * NM_NEV + c] = 0;
-        }
-    }
-    for (int64_t i = p->n_cores * NM_NEV; i < p->ctr_n; i++) {   /* the route grids */
-        ctr[i] += p->ctr_b[i];
-        p->ctr_b[i] = 0;
-    }
-    for (int64_t k = 0; k < p->n_cores; k++) {
-        p->sched_e->dlv[k] += p->dlv_b[k];
-        p->dlv_b[k] = 0;
-    }
-    int64_t *hops = p->sched_o->hops;
+    int64_t *hops = p->sched_mode == NM_TN_SCHED_ONE ? p->sched_o->hops : NULL;
     for (int64_t i = 0; hops && i < p->hops_n; i++) {
         hops[i] += p->hops_b[i];
         p->hops_b[i] = 0;
@@ -745,10 +767,6 @@ static void nm_tn_merge(nm_tn_t *p) {
    (spinning NM_TN_SPIN rounds first, as the next tick usually follows within microseconds, then sleeping on a
    condition variable, so an idle kernel costs no CPU), joined by nm_tn_pool_stop. `pid`: the creating process
    (a forked child has no such thread and starts its own). Nothing is allocated per tick. */
-#ifndef NM_TN_SPIN
-#define NM_TN_SPIN 4096
-#endif
-
 typedef struct {
     pthread_t th;
     pthread_mutex_t mu;
@@ -780,6 +798,9 @@ static inline uint64_t nm_tn_spin(const uint64_t *x, uint64_t old, int want_diff
 static void *nm_tn_pool_main(void *arg) {
     nm_tn_pool_t *t = (nm_tn_pool_t *)arg;
     uint64_t seen = 0;
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "neuromesh-tn");    /* as `top -H` and the tests see it */
+#endif
     for (;;) {
         uint64_t g = nm_tn_spin(&t->gen, seen, 1);
         pthread_mutex_lock(&t->mu);
@@ -870,9 +891,10 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
            counts and quiet flags, and its own spike list; the spikes set bits of the next slots only, which
            neither thread's cores read this tick. Each thread then schedules its own spikes (nm_tn_both), into
-           its own bitmap, the second thread's duplicates and events into its own accumulators, added after the
-           join: sums, so the totals are the one-thread ones whatever the interleaving. Otherwise the first
-           thread schedules them all after the join, in core order. */
+           its own bitmap, the second thread's duplicates and events into its own accumulators, and closes its
+           half of the tick once both have scheduled (the counts are sums and the parts combine by max, min and
+           first-of-equal: the totals and culprits are the one-thread ones whatever the interleaving).
+           Otherwise the first thread schedules them all after the join, in core order, and closes the tick. */
         const int both = nm_tn_both(p);
         p->b_live |= both;
         nm_tn_part_t *w = &t->w;
@@ -884,21 +906,34 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w->tick = tick;
         w->ctr = ctr;
         w->nsp = w->dups = 0;
+        w->gen = t->gen + 1;        /* the generation nm_tn_post gives the tick */
         nm_tn_post(t, 0);
         const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr, dups);
-        if (both)
+        if (both) {
             nm_tn_sched(p, tick, sp, nsp);
+            if (p->close) {     /* each closes its half once both have scheduled */
+                nm_tn_meet(&w->sched_a, &w->sched_b, w->gen);
+                nm_tn_close(p, ctr, 0, p->split, 0, nm_close_lines_n(p->close) / 2, p->parts);
+            }
+        }
         nm_tn_wait(t);
         *dups += w->dups;
         memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
-        if (both)
+        if (both) {
             nm_tn_merge(p);
-        else
+            if (p->close)
+                nm_part_add(p->parts, p->parts + 1);
+        } else {
             nm_tn_sched(p, tick, sp, nsp + w->nsp);
+            if (p->close)
+                nm_tn_close(p, ctr, 0, p->n_cores, 0, nm_close_lines_n(p->close), p->parts);
+        }
         return nsp + w->nsp;
     }
     const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr, dups);
     nm_tn_sched(p, tick, sp, nsp);
+    if (p->close)
+        nm_tn_close(p, ctr, 0, p->n_cores, 0, nm_close_lines_n(p->close), p->parts);
     return nsp;
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "nm_rules.h"
 #include "_events.h"
+#include "_close.h"
 
 /* Prefetch distance of the crossbar rows, in axons (a tick's list has this many entries of padding). */
 #ifndef NM_TN_AHEAD
@@ -88,14 +89,20 @@ typedef struct {
     int64_t *ctr_b, *hops_b;
     int32_t *dlv_b;
     int64_t ctr_n, hops_n;
+    /* the tick's end inside the tick (close, or NULL: the caller closes): each thread closes its half of the
+       cores and link lines (emulator/_close.h) once both have scheduled; the parts combined into parts[0]
+       (parts: two records) */
+    const nm_close_t *close;
+    nm_part_t *parts;
 } nm_tn_t;
 
 enum { NM_TN_SCHED_NONE = 0, NM_TN_SCHED_ONE = 1, NM_TN_SCHED_PLAIN = 2 };
 
 /* Run tick `tick` on every core: integrate the axons of the tick's slot (their bits cleared), update every
    neuron, list the spikes in sp (ascending), add each core's syn-ops, active / inactive updates and spikes to
-   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups; then schedule the spikes (sched_mode).
-   Returns the number of spikes. */
+   ctr[k * NM_NEV + ...] and the slot's dropped duplicates to *dups; then schedule the spikes (sched_mode) and,
+   with p->close, close the tick into p->parts[0] (ctr's per-core counts and grids zeroed). Returns the number
+   of spikes. */
 int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups);
 
 /* Schedule, after tick `tick`, the entries of rows src[0 .. n-1] (count[i] spikes each; count NULL: one):

@@ -673,6 +673,13 @@ def test_one_target_events_are_exact(monkeypatch, routing, chips):
     one = _loads_chip(cfg, mapped).run(None, ticks=40)
     if chips > 1:
         assert one.report.to_dict()["mean"]["off_chip"]["flits_off_chip"] > 0
+    # two threads, each closing its half of the cores and link lines (emulator/_close.h): the same records
+    two_chip = _loads_chip(cfg, mapped)
+    two_chip.fused_plan().kernel.threads = 2
+    two = two_chip.run(None, ticks=40, probes={"spikes": "all", "activity": True})
+    assert two.report.to_dict() == one.report.to_dict()
+    for name in ("per_tick", "per_core", "link_flits", "tick_ns", "activity"):
+        np.testing.assert_array_equal(getattr(rec, name), getattr(two.records[0], name))
     monkeypatch.setattr(fused_events.Geometry, "one_target", lambda self, w: None)
     general = _loads_chip(cfg, mapped)
     assert not general.fused_plan().kernel.one_target
@@ -778,13 +785,39 @@ def test_truenorth_two_threads_count_duplicates_across_halves(simd):
         assert alone[0][1] == alone[1][1] == exact.records[0].duplicate_axon_spikes
 
 
-def _threads_now() -> int:
-    """The process's threads that Python did not start (Linux: /proc/self/task less ``threading``'s): the C
-    threads the kernels start among them, and not a Python thread some library starts or ends meanwhile (tqdm's
-    monitor, for one, made the count flaky inside the whole suite)."""
-    import threading
+@pytest.mark.parametrize("period_ns, kind", [(20.0, "core"), (40.0, "link")])
+def test_truenorth_two_threads_name_the_same_culprits(period_ns, kind):
+    """Each thread closes its half of the cores and link lines (emulator/_close.h): the busiest core and link,
+    and so the overruns of a fixed tick and their culprits, are the one-thread ones (first of equals included),
+    as is the whole report."""
+    cfg = TN_CONFIGS["truenorth-fixed"]()
+    cfg = cfg.model_copy(update={"sync": cfg.sync.model_copy(update={"tick_period_ns": period_ns})})
+    mapped = funnel_mapped(cfg, 1)
+    spikes = random_inputs(201, 1, 30, mapped.n_inputs, p=0.6) * 2
+    runs = []
+    for threads in (1, 2):
+        chip = _loads_chip(cfg, mapped)
+        chip.fused_plan().kernel.threads = threads
+        runs.append(chip.run(spikes))
+    one, two = (r.report.to_dict() for r in runs)
+    assert one == two
+    violations = runs[1].records[0].violations
+    assert violations and {v["kind"] for v in violations} == {kind}
+    assert violations == runs[0].records[0].violations
 
-    return len(os.listdir("/proc/self/task")) - threading.active_count()
+
+def _threads_now() -> int:
+    """The process's TrueNorth workers: threads named ``neuromesh-tn`` (Linux: /proc/self/task/*/comm). Not every
+    thread: OpenBLAS starts its pool at the process's first large product and tqdm its monitor, whichever test
+    that falls in (each made a count of all threads flaky inside the whole suite)."""
+    names = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as fh:
+                names.append(fh.read().strip())
+        except OSError:     # the thread ended meanwhile
+            pass
+    return names.count("neuromesh-tn")
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through /proc")
