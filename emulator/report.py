@@ -70,7 +70,7 @@ def _plain(value):
         return value.to_dict()
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, CoreRows)):
         return [_plain(v) for v in value]
     return value
 
@@ -350,7 +350,40 @@ def _per_core_energy(counts: np.ndarray, off: np.ndarray | None, cfg) -> tuple[n
     return price(on, cfg).sum(axis=1) + flits * cfg.system.off_chip.energy_per_flit_pj(cfg.noc), flits
 
 
-def _per_core(chip, records) -> tuple[CoreRow, ...]:
+class CoreRows(Sequence):
+    """The per-core rows of a report as columns (a sequence of :class:`CoreRow`, each made when read): a
+    TrueNorth report has 4,096 of them, and making them all costs ~5 ms a run that nobody may read (the JSON and
+    the text report read them; a benchmark's loop over runs does not). Equal when every column is."""
+
+    _FIELDS = tuple(f.name for f in fields(CoreRow))
+
+    def __init__(self, columns: Sequence[list]):
+        self._cols = tuple(tuple(c) for c in columns)
+
+    def __len__(self) -> int:
+        return len(self._cols[0])
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        return CoreRow(*(c[i] for c in self._cols))
+
+    def column(self, name: str) -> tuple:
+        """One field of every row, in order (no rows made)."""
+        return self._cols[self._FIELDS.index(name)]
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, CoreRows):
+            return self._cols == other._cols
+        return isinstance(other, tuple) and tuple(self) == other
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"CoreRows({len(self)} cores)"
+
+
+def _per_core(chip, records) -> CoreRows:
     counts = np.sum([r.per_core for r in records], axis=0) / len(records)
     off = None
     if chip.cfg.system is not None:
@@ -361,7 +394,7 @@ def _per_core(chip, records) -> tuple[CoreRow, ...]:
             counts[:, Event.SYN_OPS].astype(float).tolist(), counts[:, Event.SPIKES].astype(float).tolist(),
             counts[:, Event.PACKETS].astype(float).tolist(), np.asarray(mem["total"]).astype(int).tolist(),
             [None] * len(energy) if flits is None else flits.astype(float).tolist())
-    return tuple(CoreRow(*row) for row in zip(*cols, strict=True))
+    return CoreRows(cols)
 
 
 def _off_chip_hops(rec, n_cores: int) -> np.ndarray:
@@ -510,7 +543,7 @@ class Report(_Record):
     cores_available: int
     neurons_used: int
     activation_sparsity: float
-    per_core: tuple[CoreRow, ...]
+    per_core: CoreRows
     noc_links: NocLinkStats
     timing_violations: tuple[Violation, ...]
     unit_costs: UnitCosts
@@ -590,7 +623,7 @@ def build_report(chip, records) -> Report:
         noc_estimate=_estimate_notes(records),
         arrays=RunArrays(
             link_utilisation=util if cycles else flits.astype(float),
-            core_activity=np.asarray([c.syn_ops for c in per_core]),
+            core_activity=np.asarray(per_core.column("syn_ops")),
             tick_ns=np.stack([r.tick_ns for r in records]),
             core_index=chip.wiring.core_index.copy(),
         ),
@@ -626,5 +659,5 @@ def _sparsity(mean: InferenceSummary, chip) -> float:
     return 1.0 - mean.counts[Event.SPIKES.label] / denom if denom else 1.0
 
 
-__all__ = ["CoreRow", "EnergyBreakdown", "OffChipCounts", "OffChipSummary", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
+__all__ = ["CoreRow", "CoreRows", "EnergyBreakdown", "OffChipCounts", "OffChipSummary", "InferenceSummary", "LatencyBreakdown", "LatencyPercentiles", "MemoryBits",
            "NeuroBenchMetrics", "NocLinkStats", "Report", "RunArrays", "UnitCosts", "Violation", "build_report", "mean_of"]

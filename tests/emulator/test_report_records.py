@@ -53,6 +53,20 @@ def test_the_mean_is_the_exactly_rounded_mean_of_the_inferences(report):
     assert mean_of([0.1] * 10) == 0.1  # fsum: no drift from ten partial sums
 
 
+def test_per_core_rows_are_columns_read_as_rows(report):
+    """``per_core`` holds columns and makes each CoreRow when read: a sequence of rows to its readers (index,
+    slice, iteration, JSON), a column without rows, and equal to the same rows however they are held."""
+    rows = report.per_core
+    assert len(rows) == report.cores_used and len(rows) > 1
+    assert list(rows) == [rows[i] for i in range(len(rows))] and rows[-1] == rows[len(rows) - 1]
+    assert rows[1:] == tuple(rows)[1:]
+    assert rows.column("syn_ops") == tuple(r.syn_ops for r in rows)
+    assert rows == tuple(rows) and rows != tuple(rows)[1:]
+    assert dataclasses.replace(report).per_core == rows
+    assert report.to_dict()["per_core"] == [r.to_dict() for r in rows]
+    assert isinstance(rows[0].core, int) and rows.column("core") == tuple(report.arrays.core_index.tolist())
+
+
 def test_accuracy_makes_a_new_report(report):
     scored = report.with_accuracy(np.float64(0.5))
     assert "accuracy" not in report.to_dict() and report.accuracy is None
