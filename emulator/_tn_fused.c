@@ -630,9 +630,9 @@ static int64_t nm_tn_list(nm_tn_t *p, int64_t slot, int64_t k0, int64_t k1, int6
                 const int32_t l = (int32_t)(l0 + __builtin_ctzll(x));
                 p->alist[m] = l;
                 p->glist[m++] = (int32_t)(a0 + l);
-                /* every row fetched towards the outer caches now (most of a tick's rows fit in L2 and L3), and
-                   into L1 again NM_TN_AHEAD axons before its use */
-                __builtin_prefetch(p->words + (a0 + l) * p->n_words, 0, 1);
+                /* no prefetch of the row here: a thread's ~10 k rows a tick fill the miss queue and the listing
+                   waits on it (42 % of its samples on the prefetch); the integration's NM_TN_AHEAD ones suffice
+                   (measured, benchmarks/README.md) */
             }
         }
     }
