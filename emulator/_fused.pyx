@@ -176,6 +176,8 @@ cdef extern from "_tn_fused.h":
         int32_t* eta2
         int32_t* rl2
         int32_t* sp2
+        int32_t* spc
+        int32_t* spc2
         int16_t* acc16b
         int sched_mode
         const uint32_t* sched_one
@@ -193,8 +195,6 @@ cdef extern from "_tn_fused.h":
     int64_t nm_tn_tick(nm_tn_t* p, int64_t tick, int32_t* sp, int64_t* ctr, int64_t* dups) noexcept nogil
     void nm_tn_schedule(nm_tn_t* p, int64_t tick, const int64_t* ptr, const uint32_t* rec, const uint32_t* one,
                         const int32_t* src, const int32_t* count, int64_t n) noexcept nogil
-    void nm_tn_schedule_one(nm_tn_t* p, int64_t tick, const uint32_t* one, const int32_t* src, int64_t n,
-                            nm_events_t* e, const nm_one_t* o) noexcept nogil
     void nm_tn_load(nm_tn_t* p) noexcept nogil
     void nm_tn_pool_stop(nm_tn_t* p) noexcept nogil
     void nm_tn_store(nm_tn_t* p) noexcept nogil
@@ -394,7 +394,7 @@ cdef class BitCores:
     cdef uint64_t[::1] abits, abits_b
     cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, dup_b, lptr
-    cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2
+    cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2, spc, spc2
     cdef int16_t[::1] acc16, acc16b, v16
     cdef const int32_t[::1] w_uni
     cdef uint8_t[::1] quiet
@@ -479,6 +479,8 @@ cdef class BitCores:
         # the second thread's scratch; the split balances the neurons of the two halves
         self.acc2, self.eta2, self.rl2 = (aligned_zeros(n_max, np.int32) for _ in range(3))
         self.sp2 = np.zeros(n + 16, np.int32)
+        self.spc, self.spc2 = np.zeros(n + 16, np.int32), np.zeros(n + 16, np.int32)
+        t.spc, t.spc2 = &self.spc[0], &self.spc2[0]
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
         t.close, t.parts = NULL, NULL     # the caller closes its ticks (FusedKernel.run sets them)

@@ -7,7 +7,7 @@
  * line written by both, no atomics); the listing ORs them and counts an axon set in both as one more duplicate.
  * Timed runs of one-target chips (every neuron one entry; emulator.fused_events.OnePlan) schedule a tick's spikes
  * and count their packets' events in one pass (nm_tn_schedule_one, nm_one_packet of _events.h): the events need
- * only the source core (the spike list ascends through the neuron offsets) and the destination axon's core.
+ * only the source core (listed with the spike: spc) and the destination axon's core.
  *
  * Integration (per core and tick): for each set bit of the slot (axon a of type t), every neuron j of the core
  * with crossbar bit (a, j) adds weights[j, t]: the row's 16-bit chunks are lane masks, so one masked add of
@@ -86,20 +86,18 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
     }
 }
 
-void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
-                        nm_events_t *e, const nm_one_t *o) {
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, const int32_t *src_core,
+                        int64_t n, nm_events_t *e, const nm_one_t *o) {
     int64_t base[256], slot[256];
     for (int d = 0; d < p->ring && d < 256; d++) {
         slot[d] = (tick + d) % p->ring;
         base[d] = slot[d] * p->bit_words;
     }
-    int64_t k = 0;
     for (int64_t i = 0; i < n; i++) {
         const int32_t s = src[i];
         if (i + NM_TN_AHEAD < n)
             __builtin_prefetch(one + src[i + NM_TN_AHEAD], 0, 3);
-        while (p->noff[k + 1] <= s)
-            k++;
+        const int64_t k = src_core[i];  /* as listed (walking the neuron offsets mispredicted a branch a spike) */
         const uint32_t r = one[s];
         if (r >= NM_TN_MANY)
             continue;
@@ -652,8 +650,11 @@ static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64
     int64_t nsp = 0;
     for (int64_t k = k0; k < k1; k++) {
         const int64_t q = p->lptr[k], q1 = k + 1 < k1 ? p->lptr[k + 1] : end;
-        nsp += nm_tn_core(p, k, tick, p->alist + q, q1 - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
-                          ctr + k * NM_NEV);
+        const int64_t c = nm_tn_core(p, k, tick, p->alist + q, q1 - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
+                                     ctr + k * NM_NEV);
+        for (int64_t i = 0; i < c; i++)     /* each spike's core, for its events (nm_tn_schedule_one) */
+            p->spc[nsp + i] = (int32_t)k;
+        nsp += c;
     }
     return nsp;
 }
@@ -664,7 +665,7 @@ static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) 
     if (!n)
         return;
     if (p->sched_mode == NM_TN_SCHED_ONE)
-        nm_tn_schedule_one(p, tick, p->sched_one, sp, n, p->sched_e, p->sched_o);
+        nm_tn_schedule_one(p, tick, p->sched_one, sp, p->spc, n, p->sched_e, p->sched_o);
     else if (p->sched_mode == NM_TN_SCHED_PLAIN)
         nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
 }
@@ -743,7 +744,7 @@ static void nm_tn_part(nm_tn_part_t *w) {
     if (o.off)
         o.off = q->hops_b + (o.off - o.hops);
     o.hops = o.hops ? q->hops_b : NULL;
-    nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, w->nsp, &e, &o);
+    nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, q->spc, w->nsp, &e, &o);
     nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
     nm_tn_close(q, w->ctr, q->split, q->n_cores, nm_close_lines_n(q->close) / 2, nm_close_lines_n(q->close),
                 q->parts + 1);
@@ -903,6 +904,7 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w->q.eta = p->eta2;
         w->q.rl = p->rl2;
         w->q.acc16 = p->acc16b;
+        w->q.spc = p->spc2;
         w->tick = tick;
         w->ctr = ctr;
         w->nsp = w->dups = 0;
@@ -919,6 +921,7 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         nm_tn_wait(t);
         *dups += w->dups;
         memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
+        memcpy(p->spc + nsp, p->spc2, (size_t)w->nsp * sizeof(int32_t));
         if (both) {
             nm_tn_merge(p);
             if (p->close)

@@ -63,12 +63,13 @@ typedef struct {
     int64_t *v64;                   /* ... else the CoreArray's own register */
     uint8_t *quiet;                 /* [n_cores]: the core's last update was inactive throughout */
     int32_t *alist, *glist;         /* [bit_words * 64 + NM_TN_AHEAD] a tick's set axons: local, global ids */
+    int32_t *spc;                   /* [n_neurons] the core of each spike the tick lists (the spike list's twin) */
     int64_t *lptr;                  /* [n_cores + 1] each core's range of them */
     /* threads over cores within a tick: with threads = 2 a second thread runs cores split .. n_cores - 1 with
        its own scratch and spike list (the results do not depend on it) */
     int threads;
     int64_t split;
-    int32_t *acc2, *eta2, *rl2, *sp2;
+    int32_t *acc2, *eta2, *rl2, *sp2, *spc2;
     int16_t *acc16b;
     /* the tick's spikes scheduled by nm_tn_tick itself (sched_mode; NM_TN_SCHED_NONE: by the caller): in the
        one-target pass with their events (sched_one, sched_e, sched_o), or plain (sched_ptr, sched_rec,
@@ -116,10 +117,10 @@ void nm_tn_schedule(nm_tn_t *p, int64_t tick, const int64_t *ptr, const uint32_t
                     const int32_t *src, const int32_t *count, int64_t n);
 
 /* nm_tn_schedule of one-target neurons (one: every entry < NM_TN_MANY or NM_TN_NONE) with their packets' events
-   (nm_one_packet of _events.h): the spike's source core found by walking the neuron offsets (src ascending),
-   its destination core as the core of its axon bit (word_core). */
-void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, int64_t n,
-                        nm_events_t *e, const nm_one_t *o);
+   (nm_one_packet of _events.h): the spike's source core src_core[i] (listed with the spike: spc), its
+   destination core the core of its axon bit (word_core). */
+void nm_tn_schedule_one(nm_tn_t *p, int64_t tick, const uint32_t *one, const int32_t *src, const int32_t *src_core,
+                        int64_t n, nm_events_t *e, const nm_one_t *o);
 
 /* The persistent second thread stopped and joined, its resources freed (the kernel's destructor; threads = 1).
    Idempotent; the next two-thread tick starts a new one. */
