@@ -406,7 +406,7 @@ cdef class BitCores:
     def __init__(self, neurons, syn):
         import numpy as np
 
-        from cores.buffers import aligned_zeros
+        from cores.buffers import aligned_zeros, lazy_zeros
         self.plans = (neurons, syn)
         cdef const uint64_t[:, ::1] words = syn.words
         cdef const uint8_t[::1] axon_type = syn.axon_type, stoch = syn.stoch, core_stoch = syn.core_stoch
@@ -462,8 +462,9 @@ cdef class BitCores:
         t.upd16 = neurons.v16_range is not None       # emulator.fused.bit_update16
         t.v16_lo, t.v16_hi = neurons.v16_range or (0, 0)
         self.quiet = np.zeros(max(n_cores, 1), np.uint8)
-        self.alist = np.zeros(bit_words * 64 + 64, np.int32)
-        self.glist = np.zeros(bit_words * 64 + 64, np.int32)
+        # lists sized for the worst case, written at their start (cores.buffers.lazy_zeros: no huge pages)
+        self.alist = lazy_zeros(bit_words * 64 + 64, np.int32)
+        self.glist = lazy_zeros(bit_words * 64 + 64, np.int32)
         self.lptr = np.zeros(n_cores + 1, np.int64)
         t.abits, t.dup, t.abits_b, t.dup_b = &self.abits[0], &self.dup[0], &self.abits_b[0], &self.dup_b[0]
         t.b_live = 0
@@ -473,13 +474,13 @@ cdef class BitCores:
         t.v64 = &v64[0] if v64.shape[0] else NULL
         t.quiet = &self.quiet[0]
         t.alist, t.glist, t.lptr = &self.alist[0], &self.glist[0], &self.lptr[0]
-        self.sp = np.zeros(n + 16, np.int32)
+        self.sp = lazy_zeros(n + 16, np.int32)
         self.ctr = np.zeros(max(n_cores, 1) * NM_NEV, np.int64)
         self.step_tick = 0
         # the second thread's scratch; the split balances the neurons of the two halves
         self.acc2, self.eta2, self.rl2 = (aligned_zeros(n_max, np.int32) for _ in range(3))
-        self.sp2 = np.zeros(n + 16, np.int32)
-        self.spc, self.spc2 = np.zeros(n + 16, np.int32), np.zeros(n + 16, np.int32)
+        self.sp2 = lazy_zeros(n + 16, np.int32)
+        self.spc, self.spc2 = lazy_zeros(n + 16, np.int32), lazy_zeros(n + 16, np.int32)
         t.spc, t.spc2 = &self.spc[0], &self.spc2[0]
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
         t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
@@ -710,6 +711,8 @@ cdef class FusedKernel:
         """Build from the typed, frozen plan records of :mod:`emulator.fused` (``NeuronPlan``, ``SynapsePlan``,
         ``TimingPlan``) and :mod:`emulator.fused_events` (``EventPlan``, ``MeshPlan``)."""
         import numpy as np
+
+        from cores.buffers import lazy_zeros
         self.bits = hasattr(synapses, "words")
         if self.bits:
             self._init_bits(neurons, synapses)
@@ -726,7 +729,7 @@ cdef class FusedKernel:
         self.n_words = events.dmask.shape[1]
         self._init_routes(events.routes)
         self._init_one(events.one)
-        self.spikes = np.zeros(self.n_neurons + 16, np.int32)
+        self.spikes = lazy_zeros(self.n_neurons + 16, np.int32)   # written at its start (cores.buffers)
         self.n_spikes = 0
         self._init_timing(timing)
         self._init_close()

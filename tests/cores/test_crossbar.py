@@ -9,7 +9,7 @@ from chip_configs.errors import ProgramError
 from chip_configs.schema import load_config
 from cores import CoreArray, CoreProgram
 from cores._reference import ReferenceCoreArray
-from cores.buffers import aligned_empty, aligned_zeros, is_aligned
+from cores.buffers import aligned_empty, aligned_zeros, is_aligned, lazy_zeros
 from cores.core_array import narrowest
 from tests.cores._factories import random_params, random_program, variant
 from tests.cores.test_conformance import CONFIGS, _traffic
@@ -244,3 +244,9 @@ def test_aligned_buffers_start_a_cache_line(shape, dtype):
         assert is_aligned(x) and x.flags.c_contiguous and x.dtype == dtype
         assert x.shape == ((shape,) if np.isscalar(shape) else shape)
     assert not aligned_zeros(shape, dtype).any()
+    lazy = lazy_zeros(shape, dtype)     # its own mapping: page-aligned, zeroed, writable
+    assert is_aligned(lazy, 4096) and lazy.flags.c_contiguous and lazy.flags.writeable and not lazy.any()
+    assert lazy.dtype == dtype and lazy.shape == ((shape,) if np.isscalar(shape) else shape)
+    if lazy.size:
+        lazy.reshape(-1)[-1] = 1
+        assert lazy.sum() == 1 and not lazy_zeros(shape, dtype).any()   # a fresh mapping each time
