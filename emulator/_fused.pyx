@@ -39,7 +39,7 @@ Timing of a tick: the compute phase, synchronisation and violations by the rules
 cycle-exact engine is measured and asserted there too (noc/README.md).
 """
 
-from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport INT64_MAX, int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 from libc.string cimport memset
 
@@ -171,7 +171,10 @@ cdef extern from "_tn_fused.h":
         int32_t* glist
         int64_t* lptr
         int threads
-        int64_t split
+        int64_t chunk, first_max, second_cores
+        int64_t* claim_n
+        int32_t* alist2
+        int32_t* glist2
         int32_t* acc2
         int32_t* eta2
         int32_t* rl2
@@ -394,7 +397,8 @@ cdef class BitCores:
     cdef uint64_t[::1] abits, abits_b
     cdef int32_t[::1] word_core
     cdef int64_t[::1] dup, dup_b, lptr
-    cdef int32_t[::1] acc, eta, rl, v32, alist, glist, acc2, eta2, rl2, sp2, spc, spc2
+    cdef int32_t[::1] acc, eta, rl, v32, alist, glist, alist2, glist2, acc2, eta2, rl2, sp2, spc, spc2
+    cdef int64_t[::1] claim_n
     cdef int16_t[::1] acc16, acc16b, v16
     cdef const int32_t[::1] w_uni
     cdef uint8_t[::1] quiet
@@ -465,6 +469,8 @@ cdef class BitCores:
         # lists sized for the worst case, written at their start (cores.buffers.lazy_zeros: no huge pages)
         self.alist = lazy_zeros(bit_words * 64 + 64, np.int32)
         self.glist = lazy_zeros(bit_words * 64 + 64, np.int32)
+        self.alist2 = lazy_zeros(bit_words * 64 + 64, np.int32)     # the second thread's
+        self.glist2 = lazy_zeros(bit_words * 64 + 64, np.int32)
         self.lptr = np.zeros(n_cores + 1, np.int64)
         t.abits, t.dup, t.abits_b, t.dup_b = &self.abits[0], &self.dup[0], &self.abits_b[0], &self.dup_b[0]
         t.b_live = 0
@@ -474,16 +480,23 @@ cdef class BitCores:
         t.v64 = &v64[0] if v64.shape[0] else NULL
         t.quiet = &self.quiet[0]
         t.alist, t.glist, t.lptr = &self.alist[0], &self.glist[0], &self.lptr[0]
+        t.alist2, t.glist2 = &self.alist2[0], &self.glist2[0]
         self.sp = lazy_zeros(n + 16, np.int32)
         self.ctr = np.zeros(max(n_cores, 1) * NM_NEV, np.int64)
         self.step_tick = 0
-        # the second thread's scratch; the split balances the neurons of the two halves
+        # the second thread's scratch
         self.acc2, self.eta2, self.rl2 = (aligned_zeros(n_max, np.int32) for _ in range(3))
         self.sp2 = lazy_zeros(n + 16, np.int32)
         self.spc, self.spc2 = lazy_zeros(n + 16, np.int32), lazy_zeros(n + 16, np.int32)
         t.spc, t.spc2 = &self.spc[0], &self.spc2[0]
         t.acc2, t.eta2, t.rl2, t.sp2 = &self.acc2[0], &self.eta2[0], &self.rl2[0], &self.sp2[0]
-        t.split = int(np.searchsorted(np.asarray(neurons.noff), n // 2))
+        self.claim_n = np.zeros(n_cores + 1, np.int64)
+        t.claim_n = &self.claim_n[0]
+        # 128 claims a tick on TrueNorth's 4,096 cores (a chunk ~10 us of one thread's work); small chips one or a
+        # few cores a claim, so that both threads share them
+        t.chunk = max(1, min(32, n_cores // 16))
+        t.first_max = INT64_MAX
+        t.second_cores = 0
         t.close, t.parts = NULL, NULL     # the caller closes its ticks (FusedKernel.run sets them)
         self.threads = default_threads()
 
@@ -506,16 +519,34 @@ cdef class BitCores:
             nm_tn_pool_stop(&self.tn)   # the second thread released; the next two-thread tick starts one again
 
     @property
-    def split(self):
-        """With two threads, the first core of the second thread's half (default: half the neurons each);
-        settable (1 .. cores - 1): the results do not depend on it."""
-        return self.tn.split
+    def chunk(self):
+        """With two threads, the cores of a claim: each thread claims the next chunk from its end of the chip
+        (the first from core 0 up, the second from the last core down) until they meet, so the faster thread
+        runs more cores. Settable (1 .. cores): the results do not depend on it."""
+        return self.tn.chunk
 
-    @split.setter
-    def split(self, int64_t k):
-        if not 0 < k < self.tn.n_cores:
-            raise ValueError(f"split: {k}; allowed: 1 .. {self.tn.n_cores - 1}")
-        self.tn.split = k
+    @chunk.setter
+    def chunk(self, int64_t k):
+        if not 0 < k <= self.tn.n_cores:
+            raise ValueError(f"chunk: {k}; allowed: 1 .. {self.tn.n_cores}")
+        self.tn.chunk = k
+
+    @property
+    def first_max(self):
+        """With two threads, the most chunks the first thread claims (None: no cap, the default). A cap makes
+        the second thread run the rest whatever the timing (the tests use it)."""
+        return None if self.tn.first_max == INT64_MAX else self.tn.first_max
+
+    @first_max.setter
+    def first_max(self, n):
+        if n is not None and n < 0:
+            raise ValueError(f"first_max: {n}; allowed: None or >= 0")
+        self.tn.first_max = INT64_MAX if n is None else n
+
+    @property
+    def second_cores(self):
+        """Cores the second thread ran, summed over the two-thread ticks since the last reset."""
+        return self.tn.second_cores
 
     @property
     def lanes16(self):
@@ -555,6 +586,7 @@ cdef class BitCores:
         self.abits[:] = 0
         self.abits_b[:] = 0
         self.tn.b_live = 0
+        self.tn.second_cores = 0
         self.dup[:] = 0
         self.dup_b[:] = 0
         self.duplicates = 0

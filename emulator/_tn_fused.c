@@ -42,6 +42,8 @@
 #include <string.h>
 #include <unistd.h>
 
+static inline int64_t nm_tn_min(int64_t a, int64_t b) { return a < b ? a : b; }
+
 /* ----- scheduling -------------------------------------------------------------------------------------------- */
 
 static inline void nm_tn_set(nm_tn_t *p, const int64_t *base, const int64_t *slot, uint32_t r, int64_t c) {
@@ -651,21 +653,26 @@ static int64_t nm_tn_list(nm_tn_t *p, int64_t slot, int64_t k0, int64_t k1, int6
     return m;
 }
 
-/* Cores k0 .. k1 - 1 of the tick: their axons listed, then integrated and updated core by core; spikes at sp,
-   in order; duplicates found by the listing added to *dups. */
-static int64_t nm_tn_cores(nm_tn_t *p, int64_t k0, int64_t k1, int64_t m0, int64_t tick, int32_t *sp,
-                           int64_t *ctr, int64_t *dups) {
-    const int64_t end = nm_tn_list(p, tick % p->ring, k0, k1, m0, dups);
+/* Cores k0 .. k1 - 1 of the tick, their axons listed (nm_tn_list; `end`: the end of their entries), integrated
+   and updated core by core; spikes at sp, in order, each one's core at spc. Returns the number of spikes. */
+static int64_t nm_tn_run(nm_tn_t *p, int64_t k0, int64_t k1, int64_t end, int64_t tick, int32_t *sp,
+                         int32_t *spc, int64_t *ctr) {
     int64_t nsp = 0;
     for (int64_t k = k0; k < k1; k++) {
         const int64_t q = p->lptr[k], q1 = k + 1 < k1 ? p->lptr[k + 1] : end;
         const int64_t c = nm_tn_core(p, k, tick, p->alist + q, q1 - q, p->glist + q + NM_TN_AHEAD, sp + nsp,
                                      ctr + k * NM_NEV);
         for (int64_t i = 0; i < c; i++)     /* each spike's core, for its events (nm_tn_schedule_one) */
-            p->spc[nsp + i] = (int32_t)k;
+            spc[nsp + i] = (int32_t)k;
         nsp += c;
     }
     return nsp;
+}
+
+/* Every core of the tick on one thread. */
+static int64_t nm_tn_cores(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t *dups) {
+    const int64_t end = nm_tn_list(p, tick % p->ring, 0, p->n_cores, 0, dups);
+    return nm_tn_run(p, 0, p->n_cores, end, tick, sp, p->spc, ctr);
 }
 
 /* The spikes sp[0 .. n - 1] of tick `tick` scheduled as the tick's caller asked (sched_mode): with their
@@ -679,13 +686,19 @@ static void nm_tn_sched(nm_tn_t *p, int64_t tick, const int32_t *sp, int64_t n) 
         nm_tn_schedule(p, tick, p->sched_ptr, p->sched_rec, p->sched_one, sp, NULL, n);
 }
 
-/* The second thread's part: the cores from p->split on, with its own scratch and spike list. */
+/* The second thread's part: its share of the cores, with its own scratch, lists and spike list. */
 typedef struct {
     nm_tn_t q;
     int64_t tick, nsp, dups;
     int64_t *ctr;
     uint64_t gen;                   /* the tick's generation (the pool's count) ... */
     uint64_t sched_a, sched_b;      /* ... stored by each thread once its spikes are scheduled (atomics) */
+    /* the tick's chunks of p->chunk cores, claimed by the two threads from either end (nm_tn_claim): chunks,
+       the first thread's count (up) and the second's (down), each written by its thread only, and the claims
+       made, an atomic counter both write (alone on its cache line) */
+    int64_t n_chunks, up, down;
+    _Alignas(64) int64_t taken;
+    char pad_[64 - sizeof(int64_t)];
 } nm_tn_part_t;
 
 /* Whether both threads of a two-thread tick schedule their own spikes, at once: plain, or with their events
@@ -724,16 +737,55 @@ static void nm_tn_close(const nm_tn_t *p, int64_t *ctr, int64_t k0, int64_t k1, 
         nm_close_lines(p->close, ctr + p->n_cores * NM_NEV, b ? p->ctr_b + p->n_cores * NM_NEV : NULL, l0, l1, o);
 }
 
-/* The second half's cores, then (nm_tn_both) its spikes: scheduled into its own bitmap (abits_b) with its own
-   duplicate counts (dup_b), so that neither thread writes a word the other writes (no atomics). With their
-   events, into its own accumulators: its source cores are its own, so the longest routes it writes are its
-   cores' (nobody else's); its packets and hops per core, deliveries, route grids and hop histogram are its
-   copies. Then, once the first thread has scheduled too (nm_tn_meet), it closes its half of the cores and of the
-   link lines, adding its copies in (nm_tn_close); the duplicates and the histogram are added after the join
-   (nm_tn_merge). */
+/* The next chunk of a two-thread tick for the first thread (from the bottom: first) or the second (from the
+   top), or -1 when every chunk is taken. Each successful claim counts once in `taken`, so the two ranges never
+   overlap and meet where the slower thread stopped: the faster thread takes more cores, whichever is faster in
+   this tick (a thread of a virtual machine runs up to 2x slower than the other some minutes). */
+static int64_t nm_tn_claim(nm_tn_part_t *w, int first, int64_t *mine) {
+    if (first && *mine >= w->q.first_max)   /* the tests' cap on the first thread's share */
+        return -1;
+    if (__atomic_fetch_add(&w->taken, 1, __ATOMIC_RELAXED) >= w->n_chunks)
+        return -1;
+    return first ? (*mine)++ : w->n_chunks - 1 - (*mine)++;
+}
+
+/* One thread's share of a two-thread tick: chunks claimed until none is left, each listed (into this thread's
+   lists: one after the other) before the previous one is run, so that the integration's row prefetches run on
+   into it. Spikes at sp (each one's core at spc), chunk after chunk; claim_n (or NULL) gets each chunk's spike
+   count, in claim order. Returns the number of spikes. */
+static int64_t nm_tn_chunks(nm_tn_t *p, nm_tn_part_t *w, int first, int64_t tick, int32_t *sp, int32_t *spc,
+                            int64_t *claim_n, int64_t *ctr, int64_t *dups) {
+    const int64_t slot = tick % p->ring, size = p->chunk;
+    int64_t mine = 0;   /* this thread's claims (in a register: w's line is the other thread's too) */
+    int64_t c = nm_tn_claim(w, first, &mine), nsp = 0, j = 0;
+    int64_t end = c < 0 ? 0 : nm_tn_list(p, slot, c * size, nm_tn_min(p->n_cores, (c + 1) * size), 0, dups);
+    while (c >= 0) {
+        const int64_t k0 = c * size, k1 = nm_tn_min(p->n_cores, k0 + size);
+        const int64_t next = nm_tn_claim(w, first, &mine);
+        const int64_t end_c = end;
+        if (next >= 0)
+            end = nm_tn_list(p, slot, next * size, nm_tn_min(p->n_cores, (next + 1) * size), end_c, dups);
+        const int64_t n = nm_tn_run(p, k0, k1, end_c, tick, sp + nsp, spc + nsp, ctr);
+        if (claim_n)
+            claim_n[j++] = n;
+        nsp += n;
+        c = next;
+    }
+    *(first ? &w->up : &w->down) = mine;
+    return nsp;
+}
+
+/* The second thread's share (nm_tn_chunks from the top), then (nm_tn_both) its spikes: scheduled into its own
+   bitmap (abits_b) with its own duplicate counts (dup_b), so that neither thread writes a word the other writes
+   (no atomics). With their events, into its own accumulators: its source cores are its own, so the longest
+   routes it writes are its cores' (nobody else's); its packets and hops per core, deliveries, route grids and
+   hop histogram are its copies. Then, once the first thread has scheduled too (nm_tn_meet), it closes its
+   cores (from the first core it ran: `low`) and its half of the link lines, adding its copies in
+   (nm_tn_close); the duplicates and the histogram are added after the join (nm_tn_merge). */
 static void nm_tn_part(nm_tn_part_t *w) {
     nm_tn_t *q = &w->q;
-    w->nsp = nm_tn_cores(q, q->split, q->n_cores, q->abase[q->split] * 64, w->tick, q->sp2, w->ctr, &w->dups);
+    w->nsp = nm_tn_chunks(q, w, 0, w->tick, q->sp2, q->spc, q->claim_n, w->ctr, &w->dups);
+    const int64_t low = nm_tn_min(q->n_cores, (w->n_chunks - w->down) * q->chunk);
     if (!nm_tn_both(q))
         return;
     q->abits = q->abits_b;
@@ -742,7 +794,7 @@ static void nm_tn_part(nm_tn_part_t *w) {
         nm_tn_sched(q, w->tick, q->sp2, w->nsp);
         if (q->close) {
             nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
-            nm_tn_close(q, w->ctr, q->split, q->n_cores, 0, 0, q->parts + 1);
+            nm_tn_close(q, w->ctr, low, q->n_cores, 0, 0, q->parts + 1);
         }
         return;
     }
@@ -755,7 +807,7 @@ static void nm_tn_part(nm_tn_part_t *w) {
     o.hops = o.hops ? q->hops_b : NULL;
     nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, q->spc, w->nsp, &e, &o);
     nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
-    nm_tn_close(q, w->ctr, q->split, q->n_cores, nm_close_lines_n(q->close) / 2, nm_close_lines_n(q->close),
+    nm_tn_close(q, w->ctr, low, q->n_cores, nm_close_lines_n(q->close) / 2, nm_close_lines_n(q->close),
                 q->parts + 1);
 }
 
@@ -896,15 +948,16 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
     const int64_t slot = tick % p->ring;
     *dups += p->dup[slot];
     p->dup[slot] = 0;
-    nm_tn_pool_t *t = p->threads > 1 && p->split > 0 && p->split < p->n_cores ? nm_tn_pool(p) : NULL;
+    nm_tn_pool_t *t = p->threads > 1 && p->n_cores > 1 ? nm_tn_pool(p) : NULL;
     if (t) {
-        /* two threads over disjoint cores: each lists and runs its own cores, writing only their registers,
-           counts and quiet flags, and its own spike list; the spikes set bits of the next slots only, which
-           neither thread's cores read this tick. Each thread then schedules its own spikes (nm_tn_both), into
-           its own bitmap, the second thread's duplicates and events into its own accumulators, and closes its
-           half of the tick once both have scheduled (the counts are sums and the parts combine by max, min and
-           first-of-equal: the totals and culprits are the one-thread ones whatever the interleaving).
-           Otherwise the first thread schedules them all after the join, in core order, and closes the tick. */
+        /* two threads over disjoint cores, claimed chunk by chunk from either end (nm_tn_claim): each lists and
+           runs its own cores, writing only their registers, counts and quiet flags, and its own spike list; the
+           spikes set bits of the next slots only, which neither thread's cores read this tick. Each thread then
+           schedules its own spikes (nm_tn_both), into its own bitmap, the second thread's duplicates and events
+           into its own accumulators, and closes its cores and half of the link lines once both have scheduled
+           (the counts are sums and the parts combine by max, min and first-of-equal: the totals and culprits
+           are the one-thread ones whatever the interleaving). Otherwise the first thread schedules them all
+           after the join, in core order, and closes the tick. */
         const int both = nm_tn_both(p);
         p->b_live |= both;
         nm_tn_part_t *w = &t->w;
@@ -914,23 +967,35 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
         w->q.rl = p->rl2;
         w->q.acc16 = p->acc16b;
         w->q.spc = p->spc2;
+        w->q.alist = p->alist2;
+        w->q.glist = p->glist2;
         w->tick = tick;
         w->ctr = ctr;
         w->nsp = w->dups = 0;
+        w->taken = w->up = w->down = 0;
+        w->n_chunks = (p->n_cores + p->chunk - 1) / p->chunk;
         w->gen = t->gen + 1;        /* the generation nm_tn_post gives the tick */
         nm_tn_post(t, 0);
-        const int64_t nsp = nm_tn_cores(p, 0, p->split, 0, tick, sp, ctr, dups);
+        const int64_t nsp = nm_tn_chunks(p, w, 1, tick, sp, p->spc, NULL, ctr, dups);
+        const int64_t high = nm_tn_min(p->n_cores, w->up * p->chunk);     /* the cores this thread ran */
         if (both) {
             nm_tn_sched(p, tick, sp, nsp);
-            if (p->close) {     /* each closes its half once both have scheduled */
+            if (p->close) {     /* each closes its cores once both have scheduled */
                 nm_tn_meet(&w->sched_a, &w->sched_b, w->gen);
-                nm_tn_close(p, ctr, 0, p->split, 0, nm_close_lines_n(p->close) / 2, p->parts);
+                nm_tn_close(p, ctr, 0, high, 0, nm_close_lines_n(p->close) / 2, p->parts);
             }
         }
         nm_tn_wait(t);
         *dups += w->dups;
-        memcpy(sp + nsp, p->sp2, (size_t)w->nsp * sizeof(int32_t));
-        memcpy(p->spc + nsp, p->spc2, (size_t)w->nsp * sizeof(int32_t));
+        /* the second thread's spikes in core order after this thread's: its chunks, last claimed first */
+        int64_t pos = nsp, start = w->nsp;
+        for (int64_t j = w->down - 1; j >= 0; j--) {
+            start -= p->claim_n[j];
+            memcpy(sp + pos, p->sp2 + start, (size_t)p->claim_n[j] * sizeof(int32_t));
+            if (!both)
+                memcpy(p->spc + pos, p->spc2 + start, (size_t)p->claim_n[j] * sizeof(int32_t));
+            pos += p->claim_n[j];
+        }
         if (both) {
             nm_tn_merge(p);
             if (p->close)
@@ -940,9 +1005,10 @@ int64_t nm_tn_tick(nm_tn_t *p, int64_t tick, int32_t *sp, int64_t *ctr, int64_t 
             if (p->close)
                 nm_tn_close(p, ctr, 0, p->n_cores, 0, nm_close_lines_n(p->close), p->parts);
         }
+        p->second_cores += p->n_cores - high;
         return nsp + w->nsp;
     }
-    const int64_t nsp = nm_tn_cores(p, 0, p->n_cores, 0, tick, sp, ctr, dups);
+    const int64_t nsp = nm_tn_cores(p, tick, sp, ctr, dups);
     nm_tn_sched(p, tick, sp, nsp);
     if (p->close)
         nm_tn_close(p, ctr, 0, p->n_cores, 0, nm_close_lines_n(p->close), p->parts);

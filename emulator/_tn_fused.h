@@ -65,10 +65,15 @@ typedef struct {
     int32_t *alist, *glist;         /* [bit_words * 64 + NM_TN_AHEAD] a tick's set axons: local, global ids */
     int32_t *spc;                   /* [n_neurons] the core of each spike the tick lists (the spike list's twin) */
     int64_t *lptr;                  /* [n_cores + 1] each core's range of them */
-    /* threads over cores within a tick: with threads = 2 a second thread runs cores split .. n_cores - 1 with
-       its own scratch and spike list (the results do not depend on it) */
+    /* threads over cores within a tick: with threads = 2 a second thread runs some of the cores with its own
+       scratch, lists and spike list, the two claiming chunks of `chunk` cores from either end (the results do
+       not depend on it); claim_n [n_cores + 1]: the second thread's spikes per chunk, in claim order */
     int threads;
-    int64_t split;
+    int64_t chunk;
+    int64_t first_max;              /* the most chunks the first thread claims (the tests' cap; else INT64_MAX) */
+    int64_t second_cores;           /* cores the second thread ran, summed over ticks (from 0 at reset) */
+    int64_t *claim_n;
+    int32_t *alist2, *glist2;
     int32_t *acc2, *eta2, *rl2, *sp2, *spc2;
     int16_t *acc16b;
     /* the tick's spikes scheduled by nm_tn_tick itself (sched_mode; NM_TN_SCHED_NONE: by the caller): in the

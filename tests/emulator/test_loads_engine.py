@@ -676,6 +676,7 @@ def test_one_target_events_are_exact(monkeypatch, routing, chips):
     # two threads, each closing its half of the cores and link lines (emulator/_close.h): the same records
     two_chip = _loads_chip(cfg, mapped)
     two_chip.fused_plan().kernel.threads = 2
+    two_chip.fused_plan().kernel.bc.first_max = 3
     two = two_chip.run(None, ticks=40, probes={"spikes": "all", "activity": True})
     assert two.report.to_dict() == one.report.to_dict()
     for name in ("per_tick", "per_core", "link_flits", "tick_ns", "activity"):
@@ -710,11 +711,16 @@ def test_truenorth_operating_point_is_exact_in_small(simd):
     # int16 sums with uniform weights broadcast; the update in int16 lanes on the vector levels (bit_update16)
     assert kernel.update_path == ("bits-int32" if simd == "scalar" else "bits-int16") and kernel.bc.lanes16
     np.testing.assert_array_equal(exact.output_spikes, loads.output_spikes)
-    kernel.threads = 2      # each half lists its cores and schedules its spikes with their events at once
-    kernel.bc.split = 5     # halves of 5 and 11 cores: the results do not depend on the split
+    last = kernel.last_spikes()
+    kernel.threads = 2      # each thread lists its cores and schedules its spikes with their events at once
+    kernel.bc.chunk = 3     # claims of 3 cores (the last one 1): the results do not depend on the chunk
+    kernel.bc.first_max = 2     # the first thread claims at most two: the second runs ten cores or more a tick
     two = chip.run(None, ticks=60)
-    with pytest.raises(ValueError, match="allowed: 1 .. 15"):
-        kernel.bc.split = 16
+    assert kernel.bc.second_cores >= 10 * 60
+    # the last tick's spikes in order (the second thread's chunks, claimed from the top, put back in core order)
+    assert last.size > 1 and np.array_equal(kernel.last_spikes(), last)
+    with pytest.raises(ValueError, match="allowed: 1 .. 16"):
+        kernel.bc.chunk = 17
     alone = []      # the kernels alone (untimed: the spikes scheduled without events), one and two threads
     for threads in (2, 1):
         kernel.threads = threads
@@ -748,8 +754,10 @@ def test_truenorth_two_threads_equal_the_exact_engine(simd):
         exact = Chip.from_config(cfg).program(mapped)
         chip = _loads_chip(cfg, mapped, simd)
         chip.fused_plan().kernel.threads = 2
+        chip.fused_plan().kernel.bc.first_max = seed     # the second thread's share: all cores, or all but one
         e, f = exact.run(spikes), chip.run(spikes)
         _assert_same_run(e, f)
+        assert chip.fused_plan().kernel.bc.second_cores > 0
         np.testing.assert_array_equal(exact.cores.state()["v"], chip.cores.state()["v"])
     with pytest.raises(ValueError, match="allowed: 1, 2"):
         chip.fused_plan().kernel.threads = 3
@@ -772,7 +780,9 @@ def test_truenorth_two_threads_count_duplicates_across_halves(simd):
         kernel = chip.fused_plan().kernel
         assert kernel.one_target
         kernel.threads = 2
+        kernel.bc.first_max = 2    # the second thread runs the rest of the chunks whatever the timing
         _assert_same_run(exact, chip.run(spikes))
+        assert kernel.bc.second_cores > 0
         assert exact.records[0].duplicate_axon_spikes > 0
         alone = []
         for threads in (1, 2):
@@ -798,6 +808,7 @@ def test_truenorth_two_threads_name_the_same_culprits(period_ns, kind):
     for threads in (1, 2):
         chip = _loads_chip(cfg, mapped)
         chip.fused_plan().kernel.threads = threads
+        chip.fused_plan().kernel.bc.first_max = 1
         runs.append(chip.run(spikes))
     one, two = (r.report.to_dict() for r in runs)
     assert one == two
