@@ -610,8 +610,8 @@ static int64_t nm_tn_core(nm_tn_t *p, int64_t k, int64_t tick, const int32_t *al
 
 /* The slot's set axons of cores k0 .. k1 - 1, core by core, from entry m0 of the lists on: alist gets each core's
    local axons (ascending), lptr[k] its first entry, glist the same axons' global ids (the prefetch targets, padded
-   NM_TN_AHEAD entries past the end); the bits are cleared. Returns the end of the range. Each half of a
-   two-thread tick lists its own cores (from m0 = its first bitmap word x 64: no overlap).
+   NM_TN_AHEAD entries past the end); the bits are cleared. Returns the end of the range. Each thread of a
+   two-thread tick lists its chunks one after the other into its own lists.
    An axon is set when its bit is set in the first thread's bitmap (abits) or in the second's (abits_b, written
    by two-thread ticks only: b_live); one set in both took a spike from each thread, of which the second is a
    dropped duplicate as in one bitmap: their number is added to *dups. */
@@ -792,23 +792,21 @@ static void nm_tn_part(nm_tn_part_t *w) {
     q->dup = q->dup_b;
     if (q->sched_mode == NM_TN_SCHED_PLAIN) {
         nm_tn_sched(q, w->tick, q->sp2, w->nsp);
-        if (q->close) {
-            nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
-            nm_tn_close(q, w->ctr, low, q->n_cores, 0, 0, q->parts + 1);
-        }
-        return;
+    } else {
+        nm_events_t e = *q->sched_e;
+        nm_one_t o = *q->sched_o;
+        e.ctr = q->ctr_b;
+        e.dlv = q->dlv_b;
+        if (o.off)
+            o.off = q->hops_b + (o.off - o.hops);
+        o.hops = o.hops ? q->hops_b : NULL;
+        nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, q->spc, w->nsp, &e, &o);
     }
-    nm_events_t e = *q->sched_e;
-    nm_one_t o = *q->sched_o;
-    e.ctr = q->ctr_b;
-    e.dlv = q->dlv_b;
-    if (o.off)
-        o.off = q->hops_b + (o.off - o.hops);
-    o.hops = o.hops ? q->hops_b : NULL;
-    nm_tn_schedule_one(q, w->tick, q->sched_one, q->sp2, q->spc, w->nsp, &e, &o);
-    nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
-    nm_tn_close(q, w->ctr, low, q->n_cores, nm_close_lines_n(q->close) / 2, nm_close_lines_n(q->close),
-                q->parts + 1);
+    if (q->close) {
+        nm_tn_meet(&w->sched_b, &w->sched_a, w->gen);
+        nm_tn_close(q, w->ctr, low, q->n_cores, nm_close_lines_n(q->close) / 2, nm_close_lines_n(q->close),
+                    q->parts + 1);
+    }
 }
 
 /* The second thread's duplicates per slot and (with events) hop histogram added to the shared ones, and zeroed
