@@ -104,7 +104,7 @@ cdef extern from "_close.h":
     ctypedef struct nm_part_t:
         double busy_max, t_a, t_e, inj
         int64_t best_core, best_syn, best_pkt, n_dlv, dlv_core, npk, n_link, best_cell
-        int64_t tot[8]
+        int64_t tot[NM_NEV]
     void nm_close_cores(const nm_close_t* c, int64_t* ctr, int64_t* ctr_b, int32_t* dlv_b, int64_t k0, int64_t k1,
                         nm_part_t* o) noexcept nogil
     void nm_close_lines(const nm_close_t* c, int64_t* grid, int64_t* grid_b, int64_t l0, int64_t l1,
@@ -704,8 +704,8 @@ cdef class FusedKernel:
     cdef int32_t[::1] spikes
     cdef Py_ssize_t n_spikes
     # timing
-    cdef double syn_ns, act_ns, inact_ns, spk_ns, cycle_ns, period, barrier
-    cdef double s_inj, s_link, s_ej
+    cdef double cycle_ns, period, barrier      # the per-core prices are the tick's end's (cl)
+    cdef double s_link, s_ej
     cdef int I, P, L, E, F
     cdef bint fixed
     cdef double[::1] n_per_core
@@ -857,20 +857,21 @@ cdef class FusedKernel:
         """The tick semantics (``emulator.timing.TickTiming``) and the loads estimate
         (``noc.loads_estimate.LoadsEstimate``) of ``TimingPlan``: one record each, read field by field."""
         tick, net = timing.tick, timing.network
-        self.syn_ns, self.act_ns, self.inact_ns = tick.syn_ns, tick.act_ns, tick.inact_ns
-        self.spk_ns, self.cycle_ns = tick.spk_ns, tick.cycle_ns
+        self.cycle_ns = tick.cycle_ns
         self.fixed, self.period, self.barrier = tick.fixed, tick.period, tick.barrier
-        self.s_inj, self.s_link, self.s_ej, self.hol = net.s_inj, net.s_link, net.s_ej, net.hol
+        self.s_link, self.s_ej, self.hol = net.s_link, net.s_ej, net.hol
         self.I, self.P, self.L, self.E, self.F = net.injection, net.pipeline, net.link, net.ejection, net.flits
         self.n_per_core = timing.n_per_core
-
-    def _init_close(self):
-        """The tick's end (``nm_close_t``) over this kernel's arrays; the run's outputs are set per run."""
-        c = &self.cl
-        c.syn_ns, c.act_ns, c.inact_ns, c.spk_ns = self.syn_ns, self.act_ns, self.inact_ns, self.spk_ns
-        c.cycle_ns, c.s_inj = self.cycle_ns, self.s_inj
+        c = &self.cl    # the per-core terms, priced by the tick's end (emulator/_close.c)
+        c.syn_ns, c.act_ns, c.inact_ns, c.spk_ns = tick.syn_ns, tick.act_ns, tick.inact_ns, tick.spk_ns
+        c.cycle_ns, c.s_inj = tick.cycle_ns, net.s_inj
         c.I, c.P, c.L, c.E, c.F = self.I, self.P, self.L, self.E, self.F
         c.n_per_core = &self.n_per_core[0] if self.n_per_core.shape[0] else NULL
+
+    def _init_close(self):
+        """The tick's end (``nm_close_t``) over this kernel's arrays (its prices: ``_init_timing``); the run's
+        outputs are set per run."""
+        c = &self.cl
         c.core_x = c.core_a = NULL     # one chip (set_off_chip: a system)
         c.core_hmax, c.dlv = &self.core_hmax[0], &self.dlv[0]
         c.n_cores, c.width, c.height = self.n_cores, self.width, self.height
